@@ -724,10 +724,10 @@ _ROMAJI_RULES: list[tuple[re.Pattern[str], str]] = [
         (r"f", "h"),
         (r"m(?=[bpm])", "n"),
         (r"oh(?![aeiouy])", "o"),
-        (r"o[ou]", "o"),
-        (r"uu", "u"),
-        (r"aa", "a"),
-        (r"ee", "e"),
+        (r"o[ou]+", "o"),
+        (r"uu+", "u"),
+        (r"aa+", "a"),
+        (r"ee+", "e"),
         (r"(.)\1+", r"\1\1"),
     ]
 ]
@@ -768,9 +768,12 @@ def _fold_romaji(s: str) -> str:
     decomposed = unicodedata.normalize("NFKD", s.casefold())
     s = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # ン before a vowel or y written as n' in Hepburn: keep it as "n" (the apostrophe goes below).
-    for pattern, repl in _ROMAJI_RULES:
-        s = pattern.sub(repl, s)
-    return s
+    while True:
+        before = s
+        for pattern, repl in _ROMAJI_RULES:
+            s = pattern.sub(repl, s)
+        if s == before:
+            return s
 
 
 def romaji_key(s: str) -> str:
