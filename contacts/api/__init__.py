@@ -1,0 +1,1 @@
+"""HTTP API plumbing shared by every domain: auth, problems, declared operations, pagination."""

@@ -1,0 +1,61 @@
+"""Schema building blocks shared by every resource: strict input models and common types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamps need an offset (RFC 3339), e.g. 2026-11-24T10:00:00+09:00")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+Limit = Annotated[int, Field(ge=1, le=500)]
+
+
+def _no_control(value: str) -> str:
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value) or "\x7f" in value:
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def text(max_length: int, *, min_length: int = 0) -> object:
+    """Annotated string type with length bounds that refuses control characters."""
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_control)]
+
+
+Short = Annotated[str, Field(max_length=400), AfterValidator(_no_control)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_control)]
+Long = Annotated[str, Field(max_length=20_000), AfterValidator(_no_control)]
+Url = Annotated[str, Field(max_length=2000), AfterValidator(_no_control)]
+Id = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class StrictModel(BaseModel):
+    """Input model: unknown fields are errors, strings are stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OutModel(BaseModel):
+    """Output model."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ListQuery(StrictModel):
+    """Common list parameters."""
+
+    limit: Limit = 50
+    cursor: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class IdList(StrictModel):
+    """A list of ids for bulk operations."""
+
+    contact_ids: Annotated[list[Id], Field(min_length=1, max_length=1000)]

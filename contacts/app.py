@@ -1,0 +1,43 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from contacts.config import Settings
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the app from MEISHI_* settings, with ``test_config`` overriding settings keys."""
+    settings = Settings.from_env()
+    if test_config:
+        settings = settings.with_overrides(test_config)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
+                      JSON_SORT_KEYS=False)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["meishi.settings"] = settings
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from contacts import db
+    from contacts.api import core, problems
+
+    db.init_app(app, db.make_engine(settings.database_url))
+    problems.register(app)
+    core.init_app(app)
+
+    from contacts.api.blueprints import register_all
+
+    register_all(app)
+    return app
+
+
+def settings_of(app: Flask) -> Settings:
+    """Return the settings the app was created with."""
+    settings: Settings = app.extensions["meishi.settings"]
+    return settings

@@ -1,0 +1,139 @@
+"""Organisations, users and tokens: bootstrap, token issue/verify/revoke, user administration."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from contacts.api.principal import PERMISSIONS, ROLE_PERMISSIONS, Principal
+from contacts.auth.models import ROLES, ApiToken, Organization, User
+from contacts.db import utcnow
+from contacts.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+
+TOKEN_PREFIX = "msk"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly created token: the plain secret is only available here, once."""
+
+    token: ApiToken
+    plain: str
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def validate_scopes(scopes: list[str] | None, role: str) -> list[str]:
+    """Check requested scopes against the known permissions; None means everything the role has."""
+    if scopes is None:
+        return ["*"]
+    unknown = [s for s in scopes if s != "*" and s not in PERMISSIONS]
+    if unknown:
+        raise ValidationFailed("unknown scopes", errors=[
+            {"field": "scopes", "message": f"unknown scope {s!r}", "code": "unknown_scope"} for s in unknown])
+    return sorted(set(scopes))
+
+
+def issue_token(session: Session, user: User, *, name: str = "", scopes: list[str] | None = None,
+                expires_at: datetime | None = None) -> IssuedToken:
+    """Create a token for ``user`` and return it with its plain secret."""
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken(organization_id=user.organization_id, user_id=user.id, name=name,
+                     secret_hash=_hash_secret(secret), scopes=validate_scopes(scopes, user.role),
+                     expires_at=expires_at)
+    session.add(token)
+    session.flush()
+    return IssuedToken(token=token, plain=f"{TOKEN_PREFIX}_{token.id}_{secret}")
+
+
+def authenticate(session: Session, bearer: str) -> Principal:
+    """Resolve a bearer token to its principal, or raise Unauthorized."""
+    parts = bearer.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
+        raise Unauthorized("malformed bearer token")
+    token = session.get(ApiToken, parts[1])
+    if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(parts[2])):
+        raise Unauthorized("invalid bearer token")
+    now = utcnow()
+    if token.revoked_at is not None:
+        raise Unauthorized("this token has been revoked")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise Unauthorized("this token has expired")
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        raise Unauthorized("the token's user is deactivated")
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        token.last_used_at = now
+        session.commit()
+    return Principal(organization_id=token.organization_id, user_id=user.id, role=user.role,
+                     token_id=token.id, scopes=frozenset(token.scopes or ["*"]))
+
+
+def check_role(role: str) -> str:
+    """Return ``role`` if it is one of the known roles."""
+    if role not in ROLES:
+        raise ValidationFailed("unknown role", errors=[
+            {"field": "role", "message": f"role must be one of {', '.join(ROLES)}", "code": "enum"}])
+    return role
+
+
+def bootstrap(session: Session, *, org_name: str, email: str, name: str = "") -> tuple[Organization, User,
+                                                                                         IssuedToken]:
+    """Create an organisation, its first admin and that admin's first token."""
+    org = Organization(name=org_name)
+    session.add(org)
+    session.flush()
+    user = User(organization_id=org.id, email=email.strip().lower(), name=name, role="admin")
+    session.add(user)
+    session.flush()
+    return org, user, issue_token(session, user, name="bootstrap")
+
+
+def create_user(session: Session, org_id: str, *, email: str, name: str, role: str) -> User:
+    """Add a user to the organisation; emails are unique within it."""
+    email = email.strip().lower()
+    existing = session.scalar(select(User).where(User.organization_id == org_id, User.email == email))
+    if existing is not None:
+        raise Conflict(f"a user with email {email} already exists")
+    user = User(organization_id=org_id, email=email, name=name, role=check_role(role))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, org_id: str, user_id: str) -> User:
+    """Return the organisation's user or raise NotFound."""
+    user = session.get(User, user_id)
+    if user is None or user.organization_id != org_id:
+        raise NotFound("no such user")
+    return user
+
+
+def get_token(session: Session, org_id: str, token_id: str) -> ApiToken:
+    """Return the organisation's token or raise NotFound."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.organization_id != org_id:
+        raise NotFound("no such token")
+    return token
+
+
+def revoke_tokens_of(session: Session, user: User) -> None:
+    """Revoke every live token of a user (used when a user is deactivated)."""
+    now = utcnow()
+    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                        ApiToken.revoked_at.is_(None))):
+        token.revoked_at = now
+
+
+def role_permissions(role: str) -> list[str]:
+    """List what a role may do, for the users API."""
+    return sorted(ROLE_PERMISSIONS.get(role, frozenset()))

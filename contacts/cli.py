@@ -1,0 +1,102 @@
+"""The `meishi` command line: a Flask CLI group with service, admin, OCR and matching commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from contacts import migrate
+from contacts.app import create_app, settings_of
+
+
+def _create_app() -> object:
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False,
+             set_debug_flag=False)
+def cli() -> None:
+    """Meishi: business cards in, clean contacts and touchpoints out."""
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the configured database up to REVISION (default: head)."""
+    migrate.upgrade(settings_of(current_app).database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision", default="base")
+def db_downgrade(revision: str) -> None:
+    """Migrate the configured database down to REVISION (default: base)."""
+    migrate.downgrade(settings_of(current_app).database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@cli.command("bootstrap")
+@click.option("--org", "org_name", required=True, help="Name of the new organisation.")
+@click.option("--email", required=True, help="Email of its first admin.")
+@click.option("--name", default="", help="Display name of the admin.")
+@click.option("--json", "as_json", is_flag=True, help="Print {token, organization_id, user_id} as JSON.")
+def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> None:
+    """Create an organisation, its admin and one API token (printed only this once)."""
+    from contacts.auth import service
+    from contacts.changelog import service as changelog
+    from contacts.db import session_factory
+
+    if "@" not in email or len(email) > 320:
+        raise click.UsageError(f"not an email address: {email!r}")
+    if not org_name.strip():
+        raise click.UsageError("--org must not be empty")
+    with session_factory(current_app)() as session:
+        org, user, issued = service.bootstrap(session, org_name=org_name.strip(), email=email, name=name)
+        changelog.record(session, org.id, "organization", org.id, "created", user.id)
+        session.commit()
+    if as_json:
+        click.echo(json.dumps({"token": issued.plain, "organization_id": org.id, "user_id": user.id}))
+    else:
+        click.echo(f"organization {org.id} ({org.name})\nadmin        {user.id} ({user.email})\n"
+                   f"token        {issued.plain}\nKeep the token: it is not shown again.")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the API with gunicorn (production)."""
+    args = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers), "contacts.app:create_app()"]
+    os.execvp(args[0], args)
+
+
+def _register_engine_commands(group: click.Group) -> None:
+    """Add the commands that need no app or database: OCR and the matching engine."""
+    from ocr.cli import eval_ocr_command, scan_command
+
+    from contacts.dedup.cli import dedupe_command
+
+    group.add_command(scan_command, "scan")
+    group.add_command(eval_ocr_command, "eval-ocr")
+    group.add_command(dedupe_command, "dedupe")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    _register_engine_commands(cli)
+    cli.main(prog_name="meishi")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Contacts endpoints: /api/v1/contacts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from contacts.api.context import actor, api_source, org_id
+from contacts.api.http import check_if_match, etag_for, json_response, no_content
+from contacts.api.principal import current_principal
+from contacts.api.spec import operation
+from contacts.db import get_session
+from contacts.people import service
+from contacts.people.schemas import (
+    ContactCreate,
+    ContactListQuery,
+    ContactOut,
+    ContactPage,
+    ContactUpdate,
+    EmploymentPage,
+)
+
+bp = Blueprint("contacts", __name__, url_prefix="/api/v1/contacts")
+
+
+def _one(contact_id: str, status: int = 200) -> Response:
+    session = get_session()
+    contact = service.get_contact(session, org_id(), contact_id)
+    return json_response(service.contact_out(session, contact), status, etag=etag_for(contact.id, contact.version),
+                         location=f"/api/v1/contacts/{contact.id}" if status == 201 else None)
+
+
+@bp.post("")
+@operation(summary="Create a contact", permission="contacts:write", body=ContactCreate, response=ContactOut,
+           status=201, tag="contacts", idempotent=True)
+def create_contact(body: ContactCreate) -> Response:
+    session = get_session()
+    contact = service.create_contact(session, actor(), body, api_source(),
+                                     may_create_tags=current_principal().can("tags:write"))
+    session.flush()
+    return _one(contact.id, 201)
+
+
+@bp.get("")
+@operation(summary="List contacts", permission="contacts:read", query=ContactListQuery, response=ContactPage,
+           tag="contacts")
+def list_contacts(query: ContactListQuery) -> Response:
+    session = get_session()
+    page = service.list_contacts(session, org_id(), query)
+    return json_response(ContactPage(items=service.contacts_out(session, page.items), next_cursor=page.next_cursor))
+
+
+@bp.get("/<contact_id>")
+@operation(summary="Get a contact (merged ones name where they went)", permission="contacts:read",
+           response=ContactOut, tag="contacts", etag=True)
+def get_contact(contact_id: str) -> Response:
+    return _one(contact_id)
+
+
+@bp.patch("/<contact_id>")
+@operation(summary="Update a contact", permission="contacts:write", body=ContactUpdate, response=ContactOut,
+           tag="contacts", if_match=True)
+def update_contact(contact_id: str, body: ContactUpdate) -> Response:
+    session = get_session()
+    contact = service.get_contact(session, org_id(), contact_id)
+    check_if_match(contact.id, contact.version)
+    if body.status == "active":
+        current_principal().require("contacts:restore")
+    elif contact.status != "active":
+        service.get_active_contact(session, org_id(), contact_id)
+    service.update_contact(session, actor(), contact, body, api_source())
+    session.flush()
+    return _one(contact.id)
+
+
+@bp.delete("/<contact_id>")
+@operation(summary="Delete a contact (soft; an admin can restore it)", permission="contacts:write",
+           status=204, tag="contacts", if_match=True)
+def delete_contact(contact_id: str) -> Response:
+    session = get_session()
+    contact = service.get_contact(session, org_id(), contact_id)
+    check_if_match(contact.id, contact.version)
+    service.delete_contact(session, actor(), contact)
+    return no_content()
+
+
+@bp.post("/<contact_id>/restore")
+@operation(summary="Restore a deleted contact (admin)", permission="contacts:restore", response=ContactOut,
+           tag="contacts")
+def restore_contact(contact_id: str) -> Response:
+    session = get_session()
+    contact = service.get_contact(session, org_id(), contact_id)
+    service.restore_contact(session, actor(), contact)
+    session.flush()
+    return _one(contact.id)
+
+
+@bp.get("/<contact_id>/employment")
+@operation(summary="A contact's employment history, newest first", permission="contacts:read",
+           response=EmploymentPage, tag="contacts")
+def list_employment(contact_id: str) -> Response:
+    session = get_session()
+    contact = service.get_contact(session, org_id(), contact_id)
+    items = [service.employment_out(e) for e in service.list_employment(session, contact)]
+    return json_response(EmploymentPage(items=items, next_cursor=None))

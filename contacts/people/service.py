@@ -1,0 +1,387 @@
+"""Contact use cases: create, read, list, update, delete, restore, employment history."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from contacts import normalize
+from contacts.api.pagination import decode_cursor, encode_cursor
+from contacts.changelog import service as changelog
+from contacts.companies import service as companies
+from contacts.companies.models import Company
+from contacts.db import utcnow
+from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
+from contacts.people.schemas import (
+    AddressIn,
+    AddressOut,
+    CompanyRef,
+    ContactCreate,
+    ContactListQuery,
+    ContactOut,
+    ContactUpdate,
+    EmailIn,
+    EmailOut,
+    EmploymentOut,
+    PhoneIn,
+    PhoneOut,
+)
+from contacts.provenance import Actor, Source
+from contacts.tags import service as tags
+from contacts.tags.models import ContactTag
+
+SCALAR_FIELDS = ("family_name", "given_name", "full_name", "name_kana", "name_romaji", "department", "title",
+                 "url", "notes")
+_LATIN = re.compile(r"^[\x00-\x7f\u00c0-\u024f\s.'-]+$")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list."""
+
+    items: list[Any]
+    next_cursor: str | None
+
+
+def get_contact(session: Session, org_id: str, contact_id: str) -> Contact:
+    """Return the organisation's contact (any status) or raise NotFound."""
+    contact = session.get(Contact, contact_id)
+    if contact is None or contact.organization_id != org_id:
+        raise NotFound("no such contact")
+    return contact
+
+
+def get_active_contact(session: Session, org_id: str, contact_id: str) -> Contact:
+    """Return an active contact; merged or deleted ones answer 409 naming where they went."""
+    contact = get_contact(session, org_id, contact_id)
+    if contact.status == "merged":
+        raise Conflict(f"contact {contact.id} was merged into {contact.merged_into_id}")
+    if contact.status == "deleted":
+        raise Conflict(f"contact {contact.id} is deleted")
+    return contact
+
+
+def compose_full_name(family: str | None, given: str | None) -> str:
+    """Join name parts the way the card prints them: family first, given first for Latin names."""
+    parts = [p for p in (family, given) if p]
+    if len(parts) == 2 and all(_LATIN.match(p) for p in parts):
+        return f"{given} {family}"
+    return " ".join(parts)
+
+
+def search_text_of(contact: Contact) -> str:
+    """Build the folded text that ``q`` searches: names, readings, company, emails and phone digits."""
+    pieces = [contact.full_name, contact.family_name, contact.given_name, contact.name_kana,
+              contact.name_romaji, contact.company.name if contact.company else None,
+              contact.department]
+    pieces += [e.value_normalized for e in contact.emails]
+    for phone in contact.phones:
+        digits = re.sub(r"\D", "", normalize.fold_text(phone.value))
+        pieces.append(digits)
+        if phone.e164:
+            pieces.append(phone.e164.lstrip("+"))
+    return "\x1f".join(normalize.fold_text(p) for p in pieces if p)
+
+
+def _email_rows(org_id: str, emails: list[EmailIn], source: Source) -> list[ContactEmail]:
+    rows, errors = [], []
+    for i, email in enumerate(emails):
+        try:
+            normalized = normalize.normalize_email(email.value)
+        except ValueError as e:
+            errors.append({"field": f"emails.{i}.value", "message": str(e), "code": "invalid_email"})
+            continue
+        rows.append(ContactEmail(organization_id=org_id, value=email.value, value_normalized=normalized,
+                                 type=email.type, primary=email.primary, position=i,
+                                 source_type=source.type, source_id=source.id))
+    if errors:
+        raise ValidationFailed("invalid email address", errors=errors)
+    _one_primary(rows)
+    return rows
+
+
+def _phone_rows(org_id: str, phones: list[PhoneIn], source: Source) -> list[ContactPhone]:
+    rows = []
+    for i, phone in enumerate(phones):
+        e164 = normalize.to_e164(phone.value)
+        kind = phone.type or ("mobile" if e164 and normalize.phone_type_of(e164) == "mobile" else "work")
+        rows.append(ContactPhone(organization_id=org_id, value=phone.value, e164=e164, type=kind,
+                                 primary=phone.primary, position=i, source_type=source.type,
+                                 source_id=source.id))
+    _one_primary(rows)
+    return rows
+
+
+def _address_rows(org_id: str, addresses: list[AddressIn], source: Source) -> list[ContactAddress]:
+    rows = []
+    for i, addr in enumerate(addresses):
+        postal = normalize.normalize_postal_code(addr.postal_code or "") or addr.postal_code
+        rows.append(ContactAddress(organization_id=org_id, value=addr.value, postal_code=postal or None,
+                                   value_normalized=normalize.normalize_address(addr.value), type=addr.type,
+                                   primary=addr.primary, position=i, source_type=source.type,
+                                   source_id=source.id))
+    _one_primary(rows)
+    return rows
+
+
+def _one_primary(rows: list[Any]) -> None:
+    seen = False
+    for row in rows:
+        row.primary = bool(row.primary) and not seen
+        seen = seen or row.primary
+    if rows and not seen:
+        rows[0].primary = True
+
+
+def _company_domain(contact: Contact) -> str | None:
+    for email in contact.emails:
+        domain = normalize.company_key_from_email(email.value_normalized)
+        if domain:
+            return domain
+    return normalize.domain_of_url(contact.url) if contact.url else None
+
+
+def _apply(session: Session, actor: Actor, contact: Contact, data: ContactCreate | ContactUpdate,
+           source: Source) -> set[str]:
+    """Copy the sent fields onto ``contact``, recording their source; return the changed field names."""
+    sent = data.model_fields_set
+    changed: set[str] = set()
+    stamp = source.stamp()
+    for name in SCALAR_FIELDS:
+        if name in sent:
+            value = getattr(data, name) or None
+            if getattr(contact, name) != value:
+                setattr(contact, name, value)
+                changed.add(name)
+                contact.field_sources[name] = stamp
+    org = actor.organization_id
+    if "emails" in sent:
+        contact.emails = _email_rows(org, data.emails or [], source)
+        changed.add("emails")
+    if "phones" in sent:
+        contact.phones = _phone_rows(org, data.phones or [], source)
+        changed.add("phones")
+    if "addresses" in sent:
+        contact.addresses = _address_rows(org, data.addresses or [], source)
+        changed.add("addresses")
+    if "owner_id" in sent:
+        if data.owner_id is not None:
+            from contacts.auth.models import User
+
+            owner = session.get(User, data.owner_id)
+            if owner is None or owner.organization_id != org:
+                raise ValidationFailed("unknown owner", errors=[
+                    {"field": "owner_id", "message": "no such user in this organisation", "code": "not_found"}])
+        contact.owner_id = data.owner_id
+        changed.add("owner_id")
+    company: Company | None = contact.company
+    if "company_id" in sent:
+        company = companies.referenced_company(session, org, data.company_id) if data.company_id else None
+    elif "company_name" in sent:
+        company = companies.find_or_create_company(session, actor, name=data.company_name,
+                                                   domain=_company_domain(contact))
+    if company is not contact.company:
+        contact.company = company
+        contact.company_id = company.id if company else None
+        contact.field_sources["company"] = stamp
+        changed.add("company")
+    if not contact.full_name or ({"family_name", "given_name"} & changed and "full_name" not in sent):
+        composed = compose_full_name(contact.family_name, contact.given_name)
+        contact.full_name = composed or contact.full_name or contact.name_romaji or contact.name_kana or (
+            contact.emails[0].value if contact.emails else "")
+    contact.field_sources = dict(contact.field_sources)
+    return changed
+
+
+def create_contact(session: Session, actor: Actor, data: ContactCreate, source: Source, *,
+                   may_create_tags: bool = True) -> Contact:
+    """Create a contact with its values, company, tags and first employment entry."""
+    contact = Contact(organization_id=actor.organization_id, owner_id=actor.user_id, field_sources={})
+    session.add(contact)
+    _apply(session, actor, contact, data, source)
+    contact.search_text = search_text_of(contact)
+    session.flush()
+    if data.tags:
+        for tag in tags.ensure_tags(session, actor.organization_id, data.tags, may_create=may_create_tags):
+            tags.attach(session, actor.organization_id, tag, [contact.id], actor.user_id)
+    if contact.company_id or contact.title:
+        start_employment(session, contact, source, started_at=None)
+    changelog.record(session, actor.organization_id, "contact", contact.id, "created", actor.user_id)
+    return contact
+
+
+def update_contact(session: Session, actor: Actor, contact: Contact, data: ContactUpdate,
+                   source: Source) -> Contact:
+    """Apply a PATCH; a new company or title closes the current employment entry and opens another."""
+    before_company, before_title = contact.company_id, contact.title
+    if data.status == "active" and contact.status == "deleted":
+        restore_contact(session, actor, contact)
+    changed = _apply(session, actor, contact, data, source)
+    if not changed:
+        return contact
+    contact.search_text = search_text_of(contact)
+    touch(contact)
+    job_changed = contact.company_id != before_company or contact.title != before_title
+    if job_changed:
+        change_job(session, contact, source, previous_company_id=before_company)
+    changelog.record(session, actor.organization_id, "contact", contact.id, "updated", actor.user_id,
+                     {"fields": sorted(changed)})
+    return contact
+
+
+def touch(contact: Contact) -> None:
+    """Bump version and update time after any change visible in the contact's JSON."""
+    contact.version += 1
+    contact.updated_at = utcnow()
+
+
+def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
+    """Soft-delete: the record stays, marked deleted, and can be restored by an admin."""
+    if contact.status == "merged":
+        raise Conflict(f"contact {contact.id} was merged into {contact.merged_into_id}")
+    if contact.status == "deleted":
+        return
+    contact.status = "deleted"
+    contact.deleted_at = utcnow()
+    touch(contact)
+    changelog.record(session, actor.organization_id, "contact", contact.id, "deleted", actor.user_id)
+
+
+def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:
+    """Undo a soft delete."""
+    if contact.status != "deleted":
+        raise Conflict("only a deleted contact can be restored")
+    contact.status = "active"
+    contact.deleted_at = None
+    touch(contact)
+    changelog.record(session, actor.organization_id, "contact", contact.id, "restored", actor.user_id)
+
+
+def current_employment(session: Session, contact_id: str) -> Employment | None:
+    """Return the open employment entry of a contact, if any."""
+    return session.scalar(select(Employment).where(Employment.contact_id == contact_id,
+                                                   Employment.ended_at.is_(None))
+                          .order_by(Employment.created_at.desc()).limit(1))
+
+
+def start_employment(session: Session, contact: Contact, source: Source,
+                     started_at: datetime | None) -> Employment:
+    """Open an employment entry for the contact's current company, department and title."""
+    entry = Employment(organization_id=contact.organization_id, contact_id=contact.id,
+                       company_id=contact.company_id, department=contact.department, title=contact.title,
+                       started_at=started_at, source_type=source.type, source_id=source.id)
+    session.add(entry)
+    return entry
+
+
+def change_job(session: Session, contact: Contact, source: Source, *, previous_company_id: str | None,
+               when: datetime | None = None) -> Employment:
+    """Close the open employment entry and open a new one: a job change is history, not an overwrite."""
+    when = when or utcnow()
+    current = current_employment(session, contact.id)
+    if current is not None:
+        current.ended_at = when
+    entry = start_employment(session, contact, source, started_at=when)
+    if previous_company_id is not None and previous_company_id != contact.company_id:
+        changelog.record(session, contact.organization_id, "contact", contact.id, "contact.job_changed",
+                         source.user_id, {"from_company_id": previous_company_id,
+                                          "to_company_id": contact.company_id})
+    return entry
+
+
+def list_employment(session: Session, contact: Contact) -> list[Employment]:
+    """Return a contact's employment history, newest first."""
+    return list(session.scalars(
+        select(Employment).where(Employment.contact_id == contact.id)
+        .order_by(Employment.started_at.desc().nulls_last(), Employment.created_at.desc(),
+                  Employment.id.desc())))
+
+
+def _filtered(session: Session, org_id: str, query: ContactListQuery) -> Select[tuple[Contact]] | None:
+    stmt = select(Contact).where(Contact.organization_id == org_id, Contact.status == query.status)
+    if query.q:
+        folded = normalize.fold_text(query.q)
+        if folded:
+            stmt = stmt.where(Contact.search_text.contains(folded, autoescape=True))
+    if query.company_id:
+        stmt = stmt.where(Contact.company_id == query.company_id)
+    if query.owner_id:
+        stmt = stmt.where(Contact.owner_id == query.owner_id)
+    if query.updated_since:
+        stmt = stmt.where(Contact.updated_at >= query.updated_since)
+    names = set(query.tag) | set(query.any_tag) | set(query.not_tag)
+    found = tags.tags_by_name(session, org_id, names)
+    for name in query.tag:
+        if name not in found:
+            return None
+        stmt = stmt.where(Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id == found[name].id)))
+    if query.any_tag:
+        ids = [found[n].id for n in query.any_tag if n in found]
+        if not ids:
+            return None
+        stmt = stmt.where(Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id.in_(ids))))
+    not_ids = [found[n].id for n in query.not_tag if n in found]
+    if not_ids:
+        stmt = stmt.where(~Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id.in_(not_ids))))
+    return stmt
+
+
+def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Page:
+    """Return one page of contacts in creation order, filtered as the query says."""
+    stmt = _filtered(session, org_id, query)
+    if stmt is None:
+        return Page(items=[], next_cursor=None)
+    if query.cursor:
+        (after,) = decode_cursor(query.cursor, 1)
+        stmt = stmt.where(Contact.id > str(after))
+    stmt = stmt.order_by(Contact.id).limit(query.limit + 1).options(
+        selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses))
+    rows = list(session.scalars(stmt).unique())
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return Page(items=rows, next_cursor=encode_cursor([rows[-1].id]) if more and rows else None)
+
+
+def to_out(contact: Contact, tag_names: list[str]) -> ContactOut:
+    """Serialise a contact to its public JSON shape."""
+    return ContactOut(
+        id=contact.id, uid=contact.uid, family_name=contact.family_name, given_name=contact.given_name,
+        full_name=contact.full_name, name_kana=contact.name_kana, name_romaji=contact.name_romaji,
+        company=CompanyRef(id=contact.company.id, name=contact.company.name) if contact.company else None,
+        department=contact.department, title=contact.title,
+        emails=[EmailOut.model_validate(e) for e in contact.emails],
+        phones=[PhoneOut.model_validate(p) for p in contact.phones],
+        addresses=[AddressOut.model_validate(a) for a in contact.addresses],
+        url=contact.url, notes=contact.notes, tags=tag_names, owner_id=contact.owner_id,
+        status=contact.status,
+        merged_into=contact.merged_into_id, version=contact.version,
+        sources={k: {"type": v.get("type"), "id": v.get("id"), "user_id": v.get("user_id"),
+                     "at": v.get("at")} for k, v in (contact.field_sources or {}).items()},
+        created_at=contact.created_at, updated_at=contact.updated_at,
+    )
+
+
+def contacts_out(session: Session, contacts: list[Contact]) -> list[ContactOut]:
+    """Serialise several contacts with one query for their tags."""
+    names = tags.tag_names_for(session, [c.id for c in contacts])
+    return [to_out(c, names.get(c.id, [])) for c in contacts]
+
+
+def contact_out(session: Session, contact: Contact) -> ContactOut:
+    """Serialise one contact."""
+    return contacts_out(session, [contact])[0]
+
+
+def employment_out(entry: Employment) -> EmploymentOut:
+    """Serialise an employment entry."""
+    return EmploymentOut(
+        id=entry.id, contact_id=entry.contact_id,
+        company=CompanyRef(id=entry.company.id, name=entry.company.name) if entry.company else None,
+        department=entry.department, title=entry.title, started_at=entry.started_at, ended_at=entry.ended_at,
+        source={"type": entry.source_type, "id": entry.source_id})
