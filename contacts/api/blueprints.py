@@ -10,5 +10,20 @@ def register_all(app: Flask) -> None:
     from contacts.auth.api import bp as auth_bp
     from contacts.people.api import bp as contacts_bp
 
+    _register_path_models()
     for bp in (auth_bp, contacts_bp):
         app.register_blueprint(bp)
+
+
+def _register_path_models() -> None:
+    """Name the model behind every id-carrying path argument, so other organisations' ids answer 404."""
+    from contacts import models
+    from contacts.api.spec import register_path_model
+
+    for arg, model in {
+        "contact_id": models.Contact, "company_id": models.Company, "tag_id": models.Tag,
+        "event_id": models.Event, "campaign_id": models.Campaign, "touchpoint_id": models.Touchpoint,
+        "user_id": models.User, "token_id": models.ApiToken, "card_id": models.Card,
+        "candidate_id": models.DuplicateCandidate, "merge_id": models.MergeOperation,
+    }.items():
+        register_path_model(arg, model)

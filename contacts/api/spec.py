@@ -22,7 +22,14 @@ from contacts.api.principal import current_principal
 from contacts.api.problems import PROBLEM_MIMETYPE, validation_errors
 from contacts.changelog.models import IdempotencyRecord
 from contacts.db import get_session
-from contacts.errors import BadRequest, Conflict, IdempotencyMismatch, UnsupportedMediaType, ValidationFailed
+from contacts.errors import (
+    BadRequest,
+    Conflict,
+    IdempotencyMismatch,
+    NotFound,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 
 F = TypeVar("F", bound=Callable[..., Response])
 
@@ -53,6 +60,30 @@ class Operation:
 
 
 _OPERATIONS: dict[Callable[..., Any], Operation] = {}
+_PATH_MODELS: dict[str, type[Any]] = {}
+
+
+def register_path_model(arg: str, model: type[Any]) -> None:
+    """Declare that path argument ``arg`` names a row of ``model`` (which has organization_id)."""
+    _PATH_MODELS[arg] = model
+
+
+def path_models() -> dict[str, type[Any]]:
+    """Return the registered path arguments and their models."""
+    return dict(_PATH_MODELS)
+
+
+def _check_path_args(path_args: dict[str, Any]) -> None:
+    """Answer 404 for an id of another organisation (or none) before anything else is looked at."""
+    org_id = current_principal().organization_id
+    session = get_session()
+    for arg, value in path_args.items():
+        model = _PATH_MODELS.get(arg)
+        if model is None:
+            continue
+        row = session.get(model, value)
+        if row is None or row.organization_id != org_id:
+            raise NotFound(f"no such {arg.removesuffix('_id')}")
 
 
 def _query_dict(model: type[BaseModel]) -> dict[str, Any]:
@@ -150,6 +181,7 @@ def operation(*, summary: str, permission: str | None, body: type[BaseModel] | N
         def view(**path_args: Any) -> Response:
             if permission is not None:
                 current_principal().require(permission)
+            _check_path_args(path_args)
             kwargs: dict[str, Any] = dict(path_args)
             if query is not None:
                 kwargs["query"] = parse_query(query)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rapidfuzz import fuzz
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,6 +12,8 @@ from contacts.companies.models import Company, CompanyDomain
 from contacts.db import utcnow
 from contacts.errors import NotFound, ValidationFailed
 from contacts.provenance import Actor
+
+DOMAIN_NAME_SIMILARITY = 80.0
 
 
 def get_company(session: Session, org_id: str, company_id: str) -> Company:
@@ -32,20 +35,35 @@ def referenced_company(session: Session, org_id: str, company_id: str, *, field:
 
 def find_company(session: Session, org_id: str, *, name: str | None = None,
                  domain: str | None = None) -> Company | None:
-    """Find an active company by registrable domain first, then by normalised name."""
-    if domain:
-        found = session.scalar(
-            select(Company).join(CompanyDomain).where(
-                CompanyDomain.organization_id == org_id, CompanyDomain.domain == domain,
-                Company.status == "active").order_by(Company.created_at).limit(1))
-        if found is not None:
-            return found
+    """Find an active company by normalised name, else by registrable domain.
+
+    A domain match counts only when no name was given or the names are close (an OCR typo), so a person
+    who moved keeps their old email domain without dragging the new company into the old one.
+    """
     key = normalize.normalize_company_name(name or "")
     if key:
-        return session.scalar(select(Company).where(
+        by_name = session.scalar(select(Company).where(
             Company.organization_id == org_id, Company.name_normalized == key,
             Company.status == "active").order_by(Company.created_at).limit(1))
-    return None
+        if by_name is not None:
+            return by_name
+    if not domain:
+        return None
+    by_domain = session.scalar(
+        select(Company).join(CompanyDomain).where(
+            CompanyDomain.organization_id == org_id, CompanyDomain.domain == domain,
+            Company.status == "active").order_by(Company.created_at).limit(1))
+    if by_domain is None or not key:
+        return by_domain
+    similar = fuzz.ratio(key, by_domain.name_normalized) >= DOMAIN_NAME_SIMILARITY
+    return by_domain if similar else None
+
+
+def domain_holder(session: Session, org_id: str, domain: str) -> Company | None:
+    """Return the active company that already holds ``domain``."""
+    return session.scalar(select(Company).join(CompanyDomain).where(
+        CompanyDomain.organization_id == org_id, CompanyDomain.domain == domain,
+        Company.status == "active").limit(1))
 
 
 def add_domain(session: Session, company: Company, domain: str) -> None:
@@ -72,12 +90,13 @@ def find_or_create_company(session: Session, actor: Actor, *, name: str | None,
     """Resolve a printed company name (and email/URL domain) to one company, creating it if new."""
     company = find_company(session, actor.organization_id, name=name, domain=domain)
     if company is not None:
-        if domain:
+        if domain and domain_holder(session, actor.organization_id, domain) is None:
             add_domain(session, company, domain)
         return company
     if not name:
         return None
-    return create_company(session, actor, name=name, domains=[domain] if domain else [])
+    free = domain and domain_holder(session, actor.organization_id, domain) is None
+    return create_company(session, actor, name=name, domains=[domain] if free and domain else [])
 
 
 def touch(company: Company) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +40,7 @@ from contacts.tags.models import ContactTag
 SCALAR_FIELDS = ("family_name", "given_name", "full_name", "name_kana", "name_romaji", "department", "title",
                  "url", "notes")
 _LATIN = re.compile(r"^[\x00-\x7f\u00c0-\u024f\s.'-]+$")
+_PHONE_LIKE = re.compile(r"^[+\d\s().\-]+$")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,14 @@ def search_text_of(contact: Contact) -> str:
         if phone.e164:
             pieces.append(phone.e164.lstrip("+"))
     return "\x1f".join(normalize.fold_text(p) for p in pieces if p)
+
+
+def search_key(q: str) -> str:
+    """Fold a search query like the stored search text; phone-like queries become their digits."""
+    nfkc = unicodedata.normalize("NFKC", q).strip()
+    if _PHONE_LIKE.match(nfkc) and sum(c.isdigit() for c in nfkc) >= 4:
+        return re.sub(r"\D", "", nfkc)
+    return normalize.fold_text(q)
 
 
 def _email_rows(org_id: str, emails: list[EmailIn], source: Source) -> list[ContactEmail]:
@@ -306,7 +316,7 @@ def list_employment(session: Session, contact: Contact) -> list[Employment]:
 def _filtered(session: Session, org_id: str, query: ContactListQuery) -> Select[tuple[Contact]] | None:
     stmt = select(Contact).where(Contact.organization_id == org_id, Contact.status == query.status)
     if query.q:
-        folded = normalize.fold_text(query.q)
+        folded = search_key(query.q)
         if folded:
             stmt = stmt.where(Contact.search_text.contains(folded, autoescape=True))
     if query.company_id:

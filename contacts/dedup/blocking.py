@@ -1,0 +1,98 @@
+"""Blocking: short keys per contact, so that only contacts sharing a key are ever compared.
+
+Key formats (all strings, safe to store in a ``(organization_id, key, contact_id)`` table):
+
+- ``em:<email>``           a personal (non-role) e-mail address
+- ``mb:<e164>``            a mobile number
+- ``ph:<e164>``            a fixed number (big blocks of main numbers are bounded, see below)
+- ``nm:<name>``            the whole folded name (loose kanji variants, order-free for Latin names)
+- ``rd:<reading>``         romaji reading tokens, sorted (meets kanji+furigana cards with English-side cards)
+- ``nc:<family>|<company>`` family name (or the first two characters of an unsplit name) and company
+- ``dm:<domain>|<initial>`` company domain and the initial of a reading token
+- ``pc:<name part>|<postal>`` a name part and the postal code
+- ``ad:<address>``          the folded address (Latin addresses: house number and first street word)
+- ``nw:<name part>|<street word>`` a name part and the first street word (Latin addresses)
+
+A block larger than :data:`MAX_BLOCK` is not compared all-pairs: its members are sorted by name and only
+neighbours within :data:`WINDOW` are compared, which bounds the work on main numbers and common names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Final
+
+from contacts.dedup.records import MatchKeys
+from contacts.dedup.scoring import name_key
+
+__all__ = ["MAX_BLOCK", "WINDOW", "blocking_keys", "candidate_pairs"]
+
+MAX_BLOCK: Final = 40
+WINDOW: Final = 8
+
+
+def blocking_keys(k: MatchKeys) -> list[str]:
+    """Return the blocking keys of one contact (deduplicated, order stable)."""
+    keys: list[str] = [f"em:{e}" for e in k.emails]
+    keys += [f"mb:{m}" for m in k.mobiles]
+    keys += [f"ph:{p}" for p in k.phones]
+    nk = name_key(k)
+    if nk:
+        keys.append(f"nm:{nk}")
+    if k.readings:
+        keys.append("rd:" + "".join(k.readings))
+    family = k.family.replace(" ", "") if k.family else (k.name_loose[:2] if not k.latin else "")
+    if k.company:
+        if family:
+            keys.append(f"nc:{family}|{k.company}")
+        for token in k.readings:
+            keys.append(f"nc:{token}|{k.company}")
+    initials = {t[0] for t in k.readings if t}
+    for domain in k.domains:
+        keys += [f"dm:{domain}|{i}" for i in sorted(initials)]
+    if k.postal:
+        parts = {p.replace(" ", "") for p in (k.family, k.given) if p} or ({family} if family else set())
+        keys += [f"pc:{p}|{k.postal}" for p in sorted(parts)]
+    if k.address_words:
+        words = k.address_words.split()
+        number = next((w for w in words if w.isdigit()), "")
+        street = next((w for w in words if not w.isdigit() and len(w) > 2), "")
+        if number and street:
+            keys.append(f"ad:{number}|{street}")
+        if street:
+            keys += [f"nw:{part.replace(' ', '')}|{street}" for part in (k.family, k.given) if part]
+    elif k.address:
+        keys.append(f"ad:{k.address}")
+    return list(dict.fromkeys(keys))
+
+
+def _block_pairs(members: Sequence[int], sort_keys: Sequence[str]) -> Iterator[tuple[int, int]]:
+    if len(members) <= MAX_BLOCK:
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                yield members[x], members[y]
+        return
+    ordered = sorted(members, key=lambda i: sort_keys[i])
+    for x in range(len(ordered)):
+        for y in range(x + 1, min(x + 1 + WINDOW, len(ordered))):
+            yield ordered[x], ordered[y]
+
+
+def candidate_pairs(all_keys: Sequence[list[str]], sort_keys: Sequence[str]) -> set[int]:
+    """Return candidate pairs as ``i * n + j`` (i < j) from per-contact blocking keys."""
+    blocks: dict[str, list[int]] = {}
+    for i, keys in enumerate(all_keys):
+        for key in keys:
+            members = blocks.get(key)
+            if members is None:
+                blocks[key] = [i]
+            else:
+                members.append(i)
+    n = len(all_keys)
+    pairs: set[int] = set()
+    for members in blocks.values():
+        if len(members) < 2:
+            continue
+        for i, j in _block_pairs(members, sort_keys):
+            pairs.add(i * n + j if i < j else j * n + i)
+    return pairs
