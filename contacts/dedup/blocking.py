@@ -12,6 +12,7 @@ Key formats (all strings, safe to store in a ``(organization_id, key, contact_id
 - ``pc:<name part>|<postal>`` a name part and the postal code
 - ``ad:<address>``          the folded address (Latin addresses: house number and first street word)
 - ``nw:<name part>|<street word>`` a name part and the first street word (Latin addresses)
+- ``ap:<word>|<word or postal>`` two distinctive words of a home address (contacts without a company)
 
 A block larger than :data:`MAX_BLOCK` is not compared all-pairs: its members are sorted by name and only
 neighbours within :data:`WINDOW` are compared, which bounds the work on main numbers and common names.
@@ -27,6 +28,57 @@ from contacts.dedup.scoring import name_key
 
 __all__ = ["MAX_BLOCK", "WINDOW", "blocking_keys", "candidate_pairs"]
 
+_ADDRESS_STOPWORDS: Final = frozenset(
+    [
+        "street",
+        "st",
+        "road",
+        "rd",
+        "place",
+        "pl",
+        "crescent",
+        "cres",
+        "avenue",
+        "ave",
+        "drive",
+        "dr",
+        "court",
+        "ct",
+        "circuit",
+        "cct",
+        "close",
+        "lane",
+        "ln",
+        "way",
+        "parade",
+        "pde",
+        "terrace",
+        "tce",
+        "highway",
+        "hwy",
+        "grove",
+        "boulevard",
+        "square",
+        "north",
+        "south",
+        "east",
+        "west",
+        "upper",
+        "lower",
+        "the",
+        "nsw",
+        "vic",
+        "qld",
+        "act",
+        "tas",
+        "unit",
+        "flat",
+        "level",
+        "floor",
+        "villa",
+        "apartment",
+    ]
+)
 MAX_BLOCK: Final = 40
 WINDOW: Final = 8
 
@@ -61,6 +113,14 @@ def blocking_keys(k: MatchKeys) -> list[str]:
             keys.append(f"ad:{number}|{street}")
         if street:
             keys += [f"nw:{part.replace(' ', '')}|{street}" for part in (k.family, k.given) if part]
+        if not k.company:
+            # A home address identifies a household: pairs of its distinctive words survive typos elsewhere.
+            distinct = sorted(
+                {w for w in words if w.isalpha() and len(w) > 2 and w not in _ADDRESS_STOPWORDS}
+            )[:6]
+            keys += [f"ap:{x}|{y}" for n, x in enumerate(distinct) for y in distinct[n + 1 :]]
+            if k.postal:
+                keys += [f"ap:{w}|{k.postal}" for w in distinct]
     elif k.address:
         keys.append(f"ad:{k.address}")
     return list(dict.fromkeys(keys))

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from contacts.dedup.blocking import blocking_keys, candidate_pairs
 from contacts.dedup.records import ContactRecord, MatchKeys, record_keys
@@ -22,6 +23,7 @@ __all__ = ["DedupeResult", "ProgressFn", "ScoredPair", "find_duplicates", "match
 #: ``progress(stage, done, total)``; stages are "keys", "blocking", "scoring" and "clustering".
 ProgressFn = Callable[[str, int, int], None]
 
+_T = TypeVar("_T")
 _PARALLEL_FROM = 20_000
 _CHUNK = 5_000
 
@@ -38,7 +40,13 @@ class ScoredPair:
 
     def to_dict(self) -> dict[str, object]:
         """Return the JSON shape used by ``meishi dedupe --json``."""
-        return {"a": self.a, "b": self.b, "score": self.score, "decision": self.decision, "reasons": self.reasons}
+        return {
+            "a": self.a,
+            "b": self.b,
+            "score": self.score,
+            "decision": self.decision,
+            "reasons": self.reasons,
+        }
 
 
 @dataclass(slots=True)
@@ -85,7 +93,7 @@ def _score_chunk(pairs: list[int]) -> list[tuple[int, int, PairScore]]:
     return out
 
 
-def _chunks(items: Sequence[object], size: int) -> list[list[object]]:
+def _chunks(items: Sequence[_T], size: int) -> list[list[_T]]:
     return [list(items[x : x + size]) for x in range(0, len(items), size)]
 
 
@@ -97,7 +105,9 @@ def _workers(requested: int | None, size: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def _compute_keys(records: Sequence[ContactRecord | MatchKeys], workers: int, progress: ProgressFn | None) -> list[MatchKeys]:
+def _compute_keys(
+    records: Sequence[ContactRecord | MatchKeys], workers: int, progress: ProgressFn | None
+) -> list[MatchKeys]:
     total = len(records)
     todo = [r for r in records if isinstance(r, ContactRecord)]
     if len(todo) == total and workers > 1:
@@ -224,7 +234,9 @@ def find_duplicates(
             clusters.union(i, j)
     if progress:
         progress("clustering", 1, 1)
-    out_pairs = [ScoredPair(keys[i].id, keys[j].id, ps.score, ps.decision or "", ps.reasons) for i, j, ps in scored]
+    out_pairs = [
+        ScoredPair(keys[i].id, keys[j].id, ps.score, ps.decision or "", ps.reasons) for i, j, ps in scored
+    ]
     groups = [sorted((keys[i].id for i in g), key=_id_order) for g in clusters.groups()]
     groups.sort(key=lambda g: _id_order(g[0]))
     return DedupeResult(pairs=out_pairs, clusters=groups)

@@ -119,7 +119,7 @@ class MatchKeys:
     def from_dict(cls, data: Mapping[str, Any]) -> MatchKeys:
         """Rebuild keys stored with :meth:`to_dict` (unknown fields are ignored)."""
         known = {f.name for f in fields(cls)}
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
         return cls(**values)
 
 
@@ -197,7 +197,9 @@ def record_keys(record: ContactRecord) -> MatchKeys:
         digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", record.postal_code))
         postal = digits if 3 <= len(digits) <= 10 else ""
     address_folded = unicodedata.normalize("NFKC", record.address).casefold()
-    address_words = " ".join(w for w in _WORDS_RE.split(address_folded) if w) if address_folded.isascii() else ""
+    address_words = (
+        " ".join(w for w in _WORDS_RE.split(address_folded) if w) if address_folded.isascii() else ""
+    )
 
     return MatchKeys(
         id=record.id,

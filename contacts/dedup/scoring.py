@@ -51,11 +51,12 @@ THRESHOLDS: Final[Mapping[str, float]] = {
     "shared_phone_count": 3,  # a fixed number on this many contacts is a main number (代表番号)
     "name_frequency_cap": 6.0,  # most points a common name can lose
     "merge": 14.0,
-    "review": 6.0,
+    "review": 7.0,
     "score_midpoint": 8.0,
     "score_scale": 3.0,
 }
 
+HOUSEHOLD_ANY_NAME = True
 MERGE: Final = "merge"
 REVIEW: Final = "review"
 
@@ -148,7 +149,10 @@ def _compare_names(a: MatchKeys, b: MatchKeys, reasons: list[str]) -> tuple[floa
         swapped = False
         if "differ" in (fam, giv) or "missing" in (fam, giv):
             sfam, sgiv = _part_level(a.family, b.given), _part_level(a.given, b.family)
-            if "differ" not in (sfam, sgiv) and _PART_RANK[sfam] + _PART_RANK[sgiv] > _PART_RANK[fam] + _PART_RANK[giv]:
+            if (
+                "differ" not in (sfam, sgiv)
+                and _PART_RANK[sfam] + _PART_RANK[sgiv] > _PART_RANK[fam] + _PART_RANK[giv]
+            ):
                 fam, giv, swapped = sfam, sgiv, True
         points = WEIGHTS["family"][fam] + WEIGHTS["given"][giv]
         reasons.append(f"family_name:{fam}")
@@ -181,7 +185,10 @@ def _whole_name_level(a: MatchKeys, b: MatchKeys) -> str:
             return "variant"
         if a.readings and b.readings and a.readings != b.readings:
             return "differ"
-        if min(len(a.name_loose), len(b.name_loose)) >= 3 and Levenshtein.distance(a.name_loose, b.name_loose) == 1:
+        if (
+            min(len(a.name_loose), len(b.name_loose)) >= 3
+            and Levenshtein.distance(a.name_loose, b.name_loose) == 1
+        ):
             # One character off (OCR): only as good as the printed readings allow.
             return "fuzzy"
         return "differ"
@@ -293,15 +300,16 @@ def score_pair(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) ->
         points += WEIGHTS["title"]["same"]
         reasons.append("title:same")
 
-    # Without a company on either side the address is a home address: a shared home and one agreeing
-    # name part is worth a look (re-keyed given name), while office addresses are shared by coworkers.
+    # Without a company on either side the address is a home address: a shared home is worth a look even
+    # when a name part was re-keyed; office addresses are shared by coworkers, so they never are.
     household = (
-        strength == "partial"
-        and not a.company
+        not a.company
         and not b.company
+        and strength in ("weak", "partial", "unknown", "none" if HOUSEHOLD_ANY_NAME else "partial")
         and (
             "address:exact" in reasons
-            or ("address:close" in reasons and "postal_code:differ" not in reasons)
+            or "address:close" in reasons
+            or ("address:near" in reasons and "postal_code:same" in reasons)
         )
     )
     decision: str | None = None
