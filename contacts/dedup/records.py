@@ -119,7 +119,9 @@ class MatchKeys:
     def from_dict(cls, data: Mapping[str, Any]) -> MatchKeys:
         """Rebuild keys stored with :meth:`to_dict` (unknown fields are ignored)."""
         known = {f.name for f in fields(cls)}
-        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+        values: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known
+        }
         return cls(**values)
 
 

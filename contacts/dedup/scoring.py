@@ -29,7 +29,7 @@ WEIGHTS: Final[Mapping[str, Mapping[str, float]]] = {
     "family": {"exact": 4.5, "close": 3.0, "near": 1.0, "missing": 0.0, "differ": -5.0},
     "given": {"exact": 4.5, "close": 3.0, "near": 1.0, "missing": 0.0, "differ": -5.0},
     "swapped": {"penalty": -1.0},
-    "email": {"same": 11.0, "same_role": 0.5, "conflict": -5.0},
+    "email": {"same": 11.0, "similar": 3.0, "same_role": 0.5, "conflict": -5.0},
     "mobile": {"same": 10.0, "conflict": -6.0},
     "phone": {"same_direct": 5.0, "same_unknown": 2.5, "same_shared": 1.0},
     "company": {"same": 2.0, "similar": 1.0, "differ": -1.0},
@@ -50,6 +50,7 @@ THRESHOLDS: Final[Mapping[str, float]] = {
     "company_similar": 0.90,
     "shared_phone_count": 3,  # a fixed number on this many contacts is a main number (代表番号)
     "name_frequency_cap": 6.0,  # most points a common name can lose
+    "job_change_name": 7.0,  # name points (after the frequency penalty) for a job-change review
     "merge": 14.0,
     "review": 7.0,
     "score_midpoint": 8.0,
@@ -218,6 +219,21 @@ def _domain(email: str) -> str:
     return email.rsplit("@", 1)[-1]
 
 
+_OCR_FOLD = str.maketrans({"1": "l", "i": "l", "0": "o", "5": "s"})
+
+
+def _ocr_shape(email: str) -> str:
+    return email.replace("rn", "m").translate(_OCR_FOLD)
+
+
+def _near_email(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Tell whether two addresses differ only by OCR look-alikes (l/1/i, o/0, s/5, rn/m).
+
+    Anything else (taro.yamada vs taro.yamada2) is another inbox, often a namesake coworker's.
+    """
+    return bool({_ocr_shape(x) for x in a} & {_ocr_shape(y) for y in b})
+
+
 def score_pair(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) -> PairScore:
     """Score two contacts' keys: a 0..1 score, a decision and the reasons behind it."""
     reasons: list[str] = []
@@ -237,6 +253,9 @@ def score_pair(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) ->
             points += WEIGHTS["email"]["same"]
             hard = True
             reasons.append("email:same")
+        elif _near_email(a.emails, b.emails):
+            points += WEIGHTS["email"]["similar"]
+            reasons.append("email:similar")
         elif {_domain(e) for e in a.emails} & {_domain(e) for e in b.emails}:
             points += WEIGHTS["email"]["conflict"]
             conflict = True
@@ -271,7 +290,8 @@ def score_pair(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) ->
                 points += WEIGHTS["phone"]["same_shared"]
                 reasons.append("phone:same_main_number")
 
-    if a.company and b.company:
+    if a.company and b.company and a.company.isascii() == b.company.isascii():
+        # An English-side card spells the company in Latin letters: compare within one script only.
         if a.company == b.company:
             points += WEIGHTS["company"]["same"]
             reasons.append("company:same")
@@ -285,7 +305,7 @@ def score_pair(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) ->
         points += WEIGHTS["domain"]["same"]
         reasons.append("domain:same")
 
-    if a.address and b.address:
+    if a.address and b.address and bool(a.address_words) == bool(b.address_words):
         level = _compare_address(a, b)
         points += WEIGHTS["address"][level]
         reasons.append(f"address:{level}")
@@ -312,6 +332,13 @@ def score_pair(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) ->
             or ("address:near" in reasons and "postal_code:same" in reasons)
         )
     )
+    # The same uncommon name at another company: a job change for a person to confirm.
+    job_change = (
+        strength == "strong"
+        and not conflict
+        and name_points >= THRESHOLDS["job_change_name"]
+        and "company:differ" in reasons
+    )
     decision: str | None = None
     if (
         not conflict
@@ -321,6 +348,7 @@ def score_pair(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) ->
         decision = MERGE
     elif (
         (strength not in ("none", "partial") and points >= THRESHOLDS["review"])
+        or job_change
         or household
         or (strength in ("none", "partial") and hard)
     ):
