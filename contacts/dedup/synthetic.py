@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from typing import TypeVar
 
 from contacts.dedup.records import ContactRecord
 from contacts.normalize import _kana_to_romaji
+
+_Item = TypeVar("_Item")
 
 __all__ = ["SyntheticCard", "generate_cards", "true_pairs", "write_csv"]
 
@@ -275,7 +278,7 @@ class _Person:
     jobs: list[_Job]
 
 
-def _zipf_choice(rng: random.Random, items: list[tuple[str, ...]], skew: float = 1.0) -> tuple[str, ...]:
+def _zipf_choice(rng: random.Random, items: Sequence[_Item], skew: float = 1.0) -> _Item:
     weights = [1.0 / (i + 1) ** skew for i in range(len(items))]
     return rng.choices(items, weights=weights, k=1)[0]
 
