@@ -1,0 +1,168 @@
+"""Touchpoint use cases: record, read, list, update and delete exchanges with a customer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from contacts.changelog import service as changelog
+from contacts.db import utcnow
+from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.events.models import Campaign, Event
+from contacts.people.models import Contact
+from contacts.provenance import Actor
+from contacts.touchpoints.models import CHANNELS, TOUCHPOINT_KINDS, TOUCHPOINT_SOURCES, Touchpoint
+
+OFFLINE_KINDS = frozenset({"card_exchange", "meeting", "visit", "call", "trade_show", "seminar", "direct_mail",
+                           "store_visit", "other"})
+ONLINE_KINDS = frozenset({"email", "web_inquiry", "document_request", "webinar", "chat", "sns"})
+
+
+def default_channel(kind: str) -> str:
+    """Return the channel category a touchpoint of ``kind`` falls in when none is given."""
+    return "online" if kind in ONLINE_KINDS else "offline"
+
+
+def _field_error(field: str, message: str, code: str = "invalid") -> ValidationFailed:
+    return ValidationFailed(message, errors=[{"field": field, "message": message, "code": code}])
+
+
+def _check_choice(field: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise _field_error(field, f"must be one of {', '.join(choices)}", "invalid_choice")
+
+
+def _check_refs(session: Session, org_id: str, *, event_id: str | None, campaign_id: str | None,
+                user_id: str | None) -> None:
+    """Raise a field error when a referenced event, campaign or user is not the organisation's."""
+    from contacts.auth.models import User
+
+    rows: list[tuple[str, Event | Campaign | User | None]] = []
+    if event_id is not None:
+        rows.append(("event_id", session.get(Event, event_id)))
+    if campaign_id is not None:
+        rows.append(("campaign_id", session.get(Campaign, campaign_id)))
+    if user_id is not None:
+        rows.append(("user_id", session.get(User, user_id)))
+    for field, row in rows:
+        if row is None or row.organization_id != org_id:
+            raise _field_error(field, f"no such {field[:-3]} in this organisation", "not_found")
+
+
+def _check_external_id(session: Session, org_id: str, external_id: str | None,
+                       own_id: str | None = None) -> None:
+    if external_id is None:
+        return
+    stmt = select(Touchpoint.id).where(Touchpoint.organization_id == org_id,
+                                       Touchpoint.external_id == external_id)
+    existing = session.scalar(stmt)
+    if existing is not None and existing != own_id:
+        raise Conflict(f"a touchpoint with external_id {external_id!r} already exists: {existing}",
+                       errors=[{"field": "external_id", "message": "already used", "code": "duplicate",
+                                "touchpoint_id": existing}])
+
+
+def _flush_unique(session: Session, touchpoint: Touchpoint) -> None:
+    """Flush in a savepoint so that a concurrent duplicate external_id answers 409, not 500."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as e:
+        raise Conflict(f"a touchpoint with external_id {touchpoint.external_id!r} already exists") from e
+
+
+def _ensure_live(contact: Contact) -> None:
+    if contact.status == "merged":
+        raise Conflict(f"contact {contact.id} was merged into {contact.merged_into_id}")
+    if contact.status == "deleted":
+        raise Conflict(f"contact {contact.id} is deleted")
+
+
+def record_touchpoint(session: Session, actor: Actor, *, contact: Contact, kind: str, occurred_at: datetime,
+                      source: str, channel: str | None = None, event_id: str | None = None,
+                      campaign_id: str | None = None, location: str | None = None, summary: str | None = None,
+                      company_name_at_time: str | None = None, title_at_time: str | None = None,
+                      card_id: str | None = None, external_id: str | None = None,
+                      user_id: str | None = None) -> Touchpoint:
+    """Record one exchange with an active contact and log it; the company and title default to the contact's."""
+    if contact.organization_id != actor.organization_id:
+        raise NotFound("no such contact")
+    _ensure_live(contact)
+    _check_choice("kind", kind, TOUCHPOINT_KINDS)
+    _check_choice("source", source, TOUCHPOINT_SOURCES)
+    channel = channel or default_channel(kind)
+    _check_choice("channel", channel, CHANNELS)
+    user_id = user_id if user_id is not None else actor.user_id
+    _check_refs(session, actor.organization_id, event_id=event_id, campaign_id=campaign_id, user_id=user_id)
+    _check_external_id(session, actor.organization_id, external_id)
+    if company_name_at_time is None and contact.company is not None:
+        company_name_at_time = contact.company.name
+    if title_at_time is None:
+        title_at_time = contact.title
+    now = utcnow()
+    touchpoint = Touchpoint(
+        organization_id=actor.organization_id, contact_id=contact.id, user_id=user_id,
+        company_id=contact.company_id, occurred_at=occurred_at, kind=kind, channel=channel, event_id=event_id,
+        campaign_id=campaign_id, card_id=card_id, location=location, summary=summary, source=source,
+        external_id=external_id, company_name_at_time=company_name_at_time, title_at_time=title_at_time,
+        version=1, created_at=now, updated_at=now)
+    session.add(touchpoint)
+    _flush_unique(session, touchpoint)
+    changelog.record(session, actor.organization_id, "touchpoint", touchpoint.id, "created", actor.user_id,
+                     {"contact_id": contact.id, "kind": kind})
+    return touchpoint
+
+
+def get_touchpoint(session: Session, org_id: str, touchpoint_id: str) -> Touchpoint:
+    """Return the organisation's touchpoint or raise NotFound."""
+    touchpoint = session.get(Touchpoint, touchpoint_id)
+    if touchpoint is None or touchpoint.organization_id != org_id:
+        raise NotFound("no such touchpoint")
+    return touchpoint
+
+
+UPDATABLE_FIELDS = ("occurred_at", "kind", "channel", "event_id", "campaign_id", "location", "summary",
+                    "company_name_at_time", "title_at_time", "user_id", "external_id")
+
+
+def update_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint, changes: dict[str, Any]) -> Touchpoint:
+    """Apply a PATCH given as a mapping of sent fields to values; log the changed field names."""
+    unknown = set(changes) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise _field_error(sorted(unknown)[0], "field cannot be changed", "read_only")
+    org = actor.organization_id
+    if "kind" in changes:
+        if changes["kind"] is None:
+            raise _field_error("kind", "must not be null", "required")
+        _check_choice("kind", changes["kind"], TOUCHPOINT_KINDS)
+    if "occurred_at" in changes and changes["occurred_at"] is None:
+        raise _field_error("occurred_at", "must not be null", "required")
+    if "channel" in changes:
+        if changes["channel"] is None:
+            changes["channel"] = default_channel(changes.get("kind", touchpoint.kind))
+        _check_choice("channel", changes["channel"], CHANNELS)
+    _check_refs(session, org, event_id=changes.get("event_id"), campaign_id=changes.get("campaign_id"),
+                user_id=changes.get("user_id"))
+    if "external_id" in changes:
+        _check_external_id(session, org, changes["external_id"], own_id=touchpoint.id)
+    changed = sorted(name for name, value in changes.items() if getattr(touchpoint, name) != value)
+    if not changed:
+        return touchpoint
+    for name in changed:
+        setattr(touchpoint, name, changes[name])
+    touchpoint.version += 1
+    touchpoint.updated_at = utcnow()
+    _flush_unique(session, touchpoint)
+    changelog.record(session, org, "touchpoint", touchpoint.id, "updated", actor.user_id, {"fields": changed})
+    return touchpoint
+
+
+def delete_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint) -> None:
+    """Delete a touchpoint for good; the change log keeps the fact."""
+    changelog.record(session, actor.organization_id, "touchpoint", touchpoint.id, "deleted", actor.user_id,
+                     {"contact_id": touchpoint.contact_id})
+    session.delete(touchpoint)

@@ -1,0 +1,76 @@
+"""record_touchpoint: the service the card ingest calls."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+
+from contacts.db import session_factory
+from contacts.errors import Conflict, ValidationFailed
+from contacts.people.models import Contact
+from contacts.provenance import Actor
+from contacts.touchpoints import service
+from tests.conftest import OrgClient
+
+WHEN = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
+
+
+def _contact(org: OrgClient, **body: object) -> str:
+    r = org.post("/api/v1/contacts", json={"family_name": "山田", "given_name": "太郎", **body})
+    assert r.status_code == 201, r.json
+    return str(r.json["id"])
+
+
+def test_record_touchpoint_defaults_channel_company_and_title(app: Flask, org: OrgClient) -> None:
+    cid = _contact(org, company_name="株式会社テスト", title="部長")
+    with app.app_context(), session_factory(app)() as session:
+        actor = Actor(org.organization_id, org.user_id)
+        tp = service.record_touchpoint(session, actor, contact=session.get(Contact, cid), kind="card_exchange",
+                                       occurred_at=WHEN, source="card", card_id="C1")
+        session.commit()
+        assert (tp.channel, tp.company_name_at_time, tp.title_at_time) == ("offline", "株式会社テスト", "部長")
+        assert tp.user_id == org.user_id
+    r = org.get(f"/api/v1/contacts/{cid}/touchpoints")
+    assert r.status_code in (200, 404)
+
+
+def test_record_touchpoint_online_kind_defaults_online(app: Flask, org: OrgClient) -> None:
+    cid = _contact(org)
+    with app.app_context(), session_factory(app)() as session:
+        tp = service.record_touchpoint(session, Actor(org.organization_id, org.user_id),
+                                       contact=session.get(Contact, cid), kind="webinar", occurred_at=WHEN,
+                                       source="api")
+        assert tp.channel == "online"
+        session.rollback()
+
+
+def test_record_touchpoint_duplicate_external_id_conflicts(app: Flask, org: OrgClient) -> None:
+    cid = _contact(org)
+    with app.app_context(), session_factory(app)() as session:
+        actor = Actor(org.organization_id, org.user_id)
+        contact = session.get(Contact, cid)
+        service.record_touchpoint(session, actor, contact=contact, kind="call", occurred_at=WHEN, source="api",
+                                  external_id="crm-1")
+        with pytest.raises(Conflict):
+            service.record_touchpoint(session, actor, contact=contact, kind="call", occurred_at=WHEN,
+                                      source="api", external_id="crm-1")
+        session.rollback()
+
+
+def test_record_touchpoint_rejects_unknown_kind(app: Flask, org: OrgClient) -> None:
+    cid = _contact(org)
+    with app.app_context(), session_factory(app)() as session, pytest.raises(ValidationFailed):
+        service.record_touchpoint(session, Actor(org.organization_id, org.user_id),
+                                  contact=session.get(Contact, cid), kind="telepathy", occurred_at=WHEN,
+                                  source="api")
+
+
+def test_record_touchpoint_on_deleted_contact_conflicts(app: Flask, org: OrgClient) -> None:
+    cid = _contact(org)
+    assert org.delete(f"/api/v1/contacts/{cid}").status_code == 204
+    with app.app_context(), session_factory(app)() as session, pytest.raises(Conflict):
+        service.record_touchpoint(session, Actor(org.organization_id, org.user_id),
+                                  contact=session.get(Contact, cid), kind="call", occurred_at=WHEN,
+                                  source="api")
