@@ -42,10 +42,14 @@ class Card(Base):
     text: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"), index=True)
+    # A reviewer's "this card is of that existing contact" (confirmation then updates it).
+    match_contact_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"), index=True)
     pipeline_version: Mapped[str | None] = mapped_column(String(40))
     worker_id: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the id was last put on the Redis queue; the sweeper resends cards whose message got lost.
+    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
