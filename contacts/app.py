@@ -16,7 +16,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     settings = Settings.from_env()
     if test_config:
         settings = settings.with_overrides(test_config)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
                       JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]

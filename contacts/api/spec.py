@@ -104,10 +104,33 @@ def _query_dict(model: type[BaseModel]) -> dict[str, Any]:
     return data
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_strings(data: Any, path: str = "") -> list[dict[str, Any]]:
+    """Find strings no database can store as text: NUL characters and lone surrogates."""
+    if isinstance(data, str):
+        return [{"field": path or "body", "message": "NUL characters and unpaired surrogates are not allowed",
+                 "code": "invalid_characters"}] if _UNSTORABLE.search(data) else []
+    found: list[dict[str, Any]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += unstorable_strings(key, f"{path}.{key}" if path else str(key))
+            found += unstorable_strings(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found += unstorable_strings(value, f"{path}.{i}" if path else str(i))
+    return found
+
+
 def parse_query(model: type[BaseModel]) -> BaseModel:
     """Validate the query string against ``model``."""
+    raw = _query_dict(model)
+    bad = unstorable_strings(raw)
+    if bad:
+        raise ValidationFailed("invalid query parameters", errors=bad)
     try:
-        return model.model_validate(_query_dict(model))
+        return model.model_validate(raw)
     except ValidationError as e:
         raise ValidationFailed("invalid query parameters", errors=validation_errors(e)) from e
 
@@ -124,6 +147,9 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     if not isinstance(data, dict):
         raise ValidationFailed("the body must be a JSON object", errors=[
             {"field": "body", "message": "expected an object", "code": "object_type"}])
+    bad = unstorable_strings(data)
+    if bad:
+        raise ValidationFailed("invalid characters in the body", errors=bad)
     try:
         return model.model_validate(data)
     except ValidationError as e:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from contacts.api.principal import PERMISSIONS, ROLE_PERMISSIONS, Principal
 from contacts.auth.models import ROLES, ApiToken, Organization, User
 from contacts.db import utcnow
+from contacts.normalize import normalize_email
 from contacts.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 
 TOKEN_PREFIX = "msk"
@@ -100,7 +101,11 @@ def bootstrap(session: Session, *, org_name: str, email: str, name: str = "") ->
 
 def create_user(session: Session, org_id: str, *, email: str, name: str, role: str) -> User:
     """Add a user to the organisation; emails are unique within it."""
-    email = email.strip().lower()
+    try:
+        email = normalize_email(email)
+    except ValueError as e:
+        raise ValidationFailed("invalid email", errors=[
+            {"field": "email", "message": str(e), "code": "invalid_email"}]) from e
     existing = session.scalar(select(User).where(User.organization_id == org_id, User.email == email))
     if existing is not None:
         raise Conflict(f"a user with email {email} already exists")

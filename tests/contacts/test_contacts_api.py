@@ -209,3 +209,24 @@ def test_same_company_found_by_normalised_name(org: OrgClient) -> None:
     a = create(org, {"full_name": "A", "company_name": "株式会社アクメ"})
     b = create(org, {"full_name": "B", "company_name": "(株)アクメ"})
     assert a["company"]["id"] == b["company"]["id"]
+
+
+def test_nul_character_is_rejected_and_nothing_written(org: OrgClient) -> None:
+    resp = org.post("/api/v1/contacts", json={"full_name": "Evil\u0000Name"})
+    assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "full_name"
+    assert org.get("/api/v1/contacts").get_json()["items"] == []
+
+
+def test_huge_name_is_rejected(org: OrgClient) -> None:
+    resp = org.post("/api/v1/contacts", json={"full_name": "x" * 100_000})
+    assert resp.status_code == 422
+
+
+def test_wrong_types_are_field_errors(org: OrgClient) -> None:
+    resp = org.post("/api/v1/contacts", json={"full_name": ["not", "a", "string"], "emails": "x"})
+    fields = {e["field"] for e in resp.get_json()["errors"]}
+    assert resp.status_code == 422 and {"full_name", "emails"} <= fields
+
+
+def test_json_array_body_is_422(org: OrgClient) -> None:
+    assert org.post("/api/v1/contacts", json=[{"full_name": "X"}]).status_code == 422

@@ -1,0 +1,54 @@
+"""The `meishi` console script: db upgrade, bootstrap output, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MEISHI = str(Path(sys.executable).with_name("meishi"))
+
+
+def run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MEISHI_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+           "MEISHI_STORAGE_DIR": str(tmp_path / "images"), "MEISHI_QUEUE": "none"}
+    return subprocess.run([MEISHI, *args], capture_output=True, text=True, env=env, timeout=120, check=False)
+
+
+@pytest.fixture
+def migrated(tmp_path: Path) -> Path:
+    result = run(["db", "upgrade"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def test_bootstrap_json_prints_token_org_and_user(migrated: Path) -> None:
+    result = run(["bootstrap", "--org", "Acme", "--email", "admin@acme.example", "--json"], migrated)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) == {"token", "organization_id", "user_id"}
+    assert out["token"].startswith("msk_")
+
+
+def test_bootstrap_without_email_is_usage_error(migrated: Path) -> None:
+    result = run(["bootstrap", "--org", "Acme"], migrated)
+    assert result.returncode == 2
+
+
+def test_bootstrap_with_bad_email_is_usage_error(migrated: Path) -> None:
+    result = run(["bootstrap", "--org", "Acme", "--email", "nope"], migrated)
+    assert result.returncode == 2
+    assert "not an email address" in result.stderr
+
+
+def test_bootstrapped_token_authenticates(migrated: Path) -> None:
+    from contacts.app import create_app
+
+    out = json.loads(run(["bootstrap", "--org", "Acme", "--email", "a@acme.example", "--json"], migrated).stdout)
+    app = create_app({"database_url": f"sqlite:///{migrated / 'cli.db'}", "queue": "none"})
+    resp = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {out['token']}"})
+    assert resp.status_code == 200 and resp.get_json()["id"] == out["user_id"]
