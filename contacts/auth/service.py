@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from contacts.api.principal import PERMISSIONS, ROLE_PERMISSIONS, Principal
 from contacts.auth.models import ROLES, ApiToken, Organization, User
 from contacts.db import utcnow
-from contacts.normalize import normalize_email
 from contacts.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from contacts.normalize import normalize_email
 
 TOKEN_PREFIX = "msk"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
