@@ -1,0 +1,10 @@
+"""Meishi OCR: business-card image bytes in, structured card fields out.
+
+No Flask, no database. Entry points: ``ocr.pipeline.scan_card``, ``ocr.intake.load_image``
+and the click commands in ``ocr.cli``. Importing this package does nothing but define
+the version string; heavy modules are imported where they are used.
+"""
+
+PIPELINE_VERSION = "1.0.0"
+
+__all__ = ["PIPELINE_VERSION"]

@@ -1,0 +1,160 @@
+"""The only module that talks to Tesseract: word boxes, confidences and orientation.
+
+Tesseract is run as a subprocess with the image on stdin and TSV on stdout (no temporary
+files), ``OMP_THREAD_LIMIT=1`` in its environment (so worker processes scale with cores
+instead of fighting over threads) and a timeout on every call. We call the binary
+directly rather than through pytesseract because pytesseract can only pass the
+environment by mutating ``os.environ`` and always goes through temporary files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from ocr.errors import EngineError, EngineTimeout
+
+DEFAULT_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word: text, confidence in [0, 1] and box (x, y, w, h) in image pixels."""
+
+    text: str
+    confidence: float
+    box: tuple[int, int, int, int]
+    line_key: tuple[int, int, int] = (0, 0, 0)  # (block, paragraph, line) as the engine grouped it
+
+
+@dataclass(frozen=True)
+class Orientation:
+    """Result of orientation and script detection."""
+
+    rotate: int  # degrees clockwise to apply to make the text upright
+    confidence: float
+    script: str
+    script_confidence: float
+
+
+class OcrEngine(Protocol):
+    """What the pipeline needs from an OCR engine; tests substitute a fake."""
+
+    def recognize(self, image: np.ndarray, *, lang: str, psm: int = 3, dpi: int | None = None) -> list[Word]:
+        """Return the words found in a grayscale image."""
+        ...
+
+    def detect_orientation(self, image: np.ndarray) -> Orientation | None:
+        """Return the rotation that makes the text upright, or None when unknown."""
+        ...
+
+
+class TesseractEngine:
+    """OcrEngine backed by the ``tesseract`` command line program."""
+
+    def __init__(self, *, command: str = "tesseract", timeout: float = DEFAULT_TIMEOUT, tessdata: str | None = None):
+        self.command = command
+        self.timeout = timeout
+        self.tessdata = tessdata
+
+    def _run(self, image: np.ndarray, args: list[str]) -> str:
+        ok, encoded = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        if not ok:
+            raise EngineError("cannot encode the image for tesseract")
+        env = dict(os.environ, OMP_THREAD_LIMIT="1")
+        if self.tessdata:
+            env["TESSDATA_PREFIX"] = self.tessdata
+        cmd = [self.command, "stdin", "stdout", *args]
+        try:
+            proc = subprocess.run(cmd, input=encoded.tobytes(), capture_output=True, timeout=self.timeout, env=env)
+        except subprocess.TimeoutExpired as e:
+            raise EngineTimeout(f"tesseract did not finish within {self.timeout:g} s") from e
+        except FileNotFoundError as e:
+            raise EngineError(f"tesseract is not installed (looked for {self.command!r})") from e
+        if proc.returncode != 0:
+            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise EngineError(f"tesseract failed: {message[-1] if message else proc.returncode}")
+        return proc.stdout.decode("utf-8", "replace")
+
+    def recognize(self, image: np.ndarray, *, lang: str, psm: int = 3, dpi: int | None = None) -> list[Word]:
+        """Run recognition and return the words with boxes and confidences."""
+        args = ["-l", lang, "--psm", str(psm)]
+        if dpi:
+            args += ["--dpi", str(dpi)]
+        args += ["-c", "tessedit_create_tsv=1", "-c", "tessedit_create_txt=0"]
+        return parse_tsv(self._run(image, args))
+
+    def detect_orientation(self, image: np.ndarray) -> Orientation | None:
+        """Run Tesseract OSD (``--psm 0``); None when OSD finds too little text."""
+        try:
+            out = self._run(image, ["--psm", "0", "-l", "osd"])
+        except EngineError as e:
+            if isinstance(e, EngineTimeout):
+                raise
+            return None  # "Too few characters" is reported as a failure by tesseract
+        return parse_osd(out)
+
+    @staticmethod
+    def available() -> bool:
+        """Tell whether the tesseract binary is on PATH."""
+        return shutil.which("tesseract") is not None
+
+
+def parse_tsv(tsv: str) -> list[Word]:
+    """Parse Tesseract's TSV output into words (level 5 rows with text)."""
+    words: list[Word] = []
+    reader = csv.reader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = next(reader, None)
+    if not header:
+        return words
+    index = {name: i for i, name in enumerate(header)}
+    needed = ("level", "block_num", "par_num", "line_num", "left", "top", "width", "height", "conf", "text")
+    if any(name not in index for name in needed):
+        return words
+    for row in reader:
+        if len(row) < len(header) or row[index["level"]] != "5":
+            continue
+        text = row[index["text"]].strip()
+        if not text:
+            continue
+        try:
+            conf = float(row[index["conf"]])
+            box = tuple(int(row[index[k]]) for k in ("left", "top", "width", "height"))
+            key = tuple(int(row[index[k]]) for k in ("block_num", "par_num", "line_num"))
+        except ValueError:
+            continue
+        words.append(
+            Word(text=text, confidence=max(0.0, min(1.0, conf / 100.0)), box=box, line_key=key)  # type: ignore[arg-type]
+        )
+    return words
+
+
+_OSD_PATTERNS = {
+    "rotate": re.compile(r"Rotate:\s*(\d+)"),
+    "confidence": re.compile(r"Orientation confidence:\s*([\d.]+)"),
+    "script": re.compile(r"Script:\s*(\S+)"),
+    "script_confidence": re.compile(r"Script confidence:\s*([\d.]+)"),
+}
+
+
+def parse_osd(text: str) -> Orientation | None:
+    """Parse the text printed by ``tesseract --psm 0``."""
+    found = {k: p.search(text) for k, p in _OSD_PATTERNS.items()}
+    rotate, confidence, script, script_conf = (found[k] for k in ("rotate", "confidence", "script", "script_confidence"))
+    if rotate is None or confidence is None:
+        return None
+    return Orientation(
+        rotate=int(rotate.group(1)) % 360,
+        confidence=float(confidence.group(1)),
+        script=script.group(1) if script else "",
+        script_confidence=float(script_conf.group(1)) if script_conf else 0.0,
+    )

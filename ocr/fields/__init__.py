@@ -1,0 +1,95 @@
+"""Turn recognised lines into card fields with value, confidence and box.
+
+Machine-like fields (e-mail, URL, phones, postal code) are found first; the lines they
+use are then excluded from the person and organisation rules, so a phone line can never
+become a name and a slogan (no legal form, no name evidence) never becomes the company.
+Each field's confidence is the rule's certainty times the OCR confidence of its line.
+"""
+
+from __future__ import annotations
+
+from ocr.fields.contact import Match, find_email, find_phones, find_postal_and_address, find_url, to_e164
+from ocr.fields.people import find_company, find_name, find_org_parts, find_readings
+from ocr.layout import Line, is_cjk
+from ocr.result import PHONE_FIELDS, Field
+
+__all__ = ["detect_lang", "extract_fields", "to_e164"]
+
+
+def detect_lang(lines: list[Line]) -> str:
+    """Return "ja" when the card has a meaningful amount of kana or kanji, else "en"."""
+    cjk = sum(1 for line in lines if line.confidence > 0.5 for c in line.text if is_cjk(c))
+    return "ja" if cjk >= 6 else "en"
+
+
+def _field(match: Match, side: str, *, is_phone: bool = False) -> Field:
+    confidence = max(0.0, min(1.0, match.certainty * (0.35 + 0.65 * match.line.confidence)))
+    return Field(
+        value=match.value,
+        confidence=confidence,
+        box=match.line.box,
+        side=side,
+        e164=match.extra if is_phone else None,
+        is_phone=is_phone,
+    )
+
+
+def extract_fields(lines: list[Line], *, side: str = "front", lang: str | None = None) -> tuple[str, dict[str, Field]]:
+    """Extract all fields from the lines of one card side; return (lang, fields)."""
+    lang = lang or detect_lang(lines)
+    fields: dict[str, Field] = {}
+    taken: set[int] = set()
+
+    email = find_email(lines)
+    if email:
+        fields["email"] = _field(email, side)
+        taken.add(id(email.line))
+    url = find_url(lines, email)
+    if url:
+        fields["url"] = _field(url, side)
+        taken.add(id(url.line))
+    phones = find_phones(lines, lang=lang)
+    for kind in PHONE_FIELDS:
+        if kind in phones:
+            fields[kind] = _field(phones[kind], side, is_phone=True)
+            taken.add(id(phones[kind].line))
+    postal, address = find_postal_and_address(lines, lang=lang, taken=taken)
+    if postal:
+        fields["postal_code"] = _field(postal, side)
+        taken.add(id(postal.line))
+    if address:
+        fields["address"] = _field(address, side)
+        taken.add(id(address.line))
+
+    domain = None
+    source = email.value.split("@", 1)[1] if email else (url.value if url else None)
+    if source:
+        host = source.lower().split("//")[-1].split("/")[0]
+        host = host[4:] if host.startswith("www.") else host
+        domain = host.split(".")[0]
+    company = find_company(lines, lang=lang, domain=domain, taken=taken)
+    if company:
+        fields["company"] = _field(company, side)
+        taken.add(id(company.line))
+
+    org = find_org_parts(lines, lang=lang, taken=taken)
+    if org.department:
+        fields["department"] = _field(org.department, side)
+    if org.title:
+        fields["title"] = _field(org.title, side)
+    for part in (org.department, org.title):
+        if part:
+            taken.add(id(part.line))
+
+    email_local = email.value.split("@", 1)[0] if email else None
+    name = find_name(lines, lang=lang, email_local=email_local, taken=taken)
+    if name:
+        fields["name"] = _field(name, side)
+        taken.add(id(name.line))
+        if lang == "ja":
+            kana, romaji = find_readings(lines, name=name, taken=taken)
+            if kana:
+                fields["name_kana"] = _field(kana, side)
+            if romaji:
+                fields["name_romaji"] = _field(romaji, side)
+    return lang, fields

@@ -1,0 +1,292 @@
+"""Rules for the person and organisation: name, readings, company, department, title."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+
+from ocr.fields.contact import Match
+from ocr.fields.vocab import (
+    EN_DEPARTMENT,
+    EN_LEGAL_FORM,
+    EN_TITLE,
+    JP_DEPARTMENT_SUFFIXES,
+    JP_LEGAL_FORMS,
+    JP_SURNAMES,
+    JP_TITLES,
+)
+from ocr.layout import Line, is_cjk, join_cjk
+
+_KANA_ONLY = re.compile(r"^[\u3040-\u30ffー・\s]+$")
+_KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々]")
+_LATIN_NAME_WORD = re.compile(r"^[A-Z][a-zA-Z'\-]+\.?$|^[A-Z]\.$")
+_HONORIFICS = re.compile(r"^(Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+")
+_TRAILING_JUNK = re.compile(r"[\s\W_]+$")
+_LEADING_JUNK = re.compile(r"^[\s\W_]+")
+
+
+@dataclass(frozen=True)
+class OrgParts:
+    """Department and title found on lines, as matches."""
+
+    department: Match | None
+    title: Match | None
+
+
+def _clean(text: str) -> str:
+    text = _TRAILING_JUNK.sub("", text)
+    return _LEADING_JUNK.sub("", text)
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def is_title_token(token: str) -> bool:
+    """Tell whether a space-free token is a Japanese (or embedded English) title."""
+    if not token:
+        return False
+    if any(token.endswith(t) for t in JP_TITLES) and len(token) <= 12:
+        return True
+    return bool(EN_TITLE.fullmatch(token))
+
+
+def is_department_token(token: str) -> bool:
+    """Tell whether a token ends like a Japanese department name."""
+    return len(token) >= 2 and any(token.endswith(s) for s in JP_DEPARTMENT_SUFFIXES) and not is_title_token(token)
+
+
+def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set[int]) -> Match | None:
+    """Find the company by its legal form, else (English) by similarity to the e-mail/web domain."""
+    for line in lines:
+        if id(line) in taken:
+            continue
+        text = join_cjk(line.text)
+        for form in JP_LEGAL_FORMS:
+            if form in text:
+                # Keep the run of CJK/Latin text around the legal form, drop logo marks and the like.
+                m = re.search(r"[^\s\W]*" + re.escape(form) + r"[^\s\W]*", text) if form.isalnum() else None
+                value = _clean(m.group(0) if m else text)
+                if len(value) > len(form) or not form.isalnum():
+                    return Match(value=_clean(value), line=line, certainty=0.92)
+    if lang == "ja":
+        return None
+    candidates: list[tuple[float, Line]] = []
+    for line in lines:
+        if id(line) in taken or "@" in line.text or re.search(r"\d{3}", line.text):
+            continue
+        text = line.text
+        score = 0.0
+        if EN_LEGAL_FORM.search(text) and re.search(r"[A-Za-z]{2}", text):
+            score = 0.85
+        if domain:
+            letters = _letters(text)
+            label = _letters(domain)
+            if len(label) >= 3 and len(letters) >= 3 and (letters.startswith(label) or label.startswith(letters)):
+                score = max(score, 0.9)
+        if score and not EN_TITLE.search(text) and len(text.split()) <= 7:
+            candidates.append((score, line))
+    if not candidates:
+        return None
+    score, line = max(candidates, key=lambda c: (c[0], c[1].height))
+    return Match(value=_clean(line.text), line=line, certainty=score)
+
+
+def split_title(text: str) -> tuple[str, str]:
+    """Split "開発部 第二グループ 係長" into ("開発部 第二グループ", "係長"); either part may be empty."""
+    rest = text.strip()
+    titles: list[str] = []
+    while rest:
+        found = next((t for t in _JP_TITLES_LONGEST if rest.endswith(t)), None)
+        if found is None:
+            m = re.search(r"(?:^|\s)(" + EN_TITLE.pattern + r")$", rest, re.IGNORECASE)
+            found = m.group(1) if m else None
+        if found is None:
+            break
+        titles.insert(0, found)
+        rest = rest[: -len(found)].rstrip()
+    title = ""
+    for part in titles:
+        title = f"{title} {part}" if title and (not is_cjk(title[-1]) or not is_cjk(part[0])) else title + part
+    return rest, title
+
+
+_JP_TITLES_LONGEST = sorted(JP_TITLES, key=len, reverse=True)
+
+
+def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts:
+    """Find the department and title, splitting lines such as "開発部 第二グループ 係長"."""
+    department: Match | None = None
+    title: Match | None = None
+    for line in lines:
+        if id(line) in taken or "@" in line.text or re.search(r"\d{3}", line.text):
+            continue
+        if lang == "ja":
+            text = join_cjk(line.text)
+            if any(form in text for form in JP_LEGAL_FORMS):
+                continue
+            rest, found_title = split_title(text)
+            found_dept = ""
+            if rest:
+                if is_department_token(rest.replace(" ", "")) and _KANJI.search(rest):
+                    found_dept = rest
+                elif found_title and len(rest) <= 4 and all(is_cjk(c) for c in rest):
+                    found_title, rest = rest + found_title, ""
+                else:
+                    continue
+            if found_dept and department is None:
+                department = Match(value=found_dept, line=line, certainty=0.85)
+            if found_title and title is None:
+                title = Match(value=found_title, line=line, certainty=0.88)
+        else:
+            text = line.text
+            if len(text.split()) > 8:
+                continue
+            if EN_DEPARTMENT.search(text) and department is None:
+                department = Match(value=_clean(text), line=line, certainty=0.8)
+            elif EN_TITLE.search(text) and title is None and not EN_LEGAL_FORM.search(text):
+                title = Match(value=_clean(text), line=line, certainty=0.8)
+    return OrgParts(department=department, title=title)
+
+
+def _jp_name_score(line: Line) -> float:
+    compact = line.compact
+    if not 2 <= len(compact) <= 8:
+        return 0.0
+    if not all(is_cjk(c) for c in compact):
+        return 0.0
+    if not _KANJI.match(compact):
+        return 0.0
+    if any(form in compact for form in JP_LEGAL_FORMS) or is_title_token(compact) or is_department_token(compact):
+        return 0.0
+    rest, title = split_title(compact)
+    if title:
+        return 0.0
+    score = 0.5
+    if any(compact.startswith(s) and len(compact) > len(s) for s in JP_SURNAMES):
+        score += 0.3
+    if len(line.text.split(" ")) == 2:
+        score += 0.1
+    return score
+
+
+def display_jp_name(line: Line) -> str:
+    """Write a Japanese name as "family given", using the surname list when the gap is lost."""
+    compact = line.compact
+    if " " in line.text.strip() and len(line.text.split()) == 2:
+        return line.text.strip()
+    surname = max((s for s in JP_SURNAMES if compact.startswith(s) and len(compact) > len(s)), key=len, default="")
+    return f"{surname} {compact[len(surname):]}" if surname else compact
+
+
+def _en_name_score(line: Line, local_part: str | None) -> float:
+    text = _HONORIFICS.sub("", line.text).strip()
+    words = text.split()
+    if not 2 <= len(words) <= 4 or re.search(r"\d|@", text):
+        return 0.0
+    if not all(_LATIN_NAME_WORD.match(w) for w in words):
+        return 0.0
+    if EN_TITLE.search(text) or EN_LEGAL_FORM.search(text) or EN_DEPARTMENT.search(text):
+        return 0.0
+    score = 0.5
+    if local_part:
+        local = _letters(local_part)
+        hits = sum(1 for w in words if len(_letters(w)) >= 2 and _letters(w) in local)
+        if hits >= 2 or (hits == 1 and len(words) == 2 and len(local) <= 12):
+            score += 0.35
+        elif hits == 1:
+            score += 0.15
+    return score
+
+
+def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: set[int]) -> Match | None:
+    """Pick the most prominent person-like line (largest type, then name evidence)."""
+    if not lines:
+        return None
+    tallest = max(line.height for line in lines) or 1.0
+    best: tuple[float, Line] | None = None
+    for line in lines:
+        if id(line) in taken:
+            continue
+        evidence = _jp_name_score(line) if lang == "ja" else _en_name_score(line, email_local)
+        if evidence <= 0:
+            continue
+        prominence = line.height / tallest
+        rank = evidence + 0.6 * prominence
+        if best is None or rank > best[0]:
+            best = (rank, line)
+    if best is None:
+        return None
+    rank, line = best
+    value = _HONORIFICS.sub("", line.text).strip() if lang != "ja" else display_jp_name(line)
+    prominence = line.height / tallest
+    certainty = min(0.97, 0.45 + 0.5 * (rank - 0.6 * prominence) + 0.2 * prominence)
+    return Match(value=value, line=line, certainty=certainty)
+
+
+@lru_cache(maxsize=1)
+def _kakasi() -> object:
+    import pykakasi
+
+    return pykakasi.kakasi()
+
+
+def reading_of(name: str) -> tuple[str, str]:
+    """Return (katakana, hepburn romaji) readings of a kanji name from pykakasi's dictionary."""
+    kakasi = _kakasi()
+    items = kakasi.convert(name)  # type: ignore[attr-defined]
+    kana = "".join(item["kana"] for item in items)
+    romaji = " ".join(item["hepburn"] for item in items if item["hepburn"].strip())
+    return kana, romaji
+
+
+def find_readings(
+    lines: list[Line], *, name: Match | None, taken: set[int]
+) -> tuple[Match | None, Match | None]:
+    """Find the name's reading in kana (フリガナ) and in romaji near the name line."""
+    if name is None:
+        return None, None
+    kana_reading, romaji_reading = reading_of(name.value.replace(" ", ""))
+    name_y = name.line.box[1]
+    kana_best: tuple[float, Line] | None = None
+    romaji_best: tuple[float, Line] | None = None
+    for line in lines:
+        if id(line) in taken or line is name.line:
+            continue
+        distance = abs(line.box[1] - name_y) / max(1.0, name.line.height)
+        if distance > 4:
+            continue
+        compact = line.compact
+        if _KANA_ONLY.match(line.text) and 2 <= len(compact) <= 16 and not is_title_token(compact):
+            tokens = line.text.split(" ")
+            if any(is_title_token(t) or is_department_token(t) for t in tokens):
+                continue
+            similarity = fuzz.ratio(_to_katakana(compact), kana_reading) / 100.0
+            score = 0.55 + 0.4 * similarity - 0.03 * distance
+            if kana_best is None or score > kana_best[0]:
+                kana_best = (score, line)
+            continue
+        words = line.text.split()
+        if 2 <= len(words) <= 3 and all(_LATIN_NAME_WORD.match(w) or w.isupper() for w in words):
+            if EN_TITLE.search(line.text) or EN_LEGAL_FORM.search(line.text) or EN_DEPARTMENT.search(line.text):
+                continue
+            latin = {_letters(w) for w in words}
+            expected = {_letters(w) for w in romaji_reading.split()}
+            overlap = max((fuzz.ratio(a, b) / 100.0 for a in latin for b in expected), default=0.0)
+            score = 0.55 + 0.4 * overlap - 0.03 * distance
+            if romaji_best is None or score > romaji_best[0]:
+                romaji_best = (score, line)
+    kana = Match(value=kana_best[1].text, line=kana_best[1], certainty=min(0.95, kana_best[0])) if kana_best else None
+    romaji = (
+        Match(value=romaji_best[1].text, line=romaji_best[1], certainty=min(0.95, romaji_best[0]))
+        if romaji_best
+        else None
+    )
+    return kana, romaji
+
+
+def _to_katakana(text: str) -> str:
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)

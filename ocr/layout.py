@@ -1,0 +1,102 @@
+"""Group engine words into text lines with a box, a size and a confidence."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ocr.engine import Word
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u3005\u3006\u301c\uff66-\uff9f]")
+_GAP_SPLIT = 2.5  # a horizontal gap wider than this many line heights starts a new segment
+
+
+@dataclass(frozen=True)
+class Line:
+    """A run of words on one text line (a segment: wide gaps split a line in two)."""
+
+    text: str  # NFKC-normalised
+    words: tuple[Word, ...]
+    box: tuple[int, int, int, int]
+    height: float  # median word height, the type size
+    confidence: float  # character-weighted mean word confidence
+
+    @property
+    def compact(self) -> str:
+        """The text without any whitespace."""
+        return re.sub(r"\s+", "", self.text)
+
+
+def is_cjk(ch: str) -> bool:
+    """Tell whether a character is kana or kanji."""
+    return bool(_CJK.match(ch))
+
+
+def normalize(text: str) -> str:
+    """NFKC-normalise and collapse whitespace."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def join_cjk(text: str) -> str:
+    """Remove spaces that stand between two CJK characters (keep them between Latin words)."""
+    return re.sub(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々]) +(?=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々])", "", text)
+
+
+def union_box(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
+    """Return the smallest (x, y, w, h) box containing all boxes."""
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def make_line(words: list[Word]) -> Line:
+    """Build a Line from words in reading order."""
+    heights = sorted(w.box[3] for w in words)
+    height = float(heights[len(heights) // 2])
+    parts: list[str] = []
+    prev: Word | None = None
+    for word in words:
+        text = normalize(word.text)
+        if not text:
+            continue
+        if prev is not None and parts:
+            gap = word.box[0] - (prev.box[0] + prev.box[2])
+            touches_cjk = is_cjk(parts[-1][-1]) or is_cjk(text[0])
+            # Tesseract splits Japanese into "words" at arbitrary points and its CJK word
+            # boxes are loose; keep a space there only where the print has a wide gap.
+            if not touches_cjk or gap > 0.6 * height:
+                parts.append(" ")
+        parts.append(text)
+        prev = word
+    text = "".join(parts).strip()
+    weights = [max(1, len(w.text)) for w in words]
+    confidence = sum(w.confidence * n for w, n in zip(words, weights, strict=True)) / sum(weights)
+    return Line(text=text, words=tuple(words), box=union_box([w.box for w in words]), height=height, confidence=confidence)
+
+
+def group_lines(words: list[Word]) -> list[Line]:
+    """Group words by the engine's line numbers, split at wide gaps, sort top to bottom."""
+    by_key: dict[tuple[int, int, int], list[Word]] = defaultdict(list)
+    for word in words:
+        by_key[word.line_key].append(word)
+    lines: list[Line] = []
+    for group in by_key.values():
+        group.sort(key=lambda w: w.box[0])
+        segment: list[Word] = [group[0]]
+        for word in group[1:]:
+            prev = segment[-1]
+            gap = word.box[0] - (prev.box[0] + prev.box[2])
+            size = max(prev.box[3], word.box[3], 1)
+            if gap > _GAP_SPLIT * size:
+                lines.append(make_line(segment))
+                segment = [word]
+            else:
+                segment.append(word)
+        lines.append(make_line(segment))
+    lines = [line for line in lines if line.text]
+    lines.sort(key=lambda ln: (ln.box[1] + ln.box[3] / 2, ln.box[0]))
+    return lines

@@ -1,0 +1,293 @@
+"""Image stages before recognition: find the card, flatten it, fix rotation and light.
+
+Every stage is a small function on numpy arrays (RGB or grayscale ``uint8``) so it can
+be tested on synthetic images. OpenCV only ever sees arrays decoded by ``ocr.intake``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# A business card is 91 x 55 mm (Japan) or 89 x 51 mm (US); we warp to this long side.
+CARD_LONG_SIDE = 1400
+CARD_LONG_SIDE_MM = 91.0
+_DETECT_SIDE = 640
+_MIN_CARD_AREA = 0.08  # of the image, below this a "card" is probably a logo or a shadow
+_MAX_CARD_AREA = 0.97  # above this the card fills the frame: treat as a flat scan
+_MIN_FILL = 0.80  # contour area / quad area, rejects blobs that are not quadrilaterals
+# Long side / short side of a card seen in perspective (a flat card is about 1.65).
+_MIN_ASPECT = 1.15
+_MAX_ASPECT = 2.6
+_MIN_EDGE_SUPPORT = 0.4
+
+
+@dataclass(frozen=True)
+class CardQuad:
+    """Four corners (tl, tr, br, bl) in the coordinates of the image they were found in."""
+
+    points: np.ndarray  # float32, shape (4, 2)
+    score: float
+
+    def scaled(self, factor: float) -> CardQuad:
+        """Return the quad with coordinates multiplied by ``factor``."""
+        return CardQuad(points=(self.points * factor).astype(np.float32), score=self.score)
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """Return a grayscale copy of an RGB image (or the image itself if already gray)."""
+    if image.ndim == 2:
+        return image
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def resize_long_side(image: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
+    """Downscale so the longer side is at most ``long_side``; return the image and the factor used."""
+    h, w = image.shape[:2]
+    factor = min(1.0, long_side / max(h, w))
+    if factor >= 1.0:
+        return image, 1.0
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), factor
+
+
+def order_corners(points: np.ndarray) -> np.ndarray:
+    """Order four points as top-left, top-right, bottom-right, bottom-left."""
+    pts = np.asarray(points, dtype=np.float32).reshape(4, 2)
+    s = pts.sum(axis=1)
+    d = np.diff(pts, axis=1).ravel()
+    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], dtype=np.float32)
+
+
+def _foreground_mask(small: np.ndarray) -> np.ndarray:
+    """Mark pixels whose colour differs from the image border (the background)."""
+    lab = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_RGB2LAB).astype(np.float32)
+    h, w = lab.shape[:2]
+    m = max(2, int(min(h, w) * 0.03))
+    border_mask = np.zeros((h, w), dtype=bool)
+    border_mask[:m] = border_mask[-m:] = True
+    border_mask[:, :m] = border_mask[:, -m:] = True
+    # The background is modelled as a smooth quadratic surface fitted to the image border,
+    # so light gradients and vignetting on the desk are not mistaken for the card.
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    xx /= w
+    yy /= h
+    basis = np.stack([np.ones_like(xx), xx, yy, xx * yy, xx**2, yy**2], axis=-1)
+    b_border = basis[border_mask]
+    border = lab[border_mask]
+    coef, *_ = np.linalg.lstsq(b_border, border, rcond=None)
+    background = basis.reshape(-1, 6) @ coef
+    diff = lab - background.reshape(h, w, 3)
+    # Lightness differences are down-weighted: shadows and vignetting change L, not colour.
+    dist = np.sqrt(0.5 * diff[:, :, 0] ** 2 + diff[:, :, 1] ** 2 + diff[:, :, 2] ** 2)
+    spread = float(np.percentile(dist[border_mask], 90))
+    dist8 = np.clip(dist, 0, 255).astype(np.uint8)
+    otsu, _ = cv2.threshold(dist8, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    thresh = max(float(otsu), spread * 1.5, 12.0)
+    mask = (dist > thresh).astype(np.uint8) * 255
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (7, 7))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel, iterations=2)
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+
+
+def _quad_from_contour(contour: np.ndarray) -> np.ndarray:
+    hull = cv2.convexHull(contour)
+    peri = cv2.arcLength(hull, True)
+    for eps in (0.02, 0.03, 0.05, 0.08):
+        approx = cv2.approxPolyDP(hull, eps * peri, True)
+        if len(approx) == 4:
+            return approx.reshape(4, 2).astype(np.float32)
+    return cv2.boxPoints(cv2.minAreaRect(hull)).astype(np.float32)
+
+
+def _edge_map(small: np.ndarray) -> np.ndarray:
+    gray = cv2.GaussianBlur(to_gray(small), (5, 5), 0)
+    median = float(np.median(gray))
+    edges = cv2.Canny(gray, 8, 24)
+    return cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+
+
+def _edge_support(edges: np.ndarray, quad: np.ndarray) -> float:
+    """Share of points along the quad's sides that lie on an edge pixel."""
+    h, w = edges.shape
+    hits = total = 0
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        n = max(8, int(np.linalg.norm(b - a) / 3))
+        t = np.linspace(0.05, 0.95, n)[:, None]
+        pts = np.rint(a + (b - a) * t).astype(int)
+        inside = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
+        pts = pts[inside]
+        total += n
+        hits += int(np.count_nonzero(edges[pts[:, 1], pts[:, 0]]))
+    return hits / total if total else 0.0
+
+
+def _aspect(quad: np.ndarray) -> float:
+    tl, tr, br, bl = quad
+    width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
+    height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
+    return float(max(width, height) / max(1.0, min(width, height)))
+
+
+def _candidate_quads(small: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """Yield (quad, fill ratio) for the biggest regions of two segmentations: colour and edges."""
+    area_img = float(small.shape[0] * small.shape[1])
+    masks = [_foreground_mask(small)]
+    edges = _edge_map(small)
+    closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    filled = np.zeros_like(closed)
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
+    masks.append(filled)
+    out = []
+    for mask in masks:
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+            area = cv2.contourArea(contour)
+            if not (_MIN_CARD_AREA * area_img <= area <= _MAX_CARD_AREA * area_img):
+                continue
+            quad = order_corners(_quad_from_contour(contour))
+            quad_area = cv2.contourArea(quad.reshape(-1, 1, 2))
+            fill = area / quad_area if quad_area > 0 else 0.0
+            if fill >= _MIN_FILL and _MIN_ASPECT <= _aspect(quad) <= _MAX_ASPECT:
+                out.append((quad, min(1.0, fill)))
+    return out
+
+
+def find_card(image: np.ndarray) -> CardQuad | None:
+    """Find the card's four corners in a photo, or None for a flat scan (no edge to find).
+
+    Candidates come from a colour segmentation against the background and from an edge
+    map; the winner is the one whose sides best follow image edges, weighted by its size.
+    """
+    rgb = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    small, factor = resize_long_side(rgb, _DETECT_SIDE)
+    edges = _edge_map(small)
+    area_img = float(small.shape[0] * small.shape[1])
+    best: CardQuad | None = None
+    best_rank = 0.0
+    for quad, fill in _candidate_quads(small):
+        support = _edge_support(edges, quad)
+        area = cv2.contourArea(quad.reshape(-1, 1, 2)) / area_img
+        rank = support * fill * np.sqrt(area)
+        if support >= _MIN_EDGE_SUPPORT and rank > best_rank:
+            best_rank = rank
+            best = CardQuad(points=quad / factor, score=float(support * fill))
+    return best
+
+
+def warp_card(image: np.ndarray, quad: CardQuad, *, long_side: int = CARD_LONG_SIDE) -> np.ndarray:
+    """Perspective-correct the card to a rectangle whose longer side is ``long_side``."""
+    tl, tr, br, bl = quad.points
+    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
+    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    factor = long_side / max(width, height, 1.0)
+    out_w, out_h = max(1, round(width * factor)), max(1, round(height * factor))
+    dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(quad.points.astype(np.float32), dst)
+    return cv2.warpPerspective(image, matrix, (out_w, out_h), flags=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def fit_scan(image: np.ndarray, *, long_side: int = CARD_LONG_SIDE) -> np.ndarray:
+    """Resize a flat scan (the whole image is the card) to the normalised resolution."""
+    h, w = image.shape[:2]
+    factor = long_side / max(h, w)
+    if abs(factor - 1.0) < 0.02:
+        return image
+    interp = cv2.INTER_AREA if factor < 1 else cv2.INTER_CUBIC
+    return cv2.resize(image, (max(1, round(w * factor)), max(1, round(h * factor))), interpolation=interp)
+
+
+def rotate(image: np.ndarray, degrees: int) -> np.ndarray:
+    """Rotate by a multiple of 90 degrees clockwise."""
+    turns = (degrees // 90) % 4
+    if turns == 0:
+        return image
+    codes = {1: cv2.ROTATE_90_CLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    return cv2.rotate(image, codes[turns])
+
+
+def text_runs_vertical(gray: np.ndarray) -> bool:
+    """Tell whether the text lines run vertically (rotated card or 縦書き) rather than horizontally.
+
+    Text lines make the ink profile across them alternate between ink and gaps; the
+    profile along the line direction is much smoother. Compare the two.
+    """
+    small, _ = resize_long_side(gray, 500)
+    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15).astype(np.float32)
+    h, w = ink.shape
+    m = max(2, int(min(h, w) * 0.04))
+    ink = ink[m:-m, m:-m]
+    rows = ink.mean(axis=1)
+    cols = ink.mean(axis=0)
+    return _profile_contrast(cols) > 1.25 * _profile_contrast(rows)
+
+
+def _profile_contrast(profile: np.ndarray) -> float:
+    if profile.size < 3 or profile.mean() <= 0:
+        return 0.0
+    # Share of positions without ink, weighted by ink elsewhere: gaps between lines.
+    return float(np.std(profile) / (np.mean(profile) + 1e-6))
+
+
+def flatten_light(gray: np.ndarray) -> np.ndarray:
+    """Divide by an estimate of the background to remove shadows and uneven light."""
+    h, w = gray.shape
+    small, factor = resize_long_side(gray, 200)
+    k = max(3, (min(small.shape) // 8) | 1)
+    background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    background = cv2.GaussianBlur(background, (k, k), 0)
+    background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
+    flat = cv2.divide(gray, np.maximum(background, 1), scale=255)
+    return flat
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The card ready for recognition plus how it was obtained."""
+
+    color: np.ndarray  # RGB card, upright, normalised size: what the service stores
+    gray: np.ndarray  # light-flattened grayscale of ``color``: what the engine reads
+    quad: CardQuad | None
+    rotation: int  # degrees clockwise applied after warping
+    vertical_text: bool
+
+
+def alignment_cue(gray: np.ndarray) -> float:
+    """Score how much more ragged the right ends of text lines are than the left ends.
+
+    Positive for left-aligned text (most cards), negative when the same card is upside
+    down; near zero for centred layouts. Used only to choose which rotation to try first.
+    """
+    small, _ = resize_long_side(gray, 600)
+    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 20)
+    h, w = ink.shape
+    mx, my = int(w * 0.04), int(h * 0.04)
+    ink[:my] = 0
+    ink[h - my :] = 0
+    ink[:, :mx] = 0
+    ink[:, w - mx :] = 0
+    rows = ink.sum(axis=1) > 2
+    lefts: list[int] = []
+    rights: list[int] = []
+    y = 0
+    while y < h:
+        if not rows[y]:
+            y += 1
+            continue
+        start = y
+        while y < h and rows[y]:
+            y += 1
+        if y - start < 4:
+            continue
+        cols = np.flatnonzero(ink[start:y].sum(axis=0) > 0)
+        if cols.size and cols[-1] - cols[0] > w * 0.15:
+            lefts.append(int(cols[0]))
+            rights.append(int(cols[-1]))
+    if len(lefts) < 3:
+        return 0.0
+    return float((np.std(rights) - np.std(lefts)) / w)
