@@ -18,6 +18,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import ratio, token_set_ratio
 
 from contacts.dedup.records import MatchKeys
+from contacts.normalize import has_kanji
 
 __all__ = ["THRESHOLDS", "WEIGHTS", "NameStats", "PairScore", "name_key", "names_compatible", "score_pair"]
 
@@ -179,7 +180,8 @@ def _compare_names(a: MatchKeys, b: MatchKeys, reasons: list[str]) -> tuple[floa
 
 
 def _whole_name_level(a: MatchKeys, b: MatchKeys) -> str:
-    if not a.latin and not b.latin:
+    a_kanji, b_kanji = has_kanji(a.name), has_kanji(b.name)
+    if a_kanji and b_kanji:
         if a.name == b.name:
             return "exact"
         if a.name_loose == b.name_loose:
@@ -196,7 +198,7 @@ def _whole_name_level(a: MatchKeys, b: MatchKeys) -> str:
     if not a.readings or not b.readings:
         return "unknown"
     if a.readings == b.readings:
-        return "reading" if a.latin != b.latin else "exact"
+        return "reading" if (a_kanji, a.latin) != (b_kanji, b.latin) else "exact"
     if JaroWinkler.similarity("".join(a.readings), "".join(b.readings)) >= THRESHOLDS["name_fuzzy"]:
         return "fuzzy"
     return "differ"

@@ -1,0 +1,95 @@
+"""``meishi dedupe FILE.csv [--json]``: run the matching engine on a CSV file, without the app or a database.
+
+Exit codes: 0 on success, 1 when the file cannot be used (missing, not CSV, no known column), 2 on usage
+errors (click's own).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+import click
+from tqdm import tqdm
+
+from contacts.dedup.engine import DedupeResult, ProgressFn, find_duplicates
+from contacts.dedup.records import ContactRecord, CsvError, iter_csv_records
+
+__all__ = ["dedupe_command"]
+
+_STAGE_LABELS = {
+    "keys": "normalising",
+    "blocking": "blocking",
+    "scoring": "scoring pairs",
+    "clustering": "clustering",
+}
+
+
+class _TqdmProgress:
+    """Show one progress bar per stage on stderr."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.stage = ""
+        self.bar: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(total=total, desc=_STAGE_LABELS.get(stage, stage), file=self.stream, unit="")
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _json_chunks(result: DedupeResult) -> Iterator[str]:
+    yield '{"pairs": ['
+    for n, pair in enumerate(result.pairs):
+        yield ("" if n == 0 else ", ") + json.dumps(pair.to_dict(), ensure_ascii=False)
+    yield '], "clusters": '
+    yield json.dumps(result.clusters, ensure_ascii=False)
+    yield "}\n"
+
+
+def _summary(result: DedupeResult, n_records: int, limit: int = 20) -> Iterator[str]:
+    merges = sum(1 for p in result.pairs if p.decision == "merge")
+    reviews = len(result.pairs) - merges
+    clustered = sum(len(c) for c in result.clusters)
+    yield f"{n_records} contacts: {merges} merge pairs, {reviews} review pairs, "
+    yield f"{len(result.clusters)} clusters covering {clustered} contacts\n"
+    for pair in result.pairs[:limit]:
+        yield f"  {pair.decision:<6} {pair.score:.3f}  {pair.a} ~ {pair.b}  ({', '.join(pair.reasons)})\n"
+    if len(result.pairs) > limit:
+        yield f"  ... {len(result.pairs) - limit} more pairs (use --json for all)\n"
+
+
+@click.command("dedupe")
+@click.argument("file", metavar="FILE.csv")
+@click.option("--json", "as_json", is_flag=True, help="Print pairs and clusters as JSON.")
+def dedupe_command(file: str, as_json: bool) -> None:
+    """Find duplicate contacts in a CSV file (columns such as name, company, email, mobile, address)."""
+    try:
+        records: list[ContactRecord] = list(iter_csv_records(file))
+    except CsvError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    progress: ProgressFn | None = None
+    bar: _TqdmProgress | None = None
+    if sys.stderr.isatty() and len(records) >= 1000:
+        bar = _TqdmProgress(sys.stderr)
+        progress = bar
+    try:
+        result = find_duplicates(records, progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
+    chunks = _json_chunks(result) if as_json else _summary(result, len(records))
+    for chunk in chunks:
+        click.echo(chunk, nl=False)
