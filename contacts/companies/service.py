@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rapidfuzz import fuzz
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from contacts import normalize
+from contacts.api.pagination import decode_cursor, encode_cursor
 from contacts.changelog import service as changelog
 from contacts.companies.models import Company, CompanyDomain
+from contacts.companies.schemas import (
+    CompanyCreate,
+    CompanyListQuery,
+    CompanyOut,
+    CompanyUpdate,
+    normalize_corporate_number,
+)
 from contacts.db import utcnow
-from contacts.errors import NotFound, ValidationFailed
+from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.people.models import Contact
+from contacts.people.schemas import AddressIn, AddressOut, PhoneIn, PhoneOut
 from contacts.provenance import Actor
 
 DOMAIN_NAME_SIMILARITY = 80.0
@@ -103,3 +115,201 @@ def touch(company: Company) -> None:
     """Bump a company's version and update time."""
     company.version += 1
     company.updated_at = utcnow()
+
+
+def _phones_json(phones: list[PhoneIn]) -> list[dict[str, Any]]:
+    out = []
+    for phone in phones:
+        e164 = normalize.to_e164(phone.value)
+        kind = phone.type or ("mobile" if e164 and normalize.phone_type_of(e164) == "mobile" else "work")
+        out.append({"value": phone.value, "e164": e164, "type": kind, "primary": phone.primary})
+    return _one_primary(out)
+
+
+def _addresses_json(addresses: list[AddressIn]) -> list[dict[str, Any]]:
+    out = []
+    for addr in addresses:
+        postal = normalize.normalize_postal_code(addr.postal_code or "") or addr.postal_code
+        out.append({"value": addr.value, "postal_code": postal or None, "type": addr.type, "primary": addr.primary})
+    return _one_primary(out)
+
+
+def _one_primary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen = False
+    for row in rows:
+        row["primary"] = bool(row["primary"]) and not seen
+        seen = seen or row["primary"]
+    if rows and not seen:
+        rows[0]["primary"] = True
+    return rows
+
+
+def _check_corporate_number(session: Session, org_id: str, number: str | None, own_id: str | None) -> None:
+    """Refuse a corporate number another active company of the organisation already carries."""
+    if number is None:
+        return
+    holder = session.scalar(select(Company.id).where(
+        Company.organization_id == org_id, Company.corporate_number == number, Company.status == "active",
+        Company.id != (own_id or "")).limit(1))
+    if holder is not None:
+        raise Conflict(f"company {holder} already has the corporate number {number}", errors=[
+            {"field": "corporate_number", "message": f"already used by company {holder}", "code": "duplicate"}])
+
+
+def _set_domains(company: Company, domains: list[str]) -> None:
+    wanted = list(dict.fromkeys(d for d in domains if d))
+    company.domain_rows = [row for row in company.domain_rows if row.domain in wanted]
+    for domain in wanted:
+        if domain not in company.domains:
+            company.domain_rows.append(CompanyDomain(organization_id=company.organization_id, domain=domain))
+
+
+def create_company_from(session: Session, actor: Actor, data: CompanyCreate) -> Company:
+    """Create a company from a POST body; the URL's registrable domain joins its domains."""
+    _check_corporate_number(session, actor.organization_id, data.corporate_number, None)
+    domains = list(data.domains or [])
+    url_domain = normalize.domain_of_url(data.url) if data.url else None
+    if url_domain:
+        domains.append(url_domain)
+    return create_company(
+        session, actor, name=data.name, domains=list(dict.fromkeys(domains)), name_kana=data.name_kana or None,
+        corporate_number=data.corporate_number, url=data.url or None,
+        phones=_phones_json(data.phones or []), addresses=_addresses_json(data.addresses or []))
+
+
+def update_company(session: Session, actor: Actor, company: Company, data: CompanyUpdate) -> Company:
+    """Apply a PATCH; a new name reaches the JSON and search text of the company's contacts."""
+    if company.status != "active":
+        raise Conflict(f"company {company.id} is {company.status}")
+    sent = data.model_fields_set
+    changed: set[str] = set()
+    if "name" in sent:
+        if not data.name:
+            raise ValidationFailed("a company needs a name", errors=[
+                {"field": "name", "message": "must not be empty", "code": "required"}])
+        if data.name != company.name:
+            company.name = data.name
+            company.name_normalized = normalize.normalize_company_name(data.name)
+            changed.add("name")
+    if "corporate_number" in sent and data.corporate_number != company.corporate_number:
+        _check_corporate_number(session, company.organization_id, data.corporate_number, company.id)
+        company.corporate_number = data.corporate_number
+        changed.add("corporate_number")
+    for name in ("name_kana", "url"):
+        if name in sent and getattr(company, name) != (getattr(data, name) or None):
+            setattr(company, name, getattr(data, name) or None)
+            changed.add(name)
+    if "phones" in sent:
+        company.phones = _phones_json(data.phones or [])
+        changed.add("phones")
+    if "addresses" in sent:
+        company.addresses = _addresses_json(data.addresses or [])
+        changed.add("addresses")
+    domains = list(data.domains or []) if "domains" in sent else list(company.domains)
+    if "url" in changed and company.url:
+        url_domain = normalize.domain_of_url(company.url)
+        if url_domain:
+            domains.append(url_domain)
+    if list(dict.fromkeys(domains)) != company.domains:
+        _set_domains(company, domains)
+        changed.add("domains")
+    if not changed:
+        return company
+    touch(company)
+    if "name" in changed:
+        _refresh_contacts(session, actor, company, unlink=False)
+    changelog.record(session, actor.organization_id, "company", company.id, "updated", actor.user_id,
+                     {"fields": sorted(changed)})
+    return company
+
+
+def active_contacts_of(session: Session, company: Company) -> list[Contact]:
+    """Return the active contacts that work at ``company``."""
+    return list(session.scalars(select(Contact).where(
+        Contact.organization_id == company.organization_id, Contact.company_id == company.id,
+        Contact.status == "active").order_by(Contact.id)))
+
+
+def _refresh_contacts(session: Session, actor: Actor, company: Company, *, unlink: bool) -> None:
+    """Bump and log the company's active contacts, whose JSON shows the company; unlink them if asked."""
+    # Imported here: contacts.people.service imports this module.
+    from contacts.people import service as people
+
+    for contact in active_contacts_of(session, company):
+        if unlink:
+            contact.company = None
+            contact.company_id = None
+        contact.search_text = people.search_text_of(contact)
+        people.touch(contact)
+        changelog.record(session, actor.organization_id, "contact", contact.id, "updated", actor.user_id,
+                         {"fields": ["company"]})
+
+
+def delete_company(session: Session, actor: Actor, company: Company, *, force: bool = False) -> None:
+    """Soft-delete a company; while active contacts work there it is a 409 unless ``force`` unlinks them."""
+    if company.status == "deleted":
+        return
+    if company.status != "active":
+        raise Conflict(f"company {company.id} is {company.status}")
+    count = len(active_contacts_of(session, company))
+    if count and not force:
+        raise Conflict(f"{count} active contact(s) still work at this company; move them first or delete with "
+                       "force=true to unlink them")
+    if count:
+        _refresh_contacts(session, actor, company, unlink=True)
+    company.status = "deleted"
+    touch(company)
+    changelog.record(session, actor.organization_id, "company", company.id, "deleted", actor.user_id,
+                     {"unlinked_contacts": count} if count else None)
+
+
+def _filtered(org_id: str, query: CompanyListQuery) -> Select[tuple[Company]]:
+    stmt = select(Company).where(Company.organization_id == org_id, Company.status == query.status)
+    if query.q and query.q.strip():
+        raw = query.q.strip()
+        folded = normalize.fold_text(raw)
+        keys = {k for k in (normalize.normalize_company_name(raw), folded) if k}
+        conditions = [Company.name_normalized.contains(k, autoescape=True) for k in keys]
+        conditions += [Company.name_kana.contains(k, autoescape=True) for k in {raw, folded} if k]
+        conditions.append(Company.id.in_(select(CompanyDomain.company_id).where(
+            CompanyDomain.organization_id == org_id,
+            CompanyDomain.domain.contains(raw.lower(), autoescape=True))))
+        stmt = stmt.where(or_(*conditions))
+    if query.domain:
+        domain = normalize.domain_of_url(query.domain) or query.domain.strip().lower()
+        stmt = stmt.where(Company.id.in_(select(CompanyDomain.company_id).where(
+            CompanyDomain.organization_id == org_id, CompanyDomain.domain == domain)))
+    if query.corporate_number:
+        try:
+            number = normalize_corporate_number(query.corporate_number)
+        except ValueError as e:
+            raise ValidationFailed("invalid corporate number", errors=[
+                {"field": "corporate_number", "message": str(e), "code": "invalid"}]) from e
+        stmt = stmt.where(Company.corporate_number == number)
+    if query.updated_since:
+        stmt = stmt.where(Company.updated_at >= query.updated_since)
+    return stmt
+
+
+def list_companies(session: Session, org_id: str, query: CompanyListQuery) -> tuple[list[Company], str | None]:
+    """Return one page of companies in creation order and the cursor of the next page."""
+    stmt = _filtered(org_id, query)
+    if query.cursor:
+        (after,) = decode_cursor(query.cursor, 1)
+        stmt = stmt.where(Company.id > str(after))
+    stmt = stmt.order_by(Company.id).limit(query.limit + 1).options(selectinload(Company.domain_rows))
+    rows = list(session.scalars(stmt))
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return rows, encode_cursor([rows[-1].id]) if more and rows else None
+
+
+def company_out(company: Company) -> CompanyOut:
+    """Serialise a company to its public JSON shape."""
+    return CompanyOut(
+        id=company.id, name=company.name, name_normalized=company.name_normalized, name_kana=company.name_kana,
+        domains=company.domains, corporate_number=company.corporate_number, url=company.url,
+        addresses=[AddressOut.model_validate(a) for a in company.addresses or []],
+        phones=[PhoneOut.model_validate(p) for p in company.phones or []],
+        status=company.status,
+        version=company.version, created_at=company.created_at, updated_at=company.updated_at)
