@@ -39,6 +39,21 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 
+_KANJI_CLASS = "\u3400-\u9fff\uf900-\ufaff々"
+# Katakana that Tesseract confuses with kanji of the same shape, fixed only between kanji.
+_KANA_AS_KANJI = {"ニ": "二", "ロ": "口", "エ": "工", "カ": "力", "ハ": "八", "ー": "一", "タ": "夕"}
+_KANA_BETWEEN_KANJI = re.compile(
+    f"(?<=[{_KANJI_CLASS}])([{''.join(_KANA_AS_KANJI)}])(?=[{_KANJI_CLASS}]|$|\\s)"
+)
+_ORDINAL = re.compile("第([ニーー])")
+
+
+def fix_kana_kanji(text: str) -> str:
+    """Replace katakana look-alikes of kanji when they sit between kanji (山ロ -> 山口, 第ニ -> 第二)."""
+    text = _ORDINAL.sub(lambda m: "第" + {"ニ": "二", "ー": "一"}[m.group(1)], text)
+    return _KANA_BETWEEN_KANJI.sub(lambda m: _KANA_AS_KANJI[m.group(1)], text)
+
+
 def join_cjk(text: str) -> str:
     """Remove spaces that stand between two CJK characters (keep them between Latin words)."""
     return re.sub(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々]) +(?=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々])", "", text)
@@ -72,7 +87,7 @@ def make_line(words: list[Word]) -> Line:
                 parts.append(" ")
         parts.append(text)
         prev = word
-    text = "".join(parts).strip()
+    text = fix_kana_kanji("".join(parts).strip())
     weights = [max(1, len(w.text)) for w in words]
     confidence = sum(w.confidence * n for w, n in zip(words, weights, strict=True)) / sum(weights)
     return Line(text=text, words=tuple(words), box=union_box([w.box for w in words]), height=height, confidence=confidence)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +15,9 @@ import numpy as np
 
 from ocr import PIPELINE_VERSION
 from ocr.engine import OcrEngine, TesseractEngine, Word
-from ocr.fields import extract_fields
+from ocr.fields import detect_lang, extract_fields
 from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reencode
-from ocr.layout import Line, group_lines
+from ocr.layout import Line, group_lines, make_line
 from ocr.preprocess import (
     CARD_LONG_SIDE_MM,
     CardQuad,
@@ -43,6 +44,11 @@ ACCEPT_CONFIDENCE = 0.62
 # An alignment cue this close to zero (centred layout) says nothing about the rotation.
 ALIGNMENT_DEAD_ZONE = 0.02
 LOW_CONFIDENCE_WARNING = 0.6
+# Lines read with less confidence than this get a second reading with REREAD_LANG.
+REREAD_BELOW = 0.75
+REREAD_LANG = "jpn"
+REREAD_TEXT_HEIGHT = 40  # px; the text height the second reading scales each line to
+MAX_EXTRA_REGIONS = 12
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,112 @@ def recognize_upright(gray: np.ndarray, engine: OcrEngine, *, dpi: int) -> Recog
     return best
 
 
+def _suspect_latin(line: Line) -> bool:
+    """On a Japanese card, a line with Latin letters but no digits, @ or / may be misread kanji."""
+    text = line.text
+    if not re.search(r"[A-Za-z]", text) or re.search(r"[\d@/]", text):
+        return False
+    # A clean romaji name or English slogan reads with high confidence; keep those.
+    return line.confidence < 0.9 or bool(re.search(r"[\u3040-\u9fff]", text))
+
+
+def uncovered_text_boxes(gray: np.ndarray, lines: list[Line]) -> list[tuple[int, int, int, int]]:
+    """Find line-shaped ink regions that no recognised word covers (text the layout step dropped)."""
+    h, w = gray.shape
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 25)
+    covered = np.zeros_like(ink)
+    for ln in lines:
+        x, y, bw, bh = ln.box
+        m = 4 + int(0.4 * ln.height)
+        cv2.rectangle(covered, (x - m, y - m), (x + bw + m, y + bh + m), 255, thickness=cv2.FILLED)
+    ink[covered > 0] = 0
+    margin = int(min(h, w) * 0.03)
+    ink[:margin] = 0
+    ink[h - margin :] = 0
+    ink[:, :margin] = 0
+    ink[:, w - margin :] = 0
+    blobs = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (25, 5)))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(blobs)
+    boxes = []
+    for i in range(1, count):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        fill = np.count_nonzero(ink[y : y + bh, x : x + bw]) / max(1, bw * bh)
+        # Text lines are wider than tall, not tiny, not solid (a logo disc or a colour bar).
+        if 14 <= bh <= h * 0.2 and bw >= 1.5 * bh and 0.08 <= fill <= 0.6:
+            boxes.append((x, y, bw, bh))
+    return boxes[:MAX_EXTRA_REGIONS]
+
+
+def reread_weak_lines(
+    gray: np.ndarray, lines: list[Line], engine: OcrEngine, *, dpi: int, lang: str = REREAD_LANG
+) -> list[Line]:
+    """Read weak lines and missed text regions again with the Japanese model, keep what is better.
+
+    With ``jpn+eng`` Tesseract sometimes lets the English model take over a line of large
+    or coloured kanji ("中村te"), and its layout analysis can drop a large title or name.
+    Each such line is cut out, scaled to a uniform text height (very large type reads
+    badly) and stacked into one image, so the second opinion costs one engine call.
+    """
+    japanese = detect_lang(lines) == "ja"
+    weak: list[Line | None] = [
+        ln for ln in lines if ln.box[3] >= 8 and (ln.confidence < REREAD_BELOW or (japanese and _suspect_latin(ln)))
+    ]
+    boxes = [ln.box for ln in weak if ln is not None]
+    for box in uncovered_text_boxes(gray, lines):
+        weak.append(None)
+        boxes.append(box)
+    if not boxes:
+        return lines
+    pad = 16
+    crops: list[np.ndarray] = []
+    placements: list[tuple[int, int, int, float]] = []  # (y in stack, x0, y0 in card, scale)
+    y_stack = pad
+    for x, y, w, h in boxes:
+        m = max(4, h // 4)
+        x0, y0 = max(0, x - m), max(0, y - m)
+        x1, y1 = min(gray.shape[1], x + w + m), min(gray.shape[0], y + h + m)
+        crop = gray[y0:y1, x0:x1]
+        scale = float(np.clip(REREAD_TEXT_HEIGHT / max(1, h), 0.4, 2.0))
+        if abs(scale - 1.0) > 0.1:
+            crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+        crops.append(crop)
+        placements.append((y_stack, x0, y0, scale))
+        y_stack += crop.shape[0] + pad
+    width = max(c.shape[1] for c in crops) + 2 * pad
+    stack = np.full((y_stack, width), 255, dtype=np.uint8)
+    for crop, (ys, _, _, _) in zip(crops, placements, strict=True):
+        stack[ys : ys + crop.shape[0], pad : pad + crop.shape[1]] = crop
+    words = engine.recognize(stack, lang=lang, psm=6, dpi=dpi)
+    by_crop: dict[int, list[Word]] = {}
+    for word in words:
+        cy = word.box[1] + word.box[3] / 2
+        for i, (crop, (ys, x0, y0, scale)) in enumerate(zip(crops, placements, strict=True)):
+            if ys <= cy < ys + crop.shape[0]:
+                bx, by, bw, bh = word.box
+                box = (round((bx - pad) / scale) + x0, round((by - ys) / scale) + y0, round(bw / scale), round(bh / scale))
+                by_crop.setdefault(i, []).append(Word(text=word.text, confidence=word.confidence, box=box,
+                                                      line_key=(10_000 + i, 0, 0)))
+                break
+    replaced: dict[int, Line] = {}
+    added: list[Line] = []
+    for i, old in enumerate(weak):
+        new_words = by_crop.get(i)
+        if not new_words:
+            continue
+        new_words.sort(key=lambda w: w.box[0])
+        candidate = make_line(new_words)
+        if old is None:
+            known = "".join(ln.compact for ln in lines)
+            alnum = sum(ch.isalnum() for ch in candidate.compact)
+            if candidate.confidence >= 0.6 and alnum >= 2 and candidate.compact not in known:
+                added.append(candidate)
+        elif candidate.text and candidate.confidence > old.confidence + 0.05:
+            replaced[id(old)] = candidate
+    merged = [replaced.get(id(ln), ln) for ln in lines] + added
+    merged.sort(key=lambda ln: (ln.box[1] + ln.box[3] / 2, ln.box[0]))
+    return merged
+
+
 def prepare_card(pixels: np.ndarray, debug: _Debug) -> tuple[np.ndarray, CardQuad | None]:
     """Find and flatten the card; a flat scan (no edge found) is only resized."""
     quad = find_card(pixels)
@@ -163,9 +275,12 @@ def scan_side(
     dpi = max(70, round(max(gray.shape[:2]) / (CARD_LONG_SIDE_MM / 25.4)))
     recognition = recognize_upright(gray, engine, dpi=dpi)
     upright = rotate(card, recognition.rotation)
-    debug.save("upright", rotate(gray, recognition.rotation))
+    upright_gray = rotate(gray, recognition.rotation)
+    debug.save("upright", upright_gray)
 
     lines = group_lines(recognition.words)
+    if recognition.lang == OCR_LANG:
+        lines = reread_weak_lines(upright_gray, lines, engine, dpi=dpi)
     lang, fields = extract_fields(lines, side=side)
     text = "\n".join(line.text for line in lines)
     warnings: list[str] = []
