@@ -34,6 +34,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from contacts.api.blueprints import register_all
 
     register_all(app)
+
+    from contacts.cards import queue
+
+    queue.init_app(app, queue=settings.queue, redis_url=settings.redis_url, workers=settings.workers)
     return app
 
 

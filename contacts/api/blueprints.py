@@ -8,11 +8,13 @@ from flask import Flask
 def register_all(app: Flask) -> None:
     """Import and register the API blueprints (imports happen here, not at module import)."""
     from contacts.auth.api import bp as auth_bp
+    from contacts.cards.api import bp as cards_bp
     from contacts.companies.api import bp as companies_bp
     from contacts.people.api import bp as contacts_bp
+    from contacts.tags.api import bp as tags_bp
 
     _register_path_models()
-    for bp in (auth_bp, contacts_bp, companies_bp):
+    for bp in (auth_bp, contacts_bp, companies_bp, cards_bp, tags_bp):
         app.register_blueprint(bp)
 
 

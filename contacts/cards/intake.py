@@ -1,0 +1,98 @@
+"""Validate uploaded card images with the OCR intake rules, re-encode them without metadata, store them.
+
+Every image of a request is checked before any is stored, so a refused request leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from contacts.errors import MeishiError, PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
+from contacts.storage import Storage
+from ocr import intake
+from ocr.errors import FileTooLarge, IntakeError, UnsupportedFormat
+
+JPEG_QUALITY = 92
+IN_MEMORY_UPLOADS = 4
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file: the form field it came in, its position there, its name and a reader.
+
+    The bytes are read on demand (a batch of 100 photos stays in werkzeug's spooled files, not in memory).
+    """
+
+    field: str
+    index: int
+    filename: str
+    read: Callable[[], bytes]
+
+    @classmethod
+    def of_bytes(cls, field: str, index: int, filename: str, data: bytes) -> Upload:
+        """Wrap bytes already in memory."""
+        return cls(field, index, filename, lambda: data)
+
+    @property
+    def label(self) -> str:
+        """Name the file in error messages: ``front[2] 'IMG_0042.HEIC'``."""
+        return f"{self.field}[{self.index}] {self.filename!r}"
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """An upload that passed intake, re-encoded without metadata (EXIF orientation applied)."""
+
+    upload: Upload
+    data: bytes
+    extension: str
+
+
+def _refusal(upload: Upload, exc: IntakeError) -> MeishiError:
+    detail = f"{upload.label}: {exc.detail}"
+    errors = [{"field": f"{upload.field}[{upload.index}]", "message": exc.detail, "code": exc.type}]
+    if isinstance(exc, FileTooLarge):
+        return PayloadTooLarge(detail, errors=errors)
+    if isinstance(exc, UnsupportedFormat):
+        return UnsupportedMediaType(detail, errors=errors)
+    return UnprocessableImage(detail, errors=errors)
+
+
+def clean(upload: Upload, *, max_bytes: int, max_pixels: int) -> CleanImage:
+    """Decode one upload safely and re-encode it (PNG stays PNG, everything else becomes JPEG)."""
+    try:
+        decoded = intake.load_image(upload.read(), max_bytes=max_bytes, max_pixels=max_pixels)
+    except IntakeError as e:
+        raise _refusal(upload, e) from e
+    if decoded.format == "PNG":
+        return CleanImage(upload, intake.reencode(decoded, fmt="PNG"), "png")
+    return CleanImage(upload, intake.reencode(decoded, fmt="JPEG", quality=JPEG_QUALITY), "jpg")
+
+
+def store_all(storage: Storage, uploads: list[Upload], *, max_bytes: int, max_pixels: int) -> list[str]:
+    """Check every upload, then store them all; return their keys in order.
+
+    Small requests are cleaned once and kept in memory; big batches are checked first and cleaned again
+    while storing, so memory holds one image at a time whatever the batch size.
+    """
+    if len(uploads) <= IN_MEMORY_UPLOADS:
+        images = [clean(u, max_bytes=max_bytes, max_pixels=max_pixels) for u in uploads]
+        return [storage.put(i.data, extension=i.extension) for i in images]
+    check_all(uploads, max_bytes=max_bytes, max_pixels=max_pixels)
+    return [store(storage, u, max_bytes=max_bytes, max_pixels=max_pixels) for u in uploads]
+
+
+def check_all(uploads: list[Upload], *, max_bytes: int, max_pixels: int) -> None:
+    """Refuse the whole request at the first bad upload, before anything is stored.
+
+    Pixels are decoded and dropped one image at a time, so memory stays at one image whatever the batch.
+    """
+    for upload in uploads:
+        clean(upload, max_bytes=max_bytes, max_pixels=max_pixels)
+
+
+def store(storage: Storage, upload: Upload, *, max_bytes: int, max_pixels: int) -> str:
+    """Clean an upload, store it under its content address and return the key."""
+    image = clean(upload, max_bytes=max_bytes, max_pixels=max_pixels)
+    return storage.put(image.data, extension=image.extension)
