@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from contacts.errors import Forbidden, NotFound
+from contacts.api.pagination import decode_cursor, encode_cursor
+from contacts.changelog import service as changelog
+from contacts.db import utcnow
+from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from contacts.events.models import Campaign, Event
+from contacts.people.models import Contact
+from contacts.provenance import Actor
 from contacts.tags.models import ContactTag, Tag
+from contacts.tags.schemas import ContactFilter, TagListQuery, TagOut
+
+BULK_FILTER_LIMIT = 10_000
 
 
 def get_tag(session: Session, org_id: str, tag_id: str) -> Tag:
@@ -81,3 +90,163 @@ def tag_names_for(session: Session, contact_ids: list[str]) -> dict[str, list[st
     for contact_id, name in rows:
         out[contact_id].append(name)
     return out
+
+
+def tag_version(tag: Tag) -> int:
+    """Return the number that versions a tag's ETag (tags carry no counter; their update time serves)."""
+    return int(tag.updated_at.timestamp() * 1_000_000)
+
+
+def _name_taken(session: Session, org_id: str, name: str, own_id: str | None = None) -> None:
+    holder = session.scalar(select(Tag.id).where(Tag.organization_id == org_id, Tag.name == name))
+    if holder is not None and holder != own_id:
+        raise Conflict(f"a tag named {name!r} already exists: {holder}", errors=[
+            {"field": "name", "message": f"already used by tag {holder}", "code": "duplicate"}])
+
+
+def create_tag(session: Session, actor: Actor, *, name: str, kind: str = "custom") -> Tag:
+    """Create a tag; a name already used in the organisation is a 409."""
+    _name_taken(session, actor.organization_id, name)
+    now = utcnow()
+    tag = Tag(organization_id=actor.organization_id, name=name, kind=kind, created_at=now, updated_at=now)
+    session.add(tag)
+    session.flush()
+    changelog.record(session, actor.organization_id, "tag", tag.id, "created", actor.user_id)
+    return tag
+
+
+def update_tag(session: Session, actor: Actor, tag: Tag, *, name: str | None = None,
+               kind: str | None = None) -> Tag:
+    """Rename or re-kind a tag; links stay, and renamed tags bump the contacts that show the name."""
+    changed = []
+    if name is not None and name != tag.name:
+        _name_taken(session, actor.organization_id, name, tag.id)
+        tag.name = name
+        changed.append("name")
+    if kind is not None and kind != tag.kind:
+        tag.kind = kind
+        changed.append("kind")
+    if not changed:
+        return tag
+    tag.updated_at = utcnow()
+    session.flush()
+    if "name" in changed:
+        _touch_contacts(session, actor, _linked_contacts(session, tag))
+    changelog.record(session, actor.organization_id, "tag", tag.id, "updated", actor.user_id, {"fields": changed})
+    return tag
+
+
+def delete_tag(session: Session, actor: Actor, tag: Tag) -> None:
+    """Delete a tag and its links; a tag that stands for an event or a campaign is a 409."""
+    for model, label in ((Event, "event"), (Campaign, "campaign")):
+        owner = session.scalar(select(model.id).where(model.organization_id == tag.organization_id,
+                                                      model.tag_id == tag.id).limit(1))
+        if owner is not None:
+            raise Conflict(f"the tag belongs to {label} {owner}; delete or change the {label} first")
+    _touch_contacts(session, actor, _linked_contacts(session, tag))
+    session.execute(delete(ContactTag).where(ContactTag.tag_id == tag.id))
+    changelog.record(session, actor.organization_id, "tag", tag.id, "deleted", actor.user_id, {"name": tag.name})
+    session.delete(tag)
+
+
+def _linked_contacts(session: Session, tag: Tag) -> list[Contact]:
+    return list(session.scalars(select(Contact).where(
+        Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id == tag.id)),
+        Contact.status == "active").order_by(Contact.id)))
+
+
+def _touch_contacts(session: Session, actor: Actor, contacts: list[Contact]) -> None:
+    """Bump and log contacts whose tag list changed, since the tags are part of a contact's JSON."""
+    # Imported here: contacts.people.service imports this module.
+    from contacts.people import service as people
+
+    for contact in contacts:
+        people.touch(contact)
+        changelog.record(session, actor.organization_id, "contact", contact.id, "updated", actor.user_id,
+                         {"fields": ["tags"]})
+
+
+def contact_counts(session: Session, tag_ids: list[str]) -> dict[str, int]:
+    """Count the active contacts of each tag in one query."""
+    if not tag_ids:
+        return {}
+    rows = session.execute(
+        select(ContactTag.tag_id, func.count()).join(Contact, Contact.id == ContactTag.contact_id)
+        .where(ContactTag.tag_id.in_(tag_ids), Contact.status == "active").group_by(ContactTag.tag_id))
+    return {tag_id: int(count) for tag_id, count in rows}
+
+
+def tags_out(session: Session, tags: list[Tag]) -> list[TagOut]:
+    """Serialise tags with their contact counts."""
+    counts = contact_counts(session, [t.id for t in tags])
+    return [TagOut(id=t.id, name=t.name, kind=t.kind, contact_count=counts.get(t.id, 0),
+                   created_at=t.created_at, updated_at=t.updated_at) for t in tags]
+
+
+def list_tags(session: Session, org_id: str, query: TagListQuery) -> tuple[list[Tag], str | None]:
+    """Return one page of tags in creation order and the cursor of the next page."""
+    stmt = select(Tag).where(Tag.organization_id == org_id)
+    if query.q and query.q.strip():
+        stmt = stmt.where(func.lower(Tag.name).contains(query.q.strip().lower(), autoescape=True))
+    if query.kind:
+        stmt = stmt.where(Tag.kind == query.kind)
+    if query.cursor:
+        (after,) = decode_cursor(query.cursor, 1)
+        stmt = stmt.where(Tag.id > str(after))
+    rows = list(session.scalars(stmt.order_by(Tag.id).limit(query.limit + 1)))
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return rows, encode_cursor([rows[-1].id]) if more and rows else None
+
+
+def contacts_by_ids(session: Session, org_id: str, contact_ids: list[str]) -> list[Contact]:
+    """Return the organisation's active contacts for ``contact_ids``; unknown ids are a 422 naming them."""
+    ids = list(dict.fromkeys(contact_ids))
+    found = {c.id: c for c in session.scalars(select(Contact).where(Contact.organization_id == org_id,
+                                                                    Contact.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationFailed(f"no such contact in this organisation: {', '.join(missing[:20])}", errors=[
+            {"field": "contact_ids", "message": f"no such contact in this organisation: {cid}", "code": "not_found",
+             "id": cid} for cid in missing])
+    inactive = [c for c in found.values() if c.status != "active"]
+    if inactive:
+        raise Conflict("only active contacts can be tagged: " + ", ".join(
+            f"{c.id} is {c.status}" for c in inactive[:20]))
+    return [found[i] for i in ids]
+
+
+def contacts_by_filter(session: Session, org_id: str, contact_filter: ContactFilter) -> list[Contact]:
+    """Return every active contact the filter of GET /contacts selects, up to BULK_FILTER_LIMIT (else 422)."""
+    from contacts.people import service as people
+    from contacts.people.schemas import ContactListQuery
+
+    out: list[Contact] = []
+    cursor: str | None = None
+    while True:
+        query = ContactListQuery(**contact_filter.model_dump(), limit=500, cursor=cursor)
+        page = people.list_contacts(session, org_id, query)
+        out += page.items
+        if len(out) > BULK_FILTER_LIMIT:
+            raise ValidationFailed("the filter selects too many contacts", errors=[
+                {"field": "filter", "message": f"selects more than {BULK_FILTER_LIMIT} contacts; narrow it",
+                 "code": "too_many"}])
+        if page.next_cursor is None:
+            return out
+        cursor = page.next_cursor
+
+
+def attach_contacts(session: Session, actor: Actor, tag: Tag, contacts: list[Contact]) -> list[str]:
+    """Tag contacts, bump and log the ones newly tagged; return their ids."""
+    added = attach(session, actor.organization_id, tag, [c.id for c in contacts], actor.user_id)
+    fresh = set(added)
+    _touch_contacts(session, actor, [c for c in contacts if c.id in fresh])
+    return added
+
+
+def detach_contacts(session: Session, actor: Actor, tag: Tag, contacts: list[Contact]) -> list[str]:
+    """Untag contacts, bump and log the ones that had the tag; return their ids."""
+    had = set(detach(session, tag, [c.id for c in contacts]))
+    _touch_contacts(session, actor, [c for c in contacts if c.id in had])
+    return [c.id for c in contacts if c.id in had]
+
