@@ -91,9 +91,18 @@ def _register_engine_commands(group: click.Group) -> None:
     group.add_command(dedupe_command, "dedupe")
 
 
+def _register_card_commands(group: click.Group) -> None:
+    """Add the card commands: the worker and the folder import."""
+    from contacts.cards.cli import import_cards_command, worker_command
+
+    group.add_command(worker_command, "worker")
+    group.add_command(import_cards_command, "import-cards")
+
+
 def main() -> None:
     """Console-script entry point."""
     _register_engine_commands(cli)
+    _register_card_commands(cli)
     cli.main(prog_name="meishi")
 
 
