@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,7 +23,7 @@ from contacts.cards.schemas import (
 )
 from contacts.changelog import service as changelog
 from contacts.config import Settings
-from contacts.db import utcnow
+from contacts.db import new_id, utcnow
 from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from contacts.events.models import Event
 from contacts.people.models import Contact
@@ -71,6 +71,10 @@ def touch(card: Card) -> None:
     card.updated_at = utcnow()
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
 def _check_event(session: Session, org_id: str, event_id: str | None) -> Event | None:
     if event_id is None:
         return None
@@ -98,9 +102,10 @@ def create_cards(session: Session, actor: Actor, *, images: list[tuple[str, str 
     requested = [n for n in dict.fromkeys(form.tags) if n]
     now = utcnow()
     cards = []
-    for front, back in images:
-        card = Card(organization_id=actor.organization_id, batch_id=batch_id, status="queued", attempts=0,
-                    uploaded_by=actor.user_id, event_id=form.event_id, exchanged_at=form.exchanged_at,
+    ids = sorted(new_id() for _ in images)  # one millisecond may hold a whole batch: keep upload order
+    for card_id, (front, back) in zip(ids, images, strict=True):
+        card = Card(id=card_id, organization_id=actor.organization_id, batch_id=batch_id, status="queued", attempts=0,
+                    uploaded_by=actor.user_id, event_id=form.event_id, exchanged_at=_utc(form.exchanged_at),
                     location=form.location, note=form.note, requested_tags=requested, front_image=front,
                     back_image=back, fields={}, warnings=[], version=1, created_at=now, updated_at=now,
                     enqueued_at=now)
@@ -178,7 +183,8 @@ def update_card(session: Session, actor: Actor, card: Card, body: CardUpdate) ->
         card.match_contact_id = body.match_contact_id
     for attr in ("exchanged_at", "location", "note"):
         if attr in sent:
-            setattr(card, attr, getattr(body, attr))
+            value = getattr(body, attr)
+            setattr(card, attr, _utc(value) if isinstance(value, datetime) else value)
     touch(card)
     changelog.record(session, actor.organization_id, "card", card.id, "updated", actor.user_id,
                      {"fields": sorted(body.fields), "other": sorted(sent - {"fields"})})
