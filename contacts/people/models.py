@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contacts.companies.models import Company
@@ -26,6 +27,7 @@ class Contact(Base):
         Index("ix_contact_org_updated", "organization_id", "updated_at", "id"),
         Index("ix_contact_org_owner", "organization_id", "owner_id"),
         Index("ix_contact_org_company", "organization_id", "company_id"),
+        Index("ix_contact_search_bigrams_gin", "search_bigrams", postgresql_using="gin"),
         Index(
             "ix_contact_search_text_trgm",
             "search_text",
@@ -52,6 +54,8 @@ class Contact(Base):
     merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"), index=True)
     field_sources: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    search_bigrams: Mapped[list[str] | None] = mapped_column(
+        JSON().with_variant(ARRAY(Text()), "postgresql"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Text, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 
 from contacts import normalize
@@ -77,8 +78,7 @@ def compose_full_name(family: str | None, given: str | None) -> str:
     return " ".join(parts)
 
 
-def search_text_of(contact: Contact) -> str:
-    """Build the folded text that ``q`` searches: names, readings, company, emails and phone digits."""
+def _search_pieces(contact: Contact) -> list[str]:
     pieces = [contact.full_name, contact.family_name, contact.given_name, contact.name_kana,
               contact.name_romaji, contact.company.name if contact.company else None,
               contact.department]
@@ -88,7 +88,30 @@ def search_text_of(contact: Contact) -> str:
         pieces.append(digits)
         if phone.e164:
             pieces.append(phone.e164.lstrip("+"))
-    return "\x1f".join(normalize.fold_text(p) for p in pieces if p)
+    return [normalize.fold_text(p) for p in pieces if p]
+
+
+def search_text_of(contact: Contact) -> str:
+    """Build the folded text that ``q`` searches: names, readings, company, emails and phone digits."""
+    return "\x1f".join(_search_pieces(contact))
+
+
+def _is_wide(ch: str) -> bool:
+    return ord(ch) >= 0x3000
+
+
+def bigrams_of(folded_pieces: list[str]) -> list[str]:
+    """Return the distinct two-character runs of Japanese (non-ASCII) text in the folded pieces."""
+    grams = {p[i:i + 2] for p in folded_pieces for i in range(len(p) - 1)
+             if _is_wide(p[i]) and _is_wide(p[i + 1])}
+    return sorted(grams)
+
+
+def refresh_search(contact: Contact) -> None:
+    """Recompute the stored search text and bigrams after the contact's values changed."""
+    pieces = _search_pieces(contact)
+    contact.search_text = "\x1f".join(pieces)
+    contact.search_bigrams = bigrams_of(pieces)
 
 
 def search_key(q: str) -> str:
@@ -215,7 +238,7 @@ def create_contact(session: Session, actor: Actor, data: ContactCreate, source: 
     contact = Contact(organization_id=actor.organization_id, owner_id=actor.user_id, field_sources={})
     session.add(contact)
     _apply(session, actor, contact, data, source)
-    contact.search_text = search_text_of(contact)
+    refresh_search(contact)
     session.flush()
     if data.tags:
         for tag in tags.ensure_tags(session, actor.organization_id, data.tags, may_create=may_create_tags):
@@ -235,7 +258,7 @@ def update_contact(session: Session, actor: Actor, contact: Contact, data: Conta
     changed = _apply(session, actor, contact, data, source)
     if not changed:
         return contact
-    contact.search_text = search_text_of(contact)
+    refresh_search(contact)
     touch(contact)
     job_changed = contact.company_id != before_company or contact.title != before_title
     if job_changed:
@@ -317,7 +340,9 @@ def _filtered(session: Session, org_id: str, query: ContactListQuery) -> Select[
     stmt = select(Contact).where(Contact.organization_id == org_id, Contact.status == query.status)
     if query.q:
         folded = search_key(query.q)
-        if folded:
+        if len(folded) == 2 and all(map(_is_wide, folded)) and session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.where(type_coerce(Contact.search_bigrams, ARRAY(Text())).contains([folded]))
+        elif folded:
             stmt = stmt.where(Contact.search_text.contains(folded, autoescape=True))
     if query.company_id:
         stmt = stmt.where(Contact.company_id == query.company_id)

@@ -230,3 +230,11 @@ def test_wrong_types_are_field_errors(org: OrgClient) -> None:
 
 def test_json_array_body_is_422(org: OrgClient) -> None:
     assert org.post("/api/v1/contacts", json=[{"full_name": "X"}]).status_code == 422
+
+
+def test_two_character_family_name_query_matches(org: OrgClient) -> None:
+    create(org)
+    create(org, {"full_name": "高田 花子"})
+    for q in ("高橋", "髙橋", "橋一"):
+        items = org.get("/api/v1/contacts", query_string={"q": q}).get_json()["items"]
+        assert [c["family_name"] for c in items] == ["髙橋"], q
