@@ -34,7 +34,7 @@ TAGS = 20
 
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def seed(app: Any, org_id: str, n: int) -> tuple[list[str], list[str]]:
@@ -100,7 +100,7 @@ def seed(app: Any, org_id: str, n: int) -> tuple[list[str], list[str]]:
         if s.bind is not None and s.bind.dialect.name == "postgresql":
             s.execute(text("ANALYZE"))
         s.commit()
-    return [t["name"] for t in tag_rows], queries or ["田中"]
+    return [str(t["name"]) for t in tag_rows], queries or ["田中"]
 
 
 def measure(call: Callable[[], Any], n: int) -> tuple[float, float]:
