@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contacts.api.pagination import decode_cursor, encode_cursor
 from contacts.changelog import service as changelog
 from contacts.db import utcnow
 from contacts.errors import Conflict, NotFound, ValidationFailed
@@ -16,6 +17,7 @@ from contacts.events.models import Campaign, Event
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.touchpoints.models import CHANNELS, TOUCHPOINT_KINDS, TOUCHPOINT_SOURCES, Touchpoint
+from contacts.touchpoints.schemas import TimelineQuery, TouchpointCreate, TouchpointListQuery, TouchpointOut
 
 OFFLINE_KINDS = frozenset({"card_exchange", "meeting", "visit", "call", "trade_show", "seminar", "direct_mail",
                            "store_visit", "other"})
@@ -106,7 +108,8 @@ def record_touchpoint(session: Session, actor: Actor, *, contact: Contact, kind:
     now = utcnow()
     touchpoint = Touchpoint(
         organization_id=actor.organization_id, contact_id=contact.id, user_id=user_id,
-        company_id=contact.company_id, occurred_at=occurred_at, kind=kind, channel=channel, event_id=event_id,
+        company_id=contact.company_id, occurred_at=occurred_at.astimezone(UTC), kind=kind, channel=channel,
+        event_id=event_id,
         campaign_id=campaign_id, card_id=card_id, location=location, summary=summary, source=source,
         external_id=external_id, company_name_at_time=company_name_at_time, title_at_time=title_at_time,
         version=1, created_at=now, updated_at=now)
@@ -129,7 +132,8 @@ UPDATABLE_FIELDS = ("occurred_at", "kind", "channel", "event_id", "campaign_id",
                     "company_name_at_time", "title_at_time", "user_id", "external_id")
 
 
-def update_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint, changes: dict[str, Any]) -> Touchpoint:
+def update_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint,
+                      changes: dict[str, Any]) -> Touchpoint:
     """Apply a PATCH given as a mapping of sent fields to values; log the changed field names."""
     unknown = set(changes) - set(UPDATABLE_FIELDS)
     if unknown:
@@ -139,8 +143,10 @@ def update_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint, ch
         if changes["kind"] is None:
             raise _field_error("kind", "must not be null", "required")
         _check_choice("kind", changes["kind"], TOUCHPOINT_KINDS)
-    if "occurred_at" in changes and changes["occurred_at"] is None:
-        raise _field_error("occurred_at", "must not be null", "required")
+    if "occurred_at" in changes:
+        if changes["occurred_at"] is None:
+            raise _field_error("occurred_at", "must not be null", "required")
+        changes["occurred_at"] = changes["occurred_at"].astimezone(UTC)
     if "channel" in changes:
         if changes["channel"] is None:
             changes["channel"] = default_channel(changes.get("kind", touchpoint.kind))
@@ -166,3 +172,63 @@ def delete_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint) ->
     changelog.record(session, actor.organization_id, "touchpoint", touchpoint.id, "deleted", actor.user_id,
                      {"contact_id": touchpoint.contact_id})
     session.delete(touchpoint)
+
+
+def create_from(session: Session, actor: Actor, data: TouchpointCreate) -> Touchpoint:
+    """Record a touchpoint from a POST body; an unknown contact is a field error, a merged one a 409."""
+    contact = session.get(Contact, data.contact_id)
+    if contact is None or contact.organization_id != actor.organization_id:
+        raise _field_error("contact_id", "no such contact in this organisation", "not_found")
+    values = data.model_dump(exclude={"contact_id", "kind", "occurred_at", "source"})
+    return record_touchpoint(session, actor, contact=contact, kind=data.kind, occurred_at=data.occurred_at,
+                             source=data.source, **values)
+
+
+def list_touchpoints(session: Session, org_id: str, query: TimelineQuery, *,
+                     contact_id: str | None = None) -> tuple[list[Touchpoint], str | None]:
+    """Return one page of touchpoints, newest first, and the cursor of the next page."""
+    stmt = select(Touchpoint).where(Touchpoint.organization_id == org_id)
+    if contact_id is not None:
+        stmt = stmt.where(Touchpoint.contact_id == contact_id)
+    if query.kind:
+        stmt = stmt.where(Touchpoint.kind.in_(query.kind))
+    if query.channel:
+        stmt = stmt.where(Touchpoint.channel == query.channel)
+    if query.occurred_from:
+        stmt = stmt.where(Touchpoint.occurred_at >= query.occurred_from)
+    if query.occurred_to:
+        stmt = stmt.where(Touchpoint.occurred_at < query.occurred_to)
+    if isinstance(query, TouchpointListQuery):
+        for name in ("contact_id", "company_id", "user_id", "event_id", "campaign_id", "external_id"):
+            value = getattr(query, name)
+            if value is not None:
+                stmt = stmt.where(getattr(Touchpoint, name) == value)
+    if query.cursor:
+        when, after = _decode(query.cursor)
+        stmt = stmt.where(or_(Touchpoint.occurred_at < when,
+                              and_(Touchpoint.occurred_at == when, Touchpoint.id < after)))
+    stmt = stmt.order_by(Touchpoint.occurred_at.desc(), Touchpoint.id.desc()).limit(query.limit + 1)
+    rows = list(session.scalars(stmt))
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    if not more or not rows:
+        return rows, None
+    last = rows[-1]
+    return rows, encode_cursor([last.occurred_at.astimezone(UTC).isoformat(), last.id])
+
+
+def _decode(cursor: str) -> tuple[datetime, str]:
+    when, after = decode_cursor(cursor, 2)
+    try:
+        moment = datetime.fromisoformat(str(when))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValidationFailed("invalid cursor", errors=[
+            {"field": "cursor", "message": "not a cursor returned by this API", "code": "invalid_cursor"}])
+    return moment, str(after)
+
+
+def touchpoint_out(touchpoint: Touchpoint) -> TouchpointOut:
+    """Serialise a touchpoint to its public JSON shape."""
+    return TouchpointOut.model_validate(touchpoint, from_attributes=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -20,14 +20,14 @@ WHEN = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
 def _contact(org: OrgClient, **body: object) -> str:
     r = org.post("/api/v1/contacts", json={"family_name": "山田", "given_name": "太郎", **body})
     assert r.status_code == 201, r.json
-    return str(r.json["id"])
+    return str(r.get_json()["id"])
 
 
 def test_record_touchpoint_defaults_channel_company_and_title(app: Flask, org: OrgClient) -> None:
     cid = _contact(org, company_name="株式会社テスト", title="部長")
     with app.app_context(), session_factory(app)() as session:
         actor = Actor(org.organization_id, org.user_id)
-        tp = service.record_touchpoint(session, actor, contact=session.get(Contact, cid), kind="card_exchange",
+        tp = service.record_touchpoint(session, actor, contact=session.get_one(Contact, cid), kind="card_exchange",
                                        occurred_at=WHEN, source="card", card_id="C1")
         session.commit()
         assert (tp.channel, tp.company_name_at_time, tp.title_at_time) == ("offline", "株式会社テスト", "部長")
@@ -40,7 +40,7 @@ def test_record_touchpoint_online_kind_defaults_online(app: Flask, org: OrgClien
     cid = _contact(org)
     with app.app_context(), session_factory(app)() as session:
         tp = service.record_touchpoint(session, Actor(org.organization_id, org.user_id),
-                                       contact=session.get(Contact, cid), kind="webinar", occurred_at=WHEN,
+                                       contact=session.get_one(Contact, cid), kind="webinar", occurred_at=WHEN,
                                        source="api")
         assert tp.channel == "online"
         session.rollback()
@@ -50,7 +50,7 @@ def test_record_touchpoint_duplicate_external_id_conflicts(app: Flask, org: OrgC
     cid = _contact(org)
     with app.app_context(), session_factory(app)() as session:
         actor = Actor(org.organization_id, org.user_id)
-        contact = session.get(Contact, cid)
+        contact = session.get_one(Contact, cid)
         service.record_touchpoint(session, actor, contact=contact, kind="call", occurred_at=WHEN, source="api",
                                   external_id="crm-1")
         with pytest.raises(Conflict):
@@ -63,7 +63,7 @@ def test_record_touchpoint_rejects_unknown_kind(app: Flask, org: OrgClient) -> N
     cid = _contact(org)
     with app.app_context(), session_factory(app)() as session, pytest.raises(ValidationFailed):
         service.record_touchpoint(session, Actor(org.organization_id, org.user_id),
-                                  contact=session.get(Contact, cid), kind="telepathy", occurred_at=WHEN,
+                                  contact=session.get_one(Contact, cid), kind="telepathy", occurred_at=WHEN,
                                   source="api")
 
 
@@ -72,5 +72,27 @@ def test_record_touchpoint_on_deleted_contact_conflicts(app: Flask, org: OrgClie
     assert org.delete(f"/api/v1/contacts/{cid}").status_code == 204
     with app.app_context(), session_factory(app)() as session, pytest.raises(Conflict):
         service.record_touchpoint(session, Actor(org.organization_id, org.user_id),
-                                  contact=session.get(Contact, cid), kind="call", occurred_at=WHEN,
+                                  contact=session.get_one(Contact, cid), kind="call", occurred_at=WHEN,
                                   source="api")
+
+
+def test_record_touchpoint_on_merged_contact_names_the_winner(app: Flask, org: OrgClient) -> None:
+    winner, loser = _contact(org), _contact(org, given_name="次郎")
+    with app.app_context(), session_factory(app)() as session:
+        contact = session.get_one(Contact, loser)
+        contact.status, contact.merged_into_id = "merged", winner
+        with pytest.raises(Conflict, match=winner):
+            service.record_touchpoint(session, Actor(org.organization_id, org.user_id), contact=contact,
+                                      kind="call", occurred_at=WHEN, source="api")
+        session.rollback()
+
+
+def test_record_touchpoint_stores_occurred_at_in_utc(app: Flask, org: OrgClient) -> None:
+    cid = _contact(org)
+    local = datetime.fromisoformat("2026-11-01T18:30:00+09:00")
+    with app.app_context(), session_factory(app)() as session:
+        tp = service.record_touchpoint(session, Actor(org.organization_id, org.user_id),
+                                       contact=session.get_one(Contact, cid), kind="call", occurred_at=local,
+                                       source="import")
+        assert tp.occurred_at == local and tp.occurred_at.utcoffset() == timedelta(0)
+        session.rollback()

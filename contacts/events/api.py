@@ -1,0 +1,132 @@
+"""Events and campaigns endpoints: /api/v1/events and /api/v1/campaigns."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from contacts.api.context import actor, org_id
+from contacts.api.http import check_if_match, etag_for, json_response, no_content
+from contacts.api.spec import operation
+from contacts.db import get_session
+from contacts.events import service
+from contacts.events.schemas import (
+    CampaignCreate,
+    CampaignListQuery,
+    CampaignOut,
+    CampaignPage,
+    CampaignUpdate,
+    EventCreate,
+    EventListQuery,
+    EventOut,
+    EventPage,
+    EventUpdate,
+)
+
+bp = Blueprint("events", __name__, url_prefix="/api/v1")
+
+
+def _event(event_id: str, status: int = 200) -> Response:
+    session = get_session()
+    event = service.get_event(session, org_id(), event_id)
+    return json_response(service.events_out(session, [event])[0], status, etag=etag_for(event.id, event.version),
+                         location=f"/api/v1/events/{event.id}" if status == 201 else None)
+
+
+@bp.post("/events")
+@operation(summary="Create an event and its tag", permission="events:write", body=EventCreate, response=EventOut,
+           status=201, tag="events", idempotent=True)
+def create_event(body: EventCreate) -> Response:
+    event = service.create_event(get_session(), actor(), body)
+    return _event(event.id, 201)
+
+
+@bp.get("/events")
+@operation(summary="List events", permission="events:read", query=EventListQuery, response=EventPage,
+           tag="events")
+def list_events(query: EventListQuery) -> Response:
+    session = get_session()
+    items, next_cursor = service.list_events(session, org_id(), query)
+    return json_response(EventPage(items=service.events_out(session, items), next_cursor=next_cursor))
+
+
+@bp.get("/events/<event_id>")
+@operation(summary="Get an event", permission="events:read", response=EventOut, tag="events", etag=True)
+def get_event(event_id: str) -> Response:
+    return _event(event_id)
+
+
+@bp.patch("/events/<event_id>")
+@operation(summary="Update an event (a new name renames its tag)", permission="events:write", body=EventUpdate,
+           response=EventOut, tag="events", if_match=True)
+def update_event(event_id: str, body: EventUpdate) -> Response:
+    session = get_session()
+    event = service.get_event(session, org_id(), event_id)
+    check_if_match(event.id, event.version)
+    service.update_event(session, actor(), event, body)
+    session.flush()
+    return _event(event.id)
+
+
+@bp.delete("/events/<event_id>")
+@operation(summary="Delete an event (its tag stays on the contacts met there)", permission="events:write",
+           status=204, tag="events", if_match=True)
+def delete_event(event_id: str) -> Response:
+    session = get_session()
+    event = service.get_event(session, org_id(), event_id)
+    check_if_match(event.id, event.version)
+    service.delete_event(session, actor(), event)
+    return no_content()
+
+
+def _campaign(campaign_id: str, status: int = 200) -> Response:
+    session = get_session()
+    campaign = service.get_campaign(session, org_id(), campaign_id)
+    return json_response(service.campaigns_out(session, [campaign])[0], status,
+                         etag=etag_for(campaign.id, service.campaign_version(campaign)),
+                         location=f"/api/v1/campaigns/{campaign.id}" if status == 201 else None)
+
+
+@bp.post("/campaigns")
+@operation(summary="Create a campaign and its tag", permission="events:write", body=CampaignCreate,
+           response=CampaignOut, status=201, tag="campaigns", idempotent=True)
+def create_campaign(body: CampaignCreate) -> Response:
+    campaign = service.create_campaign(get_session(), actor(), body)
+    return _campaign(campaign.id, 201)
+
+
+@bp.get("/campaigns")
+@operation(summary="List campaigns", permission="events:read", query=CampaignListQuery, response=CampaignPage,
+           tag="campaigns")
+def list_campaigns(query: CampaignListQuery) -> Response:
+    session = get_session()
+    items, next_cursor = service.list_campaigns(session, org_id(), query)
+    return json_response(CampaignPage(items=service.campaigns_out(session, items), next_cursor=next_cursor))
+
+
+@bp.get("/campaigns/<campaign_id>")
+@operation(summary="Get a campaign", permission="events:read", response=CampaignOut, tag="campaigns", etag=True)
+def get_campaign(campaign_id: str) -> Response:
+    return _campaign(campaign_id)
+
+
+@bp.patch("/campaigns/<campaign_id>")
+@operation(summary="Update a campaign (a new name renames its tag)", permission="events:write",
+           body=CampaignUpdate, response=CampaignOut, tag="campaigns", if_match=True)
+def update_campaign(campaign_id: str, body: CampaignUpdate) -> Response:
+    session = get_session()
+    campaign = service.get_campaign(session, org_id(), campaign_id)
+    check_if_match(campaign.id, service.campaign_version(campaign))
+    service.update_campaign(session, actor(), campaign, body)
+    session.flush()
+    return _campaign(campaign.id)
+
+
+@bp.delete("/campaigns/<campaign_id>")
+@operation(summary="Delete a campaign (its tag stays on its contacts)", permission="events:write", status=204,
+           tag="campaigns", if_match=True)
+def delete_campaign(campaign_id: str) -> Response:
+    session = get_session()
+    campaign = service.get_campaign(session, org_id(), campaign_id)
+    check_if_match(campaign.id, service.campaign_version(campaign))
+    service.delete_campaign(session, actor(), campaign)
+    return no_content()

@@ -1,0 +1,244 @@
+"""Event and campaign use cases; each owns a tag that marks the contacts it reached."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from contacts.api.pagination import decode_cursor, encode_cursor
+from contacts.changelog import service as changelog
+from contacts.db import utcnow
+from contacts.errors import NotFound, ValidationFailed
+from contacts.events.models import Campaign, Event
+from contacts.events.schemas import (
+    CampaignCreate,
+    CampaignListQuery,
+    CampaignOut,
+    CampaignUpdate,
+    EventCreate,
+    EventListQuery,
+    EventOut,
+    EventUpdate,
+    TagRef,
+)
+from contacts.provenance import Actor
+from contacts.tags import service as tags
+from contacts.tags.models import Tag
+from contacts.touchpoints.models import Touchpoint
+
+
+def get_event(session: Session, org_id: str, event_id: str) -> Event:
+    """Return the organisation's event or raise NotFound."""
+    event = session.get(Event, event_id)
+    if event is None or event.organization_id != org_id:
+        raise NotFound("no such event")
+    return event
+
+
+def get_campaign(session: Session, org_id: str, campaign_id: str) -> Campaign:
+    """Return the organisation's campaign or raise NotFound."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or campaign.organization_id != org_id:
+        raise NotFound("no such campaign")
+    return campaign
+
+
+def own_tag(session: Session, actor: Actor, name: str, kind: str) -> Tag:
+    """Return the organisation's tag called ``name``, creating it with ``kind`` when there is none."""
+    existing = tags.tags_by_name(session, actor.organization_id, [name]).get(name)
+    return existing if existing is not None else tags.create_tag(session, actor, name=name, kind=kind)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Return a timestamp in UTC, as stored, so the response matches what a later read returns."""
+    return value.astimezone(UTC) if value is not None else None
+
+
+def _check_period(starts_at: datetime | None, ends_at: datetime | None) -> None:
+    if starts_at is not None and ends_at is not None and ends_at < starts_at:
+        raise ValidationFailed("ends_at must not be before starts_at", errors=[
+            {"field": "ends_at", "message": "must not be before starts_at", "code": "period"}])
+
+
+def _rename_tag(session: Session, actor: Actor, tag_id: str | None, old_name: str, new_name: str) -> None:
+    """Rename the owned tag along with its event or campaign, unless someone renamed the tag already."""
+    tag = session.get(Tag, tag_id) if tag_id else None
+    if tag is not None and tag.name == old_name:
+        tags.update_tag(session, actor, tag, name=new_name)
+
+
+def create_event(session: Session, actor: Actor, data: EventCreate) -> Event:
+    """Create an event and its tag (kind "event", the event's name), reusing a tag of that name."""
+    tag = own_tag(session, actor, data.name, "event")
+    now = utcnow()
+    event = Event(organization_id=actor.organization_id, name=data.name, kind=data.kind,
+                  starts_at=_utc(data.starts_at), ends_at=_utc(data.ends_at), venue=data.venue or None,
+                  tag_id=tag.id, version=1, created_at=now, updated_at=now)
+    session.add(event)
+    session.flush()
+    changelog.record(session, actor.organization_id, "event", event.id, "created", actor.user_id)
+    return event
+
+
+def update_event(session: Session, actor: Actor, event: Event, data: EventUpdate) -> Event:
+    """Apply a PATCH; the period is checked against the stored ends, and a new name renames the tag."""
+    sent = data.model_fields_set
+    for name in ("name", "kind"):
+        if name in sent and getattr(data, name) is None:
+            raise ValidationFailed(f"{name} cannot be null", errors=[
+                {"field": name, "message": "must not be null", "code": "required"}])
+    fields = ("name", "kind", "starts_at", "ends_at", "venue")
+    values = {name: getattr(data, name) for name in fields if name in sent}
+    if "venue" in values:
+        values["venue"] = values["venue"] or None
+    for name in ("starts_at", "ends_at"):
+        if name in values:
+            values[name] = _utc(values[name])
+    _check_period(values.get("starts_at", event.starts_at), values.get("ends_at", event.ends_at))
+    changed = sorted(name for name, value in values.items() if getattr(event, name) != value)
+    if not changed:
+        return event
+    if "name" in changed:
+        _rename_tag(session, actor, event.tag_id, event.name, values["name"])
+    for name in changed:
+        setattr(event, name, values[name])
+    event.version += 1
+    event.updated_at = utcnow()
+    changelog.record(session, actor.organization_id, "event", event.id, "updated", actor.user_id,
+                     {"fields": changed})
+    return event
+
+
+def _unlink_touchpoints(session: Session, actor: Actor, column: str, value: str) -> None:
+    """Clear a deleted event or campaign from its touchpoints, bumping and logging each of them."""
+    attr = getattr(Touchpoint, column)
+    ids = list(session.scalars(select(Touchpoint.id).where(Touchpoint.organization_id == actor.organization_id,
+                                                           attr == value)))
+    if not ids:
+        return
+    session.execute(update(Touchpoint).where(Touchpoint.id.in_(ids)).values(
+        {column: None, "version": Touchpoint.version + 1, "updated_at": utcnow()}).execution_options(
+        synchronize_session="fetch"))
+    for touchpoint_id in ids:
+        changelog.record(session, actor.organization_id, "touchpoint", touchpoint_id, "updated", actor.user_id,
+                         {"fields": [column]})
+
+
+def delete_event(session: Session, actor: Actor, event: Event) -> None:
+    """Delete an event; its tag stays on the contacts met there, its touchpoints lose the link."""
+    _unlink_touchpoints(session, actor, "event_id", event.id)
+    changelog.record(session, actor.organization_id, "event", event.id, "deleted", actor.user_id,
+                     {"name": event.name})
+    session.delete(event)
+
+
+def list_events(session: Session, org_id: str, query: EventListQuery) -> tuple[list[Event], str | None]:
+    """Return one page of events in creation order and the cursor of the next page."""
+    stmt = select(Event).where(Event.organization_id == org_id)
+    if query.q and query.q.strip():
+        stmt = stmt.where(func.lower(Event.name).contains(query.q.strip().lower(), autoescape=True))
+    if query.kind:
+        stmt = stmt.where(Event.kind == query.kind)
+    if query.starts_from:
+        stmt = stmt.where(Event.starts_at >= query.starts_from)
+    if query.starts_to:
+        stmt = stmt.where(Event.starts_at < query.starts_to)
+    if query.cursor:
+        (after,) = decode_cursor(query.cursor, 1)
+        stmt = stmt.where(Event.id > str(after))
+    rows = list(session.scalars(stmt.order_by(Event.id).limit(query.limit + 1)))
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return rows, encode_cursor([rows[-1].id]) if more and rows else None
+
+
+def _tag_refs(session: Session, tag_ids: list[str | None]) -> dict[str, TagRef]:
+    wanted = sorted({t for t in tag_ids if t})
+    if not wanted:
+        return {}
+    return {t.id: TagRef(id=t.id, name=t.name) for t in session.scalars(select(Tag).where(Tag.id.in_(wanted)))}
+
+
+def events_out(session: Session, events: list[Event]) -> list[EventOut]:
+    """Serialise events with their tags in one query."""
+    refs = _tag_refs(session, [e.tag_id for e in events])
+    return [EventOut(id=e.id, name=e.name, kind=e.kind, starts_at=e.starts_at,
+                     ends_at=e.ends_at, venue=e.venue, tag=refs.get(e.tag_id or ""), version=e.version,
+                     created_at=e.created_at, updated_at=e.updated_at) for e in events]
+
+
+def campaign_version(campaign: Campaign) -> int:
+    """Return the number that versions a campaign's ETag (its update time, as campaigns carry no counter)."""
+    return int(campaign.updated_at.timestamp() * 1_000_000)
+
+
+def create_campaign(session: Session, actor: Actor, data: CampaignCreate) -> Campaign:
+    """Create a campaign and its tag (kind "campaign", the campaign's name), reusing a tag of that name."""
+    tag = own_tag(session, actor, data.name, "campaign")
+    now = utcnow()
+    campaign = Campaign(organization_id=actor.organization_id, name=data.name,
+                        description=data.description or None, starts_at=_utc(data.starts_at),
+                        ends_at=_utc(data.ends_at), tag_id=tag.id, created_at=now, updated_at=now)
+    session.add(campaign)
+    session.flush()
+    changelog.record(session, actor.organization_id, "campaign", campaign.id, "created", actor.user_id)
+    return campaign
+
+
+def update_campaign(session: Session, actor: Actor, campaign: Campaign, data: CampaignUpdate) -> Campaign:
+    """Apply a PATCH; the period is checked against the stored ends, and a new name renames the tag."""
+    sent = data.model_fields_set
+    if "name" in sent and data.name is None:
+        raise ValidationFailed("name cannot be null", errors=[
+            {"field": "name", "message": "must not be null", "code": "required"}])
+    fields = ("name", "description", "starts_at", "ends_at")
+    values = {name: getattr(data, name) for name in fields if name in sent}
+    if "description" in values:
+        values["description"] = values["description"] or None
+    for name in ("starts_at", "ends_at"):
+        if name in values:
+            values[name] = _utc(values[name])
+    _check_period(values.get("starts_at", campaign.starts_at), values.get("ends_at", campaign.ends_at))
+    changed = sorted(name for name, value in values.items() if getattr(campaign, name) != value)
+    if not changed:
+        return campaign
+    if "name" in changed:
+        _rename_tag(session, actor, campaign.tag_id, campaign.name, values["name"])
+    for name in changed:
+        setattr(campaign, name, values[name])
+    campaign.updated_at = utcnow()
+    changelog.record(session, actor.organization_id, "campaign", campaign.id, "updated", actor.user_id,
+                     {"fields": changed})
+    return campaign
+
+
+def delete_campaign(session: Session, actor: Actor, campaign: Campaign) -> None:
+    """Delete a campaign; its tag stays on its contacts, its touchpoints lose the link."""
+    _unlink_touchpoints(session, actor, "campaign_id", campaign.id)
+    changelog.record(session, actor.organization_id, "campaign", campaign.id, "deleted", actor.user_id,
+                     {"name": campaign.name})
+    session.delete(campaign)
+
+
+def list_campaigns(session: Session, org_id: str, query: CampaignListQuery) -> tuple[list[Campaign], str | None]:
+    """Return one page of campaigns in creation order and the cursor of the next page."""
+    stmt = select(Campaign).where(Campaign.organization_id == org_id)
+    if query.q and query.q.strip():
+        stmt = stmt.where(func.lower(Campaign.name).contains(query.q.strip().lower(), autoescape=True))
+    if query.cursor:
+        (after,) = decode_cursor(query.cursor, 1)
+        stmt = stmt.where(Campaign.id > str(after))
+    rows = list(session.scalars(stmt.order_by(Campaign.id).limit(query.limit + 1)))
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return rows, encode_cursor([rows[-1].id]) if more and rows else None
+
+
+def campaigns_out(session: Session, campaigns: list[Campaign]) -> list[CampaignOut]:
+    """Serialise campaigns with their tags in one query."""
+    refs = _tag_refs(session, [c.tag_id for c in campaigns])
+    return [CampaignOut(id=c.id, name=c.name, description=c.description, starts_at=c.starts_at, ends_at=c.ends_at,
+                        tag=refs.get(c.tag_id or ""), created_at=c.created_at, updated_at=c.updated_at)
+            for c in campaigns]

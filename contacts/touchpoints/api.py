@@ -1,0 +1,83 @@
+"""Touchpoints endpoints: /api/v1/touchpoints and a contact's timeline."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from contacts.api.context import actor, org_id
+from contacts.api.http import check_if_match, etag_for, json_response, no_content
+from contacts.api.spec import operation
+from contacts.db import get_session
+from contacts.touchpoints import service
+from contacts.touchpoints.schemas import (
+    TimelineQuery,
+    TouchpointCreate,
+    TouchpointListQuery,
+    TouchpointOut,
+    TouchpointPage,
+    TouchpointUpdate,
+)
+
+bp = Blueprint("touchpoints", __name__, url_prefix="/api/v1")
+
+
+def _one(touchpoint_id: str, status: int = 200) -> Response:
+    touchpoint = service.get_touchpoint(get_session(), org_id(), touchpoint_id)
+    return json_response(service.touchpoint_out(touchpoint), status,
+                         etag=etag_for(touchpoint.id, touchpoint.version),
+                         location=f"/api/v1/touchpoints/{touchpoint.id}" if status == 201 else None)
+
+
+@bp.post("/touchpoints")
+@operation(summary="Record a touchpoint (409 on a merged or deleted contact, or a reused external_id)",
+           permission="touchpoints:write", body=TouchpointCreate, response=TouchpointOut, status=201,
+           tag="touchpoints", idempotent=True)
+def create_touchpoint(body: TouchpointCreate) -> Response:
+    touchpoint = service.create_from(get_session(), actor(), body)
+    return _one(touchpoint.id, 201)
+
+
+@bp.get("/touchpoints")
+@operation(summary="List touchpoints, newest first", permission="touchpoints:read", query=TouchpointListQuery,
+           response=TouchpointPage, tag="touchpoints")
+def list_touchpoints(query: TouchpointListQuery) -> Response:
+    items, next_cursor = service.list_touchpoints(get_session(), org_id(), query)
+    return json_response(TouchpointPage(items=[service.touchpoint_out(t) for t in items], next_cursor=next_cursor))
+
+
+@bp.get("/touchpoints/<touchpoint_id>")
+@operation(summary="Get a touchpoint", permission="touchpoints:read", response=TouchpointOut, tag="touchpoints",
+           etag=True)
+def get_touchpoint(touchpoint_id: str) -> Response:
+    return _one(touchpoint_id)
+
+
+@bp.patch("/touchpoints/<touchpoint_id>")
+@operation(summary="Update a touchpoint", permission="touchpoints:write", body=TouchpointUpdate,
+           response=TouchpointOut, tag="touchpoints", if_match=True)
+def update_touchpoint(touchpoint_id: str, body: TouchpointUpdate) -> Response:
+    session = get_session()
+    touchpoint = service.get_touchpoint(session, org_id(), touchpoint_id)
+    check_if_match(touchpoint.id, touchpoint.version)
+    changes = {name: getattr(body, name) for name in body.model_fields_set}
+    service.update_touchpoint(session, actor(), touchpoint, changes)
+    return _one(touchpoint.id)
+
+
+@bp.delete("/touchpoints/<touchpoint_id>")
+@operation(summary="Delete a touchpoint", permission="touchpoints:write", status=204, tag="touchpoints",
+           if_match=True)
+def delete_touchpoint(touchpoint_id: str) -> Response:
+    session = get_session()
+    touchpoint = service.get_touchpoint(session, org_id(), touchpoint_id)
+    check_if_match(touchpoint.id, touchpoint.version)
+    service.delete_touchpoint(session, actor(), touchpoint)
+    return no_content()
+
+
+@bp.get("/contacts/<contact_id>/touchpoints")
+@operation(summary="A contact's timeline of touchpoints, newest first", permission="touchpoints:read",
+           query=TimelineQuery, response=TouchpointPage, tag="touchpoints")
+def contact_timeline(contact_id: str, query: TimelineQuery) -> Response:
+    items, next_cursor = service.list_touchpoints(get_session(), org_id(), query, contact_id=contact_id)
+    return json_response(TouchpointPage(items=[service.touchpoint_out(t) for t in items], next_cursor=next_cursor))

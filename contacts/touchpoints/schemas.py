@@ -1,0 +1,98 @@
+"""Touchpoint request and response schemas (the JSON shapes of design.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from contacts.api.schemas import AwareDatetime, Id, ListQuery, Long, Short, StrictModel, text
+
+Kind = Literal["card_exchange", "meeting", "visit", "call", "email", "web_inquiry", "document_request", "seminar",
+               "webinar", "trade_show", "direct_mail", "chat", "sns", "store_visit", "other"]
+Channel = Literal["offline", "online", "o2o", "omo"]
+ApiSource = Literal["api", "import", "manual"]
+Source = Literal["card", "api", "import", "manual"]
+
+if TYPE_CHECKING:
+    CompanyNameAtTime = str
+    ExternalId = str
+else:
+    CompanyNameAtTime = text(300)
+    ExternalId = text(200, min_length=1)
+
+
+class _TouchpointFields(StrictModel):
+    channel: Channel | None = Field(default=None, description="Defaults from the kind (offline or online).")
+    event_id: Id | None = None
+    campaign_id: Id | None = None
+    user_id: Id | None = Field(default=None, description="Our user in the exchange; defaults to the caller.")
+    location: Short | None = None
+    summary: Long | None = None
+    company_name_at_time: CompanyNameAtTime | None = None
+    title_at_time: Short | None = None
+    external_id: ExternalId | None = Field(default=None, description="Unique per organisation; a CRM's id.")
+
+
+class TouchpointCreate(_TouchpointFields):
+    """Body of POST /touchpoints; the company and title at the time default to the contact's current ones."""
+
+    contact_id: Id
+    kind: Kind
+    occurred_at: AwareDatetime
+    source: ApiSource = "api"
+
+
+class TouchpointUpdate(_TouchpointFields):
+    """Body of PATCH /touchpoints/{id}: only the fields sent change."""
+
+    kind: Kind | None = None
+    occurred_at: AwareDatetime | None = None
+
+
+class TouchpointOut(BaseModel):
+    id: str
+    contact_id: str
+    user_id: str | None
+    company_id: str | None
+    occurred_at: datetime
+    kind: Kind
+    channel: Channel
+    event_id: str | None
+    campaign_id: str | None
+    card_id: str | None
+    location: str | None
+    summary: str | None
+    source: Source
+    external_id: str | None
+    company_name_at_time: str | None
+    title_at_time: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TouchpointPage(BaseModel):
+    items: list[TouchpointOut]
+    next_cursor: str | None
+
+
+class TimelineQuery(ListQuery):
+    """Filters of a contact's timeline: kind, channel and an occurred_at window (from inclusive, to exclusive)."""
+
+    kind: list[Kind] = Field(default_factory=list, max_length=15)
+    channel: Channel | None = None
+    occurred_from: AwareDatetime | None = None
+    occurred_to: AwareDatetime | None = None
+
+
+class TouchpointListQuery(TimelineQuery):
+    """Filters of GET /touchpoints, newest first."""
+
+    contact_id: Id | None = None
+    company_id: Id | None = None
+    user_id: Id | None = None
+    event_id: Id | None = None
+    campaign_id: Id | None = None
+    external_id: str | None = Field(default=None, max_length=200)
