@@ -18,14 +18,16 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from contacts.app import settings_of
+from contacts import migrate
+from contacts.app import create_app, settings_of
 from contacts.cards.models import Card
 from contacts.cards.queue import RedisQueue
 from contacts.db import session_factory
 from contacts.people.models import Contact
 from contacts.touchpoints.models import Touchpoint
 from tests.cards.conftest import image, set_threshold, upload
-from tests.conftest import REPO, OrgClient
+from tests.conftest import REPO, make_org
+from tests.dbs import require_postgres, temporary_database
 
 REDIS_URL = os.environ.get("MEISHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 MEISHI = Path(sys.executable).with_name("meishi")
@@ -53,8 +55,22 @@ def _wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
 
 
 @pytest.fixture
-def workers(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+def own_app(tmp_path: Path) -> Iterator[Flask]:
+    """An app on a database of its own: workers sweep every claimable card, and other tests leave some."""
+    require_postgres()
+    require_redis()
+    with temporary_database("postgresql", tmp_path) as url:
+        migrate.upgrade(url)
+        app = create_app({"database_url": url, "storage_dir": tmp_path / "images", "queue": "none"})
+        yield app
+        app.extensions["meishi.engine"].dispose()
+
+
+@pytest.fixture
+def workers(own_app: Flask, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
     """Start `meishi worker` processes on this test's Redis namespace; stop them all afterwards."""
+    app = own_app
+    database_url = settings_of(app).database_url
     namespace = f"meishi-test-{uuid.uuid4().hex[:8]}"
     started: list[subprocess.Popen[bytes]] = []
 
@@ -84,10 +100,8 @@ def workers(app: Flask, database_url: str, tmp_path: Path) -> Iterator[Callable[
 
 
 def test_card_survives_a_worker_killed_mid_card_and_yields_one_contact(
-        backend: str, org: OrgClient, workers: Callable[..., subprocess.Popen[bytes]]) -> None:
-    if backend != "postgresql":
-        pytest.skip("the multi-process worker test runs on PostgreSQL")
-    require_redis()
+        own_app: Flask, workers: Callable[..., subprocess.Popen[bytes]]) -> None:
+    org = make_org(own_app)
     set_threshold(org.app, org.organization_id, 0.0)
     card_id = upload(org, [("front", "a.jpg", image("scans/0008.jpg"))]).get_json()["cards"][0]["id"]
     RedisQueue(REDIS_URL, namespace=workers.namespace).enqueue([card_id])  # type: ignore[attr-defined]
