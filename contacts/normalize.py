@@ -94,6 +94,9 @@ LOOSE_KANJI_VARIANTS: dict[str, str] = {
     "籠": "篭",
 }
 
+# Names, companies and addresses repeat a lot across cards: the pure functions below are memoised.
+_CACHE_SIZE = 1 << 18
+
 _HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(0x3041, 0x3097)} | {0x309D: 0x30FD, 0x309E: 0x30FE}
 _KATAKANA_TO_HIRAGANA = {v: k for k, v in _HIRAGANA_TO_KATAKANA.items()}
 # Variation selectors and ideographic variation sequences (IVS) carry glyph choices, not identity.
@@ -155,6 +158,7 @@ def _fold_once(s: str, table: dict[int, int | None]) -> str:
     return unicodedata.normalize("NFKC", s)
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def fold_text(s: str) -> str:
     """Fold text for search and comparison: NFKC, width, case, kana, kanji variants, no whitespace.
 
@@ -173,6 +177,7 @@ def fold_text(s: str) -> str:
         out = again
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def fold_loose(s: str) -> str:
     """Fold like :func:`fold_text`, and also merge look-alike surnames (斎/斉, 竜/龍) for blocking."""
     if s.isascii():
@@ -205,6 +210,10 @@ _EXTENSION_RE = re.compile(
 _PHONE_LABEL_RE = re.compile(r"^[^0-9+（(]*")
 
 
+_JP_MOBILE_NATIONAL_RE = re.compile(r"^0[789]0[1-9]\d{7}$")
+_PHONE_SEPARATORS_RE = re.compile(r"[\s\-().]")
+
+
 def to_e164(raw: str, region: str = "JP") -> str | None:
     """Return ``raw`` as an E.164 number (``+81312345678``), or None when unparseable or invalid.
 
@@ -213,6 +222,18 @@ def to_e164(raw: str, region: str = "JP") -> str | None:
     if not raw:
         return None
     s = unicodedata.normalize("NFKC", raw).strip()
+    if region == "JP":
+        # Fast path for the commonest card format, a Japanese mobile; everything else goes to phonenumbers.
+        digits = _PHONE_SEPARATORS_RE.sub("", s)
+        if digits.startswith("+81"):
+            digits = "0" + digits[3:]
+        if _JP_MOBILE_NATIONAL_RE.match(digits):
+            return "+81" + digits[1:]
+    return _to_e164_slow(s, region)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _to_e164_slow(s: str, region: str) -> str | None:
     s = _EXTENSION_RE.sub("", s).strip()
     s = _PHONE_LABEL_RE.sub("", s)
     if not s or sum(ch.isdigit() for ch in s) < 5:
@@ -233,6 +254,11 @@ def phone_type_of(e164: str) -> str:
     """Return "mobile", "fixed" or "other" for an E.164 number (070/080/090 are mobile in Japan)."""
     if _JP_MOBILE_RE.match(e164):
         return "mobile"
+    return _phone_type_slow(e164)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _phone_type_slow(e164: str) -> str:
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
@@ -397,12 +423,21 @@ FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
 )
 
 
+# Plain ASCII addresses (the vast majority) are checked by this pattern; anything else by email-validator.
+_SIMPLE_EMAIL_RE = re.compile(
+    r"^(?=.{6,254}$)[a-z0-9_%+\-]+(?:\.[a-z0-9_%+\-]+)*@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+
+
 def normalize_email(raw: str) -> str:
     """Validate an e-mail address offline and return it lower-cased; raise ValueError when invalid."""
     s = unicodedata.normalize("NFKC", raw or "").strip()
     if s.lower().startswith("mailto:"):
         s = s[7:]
     s = _WHITESPACE_RE.sub("", s)
+    lowered = s.lower()
+    if _SIMPLE_EMAIL_RE.match(lowered) and len(lowered.split("@", 1)[0]) <= 64:
+        return lowered
     try:
         result = email_validator.validate_email(s, check_deliverability=False)
     except email_validator.EmailNotValidError as e:
@@ -542,6 +577,7 @@ def _strip_company_once(name: str) -> str:
     return fold_text(s)
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def normalize_company_name(name: str) -> str:
     """Strip legal forms (株式会社, ㈱, Co., Ltd., K.K., GmbH ...) in any position and fold; "" for empty."""
     if not name:
@@ -776,6 +812,7 @@ def _fold_romaji(s: str) -> str:
             return s
 
 
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def romaji_key(s: str) -> str:
     """Return a folded romaji key from kana or romaji (オオノ, おおの, Ōno, Ohno → "ono"); "" for kanji."""
     if not s or has_kanji(s):
@@ -816,7 +853,9 @@ _KANJI_DIGITS = {
     "八": 8,
     "九": 9,
 }
-_KANJI_NUMBER_RE = re.compile(r"[〇零一二三四五六七八九十百]+(?=丁目|番|号|階|の[0-9〇一二三四五六七八九十])")
+_KANJI_NUMBER_RE = re.compile(
+    r"[〇零一二三四五六七八九十百]+(?=丁目|番|号|階|[のノ][0-9〇一二三四五六七八九十])"
+)
 _DASHES_RE = re.compile(r"[‐‑‒–—―−－ー―ｰ~〜～]")
 _POSTAL_PREFIX_RE = re.compile(r"^\s*(?:〒|郵便番号)?\s*\d{3}\s*-\s*\d{4}\s*")
 
@@ -836,18 +875,28 @@ def _kanji_number(s: str) -> str:
     return str(total + current)
 
 
+_DASH_BETWEEN_DIGITS_RE = re.compile(r"(?<=\d)[" + _DASHES_RE.pattern[1:-1] + r"](?=\d)")
+_ADDRESS_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"(\d+)丁目"), r"\1-"),
+    (re.compile(r"(\d+)番地?[のノ]?"), r"\1-"),
+    (re.compile(r"(\d+)号(?!館|室|棟)"), r"\1"),
+    (re.compile(r"(?<=\d)[のノ](?=\d)"), "-"),
+    (re.compile(r"(\d+)階"), r"\1f"),
+    (re.compile(r"-+(?!\d)"), ""),
+]
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
 def normalize_address(s: str) -> str:
-    """Unify a Japanese address: kanji numerals, 丁目/番(地)/号 and dash forms to "1-2-3", then fold."""
+    """Unify a Japanese address: fold, then kanji numerals, 丁目/番(地)/号 and dash forms to "1-2-3"."""
     if not s:
         return ""
-    t = unicodedata.normalize("NFKC", s)
-    t = _POSTAL_PREFIX_RE.sub("", t)
+    t = _POSTAL_PREFIX_RE.sub("", fold_text(s))
     t = _KANJI_NUMBER_RE.sub(lambda m: _kanji_number(m.group(0)), t)
-    t = re.sub(r"(?<=\d)\s*[" + _DASHES_RE.pattern[1:-1] + r"]\s*(?=\d)", "-", t)
-    t = re.sub(r"(\d+)\s*丁目\s*", r"\1-", t)
-    t = re.sub(r"(\d+)\s*番地?\s*(?:の\s*)?", r"\1-", t)
-    t = re.sub(r"(\d+)\s*号(?!館|室|棟)", r"\1", t)
-    t = re.sub(r"(?<=\d)\s*の\s*(?=\d)", "-", t)
-    t = re.sub(r"(\d+)\s*階", r"\1f", t)
-    t = re.sub(r"-+(?!\d)", "", t)
-    return fold_text(t)
+    t = _DASH_BETWEEN_DIGITS_RE.sub("-", t)
+    while True:
+        before = t
+        for pattern, repl in _ADDRESS_RULES:
+            t = pattern.sub(repl, t)
+        if t == before:
+            return t

@@ -14,19 +14,20 @@ Key formats (all strings, safe to store in a ``(organization_id, key, contact_id
 - ``nw:<name part>|<street word>`` a name part and the first street word (Latin addresses)
 - ``ap:<word>|<word or postal>`` two distinctive words of a home address (contacts without a company)
 
-A block larger than :data:`MAX_BLOCK` is not compared all-pairs: its members are sorted by name and only
-neighbours within :data:`WINDOW` are compared, which bounds the work on main numbers and common names.
+A block larger than :data:`MAX_BLOCK` (:data:`MAX_SHARED_BLOCK` for keys that coworkers share: phone,
+address, domain) is not compared all-pairs: its members are sorted by name and only neighbours within
+:data:`WINDOW` are compared, which bounds the work on main numbers, office addresses and common names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 from contacts.dedup.records import MatchKeys
 from contacts.dedup.scoring import name_key
 
-__all__ = ["MAX_BLOCK", "WINDOW", "blocking_keys", "candidate_pairs"]
+__all__ = ["MAX_BLOCK", "MAX_SHARED_BLOCK", "WINDOW", "blocking_keys", "candidate_pairs"]
 
 _ADDRESS_STOPWORDS: Final = frozenset(
     [
@@ -80,7 +81,10 @@ _ADDRESS_STOPWORDS: Final = frozenset(
     ]
 )
 MAX_BLOCK: Final = 40
+#: Keys that coworkers share (main number, office address, company domain): windowed from this size on.
+MAX_SHARED_BLOCK: Final = 8
 WINDOW: Final = 8
+_SHARED_KINDS: Final = frozenset({"ph", "ad", "dm"})
 
 
 def blocking_keys(k: MatchKeys) -> list[str]:
@@ -126,8 +130,8 @@ def blocking_keys(k: MatchKeys) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def _block_pairs(members: Sequence[int], sort_keys: Sequence[str]) -> Iterator[tuple[int, int]]:
-    if len(members) <= MAX_BLOCK:
+def _block_pairs(members: Sequence[int], sort_keys: Sequence[str], limit: int) -> Iterator[tuple[int, int]]:
+    if len(members) <= limit:
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 yield members[x], members[y]
@@ -138,21 +142,30 @@ def _block_pairs(members: Sequence[int], sort_keys: Sequence[str]) -> Iterator[t
             yield ordered[x], ordered[y]
 
 
-def candidate_pairs(all_keys: Sequence[list[str]], sort_keys: Sequence[str]) -> set[int]:
-    """Return candidate pairs as ``i * n + j`` (i < j) from per-contact blocking keys."""
-    blocks: dict[str, list[int]] = {}
+def candidate_pairs(all_keys: Iterable[list[str]], sort_keys: Sequence[str]) -> set[int]:
+    """Return candidate pairs as ``i * n + j`` (i < j, n = ``len(sort_keys)``) from per-contact keys.
+
+    Blocks are indexed by the hash of their key, which keeps a million contacts' blocks small in memory;
+    a rare hash collision only adds candidates.
+    """
+    shared: dict[int, list[int]] = {}
+    other: dict[int, list[int]] = {}
     for i, keys in enumerate(all_keys):
         for key in keys:
-            members = blocks.get(key)
+            blocks = shared if key[:2] in _SHARED_KINDS else other
+            h = hash(key)
+            members = blocks.get(h)
             if members is None:
-                blocks[key] = [i]
+                blocks[h] = [i]
             else:
                 members.append(i)
-    n = len(all_keys)
+    n = len(sort_keys)
     pairs: set[int] = set()
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
-        for i, j in _block_pairs(members, sort_keys):
-            pairs.add(i * n + j if i < j else j * n + i)
+    for blocks, limit in ((shared, MAX_SHARED_BLOCK), (other, MAX_BLOCK)):
+        for members in blocks.values():
+            if len(members) < 2:
+                continue
+            for i, j in _block_pairs(members, sort_keys, limit):
+                pairs.add(i * n + j if i < j else j * n + i)
+        blocks.clear()
     return pairs

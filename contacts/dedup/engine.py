@@ -77,8 +77,11 @@ _W_KEYS: Sequence[MatchKeys] = ()
 _W_STATS: NameStats | None = None
 
 
-def _keys_chunk(records: list[ContactRecord]) -> list[MatchKeys]:
-    return [record_keys(r) for r in records]
+_W_RECORDS: Sequence[ContactRecord | MatchKeys] = ()
+
+
+def _keys_range(bounds: tuple[int, int]) -> list[MatchKeys]:
+    return [r if isinstance(r, MatchKeys) else record_keys(r) for r in _W_RECORDS[bounds[0] : bounds[1]]]
 
 
 def _score_chunk(pairs: list[int]) -> list[tuple[int, int, PairScore]]:
@@ -108,23 +111,26 @@ def _workers(requested: int | None, size: int) -> int:
 def _compute_keys(
     records: Sequence[ContactRecord | MatchKeys], workers: int, progress: ProgressFn | None
 ) -> list[MatchKeys]:
+    global _W_RECORDS
     total = len(records)
-    todo = [r for r in records if isinstance(r, ContactRecord)]
-    if len(todo) == total and workers > 1:
-        keys: list[MatchKeys] = []
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(workers) as pool:
-            for chunk in pool.imap(_keys_chunk, _chunks(todo, _CHUNK)):
-                keys.extend(chunk)
-                if progress:
-                    progress("keys", len(keys), total)
+    ranges = [(start, min(total, start + _CHUNK)) for start in range(0, total, _CHUNK)]
+    keys: list[MatchKeys] = []
+    if workers > 1:
+        _W_RECORDS = records  # inherited by the forked workers: only index ranges cross the pipe
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for chunk in pool.imap(_keys_range, ranges):
+                    keys.extend(chunk)
+                    if progress:
+                        progress("keys", len(keys), total)
+        finally:
+            _W_RECORDS = ()
         return keys
-    out: list[MatchKeys] = []
-    for n, r in enumerate(records, start=1):
-        out.append(r if isinstance(r, MatchKeys) else record_keys(r))
-        if progress and (n % _CHUNK == 0 or n == total):
-            progress("keys", n, total)
-    return out
+    for bounds in ranges:
+        keys.extend(r if isinstance(r, MatchKeys) else record_keys(r) for r in records[bounds[0] : bounds[1]])
+        if progress:
+            progress("keys", len(keys), total)
+    return keys
 
 
 def _score_all(
@@ -216,10 +222,9 @@ def find_duplicates(
     nworkers = _workers(workers, len(items))
     keys = _compute_keys(items, nworkers, progress)
     stats = NameStats.from_keys(keys)
-    all_blocking = [blocking_keys(k) for k in keys]
     sort_keys = [name_key(k) + "|" + k.address for k in keys]
-    pair_set = candidate_pairs(all_blocking, sort_keys)
-    del all_blocking, sort_keys
+    pair_set = candidate_pairs((blocking_keys(k) for k in keys), sort_keys)
+    del sort_keys
     pairs = sorted(pair_set)
     del pair_set
     if progress:

@@ -10,6 +10,7 @@ from contacts.normalize import (
     fold_text,
     normalize_address,
     normalize_company_name,
+    normalize_email,
     normalize_postal_code,
     romaji_key,
     to_e164,
@@ -92,3 +93,16 @@ def test_romaji_key_is_idempotent_through_its_own_output(s: str) -> None:
 def test_romaji_key_same_for_hiragana_and_katakana(s: str) -> None:
     katakana = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in s)
     assert romaji_key(s) == romaji_key(katakana)
+
+
+@given(
+    st.from_regex(r"[a-z0-9_%+\-]{1,10}(\.[a-z0-9]{1,5})?@[a-z0-9]{1,10}\.(com|co\.jp|jp)", fullmatch=True)
+)
+def test_normalize_email_fast_path_agrees_with_email_validator(address: str) -> None:
+    import email_validator
+
+    try:
+        expected = email_validator.validate_email(address, check_deliverability=False).normalized.lower()
+    except email_validator.EmailNotValidError:
+        return
+    assert normalize_email(address.upper()) == expected
