@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from contacts import normalize
 from contacts.api.problems import validation_errors
+from contacts.auth.models import Organization
 from contacts.cards.models import Card
 from contacts.cards.service import field_values, lock_card, touch
 from contacts.changelog import service as changelog
@@ -206,6 +207,9 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
     allowed = ("needs_review", "processing") if allow_processing else ("needs_review",)
     if card.status not in allowed:
         raise Conflict(f"a {card.status} card cannot be confirmed")
+    # Serialise confirmations per organisation (they all take this row for the change log anyway), so two
+    # cards of one new person confirmed at the same time find each other instead of making two contacts.
+    session.execute(select(Organization.id).where(Organization.id == card.organization_id).with_for_update())
     values = field_values(card)
     actor = Actor(organization_id=card.organization_id, user_id=card.uploaded_by)
     source = actor.source("card", card.id)

@@ -52,14 +52,14 @@ def test_two_sided_card_at_an_event_completes_into_contact_touchpoint_and_tags(o
                                ("exchanged_at", "2026-11-20T10:00:00+09:00")])
     assert card["status"] == "completed" and card["side_count"] == 2 and card["contact_id"]
     assert card["pipeline_version"] and card["attempts"] == 1 and card["text"]
-    assert card["fields"]["name"]["value"] == "遠藤 康弘"
+    assert card["fields"]["email"]["value"] == "yasuhiro.endo@corp718.com"
     assert all({"value", "confidence", "box", "side"} <= set(f) for f in card["fields"].values())
     assert {f["side"] for f in card["fields"].values()} == {"front", "back"}
     assert org.get(card["images"]["back"]["normalized"]).mimetype == "image/jpeg"
     contact = org.get(f"/api/v1/contacts/{card['contact_id']}").get_json()
     assert contact["company"]["name"] == "小林水産株式会社"
     assert sorted(contact["tags"]) == ["Expo 2026", "vip"]
-    assert contact["sources"]["full_name"]["type"] == "card" and contact["sources"]["full_name"]["id"] == card["id"]
+    assert contact["sources"]["company"]["type"] == "card" and contact["sources"]["company"]["id"] == card["id"]
     (tp,) = _touchpoints(org, card["contact_id"])
     assert (tp.kind, tp.event_id, tp.card_id, tp.user_id) == ("card_exchange", event_id, card["id"], org.user_id)
     assert tp.occurred_at.isoformat().startswith("2026-11-20T01:00") and tp.location == "Tokyo Big Sight"
