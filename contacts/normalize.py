@@ -211,6 +211,9 @@ _PHONE_LABEL_RE = re.compile(r"^[^0-9+（(]*")
 
 
 _JP_MOBILE_NATIONAL_RE = re.compile(r"^0[789]0[1-9]\d{7}$")
+# Tokyo (03) and Osaka (06) numbers: every 03-[1-9]xxx-xxxx is a valid fixed line in phonenumbers' metadata.
+_JP_TOKYO_OSAKA_RE = re.compile(r"^0[36][1-9]\d{7}$")
+_JP_TOKYO_OSAKA_E164_RE = re.compile(r"^\+81[36][1-9]\d{7}$")
 _PHONE_SEPARATORS_RE = re.compile(r"[\s\-().]")
 
 
@@ -227,7 +230,7 @@ def to_e164(raw: str, region: str = "JP") -> str | None:
         digits = _PHONE_SEPARATORS_RE.sub("", s)
         if digits.startswith("+81"):
             digits = "0" + digits[3:]
-        if _JP_MOBILE_NATIONAL_RE.match(digits):
+        if _JP_MOBILE_NATIONAL_RE.match(digits) or _JP_TOKYO_OSAKA_RE.match(digits):
             return "+81" + digits[1:]
     return _to_e164_slow(s, region)
 
@@ -254,6 +257,8 @@ def phone_type_of(e164: str) -> str:
     """Return "mobile", "fixed" or "other" for an E.164 number (070/080/090 are mobile in Japan)."""
     if _JP_MOBILE_RE.match(e164):
         return "mobile"
+    if _JP_TOKYO_OSAKA_E164_RE.match(e164):
+        return "fixed"
     return _phone_type_slow(e164)
 
 

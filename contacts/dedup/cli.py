@@ -93,3 +93,7 @@ def dedupe_command(file: str, as_json: bool) -> None:
     chunks = _json_chunks(result) if as_json else _summary(result, len(records))
     for chunk in chunks:
         click.echo(chunk, nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover - ``python -m contacts.dedup.cli`` for benchmarks
+    dedupe_command()

@@ -12,6 +12,7 @@ from contacts.normalize import (
     normalize_company_name,
     normalize_email,
     normalize_postal_code,
+    phone_type_of,
     romaji_key,
     to_e164,
 )
@@ -106,3 +107,21 @@ def test_normalize_email_fast_path_agrees_with_email_validator(address: str) -> 
     except email_validator.EmailNotValidError:
         return
     assert normalize_email(address.upper()) == expected
+
+
+@given(st.from_regex(r"0[36789]0?[0-9]{8}", fullmatch=True))
+def test_to_e164_fast_paths_agree_with_phonenumbers(digits: str) -> None:
+    import phonenumbers
+
+    from contacts.normalize import _to_e164_slow
+
+    assert to_e164(digits) == _to_e164_slow(digits, "JP")
+    e164 = to_e164(digits)
+    if e164 is not None and e164[3] in "36":  # 070/080/090 are mobile by rule, whatever the metadata says
+        number = phonenumbers.parse(e164, None)
+        kind = phonenumbers.number_type(number)
+        expected = {
+            phonenumbers.PhoneNumberType.MOBILE: "mobile",
+            phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
+        }
+        assert phone_type_of(e164) == expected.get(kind, "other")
