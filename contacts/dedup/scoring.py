@@ -35,7 +35,7 @@ WEIGHTS: Final[Mapping[str, Mapping[str, float]]] = {
     "phone": {"same_direct": 5.0, "same_unknown": 2.5, "same_shared": 1.0},
     "company": {"same": 2.0, "similar": 1.0, "differ": -1.0},
     "domain": {"same": 1.5},
-    "address": {"exact": 4.0, "close": 3.0, "near": 1.0, "differ": -2.0},
+    "address": {"exact": 4.0, "close": 3.0, "near": 1.0, "partial": 0.0, "differ": -2.0},
     "postal": {"same": 1.5, "differ": -1.0},
     "department": {"same": 0.5},
     "title": {"same": 0.5},
@@ -48,6 +48,7 @@ THRESHOLDS: Final[Mapping[str, float]] = {
     "name_fuzzy": 0.93,  # Jaro-Winkler for whole romaji names
     "address_close": 0.90,  # rapidfuzz ratio / token_set_ratio / 100
     "address_near": 0.75,
+    "address_partial": 0.55,
     "company_similar": 0.90,
     "shared_phone_count": 3,  # a fixed number on this many contacts is a main number (代表番号)
     "name_frequency_cap": 6.0,  # most points a common name can lose
@@ -214,6 +215,8 @@ def _compare_address(a: MatchKeys, b: MatchKeys) -> str:
         return "close"
     if sim >= THRESHOLDS["address_near"]:
         return "near"
+    if sim >= THRESHOLDS["address_partial"]:
+        return "partial"
     return "differ"
 
 
@@ -331,7 +334,7 @@ def score_pair(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) ->
         and (
             "address:exact" in reasons
             or "address:close" in reasons
-            or ("address:near" in reasons and "postal_code:same" in reasons)
+            or ("address:near" in reasons and ("postal_code:same" in reasons or strength != "none"))
         )
     )
     # The same uncommon name at another company: a job change for a person to confirm.
