@@ -82,9 +82,8 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
 def _register_engine_commands(group: click.Group) -> None:
     """Add the commands that need no app or database: OCR and the matching engine."""
-    from ocr.cli import eval_ocr_command, scan_command
-
     from contacts.dedup.cli import dedupe_command
+    from ocr.cli import eval_ocr_command, scan_command
 
     group.add_command(scan_command, "scan")
     group.add_command(eval_ocr_command, "eval-ocr")
@@ -93,10 +92,11 @@ def _register_engine_commands(group: click.Group) -> None:
 
 def _register_card_commands(group: click.Group) -> None:
     """Add the card commands: the worker and the folder import."""
-    from contacts.cards.cli import import_cards_command, worker_command
+    from contacts.cards.cli import import_cards_command, reprocess_cards_command, worker_command
 
     group.add_command(worker_command, "worker")
     group.add_command(import_cards_command, "import-cards")
+    group.add_command(reprocess_cards_command, "reprocess-cards")
 
 
 def main() -> None:

@@ -195,3 +195,32 @@ def import_cards_command(paths: tuple[Path, ...], org_ref: str, user_email: str,
         click.echo(line + (f"; {bad} files refused" if bad else ""))
     if bad or not created:
         sys.exit(1)
+
+
+@click.command("reprocess-cards")
+@click.option("--org", "org_ref", default=None, help="Only this organisation (id or name).")
+@click.option("--status", "statuses", multiple=True, type=click.Choice(service.REPROCESSABLE),
+              help="Only cards in this state (repeatable; default: all processed cards).")
+@click.option("--outdated", is_flag=True, help="Only cards read by another OCR pipeline version than this one.")
+@with_appcontext
+def reprocess_cards_command(org_ref: str | None, statuses: tuple[str, ...], outdated: bool) -> None:
+    """Queue processed cards for OCR again, e.g. after a pipeline upgrade (their contacts stay linked)."""
+    from contacts.auth.models import Organization
+    from contacts.cards.models import Card
+    from ocr import PIPELINE_VERSION
+
+    with session_factory(current_app)() as session:
+        stmt = select(Card).where(Card.status.in_(statuses or service.REPROCESSABLE))
+        if org_ref:
+            org = session.scalar(select(Organization).where(
+                (Organization.id == org_ref) | (Organization.name == org_ref)))
+            if org is None:
+                raise click.ClickException(f"--org {org_ref!r} names no organisation")
+            stmt = stmt.where(Card.organization_id == org.id)
+        if outdated:
+            stmt = stmt.where((Card.pipeline_version.is_(None)) | (Card.pipeline_version != PIPELINE_VERSION))
+        cards = list(session.scalars(stmt.order_by(Card.id)))
+        for card in cards:
+            service.request_reprocess(session, Actor(organization_id=card.organization_id, user_id=None), card)
+        session.commit()
+    click.echo(f"queued {len(cards)} cards for OCR again")

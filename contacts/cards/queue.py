@@ -152,9 +152,22 @@ def queue_of(app: Flask) -> CardQueue:
     return queue
 
 
-def _is_reloader_parent(app: Flask) -> bool:
-    """Tell whether this is Flask's reloader watcher process, which never serves requests."""
-    return bool(app.debug) and os.environ.get("WERKZEUG_RUN_MAIN") != "true"
+def serving_from_cli() -> bool:
+    """Tell whether the app is being created by `meishi run` in the process that will serve requests.
+
+    Flask's reloader runs the command twice: the watcher (which never serves) and a child with
+    WERKZEUG_RUN_MAIN set; only the child (or the single process without the reloader) counts.
+    """
+    import click
+    from flask.helpers import get_debug_flag
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.info_name != "run":
+        return False
+    reload = ctx.params.get("reload")
+    if reload is None:
+        reload = get_debug_flag()
+    return not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
 
 
 def init_app(app: Flask, *, queue: str, redis_url: str, workers: int) -> None:
@@ -163,9 +176,10 @@ def init_app(app: Flask, *, queue: str, redis_url: str, workers: int) -> None:
     if queue == "embedded":
         pool = EmbeddedPool(app, threads=workers)
         chosen = pool
-        # Start lazily in the process that serves requests (not the reloader's parent, not CLI commands).
+        # Start in the process that serves requests: at once under `meishi run`, else (gunicorn, forks) on
+        # the first request; never in the reloader's watcher, in other CLI commands or when imported.
         app.before_request(pool.ensure_started)
-        if os.environ.get("WERKZEUG_RUN_MAIN") == "true" and not _is_reloader_parent(app):
+        if serving_from_cli():
             pool.ensure_started()
     elif queue == "redis":
         chosen = RedisQueue(redis_url)

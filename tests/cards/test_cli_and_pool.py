@@ -83,3 +83,20 @@ def _run_embedded(database_url: str, storage_dir: Path) -> None:
     finally:
         pool.stop(timeout=30)
         app.extensions["meishi.engine"].dispose()
+
+
+def test_reprocess_cards_requeues_cards_read_by_an_older_pipeline(
+        org: OrgClient, runner_env: dict[str, str]) -> None:
+    from contacts.cards.models import Card
+    from contacts.db import session_factory
+
+    card_id = upload(org, [("front", "a.jpg", image("scans/0001.jpg"))]).get_json()["cards"][0]["id"]
+    with session_factory(org.app)() as session:
+        card = session.get(Card, card_id)
+        assert card is not None
+        card.status, card.pipeline_version = "needs_review", "0.0.1"
+        session.commit()
+    result = CliRunner().invoke(cli, ["reprocess-cards", "--org", org.organization_id, "--outdated"],
+                                env=runner_env, catch_exceptions=False)
+    assert result.exit_code == 0 and result.stdout.strip() == "queued 1 cards for OCR again"
+    assert org.get(f"/api/v1/cards/{card_id}").get_json()["status"] == "queued"
