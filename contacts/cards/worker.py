@@ -79,7 +79,7 @@ def claim(factory: sessionmaker[Session], config: WorkerConfig, card_id: str | N
                 update(Card).where(Card.id == cid, claimable(now)).values(
                     status="processing", worker_id=config.worker_id, attempts=Card.attempts + 1,
                     lease_expires_at=now + timedelta(seconds=config.lease_seconds), started_at=now,
-                    next_attempt_at=None, updated_at=now)
+                    next_attempt_at=None, updated_at=now, version=Card.version + 1)
                 .execution_options(synchronize_session=False))
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 continue
@@ -158,6 +158,9 @@ def _retry_or_fail(factory: sessionmaker[Session], card_id: str, config: WorkerC
             card.lease_expires_at = None
             card.enqueued_at = None
             service.touch(card)
+            changelog.record(session, card.organization_id, "card", card.id, "retry_scheduled", None,
+                             {"error": card.error, "attempts": card.attempts,
+                              "next_attempt_at": card.next_attempt_at.isoformat()})
         session.commit()
 
 
