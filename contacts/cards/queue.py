@@ -29,6 +29,7 @@ QUEUE_NAME = "cards"
 ACTOR_NAME = "process_card"
 DEFAULT_NAMESPACE = "meishi"
 POLL_SECONDS = 1.0
+IDLE_POLL_MS = 200
 
 
 class CardQueue(Protocol):
@@ -244,7 +245,10 @@ def run_redis_worker(app: Flask, *, threads: int, config: WorkerConfig, namespac
 
     dramatiq.Actor(process, broker=broker, actor_name=ACTOR_NAME, queue_name=QUEUE_NAME, priority=0,
                    options={})
-    worker = dramatiq.Worker(broker, queues={QUEUE_NAME}, worker_threads=max(1, threads))
+    # An idle consumer polls Redis with a growing pause capped by worker_timeout: keep it short so a single
+    # card is picked up within a fraction of a second.
+    worker = dramatiq.Worker(broker, queues={QUEUE_NAME}, worker_threads=max(1, threads),
+                             worker_timeout=IDLE_POLL_MS)
     worker.start()
     log.info("card worker %s: %d threads on %s (namespace %s)", config.worker_id, threads,
              settings_of(app).redis_url, namespace)
