@@ -30,6 +30,7 @@ __all__ = [
     "domain_of_url",
     "fold_loose",
     "fold_text",
+    "guess_romaji_key",
     "has_kanji",
     "is_free_mail_domain",
     "is_role_email",
@@ -824,6 +825,29 @@ def romaji_key(s: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", s).translate(_HIRAGANA_TO_KATAKANA)
     return _fold_romaji(_kana_to_romaji(text))
+
+
+@functools.cache
+def _kakasi() -> object:
+    import pykakasi
+
+    return pykakasi.kakasi()
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def guess_romaji_key(kanji: str) -> str:
+    """Guess a romaji key for a kanji name (pykakasi after variant folding); "" when it cannot.
+
+    A guess, not a reading: 淳 may be Jun, Atsushi or Makoto. Use it as weak evidence only.
+    """
+    folded = fold_text(kanji)
+    if not folded:
+        return ""
+    parts = _kakasi().convert(folded)  # type: ignore[attr-defined]
+    romaji = "".join(str(p.get("hepburn", "")) for p in parts)
+    if not romaji or "?" in romaji or has_kanji(romaji) or not romaji.isascii():
+        return ""
+    return _fold_romaji(romaji)
 
 
 def romaji_tokens(s: str) -> list[str]:

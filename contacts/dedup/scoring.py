@@ -18,14 +18,22 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import ratio, token_set_ratio
 
 from contacts.dedup.records import MatchKeys
-from contacts.normalize import has_kanji
+from contacts.normalize import guess_romaji_key, has_kanji
 
 __all__ = ["THRESHOLDS", "WEIGHTS", "NameStats", "PairScore", "name_key", "names_compatible", "score_pair"]
 
 #: Evidence points per comparison level. Positive: points towards "same person"; negative: against.
 WEIGHTS: Final[Mapping[str, Mapping[str, float]]] = {
     # Whole-name comparison (kanji/kana names, or Latin names whose order is unknown).
-    "name": {"exact": 9.0, "variant": 8.0, "reading": 7.5, "fuzzy": 3.0, "unknown": 0.0, "differ": -12.0},
+    "name": {
+        "exact": 9.0,
+        "variant": 8.0,
+        "reading": 7.5,
+        "reading_guess": 5.0,  # kanji without printed reading, guessed with pykakasi
+        "fuzzy": 3.0,
+        "unknown": 0.0,
+        "differ": -12.0,
+    },
     # Latin names with known family and given parts (each part compared on its own).
     "family": {"exact": 4.5, "close": 3.0, "near": 1.0, "missing": 0.0, "differ": -5.0},
     "given": {"exact": 4.5, "close": 3.0, "near": 1.0, "missing": 0.0, "differ": -5.0},
@@ -173,8 +181,8 @@ def _compare_names(a: MatchKeys, b: MatchKeys, reasons: list[str]) -> tuple[floa
     reasons.append(f"name:{level}")
     if level in _STRONG_NAME_LEVELS:
         return WEIGHTS["name"][level], "strong"
-    if level == "fuzzy":
-        return WEIGHTS["name"]["fuzzy"], "weak"
+    if level in ("fuzzy", "reading_guess"):
+        return WEIGHTS["name"][level], "weak"
     if level == "unknown":
         return 0.0, "unknown"
     return WEIGHTS["name"]["differ"], "none"
@@ -197,12 +205,35 @@ def _whole_name_level(a: MatchKeys, b: MatchKeys) -> str:
             return "fuzzy"
         return "differ"
     if not a.readings or not b.readings:
-        return "unknown"
+        return _guessed_reading_level(a, b) if a.readings or b.readings else "unknown"
     if a.readings == b.readings:
         return "reading" if (a_kanji, a.latin) != (b_kanji, b.latin) else "exact"
     if JaroWinkler.similarity("".join(a.readings), "".join(b.readings)) >= THRESHOLDS["name_fuzzy"]:
         return "fuzzy"
     return "differ"
+
+
+def _guessed_readings(k: MatchKeys) -> tuple[str, ...]:
+    if k.family and k.given:
+        parts = (guess_romaji_key(k.family), guess_romaji_key(k.given))
+        return tuple(sorted(parts)) if all(parts) else ()
+    whole = guess_romaji_key(k.name)
+    return (whole,) if whole else ()
+
+
+def _guessed_reading_level(a: MatchKeys, b: MatchKeys) -> str:
+    """Compare a kanji name without printed reading to a reading, through a guessed reading."""
+    kanji, other = (a, b) if not a.readings else (b, a)
+    if not has_kanji(kanji.name):
+        return "unknown"
+    guess = _guessed_readings(kanji)
+    if not guess:
+        return "unknown"
+    if guess == other.readings or (
+        len(guess) == 1 and guess[0] in ("".join(other.readings), "".join(other.readings[::-1]))
+    ):
+        return "reading_guess"
+    return "unknown"  # a wrong guess says nothing: readings of kanji names are ambiguous
 
 
 def _compare_address(a: MatchKeys, b: MatchKeys) -> str:

@@ -158,3 +158,17 @@ def test_match_one_ranks_candidates_and_names_them() -> None:
     other = keys(id="other", name="鈴木 花子", email="hanako@acme.co.jp")
     found = match_one(new, [other, same])
     assert [(p.a, p.b, p.decision) for p in found] == [("new", "same", "merge")]
+
+
+def test_kanji_card_without_reading_meets_romaji_card_through_a_guess() -> None:
+    a = keys(name="髙橋 一郎", email="ichiro.takahashi@acme.co.jp")
+    b = keys(name="Ichiro Takahashi", email="ichiro.takahashi@acme.co.jp")
+    result = score_pair(a, b)
+    assert "name:reading_guess" in result.reasons
+    assert result.decision == "merge"
+
+
+def test_a_wrong_reading_guess_is_not_held_against_the_pair() -> None:
+    a = keys(name="山田 淳", mobile="090-1234-5678")
+    b = keys(name="Makoto Yamada", mobile="090-1234-5678")
+    assert "name:unknown" in score_pair(a, b).reasons

@@ -275,3 +275,15 @@ def test_normalize_address_unifies_block_numbers(address: str) -> None:
 
 def test_normalize_address_keeps_different_numbers_apart() -> None:
     assert normalize_address("千代田1-2-3") != normalize_address("千代田1-2-4")
+
+
+def test_guess_romaji_key_folds_variants_before_guessing() -> None:
+    from contacts.normalize import guess_romaji_key
+
+    assert guess_romaji_key("髙橋") == romaji_key("Takahashi")
+
+
+def test_guess_romaji_key_is_empty_for_empty_input() -> None:
+    from contacts.normalize import guess_romaji_key
+
+    assert guess_romaji_key("") == ""
