@@ -56,12 +56,12 @@ def _print_table(file: str, result: dict[str, Any]) -> None:
 @click.option("--debug-dir", type=click.Path(file_okay=False, path_type=Path), help="Write each stage's image here.")
 def scan_command(images: tuple[Path, ...], back: Path | None, as_json: bool, debug_dir: Path | None) -> None:
     """Read business-card IMAGES and print their fields (no database)."""
-    from ocr.engine import TesseractEngine
+    from ocr.engine import default_engine
     from ocr.pipeline import scan_card
 
     if back is not None and len(images) != 1:
         raise click.UsageError("--back needs exactly one front IMAGE")
-    engine = TesseractEngine()
+    engine = default_engine()
     failed = False
     back_bytes = back.read_bytes() if back is not None else None
     for path in _progress(images, len(images), "scan"):
@@ -91,13 +91,13 @@ def scan_command(images: tuple[Path, ...], back: Path | None, as_json: bool, deb
 @click.option("--mistakes", is_flag=True, help="Also list every wrong field.")
 def eval_ocr_command(folder: Path, as_json: bool, mistakes: bool) -> None:
     """Score the pipeline on a labelled FOLDER (labels.json as in cards-dev)."""
-    from ocr.engine import TesseractEngine
+    from ocr.engine import default_engine
     from ocr.evaluate import evaluate_folder, load_labels
     from ocr.pipeline import scan_card
 
     if not (folder / "labels.json").exists():
         raise click.UsageError(f"{folder} has no labels.json")
-    engine = TesseractEngine()
+    engine = default_engine()
 
     def predict(data: bytes) -> tuple[dict[str, str], float]:
         result = scan_card(data, engine=engine)

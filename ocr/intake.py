@@ -127,8 +127,9 @@ def load_image(
                 scale = max_side / max(width, height)
                 image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
             image.load()
-            upright = ImageOps.exif_transpose(image)
-            rgb = upright.convert("RGB")
+            if orientation not in (None, 1):
+                image = ImageOps.exif_transpose(image)
+            rgb = image if image.mode == "RGB" else image.convert("RGB")
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise ImageTooManyPixels(f"the image claims too many pixels: {e}") from e
         except (OSError, SyntaxError, ValueError, EOFError) as e:
@@ -164,7 +165,7 @@ def reencode(image: DecodedImage | np.ndarray, *, fmt: str = "JPEG", quality: in
     out = io.BytesIO()
     fmt = fmt.upper()
     if fmt in ("JPEG", "JPG"):
-        pil.save(out, format="JPEG", quality=quality, optimize=True)
+        pil.save(out, format="JPEG", quality=quality)
     elif fmt == "PNG":
         pil.save(out, format="PNG", optimize=False)
     elif fmt == "WEBP":

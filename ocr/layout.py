@@ -105,7 +105,7 @@ def group_lines(words: list[Word]) -> list[Line]:
         for word in group[1:]:
             prev = segment[-1]
             gap = word.box[0] - (prev.box[0] + prev.box[2])
-            size = max(prev.box[3], word.box[3], 1)
+            size = max(1, min(prev.box[3], word.box[3]))
             if gap > _GAP_SPLIT * size:
                 lines.append(make_line(segment))
                 segment = [word]

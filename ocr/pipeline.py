@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from ocr import PIPELINE_VERSION
-from ocr.engine import OcrEngine, TesseractEngine, Word
+from ocr.engine import OcrEngine, Word, default_engine
 from ocr.fields import detect_lang, extract_fields
 from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reencode
 from ocr.layout import Line, group_lines, make_line
@@ -36,7 +36,7 @@ DECODE_LONG_SIDE = 2800
 # The card's long side in pixels for recognition: ~280 dpi for a 91 mm card. Measured:
 # larger costs time (Tesseract time grows with pixels) without gaining accuracy.
 OCR_LONG_SIDE = 1000
-OCR_LANG = "jpn+eng"
+OCR_LANG = "jpn"
 VERTICAL_LANG = "jpn_vert"
 # Mean word confidence above which an orientation is accepted without trying others;
 # upright cards score 0.75-0.95, upside-down or sideways text 0.25-0.45.
@@ -46,9 +46,11 @@ ALIGNMENT_DEAD_ZONE = 0.02
 LOW_CONFIDENCE_WARNING = 0.6
 # Lines read with less confidence than this get a second reading with REREAD_LANG.
 REREAD_BELOW = 0.75
-REREAD_LANG = "jpn"
+REREAD_LANG = "jpn+eng"
+ENGLISH_LANG = "eng"
 REREAD_TEXT_HEIGHT = 40  # px; the text height the second reading scales each line to
 MAX_EXTRA_REGIONS = 12
+PROMINENT_RATIO = 1.4  # ink lines this many times taller than the median are re-read (name, company)
 
 
 @dataclass(frozen=True)
@@ -136,25 +138,17 @@ def recognize_upright(gray: np.ndarray, engine: OcrEngine, *, dpi: int) -> Recog
     return best
 
 
-def _suspect_latin(line: Line) -> bool:
-    """On a Japanese card, a line with Latin letters but no digits, @ or / may be misread kanji."""
-    text = line.text
-    if not re.search(r"[A-Za-z]", text) or re.search(r"[\d@/]", text):
-        return False
-    # A clean romaji name or English slogan reads with high confidence; keep those.
-    return line.confidence < 0.9 or bool(re.search(r"[\u3040-\u9fff]", text))
-
-
-def uncovered_text_boxes(gray: np.ndarray, lines: list[Line]) -> list[tuple[int, int, int, int]]:
-    """Find line-shaped ink regions that no recognised word covers (text the layout step dropped)."""
+def text_blobs(gray: np.ndarray, *, exclude: list[Line] | None = None) -> list[tuple[int, int, int, int]]:
+    """Find line-shaped ink regions, optionally ignoring ink that the given lines already cover."""
     h, w = gray.shape
     ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 25)
-    covered = np.zeros_like(ink)
-    for ln in lines:
-        x, y, bw, bh = ln.box
-        m = 4 + int(0.4 * ln.height)
-        cv2.rectangle(covered, (x - m, y - m), (x + bw + m, y + bh + m), 255, thickness=cv2.FILLED)
-    ink[covered > 0] = 0
+    if exclude:
+        covered = np.zeros_like(ink)
+        for ln in exclude:
+            x, y, bw, bh = ln.box
+            m = 4 + int(0.4 * ln.height)
+            cv2.rectangle(covered, (x - m, y - m), (x + bw + m, y + bh + m), 255, thickness=cv2.FILLED)
+        ink[covered > 0] = 0
     margin = int(min(h, w) * 0.03)
     ink[:margin] = 0
     ink[h - margin :] = 0
@@ -164,34 +158,63 @@ def uncovered_text_boxes(gray: np.ndarray, lines: list[Line]) -> list[tuple[int,
     count, _, stats, _ = cv2.connectedComponentsWithStats(blobs)
     boxes = []
     for i in range(1, count):
-        x, y, bw, bh, area = (int(v) for v in stats[i])
+        x, y, bw, bh, _area = (int(v) for v in stats[i])
         fill = np.count_nonzero(ink[y : y + bh, x : x + bw]) / max(1, bw * bh)
         # Text lines are wider than tall, not tiny, not solid (a logo disc or a colour bar).
         if 14 <= bh <= h * 0.2 and bw >= 1.5 * bh and 0.08 <= fill <= 0.6:
             boxes.append((x, y, bw, bh))
-    return boxes[:MAX_EXTRA_REGIONS]
+    return boxes
 
 
-def reread_weak_lines(
-    gray: np.ndarray, lines: list[Line], engine: OcrEngine, *, dpi: int, lang: str = REREAD_LANG
-) -> list[Line]:
-    """Read weak lines and missed text regions again with the Japanese model, keep what is better.
+def prominent_rows(lines: list[Line]) -> list[tuple[int, int, int, int]]:
+    """Boxes of rows set in large type (the name, the company), merged with fragments beside them.
 
-    With ``jpn+eng`` Tesseract sometimes lets the English model take over a line of large
-    or coloured kanji ("中村te"), and its layout analysis can drop a large title or name.
-    Each such line is cut out, scaled to a uniform text height (very large type reads
-    badly) and stacked into one image, so the second opinion costs one engine call.
+    Tesseract sometimes splits a large name into pieces ("BE" / "BR晃"); the union of the
+    pieces on the same row is what gets read again.
     """
-    japanese = detect_lang(lines) == "ja"
-    weak: list[Line | None] = [
-        ln for ln in lines if ln.box[3] >= 8 and (ln.confidence < REREAD_BELOW or (japanese and _suspect_latin(ln)))
-    ]
-    boxes = [ln.box for ln in weak if ln is not None]
-    for box in uncovered_text_boxes(gray, lines):
-        weak.append(None)
-        boxes.append(box)
+    if len(lines) < 3:
+        return []
+    heights = sorted(ln.height for ln in lines)
+    median = heights[len(heights) // 2]
+    rows: list[tuple[int, int, int, int]] = []
+    for ln in lines:
+        if ln.height < PROMINENT_RATIO * median:
+            continue
+        x0, y0, w, h = ln.box
+        x1, y1 = x0 + w, y0 + h
+        for other in lines:
+            ox, oy, ow, oh = other.box
+            overlap = min(y1, oy + oh) - max(y0, oy)
+            if other is not ln and overlap > 0.4 * min(h, oh) and min(abs(ox - x1), abs(x0 - (ox + ow))) < 2.5 * h:
+                x0, y0, x1, y1 = min(x0, ox), min(y0, oy), max(x1, ox + ow), max(y1, oy + oh)
+        box = (x0, y0, x1 - x0, y1 - y0)
+        if box not in rows:
+            rows.append(box)
+    return rows
+
+
+def _center_inside(line: Line, box: tuple[int, int, int, int]) -> bool:
+    x, y, w, h = box
+    cx, cy = line.box[0] + line.box[2] / 2, line.box[1] + line.box[3] / 2
+    return x <= cx <= x + w and y <= cy <= y + h
+
+
+def _latin_dominant(line: Line) -> bool:
+    chars = [c for c in line.compact if not c.isspace()]
+    return bool(chars) and sum(c.isascii() for c in chars) >= 0.7 * len(chars)
+
+
+def reread_lines(
+    gray: np.ndarray, boxes: list[tuple[int, int, int, int]], engine: OcrEngine, *, lang: str, dpi: int
+) -> list[Line | None]:
+    """Read the given line boxes again, stacked into one image (one engine call for all).
+
+    Each crop is scaled to a uniform text height first: very large type (names, logos)
+    reads badly at print size. Returns one Line (or None when nothing was read) per box,
+    with word boxes mapped back into ``gray`` coordinates.
+    """
     if not boxes:
-        return lines
+        return []
     pad = 16
     crops: list[np.ndarray] = []
     placements: list[tuple[int, int, int, float]] = []  # (y in stack, x0, y0 in card, scale)
@@ -203,7 +226,8 @@ def reread_weak_lines(
         crop = gray[y0:y1, x0:x1]
         scale = float(np.clip(REREAD_TEXT_HEIGHT / max(1, h), 0.4, 2.0))
         if abs(scale - 1.0) > 0.1:
-            crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+            interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+            crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
         crops.append(crop)
         placements.append((y_stack, x0, y0, scale))
         y_stack += crop.shape[0] + pad
@@ -219,25 +243,73 @@ def reread_weak_lines(
             if ys <= cy < ys + crop.shape[0]:
                 bx, by, bw, bh = word.box
                 box = (round((bx - pad) / scale) + x0, round((by - ys) / scale) + y0, round(bw / scale), round(bh / scale))
-                by_crop.setdefault(i, []).append(Word(text=word.text, confidence=word.confidence, box=box,
-                                                      line_key=(10_000 + i, 0, 0)))
+                by_crop.setdefault(i, []).append(
+                    Word(text=word.text, confidence=word.confidence, box=box, line_key=(10_000 + i, 0, 0))
+                )
                 break
+    out: list[Line | None] = []
+    for i in range(len(boxes)):
+        found = sorted(by_crop.get(i, []), key=lambda w: w.box[0])
+        line = make_line(found) if found else None
+        out.append(line if line is not None and line.text else None)
+    return out
+
+
+def refine_japanese_lines(gray: np.ndarray, lines: list[Line], engine: OcrEngine, *, dpi: int) -> list[Line]:
+    """Second opinions on a Japanese card: two stacked engine calls, then keep the better readings.
+
+    The ``jpn`` model reads kanji and kana best but garbles Latin text (④ for @, Www), so
+    Latin lines (e-mail, URL, phones, romaji) are read again with ``jpn+eng``. Large type
+    (the name, the company), weak lines and ink the layout step dropped or fragmented are
+    read again with ``jpn``, cut from ink blobs rather than from the first reading's lines.
+    """
+    latin = [ln for ln in lines if _latin_dominant(ln)]
+    prominent = prominent_rows(lines)[:MAX_EXTRA_REGIONS]
+    weak = [
+        ln
+        for ln in lines
+        if ln.confidence < REREAD_BELOW and not _latin_dominant(ln) and ln.box[3] >= 8
+        and not any(_center_inside(ln, b) for b in prominent)
+    ]
+    uncovered = [b for b in text_blobs(gray, exclude=lines) if b not in prominent][:MAX_EXTRA_REGIONS]
+
     replaced: dict[int, Line] = {}
+    removed: set[int] = set()
     added: list[Line] = []
-    for i, old in enumerate(weak):
-        new_words = by_crop.get(i)
-        if not new_words:
+    for old, new in zip(latin, reread_lines(gray, [ln.box for ln in latin], engine, lang=REREAD_LANG, dpi=dpi),
+                        strict=True):
+        # jpn is often confidently wrong on Latin text; trust the reading with English.
+        if new is not None and new.confidence >= old.confidence - 0.15:
+            replaced[id(old)] = new
+
+    regions: list[tuple[int, int, int, int]] = [*prominent, *[ln.box for ln in weak], *uncovered]
+    readings = reread_lines(gray, regions, engine, lang=OCR_LANG, dpi=dpi)
+    known = "".join(ln.compact for ln in lines)
+    for index, new in enumerate(readings):
+        if new is None or not any(ch.isalnum() for ch in new.compact):
             continue
-        new_words.sort(key=lambda w: w.box[0])
-        candidate = make_line(new_words)
-        if old is None:
-            known = "".join(ln.compact for ln in lines)
-            alnum = sum(ch.isalnum() for ch in candidate.compact)
-            if candidate.confidence >= 0.6 and alnum >= 2 and candidate.compact not in known:
-                added.append(candidate)
-        elif candidate.text and candidate.confidence > old.confidence + 0.05:
-            replaced[id(old)] = candidate
-    merged = [replaced.get(id(ln), ln) for ln in lines] + added
+        box = regions[index]
+        if index < len(prominent):
+            inside = [ln for ln in lines if _center_inside(ln, box) and id(ln) not in removed]
+            if not inside:
+                if new.confidence >= 0.6 and new.compact not in known:
+                    added.append(new)
+                continue
+            old_conf = sum(ln.confidence * len(ln.compact) for ln in inside) / max(1, sum(len(ln.compact) for ln in inside))
+            garbled = any(_latin_dominant(ln) for ln in inside) and not _latin_dominant(new)
+            old_len = sum(len(ln.compact) for ln in inside)
+            if len(new.compact) < 0.75 * old_len:
+                continue  # a partial reading must not drop text
+            if new.confidence > old_conf + 0.02 or (garbled and new.confidence >= 0.6):
+                removed.update(id(ln) for ln in inside)
+                added.append(new)
+        elif index < len(prominent) + len(weak):
+            old = weak[index - len(prominent)]
+            if new.confidence > old.confidence + 0.05:
+                replaced[id(old)] = new
+        elif new.confidence >= 0.6 and len(new.compact) >= 2 and new.compact not in known:
+            added.append(new)
+    merged = [replaced.get(id(ln), ln) for ln in lines if id(ln) not in removed] + added
     merged.sort(key=lambda ln: (ln.box[1] + ln.box[3] / 2, ln.box[0]))
     return merged
 
@@ -280,7 +352,11 @@ def scan_side(
 
     lines = group_lines(recognition.words)
     if recognition.lang == OCR_LANG:
-        lines = reread_weak_lines(upright_gray, lines, engine, dpi=dpi)
+        if detect_lang(lines) == "ja":
+            lines = refine_japanese_lines(upright_gray, lines, engine, dpi=dpi)
+        else:
+            # An English card: the English model alone reads it best, so read it again whole.
+            lines = group_lines(engine.recognize(upright_gray, lang=ENGLISH_LANG, psm=3, dpi=dpi))
     lang, fields = extract_fields(lines, side=side)
     text = "\n".join(line.text for line in lines)
     warnings: list[str] = []
@@ -348,7 +424,7 @@ def scan_card(
     """Read one card (front and optional back) and return its merged fields."""
     started = time.perf_counter()
     limits = limits or ScanLimits()
-    engine = engine or TesseractEngine(timeout=limits.engine_timeout)
+    engine = engine or default_engine(timeout=limits.engine_timeout)
     sides = [scan_side(front, side="front", engine=engine, limits=limits, debug_dir=debug_dir)]
     if back is not None:
         sides.append(scan_side(back, side="back", engine=engine, limits=limits, debug_dir=debug_dir))

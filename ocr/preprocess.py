@@ -22,6 +22,7 @@ _MIN_FILL = 0.80  # contour area / quad area, rejects blobs that are not quadril
 _MIN_ASPECT = 1.15
 _MAX_ASPECT = 2.6
 _MIN_EDGE_SUPPORT = 0.4
+_MIN_QUAD_SCORE = 0.6  # edge support x fill; below it the "card" is more likely a printed band
 
 
 @dataclass(frozen=True)
@@ -132,16 +133,21 @@ def _aspect(quad: np.ndarray) -> float:
     return float(max(width, height) / max(1.0, min(width, height)))
 
 
-def _candidate_quads(small: np.ndarray) -> list[tuple[np.ndarray, float]]:
+def _candidate_quads(small: np.ndarray, *, with_colour: bool = True) -> list[tuple[np.ndarray, float]]:
     """Yield (quad, fill ratio) for the biggest regions of two segmentations: colour and edges."""
     area_img = float(small.shape[0] * small.shape[1])
-    masks = [_foreground_mask(small)]
+    masks = []
     edges = _edge_map(small)
     closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
     filled = np.zeros_like(closed)
     contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
     masks.append(filled)
+    if with_colour:
+        # The colour mask is computed at half the size: it only needs the card's outline.
+        half, _ = resize_long_side(small, max(small.shape[:2]) // 2)
+        colour = _foreground_mask(half)
+        masks.append(cv2.resize(colour, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST))
     out = []
     for mask in masks:
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -169,13 +175,19 @@ def find_card(image: np.ndarray) -> CardQuad | None:
     area_img = float(small.shape[0] * small.shape[1])
     best: CardQuad | None = None
     best_rank = 0.0
-    for quad, fill in _candidate_quads(small):
-        support = _edge_support(edges, quad)
-        area = cv2.contourArea(quad.reshape(-1, 1, 2)) / area_img
-        rank = support * fill * np.sqrt(area)
-        if support >= _MIN_EDGE_SUPPORT and rank > best_rank:
-            best_rank = rank
-            best = CardQuad(points=quad / factor, score=float(support * fill))
+    # The edge segmentation alone usually finds a clean card; the colour one is the fallback.
+    for with_colour in (False, True):
+        for quad, fill in _candidate_quads(small, with_colour=with_colour):
+            support = _edge_support(edges, quad)
+            area = cv2.contourArea(quad.reshape(-1, 1, 2)) / area_img
+            rank = support * fill * np.sqrt(area)
+            if support >= _MIN_EDGE_SUPPORT and rank > best_rank:
+                best_rank = rank
+                best = CardQuad(points=quad / factor, score=float(support * fill))
+        if best is not None and best.score >= 0.85:
+            break
+    if best is not None and best.score < _MIN_QUAD_SCORE:
+        return None
     return best
 
 

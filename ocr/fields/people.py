@@ -102,7 +102,7 @@ def split_title(text: str) -> tuple[str, str]:
     while rest:
         found = next((t for t in _JP_TITLES_LONGEST if rest.endswith(t)), None)
         if found is None:
-            m = re.search(r"(?:^|\s)(" + EN_TITLE.pattern + r")$", rest, re.IGNORECASE)
+            m = _EN_TITLE_AT_END.search(rest)
             found = m.group(1) if m else None
         if found is None:
             break
@@ -115,6 +115,10 @@ def split_title(text: str) -> tuple[str, str]:
 
 
 _JP_TITLES_LONGEST = sorted(JP_TITLES, key=len, reverse=True)
+# An English title at the end of a line, after a space or directly after Japanese ("取締役CTO").
+_EN_TITLE_AT_END = re.compile(
+    r"(?:^|\s|(?<=[^\x00-\x7f]))(" + EN_TITLE.pattern.removeprefix(r"\b") + r")$", re.IGNORECASE
+)
 
 
 def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts:
