@@ -207,7 +207,7 @@ def _finish(app: Flask, factory: sessionmaker[Session], card_id: str, config: Wo
         card.status = status
         service.touch(card)
         changelog.record(session, card.organization_id, "card", card.id, "processed", None,
-                         {"status": status, "pipeline_version": version})
+                         {"status": status, "pipeline_version": version, "ocr_seconds": result.get("seconds")})
         session.commit()
         return status
 
