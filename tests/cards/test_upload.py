@@ -170,3 +170,24 @@ def test_another_organisations_card_is_404(org: OrgClient, other_org: OrgClient)
 
 def test_multipart_helper_uses_a_fixed_boundary() -> None:
     assert multipart([("front", "a", b"x")]).startswith(f"--{BOUNDARY}".encode())
+
+
+def test_list_filters_by_uploader_and_event_and_pages_oldest_first(org: OrgClient) -> None:
+    from contacts.events.models import Event
+
+    with session_factory(org.app)() as session:
+        event = Event(organization_id=org.organization_id, name="Seminar", kind="seminar")
+        session.add(event)
+        session.commit()
+        event_id = event.id
+    sales = org.as_role("sales")
+    front = [("front", "a.jpg", image("scans/0001.jpg"))]
+    mine = [upload(org, front).get_json()["cards"][0]["id"] for _ in range(2)]
+    theirs = upload(sales, front, [("event_id", event_id)]).get_json()["cards"][0]["id"]
+    by_sales = org.get(f"/api/v1/cards?uploaded_by={sales.user_id}").get_json()["items"]
+    assert [c["id"] for c in by_sales] == [theirs]
+    assert [c["id"] for c in org.get(f"/api/v1/cards?event_id={event_id}").get_json()["items"]] == [theirs]
+    page = org.get("/api/v1/cards?limit=2").get_json()
+    assert [c["id"] for c in page["items"]] == mine and page["next_cursor"] and page["summary"] is None
+    rest = org.get(f"/api/v1/cards?limit=2&cursor={page['next_cursor']}").get_json()
+    assert [c["id"] for c in rest["items"]] == [theirs] and rest["next_cursor"] is None
