@@ -6,6 +6,7 @@ errors (click's own).
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from typing import IO, Any
 import click
 from tqdm import tqdm
 
-from contacts.dedup.engine import DedupeResult, ProgressFn, find_duplicates
+from contacts.dedup.engine import DedupeResult, find_duplicates
 from contacts.dedup.records import ContactRecord, CsvError, iter_csv_records
 
 __all__ = ["dedupe_command"]
@@ -76,21 +77,22 @@ def _summary(result: DedupeResult, n_records: int, limit: int = 20) -> Iterator[
 def dedupe_command(file: str, as_json: bool) -> None:
     """Find duplicate contacts in a CSV file (columns such as name, company, email, mobile, address)."""
     try:
-        records: list[ContactRecord] = list(iter_csv_records(file))
+        rows = iter_csv_records(file)
+        first = next(rows, None)  # reads and checks the header before any work starts
     except CsvError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(1)
-    progress: ProgressFn | None = None
-    bar: _TqdmProgress | None = None
-    if sys.stderr.isatty() and len(records) >= 1000:
-        bar = _TqdmProgress(sys.stderr)
-        progress = bar
+    records: Iterator[ContactRecord] = itertools.chain([first], rows) if first is not None else iter(())
+    bar = _TqdmProgress(sys.stderr) if sys.stderr.isatty() else None
     try:
-        result = find_duplicates(records, progress=progress)
+        result = find_duplicates(records, progress=bar)
+    except CsvError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
     finally:
         if bar is not None:
             bar.close()
-    chunks = _json_chunks(result) if as_json else _summary(result, len(records))
+    chunks = _json_chunks(result) if as_json else _summary(result, result.contacts)
     for chunk in chunks:
         click.echo(chunk, nl=False)
 

@@ -55,6 +55,7 @@ class DedupeResult:
 
     pairs: list[ScoredPair]
     clusters: list[list[str]]
+    contacts: int = 0
 
 
 def match_one(
@@ -217,10 +218,14 @@ def find_duplicates(
     *,
     workers: int | None = None,
 ) -> DedupeResult:
-    """Find duplicate pairs (merge and review) and merge clusters in a whole base."""
+    """Find duplicate pairs (merge and review) and merge clusters in a whole base.
+
+    Pass a generator to let the raw records be freed once their keys are computed.
+    """
     items = records if isinstance(records, Sequence) else list(records)
     nworkers = _workers(workers, len(items))
     keys = _compute_keys(items, nworkers, progress)
+    del items  # a generator's records are freed here; only their keys are needed from now on
     stats = NameStats.from_keys(keys)
     sort_keys = [name_key(k) + "|" + k.address for k in keys]
     pair_set = candidate_pairs((blocking_keys(k) for k in keys), sort_keys)
@@ -244,7 +249,7 @@ def find_duplicates(
     ]
     groups = [sorted((keys[i].id for i in g), key=_id_order) for g in clusters.groups()]
     groups.sort(key=lambda g: _id_order(g[0]))
-    return DedupeResult(pairs=out_pairs, clusters=groups)
+    return DedupeResult(pairs=out_pairs, clusters=groups, contacts=len(keys))
 
 
 def _id_order(identifier: str) -> tuple[int, int | str]:

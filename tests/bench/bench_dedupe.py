@@ -57,8 +57,20 @@ def bench_japanese(n: int, seed: int) -> None:
     print(_line(f"JA {n // 1000}k", m))
 
 
-def _tree_rss_kib(root: int) -> int:
-    """Sum VmRSS over ``root`` and its descendants (Linux /proc)."""
+def _pss_kib(pid: int) -> int:
+    """Proportional set size of one process: shared copy-on-write pages counted once across the tree."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_memory_kib(root: int) -> tuple[int, int]:
+    """Return (sum of PSS, sum of RSS) over ``root`` and its descendants (Linux /proc)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -72,12 +84,13 @@ def _tree_rss_kib(root: int) -> int:
         pid = int(entry)
         children.setdefault(int(fields.get("PPid", "0").strip() or 0), []).append(pid)
         rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
-    total, stack = 0, [root]
+    pss_total, rss_total, stack = 0, 0, [root]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        rss_total += rss.get(pid, 0)
+        pss_total += _pss_kib(pid)
         stack.extend(children.get(pid, []))
-    return total
+    return pss_total, rss_total
 
 
 def bench_scale(size: int, seed: int) -> None:
@@ -95,13 +108,14 @@ def bench_scale(size: int, seed: int) -> None:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "contacts.dedup.cli", str(path), "--json"], stdout=out
             )
-            peak = 0
+            peak_pss = peak_rss = 0
             done = threading.Event()
 
             def sample() -> None:
-                nonlocal peak
+                nonlocal peak_pss, peak_rss
                 while not done.is_set():
-                    peak = max(peak, _tree_rss_kib(proc.pid))
+                    pss, rss = _tree_memory_kib(proc.pid)
+                    peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
                     done.wait(0.5)
 
             sampler = threading.Thread(target=sample, daemon=True)
@@ -115,7 +129,8 @@ def bench_scale(size: int, seed: int) -> None:
         out_size = (Path(tmp) / "out.json").stat().st_size >> 20
         print(
             f"dedupe {size} contacts: exit {code}, wall {wall:.0f} s, CPU {cpu:.0f} s on {os.cpu_count()} cores, "
-            f"peak RSS of the process tree {peak / 1024 / 1024:.2f} GiB, output {out_size} MiB, "
+            f"peak memory of the process tree {peak_pss / 1024 / 1024:.2f} GiB PSS "
+            f"({peak_rss / 1024 / 1024:.2f} GiB summed RSS, shared pages counted per process), output {out_size} MiB, "
             f"load average now {os.getloadavg()[0]:.1f}"
         )
 

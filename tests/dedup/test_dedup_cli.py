@@ -102,3 +102,11 @@ def test_unknown_option_is_a_usage_error(csv_file: Path) -> None:
 def test_no_progress_bar_when_stderr_is_not_a_terminal(csv_file: Path) -> None:
     result = CliRunner().invoke(dedupe_command, [str(csv_file), "--json"])
     assert result.stderr == ""
+
+
+def test_header_only_file_has_no_pairs(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("id,name\n", encoding="utf-8")
+    result = CliRunner().invoke(dedupe_command, [str(path), "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"pairs": [], "clusters": []}
