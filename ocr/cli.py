@@ -51,9 +51,15 @@ def _print_table(file: str, result: dict[str, Any]) -> None:
 
 @click.command("scan")
 @click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--back", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Back side of the card (with one IMAGE).")
+@click.option(
+    "--back",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Back side of the card (with one IMAGE).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per image (JSON Lines).")
-@click.option("--debug-dir", type=click.Path(file_okay=False, path_type=Path), help="Write each stage's image here.")
+@click.option(
+    "--debug-dir", type=click.Path(file_okay=False, path_type=Path), help="Write each stage's image here."
+)
 def scan_command(images: tuple[Path, ...], back: Path | None, as_json: bool, debug_dir: Path | None) -> None:
     """Read business-card IMAGES and print their fields (no database)."""
     from ocr.engine import default_engine
@@ -115,9 +121,13 @@ def eval_ocr_command(folder: Path, as_json: bool, mistakes: bool) -> None:
     click.echo(f"{'field':<12} {'exact':>7} {'similar':>8} {'false+':>7} {'n':>4}")
     for name, score in summary["fields"].items():
         fp = "-" if score["false_positive_rate"] is None else f"{score['false_positive_rate']:.3f}"
-        click.echo(f"{name:<12} {score['accuracy']:>7.3f} {score['similarity']:>8.3f} {fp:>7} {score['n']:>4}")
-    click.echo(f"{'overall':<12} {summary['overall_accuracy']:>7.3f} {summary['overall_similarity']:>8.3f} "
-               f"{summary['false_positive_rate']:>7.3f}")
+        click.echo(
+            f"{name:<12} {score['accuracy']:>7.3f} {score['similarity']:>8.3f} {fp:>7} {score['n']:>4}"
+        )
+    click.echo(
+        f"{'overall':<12} {summary['overall_accuracy']:>7.3f} {summary['overall_similarity']:>8.3f} "
+        f"{summary['false_positive_rate']:>7.3f}"
+    )
     secs = summary["seconds"]
     click.echo(f"seconds per card: median {secs['median']}, p95 {secs['p95']}, mean {secs['mean']}")
     for name, error in summary["errors"].items():

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import shutil
 import subprocess
 import threading
@@ -37,16 +36,6 @@ class Word:
     line_key: tuple[int, int, int] = (0, 0, 0)  # (block, paragraph, line) as the engine grouped it
 
 
-@dataclass(frozen=True)
-class Orientation:
-    """Result of orientation and script detection."""
-
-    rotate: int  # degrees clockwise to apply to make the text upright
-    confidence: float
-    script: str
-    script_confidence: float
-
-
 class OcrEngine(Protocol):
     """What the pipeline needs from an OCR engine; tests substitute a fake."""
 
@@ -62,7 +51,9 @@ _TESSDATA_CANDIDATES = (
     "/usr/local/share/tessdata",
     "/opt/homebrew/share/tessdata",
 )
-_TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+_TSV_HEADER = (
+    "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+)
 
 
 def find_tessdata() -> str | None:
@@ -154,7 +145,9 @@ def default_engine(*, timeout: float = DEFAULT_TIMEOUT) -> OcrEngine:
 class TesseractEngine:
     """OcrEngine backed by the ``tesseract`` command line program."""
 
-    def __init__(self, *, command: str = "tesseract", timeout: float = DEFAULT_TIMEOUT, tessdata: str | None = None):
+    def __init__(
+        self, *, command: str = "tesseract", timeout: float = DEFAULT_TIMEOUT, tessdata: str | None = None
+    ):
         self.command = command
         self.timeout = timeout
         self.tessdata = tessdata
@@ -168,7 +161,9 @@ class TesseractEngine:
             env["TESSDATA_PREFIX"] = self.tessdata
         cmd = [self.command, "stdin", "stdout", *args]
         try:
-            proc = subprocess.run(cmd, input=encoded.tobytes(), capture_output=True, timeout=self.timeout, env=env)
+            proc = subprocess.run(
+                cmd, input=encoded.tobytes(), capture_output=True, timeout=self.timeout, env=env
+            )
         except subprocess.TimeoutExpired as e:
             raise EngineTimeout(f"tesseract did not finish within {self.timeout:g} s") from e
         except FileNotFoundError as e:
@@ -185,16 +180,6 @@ class TesseractEngine:
             args += ["--dpi", str(dpi)]
         args += ["-c", "tessedit_create_tsv=1", "-c", "tessedit_create_txt=0"]
         return parse_tsv(self._run(image, args))
-
-    def detect_orientation(self, image: np.ndarray) -> Orientation | None:
-        """Run Tesseract OSD (``--psm 0``); None when OSD finds too little text."""
-        try:
-            out = self._run(image, ["--psm", "0", "-l", "osd"])
-        except EngineError as e:
-            if isinstance(e, EngineTimeout):
-                raise
-            return None  # "Too few characters" is reported as a failure by tesseract
-        return parse_osd(out)
 
     @staticmethod
     def available() -> bool:
@@ -229,25 +214,3 @@ def parse_tsv(tsv: str) -> list[Word]:
             Word(text=text, confidence=max(0.0, min(1.0, conf / 100.0)), box=box, line_key=key)  # type: ignore[arg-type]
         )
     return words
-
-
-_OSD_PATTERNS = {
-    "rotate": re.compile(r"Rotate:\s*(\d+)"),
-    "confidence": re.compile(r"Orientation confidence:\s*([\d.]+)"),
-    "script": re.compile(r"Script:\s*(\S+)"),
-    "script_confidence": re.compile(r"Script confidence:\s*([\d.]+)"),
-}
-
-
-def parse_osd(text: str) -> Orientation | None:
-    """Parse the text printed by ``tesseract --psm 0``."""
-    found = {k: p.search(text) for k, p in _OSD_PATTERNS.items()}
-    rotate, confidence, script, script_conf = (found[k] for k in ("rotate", "confidence", "script", "script_confidence"))
-    if rotate is None or confidence is None:
-        return None
-    return Orientation(
-        rotate=int(rotate.group(1)) % 360,
-        confidence=float(confidence.group(1)),
-        script=script.group(1) if script else "",
-        script_confidence=float(script_conf.group(1)) if script_conf else 0.0,
-    )

@@ -76,7 +76,9 @@ class FieldScore:
         return {
             "accuracy": round(self.exact / self.total, 4) if self.total else None,
             "similarity": round(self.similarity_sum / self.total, 4) if self.total else None,
-            "false_positive_rate": round(self.false_positives / self.empty_labels, 4) if self.empty_labels else None,
+            "false_positive_rate": round(self.false_positives / self.empty_labels, 4)
+            if self.empty_labels
+            else None,
             "n": self.total,
         }
 
@@ -120,13 +122,15 @@ class Report:
             "cards": len(self.seconds) + len(self.errors),
             "overall_accuracy": round(self.overall, 4),
             "overall_similarity": round(
-                sum(s.similarity_sum for s in self.fields.values()) / max(1, sum(s.total for s in self.fields.values())), 4
+                sum(s.similarity_sum for s in self.fields.values())
+                / max(1, sum(s.total for s in self.fields.values())),
+                4,
             ),
             "false_positive_rate": round(self.false_positive_rate, 4),
             "fields": {name: score.to_dict() for name, score in self.fields.items() if score.total},
             "seconds": {
                 "median": round(statistics.median(secs), 3) if secs else None,
-                "p95": round(secs[min(len(secs) - 1, int(round(0.95 * (len(secs) - 1))))], 3) if secs else None,
+                "p95": round(secs[min(len(secs) - 1, round(0.95 * (len(secs) - 1)))], 3) if secs else None,
                 "mean": round(statistics.fmean(secs), 3) if secs else None,
             },
             "errors": dict(self.errors),
@@ -154,7 +158,8 @@ def evaluate_folder(
     predict: Callable[[bytes], tuple[dict[str, str], float]],
     *,
     files: list[str] | None = None,
-    progress: Callable[[Iterator[tuple[Path, dict[str, str]]]], Iterator[tuple[Path, dict[str, str]]]] | None = None,
+    progress: Callable[[Iterator[tuple[Path, dict[str, str]]]], Iterator[tuple[Path, dict[str, str]]]]
+    | None = None,
 ) -> Report:
     """Run ``predict`` (bytes -> (field values, seconds)) over a labelled folder and score it."""
     report = Report()

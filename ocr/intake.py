@@ -127,9 +127,10 @@ def load_image(
                 scale = max_side / max(width, height)
                 image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
             image.load()
+            upright: Image.Image = image
             if orientation not in (None, 1):
-                image = ImageOps.exif_transpose(image)
-            rgb = image if image.mode == "RGB" else image.convert("RGB")
+                upright = ImageOps.exif_transpose(image)
+            rgb = upright if upright.mode == "RGB" else upright.convert("RGB")
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise ImageTooManyPixels(f"the image claims too many pixels: {e}") from e
         except (OSError, SyntaxError, ValueError, EOFError) as e:

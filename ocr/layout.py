@@ -56,7 +56,11 @@ def fix_kana_kanji(text: str) -> str:
 
 def join_cjk(text: str) -> str:
     """Remove spaces that stand between two CJK characters (keep them between Latin words)."""
-    return re.sub(r"(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々]) +(?=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々])", "", text)
+    return re.sub(
+        r"(?<=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々]) +(?=[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々])",
+        "",
+        text,
+    )
 
 
 def union_box(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
@@ -90,7 +94,13 @@ def make_line(words: list[Word]) -> Line:
     text = fix_kana_kanji("".join(parts).strip())
     weights = [max(1, len(w.text)) for w in words]
     confidence = sum(w.confidence * n for w, n in zip(words, weights, strict=True)) / sum(weights)
-    return Line(text=text, words=tuple(words), box=union_box([w.box for w in words]), height=height, confidence=confidence)
+    return Line(
+        text=text,
+        words=tuple(words),
+        box=union_box([w.box for w in words]),
+        height=height,
+        confidence=confidence,
+    )
 
 
 def group_lines(words: list[Word]) -> list[Line]:

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,7 +184,11 @@ def prominent_rows(lines: list[Line]) -> list[tuple[int, int, int, int]]:
         for other in lines:
             ox, oy, ow, oh = other.box
             overlap = min(y1, oy + oh) - max(y0, oy)
-            if other is not ln and overlap > 0.4 * min(h, oh) and min(abs(ox - x1), abs(x0 - (ox + ow))) < 2.5 * h:
+            if (
+                other is not ln
+                and overlap > 0.4 * min(h, oh)
+                and min(abs(ox - x1), abs(x0 - (ox + ow))) < 2.5 * h
+            ):
                 x0, y0, x1, y1 = min(x0, ox), min(y0, oy), max(x1, ox + ow), max(y1, oy + oh)
         box = (x0, y0, x1 - x0, y1 - y0)
         if box not in rows:
@@ -242,7 +245,12 @@ def reread_lines(
         for i, (crop, (ys, x0, y0, scale)) in enumerate(zip(crops, placements, strict=True)):
             if ys <= cy < ys + crop.shape[0]:
                 bx, by, bw, bh = word.box
-                box = (round((bx - pad) / scale) + x0, round((by - ys) / scale) + y0, round(bw / scale), round(bh / scale))
+                box = (
+                    round((bx - pad) / scale) + x0,
+                    round((by - ys) / scale) + y0,
+                    round(bw / scale),
+                    round(bh / scale),
+                )
                 by_crop.setdefault(i, []).append(
                     Word(text=word.text, confidence=word.confidence, box=box, line_key=(10_000 + i, 0, 0))
                 )
@@ -268,7 +276,9 @@ def refine_japanese_lines(gray: np.ndarray, lines: list[Line], engine: OcrEngine
     weak = [
         ln
         for ln in lines
-        if ln.confidence < REREAD_BELOW and not _latin_dominant(ln) and ln.box[3] >= 8
+        if ln.confidence < REREAD_BELOW
+        and not _latin_dominant(ln)
+        and ln.box[3] >= 8
         and not any(_center_inside(ln, b) for b in prominent)
     ]
     uncovered = [b for b in text_blobs(gray, exclude=lines) if b not in prominent][:MAX_EXTRA_REGIONS]
@@ -276,8 +286,9 @@ def refine_japanese_lines(gray: np.ndarray, lines: list[Line], engine: OcrEngine
     replaced: dict[int, Line] = {}
     removed: set[int] = set()
     added: list[Line] = []
-    for old, new in zip(latin, reread_lines(gray, [ln.box for ln in latin], engine, lang=REREAD_LANG, dpi=dpi),
-                        strict=True):
+    for old, new in zip(
+        latin, reread_lines(gray, [ln.box for ln in latin], engine, lang=REREAD_LANG, dpi=dpi), strict=True
+    ):
         # jpn is often confidently wrong on Latin text; trust the reading with English.
         if new is not None and new.confidence >= old.confidence - 0.15:
             replaced[id(old)] = new
@@ -295,7 +306,9 @@ def refine_japanese_lines(gray: np.ndarray, lines: list[Line], engine: OcrEngine
                 if new.confidence >= 0.6 and new.compact not in known:
                     added.append(new)
                 continue
-            old_conf = sum(ln.confidence * len(ln.compact) for ln in inside) / max(1, sum(len(ln.compact) for ln in inside))
+            old_conf = sum(ln.confidence * len(ln.compact) for ln in inside) / max(
+                1, sum(len(ln.compact) for ln in inside)
+            )
             garbled = any(_latin_dominant(ln) for ln in inside) and not _latin_dominant(new)
             old_len = sum(len(ln.compact) for ln in inside)
             if len(new.compact) < 0.75 * old_len:
@@ -339,7 +352,9 @@ def scan_side(
 ) -> SideResult:
     """Run the whole pipeline on one image."""
     debug = _Debug(debug_dir, side)
-    decoded = load_image(data, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels, max_side=DECODE_LONG_SIDE)
+    decoded = load_image(
+        data, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels, max_side=DECODE_LONG_SIDE
+    )
     debug.save("decoded", decoded.pixels)
     card, quad = prepare_card(decoded.pixels, debug)
     gray = flatten_light(to_gray(card))

@@ -59,7 +59,9 @@ def order_corners(points: np.ndarray) -> np.ndarray:
     pts = np.asarray(points, dtype=np.float32).reshape(4, 2)
     s = pts.sum(axis=1)
     d = np.diff(pts, axis=1).ravel()
-    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], dtype=np.float32)
+    return np.array(
+        [pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], dtype=np.float32
+    )
 
 
 def _foreground_mask(small: np.ndarray) -> np.ndarray:
@@ -105,7 +107,7 @@ def _quad_from_contour(contour: np.ndarray) -> np.ndarray:
 
 def _edge_map(small: np.ndarray) -> np.ndarray:
     gray = cv2.GaussianBlur(to_gray(small), (5, 5), 0)
-    median = float(np.median(gray))
+    # Low fixed thresholds: a light card on a light desk has a faint edge.
     edges = cv2.Canny(gray, 8, 24)
     return cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
 
@@ -130,7 +132,7 @@ def _aspect(quad: np.ndarray) -> float:
     tl, tr, br, bl = quad
     width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
     height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
-    return float(max(width, height) / max(1.0, min(width, height)))
+    return float(max(width, height)) / max(1.0, float(min(width, height)))
 
 
 def _candidate_quads(small: np.ndarray, *, with_colour: bool = True) -> list[tuple[np.ndarray, float]]:
@@ -196,12 +198,17 @@ def warp_card(image: np.ndarray, quad: CardQuad, *, long_side: int = CARD_LONG_S
     tl, tr, br, bl = quad.points
     width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
     height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
-    factor = long_side / max(width, height, 1.0)
+    factor = long_side / max(float(width), float(height), 1.0)
     out_w, out_h = max(1, round(width * factor)), max(1, round(height * factor))
     dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(quad.points.astype(np.float32), dst)
-    return cv2.warpPerspective(image, matrix, (out_w, out_h), flags=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        image,
+        matrix,
+        (out_w, out_h),
+        flags=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
 def fit_scan(image: np.ndarray, *, long_side: int = CARD_LONG_SIDE) -> np.ndarray:
@@ -223,50 +230,16 @@ def rotate(image: np.ndarray, degrees: int) -> np.ndarray:
     return cv2.rotate(image, codes[turns])
 
 
-def text_runs_vertical(gray: np.ndarray) -> bool:
-    """Tell whether the text lines run vertically (rotated card or 縦書き) rather than horizontally.
-
-    Text lines make the ink profile across them alternate between ink and gaps; the
-    profile along the line direction is much smoother. Compare the two.
-    """
-    small, _ = resize_long_side(gray, 500)
-    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15).astype(np.float32)
-    h, w = ink.shape
-    m = max(2, int(min(h, w) * 0.04))
-    ink = ink[m:-m, m:-m]
-    rows = ink.mean(axis=1)
-    cols = ink.mean(axis=0)
-    return _profile_contrast(cols) > 1.25 * _profile_contrast(rows)
-
-
-def _profile_contrast(profile: np.ndarray) -> float:
-    if profile.size < 3 or profile.mean() <= 0:
-        return 0.0
-    # Share of positions without ink, weighted by ink elsewhere: gaps between lines.
-    return float(np.std(profile) / (np.mean(profile) + 1e-6))
-
-
 def flatten_light(gray: np.ndarray) -> np.ndarray:
     """Divide by an estimate of the background to remove shadows and uneven light."""
     h, w = gray.shape
-    small, factor = resize_long_side(gray, 200)
+    small, _ = resize_long_side(gray, 200)
     k = max(3, (min(small.shape) // 8) | 1)
     background = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     background = cv2.GaussianBlur(background, (k, k), 0)
     background = cv2.resize(background, (w, h), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(gray, np.maximum(background, 1), scale=255)
     return flat
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """The card ready for recognition plus how it was obtained."""
-
-    color: np.ndarray  # RGB card, upright, normalised size: what the service stores
-    gray: np.ndarray  # light-flattened grayscale of ``color``: what the engine reads
-    quad: CardQuad | None
-    rotation: int  # degrees clockwise applied after warping
-    vertical_text: bool
 
 
 def alignment_cue(gray: np.ndarray) -> float:

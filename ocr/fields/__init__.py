@@ -34,7 +34,9 @@ def _field(match: Match, side: str, *, is_phone: bool = False) -> Field:
     )
 
 
-def extract_fields(lines: list[Line], *, side: str = "front", lang: str | None = None) -> tuple[str, dict[str, Field]]:
+def extract_fields(
+    lines: list[Line], *, side: str = "front", lang: str | None = None
+) -> tuple[str, dict[str, Field]]:
     """Extract all fields from the lines of one card side; return (lang, fields)."""
     lang = lang or detect_lang(lines)
     fields: dict[str, Field] = {}

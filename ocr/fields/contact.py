@@ -12,7 +12,36 @@ from ocr.layout import Line
 
 # Common top-level domains; an unknown TLD one edit away from one of these is an OCR slip.
 KNOWN_TLDS = frozenset(
-    "jp com net org io co biz info us uk de fr cn kr tw hk sg au ca nz eu ai app dev tech me tv asia".split()
+    [
+        "jp",
+        "com",
+        "net",
+        "org",
+        "io",
+        "co",
+        "biz",
+        "info",
+        "us",
+        "uk",
+        "de",
+        "fr",
+        "cn",
+        "kr",
+        "tw",
+        "hk",
+        "sg",
+        "au",
+        "ca",
+        "nz",
+        "eu",
+        "ai",
+        "app",
+        "dev",
+        "tech",
+        "me",
+        "tv",
+        "asia",
+    ]
 )
 _EMAIL = re.compile(r"([A-Za-z0-9][A-Za-z0-9._%+\-]*)\s?@\s?([A-Za-z0-9\-]+(?:\s?\.\s?[A-Za-z0-9\-]+)+)")
 _URL = re.compile(
@@ -24,7 +53,9 @@ _PHONE = re.compile(
     re.IGNORECASE,
 )
 _FAX_LABEL = re.compile(r"(FAX|Fax|fax|F|ファックス|ファクス|ＦＡＸ)\s*[.:：]?\s*$")
-_MOBILE_LABEL = re.compile(r"(携帯電話|携帯|Mobile|mobile|MOBILE|Mob|mob|M|Cell|cell|CELL|C|HP|Handy)\s*[.:：]?\s*$")
+_MOBILE_LABEL = re.compile(
+    r"(携帯電話|携帯|Mobile|mobile|MOBILE|Mob|mob|M|Cell|cell|CELL|C|HP|Handy)\s*[.:：]?\s*$"
+)
 _PHONE_LABEL = re.compile(
     r"(TEL|Tel|tel|T|電話|Phone|phone|PHONE|P|Direct|直通|代表|Office|Ph)\s*[.:：]?\s*$"
 )
@@ -101,7 +132,9 @@ def find_url(lines: list[Line], email: Match | None) -> Match | None:
             if fixed:
                 certainty -= 0.2
             value = lowered if lowered != raw.lower() else raw
-            return Match(value=value.replace("Www.", "www.").replace("WWW.", "www."), line=line, certainty=certainty)
+            return Match(
+                value=value.replace("Www.", "www.").replace("WWW.", "www."), line=line, certainty=certainty
+            )
     return None
 
 
@@ -162,7 +195,9 @@ def find_phones(lines: list[Line], *, lang: str) -> dict[str, Match]:
                 certainty -= 0.15
             match = Match(value=number, line=line, certainty=certainty, extra=e164)
             if kind is None:
-                national = digits[2:] if digits.startswith("81") and number.startswith("+") else digits.lstrip("0")
+                national = (
+                    digits[2:] if digits.startswith("81") and number.startswith("+") else digits.lstrip("0")
+                )
                 if lang == "ja" and re.match(r"[789]0", national) and len(digits) in (11, 12):
                     kind = "mobile"
                     match = Match(value=number, line=line, certainty=0.85, extra=e164)
@@ -177,7 +212,9 @@ def find_phones(lines: list[Line], *, lang: str) -> dict[str, Match]:
     return found
 
 
-def find_postal_and_address(lines: list[Line], *, lang: str, taken: set[int]) -> tuple[Match | None, Match | None]:
+def find_postal_and_address(
+    lines: list[Line], *, lang: str, taken: set[int]
+) -> tuple[Match | None, Match | None]:
     """Find the Japanese postal code (after 〒) and the address, or an English address."""
     if lang == "ja":
         return _find_jp_address(lines, taken)
@@ -196,19 +233,25 @@ def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, 
         code = f"{m.group(2)}-{m.group(3)}"
         if not rest and i + 1 < len(lines):
             rest = lines[i + 1].text.strip()
-        looks_like_address = bool(rest) and (rest.startswith(PREFECTURES) or bool(JP_ADDRESS_MARK.search(rest)))
+        looks_like_address = bool(rest) and (
+            rest.startswith(PREFECTURES) or bool(JP_ADDRESS_MARK.search(rest))
+        )
         if not (has_mark or looks_like_address):
             continue
         postal = Match(value=code, line=line, certainty=0.95 if has_mark else 0.8)
-        address = Match(value=rest, line=line, certainty=0.85 if looks_like_address else 0.5) if rest else None
+        address = (
+            Match(value=rest, line=line, certainty=0.85 if looks_like_address else 0.5) if rest else None
+        )
         return postal, address
     for line in lines:
         if id(line) in taken:
             continue
         text = line.text
-        if text.startswith(PREFECTURES) or (JP_ADDRESS_MARK.search(text) and re.search(r"\d", text)):
-            if len(line.compact) >= 8 and "@" not in text:
-                return None, Match(value=text, line=line, certainty=0.7)
+        looks_like_address = text.startswith(PREFECTURES) or bool(
+            JP_ADDRESS_MARK.search(text) and re.search(r"\d", text)
+        )
+        if looks_like_address and len(line.compact) >= 8 and "@" not in text:
+            return None, Match(value=text, line=line, certainty=0.7)
     return None, None
 
 

@@ -56,7 +56,11 @@ def is_title_token(token: str) -> bool:
 
 def is_department_token(token: str) -> bool:
     """Tell whether a token ends like a Japanese department name."""
-    return len(token) >= 2 and any(token.endswith(s) for s in JP_DEPARTMENT_SUFFIXES) and not is_title_token(token)
+    return (
+        len(token) >= 2
+        and any(token.endswith(s) for s in JP_DEPARTMENT_SUFFIXES)
+        and not is_title_token(token)
+    )
 
 
 def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set[int]) -> Match | None:
@@ -85,7 +89,11 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
         if domain:
             letters = _letters(text)
             label = _letters(domain)
-            if len(label) >= 3 and len(letters) >= 3 and (letters.startswith(label) or label.startswith(letters)):
+            if (
+                len(label) >= 3
+                and len(letters) >= 3
+                and (letters.startswith(label) or label.startswith(letters))
+            ):
                 score = max(score, 0.9)
         if score and not EN_TITLE.search(text) and len(text.split()) <= 7:
             candidates.append((score, line))
@@ -110,7 +118,9 @@ def split_title(text: str) -> tuple[str, str]:
         rest = rest[: -len(found)].rstrip()
     title = ""
     for part in titles:
-        title = f"{title} {part}" if title and (not is_cjk(title[-1]) or not is_cjk(part[0])) else title + part
+        title = (
+            f"{title} {part}" if title and (not is_cjk(title[-1]) or not is_cjk(part[0])) else title + part
+        )
     return rest, title
 
 
@@ -164,9 +174,13 @@ def _jp_name_score(line: Line) -> float:
         return 0.0
     if not _KANJI.match(compact):
         return 0.0
-    if any(form in compact for form in JP_LEGAL_FORMS) or is_title_token(compact) or is_department_token(compact):
+    if (
+        any(form in compact for form in JP_LEGAL_FORMS)
+        or is_title_token(compact)
+        or is_department_token(compact)
+    ):
         return 0.0
-    rest, title = split_title(compact)
+    _, title = split_title(compact)
     if title:
         return 0.0
     score = 0.5
@@ -182,8 +196,10 @@ def display_jp_name(line: Line) -> str:
     compact = line.compact
     if " " in line.text.strip() and len(line.text.split()) == 2:
         return line.text.strip()
-    surname = max((s for s in JP_SURNAMES if compact.startswith(s) and len(compact) > len(s)), key=len, default="")
-    return f"{surname} {compact[len(surname):]}" if surname else compact
+    surname = max(
+        (s for s in JP_SURNAMES if compact.startswith(s) and len(compact) > len(s)), key=len, default=""
+    )
+    return f"{surname} {compact[len(surname) :]}" if surname else compact
 
 
 def _en_name_score(line: Line, local_part: str | None) -> float:
@@ -275,7 +291,11 @@ def find_readings(
             continue
         words = line.text.split()
         if 2 <= len(words) <= 3 and all(_LATIN_NAME_WORD.match(w) or w.isupper() for w in words):
-            if EN_TITLE.search(line.text) or EN_LEGAL_FORM.search(line.text) or EN_DEPARTMENT.search(line.text):
+            if (
+                EN_TITLE.search(line.text)
+                or EN_LEGAL_FORM.search(line.text)
+                or EN_DEPARTMENT.search(line.text)
+            ):
                 continue
             latin = {_letters(w) for w in words}
             expected = {_letters(w) for w in romaji_reading.split()}
@@ -283,7 +303,11 @@ def find_readings(
             score = 0.55 + 0.4 * overlap - 0.03 * distance
             if romaji_best is None or score > romaji_best[0]:
                 romaji_best = (score, line)
-    kana = Match(value=kana_best[1].text, line=kana_best[1], certainty=min(0.95, kana_best[0])) if kana_best else None
+    kana = (
+        Match(value=kana_best[1].text, line=kana_best[1], certainty=min(0.95, kana_best[0]))
+        if kana_best
+        else None
+    )
     romaji = (
         Match(value=romaji_best[1].text, line=romaji_best[1], certainty=min(0.95, romaji_best[0]))
         if romaji_best
