@@ -67,7 +67,6 @@ THRESHOLDS: Final[Mapping[str, float]] = {
     "score_scale": 3.0,
 }
 
-HOUSEHOLD_ANY_NAME = True
 MERGE: Final = "merge"
 REVIEW: Final = "review"
 
@@ -357,11 +356,11 @@ def score_pair(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) ->
         reasons.append("title:same")
 
     # Without a company on either side the address is a home address: a shared home is worth a look even
-    # when a name part was re-keyed; office addresses are shared by coworkers, so they never are.
+    # when a name was re-keyed or mistyped; office addresses are shared by coworkers, so they never are.
     household = (
         not a.company
         and not b.company
-        and strength in ("weak", "partial", "unknown", "none" if HOUSEHOLD_ANY_NAME else "partial")
+        and strength != "strong"  # strong names score their own way
         and (
             "address:exact" in reasons
             or "address:close" in reasons
