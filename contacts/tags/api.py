@@ -8,7 +8,6 @@ from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
 from contacts.api.spec import operation
 from contacts.db import get_session
-from contacts.people.models import Contact
 from contacts.tags import service
 from contacts.tags.models import Tag
 from contacts.tags.schemas import (
@@ -79,7 +78,7 @@ def delete_tag(tag_id: str) -> Response:
     return no_content()
 
 
-def _selected(body: TagContactsIn) -> list[Contact]:
+def _selected(body: TagContactsIn) -> list[str]:
     session = get_session()
     if body.contact_ids is not None:
         return service.contacts_by_ids(session, org_id(), body.contact_ids)

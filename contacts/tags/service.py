@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from contacts.api.pagination import decode_cursor, encode_cursor
@@ -19,6 +19,7 @@ from contacts.tags.models import ContactTag, Tag
 from contacts.tags.schemas import ContactFilter, TagListQuery, TagOut
 
 BULK_FILTER_LIMIT = 10_000
+BULK_CHUNK = 1000
 
 
 def get_tag(session: Session, org_id: str, tag_id: str) -> Tag:
@@ -131,7 +132,7 @@ def update_tag(session: Session, actor: Actor, tag: Tag, *, name: str | None = N
     tag.updated_at = utcnow()
     session.flush()
     if "name" in changed:
-        _touch_contacts(session, actor, _linked_contacts(session, tag))
+        _touch_contacts(session, actor, _linked_contact_ids(session, tag))
     changelog.record(session, actor.organization_id, "tag", tag.id, "updated", actor.user_id, {"fields": changed})
     return tag
 
@@ -143,27 +144,34 @@ def delete_tag(session: Session, actor: Actor, tag: Tag) -> None:
                                                       model.tag_id == tag.id).limit(1))
         if owner is not None:
             raise Conflict(f"the tag belongs to {label} {owner}; delete or change the {label} first")
-    _touch_contacts(session, actor, _linked_contacts(session, tag))
+    _touch_contacts(session, actor, _linked_contact_ids(session, tag))
     session.execute(delete(ContactTag).where(ContactTag.tag_id == tag.id))
     changelog.record(session, actor.organization_id, "tag", tag.id, "deleted", actor.user_id, {"name": tag.name})
     session.delete(tag)
 
 
-def _linked_contacts(session: Session, tag: Tag) -> list[Contact]:
-    return list(session.scalars(select(Contact).where(
+def _linked_contact_ids(session: Session, tag: Tag) -> list[str]:
+    return list(session.scalars(select(Contact.id).where(
         Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id == tag.id)),
         Contact.status == "active").order_by(Contact.id)))
 
 
-def _touch_contacts(session: Session, actor: Actor, contacts: list[Contact]) -> None:
-    """Bump and log contacts whose tag list changed, since the tags are part of a contact's JSON."""
-    # Imported here: contacts.people.service imports this module.
-    from contacts.people import service as people
+def _touch_contacts(session: Session, actor: Actor, contact_ids: list[str]) -> None:
+    """Bump and log contacts whose tag list changed, since the tags are part of a contact's JSON.
 
-    for contact in contacts:
-        people.touch(contact)
-        changelog.record(session, actor.organization_id, "contact", contact.id, "updated", actor.user_id,
-                         {"fields": ["tags"]})
+    Works on ids with set-based updates (the bulk form of ``people.touch``): bulk tagging reaches thousands of
+    contacts, and loading them would make every change-log write scan them all in the session.
+    """
+    now = utcnow()
+    for i in range(0, len(contact_ids), BULK_CHUNK):
+        chunk = contact_ids[i:i + BULK_CHUNK]
+        session.execute(update(Contact).where(Contact.id.in_(chunk))
+                        .values(version=Contact.version + 1, updated_at=now)
+                        .execution_options(synchronize_session="fetch"))
+    with session.no_autoflush:
+        for contact_id in contact_ids:
+            changelog.record(session, actor.organization_id, "contact", contact_id, "updated", actor.user_id,
+                             {"fields": ["tags"]})
 
 
 def contact_counts(session: Session, tag_ids: list[str]) -> dict[str, int]:
@@ -199,54 +207,56 @@ def list_tags(session: Session, org_id: str, query: TagListQuery) -> tuple[list[
     return rows, encode_cursor([rows[-1].id]) if more and rows else None
 
 
-def contacts_by_ids(session: Session, org_id: str, contact_ids: list[str]) -> list[Contact]:
-    """Return the organisation's active contacts for ``contact_ids``; unknown ids are a 422 naming them."""
+def contacts_by_ids(session: Session, org_id: str, contact_ids: list[str]) -> list[str]:
+    """Check that ``contact_ids`` are the organisation's active contacts; unknown ids are a 422 naming them."""
     ids = list(dict.fromkeys(contact_ids))
-    found = {c.id: c for c in session.scalars(select(Contact).where(Contact.organization_id == org_id,
-                                                                    Contact.id.in_(ids)))}
+    rows = session.execute(select(Contact.id, Contact.status).where(Contact.organization_id == org_id,
+                                                                    Contact.id.in_(ids)))
+    found = {cid: status for cid, status in rows}
     missing = [i for i in ids if i not in found]
     if missing:
         raise ValidationFailed(f"no such contact in this organisation: {', '.join(missing[:20])}", errors=[
             {"field": "contact_ids", "message": f"no such contact in this organisation: {cid}", "code": "not_found",
              "id": cid} for cid in missing])
-    inactive = [c for c in found.values() if c.status != "active"]
+    inactive = [(cid, status) for cid, status in found.items() if status != "active"]
     if inactive:
         raise Conflict("only active contacts can be tagged: " + ", ".join(
-            f"{c.id} is {c.status}" for c in inactive[:20]))
-    return [found[i] for i in ids]
+            f"{cid} is {status}" for cid, status in inactive[:20]))
+    return ids
 
 
-def contacts_by_filter(session: Session, org_id: str, contact_filter: ContactFilter) -> list[Contact]:
-    """Return every active contact the filter of GET /contacts selects, up to BULK_FILTER_LIMIT (else 422)."""
+def contacts_by_filter(session: Session, org_id: str, contact_filter: ContactFilter) -> list[str]:
+    """Return the ids of the active contacts the filters of GET /contacts select (422 past BULK_FILTER_LIMIT)."""
     from contacts.people import service as people
     from contacts.people.schemas import ContactListQuery
 
-    out: list[Contact] = []
-    cursor: str | None = None
-    while True:
-        query = ContactListQuery(**contact_filter.model_dump(), limit=500, cursor=cursor)
-        page = people.list_contacts(session, org_id, query)
-        out += page.items
-        if len(out) > BULK_FILTER_LIMIT:
-            raise ValidationFailed("the filter selects too many contacts", errors=[
-                {"field": "filter", "message": f"selects more than {BULK_FILTER_LIMIT} contacts; narrow it",
-                 "code": "too_many"}])
-        if page.next_cursor is None:
-            return out
-        cursor = page.next_cursor
+    # The contacts list's own filter, so that bulk tagging selects exactly what GET /contacts shows.
+    stmt = people._filtered(session, org_id, ContactListQuery(**contact_filter.model_dump()))
+    if stmt is None:
+        return []
+    ids = list(session.scalars(stmt.with_only_columns(Contact.id).order_by(Contact.id)
+                               .limit(BULK_FILTER_LIMIT + 1)))
+    if len(ids) > BULK_FILTER_LIMIT:
+        raise ValidationFailed("the filter selects too many contacts", errors=[
+            {"field": "filter", "message": f"selects more than {BULK_FILTER_LIMIT} contacts; narrow it",
+             "code": "too_many"}])
+    return ids
 
 
-def attach_contacts(session: Session, actor: Actor, tag: Tag, contacts: list[Contact]) -> list[str]:
+def attach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[str]) -> list[str]:
     """Tag contacts, bump and log the ones newly tagged; return their ids."""
-    added = attach(session, actor.organization_id, tag, [c.id for c in contacts], actor.user_id)
-    fresh = set(added)
-    _touch_contacts(session, actor, [c for c in contacts if c.id in fresh])
+    added: list[str] = []
+    for i in range(0, len(contact_ids), BULK_CHUNK):
+        added += attach(session, actor.organization_id, tag, contact_ids[i:i + BULK_CHUNK], actor.user_id)
+    _touch_contacts(session, actor, added)
     return added
 
 
-def detach_contacts(session: Session, actor: Actor, tag: Tag, contacts: list[Contact]) -> list[str]:
+def detach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[str]) -> list[str]:
     """Untag contacts, bump and log the ones that had the tag; return their ids."""
-    had = set(detach(session, tag, [c.id for c in contacts]))
-    _touch_contacts(session, actor, [c for c in contacts if c.id in had])
-    return [c.id for c in contacts if c.id in had]
-
+    had: set[str] = set()
+    for i in range(0, len(contact_ids), BULK_CHUNK):
+        had.update(detach(session, tag, contact_ids[i:i + BULK_CHUNK]))
+    removed = [cid for cid in contact_ids if cid in had]
+    _touch_contacts(session, actor, removed)
+    return removed

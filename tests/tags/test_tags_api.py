@@ -209,3 +209,15 @@ def test_roles_on_tags(org: OrgClient, role: str, can_write: bool) -> None:
                 client.patch(f"/api/v1/tags/{expo['id']}", json={"kind": "custom"}).status_code,
                 client.delete(f"/api/v1/tags/{expo['id']}").status_code)
     assert statuses == ((201, 200, 200, 204) if can_write else (403, 403, 403, 403))
+
+
+def test_filter_selecting_too_many_contacts_is_422_and_writes_nothing(org: OrgClient,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from contacts.tags import service
+
+    monkeypatch.setattr(service, "BULK_FILTER_LIMIT", 2)
+    expo = tag(org)
+    people = [person(org, f"P{i}") for i in range(3)]
+    resp = org.post(f"/api/v1/tags/{expo['id']}/contacts", json={"filter": {}})
+    assert resp.status_code == 422 and resp.get_json()["errors"][0]["code"] == "too_many"
+    assert all(names_of(org, p["id"]) == [] for p in people)
