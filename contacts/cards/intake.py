@@ -6,7 +6,9 @@ Every image of a request is checked before any is stored, so a refused request l
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
+from tempfile import SpooledTemporaryFile
 
 from contacts.errors import MeishiError, PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
 from contacts.storage import Storage
@@ -14,7 +16,7 @@ from ocr import intake
 from ocr.errors import FileTooLarge, IntakeError, UnsupportedFormat
 
 JPEG_QUALITY = 92
-IN_MEMORY_UPLOADS = 4
+SPOOL_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -71,25 +73,24 @@ def clean(upload: Upload, *, max_bytes: int, max_pixels: int) -> CleanImage:
 
 
 def store_all(storage: Storage, uploads: list[Upload], *, max_bytes: int, max_pixels: int) -> list[str]:
-    """Check every upload, then store them all; return their keys in order.
+    """Clean every upload, then store them all; return their keys in order.
 
-    Small requests are cleaned once and kept in memory; big batches are checked first and cleaned again
-    while storing, so memory holds one image at a time whatever the batch size.
+    Cleaned images wait in spooled temporary files (memory up to SPOOL_BYTES each, then disk), so a batch
+    of 100 phone photos is decoded once per image and never held in memory at once, and a bad image
+    refuses the request before anything reaches the store.
     """
-    if len(uploads) <= IN_MEMORY_UPLOADS:
-        images = [clean(u, max_bytes=max_bytes, max_pixels=max_pixels) for u in uploads]
-        return [storage.put(i.data, extension=i.extension) for i in images]
-    check_all(uploads, max_bytes=max_bytes, max_pixels=max_pixels)
-    return [store(storage, u, max_bytes=max_bytes, max_pixels=max_pixels) for u in uploads]
-
-
-def check_all(uploads: list[Upload], *, max_bytes: int, max_pixels: int) -> None:
-    """Refuse the whole request at the first bad upload, before anything is stored.
-
-    Pixels are decoded and dropped one image at a time, so memory stays at one image whatever the batch.
-    """
-    for upload in uploads:
-        clean(upload, max_bytes=max_bytes, max_pixels=max_pixels)
+    with ExitStack() as stack:
+        spooled: list[tuple[SpooledTemporaryFile[bytes], str]] = []
+        for upload in uploads:
+            image = clean(upload, max_bytes=max_bytes, max_pixels=max_pixels)
+            spool = stack.enter_context(SpooledTemporaryFile(max_size=SPOOL_BYTES))
+            spool.write(image.data)
+            spooled.append((spool, image.extension))
+        keys = []
+        for spool, extension in spooled:
+            spool.seek(0)
+            keys.append(storage.put(spool.read(), extension=extension))
+        return keys
 
 
 def store(storage: Storage, upload: Upload, *, max_bytes: int, max_pixels: int) -> str:
