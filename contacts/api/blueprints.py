@@ -10,13 +10,14 @@ def register_all(app: Flask) -> None:
     from contacts.auth.api import bp as auth_bp
     from contacts.cards.api import bp as cards_bp
     from contacts.companies.api import bp as companies_bp
+    from contacts.dedup.api import bp as dedup_bp
     from contacts.events.api import bp as events_bp
     from contacts.people.api import bp as contacts_bp
     from contacts.tags.api import bp as tags_bp
     from contacts.touchpoints.api import bp as touchpoints_bp
 
     _register_path_models()
-    for bp in (auth_bp, contacts_bp, companies_bp, cards_bp, tags_bp, events_bp, touchpoints_bp):
+    for bp in (auth_bp, contacts_bp, companies_bp, cards_bp, tags_bp, events_bp, touchpoints_bp, dedup_bp):
         app.register_blueprint(bp)
 
 

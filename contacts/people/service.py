@@ -18,6 +18,7 @@ from contacts.changelog import service as changelog
 from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import utcnow
+from contacts.dedup import matching as dedup_matching
 from contacts.errors import Conflict, NotFound, ValidationFailed
 from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
 from contacts.people.schemas import (
@@ -246,6 +247,7 @@ def create_contact(session: Session, actor: Actor, data: ContactCreate, source: 
     if contact.company_id or contact.title:
         start_employment(session, contact, source, started_at=None)
     changelog.record(session, actor.organization_id, "contact", contact.id, "created", actor.user_id)
+    dedup_matching.contact_created(session, contact)
     return contact
 
 
@@ -265,6 +267,7 @@ def update_contact(session: Session, actor: Actor, contact: Contact, data: Conta
         change_job(session, contact, source, previous_company_id=before_company)
     changelog.record(session, actor.organization_id, "contact", contact.id, "updated", actor.user_id,
                      {"fields": sorted(changed)})
+    dedup_matching.refresh_keys(session, contact)
     return contact
 
 

@@ -1,0 +1,263 @@
+"""Company matching (corporate number, domain, normalised name) and undoable company merges."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from rapidfuzz.fuzz import ratio
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from contacts import normalize
+from contacts.changelog import service as changelog
+from contacts.companies import service as companies
+from contacts.companies.models import Company, CompanyDomain
+from contacts.db import new_id, utcnow
+from contacts.dedup import snapshot, stored
+from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
+from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.people import service as people
+from contacts.people.models import Contact, Employment
+from contacts.provenance import Actor
+from contacts.touchpoints.models import Touchpoint
+
+CHOOSABLE_FIELDS: Final = ("name", "name_kana", "corporate_number", "url")
+#: Scores and decisions of company matches, strongest evidence first.
+COMPANY_RULES: Final = {
+    "corporate_number": (1.0, "merge"),
+    "name_and_domain": (0.95, "merge"),
+    "name": (0.8, "review"),
+    "domain_similar_name": (0.7, "review"),
+}
+DOMAIN_NAME_SIMILARITY: Final = 80.0
+MAX_LOSERS: Final = 50
+
+
+@dataclass(frozen=True)
+class CompanyMatch:
+    """A scored pair of companies, with the evidence behind it."""
+
+    a: str
+    b: str
+    score: float
+    decision: str
+    reasons: list[str] = field(default_factory=list)
+
+
+def get_company_any(session: Session, org_id: str, company_id: str) -> Company:
+    """Return the organisation's company whatever its status, or raise NotFound."""
+    company = session.get(Company, company_id)
+    if company is None or company.organization_id != org_id:
+        raise NotFound("no such company")
+    return company
+
+
+def _active(session: Session, org_id: str, company_id: str) -> Company:
+    company = get_company_any(session, org_id, company_id)
+    if company.status == "merged":
+        raise Conflict(f"company {company.id} was merged into {company.merged_into_id}")
+    if company.status != "active":
+        raise Conflict(f"company {company.id} is {company.status}")
+    return company
+
+
+def match_company(session: Session, company: Company) -> list[CompanyMatch]:
+    """Find active companies that look like ``company``: same 法人番号, same name, or a shared domain."""
+    if company.status != "active":
+        return []
+    org = company.organization_id
+    conds = []
+    if company.corporate_number:
+        conds.append(Company.corporate_number == company.corporate_number)
+    if company.name_normalized:
+        conds.append(Company.name_normalized == company.name_normalized)
+    if company.domains:
+        conds.append(Company.id.in_(select(CompanyDomain.company_id).where(
+            CompanyDomain.organization_id == org, CompanyDomain.domain.in_(company.domains))))
+    if not conds:
+        return []
+    others = session.scalars(select(Company).where(
+        Company.organization_id == org, Company.status == "active", Company.id != company.id, or_(*conds))
+        .order_by(Company.id).limit(200))
+    out = []
+    for other in others:
+        found = _compare(company, other)
+        if found is not None:
+            out.append(found)
+    out.sort(key=lambda m: -m.score)
+    return out
+
+
+def _compare(a: Company, b: Company) -> CompanyMatch | None:
+    if a.corporate_number and b.corporate_number:
+        if a.corporate_number == b.corporate_number:
+            score, decision = COMPANY_RULES["corporate_number"]
+            return CompanyMatch(a.id, b.id, score, decision, ["corporate_number:same"])
+        return None  # two registered legal entities, whatever their names say
+    same_name = bool(a.name_normalized) and a.name_normalized == b.name_normalized
+    shared = sorted(set(a.domains) & set(b.domains))
+    if same_name and shared:
+        score, decision = COMPANY_RULES["name_and_domain"]
+        return CompanyMatch(a.id, b.id, score, decision, ["name:same", "domain:same"])
+    if same_name:
+        score, decision = COMPANY_RULES["name"]
+        return CompanyMatch(a.id, b.id, score, decision, ["name:same"])
+    if shared and ratio(a.name_normalized, b.name_normalized) >= DOMAIN_NAME_SIMILARITY:
+        score, decision = COMPANY_RULES["domain_similar_name"]
+        return CompanyMatch(a.id, b.id, score, decision, ["domain:same", "name:similar"])
+    return None
+
+
+def company_snapshot(session: Session, ids: Sequence[str], loser_ids: Sequence[str]) -> dict[str, Any]:
+    """Dump every row a company merge may change: companies, domains, their people and history links."""
+    moved = list(session.scalars(select(Contact.id).where(Contact.company_id.in_(list(loser_ids)))))
+    return {
+        "company": snapshot.dump(session, Company, Company.id.in_(list(ids))),
+        "company_domain": snapshot.dump(session, CompanyDomain, CompanyDomain.company_id.in_(list(ids))),
+        "contact": snapshot.dump(session, Contact, Contact.id.in_(moved)),
+        "match_key": snapshot.dump(session, MatchKey, MatchKey.contact_id.in_(moved)),
+        "match_profile": snapshot.dump(session, MatchProfile, MatchProfile.contact_id.in_(moved)),
+        "employment": snapshot.dump(session, Employment, Employment.company_id.in_(list(loser_ids)),
+                                    ["id", "company_id"]),
+        "touchpoint": snapshot.dump(session, Touchpoint, Touchpoint.company_id.in_(list(loser_ids)),
+                                    ["id", "company_id"]),
+        "duplicate_candidate": snapshot.dump(session, DuplicateCandidate, and_(
+            DuplicateCandidate.entity == "company",
+            or_(DuplicateCandidate.a_id.in_(list(ids)), DuplicateCandidate.b_id.in_(list(ids))))),
+        "moved_contacts": moved,
+    }
+
+
+def _union_json(rows: list[dict[str, Any]], extra: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    seen = {str(r.get(key)) for r in rows}
+    out = list(rows)
+    for r in extra:
+        if str(r.get(key)) not in seen:
+            seen.add(str(r.get(key)))
+            out.append({**r, "primary": False} if "primary" in r else dict(r))
+    return out
+
+
+def merge_companies(session: Session, actor: Actor, winner_id: str, loser_ids: Sequence[str],
+                    field_choices: dict[str, str] | None = None) -> MergeOperation:
+    """Merge companies: domains, phones and addresses united, people and history moved, losers kept."""
+    org_id = actor.organization_id
+    ids_in = list(dict.fromkeys(loser_ids))
+    if winner_id in ids_in or not ids_in or len(ids_in) > MAX_LOSERS:
+        raise ValidationFailed("name 1 to 50 losers other than the winner", errors=[
+            {"field": "loser_ids", "message": "1 to 50 ids, not the winner", "code": "invalid"}])
+    winner = _active(session, org_id, winner_id)
+    losers = [_active(session, org_id, i) for i in ids_in]
+    choices = dict(field_choices or {})
+    allowed = {winner.id, *ids_in}
+    bad = [{"field": f"field_choices.{k}", "code": "invalid", "message":
+            f"choose among {', '.join(CHOOSABLE_FIELDS)} and name a company of the merge"}
+           for k, v in choices.items() if k not in CHOOSABLE_FIELDS or v not in allowed]
+    if bad:
+        raise ValidationFailed("invalid field_choices", errors=bad)
+    numbers = {c.corporate_number for c in (winner, *losers) if c.corporate_number}
+    if len(numbers) > 1 and "corporate_number" not in choices:
+        raise Conflict("these companies carry different corporate numbers (法人番号), so they are different "
+                       "legal entities; choose one in field_choices.corporate_number to merge anyway")
+    session.flush()
+    ids = [winner.id, *ids_in]
+    before = company_snapshot(session, ids, ids_in)
+    op = MergeOperation(id=new_id(), organization_id=org_id, entity="company", winner_id=winner.id,
+                        loser_ids=ids_in, field_choices=choices, automatic=False, created_by=actor.user_id,
+                        snapshot={})
+    by_id = {c.id: c for c in losers}
+    for name in CHOOSABLE_FIELDS:
+        chosen = by_id.get(choices.get(name, winner.id))
+        if chosen is None and not getattr(winner, name):
+            chosen = next((c for c in losers if getattr(c, name)), None)
+        if chosen is not None:
+            setattr(winner, name, getattr(chosen, name))
+    winner.name_normalized = normalize.normalize_company_name(winner.name)
+    for loser in losers:
+        winner.phones = _union_json(list(winner.phones or []), list(loser.phones or []), "e164")
+        winner.addresses = _union_json(list(winner.addresses or []), list(loser.addresses or []), "value")
+        for row in list(loser.domain_rows):
+            loser.domain_rows.remove(row)
+            if row.domain not in winner.domains:
+                winner.domain_rows.append(CompanyDomain(organization_id=org_id, domain=row.domain, note=row.note))
+        loser.status = "merged"
+        loser.merged_into_id = winner.id
+        companies.touch(loser)
+    companies.touch(winner)
+    session.flush()
+    moved: list[str] = before["moved_contacts"]
+    session.execute(update(Employment).where(Employment.company_id.in_(ids_in)).values(company_id=winner.id))
+    session.execute(update(Touchpoint).where(Touchpoint.company_id.in_(ids_in)).values(company_id=winner.id))
+    members = ids
+    session.execute(update(DuplicateCandidate).where(
+        DuplicateCandidate.organization_id == org_id, DuplicateCandidate.entity == "company",
+        DuplicateCandidate.status == "open", DuplicateCandidate.a_id.in_(members),
+        DuplicateCandidate.b_id.in_(members)).values(status="merged", decided_by=actor.user_id,
+                                                     decided_at=utcnow()))
+    with session.no_autoflush:
+        contacts = list(session.scalars(select(Contact).where(Contact.id.in_(moved))))
+        for contact in contacts:
+            contact.company = winner
+            contact.company_id = winner.id
+            people.refresh_search(contact)
+            people.touch(contact)
+    session.flush()
+    for contact in contacts:
+        if contact.status == "active":
+            stored.refresh_keys(session, contact)
+        changelog.record(session, org_id, "contact", contact.id, "updated", actor.user_id,
+                         {"fields": ["company"], "merge_id": op.id})
+    data = {"merge_id": op.id, "winner_id": winner.id, "loser_ids": ids_in}
+    for company in (winner, *losers):
+        changelog.record(session, org_id, "company", company.id, "company.merged", actor.user_id, data)
+    op.snapshot = {"before": before, "after": {
+        "companies": {c.id: c.version for c in (winner, *losers)},
+        "contacts": {c.id: c.version for c in contacts}}}
+    session.add(op)
+    session.flush()
+    return op
+
+
+def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
+    """Restore the companies, their domains and the moved people exactly, or refuse when impossible."""
+    if op.undone_at is not None:
+        raise Conflict(f"merge {op.id} was already undone")
+    after = op.snapshot["after"]
+    for company_id, version in after["companies"].items():
+        company = session.get(Company, company_id)
+        if company is None or company.version != version:
+            raise Conflict(f"company {company_id} changed after merge {op.id}; the merge can no longer be "
+                           f"undone exactly (undo the later change first)")
+    for contact_id, version in after["contacts"].items():
+        contact = session.get(Contact, contact_id)
+        if contact is None or contact.version != version:
+            raise Conflict(f"contact {contact_id} changed after merge {op.id}; undoing would lose that change, "
+                           f"so the merge cannot be undone exactly")
+    before = op.snapshot["before"]
+    ids = list(after["companies"])
+    moved = before["moved_contacts"]
+    session.flush()
+    snapshot.put_back(session, Company, before["company"])
+    snapshot.replace(session, CompanyDomain, CompanyDomain.company_id.in_(ids), before["company_domain"])
+    snapshot.put_back(session, Contact, before["contact"])
+    snapshot.replace(session, MatchKey, MatchKey.contact_id.in_(moved), before["match_key"])
+    snapshot.replace(session, MatchProfile, MatchProfile.contact_id.in_(moved), before["match_profile"])
+    snapshot.put_back(session, Employment, before["employment"])
+    snapshot.put_back(session, Touchpoint, before["touchpoint"])
+    cand_ids = [r["id"] for r in before["duplicate_candidate"]]
+    snapshot.replace(session, DuplicateCandidate, DuplicateCandidate.id.in_(cand_ids),
+                     before["duplicate_candidate"])
+    session.expire_all()
+    op = session.get(MergeOperation, op.id) or op
+    op.undone_at = utcnow()
+    op.undone_by = actor.user_id
+    for company_id in ids:
+        changelog.record(session, op.organization_id, "company", company_id, "company.merge_undone",
+                         actor.user_id, {"merge_id": op.id})
+    for contact_id in moved:
+        changelog.record(session, op.organization_id, "contact", contact_id, "updated", actor.user_id,
+                         {"fields": ["company"], "merge_id": op.id, "undone": True})
+    session.flush()
+    return op

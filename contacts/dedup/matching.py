@@ -1,0 +1,85 @@
+"""Match written contacts through their stored keys and record candidates; no merging here.
+
+The people service calls :func:`refresh_keys` on every update and :func:`contact_created` on every create;
+this module imports nothing that imports the people service, so the hooks add no import cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from contacts.dedup import stored
+from contacts.dedup.engine import ScoredPair, match_one
+from contacts.dedup.models import DuplicateCandidate
+from contacts.people.models import Contact
+
+
+def ordered(a: str, b: str) -> tuple[str, str]:
+    """Return a pair in its stored order (smaller id first), so each pair has one row."""
+    return (a, b) if a < b else (b, a)
+
+
+def refresh_keys(session: Session, contact: Contact) -> None:
+    """Store the keys of a contact that was just written (called by the people service on update)."""
+    stored.refresh_keys(session, contact)
+
+
+def contact_created(session: Session, contact: Contact) -> None:
+    """Store a new contact's keys and record its likely duplicates as candidates (never merges)."""
+    stored.refresh_keys(session, contact)
+    pairs = match_contact(session, contact.organization_id, contact)
+    propose(session, contact.organization_id, pairs)
+
+
+def _dismissed_with(session: Session, org_id: str, contact_id: str, others: Iterable[str]) -> set[str]:
+    ids = list(others)
+    if not ids:
+        return set()
+    rows = session.execute(select(DuplicateCandidate.a_id, DuplicateCandidate.b_id).where(
+        DuplicateCandidate.organization_id == org_id, DuplicateCandidate.entity == "contact",
+        DuplicateCandidate.status == "dismissed",
+        or_(and_(DuplicateCandidate.a_id == contact_id, DuplicateCandidate.b_id.in_(ids)),
+            and_(DuplicateCandidate.b_id == contact_id, DuplicateCandidate.a_id.in_(ids))))).all()
+    return {b if a == contact_id else a for a, b in rows}
+
+
+def match_contact(session: Session, org_id: str, contact: Contact) -> list[ScoredPair]:
+    """Score a contact against the organisation's active contacts sharing a stored key; best first.
+
+    Pairs a person dismissed are left out. Each pair's ``a`` is ``contact``; ``decision`` is "merge" or
+    "review".
+    """
+    if contact.organization_id != org_id or contact.status != "active":
+        return []
+    keys = stored.stored_keys(session, contact)
+    found = stored.fetch_candidates(session, org_id, keys)
+    pairs = match_one(keys, found.keys, stats=found.stats)
+    dismissed = _dismissed_with(session, org_id, contact.id, [p.b for p in pairs])
+    return [p for p in pairs if p.b not in dismissed]
+
+
+def propose(session: Session, org_id: str, pairs: Sequence[ScoredPair], *, entity: str = "contact") -> list[
+        DuplicateCandidate]:
+    """Record pairs as open duplicate candidates (refreshing open ones); dismissed pairs stay dismissed."""
+    out = []
+    for pair in pairs:
+        a_id, b_id = ordered(pair.a, pair.b)
+        row = session.scalar(select(DuplicateCandidate).where(
+            DuplicateCandidate.organization_id == org_id, DuplicateCandidate.entity == entity,
+            DuplicateCandidate.a_id == a_id, DuplicateCandidate.b_id == b_id))
+        if row is None:
+            row = DuplicateCandidate(organization_id=org_id, entity=entity, a_id=a_id, b_id=b_id,
+                                     score=pair.score, decision=pair.decision, reasons=list(pair.reasons),
+                                     status="open")
+            session.add(row)
+        elif row.status == "dismissed":
+            continue
+        else:
+            row.score, row.decision, row.reasons = pair.score, pair.decision, list(pair.reasons)
+            row.status, row.decided_by, row.decided_at = "open", None, None
+        out.append(row)
+    session.flush()
+    return out

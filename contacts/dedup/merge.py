@@ -1,0 +1,257 @@
+"""Merge contacts in one transaction, and undo a merge exactly from the snapshot taken before it.
+
+A merge keeps every email, phone and address (one row per normalised value: the first one seen stays, the
+others are listed in the operation as dropped duplicates with their sources), moves cards, touchpoints, tags
+and employment history to the winner, and keeps the losers as ``merged`` records pointing at the winner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from contacts import normalize
+from contacts.cards.models import Card
+from contacts.changelog import service as changelog
+from contacts.db import new_id, utcnow
+from contacts.dedup import snapshot, stored
+from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
+from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.people import service as people
+from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
+from contacts.provenance import Actor, Source
+from contacts.tags.models import ContactTag
+from contacts.touchpoints.models import Touchpoint
+
+#: Fields a merge can take from a loser (``field_choices``); the rest of a contact is merged, not chosen.
+CHOOSABLE_FIELDS: Final = (*people.SCALAR_FIELDS, "company", "owner_id")
+MAX_LOSERS: Final = 50
+_OWNED: Final = (ContactEmail, ContactPhone, ContactAddress, Employment, ContactTag, MatchKey, MatchProfile)
+
+
+def get_merge(session: Session, org_id: str, merge_id: str) -> MergeOperation:
+    """Return the organisation's merge operation or raise NotFound."""
+    op = session.get(MergeOperation, merge_id)
+    if op is None or op.organization_id != org_id:
+        raise NotFound("no such merge")
+    return op
+
+
+def _participants(session: Session, org_id: str, winner_id: str,
+                  loser_ids: Sequence[str]) -> tuple[Contact, list[Contact]]:
+    ids = list(dict.fromkeys(loser_ids))
+    if winner_id in ids:
+        raise ValidationFailed("the winner cannot also be a loser", errors=[
+            {"field": "loser_ids", "message": "must not contain winner_id", "code": "winner_in_losers"}])
+    if not ids or len(ids) > MAX_LOSERS:
+        raise ValidationFailed("name 1 to 50 losers", errors=[
+            {"field": "loser_ids", "message": f"1 to {MAX_LOSERS} ids", "code": "length"}])
+    winner = people.get_active_contact(session, org_id, winner_id)
+    losers = [people.get_active_contact(session, org_id, i) for i in ids]
+    return winner, losers
+
+
+def _check_choices(field_choices: dict[str, str], allowed_ids: set[str]) -> None:
+    errors = []
+    for name, chosen in field_choices.items():
+        if name not in CHOOSABLE_FIELDS:
+            errors.append({"field": f"field_choices.{name}", "code": "unknown_field",
+                           "message": f"choose among {', '.join(CHOOSABLE_FIELDS)}"})
+        elif chosen not in allowed_ids:
+            errors.append({"field": f"field_choices.{name}", "code": "not_in_merge",
+                           "message": "name the winner or one of the losers"})
+    if errors:
+        raise ValidationFailed("invalid field_choices", errors=errors)
+
+
+def contact_snapshot(session: Session, ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Dump every row a contact merge may change: contacts, their values, links and keys."""
+    ids = list(ids)
+    snap = {
+        "contact": snapshot.dump(session, Contact, Contact.id.in_(ids)),
+        "touchpoint": snapshot.dump(session, Touchpoint, Touchpoint.contact_id.in_(ids), ["id", "contact_id"]),
+        "card": snapshot.dump(session, Card, or_(Card.contact_id.in_(ids), Card.match_contact_id.in_(ids)),
+                              ["id", "contact_id", "match_contact_id"]),
+        "duplicate_candidate": snapshot.dump(session, DuplicateCandidate, and_(
+            DuplicateCandidate.entity == "contact",
+            or_(DuplicateCandidate.a_id.in_(ids), DuplicateCandidate.b_id.in_(ids)))),
+    }
+    for model in _OWNED:
+        snap[model.__tablename__] = snapshot.dump(session, model, model.contact_id.in_(ids))
+    return snap
+
+
+def restore_contact_snapshot(session: Session, snap: dict[str, list[dict[str, Any]]], ids: Sequence[str]) -> None:
+    """Put every row of a contact snapshot back exactly (the caller checked nothing changed since)."""
+    ids = list(ids)
+    session.flush()
+    snapshot.put_back(session, Contact, snap["contact"])
+    for model in _OWNED:
+        snapshot.replace(session, model, model.contact_id.in_(ids), snap[model.__tablename__])
+    snapshot.put_back(session, Touchpoint, snap["touchpoint"])
+    snapshot.put_back(session, Card, snap["card"])
+    cand_ids = [r["id"] for r in snap["duplicate_candidate"]]
+    snapshot.replace(session, DuplicateCandidate, DuplicateCandidate.id.in_(cand_ids), snap["duplicate_candidate"])
+    session.expire_all()
+
+
+def _value_key(kind: str, row: Any) -> str:
+    if kind == "emails":
+        return str(row.value_normalized)
+    if kind == "phones":
+        return str(row.e164 or normalize.fold_text(row.value))
+    return f"{row.postal_code or ''}|{row.value_normalized or normalize.fold_text(row.value)}"
+
+
+def _merge_values(winner: Contact, losers: list[Contact]) -> list[dict[str, Any]]:
+    """Move the losers' emails, phones and addresses to the winner; return the duplicates dropped."""
+    dropped: list[dict[str, Any]] = []
+    for kind in ("emails", "phones", "addresses"):
+        mine: list[Any] = getattr(winner, kind)
+        seen = {_value_key(kind, r) for r in mine}
+        for loser in losers:
+            theirs: list[Any] = getattr(loser, kind)
+            for row in list(theirs):
+                theirs.remove(row)
+                key = _value_key(kind, row)
+                if key in seen:
+                    dropped.append({"kind": kind, "contact_id": loser.id, "value": row.value,
+                                    "source": {"type": row.source_type, "id": row.source_id}})
+                    continue
+                seen.add(key)
+                row.primary = False
+                row.position = len(mine)
+                mine.append(row)
+    return dropped
+
+
+def _choose_fields(winner: Contact, losers: list[Contact], field_choices: dict[str, str],
+                   stamp: dict[str, Any]) -> list[str]:
+    """Take chosen fields from losers and fill the winner's empty fields; return the fields changed."""
+    by_id = {c.id: c for c in losers}
+    changed = []
+    for name in (*people.SCALAR_FIELDS, "owner_id", "company"):
+        attr = "company_id" if name == "company" else name
+        chosen = by_id.get(field_choices.get(name, winner.id))
+        if chosen is None and getattr(winner, attr) in (None, ""):
+            chosen = next((c for c in losers if getattr(c, attr) not in (None, "")), None)
+        if chosen is None or getattr(chosen, attr) == getattr(winner, attr):
+            continue
+        setattr(winner, attr, getattr(chosen, attr))
+        if name == "company":
+            winner.company = chosen.company
+        winner.field_sources[name] = (chosen.field_sources or {}).get(name) or stamp
+        changed.append(name)
+    winner.field_sources = dict(winner.field_sources)
+    return changed
+
+
+def _move_links(session: Session, winner: Contact, loser_ids: list[str], actor: Actor, op_id: str) -> None:
+    session.flush()
+    have = set(session.scalars(select(ContactTag.tag_id).where(ContactTag.contact_id == winner.id)))
+    for tag_id, contact_id in session.execute(select(ContactTag.tag_id, ContactTag.contact_id).where(
+            ContactTag.contact_id.in_(loser_ids)).order_by(ContactTag.tagged_at)).all():
+        cond = and_(ContactTag.contact_id == contact_id, ContactTag.tag_id == tag_id)
+        if tag_id in have:
+            session.execute(delete(ContactTag).where(cond))
+        else:
+            session.execute(update(ContactTag).where(cond).values(contact_id=winner.id))
+            have.add(tag_id)
+    session.execute(update(Touchpoint).where(Touchpoint.contact_id.in_(loser_ids)).values(contact_id=winner.id))
+    session.execute(update(Card).where(Card.contact_id.in_(loser_ids)).values(contact_id=winner.id))
+    session.execute(update(Card).where(Card.match_contact_id.in_(loser_ids)).values(match_contact_id=winner.id))
+    session.execute(update(Employment).where(Employment.contact_id.in_(loser_ids)).values(contact_id=winner.id))
+    members = [winner.id, *loser_ids]
+    session.execute(update(DuplicateCandidate).where(
+        DuplicateCandidate.organization_id == winner.organization_id, DuplicateCandidate.entity == "contact",
+        DuplicateCandidate.status == "open", DuplicateCandidate.a_id.in_(members),
+        DuplicateCandidate.b_id.in_(members)).values(status="merged", decided_by=actor.user_id,
+                                                     decided_at=utcnow()))
+
+
+def _settle_employment(session: Session, winner: Contact, source: Source, before_company: str | None,
+                       before_title: str | None) -> None:
+    """A new company or title is a job change; open entries of other companies end at the merge."""
+    session.flush()
+    current = None
+    if winner.company_id != before_company or winner.title != before_title:
+        current = people.change_job(session, winner, source, previous_company_id=before_company)
+        session.flush()
+    now = utcnow()
+    for entry in session.scalars(select(Employment).where(Employment.contact_id == winner.id,
+                                                          Employment.ended_at.is_(None))):
+        if entry is not current and entry.company_id != winner.company_id:
+            entry.ended_at = now
+
+
+def merge_contacts(session: Session, actor: Actor, winner_id: str, loser_ids: Sequence[str],
+                   field_choices: dict[str, str] | None = None, *, automatic: bool = False) -> MergeOperation:
+    """Merge losers into the winner in the caller's transaction; the returned operation can be undone."""
+    org_id = actor.organization_id
+    winner, losers = _participants(session, org_id, winner_id, loser_ids)
+    choices = dict(field_choices or {})
+    ids = [winner.id, *(c.id for c in losers)]
+    _check_choices(choices, set(ids))
+    session.flush()
+    before = contact_snapshot(session, ids)
+    op = MergeOperation(id=new_id(), organization_id=org_id, entity="contact", winner_id=winner.id,
+                        loser_ids=[c.id for c in losers], field_choices=choices, automatic=automatic,
+                        created_by=actor.user_id, snapshot={})
+    source = actor.source("merge", op.id)
+    before_company, before_title = winner.company_id, winner.title
+    changed = _choose_fields(winner, losers, choices, source.stamp())
+    dropped = _merge_values(winner, losers)
+    _move_links(session, winner, [c.id for c in losers], actor, op.id)
+    _settle_employment(session, winner, source, before_company, before_title)
+    for loser in losers:
+        loser.status = "merged"
+        loser.merged_into_id = winner.id
+        people.touch(loser)
+    people.refresh_search(winner)
+    people.touch(winner)
+    session.flush()
+    stored.drop_keys(session, [c.id for c in losers])
+    stored.refresh_keys(session, winner)
+    data = {"merge_id": op.id, "winner_id": winner.id, "loser_ids": op.loser_ids, "automatic": automatic}
+    changelog.record(session, org_id, "contact", winner.id, "contact.merged", actor.user_id,
+                     {**data, "fields": sorted(changed)})
+    for loser in losers:
+        changelog.record(session, org_id, "contact", loser.id, "contact.merged", actor.user_id, data)
+    op.snapshot = {"before": before, "dropped": dropped,
+                   "after": {c.id: c.version for c in (winner, *losers)}}
+    session.add(op)
+    session.flush()
+    return op
+
+
+def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
+    """Restore every record and link of a contact merge exactly, or refuse when that is impossible."""
+    if op.undone_at is not None:
+        raise Conflict(f"merge {op.id} was already undone")
+    after: dict[str, int] = op.snapshot["after"]
+    for contact_id, version in after.items():
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise Conflict(f"contact {contact_id} no longer exists; merge {op.id} cannot be undone")
+        expected_status = "active" if contact_id == op.winner_id else "merged"
+        if contact.status != expected_status or (expected_status == "merged"
+                                                 and contact.merged_into_id != op.winner_id):
+            raise Conflict(f"contact {contact_id} was merged or deleted after merge {op.id}; undo the later "
+                           f"change first, since this merge can no longer be undone exactly")
+        if contact.version != version:
+            raise Conflict(f"contact {contact_id} changed after merge {op.id} (version {version} became "
+                           f"{contact.version}); undoing would lose that change, so the merge cannot be undone "
+                           f"exactly")
+    ids = list(after)
+    restore_contact_snapshot(session, op.snapshot["before"], ids)
+    op = session.get(MergeOperation, op.id) or op
+    op.undone_at = utcnow()
+    op.undone_by = actor.user_id
+    for contact_id in ids:
+        changelog.record(session, op.organization_id, "contact", contact_id, "contact.merge_undone",
+                         actor.user_id, {"merge_id": op.id})
+    session.flush()
+    return op

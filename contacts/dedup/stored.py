@@ -1,0 +1,178 @@
+"""Stored match keys: compute a contact's engine keys once when it is written, fetch candidates by them.
+
+Every write of a contact (create, update, merge, undo, card confirmation) calls :func:`refresh_keys`, which
+stores the engine's :class:`~contacts.dedup.records.MatchKeys` as a :class:`MatchProfile` and its blocking
+keys as :class:`MatchKey` rows. Matching a new contact then costs a few indexed look-ups, never a scan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+from sqlalchemy import delete, insert, select, union_all
+from sqlalchemy.orm import Session
+
+from contacts.dedup.blocking import blocking_keys
+from contacts.dedup.models import MatchKey, MatchProfile
+from contacts.dedup.records import ContactRecord, MatchKeys, record_keys
+from contacts.dedup.scoring import NameStats, name_key
+from contacts.normalize import phone_type_of
+from contacts.people.models import Contact
+
+#: Most members fetched per blocking key; keys that coworkers share (phone, address, domain) get fewer.
+BLOCK_LIMIT: Final = 64
+SHARED_BLOCK_LIMIT: Final = 24
+_SHARED_KINDS: Final = frozenset({"ph", "ad", "dm"})
+_MAX_KEY: Final = 200
+
+
+def storable_key(key: str) -> str:
+    """Return the key as stored: long keys keep a readable prefix and a hash (the column holds 300)."""
+    if len(key) <= _MAX_KEY:
+        return key
+    return key[:150] + "#" + hashlib.sha1(key.encode()).hexdigest()[:24]
+
+
+def record_of(contact: Contact) -> ContactRecord:
+    """Describe a contact as the engine's record (primary address; phones are added by :func:`keys_of`)."""
+    address = next(
+        (a for a in contact.addresses if a.primary), contact.addresses[0] if contact.addresses else None
+    )
+    return ContactRecord(
+        id=contact.id,
+        name=contact.full_name or "",
+        family_name=contact.family_name or "",
+        given_name=contact.given_name or "",
+        name_kana=contact.name_kana or "",
+        name_romaji=contact.name_romaji or "",
+        company=contact.company.name if contact.company else "",
+        department=contact.department or "",
+        title=contact.title or "",
+        emails=tuple(e.value_normalized for e in contact.emails),
+        postal_code=(address.postal_code or "") if address else "",
+        address=address.value if address else "",
+        url=contact.url or "",
+    )
+
+
+def keys_of(contact: Contact) -> MatchKeys:
+    """Compute a contact's match keys, with every stored phone (the record holds one of each kind)."""
+    keys = record_keys(record_of(contact))
+    mobiles: list[str] = []
+    phones: list[str] = []
+    for phone in contact.phones:
+        if not phone.e164:
+            continue
+        kind = phone_type_of(phone.e164)
+        is_mobile = kind == "mobile" or (phone.type == "mobile" and kind == "other")
+        target = mobiles if is_mobile else phones
+        if phone.e164 not in target:
+            target.append(phone.e164)
+    return dataclasses.replace(keys, mobiles=tuple(mobiles), phones=tuple(phones))
+
+
+def store_keys(session: Session, contact_id: str, org_id: str, keys: MatchKeys) -> None:
+    """Replace a contact's stored profile and blocking keys."""
+    session.execute(delete(MatchKey).where(MatchKey.contact_id == contact_id))
+    rows = [
+        {"contact_id": contact_id, "key": k, "organization_id": org_id}
+        for k in dict.fromkeys(storable_key(k) for k in blocking_keys(keys))
+    ]
+    if rows:
+        session.execute(insert(MatchKey), rows)
+    profile = session.get(MatchProfile, contact_id)
+    if profile is None:
+        session.add(MatchProfile(contact_id=contact_id, organization_id=org_id, keys=keys.to_dict()))
+    else:
+        profile.keys = keys.to_dict()
+
+
+def drop_keys(session: Session, contact_ids: Sequence[str]) -> None:
+    """Forget the keys of contacts that can no longer be matched (merged away)."""
+    if not contact_ids:
+        return
+    session.execute(delete(MatchKey).where(MatchKey.contact_id.in_(contact_ids)))
+    session.execute(delete(MatchProfile).where(MatchProfile.contact_id.in_(contact_ids)))
+
+
+def refresh_keys(session: Session, contact: Contact) -> MatchKeys:
+    """Recompute and store a contact's keys after it was written; an inactive contact keeps none."""
+    session.flush()
+    if contact.status != "active":
+        drop_keys(session, [contact.id])
+        return keys_of(contact)
+    keys = keys_of(contact)
+    store_keys(session, contact.id, contact.organization_id, keys)
+    return keys
+
+
+def stored_keys(session: Session, contact: Contact) -> MatchKeys:
+    """Return the contact's stored keys, computing and storing them if they are missing."""
+    profile = session.get(MatchProfile, contact.id)
+    if profile is not None:
+        return MatchKeys.from_dict(profile.keys)
+    return refresh_keys(session, contact)
+
+
+class StoredStats(NameStats):
+    """Name and phone frequencies read from the stored block sizes (capped) instead of a whole-base count."""
+
+    def expected_namesakes(self, a: MatchKeys) -> float:
+        """Estimate others sharing ``a``'s name from the size of its stored name block."""
+        return max(0.0, self.counts["n:" + name_key(a)] - 1.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidates:
+    """Stored keys of the contacts sharing a blocking key with one contact, and the block statistics."""
+
+    keys: list[MatchKeys]
+    stats: StoredStats
+
+
+def fetch_candidates(
+    session: Session, org_id: str, keys: MatchKeys, *, exclude: Iterable[str] = ()
+) -> Candidates:
+    """Fetch the active contacts that share a blocking key with ``keys``, each block bounded."""
+    wanted = {storable_key(k): k for k in blocking_keys(keys)}
+    stats = StoredStats(total=1)
+    if not wanted:
+        return Candidates(keys=[], stats=stats)
+    selects = []
+    for stored in wanted:
+        limit = (SHARED_BLOCK_LIMIT if stored[:2] in _SHARED_KINDS else BLOCK_LIMIT) + 1
+        sub = (
+            select(MatchKey.key, MatchKey.contact_id)
+            .where(MatchKey.organization_id == org_id, MatchKey.key == stored)
+            .limit(limit)
+            .subquery()
+        )
+        selects.append(select(sub.c.key, sub.c.contact_id))
+    rows = session.execute(union_all(*selects)).all()
+    skip = set(exclude) | {keys.id}
+    ids: dict[str, None] = {}
+    for stored, contact_id in rows:
+        original = wanted.get(stored, stored)
+        if original.startswith("nm:"):
+            stats.counts["n:" + original[3:]] += 1
+        elif original.startswith("ph:"):
+            stats.counts["p:" + original[3:]] += 1
+        if contact_id not in skip:
+            ids[contact_id] = None
+    stats.total = max(1, len(rows))
+    if not ids:
+        return Candidates(keys=[], stats=stats)
+    profiles = session.execute(
+        select(MatchProfile.keys)
+        .join(Contact, Contact.id == MatchProfile.contact_id)
+        .where(MatchProfile.contact_id.in_(list(ids)), Contact.status == "active")
+    ).scalars()
+    return Candidates(keys=[MatchKeys.from_dict(p) for p in profiles], stats=stats)
+
+
+def profile_dict(keys: MatchKeys) -> dict[str, Any]:
+    """Return the JSON stored for a profile (the engine's own serialisation)."""
+    return keys.to_dict()

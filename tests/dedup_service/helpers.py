@@ -1,0 +1,78 @@
+"""Factories and a whole-database export for the deduplication service tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import or_, select
+
+from contacts.db import session_factory
+from contacts.dedup.models import MatchKey, MatchProfile
+from contacts.models import (
+    Card,
+    Contact,
+    ContactAddress,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    Employment,
+    Touchpoint,
+)
+from tests.conftest import OrgClient
+
+TAKAHASHI: dict[str, Any] = {
+    "family_name": "髙橋", "given_name": "一郎", "name_kana": "タカハシ イチロウ",
+    "company_name": "株式会社アクメ", "department": "営業部", "title": "部長",
+    "emails": [{"value": "ichiro.takahashi@acme.co.jp"}],
+    "phones": [{"value": "03-1234-5678"}, {"value": "090-1234-5678"}],
+    "addresses": [{"postal_code": "100-0001", "value": "東京都千代田区千代田1-1"}],
+    "tags": ["展示会2026"],
+}
+# The same person from another card: old kanji form folded, full-width phone, legal form after the name.
+TAKAHASHI_TWIN: dict[str, Any] = {
+    "family_name": "高橋", "given_name": "一郎",
+    "company_name": "アクメ（株）", "title": "営業部長",
+    "emails": [{"value": "Ichiro.Takahashi@ACME.co.jp"}, {"value": "ichiro@example.jp"}],
+    "phones": [{"value": "０９０（１２３４）５６７８"}, {"value": "03-9999-0000"}],
+    "addresses": [{"postal_code": "150-0001", "value": "東京都渋谷区神宮前1-1"}],
+    "tags": ["セミナー"],
+}
+SUZUKI: dict[str, Any] = {
+    "family_name": "鈴木", "given_name": "花子", "company_name": "株式会社アクメ",
+    "emails": [{"value": "hanako.suzuki@acme.co.jp"}], "phones": [{"value": "03-1234-5678"}],
+}
+
+
+def create(org: OrgClient, body: dict[str, Any]) -> dict[str, Any]:
+    """Create a contact through the API."""
+    resp = org.post("/api/v1/contacts", json=body)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    return resp.get_json()  # type: ignore[no-any-return]
+
+
+def duplicates(org: OrgClient, **params: Any) -> list[dict[str, Any]]:
+    """List duplicate candidates."""
+    resp = org.get("/api/v1/duplicates", query_string=params)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    return resp.get_json()["items"]  # type: ignore[no-any-return]
+
+
+def _rows(session: Any, model: Any, where: Any) -> list[dict[str, Any]]:
+    table = model.__table__
+    keys = list(table.primary_key.columns)
+    return [dict(r) for r in session.execute(select(table).where(where).order_by(*keys)).mappings()]
+
+
+def export(app: Flask, contact_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Read every row involved with these contacts, straight from the database."""
+    with app.app_context(), session_factory(app)() as session:
+        out = {
+            "contact": _rows(session, Contact, Contact.id.in_(contact_ids)),
+            "touchpoint": _rows(session, Touchpoint, Touchpoint.contact_id.in_(contact_ids)),
+            "card": _rows(session, Card, or_(Card.contact_id.in_(contact_ids),
+                                             Card.match_contact_id.in_(contact_ids))),
+        }
+        for model in (ContactEmail, ContactPhone, ContactAddress, Employment, ContactTag, MatchKey, MatchProfile):
+            out[model.__tablename__] = _rows(session, model, model.contact_id.in_(contact_ids))
+        return out
