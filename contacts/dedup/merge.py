@@ -239,8 +239,8 @@ def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
         expected_status = "active" if contact_id == op.winner_id else "merged"
         if contact.status != expected_status or (expected_status == "merged"
                                                  and contact.merged_into_id != op.winner_id):
-            raise Conflict(f"contact {contact_id} was merged or deleted after merge {op.id}; undo the later "
-                           f"change first, since this merge can no longer be undone exactly")
+            raise Conflict(f"contact {contact_id} was merged or deleted after merge {op.id}, so this merge "
+                           f"cannot be undone exactly; undo the later change first")
         if contact.version != version:
             raise Conflict(f"contact {contact_id} changed after merge {op.id} (version {version} became "
                            f"{contact.version}); undoing would lose that change, so the merge cannot be undone "
