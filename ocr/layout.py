@@ -34,8 +34,16 @@ def is_cjk(ch: str) -> bool:
     return bool(_CJK.match(ch))
 
 
+_CIRCLED_AT = re.compile(r"(?<=[A-Za-z0-9._\-])[④©®](?=[A-Za-z0-9])")
+
+
 def normalize(text: str) -> str:
-    """NFKC-normalise and collapse whitespace."""
+    """NFKC-normalise and collapse whitespace.
+
+    A circled 4 (or ©) between Latin characters is the OCR's reading of "@"; it is fixed
+    before NFKC would turn ④ into a plain "4".
+    """
+    text = _CIRCLED_AT.sub("@", text)
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 

@@ -73,9 +73,10 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
             if form in text:
                 # Keep the run of CJK/Latin text around the legal form, drop logo marks and the like.
                 m = re.search(r"[^\s\W]*" + re.escape(form) + r"[^\s\W]*", text) if form.isalnum() else None
-                value = _clean(m.group(0) if m else text)
-                if len(value) > len(form) or not form.isalnum():
-                    return Match(value=_clean(value), line=line, certainty=0.92)
+                # "(株)" keeps its brackets: take the whole token that holds it.
+                value = _clean(m.group(0)) if m else next(t for t in text.split(" ") if form in t)
+                if len(value) > len(form):
+                    return Match(value=value, line=line, certainty=0.92)
     if lang == "ja":
         return None
     candidates: list[tuple[float, Line]] = []

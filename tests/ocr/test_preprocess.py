@@ -1,0 +1,83 @@
+"""Preprocessing stages on synthetic cards: card quad, warp, flat scans, rotation, light."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ocr.pipeline import rotation_candidates
+from ocr.preprocess import (
+    alignment_cue,
+    find_card,
+    fit_scan,
+    flatten_light,
+    order_corners,
+    rotate,
+    to_gray,
+    warp_card,
+)
+from tests.ocr.synth import place_on_desk
+
+
+@pytest.mark.parametrize(("angle", "perspective"), [(0.0, 0.0), (12.0, 0.05), (-25.0, 0.08), (80.0, 0.04)])
+def test_find_card_recovers_the_corners(english_card: np.ndarray, angle: float, perspective: float) -> None:
+    photo, truth = place_on_desk(english_card, angle=angle, perspective=perspective)
+    quad = find_card(photo)
+    assert quad is not None
+    found = order_corners(quad.points)
+    expected = order_corners(truth)
+    # within 2% of the card's long side at every corner
+    assert np.max(np.linalg.norm(found - expected, axis=1)) < 0.02 * 910 + 4
+
+
+def test_flat_scan_has_no_card_edge(english_card: np.ndarray) -> None:
+    assert find_card(english_card) is None
+
+
+def test_warp_gives_an_upright_rectangle_of_the_normalised_size(english_card: np.ndarray) -> None:
+    photo, _ = place_on_desk(english_card, angle=8.0)
+    quad = find_card(photo)
+    assert quad is not None
+    card = warp_card(photo, quad, long_side=1000)
+    h, w = card.shape[:2]
+    assert w == 1000
+    assert 1.5 < w / h < 1.8  # 910 x 550
+    # the warped card is the card, not the desk: its border is card-white
+    assert card[5:15, 5:-5].mean() > 200
+
+
+def test_fit_scan_resizes_to_the_long_side(english_card: np.ndarray) -> None:
+    assert max(fit_scan(english_card, long_side=700).shape[:2]) == 700
+
+
+def test_rotate_by_quarter_turns() -> None:
+    image = np.zeros((10, 20), dtype=np.uint8)
+    image[0, 0] = 255
+    assert rotate(image, 90).shape == (20, 10)
+    assert rotate(image, 90)[0, -1] == 255  # top-left goes to top-right
+    assert rotate(image, 180)[-1, -1] == 255
+    assert rotate(image, 270)[-1, 0] == 255
+    assert rotate(image, 360) is image
+
+
+def test_alignment_cue_tells_upright_from_upside_down(english_card: np.ndarray) -> None:
+    gray = to_gray(english_card)
+    assert alignment_cue(gray) > 0.02
+    assert alignment_cue(rotate(gray, 180)) < -0.02
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_rotation_candidates_try_the_true_rotation_first(english_card: np.ndarray, turn: int) -> None:
+    gray = rotate(to_gray(english_card), turn)
+    assert rotation_candidates(gray)[0] == (360 - turn) % 360
+    assert sorted(rotation_candidates(gray)) == [0, 90, 180, 270]
+
+
+def test_flatten_light_removes_a_shadow(english_card: np.ndarray) -> None:
+    gray = to_gray(english_card).astype(np.float32)
+    shadow = np.linspace(0.45, 1.0, gray.shape[1], dtype=np.float32)[None, :]
+    shaded = (gray * shadow).astype(np.uint8)
+    flat = flatten_light(shaded)
+    left, right = flat[:, 5:40], flat[:, -40:-5]
+    assert abs(float(np.median(left)) - float(np.median(right))) < 15
+    assert float(np.median(shaded[:, 5:40])) < 140  # the input really was shaded
