@@ -231,3 +231,9 @@ def test_roles_read_and_write_companies(org: OrgClient, role: str, can_write: bo
     deleted = client.delete(f"/api/v1/companies/{company['id']}")
     expected = (201, 200, 204) if can_write else (403, 403, 403)
     assert (created.status_code, patched.status_code, deleted.status_code) == expected
+
+
+def test_oversized_body_is_413_problem(org: OrgClient) -> None:
+    resp = org.post("/api/v1/companies", json={"name": "X", "url": "u" * 2_000_000})
+    assert resp.status_code == 413 and resp.content_type == "application/problem+json"
+    assert org.get("/api/v1/companies").get_json()["items"] == []

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any, get_args
 
 import pytest
+from flask import Flask
+from sqlalchemy import select
 
+from contacts.changelog.models import ChangeLogEntry
+from contacts.db import session_factory
 from contacts.touchpoints.models import CHANNELS, TOUCHPOINT_KINDS
 from contacts.touchpoints.schemas import Channel, Kind
 from tests.conftest import OrgClient
@@ -225,3 +229,13 @@ def test_roles_on_touchpoints(org: OrgClient, role: str, can_write: bool) -> Non
                 client.patch(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "x"}).status_code,
                 client.delete(f"/api/v1/touchpoints/{tp['id']}").status_code)
     assert statuses == ((201, 200, 204) if can_write else (403, 403, 403))
+
+
+def test_create_update_delete_are_in_the_change_log(app: Flask, org: OrgClient) -> None:
+    tp = touch(org, contact(org)["id"])
+    org.patch(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "x"})
+    org.delete(f"/api/v1/touchpoints/{tp['id']}")
+    with app.app_context(), session_factory(app)() as s:
+        ops = list(s.scalars(select(ChangeLogEntry.operation).where(ChangeLogEntry.entity_id == tp["id"])
+                             .order_by(ChangeLogEntry.seq)))
+    assert ops == ["created", "updated", "deleted"]
