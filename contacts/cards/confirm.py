@@ -1,8 +1,9 @@
 """Confirm a card into the contact base, in the caller's one transaction.
 
 Company found or created; the same person found (the reviewer's match, else the same normalised email)
-and updated, or a new contact created, every value recording the card as its source; a new company or title
-becomes employment history; a card_exchange touchpoint; the event's tag and the requested tags; change log.
+and updated, or a new contact created, every value recording the card as its source, and handed to the
+matching engine, which merges it into a twin it is sure of; a new company or title becomes employment
+history; a card_exchange touchpoint; the event's tag and the requested tags; change log.
 Idempotent: the card row is locked and a card that already has a contact is returned unchanged, so one card
 gives one contact however many workers or reviewers confirm it.
 """
@@ -25,6 +26,7 @@ from contacts.changelog import service as changelog
 from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import utcnow
+from contacts.dedup import service as dedup
 from contacts.errors import Conflict, ValidationFailed
 from contacts.events.models import Event
 from contacts.people import service as people
@@ -220,6 +222,9 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
         if company is not None:
             payload["company_id"] = company.id
         contact = people.create_contact(session, actor, _model(ContactCreate, payload), source)
+        # The matching engine: a twin it is sure of (e.g. same name and mobile) absorbs the new contact,
+        # a new company on the card becoming a job change; weaker matches wait as duplicate candidates.
+        contact = dedup.auto_resolve(session, actor, contact)
     else:
         _update_existing(session, actor, contact, values, company, source)
     session.flush()

@@ -181,3 +181,23 @@ def test_confirm_refuses_cards_not_waiting_for_review(org: OrgClient) -> None:
     card_id = upload(org, [("front", "a.jpg", image("scans/0001.jpg"))]).get_json()["cards"][0]["id"]
     resp = org.post(f"/api/v1/cards/{card_id}/confirm")
     assert resp.status_code == 409 and resp.mimetype == "application/problem+json"
+
+
+def test_matching_engine_folds_a_new_card_into_a_sure_twin_as_a_job_change(org: OrgClient) -> None:
+    set_threshold(org.app, org.organization_id, 0.0)
+    made = org.post("/api/v1/contacts", json={
+        "full_name": "前田 充", "family_name": "前田", "given_name": "充", "company_name": "株式会社旧社",
+        "phones": [{"value": "090-9098-9568", "type": "mobile"}]})
+    assert made.status_code == 201
+    card = upload_and_process(org, [("front", "a.jpg", image("scans/0000.jpg"))])
+    assert card["status"] == "completed" and card["contact_id"] == made.get_json()["id"]
+    with session_factory(org.app)() as session:
+        active = session.scalar(select(func.count()).select_from(Contact).where(
+            Contact.organization_id == org.organization_id, Contact.status == "active"))
+    assert active == 1
+    history = org.get(f"/api/v1/contacts/{card['contact_id']}/employment").get_json()["items"]
+    assert history[0]["company"]["name"] == "合同会社加藤建設" and history[0]["ended_at"] is None
+    old = [h for h in history if h["company"]["name"] == "株式会社旧社"]
+    assert len(old) == 1 and old[0]["ended_at"] is not None
+    (tp,) = _touchpoints(org, card["contact_id"])
+    assert tp.card_id == card["id"]
