@@ -99,10 +99,18 @@ def _register_card_commands(group: click.Group) -> None:
     group.add_command(reprocess_cards_command, "reprocess-cards")
 
 
+def _register_dedup_commands(group: click.Group) -> None:
+    """Add the commands that rematch an organisation's contacts in the database."""
+    from contacts.dedup.scan import dedupe_scan_command
+
+    group.add_command(dedupe_scan_command, "dedupe-scan")
+
+
 def main() -> None:
     """Console-script entry point."""
     _register_engine_commands(cli)
     _register_card_commands(cli)
+    _register_dedup_commands(cli)
     cli.main(prog_name="meishi")
 
 

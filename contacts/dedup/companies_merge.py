@@ -228,7 +228,7 @@ def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
     for company_id, version in after["companies"].items():
         company = session.get(Company, company_id)
         if company is None or company.version != version:
-            raise Conflict(f"company {company_id} changed after merge {op.id}; the merge can no longer be "
+            raise Conflict(f"company {company_id} changed after merge {op.id}; the merge cannot be "
                            f"undone exactly (undo the later change first)")
     for contact_id, version in after["contacts"].items():
         contact = session.get(Contact, contact_id)
