@@ -8,6 +8,7 @@ company domain, or two names that disagree (no chaining of weak links).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -118,6 +119,7 @@ def _compute_keys(
     keys: list[MatchKeys] = []
     if workers > 1:
         _W_RECORDS = records  # inherited by the forked workers: only index ranges cross the pipe
+        gc.freeze()  # keep the collector from touching (and so copying) inherited pages
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 for chunk in pool.imap(_keys_range, ranges):
@@ -143,6 +145,7 @@ def _score_all(
     results: list[tuple[int, int, PairScore]] = []
     try:
         if workers > 1 and total >= _PARALLEL_FROM:
+            gc.freeze()
             ctx = multiprocessing.get_context("fork")
             done = 0
             with ctx.Pool(workers) as pool:
@@ -222,6 +225,21 @@ def find_duplicates(
 
     Pass a generator to let the raw records be freed once their keys are computed.
     """
+    # Millions of small objects and no reference cycles: the cyclic GC would only rescan them over and
+    # over (and dirty copy-on-write pages in forked workers), so it is paused for the run.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _find_duplicates(records, progress, workers)
+    finally:
+        gc.unfreeze()
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _find_duplicates(
+    records: Iterable[ContactRecord | MatchKeys], progress: ProgressFn | None, workers: int | None
+) -> DedupeResult:
     items = records if isinstance(records, Sequence) else list(records)
     nworkers = _workers(workers, len(items))
     keys = _compute_keys(items, nworkers, progress)
