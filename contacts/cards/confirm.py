@@ -177,7 +177,7 @@ def _update_existing(session: Session, actor: Actor, contact: Contact, values: d
     if update:
         people.update_contact(session, actor, contact, _model(ContactUpdate, update), source)
     if added and contact.version == version:
-        contact.search_text = people.search_text_of(contact)
+        people.refresh_search(contact)
         contact.field_sources = {**contact.field_sources, **{a: source.stamp() for a in added}}
         people.touch(contact)
         changelog.record(session, actor.organization_id, "contact", contact.id, "updated", actor.user_id,

@@ -2,27 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from contacts.auth.models import Organization
 from contacts.changelog.models import ChangeLogEntry
+from contacts.db import utcnow
 
 
-def record(session: Session, org_id: str, entity: str, entity_id: str, operation: str,
-           actor_id: str | None, data: dict[str, Any] | None = None) -> ChangeLogEntry:
-    """Append one change with the organisation's next sequence number.
+def _reserve(session: Session, org_id: str, count: int) -> int:
+    """Advance the organisation's counter by ``count`` and return the first reserved number.
 
     The counter row is updated in the caller's transaction, so concurrent writers of one organisation
     serialise on it and the sequence has no gaps and no reuse.
     """
-    seq = session.execute(
+    last = session.execute(
         update(Organization).where(Organization.id == org_id)
-        .values(change_seq=Organization.change_seq + 1).returning(Organization.change_seq)
+        .values(change_seq=Organization.change_seq + count).returning(Organization.change_seq)
+        .execution_options(synchronize_session=False)
     ).scalar_one()
+    return int(last) - count + 1
+
+
+def record(session: Session, org_id: str, entity: str, entity_id: str, operation: str,
+           actor_id: str | None, data: dict[str, Any] | None = None) -> ChangeLogEntry:
+    """Append one change with the organisation's next sequence number."""
+    seq = _reserve(session, org_id, 1)
     entry = ChangeLogEntry(organization_id=org_id, seq=seq, entity=entity, entity_id=entity_id,
                            operation=operation, actor_id=actor_id, data=data)
     session.add(entry)
     return entry
+
+
+def record_many(session: Session, org_id: str, entity: str, entity_ids: Sequence[str], operation: str,
+                actor_id: str | None, data: dict[str, Any] | None = None) -> None:
+    """Append the same change for many entities with one counter update and one bulk insert."""
+    if not entity_ids:
+        return
+    first = _reserve(session, org_id, len(entity_ids))
+    now = utcnow()
+    session.execute(insert(ChangeLogEntry), [
+        {"organization_id": org_id, "seq": first + i, "entity": entity, "entity_id": entity_id,
+         "operation": operation, "actor_id": actor_id, "data": data, "occurred_at": now}
+        for i, entity_id in enumerate(entity_ids)])

@@ -236,16 +236,14 @@ def _refresh_contacts(session: Session, actor: Actor, company: Company, *, unlin
     from contacts.people import service as people
 
     contacts = active_contacts_of(session, company)
-    # Without autoflush, each log entry's counter update would flush (and dirty-check) every touched contact.
-    with session.no_autoflush:
-        for contact in contacts:
-            if unlink:
-                contact.company = None
-                contact.company_id = None
-            contact.search_text = people.search_text_of(contact)
-            people.touch(contact)
-            changelog.record(session, actor.organization_id, "contact", contact.id, "updated", actor.user_id,
-                             {"fields": ["company"]})
+    for contact in contacts:
+        if unlink:
+            contact.company = None
+            contact.company_id = None
+        people.refresh_search(contact)
+        people.touch(contact)
+    changelog.record_many(session, actor.organization_id, "contact", [c.id for c in contacts], "updated",
+                          actor.user_id, {"fields": ["company"]})
 
 
 def delete_company(session: Session, actor: Actor, company: Company, *, force: bool = False) -> None:

@@ -339,7 +339,8 @@ def list_employment(session: Session, contact: Contact) -> list[Employment]:
                   Employment.id.desc())))
 
 
-def _filtered(session: Session, org_id: str, query: ContactListQuery) -> Select[tuple[Contact]] | None:
+def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Select[tuple[Contact]] | None:
+    """Build the filtered select of GET /contacts (unordered), or None when it can match nothing."""
     stmt = select(Contact).where(Contact.organization_id == org_id, Contact.status == query.status)
     if query.q:
         folded = search_key(query.q)
@@ -372,7 +373,7 @@ def _filtered(session: Session, org_id: str, query: ContactListQuery) -> Select[
 
 def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Page:
     """Return one page of contacts in creation order, filtered as the query says."""
-    stmt = _filtered(session, org_id, query)
+    stmt = contacts_query(session, org_id, query)
     if stmt is None:
         return Page(items=[], next_cursor=None)
     if query.cursor:

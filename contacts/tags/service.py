@@ -168,10 +168,8 @@ def _touch_contacts(session: Session, actor: Actor, contact_ids: list[str]) -> N
         session.execute(update(Contact).where(Contact.id.in_(chunk))
                         .values(version=Contact.version + 1, updated_at=now)
                         .execution_options(synchronize_session="fetch"))
-    with session.no_autoflush:
-        for contact_id in contact_ids:
-            changelog.record(session, actor.organization_id, "contact", contact_id, "updated", actor.user_id,
-                             {"fields": ["tags"]})
+    changelog.record_many(session, actor.organization_id, "contact", contact_ids, "updated", actor.user_id,
+                          {"fields": ["tags"]})
 
 
 def contact_counts(session: Session, tag_ids: list[str]) -> dict[str, int]:
@@ -231,7 +229,7 @@ def contacts_by_filter(session: Session, org_id: str, contact_filter: ContactFil
     from contacts.people.schemas import ContactListQuery
 
     # The contacts list's own filter, so that bulk tagging selects exactly what GET /contacts shows.
-    stmt = people._filtered(session, org_id, ContactListQuery(**contact_filter.model_dump()))
+    stmt = people.contacts_query(session, org_id, ContactListQuery(**contact_filter.model_dump()))
     if stmt is None:
         return []
     ids = list(session.scalars(stmt.with_only_columns(Contact.id).order_by(Contact.id)
