@@ -9,6 +9,7 @@ def register_all(app: Flask) -> None:
     """Import and register the API blueprints (imports happen here, not at module import)."""
     from contacts.auth.api import bp as auth_bp
     from contacts.cards.api import bp as cards_bp
+    from contacts.changelog.api import bp as changes_bp
     from contacts.companies.api import bp as companies_bp
     from contacts.dedup.api import bp as dedup_bp
     from contacts.events.api import bp as events_bp
@@ -17,7 +18,8 @@ def register_all(app: Flask) -> None:
     from contacts.touchpoints.api import bp as touchpoints_bp
 
     _register_path_models()
-    for bp in (auth_bp, contacts_bp, companies_bp, cards_bp, tags_bp, events_bp, touchpoints_bp, dedup_bp):
+    for bp in (auth_bp, contacts_bp, companies_bp, cards_bp, tags_bp, events_bp, touchpoints_bp, dedup_bp,
+               changes_bp):
         app.register_blueprint(bp)
 
 
