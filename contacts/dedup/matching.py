@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from contacts.dedup import stored
 from contacts.dedup.engine import ScoredPair, match_one
 from contacts.dedup.models import DuplicateCandidate
+from contacts.dedup.records import MatchKeys
 from contacts.people.models import Contact
 
 
@@ -54,10 +55,14 @@ def match_contact(session: Session, org_id: str, contact: Contact) -> list[Score
     """
     if contact.organization_id != org_id or contact.status != "active":
         return []
-    keys = stored.stored_keys(session, contact)
+    return match_keys(session, org_id, stored.stored_keys(session, contact))
+
+
+def match_keys(session: Session, org_id: str, keys: MatchKeys) -> list[ScoredPair]:
+    """Score precomputed keys (``keys.id`` is the contact's id) against the organisation's stored keys."""
     found = stored.fetch_candidates(session, org_id, keys)
     pairs = match_one(keys, found.keys, stats=found.stats)
-    dismissed = _dismissed_with(session, org_id, contact.id, [p.b for p in pairs])
+    dismissed = _dismissed_with(session, org_id, keys.id, [p.b for p in pairs])
     return [p for p in pairs if p.b not in dismissed]
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Iterable, Sequence
-from typing import Any, Final
+from typing import Final
 
-from sqlalchemy import delete, insert, select, union_all
+from sqlalchemy import delete, insert, select, text, union_all
 from sqlalchemy.orm import Session
 
 from contacts.dedup.blocking import blocking_keys
@@ -23,7 +23,7 @@ from contacts.normalize import phone_type_of
 from contacts.people.models import Contact
 
 #: Most members fetched per blocking key; keys that coworkers share (phone, address, domain) get fewer.
-BLOCK_LIMIT: Final = 64
+BLOCK_LIMIT: Final = 40
 SHARED_BLOCK_LIMIT: Final = 24
 _SHARED_KINDS: Final = frozenset({"ph", "ad", "dm"})
 _MAX_KEY: Final = 200
@@ -133,46 +133,62 @@ class Candidates:
     stats: StoredStats
 
 
-def fetch_candidates(
-    session: Session, org_id: str, keys: MatchKeys, *, exclude: Iterable[str] = ()
-) -> Candidates:
-    """Fetch the active contacts that share a blocking key with ``keys``, each block bounded."""
+_LATERAL_SQL = text(
+    "SELECT k.key, m.contact_id FROM unnest(CAST(:keys AS text[]), CAST(:limits AS int[])) AS k(key, lim) "
+    "CROSS JOIN LATERAL (SELECT contact_id FROM match_key "
+    "WHERE organization_id = :org AND key = k.key LIMIT k.lim) AS m")
+
+
+def _block_limit(stored_key: str) -> int:
+    return SHARED_BLOCK_LIMIT if stored_key[:2] in _SHARED_KINDS else BLOCK_LIMIT
+
+
+def _block_rows(session: Session, org_id: str, wanted: list[str]) -> list[tuple[str, str]]:
+    """Return (key, contact_id) for each wanted key, at most its limit + 1 members (to see saturation)."""
+    limits = [_block_limit(k) + 1 for k in wanted]
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement with a fixed text, whatever the number of keys: planned fast, cached by the driver.
+        result = session.execute(_LATERAL_SQL, {"keys": wanted, "limits": limits, "org": org_id})
+        return [(r[0], r[1]) for r in result]
+    selects = []
+    for stored, limit in zip(wanted, limits, strict=True):
+        sub = (select(MatchKey.key, MatchKey.contact_id)
+               .where(MatchKey.organization_id == org_id, MatchKey.key == stored).limit(limit).subquery())
+        selects.append(select(sub.c.key, sub.c.contact_id))
+    return [(r[0], r[1]) for r in session.execute(union_all(*selects))]
+
+
+def fetch_candidates(session: Session, org_id: str, keys: MatchKeys, *,
+                     exclude: Iterable[str] = ()) -> Candidates:
+    """Fetch the active contacts that share a blocking key with ``keys``, each block bounded.
+
+    A block of a key that coworkers share (phone, address, domain) that is full is a main number, an office
+    or a big company: it says little about the person, so its members are not fetched (its size still
+    counts, so that a shared main number weighs little); the name-bearing keys find the person there.
+    """
     wanted = {storable_key(k): k for k in blocking_keys(keys)}
     stats = StoredStats(total=1)
     if not wanted:
         return Candidates(keys=[], stats=stats)
-    selects = []
-    for stored in wanted:
-        limit = (SHARED_BLOCK_LIMIT if stored[:2] in _SHARED_KINDS else BLOCK_LIMIT) + 1
-        sub = (
-            select(MatchKey.key, MatchKey.contact_id)
-            .where(MatchKey.organization_id == org_id, MatchKey.key == stored)
-            .limit(limit)
-            .subquery()
-        )
-        selects.append(select(sub.c.key, sub.c.contact_id))
-    rows = session.execute(union_all(*selects)).all()
+    rows = _block_rows(session, org_id, list(wanted))
+    sizes: dict[str, int] = {}
+    for stored_key, _ in rows:
+        sizes[stored_key] = sizes.get(stored_key, 0) + 1
     skip = set(exclude) | {keys.id}
     ids: dict[str, None] = {}
-    for stored, contact_id in rows:
-        original = wanted.get(stored, stored)
+    for stored_key, contact_id in rows:
+        original = wanted.get(stored_key, stored_key)
         if original.startswith("nm:"):
             stats.counts["n:" + original[3:]] += 1
         elif original.startswith("ph:"):
             stats.counts["p:" + original[3:]] += 1
-        if contact_id not in skip:
+        saturated = sizes[stored_key] > _block_limit(stored_key)
+        if contact_id not in skip and not (saturated and stored_key[:2] in _SHARED_KINDS):
             ids[contact_id] = None
     stats.total = max(1, len(rows))
     if not ids:
         return Candidates(keys=[], stats=stats)
     profiles = session.execute(
-        select(MatchProfile.keys)
-        .join(Contact, Contact.id == MatchProfile.contact_id)
-        .where(MatchProfile.contact_id.in_(list(ids)), Contact.status == "active")
-    ).scalars()
+        select(MatchProfile.keys).join(Contact, Contact.id == MatchProfile.contact_id)
+        .where(MatchProfile.contact_id.in_(list(ids)), Contact.status == "active")).scalars()
     return Candidates(keys=[MatchKeys.from_dict(p) for p in profiles], stats=stats)
-
-
-def profile_dict(keys: MatchKeys) -> dict[str, Any]:
-    """Return the JSON stored for a profile (the engine's own serialisation)."""
-    return keys.to_dict()

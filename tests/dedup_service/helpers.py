@@ -48,14 +48,14 @@ def create(org: OrgClient, body: dict[str, Any]) -> dict[str, Any]:
     """Create a contact through the API."""
     resp = org.post("/api/v1/contacts", json=body)
     assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
+    return resp.get_json()
 
 
 def duplicates(org: OrgClient, **params: Any) -> list[dict[str, Any]]:
     """List duplicate candidates."""
     resp = org.get("/api/v1/duplicates", query_string=params)
     assert resp.status_code == 200, resp.get_data(as_text=True)
-    return resp.get_json()["items"]  # type: ignore[no-any-return]
+    return resp.get_json()["items"]
 
 
 def _rows(session: Any, model: Any, where: Any) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from tests.dedup_service.helpers import TAKAHASHI, create, duplicates, export
 def _company(org: OrgClient, body: dict[str, Any]) -> dict[str, Any]:
     resp = org.post("/api/v1/companies", json=body)
     assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
+    return resp.get_json()
 
 
 def _export_companies(app: Flask, ids: list[str]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ def _touchpoint(org: OrgClient, contact_id: str) -> dict[str, Any]:
     resp = org.post("/api/v1/touchpoints", json={"contact_id": contact_id, "kind": "meeting",
                                                   "occurred_at": "2026-11-20T10:00:00+09:00"})
     assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
+    return resp.get_json()
 
 
 def _card(app: Flask, org: OrgClient, contact_id: str) -> str:
@@ -33,7 +33,7 @@ def _card(app: Flask, org: OrgClient, contact_id: str) -> str:
 def _merge(org: OrgClient, winner: str, losers: list[str], **extra: Any) -> dict[str, Any]:
     resp = org.post("/api/v1/merges", json={"winner_id": winner, "loser_ids": losers, **extra})
     assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
+    return resp.get_json()
 
 
 def _pair(org: OrgClient, app: Flask) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -29,7 +29,7 @@ def scan(database_url: str) -> Any:
                                     env={"MEISHI_DATABASE_URL": database_url, "MEISHI_QUEUE": "none"},
                                     catch_exceptions=False)
         assert result.exit_code == 0, result.output
-        return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+        return json.loads(result.stdout.strip().splitlines()[-1])
 
     return run
 
