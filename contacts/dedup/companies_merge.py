@@ -74,13 +74,23 @@ def match_company(session: Session, company: Company) -> list[CompanyMatch]:
     if company.name_normalized:
         conds.append(Company.name_normalized == company.name_normalized)
     if company.domains:
-        conds.append(Company.id.in_(select(CompanyDomain.company_id).where(
-            CompanyDomain.organization_id == org, CompanyDomain.domain.in_(company.domains))))
+        conds.append(
+            Company.id.in_(
+                select(CompanyDomain.company_id).where(
+                    CompanyDomain.organization_id == org, CompanyDomain.domain.in_(company.domains)
+                )
+            )
+        )
     if not conds:
         return []
-    others = session.scalars(select(Company).where(
-        Company.organization_id == org, Company.status == "active", Company.id != company.id, or_(*conds))
-        .order_by(Company.id).limit(200))
+    others = session.scalars(
+        select(Company)
+        .where(
+            Company.organization_id == org, Company.status == "active", Company.id != company.id, or_(*conds)
+        )
+        .order_by(Company.id)
+        .limit(200)
+    )
     out = []
     for other in others:
         found = _compare(company, other)
@@ -119,13 +129,20 @@ def company_snapshot(session: Session, ids: Sequence[str], loser_ids: Sequence[s
         "contact": snapshot.dump(session, Contact, Contact.id.in_(moved)),
         "match_key": snapshot.dump(session, MatchKey, MatchKey.contact_id.in_(moved)),
         "match_profile": snapshot.dump(session, MatchProfile, MatchProfile.contact_id.in_(moved)),
-        "employment": snapshot.dump(session, Employment, Employment.company_id.in_(list(loser_ids)),
-                                    ["id", "company_id"]),
-        "touchpoint": snapshot.dump(session, Touchpoint, Touchpoint.company_id.in_(list(loser_ids)),
-                                    ["id", "company_id"]),
-        "duplicate_candidate": snapshot.dump(session, DuplicateCandidate, and_(
-            DuplicateCandidate.entity == "company",
-            or_(DuplicateCandidate.a_id.in_(list(ids)), DuplicateCandidate.b_id.in_(list(ids))))),
+        "employment": snapshot.dump(
+            session, Employment, Employment.company_id.in_(list(loser_ids)), ["id", "company_id"]
+        ),
+        "touchpoint": snapshot.dump(
+            session, Touchpoint, Touchpoint.company_id.in_(list(loser_ids)), ["id", "company_id"]
+        ),
+        "duplicate_candidate": snapshot.dump(
+            session,
+            DuplicateCandidate,
+            and_(
+                DuplicateCandidate.entity == "company",
+                or_(DuplicateCandidate.a_id.in_(list(ids)), DuplicateCandidate.b_id.in_(list(ids))),
+            ),
+        ),
         "moved_contacts": moved,
     }
 
@@ -140,33 +157,56 @@ def _union_json(rows: list[dict[str, Any]], extra: list[dict[str, Any]], key: st
     return out
 
 
-def merge_companies(session: Session, actor: Actor, winner_id: str, loser_ids: Sequence[str],
-                    field_choices: dict[str, str] | None = None) -> MergeOperation:
+def merge_companies(
+    session: Session,
+    actor: Actor,
+    winner_id: str,
+    loser_ids: Sequence[str],
+    field_choices: dict[str, str] | None = None,
+) -> MergeOperation:
     """Merge companies: domains, phones and addresses united, people and history moved, losers kept."""
     org_id = actor.organization_id
     ids_in = list(dict.fromkeys(loser_ids))
     if winner_id in ids_in or not ids_in or len(ids_in) > MAX_LOSERS:
-        raise ValidationFailed("name 1 to 50 losers other than the winner", errors=[
-            {"field": "loser_ids", "message": "1 to 50 ids, not the winner", "code": "invalid"}])
+        raise ValidationFailed(
+            "name 1 to 50 losers other than the winner",
+            errors=[{"field": "loser_ids", "message": "1 to 50 ids, not the winner", "code": "invalid"}],
+        )
     winner = _active(session, org_id, winner_id)
     losers = [_active(session, org_id, i) for i in ids_in]
     choices = dict(field_choices or {})
     allowed = {winner.id, *ids_in}
-    bad = [{"field": f"field_choices.{k}", "code": "invalid", "message":
-            f"choose among {', '.join(CHOOSABLE_FIELDS)} and name a company of the merge"}
-           for k, v in choices.items() if k not in CHOOSABLE_FIELDS or v not in allowed]
+    bad = [
+        {
+            "field": f"field_choices.{k}",
+            "code": "invalid",
+            "message": f"choose among {', '.join(CHOOSABLE_FIELDS)} and name a company of the merge",
+        }
+        for k, v in choices.items()
+        if k not in CHOOSABLE_FIELDS or v not in allowed
+    ]
     if bad:
         raise ValidationFailed("invalid field_choices", errors=bad)
     numbers = {c.corporate_number for c in (winner, *losers) if c.corporate_number}
     if len(numbers) > 1 and "corporate_number" not in choices:
-        raise Conflict("these companies carry different corporate numbers (法人番号), so they are different "
-                       "legal entities; choose one in field_choices.corporate_number to merge anyway")
+        raise Conflict(
+            "these companies carry different corporate numbers (法人番号), so they are different "
+            "legal entities; choose one in field_choices.corporate_number to merge anyway"
+        )
     session.flush()
     ids = [winner.id, *ids_in]
     before = company_snapshot(session, ids, ids_in)
-    op = MergeOperation(id=new_id(), organization_id=org_id, entity="company", winner_id=winner.id,
-                        loser_ids=ids_in, field_choices=choices, automatic=False, created_by=actor.user_id,
-                        snapshot={})
+    op = MergeOperation(
+        id=new_id(),
+        organization_id=org_id,
+        entity="company",
+        winner_id=winner.id,
+        loser_ids=ids_in,
+        field_choices=choices,
+        automatic=False,
+        created_by=actor.user_id,
+        snapshot={},
+    )
     by_id = {c.id: c for c in losers}
     for name in CHOOSABLE_FIELDS:
         chosen = by_id.get(choices.get(name, winner.id))
@@ -181,7 +221,9 @@ def merge_companies(session: Session, actor: Actor, winner_id: str, loser_ids: S
         for row in list(loser.domain_rows):
             loser.domain_rows.remove(row)
             if row.domain not in winner.domains:
-                winner.domain_rows.append(CompanyDomain(organization_id=org_id, domain=row.domain, note=row.note))
+                winner.domain_rows.append(
+                    CompanyDomain(organization_id=org_id, domain=row.domain, note=row.note)
+                )
         loser.status = "merged"
         loser.merged_into_id = winner.id
         companies.touch(loser)
@@ -191,11 +233,17 @@ def merge_companies(session: Session, actor: Actor, winner_id: str, loser_ids: S
     session.execute(update(Employment).where(Employment.company_id.in_(ids_in)).values(company_id=winner.id))
     session.execute(update(Touchpoint).where(Touchpoint.company_id.in_(ids_in)).values(company_id=winner.id))
     members = ids
-    session.execute(update(DuplicateCandidate).where(
-        DuplicateCandidate.organization_id == org_id, DuplicateCandidate.entity == "company",
-        DuplicateCandidate.status == "open", DuplicateCandidate.a_id.in_(members),
-        DuplicateCandidate.b_id.in_(members)).values(status="merged", decided_by=actor.user_id,
-                                                     decided_at=utcnow()))
+    session.execute(
+        update(DuplicateCandidate)
+        .where(
+            DuplicateCandidate.organization_id == org_id,
+            DuplicateCandidate.entity == "company",
+            DuplicateCandidate.status == "open",
+            DuplicateCandidate.a_id.in_(members),
+            DuplicateCandidate.b_id.in_(members),
+        )
+        .values(status="merged", decided_by=actor.user_id, decided_at=utcnow())
+    )
     with session.no_autoflush:
         contacts = list(session.scalars(select(Contact).where(Contact.id.in_(moved))))
         for contact in contacts:
@@ -207,14 +255,25 @@ def merge_companies(session: Session, actor: Actor, winner_id: str, loser_ids: S
     for contact in contacts:
         if contact.status == "active":
             stored.refresh_keys(session, contact)
-        changelog.record(session, org_id, "contact", contact.id, "updated", actor.user_id,
-                         {"fields": ["company"], "merge_id": op.id})
+        changelog.record(
+            session,
+            org_id,
+            "contact",
+            contact.id,
+            "updated",
+            actor.user_id,
+            {"fields": ["company"], "merge_id": op.id},
+        )
     data = {"merge_id": op.id, "winner_id": winner.id, "loser_ids": ids_in}
     for company in (winner, *losers):
         changelog.record(session, org_id, "company", company.id, "company.merged", actor.user_id, data)
-    op.snapshot = {"before": before, "after": {
-        "companies": {c.id: c.version for c in (winner, *losers)},
-        "contacts": {c.id: c.version for c in contacts}}}
+    op.snapshot = {
+        "before": before,
+        "after": {
+            "companies": {c.id: c.version for c in (winner, *losers)},
+            "contacts": {c.id: c.version for c in contacts},
+        },
+    }
     session.add(op)
     session.flush()
     return op
@@ -228,13 +287,17 @@ def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
     for company_id, version in after["companies"].items():
         company = session.get(Company, company_id)
         if company is None or company.version != version:
-            raise Conflict(f"company {company_id} changed after merge {op.id}; the merge cannot be "
-                           f"undone exactly (undo the later change first)")
+            raise Conflict(
+                f"company {company_id} changed after merge {op.id}; the merge cannot be "
+                f"undone exactly (undo the later change first)"
+            )
     for contact_id, version in after["contacts"].items():
         contact = session.get(Contact, contact_id)
         if contact is None or contact.version != version:
-            raise Conflict(f"contact {contact_id} changed after merge {op.id}; undoing would lose that change, "
-                           f"so the merge cannot be undone exactly")
+            raise Conflict(
+                f"contact {contact_id} changed after merge {op.id}; undoing would lose that change, "
+                f"so the merge cannot be undone exactly"
+            )
     before = op.snapshot["before"]
     ids = list(after["companies"])
     moved = before["moved_contacts"]
@@ -247,17 +310,32 @@ def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
     snapshot.put_back(session, Employment, before["employment"])
     snapshot.put_back(session, Touchpoint, before["touchpoint"])
     cand_ids = [r["id"] for r in before["duplicate_candidate"]]
-    snapshot.replace(session, DuplicateCandidate, DuplicateCandidate.id.in_(cand_ids),
-                     before["duplicate_candidate"])
+    snapshot.replace(
+        session, DuplicateCandidate, DuplicateCandidate.id.in_(cand_ids), before["duplicate_candidate"]
+    )
     session.expire_all()
     op = session.get(MergeOperation, op.id) or op
     op.undone_at = utcnow()
     op.undone_by = actor.user_id
     for company_id in ids:
-        changelog.record(session, op.organization_id, "company", company_id, "company.merge_undone",
-                         actor.user_id, {"merge_id": op.id})
+        changelog.record(
+            session,
+            op.organization_id,
+            "company",
+            company_id,
+            "company.merge_undone",
+            actor.user_id,
+            {"merge_id": op.id},
+        )
     for contact_id in moved:
-        changelog.record(session, op.organization_id, "contact", contact_id, "updated", actor.user_id,
-                         {"fields": ["company"], "merge_id": op.id, "undone": True})
+        changelog.record(
+            session,
+            op.organization_id,
+            "contact",
+            contact_id,
+            "updated",
+            actor.user_id,
+            {"fields": ["company"], "merge_id": op.id, "undone": True},
+        )
     session.flush()
     return op

@@ -39,11 +39,17 @@ def _dismissed_with(session: Session, org_id: str, contact_id: str, others: Iter
     ids = list(others)
     if not ids:
         return set()
-    rows = session.execute(select(DuplicateCandidate.a_id, DuplicateCandidate.b_id).where(
-        DuplicateCandidate.organization_id == org_id, DuplicateCandidate.entity == "contact",
-        DuplicateCandidate.status == "dismissed",
-        or_(and_(DuplicateCandidate.a_id == contact_id, DuplicateCandidate.b_id.in_(ids)),
-            and_(DuplicateCandidate.b_id == contact_id, DuplicateCandidate.a_id.in_(ids))))).all()
+    rows = session.execute(
+        select(DuplicateCandidate.a_id, DuplicateCandidate.b_id).where(
+            DuplicateCandidate.organization_id == org_id,
+            DuplicateCandidate.entity == "contact",
+            DuplicateCandidate.status == "dismissed",
+            or_(
+                and_(DuplicateCandidate.a_id == contact_id, DuplicateCandidate.b_id.in_(ids)),
+                and_(DuplicateCandidate.b_id == contact_id, DuplicateCandidate.a_id.in_(ids)),
+            ),
+        )
+    ).all()
     return {b if a == contact_id else a for a, b in rows}
 
 
@@ -66,19 +72,32 @@ def match_keys(session: Session, org_id: str, keys: MatchKeys) -> list[ScoredPai
     return [p for p in pairs if p.b not in dismissed]
 
 
-def propose(session: Session, org_id: str, pairs: Sequence[ScoredPair], *, entity: str = "contact") -> list[
-        DuplicateCandidate]:
+def propose(
+    session: Session, org_id: str, pairs: Sequence[ScoredPair], *, entity: str = "contact"
+) -> list[DuplicateCandidate]:
     """Record pairs as open duplicate candidates (refreshing open ones); dismissed pairs stay dismissed."""
     out = []
     for pair in pairs:
         a_id, b_id = ordered(pair.a, pair.b)
-        row = session.scalar(select(DuplicateCandidate).where(
-            DuplicateCandidate.organization_id == org_id, DuplicateCandidate.entity == entity,
-            DuplicateCandidate.a_id == a_id, DuplicateCandidate.b_id == b_id))
+        row = session.scalar(
+            select(DuplicateCandidate).where(
+                DuplicateCandidate.organization_id == org_id,
+                DuplicateCandidate.entity == entity,
+                DuplicateCandidate.a_id == a_id,
+                DuplicateCandidate.b_id == b_id,
+            )
+        )
         if row is None:
-            row = DuplicateCandidate(organization_id=org_id, entity=entity, a_id=a_id, b_id=b_id,
-                                     score=pair.score, decision=pair.decision, reasons=list(pair.reasons),
-                                     status="open")
+            row = DuplicateCandidate(
+                organization_id=org_id,
+                entity=entity,
+                a_id=a_id,
+                b_id=b_id,
+                score=pair.score,
+                decision=pair.decision,
+                reasons=list(pair.reasons),
+                status="open",
+            )
             session.add(row)
         elif row.status == "dismissed":
             continue

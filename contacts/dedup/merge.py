@@ -40,15 +40,22 @@ def get_merge(session: Session, org_id: str, merge_id: str) -> MergeOperation:
     return op
 
 
-def _participants(session: Session, org_id: str, winner_id: str,
-                  loser_ids: Sequence[str]) -> tuple[Contact, list[Contact]]:
+def _participants(
+    session: Session, org_id: str, winner_id: str, loser_ids: Sequence[str]
+) -> tuple[Contact, list[Contact]]:
     ids = list(dict.fromkeys(loser_ids))
     if winner_id in ids:
-        raise ValidationFailed("the winner cannot also be a loser", errors=[
-            {"field": "loser_ids", "message": "must not contain winner_id", "code": "winner_in_losers"}])
+        raise ValidationFailed(
+            "the winner cannot also be a loser",
+            errors=[
+                {"field": "loser_ids", "message": "must not contain winner_id", "code": "winner_in_losers"}
+            ],
+        )
     if not ids or len(ids) > MAX_LOSERS:
-        raise ValidationFailed("name 1 to 50 losers", errors=[
-            {"field": "loser_ids", "message": f"1 to {MAX_LOSERS} ids", "code": "length"}])
+        raise ValidationFailed(
+            "name 1 to 50 losers",
+            errors=[{"field": "loser_ids", "message": f"1 to {MAX_LOSERS} ids", "code": "length"}],
+        )
     winner = people.get_active_contact(session, org_id, winner_id)
     losers = [people.get_active_contact(session, org_id, i) for i in ids]
     return winner, losers
@@ -58,11 +65,21 @@ def _check_choices(field_choices: dict[str, str], allowed_ids: set[str]) -> None
     errors = []
     for name, chosen in field_choices.items():
         if name not in CHOOSABLE_FIELDS:
-            errors.append({"field": f"field_choices.{name}", "code": "unknown_field",
-                           "message": f"choose among {', '.join(CHOOSABLE_FIELDS)}"})
+            errors.append(
+                {
+                    "field": f"field_choices.{name}",
+                    "code": "unknown_field",
+                    "message": f"choose among {', '.join(CHOOSABLE_FIELDS)}",
+                }
+            )
         elif chosen not in allowed_ids:
-            errors.append({"field": f"field_choices.{name}", "code": "not_in_merge",
-                           "message": "name the winner or one of the losers"})
+            errors.append(
+                {
+                    "field": f"field_choices.{name}",
+                    "code": "not_in_merge",
+                    "message": "name the winner or one of the losers",
+                }
+            )
     if errors:
         raise ValidationFailed("invalid field_choices", errors=errors)
 
@@ -72,19 +89,32 @@ def contact_snapshot(session: Session, ids: Sequence[str]) -> dict[str, list[dic
     ids = list(ids)
     snap = {
         "contact": snapshot.dump(session, Contact, Contact.id.in_(ids)),
-        "touchpoint": snapshot.dump(session, Touchpoint, Touchpoint.contact_id.in_(ids), ["id", "contact_id"]),
-        "card": snapshot.dump(session, Card, or_(Card.contact_id.in_(ids), Card.match_contact_id.in_(ids)),
-                              ["id", "contact_id", "match_contact_id"]),
-        "duplicate_candidate": snapshot.dump(session, DuplicateCandidate, and_(
-            DuplicateCandidate.entity == "contact",
-            or_(DuplicateCandidate.a_id.in_(ids), DuplicateCandidate.b_id.in_(ids)))),
+        "touchpoint": snapshot.dump(
+            session, Touchpoint, Touchpoint.contact_id.in_(ids), ["id", "contact_id"]
+        ),
+        "card": snapshot.dump(
+            session,
+            Card,
+            or_(Card.contact_id.in_(ids), Card.match_contact_id.in_(ids)),
+            ["id", "contact_id", "match_contact_id"],
+        ),
+        "duplicate_candidate": snapshot.dump(
+            session,
+            DuplicateCandidate,
+            and_(
+                DuplicateCandidate.entity == "contact",
+                or_(DuplicateCandidate.a_id.in_(ids), DuplicateCandidate.b_id.in_(ids)),
+            ),
+        ),
     }
     for model in _OWNED:
         snap[model.__tablename__] = snapshot.dump(session, model, model.contact_id.in_(ids))
     return snap
 
 
-def restore_contact_snapshot(session: Session, snap: dict[str, list[dict[str, Any]]], ids: Sequence[str]) -> None:
+def restore_contact_snapshot(
+    session: Session, snap: dict[str, list[dict[str, Any]]], ids: Sequence[str]
+) -> None:
     """Put every row of a contact snapshot back exactly (the caller checked nothing changed since)."""
     ids = list(ids)
     session.flush()
@@ -94,7 +124,9 @@ def restore_contact_snapshot(session: Session, snap: dict[str, list[dict[str, An
     snapshot.put_back(session, Touchpoint, snap["touchpoint"])
     snapshot.put_back(session, Card, snap["card"])
     cand_ids = [r["id"] for r in snap["duplicate_candidate"]]
-    snapshot.replace(session, DuplicateCandidate, DuplicateCandidate.id.in_(cand_ids), snap["duplicate_candidate"])
+    snapshot.replace(
+        session, DuplicateCandidate, DuplicateCandidate.id.in_(cand_ids), snap["duplicate_candidate"]
+    )
     session.expire_all()
 
 
@@ -118,8 +150,14 @@ def _merge_values(winner: Contact, losers: list[Contact]) -> list[dict[str, Any]
                 theirs.remove(row)
                 key = _value_key(kind, row)
                 if key in seen:
-                    dropped.append({"kind": kind, "contact_id": loser.id, "value": row.value,
-                                    "source": {"type": row.source_type, "id": row.source_id}})
+                    dropped.append(
+                        {
+                            "kind": kind,
+                            "contact_id": loser.id,
+                            "value": row.value,
+                            "source": {"type": row.source_type, "id": row.source_id},
+                        }
+                    )
                     continue
                 seen.add(key)
                 row.primary = False
@@ -128,8 +166,9 @@ def _merge_values(winner: Contact, losers: list[Contact]) -> list[dict[str, Any]
     return dropped
 
 
-def _choose_fields(winner: Contact, losers: list[Contact], field_choices: dict[str, str],
-                   stamp: dict[str, Any]) -> list[str]:
+def _choose_fields(
+    winner: Contact, losers: list[Contact], field_choices: dict[str, str], stamp: dict[str, Any]
+) -> list[str]:
     """Take chosen fields from losers and fill the winner's empty fields; return the fields changed."""
     by_id = {c.id: c for c in losers}
     changed = []
@@ -152,28 +191,44 @@ def _choose_fields(winner: Contact, losers: list[Contact], field_choices: dict[s
 def _move_links(session: Session, winner: Contact, loser_ids: list[str], actor: Actor, op_id: str) -> None:
     session.flush()
     have = set(session.scalars(select(ContactTag.tag_id).where(ContactTag.contact_id == winner.id)))
-    for tag_id, contact_id in session.execute(select(ContactTag.tag_id, ContactTag.contact_id).where(
-            ContactTag.contact_id.in_(loser_ids)).order_by(ContactTag.tagged_at)).all():
+    for tag_id, contact_id in session.execute(
+        select(ContactTag.tag_id, ContactTag.contact_id)
+        .where(ContactTag.contact_id.in_(loser_ids))
+        .order_by(ContactTag.tagged_at)
+    ).all():
         cond = and_(ContactTag.contact_id == contact_id, ContactTag.tag_id == tag_id)
         if tag_id in have:
             session.execute(delete(ContactTag).where(cond))
         else:
             session.execute(update(ContactTag).where(cond).values(contact_id=winner.id))
             have.add(tag_id)
-    session.execute(update(Touchpoint).where(Touchpoint.contact_id.in_(loser_ids)).values(contact_id=winner.id))
+    session.execute(
+        update(Touchpoint).where(Touchpoint.contact_id.in_(loser_ids)).values(contact_id=winner.id)
+    )
     session.execute(update(Card).where(Card.contact_id.in_(loser_ids)).values(contact_id=winner.id))
-    session.execute(update(Card).where(Card.match_contact_id.in_(loser_ids)).values(match_contact_id=winner.id))
-    session.execute(update(Employment).where(Employment.contact_id.in_(loser_ids)).values(contact_id=winner.id))
+    session.execute(
+        update(Card).where(Card.match_contact_id.in_(loser_ids)).values(match_contact_id=winner.id)
+    )
+    session.execute(
+        update(Employment).where(Employment.contact_id.in_(loser_ids)).values(contact_id=winner.id)
+    )
     members = [winner.id, *loser_ids]
-    session.execute(update(DuplicateCandidate).where(
-        DuplicateCandidate.organization_id == winner.organization_id, DuplicateCandidate.entity == "contact",
-        DuplicateCandidate.status == "open", DuplicateCandidate.a_id.in_(members),
-        DuplicateCandidate.b_id.in_(members)).values(status="merged", decided_by=actor.user_id,
-                                                     decided_at=utcnow()))
+    session.execute(
+        update(DuplicateCandidate)
+        .where(
+            DuplicateCandidate.organization_id == winner.organization_id,
+            DuplicateCandidate.entity == "contact",
+            DuplicateCandidate.status == "open",
+            DuplicateCandidate.a_id.in_(members),
+            DuplicateCandidate.b_id.in_(members),
+        )
+        .values(status="merged", decided_by=actor.user_id, decided_at=utcnow())
+    )
 
 
-def _settle_employment(session: Session, winner: Contact, source: Source, before_company: str | None,
-                       before_title: str | None) -> None:
+def _settle_employment(
+    session: Session, winner: Contact, source: Source, before_company: str | None, before_title: str | None
+) -> None:
     """A new company or title is a job change; open entries of other companies end at the merge."""
     session.flush()
     current = None
@@ -181,14 +236,32 @@ def _settle_employment(session: Session, winner: Contact, source: Source, before
         current = people.change_job(session, winner, source, previous_company_id=before_company)
         session.flush()
     now = utcnow()
-    for entry in session.scalars(select(Employment).where(Employment.contact_id == winner.id,
-                                                          Employment.ended_at.is_(None))):
+    kept: set[tuple[str | None, str | None, str | None]] = set()
+    entries = session.scalars(
+        select(Employment)
+        .where(Employment.contact_id == winner.id, Employment.ended_at.is_(None))
+        .order_by(Employment.created_at, Employment.id)
+        .execution_options(populate_existing=True)
+    )
+    for entry in entries:
+        job = (entry.company_id, entry.department, entry.title)
         if entry is not current and entry.company_id != winner.company_id:
             entry.ended_at = now
+        elif job in kept:
+            session.delete(entry)  # two cards of one job make one entry (the undo snapshot keeps both)
+        else:
+            kept.add(job)
 
 
-def merge_contacts(session: Session, actor: Actor, winner_id: str, loser_ids: Sequence[str],
-                   field_choices: dict[str, str] | None = None, *, automatic: bool = False) -> MergeOperation:
+def merge_contacts(
+    session: Session,
+    actor: Actor,
+    winner_id: str,
+    loser_ids: Sequence[str],
+    field_choices: dict[str, str] | None = None,
+    *,
+    automatic: bool = False,
+) -> MergeOperation:
     """Merge losers into the winner in the caller's transaction; the returned operation can be undone."""
     org_id = actor.organization_id
     winner, losers = _participants(session, org_id, winner_id, loser_ids)
@@ -197,9 +270,17 @@ def merge_contacts(session: Session, actor: Actor, winner_id: str, loser_ids: Se
     _check_choices(choices, set(ids))
     session.flush()
     before = contact_snapshot(session, ids)
-    op = MergeOperation(id=new_id(), organization_id=org_id, entity="contact", winner_id=winner.id,
-                        loser_ids=[c.id for c in losers], field_choices=choices, automatic=automatic,
-                        created_by=actor.user_id, snapshot={})
+    op = MergeOperation(
+        id=new_id(),
+        organization_id=org_id,
+        entity="contact",
+        winner_id=winner.id,
+        loser_ids=[c.id for c in losers],
+        field_choices=choices,
+        automatic=automatic,
+        created_by=actor.user_id,
+        snapshot={},
+    )
     source = actor.source("merge", op.id)
     before_company, before_title = winner.company_id, winner.title
     changed = _choose_fields(winner, losers, choices, source.stamp())
@@ -216,12 +297,22 @@ def merge_contacts(session: Session, actor: Actor, winner_id: str, loser_ids: Se
     stored.drop_keys(session, [c.id for c in losers])
     stored.refresh_keys(session, winner)
     data = {"merge_id": op.id, "winner_id": winner.id, "loser_ids": op.loser_ids, "automatic": automatic}
-    changelog.record(session, org_id, "contact", winner.id, "contact.merged", actor.user_id,
-                     {**data, "fields": sorted(changed)})
+    changelog.record(
+        session,
+        org_id,
+        "contact",
+        winner.id,
+        "contact.merged",
+        actor.user_id,
+        {**data, "fields": sorted(changed)},
+    )
     for loser in losers:
         changelog.record(session, org_id, "contact", loser.id, "contact.merged", actor.user_id, data)
-    op.snapshot = {"before": before, "dropped": dropped,
-                   "after": {c.id: c.version for c in (winner, *losers)}}
+    op.snapshot = {
+        "before": before,
+        "dropped": dropped,
+        "after": {c.id: c.version for c in (winner, *losers)},
+    }
     session.add(op)
     session.flush()
     return op
@@ -237,21 +328,33 @@ def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
         if contact is None:
             raise Conflict(f"contact {contact_id} no longer exists; merge {op.id} cannot be undone")
         expected_status = "active" if contact_id == op.winner_id else "merged"
-        if contact.status != expected_status or (expected_status == "merged"
-                                                 and contact.merged_into_id != op.winner_id):
-            raise Conflict(f"contact {contact_id} was merged or deleted after merge {op.id}, so this merge "
-                           f"cannot be undone exactly; undo the later change first")
+        if contact.status != expected_status or (
+            expected_status == "merged" and contact.merged_into_id != op.winner_id
+        ):
+            raise Conflict(
+                f"contact {contact_id} was merged or deleted after merge {op.id}, so this merge "
+                f"cannot be undone exactly; undo the later change first"
+            )
         if contact.version != version:
-            raise Conflict(f"contact {contact_id} changed after merge {op.id} (version {version} became "
-                           f"{contact.version}); undoing would lose that change, so the merge cannot be undone "
-                           f"exactly")
+            raise Conflict(
+                f"contact {contact_id} changed after merge {op.id} (version {version} became "
+                f"{contact.version}); undoing would lose that change, so the merge cannot be undone "
+                f"exactly"
+            )
     ids = list(after)
     restore_contact_snapshot(session, op.snapshot["before"], ids)
     op = session.get(MergeOperation, op.id) or op
     op.undone_at = utcnow()
     op.undone_by = actor.user_id
     for contact_id in ids:
-        changelog.record(session, op.organization_id, "contact", contact_id, "contact.merge_undone",
-                         actor.user_id, {"merge_id": op.id})
+        changelog.record(
+            session,
+            op.organization_id,
+            "contact",
+            contact_id,
+            "contact.merge_undone",
+            actor.user_id,
+            {"merge_id": op.id},
+        )
     session.flush()
     return op

@@ -51,18 +51,33 @@ class ScanResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON printed by ``--json``."""
-        return {"contacts": self.contacts, "pairs": self.pairs, "merge_operations": self.merges,
-                "merged_contacts": self.merged_contacts, "candidates": self.candidates,
-                "company_candidates": self.company_candidates, "skipped_dismissed": self.skipped_dismissed}
+        return {
+            "contacts": self.contacts,
+            "pairs": self.pairs,
+            "merge_operations": self.merges,
+            "merged_contacts": self.merged_contacts,
+            "candidates": self.candidates,
+            "company_candidates": self.company_candidates,
+            "skipped_dismissed": self.skipped_dismissed,
+        }
 
 
 def _contact_batches(session: Session, org_id: str) -> Iterator[list[Contact]]:
     after = ""
     while True:
-        batch = list(session.scalars(
-            select(Contact).where(Contact.organization_id == org_id, Contact.status == "active", Contact.id > after)
-            .order_by(Contact.id).limit(BATCH)
-            .options(selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses))))
+        batch = list(
+            session.scalars(
+                select(Contact)
+                .where(Contact.organization_id == org_id, Contact.status == "active", Contact.id > after)
+                .order_by(Contact.id)
+                .limit(BATCH)
+                .options(
+                    selectinload(Contact.emails),
+                    selectinload(Contact.phones),
+                    selectinload(Contact.addresses),
+                )
+            )
+        )
         if not batch:
             return
         yield batch
@@ -71,19 +86,26 @@ def _contact_batches(session: Session, org_id: str) -> Iterator[list[Contact]]:
 
 def refresh_all_keys(session: Session, org_id: str, progress: Progress | None = None) -> list[MatchKeys]:
     """Recompute and store the keys of every active contact of an organisation; return them."""
-    total = session.query(Contact).filter(Contact.organization_id == org_id, Contact.status == "active").count()
+    total = (
+        session.query(Contact).filter(Contact.organization_id == org_id, Contact.status == "active").count()
+    )
     out: list[MatchKeys] = []
     for batch in _contact_batches(session, org_id):
         ids = [c.id for c in batch]
         keys = [stored.keys_of(c) for c in batch]
         session.execute(delete(MatchKey).where(MatchKey.contact_id.in_(ids)))
         session.execute(delete(MatchProfile).where(MatchProfile.contact_id.in_(ids)))
-        rows = [{"contact_id": k.id, "key": key, "organization_id": org_id}
-                for k in keys for key in dict.fromkeys(stored.storable_key(b) for b in blocking_keys(k))]
+        rows = [
+            {"contact_id": k.id, "key": key, "organization_id": org_id}
+            for k in keys
+            for key in dict.fromkeys(stored.storable_key(b) for b in blocking_keys(k))
+        ]
         if rows:
             session.execute(insert(MatchKey), rows)
-        session.execute(insert(MatchProfile), [{"contact_id": k.id, "organization_id": org_id,
-                                                "keys": k.to_dict()} for k in keys])
+        session.execute(
+            insert(MatchProfile),
+            [{"contact_id": k.id, "organization_id": org_id, "keys": k.to_dict()} for k in keys],
+        )
         out.extend(keys)
         session.expunge_all()
         if progress:
@@ -92,13 +114,21 @@ def refresh_all_keys(session: Session, org_id: str, progress: Progress | None = 
 
 
 def _dismissed(session: Session, org_id: str, entity: str) -> set[tuple[str, str]]:
-    return {(a, b) for a, b in session.execute(select(DuplicateCandidate.a_id, DuplicateCandidate.b_id).where(
-        DuplicateCandidate.organization_id == org_id, DuplicateCandidate.entity == entity,
-        DuplicateCandidate.status == "dismissed"))}
+    return {
+        (a, b)
+        for a, b in session.execute(
+            select(DuplicateCandidate.a_id, DuplicateCandidate.b_id).where(
+                DuplicateCandidate.organization_id == org_id,
+                DuplicateCandidate.entity == entity,
+                DuplicateCandidate.status == "dismissed",
+            )
+        )
+    }
 
 
-def scan_organization(session: Session, org_id: str, *, merge_automatically: bool = True,
-                      progress: Progress | None = None) -> ScanResult:
+def scan_organization(
+    session: Session, org_id: str, *, merge_automatically: bool = True, progress: Progress | None = None
+) -> ScanResult:
     """Rescan an organisation: keys, engine over the whole base, automatic merges, candidates."""
     result = ScanResult()
     keys = refresh_all_keys(session, org_id, progress)
@@ -111,7 +141,7 @@ def scan_organization(session: Session, org_id: str, *, merge_automatically: boo
     if merge_automatically:
         for cluster in found.clusters:
             members = sorted(cluster)  # ids are time-ordered: the oldest contact wins
-            if any(ordered(a, b) in dismissed for i, a in enumerate(members) for b in members[i + 1:]):
+            if any(ordered(a, b) in dismissed for i, a in enumerate(members) for b in members[i + 1 :]):
                 result.skipped_dismissed += 1
                 continue
             op = merge.merge_contacts(session, actor, members[0], members[1:], automatic=True)
@@ -119,10 +149,16 @@ def scan_organization(session: Session, org_id: str, *, merge_automatically: boo
             result.merged_contacts += len(members) - 1
             merged.update(members[1:])
     cluster_of = {i: n for n, c in enumerate(found.clusters) for i in c}
-    leftovers = [p for p in found.pairs
-                 if p.a not in merged and p.b not in merged and ordered(p.a, p.b) not in dismissed
-                 and not (p.decision == MERGE and merge_automatically
-                          and cluster_of.get(p.a, -1) == cluster_of.get(p.b, -2))]
+    leftovers = [
+        p
+        for p in found.pairs
+        if p.a not in merged
+        and p.b not in merged
+        and ordered(p.a, p.b) not in dismissed
+        and not (
+            p.decision == MERGE and merge_automatically and cluster_of.get(p.a, -1) == cluster_of.get(p.b, -2)
+        )
+    ]
     result.candidates = len(propose(session, org_id, leftovers))
     result.company_candidates = propose_companies(session, org_id)
     return result
@@ -133,8 +169,11 @@ def propose_companies(session: Session, org_id: str) -> int:
     dismissed = _dismissed(session, org_id, "company")
     seen: set[tuple[str, str]] = set()
     pairs: list[ScoredPair] = []
-    for company in session.scalars(select(Company).where(Company.organization_id == org_id,
-                                                         Company.status == "active").order_by(Company.id)):
+    for company in session.scalars(
+        select(Company)
+        .where(Company.organization_id == org_id, Company.status == "active")
+        .order_by(Company.id)
+    ):
         for m in companies_merge.match_company(session, company):
             key = ordered(m.a, m.b)
             if key in seen or key in dismissed:
@@ -189,6 +228,8 @@ def dedupe_scan_command(org_id: str, propose_only: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(result.to_dict()))
     else:
-        click.echo(f"{result.contacts} contacts rescanned: {len(result.merges)} automatic merges "
-                   f"({result.merged_contacts} contacts merged), {result.candidates} contact candidates, "
-                   f"{result.company_candidates} company candidates")
+        click.echo(
+            f"{result.contacts} contacts rescanned: {len(result.merges)} automatic merges "
+            f"({result.merged_contacts} contacts merged), {result.candidates} contact candidates, "
+            f"{result.company_candidates} company candidates"
+        )

@@ -75,7 +75,8 @@ class MergeIn(StrictModel):
     winner_id: Id
     loser_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
     field_choices: Annotated[dict[Annotated[str, Field(max_length=40)], Id], Field(max_length=20)] = Field(
-        default_factory=dict)
+        default_factory=dict
+    )
 
 
 class MergeOut(BaseModel):
@@ -95,15 +96,30 @@ class MergeOut(BaseModel):
 
 def _contact_summary(c: Contact) -> RecordSummary:
     return RecordSummary(
-        id=c.id, status=c.status, merged_into=c.merged_into_id, name=c.full_name, name_kana=c.name_kana,
+        id=c.id,
+        status=c.status,
+        merged_into=c.merged_into_id,
+        name=c.full_name,
+        name_kana=c.name_kana,
         company=CompanyRef(id=c.company.id, name=c.company.name) if c.company else None,
-        department=c.department, title=c.title, emails=[e.value for e in c.emails],
-        phones=[p.value for p in c.phones], addresses=[a.value for a in c.addresses])
+        department=c.department,
+        title=c.title,
+        emails=[e.value for e in c.emails],
+        phones=[p.value for p in c.phones],
+        addresses=[a.value for a in c.addresses],
+    )
 
 
 def _company_summary(c: Company) -> RecordSummary:
-    return RecordSummary(id=c.id, status=c.status, merged_into=c.merged_into_id, name=c.name,
-                         name_kana=c.name_kana, domains=c.domains, corporate_number=c.corporate_number)
+    return RecordSummary(
+        id=c.id,
+        status=c.status,
+        merged_into=c.merged_into_id,
+        name=c.name,
+        name_kana=c.name_kana,
+        domains=c.domains,
+        corporate_number=c.corporate_number,
+    )
 
 
 def candidates_out(session: Session, rows: Sequence[DuplicateCandidate]) -> list[CandidateOut]:
@@ -111,23 +127,50 @@ def candidates_out(session: Session, rows: Sequence[DuplicateCandidate]) -> list
     ids = list({i for r in rows for i in (r.a_id, r.b_id)})
     summaries: dict[str, RecordSummary] = {}
     if any(r.entity == "contact" for r in rows):
-        for c in session.scalars(select(Contact).where(Contact.id.in_(ids)).options(
-                selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses))):
+        for c in session.scalars(
+            select(Contact)
+            .where(Contact.id.in_(ids))
+            .options(
+                selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses)
+            )
+        ):
             summaries[c.id] = _contact_summary(c)
     if any(r.entity == "company" for r in rows):
-        for co in session.scalars(select(Company).where(Company.id.in_(ids)).options(
-                selectinload(Company.domain_rows))):
+        for co in session.scalars(
+            select(Company).where(Company.id.in_(ids)).options(selectinload(Company.domain_rows))
+        ):
             summaries[co.id] = _company_summary(co)
-    return [CandidateOut(id=r.id, entity=r.entity, a=summaries.get(r.a_id), b=summaries.get(r.b_id),
-                         score=r.score, decision=r.decision, reasons=list(r.reasons or []), status=r.status,
-                         decided_by=r.decided_by, decided_at=r.decided_at, created_at=r.created_at)
-            for r in rows]
+    return [
+        CandidateOut(
+            id=r.id,
+            entity=r.entity,
+            a=summaries.get(r.a_id),
+            b=summaries.get(r.b_id),
+            score=r.score,
+            decision=r.decision,
+            reasons=list(r.reasons or []),
+            status=r.status,
+            decided_by=r.decided_by,
+            decided_at=r.decided_at,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
 
 
 def merge_out(op: MergeOperation) -> MergeOut:
     """Serialise a merge operation (the snapshot stays internal)."""
-    return MergeOut(id=op.id, entity=op.entity, status="undone" if op.undone_at else "applied",
-                    winner_id=op.winner_id, loser_ids=list(op.loser_ids), field_choices=dict(op.field_choices or {}),
-                    automatic=op.automatic, dropped_duplicates=list((op.snapshot or {}).get("dropped", [])),
-                    created_by=op.created_by, created_at=op.created_at, undone_at=op.undone_at,
-                    undone_by=op.undone_by)
+    return MergeOut(
+        id=op.id,
+        entity=op.entity,
+        status="undone" if op.undone_at else "applied",
+        winner_id=op.winner_id,
+        loser_ids=list(op.loser_ids),
+        field_choices=dict(op.field_choices or {}),
+        automatic=op.automatic,
+        dropped_duplicates=list((op.snapshot or {}).get("dropped", [])),
+        created_by=op.created_by,
+        created_at=op.created_at,
+        undone_at=op.undone_at,
+        undone_by=op.undone_by,
+    )

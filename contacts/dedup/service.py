@@ -27,8 +27,16 @@ from contacts.people.models import Contact
 from contacts.provenance import Actor
 
 __all__ = [
-    "CandidateFilter", "auto_resolve", "dismiss", "get_candidate", "get_merge", "list_candidates", "match_contact",
-    "merge_records", "propose", "undo",
+    "CandidateFilter",
+    "auto_resolve",
+    "dismiss",
+    "get_candidate",
+    "get_merge",
+    "list_candidates",
+    "match_contact",
+    "merge_records",
+    "propose",
+    "undo",
 ]
 
 # The fields an automatic merge takes from the newer card: where the person works now.
@@ -67,7 +75,9 @@ def auto_resolve(session: Session, actor: Actor, contact: Contact) -> Contact:
     merge.merge_contacts(session, actor, winner.id, [contact.id], choices, automatic=True)
     survivor = session.get(Contact, winner.id)
     assert survivor is not None
-    propose(session, actor.organization_id, [p for p in match_contact(session, actor.organization_id, survivor)])
+    propose(
+        session, actor.organization_id, [p for p in match_contact(session, actor.organization_id, survivor)]
+    )
     return survivor
 
 
@@ -79,9 +89,15 @@ def dismiss(session: Session, actor: Actor, candidate: DuplicateCandidate) -> Du
         candidate.status = "dismissed"
         candidate.decided_by = actor.user_id
         candidate.decided_at = utcnow()
-        changelog.record(session, actor.organization_id, "duplicate_candidate", candidate.id, "dismissed",
-                         actor.user_id, {"entity": candidate.entity, "a_id": candidate.a_id,
-                                         "b_id": candidate.b_id})
+        changelog.record(
+            session,
+            actor.organization_id,
+            "duplicate_candidate",
+            candidate.id,
+            "dismissed",
+            actor.user_id,
+            {"entity": candidate.entity, "a_id": candidate.a_id, "b_id": candidate.b_id},
+        )
     return candidate
 
 
@@ -94,15 +110,20 @@ def get_candidate(session: Session, org_id: str, candidate_id: str) -> Duplicate
 
 
 def _candidates_query(org_id: str, f: CandidateFilter) -> Select[tuple[DuplicateCandidate]]:
-    stmt = select(DuplicateCandidate).where(DuplicateCandidate.organization_id == org_id,
-                                            DuplicateCandidate.entity == f.entity,
-                                            DuplicateCandidate.status == f.status)
+    stmt = select(DuplicateCandidate).where(
+        DuplicateCandidate.organization_id == org_id,
+        DuplicateCandidate.entity == f.entity,
+        DuplicateCandidate.status == f.status,
+    )
     if f.status == "open":
         # A pair stays listed only while both records are live (merged or deleted ones wait for an undo).
         model: type[Contact] | type[Company] = Contact if f.entity == "contact" else Company
         a, b = aliased(model), aliased(model)
-        stmt = (stmt.join(a, a.id == DuplicateCandidate.a_id).join(b, b.id == DuplicateCandidate.b_id)
-                .where(a.status == "active", b.status == "active"))
+        stmt = (
+            stmt.join(a, a.id == DuplicateCandidate.a_id)
+            .join(b, b.id == DuplicateCandidate.b_id)
+            .where(a.status == "active", b.status == "active")
+        )
     if f.decision:
         stmt = stmt.where(DuplicateCandidate.decision == f.decision)
     if f.record_id:
@@ -112,28 +133,51 @@ def _candidates_query(org_id: str, f: CandidateFilter) -> Select[tuple[Duplicate
     return stmt
 
 
-def list_candidates(session: Session, org_id: str, f: CandidateFilter, *, limit: int,
-                    cursor: str | None) -> tuple[list[DuplicateCandidate], str | None]:
+def list_candidates(
+    session: Session, org_id: str, f: CandidateFilter, *, limit: int, cursor: str | None
+) -> tuple[list[DuplicateCandidate], str | None]:
     """Return one page of candidates, highest score first (ties by id)."""
     stmt = _candidates_query(org_id, f)
     if cursor:
         score_units, after = decode_cursor(cursor, 2)
         if not isinstance(score_units, int) or not isinstance(after, str):
-            raise ValidationFailed("invalid cursor", errors=[
-                {"field": "cursor", "message": "not a cursor returned by this API", "code": "invalid_cursor"}])
+            raise ValidationFailed(
+                "invalid cursor",
+                errors=[
+                    {
+                        "field": "cursor",
+                        "message": "not a cursor returned by this API",
+                        "code": "invalid_cursor",
+                    }
+                ],
+            )
         score = score_units / 10_000
-        stmt = stmt.where(or_(DuplicateCandidate.score < score,
-                              and_(DuplicateCandidate.score == score, DuplicateCandidate.id > after)))
-    rows = list(session.scalars(stmt.order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.id)
-                                .limit(limit + 1)))
+        stmt = stmt.where(
+            or_(
+                DuplicateCandidate.score < score,
+                and_(DuplicateCandidate.score == score, DuplicateCandidate.id > after),
+            )
+        )
+    rows = list(
+        session.scalars(
+            stmt.order_by(DuplicateCandidate.score.desc(), DuplicateCandidate.id).limit(limit + 1)
+        )
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     nxt = encode_cursor([round(rows[-1].score * 10_000), rows[-1].id]) if more and rows else None
     return rows, nxt
 
 
-def merge_records(session: Session, actor: Actor, *, entity: str, winner_id: str, loser_ids: Sequence[str],
-                  field_choices: dict[str, str]) -> MergeOperation:
+def merge_records(
+    session: Session,
+    actor: Actor,
+    *,
+    entity: str,
+    winner_id: str,
+    loser_ids: Sequence[str],
+    field_choices: dict[str, str],
+) -> MergeOperation:
     """Merge contacts or companies named in a request."""
     if entity == "company":
         return companies_merge.merge_companies(session, actor, winner_id, loser_ids, field_choices)

@@ -136,7 +136,8 @@ class Candidates:
 _LATERAL_SQL = text(
     "SELECT k.key, m.contact_id FROM unnest(CAST(:keys AS text[]), CAST(:limits AS int[])) AS k(key, lim) "
     "CROSS JOIN LATERAL (SELECT contact_id FROM match_key "
-    "WHERE organization_id = :org AND key = k.key LIMIT k.lim) AS m")
+    "WHERE organization_id = :org AND key = k.key LIMIT k.lim) AS m"
+)
 
 
 def _block_limit(stored_key: str) -> int:
@@ -152,14 +153,19 @@ def _block_rows(session: Session, org_id: str, wanted: list[str]) -> list[tuple[
         return [(r[0], r[1]) for r in result]
     selects = []
     for stored, limit in zip(wanted, limits, strict=True):
-        sub = (select(MatchKey.key, MatchKey.contact_id)
-               .where(MatchKey.organization_id == org_id, MatchKey.key == stored).limit(limit).subquery())
+        sub = (
+            select(MatchKey.key, MatchKey.contact_id)
+            .where(MatchKey.organization_id == org_id, MatchKey.key == stored)
+            .limit(limit)
+            .subquery()
+        )
         selects.append(select(sub.c.key, sub.c.contact_id))
     return [(r[0], r[1]) for r in session.execute(union_all(*selects))]
 
 
-def fetch_candidates(session: Session, org_id: str, keys: MatchKeys, *,
-                     exclude: Iterable[str] = ()) -> Candidates:
+def fetch_candidates(
+    session: Session, org_id: str, keys: MatchKeys, *, exclude: Iterable[str] = ()
+) -> Candidates:
     """Fetch the active contacts that share a blocking key with ``keys``, each block bounded.
 
     A block of a key that coworkers share (phone, address, domain) that is full is a main number, an office
@@ -189,6 +195,8 @@ def fetch_candidates(session: Session, org_id: str, keys: MatchKeys, *,
     if not ids:
         return Candidates(keys=[], stats=stats)
     profiles = session.execute(
-        select(MatchProfile.keys).join(Contact, Contact.id == MatchProfile.contact_id)
-        .where(MatchProfile.contact_id.in_(list(ids)), Contact.status == "active")).scalars()
+        select(MatchProfile.keys)
+        .join(Contact, Contact.id == MatchProfile.contact_id)
+        .where(MatchProfile.contact_id.in_(list(ids)), Contact.status == "active")
+    ).scalars()
     return Candidates(keys=[MatchKeys.from_dict(p) for p in profiles], stats=stats)

@@ -122,3 +122,12 @@ def test_keys_are_stored_once_per_write(app: Flask, org: OrgClient) -> None:
         keys = {k.key for k in session.query(MatchKey).filter(MatchKey.contact_id == contact["id"])}
         assert session.get(Contact, contact["id"]) is not None
     assert "em:new@acme.co.jp" in keys and "em:ichiro.takahashi@acme.co.jp" not in keys
+
+
+def test_auto_resolve_of_a_second_card_of_the_same_job_keeps_one_employment_entry(
+        app: Flask, org: OrgClient) -> None:
+    existing = create(org, TAKAHASHI)
+    _, survivor = _new_contact(app, org, {**TAKAHASHI, "tags": []})
+    assert survivor == existing["id"]
+    history = org.get(f"/api/v1/contacts/{survivor}/employment").get_json()["items"]
+    assert len(history) == 1 and history[0]["ended_at"] is None
