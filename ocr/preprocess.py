@@ -16,7 +16,7 @@ CARD_LONG_SIDE = 1400
 CARD_LONG_SIDE_MM = 91.0
 _DETECT_SIDE = 640
 _MIN_CARD_AREA = 0.08  # of the image, below this a "card" is probably a logo or a shadow
-_MAX_CARD_AREA = 0.97  # above this the card fills the frame: treat as a flat scan
+_MAX_CARD_AREA = 0.92  # above this the card fills the frame: treat as a flat scan
 _MIN_FILL = 0.80  # contour area / quad area, rejects blobs that are not quadrilaterals
 # Long side / short side of a card seen in perspective (a flat card is about 1.65).
 _MIN_ASPECT = 1.15
@@ -113,7 +113,11 @@ def _edge_map(small: np.ndarray) -> np.ndarray:
 
 
 def _edge_support(edges: np.ndarray, quad: np.ndarray) -> float:
-    """Share of points along the quad's sides that lie on an edge pixel."""
+    """Share of points along the quad's sides that lie on an edge pixel.
+
+    Points on the image border are left out: a card cut off by the frame has no edge
+    there, and that must not count against it.
+    """
     h, w = edges.shape
     hits = total = 0
     for i in range(4):
@@ -121,11 +125,11 @@ def _edge_support(edges: np.ndarray, quad: np.ndarray) -> float:
         n = max(8, int(np.linalg.norm(b - a) / 3))
         t = np.linspace(0.05, 0.95, n)[:, None]
         pts = np.rint(a + (b - a) * t).astype(int)
-        inside = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
+        inside = (pts[:, 0] >= 3) & (pts[:, 0] < w - 3) & (pts[:, 1] >= 3) & (pts[:, 1] < h - 3)
         pts = pts[inside]
-        total += n
+        total += len(pts)
         hits += int(np.count_nonzero(edges[pts[:, 1], pts[:, 0]]))
-    return hits / total if total else 0.0
+    return hits / total if total >= 40 else 0.0
 
 
 def _aspect(quad: np.ndarray) -> float:
@@ -159,6 +163,8 @@ def _candidate_quads(small: np.ndarray, *, with_colour: bool = True) -> list[tup
                 continue
             quad = order_corners(_quad_from_contour(contour))
             quad_area = cv2.contourArea(quad.reshape(-1, 1, 2))
+            if quad_area > _MAX_CARD_AREA * area_img:
+                continue  # the whole frame: a flat scan, not a card in a photo
             fill = area / quad_area if quad_area > 0 else 0.0
             if fill >= _MIN_FILL and _MIN_ASPECT <= _aspect(quad) <= _MAX_ASPECT:
                 out.append((quad, min(1.0, fill)))

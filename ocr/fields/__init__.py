@@ -89,7 +89,7 @@ def extract_fields(
         fields["name"] = _field(name, side)
         taken.add(id(name.line))
         if lang == "ja":
-            kana, romaji = find_readings(lines, name=name, taken=taken)
+            kana, romaji = find_readings(lines, name=name, email_local=email_local, taken=taken)
             if kana:
                 fields["name_kana"] = _field(kana, side)
             if romaji:

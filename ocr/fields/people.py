@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-
-from rapidfuzz import fuzz
 
 from ocr.fields.contact import Match
 from ocr.fields.vocab import (
@@ -248,32 +245,21 @@ def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: s
     return Match(value=value, line=line, certainty=certainty)
 
 
-@lru_cache(maxsize=1)
-def _kakasi() -> object:
-    import pykakasi
-
-    return pykakasi.kakasi()
-
-
-def reading_of(name: str) -> tuple[str, str]:
-    """Return (katakana, hepburn romaji) readings of a kanji name from pykakasi's dictionary."""
-    kakasi = _kakasi()
-    items = kakasi.convert(name)  # type: ignore[attr-defined]
-    kana = "".join(item["kana"] for item in items)
-    romaji = " ".join(item["hepburn"] for item in items if item["hepburn"].strip())
-    return kana, romaji
-
-
 def find_readings(
-    lines: list[Line], *, name: Match | None, taken: set[int]
+    lines: list[Line], *, name: Match | None, email_local: str | None, taken: set[int]
 ) -> tuple[Match | None, Match | None]:
-    """Find the name's reading in kana (フリガナ) and in romaji near the name line."""
+    """Find the name's reading in kana (フリガナ) and in romaji, printed next to the name line.
+
+    Evidence: a kana-only or a two/three-word Latin line close to the name, not a title or
+    department, and for romaji the words found in the e-mail's local part. (A kanji
+    dictionary such as pykakasi would add evidence but costs ~110 MB per worker.)
+    """
     if name is None:
         return None, None
-    kana_reading, romaji_reading = reading_of(name.value.replace(" ", ""))
     name_y = name.line.box[1]
     kana_best: tuple[float, Line] | None = None
     romaji_best: tuple[float, Line] | None = None
+    local = _letters(email_local or "")
     for line in lines:
         if id(line) in taken or line is name.line:
             continue
@@ -281,41 +267,25 @@ def find_readings(
         if distance > 4:
             continue
         compact = line.compact
-        if _KANA_ONLY.match(line.text) and 2 <= len(compact) <= 16 and not is_title_token(compact):
-            tokens = line.text.split(" ")
-            if any(is_title_token(t) or is_department_token(t) for t in tokens):
+        if _KANA_ONLY.match(line.text) and 3 <= len(compact) <= 16 and not is_title_token(compact):
+            if any(is_title_token(t) or is_department_token(t) for t in line.text.split(" ")):
                 continue
-            similarity = fuzz.ratio(_to_katakana(compact), kana_reading) / 100.0
-            score = 0.55 + 0.4 * similarity - 0.03 * distance
+            score = 0.8 - 0.05 * distance + (0.05 if " " in line.text.strip() else 0.0)
             if kana_best is None or score > kana_best[0]:
                 kana_best = (score, line)
             continue
         words = line.text.split()
-        if 2 <= len(words) <= 3 and all(_LATIN_NAME_WORD.match(w) or w.isupper() for w in words):
-            if (
-                EN_TITLE.search(line.text)
-                or EN_LEGAL_FORM.search(line.text)
-                or EN_DEPARTMENT.search(line.text)
-            ):
+        if 2 <= len(words) <= 3 and all(_LATIN_NAME_WORD.match(w) or (w.isalpha() and w.isupper()) for w in words):
+            if EN_TITLE.search(line.text) or EN_LEGAL_FORM.search(line.text) or EN_DEPARTMENT.search(line.text):
                 continue
-            latin = {_letters(w) for w in words}
-            expected = {_letters(w) for w in romaji_reading.split()}
-            overlap = max((fuzz.ratio(a, b) / 100.0 for a in latin for b in expected), default=0.0)
-            score = 0.55 + 0.4 * overlap - 0.03 * distance
+            in_email = sum(1 for w in words if len(_letters(w)) >= 2 and _letters(w) in local)
+            score = 0.7 - 0.05 * distance + 0.12 * min(2, in_email)
             if romaji_best is None or score > romaji_best[0]:
                 romaji_best = (score, line)
-    kana = (
-        Match(value=kana_best[1].text, line=kana_best[1], certainty=min(0.95, kana_best[0]))
-        if kana_best
-        else None
-    )
+    kana = Match(value=kana_best[1].text, line=kana_best[1], certainty=min(0.95, kana_best[0])) if kana_best else None
     romaji = (
         Match(value=romaji_best[1].text, line=romaji_best[1], certainty=min(0.95, romaji_best[0]))
         if romaji_best
         else None
     )
     return kana, romaji
-
-
-def _to_katakana(text: str) -> str:
-    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)

@@ -1,0 +1,189 @@
+"""Benchmark the OCR pipeline on cards-dev: accuracy, baseline, speed, memory, throughput.
+
+Run: ``python -m tests.bench.bench_ocr [--skip-baseline] [--json]``. Prints, for photos/,
+scans/ and real-en/: per-field exact accuracy, overall accuracy and false positives, for the
+pipeline and for the baseline (plain ``tesseract -l jpn+eng --psm 3`` on the raw image with
+the same field extraction); seconds per card on photos/ (median, p95, wall and CPU of one
+warm worker); the worker's peak RSS; and cards per second with 1 and 2 processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+FOLDERS = ("photos", "scans", "real-en")
+
+
+def cards_dev() -> Path:
+    """Locate cards-dev ($MEISHI_CARDS_DEV or ../shared/data/cards-dev beside the repository)."""
+    env = os.environ.get("MEISHI_CARDS_DEV")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cards-dev"
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def predict_pipeline(data: bytes) -> tuple[dict[str, str], float]:
+    """Run the real pipeline with this process's shared engine."""
+    from ocr.engine import default_engine
+    from ocr.pipeline import scan_card
+
+    result = scan_card(data, engine=default_engine())
+    return {k: v.value for k, v in result.fields.items()}, result.seconds
+
+
+def predict_baseline(data: bytes) -> tuple[dict[str, str], float]:
+    """Plain tesseract (jpn+eng, psm 3) on the raw image, then the same field extraction."""
+    from ocr.engine import TesseractEngine
+    from ocr.fields import extract_fields
+    from ocr.intake import load_image
+    from ocr.layout import group_lines
+    from ocr.preprocess import to_gray
+
+    started = time.perf_counter()
+    pixels = load_image(data).pixels
+    words = TesseractEngine(timeout=60).recognize(to_gray(pixels), lang="jpn+eng", psm=3)
+    _, fields = extract_fields(group_lines(words))
+    return {k: v.value for k, v in fields.items()}, time.perf_counter() - started
+
+
+def score(folder: Path, predict: Any) -> dict[str, Any]:
+    """Evaluate one labelled folder."""
+    from ocr.evaluate import evaluate_folder
+
+    return evaluate_folder(folder, predict).to_dict()
+
+
+def timing(folder: Path) -> dict[str, Any]:
+    """Seconds per card of one warm worker (wall and CPU), and its peak RSS."""
+    from ocr.evaluate import iter_labelled
+
+    files = [path.read_bytes() for path, _ in iter_labelled(folder)]
+    predict_pipeline(files[0])  # load the models once, as a long-lived worker does
+    wall: list[float] = []
+    cpu: list[float] = []
+    for data in files:
+        c0, t0 = _cpu(), time.perf_counter()
+        predict_pipeline(data)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(_cpu() - c0)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "wall": _stats(wall),
+        "cpu": _stats(cpu),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+    }
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {
+        "median": round(statistics.median(ordered), 3),
+        "p95": round(p95, 3),
+        "mean": round(statistics.fmean(ordered), 3),
+    }
+
+
+def _worker_scan(path: str) -> float:
+    predict_pipeline(Path(path).read_bytes())
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _warm(_: int) -> None:
+    from ocr.engine import default_engine
+
+    engine = default_engine()
+    engine.recognize(__import__("numpy").full((40, 40), 255, dtype="uint8"), lang="jpn", psm=6)
+
+
+def throughput(folder: Path, processes: int) -> dict[str, float]:
+    """Cards per second over a folder with a pool of worker processes (models preloaded)."""
+    from ocr.evaluate import iter_labelled
+
+    paths = [str(path) for path, _ in iter_labelled(folder)]
+    with get_context("spawn").Pool(processes) as pool:
+        pool.map(_warm, range(processes * 2))
+        started = time.perf_counter()
+        rss = pool.map(_worker_scan, paths, chunksize=1)
+        elapsed = time.perf_counter() - started
+    return {"cards_per_second": round(len(paths) / elapsed, 2), "peak_rss_mb": round(max(rss), 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print a report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--skip-baseline", action="store_true", help="do not run the plain-tesseract baseline"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    root = cards_dev()
+    if not (root / "photos" / "labels.json").exists():
+        print(f"cards-dev not found at {root}", file=sys.stderr)
+        return 2
+
+    report: dict[str, Any] = {"pipeline": {}, "baseline": {}}
+    for name in FOLDERS:
+        report["pipeline"][name] = score(root / name, predict_pipeline)
+        if not args.skip_baseline:
+            report["baseline"][name] = score(root / name, predict_baseline)
+    report["timing_photos"] = timing(root / "photos")
+    report["throughput"] = {str(n): throughput(root / "photos", n) for n in (1, 2)}
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print_report(report)
+    return 0
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """Print the report as tables."""
+    from ocr.result import FIELD_NAMES
+
+    for kind in ("pipeline", "baseline"):
+        if not report[kind]:
+            continue
+        print(f"\n== {kind}: exact accuracy per field")
+        folders = list(report[kind])
+        print(f"{'field':<12}" + "".join(f"{f:>10}" for f in folders))
+        for field in FIELD_NAMES:
+            cells = []
+            for folder in folders:
+                acc = report[kind][folder]["fields"].get(field, {}).get("accuracy")
+                cells.append(f"{acc:>10.3f}" if acc is not None else f"{'-':>10}")
+            print(f"{field:<12}" + "".join(cells))
+        print(f"{'overall':<12}" + "".join(f"{report[kind][f]['overall_accuracy']:>10.3f}" for f in folders))
+        print(
+            f"{'similarity':<12}"
+            + "".join(f"{report[kind][f]['overall_similarity']:>10.3f}" for f in folders)
+        )
+        print(
+            f"{'false+ rate':<12}"
+            + "".join(f"{report[kind][f]['false_positive_rate']:>10.3f}" for f in folders)
+        )
+    t = report["timing_photos"]
+    print("\n== photos/, one warm worker, seconds per card")
+    print(f"wall: median {t['wall']['median']}  p95 {t['wall']['p95']}  mean {t['wall']['mean']}")
+    print(f"cpu:  median {t['cpu']['median']}  p95 {t['cpu']['p95']}  mean {t['cpu']['mean']}")
+    print(f"peak RSS of the worker: {t['peak_rss_mb']} MB")
+    for n, row in report["throughput"].items():
+        print(f"{n} process(es): {row['cards_per_second']} cards/s (peak worker RSS {row['peak_rss_mb']} MB)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
