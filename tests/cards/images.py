@@ -29,3 +29,13 @@ def jpeg_with_exif(width: int = 64, height: int = 40) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif.tobytes())
     return out.getvalue()
+
+
+def heic(width: int = 64, height: int = 40) -> bytes:
+    """A small HEIC image, as iPhones send."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 200, 30)).save(out, format="HEIF")
+    return out.getvalue()

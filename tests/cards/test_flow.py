@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -201,3 +202,17 @@ def test_matching_engine_folds_a_new_card_into_a_sure_twin_as_a_job_change(org: 
     assert len(old) == 1 and old[0]["ended_at"] is not None
     (tp,) = _touchpoints(org, card["contact_id"])
     assert tp.card_id == card["id"]
+
+
+def test_heartbeat_keeps_a_slow_card_leased(org: OrgClient) -> None:
+    from contacts.cards.worker import Heartbeat
+
+    card_id = upload(org, [("front", "a.jpg", image("scans/0001.jpg"))]).get_json()["cards"][0]["id"]
+    factory = session_factory(org.app)
+    holder = WorkerConfig(lease_seconds=0.6)
+    assert claim(factory, holder, card_id) == card_id
+    with Heartbeat(factory, card_id, holder):
+        time.sleep(1.5)  # OCR longer than the lease
+        assert claim(factory, WorkerConfig(), card_id) is None
+    time.sleep(0.7)  # no heartbeat any more: the lease runs out
+    assert claim(factory, WorkerConfig(), card_id) == card_id

@@ -191,3 +191,12 @@ def test_list_filters_by_uploader_and_event_and_pages_oldest_first(org: OrgClien
     assert [c["id"] for c in page["items"]] == mine and page["next_cursor"] and page["summary"] is None
     rest = org.get(f"/api/v1/cards?limit=2&cursor={page['next_cursor']}").get_json()
     assert [c["id"] for c in rest["items"]] == [theirs] and rest["next_cursor"] is None
+
+
+def test_heic_from_a_phone_is_accepted_and_stored_as_jpeg(org: OrgClient) -> None:
+    from tests.cards.images import heic
+
+    card = upload(org, [("front", "IMG_0001.HEIC", heic())]).get_json()["cards"][0]
+    resp = org.get(card["images"]["front"]["original"])
+    assert resp.status_code == 200 and resp.mimetype == "image/jpeg"
+    assert Image.open(io.BytesIO(resp.data)).size == (64, 40)
