@@ -15,7 +15,7 @@ from contacts.changelog import service as changelog
 from contacts.companies import service as companies
 from contacts.companies.models import Company, CompanyDomain
 from contacts.db import new_id, utcnow
-from contacts.dedup import snapshot, stored
+from contacts.dedup import merge, snapshot, stored
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.errors import Conflict, NotFound, ValidationFailed
 from contacts.people import service as people
@@ -172,6 +172,7 @@ def merge_companies(
             "name 1 to 50 losers other than the winner",
             errors=[{"field": "loser_ids", "message": "1 to 50 ids, not the winner", "code": "invalid"}],
         )
+    merge.lock_rows(session, Company, [winner_id, *ids_in])
     winner = _active(session, org_id, winner_id)
     losers = [_active(session, org_id, i) for i in ids_in]
     choices = dict(field_choices or {})
@@ -281,9 +282,11 @@ def merge_companies(
 
 def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
     """Restore the companies, their domains and the moved people exactly, or refuse when impossible."""
+    merge.lock_rows(session, MergeOperation, [op.id])
     if op.undone_at is not None:
         raise Conflict(f"merge {op.id} was already undone")
     after = op.snapshot["after"]
+    merge.lock_rows(session, Company, list(after["companies"]))
     for company_id, version in after["companies"].items():
         company = session.get(Company, company_id)
         if company is None or company.version != version:

@@ -56,9 +56,25 @@ def _participants(
             "name 1 to 50 losers",
             errors=[{"field": "loser_ids", "message": f"1 to {MAX_LOSERS} ids", "code": "length"}],
         )
+    lock_rows(session, Contact, [winner_id, *ids])
     winner = people.get_active_contact(session, org_id, winner_id)
     losers = [people.get_active_contact(session, org_id, i) for i in ids]
     return winner, losers
+
+
+def lock_rows(session: Session, model: Any, ids: Sequence[str]) -> None:
+    """Lock rows in id order and reload them, so two merges of one record serialise (PostgreSQL).
+
+    SQLite needs nothing here: its write transactions begin IMMEDIATE, one at a time.
+    """
+    session.flush()
+    session.scalars(
+        select(model)
+        .where(model.id.in_(sorted(set(ids))))
+        .order_by(model.id)
+        .with_for_update(of=model)
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 def _check_choices(field_choices: dict[str, str], allowed_ids: set[str]) -> None:
@@ -320,9 +336,11 @@ def merge_contacts(
 
 def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
     """Restore every record and link of a contact merge exactly, or refuse when that is impossible."""
+    lock_rows(session, MergeOperation, [op.id])
     if op.undone_at is not None:
         raise Conflict(f"merge {op.id} was already undone")
     after: dict[str, int] = op.snapshot["after"]
+    lock_rows(session, Contact, list(after))
     for contact_id, version in after.items():
         contact = session.get(Contact, contact_id)
         if contact is None:
