@@ -183,12 +183,9 @@ def prominent_rows(lines: list[Line]) -> list[tuple[int, int, int, int]]:
         x1, y1 = x0 + w, y0 + h
         for other in lines:
             ox, oy, ow, oh = other.box
-            overlap = min(y1, oy + oh) - max(y0, oy)
-            if (
-                other is not ln
-                and overlap > 0.4 * min(h, oh)
-                and min(abs(ox - x1), abs(x0 - (ox + ow))) < 2.5 * h
-            ):
+            center = oy + oh / 2
+            same_row = y0 <= center <= y1 and other.height >= 0.5 * ln.height
+            if other is not ln and same_row and min(abs(ox - x1), abs(x0 - (ox + ow))) < 2.5 * h:
                 x0, y0, x1, y1 = min(x0, ox), min(y0, oy), max(x1, ox + ow), max(y1, oy + oh)
         box = (x0, y0, x1 - x0, y1 - y0)
         if box not in rows:

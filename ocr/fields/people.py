@@ -74,8 +74,9 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
                 value = _clean(m.group(0)) if m else next(t for t in text.split(" ") if form in t)
                 if len(value) > len(form):
                     return Match(value=value, line=line, certainty=0.92)
-    if lang == "ja":
-        return None
+    fuzzy = _find_company_fuzzy(lines, taken)
+    if fuzzy is not None or lang == "ja":
+        return fuzzy
     candidates: list[tuple[float, Line]] = []
     for line in lines:
         if id(line) in taken or "@" in line.text or re.search(r"\d{3}", line.text):
@@ -101,18 +102,53 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
     return Match(value=_clean(line.text), line=line, certainty=score)
 
 
+def _one_off(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+
+
+def _find_company_fuzzy(lines: list[Line], taken: set[int]) -> Match | None:
+    """Find a legal form misread in one character (株式会福 for 株式会社) and spell it right."""
+    forms = [f for f in JP_LEGAL_FORMS if len(f) == 4 and f.isalnum()]
+    for line in lines:
+        if id(line) in taken:
+            continue
+        text = join_cjk(line.text)
+        for start in range(len(text) - 3):
+            window = text[start : start + 4]
+            form = next((f for f in forms if _one_off(window, f)), None)
+            if form is None or not all(is_cjk(c) for c in window):
+                continue
+            fixed = text[:start] + form + text[start + 4 :]
+            m = re.search(r"[^\s\W]*" + form + r"[^\s\W]*", fixed)
+            value = _clean(m.group(0)) if m else fixed
+            if len(value) >= 6:
+                return Match(value=value, line=line, certainty=0.6)
+    return None
+
+
+def _title_suffix(text: str) -> str | None:
+    """Return the title vocabulary entry that ends ``text``, allowing one misread kanji in long titles."""
+    exact = next((t for t in _JP_TITLES_LONGEST if text.endswith(t)), None)
+    if exact is not None:
+        return exact
+    for title in _JP_TITLES_LONGEST:
+        if len(title) >= 4 and len(text) >= len(title) and _one_off(text[-len(title) :], title):
+            return title
+    return None
+
+
 def split_title(text: str) -> tuple[str, str]:
     """Split "開発部 第二グループ 係長" into ("開発部 第二グループ", "係長"); either part may be empty."""
     rest = text.strip()
     titles: list[str] = []
     while rest:
-        found = next((t for t in _JP_TITLES_LONGEST if rest.endswith(t)), None)
+        found = _title_suffix(rest)
         if found is None:
             m = _EN_TITLE_AT_END.search(rest)
             found = m.group(1) if m else None
         if found is None:
             break
-        titles.insert(0, found)
+        titles.insert(0, found)  # the vocabulary spelling: a misread kanji is corrected
         rest = rest[: -len(found)].rstrip()
     title = ""
     for part in titles:
@@ -245,6 +281,20 @@ def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: s
     return Match(value=value, line=line, certainty=certainty)
 
 
+_KATAKANA_READING = re.compile(r"^[\u30a1-\u30fa・ー\s]+$")
+_HIRAGANA_READING = re.compile(r"^[\u3041-\u3096・ー\s]+$")
+
+
+def _plausible_reading(line: Line) -> bool:
+    """A reading is 3-16 kana of one script, not starting with ー or a small kana, not repetitive."""
+    compact = line.compact
+    if not 3 <= len(compact) <= 16 or compact[0] in "ーァィゥェォャュョッぁぃぅぇぉゃゅょっ":
+        return False
+    if not (_KATAKANA_READING.match(line.text) or _HIRAGANA_READING.match(line.text)):
+        return False
+    return len(set(compact) - {"ー", "・"}) >= 3 and line.confidence >= 0.6
+
+
 def find_readings(
     lines: list[Line], *, name: Match | None, email_local: str | None, taken: set[int]
 ) -> tuple[Match | None, Match | None]:
@@ -267,7 +317,7 @@ def find_readings(
         if distance > 4:
             continue
         compact = line.compact
-        if _KANA_ONLY.match(line.text) and 3 <= len(compact) <= 16 and not is_title_token(compact):
+        if _plausible_reading(line) and not is_title_token(compact):
             if any(is_title_token(t) or is_department_token(t) for t in line.text.split(" ")):
                 continue
             score = 0.8 - 0.05 * distance + (0.05 if " " in line.text.strip() else 0.0)
@@ -275,14 +325,24 @@ def find_readings(
                 kana_best = (score, line)
             continue
         words = line.text.split()
-        if 2 <= len(words) <= 3 and all(_LATIN_NAME_WORD.match(w) or (w.isalpha() and w.isupper()) for w in words):
-            if EN_TITLE.search(line.text) or EN_LEGAL_FORM.search(line.text) or EN_DEPARTMENT.search(line.text):
+        if 2 <= len(words) <= 3 and all(
+            _LATIN_NAME_WORD.match(w) or (w.isalpha() and w.isupper()) for w in words
+        ):
+            if (
+                EN_TITLE.search(line.text)
+                or EN_LEGAL_FORM.search(line.text)
+                or EN_DEPARTMENT.search(line.text)
+            ):
                 continue
             in_email = sum(1 for w in words if len(_letters(w)) >= 2 and _letters(w) in local)
             score = 0.7 - 0.05 * distance + 0.12 * min(2, in_email)
             if romaji_best is None or score > romaji_best[0]:
                 romaji_best = (score, line)
-    kana = Match(value=kana_best[1].text, line=kana_best[1], certainty=min(0.95, kana_best[0])) if kana_best else None
+    kana = (
+        Match(value=kana_best[1].text, line=kana_best[1], certainty=min(0.95, kana_best[0]))
+        if kana_best
+        else None
+    )
     romaji = (
         Match(value=romaji_best[1].text, line=romaji_best[1], certainty=min(0.95, romaji_best[0]))
         if romaji_best
