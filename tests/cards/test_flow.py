@@ -216,3 +216,20 @@ def test_heartbeat_keeps_a_slow_card_leased(org: OrgClient) -> None:
         assert claim(factory, WorkerConfig(), card_id) is None
     time.sleep(0.7)  # no heartbeat any more: the lease runs out
     assert claim(factory, WorkerConfig(), card_id) == card_id
+
+
+def test_confirming_a_card_without_name_or_email_asks_for_a_correction(org: OrgClient) -> None:
+    card_id = upload(org, [("front", "a.jpg", image("scans/0001.jpg"))]).get_json()["cards"][0]["id"]
+    with session_factory(org.app)() as session:  # as OCR would leave a card that found only a title
+        row = session.get(Card, card_id)
+        assert row is not None
+        row.status = "needs_review"
+        row.fields = {"title": {"value": "Senior Engineer", "confidence": 0.4, "box": [1, 2, 3, 4], "side": "front"}}
+        session.commit()
+    resp = org.post(f"/api/v1/cards/{card_id}/confirm")
+    assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"].startswith("fields")
+    assert _contacts(org) == 0
+    org.patch(f"/api/v1/cards/{card_id}", json={"fields": {"name": "Emma Berry"}})
+    done = org.post(f"/api/v1/cards/{card_id}/confirm").get_json()
+    contact = org.get(f"/api/v1/contacts/{done['contact_id']}").get_json()
+    assert (contact["given_name"], contact["family_name"], contact["title"]) == ("Emma", "Berry", "Senior Engineer")
