@@ -73,6 +73,8 @@ class EmbeddedPool:
 
     def ensure_started(self) -> None:
         """Start the worker threads unless this process already runs them."""
+        if self._pid == os.getpid():  # the common case, on every request: no lock
+            return
         with self._lock:
             if self._pid == os.getpid():
                 return
