@@ -159,3 +159,22 @@ def test_merge_is_idempotent_with_a_key(org: OrgClient, app: Flask) -> None:
     one = org.post("/api/v1/merges", json=body, headers={"Idempotency-Key": "m1"})
     two = org.post("/api/v1/merges", json=body, headers={"Idempotency-Key": "m1"})
     assert one.status_code == two.status_code == 201 and one.get_json()["id"] == two.get_json()["id"]
+
+
+def test_hostile_merge_bodies_are_refused(org: OrgClient) -> None:
+    first = create(org, TAKAHASHI)
+    too_many = {"winner_id": first["id"], "loser_ids": [f"id{i}" for i in range(51)]}
+    assert org.post("/api/v1/merges", json=too_many).status_code == 422
+    assert org.post("/api/v1/merges", json={"winner_id": "a\x00", "loser_ids": ["b"]}).status_code == 422
+    assert org.post("/api/v1/merges", json={"winner_id": first["id"], "loser_ids": ["x"],
+                                            "entity": "tag"}).status_code == 422
+    assert org.post("/api/v1/merges", data="{", content_type="application/json").status_code == 400
+    assert org.post("/api/v1/merges", json={"winner_id": first["id"], "loser_ids": ["nope"]}).status_code == 404
+
+
+def test_very_long_values_still_get_stored_keys_and_match(org: OrgClient) -> None:
+    address = "東京都千代田区" + "丸の内一丁目" * 150
+    body = {"family_name": "山田", "given_name": "太郎", "addresses": [{"value": address[:1000]}]}
+    first, second = create(org, body), create(org, body)
+    pairs = {frozenset((c["a"]["id"], c["b"]["id"])) for c in duplicates(org)}
+    assert frozenset((first["id"], second["id"])) in pairs
