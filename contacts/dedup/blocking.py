@@ -27,7 +27,7 @@ from typing import Final
 from contacts.dedup.records import MatchKeys
 from contacts.dedup.scoring import name_key
 
-__all__ = ["MAX_BLOCK", "MAX_SHARED_BLOCK", "WINDOW", "blocking_keys", "candidate_pairs"]
+__all__ = ["MAX_BLOCK", "MAX_SHARED_BLOCK", "SHARED_WINDOW", "WINDOW", "blocking_keys", "candidate_pairs"]
 
 _ADDRESS_STOPWORDS: Final = frozenset(
     [
@@ -84,6 +84,8 @@ MAX_BLOCK: Final = 40
 #: Keys that coworkers share (main number, office address, company domain): windowed from this size on.
 MAX_SHARED_BLOCK: Final = 8
 WINDOW: Final = 8
+#: Window in shared blocks: same-name coworkers already meet through nm:/nc:, so neighbours suffice.
+SHARED_WINDOW: Final = 3
 _SHARED_KINDS: Final = frozenset({"ph", "ad", "dm"})
 
 
@@ -130,7 +132,9 @@ def blocking_keys(k: MatchKeys) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def _block_pairs(members: Sequence[int], sort_keys: Sequence[str], limit: int) -> Iterator[tuple[int, int]]:
+def _block_pairs(
+    members: Sequence[int], sort_keys: Sequence[str], limit: int, window: int
+) -> Iterator[tuple[int, int]]:
     if len(members) <= limit:
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
@@ -138,7 +142,7 @@ def _block_pairs(members: Sequence[int], sort_keys: Sequence[str], limit: int) -
         return
     ordered = sorted(members, key=lambda i: sort_keys[i])
     for x in range(len(ordered)):
-        for y in range(x + 1, min(x + 1 + WINDOW, len(ordered))):
+        for y in range(x + 1, min(x + 1 + window, len(ordered))):
             yield ordered[x], ordered[y]
 
 
@@ -161,11 +165,11 @@ def candidate_pairs(all_keys: Iterable[list[str]], sort_keys: Sequence[str]) -> 
                 members.append(i)
     n = len(sort_keys)
     pairs: set[int] = set()
-    for blocks, limit in ((shared, MAX_SHARED_BLOCK), (other, MAX_BLOCK)):
+    for blocks, limit, window in ((shared, MAX_SHARED_BLOCK, SHARED_WINDOW), (other, MAX_BLOCK, WINDOW)):
         for members in blocks.values():
             if len(members) < 2:
                 continue
-            for i, j in _block_pairs(members, sort_keys, limit):
+            for i, j in _block_pairs(members, sort_keys, limit, window):
                 pairs.add(i * n + j if i < j else j * n + i)
         blocks.clear()
     return pairs

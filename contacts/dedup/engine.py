@@ -17,7 +17,15 @@ from typing import TypeVar
 
 from contacts.dedup.blocking import blocking_keys, candidate_pairs
 from contacts.dedup.records import ContactRecord, MatchKeys, record_keys
-from contacts.dedup.scoring import MERGE, NameStats, PairScore, name_key, names_compatible, score_pair
+from contacts.dedup.scoring import (
+    MERGE,
+    NameStats,
+    PairScore,
+    name_key,
+    names_compatible,
+    score_if_decided,
+    score_pair,
+)
 
 __all__ = ["DedupeResult", "ProgressFn", "ScoredPair", "find_duplicates", "match_one"]
 
@@ -92,8 +100,8 @@ def _score_chunk(pairs: list[int]) -> list[tuple[int, int, PairScore]]:
     out: list[tuple[int, int, PairScore]] = []
     for p in pairs:
         i, j = divmod(p, n)
-        ps = score_pair(keys[i], keys[j], stats=stats)
-        if ps.decision is not None:
+        ps = score_if_decided(keys[i], keys[j], stats=stats)
+        if ps is not None:
             out.append((i, j, ps))
     return out
 

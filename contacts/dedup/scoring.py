@@ -20,7 +20,16 @@ from rapidfuzz.fuzz import ratio, token_set_ratio
 from contacts.dedup.records import MatchKeys
 from contacts.normalize import guess_romaji_key, has_kanji
 
-__all__ = ["THRESHOLDS", "WEIGHTS", "NameStats", "PairScore", "name_key", "names_compatible", "score_pair"]
+__all__ = [
+    "THRESHOLDS",
+    "WEIGHTS",
+    "NameStats",
+    "PairScore",
+    "name_key",
+    "names_compatible",
+    "score_if_decided",
+    "score_pair",
+]
 
 #: Evidence points per comparison level. Positive: points towards "same person"; negative: against.
 WEIGHTS: Final[Mapping[str, Mapping[str, float]]] = {
@@ -271,8 +280,38 @@ def _near_email(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 def score_pair(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) -> PairScore:
     """Score two contacts' keys: a 0..1 score, a decision and the reasons behind it."""
+    result = _score(a, b, stats, quick=False)
+    assert result is not None
+    return result
+
+
+def _shares_identifier(a: MatchKeys, b: MatchKeys, stats: NameStats | None) -> bool:
+    """Tell whether a pair shares a personal e-mail, a mobile or a direct line (not a main number)."""
+    if a.emails and b.emails and not set(a.emails).isdisjoint(b.emails):
+        return True
+    if a.mobiles and b.mobiles and not set(a.mobiles).isdisjoint(b.mobiles):
+        return True
+    if stats is None or stats.total == 0 or not a.phones or not b.phones:
+        return False
+    shared = set(a.phones) & set(b.phones)
+    return bool(shared) and max(stats.phone_count(p) for p in shared) < THRESHOLDS["shared_phone_count"]
+
+
+def score_if_decided(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) -> PairScore | None:
+    """Score a pair like :func:`score_pair`, but return None early for pairs that cannot get a decision.
+
+    Coworkers (different names, an office address, no shared identifier) are most of the candidates
+    that shared blocks produce; this skips the rest of their comparisons.
+    """
+    result = _score(a, b, stats, quick=True)
+    return result if result is not None and result.decision is not None else None
+
+
+def _score(a: MatchKeys, b: MatchKeys, stats: NameStats | None, quick: bool) -> PairScore | None:
     reasons: list[str] = []
     name_points, strength = _compare_names(a, b, reasons)
+    if quick and strength == "none" and (a.company or b.company) and not _shares_identifier(a, b, stats):
+        return None
     if stats is not None and name_points > 0:
         namesakes = max(stats.expected_namesakes(a), stats.expected_namesakes(b))
         if namesakes > 1.0:
