@@ -165,14 +165,14 @@ def _request_hash() -> str:
     return h.hexdigest()
 
 
-def _replay_or_none(key: str) -> Response | None:
+def _replay_or_none(key: str, request_hash: str) -> Response | None:
     principal = current_principal()
     record = get_session().scalar(select(IdempotencyRecord).where(
         IdempotencyRecord.organization_id == principal.organization_id,
         IdempotencyRecord.user_id == principal.user_id, IdempotencyRecord.key == key))
     if record is None:
         return None
-    if record.request_hash != _request_hash() or record.method != request.method or record.path != request.path:
+    if record.request_hash != request_hash or record.method != request.method or record.path != request.path:
         raise IdempotencyMismatch(f"Idempotency-Key {key!r} was already used with a different request")
     resp = Response(record.response_body, status=record.status_code)
     for name, value in record.response_headers.items():
@@ -181,12 +181,12 @@ def _replay_or_none(key: str) -> Response | None:
     return resp
 
 
-def _remember(key: str, resp: Response) -> None:
+def _remember(key: str, request_hash: str, resp: Response) -> None:
     principal = current_principal()
     headers = {k: v for k, v in resp.headers.items() if k in ("Content-Type", "Location", "ETag")}
     get_session().add(IdempotencyRecord(
         organization_id=principal.organization_id, user_id=principal.user_id, key=key, method=request.method,
-        path=request.path, request_hash=_request_hash(), status_code=resp.status_code,
+        path=request.path, request_hash=request_hash, status_code=resp.status_code,
         response_body=resp.get_data(as_text=True), response_headers=headers))
 
 
@@ -214,11 +214,14 @@ def operation(*, summary: str, permission: str | None, body: type[BaseModel] | N
             if body is not None:
                 kwargs["body"] = parse_body(body)
             key = request.headers.get("Idempotency-Key") if idempotent else None
+            request_hash = ""
             if key is not None:
                 if not 1 <= len(key) <= 200:
                     raise ValidationFailed("invalid Idempotency-Key", errors=[
                         {"field": "Idempotency-Key", "message": "1 to 200 characters", "code": "length"}])
-                replay = _replay_or_none(key)
+                # Hash before the view runs: a form parser would consume the body.
+                request_hash = _request_hash()
+                replay = _replay_or_none(key, request_hash)
                 if replay is not None:
                     return replay
             session = get_session()
@@ -226,7 +229,7 @@ def operation(*, summary: str, permission: str | None, body: type[BaseModel] | N
                 resp = fn(**kwargs)
                 if request.method != "GET":
                     if key is not None and resp.status_code < 500:
-                        _remember(key, resp)
+                        _remember(key, request_hash, resp)
                     session.commit()
             except IntegrityError as e:
                 session.rollback()

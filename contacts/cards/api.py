@@ -53,10 +53,6 @@ def _upload_body_limit() -> None:
     if request.endpoint == "cards.upload_cards":
         s = settings_of(current_app)
         request.max_content_length = s.max_batch_files * (s.max_upload_bytes + MULTIPART_OVERHEAD) + s.max_body_bytes
-        if "Idempotency-Key" in request.headers:
-            # Keep the raw body so the idempotency hash sees the same bytes after the form is parsed
-            # (otherwise the first request would be remembered with an empty body and a retry would mismatch).
-            request.get_data(cache=True, parse_form_data=False)
 
 
 def _one(card_id: str, status: int = 200) -> Response:
