@@ -38,6 +38,7 @@ class Word:
     confidence: float
     box: tuple[int, int, int, int]
     line_key: tuple[int, int, int] = (0, 0, 0)  # (block, paragraph, line) as the engine grouped it
+    original_key: tuple[int, int, int] = (0, 0, 0)  # for words re-read from a stacked image: the stack's line
 
 
 @dataclass(frozen=True)

@@ -249,15 +249,37 @@ def reread_lines(
                     round(bh / scale),
                 )
                 by_crop.setdefault(i, []).append(
-                    Word(text=word.text, confidence=word.confidence, box=box, line_key=(10_000 + i, 0, 0))
+                    Word(
+                        text=word.text,
+                        confidence=word.confidence,
+                        box=box,
+                        line_key=(10_000 + i, 0, 0),
+                        original_key=word.line_key,
+                    )
                 )
                 break
     out: list[Line | None] = []
-    for i in range(len(boxes)):
-        found = sorted(by_crop.get(i, []), key=lambda w: w.box[0])
-        line = make_line(found) if found else None
+    for i, box in enumerate(boxes):
+        found = _target_line(by_crop.get(i, []), box)
+        line = make_line(sorted(found, key=lambda w: w.box[0])) if found else None
         out.append(line if line is not None and line.text else None)
     return out
+
+
+def _target_line(words: list[Word], box: tuple[int, int, int, int]) -> list[Word]:
+    """Keep the words of the text line nearest the crop's centre (a crop may catch a neighbour)."""
+    groups: dict[tuple[int, int, int], list[Word]] = {}
+    for word in words:
+        groups.setdefault(word.original_key, []).append(word)
+    if len(groups) <= 1:
+        return words
+    center = box[1] + box[3] / 2
+
+    def distance(group: list[Word]) -> float:
+        mid = sorted(w.box[1] + w.box[3] / 2 for w in group)[len(group) // 2]
+        return abs(mid - center)
+
+    return min(groups.values(), key=distance)
 
 
 def refine_japanese_lines(gray: np.ndarray, lines: list[Line], engine: OcrEngine, *, dpi: int) -> list[Line]:

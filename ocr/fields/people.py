@@ -65,7 +65,10 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
     for line in lines:
         if id(line) in taken:
             continue
-        text = join_cjk(line.text)
+        # A wide gap (a space in the line) separates the name from a logo mark read as a
+        # character; join across spaces only when the legal form itself was split.
+        spaced = line.text
+        text = spaced if any(form in spaced for form in JP_LEGAL_FORMS) else join_cjk(spaced)
         for form in JP_LEGAL_FORMS:
             if form in text:
                 # Keep the run of CJK/Latin text around the legal form, drop logo marks and the like.
