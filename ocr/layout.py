@@ -24,6 +24,11 @@ class Line:
     confidence: float  # character-weighted mean word confidence
 
     @property
+    def weakest(self) -> float:
+        """The lowest word confidence: one misread character makes a name wrong."""
+        return min((w.confidence for w in self.words), default=0.0)
+
+    @property
     def compact(self) -> str:
         """The text without any whitespace."""
         return re.sub(r"\s+", "", self.text)

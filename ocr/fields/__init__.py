@@ -23,7 +23,10 @@ def detect_lang(lines: list[Line]) -> str:
 
 
 def _field(match: Match, side: str, *, is_phone: bool = False) -> Field:
-    confidence = max(0.0, min(1.0, match.certainty * (0.35 + 0.65 * match.line.confidence)))
+    # The line's mean word confidence says how well it was read overall, its weakest word
+    # whether one character may be wrong; both pull the field's confidence down.
+    ocr = 0.5 * match.line.confidence + 0.5 * match.line.weakest
+    confidence = max(0.0, min(1.0, match.certainty * (0.3 + 0.7 * ocr)))
     return Field(
         value=match.value,
         confidence=confidence,

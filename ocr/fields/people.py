@@ -60,23 +60,43 @@ def is_department_token(token: str) -> bool:
     )
 
 
+def _company_from_line(text: str) -> str | None:
+    """Cut the company out of a line holding a legal form, or None.
+
+    A wide gap (a space) separates the name from a logo mark read as one stray character,
+    so a neighbouring token joins the company only when it has two or more CJK characters.
+    """
+    tokens = [t for t in text.split(" ") if t]
+    joined = join_cjk(text)
+    for form in JP_LEGAL_FORMS:
+        if form not in joined:
+            continue
+        if not any(form in t for t in tokens):  # the form itself was split by a space
+            tokens = joined.split(" ")
+        idx = next(i for i, t in enumerate(tokens) if form in t)
+        start, end = idx, idx + 1
+        while end < len(tokens) and len(tokens[end]) >= 2 and all(is_cjk(c) for c in tokens[end]):
+            end += 1
+        while start > 0 and len(tokens[start - 1]) >= 2 and all(is_cjk(c) for c in tokens[start - 1]):
+            start -= 1
+        candidate = "".join(tokens[start:end])
+        if form.isalnum():
+            # Keep the run of word characters around the legal form, drop marks and the like.
+            m = re.search(r"[^\s\W]*" + re.escape(form) + r"[^\s\W]*", candidate)
+            candidate = _clean(m.group(0)) if m else candidate
+        if len(candidate) > len(form):
+            return candidate  # "(株)" keeps its brackets
+    return None
+
+
 def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set[int]) -> Match | None:
     """Find the company by its legal form, else (English) by similarity to the e-mail/web domain."""
     for line in lines:
         if id(line) in taken:
             continue
-        # A wide gap (a space in the line) separates the name from a logo mark read as a
-        # character; join across spaces only when the legal form itself was split.
-        spaced = line.text
-        text = spaced if any(form in spaced for form in JP_LEGAL_FORMS) else join_cjk(spaced)
-        for form in JP_LEGAL_FORMS:
-            if form in text:
-                # Keep the run of CJK/Latin text around the legal form, drop logo marks and the like.
-                m = re.search(r"[^\s\W]*" + re.escape(form) + r"[^\s\W]*", text) if form.isalnum() else None
-                # "(株)" keeps its brackets: take the whole token that holds it.
-                value = _clean(m.group(0)) if m else next(t for t in text.split(" ") if form in t)
-                if len(value) > len(form):
-                    return Match(value=value, line=line, certainty=0.92)
+        value = _company_from_line(line.text)
+        if value is not None:
+            return Match(value=value, line=line, certainty=0.92)
     fuzzy = _find_company_fuzzy(lines, taken)
     if fuzzy is not None or lang == "ja":
         return fuzzy
