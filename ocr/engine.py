@@ -137,24 +137,26 @@ class TesserocrEngine:
             self._apis.clear()
 
 
-_default_engines: dict[float, OcrEngine] = {}
-_default_lock = threading.Lock()
+_local = threading.local()
 
 
 def default_engine(*, timeout: float = DEFAULT_TIMEOUT) -> OcrEngine:
-    """Return this process's shared engine: tesserocr when installed, else the tesseract binary.
+    """Return this thread's shared engine: tesserocr when installed, else the tesseract binary.
 
     Created on first use (never at import) and reused, so models load once per worker.
+    Each thread gets its own engine: a Tesseract API object must not be shared between
+    threads that run at the same time.
     """
-    with _default_lock:
-        engine = _default_engines.get(timeout)
-        if engine is None:
-            try:
-                engine = TesserocrEngine(timeout=timeout)
-            except (ImportError, EngineError):
-                engine = TesseractEngine(timeout=timeout)
-            _default_engines[timeout] = engine
-        return engine
+    engines: dict[float, OcrEngine] = getattr(_local, "engines", None) or {}
+    _local.engines = engines
+    engine = engines.get(timeout)
+    if engine is None:
+        try:
+            engine = TesserocrEngine(timeout=timeout)
+        except (ImportError, EngineError):
+            engine = TesseractEngine(timeout=timeout)
+        engines[timeout] = engine
+    return engine
 
 
 class TesseractEngine:

@@ -124,17 +124,43 @@ def group_lines(words: list[Word]) -> list[Line]:
     lines: list[Line] = []
     for group in by_key.values():
         group.sort(key=lambda w: w.box[0])
+        heights = sorted(w.box[3] for w in group)
+        size = max(1, heights[len(heights) // 2])  # the line's type size; punctuation boxes are tiny
         segment: list[Word] = [group[0]]
         for word in group[1:]:
             prev = segment[-1]
             gap = word.box[0] - (prev.box[0] + prev.box[2])
-            size = max(1, min(prev.box[3], word.box[3]))
             if gap > _GAP_SPLIT * size:
                 lines.append(make_line(segment))
                 segment = [word]
             else:
                 segment.append(word)
         lines.append(make_line(segment))
-    lines = [line for line in lines if line.text]
-    lines.sort(key=lambda ln: (ln.box[1] + ln.box[3] / 2, ln.box[0]))
-    return lines
+    return merge_row_fragments([line for line in lines if line.text])
+
+
+def merge_row_fragments(lines: list[Line]) -> list[Line]:
+    """Join pieces of one printed line that the engine split (same row, small gap); sort top to bottom."""
+    ordered = sorted(lines, key=lambda ln: (ln.box[0], ln.box[1]))
+    merged: list[Line] = []
+    for line in ordered:
+        x, y, _, h = line.box
+        partner = None
+        for other in merged:
+            ox, oy, ow, oh = other.box
+            overlap = min(y + h, oy + oh) - max(y, oy)
+            similar = 0.6 <= line.height / max(1.0, other.height) <= 1.6
+            gap = x - (ox + ow)
+            if (
+                similar
+                and overlap > 0.6 * min(h, oh)
+                and -0.5 * min(h, oh) < gap < 1.2 * max(line.height, other.height)
+            ):
+                partner = other
+                break
+        if partner is None:
+            merged.append(line)
+        else:
+            merged[merged.index(partner)] = make_line([*partner.words, *line.words])
+    merged.sort(key=lambda ln: (ln.box[1] + ln.box[3] / 2, ln.box[0]))
+    return merged

@@ -16,7 +16,7 @@ from ocr import PIPELINE_VERSION
 from ocr.engine import OcrEngine, Word, default_engine
 from ocr.fields import detect_lang, extract_fields
 from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reencode
-from ocr.layout import Line, group_lines, make_line
+from ocr.layout import Line, group_lines, make_line, merge_row_fragments
 from ocr.preprocess import (
     CARD_LONG_SIDE_MM,
     CardQuad,
@@ -185,7 +185,8 @@ def prominent_rows(lines: list[Line]) -> list[tuple[int, int, int, int]]:
             ox, oy, ow, oh = other.box
             center = oy + oh / 2
             same_row = y0 <= center <= y1 and other.height >= 0.5 * ln.height
-            if other is not ln and same_row and min(abs(ox - x1), abs(x0 - (ox + ow))) < 2.5 * h:
+            gap = max(ox - x1, x0 - (ox + ow), 0)  # 0 when the boxes overlap
+            if other is not ln and same_row and gap < 2.5 * h:
                 x0, y0, x1, y1 = min(x0, ox), min(y0, oy), max(x1, ox + ow), max(y1, oy + oh)
         box = (x0, y0, x1 - x0, y1 - y0)
         if box not in rows:
@@ -341,9 +342,7 @@ def refine_japanese_lines(gray: np.ndarray, lines: list[Line], engine: OcrEngine
                 replaced[id(old)] = new
         elif new.confidence >= 0.6 and len(new.compact) >= 2 and new.compact not in known:
             added.append(new)
-    merged = [replaced.get(id(ln), ln) for ln in lines if id(ln) not in removed] + added
-    merged.sort(key=lambda ln: (ln.box[1] + ln.box[3] / 2, ln.box[0]))
-    return merged
+    return merge_row_fragments([replaced.get(id(ln), ln) for ln in lines if id(ln) not in removed] + added)
 
 
 def prepare_card(pixels: np.ndarray, debug: _Debug) -> tuple[np.ndarray, CardQuad | None]:
