@@ -16,7 +16,9 @@ def words_for(lines: list[tuple[str, int]], *, confidence: float = 0.93) -> list
         x = 60
         for token in text.split(" "):
             width = max(1, len(token)) * int(height * 0.8)
-            words.append(Word(text=token, confidence=confidence, box=(x, y, width, height), line_key=(1, 1, number)))
+            words.append(
+                Word(text=token, confidence=confidence, box=(x, y, width, height), line_key=(1, 1, number))
+            )
             x += width + int(height * 0.7)  # a visible space
         y += int(height * 1.7)
     return words

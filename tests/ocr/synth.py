@@ -19,7 +19,9 @@ ENGLISH_LINES = [
 ]
 
 
-def draw_card(lines: list[tuple[str, int]] | None = None, *, size: tuple[int, int] = (910, 550)) -> np.ndarray:
+def draw_card(
+    lines: list[tuple[str, int]] | None = None, *, size: tuple[int, int] = (910, 550)
+) -> np.ndarray:
     """Draw a white card with left-aligned black text; return RGB pixels."""
     card = Image.new("RGB", size, (250, 250, 246))
     draw = ImageDraw.Draw(card)
@@ -35,7 +37,11 @@ def draw_card(lines: list[tuple[str, int]] | None = None, *, size: tuple[int, in
 
 
 def place_on_desk(
-    card: np.ndarray, *, canvas: tuple[int, int] = (1600, 1200), angle: float = 12.0, perspective: float = 0.06
+    card: np.ndarray,
+    *,
+    canvas: tuple[int, int] = (1600, 1200),
+    angle: float = 12.0,
+    perspective: float = 0.06,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Warp the card onto a grey desk with a light gradient; return (photo, true corners tl,tr,br,bl)."""
     h, w = card.shape[:2]

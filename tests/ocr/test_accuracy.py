@@ -15,8 +15,24 @@ from ocr.engine import default_engine
 from ocr.evaluate import Report, evaluate_folder
 from ocr.pipeline import scan_card
 
-PHOTOS = ["0000.jpg", "0002.jpg", "0005.jpg", "0010.jpg", "0013.jpg", "0016.jpg", "0019.jpg", "0027.jpg",
-          "0031.jpg", "0034.jpg", "0037.jpg", "0040.jpg", "0042.jpg", "0044.jpg", "0045.jpg", "0046.jpg"]
+PHOTOS = [
+    "0000.jpg",
+    "0002.jpg",
+    "0005.jpg",
+    "0010.jpg",
+    "0013.jpg",
+    "0016.jpg",
+    "0019.jpg",
+    "0027.jpg",
+    "0031.jpg",
+    "0034.jpg",
+    "0037.jpg",
+    "0040.jpg",
+    "0042.jpg",
+    "0044.jpg",
+    "0045.jpg",
+    "0046.jpg",
+]
 SCANS = ["0000.jpg", "0001.jpg", "0003.jpg", "0006.jpg", "0009.jpg", "0011.jpg"]
 
 OVERALL_FLOOR = 0.88
@@ -60,8 +76,12 @@ def test_overall_accuracy_floor(report: Report) -> None:
 @pytest.mark.parametrize("field", sorted(FIELD_FLOORS))
 def test_field_accuracy_floor(report: Report, field: str) -> None:
     score = report.fields[field]
-    assert score.exact / score.total >= FIELD_FLOORS[field], [m for m in report.mistakes if m["field"] == field]
+    assert score.exact / score.total >= FIELD_FLOORS[field], [
+        m for m in report.mistakes if m["field"] == field
+    ]
 
 
 def test_few_false_positives_on_empty_labels(report: Report) -> None:
-    assert report.false_positive_rate <= FALSE_POSITIVE_CEILING, [m for m in report.mistakes if not m["label"]]
+    assert report.false_positive_rate <= FALSE_POSITIVE_CEILING, [
+        m for m in report.mistakes if not m["label"]
+    ]

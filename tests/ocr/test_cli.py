@@ -30,7 +30,10 @@ def test_scan_json_lines_with_a_failing_file(tmp_path: Path, scan_file: Path) ->
     assert set(ok) == {"file", "lang", "fields", "text", "warnings", "seconds"}
     assert ok["file"] == str(scan_file)
     assert ok["fields"]["email"]["value"] == "mmituru@mit51-maeda.co.jp"
-    assert unsupported == {"file": str(bad), "error": {"type": "unsupported_format", "detail": unsupported["error"]["detail"]}}
+    assert unsupported == {
+        "file": str(bad),
+        "error": {"type": "unsupported_format", "detail": unsupported["error"]["detail"]},
+    }
     assert zero["error"]["type"] == "empty_file"
 
 
@@ -53,7 +56,9 @@ def test_scan_missing_file_is_a_per_file_error(tmp_path: Path) -> None:
 
 
 def test_scan_debug_dir(tmp_path: Path, scan_file: Path) -> None:
-    result = CliRunner().invoke(scan_command, [str(scan_file), "--debug-dir", str(tmp_path / "dbg"), "--json"])
+    result = CliRunner().invoke(
+        scan_command, [str(scan_file), "--debug-dir", str(tmp_path / "dbg"), "--json"]
+    )
     assert result.exit_code == 0
     assert any(p.suffix == ".png" for p in (tmp_path / "dbg").iterdir())
 
@@ -62,7 +67,9 @@ def test_eval_ocr_json(tmp_path: Path, cards_dev: Path) -> None:
     labels = json.loads((cards_dev / "scans" / "labels.json").read_text(encoding="utf-8"))
     for name in ("0000.jpg", "0001.jpg"):
         shutil.copy(cards_dev / "scans" / name, tmp_path / name)
-    (tmp_path / "labels.json").write_text(json.dumps({k: labels[k] for k in ("0000.jpg", "0001.jpg")}), encoding="utf-8")
+    (tmp_path / "labels.json").write_text(
+        json.dumps({k: labels[k] for k in ("0000.jpg", "0001.jpg")}), encoding="utf-8"
+    )
     result = CliRunner().invoke(eval_ocr_command, [str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)

@@ -28,7 +28,9 @@ def test_parse_tsv_keeps_words_with_boxes_and_confidences() -> None:
 
 
 def test_parse_osd() -> None:
-    osd = parse_osd("Page number: 0\nOrientation in degrees: 180\nRotate: 180\nOrientation confidence: 6.2\nScript: Latin\n")
+    osd = parse_osd(
+        "Page number: 0\nOrientation in degrees: 180\nRotate: 180\nOrientation confidence: 6.2\nScript: Latin\n"
+    )
     assert osd is not None and osd.rotate == 180 and osd.script == "Latin"
 
 
@@ -79,3 +81,17 @@ def test_subprocess_gets_one_thread(monkeypatch: pytest.MonkeyPatch, text_image:
     monkeypatch.setattr(subprocess, "run", spy)
     TesseractEngine(timeout=7.0).recognize(text_image, lang="eng")
     assert seen["OMP_THREAD_LIMIT"] == "1"
+
+
+def test_default_engine_is_shared_within_a_thread_only() -> None:
+    import threading
+
+    from ocr.engine import default_engine
+
+    first = default_engine()
+    assert default_engine() is first
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(default_engine()))
+    thread.start()
+    thread.join()
+    assert other[0] is not first

@@ -73,7 +73,13 @@ def test_unlabelled_070_080_090_numbers_are_mobiles() -> None:
 
 
 def test_kana_reading_and_legal_form_after_the_name() -> None:
-    card = [("(株)サンプル", 30), ("佐藤 花子", 60), ("サトウ ハナコ", 20), ("営業部 部長", 24), ("TEL 03-1234-5678", 20)]
+    card = [
+        ("(株)サンプル", 30),
+        ("佐藤 花子", 60),
+        ("サトウ ハナコ", 20),
+        ("営業部 部長", 24),
+        ("TEL 03-1234-5678", 20),
+    ]
     _, fields = extract_fields(lines_for(card))
     got = values(fields)
     assert got["company"] == "(株)サンプル"
@@ -84,7 +90,12 @@ def test_kana_reading_and_legal_form_after_the_name() -> None:
 
 
 def test_slogans_and_logo_words_do_not_become_company_or_name() -> None:
-    card = [("Creating Value for Tomorrow", 40), ("INNOVATE", 80), ("ISO 27001 認証取得", 16), ("TEL 03-1234-5678", 20)]
+    card = [
+        ("Creating Value for Tomorrow", 40),
+        ("INNOVATE", 80),
+        ("ISO 27001 認証取得", 16),
+        ("TEL 03-1234-5678", 20),
+    ]
     _, fields = extract_fields(lines_for(card))
     assert "company" not in fields
     assert "name" not in fields
@@ -107,7 +118,12 @@ def test_english_card_fields() -> None:
 
 
 def test_english_company_without_legal_form_found_by_domain() -> None:
-    card = [("Wong-Chapman", 30), ("Emma Berry", 56), ("Senior Engineer", 24), ("emma.berry@wongchapman.io", 20)]
+    card = [
+        ("Wong-Chapman", 30),
+        ("Emma Berry", 56),
+        ("Senior Engineer", 24),
+        ("emma.berry@wongchapman.io", 20),
+    ]
     _, fields = extract_fields(lines_for(card))
     assert fields["company"].value == "Wong-Chapman"
     assert fields["name"].value == "Emma Berry"
@@ -144,3 +160,16 @@ def test_kana_kanji_lookalikes_and_spacing() -> None:
 def test_detect_lang() -> None:
     assert detect_lang(lines_for(JAPANESE_CARD)) == "ja"
     assert detect_lang(lines_for(ENGLISH_CARD)) == "en"
+
+
+def test_fragments_of_one_printed_line_are_merged() -> None:
+    from ocr.engine import Word
+    from ocr.layout import group_lines
+
+    words = [
+        Word(text="兵庫県四街道市", confidence=0.9, box=(60, 100, 170, 24), line_key=(1, 1, 1)),
+        Word(text="20丁目12番7号", confidence=0.9, box=(236, 102, 150, 24), line_key=(2, 1, 1)),
+        Word(text="TEL 03-1234-5678", confidence=0.9, box=(60, 140, 200, 20), line_key=(3, 1, 1)),
+    ]
+    lines = group_lines(words)
+    assert [ln.text for ln in lines] == ["兵庫県四街道市20丁目12番7号", "TEL 03-1234-5678"]

@@ -70,7 +70,9 @@ def test_front_and_back_merge_into_one_result() -> None:
             self.side = 0
 
         def recognize(self, image: np.ndarray, *, lang: str, psm: int = 3, dpi: int | None = None):  # type: ignore[no-untyped-def]
-            return (front_engine if self.side == 0 else self.back).recognize(image, lang=lang, psm=psm, dpi=dpi)
+            return (front_engine if self.side == 0 else self.back).recognize(
+                image, lang=lang, psm=psm, dpi=dpi
+            )
 
     engine = TwoSided()
     front, back = encode(draw_card()), encode(draw_card())
@@ -111,3 +113,22 @@ def test_limits_are_applied_to_each_side() -> None:
 
     with pytest.raises(FileTooLarge):
         scan_card(encode(draw_card()), engine=FakeEngine(ENGLISH_CARD), limits=ScanLimits(max_bytes=100))
+
+
+def test_portrait_card_that_reads_badly_sideways_is_tried_as_vertical_text() -> None:
+    class VerticalEngine:
+        def __init__(self) -> None:
+            self.langs: list[str] = []
+
+        def recognize(self, image: np.ndarray, *, lang: str, psm: int = 3, dpi: int | None = None):  # type: ignore[no-untyped-def]
+            self.langs.append(lang)
+            if lang == "jpn_vert":
+                return FakeEngine(JAPANESE_CARD).recognize(image, lang=lang, psm=3)
+            return []
+
+    portrait = rotate(draw_card(), 90)
+    engine = VerticalEngine()
+    result = scan_card(encode(portrait), engine=engine)
+    assert "jpn_vert" in engine.langs
+    assert any("vertical" in w for w in result.warnings)
+    assert result.fields["name"].value == "林 知実"
