@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from contacts.dedup import stored
@@ -30,9 +30,9 @@ def refresh_keys(session: Session, contact: Contact) -> None:
 
 def contact_created(session: Session, contact: Contact) -> None:
     """Store a new contact's keys and record its likely duplicates as candidates (never merges)."""
-    stored.refresh_keys(session, contact)
-    pairs = match_contact(session, contact.organization_id, contact)
-    propose(session, contact.organization_id, pairs)
+    keys = stored.refresh_keys(session, contact, new=True)
+    if contact.status == "active":
+        propose(session, contact.organization_id, match_keys(session, contact.organization_id, keys))
 
 
 def _dismissed_with(session: Session, org_id: str, contact_id: str, others: Iterable[str]) -> set[str]:
@@ -76,17 +76,23 @@ def propose(
     session: Session, org_id: str, pairs: Sequence[ScoredPair], *, entity: str = "contact"
 ) -> list[DuplicateCandidate]:
     """Record pairs as open duplicate candidates (refreshing open ones); dismissed pairs stay dismissed."""
-    out = []
-    for pair in pairs:
-        a_id, b_id = ordered(pair.a, pair.b)
-        row = session.scalar(
+    out: list[DuplicateCandidate] = []
+    if not pairs:
+        return out
+    wanted = {ordered(p.a, p.b): p for p in pairs}
+    existing: dict[tuple[str, str], DuplicateCandidate] = {}
+    keys = list(wanted)
+    for start in range(0, len(keys), 500):
+        for found in session.scalars(
             select(DuplicateCandidate).where(
                 DuplicateCandidate.organization_id == org_id,
                 DuplicateCandidate.entity == entity,
-                DuplicateCandidate.a_id == a_id,
-                DuplicateCandidate.b_id == b_id,
+                tuple_(DuplicateCandidate.a_id, DuplicateCandidate.b_id).in_(keys[start : start + 500]),
             )
-        )
+        ):
+            existing[(found.a_id, found.b_id)] = found
+    for (a_id, b_id), pair in wanted.items():
+        row = existing.get((a_id, b_id))
         if row is None:
             row = DuplicateCandidate(
                 organization_id=org_id,

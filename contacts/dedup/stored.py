@@ -74,16 +74,17 @@ def keys_of(contact: Contact) -> MatchKeys:
     return dataclasses.replace(keys, mobiles=tuple(mobiles), phones=tuple(phones))
 
 
-def store_keys(session: Session, contact_id: str, org_id: str, keys: MatchKeys) -> None:
-    """Replace a contact's stored profile and blocking keys."""
-    session.execute(delete(MatchKey).where(MatchKey.contact_id == contact_id))
+def store_keys(session: Session, contact_id: str, org_id: str, keys: MatchKeys, *, new: bool = False) -> None:
+    """Replace a contact's stored profile and blocking keys (``new``: it has none yet, skip the look-ups)."""
+    if not new:
+        session.execute(delete(MatchKey).where(MatchKey.contact_id == contact_id))
     rows = [
         {"contact_id": contact_id, "key": k, "organization_id": org_id}
         for k in dict.fromkeys(storable_key(k) for k in blocking_keys(keys))
     ]
     if rows:
         session.execute(insert(MatchKey), rows)
-    profile = session.get(MatchProfile, contact_id)
+    profile = None if new else session.get(MatchProfile, contact_id)
     if profile is None:
         session.add(MatchProfile(contact_id=contact_id, organization_id=org_id, keys=keys.to_dict()))
     else:
@@ -98,14 +99,14 @@ def drop_keys(session: Session, contact_ids: Sequence[str]) -> None:
     session.execute(delete(MatchProfile).where(MatchProfile.contact_id.in_(contact_ids)))
 
 
-def refresh_keys(session: Session, contact: Contact) -> MatchKeys:
+def refresh_keys(session: Session, contact: Contact, *, new: bool = False) -> MatchKeys:
     """Recompute and store a contact's keys after it was written; an inactive contact keeps none."""
     session.flush()
     if contact.status != "active":
         drop_keys(session, [contact.id])
         return keys_of(contact)
     keys = keys_of(contact)
-    store_keys(session, contact.id, contact.organization_id, keys)
+    store_keys(session, contact.id, contact.organization_id, keys, new=new)
     return keys
 
 
