@@ -32,7 +32,9 @@ def contact_created(session: Session, contact: Contact) -> None:
     """Store a new contact's keys and record its likely duplicates as candidates (never merges)."""
     keys = stored.refresh_keys(session, contact, new=True)
     if contact.status == "active":
-        propose(session, contact.organization_id, match_keys(session, contact.organization_id, keys))
+        # propose() itself leaves dismissed pairs alone: no need to look them up twice
+        pairs = match_keys(session, contact.organization_id, keys, drop_dismissed=False)
+        propose(session, contact.organization_id, pairs)
 
 
 def _dismissed_with(session: Session, org_id: str, contact_id: str, others: Iterable[str]) -> set[str]:
@@ -64,10 +66,14 @@ def match_contact(session: Session, org_id: str, contact: Contact) -> list[Score
     return match_keys(session, org_id, stored.stored_keys(session, contact))
 
 
-def match_keys(session: Session, org_id: str, keys: MatchKeys) -> list[ScoredPair]:
+def match_keys(
+    session: Session, org_id: str, keys: MatchKeys, *, drop_dismissed: bool = True
+) -> list[ScoredPair]:
     """Score precomputed keys (``keys.id`` is the contact's id) against the organisation's stored keys."""
     found = stored.fetch_candidates(session, org_id, keys)
     pairs = match_one(keys, found.keys, stats=found.stats)
+    if not drop_dismissed:
+        return pairs
     dismissed = _dismissed_with(session, org_id, keys.id, [p.b for p in pairs])
     return [p for p in pairs if p.b not in dismissed]
 
