@@ -242,6 +242,44 @@ def _move_links(session: Session, winner: Contact, loser_ids: list[str], actor: 
     )
 
 
+def _carry_dismissals(
+    session: Session, winner: Contact, loser_ids: list[str], candidates: list[dict[str, Any]]
+) -> list[str]:
+    """A person's "not the same" stays true after a merge: dismissed pairs of losers carry to the winner.
+
+    Return the ids of the candidate rows created, so that an undo removes them.
+    """
+    members = {winner.id, *loser_ids}
+    have = {(r["a_id"], r["b_id"]): r for r in candidates}
+    created: list[str] = []
+    for row in candidates:
+        if row["status"] != "dismissed":
+            continue
+        other = row["b_id"] if row["a_id"] in loser_ids else row["a_id"] if row["b_id"] in loser_ids else None
+        if other is None or other in members:
+            continue
+        a_id, b_id = (winner.id, other) if winner.id < other else (other, winner.id)
+        existing = have.get((a_id, b_id))
+        if existing is not None:
+            if existing["status"] != "dismissed":
+                session.execute(
+                    update(DuplicateCandidate)
+                    .where(DuplicateCandidate.id == existing["id"])
+                    .values(status="dismissed", decided_by=row["decided_by"], decided_at=utcnow())
+                )
+            continue
+        new_row = DuplicateCandidate(
+            id=new_id(), organization_id=winner.organization_id, entity="contact", a_id=a_id, b_id=b_id,
+            score=row["score"], decision=row["decision"], reasons=list(row["reasons"] or []),
+            status="dismissed", decided_by=row["decided_by"], decided_at=utcnow(),
+        )
+        session.add(new_row)
+        have[(a_id, b_id)] = {"id": new_row.id, "status": "dismissed"}
+        created.append(new_row.id)
+    session.flush()
+    return created
+
+
 def _settle_employment(
     session: Session, winner: Contact, source: Source, before_company: str | None, before_title: str | None
 ) -> None:
@@ -302,6 +340,7 @@ def merge_contacts(
     changed = _choose_fields(winner, losers, choices, source.stamp())
     dropped = _merge_values(winner, losers)
     _move_links(session, winner, [c.id for c in losers], actor, op.id)
+    carried = _carry_dismissals(session, winner, [c.id for c in losers], before["duplicate_candidate"])
     _settle_employment(session, winner, source, before_company, before_title)
     for loser in losers:
         loser.status = "merged"
@@ -328,6 +367,7 @@ def merge_contacts(
         "before": before,
         "dropped": dropped,
         "after": {c.id: c.version for c in (winner, *losers)},
+        "created_candidates": carried,
     }
     session.add(op)
     session.flush()
@@ -360,6 +400,9 @@ def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
                 f"exactly"
             )
     ids = list(after)
+    created = op.snapshot.get("created_candidates") or []
+    if created:
+        session.execute(delete(DuplicateCandidate).where(DuplicateCandidate.id.in_(created)))
     restore_contact_snapshot(session, op.snapshot["before"], ids)
     op = session.get(MergeOperation, op.id) or op
     op.undone_at = utcnow()

@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import or_, select
 
 from contacts.db import session_factory
-from contacts.dedup.models import MatchKey, MatchProfile
+from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile
 from contacts.models import (
     Card,
     Contact,
@@ -72,6 +72,8 @@ def export(app: Flask, contact_ids: list[str]) -> dict[str, list[dict[str, Any]]
             "touchpoint": _rows(session, Touchpoint, Touchpoint.contact_id.in_(contact_ids)),
             "card": _rows(session, Card, or_(Card.contact_id.in_(contact_ids),
                                              Card.match_contact_id.in_(contact_ids))),
+            "duplicate_candidate": _rows(session, DuplicateCandidate, or_(
+                DuplicateCandidate.a_id.in_(contact_ids), DuplicateCandidate.b_id.in_(contact_ids))),
         }
         for model in (ContactEmail, ContactPhone, ContactAddress, Employment, ContactTag, MatchKey, MatchProfile):
             out[model.__tablename__] = _rows(session, model, model.contact_id.in_(contact_ids))

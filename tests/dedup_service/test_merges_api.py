@@ -178,3 +178,19 @@ def test_very_long_values_still_get_stored_keys_and_match(org: OrgClient) -> Non
     first, second = create(org, body), create(org, body)
     pairs = {frozenset((c["a"]["id"], c["b"]["id"])) for c in duplicates(org)}
     assert frozenset((first["id"], second["id"])) in pairs
+
+
+def test_a_dismissal_carries_to_the_winner_and_undo_takes_it_back(org: OrgClient, app: Flask) -> None:
+    first, second = create(org, TAKAHASHI), create(org, TAKAHASHI_TWIN)
+    cand = duplicates(org)[0]
+    assert org.post(f"/api/v1/duplicates/{cand['id']}/dismiss").status_code == 200
+    third = create(org, {**TAKAHASHI_TWIN, "tags": []})  # the twin again: proposed with both
+    ids = [first["id"], second["id"], third["id"]]
+    before = export(app, ids)
+    op = _merge(org, third["id"], [second["id"]])
+    pairs = {frozenset((c["a"]["id"], c["b"]["id"])) for c in duplicates(org)}
+    assert frozenset((first["id"], third["id"])) not in pairs
+    dismissed = {frozenset((c["a"]["id"], c["b"]["id"])) for c in duplicates(org, status="dismissed")}
+    assert frozenset((first["id"], third["id"])) in dismissed
+    assert org.post(f"/api/v1/merges/{op['id']}/undo").status_code == 200
+    assert export(app, ids) == before
