@@ -80,6 +80,9 @@ class FieldScore:
             if self.empty_labels
             else None,
             "n": self.total,
+            "exact": self.exact,
+            "empty_labels": self.empty_labels,
+            "false_positives": self.false_positives,
         }
 
 

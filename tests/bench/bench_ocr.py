@@ -89,6 +89,35 @@ def timing(folder: Path) -> dict[str, Any]:
     }
 
 
+def combine(folders: Any) -> dict[str, Any]:
+    """Pool the per-field counts of several folder reports into one (the "all" column)."""
+    fields: dict[str, dict[str, float]] = {}
+    for folder in list(folders):
+        for name, f in folder["fields"].items():
+            acc = fields.setdefault(name, {"exact": 0, "sim": 0.0, "n": 0, "empty": 0, "fp": 0})
+            acc["exact"] += f["exact"]
+            acc["sim"] += f["similarity"] * f["n"]
+            acc["n"] += f["n"]
+            acc["empty"] += f["empty_labels"]
+            acc["fp"] += f["false_positives"]
+    total = sum(f["n"] for f in fields.values())
+    empty = sum(f["empty"] for f in fields.values())
+    return {
+        "fields": {
+            name: {
+                "accuracy": round(f["exact"] / f["n"], 4),
+                "similarity": round(f["sim"] / f["n"], 4),
+                "false_positive_rate": round(f["fp"] / f["empty"], 4) if f["empty"] else None,
+                "n": int(f["n"]),
+            }
+            for name, f in fields.items()
+        },
+        "overall_accuracy": round(sum(f["exact"] for f in fields.values()) / total, 4),
+        "overall_similarity": round(sum(f["sim"] for f in fields.values()) / total, 4),
+        "false_positive_rate": round(sum(f["fp"] for f in fields.values()) / empty, 4) if empty else 0.0,
+    }
+
+
 def _stats(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -142,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         report["pipeline"][name] = score(root / name, predict_pipeline)
         if not args.skip_baseline:
             report["baseline"][name] = score(root / name, predict_baseline)
+    for kind in ("pipeline", "baseline"):
+        if report[kind]:
+            report[kind]["all"] = combine(report[kind].values())
     report["timing_photos"] = timing(root / "photos")
     report["throughput"] = {str(n): throughput(root / "photos", n) for n in (1, 2)}
     if args.json:
