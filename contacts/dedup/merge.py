@@ -188,6 +188,8 @@ def _choose_fields(
     """Take chosen fields from losers and fill the winner's empty fields; return the fields changed."""
     by_id = {c.id: c for c in losers}
     changed = []
+    # A new dict, not an in-place change: the JSON column is compared with its old value on flush.
+    sources = dict(winner.field_sources or {})
     for name in (*people.SCALAR_FIELDS, "owner_id", "company"):
         attr = "company_id" if name == "company" else name
         chosen = by_id.get(field_choices.get(name, winner.id))
@@ -198,9 +200,9 @@ def _choose_fields(
         setattr(winner, attr, getattr(chosen, attr))
         if name == "company":
             winner.company = chosen.company
-        winner.field_sources[name] = (chosen.field_sources or {}).get(name) or stamp
+        sources[name] = (chosen.field_sources or {}).get(name) or stamp
         changed.append(name)
-    winner.field_sources = dict(winner.field_sources)
+    winner.field_sources = sources
     return changed
 
 

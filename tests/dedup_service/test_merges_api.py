@@ -83,6 +83,7 @@ def test_field_choices_take_a_losers_company_as_a_job_change(org: OrgClient, app
     _merge(org, first["id"], [second["id"]], field_choices={"company": second["id"], "title": second["id"]})
     winner = org.get(f"/api/v1/contacts/{first['id']}").get_json()
     assert winner["company"]["name"] == "株式会社ベータ" and winner["title"] == "取締役"
+    assert winner["sources"]["title"] == second["sources"]["title"] != first["sources"]["title"]
     history = org.get(f"/api/v1/contacts/{first['id']}/employment").get_json()["items"]
     open_entries = [h for h in history if h["ended_at"] is None]
     assert len(open_entries) == 1 and open_entries[0]["company"]["name"] == "株式会社ベータ"
