@@ -21,10 +21,12 @@ from ocr.preprocess import (
     CARD_LONG_SIDE_MM,
     CardQuad,
     alignment_cue,
+    deskew,
     find_card,
     fit_scan,
     flatten_light,
     rotate,
+    skew_angle,
     to_gray,
     warp_card,
 )
@@ -127,6 +129,18 @@ def recognize_upright(gray: np.ndarray, engine: OcrEngine, *, dpi: int) -> Recog
         if result.score >= ACCEPT_CONFIDENCE:
             break
     assert best is not None
+    if best.score < ACCEPT_CONFIDENCE:
+        # The Japanese model reads some Latin fonts with low confidence at every rotation;
+        # an English card is recognised by the English model reading it well.
+        for rotation in candidates[:2]:
+            words = engine.recognize(rotate(gray, rotation), lang=ENGLISH_LANG, psm=3, dpi=dpi)
+            english = Recognition(
+                rotation=rotation, words=words, score=recognition_score(words), lang=ENGLISH_LANG
+            )
+            if english.score > best.score:
+                best = english
+            if english.score >= ACCEPT_CONFIDENCE:
+                break
     h, w = gray.shape[:2]
     if best.score < ACCEPT_CONFIDENCE and h > w * 1.1:
         # A portrait card that reads badly horizontally may be printed vertically (縦書き).
@@ -355,7 +369,12 @@ def prepare_card(pixels: np.ndarray, debug: _Debug) -> tuple[np.ndarray, CardQua
             debug.save("detected", outline)
         card = warp_card(pixels, quad, long_side=OCR_LONG_SIDE)
     else:
+        # No edge: a flat scan, or a card filling (or cut by) the frame; level tilted text.
         card = fit_scan(pixels, long_side=OCR_LONG_SIDE)
+        angle = skew_angle(to_gray(card))
+        if abs(angle) >= 1.0:
+            card = deskew(card, angle)
+            debug.save("deskewed", card)
     debug.save("card", card)
     return card, quad
 
@@ -384,7 +403,7 @@ def scan_side(
     debug.save("upright", upright_gray)
 
     lines = group_lines(recognition.words)
-    if recognition.lang == OCR_LANG:
+    if recognition.lang == OCR_LANG:  # (an English first reading is already final)
         if detect_lang(lines) == "ja":
             lines = refine_japanese_lines(upright_gray, lines, engine, dpi=dpi)
         else:

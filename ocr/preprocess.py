@@ -282,3 +282,54 @@ def alignment_cue(gray: np.ndarray) -> float:
     if len(lefts) < 3:
         return 0.0
     return float((np.std(rights) - np.std(lefts)) / w)
+
+
+def skew_angle(gray: np.ndarray) -> float:
+    """Return the counter-clockwise rotation (degrees) that makes the text lines level, 0 if unsure.
+
+    Used when no card edge was found (a card filling the frame, or cut by it): text lines
+    are smeared into long blobs whose minimum-area rectangles give their angles.
+    """
+    small, _ = resize_long_side(gray, 800)
+    ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    blobs = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 3)))
+    contours, _ = cv2.findContours(blobs, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    angles: list[float] = []
+    weights: list[float] = []
+    for contour in contours:
+        rect = cv2.minAreaRect(contour)
+        w, h = rect[1]
+        long_side, short_side = max(w, h), min(w, h)
+        if short_side < 4 or long_side < 5 * short_side or long_side < 60:
+            continue
+        corners = cv2.boxPoints(rect)
+        edges = [corners[(i + 1) % 4] - corners[i] for i in range(2)]
+        dx, dy = max(edges, key=lambda e: float(np.hypot(*e)))
+        tilt = float(np.degrees(np.arctan2(dy, dx)))  # the long side's direction, image y down
+        tilt = (tilt + 90) % 180 - 90  # into [-90, 90)
+        if abs(tilt) > 45:
+            continue  # a vertical blob: not a horizontal text line
+        angles.append(tilt)
+        weights.append(float(long_side))
+    if len(angles) < 3:
+        return 0.0
+    order = np.argsort(angles)
+    cumulative = np.cumsum(np.asarray(weights)[order])
+    median = float(np.asarray(angles)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+    spread = float(np.median(np.abs(np.asarray(angles) - median)))
+    return median if spread < 4.0 else 0.0
+
+
+def deskew(image: np.ndarray, angle: float) -> np.ndarray:
+    """Rotate by ``angle`` degrees counter-clockwise about the centre, keeping the whole image."""
+    if abs(angle) < 1.0:
+        return image
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(h * sin + w * cos), int(h * cos + w * sin)
+    matrix[0, 2] += new_w / 2 - w / 2
+    matrix[1, 2] += new_h / 2 - h / 2
+    return cv2.warpAffine(
+        image, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )

@@ -132,3 +132,23 @@ def test_portrait_card_that_reads_badly_sideways_is_tried_as_vertical_text() -> 
     assert "jpn_vert" in engine.langs
     assert any("vertical" in w for w in result.warnings)
     assert result.fields["name"].value == "林 知実"
+
+
+def test_english_card_the_japanese_model_reads_badly_is_read_in_english() -> None:
+    class LatinOnly:
+        def __init__(self) -> None:
+            self.langs: list[str] = []
+
+        def recognize(self, image: np.ndarray, *, lang: str, psm: int = 3, dpi: int | None = None):  # type: ignore[no-untyped-def]
+            self.langs.append(lang)
+            words = FakeEngine(ENGLISH_CARD).recognize(image, lang=lang, psm=psm)
+            if lang == "eng":
+                return words
+            return [w.__class__(text=w.text, confidence=0.2, box=w.box, line_key=w.line_key) for w in words]
+
+    engine = LatinOnly()
+    result = scan_card(encode(draw_card()), engine=engine)
+    assert "eng" in engine.langs
+    assert result.lang == "en"
+    assert result.fields["name"].value == "Rebekah Jackson"
+    assert result.sides[0].mean_confidence > 0.9

@@ -8,11 +8,13 @@ import pytest
 from ocr.pipeline import rotation_candidates
 from ocr.preprocess import (
     alignment_cue,
+    deskew,
     find_card,
     fit_scan,
     flatten_light,
     order_corners,
     rotate,
+    skew_angle,
     to_gray,
     warp_card,
 )
@@ -81,3 +83,12 @@ def test_flatten_light_removes_a_shadow(english_card: np.ndarray) -> None:
     left, right = flat[:, 5:40], flat[:, -40:-5]
     assert abs(float(np.median(left)) - float(np.median(right))) < 15
     assert float(np.median(shaded[:, 5:40])) < 140  # the input really was shaded
+
+
+@pytest.mark.parametrize("tilt", [-12.0, -4.0, 0.0, 6.0, 15.0])
+def test_skew_angle_levels_tilted_text(english_card: np.ndarray, tilt: float) -> None:
+    gray = to_gray(english_card)
+    tilted = deskew(gray, tilt) if tilt else gray
+    correction = skew_angle(tilted)
+    assert correction == pytest.approx(-tilt, abs=1.0)
+    assert abs(skew_angle(deskew(tilted, correction))) < 1.0
