@@ -136,3 +136,20 @@ def test_large_jpeg_is_downscaled_while_decoding() -> None:
     decoded = load_image(encode(_rgb(2400, 1600), "JPEG"), max_side=1000)
     assert max(decoded.pixels.shape[:2]) <= 1000
     assert decoded.original_size == (2400, 1600)
+
+
+def test_gif_and_tiff_are_unsupported() -> None:
+    for fmt in ("GIF", "TIFF"):
+        with pytest.raises(UnsupportedFormat):
+            load_image(encode(_rgb(), fmt))
+
+
+def test_truncated_png_is_corrupt() -> None:
+    data = encode(np.random.default_rng(1).integers(0, 255, (120, 160, 3), dtype=np.uint8), "PNG")
+    with pytest.raises(CorruptImage):
+        load_image(data[: len(data) // 3])
+
+
+def test_jpeg_magic_with_garbage_is_corrupt() -> None:
+    with pytest.raises(CorruptImage):
+        load_image(b"\xff\xd8\xff\xe0" + b"garbage" * 20)
