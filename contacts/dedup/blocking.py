@@ -80,7 +80,7 @@ _ADDRESS_STOPWORDS: Final = frozenset(
         "apartment",
     ]
 )
-MAX_BLOCK: Final = 40
+MAX_BLOCK: Final = 24
 #: Keys that coworkers share (main number, office address, company domain): windowed from this size on.
 MAX_SHARED_BLOCK: Final = 8
 WINDOW: Final = 8

@@ -256,7 +256,7 @@ def _find_duplicates(
     sort_keys = [name_key(k) + "|" + k.address for k in keys]
     pair_set = candidate_pairs((blocking_keys(k) for k in keys), sort_keys)
     del sort_keys
-    pairs = sorted(pair_set)
+    pairs = list(pair_set)  # set order is deterministic for ints; results are sorted by score below
     del pair_set
     if progress:
         progress("blocking", len(pairs), len(pairs))

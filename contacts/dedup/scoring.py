@@ -8,6 +8,7 @@ looser candidate for a person to decide. Common names earn fewer points (:class:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -196,8 +197,11 @@ def _compare_names(a: MatchKeys, b: MatchKeys, reasons: list[str]) -> tuple[floa
     return WEIGHTS["name"]["differ"], "none"
 
 
+_has_kanji = functools.lru_cache(maxsize=1 << 18)(has_kanji)
+
+
 def _whole_name_level(a: MatchKeys, b: MatchKeys) -> str:
-    a_kanji, b_kanji = has_kanji(a.name), has_kanji(b.name)
+    a_kanji, b_kanji = _has_kanji(a.name), _has_kanji(b.name)
     if a_kanji and b_kanji:
         if a.name == b.name:
             return "exact"
@@ -259,6 +263,11 @@ def _compare_address(a: MatchKeys, b: MatchKeys) -> str:
     return "differ"
 
 
+def _intersects(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Tell whether two short tuples share a value (cheaper than building sets for 1-3 items)."""
+    return any(x in b for x in a)
+
+
 def _domain(email: str) -> str:
     return email.rsplit("@", 1)[-1]
 
@@ -287,14 +296,12 @@ def score_pair(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) ->
 
 def _shares_identifier(a: MatchKeys, b: MatchKeys, stats: NameStats | None) -> bool:
     """Tell whether a pair shares a personal e-mail, a mobile or a direct line (not a main number)."""
-    if a.emails and b.emails and not set(a.emails).isdisjoint(b.emails):
+    if _intersects(a.emails, b.emails) or _intersects(a.mobiles, b.mobiles):
         return True
-    if a.mobiles and b.mobiles and not set(a.mobiles).isdisjoint(b.mobiles):
-        return True
-    if stats is None or stats.total == 0 or not a.phones or not b.phones:
+    if stats is None or stats.total == 0 or not _intersects(a.phones, b.phones):
         return False
-    shared = set(a.phones) & set(b.phones)
-    return bool(shared) and max(stats.phone_count(p) for p in shared) < THRESHOLDS["shared_phone_count"]
+    shared = [p for p in a.phones if p in b.phones]
+    return max(stats.phone_count(p) for p in shared) < THRESHOLDS["shared_phone_count"]
 
 
 def score_if_decided(a: MatchKeys, b: MatchKeys, *, stats: NameStats | None = None) -> PairScore | None:
@@ -323,7 +330,7 @@ def _score(a: MatchKeys, b: MatchKeys, stats: NameStats | None, quick: bool) -> 
     conflict = False
 
     if a.emails and b.emails:
-        if set(a.emails) & set(b.emails):
+        if _intersects(a.emails, b.emails):
             points += WEIGHTS["email"]["same"]
             hard = True
             reasons.append("email:same")
@@ -336,12 +343,12 @@ def _score(a: MatchKeys, b: MatchKeys, stats: NameStats | None, quick: bool) -> 
             reasons.append("email:differ_same_domain")
         else:
             reasons.append("email:differ")
-    if a.role_emails and b.role_emails and set(a.role_emails) & set(b.role_emails):
+    if _intersects(a.role_emails, b.role_emails):
         points += WEIGHTS["email"]["same_role"]
         reasons.append("email:same_shared_inbox")
 
     if a.mobiles and b.mobiles:
-        if set(a.mobiles) & set(b.mobiles):
+        if _intersects(a.mobiles, b.mobiles):
             points += WEIGHTS["mobile"]["same"]
             hard = True
             reasons.append("mobile:same")
@@ -350,8 +357,8 @@ def _score(a: MatchKeys, b: MatchKeys, stats: NameStats | None, quick: bool) -> 
             conflict = True
             reasons.append("mobile:differ")
 
-    if a.phones and b.phones:
-        shared = set(a.phones) & set(b.phones)
+    if _intersects(a.phones, b.phones):
+        shared = [p for p in a.phones if p in b.phones]
         if shared:
             if stats is None or stats.total == 0:
                 points += WEIGHTS["phone"]["same_unknown"]
@@ -375,7 +382,7 @@ def _score(a: MatchKeys, b: MatchKeys, stats: NameStats | None, quick: bool) -> 
         else:
             points += WEIGHTS["company"]["differ"]
             reasons.append("company:differ")
-    if a.domains and b.domains and set(a.domains) & set(b.domains):
+    if _intersects(a.domains, b.domains):
         points += WEIGHTS["domain"]["same"]
         reasons.append("domain:same")
 
