@@ -1,8 +1,9 @@
 """Real Tesseract on a fixed subset of cards-dev: fails when accuracy drops below a floor.
 
 The subset mixes upright, sideways and upside-down photos, Japanese and English cards, and
-flat scans. Floors sit a few points under the measured values (see tests/bench/bench_ocr.py
-for the full-set numbers), so a real regression fails while OCR noise does not.
+flat scans. Floors sit a few points under the values measured on this subset (0.97 overall,
+names 1.0; tests/bench/bench_ocr.py gives the full set), so a real regression fails while
+OCR noise does not.
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ PHOTOS = [
 ]
 SCANS = ["0000.jpg", "0001.jpg", "0003.jpg", "0006.jpg", "0009.jpg", "0011.jpg"]
 
-OVERALL_FLOOR = 0.88
-FIELD_FLOORS = {"email": 0.9, "phone": 0.9, "name": 0.75}
-FALSE_POSITIVE_CEILING = 0.06
+OVERALL_FLOOR = 0.92
+FIELD_FLOORS = {"email": 0.95, "phone": 0.95, "name": 0.85}
+FALSE_POSITIVE_CEILING = 0.03
 
 
 def _predict(data: bytes) -> tuple[dict[str, str], float]:
