@@ -54,3 +54,15 @@ def test_parallel_and_serial_runs_agree() -> None:
     records = [c.record for c in generate_cards(600, seed=11)]
     serial = find_duplicates(records, workers=1)
     assert find_duplicates(records, workers=2).pairs == serial.pairs
+
+
+def test_a_generator_of_records_gives_the_same_result_as_a_list() -> None:
+    cards = [card(id=str(n), name="山田 太郎", mobile="090-1234-5678") for n in range(1, 4)]
+    assert find_duplicates(c for c in cards) == find_duplicates(cards)
+
+
+def test_progress_reports_every_stage() -> None:
+    stages: list[str] = []
+    cards = [card(id="1", name="山田 太郎"), card(id="2", name="山田 太郎")]
+    find_duplicates(cards, progress=lambda stage, done, total: stages.append(stage))
+    assert {"keys", "blocking", "scoring", "clustering"} <= set(stages)
