@@ -94,6 +94,9 @@ class TesserocrEngine:
         os.environ["OMP_THREAD_LIMIT"] = "1"
         import tesserocr
 
+        # Leptonica prints harmless "Error in boxClipToRectangle" lines for boxes at the
+        # image edge; silence them (process-wide, like the thread limit above).
+        tesserocr.set_leptonica_log_level(tesserocr.LeptLogLevel.NONE)
         self._tesserocr = tesserocr
         self.tessdata = tessdata or find_tessdata()
         if self.tessdata is None:
