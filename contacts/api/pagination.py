@@ -5,9 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from contacts.errors import ValidationFailed
+
+T = TypeVar("T")
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -32,3 +37,15 @@ def decode_cursor(cursor: str, arity: int) -> list[Any]:
 def _bad_cursor() -> ValidationFailed:
     return ValidationFailed("invalid cursor", errors=[
         {"field": "cursor", "message": "not a cursor returned by this API", "code": "invalid_cursor"}])
+
+
+def page_by_id(session: Session, stmt: Select[tuple[T]], id_column: InstrumentedAttribute[str], *, limit: int,
+               cursor: str | None) -> tuple[list[T], str | None]:
+    """Run ``stmt`` as one page in id order (ids are time-ordered) and return the rows and the next cursor."""
+    if cursor:
+        (after,) = decode_cursor(cursor, 1)
+        stmt = stmt.where(id_column > str(after))
+    rows = list(session.scalars(stmt.order_by(id_column).limit(limit + 1)).unique())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor([getattr(rows[-1], id_column.key)]) if more and rows else None

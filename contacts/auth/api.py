@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from contacts.api.context import org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
-from contacts.api.pagination import decode_cursor, encode_cursor
+from contacts.api.pagination import page_by_id
 from contacts.api.principal import current_principal
 from contacts.api.schemas import ListQuery
 from contacts.api.spec import operation
@@ -64,15 +64,9 @@ def create_user(body: UserCreate) -> Response:
 @bp.get("/users")
 @operation(summary="List users", permission="users:read", query=ListQuery, response=UserPage, tag="users")
 def list_users(query: ListQuery) -> Response:
-    stmt = select(User).where(User.organization_id == org_id()).order_by(User.id).limit(query.limit + 1)
-    if query.cursor:
-        (after,) = decode_cursor(query.cursor, 1)
-        stmt = stmt.where(User.id > str(after))
-    rows = list(get_session().scalars(stmt))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return json_response(UserPage(items=[_user_out(u) for u in rows],
-                                  next_cursor=encode_cursor([rows[-1].id]) if more else None))
+    rows, next_cursor = page_by_id(get_session(), select(User).where(User.organization_id == org_id()),
+                                   User.id, limit=query.limit, cursor=query.cursor)
+    return json_response(UserPage(items=[_user_out(u) for u in rows], next_cursor=next_cursor))
 
 
 @bp.get("/users/<user_id>")
@@ -139,14 +133,8 @@ def list_tokens(query: TokenListQuery) -> Response:
         stmt = stmt.where(ApiToken.user_id == query.user_id)
     if not query.include_revoked:
         stmt = stmt.where(ApiToken.revoked_at.is_(None))
-    if query.cursor:
-        (after,) = decode_cursor(query.cursor, 1)
-        stmt = stmt.where(ApiToken.id > str(after))
-    rows = list(get_session().scalars(stmt.order_by(ApiToken.id).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return json_response(TokenPage(items=[_token_out(t) for t in rows],
-                                   next_cursor=encode_cursor([rows[-1].id]) if more else None))
+    rows, next_cursor = page_by_id(get_session(), stmt, ApiToken.id, limit=query.limit, cursor=query.cursor)
+    return json_response(TokenPage(items=[_token_out(t) for t in rows], next_cursor=next_cursor))
 
 
 def _visible_token(token_id: str) -> ApiToken:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from contacts.api.pagination import decode_cursor, encode_cursor
+from contacts.api.pagination import page_by_id
 from contacts.auth.models import Organization
 from contacts.cards.models import CARD_STATUSES, Card
 from contacts.cards.schemas import (
@@ -134,14 +134,9 @@ def _filtered(org_id: str, query: CardListQuery) -> Any:
 
 def list_cards(session: Session, org_id: str, query: CardListQuery) -> Page:
     """Return one page of cards, oldest first (ids are time-ordered)."""
-    stmt = _filtered(org_id, query)
-    if query.cursor:
-        (after,) = decode_cursor(query.cursor, 1)
-        stmt = stmt.where(Card.id > str(after))
-    rows = list(session.scalars(stmt.order_by(Card.id).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return Page(items=rows, next_cursor=encode_cursor([rows[-1].id]) if more and rows else None)
+    rows, next_cursor = page_by_id(session, _filtered(org_id, query), Card.id, limit=query.limit,
+                                   cursor=query.cursor)
+    return Page(items=rows, next_cursor=next_cursor)
 
 
 def batch_summary(session: Session, org_id: str, batch_id: str) -> BatchSummary:

@@ -9,7 +9,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from contacts import normalize
-from contacts.api.pagination import decode_cursor, encode_cursor
+from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
 from contacts.companies.models import Company, CompanyDomain
 from contacts.companies.schemas import (
@@ -294,15 +294,8 @@ def _filtered(org_id: str, query: CompanyListQuery) -> Select[tuple[Company]]:
 
 def list_companies(session: Session, org_id: str, query: CompanyListQuery) -> tuple[list[Company], str | None]:
     """Return one page of companies in creation order and the cursor of the next page."""
-    stmt = _filtered(org_id, query)
-    if query.cursor:
-        (after,) = decode_cursor(query.cursor, 1)
-        stmt = stmt.where(Company.id > str(after))
-    stmt = stmt.order_by(Company.id).limit(query.limit + 1).options(selectinload(Company.domain_rows))
-    rows = list(session.scalars(stmt))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return rows, encode_cursor([rows[-1].id]) if more and rows else None
+    stmt = _filtered(org_id, query).options(selectinload(Company.domain_rows))
+    return page_by_id(session, stmt, Company.id, limit=query.limit, cursor=query.cursor)
 
 
 def company_out(company: Company) -> CompanyOut:

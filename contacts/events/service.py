@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from contacts.api.pagination import decode_cursor, encode_cursor
+from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
 from contacts.db import utcnow
 from contacts.errors import NotFound, ValidationFailed
@@ -145,13 +145,7 @@ def list_events(session: Session, org_id: str, query: EventListQuery) -> tuple[l
         stmt = stmt.where(Event.starts_at >= query.starts_from)
     if query.starts_to:
         stmt = stmt.where(Event.starts_at < query.starts_to)
-    if query.cursor:
-        (after,) = decode_cursor(query.cursor, 1)
-        stmt = stmt.where(Event.id > str(after))
-    rows = list(session.scalars(stmt.order_by(Event.id).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return rows, encode_cursor([rows[-1].id]) if more and rows else None
+    return page_by_id(session, stmt, Event.id, limit=query.limit, cursor=query.cursor)
 
 
 def _tag_refs(session: Session, tag_ids: list[str | None]) -> dict[str, TagRef]:
@@ -227,13 +221,7 @@ def list_campaigns(session: Session, org_id: str, query: CampaignListQuery) -> t
     stmt = select(Campaign).where(Campaign.organization_id == org_id)
     if query.q and query.q.strip():
         stmt = stmt.where(func.lower(Campaign.name).contains(query.q.strip().lower(), autoescape=True))
-    if query.cursor:
-        (after,) = decode_cursor(query.cursor, 1)
-        stmt = stmt.where(Campaign.id > str(after))
-    rows = list(session.scalars(stmt.order_by(Campaign.id).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return rows, encode_cursor([rows[-1].id]) if more and rows else None
+    return page_by_id(session, stmt, Campaign.id, limit=query.limit, cursor=query.cursor)
 
 
 def campaigns_out(session: Session, campaigns: list[Campaign]) -> list[CampaignOut]:

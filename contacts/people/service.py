@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 
 from contacts import normalize
-from contacts.api.pagination import decode_cursor, encode_cursor
+from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
 from contacts.companies import service as companies
 from contacts.companies.models import Company
@@ -376,15 +376,10 @@ def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Pag
     stmt = contacts_query(session, org_id, query)
     if stmt is None:
         return Page(items=[], next_cursor=None)
-    if query.cursor:
-        (after,) = decode_cursor(query.cursor, 1)
-        stmt = stmt.where(Contact.id > str(after))
-    stmt = stmt.order_by(Contact.id).limit(query.limit + 1).options(
-        selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses))
-    rows = list(session.scalars(stmt).unique())
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return Page(items=rows, next_cursor=encode_cursor([rows[-1].id]) if more and rows else None)
+    stmt = stmt.options(selectinload(Contact.emails), selectinload(Contact.phones),
+                        selectinload(Contact.addresses))
+    rows, next_cursor = page_by_id(session, stmt, Contact.id, limit=query.limit, cursor=query.cursor)
+    return Page(items=rows, next_cursor=next_cursor)
 
 
 def to_out(contact: Contact, tag_names: list[str]) -> ContactOut:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from contacts.api.pagination import decode_cursor, encode_cursor
+from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
 from contacts.db import utcnow
 from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -196,13 +196,7 @@ def list_tags(session: Session, org_id: str, query: TagListQuery) -> tuple[list[
         stmt = stmt.where(func.lower(Tag.name).contains(query.q.strip().lower(), autoescape=True))
     if query.kind:
         stmt = stmt.where(Tag.kind == query.kind)
-    if query.cursor:
-        (after,) = decode_cursor(query.cursor, 1)
-        stmt = stmt.where(Tag.id > str(after))
-    rows = list(session.scalars(stmt.order_by(Tag.id).limit(query.limit + 1)))
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    return rows, encode_cursor([rows[-1].id]) if more and rows else None
+    return page_by_id(session, stmt, Tag.id, limit=query.limit, cursor=query.cursor)
 
 
 def contacts_by_ids(session: Session, org_id: str, contact_ids: list[str]) -> list[str]:
