@@ -39,14 +39,14 @@ def is_cjk(ch: str) -> bool:
     return bool(_CJK.match(ch))
 
 
-_CIRCLED_AT = re.compile(r"(?<=[A-Za-z0-9._\-])[④©®](?=[A-Za-z0-9])")
+_CIRCLED_AT = re.compile(r"(?<=[A-Za-z0-9._\-])@?[④⑥©®ⓐ]@?(?=[A-Za-z0-9])")
 
 
 def normalize(text: str) -> str:
     """NFKC-normalise and collapse whitespace.
 
-    A circled 4 (or ©) between Latin characters is the OCR's reading of "@"; it is fixed
-    before NFKC would turn ④ into a plain "4".
+    A circled 4 or 6 (or ©) between Latin characters is the OCR's reading of "@"; it is
+    fixed before NFKC would turn ④ into a plain "4".
     """
     text = _CIRCLED_AT.sub("@", text)
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
@@ -154,7 +154,7 @@ def merge_row_fragments(lines: list[Line]) -> list[Line]:
             if (
                 similar
                 and overlap > 0.6 * min(h, oh)
-                and -0.5 * min(h, oh) < gap < 1.2 * max(line.height, other.height)
+                and -0.15 * min(h, oh) < gap < 1.2 * max(line.height, other.height)
             ):
                 partner = other
                 break

@@ -34,8 +34,11 @@ class OrgParts:
 
 
 def _clean(text: str) -> str:
-    text = _TRAILING_JUNK.sub("", text)
-    return _LEADING_JUNK.sub("", text)
+    """Strip marks around a value, keeping the period of an abbreviation such as "Ltd." or "Inc."."""
+    stripped = _LEADING_JUNK.sub("", _TRAILING_JUNK.sub("", text))
+    if re.search(r"\b(Inc|Ltd|Co|Corp|Jr|Sr|St)\.\W*$", text) and not stripped.endswith("."):
+        stripped += "."
+    return stripped
 
 
 def _letters(text: str) -> str:

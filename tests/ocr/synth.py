@@ -15,7 +15,7 @@ ENGLISH_LINES = [
     ("Sales Manager", 34),
     ("Example Trading Ltd.", 34),
     ("T 03-1234-5678", 30),
-    ("jane@example.com", 30),
+    ("E-mail: jane@example.com", 30),
 ]
 
 
