@@ -9,7 +9,7 @@ Each field's confidence is the rule's certainty times the OCR confidence of its 
 from __future__ import annotations
 
 from ocr.fields.contact import Match, find_email, find_phones, find_postal_and_address, find_url, to_e164
-from ocr.fields.people import find_company, find_name, find_org_parts, find_readings
+from ocr.fields.people import find_company, find_name, find_org_parts, find_readings, split_leading_title
 from ocr.layout import Line, is_cjk
 from ocr.result import PHONE_FIELDS, Field
 
@@ -92,6 +92,9 @@ def extract_fields(
         fields["name"] = _field(name, side)
         taken.add(id(name.line))
         if lang == "ja":
+            leading_title, _ = split_leading_title(name.line.text)
+            if leading_title and "title" not in fields:
+                fields["title"] = _field(Match(value=leading_title, line=name.line, certainty=0.85), side)
             kana, romaji = find_readings(lines, name=name, email_local=email_local, taken=taken)
             if kana:
                 fields["name_kana"] = _field(kana, side)

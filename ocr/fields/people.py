@@ -226,8 +226,31 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
     return OrgParts(department=department, title=title)
 
 
+def split_leading_title(text: str) -> tuple[str, str]:
+    """Split "代表取締役 山田 太郎" into ("代表取締役", "山田 太郎"); ("", text) when no title leads."""
+    tokens = [t for t in text.split(" ") if t]
+    titles: list[str] = []
+    while len(tokens) > 1 and is_title_token(tokens[0]):
+        titles.append(tokens.pop(0))
+    if titles:
+        return " ".join(titles), " ".join(tokens)
+    compact = text.replace(" ", "")
+    # No space after the title: accept it only when a known surname follows.
+    for title in _JP_TITLES_LONGEST:
+        rest = compact[len(title) :]
+        if compact.startswith(title) and 2 <= len(rest) <= 6 and any(rest.startswith(s) for s in JP_SURNAMES):
+            return title, rest
+    return "", text
+
+
+def _jp_name_text(line: Line) -> str:
+    """The part of a line that may be the name (without a title printed before it)."""
+    return split_leading_title(line.text)[1]
+
+
 def _jp_name_score(line: Line) -> float:
-    compact = line.compact
+    text = _jp_name_text(line)
+    compact = text.replace(" ", "")
     if not 2 <= len(compact) <= 8:
         return 0.0
     if not all(is_cjk(c) for c in compact):
@@ -246,16 +269,16 @@ def _jp_name_score(line: Line) -> float:
     score = 0.5
     if any(compact.startswith(s) and len(compact) > len(s) for s in JP_SURNAMES):
         score += 0.3
-    if len(line.text.split(" ")) == 2:
+    if len(text.split(" ")) == 2:
         score += 0.1
     return score
 
 
-def display_jp_name(line: Line) -> str:
+def display_jp_name(text: str) -> str:
     """Write a Japanese name as "family given", using the surname list when the gap is lost."""
-    compact = line.compact
-    if " " in line.text.strip() and len(line.text.split()) == 2:
-        return line.text.strip()
+    compact = text.replace(" ", "")
+    if " " in text.strip() and len(text.split()) == 2:
+        return text.strip()
     surname = max(
         (s for s in JP_SURNAMES if compact.startswith(s) and len(compact) > len(s)), key=len, default=""
     )
@@ -301,7 +324,7 @@ def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: s
     if best is None:
         return None
     rank, line = best
-    value = _HONORIFICS.sub("", line.text).strip() if lang != "ja" else display_jp_name(line)
+    value = _HONORIFICS.sub("", line.text).strip() if lang != "ja" else display_jp_name(_jp_name_text(line))
     prominence = line.height / tallest
     certainty = min(0.97, 0.45 + 0.5 * (rank - 0.6 * prominence) + 0.2 * prominence)
     return Match(value=value, line=line, certainty=certainty)

@@ -173,3 +173,10 @@ def test_fragments_of_one_printed_line_are_merged() -> None:
     ]
     lines = group_lines(words)
     assert [ln.text for ln in lines] == ["兵庫県四街道市20丁目12番7号", "TEL 03-1234-5678"]
+
+
+def test_title_printed_before_the_name() -> None:
+    card = [("株式会社テスト", 30), ("代表取締役 山田 太郎", 60), ("TEL 03-1234-5678", 20)]
+    _, fields = extract_fields(lines_for(card))
+    assert fields["name"].value == "山田 太郎"
+    assert fields["title"].value == "代表取締役"
