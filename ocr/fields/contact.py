@@ -59,7 +59,10 @@ _MOBILE_LABEL = re.compile(
 _PHONE_LABEL = re.compile(
     r"(TEL|Tel|tel|T|電話|Phone|phone|PHONE|P|Direct|直通|代表|Office|Ph)\s*[.:：]?\s*$"
 )
-_POSTAL = re.compile(r"(〒|〶|T|干|テ|ㄒ|=|ー)?\s*(\d{3})\s*[-‐－−–—ー]\s*(\d{4})(?!\d)")
+_POSTAL = re.compile(
+    r"(〒|〶|T|干|テ|ㄒ|=|ー)?\s*(\d{3})\s*[-‐－−–—ー]\s*(\d{4})(?!\d)"
+    r"|(〒|〶)\s*(\d{3})(\d{4})(?!\d)"  # 〒1000001: no hyphen, but the mark says what it is
+)
 _EN_ADDRESS = re.compile(
     r"\b(Street|St|Avenue|Ave|Road|Rd|Suite|Ste|Apt|Unit|Floor|Fl|Studio|Flat|Box|Lane|Ln|Drive|Dr|Blvd|"
     r"Boulevard|Way|Court|Ct|Place|Pl|Square|Sq|Park|Building|Bldg|Tower|Highway|Hwy|Parkway|Pkwy|Terrace|"
@@ -229,8 +232,11 @@ def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, 
         if not m or m.start() > 3:
             continue
         rest = line.text[m.end() :].strip()
-        has_mark = m.group(1) in ("〒", "〶")
-        code = f"{m.group(2)}-{m.group(3)}"
+        mark, first, last = (
+            (m.group(1), m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5), m.group(6))
+        )
+        has_mark = mark in ("〒", "〶")
+        code = f"{first}-{last}"
         if not rest and i + 1 < len(lines):
             rest = lines[i + 1].text.strip()
         looks_like_address = bool(rest) and (

@@ -180,3 +180,10 @@ def test_title_printed_before_the_name() -> None:
     _, fields = extract_fields(lines_for(card))
     assert fields["name"].value == "山田 太郎"
     assert fields["title"].value == "代表取締役"
+
+
+def test_postal_code_without_hyphen_after_the_mark() -> None:
+    card = [("株式会社テスト", 30), ("山田 太郎", 60), ("〒1000001 東京都千代田区千代田1-1", 20)]
+    _, fields = extract_fields(lines_for(card))
+    assert fields["postal_code"].value == "100-0001"
+    assert fields["address"].value == "東京都千代田区千代田1-1"
