@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from ocr.errors import CorruptImage, EmptyFile, FileTooLarge, ImageTooManyPixels, UnsupportedFormat
 
@@ -24,6 +24,16 @@ _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b
 # Pillow's own format names for what we accept, keyed by our sniffed format.
 _PILLOW_FORMATS = {"JPEG": {"JPEG", "MPO"}, "PNG": {"PNG"}, "WEBP": {"WEBP"}, "HEIC": {"HEIF", "HEIC"}}
 _heif_registered = False
+# EXIF orientation tag value -> the transpose that shows the image upright (as ImageOps.exif_transpose).
+_EXIF_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 @dataclass(frozen=True)
@@ -127,17 +137,19 @@ def load_image(
                 scale = max_side / max(width, height)
                 image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
             image.load()
-            upright: Image.Image = image
-            if orientation not in (None, 1):
-                upright = ImageOps.exif_transpose(image)
-            rgb = upright if upright.mode == "RGB" else upright.convert("RGB")
+            # Shrink before any copy (mode conversion, rotation) to keep the peak memory low.
+            if max_side is not None and max(image.size) > max_side:
+                image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=None)
+            rgb: Image.Image = image if image.mode == "RGB" else image.convert("RGB")
+            # EXIF orientation, applied exactly once, from the value read before decoding.
+            transpose = _EXIF_TRANSPOSE.get(orientation or 1)
+            if transpose is not None:
+                rgb = rgb.transpose(transpose)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise ImageTooManyPixels(f"the image claims too many pixels: {e}") from e
         except (OSError, SyntaxError, ValueError, EOFError) as e:
             raise CorruptImage(f"cannot decode the {fmt} image: {e}") from e
 
-    if max_side is not None and max(rgb.size) > max_side:
-        rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=None)
     pixels = np.asarray(rgb, dtype=np.uint8)
     return DecodedImage(
         pixels=pixels,
