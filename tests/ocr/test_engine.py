@@ -41,6 +41,8 @@ def text_image() -> np.ndarray:
 
 @pytest.mark.parametrize("engine_class", [TesseractEngine, TesserocrEngine])
 def test_real_tesseract_reads_words(engine_class: type, text_image: np.ndarray) -> None:
+    if engine_class is TesserocrEngine:
+        pytest.importorskip("tesserocr")
     engine = engine_class()
     words = engine.recognize(text_image, lang="eng", psm=3, dpi=300)
     text = " ".join(w.text for w in words)
@@ -57,6 +59,7 @@ def test_subprocess_engine_times_out(text_image: np.ndarray) -> None:
 
 
 def test_tesserocr_engine_times_out() -> None:
+    pytest.importorskip("tesserocr")
     big = np.tile(to_gray(draw_card()), (3, 3))
     with pytest.raises(EngineTimeout):
         TesserocrEngine(timeout=0.001).recognize(big, lang="jpn", psm=3)
