@@ -3,9 +3,8 @@
 Two implementations of ``OcrEngine``:
 - ``TesserocrEngine`` (default when tesserocr is installed) keeps the models loaded in
   the worker process; loading ``jpn`` per call would cost 0.15-0.25 s per card.
-- ``TesseractEngine`` runs the ``tesseract`` binary with the image on stdin and TSV on
-  stdout (no temporary files). We call it directly rather than through pytesseract
-  because pytesseract can only pass the environment by mutating ``os.environ``.
+- ``TesseractEngine`` runs the ``tesseract`` binary through pytesseract (a subprocess per
+  call, TSV output); the fallback where tesserocr is not installed, and the baseline.
 Both run with ``OMP_THREAD_LIMIT=1`` (worker processes scale with cores instead of
 fighting over threads) and a timeout on every call (``EngineTimeout``).
 """
@@ -17,13 +16,13 @@ import io
 import os
 import re
 import shutil
-import subprocess
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import cv2
 import numpy as np
+import pytesseract
 
 from ocr.errors import EngineError, EngineTimeout
 
@@ -163,7 +162,7 @@ def default_engine(*, timeout: float = DEFAULT_TIMEOUT) -> OcrEngine:
 
 
 class TesseractEngine:
-    """OcrEngine backed by the ``tesseract`` command line program."""
+    """OcrEngine backed by the ``tesseract`` command line program, called through pytesseract."""
 
     def __init__(
         self, *, command: str = "tesseract", timeout: float = DEFAULT_TIMEOUT, tessdata: str | None = None
@@ -171,40 +170,40 @@ class TesseractEngine:
         self.command = command
         self.timeout = timeout
         self.tessdata = tessdata
+        # pytesseract hands the process environment to tesseract; one thread per call lets worker
+        # processes scale with cores (the tesserocr engine sets the same for the whole process).
+        os.environ["OMP_THREAD_LIMIT"] = "1"
 
-    def _run(self, image: np.ndarray, args: list[str]) -> str:
-        ok, encoded = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
-        if not ok:
-            raise EngineError("cannot encode the image for tesseract")
-        env = dict(os.environ, OMP_THREAD_LIMIT="1")
+    def _config(self, args: list[str]) -> str:
         if self.tessdata:
-            env["TESSDATA_PREFIX"] = self.tessdata
-        cmd = [self.command, "stdin", "stdout", *args]
+            args = ["--tessdata-dir", self.tessdata, *args]
+        return " ".join(args)
+
+    def _call(self, function: Any, image: np.ndarray, **kwargs: Any) -> str:
+        pytesseract.pytesseract.tesseract_cmd = self.command
+        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB) if image.ndim == 3 else image
         try:
-            proc = subprocess.run(
-                cmd, input=encoded.tobytes(), capture_output=True, timeout=self.timeout, env=env
-            )
-        except subprocess.TimeoutExpired as e:
-            raise EngineTimeout(f"tesseract did not finish within {self.timeout:g} s") from e
-        except FileNotFoundError as e:
+            return str(function(rgb, timeout=self.timeout, **kwargs))
+        except RuntimeError as e:
+            if "timeout" in str(e).lower():
+                raise EngineTimeout(f"tesseract did not finish within {self.timeout:g} s") from e
+            raise EngineError(f"tesseract failed: {e}") from e
+        except pytesseract.TesseractNotFoundError as e:
             raise EngineError(f"tesseract is not installed (looked for {self.command!r})") from e
-        if proc.returncode != 0:
-            message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise EngineError(f"tesseract failed: {message[-1] if message else proc.returncode}")
-        return proc.stdout.decode("utf-8", "replace")
+        except pytesseract.TesseractError as e:
+            raise EngineError(f"tesseract failed: {e.message or e.status}") from e
 
     def recognize(self, image: np.ndarray, *, lang: str, psm: int = 3, dpi: int | None = None) -> list[Word]:
         """Run recognition and return the words with boxes and confidences."""
-        args = ["-l", lang, "--psm", str(psm)]
+        args = ["--psm", str(psm)]
         if dpi:
             args += ["--dpi", str(dpi)]
-        args += ["-c", "tessedit_create_tsv=1", "-c", "tessedit_create_txt=0"]
-        return parse_tsv(self._run(image, args))
+        return parse_tsv(self._call(pytesseract.image_to_data, image, lang=lang, config=self._config(args)))
 
     def detect_orientation(self, image: np.ndarray) -> Orientation | None:
         """Run Tesseract OSD (``--psm 0``); None when OSD finds too little text."""
         try:
-            out = self._run(image, ["--psm", "0", "-l", "osd"])
+            out = self._call(pytesseract.image_to_osd, image, config=self._config(["--psm", "0"]))
         except EngineError as e:
             if isinstance(e, EngineTimeout):
                 raise
