@@ -271,9 +271,17 @@ def _carry_dismissals(
                 )
             continue
         new_row = DuplicateCandidate(
-            id=new_id(), organization_id=winner.organization_id, entity="contact", a_id=a_id, b_id=b_id,
-            score=row["score"], decision=row["decision"], reasons=list(row["reasons"] or []),
-            status="dismissed", decided_by=row["decided_by"], decided_at=utcnow(),
+            id=new_id(),
+            organization_id=winner.organization_id,
+            entity="contact",
+            a_id=a_id,
+            b_id=b_id,
+            score=row["score"],
+            decision=row["decision"],
+            reasons=list(row["reasons"] or []),
+            status="dismissed",
+            decided_by=row["decided_by"],
+            decided_at=utcnow(),
         )
         session.add(new_row)
         have[(a_id, b_id)] = {"id": new_row.id, "status": "dismissed"}
