@@ -26,6 +26,7 @@ from contacts.changelog import service as changelog
 from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import utcnow
+from contacts.dedup import matching as dedup_matching
 from contacts.dedup import service as dedup
 from contacts.errors import Conflict, ValidationFailed
 from contacts.events.models import Event
@@ -89,7 +90,7 @@ def _live(session: Session, contact: Contact | None) -> Contact | None:
 def find_same_person(session: Session, card: Card, values: dict[str, str]) -> Contact | None:
     """Find the contact this card is of: the reviewer's match, else an active contact with the same email.
 
-    The dedup engine's service-level matcher plugs in here once it exists (names, readings, phones).
+    A new contact is then handed to the matching engine (``dedup.auto_resolve``), which merges sure twins.
     """
     if card.match_contact_id:
         matched = _live(session, session.get(Contact, card.match_contact_id))
@@ -180,6 +181,7 @@ def _update_existing(session: Session, actor: Actor, contact: Contact, values: d
         people.refresh_search(contact)
         contact.field_sources = {**contact.field_sources, **{a: source.stamp() for a in added}}
         people.touch(contact)
+        dedup_matching.refresh_keys(session, contact)
         changelog.record(session, actor.organization_id, "contact", contact.id, "updated", actor.user_id,
                          {"fields": added, "card_id": source.id})
 

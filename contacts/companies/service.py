@@ -233,6 +233,7 @@ def active_contacts_of(session: Session, company: Company) -> list[Contact]:
 def _refresh_contacts(session: Session, actor: Actor, company: Company, *, unlink: bool) -> None:
     """Bump and log the company's active contacts, whose JSON shows the company; unlink them if asked."""
     # Imported here: contacts.people.service imports this module.
+    from contacts.dedup import matching as dedup_matching
     from contacts.people import service as people
 
     contacts = active_contacts_of(session, company)
@@ -242,6 +243,7 @@ def _refresh_contacts(session: Session, actor: Actor, company: Company, *, unlin
             contact.company_id = None
         people.refresh_search(contact)
         people.touch(contact)
+        dedup_matching.refresh_keys(session, contact)
     changelog.record_many(session, actor.organization_id, "contact", [c.id for c in contacts], "updated",
                           actor.user_id, {"fields": ["company"]})
 

@@ -187,13 +187,15 @@ def _apply(session: Session, actor: Actor, contact: Contact, data: ContactCreate
     sent = data.model_fields_set
     changed: set[str] = set()
     stamp = source.stamp()
+    # A new dict, not an in-place edit: the ORM only notices a JSON column that is reassigned.
+    sources = dict(contact.field_sources or {})
     for name in SCALAR_FIELDS:
         if name in sent:
             value = getattr(data, name) or None
             if getattr(contact, name) != value:
                 setattr(contact, name, value)
                 changed.add(name)
-                contact.field_sources[name] = stamp
+                sources[name] = stamp
     org = actor.organization_id
     if "emails" in sent:
         contact.emails = _email_rows(org, data.emails or [], source)
@@ -223,13 +225,13 @@ def _apply(session: Session, actor: Actor, contact: Contact, data: ContactCreate
     if company is not contact.company:
         contact.company = company
         contact.company_id = company.id if company else None
-        contact.field_sources["company"] = stamp
+        sources["company"] = stamp
         changed.add("company")
     if not contact.full_name or ({"family_name", "given_name"} & changed and "full_name" not in sent):
         composed = compose_full_name(contact.family_name, contact.given_name)
         contact.full_name = composed or contact.full_name or contact.name_romaji or contact.name_kana or (
             contact.emails[0].value if contact.emails else "")
-    contact.field_sources = dict(contact.field_sources)
+    contact.field_sources = sources
     return changed
 
 

@@ -238,3 +238,10 @@ def test_two_character_family_name_query_matches(org: OrgClient) -> None:
     for q in ("高橋", "髙橋", "橋一"):
         items = org.get("/api/v1/contacts", query_string={"q": q}).get_json()["items"]
         assert [c["family_name"] for c in items] == ["髙橋"], q
+
+
+def test_patch_source_is_stored_not_only_returned(org: OrgClient) -> None:
+    contact = create(org)
+    org.patch(f"/api/v1/contacts/{contact['id']}", json={"title": "本部長"})
+    stored = org.get(f"/api/v1/contacts/{contact['id']}").get_json()
+    assert stored["sources"]["title"]["at"] != contact["sources"]["title"]["at"]
