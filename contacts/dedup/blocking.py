@@ -27,7 +27,16 @@ from typing import Final
 from contacts.dedup.records import MatchKeys
 from contacts.dedup.scoring import name_key
 
-__all__ = ["MAX_BLOCK", "MAX_SHARED_BLOCK", "SHARED_WINDOW", "WINDOW", "blocking_keys", "candidate_pairs"]
+__all__ = [
+    "MAX_BLOCK",
+    "MAX_SHARED_BLOCK",
+    "SHARED_WINDOW",
+    "WINDOW",
+    "blocking_keys",
+    "candidate_pairs",
+    "candidate_pairs_hashed",
+    "hashed_blocking_keys",
+]
 
 _ADDRESS_STOPWORDS: Final = frozenset(
     [
@@ -146,8 +155,22 @@ def _block_pairs(
             yield ordered[x], ordered[y]
 
 
+def hashed_blocking_keys(k: MatchKeys) -> list[int]:
+    """Return the blocking keys as ints: ``hash(key) * 2 + 1`` for keys coworkers share, else ``* 2``.
+
+    Hashes of strings are only comparable within one process tree (forked workers share the seed).
+    """
+    return [hash(key) * 2 + (key[:2] in _SHARED_KINDS) for key in blocking_keys(k)]
+
+
 def candidate_pairs(all_keys: Iterable[list[str]], sort_keys: Sequence[str]) -> set[int]:
-    """Return candidate pairs as ``i * n + j`` (i < j, n = ``len(sort_keys)``) from per-contact keys.
+    """Return candidate pairs as ``i * n + j`` (i < j, n = ``len(sort_keys)``) from per-contact keys."""
+    hashed = ([hash(key) * 2 + (key[:2] in _SHARED_KINDS) for key in keys] for keys in all_keys)
+    return candidate_pairs_hashed(hashed, sort_keys)
+
+
+def candidate_pairs_hashed(all_keys: Iterable[list[int]], sort_keys: Sequence[str]) -> set[int]:
+    """Like :func:`candidate_pairs`, from :func:`hashed_blocking_keys`.
 
     Blocks are indexed by the hash of their key, which keeps a million contacts' blocks small in memory;
     a rare hash collision only adds candidates.
@@ -155,9 +178,8 @@ def candidate_pairs(all_keys: Iterable[list[str]], sort_keys: Sequence[str]) -> 
     shared: dict[int, list[int]] = {}
     other: dict[int, list[int]] = {}
     for i, keys in enumerate(all_keys):
-        for key in keys:
-            blocks = shared if key[:2] in _SHARED_KINDS else other
-            h = hash(key)
+        for h in keys:
+            blocks = shared if h & 1 else other
             members = blocks.get(h)
             if members is None:
                 blocks[h] = [i]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import TypeVar
 
-from contacts.dedup.blocking import blocking_keys, candidate_pairs
+from contacts.dedup.blocking import candidate_pairs_hashed, hashed_blocking_keys
 from contacts.dedup.records import ContactRecord, MatchKeys, record_keys
 from contacts.dedup.scoring import (
     MERGE,
@@ -92,12 +92,13 @@ _W_RECORDS: Sequence[ContactRecord | MatchKeys] = ()
 _KEY_FIELDS = tuple(f.name for f in fields(MatchKeys))
 
 
-def _keys_range(bounds: tuple[int, int]) -> list[tuple[object, ...]]:
-    # Plain tuples pickle about three times faster than slotted dataclasses on the way back.
-    out: list[tuple[object, ...]] = []
+def _keys_range(bounds: tuple[int, int]) -> list[tuple[tuple[object, ...], list[int]]]:
+    # Plain tuples pickle about three times faster than slotted dataclasses on the way back, and the
+    # blocking keys travel as ints (forked workers share the parent's string hash seed).
+    out: list[tuple[tuple[object, ...], list[int]]] = []
     for r in _W_RECORDS[bounds[0] : bounds[1]]:
         k = r if isinstance(r, MatchKeys) else record_keys(r)
-        out.append(tuple(getattr(k, name) for name in _KEY_FIELDS))
+        out.append((tuple(getattr(k, name) for name in _KEY_FIELDS), hashed_blocking_keys(k)))
     return out
 
 
@@ -130,28 +131,35 @@ def _workers(requested: int | None, size: int) -> int:
 
 def _compute_keys(
     records: Sequence[ContactRecord | MatchKeys], workers: int, progress: ProgressFn | None
-) -> list[MatchKeys]:
+) -> tuple[list[MatchKeys], list[list[int]]]:
+    """Return every contact's keys and hashed blocking keys, in input order."""
     global _W_RECORDS
     total = len(records)
     ranges = [(start, min(total, start + _CHUNK)) for start in range(0, total, _CHUNK)]
     keys: list[MatchKeys] = []
+    blocks: list[list[int]] = []
     if workers > 1:
         _W_RECORDS = records  # inherited by the forked workers: only index ranges cross the pipe
         gc.freeze()  # keep the collector from touching (and so copying) inherited pages
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 for chunk in pool.imap(_keys_range, ranges):
-                    keys.extend(MatchKeys(*values) for values in chunk)  # type: ignore[arg-type]
+                    for values, hashed in chunk:
+                        keys.append(MatchKeys(*values))  # type: ignore[arg-type]
+                        blocks.append(hashed)
                     if progress:
                         progress("keys", len(keys), total)
         finally:
             _W_RECORDS = ()
-        return keys
+        return keys, blocks
     for bounds in ranges:
-        keys.extend(r if isinstance(r, MatchKeys) else record_keys(r) for r in records[bounds[0] : bounds[1]])
+        for r in records[bounds[0] : bounds[1]]:
+            k = r if isinstance(r, MatchKeys) else record_keys(r)
+            keys.append(k)
+            blocks.append(hashed_blocking_keys(k))
         if progress:
             progress("keys", len(keys), total)
-    return keys
+    return keys, blocks
 
 
 def _score_all(
@@ -260,12 +268,12 @@ def _find_duplicates(
 ) -> DedupeResult:
     items = records if isinstance(records, Sequence) else list(records)
     nworkers = _workers(workers, len(items))
-    keys = _compute_keys(items, nworkers, progress)
+    keys, hashed_blocks = _compute_keys(items, nworkers, progress)
     del items  # a generator's records are freed here; only their keys are needed from now on
     stats = NameStats.from_keys(keys)
     sort_keys = [name_key(k) + "|" + k.address for k in keys]
-    pair_set = candidate_pairs((blocking_keys(k) for k in keys), sort_keys)
-    del sort_keys
+    pair_set = candidate_pairs_hashed(hashed_blocks, sort_keys)
+    del sort_keys, hashed_blocks
     pairs = list(pair_set)  # set order is deterministic for ints; results are sorted by score below
     del pair_set
     if progress:
