@@ -17,6 +17,7 @@ from ocr.engine import OcrEngine, Word, default_engine
 from ocr.fields import detect_lang, extract_fields
 from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reencode
 from ocr.layout import Line, group_lines
+from ocr.namecheck import check_name
 from ocr.preprocess import (
     CARD_LONG_SIDE_MM,
     CardQuad,
@@ -197,6 +198,8 @@ def scan_side(
             # An English card: the English model alone reads it best, so read it again whole.
             lines = group_lines(engine.recognize(upright_gray, lang=ENGLISH_LANG, psm=3, dpi=dpi))
     lang, fields = extract_fields(lines, side=side)
+    if lang == "ja" and recognition.lang == OCR_LANG:
+        fields = check_name(fields, upright_gray, engine, dpi=dpi)
     text = "\n".join(line.text for line in lines)
     warnings: list[str] = []
     if quad is None:
