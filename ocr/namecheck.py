@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from ocr.engine import OcrEngine
-from ocr.layout import is_cjk, make_line
+from ocr.layout import Line, is_cjk, make_line
 from ocr.result import Field
 
 NAME_LANG = "jpn"
@@ -31,6 +31,8 @@ NAME_LANG = "jpn"
 # read it at print size, which for large type is where the misreadings happen.
 NAME_TEXT_HEIGHTS = (40, 60)
 PAD = 16
+READING_TEXT_HEIGHT = 40
+_KANA_READING = re.compile(r"^(?:[\u30a1-\u30fa・ー ]+|[\u3041-\u3096・ー ]+)$")
 # Confidence of a name that the second readings contradict and no printed reading confirms.
 DISPUTED_CONFIDENCE = 0.55
 MAX_MIXES = 256  # character mixes of the readings tried against the printed reading
@@ -69,13 +71,45 @@ def _hira_to_romaji(hira: str) -> str:
     return "".join(p["hepburn"] for p in parts)
 
 
-def reading_agrees(name: str, *, kana: str | None, romaji: str | None) -> bool:
-    """Tell whether the dictionary reading of ``name`` equals the printed kana or romaji reading."""
+# Kana the engine confuses in small print: folded to one class before comparing readings.
+_KANA_FOLD = str.maketrans(
+    {
+        "ん": "し",
+        "つ": "し",
+        "そ": "し",
+        "ぁ": "あ",
+        "ぃ": "い",
+        "ぅ": "う",
+        "ぇ": "え",
+        "ぉ": "お",
+        "ゃ": "や",
+        "ゅ": "ゆ",
+        "ょ": "よ",
+        "っ": "し",
+        "ゎ": "わ",
+    }
+)
+
+
+def _fold_kana(hira: str) -> str:
+    """Fold voicing marks, small kana and the し/ん/つ/そ look-alikes (for comparing readings)."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", hira) if c not in "\u3099\u309a")
+    return bare.translate(_KANA_FOLD)
+
+
+def reading_agrees(name: str, *, kana: str | None, romaji: str | None, loose: bool = False) -> bool:
+    """Tell whether the dictionary reading of ``name`` equals the printed kana or romaji reading.
+
+    ``loose`` compares kana after folding the look-alikes the engine confuses (シ/ン/ツ/ソ,
+    voicing marks, small kana): for a reading line that was itself hard to read.
+    """
     parts = _kakasi().convert(name.replace(" ", ""))
     hira = "".join(p["hira"] for p in parts)
     if kana:
         printed = _hiragana(kana)
         if hira == printed or _collapse(_hira_to_romaji(hira)) == _collapse(_hira_to_romaji(printed)):
+            return True
+        if loose and _fold_kana(hira) == _fold_kana(printed):
             return True
     if romaji:
         words = romaji.split()
@@ -91,31 +125,75 @@ def _plausible(text: str, current: str) -> bool:
     return len(text) == len(current) and all(is_cjk(c) for c in text) and bool(_KANJI.match(text))
 
 
+def _read_line(
+    gray: np.ndarray,
+    box: tuple[int, int, int, int],
+    engine: OcrEngine,
+    *,
+    target: int,
+    dpi: int,
+    margin: float = 0.1,
+) -> Line | None:
+    """Read one line crop alone (psm 7), scaled to ``target`` px of text height."""
+    x, y, w, h = box
+    if w <= 0 or h <= 0:
+        return None
+    # A wide margin at the ends, a narrow one above and below: the reading line often
+    # sits just under the name, and half of it in the crop turns psm 7 into noise.
+    mx, my = max(4, h // 3), max(2, int(h * margin))
+    crop = gray[max(0, y - my) : y + h + my, max(0, x - mx) : x + w + mx]
+    if crop.size == 0:
+        return None
+    scale = float(np.clip(target / h, 0.3, 2.0))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    scaled = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
+    framed = cv2.copyMakeBorder(scaled, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255)
+    words = engine.recognize(framed, lang=NAME_LANG, psm=7, dpi=dpi)
+    return make_line(sorted(words, key=lambda wd: wd.box[0])) if words else None
+
+
 def reread_name(
     gray: np.ndarray, box: tuple[int, int, int, int], engine: OcrEngine, *, dpi: int
 ) -> list[tuple[str, float]]:
     """Read the name's line alone at each of NAME_TEXT_HEIGHTS; return (compact text, confidence) pairs."""
-    x, y, w, h = box
-    if w <= 0 or h <= 0:
-        return []
-    # A wide margin at the ends, a narrow one above and below: the reading line often
-    # sits just under the name, and half of it in the crop turns psm 7 into noise.
-    mx, my = max(4, h // 3), max(2, h // 10)
-    crop = gray[max(0, y - my) : y + h + my, max(0, x - mx) : x + w + mx]
-    if crop.size == 0:
-        return []
     readings: list[tuple[str, float]] = []
     for target in NAME_TEXT_HEIGHTS:
-        scale = float(np.clip(target / h, 0.3, 2.0))
-        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-        scaled = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
-        framed = cv2.copyMakeBorder(scaled, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255)
-        words = engine.recognize(framed, lang=NAME_LANG, psm=7, dpi=dpi)
-        if not words:
-            continue
-        line = make_line(sorted(words, key=lambda wd: wd.box[0]))
-        readings.append((line.compact, 0.5 * line.confidence + 0.5 * line.weakest))
+        line = _read_line(gray, box, engine, target=target, dpi=dpi)
+        if line is not None:
+            readings.append((line.compact, 0.5 * line.confidence + 0.5 * line.weakest))
     return readings
+
+
+def reread_kana_reading(
+    gray: np.ndarray, name_box: tuple[int, int, int, int], lines: list[Line], engine: OcrEngine, *, dpi: int
+) -> Line | None:
+    """Read again the small lines just above or below the name; return one that reads as kana, or None.
+
+    The フリガナ line is set small and light and the first reading may garble it
+    ("ハルポン) マグヤ"); found again, it can confirm the name.
+    """
+    x, y, w, h = name_box
+    near = [
+        ln
+        for ln in lines
+        if ln.height < 0.8 * h
+        and min(x + w, ln.box[0] + ln.box[2]) - max(x, ln.box[0]) > 0.3 * min(w, ln.box[2])
+        and (0 <= ln.box[1] - (y + h) <= 1.5 * h or 0 <= y - (ln.box[1] + ln.box[3]) <= 1.5 * h)
+    ]
+    for ln in sorted(near, key=lambda ln: abs(ln.box[1] - y))[:2]:
+        # The first reading may have kept only part of the line: read the row across the name's width.
+        x0, x1 = min(x, ln.box[0]), max(x + w, ln.box[0] + ln.box[2])
+        row = (x0, ln.box[1], x1 - x0, ln.box[3])
+        found = _read_line(gray, row, engine, target=READING_TEXT_HEIGHT, dpi=dpi, margin=0.25)
+        if found is not None and _KANA_READING.match(found.text) and 3 <= len(found.compact) <= 16:
+            return Line(
+                text=found.text,
+                words=found.words,
+                box=row,
+                height=ln.height,
+                confidence=found.confidence,
+            )
+    return None
 
 
 def _display_like(candidate: str, current: str) -> str:
@@ -151,7 +229,7 @@ def _agreeing_mix(
     best: tuple[tuple[int, float], str, float] | None = None
     for mix in itertools.product(*(list(o) for o in options)):
         text = "".join(mix)
-        if text == current or not reading_agrees(text, kana=kana, romaji=romaji):
+        if text == current or not reading_agrees(text, kana=kana, romaji=romaji, loose=True):
             continue
         changed = [i for i, ch in enumerate(text) if ch != current[i]]
         support = min(options[i][text[i]] for i in changed)
@@ -162,9 +240,18 @@ def _agreeing_mix(
 
 
 def check_name(
-    fields: dict[str, Field], gray: np.ndarray, engine: OcrEngine, *, dpi: int
+    fields: dict[str, Field],
+    gray: np.ndarray,
+    engine: OcrEngine,
+    *,
+    dpi: int,
+    lines: list[Line] | None = None,
 ) -> dict[str, Field]:
-    """Return the fields with the Japanese name checked against second readings and its printed reading."""
+    """Return the fields with the Japanese name checked against second readings and its printed reading.
+
+    With ``lines`` (the side's text lines), a card whose reading was not found gets its
+    small lines next to the name read again, for a kana reading to check the name with.
+    """
     name = fields.get("name")
     if name is None:
         return fields
@@ -177,16 +264,33 @@ def check_name(
         return fields
     kana = fields["name_kana"].value if "name_kana" in fields else None
     romaji = fields["name_romaji"].value if "name_romaji" in fields else None
+    found_kana: Line | None = None
+    if kana is None and romaji is None and lines:
+        found_kana = reread_kana_reading(gray, name.box, lines, engine, dpi=dpi)
+        kana = found_kana.text if found_kana is not None else None
     out = dict(fields)
-    if (kana or romaji) and not reading_agrees(current, kana=kana, romaji=romaji):
+    if (kana or romaji) and not reading_agrees(current, kana=kana, romaji=romaji, loose=True):
         best = _agreeing_mix(current, name.confidence, alternatives, kana=kana, romaji=romaji)
         if best is not None:
             text, conf = best
             # Two independent pieces of evidence agree: the engine's readings and the printed one.
             confidence = max(name.confidence, min(0.9, 0.3 + 0.7 * conf))
             out["name"] = replace(name, value=_display_like(text, name.value), confidence=confidence)
+            _add_reading(out, found_kana, text)
             return out
     elif kana or romaji:
-        return fields  # the printed reading confirms the first reading
+        # The printed reading confirms the first reading, unless it confirms another one as well.
+        _add_reading(out, found_kana, current)
+        if not any(reading_agrees(t, kana=kana, romaji=romaji, loose=True) for t, _ in alternatives):
+            return out
     out["name"] = replace(name, confidence=min(name.confidence, DISPUTED_CONFIDENCE))
     return out
+
+
+def _add_reading(fields: dict[str, Field], kana: Line | None, name: str) -> None:
+    """Add a kana reading found again when it spells the name's dictionary reading exactly."""
+    if kana is not None and reading_agrees(name, kana=kana.text, romaji=None):
+        ocr = 0.5 * kana.confidence + 0.5 * kana.weakest
+        fields["name_kana"] = Field(
+            value=kana.text, confidence=0.85 * (0.3 + 0.7 * ocr), box=kana.box, side=fields["name"].side
+        )

@@ -199,7 +199,7 @@ def scan_side(
             lines = group_lines(engine.recognize(upright_gray, lang=ENGLISH_LANG, psm=3, dpi=dpi))
     lang, fields = extract_fields(lines, side=side)
     if lang == "ja" and recognition.lang == OCR_LANG:
-        fields = check_name(fields, upright_gray, engine, dpi=dpi)
+        fields = check_name(fields, upright_gray, engine, dpi=dpi, lines=lines)
     text = "\n".join(line.text for line in lines)
     warnings: list[str] = []
     if quad is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ocr.engine import Word
+from ocr.layout import make_line
 from ocr.namecheck import DISPUTED_CONFIDENCE, check_name, reading_agrees
 from ocr.result import Field
 
@@ -102,3 +103,45 @@ def test_latin_names_and_missing_names_are_left_alone() -> None:
 def test_box_at_the_image_edge_is_cropped_safely() -> None:
     fields = {"name": Field(value="山田 太郎", confidence=0.8, box=(990, 590, 300, 70))}
     assert check_name(fields, GRAY, ScriptedEngine([]), dpi=280)["name"].value == "山田 太郎"
+
+
+def test_loose_kana_comparison_folds_look_alikes_the_engine_confuses() -> None:
+    assert not reading_agrees("林真綾", kana="ハヤンマアヤ", romaji=None)
+    assert reading_agrees("林真綾", kana="ハヤンマアヤ", romaji=None, loose=True)
+    assert not reading_agrees("林真凌", kana="ハヤンマアヤ", romaji=None, loose=True)
+
+
+def test_two_readings_that_both_match_the_reading_leave_the_name_for_review() -> None:
+    # 太郎 and 太朗 both read たろう: the romaji cannot tell them apart.
+    fields = check_name(
+        _fields("橋本 太朗", name_romaji="Taro Hashimoto"),
+        GRAY,
+        ScriptedEngine(["橋本太郎", "橋本太朗"]),
+        dpi=280,
+    )
+    assert fields["name"].value == "橋本 太朗"
+    assert fields["name"].confidence <= DISPUTED_CONFIDENCE
+
+
+def test_kana_line_under_the_name_is_read_again_to_confirm_it() -> None:
+    lines = [
+        make_line([Word(text="林真凌", confidence=0.5, box=(100, 100, 300, 70), line_key=(1, 1, 1))]),
+        make_line([Word(text="ハルポン)", confidence=0.4, box=(100, 190, 120, 22), line_key=(1, 1, 2))]),
+    ]
+    engine = ScriptedEngine(["林真綾", "林真絞", "ハヤシ マアヤ"])
+    fields = check_name(_fields("林 真凌"), GRAY, engine, dpi=280, lines=lines)
+    assert fields["name"].value == "林 真綾"
+    assert fields["name_kana"].value == "ハヤシ マアヤ"
+    assert engine.calls == 3
+
+
+def test_non_kana_line_under_the_name_is_not_taken_as_a_reading() -> None:
+    lines = [
+        make_line([Word(text="林真凌", confidence=0.5, box=(100, 100, 300, 70), line_key=(1, 1, 1))]),
+        make_line([Word(text="営業部", confidence=0.9, box=(100, 190, 120, 22), line_key=(1, 1, 2))]),
+    ]
+    fields = check_name(
+        _fields("林 真凌"), GRAY, ScriptedEngine(["林真綾", "林真絞", "営業部"]), dpi=280, lines=lines
+    )
+    assert fields["name"].value == "林 真凌"
+    assert "name_kana" not in fields
