@@ -23,7 +23,9 @@ import cv2
 import numpy as np
 
 from ocr.engine import OcrEngine
-from ocr.layout import Line, is_cjk, make_line
+from ocr.fields.contact import Match
+from ocr.fields.people import display_jp_name, find_readings, jp_name_score, jp_name_text
+from ocr.layout import Line, is_cjk, make_line, union_box
 from ocr.result import Field
 
 NAME_LANG = "jpn"
@@ -35,6 +37,7 @@ READING_TEXT_HEIGHT = 40
 _KANA_READING = re.compile(r"^(?:[\u30a1-\u30fa・ー ]+|[\u3041-\u3096・ー ]+)$")
 # Confidence of a name that the second readings contradict and no printed reading confirms.
 DISPUTED_CONFIDENCE = 0.55
+MISSING_NAME_RATIO = 1.3  # rows this many times taller than the median line may hold a lost name
 MAX_MIXES = 256  # character mixes of the readings tried against the printed reading
 _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々]")
 
@@ -294,3 +297,68 @@ def _add_reading(fields: dict[str, Field], kana: Line | None, name: str) -> None
         fields["name_kana"] = Field(
             value=kana.text, confidence=0.85 * (0.3 + 0.7 * ocr), box=kana.box, side=fields["name"].side
         )
+
+
+def find_missing_name(
+    fields: dict[str, Field], gray: np.ndarray, lines: list[Line], engine: OcrEngine, *, dpi: int
+) -> dict[str, Field]:
+    """Look again for a Japanese name the first reading broke into pieces ("遠" / "本").
+
+    The tallest row of lines no field used is read again alone; a reading that looks like
+    a name becomes the name, at a confidence that sends it to review unless the printed
+    reading (found now that the name line is known) confirms it.
+    """
+    if "name" in fields or len(lines) < 3:
+        return fields
+    used = {f.box for f in fields.values()}
+    free = [ln for ln in lines if ln.box not in used]
+    heights = sorted(ln.height for ln in lines)
+    median = heights[len(heights) // 2]
+    tall = [ln for ln in free if ln.height >= MISSING_NAME_RATIO * median]
+    if not tall:
+        return fields
+    top = max(tall, key=lambda ln: ln.height)
+    y, h = top.box[1], top.box[3]
+    row = [
+        ln
+        for ln in tall
+        if min(y + h, ln.box[1] + ln.box[3]) - max(y, ln.box[1]) > 0.3 * min(h, ln.box[3])
+        and ln.height >= 0.5 * top.height
+    ]
+    box = union_box([ln.box for ln in row])
+    best: tuple[float, Line] | None = None
+    for target in NAME_TEXT_HEIGHTS:
+        read = _read_line(gray, box, engine, target=target, dpi=dpi)
+        if read is None:
+            continue
+        line = Line(text=read.text, words=read.words, box=box, height=top.height, confidence=read.confidence)
+        score = 0.5 * read.confidence + 0.5 * read.weakest
+        if jp_name_score(line) > 0 and (best is None or score > best[0]):
+            best = (score, line)
+    if best is None:
+        return fields
+    score, line = best
+    value = display_jp_name(jp_name_text(line))
+    out = dict(fields)
+    taken = {id(ln) for ln in row} | {id(ln) for ln in lines if ln.box in used}
+    match = Match(value=value, line=line, certainty=0.6)
+    kana, romaji = find_readings(lines, name=match, email_local=None, taken=taken)
+    confirmed = (kana or romaji) is not None and reading_agrees(
+        value, kana=kana.value if kana else None, romaji=romaji.value if romaji else None, loose=True
+    )
+    confidence = min(0.85 if confirmed else DISPUTED_CONFIDENCE, 0.3 + 0.7 * score)
+    out["name"] = Field(value=value, confidence=confidence, box=box, side=_side(fields))
+    for key, found in (("name_kana", kana), ("name_romaji", romaji)):
+        if found is not None and confirmed and key not in out:
+            ocr = 0.5 * found.line.confidence + 0.5 * found.line.weakest
+            out[key] = Field(
+                value=found.value,
+                confidence=found.certainty * (0.3 + 0.7 * ocr),
+                box=found.line.box,
+                side=_side(fields),
+            )
+    return out
+
+
+def _side(fields: dict[str, Field]) -> str:
+    return next((f.side for f in fields.values()), "front")

@@ -17,7 +17,7 @@ from ocr.engine import OcrEngine, Word, default_engine
 from ocr.fields import detect_lang, extract_fields
 from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reencode
 from ocr.layout import Line, group_lines
-from ocr.namecheck import check_name
+from ocr.namecheck import check_name, find_missing_name
 from ocr.preprocess import (
     CARD_LONG_SIDE_MM,
     CardQuad,
@@ -200,6 +200,7 @@ def scan_side(
     lang, fields = extract_fields(lines, side=side)
     if lang == "ja" and recognition.lang == OCR_LANG:
         fields = check_name(fields, upright_gray, engine, dpi=dpi, lines=lines)
+        fields = find_missing_name(fields, upright_gray, lines, engine, dpi=dpi)
     text = "\n".join(line.text for line in lines)
     warnings: list[str] = []
     if quad is None:

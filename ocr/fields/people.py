@@ -243,13 +243,14 @@ def split_leading_title(text: str) -> tuple[str, str]:
     return "", text
 
 
-def _jp_name_text(line: Line) -> str:
+def jp_name_text(line: Line) -> str:
     """The part of a line that may be the name (without a title printed before it)."""
     return split_leading_title(line.text)[1]
 
 
-def _jp_name_score(line: Line) -> float:
-    text = _jp_name_text(line)
+def jp_name_score(line: Line) -> float:
+    """Return how much a line looks like a Japanese name (0 when it cannot be one)."""
+    text = jp_name_text(line)
     compact = text.replace(" ", "")
     if not 2 <= len(compact) <= 8:
         return 0.0
@@ -314,7 +315,7 @@ def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: s
     for line in lines:
         if id(line) in taken:
             continue
-        evidence = _jp_name_score(line) if lang == "ja" else _en_name_score(line, email_local)
+        evidence = jp_name_score(line) if lang == "ja" else _en_name_score(line, email_local)
         if evidence <= 0:
             continue
         prominence = line.height / tallest
@@ -324,7 +325,7 @@ def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: s
     if best is None:
         return None
     rank, line = best
-    value = _HONORIFICS.sub("", line.text).strip() if lang != "ja" else display_jp_name(_jp_name_text(line))
+    value = _HONORIFICS.sub("", line.text).strip() if lang != "ja" else display_jp_name(jp_name_text(line))
     prominence = line.height / tallest
     certainty = min(0.97, 0.45 + 0.5 * (rank - 0.6 * prominence) + 0.2 * prominence)
     return Match(value=value, line=line, certainty=certainty)

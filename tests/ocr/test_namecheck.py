@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ocr.engine import Word
-from ocr.layout import make_line
-from ocr.namecheck import DISPUTED_CONFIDENCE, check_name, reading_agrees
+from ocr.layout import Line, make_line
+from ocr.namecheck import DISPUTED_CONFIDENCE, check_name, find_missing_name, reading_agrees
 from ocr.result import Field
 
 
@@ -145,3 +145,36 @@ def test_non_kana_line_under_the_name_is_not_taken_as_a_reading() -> None:
     )
     assert fields["name"].value == "林 真凌"
     assert "name_kana" not in fields
+
+
+def _card_lines(name_pieces: list[tuple[str, tuple[int, int, int, int]]]) -> list[Line]:
+    small = [
+        ("小林水産株式会社", (80, 40, 300, 24)),
+        ("営業部", (80, 80, 100, 24)),
+        ("TEL 03-1234-5678", (80, 400, 300, 24)),
+    ]
+    return [
+        make_line([Word(text=t, confidence=0.9, box=b, line_key=(1, 1, i))])
+        for i, (t, b) in enumerate([*small, *name_pieces])
+    ]
+
+
+def test_name_broken_into_pieces_is_read_again_from_its_row() -> None:
+    lines = _card_lines([("遠", (80, 250, 60, 68)), ("本", (300, 252, 60, 66))])
+    fields = find_missing_name({}, GRAY, lines, ScriptedEngine(["遠藤康弘", "速藤康弘"]), dpi=280)
+    assert fields["name"].value == "遠藤 康弘"
+    assert fields["name"].box == (80, 250, 280, 68)
+    assert fields["name"].confidence <= DISPUTED_CONFIDENCE  # nothing confirms it: review
+
+
+def test_row_that_does_not_read_as_a_name_gives_no_name() -> None:
+    lines = _card_lines([("遠", (80, 250, 60, 68))])
+    fields = find_missing_name({}, GRAY, lines, ScriptedEngine(["Creating Value", "営業本部"]), dpi=280)
+    assert "name" not in fields
+
+
+def test_found_name_is_never_searched_again() -> None:
+    engine = ScriptedEngine(["遠藤康弘"])
+    fields = {"name": Field(value="山田 太郎", confidence=0.9, box=(80, 250, 300, 68))}
+    assert find_missing_name(fields, GRAY, _card_lines([]), engine, dpi=280) == fields
+    assert engine.calls == 0
