@@ -86,3 +86,19 @@ def test_few_false_positives_on_empty_labels(report: Report) -> None:
     assert report.false_positive_rate <= FALSE_POSITIVE_CEILING, [
         m for m in report.mistakes if not m["label"]
     ]
+
+
+# Names the first reading gets wrong (a misread kanji, or the line broken into pieces) that the
+# name cross-check recovers; a regression there fails here even if the subset above still passes.
+NAME_CASES = [
+    ("photos", "0004.jpg", "加藤 裕太"),  # 俗 for 裕; the romaji confirms 裕
+    ("photos", "0012.jpg", "斎藤 和也"),  # 世 for 也; the kana confirms 也 from another reading
+    ("photos", "0006.jpg", "松田 京助"),  # name broken into pieces by the first reading
+    ("scans", "0008.jpg", "松田 和也"),  # 志 for 也
+]
+
+
+@pytest.mark.parametrize(("folder", "file", "name"), NAME_CASES)
+def test_name_cross_check_recovers_misread_names(cards_dev: Path, folder: str, file: str, name: str) -> None:
+    result = scan_card((cards_dev / folder / file).read_bytes(), engine=default_engine())
+    assert result.fields["name"].value == name
