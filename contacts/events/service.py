@@ -82,32 +82,40 @@ def create_event(session: Session, actor: Actor, data: EventCreate) -> Event:
     return event
 
 
-def update_event(session: Session, actor: Actor, event: Event, data: EventUpdate) -> Event:
-    """Apply a PATCH; the period is checked against the stored ends, and a new name renames the tag."""
+def _apply_patch(session: Session, actor: Actor, row: Event | Campaign, data: EventUpdate | CampaignUpdate, *,
+                 required: tuple[str, ...], optional_text: str) -> list[str]:
+    """Copy a PATCH onto an event or campaign: nulls refused for ``required``, an empty ``optional_text``
+    cleared, the period checked against the stored ends, and a new name renaming the owned tag."""
     sent = data.model_fields_set
-    for name in ("name", "kind"):
+    for name in required:
         if name in sent and getattr(data, name) is None:
             raise ValidationFailed(f"{name} cannot be null", errors=[
                 {"field": name, "message": "must not be null", "code": "required"}])
-    fields = ("name", "kind", "starts_at", "ends_at", "venue")
+    fields = (*required, optional_text, "starts_at", "ends_at")
     values = {name: getattr(data, name) for name in fields if name in sent}
-    if "venue" in values:
-        values["venue"] = values["venue"] or None
+    if optional_text in values:
+        values[optional_text] = values[optional_text] or None
     for name in ("starts_at", "ends_at"):
         if name in values:
             values[name] = _utc(values[name])
-    _check_period(values.get("starts_at", event.starts_at), values.get("ends_at", event.ends_at))
-    changed = sorted(name for name, value in values.items() if getattr(event, name) != value)
-    if not changed:
-        return event
+    _check_period(values.get("starts_at", row.starts_at), values.get("ends_at", row.ends_at))
+    changed = sorted(name for name, value in values.items() if getattr(row, name) != value)
     if "name" in changed:
-        _rename_tag(session, actor, event.tag_id, event.name, values["name"])
+        _rename_tag(session, actor, row.tag_id, row.name, values["name"])
     for name in changed:
-        setattr(event, name, values[name])
-    event.version += 1
-    event.updated_at = utcnow()
-    changelog.record(session, actor.organization_id, "event", event.id, "updated", actor.user_id,
-                     {"fields": changed})
+        setattr(row, name, values[name])
+    if changed:
+        row.updated_at = utcnow()
+    return changed
+
+
+def update_event(session: Session, actor: Actor, event: Event, data: EventUpdate) -> Event:
+    """Apply a PATCH; the period is checked against the stored ends, and a new name renames the tag."""
+    changed = _apply_patch(session, actor, event, data, required=("name", "kind"), optional_text="venue")
+    if changed:
+        event.version += 1
+        changelog.record(session, actor.organization_id, "event", event.id, "updated", actor.user_id,
+                         {"fields": changed})
     return event
 
 
@@ -183,28 +191,10 @@ def create_campaign(session: Session, actor: Actor, data: CampaignCreate) -> Cam
 
 def update_campaign(session: Session, actor: Actor, campaign: Campaign, data: CampaignUpdate) -> Campaign:
     """Apply a PATCH; the period is checked against the stored ends, and a new name renames the tag."""
-    sent = data.model_fields_set
-    if "name" in sent and data.name is None:
-        raise ValidationFailed("name cannot be null", errors=[
-            {"field": "name", "message": "must not be null", "code": "required"}])
-    fields = ("name", "description", "starts_at", "ends_at")
-    values = {name: getattr(data, name) for name in fields if name in sent}
-    if "description" in values:
-        values["description"] = values["description"] or None
-    for name in ("starts_at", "ends_at"):
-        if name in values:
-            values[name] = _utc(values[name])
-    _check_period(values.get("starts_at", campaign.starts_at), values.get("ends_at", campaign.ends_at))
-    changed = sorted(name for name, value in values.items() if getattr(campaign, name) != value)
-    if not changed:
-        return campaign
-    if "name" in changed:
-        _rename_tag(session, actor, campaign.tag_id, campaign.name, values["name"])
-    for name in changed:
-        setattr(campaign, name, values[name])
-    campaign.updated_at = utcnow()
-    changelog.record(session, actor.organization_id, "campaign", campaign.id, "updated", actor.user_id,
-                     {"fields": changed})
+    changed = _apply_patch(session, actor, campaign, data, required=("name",), optional_text="description")
+    if changed:
+        changelog.record(session, actor.organization_id, "campaign", campaign.id, "updated", actor.user_id,
+                         {"fields": changed})
     return campaign
 
 
