@@ -80,6 +80,7 @@ def compose_full_name(family: str | None, given: str | None) -> str:
 
 
 def _search_pieces(contact: Contact) -> list[str]:
+    """Fold what ``q`` searches: names, readings, company, department, emails and phone digits."""
     pieces = [contact.full_name, contact.family_name, contact.given_name, contact.name_kana,
               contact.name_romaji, contact.company.name if contact.company else None,
               contact.department]
@@ -90,11 +91,6 @@ def _search_pieces(contact: Contact) -> list[str]:
         if phone.e164:
             pieces.append(phone.e164.lstrip("+"))
     return [normalize.fold_text(p) for p in pieces if p]
-
-
-def search_text_of(contact: Contact) -> str:
-    """Build the folded text that ``q`` searches: names, readings, company, emails and phone digits."""
-    return "\x1f".join(_search_pieces(contact))
 
 
 def _is_wide(ch: str) -> bool:
