@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from contacts import migrate
+from contacts.app import create_app
 from contacts.models import Base
+from tests.conftest import make_org
 from tests.dbs import backends, temporary_database
 
 
@@ -68,3 +71,44 @@ def test_postgres_database_has_utf8_ctype_and_trigram_similarity_for_japanese() 
         engine.dispose()
     assert "UTF-8" in ctype.upper().replace("UTF8", "UTF-8")
     assert similarity > 0.3
+
+
+def _contact_grams(url: str, column: str) -> dict[str, list[str]]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(f"SELECT full_name, {column} FROM contact")).all()
+    finally:
+        engine.dispose()
+    return {name: sorted(json.loads(value) if isinstance(value, str) else value or []) for name, value in rows}
+
+
+def test_0004_fills_search_grams_of_rows_written_before_it_and_downgrade_restores_bigrams(empty_db: str) -> None:
+    migrate.upgrade(empty_db)
+    app = create_app({"database_url": empty_db, "queue": "none"})
+    org = make_org(app)
+    for body in ({"full_name": "村田 Li", "phones": [{"value": "03-1234-5678"}]}, {"full_name": "林"}):
+        assert org.post("/api/v1/contacts", json=body).status_code == 201
+    app.extensions["meishi.engine"].dispose()
+    migrate.downgrade(empty_db, "0003_contact_search_bigrams")
+    assert _contact_grams(empty_db, "search_bigrams") == {"村田 Li": ["村田"], "林": []}
+    engine = create_engine(empty_db)
+    with engine.begin() as conn:  # as 0003 left the contacts that existed before it
+        conn.execute(text("UPDATE contact SET search_bigrams = NULL"))
+    engine.dispose()
+    migrate.upgrade(empty_db)
+    grams = _contact_grams(empty_db, "search_grams")
+    assert {"村", "村田", "li", "56"} <= set(grams["村田 Li"]) and grams["林"] == ["林"]
+
+
+def test_0004_gives_the_search_text_a_finer_histogram_on_postgresql() -> None:
+    if "postgresql" not in backends():
+        pytest.skip("PostgreSQL not selected")
+    with temporary_database("postgresql", Path("/tmp")) as url:
+        migrate.upgrade(url)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            target = conn.execute(text("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'contact'::regclass"
+                                       " AND attname = 'search_text'")).scalar_one()
+        engine.dispose()
+    assert target == 2000

@@ -27,7 +27,7 @@ class Contact(Base):
         Index("ix_contact_org_updated", "organization_id", "updated_at", "id"),
         Index("ix_contact_org_owner", "organization_id", "owner_id"),
         Index("ix_contact_org_company", "organization_id", "company_id"),
-        Index("ix_contact_search_bigrams_gin", "search_bigrams", postgresql_using="gin"),
+        Index("ix_contact_search_grams_gin", "search_grams", postgresql_using="gin"),
         Index(
             "ix_contact_search_text_trgm",
             "search_text",
@@ -54,7 +54,7 @@ class Contact(Base):
     merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"), index=True)
     field_sources: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     search_text: Mapped[str] = mapped_column(Text, default="")
-    search_bigrams: Mapped[list[str] | None] = mapped_column(
+    search_grams: Mapped[list[str] | None] = mapped_column(
         JSON().with_variant(ARRAY(Text()), "postgresql"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

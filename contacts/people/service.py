@@ -43,6 +43,7 @@ SCALAR_FIELDS = ("family_name", "given_name", "full_name", "name_kana", "name_ro
                  "url", "notes")
 _LATIN = re.compile(r"^[\x00-\x7f\u00c0-\u024f\s.'-]+$")
 _PHONE_LIKE = re.compile(r"^[+\d\s().\-]+$")
+SHORT_QUERY = 2  # queries up to this many folded characters use the stored grams, not the trigram index
 
 
 @dataclass(frozen=True)
@@ -93,22 +94,21 @@ def _search_pieces(contact: Contact) -> list[str]:
     return [normalize.fold_text(p) for p in pieces if p]
 
 
-def _is_wide(ch: str) -> bool:
-    return ord(ch) >= 0x3000
+def grams_of(folded_pieces: list[str]) -> list[str]:
+    """Return the distinct one- and two-character runs of the folded pieces.
 
-
-def bigrams_of(folded_pieces: list[str]) -> list[str]:
-    """Return the distinct two-character runs of Japanese (non-ASCII) text in the folded pieces."""
-    grams = {p[i:i + 2] for p in folded_pieces for i in range(len(p) - 1)
-             if _is_wide(p[i]) and _is_wide(p[i + 1])}
+    pg_trgm cannot index a LIKE pattern shorter than three characters, so queries of one or two characters
+    (a family name such as 林 or 村田, a surname such as Li, two digits) look these up in a GIN index instead.
+    """
+    grams = {p[i:i + n] for p in folded_pieces for n in (1, 2) for i in range(len(p) - n + 1)}
     return sorted(grams)
 
 
 def refresh_search(contact: Contact) -> None:
-    """Recompute the stored search text and bigrams after the contact's values changed."""
+    """Recompute the stored search text and short-query grams after the contact's values changed."""
     pieces = _search_pieces(contact)
     contact.search_text = "\x1f".join(pieces)
-    contact.search_bigrams = bigrams_of(pieces)
+    contact.search_grams = grams_of(pieces)
 
 
 def search_key(q: str) -> str:
@@ -342,8 +342,8 @@ def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Se
     stmt = select(Contact).where(Contact.organization_id == org_id, Contact.status == query.status)
     if query.q:
         folded = search_key(query.q)
-        if len(folded) == 2 and all(map(_is_wide, folded)) and session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.where(type_coerce(Contact.search_bigrams, ARRAY(Text())).contains([folded]))
+        if 0 < len(folded) <= SHORT_QUERY and session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.where(type_coerce(Contact.search_grams, ARRAY(Text())).contains([folded]))
         elif folded:
             stmt = stmt.where(Contact.search_text.contains(folded, autoescape=True))
     if query.company_id:

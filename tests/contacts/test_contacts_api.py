@@ -245,3 +245,24 @@ def test_patch_source_is_stored_not_only_returned(org: OrgClient) -> None:
     org.patch(f"/api/v1/contacts/{contact['id']}", json={"title": "本部長"})
     stored = org.get(f"/api/v1/contacts/{contact['id']}").get_json()
     assert stored["sources"]["title"]["at"] != contact["sources"]["title"]["at"]
+
+
+def test_one_character_query_matches_a_single_kanji_family_name(org: OrgClient) -> None:
+    create(org, {"family_name": "林", "given_name": "花子"})
+    create(org, {"family_name": "森", "given_name": "一郎"})
+    items = org.get("/api/v1/contacts", query_string={"q": "林"}).get_json()["items"]
+    assert [c["family_name"] for c in items] == ["林"]
+
+
+def test_two_character_latin_query_matches_regardless_of_width_and_case(org: OrgClient) -> None:
+    create(org, {"family_name": "Wu", "given_name": "Fang"})
+    create(org, {"family_name": "Smith", "given_name": "Jane"})
+    items = org.get("/api/v1/contacts", query_string={"q": "ＷＵ"}).get_json()["items"]
+    assert [c["family_name"] for c in items] == ["Wu"]
+
+
+def test_two_digit_query_matches_inside_a_phone_number(org: OrgClient) -> None:
+    create(org, {"full_name": "A", "phones": [{"value": "03-1234-5678"}]})
+    create(org, {"full_name": "B", "phones": [{"value": "03-9999-0000"}]})
+    items = org.get("/api/v1/contacts", query_string={"q": "56"}).get_json()["items"]
+    assert [c["full_name"] for c in items] == ["A"]
