@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -45,3 +46,14 @@ def settings_of(app: Flask) -> Settings:
     """Return the settings the app was created with."""
     settings: Settings = app.extensions["meishi.settings"]
     return settings
+
+
+def freeze_startup_heap() -> None:
+    """Take what the process allocated at start-up out of the cyclic garbage collector's reach.
+
+    Modules, routes, ORM mappers and phone metadata are about 150,000 long-lived objects. Every full
+    collection walked them all (about 90 ms here), once every 75 or so requests: a serving process calls this
+    once it is ready, so a full collection walks only what requests allocated (about 2 ms). See gc.freeze.
+    """
+    gc.collect()
+    gc.freeze()

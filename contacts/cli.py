@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
 
 from contacts import migrate
-from contacts.app import create_app, settings_of
+from contacts.app import create_app, freeze_startup_heap, settings_of
 
 
 def _create_app() -> object:
-    return create_app()
+    app = create_app()
+    freeze_startup_heap()
+    return app
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False,
@@ -76,8 +79,10 @@ def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> No
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
 def serve_command(host: str, port: int, workers: int) -> None:
     """Serve the API with gunicorn (production)."""
-    args = ["gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers), "contacts.app:create_app()"]
-    os.execvp(args[0], args)
+    # Through this interpreter, so a venv's gunicorn is found without the venv on PATH.
+    args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+            "contacts.wsgi:app"]
+    os.execv(sys.executable, args)
 
 
 def _register_engine_commands(group: click.Group) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,33 @@ def test_bootstrapped_token_authenticates(migrated: Path) -> None:
     app = create_app({"database_url": f"sqlite:///{migrated / 'cli.db'}", "queue": "none"})
     resp = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {out['token']}"})
     assert resp.status_code == 200 and resp.get_json()["id"] == out["user_id"]
+
+
+def test_serve_answers_through_gunicorn(migrated: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {**os.environ, "MEISHI_DATABASE_URL": f"sqlite:///{migrated / 'cli.db'}",
+           "MEISHI_STORAGE_DIR": str(migrated / "images"), "MEISHI_QUEUE": "none"}
+    server = subprocess.Popen([MEISHI, "serve", "--port", str(port), "--workers", "1"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        body = b""
+        for _ in range(150):
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    assert json.loads(body)["status"] == "ok"
+
+
+def test_wsgi_entry_point_freezes_the_start_up_heap(migrated: Path) -> None:
+    env = {**os.environ, "MEISHI_DATABASE_URL": f"sqlite:///{migrated / 'cli.db'}", "MEISHI_QUEUE": "none"}
+    probe = "import gc, contacts.wsgi as w; print(w.app.name, gc.get_freeze_count() > 10000)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120,
+                            check=False)
+    assert result.stdout.split() == ["contacts.app", "True"], result.stderr
