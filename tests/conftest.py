@@ -21,11 +21,6 @@ from tests.dbs import backends, temporary_database
 REPO = Path(__file__).resolve().parents[1]
 
 
-def shared_dir() -> Path:
-    """Locate ../shared beside the repository."""
-    return REPO.parent / "shared"
-
-
 @pytest.fixture(scope="session", params=backends())
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -35,8 +35,9 @@ from contacts.cards.queue import EmbeddedPool, queue_of
 from contacts.changelog.models import ChangeLogEntry
 from contacts.db import session_factory
 from tests.cards.conftest import set_threshold, upload
-from tests.conftest import REPO, OrgClient, make_org, shared_dir
+from tests.conftest import REPO, OrgClient, make_org
 from tests.dbs import temporary_database
+from tests.shared_data import shared_data_dir
 
 DONE = ("completed", "needs_review", "failed")
 REDIS_URL = os.environ.get("MEISHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -44,7 +45,7 @@ REDIS_URL = os.environ.get("MEISHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 def card_images() -> list[tuple[str, bytes]]:
     """Return every cards-dev image (scans, photos, real photos) as (name, bytes)."""
-    root = shared_dir() / "data" / "cards-dev"
+    root = shared_data_dir("cards-dev")
     files = sorted(p for folder in ("scans", "photos", "real-en") for p in (root / folder).glob("*.jpg"))
     if not files:
         raise SystemExit(f"no cards-dev images under {root}")

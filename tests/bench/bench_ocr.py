@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
 import sys
@@ -20,15 +19,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from tests.shared_data import shared_data_dir
+
 FOLDERS = ("photos", "scans", "real-en")
-
-
-def cards_dev() -> Path:
-    """Locate cards-dev ($MEISHI_CARDS_DEV or ../shared/data/cards-dev beside the repository)."""
-    env = os.environ.get("MEISHI_CARDS_DEV")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cards-dev"
 
 
 def _cpu() -> float:
@@ -161,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
-    root = cards_dev()
+    root = shared_data_dir("cards-dev")
     if not (root / "photos" / "labels.json").exists():
         print(f"cards-dev not found at {root}", file=sys.stderr)
         return 2

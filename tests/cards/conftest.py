@@ -5,22 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
 from contacts.cards.worker import WorkerConfig, process_one
-from tests.conftest import OrgClient, shared_dir
+from tests.conftest import OrgClient
+from tests.shared_data import require_shared_data
 
 BOUNDARY = "meishi-test-boundary-7d1f"
 
 
 def cards_dev() -> Path:
     """Locate the labelled card images."""
-    path = shared_dir() / "data" / "cards-dev"
-    if not path.is_dir():
-        pytest.skip(f"cards-dev images not found at {path}")
-    return path
+    return require_shared_data("cards-dev", "scans")
 
 
 def image(name: str) -> bytes:

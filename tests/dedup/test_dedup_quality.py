@@ -12,36 +12,29 @@ import pytest
 from contacts.dedup import find_duplicates
 from contacts.dedup.evaluation import PairMetrics, febrl_records, febrl_true_pairs, pair_metrics
 from contacts.dedup.synthetic import generate_cards, true_pairs
-
-
-def _febrl_dir() -> Path | None:
-    for base in (Path(__file__).resolve().parents[2].parent / "shared", Path("/work/shared")):
-        if (base / "data" / "febrl" / "febrl3.csv").exists():
-            return base / "data" / "febrl"
-    return None
-
-
-FEBRL = _febrl_dir()
-needs_febrl = pytest.mark.skipif(FEBRL is None, reason="shared/data/febrl is not beside the repository")
+from tests.shared_data import require_shared_data
 
 
 @pytest.fixture(scope="module")
-def febrl3() -> PairMetrics:
-    assert FEBRL is not None
-    records = febrl_records(FEBRL / "febrl3.csv", limit=2000)
-    truth = febrl_true_pairs(FEBRL / "febrl3_true_pairs.csv")
+def febrl() -> Path:
+    return require_shared_data("febrl", "febrl3.csv")
+
+
+@pytest.fixture(scope="module")
+def febrl3(febrl: Path) -> PairMetrics:
+    records = febrl_records(febrl / "febrl3.csv", limit=2000)
+    truth = febrl_true_pairs(febrl / "febrl3_true_pairs.csv")
     return pair_metrics(find_duplicates(records), truth, within={r.id for r in records})
 
 
 @pytest.fixture(scope="module")
-def febrl4() -> PairMetrics:
-    assert FEBRL is not None
-    records = febrl_records(FEBRL / "febrl4a.csv", "a:", limit=1500) + febrl_records(
-        FEBRL / "febrl4b.csv", "b:", limit=1500
+def febrl4(febrl: Path) -> PairMetrics:
+    records = febrl_records(febrl / "febrl4a.csv", "a:", limit=1500) + febrl_records(
+        febrl / "febrl4b.csv", "b:", limit=1500
     )
     result = find_duplicates(records)
     result.pairs = [p for p in result.pairs if p.a[:2] != p.b[:2]]  # linking two files: cross pairs only
-    truth = febrl_true_pairs(FEBRL / "febrl4_true_pairs.csv", "a:", "b:")
+    truth = febrl_true_pairs(febrl / "febrl4_true_pairs.csv", "a:", "b:")
     return pair_metrics(result, truth, within={r.id for r in records})
 
 
@@ -51,23 +44,19 @@ def japanese() -> PairMetrics:
     return pair_metrics(find_duplicates([c.record for c in cards]), true_pairs(cards))
 
 
-@needs_febrl
 def test_febrl3_subset_f1(febrl3: PairMetrics) -> None:
     assert febrl3.f1 >= 0.96
 
 
-@needs_febrl
 def test_febrl3_subset_merge_precision(febrl3: PairMetrics) -> None:
     assert febrl3.merges > 0
     assert febrl3.merge_precision >= 0.995
 
 
-@needs_febrl
 def test_febrl4_subset_f1(febrl4: PairMetrics) -> None:
     assert febrl4.f1 >= 0.97
 
 
-@needs_febrl
 def test_febrl4_subset_merge_precision(febrl4: PairMetrics) -> None:
     assert febrl4.merges > 0
     assert febrl4.merge_precision >= 0.995
