@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_PACKAGES := tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert
+# The tests also draw vertical (縦書き) Japanese cards, which needs a Japanese font.
+TEST_APT_PACKAGES := fonts-ipafont-gothic
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install system-deps migrate run test lint typecheck pytest bench
@@ -41,6 +43,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install
+	@$(MAKE) --no-print-directory system-deps APT_PACKAGES="$(APT_PACKAGES) $(TEST_APT_PACKAGES)"
 	$(BIN)/pytest -q -p no:cacheprovider
 
 test: lint typecheck pytest

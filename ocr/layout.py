@@ -58,6 +58,8 @@ _KANA_AS_KANJI = {"ニ": "二", "ロ": "口", "エ": "工", "カ": "力", "ハ":
 _KANA_BETWEEN_KANJI = re.compile(
     f"(?<=[{_KANJI_CLASS}])([{''.join(_KANA_AS_KANJI)}])(?=[{_KANJI_CLASS}]|$|\\s)"
 )
+MIN_FRAGMENT_CONFIDENCE = 0.1  # a piece of a column read with less is noise, not half of a character
+_FLAT_STROKE_AFTER_KANJI = re.compile(f"(?<=[{_KANJI_CLASS}])[-ー−‐](?=[{_KANJI_CLASS}]|$|\\s)")
 _ORDINAL = re.compile("第([ニーー])")
 
 
@@ -85,10 +87,14 @@ def union_box(boxes: list[tuple[int, int, int, int]]) -> tuple[int, int, int, in
     return (x0, y0, x1 - x0, y1 - y0)
 
 
-def make_line(words: list[Word]) -> Line:
-    """Build a Line from words in reading order."""
-    heights = sorted(w.box[3] for w in words)
-    height = float(heights[len(heights) // 2])
+def make_line(words: list[Word], *, vertical: bool = False) -> Line:
+    """Build a Line from words in reading order (a column read top to bottom when ``vertical``).
+
+    ``height`` is the type size: the median word height, or for a column the median word width.
+    """
+    along, size = (1, 2) if vertical else (0, 3)
+    sizes = sorted(w.box[size] for w in words)
+    height = float(sizes[len(sizes) // 2])
     parts: list[str] = []
     prev: Word | None = None
     for word in words:
@@ -96,7 +102,7 @@ def make_line(words: list[Word]) -> Line:
         if not text:
             continue
         if prev is not None and parts:
-            gap = word.box[0] - (prev.box[0] + prev.box[2])
+            gap = word.box[along] - (prev.box[along] + prev.box[along + 2])
             touches_cjk = is_cjk(parts[-1][-1]) or is_cjk(text[0])
             # Tesseract splits Japanese into "words" at arbitrary points and its CJK word
             # boxes are loose; keep a space there only where the print has a wide gap.
@@ -105,6 +111,9 @@ def make_line(words: list[Word]) -> Line:
         parts.append(text)
         prev = word
     text = fix_kana_kanji("".join(parts).strip())
+    if vertical:
+        # In a column the long-vowel mark and the dash stand upright; a flat stroke after a kanji is 一.
+        text = _FLAT_STROKE_AFTER_KANJI.sub("一", text)
     weights = [max(1, len(w.text)) for w in words]
     confidence = sum(w.confidence * n for w, n in zip(words, weights, strict=True)) / sum(weights)
     return Line(
@@ -137,6 +146,57 @@ def group_lines(words: list[Word]) -> list[Line]:
                 segment.append(word)
         lines.append(make_line(segment))
     return merge_row_fragments([line for line in lines if line.text])
+
+
+def group_columns(words: list[Word]) -> list[Line]:
+    """Group words read as vertical text (縦書き) into columns, each read top to bottom, ordered right to left.
+
+    The engine's lines are the columns; a tall gap splits one in two, as a wide gap splits a row, and so
+    does a word that stands aside from the column's axis (a stray reading of the next column's ink).
+    """
+    by_key: dict[tuple[int, int, int], list[Word]] = defaultdict(list)
+    for word in words:
+        by_key[word.line_key].append(word)
+    columns: list[Line] = []
+    for group in by_key.values():
+        group.sort(key=lambda w: w.box[1])
+        widths = sorted(w.box[2] for w in group)
+        size = max(1, widths[len(widths) // 2])
+        segment: list[Word] = [group[0]]
+        for word in group[1:]:
+            prev = segment[-1]
+            axis = sorted(w.box[0] + w.box[2] / 2 for w in segment)[len(segment) // 2]
+            aside = abs(word.box[0] + word.box[2] / 2 - axis) > 0.5 * size
+            if aside or word.box[1] - (prev.box[1] + prev.box[3]) > _GAP_SPLIT * size:
+                columns.append(make_line(segment, vertical=True))
+                segment = [word]
+            else:
+                segment.append(word)
+        columns.append(make_line(segment, vertical=True))
+    return merge_column_fragments([column for column in columns if column.text])
+
+
+def merge_column_fragments(columns: list[Line]) -> list[Line]:
+    """Join pieces of one printed column that the engine split (a large kanji read as two); right to left."""
+    merged: list[Line] = []
+    for column in sorted(columns, key=lambda c: (c.box[1], -c.box[0])):
+        x, y, w, _ = column.box
+        center = x + w / 2
+        partner = None
+        for other in merged if column.confidence >= MIN_FRAGMENT_CONFIDENCE else []:
+            ox, oy, ow, oh = other.box
+            similar = 0.5 <= column.height / max(1.0, other.height) <= 2.0
+            gap = y - (oy + oh)  # negative when the two overlap, which the sort allows
+            if similar and ox <= center <= ox + ow and gap < 1.2 * other.height:
+                partner = other
+                break
+        if partner is None:
+            merged.append(column)
+        else:
+            words = sorted([*partner.words, *column.words], key=lambda wd: wd.box[1])
+            merged[merged.index(partner)] = make_line(words, vertical=True)
+    merged.sort(key=lambda c: (-(c.box[0] + c.box[2] / 2), c.box[1]))
+    return merged
 
 
 def merge_row_fragments(lines: list[Line]) -> list[Line]:

@@ -16,7 +16,7 @@ from ocr import PIPELINE_VERSION
 from ocr.engine import OcrEngine, Word, default_engine
 from ocr.fields import detect_lang, extract_fields
 from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reencode
-from ocr.layout import Line, group_lines
+from ocr.layout import Line, group_columns, group_lines
 from ocr.namecheck import check_name, find_missing_name
 from ocr.preprocess import (
     CARD_LONG_SIDE_MM,
@@ -33,6 +33,7 @@ from ocr.preprocess import (
 )
 from ocr.reread import refine_japanese_lines
 from ocr.result import CardResult, Field, SideResult
+from ocr.vertical import VERTICAL_LANG, refine_columns
 
 # Decoding larger than this buys nothing: the card is warped to OCR_LONG_SIDE anyway.
 DECODE_LONG_SIDE = 2800
@@ -40,7 +41,6 @@ DECODE_LONG_SIDE = 2800
 # larger costs time (Tesseract time grows with pixels) without gaining accuracy.
 OCR_LONG_SIDE = 1000
 OCR_LANG = "jpn"
-VERTICAL_LANG = "jpn_vert"
 # Mean word confidence above which an orientation is accepted without trying others;
 # upright cards score 0.75-0.95, upside-down or sideways text 0.25-0.45.
 ACCEPT_CONFIDENCE = 0.62
@@ -138,12 +138,18 @@ def recognize_upright(gray: np.ndarray, engine: OcrEngine, *, dpi: int) -> Recog
             if english.score >= ACCEPT_CONFIDENCE:
                 break
     h, w = gray.shape[:2]
-    if best.score < ACCEPT_CONFIDENCE and h > w * 1.1:
-        # A portrait card that reads badly horizontally may be printed vertically (縦書き).
-        words = engine.recognize(gray, lang=VERTICAL_LANG, psm=5, dpi=dpi)
-        vertical = Recognition(rotation=0, words=words, score=recognition_score(words), lang=VERTICAL_LANG)
-        if vertical.score > best.score:
-            best = vertical
+    if best.score < ACCEPT_CONFIDENCE and max(h, w) > 1.1 * min(h, w):
+        # A card that reads badly horizontally may be printed vertically (縦書き): read it standing up,
+        # either way up (a landscape photo of a portrait card needs a quarter turn).
+        for rotation in (0, 180) if h > w else (90, 270):
+            words = engine.recognize(rotate(gray, rotation), lang=VERTICAL_LANG, psm=5, dpi=dpi)
+            vertical = Recognition(
+                rotation=rotation, words=words, score=recognition_score(words), lang=VERTICAL_LANG
+            )
+            if vertical.score > best.score:
+                best = vertical
+            if vertical.score >= ACCEPT_CONFIDENCE:
+                break
     return best
 
 
@@ -190,7 +196,11 @@ def scan_side(
     upright_gray = rotate(gray, recognition.rotation)
     debug.save("upright", upright_gray)
 
-    lines = group_lines(recognition.words)
+    vertical = recognition.lang == VERTICAL_LANG
+    if vertical:
+        lines = refine_columns(upright_gray, group_columns(recognition.words), engine, dpi=dpi)
+    else:
+        lines = group_lines(recognition.words)
     if recognition.lang == OCR_LANG:  # (an English first reading is already final)
         if detect_lang(lines) == "ja":
             lines = refine_japanese_lines(upright_gray, lines, engine, dpi=dpi)
@@ -207,7 +217,7 @@ def scan_side(
         warnings.append(f"{side}: no card edge found; the whole image was read as a flat scan")
     if recognition.score < LOW_CONFIDENCE_WARNING:
         warnings.append(f"{side}: low recognition confidence ({recognition.score:.2f})")
-    if recognition.lang == VERTICAL_LANG:
+    if vertical:
         warnings.append(f"{side}: read as vertical text (縦書き)")
     if debug.folder is not None:
         debug.save("lines", _draw_lines(upright, lines))

@@ -67,3 +67,29 @@ def encode(pixels: np.ndarray, fmt: str = "JPEG", **params: object) -> bytes:
     out = io.BytesIO()
     Image.fromarray(pixels).save(out, format=fmt, **params)  # type: ignore[arg-type]
     return out.getvalue()
+
+
+JAPANESE_FONT = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf"  # Debian fonts-ipafont-gothic
+
+
+def draw_vertical_card(
+    columns: list[tuple[str, int, int]], *, size: tuple[int, int] = (550, 910)
+) -> np.ndarray:
+    """Draw a portrait card printed vertically (縦書き): columns of (text, px, top) from right to left.
+
+    Characters are stacked one under the other; a space leaves half a character of blank.
+    """
+    card = Image.new("RGB", size, (250, 250, 246))
+    draw = ImageDraw.Draw(card)
+    x = size[0] - 70
+    for text, px, top in columns:
+        font = ImageFont.truetype(JAPANESE_FONT, px)
+        y = top
+        for ch in text:
+            if ch == " ":
+                y += px // 2
+                continue
+            draw.text((x - draw.textlength(ch, font=font) / 2, y), ch, fill=(20, 20, 20), font=font)
+            y += int(px * 1.08)
+        x -= int(px * 1.7)
+    return np.asarray(card).copy()

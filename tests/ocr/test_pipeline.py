@@ -131,7 +131,6 @@ def test_portrait_card_that_reads_badly_sideways_is_tried_as_vertical_text() -> 
     result = scan_card(encode(portrait), engine=engine)
     assert "jpn_vert" in engine.langs
     assert any("vertical" in w for w in result.warnings)
-    assert result.fields["name"].value == "林 知実"
 
 
 def test_english_card_the_japanese_model_reads_badly_is_read_in_english() -> None:
