@@ -6,14 +6,14 @@ from contacts.changelog.models import ChangeLogEntry, IdempotencyRecord
 from contacts.companies.models import Company, CompanyDomain
 from contacts.db import Base
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
-from contacts.events.models import Campaign, Event
+from contacts.events.models import Campaign, CampaignMember, Event
 from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
 from contacts.tags.models import ContactTag, Tag
 from contacts.touchpoints.models import Touchpoint
 
 __all__ = [
-    "ApiToken", "Base", "Campaign", "Card", "ChangeLogEntry", "Company", "CompanyDomain", "Contact",
-    "ContactAddress", "ContactEmail", "ContactPhone", "ContactTag", "DuplicateCandidate", "Employment",
+    "ApiToken", "Base", "Campaign", "CampaignMember", "Card", "ChangeLogEntry", "Company", "CompanyDomain",
+    "Contact", "ContactAddress", "ContactEmail", "ContactPhone", "ContactTag", "DuplicateCandidate", "Employment",
     "Event", "IdempotencyRecord", "MatchKey", "MatchProfile", "MergeOperation", "Organization", "Tag",
     "Touchpoint", "User",
 ]

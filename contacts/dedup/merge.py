@@ -20,6 +20,8 @@ from contacts.db import new_id, utcnow
 from contacts.dedup import snapshot, stored
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.events import members as campaign_members
+from contacts.events.models import CampaignMember
 from contacts.people import service as people
 from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
 from contacts.provenance import Actor, Source
@@ -29,7 +31,8 @@ from contacts.touchpoints.models import Touchpoint
 #: Fields a merge can take from a loser (``field_choices``); the rest of a contact is merged, not chosen.
 CHOOSABLE_FIELDS: Final = (*people.SCALAR_FIELDS, "company", "owner_id")
 MAX_LOSERS: Final = 50
-_OWNED: Final = (ContactEmail, ContactPhone, ContactAddress, Employment, ContactTag, MatchKey, MatchProfile)
+_OWNED: Final = (ContactEmail, ContactPhone, ContactAddress, Employment, ContactTag, CampaignMember, MatchKey,
+                 MatchProfile)
 
 
 def get_merge(session: Session, org_id: str, merge_id: str) -> MergeOperation:
@@ -220,6 +223,7 @@ def _move_links(session: Session, winner: Contact, loser_ids: list[str], actor: 
         else:
             session.execute(update(ContactTag).where(cond).values(contact_id=winner.id))
             have.add(tag_id)
+    campaign_members.move_memberships(session, winner.id, loser_ids)
     session.execute(
         update(Touchpoint).where(Touchpoint.contact_id.in_(loser_ids)).values(contact_id=winner.id)
     )

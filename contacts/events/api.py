@@ -8,19 +8,28 @@ from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
 from contacts.api.spec import operation
 from contacts.db import get_session
-from contacts.events import service
+from contacts.events import members, service
 from contacts.events.schemas import (
     CampaignCreate,
     CampaignListQuery,
     CampaignOut,
     CampaignPage,
+    CampaignReport,
     CampaignUpdate,
     EventCreate,
     EventListQuery,
     EventOut,
     EventPage,
     EventUpdate,
+    MemberListQuery,
+    MemberOut,
+    MemberPage,
+    MembersIn,
+    MembersRemove,
+    MembersResult,
+    MemberUpdate,
 )
+from contacts.tags import service as tags
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1")
 
@@ -130,3 +139,90 @@ def delete_campaign(campaign_id: str) -> Response:
     check_if_match(campaign.id, service.campaign_version(campaign))
     service.delete_campaign(session, actor(), campaign)
     return no_content()
+
+
+def _selected(body: MembersIn | MembersRemove, *, adding: bool) -> list[str]:
+    session = get_session()
+    if body.contact_ids is not None:
+        return tags.contacts_by_ids(session, org_id(), body.contact_ids, purpose="added to a campaign",
+                                    active_only=adding)
+    assert body.filter is not None
+    return tags.contacts_by_filter(session, org_id(), body.filter)
+
+
+def _member(campaign_id: str, contact_id: str) -> Response:
+    session = get_session()
+    member = members.get_member(session, service.get_campaign(session, org_id(), campaign_id), contact_id)
+    return json_response(members.members_out(session, [member])[0],
+                         etag=etag_for(members.member_entity_id(member), member.version))
+
+
+@bp.get("/campaigns/<campaign_id>/members")
+@operation(summary="List a campaign's members (filter by status)", permission="events:read",
+           query=MemberListQuery, response=MemberPage, tag="campaigns")
+def list_members(campaign_id: str, query: MemberListQuery) -> Response:
+    session = get_session()
+    items, next_cursor = members.list_members(session, service.get_campaign(session, org_id(), campaign_id), query)
+    return json_response(MemberPage(items=members.members_out(session, items), next_cursor=next_cursor))
+
+
+@bp.post("/campaigns/<campaign_id>/members")
+@operation(summary="Add contacts to a campaign by ids or by the filters of GET /contacts; with a status, also "
+                   "move existing members to it", permission="events:write", body=MembersIn, response=MembersResult,
+           tag="campaigns")
+def add_members(campaign_id: str, body: MembersIn) -> Response:
+    session = get_session()
+    campaign = service.get_campaign(session, org_id(), campaign_id)
+    added, updated = members.add_members(session, actor(), campaign, _selected(body, adding=True), body.status)
+    return json_response(MembersResult(campaign_id=campaign.id, added_ids=added, updated_ids=updated,
+                                       removed_ids=[]))
+
+
+@bp.delete("/campaigns/<campaign_id>/members")
+@operation(summary="Remove contacts from a campaign, by ids or by the filters of GET /contacts",
+           permission="events:write", body=MembersRemove, response=MembersResult, tag="campaigns")
+def remove_members(campaign_id: str, body: MembersRemove) -> Response:
+    session = get_session()
+    campaign = service.get_campaign(session, org_id(), campaign_id)
+    removed = members.remove_members(session, actor(), campaign, _selected(body, adding=False))
+    return json_response(MembersResult(campaign_id=campaign.id, added_ids=[], updated_ids=[], removed_ids=removed))
+
+
+@bp.get("/campaigns/<campaign_id>/members/<contact_id>")
+@operation(summary="Get one member of a campaign", permission="events:read", response=MemberOut,
+           tag="campaigns", etag=True)
+def get_member(campaign_id: str, contact_id: str) -> Response:
+    return _member(campaign_id, contact_id)
+
+
+@bp.patch("/campaigns/<campaign_id>/members/<contact_id>")
+@operation(summary="Set a member's status", permission="events:write", body=MemberUpdate, response=MemberOut,
+           tag="campaigns", if_match=True)
+def update_member(campaign_id: str, contact_id: str, body: MemberUpdate) -> Response:
+    session = get_session()
+    member = members.get_member(session, service.get_campaign(session, org_id(), campaign_id), contact_id)
+    check_if_match(members.member_entity_id(member), member.version)
+    members.update_member(session, actor(), member, body.status)
+    session.flush()
+    return _member(campaign_id, contact_id)
+
+
+@bp.delete("/campaigns/<campaign_id>/members/<contact_id>")
+@operation(summary="Remove one member from a campaign", permission="events:write", status=204, tag="campaigns",
+           if_match=True)
+def delete_member(campaign_id: str, contact_id: str) -> Response:
+    session = get_session()
+    campaign = service.get_campaign(session, org_id(), campaign_id)
+    member = members.get_member(session, campaign, contact_id)
+    check_if_match(members.member_entity_id(member), member.version)
+    members.remove_members(session, actor(), campaign, [contact_id])
+    return no_content()
+
+
+@bp.get("/campaigns/<campaign_id>/report")
+@operation(summary="A campaign's results: members by status and along the funnel, touchpoints, new contacts, "
+                   "cost per response and per conversion", permission="events:read", response=CampaignReport,
+           tag="campaigns")
+def campaign_report(campaign_id: str) -> Response:
+    session = get_session()
+    return json_response(members.report(session, service.get_campaign(session, org_id(), campaign_id)))

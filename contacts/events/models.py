@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contacts.db import Base, UTCDateTime, new_id, utcnow
 
 EVENT_KINDS = ("trade_show", "seminar", "webinar", "meeting", "other")
+# A member's progress through a campaign, in funnel order; "unsubscribed" stands outside the funnel.
+MEMBER_FUNNEL = ("planned", "sent", "opened", "responded", "attended", "converted")
+MEMBER_STATUSES = (*MEMBER_FUNNEL, "unsubscribed")
 
 
 class Event(Base):
@@ -38,5 +41,24 @@ class Campaign(Base):
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     tag_id: Mapped[str | None] = mapped_column(ForeignKey("tag.id", ondelete="SET NULL"), index=True)
+    cost: Mapped[int | None] = mapped_column(Integer)  # whole units of ``currency``
+    currency: Mapped[str] = mapped_column(String(3), default="JPY")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CampaignMember(Base):
+    """A contact in a campaign, with how far the campaign got with them."""
+
+    __tablename__ = "campaign_member"
+    __table_args__ = (Index("ix_campaign_member_campaign_status", "campaign_id", "status"),)
+
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    contact_id: Mapped[str] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    status_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
 from contacts.api.schemas import AwareDatetime, ListQuery, Long, Name, Short, StrictModel
+from contacts.people.schemas import CompanyRef
+from contacts.tags.schemas import TagContactsIn
 
 EventKind = Literal["trade_show", "seminar", "webinar", "meeting", "other"]
+MemberStatus = Literal["planned", "sent", "opened", "responded", "attended", "converted", "unsubscribed"]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. JPY")]
+Cost = Annotated[int, Field(ge=0, le=10**12, description="Whole units of the campaign's currency")]
 
 
 class _Period(StrictModel):
@@ -76,6 +81,8 @@ class CampaignCreate(_Period):
 
     name: Name
     description: Long | None = None
+    cost: Cost | None = None
+    currency: Currency = "JPY"
 
 
 class CampaignUpdate(_Period):
@@ -83,6 +90,8 @@ class CampaignUpdate(_Period):
 
     name: Name | None = None
     description: Long | None = None
+    cost: Cost | None = None
+    currency: Currency | None = None
 
 
 class CampaignOut(BaseModel):
@@ -92,6 +101,9 @@ class CampaignOut(BaseModel):
     starts_at: datetime | None
     ends_at: datetime | None
     tag: TagRef | None
+    cost: int | None
+    currency: str
+    member_count: int
     created_at: datetime
     updated_at: datetime
 
@@ -105,3 +117,82 @@ class CampaignListQuery(ListQuery):
     """Filters of GET /campaigns: ``q`` matches part of the name."""
 
     q: str | None = Field(default=None, max_length=200)
+
+
+class MembersIn(TagContactsIn):
+    """Body of POST /campaigns/{id}/members: contacts by ``contact_ids`` or ``filter``, and their status.
+
+    New members get ``status`` (default planned); existing members move to ``status`` only when it is sent.
+    """
+
+    status: MemberStatus | None = None
+
+
+class MembersRemove(TagContactsIn):
+    """Body of DELETE /campaigns/{id}/members: exactly one of ``contact_ids`` or ``filter``."""
+
+
+class MembersResult(BaseModel):
+    campaign_id: str
+    added_ids: list[str]
+    updated_ids: list[str] = Field(description="Members already there whose status changed.")
+    removed_ids: list[str]
+
+
+class MemberUpdate(StrictModel):
+    """Body of PATCH /campaigns/{id}/members/{contact_id}."""
+
+    status: MemberStatus
+
+
+class MemberOut(BaseModel):
+    campaign_id: str
+    contact_id: str
+    full_name: str
+    company: CompanyRef | None
+    status: MemberStatus
+    status_at: datetime
+    added_at: datetime
+    added_by: str | None
+    version: int
+
+
+class MemberPage(BaseModel):
+    items: list[MemberOut]
+    next_cursor: str | None
+
+
+class MemberListQuery(ListQuery):
+    """Filters of GET /campaigns/{id}/members: ``status`` is repeatable (any of)."""
+
+    status: list[MemberStatus] = Field(default_factory=list, max_length=7)
+
+
+class FunnelCounts(BaseModel):
+    planned: int
+    sent: int
+    opened: int
+    responded: int
+    attended: int
+    converted: int
+    unsubscribed: int
+
+
+class CampaignReport(BaseModel):
+    campaign_id: str
+    members: int
+    by_status: FunnelCounts = Field(description="Members at each status now.")
+    reached: int = Field(description="Members the campaign got to: sent or any later status, or unsubscribed.")
+    responded: int = Field(description="Members who responded, attended or converted.")
+    attended: int = Field(description="Members who attended or converted.")
+    converted: int
+    response_rate: float | None = Field(description="responded / reached (null when nobody was reached).")
+    conversion_rate: float | None = Field(description="converted / reached.")
+    touchpoints: int = Field(description="Touchpoints recorded through the campaign.")
+    touchpoint_contacts: int = Field(description="Distinct contacts of those touchpoints.")
+    new_contacts: int | None = Field(
+        description="Members whose contact was first recorded within the campaign's period (null without one).")
+    cost: int | None
+    currency: str
+    cost_per_response: float | None
+    cost_per_conversion: float | None

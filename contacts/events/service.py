@@ -11,7 +11,7 @@ from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
 from contacts.db import utcnow
 from contacts.errors import NotFound, ValidationFailed
-from contacts.events.models import Campaign, Event
+from contacts.events.models import Campaign, CampaignMember, Event
 from contacts.events.schemas import (
     CampaignCreate,
     CampaignListQuery,
@@ -83,15 +83,16 @@ def create_event(session: Session, actor: Actor, data: EventCreate) -> Event:
 
 
 def _apply_patch(session: Session, actor: Actor, row: Event | Campaign, data: EventUpdate | CampaignUpdate, *,
-                 required: tuple[str, ...], optional_text: str) -> list[str]:
+                 required: tuple[str, ...], optional_text: str, nullable: tuple[str, ...] = ()) -> list[str]:
     """Copy a PATCH onto an event or campaign: nulls refused for ``required``, an empty ``optional_text``
-    cleared, the period checked against the stored ends, and a new name renaming the owned tag."""
+    cleared, ``nullable`` fields copied as sent, the period checked against the stored ends, and a new name
+    renaming the owned tag."""
     sent = data.model_fields_set
     for name in required:
         if name in sent and getattr(data, name) is None:
             raise ValidationFailed(f"{name} cannot be null", errors=[
                 {"field": name, "message": "must not be null", "code": "required"}])
-    fields = (*required, optional_text, "starts_at", "ends_at")
+    fields = (*required, optional_text, *nullable, "starts_at", "ends_at")
     values = {name: getattr(data, name) for name in fields if name in sent}
     if optional_text in values:
         values[optional_text] = values[optional_text] or None
@@ -182,7 +183,8 @@ def create_campaign(session: Session, actor: Actor, data: CampaignCreate) -> Cam
     now = utcnow()
     campaign = Campaign(organization_id=actor.organization_id, name=data.name,
                         description=data.description or None, starts_at=_utc(data.starts_at),
-                        ends_at=_utc(data.ends_at), tag_id=tag.id, created_at=now, updated_at=now)
+                        ends_at=_utc(data.ends_at), tag_id=tag.id, cost=data.cost, currency=data.currency,
+                        created_at=now, updated_at=now)
     session.add(campaign)
     session.flush()
     changelog.record(session, actor.organization_id, "campaign", campaign.id, "created", actor.user_id)
@@ -191,7 +193,8 @@ def create_campaign(session: Session, actor: Actor, data: CampaignCreate) -> Cam
 
 def update_campaign(session: Session, actor: Actor, campaign: Campaign, data: CampaignUpdate) -> Campaign:
     """Apply a PATCH; the period is checked against the stored ends, and a new name renames the tag."""
-    changed = _apply_patch(session, actor, campaign, data, required=("name",), optional_text="description")
+    changed = _apply_patch(session, actor, campaign, data, required=("name", "currency"), optional_text="description",
+                           nullable=("cost",))
     if changed:
         changelog.record(session, actor.organization_id, "campaign", campaign.id, "updated", actor.user_id,
                          {"fields": changed})
@@ -215,8 +218,13 @@ def list_campaigns(session: Session, org_id: str, query: CampaignListQuery) -> t
 
 
 def campaigns_out(session: Session, campaigns: list[Campaign]) -> list[CampaignOut]:
-    """Serialise campaigns with their tags in one query."""
+    """Serialise campaigns with their tags and member counts (one query each)."""
     refs = _tag_refs(session, [c.tag_id for c in campaigns])
+    counts = dict(session.execute(
+        select(CampaignMember.campaign_id, func.count()).where(
+            CampaignMember.campaign_id.in_([c.id for c in campaigns])).group_by(CampaignMember.campaign_id)
+    ).tuples().all()) if campaigns else {}
     return [CampaignOut(id=c.id, name=c.name, description=c.description, starts_at=c.starts_at, ends_at=c.ends_at,
-                        tag=refs.get(c.tag_id or ""), created_at=c.created_at, updated_at=c.updated_at)
+                        tag=refs.get(c.tag_id or ""), cost=c.cost, currency=c.currency,
+                        member_count=counts.get(c.id, 0), created_at=c.created_at, updated_at=c.updated_at)
             for c in campaigns]

@@ -199,8 +199,9 @@ def list_tags(session: Session, org_id: str, query: TagListQuery) -> tuple[list[
     return page_by_id(session, stmt, Tag.id, limit=query.limit, cursor=query.cursor)
 
 
-def contacts_by_ids(session: Session, org_id: str, contact_ids: list[str]) -> list[str]:
-    """Check that ``contact_ids`` are the organisation's active contacts; unknown ids are a 422 naming them."""
+def contacts_by_ids(session: Session, org_id: str, contact_ids: list[str], *, purpose: str = "tagged",
+                    active_only: bool = True) -> list[str]:
+    """Check that ``contact_ids`` are the organisation's (active) contacts; unknown ids are a 422 naming them."""
     ids = list(dict.fromkeys(contact_ids))
     rows = session.execute(select(Contact.id, Contact.status).where(Contact.organization_id == org_id,
                                                                     Contact.id.in_(ids)))
@@ -210,9 +211,9 @@ def contacts_by_ids(session: Session, org_id: str, contact_ids: list[str]) -> li
         raise ValidationFailed(f"no such contact in this organisation: {', '.join(missing[:20])}", errors=[
             {"field": "contact_ids", "message": f"no such contact in this organisation: {cid}", "code": "not_found",
              "id": cid} for cid in missing])
-    inactive = [(cid, status) for cid, status in found.items() if status != "active"]
+    inactive = [(cid, status) for cid, status in found.items() if status != "active"] if active_only else []
     if inactive:
-        raise Conflict("only active contacts can be tagged: " + ", ".join(
+        raise Conflict(f"only active contacts can be {purpose}: " + ", ".join(
             f"{cid} is {status}" for cid, status in inactive[:20]))
     return ids
 

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from contacts.db import session_factory
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile
 from contacts.models import (
+    CampaignMember,
     Card,
     Contact,
     ContactAddress,
@@ -75,6 +76,7 @@ def export(app: Flask, contact_ids: list[str]) -> dict[str, list[dict[str, Any]]
             "duplicate_candidate": _rows(session, DuplicateCandidate, or_(
                 DuplicateCandidate.a_id.in_(contact_ids), DuplicateCandidate.b_id.in_(contact_ids))),
         }
-        for model in (ContactEmail, ContactPhone, ContactAddress, Employment, ContactTag, MatchKey, MatchProfile):
+        for model in (ContactEmail, ContactPhone, ContactAddress, Employment, ContactTag, CampaignMember, MatchKey,
+                      MatchProfile):
             out[model.__tablename__] = _rows(session, model, model.contact_id.in_(contact_ids))
         return out

@@ -93,10 +93,47 @@ def test_field_choices_take_a_losers_company_as_a_job_change(org: OrgClient, app
     assert changed is not None
 
 
+def _campaign_with(org: OrgClient, name: str, statuses: dict[str, str]) -> str:
+    campaign = org.post("/api/v1/campaigns", json={"name": name}).get_json()
+    for contact_id, status in statuses.items():
+        resp = org.post(f"/api/v1/campaigns/{campaign['id']}/members",
+                        json={"contact_ids": [contact_id], "status": status})
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+    return str(campaign["id"])
+
+
+def _status_of(org: OrgClient, campaign_id: str) -> dict[str, str]:
+    items = org.get(f"/api/v1/campaigns/{campaign_id}/members").get_json()["items"]
+    return {m["contact_id"]: m["status"] for m in items}
+
+
+def test_merge_moves_a_losers_campaign_membership_to_the_winner(org: OrgClient, app: Flask) -> None:
+    first, second = _pair(org, app)
+    campaign_id = _campaign_with(org, "Seminar", {second["id"]: "attended"})
+    _merge(org, first["id"], [second["id"]])
+    assert _status_of(org, campaign_id) == {first["id"]: "attended"}
+
+
+def test_merge_keeps_the_status_further_down_the_funnel(org: OrgClient, app: Flask) -> None:
+    first, second = _pair(org, app)
+    campaign_id = _campaign_with(org, "Seminar", {first["id"]: "sent", second["id"]: "converted"})
+    _merge(org, first["id"], [second["id"]])
+    assert _status_of(org, campaign_id) == {first["id"]: "converted"}
+
+
+def test_merge_keeps_an_unsubscribe_whatever_the_other_status(org: OrgClient, app: Flask) -> None:
+    first, second = _pair(org, app)
+    campaign_id = _campaign_with(org, "Newsletter", {first["id"]: "converted", second["id"]: "unsubscribed"})
+    _merge(org, first["id"], [second["id"]])
+    assert _status_of(org, campaign_id) == {first["id"]: "unsubscribed"}
+
+
 def test_undo_restores_every_row_exactly(org: OrgClient, app: Flask) -> None:
     first, second = _pair(org, app)
     third = create(org, {**TAKAHASHI_TWIN, "emails": [{"value": "i.takahashi@acme.co.jp"}], "tags": ["x"]})
     ids = [first["id"], second["id"], third["id"]]
+    _campaign_with(org, "Seminar", {first["id"]: "sent", second["id"]: "responded"})
+    _campaign_with(org, "Newsletter", {third["id"]: "opened"})
     before = export(app, ids)
     op = _merge(org, first["id"], [second["id"], third["id"]],
                 field_choices={"title": third["id"], "company": second["id"]})

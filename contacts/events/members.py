@@ -1,0 +1,201 @@
+"""Campaign members: who a campaign targets and how far it got with each of them; the campaign report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from contacts.api.pagination import page_by_id
+from contacts.changelog import service as changelog
+from contacts.companies.models import Company
+from contacts.db import utcnow
+from contacts.errors import NotFound
+from contacts.events.models import MEMBER_FUNNEL, MEMBER_STATUSES, Campaign, CampaignMember
+from contacts.events.schemas import CampaignReport, FunnelCounts, MemberListQuery, MemberOut
+from contacts.people.models import Contact
+from contacts.people.schemas import CompanyRef
+from contacts.provenance import Actor
+from contacts.touchpoints.models import Touchpoint
+
+CHUNK = 500
+ENTITY = "campaign_member"
+
+
+def member_entity_id(member: CampaignMember) -> str:
+    """The change log's id of a membership: campaign id and contact id."""
+    return f"{member.campaign_id}:{member.contact_id}"
+
+
+def get_member(session: Session, campaign: Campaign, contact_id: str) -> CampaignMember:
+    """Return the contact's membership of the campaign or raise NotFound."""
+    member = session.get(CampaignMember, (campaign.id, contact_id))
+    if member is None:
+        raise NotFound("this contact is not a member of the campaign")
+    return member
+
+
+def _existing(session: Session, campaign: Campaign, contact_ids: list[str]) -> dict[str, CampaignMember]:
+    found: dict[str, CampaignMember] = {}
+    for i in range(0, len(contact_ids), CHUNK):
+        for member in session.scalars(select(CampaignMember).where(
+                CampaignMember.campaign_id == campaign.id,
+                CampaignMember.contact_id.in_(contact_ids[i:i + CHUNK]))):
+            found[member.contact_id] = member
+    return found
+
+
+def _set_status(member: CampaignMember, status: str) -> bool:
+    if member.status == status:
+        return False
+    member.status = status
+    member.status_at = utcnow()
+    member.version += 1
+    return True
+
+
+def add_members(session: Session, actor: Actor, campaign: Campaign, contact_ids: list[str],
+                status: str | None) -> tuple[list[str], list[str]]:
+    """Add contacts (status ``status`` or planned); move existing members to ``status`` when one is given.
+
+    Returns the ids added and the ids of existing members whose status changed; each is logged.
+    """
+    existing = _existing(session, campaign, contact_ids)
+    now = utcnow()
+    added: list[str] = []
+    updated: list[str] = []
+    for contact_id in contact_ids:
+        member = existing.get(contact_id)
+        if member is None:
+            session.add(CampaignMember(campaign_id=campaign.id, contact_id=contact_id,
+                                       organization_id=actor.organization_id, status=status or "planned",
+                                       status_at=now, added_by=actor.user_id, added_at=now, version=1))
+            added.append(contact_id)
+        elif status is not None and _set_status(member, status):
+            updated.append(contact_id)
+    session.flush()
+    changelog.record_many(session, actor.organization_id, ENTITY, [f"{campaign.id}:{c}" for c in added], "created",
+                          actor.user_id, {"status": status or "planned"})
+    changelog.record_many(session, actor.organization_id, ENTITY, [f"{campaign.id}:{c}" for c in updated],
+                          "updated", actor.user_id, {"status": status})
+    return added, updated
+
+
+def remove_members(session: Session, actor: Actor, campaign: Campaign, contact_ids: list[str]) -> list[str]:
+    """Take contacts out of the campaign; return (and log) the ids that were members."""
+    removed = list(_existing(session, campaign, contact_ids))
+    for i in range(0, len(removed), CHUNK):
+        session.execute(delete(CampaignMember).where(CampaignMember.campaign_id == campaign.id,
+                                                     CampaignMember.contact_id.in_(removed[i:i + CHUNK])))
+    changelog.record_many(session, actor.organization_id, ENTITY, [f"{campaign.id}:{c}" for c in removed],
+                          "deleted", actor.user_id)
+    return removed
+
+
+def update_member(session: Session, actor: Actor, member: CampaignMember, status: str) -> CampaignMember:
+    """Set one member's status (a no-op when it is already that)."""
+    if _set_status(member, status):
+        changelog.record(session, actor.organization_id, ENTITY, member_entity_id(member), "updated",
+                         actor.user_id, {"status": status})
+    return member
+
+
+def list_members(session: Session, campaign: Campaign, query: MemberListQuery
+                 ) -> tuple[list[CampaignMember], str | None]:
+    """Return one page of the campaign's members in contact id order."""
+    stmt = select(CampaignMember).where(CampaignMember.campaign_id == campaign.id)
+    if query.status:
+        stmt = stmt.where(CampaignMember.status.in_(query.status))
+    return page_by_id(session, stmt, CampaignMember.contact_id, limit=query.limit, cursor=query.cursor)
+
+
+def members_out(session: Session, members: list[CampaignMember]) -> list[MemberOut]:
+    """Serialise members with their contacts' names and companies in one query."""
+    people = {row.id: row for row in session.execute(
+        select(Contact.id, Contact.full_name, Company.id.label("company_id"), Company.name.label("company_name"))
+        .outerjoin(Company, Company.id == Contact.company_id)
+        .where(Contact.id.in_([m.contact_id for m in members])))} if members else {}
+    out = []
+    for m in members:
+        person = people[m.contact_id]
+        company = CompanyRef(id=person.company_id, name=person.company_name) if person.company_id else None
+        out.append(MemberOut(campaign_id=m.campaign_id, contact_id=m.contact_id, full_name=person.full_name,
+                             company=company, status=m.status, status_at=m.status_at, added_at=m.added_at,
+                             added_by=m.added_by, version=m.version))
+    return out
+
+
+def stronger_status(a: str, b: str) -> str:
+    """The status a merged contact keeps: an unsubscribe always stands, else the one further down the funnel."""
+    if "unsubscribed" in (a, b):
+        return "unsubscribed"
+    return max(a, b, key=MEMBER_FUNNEL.index)
+
+
+def move_memberships(session: Session, winner_id: str, loser_ids: Iterable[str]) -> None:
+    """A contact merge: the losers' memberships become the winner's; where both were members the winner keeps
+    the stronger status (and when it was reached) and the earlier ``added_at``."""
+    session.flush()
+    table = cast(Table, CampaignMember.__table__)
+    rows = session.execute(select(table).where(table.c.contact_id.in_([winner_id, *loser_ids]))
+                           .order_by(table.c.added_at)).mappings().all()
+    kept = {row["campaign_id"]: dict(row) for row in rows if row["contact_id"] == winner_id}
+
+    def where(campaign_id: str, contact_id: str) -> Any:
+        return (table.c.campaign_id == campaign_id) & (table.c.contact_id == contact_id)
+
+    for row in rows:
+        campaign_id = row["campaign_id"]
+        if row["contact_id"] == winner_id:
+            continue
+        mine = kept.get(campaign_id)
+        if mine is None:
+            session.execute(update(table).where(where(campaign_id, row["contact_id"])).values(contact_id=winner_id))
+            kept[campaign_id] = {**row, "contact_id": winner_id}
+            continue
+        values: dict[str, Any] = {}
+        status = stronger_status(mine["status"], row["status"])
+        if status != mine["status"]:
+            values |= {"status": status, "status_at": row["status_at"], "version": mine["version"] + 1}
+        if row["added_at"] < mine["added_at"]:
+            values |= {"added_at": row["added_at"], "added_by": row["added_by"]}
+        if values:
+            session.execute(update(table).where(where(campaign_id, winner_id)).values(values))
+            mine.update(values)
+        session.execute(delete(table).where(where(campaign_id, row["contact_id"])))
+
+
+def report(session: Session, campaign: Campaign) -> CampaignReport:
+    """Count the campaign's members by status and along its funnel, its touchpoints, new contacts and costs."""
+    by_status = dict.fromkeys(MEMBER_STATUSES, 0)
+    by_status.update(session.execute(select(CampaignMember.status, func.count()).where(
+        CampaignMember.campaign_id == campaign.id).group_by(CampaignMember.status)).tuples().all())
+    funnel = {status: sum(by_status[s] for s in MEMBER_FUNNEL[i:]) for i, status in enumerate(MEMBER_FUNNEL)}
+    reached = funnel["sent"] + by_status["unsubscribed"]
+    touchpoints, touchpoint_contacts = session.execute(
+        select(func.count(), func.count(Touchpoint.contact_id.distinct())).where(
+            Touchpoint.organization_id == campaign.organization_id, Touchpoint.campaign_id == campaign.id)).one()
+    new_contacts = None
+    if campaign.starts_at is not None:
+        period = [Contact.created_at >= campaign.starts_at.astimezone(UTC)]
+        if campaign.ends_at is not None:
+            period.append(Contact.created_at <= campaign.ends_at.astimezone(UTC))
+        new_contacts = session.scalar(select(func.count()).select_from(CampaignMember).join(
+            Contact, Contact.id == CampaignMember.contact_id).where(CampaignMember.campaign_id == campaign.id, *period))
+
+    def rate(n: int) -> float | None:
+        return round(n / reached, 4) if reached else None
+
+    def per(n: int) -> float | None:
+        return round(campaign.cost / n, 2) if campaign.cost is not None and n else None
+
+    return CampaignReport(
+        campaign_id=campaign.id, members=sum(by_status.values()), by_status=FunnelCounts(**by_status),
+        reached=reached, responded=funnel["responded"], attended=funnel["attended"], converted=funnel["converted"],
+        response_rate=rate(funnel["responded"]), conversion_rate=rate(funnel["converted"]),
+        touchpoints=touchpoints, touchpoint_contacts=touchpoint_contacts, new_contacts=new_contacts,
+        cost=campaign.cost, currency=campaign.currency, cost_per_response=per(funnel["responded"]),
+        cost_per_conversion=per(funnel["converted"]))
