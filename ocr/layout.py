@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ocr.engine import Word
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u3005\u3006\u301c\uff66-\uff9f]")
-_GAP_SPLIT = 2.5  # a horizontal gap wider than this many line heights starts a new segment
+_GAP_SPLIT = 2.5  # a gap along a line (or column) wider than this many type sizes starts a new segment
 
 
 @dataclass(frozen=True)
@@ -125,54 +125,46 @@ def make_line(words: list[Word], *, vertical: bool = False) -> Line:
     )
 
 
-def group_lines(words: list[Word]) -> list[Line]:
-    """Group words by the engine's line numbers, split at wide gaps, sort top to bottom."""
+def _runs(words: list[Word], *, vertical: bool) -> list[list[Word]]:
+    """The engine's lines (columns when ``vertical``) in reading order, each split at a wide gap.
+
+    A column is also split at a word that stands aside from its axis (a stray reading of the next
+    column's ink).
+    """
+    along, size_of = (1, 2) if vertical else (0, 3)
     by_key: dict[tuple[int, int, int], list[Word]] = defaultdict(list)
     for word in words:
         by_key[word.line_key].append(word)
-    lines: list[Line] = []
+    runs: list[list[Word]] = []
     for group in by_key.values():
-        group.sort(key=lambda w: w.box[0])
-        heights = sorted(w.box[3] for w in group)
-        size = max(1, heights[len(heights) // 2])  # the line's type size; punctuation boxes are tiny
-        segment: list[Word] = [group[0]]
+        group.sort(key=lambda w: w.box[along])
+        sizes = sorted(w.box[size_of] for w in group)
+        size = max(1, sizes[len(sizes) // 2])  # the type size; punctuation boxes are tiny
+        run: list[Word] = [group[0]]
         for word in group[1:]:
-            prev = segment[-1]
-            gap = word.box[0] - (prev.box[0] + prev.box[2])
-            if gap > _GAP_SPLIT * size:
-                lines.append(make_line(segment))
-                segment = [word]
+            prev = run[-1]
+            split = word.box[along] - (prev.box[along] + prev.box[along + 2]) > _GAP_SPLIT * size
+            if vertical and not split:
+                axis = sorted(w.box[0] + w.box[2] / 2 for w in run)[len(run) // 2]
+                split = abs(word.box[0] + word.box[2] / 2 - axis) > 0.5 * size
+            if split:
+                runs.append(run)
+                run = [word]
             else:
-                segment.append(word)
-        lines.append(make_line(segment))
+                run.append(word)
+        runs.append(run)
+    return runs
+
+
+def group_lines(words: list[Word]) -> list[Line]:
+    """Group words by the engine's line numbers, split at wide gaps, sort top to bottom."""
+    lines = [make_line(run) for run in _runs(words, vertical=False)]
     return merge_row_fragments([line for line in lines if line.text])
 
 
 def group_columns(words: list[Word]) -> list[Line]:
-    """Group words read as vertical text (縦書き) into columns, each read top to bottom, ordered right to left.
-
-    The engine's lines are the columns; a tall gap splits one in two, as a wide gap splits a row, and so
-    does a word that stands aside from the column's axis (a stray reading of the next column's ink).
-    """
-    by_key: dict[tuple[int, int, int], list[Word]] = defaultdict(list)
-    for word in words:
-        by_key[word.line_key].append(word)
-    columns: list[Line] = []
-    for group in by_key.values():
-        group.sort(key=lambda w: w.box[1])
-        widths = sorted(w.box[2] for w in group)
-        size = max(1, widths[len(widths) // 2])
-        segment: list[Word] = [group[0]]
-        for word in group[1:]:
-            prev = segment[-1]
-            axis = sorted(w.box[0] + w.box[2] / 2 for w in segment)[len(segment) // 2]
-            aside = abs(word.box[0] + word.box[2] / 2 - axis) > 0.5 * size
-            if aside or word.box[1] - (prev.box[1] + prev.box[3]) > _GAP_SPLIT * size:
-                columns.append(make_line(segment, vertical=True))
-                segment = [word]
-            else:
-                segment.append(word)
-        columns.append(make_line(segment, vertical=True))
+    """Group words read as vertical text (縦書き) into columns, each read top to bottom, ordered right to left."""
+    columns = [make_line(run, vertical=True) for run in _runs(words, vertical=True)]
     return merge_column_fragments([column for column in columns if column.text])
 
 

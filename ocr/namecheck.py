@@ -19,13 +19,13 @@ import unicodedata
 from dataclasses import replace
 from typing import Any
 
-import cv2
 import numpy as np
 
 from ocr.engine import OcrEngine
 from ocr.fields.contact import Match
 from ocr.fields.people import display_jp_name, find_readings, jp_name_score, jp_name_text
 from ocr.layout import Line, is_cjk, make_line, union_box
+from ocr.preprocess import framed_for_reading
 from ocr.result import Field
 
 NAME_LANG = "jpn"
@@ -148,9 +148,7 @@ def _read_line(
     if crop.size == 0:
         return None
     scale = float(np.clip(target / h, 0.3, 2.0))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    scaled = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
-    framed = cv2.copyMakeBorder(scaled, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255)
+    framed = framed_for_reading(crop, scale, PAD)
     words = engine.recognize(framed, lang=NAME_LANG, psm=7, dpi=dpi)
     return make_line(sorted(words, key=lambda wd: wd.box[0])) if words else None
 

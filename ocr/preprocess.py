@@ -333,3 +333,11 @@ def deskew(image: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(
         image, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
+
+
+def framed_for_reading(crop: np.ndarray, scale: float, pad: int) -> np.ndarray:
+    """Scale a crop (area averaging down, cubic up) and frame it in ``pad`` px of white for a second reading."""
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    scaled = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
+    return cv2.copyMakeBorder(scaled, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+

@@ -8,11 +8,11 @@ engine call instead of the stacked crops of ``ocr.reread``.
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from ocr.engine import OcrEngine, Word
 from ocr.layout import Line, make_line
+from ocr.preprocess import framed_for_reading
 
 VERTICAL_LANG = "jpn_vert"
 REREAD_CHAR_SIZE = 24  # px; the character width a column is scaled to for its second reading
@@ -62,9 +62,7 @@ def read_column(
     if crop.size == 0:
         return None
     scale = float(np.clip(REREAD_CHAR_SIZE / size, 0.3, 2.0))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    scaled = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
-    framed = cv2.copyMakeBorder(scaled, PAD, PAD, PAD, PAD, cv2.BORDER_CONSTANT, value=255)
+    framed = framed_for_reading(crop, scale, PAD)
     words = [
         Word(
             text=word.text,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -58,17 +59,23 @@ def test_upgrade_after_downgrade_works_again(empty_db: str) -> None:
     assert "contact" in _tables(empty_db)
 
 
-def test_postgres_database_has_utf8_ctype_and_trigram_similarity_for_japanese() -> None:
+def _on_migrated_postgres(*queries: str) -> list[Any]:
+    """Run each query on a fresh PostgreSQL database at head and return its one value."""
     if "postgresql" not in backends():
         pytest.skip("PostgreSQL not selected")
     with temporary_database("postgresql", Path("/tmp")) as url:
         migrate.upgrade(url)
         engine = create_engine(url)
         with engine.connect() as conn:
-            ctype = conn.execute(text("SELECT datctype FROM pg_database WHERE datname = current_database()"
-                                      )).scalar_one()
-            similarity = conn.execute(text("SELECT similarity('株式会社アクメ商事', 'アクメ商事')")).scalar_one()
+            values = [conn.execute(text(query)).scalar_one() for query in queries]
         engine.dispose()
+    return values
+
+
+def test_postgres_database_has_utf8_ctype_and_trigram_similarity_for_japanese() -> None:
+    ctype, similarity = _on_migrated_postgres(
+        "SELECT datctype FROM pg_database WHERE datname = current_database()",
+        "SELECT similarity('株式会社アクメ商事', 'アクメ商事')")
     assert "UTF-8" in ctype.upper().replace("UTF8", "UTF-8")
     assert similarity > 0.3
 
@@ -102,13 +109,6 @@ def test_0004_fills_search_grams_of_rows_written_before_it_and_downgrade_restore
 
 
 def test_0004_gives_the_search_text_a_finer_histogram_on_postgresql() -> None:
-    if "postgresql" not in backends():
-        pytest.skip("PostgreSQL not selected")
-    with temporary_database("postgresql", Path("/tmp")) as url:
-        migrate.upgrade(url)
-        engine = create_engine(url)
-        with engine.connect() as conn:
-            target = conn.execute(text("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'contact'::regclass"
-                                       " AND attname = 'search_text'")).scalar_one()
-        engine.dispose()
+    [target] = _on_migrated_postgres("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'contact'::regclass"
+                                     " AND attname = 'search_text'")
     assert target == 2000
