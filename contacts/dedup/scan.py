@@ -5,6 +5,10 @@ whole base at once (blocking, weighted comparisons, guarded clusters). Clusters 
 automatically (the oldest contact wins) unless a person dismissed a pair inside them; every other pair
 becomes a duplicate candidate. Companies are matched by corporate number, domain and normalised name and
 proposed, never merged automatically.
+
+The command commits as it goes (each batch of keys, each merge, then the candidates), so a long scan holds no
+lock for long and an interrupted one keeps what it finished; running it again picks up the rest. A cluster
+whose contacts someone merged, deleted or restored while the engine ran is skipped, not half-merged.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from contacts.dedup.matching import ordered, propose
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile
 from contacts.dedup.records import MatchKeys
 from contacts.dedup.scoring import MERGE
+from contacts.errors import Conflict
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 
@@ -48,6 +53,7 @@ class ScanResult:
     candidates: int = 0
     company_candidates: int = 0
     skipped_dismissed: int = 0
+    skipped_changed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON printed by ``--json``."""
@@ -59,6 +65,7 @@ class ScanResult:
             "candidates": self.candidates,
             "company_candidates": self.company_candidates,
             "skipped_dismissed": self.skipped_dismissed,
+            "skipped_changed": self.skipped_changed,
         }
 
 
@@ -84,8 +91,9 @@ def _contact_batches(session: Session, org_id: str) -> Iterator[list[Contact]]:
         after = batch[-1].id
 
 
-def refresh_all_keys(session: Session, org_id: str, progress: Progress | None = None) -> list[MatchKeys]:
-    """Recompute and store the keys of every active contact of an organisation; return them."""
+def refresh_all_keys(session: Session, org_id: str, progress: Progress | None = None,
+                     commit: Callable[[], None] | None = None) -> list[MatchKeys]:
+    """Recompute and store the keys of every active contact of an organisation (``commit`` after each batch)."""
     total = (
         session.query(Contact).filter(Contact.organization_id == org_id, Contact.status == "active").count()
     )
@@ -107,6 +115,8 @@ def refresh_all_keys(session: Session, org_id: str, progress: Progress | None = 
             [{"contact_id": k.id, "organization_id": org_id, "keys": k.to_dict()} for k in keys],
         )
         out.extend(keys)
+        if commit:
+            commit()
         session.expunge_all()
         if progress:
             progress("keys", len(out), total)
@@ -127,11 +137,17 @@ def _dismissed(session: Session, org_id: str, entity: str) -> set[tuple[str, str
 
 
 def scan_organization(
-    session: Session, org_id: str, *, merge_automatically: bool = True, progress: Progress | None = None
+    session: Session, org_id: str, *, merge_automatically: bool = True, progress: Progress | None = None,
+    commit: Callable[[], None] | None = None,
 ) -> ScanResult:
-    """Rescan an organisation: keys, engine over the whole base, automatic merges, candidates."""
+    """Rescan an organisation: keys, engine over the whole base, automatic merges, candidates.
+
+    ``commit`` is called after each batch of keys and each merge; without it the caller's transaction holds all.
+    """
     result = ScanResult()
-    keys = refresh_all_keys(session, org_id, progress)
+    keys = refresh_all_keys(session, org_id, progress, commit)
+    if commit:
+        commit()  # hold no transaction (on SQLite: no write lock) while the engine runs
     result.contacts = len(keys)
     found = find_duplicates(keys, progress=progress)
     result.pairs = len(found.pairs)
@@ -144,7 +160,14 @@ def scan_organization(
             if any(ordered(a, b) in dismissed for i, a in enumerate(members) for b in members[i + 1 :]):
                 result.skipped_dismissed += 1
                 continue
-            op = merge.merge_contacts(session, actor, members[0], members[1:], automatic=True)
+            try:
+                with session.begin_nested():
+                    op = merge.merge_contacts(session, actor, members[0], members[1:], automatic=True)
+            except Conflict:  # merged, deleted or restored since the engine read them
+                result.skipped_changed += 1
+                continue
+            if commit:
+                commit()
             result.merges.append(op.id)
             result.merged_contacts += len(members) - 1
             merged.update(members[1:])
@@ -220,7 +243,8 @@ def dedupe_scan_command(org_id: str, propose_only: bool, as_json: bool) -> None:
         if session.get(Organization, org_id) is None:
             raise click.UsageError(f"no organisation {org_id!r}")
         try:
-            result = scan_organization(session, org_id, merge_automatically=not propose_only, progress=bar)
+            result = scan_organization(session, org_id, merge_automatically=not propose_only, progress=bar,
+                                       commit=session.commit)
             session.commit()
         finally:
             if bar is not None:

@@ -12,6 +12,7 @@ from flask import Flask
 from contacts.cli import _register_dedup_commands, cli
 from contacts.db import session_factory
 from contacts.dedup import service as dedup
+from contacts.dedup.scan import scan_organization
 from contacts.people import service as people
 from contacts.people.models import Contact
 from contacts.people.schemas import ContactCreate
@@ -131,3 +132,36 @@ def test_auto_resolve_of_a_second_card_of_the_same_job_keeps_one_employment_entr
     assert survivor == existing["id"]
     history = org.get(f"/api/v1/contacts/{survivor}/employment").get_json()["items"]
     assert len(history) == 1 and history[0]["ended_at"] is None
+
+
+def _strong_pair(org: OrgClient, app: Flask) -> tuple[dict[str, Any], dict[str, Any]]:
+    first = create(org, TAKAHASHI)
+    second = create(org, {**TAKAHASHI, "given_name": "一朗", "tags": []})
+    return first, second
+
+
+def test_scan_commits_keys_and_merges_as_it_goes(app: Flask, org: OrgClient) -> None:
+    first, second = _strong_pair(org, app)
+    commits = []
+    with app.app_context(), session_factory(app)() as session:
+        def commit() -> None:
+            session.commit()
+            commits.append(True)
+
+        result = scan_organization(session, org.organization_id, commit=commit)
+    assert len(result.merges) == 1 and len(commits) >= 2  # keys, then the merge, each its own transaction
+    assert org.get(f"/api/v1/contacts/{second['id']}").get_json()["merged_into"] == first["id"]
+
+
+def test_scan_skips_a_cluster_someone_changed_while_it_ran(app: Flask, org: OrgClient) -> None:
+    first, second = _strong_pair(org, app)
+
+    def someone_deletes_the_second(stage: str, done: int, total: int) -> None:
+        if stage != "keys" and org.get(f"/api/v1/contacts/{second['id']}").get_json()["status"] == "active":
+            assert org.delete(f"/api/v1/contacts/{second['id']}").status_code == 204
+
+    with session_factory(app)() as session:  # no app context: the requests above push their own
+        result = scan_organization(session, org.organization_id, progress=someone_deletes_the_second,
+                                   commit=session.commit)
+    assert (result.merges, result.skipped_changed) == ([], 1)
+    assert org.get(f"/api/v1/contacts/{first['id']}").get_json()["status"] == "active"
