@@ -94,7 +94,14 @@ def create_company(session: Session, actor: Actor, *, name: str, domains: list[s
         add_domain(session, company, domain)
     session.flush()
     changelog.record(session, actor.organization_id, "company", company.id, "created", actor.user_id)
+    _match(session, company)
     return company
+
+
+def _match(session: Session, company: Company) -> None:
+    from contacts.dedup.companies_merge import company_written  # the dedup package builds on this one
+
+    company_written(session, company)
 
 
 def find_or_create_company(session: Session, actor: Actor, *, name: str | None,
@@ -220,6 +227,8 @@ def update_company(session: Session, actor: Actor, company: Company, data: Compa
         _refresh_contacts(session, actor, company, unlink=False)
     changelog.record(session, actor.organization_id, "company", company.id, "updated", actor.user_id,
                      {"fields": sorted(changed)})
+    if changed & {"name", "corporate_number", "domains"}:
+        _match(session, company)
     return company
 
 

@@ -16,6 +16,8 @@ from contacts.companies import service as companies
 from contacts.companies.models import Company, CompanyDomain
 from contacts.db import new_id, utcnow
 from contacts.dedup import merge, snapshot, stored
+from contacts.dedup.engine import ScoredPair
+from contacts.dedup.matching import propose
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.errors import Conflict, NotFound, ValidationFailed
 from contacts.people import service as people
@@ -98,6 +100,20 @@ def match_company(session: Session, company: Company) -> list[CompanyMatch]:
             out.append(found)
     out.sort(key=lambda m: -m.score)
     return out
+
+
+def company_pairs(session: Session, company: Company) -> list[ScoredPair]:
+    """The company's matches as scored pairs, ready to propose."""
+    return [ScoredPair(m.a, m.b, m.score, m.decision, m.reasons) for m in match_company(session, company)]
+
+
+def company_written(session: Session, company: Company) -> None:
+    """Record the active companies that look like a new or renamed company as open candidates (never merges).
+
+    Dismissed pairs stay dismissed (``propose`` leaves them alone).
+    """
+    session.flush()
+    propose(session, company.organization_id, company_pairs(session, company), entity="company")
 
 
 def _compare(a: Company, b: Company) -> CompanyMatch | None:

@@ -197,12 +197,12 @@ def propose_companies(session: Session, org_id: str) -> int:
         .where(Company.organization_id == org_id, Company.status == "active")
         .order_by(Company.id)
     ):
-        for m in companies_merge.match_company(session, company):
-            key = ordered(m.a, m.b)
+        for pair in companies_merge.company_pairs(session, company):
+            key = ordered(pair.a, pair.b)
             if key in seen or key in dismissed:
                 continue
             seen.add(key)
-            pairs.append(ScoredPair(m.a, m.b, m.score, m.decision, m.reasons))
+            pairs.append(pair)
     return len(propose(session, org_id, pairs, entity="company"))
 
 

@@ -104,3 +104,29 @@ def test_company_undo_refuses_after_the_winner_changed(org: OrgClient) -> None:
     assert org.patch(f"/api/v1/companies/{acme['id']}", json={"url": "https://acme.co.jp"}).status_code == 200
     resp = org.post(f"/api/v1/merges/{op['id']}/undo")
     assert resp.status_code == 409 and "cannot" in resp.get_json()["detail"]
+
+
+def test_creating_a_company_like_an_existing_one_proposes_the_pair_at_once(org: OrgClient) -> None:
+    acme = _company(org, {"name": "株式会社アクメ"})
+    twin = _company(org, {"name": "アクメ（株）"})
+    _company(org, {"name": "株式会社ベータ"})
+    items = duplicates(org, entity="company")
+    assert [{i["a"]["id"], i["b"]["id"]} for i in items] == [{acme["id"], twin["id"]}]
+
+
+def test_a_company_renamed_into_a_twin_is_proposed(org: OrgClient) -> None:
+    acme = _company(org, {"name": "株式会社アクメ"})
+    beta = _company(org, {"name": "株式会社ベータ"})
+    etag = org.get(f"/api/v1/companies/{beta['id']}").headers["ETag"]
+    org.patch(f"/api/v1/companies/{beta['id']}", json={"name": "アクメ株式会社"}, headers={"If-Match": etag})
+    items = duplicates(org, entity="company")
+    assert [{i["a"]["id"], i["b"]["id"]} for i in items] == [{acme["id"], beta["id"]}]
+
+
+def test_a_dismissed_company_pair_is_not_proposed_again_on_rename(org: OrgClient) -> None:
+    _company(org, {"name": "株式会社アクメ"})
+    twin = _company(org, {"name": "アクメ（株）"})
+    org.post(f"/api/v1/duplicates/{duplicates(org, entity='company')[0]['id']}/dismiss")
+    etag = org.get(f"/api/v1/companies/{twin['id']}").headers["ETag"]
+    org.patch(f"/api/v1/companies/{twin['id']}", json={"name": "アクメ 株式会社"}, headers={"If-Match": etag})
+    assert duplicates(org, entity="company") == []
