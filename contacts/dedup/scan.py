@@ -155,7 +155,9 @@ def scan_organization(
     actor = Actor(organization_id=org_id, user_id=None)
     merged: set[str] = set()
     if merge_automatically:
-        for cluster in found.clusters:
+        for done, cluster in enumerate(found.clusters):
+            if progress:
+                progress("merging", done, len(found.clusters))
             members = sorted(cluster)  # ids are time-ordered: the oldest contact wins
             if any(ordered(a, b) in dismissed for i, a in enumerate(members) for b in members[i + 1 :]):
                 result.skipped_dismissed += 1
@@ -182,7 +184,11 @@ def scan_organization(
             p.decision == MERGE and merge_automatically and cluster_of.get(p.a, -1) == cluster_of.get(p.b, -2)
         )
     ]
+    if progress:
+        progress("candidates", 0, len(leftovers))
     result.candidates = len(propose(session, org_id, leftovers))
+    if progress:
+        progress("companies", 0, 1)
     result.company_candidates = propose_companies(session, org_id)
     return result
 
