@@ -14,12 +14,13 @@ def register_all(app: Flask) -> None:
     from contacts.dedup.api import bp as dedup_bp
     from contacts.events.api import bp as events_bp
     from contacts.people.api import bp as contacts_bp
+    from contacts.privacy.api import bp as privacy_bp
     from contacts.tags.api import bp as tags_bp
     from contacts.touchpoints.api import bp as touchpoints_bp
 
     _register_path_models()
     for bp in (auth_bp, contacts_bp, companies_bp, cards_bp, tags_bp, events_bp, touchpoints_bp, dedup_bp,
-               changes_bp):
+               changes_bp, privacy_bp):
         app.register_blueprint(bp)
 
 

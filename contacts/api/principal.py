@@ -12,14 +12,15 @@ PERMISSIONS = (
     "contacts:read", "contacts:write", "companies:read", "companies:write", "tags:read", "tags:write",
     "events:read", "events:write", "touchpoints:read", "touchpoints:write", "cards:read", "cards:write",
     "duplicates:read", "duplicates:write", "users:read", "users:admin", "tokens:self", "tokens:admin",
-    "changes:read", "org:admin", "contacts:restore",
+    "changes:read", "org:admin", "contacts:restore", "privacy:admin",
 )
 
 _READ_ALL = {p for p in PERMISSIONS if p.endswith(":read")}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
-    "manager": frozenset(set(PERMISSIONS) - {"users:admin", "tokens:admin", "org:admin", "contacts:restore"}),
+    "manager": frozenset(set(PERMISSIONS) - {"users:admin", "tokens:admin", "org:admin", "contacts:restore",
+                                             "privacy:admin"}),
     "sales": frozenset({
         "contacts:read", "contacts:write", "companies:read", "companies:write", "cards:read", "cards:write",
         "touchpoints:read", "touchpoints:write", "tags:read", "events:read", "duplicates:read",
