@@ -12,10 +12,14 @@ from flask.cli import FlaskGroup
 
 from contacts import migrate
 from contacts.app import create_app, freeze_startup_heap, settings_of
+from contacts.config import ConfigError
 
 
 def _create_app() -> object:
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
     freeze_startup_heap()
     return app
 

@@ -11,6 +11,10 @@ from typing import Any
 DEFAULT_VAR_DIR = Path("var")
 
 
+class ConfigError(ValueError):
+    """A MEISHI_* setting that cannot be used; the message names the variable."""
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -18,7 +22,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as e:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from e
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from e
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -28,7 +32,7 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError as e:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from e
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from e
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from contacts.cards.models import Card
 from contacts.cards.service import ENQUEUE_KEY
 from contacts.cards.worker import WorkerConfig, process_one
+from contacts.config import ConfigError
 from contacts.db import session_factory, utcnow
 
 log = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ def init_app(app: Flask, *, queue: str, redis_url: str, workers: int) -> None:
     elif queue == "none":
         chosen = NullQueue()
     else:
-        raise ValueError(f"MEISHI_QUEUE must be embedded, redis or none, not {queue!r}")
+        raise ConfigError(f"MEISHI_QUEUE must be embedded, redis or none, not {queue!r}")
     app.extensions["meishi.card_queue"] = chosen
     factory = session_factory(app)
 
