@@ -39,6 +39,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from contacts.cards import queue
 
     queue.init_app(app, queue=settings.queue, redis_url=settings.redis_url, workers=settings.workers)
+
+    from contacts.webhooks import runner
+
+    mode = settings.webhooks
+    if mode == "auto":
+        mode = "embedded" if settings.queue == "embedded" else "off"
+    runner.init_app(app, mode=mode)
     return app
 
 

@@ -115,11 +115,19 @@ def _register_dedup_commands(group: click.Group) -> None:
     group.add_command(dedupe_scan_command, "dedupe-scan")
 
 
+def _register_webhook_commands(group: click.Group) -> None:
+    """Add the webhook delivery command."""
+    from contacts.webhooks.runner import webhooks_command
+
+    group.add_command(webhooks_command, "webhooks")
+
+
 def main() -> None:
     """Console-script entry point."""
     _register_engine_commands(cli)
     _register_card_commands(cli)
     _register_dedup_commands(cli)
+    _register_webhook_commands(cli)
     cli.main(prog_name="meishi")
 
 

@@ -54,6 +54,8 @@ class Settings:
     ocr_timeout_seconds: float = 30.0
     review_threshold: float = 0.8
     idempotency_ttl_hours: int = 24
+    # "embedded": a delivery thread in the serving process; "off": run `meishi webhooks`; "auto": as the queue
+    webhooks: str = "auto"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -75,6 +77,7 @@ class Settings:
             workers=_int(env, "MEISHI_WORKERS", base.workers),
             ocr_timeout_seconds=_float(env, "MEISHI_OCR_TIMEOUT", base.ocr_timeout_seconds),
             review_threshold=_float(env, "MEISHI_REVIEW_THRESHOLD", base.review_threshold),
+            webhooks=env.get("MEISHI_WEBHOOKS", base.webhooks),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:

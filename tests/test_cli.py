@@ -85,3 +85,13 @@ def test_wsgi_entry_point_freezes_the_start_up_heap(migrated: Path) -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120,
                             check=False)
     assert result.stdout.split() == ["contacts.app", "True"], result.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), [("MEISHI_WORKERS", "many"), ("MEISHI_QUEUE", "bogus"),
+                                             ("MEISHI_WEBHOOKS", "sometimes")])
+def test_an_unusable_setting_is_one_line_naming_it(migrated: Path, name: str, value: str) -> None:
+    env = {**os.environ, "MEISHI_DATABASE_URL": f"sqlite:///{migrated / 'cli.db'}", name: value}
+    result = subprocess.run([MEISHI, "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120,
+                            check=False)
+    [line] = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and line.startswith("Error: ") and name in line

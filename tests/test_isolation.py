@@ -37,11 +37,14 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
                                               score=0.9, decision="review", reasons=[])
         merge = models.MergeOperation(organization_id=org_id, winner_id=contact.id, loser_ids=[loser.id],
                                       snapshot={})
-        s.add_all([touchpoint, card, candidate, merge])
+        webhook = models.Webhook(organization_id=org_id, url="https://hooks.example/x", secret="whsec_x", active=False,
+                                 entities=[], last_seq=0)
+        s.add_all([touchpoint, card, candidate, merge, webhook])
         s.commit()
         return {"contact_id": contact.id, "company_id": company.id, "tag_id": tag.id, "event_id": event.id,
                 "campaign_id": campaign.id, "touchpoint_id": touchpoint.id, "user_id": user.id,
-                "token_id": token.id, "card_id": card.id, "candidate_id": candidate.id, "merge_id": merge.id}
+                "token_id": token.id, "card_id": card.id, "candidate_id": candidate.id, "merge_id": merge.id,
+                "webhook_id": webhook.id}
 
 
 def test_every_path_argument_names_an_organisation_scoped_model() -> None:

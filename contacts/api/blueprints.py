@@ -17,10 +17,11 @@ def register_all(app: Flask) -> None:
     from contacts.privacy.api import bp as privacy_bp
     from contacts.tags.api import bp as tags_bp
     from contacts.touchpoints.api import bp as touchpoints_bp
+    from contacts.webhooks.api import bp as webhooks_bp
 
     _register_path_models()
     for bp in (auth_bp, contacts_bp, companies_bp, cards_bp, tags_bp, events_bp, touchpoints_bp, dedup_bp,
-               changes_bp, privacy_bp):
+               changes_bp, privacy_bp, webhooks_bp):
         app.register_blueprint(bp)
 
 
@@ -34,5 +35,6 @@ def _register_path_models() -> None:
         "event_id": models.Event, "campaign_id": models.Campaign, "touchpoint_id": models.Touchpoint,
         "user_id": models.User, "token_id": models.ApiToken, "card_id": models.Card,
         "candidate_id": models.DuplicateCandidate, "merge_id": models.MergeOperation,
+        "webhook_id": models.Webhook,
     }.items():
         register_path_model(arg, model)

@@ -12,7 +12,7 @@ PERMISSIONS = (
     "contacts:read", "contacts:write", "companies:read", "companies:write", "tags:read", "tags:write",
     "events:read", "events:write", "touchpoints:read", "touchpoints:write", "cards:read", "cards:write",
     "duplicates:read", "duplicates:write", "users:read", "users:admin", "tokens:self", "tokens:admin",
-    "changes:read", "org:admin", "contacts:restore", "privacy:admin",
+    "changes:read", "org:admin", "contacts:restore", "privacy:admin", "webhooks:admin",
 )
 
 _READ_ALL = {p for p in PERMISSIONS if p.endswith(":read")}

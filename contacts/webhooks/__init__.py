@@ -1,0 +1,1 @@
+"""Webhooks: the change feed pushed to subscribers' URLs, signed, in order, retried with backoff."""

@@ -1,0 +1,87 @@
+"""Running webhook deliveries: a thread in the serving process, or the `meishi webhooks` command.
+
+Several dispatchers (gunicorn workers, a separate command) may run at once: each claims webhooks with a
+lease (``SKIP LOCKED`` on PostgreSQL), so a webhook is delivered by one of them at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from contacts.config import ConfigError
+from contacts.db import session_factory
+from contacts.webhooks.service import deliver_due
+
+log = logging.getLogger(__name__)
+IDLE_SECONDS = 2.0
+
+
+class Dispatcher:
+    """A daemon thread that delivers due webhooks, resting ``interval`` seconds when nothing was due."""
+
+    def __init__(self, app: Flask, *, interval: float = IDLE_SECONDS) -> None:
+        self.app = app
+        self.interval = interval
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def ensure_started(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="meishi-webhooks", daemon=True)
+                self._thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def run_forever(self) -> None:
+        """Deliver in the calling thread until stopped."""
+        self._run()
+
+    def _run(self) -> None:
+        factory = session_factory(self.app)
+        while not self._stop.is_set():
+            try:
+                busy = deliver_due(factory) > 0
+            except Exception:  # a dispatcher outlives a bad pass (database restart, ...)
+                log.exception("webhook delivery pass failed")
+                busy = False
+            if not busy:
+                self._stop.wait(self.interval)
+
+
+def init_app(app: Flask, *, mode: str) -> None:
+    """Start a dispatcher with the serving process when MEISHI_WEBHOOKS is embedded."""
+    if mode == "off":
+        return
+    if mode != "embedded":
+        raise ConfigError(f"MEISHI_WEBHOOKS must be auto, embedded or off, not {mode!r}")
+    from contacts.cards.queue import serving_from_cli
+
+    dispatcher = Dispatcher(app)
+    app.extensions["meishi.webhooks"] = dispatcher
+    app.before_request(dispatcher.ensure_started)
+    if serving_from_cli():
+        dispatcher.ensure_started()
+
+
+@click.command("webhooks")
+@click.option("--once", is_flag=True, help="Make one delivery pass and exit (for cron).")
+@click.option("--interval", default=IDLE_SECONDS, show_default=True, type=float,
+              help="Seconds to rest when nothing was due.")
+@with_appcontext
+def webhooks_command(once: bool, interval: float) -> None:
+    """Deliver the change feed to webhooks (run with MEISHI_WEBHOOKS=off on the serving processes)."""
+    factory = session_factory(current_app)
+    if once:
+        click.echo(f"{deliver_due(factory)} webhooks tried")
+        return
+    Dispatcher(current_app, interval=interval).run_forever()

@@ -1,0 +1,239 @@
+"""Webhook subscriptions and delivery.
+
+Each webhook keeps a cursor into its organisation's change log (``last_seq``). A dispatcher claims due
+webhooks with a short lease, POSTs the next changes (up to ``BATCH``, filtered by entity) outside any
+transaction, and moves the cursor only on a 2xx answer: delivery is at least once, in sequence order, and a
+receiver that was down gets everything it missed. Failures back off exponentially (10 s doubling to an
+hour); after ``MAX_FAILURES`` in a row the webhook is disabled until someone re-enables it.
+
+Every delivery carries ``Meishi-Signature: t=<unix time>,v1=<hex>``, the HMAC-SHA256 of ``"<t>.<body>"``
+with the webhook's secret, so a receiver checks both origin and freshness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from contacts.auth.models import Organization
+from contacts.changelog import service as changelog
+from contacts.changelog.models import ChangeLogEntry
+from contacts.changelog.schemas import ChangeOut
+from contacts.db import utcnow
+from contacts.errors import NotFound
+from contacts.provenance import Actor
+from contacts.webhooks.models import Webhook
+from contacts.webhooks.schemas import WebhookCreate, WebhookOut, WebhookUpdate
+
+BATCH = 100
+LEASE = timedelta(seconds=60)
+TIMEOUT_SECONDS = 10.0
+MAX_FAILURES = 15
+FIRST_BACKOFF_SECONDS = 10
+MAX_BACKOFF_SECONDS = 3600
+USER_AGENT = "Meishi-Webhooks/1"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a receiver answered: an HTTP status, or None and the error when there was no answer."""
+
+    status: int | None
+    error: str | None = None
+
+
+Post = Callable[[str, bytes, dict[str, str]], Answer]
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The ``Meishi-Signature`` header value of a delivery."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def get_webhook(session: Session, org_id: str, webhook_id: str) -> Webhook:
+    webhook = session.get(Webhook, webhook_id)
+    if webhook is None or webhook.organization_id != org_id:
+        raise NotFound("no such webhook")
+    return webhook
+
+
+def create_webhook(session: Session, actor: Actor, data: WebhookCreate) -> Webhook:
+    """Subscribe a URL; its deliveries start after the organisation's latest change."""
+    org = session.get(Organization, actor.organization_id)
+    now = utcnow()
+    webhook = Webhook(organization_id=actor.organization_id, url=data.url, secret=new_secret(),
+                      entities=list(dict.fromkeys(data.entities)), description=data.description or None,
+                      active=True, last_seq=org.change_seq if org else 0, failures=0, created_by=actor.user_id,
+                      version=1, created_at=now, updated_at=now)
+    session.add(webhook)
+    session.flush()
+    changelog.record(session, actor.organization_id, "webhook", webhook.id, "created", actor.user_id)
+    return webhook
+
+
+def update_webhook(session: Session, actor: Actor, webhook: Webhook, data: WebhookUpdate) -> Webhook:
+    """Apply a PATCH; re-enabling clears the failures and makes the webhook due at once."""
+    sent = data.model_fields_set
+    changed: list[str] = []
+    for name in ("url", "entities", "description"):
+        value = getattr(data, name)
+        if name in sent and value is not None and value != getattr(webhook, name):
+            setattr(webhook, name, list(dict.fromkeys(value)) if name == "entities" else value)
+            changed.append(name)
+    if "active" in sent and data.active is not None and data.active != webhook.active:
+        webhook.active = data.active
+        if data.active:
+            webhook.failures, webhook.next_attempt_at, webhook.disabled_reason = 0, None, None
+        changed.append("active")
+    if changed:
+        webhook.version += 1
+        webhook.updated_at = utcnow()
+        changelog.record(session, actor.organization_id, "webhook", webhook.id, "updated", actor.user_id,
+                         {"fields": changed})
+    return webhook
+
+
+def rotate_secret(session: Session, actor: Actor, webhook: Webhook) -> Webhook:
+    webhook.secret = new_secret()
+    webhook.version += 1
+    webhook.updated_at = utcnow()
+    changelog.record(session, actor.organization_id, "webhook", webhook.id, "updated", actor.user_id,
+                     {"fields": ["secret"]})
+    return webhook
+
+
+def delete_webhook(session: Session, actor: Actor, webhook: Webhook) -> None:
+    changelog.record(session, actor.organization_id, "webhook", webhook.id, "deleted", actor.user_id)
+    session.delete(webhook)
+
+
+def webhook_out(webhook: Webhook) -> WebhookOut:
+    return WebhookOut(
+        id=webhook.id, url=webhook.url, entities=list(webhook.entities or []), description=webhook.description,
+        active=webhook.active, disabled_reason=webhook.disabled_reason, delivered_seq=webhook.last_seq,
+        failures=webhook.failures, next_attempt_at=webhook.next_attempt_at, last_attempt_at=webhook.last_attempt_at,
+        last_success_at=webhook.last_success_at, last_status_code=webhook.last_status_code,
+        last_error=webhook.last_error, version=webhook.version, created_at=webhook.created_at,
+        updated_at=webhook.updated_at)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # a delivery is never re-sent elsewhere: a 3xx is a failure
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def http_post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
+    """POST with the standard library, no redirects, a timeout; any answer is returned, never raised."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
+            return Answer(status=response.status)
+    except urllib.error.HTTPError as e:
+        return Answer(status=e.code, error=f"HTTP {e.code}")
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        return Answer(status=None, error=str(getattr(e, "reason", e))[:500])
+
+
+def _claim(factory: sessionmaker[Session], now: datetime, limit: int, organization_id: str | None) -> list[str]:
+    """Lease the webhooks that are due and have changes to send; return their ids."""
+    with factory() as session:
+        stmt = (select(Webhook).join(Organization, Organization.id == Webhook.organization_id).where(
+            Webhook.active.is_(True), Organization.change_seq > Webhook.last_seq,
+            or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now),
+            or_(Webhook.lease_until.is_(None), Webhook.lease_until < now))
+            .order_by(Webhook.next_attempt_at.nulls_first(), Webhook.id).limit(limit))
+        if organization_id is not None:
+            stmt = stmt.where(Webhook.organization_id == organization_id)
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=Webhook, skip_locked=True)
+        webhooks = list(session.scalars(stmt))
+        for webhook in webhooks:
+            webhook.lease_until = now + LEASE
+        session.commit()
+        return [w.id for w in webhooks]
+
+
+def _changes(session: Session, webhook: Webhook) -> tuple[list[ChangeLogEntry], int]:
+    """The next changes for the webhook (filtered) and the last sequence number they cover."""
+    rows = list(session.scalars(select(ChangeLogEntry).where(
+        ChangeLogEntry.organization_id == webhook.organization_id, ChangeLogEntry.seq > webhook.last_seq)
+        .order_by(ChangeLogEntry.seq).limit(BATCH)))
+    covered = rows[-1].seq if rows else webhook.last_seq
+    wanted = set(webhook.entities or [])
+    return [r for r in rows if not wanted or r.entity in wanted], covered
+
+
+def deliver_one(factory: sessionmaker[Session], webhook_id: str, *, post: Post = http_post) -> bool | None:
+    """Send a leased webhook its next changes; True on success, False on failure, None when nothing was due."""
+    with factory() as session:
+        webhook = session.get(Webhook, webhook_id)
+        if webhook is None or not webhook.active:
+            return None
+        rows, covered = _changes(session, webhook)
+        changes = [ChangeOut.model_validate(c, from_attributes=True).model_dump(mode="json") for c in rows]
+        url, secret = webhook.url, webhook.secret
+        session.rollback()  # no transaction (and on SQLite no lock) while the receiver answers
+    answer = Answer(status=200)
+    if changes:
+        body = json.dumps({"webhook_id": webhook_id, "delivered_seq": covered, "changes": changes},
+                          ensure_ascii=False).encode()
+        timestamp = int(time.time())
+        answer = post(url, body, {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+                                  "Meishi-Webhook-Id": webhook_id,
+                                  "Meishi-Signature": sign(secret, timestamp, body)})
+    ok = answer.status is not None and 200 <= answer.status < 300
+    with factory() as session:
+        webhook = session.get(Webhook, webhook_id)
+        if webhook is None:
+            return None
+        now = utcnow()
+        webhook.lease_until = None
+        if changes:
+            webhook.last_attempt_at, webhook.last_status_code = now, answer.status
+        if ok:
+            webhook.last_seq = max(webhook.last_seq, covered)
+            webhook.failures, webhook.next_attempt_at, webhook.last_error = 0, None, None
+            if changes:
+                webhook.last_success_at = now
+        else:
+            webhook.failures += 1
+            webhook.last_error = answer.error or f"HTTP {answer.status}"
+            backoff = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (webhook.failures - 1))
+            webhook.next_attempt_at = now + timedelta(seconds=backoff)
+            if webhook.failures >= MAX_FAILURES:
+                webhook.active = False
+                webhook.disabled_reason = f"{webhook.failures} deliveries in a row failed; last: {webhook.last_error}"
+        session.commit()
+    return ok
+
+
+def deliver_due(factory: sessionmaker[Session], *, post: Post = http_post, limit: int = 20,
+                organization_id: str | None = None) -> int:
+    """One dispatcher pass: claim due webhooks (of one organisation, or all) and deliver to each once.
+
+    Returns how many webhooks were tried.
+    """
+    ids = _claim(factory, utcnow(), limit, organization_id)
+    for webhook_id in ids:
+        deliver_one(factory, webhook_id, post=post)
+    return len(ids)
+
