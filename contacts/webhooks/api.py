@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from sqlalchemy import select
 
 from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
@@ -42,8 +43,6 @@ def create_webhook(body: WebhookCreate) -> Response:
 @operation(summary="List webhooks with their delivery state", permission="webhooks:admin", query=WebhookListQuery,
            response=WebhookPage, tag="webhooks")
 def list_webhooks(query: WebhookListQuery) -> Response:
-    from sqlalchemy import select
-
     session = get_session()
     rows, next_cursor = page_by_id(session, select(Webhook).where(Webhook.organization_id == org_id()), Webhook.id,
                                    limit=query.limit, cursor=query.cursor)

@@ -193,3 +193,12 @@ def test_a_second_dispatcher_leaves_a_webhook_being_delivered_alone(org: OrgClie
 
     assert service.deliver_due(factory, post=post, organization_id=org.organization_id) == 1
     assert inner == [0]
+
+
+def test_the_list_shows_each_webhook_and_its_state_without_secrets(org: OrgClient, receiver: Receiver) -> None:
+    first, second = subscribe(org, receiver.url), subscribe(org, receiver.url, entities=["card"])
+    page = org.get("/api/v1/webhooks?limit=1").get_json()
+    rest = org.get(f"/api/v1/webhooks?cursor={page['next_cursor']}").get_json()
+    items = page["items"] + rest["items"]
+    assert sorted(w["id"] for w in items) == sorted([first["id"], second["id"]])
+    assert all("secret" not in w for w in items)
