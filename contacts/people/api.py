@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, request
 
 from contacts.api.context import actor, api_source, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
 from contacts.api.principal import current_principal
 from contacts.api.spec import operation
 from contacts.db import get_session
-from contacts.people import service
+from contacts.people import service, vcard
 from contacts.people.schemas import (
     ContactCreate,
     ContactListQuery,
@@ -20,6 +22,7 @@ from contacts.people.schemas import (
 )
 
 bp = Blueprint("contacts", __name__, url_prefix="/api/v1/contacts")
+VCARD_CONTENT = {"text/vcard": {"schema": {"type": "string"}}}
 
 
 def _one(contact_id: str, status: int = 200) -> Response:
@@ -47,6 +50,39 @@ def list_contacts(query: ContactListQuery) -> Response:
     session = get_session()
     page = service.list_contacts(session, org_id(), query)
     return json_response(ContactPage(items=service.contacts_out(session, page.items), next_cursor=page.next_cursor))
+
+
+def _vcard_response(text: str, filename: str) -> Response:
+    resp = Response(text, mimetype="text/vcard")
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+@bp.get("/vcard")
+@operation(summary="A page of contacts as one vCard 3.0 file (the filters and paging of the contact list)",
+           permission="contacts:read", query=ContactListQuery, tag="contacts", response_content=VCARD_CONTENT)
+def list_vcards(query: ContactListQuery) -> Response:
+    session = get_session()
+    page = service.list_contacts(session, org_id(), query)
+    resp = _vcard_response(vcard.to_vcards(service.contacts_out(session, page.items)), "contacts.vcf")
+    if page.next_cursor:
+        resp.headers["Meishi-Next-Cursor"] = page.next_cursor
+        resp.headers["Link"] = f'<{_next_url(page.next_cursor)}>; rel="next"'
+    return resp
+
+
+def _next_url(cursor: str) -> str:
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"] + [("cursor", cursor)]
+    return f"{request.path}?{urlencode(args)}"
+
+
+@bp.get("/<contact_id>/vcard")
+@operation(summary="A contact as a vCard 3.0 file, with its reading for address-book sorting",
+           permission="contacts:read", tag="contacts", response_content=VCARD_CONTENT)
+def get_vcard(contact_id: str) -> Response:
+    session = get_session()
+    contact = service.get_contact(session, org_id(), contact_id)
+    return _vcard_response(vcard.to_vcard(service.contact_out(session, contact)), f"{contact.id}.vcf")
 
 
 @bp.get("/<contact_id>")
