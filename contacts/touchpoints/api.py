@@ -8,8 +8,11 @@ from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
 from contacts.api.spec import operation
 from contacts.db import get_session
-from contacts.touchpoints import service
+from contacts.touchpoints import relationships, service
 from contacts.touchpoints.schemas import (
+    CompanyRelationship,
+    ContactRelationship,
+    RelationshipQuery,
     TimelineQuery,
     TouchpointCreate,
     TouchpointListQuery,
@@ -81,3 +84,17 @@ def delete_touchpoint(touchpoint_id: str) -> Response:
 def contact_timeline(contact_id: str, query: TimelineQuery) -> Response:
     items, next_cursor = service.list_touchpoints(get_session(), org_id(), query, contact_id=contact_id)
     return json_response(TouchpointPage(items=[service.touchpoint_out(t) for t in items], next_cursor=next_cursor))
+
+
+@bp.get("/contacts/<contact_id>/relationship")
+@operation(summary="Who on our side knows the person (つながり) and how often and recently we reached them",
+           permission="touchpoints:read", query=RelationshipQuery, response=ContactRelationship, tag="touchpoints")
+def contact_relationship(contact_id: str, query: RelationshipQuery) -> Response:
+    return json_response(relationships.contact_relationship(get_session(), org_id(), contact_id, query))
+
+
+@bp.get("/companies/<company_id>/relationship")
+@operation(summary="Who on our side knows the company, whom we met there, and how often we reached it",
+           permission="touchpoints:read", query=RelationshipQuery, response=CompanyRelationship, tag="touchpoints")
+def company_relationship(company_id: str, query: RelationshipQuery) -> Response:
+    return json_response(relationships.company_relationship(get_session(), org_id(), company_id, query))

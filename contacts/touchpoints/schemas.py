@@ -96,3 +96,69 @@ class TouchpointListQuery(TimelineQuery):
     event_id: Id | None = None
     campaign_id: Id | None = None
     external_id: str | None = Field(default=None, max_length=200)
+
+
+class RelationshipQuery(StrictModel):
+    """The recent window the ``in_window`` counts cover."""
+
+    window_days: int = Field(default=90, ge=1, le=3650)
+
+
+class CountByKey(BaseModel):
+    key: str
+    total: int
+    in_window: int
+
+
+class TouchpointSummary(BaseModel):
+    total: int
+    in_window: int = Field(description="Touchpoints within the last window_days.")
+    first_at: datetime | None
+    last_at: datetime | None
+    last_kind: str | None
+    last_channel: str | None
+    by_kind: list[CountByKey]
+    by_channel: list[CountByKey]
+
+
+class Acquaintance(BaseModel):
+    """One of our users who met the person or company, with how often and how recently."""
+
+    user_id: str
+    name: str
+    email: str
+    active: bool
+    touchpoints: int
+    in_window: int
+    first_at: datetime
+    last_at: datetime
+
+
+class KnownContact(BaseModel):
+    """A person we met at the company; ``still_there`` is false once they moved on (or were merged away)."""
+
+    contact_id: str
+    full_name: str
+    title: str | None
+    still_there: bool
+    touchpoints: int
+    in_window: int
+    first_at: datetime
+    last_at: datetime
+
+
+class ContactRelationship(BaseModel):
+    contact_id: str
+    as_of: datetime
+    window_days: int
+    touchpoints: TouchpointSummary
+    known_by: list[Acquaintance] = Field(description="Our users who met the person, most recent first.")
+
+
+class CompanyRelationship(BaseModel):
+    company_id: str
+    as_of: datetime
+    window_days: int
+    touchpoints: TouchpointSummary
+    known_by: list[Acquaintance] = Field(description="Our users who met someone there, most recent first.")
+    contacts: list[KnownContact] = Field(description="Up to 50 people we met there, most recent first.")
