@@ -8,6 +8,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, Field, model_validator
 
 from contacts.api.schemas import AwareDatetime, Id, ListQuery, Long, OutModel, Short, StrictModel, Url
+from contacts.touchpoints.schemas import Kind as TouchKind
 
 EmailType = Literal["work", "personal", "other"]
 PhoneType = Literal["work", "mobile", "fax", "other"]
@@ -132,7 +133,24 @@ class ContactPage(BaseModel):
     next_cursor: str | None
 
 
-class ContactListQuery(ListQuery):
+class TouchFilter(BaseModel):
+    """Contacts by when we last reached them: to find the ones met lately, or to leave alone the ones
+    contacted too often. ``touch_kind`` narrows both to touchpoints of those kinds."""
+
+    touched_since: AwareDatetime | None = Field(
+        default=None, description="Only contacts with a touchpoint at or after this time.")
+    not_touched_since: AwareDatetime | None = Field(
+        default=None, description="Only contacts without any touchpoint at or after this time.")
+    touch_kind: list[TouchKind] = Field(default_factory=list, max_length=15)
+
+    @model_validator(mode="after")
+    def _kind_needs_a_time(self) -> Self:
+        if self.touch_kind and self.touched_since is None and self.not_touched_since is None:
+            raise ValueError("touch_kind narrows touched_since or not_touched_since; send one of them")
+        return self
+
+
+class ContactListQuery(ListQuery, TouchFilter):
     """Filters of GET /contacts. ``tag`` requires all, ``any_tag`` any, ``not_tag`` none of the names."""
 
     q: str | None = Field(default=None, max_length=200)

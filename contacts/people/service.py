@@ -38,6 +38,7 @@ from contacts.people.schemas import (
 from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
 from contacts.tags.models import ContactTag
+from contacts.touchpoints.models import Touchpoint
 
 SCALAR_FIELDS = ("family_name", "given_name", "full_name", "name_kana", "name_romaji", "department", "title",
                  "url", "notes")
@@ -352,6 +353,7 @@ def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Se
         stmt = stmt.where(Contact.owner_id == query.owner_id)
     if query.updated_since:
         stmt = stmt.where(Contact.updated_at >= query.updated_since)
+    stmt = _touch_filtered(stmt, org_id, query)
     names = set(query.tag) | set(query.any_tag) | set(query.not_tag)
     found = tags.tags_by_name(session, org_id, names)
     for name in query.tag:
@@ -366,6 +368,20 @@ def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Se
     not_ids = [found[n].id for n in query.not_tag if n in found]
     if not_ids:
         stmt = stmt.where(~Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id.in_(not_ids))))
+    return stmt
+
+
+def _touch_filtered(stmt: Select[tuple[Contact]], org_id: str, query: ContactListQuery) -> Select[tuple[Contact]]:
+    """Apply touched_since / not_touched_since (narrowed to touch_kind) as semi- and anti-joins."""
+    def touched(since: datetime) -> Select[tuple[str]]:
+        touches = select(Touchpoint.contact_id).where(Touchpoint.organization_id == org_id,
+                                                      Touchpoint.occurred_at >= since)
+        return touches.where(Touchpoint.kind.in_(query.touch_kind)) if query.touch_kind else touches
+
+    if query.touched_since is not None:
+        stmt = stmt.where(Contact.id.in_(touched(query.touched_since)))
+    if query.not_touched_since is not None:
+        stmt = stmt.where(~Contact.id.in_(touched(query.not_touched_since)))
     return stmt
 
 
