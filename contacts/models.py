@@ -8,13 +8,13 @@ from contacts.db import Base
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.events.models import Campaign, CampaignMember, Event
 from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
-from contacts.tags.models import ContactTag, Tag
+from contacts.tags.models import CompanyTag, ContactTag, Tag
 from contacts.touchpoints.models import Touchpoint
 from contacts.webhooks.models import Webhook
 
 __all__ = [
     "ApiToken", "Base", "Campaign", "CampaignMember", "Card", "ChangeLogEntry", "Company", "CompanyDomain",
-    "Contact", "ContactAddress", "ContactEmail", "ContactPhone", "ContactTag", "DuplicateCandidate", "Employment",
-    "Event", "IdempotencyRecord", "MatchKey", "MatchProfile", "MergeOperation", "Organization", "Tag",
+    "CompanyTag", "Contact", "ContactAddress", "ContactEmail", "ContactPhone", "ContactTag", "DuplicateCandidate",
+    "Employment", "Event", "IdempotencyRecord", "MatchKey", "MatchProfile", "MergeOperation", "Organization", "Tag",
     "Touchpoint", "User", "Webhook",
 ]

@@ -25,8 +25,9 @@ bp = Blueprint("companies", __name__, url_prefix="/api/v1/companies")
 
 
 def _one(company_id: str, status: int = 200) -> Response:
-    company = service.get_company(get_session(), org_id(), company_id)
-    return json_response(service.company_out(company), status, etag=etag_for(company.id, company.version),
+    session = get_session()
+    company = service.get_company(session, org_id(), company_id)
+    return json_response(service.companies_out(session, [company])[0], status, etag=etag_for(company.id, company.version),
                          location=f"/api/v1/companies/{company.id}" if status == 201 else None)
 
 
@@ -42,8 +43,9 @@ def create_company(body: CompanyCreate) -> Response:
 @operation(summary="List companies", permission="companies:read", query=CompanyListQuery, response=CompanyPage,
            tag="companies")
 def list_companies(query: CompanyListQuery) -> Response:
-    items, next_cursor = service.list_companies(get_session(), org_id(), query)
-    return json_response(CompanyPage(items=[service.company_out(c) for c in items], next_cursor=next_cursor))
+    session = get_session()
+    items, next_cursor = service.list_companies(session, org_id(), query)
+    return json_response(CompanyPage(items=service.companies_out(session, items), next_cursor=next_cursor))
 
 
 @bp.get("/<company_id>")

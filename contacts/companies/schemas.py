@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from contacts import normalize
-from contacts.api.schemas import AwareDatetime, ListQuery, StrictModel, Url, text
+from contacts.api.schemas import AwareDatetime, ListQuery, Short, StrictModel, Url, text
 from contacts.people.schemas import AddressIn, AddressOut, PhoneIn, PhoneOut
 
 CompanyStatus = Literal["active", "merged", "deleted"]
@@ -85,6 +85,7 @@ class CompanyOut(BaseModel):
     url: str | None
     addresses: list[AddressOut]
     phones: list[PhoneOut]
+    tags: list[str]
     status: CompanyStatus
     version: int
     created_at: datetime
@@ -103,6 +104,7 @@ class CompanyListQuery(ListQuery):
     domain: str | None = Field(default=None, max_length=253)
     corporate_number: str | None = Field(default=None, max_length=40)
     updated_since: AwareDatetime | None = None
+    tag: list[Short] = Field(default_factory=list, max_length=20, description="Tag names; all of them.")
     status: CompanyStatus = "active"
 
 

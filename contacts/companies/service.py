@@ -24,6 +24,8 @@ from contacts.errors import Conflict, NotFound, ValidationFailed
 from contacts.people.models import Contact
 from contacts.people.schemas import AddressIn, AddressOut, PhoneIn, PhoneOut
 from contacts.provenance import Actor
+from contacts.tags import service as tags
+from contacts.tags.models import CompanyTag, Tag
 
 DOMAIN_NAME_SIMILARITY = 80.0
 
@@ -300,6 +302,9 @@ def _filtered(org_id: str, query: CompanyListQuery) -> Select[tuple[Company]]:
         stmt = stmt.where(Company.corporate_number == number)
     if query.updated_since:
         stmt = stmt.where(Company.updated_at >= query.updated_since)
+    for name in query.tag:
+        stmt = stmt.where(Company.id.in_(select(CompanyTag.company_id).join(Tag, Tag.id == CompanyTag.tag_id)
+                                         .where(Tag.organization_id == org_id, Tag.name == name)))
     return stmt
 
 
@@ -309,9 +314,15 @@ def list_companies(session: Session, org_id: str, query: CompanyListQuery) -> tu
     return page_by_id(session, stmt, Company.id, limit=query.limit, cursor=query.cursor)
 
 
-def company_out(company: Company) -> CompanyOut:
+def companies_out(session: Session, rows: list[Company]) -> list[CompanyOut]:
+    """Serialise companies with one query for their tags."""
+    names = tags.company_tag_names_for(session, [c.id for c in rows])
+    return [company_out(c, names.get(c.id, [])) for c in rows]
+
+
+def company_out(company: Company, tag_names: list[str]) -> CompanyOut:
     """Serialise a company to its public JSON shape."""
-    return CompanyOut(
+    return CompanyOut(tags=tag_names,
         id=company.id, name=company.name, name_normalized=company.name_normalized, name_kana=company.name_kana,
         domains=company.domains, corporate_number=company.corporate_number, url=company.url,
         addresses=[AddressOut.model_validate(a) for a in company.addresses or []],

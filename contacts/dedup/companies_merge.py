@@ -23,6 +23,7 @@ from contacts.errors import Conflict, NotFound, ValidationFailed
 from contacts.people import service as people
 from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor
+from contacts.tags.models import CompanyTag
 from contacts.touchpoints.models import Touchpoint
 
 CHOOSABLE_FIELDS: Final = ("name", "name_kana", "corporate_number", "url")
@@ -136,12 +137,26 @@ def _compare(a: Company, b: Company) -> CompanyMatch | None:
     return None
 
 
+def _move_tags(session: Session, winner_id: str, loser_ids: list[str]) -> None:
+    """Give the winner every tag of the losers (once) and drop the losers' links."""
+    have = set(session.scalars(select(CompanyTag.tag_id).where(CompanyTag.company_id == winner_id)))
+    for link in session.scalars(select(CompanyTag).where(CompanyTag.company_id.in_(loser_ids))
+                                .order_by(CompanyTag.tagged_at)):
+        if link.tag_id not in have:
+            have.add(link.tag_id)
+            session.add(CompanyTag(company_id=winner_id, tag_id=link.tag_id, organization_id=link.organization_id,
+                                   tagged_by=link.tagged_by, tagged_at=link.tagged_at))
+        session.delete(link)
+    session.flush()
+
+
 def company_snapshot(session: Session, ids: Sequence[str], loser_ids: Sequence[str]) -> dict[str, Any]:
     """Dump every row a company merge may change: companies, domains, their people and history links."""
     moved = list(session.scalars(select(Contact.id).where(Contact.company_id.in_(list(loser_ids)))))
     return {
         "company": snapshot.dump(session, Company, Company.id.in_(list(ids))),
         "company_domain": snapshot.dump(session, CompanyDomain, CompanyDomain.company_id.in_(list(ids))),
+        "company_tag": snapshot.dump(session, CompanyTag, CompanyTag.company_id.in_(list(ids))),
         "contact": snapshot.dump(session, Contact, Contact.id.in_(moved)),
         "match_key": snapshot.dump(session, MatchKey, MatchKey.contact_id.in_(moved)),
         "match_profile": snapshot.dump(session, MatchProfile, MatchProfile.contact_id.in_(moved)),
@@ -249,6 +264,7 @@ def merge_companies(
     moved: list[str] = before["moved_contacts"]
     session.execute(update(Employment).where(Employment.company_id.in_(ids_in)).values(company_id=winner.id))
     session.execute(update(Touchpoint).where(Touchpoint.company_id.in_(ids_in)).values(company_id=winner.id))
+    _move_tags(session, winner.id, ids_in)
     members = ids
     session.execute(
         update(DuplicateCandidate)
@@ -323,6 +339,8 @@ def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
     session.flush()
     snapshot.put_back(session, Company, before["company"])
     snapshot.replace(session, CompanyDomain, CompanyDomain.company_id.in_(ids), before["company_domain"])
+    if "company_tag" in before:  # merges made before company tags existed left none to restore
+        snapshot.replace(session, CompanyTag, CompanyTag.company_id.in_(ids), before["company_tag"])
     snapshot.put_back(session, Contact, before["contact"])
     snapshot.replace(session, MatchKey, MatchKey.contact_id.in_(moved), before["match_key"])
     snapshot.replace(session, MatchProfile, MatchProfile.contact_id.in_(moved), before["match_profile"])

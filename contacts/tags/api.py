@@ -11,6 +11,8 @@ from contacts.db import get_session
 from contacts.tags import service
 from contacts.tags.models import Tag
 from contacts.tags.schemas import (
+    TagCompaniesIn,
+    TagCompaniesResult,
     TagContactsIn,
     TagContactsResult,
     TagCreate,
@@ -106,3 +108,26 @@ def detach_contacts(tag_id: str, body: TagContactsIn) -> Response:
     changed = service.detach_contacts(session, actor(), tag, _selected(body))
     session.flush()
     return json_response(TagContactsResult(tag=_out(tag), changed_count=len(changed), changed_ids=changed))
+
+
+@bp.post("/<tag_id>/companies")
+@operation(summary="Tag companies", permission="tags:write", body=TagCompaniesIn, response=TagCompaniesResult,
+           tag="tags")
+def attach_companies(tag_id: str, body: TagCompaniesIn) -> Response:
+    session = get_session()
+    tag = service.get_tag(session, org_id(), tag_id)
+    ids = service.companies_by_ids(session, org_id(), body.company_ids)
+    changed = service.attach_companies(session, actor(), tag, ids)
+    return json_response(TagCompaniesResult(tag=_out(tag), changed_count=len(changed), changed_ids=changed))
+
+
+@bp.delete("/<tag_id>/companies")
+@operation(summary="Untag companies", permission="tags:write", body=TagCompaniesIn, response=TagCompaniesResult,
+           tag="tags")
+def detach_companies(tag_id: str, body: TagCompaniesIn) -> Response:
+    session = get_session()
+    tag = service.get_tag(session, org_id(), tag_id)
+    ids = service.companies_by_ids(session, org_id(), body.company_ids)
+    changed = service.detach_companies(session, actor(), tag, ids)
+    session.flush()
+    return json_response(TagCompaniesResult(tag=_out(tag), changed_count=len(changed), changed_ids=changed))

@@ -33,3 +33,16 @@ class ContactTag(Base):
     organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
     tagged_by: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     tagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CompanyTag(Base):
+    """A tag on a company (an account segment such as "competitor customer" or a target list)."""
+
+    __tablename__ = "company_tag"
+    __table_args__ = (Index("ix_company_tag_tag_company", "tag_id", "company_id"),)
+
+    company_id: Mapped[str] = mapped_column(ForeignKey("company.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[str] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
+    tagged_by: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    tagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -33,6 +33,7 @@ class TagOut(BaseModel):
     name: str
     kind: TagKind
     contact_count: int = Field(description="Active contacts carrying the tag.")
+    company_count: int = Field(description="Active companies carrying the tag.")
     created_at: datetime
     updated_at: datetime
 
@@ -77,4 +78,16 @@ class TagContactsIn(StrictModel):
 class TagContactsResult(BaseModel):
     tag: TagOut
     changed_count: int = Field(description="Contacts whose tags changed.")
+    changed_ids: list[str]
+
+
+class TagCompaniesIn(StrictModel):
+    """Body of POST/DELETE /tags/{id}/companies."""
+
+    company_ids: Annotated[list[Id], Field(min_length=1, max_length=MAX_IDS)]
+
+
+class TagCompaniesResult(BaseModel):
+    tag: TagOut
+    changed_count: int = Field(description="Companies whose tags changed.")
     changed_ids: list[str]

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 
 from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
+from contacts.companies.models import Company
 from contacts.db import utcnow
 from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from contacts.events.models import Campaign, Event
 from contacts.people.models import Contact
 from contacts.provenance import Actor
-from contacts.tags.models import ContactTag, Tag
+from contacts.tags.models import CompanyTag, ContactTag, Tag
 from contacts.tags.schemas import ContactFilter, TagListQuery, TagOut
 
 BULK_FILTER_LIMIT = 10_000
@@ -133,6 +134,7 @@ def update_tag(session: Session, actor: Actor, tag: Tag, *, name: str | None = N
     session.flush()
     if "name" in changed:
         _touch_contacts(session, actor, _linked_contact_ids(session, tag))
+        _touch_companies(session, actor, _linked_company_ids(session, tag))
     changelog.record(session, actor.organization_id, "tag", tag.id, "updated", actor.user_id, {"fields": changed})
     return tag
 
@@ -145,7 +147,9 @@ def delete_tag(session: Session, actor: Actor, tag: Tag) -> None:
         if owner is not None:
             raise Conflict(f"the tag belongs to {label} {owner}; delete or change the {label} first")
     _touch_contacts(session, actor, _linked_contact_ids(session, tag))
+    _touch_companies(session, actor, _linked_company_ids(session, tag))
     session.execute(delete(ContactTag).where(ContactTag.tag_id == tag.id))
+    session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id))
     changelog.record(session, actor.organization_id, "tag", tag.id, "deleted", actor.user_id, {"name": tag.name})
     session.delete(tag)
 
@@ -182,11 +186,23 @@ def contact_counts(session: Session, tag_ids: list[str]) -> dict[str, int]:
     return {tag_id: int(count) for tag_id, count in rows}
 
 
+def company_counts(session: Session, tag_ids: list[str]) -> dict[str, int]:
+    """Count the active companies of each tag in one query."""
+    if not tag_ids:
+        return {}
+    rows = session.execute(
+        select(CompanyTag.tag_id, func.count()).join(Company, Company.id == CompanyTag.company_id)
+        .where(CompanyTag.tag_id.in_(tag_ids), Company.status == "active").group_by(CompanyTag.tag_id))
+    return {tag_id: int(count) for tag_id, count in rows}
+
+
 def tags_out(session: Session, tags: list[Tag]) -> list[TagOut]:
-    """Serialise tags with their contact counts."""
-    counts = contact_counts(session, [t.id for t in tags])
+    """Serialise tags with their contact and company counts."""
+    ids = [t.id for t in tags]
+    counts, companies = contact_counts(session, ids), company_counts(session, ids)
     return [TagOut(id=t.id, name=t.name, kind=t.kind, contact_count=counts.get(t.id, 0),
-                   created_at=t.created_at, updated_at=t.updated_at) for t in tags]
+                   company_count=companies.get(t.id, 0), created_at=t.created_at, updated_at=t.updated_at)
+            for t in tags]
 
 
 def list_tags(session: Session, org_id: str, query: TagListQuery) -> tuple[list[Tag], str | None]:
@@ -253,3 +269,74 @@ def detach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[
     removed = [cid for cid in contact_ids if cid in had]
     _touch_contacts(session, actor, removed)
     return removed
+
+
+# Companies carry tags too (account segments, target lists); the same tags, linked through company_tag.
+
+def company_tag_names_for(session: Session, company_ids: list[str]) -> dict[str, list[str]]:
+    """Map company ids to their tag names, sorted, in one query."""
+    out: dict[str, list[str]] = defaultdict(list)
+    if not company_ids:
+        return out
+    rows = session.execute(select(CompanyTag.company_id, Tag.name).join(Tag, Tag.id == CompanyTag.tag_id)
+                           .where(CompanyTag.company_id.in_(company_ids)).order_by(Tag.name))
+    for company_id, name in rows:
+        out[company_id].append(name)
+    return out
+
+
+def companies_by_ids(session: Session, org_id: str, company_ids: list[str]) -> list[str]:
+    """Check that ``company_ids`` are the organisation's active companies; unknown ids are a 422 naming them."""
+    ids = list(dict.fromkeys(company_ids))
+    found = {cid: status for cid, status in session.execute(
+        select(Company.id, Company.status).where(Company.organization_id == org_id, Company.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationFailed(f"no such company in this organisation: {', '.join(missing[:20])}", errors=[
+            {"field": "company_ids", "message": f"no such company in this organisation: {cid}", "code": "not_found",
+             "id": cid} for cid in missing])
+    inactive = [(cid, status) for cid, status in found.items() if status != "active"]
+    if inactive:
+        raise Conflict("only active companies can be tagged: " + ", ".join(
+            f"{cid} is {status}" for cid, status in inactive[:20]))
+    return ids
+
+
+def attach_companies(session: Session, actor: Actor, tag: Tag, company_ids: list[str]) -> list[str]:
+    """Tag companies, bump and log the ones newly tagged; return their ids."""
+    already = set(session.scalars(select(CompanyTag.company_id).where(
+        CompanyTag.tag_id == tag.id, CompanyTag.company_id.in_(company_ids))))
+    added = [cid for cid in company_ids if cid not in already]
+    session.add_all(CompanyTag(company_id=cid, tag_id=tag.id, organization_id=actor.organization_id,
+                               tagged_by=actor.user_id) for cid in added)
+    session.flush()
+    _touch_companies(session, actor, added)
+    return added
+
+
+def detach_companies(session: Session, actor: Actor, tag: Tag, company_ids: list[str]) -> list[str]:
+    """Untag companies, bump and log the ones that had the tag; return their ids."""
+    had = set(session.scalars(select(CompanyTag.company_id).where(
+        CompanyTag.tag_id == tag.id, CompanyTag.company_id.in_(company_ids))))
+    removed = [cid for cid in company_ids if cid in had]
+    if removed:
+        session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id, CompanyTag.company_id.in_(removed)))
+    _touch_companies(session, actor, removed)
+    return removed
+
+
+def _linked_company_ids(session: Session, tag: Tag) -> list[str]:
+    return list(session.scalars(select(Company.id).where(
+        Company.id.in_(select(CompanyTag.company_id).where(CompanyTag.tag_id == tag.id)),
+        Company.status == "active").order_by(Company.id)))
+
+
+def _touch_companies(session: Session, actor: Actor, company_ids: list[str]) -> None:
+    """Bump and log companies whose tag list changed, since the tags are part of a company's JSON."""
+    if not company_ids:
+        return
+    session.execute(update(Company).where(Company.id.in_(company_ids))
+                    .values(version=Company.version + 1, updated_at=utcnow())
+                    .execution_options(synchronize_session="fetch"))
+    changelog.record_many(session, actor.organization_id, "company", company_ids, "updated", actor.user_id,
+                          {"fields": ["tags"]})

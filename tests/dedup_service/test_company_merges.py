@@ -11,6 +11,7 @@ from contacts.companies.models import Company, CompanyDomain
 from contacts.db import session_factory
 from contacts.dedup.scan import propose_companies
 from contacts.people.models import Employment
+from contacts.tags.models import CompanyTag
 from contacts.touchpoints.models import Touchpoint
 from tests.conftest import OrgClient
 from tests.dedup_service.helpers import TAKAHASHI, create, duplicates, export
@@ -31,6 +32,7 @@ def _export_companies(app: Flask, ids: list[str]) -> dict[str, Any]:
 
         return {"company": rows(Company, Company.id.in_(ids)),
                 "company_domain": rows(CompanyDomain, CompanyDomain.company_id.in_(ids)),
+                "company_tag": rows(CompanyTag, CompanyTag.company_id.in_(ids)),
                 "employment": rows(Employment, Employment.company_id.in_(ids)),
                 "touchpoint": rows(Touchpoint, Touchpoint.company_id.in_(ids))}
 
@@ -45,6 +47,10 @@ def _setup(org: OrgClient) -> tuple[dict[str, Any], dict[str, Any], dict[str, An
     acme = _company(org, {"name": "株式会社アクメ", "domains": ["acme.co.jp"],
                           "phones": [{"value": "03-1234-5678"}]})
     twin = _company(org, {"name": "アクメ（株）", "domains": ["acme.jp"], "phones": [{"value": "03-1234-0000"}]})
+    for name, companies in (("Target", [acme, twin]), ("Competitor user", [twin])):
+        tag = org.post("/api/v1/tags", json={"name": name}).get_json()
+        tagged = org.post(f"/api/v1/tags/{tag['id']}/companies", json={"company_ids": [c["id"] for c in companies]})
+        assert tagged.status_code == 200, tagged.get_data(as_text=True)
     person = create(org, {**TAKAHASHI, "company_name": None, "company_id": twin["id"], "tags": []})
     org.post("/api/v1/touchpoints", json={"contact_id": person["id"], "kind": "visit",
                                           "occurred_at": "2026-11-20T10:00:00+09:00"})
@@ -81,6 +87,13 @@ def test_company_merge_moves_people_and_history_and_undo_restores_exactly(app: F
     assert undo.status_code == 200, undo.get_data(as_text=True)
     assert _export_companies(app, ids) == before
     assert export(app, [person["id"]]) == before_people
+
+
+def test_company_merge_gives_the_winner_the_losers_tags_once(org: OrgClient) -> None:
+    acme, twin, _ = _setup(org)
+    resp = org.post("/api/v1/merges", json={"entity": "company", "winner_id": acme["id"], "loser_ids": [twin["id"]]})
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert org.get(f"/api/v1/companies/{acme['id']}").get_json()["tags"] == ["Competitor user", "Target"]
 
 
 def test_company_merge_refuses_different_corporate_numbers(org: OrgClient) -> None:
