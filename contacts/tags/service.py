@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
@@ -82,16 +82,22 @@ def detach(session: Session, tag: Tag, contact_ids: Iterable[str]) -> list[str]:
     return had
 
 
+def _names_by_owner(session: Session, owner: InstrumentedAttribute[str], tag_id: InstrumentedAttribute[str],
+                    owner_ids: list[str]) -> dict[str, list[str]]:
+    """Map the owners (contacts or companies) of a link table to their tag names, sorted, in one query."""
+    out: dict[str, list[str]] = defaultdict(list)
+    if not owner_ids:
+        return out
+    rows = session.execute(select(owner, Tag.name).join(Tag, Tag.id == tag_id)
+                           .where(owner.in_(owner_ids)).order_by(Tag.name))
+    for owner_id, name in rows:
+        out[owner_id].append(name)
+    return out
+
+
 def tag_names_for(session: Session, contact_ids: list[str]) -> dict[str, list[str]]:
     """Map contact ids to their tag names, sorted, in one query."""
-    out: dict[str, list[str]] = defaultdict(list)
-    if not contact_ids:
-        return out
-    rows = session.execute(select(ContactTag.contact_id, Tag.name).join(Tag, Tag.id == ContactTag.tag_id)
-                           .where(ContactTag.contact_id.in_(contact_ids)).order_by(Tag.name))
-    for contact_id, name in rows:
-        out[contact_id].append(name)
-    return out
+    return _names_by_owner(session, ContactTag.contact_id, ContactTag.tag_id, contact_ids)
 
 
 def tag_version(tag: Tag) -> int:
@@ -275,14 +281,7 @@ def detach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[
 
 def company_tag_names_for(session: Session, company_ids: list[str]) -> dict[str, list[str]]:
     """Map company ids to their tag names, sorted, in one query."""
-    out: dict[str, list[str]] = defaultdict(list)
-    if not company_ids:
-        return out
-    rows = session.execute(select(CompanyTag.company_id, Tag.name).join(Tag, Tag.id == CompanyTag.tag_id)
-                           .where(CompanyTag.company_id.in_(company_ids)).order_by(Tag.name))
-    for company_id, name in rows:
-        out[company_id].append(name)
-    return out
+    return _names_by_owner(session, CompanyTag.company_id, CompanyTag.tag_id, company_ids)
 
 
 def companies_by_ids(session: Session, org_id: str, company_ids: list[str]) -> list[str]:
