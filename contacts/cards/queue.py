@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
+from contacts.background import ServingThreads, start_with_the_server
 from contacts.cards.models import Card
 from contacts.cards.service import ENQUEUE_KEY
 from contacts.cards.worker import WorkerConfig, process_one
@@ -48,7 +49,7 @@ class NullQueue:
         """Do nothing."""
 
 
-class EmbeddedPool:
+class EmbeddedPool(ServingThreads):
     """Worker threads in this process that poll the database for claimable cards.
 
     OCR runs Tesseract as a subprocess and OpenCV releases the GIL, so threads use several cores. The pool
@@ -57,49 +58,34 @@ class EmbeddedPool:
 
     def __init__(self, app: Flask, *, threads: int, config: WorkerConfig | None = None,
                  poll_seconds: float = POLL_SECONDS) -> None:
+        super().__init__()
         self.app = app
         self.threads = max(1, threads)
         self.base_config = config or WorkerConfig()
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._pid: int | None = None
-        self._lock = threading.Lock()
-        self._workers: list[threading.Thread] = []
 
     def enqueue(self, card_ids: list[str]) -> None:
         """Wake the pool (starting it in this process if needed)."""
         self.ensure_started()
         self._wake.set()
 
-    def ensure_started(self) -> None:
-        """Start the worker threads unless this process already runs them."""
-        if self._pid == os.getpid():  # the common case, on every request: no lock
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            self._pid = os.getpid()
-            self._stop.clear()
-            self._workers = []
-            for i in range(self.threads):
-                config = WorkerConfig(worker_id=f"{self.base_config.worker_id}-{os.getpid()}-{i}",
-                                      lease_seconds=self.base_config.lease_seconds,
-                                      max_attempts=self.base_config.max_attempts,
-                                      backoff_seconds=self.base_config.backoff_seconds,
-                                      engine_factory=self.base_config.engine_factory)
-                thread = threading.Thread(target=self._run, args=(config,), name=f"card-worker-{i}", daemon=True)
-                thread.start()
-                self._workers.append(thread)
-            log.info("embedded card pool: %d worker threads", self.threads)
+    def _start_threads(self) -> list[threading.Thread]:
+        workers = []
+        for i in range(self.threads):
+            config = WorkerConfig(worker_id=f"{self.base_config.worker_id}-{os.getpid()}-{i}",
+                                  lease_seconds=self.base_config.lease_seconds,
+                                  max_attempts=self.base_config.max_attempts,
+                                  backoff_seconds=self.base_config.backoff_seconds,
+                                  engine_factory=self.base_config.engine_factory)
+            thread = threading.Thread(target=self._run, args=(config,), name=f"card-worker-{i}", daemon=True)
+            thread.start()
+            workers.append(thread)
+        log.info("embedded card pool: %d worker threads", self.threads)
+        return workers
 
-    def stop(self, timeout: float | None = None) -> None:
-        """Ask the threads to finish their current card and exit."""
-        self._stop.set()
+    def _interrupt(self) -> None:
         self._wake.set()
-        for thread in self._workers:
-            thread.join(timeout)
-        self._pid = None
 
     def _run(self, config: WorkerConfig) -> None:
         while not self._stop.is_set():
@@ -156,35 +142,13 @@ def queue_of(app: Flask) -> CardQueue:
     return queue
 
 
-def serving_from_cli() -> bool:
-    """Tell whether the app is being created by `meishi run` in the process that will serve requests.
-
-    Flask's reloader runs the command twice: the watcher (which never serves) and a child with
-    WERKZEUG_RUN_MAIN set; only the child (or the single process without the reloader) counts.
-    """
-    import click
-    from flask.helpers import get_debug_flag
-
-    ctx = click.get_current_context(silent=True)
-    if ctx is None or ctx.info_name != "run":
-        return False
-    reload = ctx.params.get("reload")
-    if reload is None:
-        reload = get_debug_flag()
-    return not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
-
-
 def init_app(app: Flask, *, queue: str, redis_url: str, workers: int) -> None:
     """Choose the card queue from settings and send ids after each commit that created or requeued cards."""
     chosen: CardQueue
     if queue == "embedded":
         pool = EmbeddedPool(app, threads=workers)
         chosen = pool
-        # Start in the process that serves requests: at once under `meishi run`, else (gunicorn, forks) on
-        # the first request; never in the reloader's watcher, in other CLI commands or when imported.
-        app.before_request(pool.ensure_started)
-        if serving_from_cli():
-            pool.ensure_started()
+        start_with_the_server(app, pool)
     elif queue == "redis":
         chosen = RedisQueue(redis_url)
     elif queue == "none":

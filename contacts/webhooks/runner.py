@@ -13,6 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from contacts.background import ServingThreads, start_with_the_server
 from contacts.config import ConfigError
 from contacts.db import session_factory
 from contacts.webhooks.service import deliver_due
@@ -21,26 +22,18 @@ log = logging.getLogger(__name__)
 IDLE_SECONDS = 2.0
 
 
-class Dispatcher:
+class Dispatcher(ServingThreads):
     """A daemon thread that delivers due webhooks, resting ``interval`` seconds when nothing was due."""
 
     def __init__(self, app: Flask, *, interval: float = IDLE_SECONDS) -> None:
+        super().__init__()
         self.app = app
         self.interval = interval
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
 
-    def ensure_started(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="meishi-webhooks", daemon=True)
-                self._thread.start()
-
-    def stop(self, timeout: float | None = None) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+    def _start_threads(self) -> list[threading.Thread]:
+        thread = threading.Thread(target=self._run, name="meishi-webhooks", daemon=True)
+        thread.start()
+        return [thread]
 
     def run_forever(self) -> None:
         """Deliver in the calling thread until stopped."""
@@ -64,13 +57,9 @@ def init_app(app: Flask, *, mode: str) -> None:
         return
     if mode != "embedded":
         raise ConfigError(f"MEISHI_WEBHOOKS must be auto, embedded or off, not {mode!r}")
-    from contacts.cards.queue import serving_from_cli
-
     dispatcher = Dispatcher(app)
     app.extensions["meishi.webhooks"] = dispatcher
-    app.before_request(dispatcher.ensure_started)
-    if serving_from_cli():
-        dispatcher.ensure_started()
+    start_with_the_server(app, dispatcher)
 
 
 @click.command("webhooks")
