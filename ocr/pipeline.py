@@ -128,28 +128,26 @@ def recognize_upright(gray: np.ndarray, engine: OcrEngine, *, dpi: int) -> Recog
     if best.score < ACCEPT_CONFIDENCE:
         # The Japanese model reads some Latin fonts with low confidence at every rotation;
         # an English card is recognised by the English model reading it well.
-        for rotation in candidates[:2]:
-            words = engine.recognize(rotate(gray, rotation), lang=ENGLISH_LANG, psm=3, dpi=dpi)
-            english = Recognition(
-                rotation=rotation, words=words, score=recognition_score(words), lang=ENGLISH_LANG
-            )
-            if english.score > best.score:
-                best = english
-            if english.score >= ACCEPT_CONFIDENCE:
-                break
+        best = _better_reading(best, gray, engine, candidates[:2], lang=ENGLISH_LANG, psm=3, dpi=dpi)
     h, w = gray.shape[:2]
     if best.score < ACCEPT_CONFIDENCE and max(h, w) > 1.1 * min(h, w):
         # A card that reads badly horizontally may be printed vertically (縦書き): read it standing up,
         # either way up (a landscape photo of a portrait card needs a quarter turn).
-        for rotation in (0, 180) if h > w else (90, 270):
-            words = engine.recognize(rotate(gray, rotation), lang=VERTICAL_LANG, psm=5, dpi=dpi)
-            vertical = Recognition(
-                rotation=rotation, words=words, score=recognition_score(words), lang=VERTICAL_LANG
-            )
-            if vertical.score > best.score:
-                best = vertical
-            if vertical.score >= ACCEPT_CONFIDENCE:
-                break
+        rotations = [0, 180] if h > w else [90, 270]
+        best = _better_reading(best, gray, engine, rotations, lang=VERTICAL_LANG, psm=5, dpi=dpi)
+    return best
+
+
+def _better_reading(best: Recognition, gray: np.ndarray, engine: OcrEngine, rotations: list[int], *, lang: str,
+                    psm: int, dpi: int) -> Recognition:
+    """Read at each rotation with another model until one is accepted; keep whichever reading scores best."""
+    for rotation in rotations:
+        words = engine.recognize(rotate(gray, rotation), lang=lang, psm=psm, dpi=dpi)
+        result = Recognition(rotation=rotation, words=words, score=recognition_score(words), lang=lang)
+        if result.score > best.score:
+            best = result
+        if result.score >= ACCEPT_CONFIDENCE:
+            break
     return best
 
 
