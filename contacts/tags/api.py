@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response
+from sqlalchemy.orm import Session
 
 from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
 from contacts.api.spec import operation
 from contacts.db import get_session
+from contacts.provenance import Actor
 from contacts.tags import service
 from contacts.tags.models import Tag
 from contacts.tags.schemas import (
@@ -110,24 +114,24 @@ def detach_contacts(tag_id: str, body: TagContactsIn) -> Response:
     return json_response(TagContactsResult(tag=_out(tag), changed_count=len(changed), changed_ids=changed))
 
 
+def _tag_companies(tag_id: str, body: TagCompaniesIn,
+                   change: Callable[[Session, Actor, Tag, list[str]], list[str]]) -> Response:
+    session = get_session()
+    tag = service.get_tag(session, org_id(), tag_id)
+    changed = change(session, actor(), tag, service.companies_by_ids(session, org_id(), body.company_ids))
+    session.flush()
+    return json_response(TagCompaniesResult(tag=_out(tag), changed_count=len(changed), changed_ids=changed))
+
+
 @bp.post("/<tag_id>/companies")
 @operation(summary="Tag companies", permission="tags:write", body=TagCompaniesIn, response=TagCompaniesResult,
            tag="tags")
 def attach_companies(tag_id: str, body: TagCompaniesIn) -> Response:
-    session = get_session()
-    tag = service.get_tag(session, org_id(), tag_id)
-    ids = service.companies_by_ids(session, org_id(), body.company_ids)
-    changed = service.attach_companies(session, actor(), tag, ids)
-    return json_response(TagCompaniesResult(tag=_out(tag), changed_count=len(changed), changed_ids=changed))
+    return _tag_companies(tag_id, body, service.attach_companies)
 
 
 @bp.delete("/<tag_id>/companies")
 @operation(summary="Untag companies", permission="tags:write", body=TagCompaniesIn, response=TagCompaniesResult,
            tag="tags")
 def detach_companies(tag_id: str, body: TagCompaniesIn) -> Response:
-    session = get_session()
-    tag = service.get_tag(session, org_id(), tag_id)
-    ids = service.companies_by_ids(session, org_id(), body.company_ids)
-    changed = service.detach_companies(session, actor(), tag, ids)
-    session.flush()
-    return json_response(TagCompaniesResult(tag=_out(tag), changed_count=len(changed), changed_ids=changed))
+    return _tag_companies(tag_id, body, service.detach_companies)

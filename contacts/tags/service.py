@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -21,6 +22,69 @@ from contacts.tags.schemas import ContactFilter, TagListQuery, TagOut
 
 BULK_FILTER_LIMIT = 10_000
 BULK_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class _Links:
+    """What carries tags (contacts or companies) and the table linking them to tags."""
+
+    owner: type[Contact] | type[Company]
+    owner_id: InstrumentedAttribute[str]  # the link table's column naming the owner
+    tag_id: InstrumentedAttribute[str]
+    entity: str  # in the change log and messages
+    entities: str
+
+
+_CONTACTS = _Links(Contact, ContactTag.contact_id, ContactTag.tag_id, "contact", "contacts")
+_COMPANIES = _Links(Company, CompanyTag.company_id, CompanyTag.tag_id, "company", "companies")
+
+
+def _names_by_owner(session: Session, links: _Links, owner_ids: list[str]) -> dict[str, list[str]]:
+    """Map owners to their tag names, sorted, in one query."""
+    out: dict[str, list[str]] = defaultdict(list)
+    if not owner_ids:
+        return out
+    rows = session.execute(select(links.owner_id, Tag.name).join(Tag, Tag.id == links.tag_id)
+                           .where(links.owner_id.in_(owner_ids)).order_by(Tag.name))
+    for owner_id, name in rows:
+        out[owner_id].append(name)
+    return out
+
+
+def _active_counts(session: Session, links: _Links, tag_ids: list[str]) -> dict[str, int]:
+    """Count the active owners of each tag in one query."""
+    if not tag_ids:
+        return {}
+    owner = links.owner
+    rows = session.execute(
+        select(links.tag_id, func.count()).join(owner, owner.id == links.owner_id)
+        .where(links.tag_id.in_(tag_ids), owner.status == "active").group_by(links.tag_id))
+    return {tag_id: int(count) for tag_id, count in rows}
+
+
+def _linked_ids(session: Session, links: _Links, tag: Tag) -> list[str]:
+    """The active owners carrying ``tag``, in id order."""
+    owner = links.owner
+    return list(session.scalars(select(owner.id).where(
+        owner.id.in_(select(links.owner_id).where(links.tag_id == tag.id)), owner.status == "active")
+        .order_by(owner.id)))
+
+
+def _touch(session: Session, actor: Actor, links: _Links, owner_ids: list[str]) -> None:
+    """Bump and log owners whose tag list changed, since the tags are part of their JSON.
+
+    Works on ids with set-based updates (the bulk form of ``people.touch``): bulk tagging reaches thousands of
+    contacts, and loading them would make every change-log write scan them all in the session.
+    """
+    if not owner_ids:
+        return
+    owner, now = links.owner, utcnow()
+    for i in range(0, len(owner_ids), BULK_CHUNK):
+        session.execute(update(owner).where(owner.id.in_(owner_ids[i:i + BULK_CHUNK]))
+                        .values(version=owner.version + 1, updated_at=now)
+                        .execution_options(synchronize_session="fetch"))
+    changelog.record_many(session, actor.organization_id, links.entity, owner_ids, "updated", actor.user_id,
+                          {"fields": ["tags"]})
 
 
 def get_tag(session: Session, org_id: str, tag_id: str) -> Tag:
@@ -82,22 +146,9 @@ def detach(session: Session, tag: Tag, contact_ids: Iterable[str]) -> list[str]:
     return had
 
 
-def _names_by_owner(session: Session, owner: InstrumentedAttribute[str], tag_id: InstrumentedAttribute[str],
-                    owner_ids: list[str]) -> dict[str, list[str]]:
-    """Map the owners (contacts or companies) of a link table to their tag names, sorted, in one query."""
-    out: dict[str, list[str]] = defaultdict(list)
-    if not owner_ids:
-        return out
-    rows = session.execute(select(owner, Tag.name).join(Tag, Tag.id == tag_id)
-                           .where(owner.in_(owner_ids)).order_by(Tag.name))
-    for owner_id, name in rows:
-        out[owner_id].append(name)
-    return out
-
-
 def tag_names_for(session: Session, contact_ids: list[str]) -> dict[str, list[str]]:
     """Map contact ids to their tag names, sorted, in one query."""
-    return _names_by_owner(session, ContactTag.contact_id, ContactTag.tag_id, contact_ids)
+    return _names_by_owner(session, _CONTACTS, contact_ids)
 
 
 def tag_version(tag: Tag) -> int:
@@ -139,8 +190,8 @@ def update_tag(session: Session, actor: Actor, tag: Tag, *, name: str | None = N
     tag.updated_at = utcnow()
     session.flush()
     if "name" in changed:
-        _touch_contacts(session, actor, _linked_contact_ids(session, tag))
-        _touch_companies(session, actor, _linked_company_ids(session, tag))
+        _touch(session, actor, _CONTACTS, _linked_ids(session, _CONTACTS, tag))
+        _touch(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
     changelog.record(session, actor.organization_id, "tag", tag.id, "updated", actor.user_id, {"fields": changed})
     return tag
 
@@ -152,60 +203,18 @@ def delete_tag(session: Session, actor: Actor, tag: Tag) -> None:
                                                       model.tag_id == tag.id).limit(1))
         if owner is not None:
             raise Conflict(f"the tag belongs to {label} {owner}; delete or change the {label} first")
-    _touch_contacts(session, actor, _linked_contact_ids(session, tag))
-    _touch_companies(session, actor, _linked_company_ids(session, tag))
+    _touch(session, actor, _CONTACTS, _linked_ids(session, _CONTACTS, tag))
+    _touch(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
     session.execute(delete(ContactTag).where(ContactTag.tag_id == tag.id))
     session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id))
     changelog.record(session, actor.organization_id, "tag", tag.id, "deleted", actor.user_id, {"name": tag.name})
     session.delete(tag)
 
 
-def _linked_contact_ids(session: Session, tag: Tag) -> list[str]:
-    return list(session.scalars(select(Contact.id).where(
-        Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id == tag.id)),
-        Contact.status == "active").order_by(Contact.id)))
-
-
-def _touch_contacts(session: Session, actor: Actor, contact_ids: list[str]) -> None:
-    """Bump and log contacts whose tag list changed, since the tags are part of a contact's JSON.
-
-    Works on ids with set-based updates (the bulk form of ``people.touch``): bulk tagging reaches thousands of
-    contacts, and loading them would make every change-log write scan them all in the session.
-    """
-    now = utcnow()
-    for i in range(0, len(contact_ids), BULK_CHUNK):
-        chunk = contact_ids[i:i + BULK_CHUNK]
-        session.execute(update(Contact).where(Contact.id.in_(chunk))
-                        .values(version=Contact.version + 1, updated_at=now)
-                        .execution_options(synchronize_session="fetch"))
-    changelog.record_many(session, actor.organization_id, "contact", contact_ids, "updated", actor.user_id,
-                          {"fields": ["tags"]})
-
-
-def contact_counts(session: Session, tag_ids: list[str]) -> dict[str, int]:
-    """Count the active contacts of each tag in one query."""
-    if not tag_ids:
-        return {}
-    rows = session.execute(
-        select(ContactTag.tag_id, func.count()).join(Contact, Contact.id == ContactTag.contact_id)
-        .where(ContactTag.tag_id.in_(tag_ids), Contact.status == "active").group_by(ContactTag.tag_id))
-    return {tag_id: int(count) for tag_id, count in rows}
-
-
-def company_counts(session: Session, tag_ids: list[str]) -> dict[str, int]:
-    """Count the active companies of each tag in one query."""
-    if not tag_ids:
-        return {}
-    rows = session.execute(
-        select(CompanyTag.tag_id, func.count()).join(Company, Company.id == CompanyTag.company_id)
-        .where(CompanyTag.tag_id.in_(tag_ids), Company.status == "active").group_by(CompanyTag.tag_id))
-    return {tag_id: int(count) for tag_id, count in rows}
-
-
 def tags_out(session: Session, tags: list[Tag]) -> list[TagOut]:
     """Serialise tags with their contact and company counts."""
     ids = [t.id for t in tags]
-    counts, companies = contact_counts(session, ids), company_counts(session, ids)
+    counts, companies = _active_counts(session, _CONTACTS, ids), _active_counts(session, _COMPANIES, ids)
     return [TagOut(id=t.id, name=t.name, kind=t.kind, contact_count=counts.get(t.id, 0),
                    company_count=companies.get(t.id, 0), created_at=t.created_at, updated_at=t.updated_at)
             for t in tags]
@@ -221,23 +230,28 @@ def list_tags(session: Session, org_id: str, query: TagListQuery) -> tuple[list[
     return page_by_id(session, stmt, Tag.id, limit=query.limit, cursor=query.cursor)
 
 
+def _owners_by_ids(session: Session, org_id: str, links: _Links, owner_ids: list[str], *, purpose: str,
+                   active_only: bool) -> list[str]:
+    """Check that ``owner_ids`` are the organisation's (active) owners; unknown ids are a 422 naming them."""
+    ids, owner = list(dict.fromkeys(owner_ids)), links.owner
+    rows = session.execute(select(owner.id, owner.status).where(owner.organization_id == org_id, owner.id.in_(ids)))
+    found = {oid: status for oid, status in rows}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationFailed(f"no such {links.entity} in this organisation: {', '.join(missing[:20])}", errors=[
+            {"field": f"{links.entity}_ids", "message": f"no such {links.entity} in this organisation: {oid}",
+             "code": "not_found", "id": oid} for oid in missing])
+    inactive = [(oid, status) for oid, status in found.items() if status != "active"] if active_only else []
+    if inactive:
+        raise Conflict(f"only active {links.entities} can be {purpose}: " + ", ".join(
+            f"{oid} is {status}" for oid, status in inactive[:20]))
+    return ids
+
+
 def contacts_by_ids(session: Session, org_id: str, contact_ids: list[str], *, purpose: str = "tagged",
                     active_only: bool = True) -> list[str]:
     """Check that ``contact_ids`` are the organisation's (active) contacts; unknown ids are a 422 naming them."""
-    ids = list(dict.fromkeys(contact_ids))
-    rows = session.execute(select(Contact.id, Contact.status).where(Contact.organization_id == org_id,
-                                                                    Contact.id.in_(ids)))
-    found = {cid: status for cid, status in rows}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise ValidationFailed(f"no such contact in this organisation: {', '.join(missing[:20])}", errors=[
-            {"field": "contact_ids", "message": f"no such contact in this organisation: {cid}", "code": "not_found",
-             "id": cid} for cid in missing])
-    inactive = [(cid, status) for cid, status in found.items() if status != "active"] if active_only else []
-    if inactive:
-        raise Conflict(f"only active contacts can be {purpose}: " + ", ".join(
-            f"{cid} is {status}" for cid, status in inactive[:20]))
-    return ids
+    return _owners_by_ids(session, org_id, _CONTACTS, contact_ids, purpose=purpose, active_only=active_only)
 
 
 def contacts_by_filter(session: Session, org_id: str, contact_filter: ContactFilter) -> list[str]:
@@ -263,7 +277,7 @@ def attach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[
     added: list[str] = []
     for i in range(0, len(contact_ids), BULK_CHUNK):
         added += attach(session, actor.organization_id, tag, contact_ids[i:i + BULK_CHUNK], actor.user_id)
-    _touch_contacts(session, actor, added)
+    _touch(session, actor, _CONTACTS, added)
     return added
 
 
@@ -273,7 +287,7 @@ def detach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[
     for i in range(0, len(contact_ids), BULK_CHUNK):
         had.update(detach(session, tag, contact_ids[i:i + BULK_CHUNK]))
     removed = [cid for cid in contact_ids if cid in had]
-    _touch_contacts(session, actor, removed)
+    _touch(session, actor, _CONTACTS, removed)
     return removed
 
 
@@ -281,24 +295,12 @@ def detach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[
 
 def company_tag_names_for(session: Session, company_ids: list[str]) -> dict[str, list[str]]:
     """Map company ids to their tag names, sorted, in one query."""
-    return _names_by_owner(session, CompanyTag.company_id, CompanyTag.tag_id, company_ids)
+    return _names_by_owner(session, _COMPANIES, company_ids)
 
 
 def companies_by_ids(session: Session, org_id: str, company_ids: list[str]) -> list[str]:
     """Check that ``company_ids`` are the organisation's active companies; unknown ids are a 422 naming them."""
-    ids = list(dict.fromkeys(company_ids))
-    found = {cid: status for cid, status in session.execute(
-        select(Company.id, Company.status).where(Company.organization_id == org_id, Company.id.in_(ids)))}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise ValidationFailed(f"no such company in this organisation: {', '.join(missing[:20])}", errors=[
-            {"field": "company_ids", "message": f"no such company in this organisation: {cid}", "code": "not_found",
-             "id": cid} for cid in missing])
-    inactive = [(cid, status) for cid, status in found.items() if status != "active"]
-    if inactive:
-        raise Conflict("only active companies can be tagged: " + ", ".join(
-            f"{cid} is {status}" for cid, status in inactive[:20]))
-    return ids
+    return _owners_by_ids(session, org_id, _COMPANIES, company_ids, purpose="tagged", active_only=True)
 
 
 def attach_companies(session: Session, actor: Actor, tag: Tag, company_ids: list[str]) -> list[str]:
@@ -309,7 +311,7 @@ def attach_companies(session: Session, actor: Actor, tag: Tag, company_ids: list
     session.add_all(CompanyTag(company_id=cid, tag_id=tag.id, organization_id=actor.organization_id,
                                tagged_by=actor.user_id) for cid in added)
     session.flush()
-    _touch_companies(session, actor, added)
+    _touch(session, actor, _COMPANIES, added)
     return added
 
 
@@ -320,22 +322,5 @@ def detach_companies(session: Session, actor: Actor, tag: Tag, company_ids: list
     removed = [cid for cid in company_ids if cid in had]
     if removed:
         session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id, CompanyTag.company_id.in_(removed)))
-    _touch_companies(session, actor, removed)
+    _touch(session, actor, _COMPANIES, removed)
     return removed
-
-
-def _linked_company_ids(session: Session, tag: Tag) -> list[str]:
-    return list(session.scalars(select(Company.id).where(
-        Company.id.in_(select(CompanyTag.company_id).where(CompanyTag.tag_id == tag.id)),
-        Company.status == "active").order_by(Company.id)))
-
-
-def _touch_companies(session: Session, actor: Actor, company_ids: list[str]) -> None:
-    """Bump and log companies whose tag list changed, since the tags are part of a company's JSON."""
-    if not company_ids:
-        return
-    session.execute(update(Company).where(Company.id.in_(company_ids))
-                    .values(version=Company.version + 1, updated_at=utcnow())
-                    .execution_options(synchronize_session="fetch"))
-    changelog.record_many(session, actor.organization_id, "company", company_ids, "updated", actor.user_id,
-                          {"fields": ["tags"]})
