@@ -11,10 +11,12 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import insert, text
 
 from contacts import migrate
@@ -26,7 +28,7 @@ from contacts.normalize import normalize_company_name, normalize_email, phone_ty
 from contacts.people.models import Contact, ContactEmail, ContactPhone
 from contacts.people.service import refresh_search
 from contacts.tags.models import ContactTag, Tag
-from tests.conftest import make_org
+from tests.conftest import OrgClient, make_org
 from tests.dbs import temporary_database
 
 TAGS = 20
@@ -130,16 +132,25 @@ def measure(call: Callable[[], Any], n: int) -> tuple[float, float, float]:
     return statistics.median(times), _percentile(times, 0.95), _percentile(times, 0.99)
 
 
+@contextmanager
+def bench_org(backend: str) -> Iterator[tuple[Flask, OrgClient]]:
+    """A migrated throw-away database, the app on it and one organisation; the database goes afterwards."""
+    with tempfile.TemporaryDirectory() as tmp, temporary_database(backend, Path(tmp)) as url:
+        migrate.upgrade(url)
+        app = create_app({"database_url": url, "queue": "none", "storage_dir": Path(tmp) / "images"})
+        try:
+            yield app, make_org(app, "Bench")
+        finally:
+            app.extensions["meishi.engine"].dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, temporary_database(args.backend, Path(tmp)) as url:
-        migrate.upgrade(url)
-        app = create_app({"database_url": url, "queue": "none", "storage_dir": Path(tmp) / "images"})
-        org = make_org(app, "Bench")
+    with bench_org(args.backend) as (app, org):
         started = time.perf_counter()
         tags, queries, fragments = seed(app, org.organization_id, args.contacts)
         print(f"seeded {args.contacts} contacts on {args.backend} in {time.perf_counter() - started:.0f} s")
@@ -162,7 +173,6 @@ def main() -> None:
             p50, p95, p99 = measure(call, args.requests)
             print(f"{label:<16} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   p99 {p99:6.1f} ms   ({args.requests} "
                   f"requests, {args.contacts} contacts, {args.backend})")
-        app.extensions["meishi.engine"].dispose()
 
 
 if __name__ == "__main__":

@@ -10,17 +10,11 @@ from __future__ import annotations
 
 import argparse
 import resource
-import tempfile
 import time
-from pathlib import Path
 
-from contacts import migrate
-from contacts.app import create_app
 from contacts.db import session_factory
 from contacts.dedup.scan import scan_organization
-from tests.bench.bench_api import seed
-from tests.conftest import make_org
-from tests.dbs import temporary_database
+from tests.bench.bench_api import bench_org, seed
 
 
 def main() -> None:
@@ -28,10 +22,7 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=20_000)
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, temporary_database(args.backend, Path(tmp)) as url:
-        migrate.upgrade(url)
-        app = create_app({"database_url": url, "queue": "none", "storage_dir": Path(tmp) / "images"})
-        org = make_org(app, "Bench")
+    with bench_org(args.backend) as (app, org):
         seed(app, org.organization_id, args.contacts)
         stages: dict[str, float] = {}
         started = time.perf_counter()
@@ -51,7 +42,6 @@ def main() -> None:
               f"{result.candidates}, company candidates {result.company_candidates}, skipped (changed) "
               f"{result.skipped_changed}")
         print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-        app.extensions["meishi.engine"].dispose()
 
 
 if __name__ == "__main__":
