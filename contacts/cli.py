@@ -60,6 +60,7 @@ def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> No
     """Create an organisation, its admin and one API token (printed only this once)."""
     from contacts.auth import service
     from contacts.changelog import service as changelog
+    from contacts.changelog.vocabulary import Entity, Operation
     from contacts.db import session_factory
 
     if "@" not in email or len(email) > 320:
@@ -68,7 +69,7 @@ def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> No
         raise click.UsageError("--org must not be empty")
     with session_factory(current_app)() as session:
         org, user, issued = service.bootstrap(session, org_name=org_name.strip(), email=email, name=name)
-        changelog.record(session, org.id, "organization", org.id, "created", user.id)
+        changelog.record(session, org.id, Entity.ORGANIZATION, org.id, Operation.CREATED, user.id)
         session.commit()
     if as_json:
         click.echo(json.dumps({"token": issued.plain, "organization_id": org.id, "user_id": user.id}))

@@ -23,6 +23,7 @@ from contacts.auth.models import Organization
 from contacts.cards.models import Card
 from contacts.cards.service import field_values, lock_card, touch
 from contacts.changelog import service as changelog
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import utcnow
@@ -182,7 +183,7 @@ def _update_existing(session: Session, actor: Actor, contact: Contact, values: d
         contact.field_sources = {**contact.field_sources, **{a: source.stamp() for a in added}}
         people.touch(contact)
         dedup_matching.refresh_keys(session, contact)
-        changelog.record(session, actor.organization_id, "contact", contact.id, "updated", actor.user_id,
+        changelog.record(session, actor.organization_id, Entity.CONTACT, contact.id, Operation.UPDATED, actor.user_id,
                          {"fields": added, "card_id": source.id})
 
 
@@ -244,6 +245,6 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
     card.confirmed_at = now
     card.confirmed_by = confirmed_by
     touch(card)
-    changelog.record(session, card.organization_id, "card", card.id, "confirmed", confirmed_by,
+    changelog.record(session, card.organization_id, Entity.CARD, card.id, Operation.CONFIRMED, confirmed_by,
                      {"contact_id": contact.id, "automatic": confirmed_by is None})
     return card

@@ -22,6 +22,7 @@ from contacts.cards.schemas import (
     CardUploadForm,
 )
 from contacts.changelog import service as changelog
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.config import Settings
 from contacts.db import new_id, utcnow
 from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -113,7 +114,7 @@ def create_cards(session: Session, actor: Actor, *, images: list[tuple[str, str 
         cards.append(card)
     session.flush()
     for card in cards:
-        changelog.record(session, actor.organization_id, "card", card.id, "created", actor.user_id,
+        changelog.record(session, actor.organization_id, Entity.CARD, card.id, Operation.CREATED, actor.user_id,
                          {"batch_id": batch_id})
     enqueue_after_commit(session, [c.id for c in cards])
     return cards
@@ -181,7 +182,7 @@ def update_card(session: Session, actor: Actor, card: Card, body: CardUpdate) ->
             value = getattr(body, attr)
             setattr(card, attr, _utc(value) if isinstance(value, datetime) else value)
     touch(card)
-    changelog.record(session, actor.organization_id, "card", card.id, "updated", actor.user_id,
+    changelog.record(session, actor.organization_id, Entity.CARD, card.id, Operation.UPDATED, actor.user_id,
                      {"fields": sorted(body.fields), "other": sorted(sent - {"fields"})})
     return card
 
@@ -198,7 +199,7 @@ def request_reprocess(session: Session, actor: Actor, card: Card) -> Card:
     card.lease_expires_at = None
     card.enqueued_at = utcnow()
     touch(card)
-    changelog.record(session, actor.organization_id, "card", card.id, "reprocess_requested", actor.user_id)
+    changelog.record(session, actor.organization_id, Entity.CARD, card.id, Operation.REPROCESS_REQUESTED, actor.user_id)
     enqueue_after_commit(session, [card.id])
     return card
 

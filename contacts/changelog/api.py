@@ -28,7 +28,7 @@ def list_changes(query: ChangeListQuery) -> Response:
     stmt = select(ChangeLogEntry).where(ChangeLogEntry.organization_id == org_id(),
                                         ChangeLogEntry.seq > int(after))
     if query.entity:
-        stmt = stmt.where(ChangeLogEntry.entity == query.entity)
+        stmt = stmt.where(ChangeLogEntry.entity == query.entity.value)
     rows = list(session.scalars(stmt.order_by(ChangeLogEntry.seq).limit(query.limit + 1)))
     more = len(rows) > query.limit
     rows = rows[: query.limit]

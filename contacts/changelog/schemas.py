@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from contacts.api.schemas import ListQuery
-
-Entity = Literal["contact", "company", "tag", "event", "campaign", "touchpoint", "card", "user", "token",
-                 "organization", "merge", "duplicate"]
+from contacts.changelog.vocabulary import Entity
 
 
 class ChangeListQuery(ListQuery):

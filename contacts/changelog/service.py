@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from contacts.auth.models import Organization
 from contacts.changelog.models import ChangeLogEntry
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import utcnow
 
 
@@ -27,17 +28,17 @@ def _reserve(session: Session, org_id: str, count: int) -> int:
     return int(last) - count + 1
 
 
-def record(session: Session, org_id: str, entity: str, entity_id: str, operation: str,
+def record(session: Session, org_id: str, entity: Entity, entity_id: str, operation: Operation,
            actor_id: str | None, data: dict[str, Any] | None = None) -> ChangeLogEntry:
     """Append one change with the organisation's next sequence number."""
     seq = _reserve(session, org_id, 1)
-    entry = ChangeLogEntry(organization_id=org_id, seq=seq, entity=entity, entity_id=entity_id,
-                           operation=operation, actor_id=actor_id, data=data)
+    entry = ChangeLogEntry(organization_id=org_id, seq=seq, entity=entity.value, entity_id=entity_id,
+                           operation=operation.value, actor_id=actor_id, data=data)
     session.add(entry)
     return entry
 
 
-def record_many(session: Session, org_id: str, entity: str, entity_ids: Sequence[str], operation: str,
+def record_many(session: Session, org_id: str, entity: Entity, entity_ids: Sequence[str], operation: Operation,
                 actor_id: str | None, data: dict[str, Any] | None = None) -> None:
     """Append the same change for many entities with one counter update and one bulk insert."""
     if not entity_ids:
@@ -45,6 +46,6 @@ def record_many(session: Session, org_id: str, entity: str, entity_ids: Sequence
     first = _reserve(session, org_id, len(entity_ids))
     now = utcnow()
     session.execute(insert(ChangeLogEntry), [
-        {"organization_id": org_id, "seq": first + i, "entity": entity, "entity_id": entity_id,
-         "operation": operation, "actor_id": actor_id, "data": data, "occurred_at": now}
+        {"organization_id": org_id, "seq": first + i, "entity": entity.value, "entity_id": entity_id,
+         "operation": operation.value, "actor_id": actor_id, "data": data, "occurred_at": now}
         for i, entity_id in enumerate(entity_ids)])

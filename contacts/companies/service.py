@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from contacts import normalize
 from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company, CompanyDomain
 from contacts.companies.schemas import (
     CompanyCreate,
@@ -95,7 +96,7 @@ def create_company(session: Session, actor: Actor, *, name: str, domains: list[s
     for domain in domains or []:
         add_domain(session, company, domain)
     session.flush()
-    changelog.record(session, actor.organization_id, "company", company.id, "created", actor.user_id)
+    changelog.record(session, actor.organization_id, Entity.COMPANY, company.id, Operation.CREATED, actor.user_id)
     _match(session, company)
     return company
 
@@ -227,7 +228,7 @@ def update_company(session: Session, actor: Actor, company: Company, data: Compa
     touch(company)
     if "name" in changed:
         _refresh_contacts(session, actor, company, unlink=False)
-    changelog.record(session, actor.organization_id, "company", company.id, "updated", actor.user_id,
+    changelog.record(session, actor.organization_id, Entity.COMPANY, company.id, Operation.UPDATED, actor.user_id,
                      {"fields": sorted(changed)})
     if changed & {"name", "corporate_number", "domains"}:
         _match(session, company)
@@ -255,7 +256,7 @@ def _refresh_contacts(session: Session, actor: Actor, company: Company, *, unlin
         people.refresh_search(contact)
         people.touch(contact)
         dedup_matching.refresh_keys(session, contact)
-    changelog.record_many(session, actor.organization_id, "contact", [c.id for c in contacts], "updated",
+    changelog.record_many(session, actor.organization_id, Entity.CONTACT, [c.id for c in contacts], Operation.UPDATED,
                           actor.user_id, {"fields": ["company"]})
 
 
@@ -273,7 +274,7 @@ def delete_company(session: Session, actor: Actor, company: Company, *, force: b
         _refresh_contacts(session, actor, company, unlink=True)
     company.status = "deleted"
     touch(company)
-    changelog.record(session, actor.organization_id, "company", company.id, "deleted", actor.user_id,
+    changelog.record(session, actor.organization_id, Entity.COMPANY, company.id, Operation.DELETED, actor.user_id,
                      {"unlinked_contacts": count} if count else None)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from contacts import normalize
 from contacts.changelog import service as changelog
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company, CompanyDomain
 from contacts.db import new_id, utcnow
@@ -291,15 +292,15 @@ def merge_companies(
         changelog.record(
             session,
             org_id,
-            "contact",
+            Entity.CONTACT,
             contact.id,
-            "updated",
+            Operation.UPDATED,
             actor.user_id,
             {"fields": ["company"], "merge_id": op.id},
         )
     data = {"merge_id": op.id, "winner_id": winner.id, "loser_ids": ids_in}
     for company in (winner, *losers):
-        changelog.record(session, org_id, "company", company.id, "company.merged", actor.user_id, data)
+        changelog.record(session, org_id, Entity.COMPANY, company.id, Operation.COMPANY_MERGED, actor.user_id, data)
     op.snapshot = {
         "before": before,
         "after": {
@@ -358,9 +359,9 @@ def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
         changelog.record(
             session,
             op.organization_id,
-            "company",
+            Entity.COMPANY,
             company_id,
-            "company.merge_undone",
+            Operation.COMPANY_MERGE_UNDONE,
             actor.user_id,
             {"merge_id": op.id},
         )
@@ -368,9 +369,9 @@ def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
         changelog.record(
             session,
             op.organization_id,
-            "contact",
+            Entity.CONTACT,
             contact_id,
-            "updated",
+            Operation.UPDATED,
             actor.user_id,
             {"fields": ["company"], "merge_id": op.id, "undone": True},
         )

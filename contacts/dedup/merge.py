@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from contacts import normalize
 from contacts.cards.models import Card
 from contacts.changelog import service as changelog
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import new_id, utcnow
 from contacts.dedup import snapshot, stored
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
@@ -369,14 +370,14 @@ def merge_contacts(
     changelog.record(
         session,
         org_id,
-        "contact",
+        Entity.CONTACT,
         winner.id,
-        "contact.merged",
+        Operation.CONTACT_MERGED,
         actor.user_id,
         {**data, "fields": sorted(changed)},
     )
     for loser in losers:
-        changelog.record(session, org_id, "contact", loser.id, "contact.merged", actor.user_id, data)
+        changelog.record(session, org_id, Entity.CONTACT, loser.id, Operation.CONTACT_MERGED, actor.user_id, data)
     op.snapshot = {
         "before": before,
         "dropped": dropped,
@@ -425,9 +426,9 @@ def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
         changelog.record(
             session,
             op.organization_id,
-            "contact",
+            Entity.CONTACT,
             contact_id,
-            "contact.merge_undone",
+            Operation.CONTACT_MERGE_UNDONE,
             actor.user_id,
             {"merge_id": op.id},
         )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from contacts.api.pagination import decode_cursor, encode_cursor
 from contacts.changelog import service as changelog
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
 from contacts.db import utcnow
 from contacts.dedup import companies_merge, merge, stored
@@ -92,9 +93,9 @@ def dismiss(session: Session, actor: Actor, candidate: DuplicateCandidate) -> Du
         changelog.record(
             session,
             actor.organization_id,
-            "duplicate_candidate",
+            Entity.DUPLICATE_CANDIDATE,
             candidate.id,
-            "dismissed",
+            Operation.DISMISSED,
             actor.user_id,
             {"entity": candidate.entity, "a_id": candidate.a_id, "b_id": candidate.b_id},
         )

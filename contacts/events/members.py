@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
 from contacts.db import utcnow
 from contacts.errors import NotFound
@@ -22,7 +23,7 @@ from contacts.provenance import Actor
 from contacts.touchpoints.models import Touchpoint
 
 CHUNK = 500
-ENTITY = "campaign_member"
+ENTITY = Entity.CAMPAIGN_MEMBER
 
 
 def member_entity_id(member: CampaignMember) -> str:
@@ -77,10 +78,10 @@ def add_members(session: Session, actor: Actor, campaign: Campaign, contact_ids:
         elif status is not None and _set_status(member, status):
             updated.append(contact_id)
     session.flush()
-    changelog.record_many(session, actor.organization_id, ENTITY, [f"{campaign.id}:{c}" for c in added], "created",
+    changelog.record_many(session, actor.organization_id, ENTITY, [f"{campaign.id}:{c}" for c in added], Operation.CREATED,
                           actor.user_id, {"status": status or "planned"})
     changelog.record_many(session, actor.organization_id, ENTITY, [f"{campaign.id}:{c}" for c in updated],
-                          "updated", actor.user_id, {"status": status})
+                          Operation.UPDATED, actor.user_id, {"status": status})
     return added, updated
 
 
@@ -91,14 +92,14 @@ def remove_members(session: Session, actor: Actor, campaign: Campaign, contact_i
         session.execute(delete(CampaignMember).where(CampaignMember.campaign_id == campaign.id,
                                                      CampaignMember.contact_id.in_(removed[i:i + CHUNK])))
     changelog.record_many(session, actor.organization_id, ENTITY, [f"{campaign.id}:{c}" for c in removed],
-                          "deleted", actor.user_id)
+                          Operation.DELETED, actor.user_id)
     return removed
 
 
 def update_member(session: Session, actor: Actor, member: CampaignMember, status: str) -> CampaignMember:
     """Set one member's status (a no-op when it is already that)."""
     if _set_status(member, status):
-        changelog.record(session, actor.organization_id, ENTITY, member_entity_id(member), "updated",
+        changelog.record(session, actor.organization_id, ENTITY, member_entity_id(member), Operation.UPDATED,
                          actor.user_id, {"status": status})
     return member
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import utcnow
 from contacts.errors import NotFound, ValidationFailed
 from contacts.events.models import Campaign, CampaignMember, Event
@@ -78,7 +79,7 @@ def create_event(session: Session, actor: Actor, data: EventCreate) -> Event:
                   tag_id=tag.id, version=1, created_at=now, updated_at=now)
     session.add(event)
     session.flush()
-    changelog.record(session, actor.organization_id, "event", event.id, "created", actor.user_id)
+    changelog.record(session, actor.organization_id, Entity.EVENT, event.id, Operation.CREATED, actor.user_id)
     return event
 
 
@@ -115,7 +116,7 @@ def update_event(session: Session, actor: Actor, event: Event, data: EventUpdate
     changed = _apply_patch(session, actor, event, data, required=("name", "kind"), optional_text="venue")
     if changed:
         event.version += 1
-        changelog.record(session, actor.organization_id, "event", event.id, "updated", actor.user_id,
+        changelog.record(session, actor.organization_id, Entity.EVENT, event.id, Operation.UPDATED, actor.user_id,
                          {"fields": changed})
     return event
 
@@ -131,14 +132,14 @@ def _unlink_touchpoints(session: Session, actor: Actor, column: str, value: str)
         {column: None, "version": Touchpoint.version + 1, "updated_at": utcnow()}).execution_options(
         synchronize_session="fetch"))
     for touchpoint_id in ids:
-        changelog.record(session, actor.organization_id, "touchpoint", touchpoint_id, "updated", actor.user_id,
+        changelog.record(session, actor.organization_id, Entity.TOUCHPOINT, touchpoint_id, Operation.UPDATED, actor.user_id,
                          {"fields": [column]})
 
 
 def delete_event(session: Session, actor: Actor, event: Event) -> None:
     """Delete an event; its tag stays on the contacts met there, its touchpoints lose the link."""
     _unlink_touchpoints(session, actor, "event_id", event.id)
-    changelog.record(session, actor.organization_id, "event", event.id, "deleted", actor.user_id,
+    changelog.record(session, actor.organization_id, Entity.EVENT, event.id, Operation.DELETED, actor.user_id,
                      {"name": event.name})
     session.delete(event)
 
@@ -187,7 +188,7 @@ def create_campaign(session: Session, actor: Actor, data: CampaignCreate) -> Cam
                         created_at=now, updated_at=now)
     session.add(campaign)
     session.flush()
-    changelog.record(session, actor.organization_id, "campaign", campaign.id, "created", actor.user_id)
+    changelog.record(session, actor.organization_id, Entity.CAMPAIGN, campaign.id, Operation.CREATED, actor.user_id)
     return campaign
 
 
@@ -196,7 +197,7 @@ def update_campaign(session: Session, actor: Actor, campaign: Campaign, data: Ca
     changed = _apply_patch(session, actor, campaign, data, required=("name", "currency"), optional_text="description",
                            nullable=("cost",))
     if changed:
-        changelog.record(session, actor.organization_id, "campaign", campaign.id, "updated", actor.user_id,
+        changelog.record(session, actor.organization_id, Entity.CAMPAIGN, campaign.id, Operation.UPDATED, actor.user_id,
                          {"fields": changed})
     return campaign
 
@@ -204,7 +205,7 @@ def update_campaign(session: Session, actor: Actor, campaign: Campaign, data: Ca
 def delete_campaign(session: Session, actor: Actor, campaign: Campaign) -> None:
     """Delete a campaign; its tag stays on its contacts, its touchpoints lose the link."""
     _unlink_touchpoints(session, actor, "campaign_id", campaign.id)
-    changelog.record(session, actor.organization_id, "campaign", campaign.id, "deleted", actor.user_id,
+    changelog.record(session, actor.organization_id, Entity.CAMPAIGN, campaign.id, Operation.DELETED, actor.user_id,
                      {"name": campaign.name})
     session.delete(campaign)
 

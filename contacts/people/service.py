@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from contacts import normalize
 from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import utcnow
@@ -245,7 +246,7 @@ def create_contact(session: Session, actor: Actor, data: ContactCreate, source: 
             tags.attach(session, actor.organization_id, tag, [contact.id], actor.user_id)
     if contact.company_id or contact.title:
         start_employment(session, contact, source, started_at=None)
-    changelog.record(session, actor.organization_id, "contact", contact.id, "created", actor.user_id)
+    changelog.record(session, actor.organization_id, Entity.CONTACT, contact.id, Operation.CREATED, actor.user_id)
     dedup_matching.contact_created(session, contact)
     return contact
 
@@ -264,7 +265,7 @@ def update_contact(session: Session, actor: Actor, contact: Contact, data: Conta
     job_changed = contact.company_id != before_company or contact.title != before_title
     if job_changed:
         change_job(session, contact, source, previous_company_id=before_company)
-    changelog.record(session, actor.organization_id, "contact", contact.id, "updated", actor.user_id,
+    changelog.record(session, actor.organization_id, Entity.CONTACT, contact.id, Operation.UPDATED, actor.user_id,
                      {"fields": sorted(changed)})
     dedup_matching.refresh_keys(session, contact)
     return contact
@@ -285,7 +286,7 @@ def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
     contact.status = "deleted"
     contact.deleted_at = utcnow()
     touch(contact)
-    changelog.record(session, actor.organization_id, "contact", contact.id, "deleted", actor.user_id)
+    changelog.record(session, actor.organization_id, Entity.CONTACT, contact.id, Operation.DELETED, actor.user_id)
 
 
 def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:
@@ -295,7 +296,7 @@ def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:
     contact.status = "active"
     contact.deleted_at = None
     touch(contact)
-    changelog.record(session, actor.organization_id, "contact", contact.id, "restored", actor.user_id)
+    changelog.record(session, actor.organization_id, Entity.CONTACT, contact.id, Operation.RESTORED, actor.user_id)
 
 
 def current_employment(session: Session, contact_id: str) -> Employment | None:
@@ -324,7 +325,7 @@ def change_job(session: Session, contact: Contact, source: Source, *, previous_c
         current.ended_at = when
     entry = start_employment(session, contact, source, started_at=when)
     if previous_company_id is not None and previous_company_id != contact.company_id:
-        changelog.record(session, contact.organization_id, "contact", contact.id, "contact.job_changed",
+        changelog.record(session, contact.organization_id, Entity.CONTACT, contact.id, Operation.CONTACT_JOB_CHANGED,
                          source.user_id, {"from_company_id": previous_company_id,
                                           "to_company_id": contact.company_id})
     return entry

@@ -20,6 +20,7 @@ from contacts.cards.models import Card
 from contacts.changelog import service as changelog
 from contacts.changelog.models import ChangeLogEntry, IdempotencyRecord
 from contacts.changelog.schemas import ChangeOut
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.dedup.models import DuplicateCandidate, MergeOperation
 from contacts.errors import Conflict
 from contacts.events.models import Campaign, CampaignMember
@@ -130,9 +131,9 @@ def erase_person(session: Session, actor: Actor, contact: Contact, *,
     session.execute(update(Contact).where(Contact.id.in_(ids)).values(merged_into_id=None))
     session.execute(delete(Contact).where(Contact.id.in_(ids)))  # values, tags, memberships, keys cascade
     session.expire_all()
-    changelog.record_many(session, org_id, "touchpoint", point_ids, "deleted", actor.user_id, {"erased": True})
-    changelog.record_many(session, org_id, "card", card_ids, "deleted", actor.user_id, {"erased": True})
-    changelog.record_many(session, org_id, "contact", ids, "erased", actor.user_id,
+    changelog.record_many(session, org_id, Entity.TOUCHPOINT, point_ids, Operation.DELETED, actor.user_id, {"erased": True})
+    changelog.record_many(session, org_id, Entity.CARD, card_ids, Operation.DELETED, actor.user_id, {"erased": True})
+    changelog.record_many(session, org_id, Entity.CONTACT, ids, Operation.ERASED, actor.user_id,
                           {"reason": reason} if reason else None)
     unused = sorted(k for k in keys if not _image_in_use(session, k))
     if unused:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from contacts.api.pagination import page_by_id
 from contacts.changelog import service as changelog
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
 from contacts.db import utcnow
 from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -31,12 +32,12 @@ class _Links:
     owner: type[Contact] | type[Company]
     owner_id: InstrumentedAttribute[str]  # the link table's column naming the owner
     tag_id: InstrumentedAttribute[str]
-    entity: str  # in the change log and messages
+    entity: Entity  # in the change log and messages
     entities: str
 
 
-_CONTACTS = _Links(Contact, ContactTag.contact_id, ContactTag.tag_id, "contact", "contacts")
-_COMPANIES = _Links(Company, CompanyTag.company_id, CompanyTag.tag_id, "company", "companies")
+_CONTACTS = _Links(Contact, ContactTag.contact_id, ContactTag.tag_id, Entity.CONTACT, "contacts")
+_COMPANIES = _Links(Company, CompanyTag.company_id, CompanyTag.tag_id, Entity.COMPANY, "companies")
 
 
 def _names_by_owner(session: Session, links: _Links, owner_ids: list[str]) -> dict[str, list[str]]:
@@ -83,7 +84,7 @@ def _touch(session: Session, actor: Actor, links: _Links, owner_ids: list[str]) 
         session.execute(update(owner).where(owner.id.in_(owner_ids[i:i + BULK_CHUNK]))
                         .values(version=owner.version + 1, updated_at=now)
                         .execution_options(synchronize_session="fetch"))
-    changelog.record_many(session, actor.organization_id, links.entity, owner_ids, "updated", actor.user_id,
+    changelog.record_many(session, actor.organization_id, links.entity, owner_ids, Operation.UPDATED, actor.user_id,
                           {"fields": ["tags"]})
 
 
@@ -170,7 +171,7 @@ def create_tag(session: Session, actor: Actor, *, name: str, kind: str = "custom
     tag = Tag(organization_id=actor.organization_id, name=name, kind=kind, created_at=now, updated_at=now)
     session.add(tag)
     session.flush()
-    changelog.record(session, actor.organization_id, "tag", tag.id, "created", actor.user_id)
+    changelog.record(session, actor.organization_id, Entity.TAG, tag.id, Operation.CREATED, actor.user_id)
     return tag
 
 
@@ -192,7 +193,7 @@ def update_tag(session: Session, actor: Actor, tag: Tag, *, name: str | None = N
     if "name" in changed:
         _touch(session, actor, _CONTACTS, _linked_ids(session, _CONTACTS, tag))
         _touch(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
-    changelog.record(session, actor.organization_id, "tag", tag.id, "updated", actor.user_id, {"fields": changed})
+    changelog.record(session, actor.organization_id, Entity.TAG, tag.id, Operation.UPDATED, actor.user_id, {"fields": changed})
     return tag
 
 
@@ -207,7 +208,7 @@ def delete_tag(session: Session, actor: Actor, tag: Tag) -> None:
     _touch(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
     session.execute(delete(ContactTag).where(ContactTag.tag_id == tag.id))
     session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id))
-    changelog.record(session, actor.organization_id, "tag", tag.id, "deleted", actor.user_id, {"name": tag.name})
+    changelog.record(session, actor.organization_id, Entity.TAG, tag.id, Operation.DELETED, actor.user_id, {"name": tag.name})
     session.delete(tag)
 
 

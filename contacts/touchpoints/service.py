@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from contacts.api.pagination import decode_cursor, encode_cursor
 from contacts.changelog import service as changelog
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import utcnow
 from contacts.errors import Conflict, NotFound, ValidationFailed
 from contacts.events.models import Campaign, Event
@@ -115,7 +116,7 @@ def record_touchpoint(session: Session, actor: Actor, *, contact: Contact, kind:
         version=1, created_at=now, updated_at=now)
     session.add(touchpoint)
     _flush_unique(session, touchpoint)
-    changelog.record(session, actor.organization_id, "touchpoint", touchpoint.id, "created", actor.user_id,
+    changelog.record(session, actor.organization_id, Entity.TOUCHPOINT, touchpoint.id, Operation.CREATED, actor.user_id,
                      {"contact_id": contact.id, "kind": kind})
     return touchpoint
 
@@ -163,13 +164,13 @@ def update_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint,
     touchpoint.version += 1
     touchpoint.updated_at = utcnow()
     _flush_unique(session, touchpoint)
-    changelog.record(session, org, "touchpoint", touchpoint.id, "updated", actor.user_id, {"fields": changed})
+    changelog.record(session, org, Entity.TOUCHPOINT, touchpoint.id, Operation.UPDATED, actor.user_id, {"fields": changed})
     return touchpoint
 
 
 def delete_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint) -> None:
     """Delete a touchpoint for good; the change log keeps the fact."""
-    changelog.record(session, actor.organization_id, "touchpoint", touchpoint.id, "deleted", actor.user_id,
+    changelog.record(session, actor.organization_id, Entity.TOUCHPOINT, touchpoint.id, Operation.DELETED, actor.user_id,
                      {"contact_id": touchpoint.contact_id})
     session.delete(touchpoint)
 

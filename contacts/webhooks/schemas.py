@@ -8,8 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field
 
 from contacts.api.schemas import ListQuery, StrictModel
-
-Entity = Annotated[str, Field(pattern=r"^[a-z_]{1,30}$")]
+from contacts.changelog.vocabulary import Entity
 
 
 def _http_url(value: str) -> str:

@@ -30,6 +30,7 @@ from contacts.auth.models import Organization
 from contacts.changelog import service as changelog
 from contacts.changelog.models import ChangeLogEntry
 from contacts.changelog.schemas import ChangeOut
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import utcnow
 from contacts.errors import NotFound
 from contacts.provenance import Actor
@@ -78,12 +79,12 @@ def create_webhook(session: Session, actor: Actor, data: WebhookCreate) -> Webho
     org = session.get(Organization, actor.organization_id)
     now = utcnow()
     webhook = Webhook(organization_id=actor.organization_id, url=data.url, secret=new_secret(),
-                      entities=list(dict.fromkeys(data.entities)), description=data.description or None,
+                      entities=[e.value for e in dict.fromkeys(data.entities)], description=data.description or None,
                       active=True, last_seq=org.change_seq if org else 0, failures=0, created_by=actor.user_id,
                       version=1, created_at=now, updated_at=now)
     session.add(webhook)
     session.flush()
-    changelog.record(session, actor.organization_id, "webhook", webhook.id, "created", actor.user_id)
+    changelog.record(session, actor.organization_id, Entity.WEBHOOK, webhook.id, Operation.CREATED, actor.user_id)
     return webhook
 
 
@@ -94,7 +95,7 @@ def update_webhook(session: Session, actor: Actor, webhook: Webhook, data: Webho
     for name in ("url", "entities", "description"):
         value = getattr(data, name)
         if name in sent and value is not None and value != getattr(webhook, name):
-            setattr(webhook, name, list(dict.fromkeys(value)) if name == "entities" else value)
+            setattr(webhook, name, [e.value for e in dict.fromkeys(value)] if name == "entities" else value)
             changed.append(name)
     if "active" in sent and data.active is not None and data.active != webhook.active:
         webhook.active = data.active
@@ -104,7 +105,7 @@ def update_webhook(session: Session, actor: Actor, webhook: Webhook, data: Webho
     if changed:
         webhook.version += 1
         webhook.updated_at = utcnow()
-        changelog.record(session, actor.organization_id, "webhook", webhook.id, "updated", actor.user_id,
+        changelog.record(session, actor.organization_id, Entity.WEBHOOK, webhook.id, Operation.UPDATED, actor.user_id,
                          {"fields": changed})
     return webhook
 
@@ -113,13 +114,13 @@ def rotate_secret(session: Session, actor: Actor, webhook: Webhook) -> Webhook:
     webhook.secret = new_secret()
     webhook.version += 1
     webhook.updated_at = utcnow()
-    changelog.record(session, actor.organization_id, "webhook", webhook.id, "updated", actor.user_id,
+    changelog.record(session, actor.organization_id, Entity.WEBHOOK, webhook.id, Operation.UPDATED, actor.user_id,
                      {"fields": ["secret"]})
     return webhook
 
 
 def delete_webhook(session: Session, actor: Actor, webhook: Webhook) -> None:
-    changelog.record(session, actor.organization_id, "webhook", webhook.id, "deleted", actor.user_id)
+    changelog.record(session, actor.organization_id, Entity.WEBHOOK, webhook.id, Operation.DELETED, actor.user_id)
     session.delete(webhook)
 
 

@@ -45,3 +45,18 @@ def test_feed_is_scoped_to_the_organisation(org: OrgClient, other_org: OrgClient
 
 def test_sales_cannot_read_the_feed(org: OrgClient) -> None:
     assert org.as_role("sales").get("/api/v1/changes").status_code == 403
+
+
+def test_entity_filter_selects_duplicate_candidates(org: OrgClient) -> None:
+    body = {"full_name": "山田 太郎", "emails": [{"value": "taro@example.co.jp"}]}
+    org.post("/api/v1/contacts", json=body)
+    org.post("/api/v1/contacts", json=body)
+    candidate = org.get("/api/v1/duplicates").get_json()["items"][0]
+    org.post(f"/api/v1/duplicates/{candidate['id']}/dismiss")
+    items = org.get("/api/v1/changes", query_string={"entity": "duplicate_candidate"}).get_json()["items"]
+    assert [(i["entity_id"], i["operation"]) for i in items] == [(candidate["id"], "dismissed")]
+
+
+def test_entity_filter_refuses_an_entity_nothing_writes(org: OrgClient) -> None:
+    response = org.get("/api/v1/changes", query_string={"entity": "merge"})
+    assert response.status_code == 422 and response.content_type.startswith("application/problem+json")
