@@ -32,9 +32,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     problems.register(app)
     core.init_app(app)
 
-    from contacts.api.blueprints import register_all
+    from contacts.packages import register_packages
 
-    register_all(app)
+    register_packages(app)
 
     from contacts.cards import queue
 

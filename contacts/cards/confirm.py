@@ -20,15 +20,13 @@ from sqlalchemy.orm import Session
 from contacts import normalize
 from contacts.api.problems import validation_errors
 from contacts.auth.models import Organization
+from contacts.bus import publish
+from contacts.cards.events import CardConfirmed
 from contacts.cards.models import Card
 from contacts.cards.service import field_values, lock_card, touch
-from contacts.changelog import service as changelog
-from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import utcnow
-from contacts.dedup import matching as dedup_matching
-from contacts.dedup import service as dedup
 from contacts.errors import Conflict, ValidationFailed
 from contacts.events.models import Event
 from contacts.people import service as people
@@ -91,7 +89,7 @@ def _live(session: Session, contact: Contact | None) -> Contact | None:
 def find_same_person(session: Session, card: Card, values: dict[str, str]) -> Contact | None:
     """Find the contact this card is of: the reviewer's match, else an active contact with the same email.
 
-    A new contact is then handed to the matching engine (``dedup.auto_resolve``), which merges sure twins.
+    A new contact is created with ``auto_merge``: the matching engine merges it into a twin it is sure of.
     """
     if card.match_contact_id:
         matched = _live(session, session.get(Contact, card.match_contact_id))
@@ -179,12 +177,7 @@ def _update_existing(session: Session, actor: Actor, contact: Contact, values: d
     if update:
         people.update_contact(session, actor, contact, _model(ContactUpdate, update), source)
     if added and contact.version == version:
-        people.refresh_search(contact)
-        contact.field_sources = {**contact.field_sources, **{a: source.stamp() for a in added}}
-        people.touch(contact)
-        dedup_matching.refresh_keys(session, contact)
-        changelog.record(session, actor.organization_id, Entity.CONTACT, contact.id, Operation.UPDATED, actor.user_id,
-                         {"fields": added, "card_id": source.id})
+        people.values_added(session, actor, contact, added, source)
 
 
 def _apply_tags(session: Session, card: Card, contact: Contact, event: Event | None) -> None:
@@ -224,10 +217,11 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
         payload = _contact_payload(values)
         if company is not None:
             payload["company_id"] = company.id
-        contact = people.create_contact(session, actor, _model(ContactCreate, payload), source)
-        # The matching engine: a twin it is sure of (e.g. same name and mobile) absorbs the new contact,
-        # a new company on the card becoming a job change; weaker matches wait as duplicate candidates.
-        contact = dedup.auto_resolve(session, actor, contact)
+        # Matched once, as it is written: a twin the engine is sure of (e.g. same name and mobile) absorbs
+        # the new contact, a new company on the card becoming a job change; weaker matches wait as
+        # duplicate candidates.
+        created = people.create_contact(session, actor, _model(ContactCreate, payload), source, auto_merge=True)
+        contact = people.survivor_of(session, created)
     else:
         _update_existing(session, actor, contact, values, company, source)
     session.flush()
@@ -245,6 +239,6 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
     card.confirmed_at = now
     card.confirmed_by = confirmed_by
     touch(card)
-    changelog.record(session, card.organization_id, Entity.CARD, card.id, Operation.CONFIRMED, confirmed_by,
-                     {"contact_id": contact.id, "automatic": confirmed_by is None})
+    publish(session, CardConfirmed(org_id=card.organization_id, actor_id=confirmed_by, card_id=card.id,
+                                   contact_id=contact.id))
     return card

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from contacts import normalize
 from contacts.api.pagination import page_by_id
-from contacts.changelog import service as changelog
-from contacts.changelog.vocabulary import Entity, Operation
+from contacts.bus import publish
+from contacts.changelog.vocabulary import Operation
+from contacts.companies.events import CompanyRenamed, CompanyUnlinked, CompanyWritten
 from contacts.companies.models import Company, CompanyDomain
 from contacts.companies.schemas import (
     CompanyCreate,
@@ -96,15 +97,9 @@ def create_company(session: Session, actor: Actor, *, name: str, domains: list[s
     for domain in domains or []:
         add_domain(session, company, domain)
     session.flush()
-    changelog.record(session, actor.organization_id, Entity.COMPANY, company.id, Operation.CREATED, actor.user_id)
-    _match(session, company)
+    publish(session, CompanyWritten(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
+                                    operation=Operation.CREATED))
     return company
-
-
-def _match(session: Session, company: Company) -> None:
-    from contacts.dedup.companies_merge import company_written  # the dedup package builds on this one
-
-    company_written(session, company)
 
 
 def find_or_create_company(session: Session, actor: Actor, *, name: str | None,
@@ -227,11 +222,11 @@ def update_company(session: Session, actor: Actor, company: Company, data: Compa
         return company
     touch(company)
     if "name" in changed:
-        _refresh_contacts(session, actor, company, unlink=False)
-    changelog.record(session, actor.organization_id, Entity.COMPANY, company.id, Operation.UPDATED, actor.user_id,
-                     {"fields": sorted(changed)})
-    if changed & {"name", "corporate_number", "domains"}:
-        _match(session, company)
+        publish(session, CompanyRenamed(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
+                                        contacts=tuple(active_contacts_of(session, company))))
+    publish(session, CompanyWritten(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
+                                    operation=Operation.UPDATED, fields=frozenset(changed),
+                                    data={"fields": sorted(changed)}))
     return company
 
 
@@ -240,24 +235,6 @@ def active_contacts_of(session: Session, company: Company) -> list[Contact]:
     return list(session.scalars(select(Contact).where(
         Contact.organization_id == company.organization_id, Contact.company_id == company.id,
         Contact.status == "active").order_by(Contact.id)))
-
-
-def _refresh_contacts(session: Session, actor: Actor, company: Company, *, unlink: bool) -> None:
-    """Bump and log the company's active contacts, whose JSON shows the company; unlink them if asked."""
-    # Imported here: contacts.people.service imports this module.
-    from contacts.dedup import matching as dedup_matching
-    from contacts.people import service as people
-
-    contacts = active_contacts_of(session, company)
-    for contact in contacts:
-        if unlink:
-            contact.company = None
-            contact.company_id = None
-        people.refresh_search(contact)
-        people.touch(contact)
-        dedup_matching.refresh_keys(session, contact)
-    changelog.record_many(session, actor.organization_id, Entity.CONTACT, [c.id for c in contacts], Operation.UPDATED,
-                          actor.user_id, {"fields": ["company"]})
 
 
 def delete_company(session: Session, actor: Actor, company: Company, *, force: bool = False) -> None:
@@ -271,11 +248,17 @@ def delete_company(session: Session, actor: Actor, company: Company, *, force: b
         raise Conflict(f"{count} active contact(s) still work at this company; move them first or delete with "
                        "force=true to unlink them")
     if count:
-        _refresh_contacts(session, actor, company, unlink=True)
+        contacts = active_contacts_of(session, company)
+        for contact in contacts:
+            contact.company = None
+            contact.company_id = None
+        publish(session, CompanyUnlinked(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
+                                         contacts=tuple(contacts)))
     company.status = "deleted"
     touch(company)
-    changelog.record(session, actor.organization_id, Entity.COMPANY, company.id, Operation.DELETED, actor.user_id,
-                     {"unlinked_contacts": count} if count else None)
+    publish(session, CompanyWritten(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
+                                    operation=Operation.DELETED,
+                                    data={"unlinked_contacts": count} if count else None))
 
 
 def _filtered(org_id: str, query: CompanyListQuery) -> Select[tuple[Company]]:

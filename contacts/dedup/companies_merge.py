@@ -11,17 +11,17 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacts import normalize
-from contacts.changelog import service as changelog
-from contacts.changelog.vocabulary import Entity, Operation
+from contacts.bus import publish
+from contacts.changelog.vocabulary import Entity
 from contacts.companies import service as companies
 from contacts.companies.models import Company, CompanyDomain
 from contacts.db import new_id, utcnow
-from contacts.dedup import merge, snapshot, stored
+from contacts.dedup import merge, snapshot
 from contacts.dedup.engine import ScoredPair
+from contacts.dedup.events import CompaniesMerged, MergeUndone
 from contacts.dedup.matching import propose
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.errors import Conflict, NotFound, ValidationFailed
-from contacts.people import service as people
 from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor
 from contacts.tags.models import CompanyTag
@@ -283,24 +283,10 @@ def merge_companies(
         for contact in contacts:
             contact.company = winner
             contact.company_id = winner.id
-            people.refresh_search(contact)
-            people.touch(contact)
     session.flush()
-    for contact in contacts:
-        if contact.status == "active":
-            stored.refresh_keys(session, contact)
-        changelog.record(
-            session,
-            org_id,
-            Entity.CONTACT,
-            contact.id,
-            Operation.UPDATED,
-            actor.user_id,
-            {"fields": ["company"], "merge_id": op.id},
-        )
-    data = {"merge_id": op.id, "winner_id": winner.id, "loser_ids": ids_in}
-    for company in (winner, *losers):
-        changelog.record(session, org_id, Entity.COMPANY, company.id, Operation.COMPANY_MERGED, actor.user_id, data)
+    # People refresh the moved contacts' search text and versions, dedup their keys (see contacts.packages).
+    publish(session, CompaniesMerged(org_id=org_id, actor_id=actor.user_id, winner=winner, losers=tuple(losers),
+                                     contacts=tuple(contacts), merge_id=op.id))
     op.snapshot = {
         "before": before,
         "after": {
@@ -355,25 +341,7 @@ def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
     op = session.get(MergeOperation, op.id) or op
     op.undone_at = utcnow()
     op.undone_by = actor.user_id
-    for company_id in ids:
-        changelog.record(
-            session,
-            op.organization_id,
-            Entity.COMPANY,
-            company_id,
-            Operation.COMPANY_MERGE_UNDONE,
-            actor.user_id,
-            {"merge_id": op.id},
-        )
-    for contact_id in moved:
-        changelog.record(
-            session,
-            op.organization_id,
-            Entity.CONTACT,
-            contact_id,
-            Operation.UPDATED,
-            actor.user_id,
-            {"fields": ["company"], "merge_id": op.id, "undone": True},
-        )
+    publish(session, MergeUndone(org_id=op.organization_id, actor_id=actor.user_id, entity=Entity.COMPANY,
+                                 merge_id=op.id, record_ids=tuple(ids), contact_ids=tuple(moved)))
     session.flush()
     return op

@@ -14,11 +14,12 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacts import normalize
+from contacts.bus import publish
 from contacts.cards.models import Card
-from contacts.changelog import service as changelog
-from contacts.changelog.vocabulary import Entity, Operation
+from contacts.changelog.vocabulary import Entity
 from contacts.db import new_id, utcnow
 from contacts.dedup import snapshot, stored
+from contacts.dedup.events import ContactsMerged, MergeUndone
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.errors import Conflict, NotFound, ValidationFailed
 from contacts.events import members as campaign_members
@@ -360,24 +361,13 @@ def merge_contacts(
     for loser in losers:
         loser.status = "merged"
         loser.merged_into_id = winner.id
-        people.touch(loser)
-    people.refresh_search(winner)
-    people.touch(winner)
     session.flush()
     stored.drop_keys(session, [c.id for c in losers])
     stored.refresh_keys(session, winner)
     data = {"merge_id": op.id, "winner_id": winner.id, "loser_ids": op.loser_ids, "automatic": automatic}
-    changelog.record(
-        session,
-        org_id,
-        Entity.CONTACT,
-        winner.id,
-        Operation.CONTACT_MERGED,
-        actor.user_id,
-        {**data, "fields": sorted(changed)},
-    )
-    for loser in losers:
-        changelog.record(session, org_id, Entity.CONTACT, loser.id, Operation.CONTACT_MERGED, actor.user_id, data)
+    # The people package refreshes the winner's search text and bumps every version (see contacts.packages).
+    publish(session, ContactsMerged(org_id=org_id, actor_id=actor.user_id, winner=winner, losers=tuple(losers),
+                                    data=data, fields=tuple(changed)))
     op.snapshot = {
         "before": before,
         "dropped": dropped,
@@ -422,15 +412,7 @@ def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
     op = session.get(MergeOperation, op.id) or op
     op.undone_at = utcnow()
     op.undone_by = actor.user_id
-    for contact_id in ids:
-        changelog.record(
-            session,
-            op.organization_id,
-            Entity.CONTACT,
-            contact_id,
-            Operation.CONTACT_MERGE_UNDONE,
-            actor.user_id,
-            {"merge_id": op.id},
-        )
+    publish(session, MergeUndone(org_id=op.organization_id, actor_id=actor.user_id, entity=Entity.CONTACT,
+                                 merge_id=op.id, record_ids=tuple(ids)))
     session.flush()
     return op

@@ -15,12 +15,12 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from contacts.api.pagination import decode_cursor, encode_cursor
-from contacts.changelog import service as changelog
-from contacts.changelog.vocabulary import Entity, Operation
+from contacts.bus import publish
 from contacts.companies.models import Company
 from contacts.db import utcnow
 from contacts.dedup import companies_merge, merge, stored
-from contacts.dedup.matching import match_contact, propose
+from contacts.dedup.events import CandidateDismissed
+from contacts.dedup.matching import match_contact, match_keys, propose
 from contacts.dedup.models import DuplicateCandidate, MergeOperation
 from contacts.dedup.scoring import MERGE
 from contacts.errors import Conflict, NotFound, ValidationFailed
@@ -68,7 +68,27 @@ def auto_resolve(session: Session, actor: Actor, contact: Contact) -> Contact:
     if best is None:
         propose(session, actor.organization_id, pairs)
         return contact
-    winner = session.get(Contact, best.b)
+    return _merge_into_twin(session, actor, contact, best.b)
+
+
+def resolve_new(session: Session, actor: Actor, contact: Contact) -> Contact:
+    """Store a new contact's keys and match it once: candidates recorded, a sure twin absorbing it.
+
+    A new contact has no dismissed pair yet, so every pair is proposed (the one merged is then marked
+    ``merged`` by the merge, and comes back open if the merge is undone).
+    """
+    keys = stored.refresh_keys(session, contact, new=True)
+    if contact.status != "active":
+        return contact
+    pairs = match_keys(session, actor.organization_id, keys, drop_dismissed=False)
+    propose(session, actor.organization_id, pairs)
+    best = next((p for p in pairs if p.decision == MERGE), None)
+    return contact if best is None else _merge_into_twin(session, actor, contact, best.b)
+
+
+def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: str) -> Contact:
+    """Merge ``contact`` into its twin (the newer card's job wins if it names another company)."""
+    winner = session.get(Contact, twin_id)
     assert winner is not None
     choices: dict[str, str] = {}
     if contact.company_id and contact.company_id != winner.company_id:
@@ -90,15 +110,9 @@ def dismiss(session: Session, actor: Actor, candidate: DuplicateCandidate) -> Du
         candidate.status = "dismissed"
         candidate.decided_by = actor.user_id
         candidate.decided_at = utcnow()
-        changelog.record(
-            session,
-            actor.organization_id,
-            Entity.DUPLICATE_CANDIDATE,
-            candidate.id,
-            Operation.DISMISSED,
-            actor.user_id,
-            {"entity": candidate.entity, "a_id": candidate.a_id, "b_id": candidate.b_id},
-        )
+        publish(session, CandidateDismissed(org_id=actor.organization_id, actor_id=actor.user_id,
+                                            candidate_id=candidate.id, entity=candidate.entity,
+                                            a_id=candidate.a_id, b_id=candidate.b_id))
     return candidate
 
 

@@ -14,13 +14,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from contacts import normalize
 from contacts.api.pagination import page_by_id
-from contacts.changelog import service as changelog
-from contacts.changelog.vocabulary import Entity, Operation
+from contacts.bus import publish
+from contacts.changelog.vocabulary import Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import utcnow
-from contacts.dedup import matching as dedup_matching
 from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.people.events import ContactWritten, JobChanged
 from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
 from contacts.people.schemas import (
     AddressIn,
@@ -234,8 +234,12 @@ def _apply(session: Session, actor: Actor, contact: Contact, data: ContactCreate
 
 
 def create_contact(session: Session, actor: Actor, data: ContactCreate, source: Source, *,
-                   may_create_tags: bool = True) -> Contact:
-    """Create a contact with its values, company, tags and first employment entry."""
+                   may_create_tags: bool = True, auto_merge: bool = False) -> Contact:
+    """Create a contact with its values, company, tags and first employment entry.
+
+    With ``auto_merge`` (cards, imports) the matching engine merges the new contact into a twin it is sure
+    of: follow :func:`survivor_of` to the contact that remains.
+    """
     contact = Contact(organization_id=actor.organization_id, owner_id=actor.user_id, field_sources={})
     session.add(contact)
     _apply(session, actor, contact, data, source)
@@ -246,8 +250,19 @@ def create_contact(session: Session, actor: Actor, data: ContactCreate, source: 
             tags.attach(session, actor.organization_id, tag, [contact.id], actor.user_id)
     if contact.company_id or contact.title:
         start_employment(session, contact, source, started_at=None)
-    changelog.record(session, actor.organization_id, Entity.CONTACT, contact.id, Operation.CREATED, actor.user_id)
-    dedup_matching.contact_created(session, contact)
+    publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
+                                    operation=Operation.CREATED, auto_merge=auto_merge))
+    return contact
+
+
+def survivor_of(session: Session, contact: Contact) -> Contact:
+    """Follow merges from ``contact`` to the contact that absorbed it (itself when it was not merged)."""
+    seen = 0
+    while contact.status == "merged" and contact.merged_into_id and seen < 20:
+        nxt = session.get(Contact, contact.merged_into_id)
+        if nxt is None:
+            break
+        contact, seen = nxt, seen + 1
     return contact
 
 
@@ -265,10 +280,18 @@ def update_contact(session: Session, actor: Actor, contact: Contact, data: Conta
     job_changed = contact.company_id != before_company or contact.title != before_title
     if job_changed:
         change_job(session, contact, source, previous_company_id=before_company)
-    changelog.record(session, actor.organization_id, Entity.CONTACT, contact.id, Operation.UPDATED, actor.user_id,
-                     {"fields": sorted(changed)})
-    dedup_matching.refresh_keys(session, contact)
+    publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
+                                    operation=Operation.UPDATED, data={"fields": sorted(changed)}))
     return contact
+
+
+def values_added(session: Session, actor: Actor, contact: Contact, fields: list[str], source: Source) -> None:
+    """Record values appended to a contact outside a PATCH (a card's new email, say) as one update."""
+    refresh_search(contact)
+    contact.field_sources = {**contact.field_sources, **{name: source.stamp() for name in fields}}
+    touch(contact)
+    publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
+                                    operation=Operation.UPDATED, data={"fields": fields, "card_id": source.id}))
 
 
 def touch(contact: Contact) -> None:
@@ -286,7 +309,8 @@ def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
     contact.status = "deleted"
     contact.deleted_at = utcnow()
     touch(contact)
-    changelog.record(session, actor.organization_id, Entity.CONTACT, contact.id, Operation.DELETED, actor.user_id)
+    publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
+                                    operation=Operation.DELETED))
 
 
 def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:
@@ -296,7 +320,8 @@ def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:
     contact.status = "active"
     contact.deleted_at = None
     touch(contact)
-    changelog.record(session, actor.organization_id, Entity.CONTACT, contact.id, Operation.RESTORED, actor.user_id)
+    publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
+                                    operation=Operation.RESTORED))
 
 
 def current_employment(session: Session, contact_id: str) -> Employment | None:
@@ -325,9 +350,8 @@ def change_job(session: Session, contact: Contact, source: Source, *, previous_c
         current.ended_at = when
     entry = start_employment(session, contact, source, started_at=when)
     if previous_company_id is not None and previous_company_id != contact.company_id:
-        changelog.record(session, contact.organization_id, Entity.CONTACT, contact.id, Operation.CONTACT_JOB_CHANGED,
-                         source.user_id, {"from_company_id": previous_company_id,
-                                          "to_company_id": contact.company_id})
+        publish(session, JobChanged(org_id=contact.organization_id, actor_id=source.user_id, contact=contact,
+                                    from_company_id=previous_company_id, to_company_id=contact.company_id))
     return entry
 
 

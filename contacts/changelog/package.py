@@ -1,0 +1,11 @@
+"""How the changelog package (the change feed) plugs into the app; listed in ``contacts.packages``."""
+
+from __future__ import annotations
+
+from contacts.changelog.api import bp
+from contacts.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Declare the blueprint and the path ids."""
+    registry.blueprint(bp)

@@ -1,0 +1,93 @@
+"""Who keeps which rows per contact, and how a merge moves them, an undo restores them and erasure deletes them.
+
+Each package registers an :class:`OwnedRows` for every table that hangs off a contact (``registry.owns``).
+``contacts.dedup.merge`` dumps and moves them, the undo puts them back, and ``contacts.privacy`` erases them,
+all by iterating :func:`installed`, so a new package with rows per contact edits none of those modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A contact merge in progress: the losers' rows go to the winner."""
+
+    org_id: str
+    actor_id: str | None
+    winner_id: str
+    loser_ids: list[str]
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """A person's erasure: everything kept about ``contact_ids`` goes (the contacts themselves last).
+
+    ``delete_files`` is handed the stored files no row names any more, to delete once the transaction commits.
+    """
+
+    org_id: str
+    actor_id: str | None
+    contact_ids: list[str]
+    delete_files: Callable[[list[str]], None]
+
+
+@dataclass(frozen=True)
+class OwnedRows:
+    """One table's rows per contact.
+
+    ``key`` names the rows in a merge's undo snapshot; ``dump``/``restore`` take and put back the rows of the
+    given contacts exactly; ``move`` hands the losers' rows to the winner (None: the merge of the contact's
+    own values moves them, or a merge drops them); ``erase`` deletes them and returns counts by name (None: they
+    go with the contact, by foreign-key cascade).
+    """
+
+    key: str
+    dump: Callable[[Session, list[str]], Rows] | None = None
+    restore: Callable[[Session, Rows, list[str]], None] | None = None
+    move: Callable[[Session, Merge], None] | None = None
+    erase: Callable[[Session, Erasure], dict[str, int]] | None = None
+
+
+@dataclass
+class Owners:
+    """The registered owned rows, in registration order."""
+
+    _rows: list[OwnedRows] = field(default_factory=list)
+
+    def add(self, rows: OwnedRows) -> None:
+        """Register ``rows`` (a second registration of one key replaces the first)."""
+        self._rows = [r for r in self._rows if r.key != rows.key] + [rows]
+
+    def __iter__(self) -> Iterator[OwnedRows]:
+        """Iterate in registration order."""
+        return iter(list(self._rows))
+
+    def table(self) -> list[tuple[str, str, str, str, str]]:
+        """Return (key, dump, move, restore, erase) rows naming the functions, for documentation and tests."""
+        def name(fn: Callable[..., Any] | None) -> str:
+            return f"{fn.__module__}.{fn.__qualname__}" if fn is not None else "-"
+        return [(r.key, name(r.dump), name(r.move), name(r.restore), name(r.erase)) for r in self._rows]
+
+
+_installed: Owners | None = None
+
+
+def install(owners: Owners) -> None:
+    """Make ``owners`` the registry merge, undo and erasure use (``create_app`` does this)."""
+    global _installed
+    _installed = owners
+
+
+def installed() -> Owners:
+    """Return the installed owners; merging or erasing before ``create_app`` is a programming error."""
+    if _installed is None:
+        raise RuntimeError("no owned rows installed: create the app (contacts.app.create_app) first")
+    return _installed

@@ -1,0 +1,45 @@
+"""The domain packages of the app, in the order they register (subscribers run in this order).
+
+Adding a package: give it a ``package.py`` with ``register(registry)`` and add it here (and a migration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from flask import Flask
+
+from contacts.auth import package as auth
+from contacts.cards import package as cards
+from contacts.changelog import package as changelog
+from contacts.companies import package as companies
+from contacts.dedup import package as dedup
+from contacts.events import package as events
+from contacts.people import package as people
+from contacts.privacy import package as privacy
+from contacts.registry import Registry, install
+from contacts.tags import package as tags
+from contacts.touchpoints import package as touchpoints
+from contacts.webhooks import package as webhooks
+
+Register = Callable[[Registry], None]
+
+PACKAGES: tuple[Register, ...] = (
+    auth.register, people.register, companies.register, cards.register, tags.register, events.register,
+    touchpoints.register, dedup.register, changelog.register, privacy.register, webhooks.register,
+)
+
+
+def build(packages: Sequence[Register] = PACKAGES) -> Registry:
+    """Collect what ``packages`` register."""
+    registry = Registry()
+    for register in packages:
+        register(registry)
+    return registry
+
+
+def register_packages(app: Flask, extra: Sequence[Register] = ()) -> Registry:
+    """Wire every package (and ``extra`` ones, for tests) into ``app`` and the process."""
+    registry = build((*PACKAGES, *extra))
+    install(app, registry)
+    return registry

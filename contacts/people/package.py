@@ -1,0 +1,37 @@
+"""How the people package (contacts) plugs into the app; listed in ``contacts.packages``."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from contacts.companies.events import CompanyRenamed, CompanyUnlinked
+from contacts.dedup.events import CompaniesMerged, ContactsMerged
+from contacts.people import service
+from contacts.people.api import bp
+from contacts.people.models import Contact
+from contacts.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Declare the blueprint, the path ids and what contacts follow: their company and merges."""
+    registry.blueprint(bp)
+    registry.path_model("contact_id", Contact)
+    registry.subscribe(CompanyRenamed, show_company)
+    registry.subscribe(CompanyUnlinked, show_company)
+    registry.subscribe(CompaniesMerged, show_company)
+    registry.subscribe(ContactsMerged, contacts_merged)
+
+
+def show_company(session: Session, event: CompanyRenamed | CompanyUnlinked | CompaniesMerged) -> None:
+    """Contacts whose company was renamed, deleted or merged show the change: search text and version."""
+    for contact in event.contacts:
+        service.refresh_search(contact)
+        service.touch(contact)
+
+
+def contacts_merged(session: Session, event: ContactsMerged) -> None:
+    """The winner of a merge is searchable by its new values; every contact of the merge has a new version."""
+    for loser in event.losers:
+        service.touch(loser)
+    service.refresh_search(event.winner)
+    service.touch(event.winner)

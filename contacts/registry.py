@@ -1,0 +1,53 @@
+"""What a domain package plugs into the app, collected in one place by ``create_app``.
+
+Each package has a ``package.py`` whose ``register(registry)`` declares its blueprints, the path arguments
+that name its rows, the events it subscribes to and the rows it keeps per contact. ``contacts.packages``
+lists the packages; :func:`install` wires the result into a Flask app and the process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask
+
+from contacts import bus, ownership
+from contacts.api.spec import register_path_model
+
+
+@dataclass
+class Registry:
+    """Everything the packages registered, in registration order."""
+
+    subscribers: bus.Subscribers = field(default_factory=bus.Subscribers)
+    owners: ownership.Owners = field(default_factory=ownership.Owners)
+    blueprints: list[Blueprint] = field(default_factory=list)
+    path_models: dict[str, type[Any]] = field(default_factory=dict)
+
+    def blueprint(self, bp: Blueprint) -> None:
+        """Serve ``bp``'s routes."""
+        self.blueprints.append(bp)
+
+    def path_model(self, arg: str, model: type[Any]) -> None:
+        """Declare that path argument ``arg`` names a row of ``model`` (another organisation's id is a 404)."""
+        self.path_models[arg] = model
+
+    def subscribe(self, event_type: type[bus.Event], subscriber: bus.Subscriber) -> None:
+        """Run ``subscriber`` after every published ``event_type``."""
+        self.subscribers.subscribe(event_type, subscriber)
+
+    def owns(self, rows: ownership.OwnedRows) -> None:
+        """Declare rows kept per contact, with how merge, undo and erasure treat them."""
+        self.owners.add(rows)
+
+
+def install(app: Flask, registry: Registry) -> None:
+    """Register the blueprints and path models on ``app`` and make the subscribers and owners current."""
+    for arg, model in registry.path_models.items():
+        register_path_model(arg, model)
+    for bp in registry.blueprints:
+        app.register_blueprint(bp)
+    bus.install(registry.subscribers)
+    ownership.install(registry.owners)
+    app.extensions["meishi.registry"] = registry

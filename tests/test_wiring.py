@@ -1,0 +1,56 @@
+"""The wiring between the domains: the subscriber table, and a card contact matched once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from contacts.bus import installed
+from contacts.db import session_factory
+from contacts.dedup import stored
+from contacts.people import service as people
+from contacts.people.schemas import ContactCreate
+from contacts.provenance import Actor
+from tests.conftest import OrgClient
+from tests.dedup_service.helpers import TAKAHASHI, TAKAHASHI_TWIN, create
+
+SUBSCRIBERS = [
+    ("CompaniesMerged", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),
+    ("CompanyRenamed", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),
+    ("CompanyUnlinked", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),
+    ("CompanyWritten", ["contacts.dedup.package.company_changed"]),
+    ("ContactWritten", ["contacts.dedup.package.contact_written"]),
+    ("ContactsMerged", ["contacts.people.package.contacts_merged"]),
+]
+
+
+def test_subscriber_table(app: Flask) -> None:
+    table = installed().table()
+    print("\nevent -> subscribers, in the order they run")
+    for event, subscribers in table:
+        print(f"  {event:<16} -> {', '.join(subscribers)}")
+    assert table == SUBSCRIBERS
+
+
+def test_a_new_card_contact_is_matched_once(app: Flask, org: OrgClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    existing = create(org, TAKAHASHI)
+    calls: list[str] = []
+    fetch = stored.fetch_candidates
+
+    def counting(session: Any, org_id: str, keys: Any) -> Any:
+        calls.append(keys.id)
+        return fetch(session, org_id, keys)
+
+    monkeypatch.setattr(stored, "fetch_candidates", counting)
+    with app.app_context(), session_factory(app)() as session:
+        actor = Actor(organization_id=org.organization_id, user_id=org.user_id)
+        created = people.create_contact(session, actor, ContactCreate.model_validate({**TAKAHASHI_TWIN, "tags": []}),
+                                        actor.source("card", "card-1"), auto_merge=True)
+        survivor = people.survivor_of(session, created)
+        session.commit()
+        created_id = created.id
+        survivor_id = survivor.id
+    assert survivor_id == existing["id"]
+    assert calls.count(created_id) == 1
