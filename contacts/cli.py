@@ -59,7 +59,7 @@ def db_downgrade(revision: str) -> None:
 def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> None:
     """Create an organisation, its admin and one API token (printed only this once)."""
     from contacts.auth import service
-    from contacts.changelog import service as changelog
+    from contacts.bus import Recorded, publish
     from contacts.changelog.vocabulary import Entity, Operation
     from contacts.db import session_factory
 
@@ -69,7 +69,7 @@ def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> No
         raise click.UsageError("--org must not be empty")
     with session_factory(current_app)() as session:
         org, user, issued = service.bootstrap(session, org_name=org_name.strip(), email=email, name=name)
-        changelog.record(session, org.id, Entity.ORGANIZATION, org.id, Operation.CREATED, user.id)
+        publish(session, Recorded(org_id=org.id, actor_id=user.id, entity=Entity.ORGANIZATION, ids=(org.id,), operation=Operation.CREATED))
         session.commit()
     if as_json:
         click.echo(json.dumps({"token": issued.plain, "organization_id": org.id, "user_id": user.id}))

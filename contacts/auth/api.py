@@ -24,7 +24,7 @@ from contacts.auth.schemas import (
     UserPage,
     UserUpdate,
 )
-from contacts.changelog import service as changelog
+from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import get_session, utcnow
 from contacts.errors import Conflict, Forbidden, NotFound
@@ -57,7 +57,7 @@ def me() -> Response:
 def create_user(body: UserCreate) -> Response:
     session = get_session()
     user = service.create_user(session, org_id(), email=body.email, name=body.name, role=body.role)
-    changelog.record(session, org_id(), Entity.USER, user.id, Operation.CREATED, current_principal().user_id)
+    publish(session, Recorded(org_id=org_id(), actor_id=current_principal().user_id, entity=Entity.USER, ids=(user.id,), operation=Operation.CREATED))
     return json_response(_user_out(user), 201, etag=etag_for(user.id, user.version),
                          location=f"/api/v1/users/{user.id}")
 
@@ -96,7 +96,7 @@ def update_user(user_id: str, body: UserUpdate) -> Response:
             service.revoke_tokens_of(session, user)
     user.version += 1
     user.updated_at = utcnow()
-    changelog.record(session, org_id(), Entity.USER, user.id, Operation.UPDATED, current_principal().user_id)
+    publish(session, Recorded(org_id=org_id(), actor_id=current_principal().user_id, entity=Entity.USER, ids=(user.id,), operation=Operation.UPDATED))
     return json_response(_user_out(user), etag=etag_for(user.id, user.version))
 
 
@@ -117,7 +117,7 @@ def create_token(body: TokenCreate) -> Response:
         if wider and "*" not in principal.scopes:
             raise Forbidden(f"a token cannot carry scopes its creator lacks: {', '.join(wider)}")
     issued = service.issue_token(session, user, name=body.name, scopes=body.scopes, expires_at=body.expires_at)
-    changelog.record(session, org_id(), Entity.TOKEN, issued.token.id, Operation.CREATED, principal.user_id)
+    publish(session, Recorded(org_id=org_id(), actor_id=principal.user_id, entity=Entity.TOKEN, ids=(issued.token.id,), operation=Operation.CREATED))
     out = TokenCreated(**_token_out(issued.token).model_dump(), token=issued.plain)
     return json_response(out, 201, location=f"/api/v1/tokens/{issued.token.id}")
 
@@ -158,5 +158,5 @@ def revoke_token(token_id: str) -> Response:
     token = _visible_token(token_id)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        changelog.record(get_session(), org_id(), Entity.TOKEN, token.id, Operation.REVOKED, current_principal().user_id)
+        publish(get_session(), Recorded(org_id=org_id(), actor_id=current_principal().user_id, entity=Entity.TOKEN, ids=(token.id,), operation=Operation.REVOKED))
     return no_content()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from contacts.api.pagination import page_by_id
 from contacts.auth.models import Organization
+from contacts.bus import Recorded, publish
 from contacts.cards.models import CARD_STATUSES, Card
 from contacts.cards.schemas import (
     BatchSummary,
@@ -21,7 +22,6 @@ from contacts.cards.schemas import (
     CardUpdate,
     CardUploadForm,
 )
-from contacts.changelog import service as changelog
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.config import Settings
 from contacts.db import new_id, utcnow
@@ -114,8 +114,7 @@ def create_cards(session: Session, actor: Actor, *, images: list[tuple[str, str 
         cards.append(card)
     session.flush()
     for card in cards:
-        changelog.record(session, actor.organization_id, Entity.CARD, card.id, Operation.CREATED, actor.user_id,
-                         {"batch_id": batch_id})
+        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CARD, ids=(card.id,), operation=Operation.CREATED, data={"batch_id": batch_id}))
     enqueue_after_commit(session, [c.id for c in cards])
     return cards
 
@@ -182,8 +181,7 @@ def update_card(session: Session, actor: Actor, card: Card, body: CardUpdate) ->
             value = getattr(body, attr)
             setattr(card, attr, _utc(value) if isinstance(value, datetime) else value)
     touch(card)
-    changelog.record(session, actor.organization_id, Entity.CARD, card.id, Operation.UPDATED, actor.user_id,
-                     {"fields": sorted(body.fields), "other": sorted(sent - {"fields"})})
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CARD, ids=(card.id,), operation=Operation.UPDATED, data={"fields": sorted(body.fields), "other": sorted(sent - {"fields"})}))
     return card
 
 
@@ -199,7 +197,7 @@ def request_reprocess(session: Session, actor: Actor, card: Card) -> Card:
     card.lease_expires_at = None
     card.enqueued_at = utcnow()
     touch(card)
-    changelog.record(session, actor.organization_id, Entity.CARD, card.id, Operation.REPROCESS_REQUESTED, actor.user_id)
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CARD, ids=(card.id,), operation=Operation.REPROCESS_REQUESTED))
     enqueue_after_commit(session, [card.id])
     return card
 

@@ -24,10 +24,10 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from contacts.app import settings_of
+from contacts.bus import Recorded, publish
 from contacts.cards import service
 from contacts.cards.confirm import confirm_card
 from contacts.cards.models import Card
-from contacts.changelog import service as changelog
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import session_factory, utcnow
 from contacts.errors import MeishiError
@@ -102,7 +102,7 @@ def _fail(session: Session, card_id: str, reason: str) -> None:
     card.worker_id = None
     card.lease_expires_at = None
     service.touch(card)
-    changelog.record(session, card.organization_id, Entity.CARD, card.id, Operation.FAILED, None, {"error": card.error})
+    publish(session, Recorded(org_id=card.organization_id, actor_id=None, entity=Entity.CARD, ids=(card.id,), operation=Operation.FAILED, data={"error": card.error}))
 
 
 class Heartbeat:
@@ -159,9 +159,8 @@ def _retry_or_fail(factory: sessionmaker[Session], card_id: str, config: WorkerC
             card.lease_expires_at = None
             card.enqueued_at = None
             service.touch(card)
-            changelog.record(session, card.organization_id, Entity.CARD, card.id, Operation.RETRY_SCHEDULED, None,
-                             {"error": card.error, "attempts": card.attempts,
-                              "next_attempt_at": card.next_attempt_at.isoformat()})
+            publish(session, Recorded(org_id=card.organization_id, actor_id=None, entity=Entity.CARD, ids=(card.id,), operation=Operation.RETRY_SCHEDULED, data={"error": card.error, "attempts": card.attempts,
+                              "next_attempt_at": card.next_attempt_at.isoformat()}))
         session.commit()
 
 
@@ -207,8 +206,7 @@ def _finish(app: Flask, factory: sessionmaker[Session], card_id: str, config: Wo
                 card.warnings = [*card.warnings, f"not confirmed automatically: {e.detail}"]
         card.status = status
         service.touch(card)
-        changelog.record(session, card.organization_id, Entity.CARD, card.id, Operation.PROCESSED, None,
-                         {"status": status, "pipeline_version": version, "ocr_seconds": result.get("seconds")})
+        publish(session, Recorded(org_id=card.organization_id, actor_id=None, entity=Entity.CARD, ids=(card.id,), operation=Operation.PROCESSED, data={"status": status, "pipeline_version": version, "ocr_seconds": result.get("seconds")}))
         session.commit()
         return status
 

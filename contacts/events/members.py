@@ -10,7 +10,7 @@ from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from contacts.api.pagination import page_by_id
-from contacts.changelog import service as changelog
+from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
 from contacts.db import utcnow
@@ -78,10 +78,8 @@ def add_members(session: Session, actor: Actor, campaign: Campaign, contact_ids:
         elif status is not None and _set_status(member, status):
             updated.append(contact_id)
     session.flush()
-    changelog.record_many(session, actor.organization_id, ENTITY, [f"{campaign.id}:{c}" for c in added], Operation.CREATED,
-                          actor.user_id, {"status": status or "planned"})
-    changelog.record_many(session, actor.organization_id, ENTITY, [f"{campaign.id}:{c}" for c in updated],
-                          Operation.UPDATED, actor.user_id, {"status": status})
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=ENTITY, ids=tuple([f"{campaign.id}:{c}" for c in added]), operation=Operation.CREATED, data={"status": status or "planned"}))
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=ENTITY, ids=tuple([f"{campaign.id}:{c}" for c in updated]), operation=Operation.UPDATED, data={"status": status}))
     return added, updated
 
 
@@ -91,16 +89,14 @@ def remove_members(session: Session, actor: Actor, campaign: Campaign, contact_i
     for i in range(0, len(removed), CHUNK):
         session.execute(delete(CampaignMember).where(CampaignMember.campaign_id == campaign.id,
                                                      CampaignMember.contact_id.in_(removed[i:i + CHUNK])))
-    changelog.record_many(session, actor.organization_id, ENTITY, [f"{campaign.id}:{c}" for c in removed],
-                          Operation.DELETED, actor.user_id)
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=ENTITY, ids=tuple([f"{campaign.id}:{c}" for c in removed]), operation=Operation.DELETED))
     return removed
 
 
 def update_member(session: Session, actor: Actor, member: CampaignMember, status: str) -> CampaignMember:
     """Set one member's status (a no-op when it is already that)."""
     if _set_status(member, status):
-        changelog.record(session, actor.organization_id, ENTITY, member_entity_id(member), Operation.UPDATED,
-                         actor.user_id, {"status": status})
+        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=ENTITY, ids=(member_entity_id(member),), operation=Operation.UPDATED, data={"status": status}))
     return member
 
 

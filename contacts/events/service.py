@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from contacts.api.pagination import page_by_id
-from contacts.changelog import service as changelog
+from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import utcnow
 from contacts.errors import NotFound, ValidationFailed
@@ -79,7 +79,7 @@ def create_event(session: Session, actor: Actor, data: EventCreate) -> Event:
                   tag_id=tag.id, version=1, created_at=now, updated_at=now)
     session.add(event)
     session.flush()
-    changelog.record(session, actor.organization_id, Entity.EVENT, event.id, Operation.CREATED, actor.user_id)
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.EVENT, ids=(event.id,), operation=Operation.CREATED))
     return event
 
 
@@ -116,8 +116,7 @@ def update_event(session: Session, actor: Actor, event: Event, data: EventUpdate
     changed = _apply_patch(session, actor, event, data, required=("name", "kind"), optional_text="venue")
     if changed:
         event.version += 1
-        changelog.record(session, actor.organization_id, Entity.EVENT, event.id, Operation.UPDATED, actor.user_id,
-                         {"fields": changed})
+        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.EVENT, ids=(event.id,), operation=Operation.UPDATED, data={"fields": changed}))
     return event
 
 
@@ -132,15 +131,13 @@ def _unlink_touchpoints(session: Session, actor: Actor, column: str, value: str)
         {column: None, "version": Touchpoint.version + 1, "updated_at": utcnow()}).execution_options(
         synchronize_session="fetch"))
     for touchpoint_id in ids:
-        changelog.record(session, actor.organization_id, Entity.TOUCHPOINT, touchpoint_id, Operation.UPDATED, actor.user_id,
-                         {"fields": [column]})
+        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TOUCHPOINT, ids=(touchpoint_id,), operation=Operation.UPDATED, data={"fields": [column]}))
 
 
 def delete_event(session: Session, actor: Actor, event: Event) -> None:
     """Delete an event; its tag stays on the contacts met there, its touchpoints lose the link."""
     _unlink_touchpoints(session, actor, "event_id", event.id)
-    changelog.record(session, actor.organization_id, Entity.EVENT, event.id, Operation.DELETED, actor.user_id,
-                     {"name": event.name})
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.EVENT, ids=(event.id,), operation=Operation.DELETED, data={"name": event.name}))
     session.delete(event)
 
 
@@ -188,7 +185,7 @@ def create_campaign(session: Session, actor: Actor, data: CampaignCreate) -> Cam
                         created_at=now, updated_at=now)
     session.add(campaign)
     session.flush()
-    changelog.record(session, actor.organization_id, Entity.CAMPAIGN, campaign.id, Operation.CREATED, actor.user_id)
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CAMPAIGN, ids=(campaign.id,), operation=Operation.CREATED))
     return campaign
 
 
@@ -197,16 +194,14 @@ def update_campaign(session: Session, actor: Actor, campaign: Campaign, data: Ca
     changed = _apply_patch(session, actor, campaign, data, required=("name", "currency"), optional_text="description",
                            nullable=("cost",))
     if changed:
-        changelog.record(session, actor.organization_id, Entity.CAMPAIGN, campaign.id, Operation.UPDATED, actor.user_id,
-                         {"fields": changed})
+        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CAMPAIGN, ids=(campaign.id,), operation=Operation.UPDATED, data={"fields": changed}))
     return campaign
 
 
 def delete_campaign(session: Session, actor: Actor, campaign: Campaign) -> None:
     """Delete a campaign; its tag stays on its contacts, its touchpoints lose the link."""
     _unlink_touchpoints(session, actor, "campaign_id", campaign.id)
-    changelog.record(session, actor.organization_id, Entity.CAMPAIGN, campaign.id, Operation.DELETED, actor.user_id,
-                     {"name": campaign.name})
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CAMPAIGN, ids=(campaign.id,), operation=Operation.DELETED, data={"name": campaign.name}))
     session.delete(campaign)
 
 

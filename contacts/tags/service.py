@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from contacts.api.pagination import page_by_id
-from contacts.changelog import service as changelog
+from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
 from contacts.db import utcnow
@@ -84,8 +84,7 @@ def _touch(session: Session, actor: Actor, links: _Links, owner_ids: list[str]) 
         session.execute(update(owner).where(owner.id.in_(owner_ids[i:i + BULK_CHUNK]))
                         .values(version=owner.version + 1, updated_at=now)
                         .execution_options(synchronize_session="fetch"))
-    changelog.record_many(session, actor.organization_id, links.entity, owner_ids, Operation.UPDATED, actor.user_id,
-                          {"fields": ["tags"]})
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=links.entity, ids=tuple(owner_ids), operation=Operation.UPDATED, data={"fields": ["tags"]}))
 
 
 def get_tag(session: Session, org_id: str, tag_id: str) -> Tag:
@@ -171,7 +170,7 @@ def create_tag(session: Session, actor: Actor, *, name: str, kind: str = "custom
     tag = Tag(organization_id=actor.organization_id, name=name, kind=kind, created_at=now, updated_at=now)
     session.add(tag)
     session.flush()
-    changelog.record(session, actor.organization_id, Entity.TAG, tag.id, Operation.CREATED, actor.user_id)
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TAG, ids=(tag.id,), operation=Operation.CREATED))
     return tag
 
 
@@ -193,7 +192,7 @@ def update_tag(session: Session, actor: Actor, tag: Tag, *, name: str | None = N
     if "name" in changed:
         _touch(session, actor, _CONTACTS, _linked_ids(session, _CONTACTS, tag))
         _touch(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
-    changelog.record(session, actor.organization_id, Entity.TAG, tag.id, Operation.UPDATED, actor.user_id, {"fields": changed})
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TAG, ids=(tag.id,), operation=Operation.UPDATED, data={"fields": changed}))
     return tag
 
 
@@ -208,7 +207,7 @@ def delete_tag(session: Session, actor: Actor, tag: Tag) -> None:
     _touch(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
     session.execute(delete(ContactTag).where(ContactTag.tag_id == tag.id))
     session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id))
-    changelog.record(session, actor.organization_id, Entity.TAG, tag.id, Operation.DELETED, actor.user_id, {"name": tag.name})
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TAG, ids=(tag.id,), operation=Operation.DELETED, data={"name": tag.name}))
     session.delete(tag)
 
 

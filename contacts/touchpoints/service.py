@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contacts.api.pagination import decode_cursor, encode_cursor
-from contacts.changelog import service as changelog
+from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import utcnow
 from contacts.errors import Conflict, NotFound, ValidationFailed
@@ -116,8 +116,7 @@ def record_touchpoint(session: Session, actor: Actor, *, contact: Contact, kind:
         version=1, created_at=now, updated_at=now)
     session.add(touchpoint)
     _flush_unique(session, touchpoint)
-    changelog.record(session, actor.organization_id, Entity.TOUCHPOINT, touchpoint.id, Operation.CREATED, actor.user_id,
-                     {"contact_id": contact.id, "kind": kind})
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TOUCHPOINT, ids=(touchpoint.id,), operation=Operation.CREATED, data={"contact_id": contact.id, "kind": kind}))
     return touchpoint
 
 
@@ -164,14 +163,13 @@ def update_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint,
     touchpoint.version += 1
     touchpoint.updated_at = utcnow()
     _flush_unique(session, touchpoint)
-    changelog.record(session, org, Entity.TOUCHPOINT, touchpoint.id, Operation.UPDATED, actor.user_id, {"fields": changed})
+    publish(session, Recorded(org_id=org, actor_id=actor.user_id, entity=Entity.TOUCHPOINT, ids=(touchpoint.id,), operation=Operation.UPDATED, data={"fields": changed}))
     return touchpoint
 
 
 def delete_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint) -> None:
     """Delete a touchpoint for good; the change log keeps the fact."""
-    changelog.record(session, actor.organization_id, Entity.TOUCHPOINT, touchpoint.id, Operation.DELETED, actor.user_id,
-                     {"contact_id": touchpoint.contact_id})
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TOUCHPOINT, ids=(touchpoint.id,), operation=Operation.DELETED, data={"contact_id": touchpoint.contact_id}))
     session.delete(touchpoint)
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from contacts.auth.models import Organization
-from contacts.changelog import service as changelog
+from contacts.bus import Recorded, publish
 from contacts.changelog.models import ChangeLogEntry
 from contacts.changelog.schemas import ChangeOut
 from contacts.changelog.vocabulary import Entity, Operation
@@ -84,7 +84,7 @@ def create_webhook(session: Session, actor: Actor, data: WebhookCreate) -> Webho
                       version=1, created_at=now, updated_at=now)
     session.add(webhook)
     session.flush()
-    changelog.record(session, actor.organization_id, Entity.WEBHOOK, webhook.id, Operation.CREATED, actor.user_id)
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.WEBHOOK, ids=(webhook.id,), operation=Operation.CREATED))
     return webhook
 
 
@@ -105,8 +105,7 @@ def update_webhook(session: Session, actor: Actor, webhook: Webhook, data: Webho
     if changed:
         webhook.version += 1
         webhook.updated_at = utcnow()
-        changelog.record(session, actor.organization_id, Entity.WEBHOOK, webhook.id, Operation.UPDATED, actor.user_id,
-                         {"fields": changed})
+        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.WEBHOOK, ids=(webhook.id,), operation=Operation.UPDATED, data={"fields": changed}))
     return webhook
 
 
@@ -114,13 +113,12 @@ def rotate_secret(session: Session, actor: Actor, webhook: Webhook) -> Webhook:
     webhook.secret = new_secret()
     webhook.version += 1
     webhook.updated_at = utcnow()
-    changelog.record(session, actor.organization_id, Entity.WEBHOOK, webhook.id, Operation.UPDATED, actor.user_id,
-                     {"fields": ["secret"]})
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.WEBHOOK, ids=(webhook.id,), operation=Operation.UPDATED, data={"fields": ["secret"]}))
     return webhook
 
 
 def delete_webhook(session: Session, actor: Actor, webhook: Webhook) -> None:
-    changelog.record(session, actor.organization_id, Entity.WEBHOOK, webhook.id, Operation.DELETED, actor.user_id)
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.WEBHOOK, ids=(webhook.id,), operation=Operation.DELETED))
     session.delete(webhook)
 
 
