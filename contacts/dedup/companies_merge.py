@@ -10,13 +10,13 @@ from rapidfuzz.fuzz import ratio
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from contacts import normalize
+from contacts import normalize, snapshot
 from contacts.bus import publish
 from contacts.changelog.vocabulary import Entity
 from contacts.companies import service as companies
 from contacts.companies.models import Company, CompanyDomain
 from contacts.db import new_id, utcnow
-from contacts.dedup import merge, snapshot
+from contacts.dedup import merge
 from contacts.dedup.engine import ScoredPair
 from contacts.dedup.events import CompaniesMerged, MergeUndone
 from contacts.dedup.matching import propose

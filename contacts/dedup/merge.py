@@ -13,12 +13,12 @@ from typing import Any, Final
 from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from contacts import normalize
+from contacts import normalize, snapshot
 from contacts.bus import publish
 from contacts.cards.models import Card
 from contacts.changelog.vocabulary import Entity
 from contacts.db import new_id, utcnow
-from contacts.dedup import snapshot, stored
+from contacts.dedup import stored
 from contacts.dedup.events import ContactsMerged, MergeUndone
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.errors import Conflict, NotFound, ValidationFailed
