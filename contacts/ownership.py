@@ -13,6 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from contacts import snapshot
+from contacts.db import Base
+
 Rows = list[dict[str, Any]]
 
 
@@ -91,3 +94,19 @@ def installed() -> Owners:
     if _installed is None:
         raise RuntimeError("no owned rows installed: create the app (contacts.app.create_app) first")
     return _installed
+
+
+def contact_rows(model: type[Base], *, move: Callable[[Session, Merge], None] | None = None,
+                 erase: Callable[[Session, Erasure], dict[str, int]] | None = None) -> OwnedRows:
+    """Owned rows of a table with a ``contact_id`` column, dumped whole and restored by replacing them."""
+    column = model.contact_id  # type: ignore[attr-defined]
+
+    def dump(session: Session, ids: list[str]) -> Rows:
+        return snapshot.dump(session, model, column.in_(ids))
+
+    def restore(session: Session, rows: Rows, ids: list[str]) -> None:
+        snapshot.replace(session, model, column.in_(ids), rows)
+
+    dump.__qualname__ = f"contact_rows({model.__name__}).dump"
+    restore.__qualname__ = f"contact_rows({model.__name__}).restore"
+    return OwnedRows(key=str(model.__tablename__), dump=dump, restore=restore, move=move, erase=erase)

@@ -54,3 +54,18 @@ def test_a_new_card_contact_is_matched_once(app: Flask, org: OrgClient, monkeypa
         survivor_id = survivor.id
     assert survivor_id == existing["id"]
     assert calls.count(created_id) == 1
+
+
+def test_owned_rows_table(app: Flask) -> None:
+    from contacts.ownership import installed as owners
+
+    table = owners().table()
+    print("\nrows kept per contact: key, dump, move, restore, erase")
+    for row in table:
+        print("  " + " | ".join(row))
+    assert [(key, move != "-", erase != "-") for key, _dump, move, _restore, erase in table] == [
+        ("contact_email", False, False), ("contact_phone", False, False), ("contact_address", False, False),
+        ("employment", True, False), ("card", True, True), ("contact_tag", True, False),
+        ("campaign_member", True, False), ("touchpoint", True, True), ("match_key", False, False),
+        ("match_profile", False, False), ("duplicate_candidate", True, True), ("merge_operation", False, True),
+        ("idempotency_key", False, True)]

@@ -10,31 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from contacts import normalize, snapshot
+from contacts import normalize, ownership, snapshot
 from contacts.bus import publish
-from contacts.cards.models import Card
 from contacts.changelog.vocabulary import Entity
 from contacts.db import new_id, utcnow
 from contacts.dedup import stored
 from contacts.dedup.events import ContactsMerged, MergeUndone
-from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
+from contacts.dedup.models import DuplicateCandidate, MergeOperation
 from contacts.errors import Conflict, NotFound, ValidationFailed
-from contacts.events import members as campaign_members
-from contacts.events.models import CampaignMember
 from contacts.people import service as people
-from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
+from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor, Source
-from contacts.tags.models import ContactTag
-from contacts.touchpoints.models import Touchpoint
 
 #: Fields a merge can take from a loser (``field_choices``); the rest of a contact is merged, not chosen.
 CHOOSABLE_FIELDS: Final = (*people.SCALAR_FIELDS, "company", "owner_id")
 MAX_LOSERS: Final = 50
-_OWNED: Final = (ContactEmail, ContactPhone, ContactAddress, Employment, ContactTag, CampaignMember, MatchKey,
-                 MatchProfile)
 
 
 def get_merge(session: Session, org_id: str, merge_id: str) -> MergeOperation:
@@ -106,30 +99,12 @@ def _check_choices(field_choices: dict[str, str], allowed_ids: set[str]) -> None
 
 
 def contact_snapshot(session: Session, ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """Dump every row a contact merge may change: contacts, their values, links and keys."""
+    """Dump every row a contact merge may change: the contacts and what each package keeps per contact."""
     ids = list(ids)
-    snap = {
-        "contact": snapshot.dump(session, Contact, Contact.id.in_(ids)),
-        "touchpoint": snapshot.dump(
-            session, Touchpoint, Touchpoint.contact_id.in_(ids), ["id", "contact_id"]
-        ),
-        "card": snapshot.dump(
-            session,
-            Card,
-            or_(Card.contact_id.in_(ids), Card.match_contact_id.in_(ids)),
-            ["id", "contact_id", "match_contact_id"],
-        ),
-        "duplicate_candidate": snapshot.dump(
-            session,
-            DuplicateCandidate,
-            and_(
-                DuplicateCandidate.entity == "contact",
-                or_(DuplicateCandidate.a_id.in_(ids), DuplicateCandidate.b_id.in_(ids)),
-            ),
-        ),
-    }
-    for model in _OWNED:
-        snap[model.__tablename__] = snapshot.dump(session, model, model.contact_id.in_(ids))
+    snap = {"contact": snapshot.dump(session, Contact, Contact.id.in_(ids))}
+    for owned in ownership.installed():
+        if owned.dump is not None:
+            snap[owned.key] = owned.dump(session, ids)
     return snap
 
 
@@ -140,14 +115,9 @@ def restore_contact_snapshot(
     ids = list(ids)
     session.flush()
     snapshot.put_back(session, Contact, snap["contact"])
-    for model in _OWNED:
-        snapshot.replace(session, model, model.contact_id.in_(ids), snap[model.__tablename__])
-    snapshot.put_back(session, Touchpoint, snap["touchpoint"])
-    snapshot.put_back(session, Card, snap["card"])
-    cand_ids = [r["id"] for r in snap["duplicate_candidate"]]
-    snapshot.replace(
-        session, DuplicateCandidate, DuplicateCandidate.id.in_(cand_ids), snap["duplicate_candidate"]
-    )
+    for owned in ownership.installed():
+        if owned.restore is not None and owned.key in snap:  # rows of a package added since stay as they are
+            owned.restore(session, snap[owned.key], ids)
     session.expire_all()
 
 
@@ -211,43 +181,14 @@ def _choose_fields(
     return changed
 
 
-def _move_links(session: Session, winner: Contact, loser_ids: list[str], actor: Actor, op_id: str) -> None:
+def _move_links(session: Session, winner: Contact, loser_ids: list[str], actor: Actor) -> None:
+    """Hand the losers' rows of every package to the winner, in registration order."""
     session.flush()
-    have = set(session.scalars(select(ContactTag.tag_id).where(ContactTag.contact_id == winner.id)))
-    for tag_id, contact_id in session.execute(
-        select(ContactTag.tag_id, ContactTag.contact_id)
-        .where(ContactTag.contact_id.in_(loser_ids))
-        .order_by(ContactTag.tagged_at)
-    ).all():
-        cond = and_(ContactTag.contact_id == contact_id, ContactTag.tag_id == tag_id)
-        if tag_id in have:
-            session.execute(delete(ContactTag).where(cond))
-        else:
-            session.execute(update(ContactTag).where(cond).values(contact_id=winner.id))
-            have.add(tag_id)
-    campaign_members.move_memberships(session, winner.id, loser_ids)
-    session.execute(
-        update(Touchpoint).where(Touchpoint.contact_id.in_(loser_ids)).values(contact_id=winner.id)
-    )
-    session.execute(update(Card).where(Card.contact_id.in_(loser_ids)).values(contact_id=winner.id))
-    session.execute(
-        update(Card).where(Card.match_contact_id.in_(loser_ids)).values(match_contact_id=winner.id)
-    )
-    session.execute(
-        update(Employment).where(Employment.contact_id.in_(loser_ids)).values(contact_id=winner.id)
-    )
-    members = [winner.id, *loser_ids]
-    session.execute(
-        update(DuplicateCandidate)
-        .where(
-            DuplicateCandidate.organization_id == winner.organization_id,
-            DuplicateCandidate.entity == "contact",
-            DuplicateCandidate.status == "open",
-            DuplicateCandidate.a_id.in_(members),
-            DuplicateCandidate.b_id.in_(members),
-        )
-        .values(status="merged", decided_by=actor.user_id, decided_at=utcnow())
-    )
+    move = ownership.Merge(org_id=winner.organization_id, actor_id=actor.user_id, winner_id=winner.id,
+                           loser_ids=loser_ids)
+    for owned in ownership.installed():
+        if owned.move is not None:
+            owned.move(session, move)
 
 
 def _carry_dismissals(
@@ -355,7 +296,7 @@ def merge_contacts(
     before_company, before_title = winner.company_id, winner.title
     changed = _choose_fields(winner, losers, choices, source.stamp())
     dropped = _merge_values(winner, losers)
-    _move_links(session, winner, [c.id for c in losers], actor, op.id)
+    _move_links(session, winner, [c.id for c in losers], actor)
     carried = _carry_dismissals(session, winner, [c.id for c in losers], before["duplicate_candidate"])
     _settle_employment(session, winner, source, before_company, before_title)
     for loser in losers:

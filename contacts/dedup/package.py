@@ -5,15 +5,21 @@ Dedup listens: every contact and company write reaches it through the publisher,
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from contacts import snapshot
 from contacts.changelog.vocabulary import Operation
 from contacts.companies.events import CompanyRenamed, CompanyUnlinked, CompanyWritten
+from contacts.db import utcnow
 from contacts.dedup import matching, service, stored
 from contacts.dedup.api import bp
 from contacts.dedup.companies_merge import company_written
 from contacts.dedup.events import CompaniesMerged
-from contacts.dedup.models import DuplicateCandidate, MergeOperation
+from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
+from contacts.ownership import Erasure, Merge, OwnedRows, Rows, contact_rows
 from contacts.people.events import ContactWritten
 from contacts.provenance import Actor
 from contacts.registry import Registry
@@ -32,6 +38,12 @@ def register(registry: Registry) -> None:
     registry.subscribe(CompanyRenamed, contacts_keys)
     registry.subscribe(CompanyUnlinked, contacts_keys)
     registry.subscribe(CompaniesMerged, contacts_keys)
+    # A merge drops the losers' keys and stores the winner's itself; they go with an erased contact.
+    registry.owns(contact_rows(MatchKey))
+    registry.owns(contact_rows(MatchProfile))
+    registry.owns(OwnedRows(key="duplicate_candidate", dump=dump_candidates, restore=restore_candidates,
+                            move=settle_candidates, erase=erase_candidates))
+    registry.owns(OwnedRows(key="merge_operation", erase=erase_merges))
 
 
 def contact_written(session: Session, event: ContactWritten) -> None:
@@ -57,3 +69,55 @@ def contacts_keys(session: Session, event: CompanyRenamed | CompanyUnlinked | Co
     for contact in event.contacts:
         if contact.status == "active":
             stored.refresh_keys(session, contact)
+
+
+def _candidates_of(ids: list[str]) -> Any:
+    return and_(DuplicateCandidate.entity == "contact",
+                or_(DuplicateCandidate.a_id.in_(ids), DuplicateCandidate.b_id.in_(ids)))
+
+
+def dump_candidates(session: Session, ids: list[str]) -> Rows:
+    """The contact candidates any of ``ids`` is part of."""
+    return snapshot.dump(session, DuplicateCandidate, _candidates_of(ids))
+
+
+def restore_candidates(session: Session, rows: Rows, ids: list[str]) -> None:
+    """Put the dumped candidates back exactly."""
+    snapshot.replace(session, DuplicateCandidate, DuplicateCandidate.id.in_([r["id"] for r in rows]), rows)
+
+
+def settle_candidates(session: Session, merge: Merge) -> None:
+    """Open candidates between records of the merge are settled: they were merged."""
+    members = [merge.winner_id, *merge.loser_ids]
+    session.execute(
+        update(DuplicateCandidate)
+        .where(
+            DuplicateCandidate.organization_id == merge.org_id,
+            DuplicateCandidate.entity == "contact",
+            DuplicateCandidate.status == "open",
+            DuplicateCandidate.a_id.in_(members),
+            DuplicateCandidate.b_id.in_(members),
+        )
+        .values(status="merged", decided_by=merge.actor_id, decided_at=utcnow())
+    )
+
+
+def _count(session: Session, statement: Any) -> int:
+    """Run a DELETE and return how many rows it removed."""
+    result = cast(CursorResult[Any], session.execute(statement))
+    return int(result.rowcount)
+
+
+def erase_candidates(session: Session, erasure: Erasure) -> dict[str, int]:
+    """Delete every contact candidate of the person."""
+    return {"duplicate_candidates": _count(session, delete(DuplicateCandidate).where(
+        DuplicateCandidate.organization_id == erasure.org_id, _candidates_of(erasure.contact_ids)))}
+
+
+def erase_merges(session: Session, erasure: Erasure) -> dict[str, int]:
+    """Delete the contact merges the person took part in: their snapshots hold copies of the values."""
+    wanted = set(erasure.contact_ids)
+    rows = session.execute(select(MergeOperation.id, MergeOperation.winner_id, MergeOperation.loser_ids).where(
+        MergeOperation.organization_id == erasure.org_id, MergeOperation.entity == "contact"))
+    merge_ids = [op_id for op_id, winner, losers in rows if winner in wanted or wanted.intersection(losers)]
+    return {"merges": _count(session, delete(MergeOperation).where(MergeOperation.id.in_(merge_ids)))}

@@ -11,27 +11,27 @@ stored idempotent responses that repeat them. The change log keeps its sequence 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, event, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from contacts import ownership
+from contacts.bus import publish
 from contacts.cards.models import Card
-from contacts.changelog import service as changelog
-from contacts.changelog.models import ChangeLogEntry, IdempotencyRecord
+from contacts.changelog.models import ChangeLogEntry
 from contacts.changelog.schemas import ChangeOut
-from contacts.changelog.vocabulary import Entity, Operation
-from contacts.dedup.models import DuplicateCandidate, MergeOperation
+from contacts.dedup.models import MergeOperation
 from contacts.errors import Conflict
 from contacts.events.models import Campaign, CampaignMember
+from contacts.ownership import Erasure
 from contacts.people import service as people
 from contacts.people.models import Contact
+from contacts.privacy.events import PersonErased
 from contacts.privacy.schemas import CardRecord, EraseResult, MembershipRecord, MergeRecord, PersonExport
 from contacts.provenance import Actor
 from contacts.touchpoints import service as touchpoints
 from contacts.touchpoints.models import Touchpoint
 
-IMAGE_COLUMNS = ("front_image", "back_image", "front_normalized", "back_normalized")
 
 
 def person_ids(session: Session, contact: Contact) -> list[str]:
@@ -109,45 +109,17 @@ def erase_person(session: Session, actor: Actor, contact: Contact, *,
     ``delete_images`` is called with the image keys no remaining card uses, once the transaction committed
     (a rollback keeps the files with the rows that name them).
     """
-    org_id = actor.organization_id
     ids = person_ids(session, contact)
-    cards = _cards(session, org_id, ids)
-    card_ids = [c.id for c in cards]
-    keys = {getattr(c, column) for c in cards for column in IMAGE_COLUMNS} - {None}
-    point_ids = list(session.scalars(select(Touchpoint.id).where(
-        Touchpoint.organization_id == org_id, Touchpoint.contact_id.in_(ids))))
-    merge_ids = [m[0] for m in _merges(session, org_id, ids)]
     session.flush()
+    erasure = Erasure(org_id=actor.organization_id, actor_id=actor.user_id, contact_ids=ids,
+                      delete_files=delete_images)
     counts: dict[str, int] = {}
-    counts["touchpoints"] = _count(session, delete(Touchpoint).where(Touchpoint.id.in_(point_ids)))
-    counts["cards"] = _count(session, delete(Card).where(Card.id.in_(card_ids)))
-    counts["duplicate_candidates"] = _count(session, delete(DuplicateCandidate).where(
-        DuplicateCandidate.organization_id == org_id, DuplicateCandidate.entity == "contact",
-        or_(DuplicateCandidate.a_id.in_(ids), DuplicateCandidate.b_id.in_(ids))))
-    counts["merges"] = _count(session, delete(MergeOperation).where(MergeOperation.id.in_(merge_ids)))
-    counts["idempotency_records"] = _count(session, delete(IdempotencyRecord).where(
-        IdempotencyRecord.organization_id == org_id,
-        or_(*(IdempotencyRecord.response_body.contains(i) for i in ids))))
+    for owned in ownership.installed():  # every package deletes what it keeps about the person
+        if owned.erase is not None:
+            counts.update(owned.erase(session, erasure))
     session.execute(update(Contact).where(Contact.id.in_(ids)).values(merged_into_id=None))
-    session.execute(delete(Contact).where(Contact.id.in_(ids)))  # values, tags, memberships, keys cascade
+    session.execute(delete(Contact).where(Contact.id.in_(ids)))  # owned rows without an eraser cascade
     session.expire_all()
-    changelog.record_many(session, org_id, Entity.TOUCHPOINT, point_ids, Operation.DELETED, actor.user_id, {"erased": True})
-    changelog.record_many(session, org_id, Entity.CARD, card_ids, Operation.DELETED, actor.user_id, {"erased": True})
-    changelog.record_many(session, org_id, Entity.CONTACT, ids, Operation.ERASED, actor.user_id,
-                          {"reason": reason} if reason else None)
-    unused = sorted(k for k in keys if not _image_in_use(session, k))
-    if unused:
-        event.listen(session, "after_commit", lambda _s: delete_images(unused), once=True)
-    return EraseResult(erased_contact_ids=ids, images=len(unused), **counts)
-
-
-def _count(session: Session, statement: Any) -> int:
-    """Run a DELETE and return how many rows it removed."""
-    result = cast(CursorResult[Any], session.execute(statement))
-    return int(result.rowcount)
-
-
-def _image_in_use(session: Session, key: str) -> bool:
-    """Whether any card (of any organisation: files are stored by content) still names ``key``."""
-    return bool(session.scalar(select(func.count()).select_from(Card).where(
-        or_(*(getattr(Card, column) == key for column in IMAGE_COLUMNS)))))
+    publish(session, PersonErased(org_id=actor.organization_id, actor_id=actor.user_id, contact_ids=tuple(ids),
+                                  reason=reason))
+    return EraseResult(erased_contact_ids=ids, **counts)

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.orm import Session
+
+from contacts.ownership import Merge, contact_rows
 from contacts.registry import Registry
 from contacts.tags.api import bp
-from contacts.tags.models import Tag
+from contacts.tags.models import ContactTag, Tag
 
 
 def register(registry: Registry) -> None:
-    """Declare the blueprint and the path ids."""
+    """Declare the blueprint, the path ids and the contacts' tag links."""
     registry.blueprint(bp)
     registry.path_model("tag_id", Tag)
+    registry.owns(contact_rows(ContactTag, move=move_contact_tags))
+
+
+def move_contact_tags(session: Session, merge: Merge) -> None:
+    """The winner gets every tag of the losers once (the earliest link of each tag moves, the rest go)."""
+    have = set(session.scalars(select(ContactTag.tag_id).where(ContactTag.contact_id == merge.winner_id)))
+    for tag_id, contact_id in session.execute(
+        select(ContactTag.tag_id, ContactTag.contact_id)
+        .where(ContactTag.contact_id.in_(merge.loser_ids))
+        .order_by(ContactTag.tagged_at)
+    ).all():
+        cond = and_(ContactTag.contact_id == contact_id, ContactTag.tag_id == tag_id)
+        if tag_id in have:
+            session.execute(delete(ContactTag).where(cond))
+        else:
+            session.execute(update(ContactTag).where(cond).values(contact_id=merge.winner_id))
+            have.add(tag_id)

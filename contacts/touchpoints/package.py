@@ -1,13 +1,48 @@
-"""How the touchpoints package (touchpoints) plugs into the app; listed in ``contacts.packages``."""
+"""How the touchpoints package plugs into the app; listed in ``contacts.packages``."""
 
 from __future__ import annotations
 
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from contacts import snapshot
+from contacts.bus import Recorded, publish
+from contacts.changelog.vocabulary import Entity, Operation
+from contacts.ownership import Erasure, Merge, OwnedRows, Rows
 from contacts.registry import Registry
 from contacts.touchpoints.api import bp
 from contacts.touchpoints.models import Touchpoint
 
 
 def register(registry: Registry) -> None:
-    """Declare the blueprint and the path ids."""
+    """Declare the blueprint, the path ids and the touchpoints kept per contact."""
     registry.blueprint(bp)
     registry.path_model("touchpoint_id", Touchpoint)
+    registry.owns(OwnedRows(key="touchpoint", dump=dump, restore=restore, move=move, erase=erase))
+
+
+def dump(session: Session, ids: list[str]) -> Rows:
+    """Which contact each touchpoint of ``ids`` belongs to."""
+    return snapshot.dump(session, Touchpoint, Touchpoint.contact_id.in_(ids), ["id", "contact_id"])
+
+
+def restore(session: Session, rows: Rows, ids: list[str]) -> None:
+    """Give the touchpoints back to the contacts they belonged to."""
+    snapshot.put_back(session, Touchpoint, rows)
+
+
+def move(session: Session, merge: Merge) -> None:
+    """The losers' touchpoints become the winner's."""
+    session.execute(update(Touchpoint).where(Touchpoint.contact_id.in_(merge.loser_ids))
+                    .values(contact_id=merge.winner_id))
+
+
+def erase(session: Session, erasure: Erasure) -> dict[str, int]:
+    """Delete the person's touchpoints; the change log records each as deleted by an erasure."""
+    point_ids = list(session.scalars(select(Touchpoint.id).where(
+        Touchpoint.organization_id == erasure.org_id, Touchpoint.contact_id.in_(erasure.contact_ids))))
+    if point_ids:
+        session.execute(delete(Touchpoint).where(Touchpoint.id.in_(point_ids)))
+    publish(session, Recorded(org_id=erasure.org_id, actor_id=erasure.actor_id, entity=Entity.TOUCHPOINT,
+                              ids=tuple(point_ids), operation=Operation.DELETED, data={"erased": True}))
+    return {"touchpoints": len(point_ids)}
