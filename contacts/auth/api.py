@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from contacts.api.context import org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
-from contacts.api.pagination import page_by_id
 from contacts.api.principal import current_principal
 from contacts.api.schemas import ListQuery
 from contacts.api.spec import operation
@@ -28,6 +27,7 @@ from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import get_session, utcnow
 from contacts.errors import Conflict, Forbidden, NotFound
+from contacts.pagination import page_by_id
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from contacts.api.pagination import page_by_id
 from contacts.auth.models import Organization
 from contacts.bus import Recorded, publish
 from contacts.cards.models import CARD_STATUSES, Card
@@ -27,6 +26,7 @@ from contacts.config import Settings
 from contacts.db import new_id, utcnow
 from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from contacts.events.models import Event
+from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.tags import service as tags

@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from contacts.api.context import org_id
 from contacts.api.http import json_response
-from contacts.api.pagination import decode_cursor, encode_cursor
 from contacts.api.spec import operation
 from contacts.auth.models import Organization
 from contacts.changelog.models import ChangeLogEntry
 from contacts.changelog.schemas import ChangeListQuery, ChangeOut, ChangePage
 from contacts.db import get_session
+from contacts.pagination import decode_cursor, encode_cursor
 
 bp = Blueprint("changes", __name__, url_prefix="/api/v1/changes")
 

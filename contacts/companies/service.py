@@ -9,7 +9,6 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from contacts import normalize
-from contacts.api.pagination import page_by_id
 from contacts.bus import publish
 from contacts.changelog.vocabulary import Operation
 from contacts.companies.events import CompanyRenamed, CompanyUnlinked, CompanyWritten
@@ -23,6 +22,7 @@ from contacts.companies.schemas import (
 )
 from contacts.db import utcnow
 from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.people.schemas import AddressIn, AddressOut, PhoneIn, PhoneOut
 from contacts.provenance import Actor

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from contacts.api.pagination import decode_cursor, encode_cursor
 from contacts.bus import publish
 from contacts.companies.models import Company
 from contacts.db import utcnow
@@ -24,6 +23,7 @@ from contacts.dedup.matching import match_contact, match_keys, propose
 from contacts.dedup.models import DuplicateCandidate, MergeOperation
 from contacts.dedup.scoring import MERGE
 from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.pagination import decode_cursor, encode_cursor
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 

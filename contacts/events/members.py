@@ -9,7 +9,6 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from contacts.api.pagination import page_by_id
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
@@ -17,6 +16,7 @@ from contacts.db import utcnow
 from contacts.errors import NotFound
 from contacts.events.models import MEMBER_FUNNEL, MEMBER_STATUSES, Campaign, CampaignMember
 from contacts.events.schemas import CampaignReport, FunnelCounts, MemberListQuery, MemberOut
+from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.people.schemas import CompanyRef
 from contacts.provenance import Actor

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from contacts.api.pagination import page_by_id
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import utcnow
@@ -24,6 +23,7 @@ from contacts.events.schemas import (
     EventUpdate,
     TagRef,
 )
+from contacts.pagination import page_by_id
 from contacts.provenance import Actor
 from contacts.tags import service as tags
 from contacts.tags.models import Tag

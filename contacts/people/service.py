@@ -13,13 +13,13 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 
 from contacts import normalize
-from contacts.api.pagination import page_by_id
 from contacts.bus import publish
 from contacts.changelog.vocabulary import Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import utcnow
 from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.pagination import page_by_id
 from contacts.people.events import ContactWritten, JobChanged
 from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
 from contacts.people.schemas import (

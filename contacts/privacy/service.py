@@ -33,7 +33,6 @@ from contacts.touchpoints import service as touchpoints
 from contacts.touchpoints.models import Touchpoint
 
 
-
 def person_ids(session: Session, contact: Contact) -> list[str]:
     """The contact and every contact merged into it, directly or through another merged one."""
     if contact.status == "merged":

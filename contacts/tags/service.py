@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from contacts.api.pagination import page_by_id
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
 from contacts.db import utcnow
 from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from contacts.events.models import Campaign, Event
+from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.tags.models import CompanyTag, ContactTag, Tag

@@ -9,12 +9,12 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from contacts.api.pagination import decode_cursor, encode_cursor
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import utcnow
 from contacts.errors import Conflict, NotFound, ValidationFailed
 from contacts.events.models import Campaign, Event
+from contacts.pagination import decode_cursor, encode_cursor
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.touchpoints.models import CHANNELS, TOUCHPOINT_KINDS, TOUCHPOINT_SOURCES, Touchpoint

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
-from contacts.api.pagination import page_by_id
 from contacts.api.spec import operation
 from contacts.db import get_session
+from contacts.pagination import page_by_id
 from contacts.webhooks import service
 from contacts.webhooks.models import Webhook
 from contacts.webhooks.schemas import (
