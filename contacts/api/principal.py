@@ -1,58 +1,11 @@
-"""Who is calling: the authenticated principal and the role/scope permission model."""
+"""Who is calling: the principal the auth hook authenticated for this request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import g
 
-from contacts.errors import Forbidden, Unauthorized
-
-PERMISSIONS = (
-    "contacts:read", "contacts:write", "companies:read", "companies:write", "tags:read", "tags:write",
-    "events:read", "events:write", "touchpoints:read", "touchpoints:write", "cards:read", "cards:write",
-    "duplicates:read", "duplicates:write", "users:read", "users:admin", "tokens:self", "tokens:admin",
-    "changes:read", "org:admin", "contacts:restore", "privacy:admin", "webhooks:admin",
-)
-
-_READ_ALL = {p for p in PERMISSIONS if p.endswith(":read")}
-
-ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset(PERMISSIONS),
-    "manager": frozenset(set(PERMISSIONS) - {"users:admin", "tokens:admin", "org:admin", "contacts:restore",
-                                             "privacy:admin"}),
-    "sales": frozenset({
-        "contacts:read", "contacts:write", "companies:read", "companies:write", "cards:read", "cards:write",
-        "touchpoints:read", "touchpoints:write", "tags:read", "events:read", "duplicates:read",
-        "users:read", "tokens:self",
-    }),
-    "marketing": frozenset({
-        "contacts:read", "companies:read", "tags:read", "tags:write", "events:read", "events:write",
-        "touchpoints:read", "cards:read", "users:read", "tokens:self", "changes:read",
-    }),
-}
-
-
-@dataclass(frozen=True)
-class Principal:
-    """An authenticated caller: a user of one organisation acting through one token."""
-
-    organization_id: str
-    user_id: str
-    role: str
-    token_id: str
-    scopes: frozenset[str]
-
-    def can(self, permission: str) -> bool:
-        """Tell whether both the role and the token's scopes grant ``permission``."""
-        role_ok = permission in ROLE_PERMISSIONS.get(self.role, frozenset())
-        scope_ok = "*" in self.scopes or permission in self.scopes
-        return role_ok and scope_ok
-
-    def require(self, permission: str) -> None:
-        """Raise Forbidden unless the caller holds ``permission``."""
-        if not self.can(permission):
-            raise Forbidden(f"this token or role lacks the permission {permission!r}")
+from contacts.errors import Unauthorized
+from contacts.permissions import Principal
 
 
 def current_principal() -> Principal:

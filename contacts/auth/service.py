@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from contacts.api.principal import PERMISSIONS, ROLE_PERMISSIONS, Principal
 from contacts.auth.models import ROLES, ApiToken, Organization, User
 from contacts.db import utcnow
 from contacts.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from contacts.normalize import normalize_email
+from contacts.permissions import PERMISSIONS, ROLE_PERMISSIONS, Principal
 
 TOKEN_PREFIX = "msk"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
