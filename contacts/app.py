@@ -49,12 +49,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def settings_of(app: Flask) -> Settings:
-    """Return the settings the app was created with."""
-    settings: Settings = app.extensions["meishi.settings"]
-    return settings
-
-
 def freeze_startup_heap() -> None:
     """Take what the process allocated at start-up out of the cyclic garbage collector's reach.
 

@@ -11,8 +11,8 @@ from flask import current_app
 from flask.cli import FlaskGroup
 
 from contacts import migrate
-from contacts.app import create_app, freeze_startup_heap, settings_of
-from contacts.config import ConfigError
+from contacts.app import create_app, freeze_startup_heap
+from contacts.config import ConfigError, settings_of
 
 
 def _create_app() -> object:

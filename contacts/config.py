@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+
 DEFAULT_VAR_DIR = Path("var")
 
 
@@ -87,3 +89,9 @@ class Settings:
         if unknown:
             raise ValueError(f"unknown settings: {sorted(unknown)}")
         return replace(self, **dict(overrides))
+
+
+def settings_of(app: Flask) -> Settings:
+    """Return the settings the app was created with."""
+    settings: Settings = app.extensions["meishi.settings"]
+    return settings

@@ -117,7 +117,7 @@ def storage_of(app: Flask) -> Storage:
     """Return the app's image storage (a LocalStorage under settings.storage_dir), created on first use."""
     storage: Storage | None = app.extensions.get("meishi.storage")
     if storage is None:
-        from contacts.app import settings_of
+        from contacts.config import settings_of
 
         storage = LocalStorage(settings_of(app).storage_dir)
         app.extensions["meishi.storage"] = storage

@@ -13,7 +13,6 @@ from contacts.api.http import check_if_match, etag_for, json_response
 from contacts.api.principal import current_principal
 from contacts.api.problems import validation_errors
 from contacts.api.spec import operation
-from contacts.app import settings_of
 from contacts.cards import intake, service
 from contacts.cards.confirm import confirm_card
 from contacts.cards.schemas import (
@@ -25,6 +24,7 @@ from contacts.cards.schemas import (
     CardUpdate,
     CardUploadForm,
 )
+from contacts.config import settings_of
 from contacts.db import get_session, new_id
 from contacts.errors import NotFound, UnsupportedMediaType, ValidationFailed
 from contacts.storage import content_type_of, storage_of

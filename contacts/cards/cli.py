@@ -16,11 +16,11 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from contacts.app import settings_of
 from contacts.cards import intake, service
 from contacts.cards.queue import DEFAULT_NAMESPACE, EmbeddedPool, queue_of, run_redis_worker
 from contacts.cards.schemas import CardUploadForm
 from contacts.cards.worker import LEASE_SECONDS, EngineFactory, WorkerConfig, process_one
+from contacts.config import settings_of
 from contacts.db import new_id, session_factory
 from contacts.errors import MeishiError
 from contacts.provenance import Actor

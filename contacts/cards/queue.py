@@ -198,7 +198,7 @@ def run_redis_worker(app: Flask, *, threads: int, config: WorkerConfig, namespac
     """Consume card ids from Redis with Dramatiq threads and sweep the card table until ``stop`` is set."""
     import dramatiq
 
-    from contacts.app import settings_of
+    from contacts.config import settings_of
 
     stop = stop or threading.Event()
     queue = RedisQueue(settings_of(app).redis_url, namespace=namespace)

@@ -23,12 +23,12 @@ from flask import Flask
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from contacts.app import settings_of
 from contacts.bus import Recorded, publish
 from contacts.cards import service
 from contacts.cards.confirm import confirm_card
 from contacts.cards.models import Card
 from contacts.changelog.vocabulary import Entity, Operation
+from contacts.config import settings_of
 from contacts.db import session_factory, utcnow
 from contacts.errors import MeishiError
 from contacts.storage import storage_of

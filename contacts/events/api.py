@@ -29,6 +29,7 @@ from contacts.events.schemas import (
     MembersResult,
     MemberUpdate,
 )
+from contacts.people import service as people
 from contacts.tags import service as tags
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1")
@@ -147,7 +148,7 @@ def _selected(body: MembersIn | MembersRemove, *, adding: bool) -> list[str]:
         return tags.contacts_by_ids(session, org_id(), body.contact_ids, purpose="added to a campaign",
                                     active_only=adding)
     assert body.filter is not None
-    return tags.contacts_by_filter(session, org_id(), body.filter)
+    return people.contacts_by_filter(session, org_id(), body.filter)
 
 
 def _member(campaign_id: str, contact_id: str) -> Response:

@@ -39,6 +39,7 @@ from contacts.people.schemas import (
 from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
 from contacts.tags.models import ContactTag
+from contacts.tags.schemas import ContactFilter
 from contacts.touchpoints.models import Touchpoint
 
 SCALAR_FIELDS = ("family_name", "given_name", "full_name", "name_kana", "name_romaji", "department", "title",
@@ -408,6 +409,21 @@ def _touch_filtered(stmt: Select[tuple[Contact]], org_id: str, query: ContactLis
     if query.not_touched_since is not None:
         stmt = stmt.where(~Contact.id.in_(touched(query.not_touched_since)))
     return stmt
+
+
+def contacts_by_filter(session: Session, org_id: str, contact_filter: ContactFilter) -> list[str]:
+    """Return the ids of the active contacts the filters of GET /contacts select (422 past BULK_FILTER_LIMIT)."""
+    # The contacts list's own filter, so that bulk tagging selects exactly what GET /contacts shows.
+    stmt = contacts_query(session, org_id, ContactListQuery(**contact_filter.model_dump()))
+    if stmt is None:
+        return []
+    ids = list(session.scalars(stmt.with_only_columns(Contact.id).order_by(Contact.id)
+                               .limit(tags.BULK_FILTER_LIMIT + 1)))
+    if len(ids) > tags.BULK_FILTER_LIMIT:
+        raise ValidationFailed("the filter selects too many contacts", errors=[
+            {"field": "filter", "message": f"selects more than {tags.BULK_FILTER_LIMIT} contacts; narrow it",
+             "code": "too_many"}])
+    return ids
 
 
 def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Page:

@@ -11,6 +11,7 @@ from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
 from contacts.api.spec import operation
 from contacts.db import get_session
+from contacts.people import service as people
 from contacts.provenance import Actor
 from contacts.tags import service
 from contacts.tags.models import Tag
@@ -89,7 +90,7 @@ def _selected(body: TagContactsIn) -> list[str]:
     if body.contact_ids is not None:
         return service.contacts_by_ids(session, org_id(), body.contact_ids)
     assert body.filter is not None
-    return service.contacts_by_filter(session, org_id(), body.filter)
+    return people.contacts_by_filter(session, org_id(), body.filter)
 
 
 @bp.post("/<tag_id>/contacts")

@@ -19,7 +19,7 @@ from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.tags.models import CompanyTag, ContactTag, Tag
-from contacts.tags.schemas import ContactFilter, TagListQuery, TagOut
+from contacts.tags.schemas import TagListQuery, TagOut
 
 BULK_FILTER_LIMIT = 10_000
 BULK_CHUNK = 1000
@@ -252,24 +252,6 @@ def contacts_by_ids(session: Session, org_id: str, contact_ids: list[str], *, pu
                     active_only: bool = True) -> list[str]:
     """Check that ``contact_ids`` are the organisation's (active) contacts; unknown ids are a 422 naming them."""
     return _owners_by_ids(session, org_id, _CONTACTS, contact_ids, purpose=purpose, active_only=active_only)
-
-
-def contacts_by_filter(session: Session, org_id: str, contact_filter: ContactFilter) -> list[str]:
-    """Return the ids of the active contacts the filters of GET /contacts select (422 past BULK_FILTER_LIMIT)."""
-    from contacts.people import service as people
-    from contacts.people.schemas import ContactListQuery
-
-    # The contacts list's own filter, so that bulk tagging selects exactly what GET /contacts shows.
-    stmt = people.contacts_query(session, org_id, ContactListQuery(**contact_filter.model_dump()))
-    if stmt is None:
-        return []
-    ids = list(session.scalars(stmt.with_only_columns(Contact.id).order_by(Contact.id)
-                               .limit(BULK_FILTER_LIMIT + 1)))
-    if len(ids) > BULK_FILTER_LIMIT:
-        raise ValidationFailed("the filter selects too many contacts", errors=[
-            {"field": "filter", "message": f"selects more than {BULK_FILTER_LIMIT} contacts; narrow it",
-             "code": "too_many"}])
-    return ids
 
 
 def attach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[str]) -> list[str]:

@@ -30,9 +30,10 @@ from flask import Flask
 from sqlalchemy import select
 
 from contacts import migrate
-from contacts.app import create_app, settings_of
+from contacts.app import create_app
 from contacts.cards.queue import EmbeddedPool, queue_of
 from contacts.changelog.models import ChangeLogEntry
+from contacts.config import settings_of
 from contacts.db import session_factory
 from tests.cards.conftest import set_threshold, upload
 from tests.conftest import REPO, OrgClient, make_org

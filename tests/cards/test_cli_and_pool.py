@@ -12,9 +12,10 @@ from click.testing import CliRunner
 from flask import Flask
 
 from contacts import migrate
-from contacts.app import create_app, settings_of
+from contacts.app import create_app
 from contacts.cards.queue import EmbeddedPool, queue_of
 from contacts.cli import _register_card_commands, cli
+from contacts.config import settings_of
 from tests.cards.conftest import cards_dev, image, upload
 from tests.conftest import OrgClient, make_org
 from tests.dbs import temporary_database

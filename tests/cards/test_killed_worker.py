@@ -19,9 +19,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from contacts import migrate
-from contacts.app import create_app, settings_of
+from contacts.app import create_app
 from contacts.cards.models import Card
 from contacts.cards.queue import RedisQueue
+from contacts.config import settings_of
 from contacts.db import session_factory
 from contacts.people.models import Contact
 from contacts.touchpoints.models import Touchpoint
