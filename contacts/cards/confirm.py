@@ -10,15 +10,10 @@ gives one contact however many workers or reviewers confirm it.
 
 from __future__ import annotations
 
-import re
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contacts import normalize
-from contacts.api.problems import validation_errors
 from contacts.auth.models import Organization
 from contacts.bus import publish
 from contacts.cards.events import CardConfirmed
@@ -27,50 +22,32 @@ from contacts.cards.service import field_values, lock_card, touch
 from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import utcnow
-from contacts.errors import Conflict, ValidationFailed
+from contacts.errors import Conflict
 from contacts.events.models import Event
+from contacts.people import inputs as people_inputs
 from contacts.people import service as people
-from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone
-from contacts.people.schemas import AddressIn, ContactCreate, ContactUpdate, EmailIn, PhoneIn
+from contacts.people.inputs import PersonValues
+from contacts.people.models import Contact, ContactEmail
 from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
 from contacts.tags.models import Tag
 from contacts.touchpoints import service as touchpoints
 
-M = TypeVar("M", bound=BaseModel)
 PHONE_TYPES = {"phone": "work", "mobile": "mobile", "fax": "fax"}
-_LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f .'-]+$")
 
 
-def _model(cls: type[M], data: dict[str, Any]) -> M:
-    try:
-        return cls.model_validate(data)
-    except ValidationError as e:
-        raise ValidationFailed("the card's fields do not make a valid contact; correct them",
-                               errors=validation_errors(e, prefix="fields.")) from e
-
-
-def split_name(name: str) -> tuple[str | None, str | None]:
-    """Split a printed name into (family, given): Japanese order family first, Latin order given first."""
-    parts = name.split()
-    if len(parts) < 2:
-        return None, None
-    if _LATIN.match(name):
-        return parts[-1], " ".join(parts[:-1])
-    return parts[0], " ".join(parts[1:])
-
-
-def _email_key(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return normalize.normalize_email(value)
-    except ValueError:
-        return None
+def person_values(values: dict[str, str]) -> PersonValues:
+    """Map a card's field values to the people service's own input."""
+    return PersonValues(
+        name=values.get("name"), name_kana=values.get("name_kana"), name_romaji=values.get("name_romaji"),
+        department=values.get("department"), title=values.get("title"), url=values.get("url"),
+        email=values.get("email"),
+        phones=tuple((values[name], kind) for name, kind in PHONE_TYPES.items() if values.get(name)),
+        address=values.get("address"), postal_code=values.get("postal_code"))
 
 
 def _domain(values: dict[str, str]) -> str | None:
-    key = _email_key(values.get("email"))
+    key = people_inputs.email_key(values.get("email"))
     domain = normalize.company_key_from_email(key) if key else None
     if not domain and values.get("url"):
         domain = normalize.domain_of_url(values["url"])
@@ -79,11 +56,10 @@ def _domain(values: dict[str, str]) -> str | None:
 
 def _live(session: Session, contact: Contact | None) -> Contact | None:
     """Follow merges to the surviving contact; a deleted one does not count."""
-    seen = 0
-    while contact is not None and contact.status == "merged" and contact.merged_into_id and seen < 20:
-        contact = session.get(Contact, contact.merged_into_id)
-        seen += 1
-    return contact if contact is not None and contact.status == "active" else None
+    if contact is None:
+        return None
+    contact = people.survivor_of(session, contact)
+    return contact if contact.status == "active" else None
 
 
 def find_same_person(session: Session, card: Card, values: dict[str, str]) -> Contact | None:
@@ -95,7 +71,7 @@ def find_same_person(session: Session, card: Card, values: dict[str, str]) -> Co
         matched = _live(session, session.get(Contact, card.match_contact_id))
         if matched is not None:
             return matched
-    key = _email_key(values.get("email"))
+    key = people_inputs.email_key(values.get("email"))
     if key is None:
         return None
     return session.scalar(
@@ -104,65 +80,13 @@ def find_same_person(session: Session, card: Card, values: dict[str, str]) -> Co
             Contact.status == "active").order_by(Contact.created_at).limit(1))
 
 
-def _contact_payload(values: dict[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    if values.get("name"):
-        family, given = split_name(values["name"])
-        data.update(full_name=values["name"], family_name=family, given_name=given)
-    for name in ("name_kana", "name_romaji", "department", "title", "url"):
-        if values.get(name):
-            data[name] = values[name]
-    if values.get("email"):
-        data["emails"] = [{"value": values["email"], "type": "work", "primary": True}]
-    phones = [{"value": values[n], "type": t} for n, t in PHONE_TYPES.items() if values.get(n)]
-    if phones:
-        data["phones"] = phones
-    if values.get("address") or values.get("postal_code"):
-        data["addresses"] = [{"value": values.get("address") or values["postal_code"],
-                              "postal_code": values.get("postal_code")}]
-    return data
-
-
-def _add_missing_values(session: Session, contact: Contact, values: dict[str, str], source: Source,
-                        *, primary: bool) -> list[str]:
-    """Append the card's email, phones and address the contact lacks; return what was added."""
-    org = contact.organization_id
-    added: list[str] = []
-    key = _email_key(values.get("email"))
-    if key and key not in {e.value_normalized for e in contact.emails}:
-        row = people._email_rows(org, [_model(EmailIn, {"value": values["email"]})], source)[0]
-        row.position = len(contact.emails)
-        if primary:
-            for e in contact.emails:
-                e.primary = False
-        row.primary = primary or not contact.emails
-        contact.emails.append(row)
-        added.append("emails")
-    have = {p.e164 or normalize.fold_text(p.value) for p in contact.phones}
-    new_phones = [_model(PhoneIn, {"value": values[n], "type": t}) for n, t in PHONE_TYPES.items() if values.get(n)]
-    for phone_in in new_phones:
-        row_p: ContactPhone = people._phone_rows(org, [phone_in], source)[0]
-        if (row_p.e164 or normalize.fold_text(row_p.value)) in have:
-            continue
-        row_p.position, row_p.primary = len(contact.phones), not contact.phones
-        contact.phones.append(row_p)
-        added.append("phones")
-    if values.get("address"):
-        addr = _model(AddressIn, {"value": values["address"], "postal_code": values.get("postal_code")})
-        row_a: ContactAddress = people._address_rows(org, [addr], source)[0]
-        if row_a.value_normalized not in {a.value_normalized for a in contact.addresses}:
-            row_a.position, row_a.primary = len(contact.addresses), not contact.addresses
-            contact.addresses.append(row_a)
-            added.append("addresses")
-    return sorted(set(added))
-
-
 def _update_existing(session: Session, actor: Actor, contact: Contact, values: dict[str, str],
                      company: Company | None, source: Source) -> None:
     """Bring an existing contact up to date with the card; a new company or title is a job change."""
     company_changed = company is not None and company.id != contact.company_id
-    added = _add_missing_values(session, contact, values, source, primary=company_changed)
-    update: dict[str, Any] = {}
+    added = people_inputs.add_missing_values(session, contact, person_values(values), source,
+                                             primary=company_changed)
+    update: dict[str, str | None] = {}
     if company_changed:
         assert company is not None
         update.update(company_id=company.id, title=values.get("title"), department=values.get("department"))
@@ -175,7 +99,7 @@ def _update_existing(session: Session, actor: Actor, contact: Contact, values: d
             update[name] = values[name]
     version = contact.version
     if update:
-        people.update_contact(session, actor, contact, _model(ContactUpdate, update), source)
+        people_inputs.update_person(session, actor, contact, update, source)
     if added and contact.version == version:
         people.values_added(session, actor, contact, added, source)
 
@@ -214,14 +138,11 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
     company = companies.find_or_create_company(session, actor, name=values.get("company"), domain=_domain(values))
     contact = find_same_person(session, card, values)
     if contact is None:
-        payload = _contact_payload(values)
-        if company is not None:
-            payload["company_id"] = company.id
         # Matched once, as it is written: a twin the engine is sure of (e.g. same name and mobile) absorbs
         # the new contact, a new company on the card becoming a job change; weaker matches wait as
         # duplicate candidates.
-        created = people.create_contact(session, actor, _model(ContactCreate, payload), source, auto_merge=True)
-        contact = people.survivor_of(session, created)
+        contact = people_inputs.create_person(session, actor, person_values(values), source,
+                                              company_id=company.id if company else None, auto_merge=True)
     else:
         _update_existing(session, actor, contact, values, company, source)
     session.flush()

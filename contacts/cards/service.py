@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from contacts.auth.models import Organization
 from contacts.bus import Recorded, publish
 from contacts.cards.models import CARD_STATUSES, Card
+from contacts.cards.reading import CardReading
 from contacts.cards.schemas import (
     BatchSummary,
     CardFieldOut,
@@ -208,15 +209,15 @@ def review_threshold(session: Session, org_id: str, settings: Settings) -> float
     return float(value) if value is not None else settings.review_threshold
 
 
-def record_result(card: Card, result: dict[str, Any], *, normalized: dict[str, str], pipeline_version: str) -> None:
-    """Store an OCR result on the card (fields, text, warnings, normalised images, pipeline version)."""
-    card.lang = result.get("lang")
-    card.fields = {name: dict(value) for name, value in (result.get("fields") or {}).items()}
-    card.text = result.get("text")
-    card.warnings = [str(w) for w in result.get("warnings") or []]
-    card.front_normalized = normalized.get("front")
-    card.back_normalized = normalized.get("back")
-    card.pipeline_version = pipeline_version
+def record_result(card: Card, reading: CardReading) -> None:
+    """Store an OCR reading on the card (fields, text, warnings, normalised images, pipeline version)."""
+    card.lang = reading.lang
+    card.fields = {name: value.to_json() for name, value in reading.fields.items()}
+    card.text = reading.text
+    card.warnings = list(reading.warnings)
+    card.front_normalized = reading.normalized.get("front")
+    card.back_normalized = reading.normalized.get("back")
+    card.pipeline_version = reading.pipeline_version
     card.error = None
     card.completed_at = utcnow()
 

@@ -27,6 +27,7 @@ from contacts.bus import Recorded, publish
 from contacts.cards import service
 from contacts.cards.confirm import confirm_card
 from contacts.cards.models import Card
+from contacts.cards.reading import CardReading
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.config import settings_of
 from contacts.db import session_factory, utcnow
@@ -164,7 +165,7 @@ def _retry_or_fail(factory: sessionmaker[Session], card_id: str, config: WorkerC
         session.commit()
 
 
-def _scan(app: Flask, card: Card, config: WorkerConfig) -> tuple[dict[str, Any], dict[str, str], str]:
+def _scan(app: Flask, card: Card, config: WorkerConfig) -> CardReading:
     """Run OCR on a card's stored images (no database session is open here)."""
     from ocr import PIPELINE_VERSION
     from ocr.pipeline import ScanLimits, scan_card
@@ -178,11 +179,12 @@ def _scan(app: Flask, card: Card, config: WorkerConfig) -> tuple[dict[str, Any],
     engine = config.engine_factory() if config.engine_factory else None
     result = scan_card(front, back, engine=engine, limits=limits)
     normalized = {side: storage.put(data, extension="jpg") for side, data in result.normalized_images.items()}
-    return result.to_dict(), normalized, result.pipeline_version or PIPELINE_VERSION
+    return CardReading.from_result(result, normalized=normalized,
+                                   pipeline_version=result.pipeline_version or PIPELINE_VERSION)
 
 
 def _finish(app: Flask, factory: sessionmaker[Session], card_id: str, config: WorkerConfig,
-            result: dict[str, Any], normalized: dict[str, str], version: str) -> str | None:
+            reading: CardReading) -> str | None:
     """Store the result and confirm or hold for review, in one transaction, if the lease is still ours."""
     with factory() as session:
         card = service.lock_card(session, card_id)
@@ -190,7 +192,7 @@ def _finish(app: Flask, factory: sessionmaker[Session], card_id: str, config: Wo
             log.info("card %s was taken over by %s; dropping this result", card_id, card.worker_id)
             session.rollback()
             return None
-        service.record_result(card, result, normalized=normalized, pipeline_version=version)
+        service.record_result(card, reading)
         card.worker_id = None
         card.lease_expires_at = None
         threshold = service.review_threshold(session, card.organization_id, settings_of(app))
@@ -206,7 +208,7 @@ def _finish(app: Flask, factory: sessionmaker[Session], card_id: str, config: Wo
                 card.warnings = [*card.warnings, f"not confirmed automatically: {e.detail}"]
         card.status = status
         service.touch(card)
-        publish(session, Recorded(org_id=card.organization_id, actor_id=None, entity=Entity.CARD, ids=(card.id,), operation=Operation.PROCESSED, data={"status": status, "pipeline_version": version, "ocr_seconds": result.get("seconds")}))
+        publish(session, Recorded(org_id=card.organization_id, actor_id=None, entity=Entity.CARD, ids=(card.id,), operation=Operation.PROCESSED, data={"status": status, "pipeline_version": reading.pipeline_version, "ocr_seconds": reading.seconds}))
         session.commit()
         return status
 
@@ -223,8 +225,8 @@ def process_card(app: Flask, card_id: str, config: WorkerConfig) -> str | None:
         session.expunge(card)
     try:
         with Heartbeat(factory, card_id, config):
-            result, normalized, version = _scan(app, card, config)
-        return _finish(app, factory, card_id, config, result, normalized, version)
+            reading = _scan(app, card, config)
+        return _finish(app, factory, card_id, config, reading)
     except IntakeError as e:
         _retry_or_fail(factory, card_id, config, f"{e.type}: {e.detail}", permanent=True)
     except Exception as e:  # anything else may be transient (engine timeout, database, storage): retry

@@ -1,0 +1,139 @@
+"""The people service's own input for a person read from somewhere else (a card, an import), and its writes.
+
+A card knows a printed name, an email, phones, an address: :class:`PersonValues` says so in the people
+package's terms, and the functions here create a contact from it or bring an existing one up to date. The
+callers never see the HTTP schemas or the row builders of the people service.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from contacts import normalize
+from contacts.api.problems import validation_errors
+from contacts.errors import ValidationFailed
+from contacts.people import service
+from contacts.people.models import Contact, ContactAddress, ContactPhone
+from contacts.people.schemas import AddressIn, ContactCreate, ContactUpdate, EmailIn, PhoneIn
+from contacts.provenance import Actor, Source
+
+M = TypeVar("M", bound=BaseModel)
+_LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f .'-]+$")
+
+
+@dataclass(frozen=True)
+class PersonValues:
+    """What a source tells about a person: the printed name and values, each optional.
+
+    ``phones`` are (value, type) pairs, type one of work, mobile, fax.
+    """
+
+    name: str | None = None
+    name_kana: str | None = None
+    name_romaji: str | None = None
+    department: str | None = None
+    title: str | None = None
+    url: str | None = None
+    email: str | None = None
+    phones: tuple[tuple[str, str], ...] = ()
+    address: str | None = None
+    postal_code: str | None = None
+
+
+def split_name(name: str) -> tuple[str | None, str | None]:
+    """Split a printed name into (family, given): Japanese order family first, Latin order given first."""
+    parts = name.split()
+    if len(parts) < 2:
+        return None, None
+    if _LATIN.match(name):
+        return parts[-1], " ".join(parts[:-1])
+    return parts[0], " ".join(parts[1:])
+
+
+def _model(cls: type[M], data: dict[str, Any]) -> M:
+    try:
+        return cls.model_validate(data)
+    except ValidationError as e:
+        raise ValidationFailed("the card's fields do not make a valid contact; correct them",
+                               errors=validation_errors(e, prefix="fields.")) from e
+
+
+def _payload(person: PersonValues) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if person.name:
+        family, given = split_name(person.name)
+        data.update(full_name=person.name, family_name=family, given_name=given)
+    for name in ("name_kana", "name_romaji", "department", "title", "url"):
+        if getattr(person, name):
+            data[name] = getattr(person, name)
+    if person.email:
+        data["emails"] = [{"value": person.email, "type": "work", "primary": True}]
+    if person.phones:
+        data["phones"] = [{"value": value, "type": kind} for value, kind in person.phones]
+    if person.address or person.postal_code:
+        data["addresses"] = [{"value": person.address or person.postal_code, "postal_code": person.postal_code}]
+    return data
+
+
+def create_person(session: Session, actor: Actor, person: PersonValues, source: Source, *,
+                  company_id: str | None, auto_merge: bool) -> Contact:
+    """Create a contact from ``person`` (working at ``company_id``); return it, or the twin it merged into."""
+    payload = _payload(person)
+    if company_id is not None:
+        payload["company_id"] = company_id
+    created = service.create_contact(session, actor, _model(ContactCreate, payload), source, auto_merge=auto_merge)
+    return service.survivor_of(session, created)
+
+
+def update_person(session: Session, actor: Actor, contact: Contact, changes: dict[str, Any],
+                  source: Source) -> None:
+    """Set the named fields (``company_id``, ``title``, ...) as a PATCH would: a new job is history."""
+    service.update_contact(session, actor, contact, _model(ContactUpdate, changes), source)
+
+
+def add_missing_values(session: Session, contact: Contact, person: PersonValues, source: Source,
+                       *, primary: bool) -> list[str]:
+    """Append the email, phones and address ``contact`` lacks; return the kinds added (not yet logged)."""
+    org = contact.organization_id
+    added: list[str] = []
+    key = email_key(person.email)
+    if person.email and key and key not in {e.value_normalized for e in contact.emails}:
+        row = service._email_rows(org, [_model(EmailIn, {"value": person.email})], source)[0]
+        row.position = len(contact.emails)
+        if primary:
+            for e in contact.emails:
+                e.primary = False
+        row.primary = primary or not contact.emails
+        contact.emails.append(row)
+        added.append("emails")
+    have = {p.e164 or normalize.fold_text(p.value) for p in contact.phones}
+    for value, kind in person.phones:
+        row_p: ContactPhone = service._phone_rows(org, [_model(PhoneIn, {"value": value, "type": kind})], source)[0]
+        if (row_p.e164 or normalize.fold_text(row_p.value)) in have:
+            continue
+        row_p.position, row_p.primary = len(contact.phones), not contact.phones
+        contact.phones.append(row_p)
+        added.append("phones")
+    if person.address:
+        addr = _model(AddressIn, {"value": person.address, "postal_code": person.postal_code})
+        row_a: ContactAddress = service._address_rows(org, [addr], source)[0]
+        if row_a.value_normalized not in {a.value_normalized for a in contact.addresses}:
+            row_a.position, row_a.primary = len(contact.addresses), not contact.addresses
+            contact.addresses.append(row_a)
+            added.append("addresses")
+    return sorted(set(added))
+
+
+def email_key(value: str | None) -> str | None:
+    """Return the normalised form of an email address, or None when it is not one."""
+    if not value:
+        return None
+    try:
+        return normalize.normalize_email(value)
+    except ValueError:
+        return None
