@@ -6,7 +6,7 @@ import os
 import secrets
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, g
 from sqlalchemy import JSON, DateTime, Dialect, MetaData, create_engine, event
@@ -14,6 +14,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from contacts.errors import NotFound
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -127,3 +129,14 @@ def session_factory(app: Flask) -> sessionmaker[Session]:
     """Return the app's session factory (for workers and CLI commands outside a request)."""
     factory: sessionmaker[Session] = app.extensions["meishi.sessionmaker"]
     return factory
+
+
+Owned = TypeVar("Owned", bound=Base)
+
+
+def get_owned(session: Session, model: type[Owned], org_id: str, row_id: str, *, what: str | None = None) -> Owned:
+    """Return the organisation's row of ``model`` with id ``row_id``, or raise NotFound ("no such <what>")."""
+    row = session.get(model, row_id)
+    if row is None or getattr(row, "organization_id", None) != org_id:
+        raise NotFound(f"no such {what or model.__name__.lower()}")
+    return row

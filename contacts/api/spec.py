@@ -21,12 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from contacts.api.principal import current_principal
 from contacts.api.problems import PROBLEM_MIMETYPE, validation_errors
 from contacts.changelog.models import IdempotencyRecord
-from contacts.db import get_session
+from contacts.db import get_owned, get_session
 from contacts.errors import (
     BadRequest,
     Conflict,
     IdempotencyMismatch,
-    NotFound,
     UnsupportedMediaType,
     ValidationFailed,
 )
@@ -81,9 +80,7 @@ def _check_path_args(path_args: dict[str, Any]) -> None:
         model = _PATH_MODELS.get(arg)
         if model is None:
             continue
-        row = session.get(model, value)
-        if row is None or row.organization_id != org_id:
-            raise NotFound(f"no such {arg.removesuffix('_id')}")
+        get_owned(session, model, org_id, value, what=arg.removesuffix("_id"))
 
 
 def _query_dict(model: type[BaseModel]) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contacts.auth.models import ROLES, ApiToken, Organization, User
-from contacts.db import utcnow
-from contacts.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from contacts.db import get_owned, utcnow
+from contacts.errors import Conflict, Unauthorized, ValidationFailed
 from contacts.normalize import normalize_email
 from contacts.permissions import PERMISSIONS, ROLE_PERMISSIONS, Principal
 
@@ -117,18 +117,12 @@ def create_user(session: Session, org_id: str, *, email: str, name: str, role: s
 
 def get_user(session: Session, org_id: str, user_id: str) -> User:
     """Return the organisation's user or raise NotFound."""
-    user = session.get(User, user_id)
-    if user is None or user.organization_id != org_id:
-        raise NotFound("no such user")
-    return user
+    return get_owned(session, User, org_id, user_id)
 
 
 def get_token(session: Session, org_id: str, token_id: str) -> ApiToken:
     """Return the organisation's token or raise NotFound."""
-    token = session.get(ApiToken, token_id)
-    if token is None or token.organization_id != org_id:
-        raise NotFound("no such token")
-    return token
+    return get_owned(session, ApiToken, org_id, token_id, what="token")
 
 
 def revoke_tokens_of(session: Session, user: User) -> None:

@@ -24,7 +24,7 @@ from contacts.cards.schemas import (
 )
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.config import Settings
-from contacts.db import new_id, utcnow
+from contacts.db import get_owned, new_id, utcnow
 from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from contacts.events.models import Event
 from contacts.pagination import page_by_id
@@ -47,10 +47,7 @@ class Page:
 
 def get_card(session: Session, org_id: str, card_id: str) -> Card:
     """Return the organisation's card or raise NotFound."""
-    card = session.get(Card, card_id)
-    if card is None or card.organization_id != org_id:
-        raise NotFound("no such card")
-    return card
+    return get_owned(session, Card, org_id, card_id)
 
 
 def lock_card(session: Session, card_id: str) -> Card:

@@ -20,8 +20,8 @@ from contacts.companies.schemas import (
     CompanyUpdate,
     normalize_corporate_number,
 )
-from contacts.db import utcnow
-from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.db import get_owned, utcnow
+from contacts.errors import Conflict, ValidationFailed
 from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.people.schemas import AddressIn, AddressOut, PhoneIn, PhoneOut
@@ -34,10 +34,7 @@ DOMAIN_NAME_SIMILARITY = 80.0
 
 def get_company(session: Session, org_id: str, company_id: str) -> Company:
     """Return the organisation's company or raise NotFound."""
-    company = session.get(Company, company_id)
-    if company is None or company.organization_id != org_id:
-        raise NotFound("no such company")
-    return company
+    return get_owned(session, Company, org_id, company_id)
 
 
 def referenced_company(session: Session, org_id: str, company_id: str, *, field: str = "company_id") -> Company:

@@ -15,13 +15,13 @@ from contacts.bus import publish
 from contacts.changelog.vocabulary import Entity
 from contacts.companies import service as companies
 from contacts.companies.models import Company, CompanyDomain
-from contacts.db import new_id, utcnow
+from contacts.db import get_owned, new_id, utcnow
 from contacts.dedup import merge
 from contacts.dedup.engine import ScoredPair
 from contacts.dedup.events import CompaniesMerged, MergeUndone
 from contacts.dedup.matching import propose
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
-from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.errors import Conflict, ValidationFailed
 from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor
 from contacts.tags.models import CompanyTag
@@ -52,10 +52,7 @@ class CompanyMatch:
 
 def get_company_any(session: Session, org_id: str, company_id: str) -> Company:
     """Return the organisation's company whatever its status, or raise NotFound."""
-    company = session.get(Company, company_id)
-    if company is None or company.organization_id != org_id:
-        raise NotFound("no such company")
-    return company
+    return get_owned(session, Company, org_id, company_id)
 
 
 def _active(session: Session, org_id: str, company_id: str) -> Company:

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from contacts import normalize, ownership, snapshot
 from contacts.bus import publish
 from contacts.changelog.vocabulary import Entity
-from contacts.db import new_id, utcnow
+from contacts.db import get_owned, new_id, utcnow
 from contacts.dedup import stored
 from contacts.dedup.events import ContactsMerged, MergeUndone
 from contacts.dedup.models import DuplicateCandidate, MergeOperation
-from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.errors import Conflict, ValidationFailed
 from contacts.people import service as people
 from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor, Source
@@ -32,10 +32,7 @@ MAX_LOSERS: Final = 50
 
 def get_merge(session: Session, org_id: str, merge_id: str) -> MergeOperation:
     """Return the organisation's merge operation or raise NotFound."""
-    op = session.get(MergeOperation, merge_id)
-    if op is None or op.organization_id != org_id:
-        raise NotFound("no such merge")
-    return op
+    return get_owned(session, MergeOperation, org_id, merge_id, what="merge")
 
 
 def _participants(

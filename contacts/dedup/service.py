@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session, aliased
 
 from contacts.bus import publish
 from contacts.companies.models import Company
-from contacts.db import utcnow
+from contacts.db import get_owned, utcnow
 from contacts.dedup import companies_merge, merge, stored
 from contacts.dedup.events import CandidateDismissed
 from contacts.dedup.matching import match_contact, match_keys, propose
 from contacts.dedup.models import DuplicateCandidate, MergeOperation
 from contacts.dedup.scoring import MERGE
-from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.errors import Conflict, ValidationFailed
 from contacts.pagination import decode_cursor, encode_cursor
 from contacts.people.models import Contact
 from contacts.provenance import Actor
@@ -118,10 +118,7 @@ def dismiss(session: Session, actor: Actor, candidate: DuplicateCandidate) -> Du
 
 def get_candidate(session: Session, org_id: str, candidate_id: str) -> DuplicateCandidate:
     """Return the organisation's candidate or raise NotFound."""
-    row = session.get(DuplicateCandidate, candidate_id)
-    if row is None or row.organization_id != org_id:
-        raise NotFound("no such candidate")
-    return row
+    return get_owned(session, DuplicateCandidate, org_id, candidate_id, what="candidate")
 
 
 def _candidates_query(org_id: str, f: CandidateFilter) -> Select[tuple[DuplicateCandidate]]:

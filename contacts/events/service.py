@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.db import utcnow
-from contacts.errors import NotFound, ValidationFailed
+from contacts.db import get_owned, utcnow
+from contacts.errors import ValidationFailed
 from contacts.events.models import Campaign, CampaignMember, Event
 from contacts.events.schemas import (
     CampaignCreate,
@@ -32,18 +32,12 @@ from contacts.touchpoints.models import Touchpoint
 
 def get_event(session: Session, org_id: str, event_id: str) -> Event:
     """Return the organisation's event or raise NotFound."""
-    event = session.get(Event, event_id)
-    if event is None or event.organization_id != org_id:
-        raise NotFound("no such event")
-    return event
+    return get_owned(session, Event, org_id, event_id)
 
 
 def get_campaign(session: Session, org_id: str, campaign_id: str) -> Campaign:
     """Return the organisation's campaign or raise NotFound."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None or campaign.organization_id != org_id:
-        raise NotFound("no such campaign")
-    return campaign
+    return get_owned(session, Campaign, org_id, campaign_id)
 
 
 def own_tag(session: Session, actor: Actor, name: str, kind: str) -> Tag:

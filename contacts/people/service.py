@@ -17,8 +17,8 @@ from contacts.bus import publish
 from contacts.changelog.vocabulary import Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
-from contacts.db import utcnow
-from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.db import get_owned, utcnow
+from contacts.errors import Conflict, ValidationFailed
 from contacts.pagination import page_by_id
 from contacts.people.events import ContactWritten, JobChanged
 from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
@@ -59,10 +59,7 @@ class Page:
 
 def get_contact(session: Session, org_id: str, contact_id: str) -> Contact:
     """Return the organisation's contact (any status) or raise NotFound."""
-    contact = session.get(Contact, contact_id)
-    if contact is None or contact.organization_id != org_id:
-        raise NotFound("no such contact")
-    return contact
+    return get_owned(session, Contact, org_id, contact_id)
 
 
 def get_active_contact(session: Session, org_id: str, contact_id: str) -> Contact:

@@ -12,8 +12,8 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
-from contacts.db import utcnow
-from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from contacts.db import get_owned, utcnow
+from contacts.errors import Conflict, Forbidden, ValidationFailed
 from contacts.events.models import Campaign, Event
 from contacts.pagination import page_by_id
 from contacts.people.models import Contact
@@ -89,10 +89,7 @@ def _touch(session: Session, actor: Actor, links: _Links, owner_ids: list[str]) 
 
 def get_tag(session: Session, org_id: str, tag_id: str) -> Tag:
     """Return the organisation's tag or raise NotFound."""
-    tag = session.get(Tag, tag_id)
-    if tag is None or tag.organization_id != org_id:
-        raise NotFound("no such tag")
-    return tag
+    return get_owned(session, Tag, org_id, tag_id)
 
 
 def tags_by_name(session: Session, org_id: str, names: Iterable[str]) -> dict[str, Tag]:

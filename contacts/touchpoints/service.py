@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.db import utcnow
+from contacts.db import get_owned, utcnow
 from contacts.errors import Conflict, NotFound, ValidationFailed
 from contacts.events.models import Campaign, Event
 from contacts.pagination import decode_cursor, encode_cursor
@@ -122,10 +122,7 @@ def record_touchpoint(session: Session, actor: Actor, *, contact: Contact, kind:
 
 def get_touchpoint(session: Session, org_id: str, touchpoint_id: str) -> Touchpoint:
     """Return the organisation's touchpoint or raise NotFound."""
-    touchpoint = session.get(Touchpoint, touchpoint_id)
-    if touchpoint is None or touchpoint.organization_id != org_id:
-        raise NotFound("no such touchpoint")
-    return touchpoint
+    return get_owned(session, Touchpoint, org_id, touchpoint_id)
 
 
 UPDATABLE_FIELDS = ("occurred_at", "kind", "channel", "event_id", "campaign_id", "location", "summary",

@@ -31,8 +31,7 @@ from contacts.bus import Recorded, publish
 from contacts.changelog.models import ChangeLogEntry
 from contacts.changelog.schemas import ChangeOut
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.db import utcnow
-from contacts.errors import NotFound
+from contacts.db import get_owned, utcnow
 from contacts.provenance import Actor
 from contacts.webhooks.models import Webhook
 from contacts.webhooks.schemas import WebhookCreate, WebhookOut, WebhookUpdate
@@ -68,10 +67,7 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def get_webhook(session: Session, org_id: str, webhook_id: str) -> Webhook:
-    webhook = session.get(Webhook, webhook_id)
-    if webhook is None or webhook.organization_id != org_id:
-        raise NotFound("no such webhook")
-    return webhook
+    return get_owned(session, Webhook, org_id, webhook_id)
 
 
 def create_webhook(session: Session, actor: Actor, data: WebhookCreate) -> Webhook:
