@@ -18,7 +18,7 @@ from contacts.auth.models import Organization
 from contacts.bus import publish
 from contacts.cards.events import CardConfirmed
 from contacts.cards.models import Card
-from contacts.cards.service import field_values, lock_card, touch
+from contacts.cards.service import bump_version, field_values, lock_card
 from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import utcnow
@@ -159,7 +159,7 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
     card.status = "completed"
     card.confirmed_at = now
     card.confirmed_by = confirmed_by
-    touch(card)
+    bump_version(card)
     publish(session, CardConfirmed(org_id=card.organization_id, actor_id=confirmed_by, card_id=card.id,
                                    contact_id=contact.id))
     return card

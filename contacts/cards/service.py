@@ -64,7 +64,7 @@ def enqueue_after_commit(session: Session, card_ids: list[str]) -> None:
     session.info.setdefault(ENQUEUE_KEY, []).extend(card_ids)
 
 
-def touch(card: Card) -> None:
+def bump_version(card: Card) -> None:
     """Bump a card's version and update time."""
     card.version += 1
     card.updated_at = utcnow()
@@ -178,7 +178,7 @@ def update_card(session: Session, actor: Actor, card: Card, body: CardUpdate) ->
         if attr in sent:
             value = getattr(body, attr)
             setattr(card, attr, _utc(value) if isinstance(value, datetime) else value)
-    touch(card)
+    bump_version(card)
     publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CARD, ids=(card.id,), operation=Operation.UPDATED, data={"fields": sorted(body.fields), "other": sorted(sent - {"fields"})}))
     return card
 
@@ -194,7 +194,7 @@ def request_reprocess(session: Session, actor: Actor, card: Card) -> Card:
     card.worker_id = None
     card.lease_expires_at = None
     card.enqueued_at = utcnow()
-    touch(card)
+    bump_version(card)
     publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CARD, ids=(card.id,), operation=Operation.REPROCESS_REQUESTED))
     enqueue_after_commit(session, [card.id])
     return card

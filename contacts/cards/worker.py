@@ -102,7 +102,7 @@ def _fail(session: Session, card_id: str, reason: str) -> None:
     card.error = reason[:2000]
     card.worker_id = None
     card.lease_expires_at = None
-    service.touch(card)
+    service.bump_version(card)
     publish(session, Recorded(org_id=card.organization_id, actor_id=None, entity=Entity.CARD, ids=(card.id,), operation=Operation.FAILED, data={"error": card.error}))
 
 
@@ -159,7 +159,7 @@ def _retry_or_fail(factory: sessionmaker[Session], card_id: str, config: WorkerC
             card.worker_id = None
             card.lease_expires_at = None
             card.enqueued_at = None
-            service.touch(card)
+            service.bump_version(card)
             publish(session, Recorded(org_id=card.organization_id, actor_id=None, entity=Entity.CARD, ids=(card.id,), operation=Operation.RETRY_SCHEDULED, data={"error": card.error, "attempts": card.attempts,
                               "next_attempt_at": card.next_attempt_at.isoformat()}))
         session.commit()
@@ -207,7 +207,7 @@ def _finish(app: Flask, factory: sessionmaker[Session], card_id: str, config: Wo
             except MeishiError as e:
                 card.warnings = [*card.warnings, f"not confirmed automatically: {e.detail}"]
         card.status = status
-        service.touch(card)
+        service.bump_version(card)
         publish(session, Recorded(org_id=card.organization_id, actor_id=None, entity=Entity.CARD, ids=(card.id,), operation=Operation.PROCESSED, data={"status": status, "pipeline_version": reading.pipeline_version, "ocr_seconds": reading.seconds}))
         session.commit()
         return status

@@ -113,7 +113,7 @@ def find_or_create_company(session: Session, actor: Actor, *, name: str | None,
     return create_company(session, actor, name=name, domains=[domain] if free and domain else [])
 
 
-def touch(company: Company) -> None:
+def bump_version(company: Company) -> None:
     """Bump a company's version and update time."""
     company.version += 1
     company.updated_at = utcnow()
@@ -217,7 +217,7 @@ def update_company(session: Session, actor: Actor, company: Company, data: Compa
         changed.add("domains")
     if not changed:
         return company
-    touch(company)
+    bump_version(company)
     if "name" in changed:
         publish(session, CompanyRenamed(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
                                         contacts=tuple(active_contacts_of(session, company))))
@@ -252,7 +252,7 @@ def delete_company(session: Session, actor: Actor, company: Company, *, force: b
         publish(session, CompanyUnlinked(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
                                          contacts=tuple(contacts)))
     company.status = "deleted"
-    touch(company)
+    bump_version(company)
     publish(session, CompanyWritten(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
                                     operation=Operation.DELETED,
                                     data={"unlinked_contacts": count} if count else None))

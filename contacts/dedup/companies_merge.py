@@ -256,8 +256,8 @@ def merge_companies(
                 )
         loser.status = "merged"
         loser.merged_into_id = winner.id
-        companies.touch(loser)
-    companies.touch(winner)
+        companies.bump_version(loser)
+    companies.bump_version(winner)
     session.flush()
     moved: list[str] = before["moved_contacts"]
     session.execute(update(Employment).where(Employment.company_id.in_(ids_in)).values(company_id=winner.id))

@@ -40,12 +40,12 @@ def show_company(session: Session, event: CompanyRenamed | CompanyUnlinked | Com
     """Contacts whose company was renamed, deleted or merged show the change: search text and version."""
     for contact in event.contacts:
         service.refresh_search(contact)
-        service.touch(contact)
+        service.bump_version(contact)
 
 
 def contacts_merged(session: Session, event: ContactsMerged) -> None:
     """The winner of a merge is searchable by its new values; every contact of the merge has a new version."""
     for loser in event.losers:
-        service.touch(loser)
+        service.bump_version(loser)
     service.refresh_search(event.winner)
-    service.touch(event.winner)
+    service.bump_version(event.winner)

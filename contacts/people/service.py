@@ -274,7 +274,7 @@ def update_contact(session: Session, actor: Actor, contact: Contact, data: Conta
     if not changed:
         return contact
     refresh_search(contact)
-    touch(contact)
+    bump_version(contact)
     job_changed = contact.company_id != before_company or contact.title != before_title
     if job_changed:
         change_job(session, contact, source, previous_company_id=before_company)
@@ -287,12 +287,12 @@ def values_added(session: Session, actor: Actor, contact: Contact, fields: list[
     """Record values appended to a contact outside a PATCH (a card's new email, say) as one update."""
     refresh_search(contact)
     contact.field_sources = {**contact.field_sources, **{name: source.stamp() for name in fields}}
-    touch(contact)
+    bump_version(contact)
     publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
                                     operation=Operation.UPDATED, data={"fields": fields, "card_id": source.id}))
 
 
-def touch(contact: Contact) -> None:
+def bump_version(contact: Contact) -> None:
     """Bump version and update time after any change visible in the contact's JSON."""
     contact.version += 1
     contact.updated_at = utcnow()
@@ -306,7 +306,7 @@ def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
         return
     contact.status = "deleted"
     contact.deleted_at = utcnow()
-    touch(contact)
+    bump_version(contact)
     publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
                                     operation=Operation.DELETED))
 
@@ -317,7 +317,7 @@ def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:
         raise Conflict("only a deleted contact can be restored")
     contact.status = "active"
     contact.deleted_at = None
-    touch(contact)
+    bump_version(contact)
     publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
                                     operation=Operation.RESTORED))
 

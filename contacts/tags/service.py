@@ -71,7 +71,7 @@ def _linked_ids(session: Session, links: _Links, tag: Tag) -> list[str]:
         .order_by(owner.id)))
 
 
-def _touch(session: Session, actor: Actor, links: _Links, owner_ids: list[str]) -> None:
+def _bump_versions(session: Session, actor: Actor, links: _Links, owner_ids: list[str]) -> None:
     """Bump and log owners whose tag list changed, since the tags are part of their JSON.
 
     Works on ids with set-based updates (the bulk form of ``people.touch``): bulk tagging reaches thousands of
@@ -187,8 +187,8 @@ def update_tag(session: Session, actor: Actor, tag: Tag, *, name: str | None = N
     tag.updated_at = utcnow()
     session.flush()
     if "name" in changed:
-        _touch(session, actor, _CONTACTS, _linked_ids(session, _CONTACTS, tag))
-        _touch(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
+        _bump_versions(session, actor, _CONTACTS, _linked_ids(session, _CONTACTS, tag))
+        _bump_versions(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
     publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TAG, ids=(tag.id,), operation=Operation.UPDATED, data={"fields": changed}))
     return tag
 
@@ -200,8 +200,8 @@ def delete_tag(session: Session, actor: Actor, tag: Tag) -> None:
                                                       model.tag_id == tag.id).limit(1))
         if owner is not None:
             raise Conflict(f"the tag belongs to {label} {owner}; delete or change the {label} first")
-    _touch(session, actor, _CONTACTS, _linked_ids(session, _CONTACTS, tag))
-    _touch(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
+    _bump_versions(session, actor, _CONTACTS, _linked_ids(session, _CONTACTS, tag))
+    _bump_versions(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
     session.execute(delete(ContactTag).where(ContactTag.tag_id == tag.id))
     session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id))
     publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TAG, ids=(tag.id,), operation=Operation.DELETED, data={"name": tag.name}))
@@ -256,7 +256,7 @@ def attach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[
     added: list[str] = []
     for i in range(0, len(contact_ids), BULK_CHUNK):
         added += attach(session, actor.organization_id, tag, contact_ids[i:i + BULK_CHUNK], actor.user_id)
-    _touch(session, actor, _CONTACTS, added)
+    _bump_versions(session, actor, _CONTACTS, added)
     return added
 
 
@@ -266,7 +266,7 @@ def detach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[
     for i in range(0, len(contact_ids), BULK_CHUNK):
         had.update(detach(session, tag, contact_ids[i:i + BULK_CHUNK]))
     removed = [cid for cid in contact_ids if cid in had]
-    _touch(session, actor, _CONTACTS, removed)
+    _bump_versions(session, actor, _CONTACTS, removed)
     return removed
 
 
@@ -290,7 +290,7 @@ def attach_companies(session: Session, actor: Actor, tag: Tag, company_ids: list
     session.add_all(CompanyTag(company_id=cid, tag_id=tag.id, organization_id=actor.organization_id,
                                tagged_by=actor.user_id) for cid in added)
     session.flush()
-    _touch(session, actor, _COMPANIES, added)
+    _bump_versions(session, actor, _COMPANIES, added)
     return added
 
 
@@ -301,5 +301,5 @@ def detach_companies(session: Session, actor: Actor, tag: Tag, company_ids: list
     removed = [cid for cid in company_ids if cid in had]
     if removed:
         session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id, CompanyTag.company_id.in_(removed)))
-    _touch(session, actor, _COMPANIES, removed)
+    _bump_versions(session, actor, _COMPANIES, removed)
     return removed
