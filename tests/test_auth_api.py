@@ -110,3 +110,10 @@ def test_unknown_route_is_problem_json(org: OrgClient) -> None:
 def test_wrong_method_is_405_problem(org: OrgClient) -> None:
     resp = org.put("/api/v1/contacts")
     assert resp.status_code == 405 and resp.content_type == "application/problem+json"
+
+
+def test_a_failing_request_still_records_the_tokens_use(org: OrgClient) -> None:
+    created = org.post("/api/v1/tokens", json={"name": "ci"}).get_json()
+    assert org.get("/api/v1/contacts/00000000000000000000000000", token=created["token"]).status_code == 404
+    listed = {t["id"]: t for t in org.get("/api/v1/tokens").get_json()["items"]}
+    assert listed[created["id"]]["last_used_at"] is not None

@@ -23,7 +23,10 @@ def _authenticate_request() -> None:
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>'")
-    g.principal = authenticate(get_session(), credentials.strip())
+    session = get_session()
+    g.principal = authenticate(session, credentials.strip())
+    if session.dirty:  # the token's last use: kept on its own, before the request's unit of work begins
+        session.commit()
 
 
 @bp.get("/healthz")

@@ -57,7 +57,7 @@ def issue_token(session: Session, user: User, *, name: str = "", scopes: list[st
 
 
 def authenticate(session: Session, bearer: str) -> Principal:
-    """Resolve a bearer token to its principal, or raise Unauthorized."""
+    """Resolve a bearer token to its principal, or raise Unauthorized; notes the token's use, never commits."""
     parts = bearer.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         raise Unauthorized("malformed bearer token")
@@ -73,8 +73,7 @@ def authenticate(session: Session, bearer: str) -> Principal:
     if user is None or not user.active:
         raise Unauthorized("the token's user is deactivated")
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        session.commit()
+        token.last_used_at = now  # the caller decides when it is committed
     return Principal(organization_id=token.organization_id, user_id=user.id, role=user.role,
                      token_id=token.id, scopes=frozenset(token.scopes or ["*"]))
 
