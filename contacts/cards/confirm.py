@@ -29,6 +29,7 @@ from contacts.people import service as people
 from contacts.people.inputs import PersonValues
 from contacts.people.models import Contact, ContactEmail
 from contacts.provenance import Actor, Source
+from contacts.status import RecordStatus
 from contacts.tags import service as tags
 from contacts.tags.models import Tag
 from contacts.touchpoints import service as touchpoints
@@ -59,7 +60,7 @@ def _live(session: Session, contact: Contact | None) -> Contact | None:
     if contact is None:
         return None
     contact = people.survivor_of(session, contact)
-    return contact if contact.status == "active" else None
+    return contact if contact.status == RecordStatus.ACTIVE else None
 
 
 def find_same_person(session: Session, card: Card, values: dict[str, str]) -> Contact | None:
@@ -77,7 +78,7 @@ def find_same_person(session: Session, card: Card, values: dict[str, str]) -> Co
     return session.scalar(
         select(Contact).join(ContactEmail, ContactEmail.contact_id == Contact.id).where(
             ContactEmail.organization_id == card.organization_id, ContactEmail.value_normalized == key,
-            Contact.status == "active").order_by(Contact.created_at).limit(1))
+            Contact.status == RecordStatus.ACTIVE).order_by(Contact.created_at).limit(1))
 
 
 def _update_existing(session: Session, actor: Actor, contact: Contact, values: dict[str, str],

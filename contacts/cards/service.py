@@ -30,6 +30,7 @@ from contacts.events.models import Event
 from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.provenance import Actor
+from contacts.status import RecordStatus
 from contacts.tags import service as tags
 
 ENQUEUE_KEY = "meishi.cards_to_enqueue"
@@ -169,7 +170,7 @@ def update_card(session: Session, actor: Actor, card: Card, body: CardUpdate) ->
     if "match_contact_id" in sent:
         if body.match_contact_id is not None:
             contact = session.get(Contact, body.match_contact_id)
-            if contact is None or contact.organization_id != card.organization_id or contact.status == "deleted":
+            if contact is None or contact.organization_id != card.organization_id or contact.status == RecordStatus.DELETED:
                 raise ValidationFailed("unknown contact", errors=[{
                     "field": "match_contact_id", "message": "no such contact in this organisation",
                     "code": "not_found"}])

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contacts.db import Base, JSONType, UTCDateTime, new_id, utcnow
+from contacts.status import RecordStatus
 
 
 class Company(Base):
@@ -34,7 +35,7 @@ class Company(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     addresses: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     phones: Mapped[list[Any]] = mapped_column(JSONType, default=list)
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    status: Mapped[str] = mapped_column(String(10), default=RecordStatus.ACTIVE.value)
     merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("company.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -26,6 +26,7 @@ from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.people.schemas import AddressIn, AddressOut, PhoneIn, PhoneOut
 from contacts.provenance import Actor
+from contacts.status import RecordStatus
 from contacts.tags import service as tags
 from contacts.tags.models import CompanyTag, Tag
 
@@ -40,7 +41,7 @@ def get_company(session: Session, org_id: str, company_id: str) -> Company:
 def referenced_company(session: Session, org_id: str, company_id: str, *, field: str = "company_id") -> Company:
     """Return a company named in a request body, or a 422 on that field."""
     company = session.get(Company, company_id)
-    if company is None or company.organization_id != org_id or company.status == "deleted":
+    if company is None or company.organization_id != org_id or company.status == RecordStatus.DELETED:
         raise ValidationFailed("unknown company", errors=[
             {"field": field, "message": "no such company in this organisation", "code": "not_found"}])
     return company
@@ -57,7 +58,7 @@ def find_company(session: Session, org_id: str, *, name: str | None = None,
     if key:
         by_name = session.scalar(select(Company).where(
             Company.organization_id == org_id, Company.name_normalized == key,
-            Company.status == "active").order_by(Company.created_at).limit(1))
+            Company.status == RecordStatus.ACTIVE).order_by(Company.created_at).limit(1))
         if by_name is not None:
             return by_name
     if not domain:
@@ -65,7 +66,7 @@ def find_company(session: Session, org_id: str, *, name: str | None = None,
     by_domain = session.scalar(
         select(Company).join(CompanyDomain).where(
             CompanyDomain.organization_id == org_id, CompanyDomain.domain == domain,
-            Company.status == "active").order_by(Company.created_at).limit(1))
+            Company.status == RecordStatus.ACTIVE).order_by(Company.created_at).limit(1))
     if by_domain is None or not key:
         return by_domain
     similar = fuzz.ratio(key, by_domain.name_normalized) >= DOMAIN_NAME_SIMILARITY
@@ -76,7 +77,7 @@ def domain_holder(session: Session, org_id: str, domain: str) -> Company | None:
     """Return the active company that already holds ``domain``."""
     return session.scalar(select(Company).join(CompanyDomain).where(
         CompanyDomain.organization_id == org_id, CompanyDomain.domain == domain,
-        Company.status == "active").limit(1))
+        Company.status == RecordStatus.ACTIVE).limit(1))
 
 
 def add_domain(session: Session, company: Company, domain: str) -> None:
@@ -151,7 +152,7 @@ def _check_corporate_number(session: Session, org_id: str, number: str | None, o
     if number is None:
         return
     holder = session.scalar(select(Company.id).where(
-        Company.organization_id == org_id, Company.corporate_number == number, Company.status == "active",
+        Company.organization_id == org_id, Company.corporate_number == number, Company.status == RecordStatus.ACTIVE,
         Company.id != (own_id or "")).limit(1))
     if holder is not None:
         raise Conflict(f"company {holder} already has the corporate number {number}", errors=[
@@ -181,7 +182,7 @@ def create_company_from(session: Session, actor: Actor, data: CompanyCreate) -> 
 
 def update_company(session: Session, actor: Actor, company: Company, data: CompanyUpdate) -> Company:
     """Apply a PATCH; a new name reaches the JSON and search text of the company's contacts."""
-    if company.status != "active":
+    if company.status != RecordStatus.ACTIVE:
         raise Conflict(f"company {company.id} is {company.status}")
     sent = data.model_fields_set
     changed: set[str] = set()
@@ -231,14 +232,14 @@ def active_contacts_of(session: Session, company: Company) -> list[Contact]:
     """Return the active contacts that work at ``company``."""
     return list(session.scalars(select(Contact).where(
         Contact.organization_id == company.organization_id, Contact.company_id == company.id,
-        Contact.status == "active").order_by(Contact.id)))
+        Contact.status == RecordStatus.ACTIVE).order_by(Contact.id)))
 
 
 def delete_company(session: Session, actor: Actor, company: Company, *, force: bool = False) -> None:
     """Soft-delete a company; while active contacts work there it is a 409 unless ``force`` unlinks them."""
-    if company.status == "deleted":
+    if company.status == RecordStatus.DELETED:
         return
-    if company.status != "active":
+    if company.status != RecordStatus.ACTIVE:
         raise Conflict(f"company {company.id} is {company.status}")
     count = len(active_contacts_of(session, company))
     if count and not force:
@@ -251,7 +252,7 @@ def delete_company(session: Session, actor: Actor, company: Company, *, force: b
             contact.company_id = None
         publish(session, CompanyUnlinked(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
                                          contacts=tuple(contacts)))
-    company.status = "deleted"
+    company.status = RecordStatus.DELETED
     bump_version(company)
     publish(session, CompanyWritten(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
                                     operation=Operation.DELETED,

@@ -20,10 +20,11 @@ from contacts.dedup import merge
 from contacts.dedup.engine import ScoredPair
 from contacts.dedup.events import CompaniesMerged, MergeUndone
 from contacts.dedup.matching import propose
-from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
+from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.errors import Conflict, ValidationFailed
 from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor
+from contacts.status import RecordStatus
 from contacts.tags.models import CompanyTag
 from contacts.touchpoints.models import Touchpoint
 
@@ -57,16 +58,16 @@ def get_company_any(session: Session, org_id: str, company_id: str) -> Company:
 
 def _active(session: Session, org_id: str, company_id: str) -> Company:
     company = get_company_any(session, org_id, company_id)
-    if company.status == "merged":
+    if company.status == RecordStatus.MERGED:
         raise Conflict(f"company {company.id} was merged into {company.merged_into_id}")
-    if company.status != "active":
+    if company.status != RecordStatus.ACTIVE:
         raise Conflict(f"company {company.id} is {company.status}")
     return company
 
 
 def match_company(session: Session, company: Company) -> list[CompanyMatch]:
     """Find active companies that look like ``company``: same 法人番号, same name, or a shared domain."""
-    if company.status != "active":
+    if company.status != RecordStatus.ACTIVE:
         return []
     org = company.organization_id
     conds = []
@@ -87,7 +88,7 @@ def match_company(session: Session, company: Company) -> list[CompanyMatch]:
     others = session.scalars(
         select(Company)
         .where(
-            Company.organization_id == org, Company.status == "active", Company.id != company.id, or_(*conds)
+            Company.organization_id == org, Company.status == RecordStatus.ACTIVE, Company.id != company.id, or_(*conds)
         )
         .order_by(Company.id)
         .limit(200)
@@ -254,7 +255,7 @@ def merge_companies(
                 winner.domain_rows.append(
                     CompanyDomain(organization_id=org_id, domain=row.domain, note=row.note)
                 )
-        loser.status = "merged"
+        loser.status = RecordStatus.MERGED
         loser.merged_into_id = winner.id
         companies.bump_version(loser)
     companies.bump_version(winner)
@@ -269,11 +270,11 @@ def merge_companies(
         .where(
             DuplicateCandidate.organization_id == org_id,
             DuplicateCandidate.entity == "company",
-            DuplicateCandidate.status == "open",
+            DuplicateCandidate.status == CandidateStatus.OPEN,
             DuplicateCandidate.a_id.in_(members),
             DuplicateCandidate.b_id.in_(members),
         )
-        .values(status="merged", decided_by=actor.user_id, decided_at=utcnow())
+        .values(status=CandidateStatus.MERGED, decided_by=actor.user_id, decided_at=utcnow())
     )
     with session.no_autoflush:
         contacts = list(session.scalars(select(Contact).where(Contact.id.in_(moved))))

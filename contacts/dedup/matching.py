@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from contacts.dedup import stored
 from contacts.dedup.engine import ScoredPair, match_one
-from contacts.dedup.models import DuplicateCandidate
+from contacts.dedup.models import CandidateStatus, DuplicateCandidate
 from contacts.dedup.records import MatchKeys
 from contacts.people.models import Contact
+from contacts.status import RecordStatus
 
 
 def ordered(a: str, b: str) -> tuple[str, str]:
@@ -31,7 +32,7 @@ def refresh_keys(session: Session, contact: Contact) -> None:
 def contact_created(session: Session, contact: Contact) -> None:
     """Store a new contact's keys and record its likely duplicates as candidates (never merges)."""
     keys = stored.refresh_keys(session, contact, new=True)
-    if contact.status == "active":
+    if contact.status == RecordStatus.ACTIVE:
         # propose() itself leaves dismissed pairs alone: no need to look them up twice
         pairs = match_keys(session, contact.organization_id, keys, drop_dismissed=False)
         propose(session, contact.organization_id, pairs)
@@ -45,7 +46,7 @@ def _dismissed_with(session: Session, org_id: str, contact_id: str, others: Iter
         select(DuplicateCandidate.a_id, DuplicateCandidate.b_id).where(
             DuplicateCandidate.organization_id == org_id,
             DuplicateCandidate.entity == "contact",
-            DuplicateCandidate.status == "dismissed",
+            DuplicateCandidate.status == CandidateStatus.DISMISSED,
             or_(
                 and_(DuplicateCandidate.a_id == contact_id, DuplicateCandidate.b_id.in_(ids)),
                 and_(DuplicateCandidate.b_id == contact_id, DuplicateCandidate.a_id.in_(ids)),
@@ -61,7 +62,7 @@ def match_contact(session: Session, org_id: str, contact: Contact) -> list[Score
     Pairs a person dismissed are left out. Each pair's ``a`` is ``contact``; ``decision`` is "merge" or
     "review".
     """
-    if contact.organization_id != org_id or contact.status != "active":
+    if contact.organization_id != org_id or contact.status != RecordStatus.ACTIVE:
         return []
     return match_keys(session, org_id, stored.stored_keys(session, contact))
 
@@ -108,14 +109,14 @@ def propose(
                 score=pair.score,
                 decision=pair.decision,
                 reasons=list(pair.reasons),
-                status="open",
+                status=CandidateStatus.OPEN,
             )
             session.add(row)
-        elif row.status == "dismissed":
+        elif row.status == CandidateStatus.DISMISSED:
             continue
         else:
             row.score, row.decision, row.reasons = pair.score, pair.decision, list(pair.reasons)
-            row.status, row.decided_by, row.decided_at = "open", None, None
+            row.status, row.decided_by, row.decided_at = CandidateStatus.OPEN, None, None
         out.append(row)
     session.flush()
     return out

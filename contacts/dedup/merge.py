@@ -19,11 +19,12 @@ from contacts.changelog.vocabulary import Entity
 from contacts.db import get_owned, new_id, utcnow
 from contacts.dedup import stored
 from contacts.dedup.events import ContactsMerged, MergeUndone
-from contacts.dedup.models import DuplicateCandidate, MergeOperation
+from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MergeOperation
 from contacts.errors import Conflict, ValidationFailed
 from contacts.people import service as people
 from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor, Source
+from contacts.status import RecordStatus
 
 #: Fields a merge can take from a loser (``field_choices``); the rest of a contact is merged, not chosen.
 CHOOSABLE_FIELDS: Final = (*people.SCALAR_FIELDS, "company", "owner_id")
@@ -199,7 +200,7 @@ def _carry_dismissals(
     have = {(r["a_id"], r["b_id"]): r for r in candidates}
     created: list[str] = []
     for row in candidates:
-        if row["status"] != "dismissed":
+        if row["status"] != CandidateStatus.DISMISSED:
             continue
         other = row["b_id"] if row["a_id"] in loser_ids else row["a_id"] if row["b_id"] in loser_ids else None
         if other is None or other in members:
@@ -207,11 +208,11 @@ def _carry_dismissals(
         a_id, b_id = (winner.id, other) if winner.id < other else (other, winner.id)
         existing = have.get((a_id, b_id))
         if existing is not None:
-            if existing["status"] != "dismissed":
+            if existing["status"] != CandidateStatus.DISMISSED:
                 session.execute(
                     update(DuplicateCandidate)
                     .where(DuplicateCandidate.id == existing["id"])
-                    .values(status="dismissed", decided_by=row["decided_by"], decided_at=utcnow())
+                    .values(status=CandidateStatus.DISMISSED, decided_by=row["decided_by"], decided_at=utcnow())
                 )
             continue
         new_row = DuplicateCandidate(
@@ -223,12 +224,12 @@ def _carry_dismissals(
             score=row["score"],
             decision=row["decision"],
             reasons=list(row["reasons"] or []),
-            status="dismissed",
+            status=CandidateStatus.DISMISSED,
             decided_by=row["decided_by"],
             decided_at=utcnow(),
         )
         session.add(new_row)
-        have[(a_id, b_id)] = {"id": new_row.id, "status": "dismissed"}
+        have[(a_id, b_id)] = {"id": new_row.id, "status": CandidateStatus.DISMISSED}
         created.append(new_row.id)
     session.flush()
     return created
@@ -297,7 +298,7 @@ def merge_contacts(
     carried = _carry_dismissals(session, winner, [c.id for c in losers], before["duplicate_candidate"])
     _settle_employment(session, winner, source, before_company, before_title)
     for loser in losers:
-        loser.status = "merged"
+        loser.status = RecordStatus.MERGED
         loser.merged_into_id = winner.id
     session.flush()
     stored.drop_keys(session, [c.id for c in losers])
@@ -328,9 +329,9 @@ def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
         contact = session.get(Contact, contact_id)
         if contact is None:
             raise Conflict(f"contact {contact_id} no longer exists; merge {op.id} cannot be undone")
-        expected_status = "active" if contact_id == op.winner_id else "merged"
+        expected_status = RecordStatus.ACTIVE if contact_id == op.winner_id else RecordStatus.MERGED
         if contact.status != expected_status or (
-            expected_status == "merged" and contact.merged_into_id != op.winner_id
+            expected_status == RecordStatus.MERGED and contact.merged_into_id != op.winner_id
         ):
             raise Conflict(
                 f"contact {contact_id} was merged or deleted after merge {op.id}, so this merge "

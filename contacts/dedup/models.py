@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contacts.db import Base, JSONType, UTCDateTime, new_id, utcnow
+
+
+class CandidateStatus(StrEnum):
+    """Where a proposed pair stands: waiting for a person, judged not the same, or merged."""
+
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    MERGED = "merged"
 
 
 class MatchKey(Base):
@@ -47,7 +56,7 @@ class DuplicateCandidate(Base):
     score: Mapped[float] = mapped_column(Float)
     decision: Mapped[str] = mapped_column(String(10))
     reasons: Mapped[list[Any]] = mapped_column(JSONType, default=list)
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=CandidateStatus.OPEN.value)
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,11 +18,12 @@ from contacts.dedup import matching, service, stored
 from contacts.dedup.api import bp
 from contacts.dedup.companies_merge import company_written
 from contacts.dedup.events import CompaniesMerged
-from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
+from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.ownership import Erasure, Merge, OwnedRows, Rows, contact_rows
 from contacts.people.events import ContactWritten
 from contacts.provenance import Actor
 from contacts.registry import Registry
+from contacts.status import RecordStatus
 
 #: A company update that changes one of these is matched again.
 COMPANY_MATCH_FIELDS = frozenset({"name", "corporate_number", "domains"})
@@ -67,7 +68,7 @@ def company_changed(session: Session, event: CompanyWritten) -> None:
 def contacts_keys(session: Session, event: CompanyRenamed | CompanyUnlinked | CompaniesMerged) -> None:
     """Contacts whose company changed are matched by new keys (active ones; the others have none)."""
     for contact in event.contacts:
-        if contact.status == "active":
+        if contact.status == RecordStatus.ACTIVE:
             stored.refresh_keys(session, contact)
 
 
@@ -94,11 +95,11 @@ def settle_candidates(session: Session, merge: Merge) -> None:
         .where(
             DuplicateCandidate.organization_id == merge.org_id,
             DuplicateCandidate.entity == "contact",
-            DuplicateCandidate.status == "open",
+            DuplicateCandidate.status == CandidateStatus.OPEN,
             DuplicateCandidate.a_id.in_(members),
             DuplicateCandidate.b_id.in_(members),
         )
-        .values(status="merged", decided_by=merge.actor_id, decided_at=utcnow())
+        .values(status=CandidateStatus.MERGED, decided_by=merge.actor_id, decided_at=utcnow())
     )
 
 

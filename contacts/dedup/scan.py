@@ -31,12 +31,13 @@ from contacts.dedup import companies_merge, merge, stored
 from contacts.dedup.blocking import blocking_keys
 from contacts.dedup.engine import ScoredPair, find_duplicates
 from contacts.dedup.matching import ordered, propose
-from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile
+from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MatchKey, MatchProfile
 from contacts.dedup.records import MatchKeys
 from contacts.dedup.scoring import MERGE
 from contacts.errors import Conflict
 from contacts.people.models import Contact
 from contacts.provenance import Actor
+from contacts.status import RecordStatus
 
 Progress = Callable[[str, int, int], None]
 BATCH = 1000
@@ -75,7 +76,7 @@ def _contact_batches(session: Session, org_id: str) -> Iterator[list[Contact]]:
         batch = list(
             session.scalars(
                 select(Contact)
-                .where(Contact.organization_id == org_id, Contact.status == "active", Contact.id > after)
+                .where(Contact.organization_id == org_id, Contact.status == RecordStatus.ACTIVE, Contact.id > after)
                 .order_by(Contact.id)
                 .limit(BATCH)
                 .options(
@@ -95,7 +96,7 @@ def refresh_all_keys(session: Session, org_id: str, progress: Progress | None = 
                      commit: Callable[[], None] | None = None) -> list[MatchKeys]:
     """Recompute and store the keys of every active contact of an organisation (``commit`` after each batch)."""
     total = (
-        session.query(Contact).filter(Contact.organization_id == org_id, Contact.status == "active").count()
+        session.query(Contact).filter(Contact.organization_id == org_id, Contact.status == RecordStatus.ACTIVE).count()
     )
     out: list[MatchKeys] = []
     for batch in _contact_batches(session, org_id):
@@ -130,7 +131,7 @@ def _dismissed(session: Session, org_id: str, entity: str) -> set[tuple[str, str
             select(DuplicateCandidate.a_id, DuplicateCandidate.b_id).where(
                 DuplicateCandidate.organization_id == org_id,
                 DuplicateCandidate.entity == entity,
-                DuplicateCandidate.status == "dismissed",
+                DuplicateCandidate.status == CandidateStatus.DISMISSED,
             )
         )
     }
@@ -200,7 +201,7 @@ def propose_companies(session: Session, org_id: str) -> int:
     pairs: list[ScoredPair] = []
     for company in session.scalars(
         select(Company)
-        .where(Company.organization_id == org_id, Company.status == "active")
+        .where(Company.organization_id == org_id, Company.status == RecordStatus.ACTIVE)
         .order_by(Company.id)
     ):
         for pair in companies_merge.company_pairs(session, company):

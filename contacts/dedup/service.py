@@ -20,12 +20,13 @@ from contacts.db import get_owned, utcnow
 from contacts.dedup import companies_merge, merge, stored
 from contacts.dedup.events import CandidateDismissed
 from contacts.dedup.matching import match_contact, match_keys, propose
-from contacts.dedup.models import DuplicateCandidate, MergeOperation
+from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MergeOperation
 from contacts.dedup.scoring import MERGE
 from contacts.errors import Conflict, ValidationFailed
 from contacts.pagination import decode_cursor, encode_cursor
 from contacts.people.models import Contact
 from contacts.provenance import Actor
+from contacts.status import RecordStatus
 
 __all__ = [
     "CandidateFilter",
@@ -52,7 +53,7 @@ class CandidateFilter:
     decision: str | None = None
     record_id: str | None = None
     min_score: float | None = None
-    status: str = "open"
+    status: str = CandidateStatus.OPEN
 
 
 def auto_resolve(session: Session, actor: Actor, contact: Contact) -> Contact:
@@ -78,7 +79,7 @@ def resolve_new(session: Session, actor: Actor, contact: Contact) -> Contact:
     ``merged`` by the merge, and comes back open if the merge is undone).
     """
     keys = stored.refresh_keys(session, contact, new=True)
-    if contact.status != "active":
+    if contact.status != RecordStatus.ACTIVE:
         return contact
     pairs = match_keys(session, actor.organization_id, keys, drop_dismissed=False)
     propose(session, actor.organization_id, pairs)
@@ -104,10 +105,10 @@ def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: 
 
 def dismiss(session: Session, actor: Actor, candidate: DuplicateCandidate) -> DuplicateCandidate:
     """Record that a pair is not the same: it is never proposed again."""
-    if candidate.status == "merged":
+    if candidate.status == CandidateStatus.MERGED:
         raise Conflict("this pair was merged; undo the merge instead")
-    if candidate.status != "dismissed":
-        candidate.status = "dismissed"
+    if candidate.status != CandidateStatus.DISMISSED:
+        candidate.status = CandidateStatus.DISMISSED
         candidate.decided_by = actor.user_id
         candidate.decided_at = utcnow()
         publish(session, CandidateDismissed(org_id=actor.organization_id, actor_id=actor.user_id,
@@ -127,14 +128,14 @@ def _candidates_query(org_id: str, f: CandidateFilter) -> Select[tuple[Duplicate
         DuplicateCandidate.entity == f.entity,
         DuplicateCandidate.status == f.status,
     )
-    if f.status == "open":
+    if f.status == CandidateStatus.OPEN:
         # A pair stays listed only while both records are live (merged or deleted ones wait for an undo).
         model: type[Contact] | type[Company] = Contact if f.entity == "contact" else Company
         a, b = aliased(model), aliased(model)
         stmt = (
             stmt.join(a, a.id == DuplicateCandidate.a_id)
             .join(b, b.id == DuplicateCandidate.b_id)
-            .where(a.status == "active", b.status == "active")
+            .where(a.status == RecordStatus.ACTIVE, b.status == RecordStatus.ACTIVE)
         )
     if f.decision:
         stmt = stmt.where(DuplicateCandidate.decision == f.decision)

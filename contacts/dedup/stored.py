@@ -21,6 +21,7 @@ from contacts.dedup.records import ContactRecord, MatchKeys, record_keys
 from contacts.dedup.scoring import NameStats, name_key
 from contacts.normalize import phone_type_of
 from contacts.people.models import Contact
+from contacts.status import RecordStatus
 
 #: Most members fetched per blocking key; keys that coworkers share (phone, address, domain) get fewer.
 BLOCK_LIMIT: Final = 40
@@ -102,7 +103,7 @@ def drop_keys(session: Session, contact_ids: Sequence[str]) -> None:
 def refresh_keys(session: Session, contact: Contact, *, new: bool = False) -> MatchKeys:
     """Recompute and store a contact's keys after it was written; an inactive contact keeps none."""
     session.flush()
-    if contact.status != "active":
+    if contact.status != RecordStatus.ACTIVE:
         drop_keys(session, [contact.id])
         return keys_of(contact)
     keys = keys_of(contact)
@@ -198,6 +199,6 @@ def fetch_candidates(
     profiles = session.execute(
         select(MatchProfile.keys)
         .join(Contact, Contact.id == MatchProfile.contact_id)
-        .where(MatchProfile.contact_id.in_(list(ids)), Contact.status == "active")
+        .where(MatchProfile.contact_id.in_(list(ids)), Contact.status == RecordStatus.ACTIVE)
     ).scalars()
     return Candidates(keys=[MatchKeys.from_dict(p) for p in profiles], stats=stats)

@@ -20,6 +20,7 @@ from contacts.people.schemas import (
     ContactUpdate,
     EmploymentPage,
 )
+from contacts.status import RecordStatus
 
 bp = Blueprint("contacts", __name__, url_prefix="/api/v1/contacts")
 VCARD_CONTENT = {"text/vcard": {"schema": {"type": "string"}}}
@@ -99,9 +100,9 @@ def update_contact(contact_id: str, body: ContactUpdate) -> Response:
     session = get_session()
     contact = service.get_contact(session, org_id(), contact_id)
     check_if_match(contact.id, contact.version)
-    if body.status == "active":
+    if body.status == RecordStatus.ACTIVE:
         current_principal().require("contacts:restore")
-    elif contact.status != "active":
+    elif contact.status != RecordStatus.ACTIVE:
         service.get_active_contact(session, org_id(), contact_id)
     service.update_contact(session, actor(), contact, body, api_source())
     session.flush()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from contacts.companies.models import Company
 from contacts.db import Base, JSONType, UTCDateTime, new_id, utcnow
+from contacts.status import RecordStatus
 
 SOURCE_TYPES = ("card", "import", "api", "manual", "merge")
 
@@ -50,7 +51,7 @@ class Contact(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     notes: Mapped[str | None] = mapped_column(Text)
     owner_id: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="active")
+    status: Mapped[str] = mapped_column(String(10), default=RecordStatus.ACTIVE.value)
     merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"), index=True)
     field_sources: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     search_text: Mapped[str] = mapped_column(Text, default="")

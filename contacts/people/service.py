@@ -37,6 +37,7 @@ from contacts.people.schemas import (
     PhoneOut,
 )
 from contacts.provenance import Actor, Source
+from contacts.status import RecordStatus
 from contacts.tags import service as tags
 from contacts.tags.models import ContactTag
 from contacts.tags.schemas import ContactFilter
@@ -65,9 +66,9 @@ def get_contact(session: Session, org_id: str, contact_id: str) -> Contact:
 def get_active_contact(session: Session, org_id: str, contact_id: str) -> Contact:
     """Return an active contact; merged or deleted ones answer 409 naming where they went."""
     contact = get_contact(session, org_id, contact_id)
-    if contact.status == "merged":
+    if contact.status == RecordStatus.MERGED:
         raise Conflict(f"contact {contact.id} was merged into {contact.merged_into_id}")
-    if contact.status == "deleted":
+    if contact.status == RecordStatus.DELETED:
         raise Conflict(f"contact {contact.id} is deleted")
     return contact
 
@@ -256,7 +257,7 @@ def create_contact(session: Session, actor: Actor, data: ContactCreate, source: 
 def survivor_of(session: Session, contact: Contact) -> Contact:
     """Follow merges from ``contact`` to the contact that absorbed it (itself when it was not merged)."""
     seen = 0
-    while contact.status == "merged" and contact.merged_into_id and seen < 20:
+    while contact.status == RecordStatus.MERGED and contact.merged_into_id and seen < 20:
         nxt = session.get(Contact, contact.merged_into_id)
         if nxt is None:
             break
@@ -268,7 +269,7 @@ def update_contact(session: Session, actor: Actor, contact: Contact, data: Conta
                    source: Source) -> Contact:
     """Apply a PATCH; a new company or title closes the current employment entry and opens another."""
     before_company, before_title = contact.company_id, contact.title
-    if data.status == "active" and contact.status == "deleted":
+    if data.status == RecordStatus.ACTIVE and contact.status == RecordStatus.DELETED:
         restore_contact(session, actor, contact)
     changed = _apply(session, actor, contact, data, source)
     if not changed:
@@ -300,11 +301,11 @@ def bump_version(contact: Contact) -> None:
 
 def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
     """Soft-delete: the record stays, marked deleted, and can be restored by an admin."""
-    if contact.status == "merged":
+    if contact.status == RecordStatus.MERGED:
         raise Conflict(f"contact {contact.id} was merged into {contact.merged_into_id}")
-    if contact.status == "deleted":
+    if contact.status == RecordStatus.DELETED:
         return
-    contact.status = "deleted"
+    contact.status = RecordStatus.DELETED
     contact.deleted_at = utcnow()
     bump_version(contact)
     publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
@@ -313,9 +314,9 @@ def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
 
 def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:
     """Undo a soft delete."""
-    if contact.status != "deleted":
+    if contact.status != RecordStatus.DELETED:
         raise Conflict("only a deleted contact can be restored")
-    contact.status = "active"
+    contact.status = RecordStatus.ACTIVE
     contact.deleted_at = None
     bump_version(contact)
     publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,

@@ -29,13 +29,14 @@ from contacts.people.models import Contact
 from contacts.privacy.events import PersonErased
 from contacts.privacy.schemas import CardRecord, EraseResult, MembershipRecord, MergeRecord, PersonExport
 from contacts.provenance import Actor
+from contacts.status import RecordStatus
 from contacts.touchpoints import service as touchpoints
 from contacts.touchpoints.models import Touchpoint
 
 
 def person_ids(session: Session, contact: Contact) -> list[str]:
     """The contact and every contact merged into it, directly or through another merged one."""
-    if contact.status == "merged":
+    if contact.status == RecordStatus.MERGED:
         raise Conflict(f"contact {contact.id} was merged into {contact.merged_into_id}; "
                        f"a request about this person goes to that contact")
     ids, frontier = [contact.id], [contact.id]

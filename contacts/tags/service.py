@@ -18,6 +18,7 @@ from contacts.events.models import Campaign, Event
 from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.provenance import Actor
+from contacts.status import RecordStatus
 from contacts.tags.models import CompanyTag, ContactTag, Tag
 from contacts.tags.schemas import TagListQuery, TagOut
 
@@ -59,7 +60,7 @@ def _active_counts(session: Session, links: _Links, tag_ids: list[str]) -> dict[
     owner = links.owner
     rows = session.execute(
         select(links.tag_id, func.count()).join(owner, owner.id == links.owner_id)
-        .where(links.tag_id.in_(tag_ids), owner.status == "active").group_by(links.tag_id))
+        .where(links.tag_id.in_(tag_ids), owner.status == RecordStatus.ACTIVE).group_by(links.tag_id))
     return {tag_id: int(count) for tag_id, count in rows}
 
 
@@ -67,7 +68,7 @@ def _linked_ids(session: Session, links: _Links, tag: Tag) -> list[str]:
     """The active owners carrying ``tag``, in id order."""
     owner = links.owner
     return list(session.scalars(select(owner.id).where(
-        owner.id.in_(select(links.owner_id).where(links.tag_id == tag.id)), owner.status == "active")
+        owner.id.in_(select(links.owner_id).where(links.tag_id == tag.id)), owner.status == RecordStatus.ACTIVE)
         .order_by(owner.id)))
 
 
@@ -238,7 +239,7 @@ def _owners_by_ids(session: Session, org_id: str, links: _Links, owner_ids: list
         raise ValidationFailed(f"no such {links.entity} in this organisation: {', '.join(missing[:20])}", errors=[
             {"field": f"{links.entity}_ids", "message": f"no such {links.entity} in this organisation: {oid}",
              "code": "not_found", "id": oid} for oid in missing])
-    inactive = [(oid, status) for oid, status in found.items() if status != "active"] if active_only else []
+    inactive = [(oid, status) for oid, status in found.items() if status != RecordStatus.ACTIVE] if active_only else []
     if inactive:
         raise Conflict(f"only active {links.entities} can be {purpose}: " + ", ".join(
             f"{oid} is {status}" for oid, status in inactive[:20]))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from contacts.auth.models import User
 from contacts.db import utcnow
 from contacts.people.models import Contact
+from contacts.status import RecordStatus
 from contacts.touchpoints.models import Touchpoint
 from contacts.touchpoints.schemas import (
     Acquaintance,
@@ -84,7 +85,7 @@ def company_relationship(session: Session, org_id: str, company_id: str,
                            .join(Contact, Contact.id == stats.c.contact_id)
                            .order_by(stats.c.last_at.desc(), stats.c.contact_id).limit(TOP_CONTACTS))
     contacts = [KnownContact(contact_id=r.contact_id, full_name=r.full_name, title=r.title,
-                             still_there=r.company_id == company_id and r.status == "active", touchpoints=r.total,
+                             still_there=r.company_id == company_id and r.status == RecordStatus.ACTIVE, touchpoints=r.total,
                              in_window=int(r.recent), first_at=r.first_at, last_at=r.last_at) for r in rows]
     return CompanyRelationship(company_id=company_id, as_of=now, window_days=query.window_days,
                                touchpoints=_summary(session, where, since),

@@ -17,6 +17,7 @@ from contacts.events.models import Campaign, Event
 from contacts.pagination import decode_cursor, encode_cursor
 from contacts.people.models import Contact
 from contacts.provenance import Actor
+from contacts.status import RecordStatus
 from contacts.touchpoints.models import CHANNELS, TOUCHPOINT_KINDS, TOUCHPOINT_SOURCES, Touchpoint
 from contacts.touchpoints.schemas import TimelineQuery, TouchpointCreate, TouchpointListQuery, TouchpointOut
 
@@ -79,9 +80,9 @@ def _flush_unique(session: Session, touchpoint: Touchpoint) -> None:
 
 
 def _ensure_live(contact: Contact) -> None:
-    if contact.status == "merged":
+    if contact.status == RecordStatus.MERGED:
         raise Conflict(f"contact {contact.id} was merged into {contact.merged_into_id}")
-    if contact.status == "deleted":
+    if contact.status == RecordStatus.DELETED:
         raise Conflict(f"contact {contact.id} is deleted")
 
 
