@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import Flask
@@ -12,8 +12,12 @@ from flask import Flask
 from contacts.config import Settings
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the app from MEISHI_* settings, with ``test_config`` overriding settings keys."""
+def create_app(test_config: Mapping[str, Any] | None = None, *,
+               extra_packages: Sequence[Callable[[Any], None]] = ()) -> Flask:
+    """Create the app from MEISHI_* settings, with ``test_config`` overriding settings keys.
+
+    ``extra_packages`` are ``register`` functions of packages not listed in ``contacts.packages`` (tests).
+    """
     settings = Settings.from_env()
     if test_config:
         settings = settings.with_overrides(test_config)
@@ -34,7 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from contacts.packages import register_packages
 
-    register_packages(app)
+    register_packages(app, extra_packages)
 
     from contacts.cards import queue
 

@@ -1,5 +1,6 @@
 """Import every model so that Base.metadata is complete (Alembic and the drift check use it)."""
 
+import contacts.packages  # noqa: F401  (every registered package's models, through its registration)
 from contacts.auth.models import ApiToken, Organization, User
 from contacts.cards.models import Card
 from contacts.changelog.models import ChangeLogEntry, IdempotencyRecord

@@ -48,6 +48,11 @@ def install(app: Flask, registry: Registry) -> None:
         register_path_model(arg, model)
     for bp in registry.blueprints:
         app.register_blueprint(bp)
+    activate(registry)
+    app.extensions["meishi.registry"] = registry
+
+
+def activate(registry: Registry) -> None:
+    """Make the registry's subscribers and owned rows the ones the process publishes to and iterates."""
     bus.install(registry.subscribers)
     ownership.install(registry.owners)
-    app.extensions["meishi.registry"] = registry
