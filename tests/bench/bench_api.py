@@ -23,13 +23,13 @@ from contacts import migrate
 from contacts.app import create_app, freeze_startup_heap
 from contacts.companies.models import Company
 from contacts.db import new_id, session_factory, utcnow
-from contacts.dedup.synthetic import generate_cards
 from contacts.normalize import normalize_company_name, normalize_email, phone_type_of, to_e164
 from contacts.people.models import Contact, ContactEmail, ContactPhone
 from contacts.people.service import refresh_search
 from contacts.tags.models import ContactTag, Tag
 from tests.conftest import OrgClient, make_org
 from tests.dbs import temporary_database
+from tests.dedup.synthetic import generate_cards
 
 TAGS = 20
 

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from contacts.dedup import find_duplicates
-from contacts.dedup.evaluation import PairMetrics, febrl_records, febrl_true_pairs, pair_metrics
-from contacts.dedup.synthetic import generate_cards, true_pairs, write_csv
+from tests.dedup.evaluation import PairMetrics, febrl_records, febrl_true_pairs, pair_metrics
+from tests.dedup.synthetic import generate_cards, true_pairs, write_csv
 
 
 def _febrl_dir() -> Path:

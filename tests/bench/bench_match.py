@@ -35,13 +35,13 @@ from contacts.dedup.blocking import blocking_keys
 from contacts.dedup.matching import match_keys
 from contacts.dedup.records import ContactRecord, MatchKeys, record_keys
 from contacts.dedup.stored import storable_key
-from contacts.dedup.synthetic import generate_cards
 from contacts.errors import MeishiError
 from contacts.people import service as people
 from contacts.people.schemas import ContactCreate
 from contacts.provenance import Actor
 from tests.conftest import make_org
 from tests.dbs import temporary_database
+from tests.dedup.synthetic import generate_cards
 
 TARGET_P95_MS = 50.0
 _CHUNK = 20_000

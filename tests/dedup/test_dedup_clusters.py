@@ -49,7 +49,7 @@ def test_pairs_carry_ids_scores_and_reasons() -> None:
 
 
 def test_parallel_and_serial_runs_agree() -> None:
-    from contacts.dedup.synthetic import generate_cards
+    from tests.dedup.synthetic import generate_cards
 
     records = [c.record for c in generate_cards(600, seed=11)]
     serial = find_duplicates(records, workers=1)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contacts.dedup import MatchKeys, blocking_keys, record_keys, score_pair
-from contacts.dedup.synthetic import generate_cards
+from tests.dedup.synthetic import generate_cards
 
 
 @cache

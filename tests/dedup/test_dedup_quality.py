@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from contacts.dedup import find_duplicates
-from contacts.dedup.evaluation import PairMetrics, febrl_records, febrl_true_pairs, pair_metrics
-from contacts.dedup.synthetic import generate_cards, true_pairs
+from tests.dedup.evaluation import PairMetrics, febrl_records, febrl_true_pairs, pair_metrics
+from tests.dedup.synthetic import generate_cards, true_pairs
 from tests.shared_data import require_shared_data
 
 
