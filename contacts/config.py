@@ -48,8 +48,6 @@ class Settings:
     max_upload_bytes: int = 15_000_000
     max_image_pixels: int = 40_000_000
     max_batch_files: int = 100
-    page_limit_default: int = 50
-    page_limit_max: int = 500
     queue: str = "embedded"
     redis_url: str = "redis://127.0.0.1:6379/0"
     workers: int = 2
@@ -79,6 +77,7 @@ class Settings:
             workers=_int(env, "MEISHI_WORKERS", base.workers),
             ocr_timeout_seconds=_float(env, "MEISHI_OCR_TIMEOUT", base.ocr_timeout_seconds),
             review_threshold=_float(env, "MEISHI_REVIEW_THRESHOLD", base.review_threshold),
+            idempotency_ttl_hours=_int(env, "MEISHI_IDEMPOTENCY_TTL_HOURS", base.idempotency_ttl_hours),
             webhooks=env.get("MEISHI_WEBHOOKS", base.webhooks),
         )
 

@@ -58,7 +58,7 @@ def openapi() -> Response:
     """Serve the generated OpenAPI 3.1 document."""
     doc = current_app.extensions.get("meishi.openapi")
     if doc is None:
-        from contacts.api.spec import build_openapi
+        from contacts.api.openapi import build_openapi
 
         doc = build_openapi(current_app, title="Meishi API", version="1")
         current_app.extensions["meishi.openapi"] = doc

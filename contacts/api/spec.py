@@ -1,9 +1,8 @@
-"""Declared API operations: one decorator validates input, enforces permissions, commits once,
-honours Idempotency-Key, and records the schemas from which the OpenAPI document is generated."""
+"""Declared API operations: one decorator validates input, enforces permissions, commits once, honours
+Idempotency-Key (``contacts.api.idempotency``) and records what ``contacts.api.openapi`` documents."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import typing
@@ -12,31 +11,23 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, request
+from flask import Response, request
 from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from contacts.api import idempotency
 from contacts.api.principal import current_principal
-from contacts.api.problems import PROBLEM_MIMETYPE, validation_errors
-from contacts.changelog.models import IdempotencyRecord
+from contacts.api.problems import validation_errors
 from contacts.db import get_owned, get_session
 from contacts.errors import (
     BadRequest,
     Conflict,
-    IdempotencyMismatch,
     UnsupportedMediaType,
     ValidationFailed,
 )
 
 F = TypeVar("F", bound=Callable[..., Response])
 
-PROBLEM_STATUSES = {
-    "400": "Malformed request", "401": "Missing or invalid token", "403": "Role or token scope forbids this",
-    "404": "Not found (or in another organisation)", "413": "Body too large",
-    "415": "Unsupported media type", "422": "Validation failed",
-}
 
 
 @dataclass
@@ -153,40 +144,6 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         raise ValidationFailed("invalid request body", errors=validation_errors(e)) from e
 
 
-def _request_hash() -> str:
-    h = hashlib.sha256()
-    h.update(request.method.encode())
-    h.update(b"\0" + request.path.encode() + b"\0")
-    h.update(request.query_string + b"\0")
-    h.update(request.get_data(cache=True))
-    return h.hexdigest()
-
-
-def _replay_or_none(key: str, request_hash: str) -> Response | None:
-    principal = current_principal()
-    record = get_session().scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.organization_id == principal.organization_id,
-        IdempotencyRecord.user_id == principal.user_id, IdempotencyRecord.key == key))
-    if record is None:
-        return None
-    if record.request_hash != request_hash or record.method != request.method or record.path != request.path:
-        raise IdempotencyMismatch(f"Idempotency-Key {key!r} was already used with a different request")
-    resp = Response(record.response_body, status=record.status_code)
-    for name, value in record.response_headers.items():
-        resp.headers[name] = value
-    resp.headers["Idempotent-Replayed"] = "true"
-    return resp
-
-
-def _remember(key: str, request_hash: str, resp: Response) -> None:
-    principal = current_principal()
-    headers = {k: v for k, v in resp.headers.items() if k in ("Content-Type", "Location", "ETag")}
-    get_session().add(IdempotencyRecord(
-        organization_id=principal.organization_id, user_id=principal.user_id, key=key, method=request.method,
-        path=request.path, request_hash=request_hash, status_code=resp.status_code,
-        response_body=resp.get_data(as_text=True), response_headers=headers))
-
-
 def operation(*, summary: str, permission: str | None, body: type[BaseModel] | None = None,
               query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
               status: int = 200, tag: str = "api", idempotent: bool = False, etag: bool = False,
@@ -217,8 +174,8 @@ def operation(*, summary: str, permission: str | None, body: type[BaseModel] | N
                     raise ValidationFailed("invalid Idempotency-Key", errors=[
                         {"field": "Idempotency-Key", "message": "1 to 200 characters", "code": "length"}])
                 # Hash before the view runs: a form parser would consume the body.
-                request_hash = _request_hash()
-                replay = _replay_or_none(key, request_hash)
+                request_hash = idempotency.request_hash()
+                replay = idempotency.replay_or_none(key, request_hash)
                 if replay is not None:
                     return replay
             session = get_session()
@@ -226,7 +183,7 @@ def operation(*, summary: str, permission: str | None, body: type[BaseModel] | N
                 resp = fn(**kwargs)
                 if request.method != "GET":
                     if key is not None and resp.status_code < 500:
-                        _remember(key, request_hash, resp)
+                        idempotency.remember(key, request_hash, resp)
                     session.commit()
             except IntegrityError as e:
                 session.rollback()
@@ -242,94 +199,6 @@ def operation(*, summary: str, permission: str | None, body: type[BaseModel] | N
     return decorate
 
 
-def _openapi_path(rule: str) -> str:
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
-
-
-def build_openapi(app: Flask, *, title: str, version: str) -> dict[str, Any]:
-    """Generate the OpenAPI 3.1 document from the declared operations and their pydantic schemas."""
-    models: list[tuple[type[BaseModel], typing.Literal["validation", "serialization"]]] = []
-    for op in _OPERATIONS.values():
-        for m, mode in ((op.body, "validation"), (op.query, "validation"), (op.response, "serialization")):
-            if m is not None and (m, mode) not in models:
-                models.append((m, mode))  # type: ignore[arg-type]
-    keyed, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
-    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
-    schemas["Problem"] = {
-        "type": "object", "required": ["type", "title", "status"],
-        "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-            "detail": {"type": "string"},
-            "errors": {"type": "array", "items": {"type": "object", "properties": {
-                "field": {"type": "string"}, "message": {"type": "string"}, "code": {"type": "string"}}}},
-        },
-    }
-    paths: dict[str, Any] = {}
-    for rule in app.url_map.iter_rules():
-        view = app.view_functions.get(rule.endpoint)
-        declared = _OPERATIONS.get(view) if view is not None else None
-        if declared is None:
-            continue
-        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            paths.setdefault(_openapi_path(rule.rule), {})[method.lower()] = _operation_doc(
-                rule.endpoint, method, rule.arguments, declared, keyed, schemas)
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": title, "version": version},
-        "servers": [{"url": "/"}],
-        "paths": paths,
-        "components": {
-            "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        },
-        "security": [{"bearer": []}],
-    }
-
-
-def _operation_doc(endpoint: str, method: str, path_args: typing.Iterable[str], op: Operation,
-                   keyed: dict[Any, Any], schemas: dict[str, Any]) -> dict[str, Any]:
-    problem = {"content": {PROBLEM_MIMETYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-    doc: dict[str, Any] = {"operationId": endpoint.replace(".", "_"), "summary": op.summary, "tags": [op.tag]}
-    params: list[dict[str, Any]] = [
-        {"name": a, "in": "path", "required": True, "schema": {"type": "string"}} for a in sorted(path_args)]
-    if op.query is not None:
-        qschema = keyed[(op.query, "validation")]
-        qschema = schemas.get(qschema["$ref"].rsplit("/", 1)[1], qschema) if "$ref" in qschema else qschema
-        required = set(qschema.get("required", []))
-        for name, prop in qschema.get("properties", {}).items():
-            param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
-            if prop.get("type") == "array" or any(p.get("type") == "array" for p in prop.get("anyOf", [])):
-                param["style"], param["explode"] = "form", True
-            params.append(param)
-    if op.if_match:
-        params.append({"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}})
-    if op.idempotent:
-        params.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                       "schema": {"type": "string", "minLength": 1, "maxLength": 200}})
-    if params:
-        doc["parameters"] = params
-    if op.body is not None:
-        doc["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": keyed[(op.body, "validation")]}}}
-    elif op.request_content is not None:
-        doc["requestBody"] = {"required": True, "content": op.request_content}
-    ok: dict[str, Any] = {"description": "OK"}
-    if op.response is not None:
-        ok["content"] = {"application/json": {"schema": keyed[(op.response, "serialization")]}}
-    elif op.response_content is not None:
-        ok["content"] = op.response_content
-    responses: dict[str, Any] = {str(op.status): ok}
-    statuses = dict(PROBLEM_STATUSES)
-    if op.if_match:
-        statuses["412"] = "If-Match does not match the current ETag"
-    if op.body is None and op.request_content is None:
-        statuses.pop("415", None)
-    if method != "GET":
-        statuses["409"] = "Conflicts with existing data or a concurrent change"
-    statuses.update(op.extra_responses)
-    for code, text in statuses.items():
-        responses[code] = {"description": text, **problem}
-    doc["responses"] = responses
-    if op.permission is None:
-        doc["security"] = []
-    return doc
+def declared_operations() -> dict[Any, Operation]:
+    """Return every declared view and what it declared (the OpenAPI document is built from them)."""
+    return dict(_OPERATIONS)
