@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from contacts.dedup.records import ContactRecord
-from contacts.normalize import _kana_to_romaji
+from contacts.normalize.romaji import _kana_to_romaji
 
 _Item = TypeVar("_Item")
 

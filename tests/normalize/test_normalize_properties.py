@@ -113,7 +113,7 @@ def test_normalize_email_fast_path_agrees_with_email_validator(address: str) -> 
 def test_to_e164_fast_paths_agree_with_phonenumbers(digits: str) -> None:
     import phonenumbers
 
-    from contacts.normalize import _to_e164_slow
+    from contacts.normalize.phone import _to_e164_slow
 
     assert to_e164(digits) == _to_e164_slow(digits, "JP")
     e164 = to_e164(digits)
