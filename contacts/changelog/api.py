@@ -9,8 +9,9 @@ from contacts.api.context import org_id
 from contacts.api.http import json_response
 from contacts.api.spec import operation
 from contacts.auth.models import Organization
+from contacts.changelog import service as changelog
 from contacts.changelog.models import ChangeLogEntry
-from contacts.changelog.schemas import ChangeListQuery, ChangeOut, ChangePage
+from contacts.changelog.schemas import ChangeListQuery, ChangePage
 from contacts.db import get_session
 from contacts.pagination import decode_cursor, encode_cursor
 
@@ -34,5 +35,5 @@ def list_changes(query: ChangeListQuery) -> Response:
     rows = rows[: query.limit]
     last_seq = session.scalar(select(Organization.change_seq).where(Organization.id == org_id())) or 0
     return json_response(ChangePage(
-        items=[ChangeOut.model_validate(r, from_attributes=True) for r in rows],
+        items=[changelog.change_out(r) for r in rows],
         next_cursor=encode_cursor([rows[-1].seq]) if more else None, last_seq=last_seq))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from contacts.auth.models import Organization
 from contacts.changelog.models import ChangeLogEntry
+from contacts.changelog.schemas import ChangeOut
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import utcnow
 
@@ -49,3 +50,8 @@ def record_many(session: Session, org_id: str, entity: Entity, entity_ids: Seque
         {"organization_id": org_id, "seq": first + i, "entity": entity.value, "entity_id": entity_id,
          "operation": operation.value, "actor_id": actor_id, "data": data, "occurred_at": now}
         for i, entity_id in enumerate(entity_ids)])
+
+
+def change_out(entry: ChangeLogEntry) -> ChangeOut:
+    """Serialise a change-log row (the feed, webhook deliveries and personal-data exports show this shape)."""
+    return ChangeOut.model_validate(entry, from_attributes=True)

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from contacts import ownership
 from contacts.bus import publish
 from contacts.cards.models import Card
+from contacts.changelog import service as changelog
 from contacts.changelog.models import ChangeLogEntry
-from contacts.changelog.schemas import ChangeOut
 from contacts.dedup.models import MergeOperation
 from contacts.errors import Conflict
 from contacts.events.models import Campaign, CampaignMember
@@ -98,7 +98,7 @@ def export_person(session: Session, contact: Contact) -> PersonExport:
                                     status_at=m.status_at, added_at=m.added_at) for m, name in memberships],
         merges=[MergeRecord(id=m.id, winner_id=m.winner_id, loser_ids=list(m.loser_ids), automatic=m.automatic,
                             created_at=m.created_at, undone_at=m.undone_at) for m in merges],
-        changes=[ChangeOut.model_validate(c, from_attributes=True) for c in changes],
+        changes=[changelog.change_out(c) for c in changes],
     )
 
 

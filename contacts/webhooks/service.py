@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contacts.auth.models import Organization
 from contacts.bus import Recorded, publish
+from contacts.changelog import service as changelog
 from contacts.changelog.models import ChangeLogEntry
-from contacts.changelog.schemas import ChangeOut
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import get_owned, utcnow
 from contacts.provenance import Actor
@@ -184,7 +184,7 @@ def deliver_one(factory: sessionmaker[Session], webhook_id: str, *, post: Post =
         if webhook is None or not webhook.active:
             return None
         rows, covered = _changes(session, webhook)
-        changes = [ChangeOut.model_validate(c, from_attributes=True).model_dump(mode="json") for c in rows]
+        changes = [changelog.change_out(c).model_dump(mode="json") for c in rows]
         url, secret = webhook.url, webhook.secret
         session.rollback()  # no transaction (and on SQLite no lock) while the receiver answers
     answer = Answer(status=200)
