@@ -14,7 +14,7 @@ from contacts.people import service as people
 from contacts.people.schemas import ContactCreate
 from contacts.provenance import Actor
 from tests.conftest import OrgClient
-from tests.dedup_service.helpers import TAKAHASHI, TAKAHASHI_TWIN, create
+from tests.dedup.helpers import TAKAHASHI, TAKAHASHI_TWIN, create
 
 SUBSCRIBERS = [
     ("CompaniesMerged", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),

@@ -13,7 +13,7 @@ from contacts.changelog.models import IdempotencyRecord
 from contacts.db import session_factory
 from contacts.storage import storage_of
 from tests.conftest import OrgClient
-from tests.dedup_service.helpers import TAKAHASHI, TAKAHASHI_TWIN, create
+from tests.dedup.helpers import TAKAHASHI, TAKAHASHI_TWIN, create
 
 ERASE = {"confirm": True, "reason": "the person asked (mail of 2026-11-20)"}
 

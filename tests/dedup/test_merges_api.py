@@ -11,7 +11,7 @@ from contacts.cards.models import Card
 from contacts.changelog.models import ChangeLogEntry
 from contacts.db import session_factory
 from tests.conftest import OrgClient
-from tests.dedup_service.helpers import SUZUKI, TAKAHASHI, TAKAHASHI_TWIN, create, duplicates, export
+from tests.dedup.helpers import SUZUKI, TAKAHASHI, TAKAHASHI_TWIN, create, duplicates, export
 
 
 def _touchpoint(org: OrgClient, contact_id: str) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from contacts.errors import Conflict
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from tests.conftest import OrgClient
-from tests.dedup_service.helpers import TAKAHASHI, TAKAHASHI_TWIN, create
+from tests.dedup.helpers import TAKAHASHI, TAKAHASHI_TWIN, create
 
 
 def test_concurrent_merges_of_one_loser_serialise(app: Flask, org: OrgClient, backend: str) -> None:

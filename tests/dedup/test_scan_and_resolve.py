@@ -18,7 +18,7 @@ from contacts.people.models import Contact
 from contacts.people.schemas import ContactCreate
 from contacts.provenance import Actor
 from tests.conftest import OrgClient
-from tests.dedup_service.helpers import SUZUKI, TAKAHASHI, TAKAHASHI_TWIN, create, duplicates
+from tests.dedup.helpers import SUZUKI, TAKAHASHI, TAKAHASHI_TWIN, create, duplicates
 
 
 @pytest.fixture

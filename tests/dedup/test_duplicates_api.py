@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import OrgClient
-from tests.dedup_service.helpers import SUZUKI, TAKAHASHI, TAKAHASHI_TWIN, create, duplicates
+from tests.dedup.helpers import SUZUKI, TAKAHASHI, TAKAHASHI_TWIN, create, duplicates
 
 
 def test_api_create_of_a_near_duplicate_records_a_candidate_and_keeps_both(org: OrgClient) -> None:

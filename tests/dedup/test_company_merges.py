@@ -14,7 +14,7 @@ from contacts.people.models import Employment
 from contacts.tags.models import CompanyTag
 from contacts.touchpoints.models import Touchpoint
 from tests.conftest import OrgClient
-from tests.dedup_service.helpers import TAKAHASHI, create, duplicates, export
+from tests.dedup.helpers import TAKAHASHI, create, duplicates, export
 
 
 def _company(org: OrgClient, body: dict[str, Any]) -> dict[str, Any]:
