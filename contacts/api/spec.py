@@ -144,6 +144,8 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as e:
         raise BadRequest(f"malformed JSON: {e}") from e
+    except RecursionError as e:
+        raise BadRequest("malformed JSON: nested too deeply") from e
     if not isinstance(data, dict):
         raise ValidationFailed("the body must be a JSON object", errors=[
             {"field": "body", "message": "expected an object", "code": "object_type"}])
