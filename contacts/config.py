@@ -46,6 +46,8 @@ class Settings:
     max_upload_bytes: int = 15_000_000
     max_image_pixels: int = 40_000_000
     max_batch_files: int = 100
+    # decode work of one upload request: the pixels its images claim in all (20 twelve-megapixel photos)
+    max_batch_pixels: int = 250_000_000
     page_limit_default: int = 50
     page_limit_max: int = 500
     queue: str = "embedded"
@@ -72,6 +74,7 @@ class Settings:
             max_upload_bytes=_int(env, "MEISHI_MAX_UPLOAD_BYTES", base.max_upload_bytes),
             max_image_pixels=_int(env, "MEISHI_MAX_IMAGE_PIXELS", base.max_image_pixels),
             max_batch_files=_int(env, "MEISHI_MAX_BATCH_FILES", base.max_batch_files),
+            max_batch_pixels=_int(env, "MEISHI_MAX_BATCH_PIXELS", base.max_batch_pixels),
             queue=env.get("MEISHI_QUEUE", base.queue),
             redis_url=env.get("MEISHI_REDIS_URL", base.redis_url),
             workers=_int(env, "MEISHI_WORKERS", base.workers),

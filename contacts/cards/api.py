@@ -123,9 +123,12 @@ def upload_cards() -> Response:
     fronts, backs = _uploads()
     may_create_tags = current_principal().can("tags:write")
     service.check_upload(session, org_id(), form, may_create_tags=may_create_tags)
+    # End the transaction that authentication and the checks opened: on SQLite it holds the write lock
+    # (BEGIN IMMEDIATE), and decoding a batch takes seconds during which every other request would wait.
+    session.commit()
     s = settings_of(current_app)
     keys = intake.store_all(storage_of(current_app), fronts + backs, max_bytes=s.max_upload_bytes,
-                            max_pixels=s.max_image_pixels)
+                            max_pixels=s.max_image_pixels, max_batch_pixels=s.max_batch_pixels)
     back = keys[len(fronts)] if backs else None
     batch_id = new_id()
     cards = service.create_cards(session, actor(), images=[(k, back) for k in keys[: len(fronts)]], form=form,
