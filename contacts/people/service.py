@@ -63,11 +63,30 @@ def get_contact(session: Session, org_id: str, contact_id: str) -> Contact:
     return contact
 
 
+def survivor_id(session: Session, contact: Contact) -> str:
+    """Return the id of the contact a merged one lives on in: its winner, or that winner's winner, and so on."""
+    seen = {contact.id}
+    current = contact
+    while current.status == "merged" and current.merged_into_id and current.merged_into_id not in seen:
+        winner = session.get(Contact, current.merged_into_id)
+        if winner is None:
+            break
+        seen.add(winner.id)
+        current = winner
+    return current.id if current is not contact else str(contact.merged_into_id)
+
+
+def refuse_merged(session: Session, contact: Contact) -> None:
+    """Answer 409 naming the surviving contact for any write to a merged one."""
+    if contact.status == "merged":
+        raise Conflict(f"contact {contact.id} was merged into {survivor_id(session, contact)}; "
+                       "send the request to that contact")
+
+
 def get_active_contact(session: Session, org_id: str, contact_id: str) -> Contact:
     """Return an active contact; merged or deleted ones answer 409 naming where they went."""
     contact = get_contact(session, org_id, contact_id)
-    if contact.status == "merged":
-        raise Conflict(f"contact {contact.id} was merged into {contact.merged_into_id}")
+    refuse_merged(session, contact)
     if contact.status == "deleted":
         raise Conflict(f"contact {contact.id} is deleted")
     return contact
@@ -253,6 +272,7 @@ def create_contact(session: Session, actor: Actor, data: ContactCreate, source: 
 def update_contact(session: Session, actor: Actor, contact: Contact, data: ContactUpdate,
                    source: Source) -> Contact:
     """Apply a PATCH; a new company or title closes the current employment entry and opens another."""
+    refuse_merged(session, contact)
     before_company, before_title = contact.company_id, contact.title
     if data.status == "active" and contact.status == "deleted":
         restore_contact(session, actor, contact)
@@ -278,8 +298,7 @@ def touch(contact: Contact) -> None:
 
 def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
     """Soft-delete: the record stays, marked deleted, and can be restored by an admin."""
-    if contact.status == "merged":
-        raise Conflict(f"contact {contact.id} was merged into {contact.merged_into_id}")
+    refuse_merged(session, contact)
     if contact.status == "deleted":
         return
     contact.status = "deleted"
@@ -290,6 +309,7 @@ def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
 
 def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:
     """Undo a soft delete."""
+    refuse_merged(session, contact)
     if contact.status != "deleted":
         raise Conflict("only a deleted contact can be restored")
     contact.status = "active"
