@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, event, func, or_, select, update
+from sqlalchemy import CursorResult, Engine, delete, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacts.cards.models import Card
 from contacts.changelog import service as changelog
 from contacts.changelog.models import ChangeLogEntry, IdempotencyRecord
 from contacts.changelog.schemas import ChangeOut
+from contacts.db import checkpoint_wal
 from contacts.dedup.models import DuplicateCandidate, MergeOperation
 from contacts.errors import Conflict
 from contacts.events.models import Campaign, CampaignMember
@@ -137,6 +138,9 @@ def erase_person(session: Session, actor: Actor, contact: Contact, *,
     unused = sorted(k for k in keys if not _image_in_use(session, k))
     if unused:
         event.listen(session, "after_commit", lambda _s: delete_images(unused), once=True)
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    event.listen(session, "after_commit", lambda _s: checkpoint_wal(engine), once=True)
     return EraseResult(erased_contact_ids=ids, images=len(unused), **counts)
 
 
