@@ -11,10 +11,11 @@ gives one contact however many workers or reviewers confirm it.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contacts import normalize
@@ -31,12 +32,13 @@ from contacts.dedup import service as dedup
 from contacts.errors import Conflict, ValidationFailed
 from contacts.events.models import Event
 from contacts.people import service as people
-from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone
+from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
 from contacts.people.schemas import AddressIn, ContactCreate, ContactUpdate, EmailIn, PhoneIn
 from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
 from contacts.tags.models import Tag
 from contacts.touchpoints import service as touchpoints
+from contacts.touchpoints.models import Touchpoint
 
 M = TypeVar("M", bound=BaseModel)
 PHONE_TYPES = {"phone": "work", "mobile": "mobile", "fax": "fax"}
@@ -124,30 +126,47 @@ def _contact_payload(values: dict[str, str]) -> dict[str, Any]:
     return data
 
 
+def _make_primary(rows: list[Any], chosen: Any) -> bool:
+    """Make ``chosen`` the only primary row; return whether anything changed."""
+    changed = False
+    for row in rows:
+        if row.primary != (row is chosen):
+            row.primary = row is chosen
+            changed = True
+    return changed
+
+
 def _add_missing_values(session: Session, contact: Contact, values: dict[str, str], source: Source,
                         *, primary: bool) -> list[str]:
-    """Append the card's email, phones and address the contact lacks; return what was added."""
+    """Append the card's email, phones and address the contact lacks; return what was added or changed.
+
+    With ``primary`` (a newer card of a new job) the card's email and office phone become primary; the old
+    ones stay, with their sources, as history.
+    """
     org = contact.organization_id
     added: list[str] = []
     key = _email_key(values.get("email"))
-    if key and key not in {e.value_normalized for e in contact.emails}:
-        row = people._email_rows(org, [_model(EmailIn, {"value": values["email"]})], source)[0]
-        row.position = len(contact.emails)
-        if primary:
-            for e in contact.emails:
-                e.primary = False
-        row.primary = primary or not contact.emails
-        contact.emails.append(row)
-        added.append("emails")
-    have = {p.e164 or normalize.fold_text(p.value) for p in contact.phones}
-    new_phones = [_model(PhoneIn, {"value": values[n], "type": t}) for n, t in PHONE_TYPES.items() if values.get(n)]
-    for phone_in in new_phones:
+    if key:
+        row = next((e for e in contact.emails if e.value_normalized == key), None)
+        if row is None:
+            row = people._email_rows(org, [_model(EmailIn, {"value": values["email"]})], source)[0]
+            row.position, row.primary = len(contact.emails), not contact.emails
+            contact.emails.append(row)
+            added.append("emails")
+        if primary and _make_primary(contact.emails, row):
+            added.append("emails")
+    have = {p.e164 or normalize.fold_text(p.value): p for p in contact.phones}
+    new_phones = [(n, _model(PhoneIn, {"value": values[n], "type": t})) for n, t in PHONE_TYPES.items()
+                  if values.get(n)]
+    for name, phone_in in new_phones:
         row_p: ContactPhone = people._phone_rows(org, [phone_in], source)[0]
-        if (row_p.e164 or normalize.fold_text(row_p.value)) in have:
-            continue
-        row_p.position, row_p.primary = len(contact.phones), not contact.phones
-        contact.phones.append(row_p)
-        added.append("phones")
+        existing = have.get(row_p.e164 or normalize.fold_text(row_p.value))
+        if existing is None:
+            row_p.position, row_p.primary = len(contact.phones), not contact.phones
+            contact.phones.append(row_p)
+            added.append("phones")
+        if primary and name == "phone" and _make_primary(contact.phones, existing or row_p):
+            added.append("phones")
     if values.get("address"):
         addr = _model(AddressIn, {"value": values["address"], "postal_code": values.get("postal_code")})
         row_a: ContactAddress = people._address_rows(org, [addr], source)[0]
@@ -158,16 +177,31 @@ def _add_missing_values(session: Session, contact: Contact, values: dict[str, st
     return sorted(set(added))
 
 
+def held_since(session: Session, contact: Contact, card: Card) -> datetime | None:
+    """Return when what we hold about the contact's job was last known true: the start of the current job or
+    the exchange of another card of theirs, whichever is later (None when nothing we hold is dated)."""
+    dates = [d for d in (
+        session.scalar(select(func.max(Employment.started_at)).where(
+            Employment.contact_id == contact.id, Employment.ended_at.is_(None))),
+        session.scalar(select(func.max(Touchpoint.occurred_at)).where(
+            Touchpoint.contact_id == contact.id, Touchpoint.kind == "card_exchange",
+            Touchpoint.card_id != card.id)),
+    ) if d is not None]
+    return max(dates) if dates else None
+
+
 def _update_existing(session: Session, actor: Actor, contact: Contact, values: dict[str, str],
-                     company: Company | None, source: Source) -> None:
-    """Bring an existing contact up to date with the card; a new company or title is a job change."""
-    company_changed = company is not None and company.id != contact.company_id
+                     company: Company | None, source: Source, *, exchanged_at: datetime,
+                     older: bool) -> None:
+    """Bring an existing contact up to date with the card; a new company or title is a job change dated
+    from the exchange. A card ``older`` than what we hold only adds the values the contact lacks."""
+    company_changed = not older and company is not None and company.id != contact.company_id
     added = _add_missing_values(session, contact, values, source, primary=company_changed)
     update: dict[str, Any] = {}
     if company_changed:
         assert company is not None
         update.update(company_id=company.id, title=values.get("title"), department=values.get("department"))
-    else:
+    elif not older:
         for name in ("title", "department"):
             if values.get(name) and values[name] != getattr(contact, name):
                 update[name] = values[name]
@@ -176,7 +210,8 @@ def _update_existing(session: Session, actor: Actor, contact: Contact, values: d
             update[name] = values[name]
     version = contact.version
     if update:
-        people.update_contact(session, actor, contact, _model(ContactUpdate, update), source)
+        people.update_contact(session, actor, contact, _model(ContactUpdate, update), source,
+                              changed_at=exchanged_at)
     if added and contact.version == version:
         people.refresh_search(contact)
         contact.field_sources = {**contact.field_sources, **{a: source.stamp() for a in added}}
@@ -217,6 +252,7 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
     values = field_values(card)
     actor = Actor(organization_id=card.organization_id, user_id=card.uploaded_by)
     source = actor.source("card", card.id)
+    exchanged_at = card.exchanged_at or card.created_at
     company = companies.find_or_create_company(session, actor, name=values.get("company"), domain=_domain(values))
     contact = find_same_person(session, card, values)
     if contact is None:
@@ -224,11 +260,18 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
         if company is not None:
             payload["company_id"] = company.id
         contact = people.create_contact(session, actor, _model(ContactCreate, payload), source)
+        # The job on the card is known from the day the card was handed over (which also dates a job change
+        # when the matching engine folds this contact into its twin).
+        entry = people.current_employment(session, contact.id)
+        if entry is not None and entry.started_at is None:
+            entry.started_at = exchanged_at
         # The matching engine: a twin it is sure of (e.g. same name and mobile) absorbs the new contact,
         # a new company on the card becoming a job change; weaker matches wait as duplicate candidates.
         contact = dedup.auto_resolve(session, actor, contact)
     else:
-        _update_existing(session, actor, contact, values, company, source)
+        since = held_since(session, contact, card)
+        _update_existing(session, actor, contact, values, company, source, exchanged_at=exchanged_at,
+                         older=since is not None and exchanged_at < since)
     session.flush()
     event = session.get(Event, card.event_id) if card.event_id else None
     _apply_tags(session, card, contact, event)

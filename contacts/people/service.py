@@ -270,8 +270,11 @@ def create_contact(session: Session, actor: Actor, data: ContactCreate, source: 
 
 
 def update_contact(session: Session, actor: Actor, contact: Contact, data: ContactUpdate,
-                   source: Source) -> Contact:
-    """Apply a PATCH; a new company or title closes the current employment entry and opens another."""
+                   source: Source, *, changed_at: datetime | None = None) -> Contact:
+    """Apply a PATCH; a new company or title closes the current employment entry and opens another.
+
+    ``changed_at`` dates a job change (a card's exchange time); by default it is now.
+    """
     refuse_merged(session, contact)
     before_company, before_title = contact.company_id, contact.title
     if data.status == "active" and contact.status == "deleted":
@@ -283,7 +286,7 @@ def update_contact(session: Session, actor: Actor, contact: Contact, data: Conta
     touch(contact)
     job_changed = contact.company_id != before_company or contact.title != before_title
     if job_changed:
-        change_job(session, contact, source, previous_company_id=before_company)
+        change_job(session, contact, source, previous_company_id=before_company, when=changed_at)
     changelog.record(session, actor.organization_id, "contact", contact.id, "updated", actor.user_id,
                      {"fields": sorted(changed)})
     dedup_matching.refresh_keys(session, contact)
@@ -337,12 +340,21 @@ def start_employment(session: Session, contact: Contact, source: Source,
 
 def change_job(session: Session, contact: Contact, source: Source, *, previous_company_id: str | None,
                when: datetime | None = None) -> Employment:
-    """Close the open employment entry and open a new one: a job change is history, not an overwrite."""
-    when = when or utcnow()
-    current = current_employment(session, contact.id)
-    if current is not None:
-        current.ended_at = when
-    entry = start_employment(session, contact, source, started_at=when)
+    """Close the open employment entries and open one for the new job: a job change is history, not an
+    overwrite. An open entry of the new job already there (a merged card's) is kept rather than repeated, and
+    its start dates the change when ``when`` is not given."""
+    job = (contact.company_id, contact.department, contact.title)
+    open_entries = list(session.scalars(select(Employment).where(
+        Employment.contact_id == contact.id, Employment.ended_at.is_(None)).order_by(Employment.created_at.desc())))
+    entry = next((e for e in open_entries if (e.company_id, e.department, e.title) == job), None)
+    when = when or (entry.started_at if entry is not None else None) or utcnow()
+    for other in open_entries:
+        if other is not entry:
+            other.ended_at = when
+    if entry is None:
+        entry = start_employment(session, contact, source, started_at=when)
+    elif entry.started_at is None:
+        entry.started_at = when
     if previous_company_id is not None and previous_company_id != contact.company_id:
         changelog.record(session, contact.organization_id, "contact", contact.id, "contact.job_changed",
                          source.user_id, {"from_company_id": previous_company_id,
