@@ -52,6 +52,8 @@ class Settings:
     page_limit_max: int = 500
     queue: str = "embedded"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Redis key prefix of the card queue, on the web side as `meishi worker --namespace` on the worker side
+    queue_namespace: str = "meishi"
     workers: int = 2
     ocr_timeout_seconds: float = 30.0
     review_threshold: float = 0.8
@@ -77,6 +79,7 @@ class Settings:
             max_batch_pixels=_int(env, "MEISHI_MAX_BATCH_PIXELS", base.max_batch_pixels),
             queue=env.get("MEISHI_QUEUE", base.queue),
             redis_url=env.get("MEISHI_REDIS_URL", base.redis_url),
+            queue_namespace=env.get("MEISHI_QUEUE_NAMESPACE") or base.queue_namespace,
             workers=_int(env, "MEISHI_WORKERS", base.workers),
             ocr_timeout_seconds=_float(env, "MEISHI_OCR_TIMEOUT", base.ocr_timeout_seconds),
             review_threshold=_float(env, "MEISHI_REVIEW_THRESHOLD", base.review_threshold),
