@@ -46,8 +46,8 @@ class Settings:
     max_upload_bytes: int = 15_000_000
     max_image_pixels: int = 40_000_000
     max_batch_files: int = 100
-    # decode work of one upload request: the pixels its images claim in all (20 twelve-megapixel photos)
-    max_batch_pixels: int = 250_000_000
+    # decode work of one upload request: the pixels its images claim in all (100 cards of 6 megapixels)
+    max_batch_pixels: int = 600_000_000
     page_limit_default: int = 50
     page_limit_max: int = 500
     queue: str = "embedded"
