@@ -27,7 +27,7 @@ OLDER_CARD = {"name": "前田 充", "company": "株式会社古社", "title": "�
 
 def _card(org: OrgClient, fields: dict[str, str], *, contact_id: str, exchanged_at: str) -> str:
     """A card waiting for review, read as ``fields``, that the reviewer matched to ``contact_id``."""
-    key = storage_of(org.app).put(f"card {fields['email']}".encode(), extension="jpg")
+    key = storage_of(org.app).put(f"card {sorted(fields.items())} {exchanged_at}".encode(), extension="jpg")
     with session_factory(org.app)() as session:
         card = Card(organization_id=org.organization_id, batch_id="b", uploaded_by=org.user_id, front_image=key,
                     status="needs_review", match_contact_id=contact_id or None,
@@ -105,3 +105,19 @@ def test_a_card_folded_into_its_twin_by_the_matcher_adds_one_history_row(org: Or
     assert [(h["company"]["name"], h["ended_at"] is None) for h in history] == [
         ("株式会社新社", True), ("株式会社旧社", False)]
     assert history[0]["started_at"] == "2026-10-01T01:00:00Z"
+
+
+def test_an_older_card_folded_in_by_the_matcher_does_not_overwrite_the_newer_job(org: OrgClient) -> None:
+    made = org.post("/api/v1/contacts", json={
+        "family_name": "前田", "given_name": "充", "company_name": "株式会社旧社", "title": "課長",
+        "phones": [{"value": "090-9098-9568", "type": "mobile"}]}).get_json()
+    newer = _card(org, {"name": "前田 充", "company": "株式会社新社", "title": "部長", "mobile": "090-9098-9568"},
+                  contact_id="", exchanged_at="2026-10-01T10:00:00+09:00")
+    _confirm(org, newer)
+    older = _card(org, {"name": "前田 充", "company": "株式会社古社", "title": "係長", "mobile": "090-9098-9568"},
+                  contact_id="", exchanged_at="2025-04-01T10:00:00+09:00")
+    _confirm(org, older)
+    assert org.get(f"/api/v1/cards/{older}").get_json()["contact_id"] == made["id"]
+    contact = org.get(f"/api/v1/contacts/{made['id']}").get_json()
+    assert (contact["company"]["name"], contact["title"]) == ("株式会社新社", "部長")
+    assert [h["company"]["name"] for h in _history(org, made["id"]) if h["ended_at"] is None] == ["株式会社新社"]
