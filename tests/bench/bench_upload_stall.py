@@ -32,7 +32,7 @@ def main() -> None:
         other = make_org(app, "Neighbour")
         other.post("/api/v1/contacts", json={"family_name": "鈴木", "given_name": "花子"})
         done = threading.Event()
-        latencies: list[float] = []
+        latencies: dict[str, list[float]] = {"healthz": [], "contacts": []}
         errors: list[int] = []
         lock = threading.Lock()
 
@@ -41,11 +41,12 @@ def main() -> None:
             headers = {"Authorization": f"Bearer {other.token}"}
             while not done.is_set():
                 started = time.perf_counter()
-                resp = (client.get("/healthz") if n % 2 else
+                kind = "healthz" if n % 2 else "contacts"
+                resp = (client.get("/healthz") if kind == "healthz" else
                         client.get("/api/v1/contacts", headers=headers, query_string={"limit": 20}))
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
-                    latencies.append(elapsed)
+                    latencies[kind].append(elapsed)
                     if resp.status_code != 200:
                         errors.append(resp.status_code)
                 time.sleep(0.02)
@@ -60,11 +61,14 @@ def main() -> None:
         for t in readers:
             t.join()
     assert resp.status_code == 202, resp.get_data(as_text=True)[:300]
-    p50, p95 = _percentile(latencies, 0.5), _percentile(latencies, 0.95)
-    print(f"{args.cards}-card upload on SQLite: {upload_seconds:.1f} s; {len(latencies)} other requests "
-          f"({args.readers} clients, /healthz and GET /contacts): p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
-          f"max {max(latencies):.0f} ms, errors {len(errors)}")
-    print(f"target p95 <= {TARGET_P95_MS:.0f} ms: {'met' if p95 <= TARGET_P95_MS and not errors else 'MISSED'}")
+    print(f"{args.cards}-card upload on SQLite: {upload_seconds:.1f} s, {args.readers} other clients; "
+          f"errors {len(errors)}")
+    met = not errors
+    for kind, values in latencies.items():
+        p50, p95 = _percentile(values, 0.5), _percentile(values, 0.95)
+        met = met and p95 <= TARGET_P95_MS
+        print(f"  {kind}: {len(values)} requests, p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(values):.0f} ms")
+    print(f"target p95 <= {TARGET_P95_MS:.0f} ms: {'met' if met else 'MISSED'}")
 
 
 if __name__ == "__main__":
