@@ -42,7 +42,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
 
     from contacts.cards import queue
 
-    queue.init_app(app, queue=settings.queue, redis_url=settings.redis_url, workers=settings.workers)
+    queue.init_app(app, queue=settings.queue, redis_url=settings.redis_url, workers=settings.workers,
+                   namespace=settings.queue_namespace)
 
     from contacts.webhooks import runner
 

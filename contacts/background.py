@@ -63,8 +63,17 @@ class ServingThreads:
 
 
 def start_with_the_server(app: Flask, threads: ServingThreads) -> None:
-    """Start ``threads`` in the process that serves requests: at once under `meishi run`, else (gunicorn,
-    forks) on the first request; never in the reloader's watcher, in other CLI commands or when imported."""
+    """Start ``threads`` in the process that serves requests: at once under `meishi run`, and when the WSGI
+    entry point loads the app (each gunicorn worker, see ``start_serving_threads``); a process that forks
+    after that starts them on its first request. Never in the reloader's watcher, in other CLI commands or
+    when the app is merely created."""
+    app.extensions.setdefault("meishi.serving_threads", []).append(threads)
     app.before_request(threads.ensure_started)
     if serving_from_cli():
+        threads.ensure_started()
+
+
+def start_serving_threads(app: Flask) -> None:
+    """Start the app's serving threads in this process now (queued cards are processed without a request)."""
+    for threads in app.extensions.get("meishi.serving_threads", []):
         threads.ensure_started()

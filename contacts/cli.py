@@ -67,6 +67,7 @@ def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> No
         raise click.UsageError(f"not an email address: {email!r}")
     if not org_name.strip():
         raise click.UsageError("--org must not be empty")
+    _migrate_if_needed()
     with session_factory(current_app)() as session:
         org, user, issued = service.bootstrap(session, org_name=org_name.strip(), email=email, name=name)
         publish(session, Recorded(org_id=org.id, actor_id=user.id, entity=Entity.ORGANIZATION, ids=(org.id,), operation=Operation.CREATED))
@@ -76,6 +77,19 @@ def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> No
     else:
         click.echo(f"organization {org.id} ({org.name})\nadmin        {user.id} ({user.email})\n"
                    f"token        {issued.plain}\nKeep the token: it is not shown again.")
+
+
+def _migrate_if_needed() -> None:
+    """Bring an unmigrated (or older) database to head first, saying so on stderr; one line if that fails."""
+    url = settings_of(current_app).database_url
+    try:
+        if migrate.is_current(current_app.extensions["meishi.engine"]):
+            return
+        migrate.upgrade(url)
+    except Exception as e:  # an unreachable or unmigratable database: say what to run, no traceback
+        raise click.ClickException(f"the database is not migrated and migrating it failed ({type(e).__name__}: "
+                                   f"{str(e).splitlines()[0] if str(e) else ''}); run `meishi db upgrade`") from e
+    click.echo("migrated the database to the latest schema", err=True)
 
 
 @cli.command("serve")

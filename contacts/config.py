@@ -48,8 +48,12 @@ class Settings:
     max_upload_bytes: int = 15_000_000
     max_image_pixels: int = 40_000_000
     max_batch_files: int = 100
+    # decode work of one upload request: the pixels its images claim in all (100 cards of 6 megapixels)
+    max_batch_pixels: int = 600_000_000
     queue: str = "embedded"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Redis key prefix of the card queue, on the web side as `meishi worker --namespace` on the worker side
+    queue_namespace: str = "meishi"
     workers: int = 2
     ocr_timeout_seconds: float = 30.0
     review_threshold: float = 0.8
@@ -72,8 +76,10 @@ class Settings:
             max_upload_bytes=_int(env, "MEISHI_MAX_UPLOAD_BYTES", base.max_upload_bytes),
             max_image_pixels=_int(env, "MEISHI_MAX_IMAGE_PIXELS", base.max_image_pixels),
             max_batch_files=_int(env, "MEISHI_MAX_BATCH_FILES", base.max_batch_files),
+            max_batch_pixels=_int(env, "MEISHI_MAX_BATCH_PIXELS", base.max_batch_pixels),
             queue=env.get("MEISHI_QUEUE", base.queue),
             redis_url=env.get("MEISHI_REDIS_URL", base.redis_url),
+            queue_namespace=env.get("MEISHI_QUEUE_NAMESPACE") or base.queue_namespace,
             workers=_int(env, "MEISHI_WORKERS", base.workers),
             ocr_timeout_seconds=_float(env, "MEISHI_OCR_TIMEOUT", base.ocr_timeout_seconds),
             review_threshold=_float(env, "MEISHI_REVIEW_THRESHOLD", base.review_threshold),

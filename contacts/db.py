@@ -89,6 +89,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Deleted content is overwritten with zeros, so an erased person's bytes leave the file.
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -99,6 +101,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+
+
+def checkpoint_wal(engine: Engine) -> None:
+    """Copy SQLite's write-ahead log into the database and truncate it (no-op on other databases).
+
+    Old versions of erased rows live on in the WAL until a checkpoint; TRUNCATE also empties the file.
+    Runs on its own connection outside any transaction, after the erasing transaction committed.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cur.close()
+    finally:
+        raw.close()
 
 
 def init_app(app: Flask, engine: Engine) -> None:

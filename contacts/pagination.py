@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
@@ -14,6 +15,8 @@ from contacts.errors import ValidationFailed
 
 T = TypeVar("T")
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
 
 def encode_cursor(values: list[Any]) -> str:
     """Encode the sort key of the last item of a page."""
@@ -21,15 +24,31 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
-    """Decode a cursor made by encode_cursor; anything else is a 422 on the cursor parameter."""
+INT64_MAX = 2**63 - 1
+
+
+def _storable(value: Any) -> bool:
+    """Tell whether a cursor value can be compared with a column: a 64-bit integer or text without NUL."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -INT64_MAX - 1 <= value <= INT64_MAX
+    return isinstance(value, str) and not _UNSTORABLE.search(value)
+
+
+def decode_cursor(cursor: str, arity: int, *, kinds: tuple[type, ...] | None = None) -> list[Any]:
+    """Decode a cursor made by encode_cursor; anything else is a 422 on the cursor parameter.
+
+    ``kinds`` names the type of each value (``(int,)`` for a sequence number) when the caller needs it.
+    """
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         values = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as e:
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as e:
         raise _bad_cursor() from e
-    if not isinstance(values, list) or len(values) != arity or not all(
-            isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+    if not isinstance(values, list) or len(values) != arity or not all(_storable(v) for v in values):
+        raise _bad_cursor()
+    if kinds is not None and not all(isinstance(v, k) for v, k in zip(values, kinds, strict=True)):
         raise _bad_cursor()
     return values
 

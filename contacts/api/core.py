@@ -8,12 +8,20 @@ from sqlalchemy import text
 from contacts import migrate
 from contacts.auth.service import authenticate
 from contacts.db import get_session
-from contacts.errors import Unauthorized
+from contacts.errors import NotFound, Unauthorized
 
 API_PREFIX = "/api/v1"
 PUBLIC_ENDPOINTS = {"core.openapi"}
 
 bp = Blueprint("core", __name__)
+
+
+def _refuse_unstorable_path() -> None:
+    """Answer 404 for a path holding NUL or a lone surrogate: no id can contain one, and no database takes it."""
+    from contacts.api.spec import unstorable_strings
+
+    if unstorable_strings(request.path):
+        raise NotFound("no such resource")
 
 
 def _authenticate_request() -> None:
@@ -67,5 +75,6 @@ def openapi() -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and the authentication hook."""
+    app.before_request(_refuse_unstorable_path)
     app.before_request(_authenticate_request)
     app.register_blueprint(bp)

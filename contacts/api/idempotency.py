@@ -7,6 +7,7 @@ longer replays, and storing a response sweeps the caller's expired ones.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timedelta
 
 from flask import Response, current_app, request
@@ -25,13 +26,34 @@ def _ttl() -> timedelta:
 
 
 def request_hash() -> str:
-    """Fingerprint the request: method, path, query and body."""
+    """Fingerprint the request: method, path, query and body (a form by its fields and files' digests)."""
     h = hashlib.sha256()
     h.update(request.method.encode())
     h.update(b"\0" + request.path.encode() + b"\0")
     h.update(request.query_string + b"\0")
-    h.update(request.get_data(cache=True))
+    if request.mimetype == "multipart/form-data":
+        h.update(_multipart_fingerprint().encode())
+    else:
+        h.update(request.get_data(cache=True))
     return h.hexdigest()
+
+
+def _multipart_fingerprint() -> str:
+    """Fingerprint a form by its fields and the SHA-256 of each file, in order, not by its raw bytes.
+
+    A client that retries builds a new multipart boundary each time; the same fields and files are the same
+    request.
+    """
+    fields = [[name or "", value] for name, value in request.form.items(multi=True)]
+    files = []
+    for name, file in request.files.items(multi=True):
+        file.stream.seek(0)
+        digest = hashlib.sha256()
+        while block := file.stream.read(1 << 16):
+            digest.update(block)
+        file.stream.seek(0)
+        files.append([name or "", digest.hexdigest()])
+    return json.dumps({"fields": fields, "files": files}, ensure_ascii=False)
 
 
 def replay_or_none(key: str, request_hash: str) -> Response | None:

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+# The date and time as RFC 3339 writes them; pydantic alone would also read "0.5" as a Unix time.
+_RFC3339_START = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _rfc3339_text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339_START.match(value.strip()):
+        raise ValueError("expected an RFC 3339 date-time, e.g. 2026-11-24T10:00:00+09:00")
+    return value
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("timestamps need an offset (RFC 3339), e.g. 2026-11-24T10:00:00+09:00")
+    try:
+        value.astimezone(UTC)
+    except OverflowError as e:  # 0001-01-01T00:00:00+14:00 is before the first representable instant
+        raise ValueError("the timestamp is out of range in UTC") from e
     return value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[datetime, BeforeValidator(_rfc3339_text), AfterValidator(_aware)]
 Limit = Annotated[int, Field(ge=1, le=500)]
 
 

@@ -111,10 +111,37 @@ def unstorable_strings(data: Any, path: str = "") -> list[dict[str, Any]]:
     return found
 
 
+_QUERY_SCALARS: dict[type, tuple[re.Pattern[str], str]] = {
+    bool: (re.compile(r"true|false"), "expected true or false"),
+    int: (re.compile(r"[+-]?\d+"), "expected an integer"),
+}
+
+
+def _scalar_kind(annotation: Any) -> type | None:
+    """Return bool or int when a query field holds one (optional or not); None for anything else."""
+    kinds = {a for a in (typing.get_args(annotation) or (annotation,)) if a is not type(None)}
+    return next(iter(kinds)) if len(kinds) == 1 and next(iter(kinds)) in _QUERY_SCALARS else None
+
+
+def _loose_scalars(model: type[BaseModel], raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """Refuse query values pydantic's lax mode would take but the OpenAPI document does not: ``yes`` or ``1``
+    for a boolean, ``1.0`` for an integer."""
+    errors = []
+    for name, value in raw.items():
+        kind = _scalar_kind(model.model_fields[name].annotation)
+        if kind is None or not isinstance(value, str):
+            continue
+        pattern, message = _QUERY_SCALARS[kind]
+        if not pattern.fullmatch(value):
+            errors.append({"field": model.model_fields[name].alias or name, "message": message,
+                           "code": f"{kind.__name__}_type"})
+    return errors
+
+
 def parse_query(model: type[BaseModel]) -> BaseModel:
     """Validate the query string against ``model``."""
     raw = _query_dict(model)
-    bad = unstorable_strings(raw)
+    bad = unstorable_strings(raw) + _loose_scalars(model, raw)
     if bad:
         raise ValidationFailed("invalid query parameters", errors=bad)
     try:
@@ -132,6 +159,8 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as e:
         raise BadRequest(f"malformed JSON: {e}") from e
+    except RecursionError as e:
+        raise BadRequest("malformed JSON: nested too deeply") from e
     if not isinstance(data, dict):
         raise ValidationFailed("the body must be a JSON object", errors=[
             {"field": "body", "message": "expected an object", "code": "object_type"}])

@@ -12,7 +12,7 @@ from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response
 from contacts.api.principal import current_principal
 from contacts.api.problems import validation_errors
-from contacts.api.spec import operation
+from contacts.api.spec import operation, unstorable_strings
 from contacts.cards import intake, service
 from contacts.cards.confirm import confirm_card
 from contacts.cards.schemas import (
@@ -61,22 +61,27 @@ def _one(card_id: str, status: int = 200) -> Response:
 
 
 def _form() -> CardUploadForm:
-    unknown = sorted(set(request.form) - FORM_FIELDS)
+    # A part without a name arrives under the key None (werkzeug); it is an unknown field like any other.
+    unknown = sorted(name or "" for name in set(request.form) - FORM_FIELDS)
     data: dict[str, object] = {k: request.form.get(k) for k in FORM_FIELDS - {"tags"} if k in request.form}
     data["tags"] = request.form.getlist("tags")
-    errors = [{"field": name, "message": "unknown form field", "code": "unknown"} for name in unknown]
-    try:
-        form = CardUploadForm.model_validate(data)
-    except ValidationError as e:
-        errors += validation_errors(e)
-        form = None
+    errors = [{"field": name, "message": "unknown form field" if name else "a form part without a name",
+               "code": "unknown"} for name in unknown]
+    # The same refusal of NUL characters and lone surrogates as in JSON bodies, before anything is validated.
+    errors += unstorable_strings(data)
+    form = None
+    if not errors:
+        try:
+            form = CardUploadForm.model_validate(data)
+        except ValidationError as e:
+            errors += validation_errors(e)
     if errors or form is None:
         raise ValidationFailed("invalid upload form", errors=errors)
     return form
 
 
 def _uploads() -> tuple[list[intake.Upload], list[intake.Upload]]:
-    unknown = sorted(set(request.files) - {"front", "back"})
+    unknown = sorted(name or "" for name in set(request.files) - {"front", "back"})
     if unknown:
         raise ValidationFailed("unknown file fields", errors=[
             {"field": n, "message": "send images as 'front' (and 'back')", "code": "unknown"} for n in unknown])
@@ -118,9 +123,12 @@ def upload_cards() -> Response:
     fronts, backs = _uploads()
     may_create_tags = current_principal().can("tags:write")
     service.check_upload(session, org_id(), form, may_create_tags=may_create_tags)
+    # End the transaction that authentication and the checks opened: on SQLite it holds the write lock
+    # (BEGIN IMMEDIATE), and decoding a batch takes seconds during which every other request would wait.
+    session.commit()
     s = settings_of(current_app)
     keys = intake.store_all(storage_of(current_app), fronts + backs, max_bytes=s.max_upload_bytes,
-                            max_pixels=s.max_image_pixels)
+                            max_pixels=s.max_image_pixels, max_batch_pixels=s.max_batch_pixels)
     back = keys[len(fronts)] if backs else None
     batch_id = new_id()
     cards = service.create_cards(session, actor(), images=[(k, back) for k in keys[: len(fronts)]], form=form,

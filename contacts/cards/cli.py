@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from contacts.cards import intake, service
-from contacts.cards.queue import DEFAULT_NAMESPACE, EmbeddedPool, queue_of, run_redis_worker
+from contacts.cards.queue import EmbeddedPool, queue_of, run_redis_worker
 from contacts.cards.schemas import CardUploadForm
 from contacts.cards.worker import LEASE_SECONDS, EngineFactory, WorkerConfig, process_one
 from contacts.config import settings_of
@@ -56,14 +56,16 @@ def _stop_on_signals() -> threading.Event:
 @click.option("--threads", type=int, default=None, help="Cards processed at once (default: MEISHI_WORKERS).")
 @click.option("--lease-seconds", type=float, default=LEASE_SECONDS, show_default=True,
               help="How long a claimed card stays this worker's without a heartbeat.")
-@click.option("--namespace", default=DEFAULT_NAMESPACE, show_default=True, help="Redis key namespace.")
+@click.option("--namespace", default=None, help="Redis key namespace (default: MEISHI_QUEUE_NAMESPACE, meishi).")
 @click.option("--engine", "engine_spec", default=None,
               help="module:callable returning an OCR engine (another binding, or a test engine).")
 @with_appcontext
-def worker_command(threads: int | None, lease_seconds: float, namespace: str, engine_spec: str | None) -> None:
+def worker_command(threads: int | None, lease_seconds: float, namespace: str | None,
+                   engine_spec: str | None) -> None:
     """Process cards: from Redis with MEISHI_QUEUE=redis, else by polling the database."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = settings_of(app)
+    namespace = namespace or settings.queue_namespace
     config = WorkerConfig(lease_seconds=lease_seconds, engine_factory=_engine_factory(engine_spec))
     count = threads or settings.workers
     stop = _stop_on_signals()
@@ -90,9 +92,12 @@ def _collect(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-def _resolve(session: Any, org_ref: str, user_email: str, event_name: str | None) -> tuple[str, str, str | None]:
+def _resolve(session: Any, org_ref: str, user_email: str, event_name: str | None, *,
+             create_event: bool = False) -> tuple[str, str, str | None]:
     from contacts.auth.models import Organization, User
     from contacts.events.models import Event
+    from contacts.events.schemas import EventCreate
+    from contacts.events.service import create_event as make_event
 
     orgs = list(session.scalars(select(Organization).where(
         (Organization.id == org_ref) | (Organization.name == org_ref))))
@@ -106,8 +111,16 @@ def _resolve(session: Any, org_ref: str, user_email: str, event_name: str | None
     event_id = None
     if event_name:
         event = session.scalar(select(Event).where(Event.organization_id == org.id, Event.name == event_name))
+        if event is None and create_event:
+            try:
+                data = EventCreate(name=event_name)
+            except ValueError as e:
+                raise click.UsageError(f"--event {event_name!r} cannot name an event") from e
+            event = make_event(session, Actor(organization_id=org.id, user_id=user.id), data)
+            session.commit()
         if event is None:
-            raise click.ClickException(f"--event {event_name!r} is not an event of {org.name}")
+            raise click.ClickException(f"--event {event_name!r} is not an event of {org.name}; "
+                                       "add --create-event to create it")
         event_id = event.id
     return org.id, user.id, event_id
 
@@ -141,12 +154,13 @@ def _wait(app: Flask, org_id: str, batch_id: str, total: int, *, inline: bool) -
 @click.option("--org", "org_ref", required=True, help="Organisation id or name.")
 @click.option("--user", "user_email", required=True, help="Email of the user who exchanged the cards.")
 @click.option("--event", "event_name", default=None, help="Name of the event where the cards were exchanged.")
+@click.option("--create-event", is_flag=True, help="Create the --event when the organisation has none of that name.")
 @click.option("--tag", "tags", multiple=True, help="Tag for every contact (repeatable).")
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until the cards are processed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
 def import_cards_command(paths: tuple[Path, ...], org_ref: str, user_email: str, event_name: str | None,
-                         tags: tuple[str, ...], wait: bool, as_json: bool) -> None:
+                         create_event: bool, tags: tuple[str, ...], wait: bool, as_json: bool) -> None:
     """Upload card images from folders or files through the same path as the API, then summarise."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = settings_of(app)
@@ -155,7 +169,7 @@ def import_cards_command(paths: tuple[Path, ...], org_ref: str, user_email: str,
         raise click.UsageError("no card images found (jpg, jpeg, png, webp, heic)")
     factory = session_factory(app)
     with factory() as session:
-        org_id, user_id, event_id = _resolve(session, org_ref, user_email, event_name)
+        org_id, user_id, event_id = _resolve(session, org_ref, user_email, event_name, create_event=create_event)
     form = CardUploadForm(event_id=event_id, tags=list(tags))
     actor = Actor(organization_id=org_id, user_id=user_id)
     storage = storage_of(app)

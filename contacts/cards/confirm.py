@@ -10,7 +10,9 @@ gives one contact however many workers or reviewers confirm it.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contacts import normalize
@@ -27,12 +29,13 @@ from contacts.events.models import Event
 from contacts.people import inputs as people_inputs
 from contacts.people import service as people
 from contacts.people.inputs import PersonValues
-from contacts.people.models import Contact, ContactEmail
+from contacts.people.models import Contact, ContactEmail, Employment
 from contacts.provenance import Actor, Source
 from contacts.status import RecordStatus
 from contacts.tags import service as tags
 from contacts.tags.models import Tag
 from contacts.touchpoints import service as touchpoints
+from contacts.touchpoints.models import Touchpoint
 
 PHONE_TYPES = {"phone": "work", "mobile": "mobile", "fax": "fax"}
 
@@ -81,17 +84,32 @@ def find_same_person(session: Session, card: Card, values: dict[str, str]) -> Co
             Contact.status == RecordStatus.ACTIVE).order_by(Contact.created_at).limit(1))
 
 
+def held_since(session: Session, contact: Contact, card: Card) -> datetime | None:
+    """Return when what we hold about the contact's job was last known true: the start of the current job or
+    the exchange of another card of theirs, whichever is later (None when nothing we hold is dated)."""
+    dates = [d for d in (
+        session.scalar(select(func.max(Employment.started_at)).where(
+            Employment.contact_id == contact.id, Employment.ended_at.is_(None))),
+        session.scalar(select(func.max(Touchpoint.occurred_at)).where(
+            Touchpoint.contact_id == contact.id, Touchpoint.kind == "card_exchange",
+            Touchpoint.card_id != card.id)),
+    ) if d is not None]
+    return max(dates) if dates else None
+
+
 def _update_existing(session: Session, actor: Actor, contact: Contact, values: dict[str, str],
-                     company: Company | None, source: Source) -> None:
-    """Bring an existing contact up to date with the card; a new company or title is a job change."""
-    company_changed = company is not None and company.id != contact.company_id
+                     company: Company | None, source: Source, *, exchanged_at: datetime,
+                     older: bool) -> None:
+    """Bring an existing contact up to date with the card; a new company or title is a job change dated
+    from the exchange. A card ``older`` than what we hold only adds the values the contact lacks."""
+    company_changed = not older and company is not None and company.id != contact.company_id
     added = people_inputs.add_missing_values(session, contact, person_values(values), source,
                                              primary=company_changed)
     update: dict[str, str | None] = {}
     if company_changed:
         assert company is not None
         update.update(company_id=company.id, title=values.get("title"), department=values.get("department"))
-    else:
+    elif not older:
         for name in ("title", "department"):
             if values.get(name) and values[name] != getattr(contact, name):
                 update[name] = values[name]
@@ -100,7 +118,7 @@ def _update_existing(session: Session, actor: Actor, contact: Contact, values: d
             update[name] = values[name]
     version = contact.version
     if update:
-        people_inputs.update_person(session, actor, contact, update, source)
+        people_inputs.update_person(session, actor, contact, update, source, changed_at=exchanged_at)
     if added and contact.version == version:
         people.values_added(session, actor, contact, added, source)
 
@@ -136,16 +154,22 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
     values = field_values(card)
     actor = Actor(organization_id=card.organization_id, user_id=card.uploaded_by)
     source = actor.source("card", card.id)
+    exchanged_at = card.exchanged_at or card.created_at
     company = companies.find_or_create_company(session, actor, name=values.get("company"), domain=_domain(values))
     contact = find_same_person(session, card, values)
     if contact is None:
         # Matched once, as it is written: a twin the engine is sure of (e.g. same name and mobile) absorbs
         # the new contact, a new company on the card becoming a job change; weaker matches wait as
         # duplicate candidates.
+        # The job on the card is known from the day the card was handed over (which also dates a job change
+        # when the matching engine folds this contact into its twin).
         contact = people_inputs.create_person(session, actor, person_values(values), source,
-                                              company_id=company.id if company else None, auto_merge=True)
+                                              company_id=company.id if company else None, auto_merge=True,
+                                              employed_since=exchanged_at)
     else:
-        _update_existing(session, actor, contact, values, company, source)
+        since = held_since(session, contact, card)
+        _update_existing(session, actor, contact, values, company, source, exchanged_at=exchanged_at,
+                         older=since is not None and exchanged_at < since)
     session.flush()
     event = session.get(Event, card.event_id) if card.event_id else None
     _apply_tags(session, card, contact, event)

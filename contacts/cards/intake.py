@@ -5,10 +5,14 @@ Every image of a request is checked before any is stored, so a refused request l
 
 from __future__ import annotations
 
+import io
+import warnings
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from tempfile import SpooledTemporaryFile
+
+from PIL import Image
 
 from contacts.errors import MeishiError, PayloadTooLarge, UnprocessableImage, UnsupportedMediaType
 from contacts.storage import Storage
@@ -72,13 +76,55 @@ def clean(upload: Upload, *, max_bytes: int, max_pixels: int) -> CleanImage:
     return CleanImage(upload, intake.reencode(decoded, fmt="JPEG", quality=JPEG_QUALITY), "jpg")
 
 
-def store_all(storage: Storage, uploads: list[Upload], *, max_bytes: int, max_pixels: int) -> list[str]:
+def claimed_pixels(upload: Upload, *, max_bytes: int) -> int:
+    """Return the pixel count an upload's header claims, reading nothing but the header (0 if unreadable).
+
+    An unreadable, oversized or bomb image is refused with its own reason when it is cleaned.
+    """
+    data = upload.read()
+    if not data or len(data) > max_bytes or intake.sniff_format(data) is None:
+        return 0
+    if intake.sniff_format(data) == "HEIC":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:  # lazy: decodes no pixels
+                width, height = image.size
+        except Exception:  # any header Pillow cannot read is refused later, by clean()
+            return 0
+    return max(0, width) * max(0, height)
+
+
+def check_pixel_budget(uploads: list[Upload], *, max_bytes: int, budget: int) -> None:
+    """Refuse (413) a request whose images claim more pixels in all than ``budget``, before decoding any.
+
+    Decode and re-encode time grows with pixels, not bytes: thirty one-colour 6000x6000 PNGs are 3 MB but
+    would take minutes to decode.
+    """
+    total = 0
+    for upload in uploads:
+        total += claimed_pixels(upload, max_bytes=max_bytes)
+        if total > budget:
+            raise PayloadTooLarge(
+                f"the images of this request hold more than {budget} pixels in all; send fewer or smaller "
+                "images per request", errors=[{"field": f"{upload.field}[{upload.index}]", "code": "too_many_pixels",
+                                              "message": f"the request's images exceed {budget} pixels"}])
+
+
+def store_all(storage: Storage, uploads: list[Upload], *, max_bytes: int, max_pixels: int,
+              max_batch_pixels: int | None = None) -> list[str]:
     """Clean every upload, then store them all; return their keys in order.
 
     Cleaned images wait in spooled temporary files (memory up to SPOOL_BYTES each, then disk), so a batch
     of 100 phone photos is decoded once per image and never held in memory at once, and a bad image
-    refuses the request before anything reaches the store.
+    refuses the request before anything reaches the store. ``max_batch_pixels`` bounds the decode work of
+    the whole batch, checked from the headers first.
     """
+    if max_batch_pixels is not None:
+        check_pixel_budget(uploads, max_bytes=max_bytes, budget=max_batch_pixels)
     with ExitStack() as stack:
         spooled: list[tuple[SpooledTemporaryFile[bytes], str]] = []
         for upload in uploads:

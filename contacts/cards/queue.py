@@ -142,7 +142,7 @@ def queue_of(app: Flask) -> CardQueue:
     return queue
 
 
-def init_app(app: Flask, *, queue: str, redis_url: str, workers: int) -> None:
+def init_app(app: Flask, *, queue: str, redis_url: str, workers: int, namespace: str = DEFAULT_NAMESPACE) -> None:
     """Choose the card queue from settings and send ids after each commit that created or requeued cards."""
     chosen: CardQueue
     if queue == "embedded":
@@ -150,7 +150,7 @@ def init_app(app: Flask, *, queue: str, redis_url: str, workers: int) -> None:
         chosen = pool
         start_with_the_server(app, pool)
     elif queue == "redis":
-        chosen = RedisQueue(redis_url)
+        chosen = RedisQueue(redis_url, namespace=namespace)
     elif queue == "none":
         chosen = NullQueue()
     else:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from contacts.api.schemas import AwareDatetime, Id, ListQuery, Long, Short, StrictModel
+from contacts.api.schemas import AwareDatetime, Id, ListQuery, Long, Short, StrictModel, text
 
 CardStatus = Literal["queued", "processing", "completed", "needs_review", "failed"]
 FieldName = Literal["name", "name_kana", "name_romaji", "company", "department", "title", "email", "phone",
                     "mobile", "fax", "postal_code", "address", "url"]
+
+if TYPE_CHECKING:
+    Location = str
+    FieldText = str
+else:
+    Location = text(500)
+    FieldText = text(1000)
 
 
 def _split_tags(value: Any) -> Any:
@@ -31,7 +38,7 @@ class CardUploadForm(StrictModel):
     event_id: Id | None = None
     tags: list[Short] = Field(default_factory=list, max_length=50)
     exchanged_at: AwareDatetime | None = None
-    location: Annotated[str, Field(max_length=500)] | None = None
+    location: Location | None = None
     note: Long | None = None
 
     _tags = field_validator("tags", mode="before")(_split_tags)
@@ -122,8 +129,8 @@ class CardImageQuery(StrictModel):
 class CardUpdate(StrictModel):
     """Body of PATCH /cards/{id}: corrected fields (null removes one) and review details."""
 
-    fields: dict[FieldName, Annotated[str, Field(max_length=1000)] | None] = Field(default_factory=dict)
+    fields: dict[FieldName, FieldText | None] = Field(default_factory=dict)
     match_contact_id: Id | None = None
     exchanged_at: AwareDatetime | None = None
-    location: Annotated[str, Field(max_length=500)] | None = None
+    location: Location | None = None
     note: Long | None = None

@@ -25,7 +25,7 @@ def list_changes(query: ChangeListQuery) -> Response:
     session = get_session()
     after = query.after or 0
     if query.cursor:
-        (after,) = decode_cursor(query.cursor, 1)
+        (after,) = decode_cursor(query.cursor, 1, kinds=(int,))
     stmt = select(ChangeLogEntry).where(ChangeLogEntry.organization_id == org_id(),
                                         ChangeLogEntry.seq > int(after))
     if query.entity:

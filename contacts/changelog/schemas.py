@@ -14,7 +14,7 @@ from contacts.changelog.vocabulary import Entity
 class ChangeListQuery(ListQuery):
     """``after`` is a sequence number: the feed returns what came after it, oldest first."""
 
-    after: int | None = Field(default=None, ge=0)
+    after: int | None = Field(default=None, ge=0, le=2**63 - 1)
     entity: Entity | None = None
 
 

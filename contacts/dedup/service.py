@@ -92,7 +92,7 @@ def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: 
     winner = session.get(Contact, twin_id)
     assert winner is not None
     choices: dict[str, str] = {}
-    if contact.company_id and contact.company_id != winner.company_id:
+    if contact.company_id and contact.company_id != winner.company_id and not _older_job(session, contact, winner):
         choices = {name: contact.id for name in _JOB_FIELDS}
     merge.merge_contacts(session, actor, winner.id, [contact.id], choices, automatic=True)
     survivor = session.get(Contact, winner.id)
@@ -101,6 +101,15 @@ def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: 
         session, actor.organization_id, [p for p in match_contact(session, actor.organization_id, survivor)]
     )
     return survivor
+
+
+def _older_job(session: Session, newcomer: Contact, holder: Contact) -> bool:
+    """Tell whether the newcomer's job dates from before the holder's current one (an old card, say)."""
+    from contacts.people.service import current_employment
+
+    new, held = current_employment(session, newcomer.id), current_employment(session, holder.id)
+    return bool(new is not None and held is not None and new.started_at and held.started_at
+                and new.started_at < held.started_at)
 
 
 def dismiss(session: Session, actor: Actor, candidate: DuplicateCandidate) -> DuplicateCandidate:

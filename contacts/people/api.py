@@ -99,6 +99,7 @@ def get_contact(contact_id: str) -> Response:
 def update_contact(contact_id: str, body: ContactUpdate) -> Response:
     session = get_session()
     contact = service.get_contact(session, org_id(), contact_id)
+    service.refuse_merged(session, contact)
     check_if_match(contact.id, contact.version)
     if body.status == RecordStatus.ACTIVE:
         current_principal().require("contacts:restore")

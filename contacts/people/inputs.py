@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -81,44 +82,53 @@ def _payload(person: PersonValues) -> dict[str, Any]:
 
 
 def create_person(session: Session, actor: Actor, person: PersonValues, source: Source, *,
-                  company_id: str | None, auto_merge: bool) -> Contact:
-    """Create a contact from ``person`` (working at ``company_id``); return it, or the twin it merged into."""
+                  company_id: str | None, auto_merge: bool, employed_since: datetime | None = None) -> Contact:
+    """Create a contact from ``person`` (working at ``company_id`` since ``employed_since``); return it, or the
+    twin it merged into."""
     payload = _payload(person)
     if company_id is not None:
         payload["company_id"] = company_id
-    created = service.create_contact(session, actor, _model(ContactCreate, payload), source, auto_merge=auto_merge)
+    created = service.create_contact(session, actor, _model(ContactCreate, payload), source, auto_merge=auto_merge,
+                                     employed_since=employed_since)
     return service.survivor_of(session, created)
 
 
 def update_person(session: Session, actor: Actor, contact: Contact, changes: dict[str, Any],
-                  source: Source) -> None:
-    """Set the named fields (``company_id``, ``title``, ...) as a PATCH would: a new job is history."""
-    service.update_contact(session, actor, contact, _model(ContactUpdate, changes), source)
+                  source: Source, *, changed_at: datetime | None = None) -> None:
+    """Set the named fields (``company_id``, ``title``, ...) as a PATCH would: a new job is history, dated
+    ``changed_at`` (default now)."""
+    service.update_contact(session, actor, contact, _model(ContactUpdate, changes), source, changed_at=changed_at)
 
 
 def add_missing_values(session: Session, contact: Contact, person: PersonValues, source: Source,
                        *, primary: bool) -> list[str]:
-    """Append the email, phones and address ``contact`` lacks; return the kinds added (not yet logged)."""
+    """Append the email, phones and address ``contact`` lacks; return the kinds added or changed (not yet logged).
+
+    With ``primary`` (a newer source of a new job) the source's email and office phone become primary; the
+    old ones stay, with their sources, as history.
+    """
     org = contact.organization_id
     added: list[str] = []
     key = email_key(person.email)
-    if person.email and key and key not in {e.value_normalized for e in contact.emails}:
-        row = service._email_rows(org, [_model(EmailIn, {"value": person.email})], source)[0]
-        row.position = len(contact.emails)
-        if primary:
-            for e in contact.emails:
-                e.primary = False
-        row.primary = primary or not contact.emails
-        contact.emails.append(row)
-        added.append("emails")
-    have = {p.e164 or normalize.fold_text(p.value) for p in contact.phones}
+    if person.email and key:
+        row = next((e for e in contact.emails if e.value_normalized == key), None)
+        if row is None:
+            row = service._email_rows(org, [_model(EmailIn, {"value": person.email})], source)[0]
+            row.position, row.primary = len(contact.emails), not contact.emails
+            contact.emails.append(row)
+            added.append("emails")
+        if primary and _make_primary(contact.emails, row):
+            added.append("emails")
+    have = {p.e164 or normalize.fold_text(p.value): p for p in contact.phones}
     for value, kind in person.phones:
         row_p: ContactPhone = service._phone_rows(org, [_model(PhoneIn, {"value": value, "type": kind})], source)[0]
-        if (row_p.e164 or normalize.fold_text(row_p.value)) in have:
-            continue
-        row_p.position, row_p.primary = len(contact.phones), not contact.phones
-        contact.phones.append(row_p)
-        added.append("phones")
+        existing = have.get(row_p.e164 or normalize.fold_text(row_p.value))
+        if existing is None:
+            row_p.position, row_p.primary = len(contact.phones), not contact.phones
+            contact.phones.append(row_p)
+            added.append("phones")
+        if primary and kind == "work" and _make_primary(contact.phones, existing or row_p):
+            added.append("phones")
     if person.address:
         addr = _model(AddressIn, {"value": person.address, "postal_code": person.postal_code})
         row_a: ContactAddress = service._address_rows(org, [addr], source)[0]
@@ -127,6 +137,16 @@ def add_missing_values(session: Session, contact: Contact, person: PersonValues,
             contact.addresses.append(row_a)
             added.append("addresses")
     return sorted(set(added))
+
+
+def _make_primary(rows: list[Any], chosen: Any) -> bool:
+    """Make ``chosen`` the only primary row; return whether anything changed."""
+    changed = False
+    for row in rows:
+        if row.primary != (row is chosen):
+            row.primary = row is chosen
+            changed = True
+    return changed
 
 
 def email_key(value: str | None) -> str | None:

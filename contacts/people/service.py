@@ -63,11 +63,17 @@ def get_contact(session: Session, org_id: str, contact_id: str) -> Contact:
     return get_owned(session, Contact, org_id, contact_id)
 
 
+def refuse_merged(session: Session, contact: Contact) -> None:
+    """Answer 409 naming the surviving contact for any write to a merged one."""
+    if contact.status == RecordStatus.MERGED:
+        raise Conflict(f"contact {contact.id} was merged into {survivor_of(session, contact).id}; "
+                       "send the request to that contact")
+
+
 def get_active_contact(session: Session, org_id: str, contact_id: str) -> Contact:
     """Return an active contact; merged or deleted ones answer 409 naming where they went."""
     contact = get_contact(session, org_id, contact_id)
-    if contact.status == RecordStatus.MERGED:
-        raise Conflict(f"contact {contact.id} was merged into {contact.merged_into_id}")
+    refuse_merged(session, contact)
     if contact.status == RecordStatus.DELETED:
         raise Conflict(f"contact {contact.id} is deleted")
     return contact
@@ -233,7 +239,8 @@ def _apply(session: Session, actor: Actor, contact: Contact, data: ContactCreate
 
 
 def create_contact(session: Session, actor: Actor, data: ContactCreate, source: Source, *,
-                   may_create_tags: bool = True, auto_merge: bool = False) -> Contact:
+                   may_create_tags: bool = True, auto_merge: bool = False,
+                   employed_since: datetime | None = None) -> Contact:
     """Create a contact with its values, company, tags and first employment entry.
 
     With ``auto_merge`` (cards, imports) the matching engine merges the new contact into a twin it is sure
@@ -248,7 +255,7 @@ def create_contact(session: Session, actor: Actor, data: ContactCreate, source: 
         for tag in tags.ensure_tags(session, actor.organization_id, data.tags, may_create=may_create_tags):
             tags.attach(session, actor.organization_id, tag, [contact.id], actor.user_id)
     if contact.company_id or contact.title:
-        start_employment(session, contact, source, started_at=None)
+        start_employment(session, contact, source, started_at=employed_since)
     publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
                                     operation=Operation.CREATED, auto_merge=auto_merge))
     return contact
@@ -266,8 +273,12 @@ def survivor_of(session: Session, contact: Contact) -> Contact:
 
 
 def update_contact(session: Session, actor: Actor, contact: Contact, data: ContactUpdate,
-                   source: Source) -> Contact:
-    """Apply a PATCH; a new company or title closes the current employment entry and opens another."""
+                   source: Source, *, changed_at: datetime | None = None) -> Contact:
+    """Apply a PATCH; a new company or title closes the current employment entry and opens another.
+
+    ``changed_at`` dates a job change (a card's exchange time); by default it is now.
+    """
+    refuse_merged(session, contact)
     before_company, before_title = contact.company_id, contact.title
     if data.status == RecordStatus.ACTIVE and contact.status == RecordStatus.DELETED:
         restore_contact(session, actor, contact)
@@ -278,7 +289,7 @@ def update_contact(session: Session, actor: Actor, contact: Contact, data: Conta
     bump_version(contact)
     job_changed = contact.company_id != before_company or contact.title != before_title
     if job_changed:
-        change_job(session, contact, source, previous_company_id=before_company)
+        change_job(session, contact, source, previous_company_id=before_company, when=changed_at)
     publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
                                     operation=Operation.UPDATED, data={"fields": sorted(changed)}))
     return contact
@@ -301,8 +312,7 @@ def bump_version(contact: Contact) -> None:
 
 def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
     """Soft-delete: the record stays, marked deleted, and can be restored by an admin."""
-    if contact.status == RecordStatus.MERGED:
-        raise Conflict(f"contact {contact.id} was merged into {contact.merged_into_id}")
+    refuse_merged(session, contact)
     if contact.status == RecordStatus.DELETED:
         return
     contact.status = RecordStatus.DELETED
@@ -314,6 +324,7 @@ def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
 
 def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:
     """Undo a soft delete."""
+    refuse_merged(session, contact)
     if contact.status != RecordStatus.DELETED:
         raise Conflict("only a deleted contact can be restored")
     contact.status = RecordStatus.ACTIVE
@@ -342,12 +353,21 @@ def start_employment(session: Session, contact: Contact, source: Source,
 
 def change_job(session: Session, contact: Contact, source: Source, *, previous_company_id: str | None,
                when: datetime | None = None) -> Employment:
-    """Close the open employment entry and open a new one: a job change is history, not an overwrite."""
-    when = when or utcnow()
-    current = current_employment(session, contact.id)
-    if current is not None:
-        current.ended_at = when
-    entry = start_employment(session, contact, source, started_at=when)
+    """Close the open employment entries and open one for the new job: a job change is history, not an
+    overwrite. An open entry of the new job already there (a merged card's) is kept rather than repeated, and
+    its start dates the change when ``when`` is not given."""
+    job = (contact.company_id, contact.department, contact.title)
+    open_entries = list(session.scalars(select(Employment).where(
+        Employment.contact_id == contact.id, Employment.ended_at.is_(None)).order_by(Employment.created_at.desc())))
+    entry = next((e for e in open_entries if (e.company_id, e.department, e.title) == job), None)
+    when = when or (entry.started_at if entry is not None else None) or utcnow()
+    for other in open_entries:
+        if other is not entry:
+            other.ended_at = when
+    if entry is None:
+        entry = start_employment(session, contact, source, started_at=when)
+    elif entry.started_at is None:
+        entry.started_at = when
     if previous_company_id is not None and previous_company_id != contact.company_id:
         publish(session, JobChanged(org_id=contact.organization_id, actor_id=source.user_id, contact=contact,
                                     from_company_id=previous_company_id, to_company_id=contact.company_id))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Engine, delete, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacts import ownership
@@ -20,6 +20,7 @@ from contacts.bus import publish
 from contacts.cards.models import Card
 from contacts.changelog import service as changelog
 from contacts.changelog.models import ChangeLogEntry
+from contacts.db import checkpoint_wal
 from contacts.dedup.models import MergeOperation
 from contacts.errors import Conflict
 from contacts.events.models import Campaign, CampaignMember
@@ -122,4 +123,7 @@ def erase_person(session: Session, actor: Actor, contact: Contact, *,
     session.expire_all()
     publish(session, PersonErased(org_id=actor.organization_id, actor_id=actor.user_id, contact_ids=tuple(ids),
                                   reason=reason))
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    event.listen(session, "after_commit", lambda _s: checkpoint_wal(engine), once=True)
     return EraseResult(erased_contact_ids=ids, **counts)

@@ -218,7 +218,8 @@ def _decode(cursor: str) -> tuple[datetime, str]:
     when, after = decode_cursor(cursor, 2)
     try:
         moment = datetime.fromisoformat(str(when))
-    except ValueError:
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         moment = None
     if moment is None or moment.tzinfo is None:
         raise ValidationFailed("invalid cursor", errors=[
