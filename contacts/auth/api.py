@@ -26,7 +26,7 @@ from contacts.auth.schemas import (
 )
 from contacts.changelog import service as changelog
 from contacts.db import get_session, utcnow
-from contacts.errors import Conflict, Forbidden, NotFound
+from contacts.errors import Conflict, NotFound
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 
@@ -55,7 +55,8 @@ def me() -> Response:
            status=201, tag="users", idempotent=True)
 def create_user(body: UserCreate) -> Response:
     session = get_session()
-    user = service.create_user(session, org_id(), email=body.email, name=body.name, role=body.role)
+    role = service.check_grantable(current_principal(), body.role)
+    user = service.create_user(session, org_id(), email=body.email, name=body.name, role=role)
     changelog.record(session, org_id(), "user", user.id, "created", current_principal().user_id)
     return json_response(_user_out(user), 201, etag=etag_for(user.id, user.version),
                          location=f"/api/v1/users/{user.id}")
@@ -88,7 +89,7 @@ def update_user(user_id: str, body: UserUpdate) -> Response:
     if body.name is not None:
         user.name = body.name
     if body.role is not None:
-        user.role = service.check_role(body.role)
+        user.role = service.check_grantable(current_principal(), body.role)
     if body.active is not None:
         user.active = body.active
         if not body.active:
@@ -111,11 +112,10 @@ def create_token(body: TokenCreate) -> Response:
     user = service.get_user(session, org_id(), target_id)
     if not user.active:
         raise Conflict("the user is deactivated")
-    if body.scopes is not None and target_id == principal.user_id and not principal.can("tokens:admin"):
-        wider = [s for s in body.scopes if s == "*" or not principal.can(s)]
-        if wider and "*" not in principal.scopes:
-            raise Forbidden(f"a token cannot carry scopes its creator lacks: {', '.join(wider)}")
-    issued = service.issue_token(session, user, name=body.name, scopes=body.scopes, expires_at=body.expires_at)
+    parent = service.get_token(session, org_id(), principal.token_id)
+    scopes = service.derive_scopes(principal.scopes, body.scopes)
+    expires_at = service.derive_expiry(parent.expires_at, body.expires_at)
+    issued = service.issue_token(session, user, name=body.name, scopes=scopes, expires_at=expires_at)
     changelog.record(session, org_id(), "token", issued.token.id, "created", principal.user_id)
     out = TokenCreated(**_token_out(issued.token).model_dump(), token=issued.plain)
     return json_response(out, 201, location=f"/api/v1/tokens/{issued.token.id}")
