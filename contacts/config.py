@@ -35,6 +35,33 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from e
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _cidrs(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    import ipaddress
+
+    raw = env.get(name) or ""
+    out = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as e:
+            raise ConfigError(f"{name} must be a comma-separated list of CIDR ranges, got {item!r}") from e
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration; see the README's configuration table."""
@@ -56,6 +83,18 @@ class Settings:
     idempotency_ttl_hours: int = 24
     # "embedded": a delivery thread in the serving process; "off": run `meishi webhooks`; "auto": as the queue
     webhooks: str = "auto"
+    # Webhook targets: public addresses only, unless private ranges or listed ranges are allowed.
+    webhook_allow_private: bool = False
+    webhook_allow_cidrs: tuple[str, ...] = ()
+    webhook_timeout_seconds: float = 10.0
+    webhook_concurrency: int = 8
+    webhook_per_org: int = 2
+    # Rate limits (Flask-Limiter notation) and where their counters live.
+    ratelimit_storage_uri: str = "memory://"
+    ratelimit_auth_failures: str = "20/minute"
+    ratelimit_uploads: str = "30/minute"
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: trust none).
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +117,15 @@ class Settings:
             ocr_timeout_seconds=_float(env, "MEISHI_OCR_TIMEOUT", base.ocr_timeout_seconds),
             review_threshold=_float(env, "MEISHI_REVIEW_THRESHOLD", base.review_threshold),
             webhooks=env.get("MEISHI_WEBHOOKS", base.webhooks),
+            webhook_allow_private=_bool(env, "MEISHI_WEBHOOK_ALLOW_PRIVATE", base.webhook_allow_private),
+            webhook_allow_cidrs=_cidrs(env, "MEISHI_WEBHOOK_ALLOW_CIDRS"),
+            webhook_timeout_seconds=_float(env, "MEISHI_WEBHOOK_TIMEOUT", base.webhook_timeout_seconds),
+            webhook_concurrency=_int(env, "MEISHI_WEBHOOK_CONCURRENCY", base.webhook_concurrency),
+            webhook_per_org=_int(env, "MEISHI_WEBHOOK_PER_ORG", base.webhook_per_org),
+            ratelimit_storage_uri=env.get("MEISHI_RATELIMIT_STORAGE_URI") or base.ratelimit_storage_uri,
+            ratelimit_auth_failures=env.get("MEISHI_RATELIMIT_AUTH_FAILURES") or base.ratelimit_auth_failures,
+            ratelimit_uploads=env.get("MEISHI_RATELIMIT_UPLOADS") or base.ratelimit_uploads,
+            trusted_proxies=_int(env, "MEISHI_TRUSTED_PROXIES", base.trusted_proxies),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
