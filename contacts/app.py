@@ -32,6 +32,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     problems.register(app)
     core.init_app(app)
 
+    from contacts import http_security
+    from contacts.auth import ratelimit
+
+    http_security.init_app(app, settings)
+    ratelimit.init_app(app, settings)
+
     from contacts.api.blueprints import register_all
 
     register_all(app)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_VAR_DIR = Path("var")
+DEFAULT_SECRET_KEY = "dev-only-change-me"  # `meishi serve` refuses it unless told this is a development run
 
 
 class ConfigError(ValueError):
@@ -68,7 +69,7 @@ class Settings:
 
     database_url: str = field(default_factory=lambda: f"sqlite:///{(DEFAULT_VAR_DIR / 'meishi.db').resolve()}")
     storage_dir: Path = field(default_factory=lambda: (DEFAULT_VAR_DIR / "images").resolve())
-    secret_key: str = "dev-only-change-me"
+    secret_key: str = DEFAULT_SECRET_KEY
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 15_000_000
     max_image_pixels: int = 40_000_000

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from sqlalchemy import text
 
 from contacts import migrate
+from contacts.auth.ratelimit import rate_limits
 from contacts.auth.service import authenticate
 from contacts.db import get_session
 from contacts.errors import Unauthorized
@@ -23,7 +24,15 @@ def _authenticate_request() -> None:
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>'")
-    g.principal = authenticate(get_session(), credentials.strip())
+    limits, bearer = rate_limits(), credentials.strip()
+    if limits is not None:
+        limits.check_auth(bearer)
+    try:
+        g.principal = authenticate(get_session(), bearer)
+    except Unauthorized:
+        if limits is not None:
+            limits.auth_failed(bearer)
+        raise
 
 
 @bp.get("/healthz")
