@@ -79,6 +79,7 @@ class Settings:
     queue: str = "embedded"
     redis_url: str = "redis://127.0.0.1:6379/0"
     workers: int = 2
+    worker_nice: int = 10  # OCR threads and `meishi worker` run at this nice value (0: unchanged)
     ocr_timeout_seconds: float = 30.0
     review_threshold: float = 0.8
     idempotency_ttl_hours: int = 24
@@ -115,6 +116,7 @@ class Settings:
             queue=env.get("MEISHI_QUEUE", base.queue),
             redis_url=env.get("MEISHI_REDIS_URL", base.redis_url),
             workers=_int(env, "MEISHI_WORKERS", base.workers),
+            worker_nice=_int(env, "MEISHI_WORKER_NICE", base.worker_nice),
             ocr_timeout_seconds=_float(env, "MEISHI_OCR_TIMEOUT", base.ocr_timeout_seconds),
             review_threshold=_float(env, "MEISHI_REVIEW_THRESHOLD", base.review_threshold),
             webhooks=env.get("MEISHI_WEBHOOKS", base.webhooks),

@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
-from contacts.background import ServingThreads, start_with_the_server
+from contacts.background import ServingThreads, lower_cpu_priority, start_with_the_server
 from contacts.cards.models import Card
 from contacts.cards.service import ENQUEUE_KEY
 from contacts.cards.worker import WorkerConfig, process_one
@@ -88,6 +88,9 @@ class EmbeddedPool(ServingThreads):
         self._wake.set()
 
     def _run(self, config: WorkerConfig) -> None:
+        from contacts.app import settings_of
+
+        lower_cpu_priority(settings_of(self.app).worker_nice)
         while not self._stop.is_set():
             try:
                 done = process_one(self.app, config)
@@ -205,6 +208,7 @@ def run_redis_worker(app: Flask, *, threads: int, config: WorkerConfig, namespac
     broker = queue.broker
 
     def process(card_id: str) -> None:
+        lower_cpu_priority(settings_of(app).worker_nice)
         thread_config = WorkerConfig(worker_id=f"{config.worker_id}-t{threading.get_ident()}",
                                      lease_seconds=config.lease_seconds, max_attempts=config.max_attempts,
                                      backoff_seconds=config.backoff_seconds, engine_factory=config.engine_factory)
