@@ -19,6 +19,7 @@ from flask import Flask
 
 from contacts import migrate
 from contacts.app import create_app
+from tests.conftest import UNLIMITED
 
 LOOPBACK_ALLOWED = {"webhook_allow_cidrs": ("127.0.0.0/8",), "webhook_timeout_seconds": 3.0}
 
@@ -27,7 +28,7 @@ LOOPBACK_ALLOWED = {"webhook_allow_cidrs": ("127.0.0.0/8",), "webhook_timeout_se
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The shared test database's app, allowed to deliver to receivers on loopback."""
     app = create_app({"database_url": database_url, "storage_dir": tmp_path_factory.mktemp("images"),
-                      "queue": "none", **LOOPBACK_ALLOWED})
+                      "queue": "none", **UNLIMITED, **LOOPBACK_ALLOWED})
     app.config["TESTING"] = True
     yield app
     app.extensions["meishi.engine"].dispose()
