@@ -88,7 +88,7 @@ def update_user(user_id: str, body: UserUpdate) -> Response:
         raise Conflict("an admin cannot demote or deactivate themselves")
     if body.name is not None:
         user.name = body.name
-    if body.role is not None:
+    if body.role is not None and body.role != user.role:
         user.role = service.check_grantable(current_principal(), body.role)
     if body.active is not None:
         user.active = body.active
