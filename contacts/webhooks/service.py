@@ -50,9 +50,6 @@ MAX_BACKOFF_SECONDS = 3600
 USER_AGENT = "Meishi-Webhooks/1"
 
 
-__all__ = ["Answer", "Post"]
-
-
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
