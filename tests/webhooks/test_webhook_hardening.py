@@ -105,8 +105,10 @@ def test_internal_addresses_are_refused_by_default(strict_org: OrgClient, host: 
     assert resp.get_json()["errors"][0]["code"] == "blocked_address"
 
 
-def test_a_public_address_is_accepted(strict_org: OrgClient) -> None:
-    assert strict_org.post("/api/v1/webhooks", json={"url": "https://93.184.215.14/hook"}).status_code == 201
+@pytest.mark.parametrize("url", ["https://93.184.215.14/hook", "https://[2606:4700::1111]:8443/hook",
+                                 "https://hooks.example.com/meishi?x=1", "http://例え.jp/hook"])
+def test_a_public_address_or_a_name_is_accepted(strict_org: OrgClient, url: str) -> None:
+    assert strict_org.post("/api/v1/webhooks", json={"url": url}).status_code == 201
 
 
 def test_private_ranges_need_the_allow_private_setting() -> None:
