@@ -136,3 +136,22 @@ def test_too_many_header_fields_is_a_431_problem(server: int) -> None:
 def test_served_responses_carry_the_security_headers(server: int) -> None:
     _, headers, _ = raw_request(server, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
     assert headers["x-content-type-options"] == "nosniff" and "default-src 'none'" in headers["content-security-policy"]
+
+
+def test_serve_accepts_the_default_secret_key_in_a_development_run(tmp_path: Path) -> None:
+    migrate.upgrade(f"sqlite:///{tmp_path / 'serve.db'}")
+    port = free_port()
+    proc = subprocess.Popen([MEISHI, "serve", "--port", str(port), "--workers", "1"],
+                            env=serve_env(tmp_path, MEISHI_DEV="true"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline, answered = time.monotonic() + 60, False
+        while not answered and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                answered = healthz(port, 2) >= 0
+            except (OSError, AssertionError, ValueError, IndexError):
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    assert answered
