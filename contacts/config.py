@@ -97,6 +97,8 @@ class Settings:
     ratelimit_uploads: str = "30/minute"
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: trust none).
     trusted_proxies: int = 0
+    # `meishi serve`: seconds a request's line and headers may take to arrive
+    header_timeout_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -129,6 +131,7 @@ class Settings:
             ratelimit_auth_failures=env.get("MEISHI_RATELIMIT_AUTH_FAILURES") or base.ratelimit_auth_failures,
             ratelimit_uploads=env.get("MEISHI_RATELIMIT_UPLOADS") or base.ratelimit_uploads,
             trusted_proxies=_int(env, "MEISHI_TRUSTED_PROXIES", base.trusted_proxies),
+            header_timeout_seconds=_float(env, "MEISHI_HEADER_TIMEOUT", base.header_timeout_seconds),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:

@@ -4,20 +4,25 @@ Threaded workers (gthread) keep answering while some connections are slow: a con
 once it has sent data, each worker has ``threads`` of them, and the workers' main loops stay free, so a slow
 request never gets a worker killed by the arbiter's timeout. Gunicorn answers malformed requests itself (a
 request line or header over the limits, a bad header) before the app sees them; the worker class below makes
-those answers RFC 9457 problem+json like every other error. A flood of slow connections (more than
-``workers * threads``) needs a reverse proxy with header timeouts in front; see the README.
+those answers RFC 9457 problem+json like every other error, and drops a connection whose headers take longer
+than ``MEISHI_HEADER_TIMEOUT``. A flood of slow connections (many more than ``workers * threads``) still
+needs a reverse proxy in front; see the README.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import sys
+import threading
 from typing import Any
 
 from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
 
+from contacts.config import Settings
 from contacts.errors import PROBLEM_BASE
 
 DEFAULT_THREADS = 8
@@ -46,14 +51,42 @@ def write_problem(sock: Any, status_int: int, reason: str, mesg: str) -> None:
     util.write_nonblock(sock, problem_bytes(status_int, reason, mesg[:500]))
 
 
+def _drop(conn: Any) -> None:
+    with contextlib.suppress(OSError):
+        conn.sock.shutdown(socket.SHUT_RDWR)
+
+
 class ProblemThreadWorker(ThreadWorker):
-    """gunicorn's threaded worker, answering its own errors with problem+json."""
+    """gunicorn's threaded worker, answering its own errors with problem+json and timing out slow headers.
+
+    A request whose line and headers have not all arrived within ``MEISHI_HEADER_TIMEOUT`` seconds loses its
+    connection, so a client trickling header bytes holds a thread for that long at most.
+    """
+
+    header_timeout = 10.0
 
     def init_process(self) -> None:
         # gunicorn has no hook for the body of its error answers: its handle_error calls util.write_error,
         # so this worker process swaps that one function (the arbiter is untouched).
         util.write_error = write_problem
+        self.header_timeout = Settings.from_env().header_timeout_seconds
         super().init_process()
+
+    def handle(self, conn: Any) -> Any:
+        timer = threading.Timer(self.header_timeout, _drop, args=(conn,))
+        timer.daemon = True
+        conn.meishi_header_timer = timer
+        timer.start()
+        try:
+            return super().handle(conn)
+        finally:
+            timer.cancel()
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        timer = getattr(conn, "meishi_header_timer", None)
+        if timer is not None:  # the headers are in: the app reads the body under its own limits
+            timer.cancel()
+        return super().handle_request(req, conn)
 
 
 def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[str]:

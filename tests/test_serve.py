@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,13 +55,12 @@ def serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """A real `meishi serve` on a free loopback port, with the default two workers."""
-    tmp_path = tmp_path_factory.mktemp("serve")
+@contextmanager
+def running_server(tmp_path: Path, *args: str, **env: str) -> Iterator[int]:
+    """Run `meishi serve` on a free loopback port (with a fresh migrated database) and yield the port."""
     migrate.upgrade(f"sqlite:///{tmp_path / 'serve.db'}")
     port = free_port()
-    proc = subprocess.Popen([MEISHI, "serve", "--port", str(port)], env=serve_env(tmp_path, MEISHI_SECRET_KEY=SECRET),
+    proc = subprocess.Popen([MEISHI, "serve", "--port", str(port), *args], env=serve_env(tmp_path, **env),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -81,6 +81,41 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
             proc.kill()
 
 
+@contextmanager
+def trickling(port: int, count: int) -> Iterator[None]:
+    """Hold ``count`` connections that send header bytes one at a time and never finish (bounded by the block)."""
+    stop = threading.Event()
+    slow = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+
+    def trickle(sock: socket.socket) -> None:
+        try:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+            while not stop.wait(0.3):
+                sock.sendall(b"X")
+        except OSError:
+            pass
+
+    threads = [threading.Thread(target=trickle, args=(s,), daemon=True) for s in slow]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(1.0)  # the slow connections are being read by now
+        yield
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(5)
+        for s in slow:
+            s.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A real `meishi serve` with the default two workers."""
+    with running_server(tmp_path_factory.mktemp("serve"), MEISHI_SECRET_KEY=SECRET) as port:
+        yield port
+
+
 def test_serve_refuses_the_default_secret_key(tmp_path: Path) -> None:
     result = subprocess.run([MEISHI, "serve", "--port", str(free_port())], env=serve_env(tmp_path),
                             capture_output=True, text=True, timeout=60, check=False)
@@ -89,30 +124,16 @@ def test_serve_refuses_the_default_secret_key(tmp_path: Path) -> None:
 
 
 def test_healthz_answers_while_two_connections_trickle_headers(server: int) -> None:
-    stop = threading.Event()
-    slow = [socket.create_connection(("127.0.0.1", server), timeout=5) for _ in range(2)]
-
-    def trickle(sock: socket.socket) -> None:
-        try:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
-            while not stop.wait(0.3):
-                sock.sendall(b"X")  # one header byte at a time, never ending the headers
-        except OSError:
-            pass
-
-    threads = [threading.Thread(target=trickle, args=(s,), daemon=True) for s in slow]
-    for t in threads:
-        t.start()
-    try:
-        time.sleep(1.0)  # both slow connections are being read by now
+    with trickling(server, 2):
         timings = [healthz(server, 10) for _ in range(5)]
-    finally:
-        stop.set()
-        for t in threads:
-            t.join(5)
-        for s in slow:
-            s.close()
     assert max(timings) < 3.0, timings
+
+
+def test_connections_trickling_headers_past_the_timeout_are_dropped(tmp_path: Path) -> None:
+    with running_server(tmp_path, "--workers", "1", "--threads", "2", MEISHI_SECRET_KEY=SECRET,
+                        MEISHI_HEADER_TIMEOUT="2") as port, trickling(port, 4):
+        took = healthz(port, 15)  # more slow connections than threads: it waits for a dropped one at most
+    assert took < 6.0, took
 
 
 def test_a_10_kb_path_is_a_414_problem(server: int) -> None:
@@ -139,19 +160,5 @@ def test_served_responses_carry_the_security_headers(server: int) -> None:
 
 
 def test_serve_accepts_the_default_secret_key_in_a_development_run(tmp_path: Path) -> None:
-    migrate.upgrade(f"sqlite:///{tmp_path / 'serve.db'}")
-    port = free_port()
-    proc = subprocess.Popen([MEISHI, "serve", "--port", str(port), "--workers", "1"],
-                            env=serve_env(tmp_path, MEISHI_DEV="true"), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        deadline, answered = time.monotonic() + 60, False
-        while not answered and time.monotonic() < deadline and proc.poll() is None:
-            try:
-                answered = healthz(port, 2) >= 0
-            except (OSError, AssertionError, ValueError, IndexError):
-                time.sleep(0.2)
-    finally:
-        proc.terminate()
-        proc.wait(20)
-    assert answered
+    with running_server(tmp_path, "--workers", "1", MEISHI_DEV="true") as port:
+        assert healthz(port, 5) < 5
