@@ -40,6 +40,7 @@ UNREACHABLE = "unreachable"
 
 MAX_RESPONSE_BYTES = 64 * 1024
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # IPv4 addresses reached through a NAT64 gateway
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 
 
@@ -74,6 +75,8 @@ class AddressPolicy:
         """Say why ``address`` may not be reached, or None when it may."""
         if isinstance(address, ipaddress.IPv6Address):
             embedded = address.ipv4_mapped or address.sixtofour
+            if embedded is None and address in _NAT64:
+                embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
             if embedded is not None:
                 return self.refusal(embedded)
         if any(address.version == net.version and address in net for net in self.allow_networks):

@@ -97,7 +97,8 @@ def test_an_exception_in_one_delivery_is_that_webhooks_failure(tmp_path: Path, r
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "[::1]", "0.0.0.0", "2130706433", "0x7f000001", "0177.0.0.1",
                                   "127.1", "169.254.169.254", "[::ffff:127.0.0.1]", "[::ffff:a9fe:a9fe]",
-                                  "224.0.0.1", "[fe80::1]", "[::]", "localhost", "api.localhost",
+                                  "224.0.0.1", "[fe80::1]", "[::]", "[2002:7f00:1::]", "[64:ff9b::a9fe:a9fe]",
+                                  "localhost", "api.localhost",
                                   "10.1.2.3", "192.168.1.10", "172.16.0.1", "[fd00::1]"])
 def test_internal_addresses_are_refused_by_default(strict_org: OrgClient, host: str) -> None:
     resp = strict_org.post("/api/v1/webhooks", json={"url": f"http://{host}:6379/hook"})
