@@ -36,6 +36,12 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
     problems.register(app)
     core.init_app(app)
 
+    from contacts import http_security
+    from contacts.auth import ratelimit
+
+    http_security.init_app(app, settings)
+    ratelimit.init_app(app, settings)
+
     from contacts.packages import register_packages
 
     register_packages(app, extra_packages)

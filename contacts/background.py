@@ -62,6 +62,22 @@ class ServingThreads:
         """Wake threads that sleep on something other than ``_stop``."""
 
 
+def lower_cpu_priority(nice: int) -> None:
+    """Run the calling thread (and the processes it starts) at ``nice``, so request handling comes first.
+
+    On Linux the nice value belongs to each thread, so an OCR thread can yield to the request threads of
+    the same process; Tesseract subprocesses inherit it. Only ever lowers the priority.
+    """
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    tid = threading.get_native_id()
+    try:
+        if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+    except OSError:  # not permitted here (a sandbox); run at the normal priority
+        pass
+
+
 def start_with_the_server(app: Flask, threads: ServingThreads) -> None:
     """Start ``threads`` in the process that serves requests: at once under `meishi run`, and when the WSGI
     entry point loads the app (each gunicorn worker, see ``start_serving_threads``); a process that forks

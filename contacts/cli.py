@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 
 import click
 from flask import current_app
@@ -96,12 +94,24 @@ def _migrate_if_needed() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
-def serve_command(host: str, port: int, workers: int) -> None:
-    """Serve the API with gunicorn (production)."""
-    # Through this interpreter, so a venv's gunicorn is found without the venv on PATH.
-    args = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "contacts.wsgi:app"]
-    os.execv(sys.executable, args)
+@click.option("--threads", default=8, show_default=True, type=int, help="request threads per worker")
+@click.option("--dev", is_flag=True, envvar="MEISHI_DEV",
+              help="A development run: allow the default MEISHI_SECRET_KEY (also MEISHI_DEV=true).")
+def serve_command(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
+    """Serve the API with gunicorn (production): threaded workers, request limits, problem+json errors."""
+    from contacts.config import DEFAULT_SECRET_KEY, Settings
+    from contacts.serve import exec_gunicorn, gunicorn_argv
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    if settings.secret_key == DEFAULT_SECRET_KEY and not dev:
+        raise click.ClickException("MEISHI_SECRET_KEY is the default development key; set a secret of your own "
+                                   "(or pass --dev / MEISHI_DEV=true for a development run)")
+    if workers < 1 or threads < 1:
+        raise click.UsageError("--workers and --threads must be at least 1")
+    exec_gunicorn(gunicorn_argv(host=host, port=port, workers=workers, threads=threads))
 
 
 def _register_engine_commands(group: click.Group) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 DEFAULT_VAR_DIR = Path("var")
+DEFAULT_SECRET_KEY = "dev-only-change-me"  # `meishi serve` refuses it unless told this is a development run
 
 
 class ConfigError(ValueError):
@@ -37,13 +38,40 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from e
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _cidrs(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    import ipaddress
+
+    raw = env.get(name) or ""
+    out = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as e:
+            raise ConfigError(f"{name} must be a comma-separated list of CIDR ranges, got {item!r}") from e
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime configuration; see the README's configuration table."""
 
     database_url: str = field(default_factory=lambda: f"sqlite:///{(DEFAULT_VAR_DIR / 'meishi.db').resolve()}")
     storage_dir: Path = field(default_factory=lambda: (DEFAULT_VAR_DIR / "images").resolve())
-    secret_key: str = "dev-only-change-me"
+    secret_key: str = DEFAULT_SECRET_KEY
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 15_000_000
     max_image_pixels: int = 40_000_000
@@ -55,11 +83,26 @@ class Settings:
     # Redis key prefix of the card queue, on the web side as `meishi worker --namespace` on the worker side
     queue_namespace: str = "meishi"
     workers: int = 2
+    worker_nice: int = 10  # OCR threads and `meishi worker` run at this nice value (0: unchanged)
     ocr_timeout_seconds: float = 30.0
     review_threshold: float = 0.8
     idempotency_ttl_hours: int = 24
     # "embedded": a delivery thread in the serving process; "off": run `meishi webhooks`; "auto": as the queue
     webhooks: str = "auto"
+    # Webhook targets: public addresses only, unless private ranges or listed ranges are allowed.
+    webhook_allow_private: bool = False
+    webhook_allow_cidrs: tuple[str, ...] = ()
+    webhook_timeout_seconds: float = 10.0
+    webhook_concurrency: int = 8
+    webhook_per_org: int = 2
+    # Rate limits (Flask-Limiter notation) and where their counters live.
+    ratelimit_storage_uri: str = "memory://"
+    ratelimit_auth_failures: str = "20/minute"
+    ratelimit_uploads: str = "30/minute"
+    # How many reverse proxies in front set X-Forwarded-For/-Proto (0: trust none).
+    trusted_proxies: int = 0
+    # `meishi serve`: seconds a request's line and headers may take to arrive
+    header_timeout_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -81,10 +124,21 @@ class Settings:
             redis_url=env.get("MEISHI_REDIS_URL", base.redis_url),
             queue_namespace=env.get("MEISHI_QUEUE_NAMESPACE") or base.queue_namespace,
             workers=_int(env, "MEISHI_WORKERS", base.workers),
+            worker_nice=_int(env, "MEISHI_WORKER_NICE", base.worker_nice),
             ocr_timeout_seconds=_float(env, "MEISHI_OCR_TIMEOUT", base.ocr_timeout_seconds),
             review_threshold=_float(env, "MEISHI_REVIEW_THRESHOLD", base.review_threshold),
             idempotency_ttl_hours=_int(env, "MEISHI_IDEMPOTENCY_TTL_HOURS", base.idempotency_ttl_hours),
             webhooks=env.get("MEISHI_WEBHOOKS", base.webhooks),
+            webhook_allow_private=_bool(env, "MEISHI_WEBHOOK_ALLOW_PRIVATE", base.webhook_allow_private),
+            webhook_allow_cidrs=_cidrs(env, "MEISHI_WEBHOOK_ALLOW_CIDRS"),
+            webhook_timeout_seconds=_float(env, "MEISHI_WEBHOOK_TIMEOUT", base.webhook_timeout_seconds),
+            webhook_concurrency=_int(env, "MEISHI_WEBHOOK_CONCURRENCY", base.webhook_concurrency),
+            webhook_per_org=_int(env, "MEISHI_WEBHOOK_PER_ORG", base.webhook_per_org),
+            ratelimit_storage_uri=env.get("MEISHI_RATELIMIT_STORAGE_URI") or base.ratelimit_storage_uri,
+            ratelimit_auth_failures=env.get("MEISHI_RATELIMIT_AUTH_FAILURES") or base.ratelimit_auth_failures,
+            ratelimit_uploads=env.get("MEISHI_RATELIMIT_UPLOADS") or base.ratelimit_uploads,
+            trusted_proxies=_int(env, "MEISHI_TRUSTED_PROXIES", base.trusted_proxies),
+            header_timeout_seconds=_float(env, "MEISHI_HEADER_TIMEOUT", base.header_timeout_seconds),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:

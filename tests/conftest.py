@@ -19,6 +19,7 @@ from contacts.db import session_factory
 from tests.dbs import backends, temporary_database
 
 REPO = Path(__file__).resolve().parents[1]
+UNLIMITED = {"ratelimit_auth_failures": "100000/minute", "ratelimit_uploads": "100000/minute"}
 
 
 @pytest.fixture(scope="session", params=backends())
@@ -35,8 +36,10 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    # The whole session shares this app (and its rate-limit counters): tests/test_http_security.py checks the
+    # limits on an app of its own.
     app = create_app({"database_url": database_url, "storage_dir": tmp_path_factory.mktemp("images"),
-                      "queue": "none"})
+                      "queue": "none", **UNLIMITED})
     app.config["TESTING"] = True
     yield app
     app.extensions["meishi.engine"].dispose()

@@ -62,7 +62,8 @@ def test_serve_answers_through_gunicorn(migrated: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     env = {**os.environ, "MEISHI_DATABASE_URL": f"sqlite:///{migrated / 'cli.db'}",
-           "MEISHI_STORAGE_DIR": str(migrated / "images"), "MEISHI_QUEUE": "none"}
+           "MEISHI_STORAGE_DIR": str(migrated / "images"), "MEISHI_QUEUE": "none",
+           "MEISHI_SECRET_KEY": "not-the-default-key"}
     server = subprocess.Popen([MEISHI, "serve", "--port", str(port), "--workers", "1"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -17,8 +17,9 @@ from flask import Flask
 from sqlalchemy import create_engine, select
 
 from contacts import migrate
-from contacts.app import create_app, settings_of
+from contacts.app import create_app
 from contacts.cli import _register_card_commands, cli
+from contacts.config import settings_of
 from contacts.events.models import Event
 from tests.cards.conftest import cards_dev, image, upload
 from tests.conftest import OrgClient, make_org

@@ -6,6 +6,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from sqlalchemy import text
 
 from contacts import migrate
+from contacts.auth.ratelimit import rate_limits
 from contacts.auth.service import authenticate
 from contacts.db import get_session
 from contacts.errors import NotFound, Unauthorized
@@ -31,8 +32,16 @@ def _authenticate_request() -> None:
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise Unauthorized("send 'Authorization: Bearer <token>'")
+    limits, bearer = rate_limits(), credentials.strip()
+    if limits is not None:
+        limits.check_auth(bearer)
     session = get_session()
-    g.principal = authenticate(session, credentials.strip())
+    try:
+        g.principal = authenticate(session, bearer)
+    except Unauthorized:
+        if limits is not None:
+            limits.auth_failed(bearer)
+        raise
     if session.dirty:  # the token's last use: kept on its own, before the request's unit of work begins
         session.commit()
 

@@ -26,7 +26,7 @@ from contacts.auth.schemas import (
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import get_session, utcnow
-from contacts.errors import Conflict, Forbidden, NotFound
+from contacts.errors import Conflict, NotFound
 from contacts.pagination import page_by_id
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1")
@@ -56,7 +56,8 @@ def me() -> Response:
            status=201, tag="users", idempotent=True)
 def create_user(body: UserCreate) -> Response:
     session = get_session()
-    user = service.create_user(session, org_id(), email=body.email, name=body.name, role=body.role)
+    role = service.check_grantable(current_principal(), body.role)
+    user = service.create_user(session, org_id(), email=body.email, name=body.name, role=role)
     publish(session, Recorded(org_id=org_id(), actor_id=current_principal().user_id, entity=Entity.USER, ids=(user.id,), operation=Operation.CREATED))
     return json_response(_user_out(user), 201, etag=etag_for(user.id, user.version),
                          location=f"/api/v1/users/{user.id}")
@@ -88,8 +89,8 @@ def update_user(user_id: str, body: UserUpdate) -> Response:
         raise Conflict("an admin cannot demote or deactivate themselves")
     if body.name is not None:
         user.name = body.name
-    if body.role is not None:
-        user.role = service.check_role(body.role)
+    if body.role is not None and body.role != user.role:
+        user.role = service.check_grantable(current_principal(), body.role)
     if body.active is not None:
         user.active = body.active
         if not body.active:
@@ -112,11 +113,10 @@ def create_token(body: TokenCreate) -> Response:
     user = service.get_user(session, org_id(), target_id)
     if not user.active:
         raise Conflict("the user is deactivated")
-    if body.scopes is not None and target_id == principal.user_id and not principal.can("tokens:admin"):
-        wider = [s for s in body.scopes if s == "*" or not principal.can(s)]
-        if wider and "*" not in principal.scopes:
-            raise Forbidden(f"a token cannot carry scopes its creator lacks: {', '.join(wider)}")
-    issued = service.issue_token(session, user, name=body.name, scopes=body.scopes, expires_at=body.expires_at)
+    parent = service.get_token(session, org_id(), principal.token_id)
+    scopes = service.derive_scopes(principal.scopes, body.scopes)
+    expires_at = service.derive_expiry(parent.expires_at, body.expires_at)
+    issued = service.issue_token(session, user, name=body.name, scopes=scopes, expires_at=expires_at)
     publish(session, Recorded(org_id=org_id(), actor_id=principal.user_id, entity=Entity.TOKEN, ids=(issued.token.id,), operation=Operation.CREATED))
     out = TokenCreated(**_token_out(issued.token).model_dump(), token=issued.plain)
     return json_response(out, 201, location=f"/api/v1/tokens/{issued.token.id}")

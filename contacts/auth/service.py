@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from contacts.auth.models import ROLES, ApiToken, Organization, User
 from contacts.db import get_owned, utcnow
-from contacts.errors import Conflict, Unauthorized, ValidationFailed
+from contacts.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from contacts.normalize import normalize_email
 from contacts.permissions import PERMISSIONS, ROLE_PERMISSIONS, Principal
 
@@ -75,7 +75,41 @@ def authenticate(session: Session, bearer: str) -> Principal:
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now  # the caller decides when it is committed
     return Principal(organization_id=token.organization_id, user_id=user.id, role=user.role,
-                     token_id=token.id, scopes=frozenset(token.scopes or ["*"]))
+                     token_id=token.id, scopes=frozenset(["*"] if token.scopes is None else token.scopes))
+
+
+def derive_scopes(parent: frozenset[str], requested: list[str] | None) -> list[str]:
+    """Return the scopes of a token derived from a token with ``parent`` scopes: the parent's, or a subset."""
+    if requested is None:
+        return sorted(parent)
+    if "*" in parent:
+        return requested
+    wider = sorted({s for s in requested if s not in parent and (s == "*" or s in PERMISSIONS)})
+    if wider:
+        raise Forbidden(f"a token cannot carry scopes the token creating it lacks: {', '.join(wider)}")
+    return requested
+
+
+def derive_expiry(parent: datetime | None, requested: datetime | None) -> datetime | None:
+    """Return the expiry of a derived token: the requested one, never later than the parent's."""
+    if parent is None:
+        return requested
+    if requested is None:
+        return parent
+    if requested > parent:
+        raise ValidationFailed("a token cannot outlive the token creating it", errors=[
+            {"field": "expires_at", "message": f"must not be later than {parent.isoformat()}",
+             "code": "after_parent_expiry"}])
+    return requested
+
+
+def check_grantable(principal: Principal, role: str) -> str:
+    """Return ``role`` if the caller holds every permission it grants (no escalation through a narrow token)."""
+    check_role(role)
+    missing = sorted(p for p in ROLE_PERMISSIONS[role] if not principal.can(p))
+    if missing:
+        raise Forbidden(f"this token cannot grant the role {role!r}: it lacks {', '.join(missing)}")
+    return role
 
 
 def check_role(role: str) -> str:

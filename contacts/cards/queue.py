@@ -18,11 +18,11 @@ from flask import Flask
 from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
-from contacts.background import ServingThreads, start_with_the_server
+from contacts.background import ServingThreads, lower_cpu_priority, start_with_the_server
 from contacts.cards.models import Card
 from contacts.cards.service import ENQUEUE_KEY
 from contacts.cards.worker import WorkerConfig, process_one
-from contacts.config import ConfigError
+from contacts.config import ConfigError, settings_of
 from contacts.db import session_factory, utcnow
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ class EmbeddedPool(ServingThreads):
         self._wake.set()
 
     def _run(self, config: WorkerConfig) -> None:
+        lower_cpu_priority(settings_of(self.app).worker_nice)
         while not self._stop.is_set():
             try:
                 done = process_one(self.app, config)
@@ -198,13 +199,12 @@ def run_redis_worker(app: Flask, *, threads: int, config: WorkerConfig, namespac
     """Consume card ids from Redis with Dramatiq threads and sweep the card table until ``stop`` is set."""
     import dramatiq
 
-    from contacts.config import settings_of
-
     stop = stop or threading.Event()
     queue = RedisQueue(settings_of(app).redis_url, namespace=namespace)
     broker = queue.broker
 
     def process(card_id: str) -> None:
+        lower_cpu_priority(settings_of(app).worker_nice)
         thread_config = WorkerConfig(worker_id=f"{config.worker_id}-t{threading.get_ident()}",
                                      lease_seconds=config.lease_seconds, max_attempts=config.max_attempts,
                                      backoff_seconds=config.backoff_seconds, engine_factory=config.engine_factory)

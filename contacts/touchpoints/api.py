@@ -6,8 +6,10 @@ from flask import Blueprint, Response
 
 from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
+from contacts.api.principal import current_principal
 from contacts.api.spec import operation
 from contacts.db import get_session
+from contacts.errors import Forbidden
 from contacts.touchpoints import relationships, service
 from contacts.touchpoints.schemas import (
     CompanyRelationship,
@@ -23,6 +25,15 @@ from contacts.touchpoints.schemas import (
 
 bp = Blueprint("touchpoints", __name__, url_prefix="/api/v1")
 
+ROLES_ACTING_FOR_OTHERS = frozenset({"admin", "manager"})
+
+
+def _check_on_behalf(user_id: str | None) -> None:
+    """Refuse a touchpoint in another user's name unless the caller is a manager or an admin."""
+    principal = current_principal()
+    if user_id is not None and user_id != principal.user_id and principal.role not in ROLES_ACTING_FOR_OTHERS:
+        raise Forbidden("only managers and admins may record a touchpoint in another user's name")
+
 
 def _one(touchpoint_id: str, status: int = 200) -> Response:
     touchpoint = service.get_touchpoint(get_session(), org_id(), touchpoint_id)
@@ -36,6 +47,7 @@ def _one(touchpoint_id: str, status: int = 200) -> Response:
            permission="touchpoints:write", body=TouchpointCreate, response=TouchpointOut, status=201,
            tag="touchpoints", idempotent=True)
 def create_touchpoint(body: TouchpointCreate) -> Response:
+    _check_on_behalf(body.user_id)
     touchpoint = service.create_from(get_session(), actor(), body)
     return _one(touchpoint.id, 201)
 
@@ -63,6 +75,8 @@ def update_touchpoint(touchpoint_id: str, body: TouchpointUpdate) -> Response:
     touchpoint = service.get_touchpoint(session, org_id(), touchpoint_id)
     check_if_match(touchpoint.id, touchpoint.version)
     changes = {name: getattr(body, name) for name in body.model_fields_set}
+    if "user_id" in changes:
+        _check_on_behalf(changes["user_id"])
     service.update_touchpoint(session, actor(), touchpoint, changes)
     return _one(touchpoint.id)
 

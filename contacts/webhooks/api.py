@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 from sqlalchemy import select
 
 from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
 from contacts.api.spec import operation
+from contacts.config import settings_of
 from contacts.db import get_session
 from contacts.pagination import page_by_id
 from contacts.webhooks import service
@@ -20,8 +21,13 @@ from contacts.webhooks.schemas import (
     WebhookPage,
     WebhookUpdate,
 )
+from contacts.webhooks.transport import AddressPolicy
 
 bp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks")
+
+
+def _policy() -> AddressPolicy:
+    return AddressPolicy.from_settings(settings_of(current_app))
 
 
 def _one(webhook: Webhook, status: int = 200, *, with_secret: bool = False) -> Response:
@@ -35,7 +41,7 @@ def _one(webhook: Webhook, status: int = 200, *, with_secret: bool = False) -> R
 @operation(summary="Subscribe a URL to the change feed (the secret is shown once)", permission="webhooks:admin",
            body=WebhookCreate, response=WebhookCreated, status=201, tag="webhooks", idempotent=True)
 def create_webhook(body: WebhookCreate) -> Response:
-    webhook = service.create_webhook(get_session(), actor(), body)
+    webhook = service.create_webhook(get_session(), actor(), body, _policy())
     return _one(webhook, 201, with_secret=True)
 
 
@@ -62,7 +68,7 @@ def update_webhook(webhook_id: str, body: WebhookUpdate) -> Response:
     session = get_session()
     webhook = service.get_webhook(session, org_id(), webhook_id)
     check_if_match(webhook.id, webhook.version)
-    service.update_webhook(session, actor(), webhook, body)
+    service.update_webhook(session, actor(), webhook, body, _policy())
     return _one(webhook)
 
 

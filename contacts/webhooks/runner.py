@@ -1,7 +1,9 @@
 """Running webhook deliveries: a thread in the serving process, or the `meishi webhooks` command.
 
 Several dispatchers (gunicorn workers, a separate command) may run at once: each claims webhooks with a
-lease (``SKIP LOCKED`` on PostgreSQL), so a webhook is delivered by one of them at a time.
+lease (``SKIP LOCKED`` on PostgreSQL), so a webhook is delivered by one of them at a time. Each delivers
+concurrently on a small thread pool, with a fair share per organisation (``MEISHI_WEBHOOK_CONCURRENCY``
+threads, at most ``MEISHI_WEBHOOK_PER_ORG`` of them for one organisation).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from contacts.background import ServingThreads, start_with_the_server
-from contacts.config import ConfigError
+from contacts.config import ConfigError, settings_of
 from contacts.db import session_factory
-from contacts.webhooks.service import deliver_due
+from contacts.webhooks.service import deliver_due, delivery_lanes
+from contacts.webhooks.transport import sender_for
 
 log = logging.getLogger(__name__)
 IDLE_SECONDS = 2.0
@@ -40,15 +43,23 @@ class Dispatcher(ServingThreads):
         self._run()
 
     def _run(self) -> None:
-        factory = session_factory(self.app)
-        while not self._stop.is_set():
-            try:
-                busy = deliver_due(factory) > 0
-            except Exception:  # a dispatcher outlives a bad pass (database restart, ...)
-                log.exception("webhook delivery pass failed")
-                busy = False
-            if not busy:
-                self._stop.wait(self.interval)
+        settings = settings_of(self.app)
+        lanes = delivery_lanes(session_factory(self.app), post=sender_for(settings),
+                               workers=settings.webhook_concurrency, per_org=settings.webhook_per_org)
+        try:
+            while not self._stop.is_set():
+                try:
+                    started = lanes.fill()
+                except Exception:  # a dispatcher outlives a bad pass (database restart, ...)
+                    log.exception("claiming webhook deliveries failed")
+                    started = []
+                if lanes.busy:
+                    # a finished delivery frees a slot at once; new work is looked for at least every interval
+                    lanes.wait(self.interval if not started else 0.05)
+                else:
+                    self._stop.wait(self.interval)
+        finally:
+            lanes.shutdown()
 
 
 def init_app(app: Flask, *, mode: str) -> None:
@@ -71,6 +82,9 @@ def webhooks_command(once: bool, interval: float) -> None:
     """Deliver the change feed to webhooks (run with MEISHI_WEBHOOKS=off on the serving processes)."""
     factory = session_factory(current_app)
     if once:
-        click.echo(f"{deliver_due(factory)} webhooks tried")
+        settings = settings_of(current_app)
+        tried = deliver_due(factory, post=sender_for(settings), workers=settings.webhook_concurrency,
+                            per_org=settings.webhook_per_org)
+        click.echo(f"{tried} webhooks tried")
         return
     Dispatcher(current_app, interval=interval).run_forever()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from datetime import datetime
 from typing import Annotated
 
@@ -12,14 +14,40 @@ from contacts.changelog.vocabulary import Entity
 
 
 def _http_url(value: str) -> str:
+    """Accept only a plain http(s) URL: a host, a numeric port if any, no credentials, no blanks or controls."""
+    import unicodedata
     from urllib.parse import urlsplit
 
+    if any(c.isspace() or unicodedata.category(c).startswith("C") for c in value):
+        raise ValueError("must not contain spaces or control characters")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http or https URL with a host")
-    if parts.username or parts.password:
+    if parts.username is not None or parts.password is not None:
         raise ValueError("must not carry credentials; the signature authenticates deliveries")
+    try:
+        port = parts.port
+    except ValueError as e:
+        raise ValueError("the port must be a number from 1 to 65535") from e
+    if port == 0:
+        raise ValueError("the port must be a number from 1 to 65535")
+    if not _valid_host(parts.hostname):
+        raise ValueError("the host must be a domain name or an IP address")
     return value
+
+
+def _valid_host(host: str) -> bool:
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return re.fullmatch(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?", ascii_host) is not None
 
 
 HookUrl = Annotated[str, Field(min_length=8, max_length=2000), AfterValidator(_http_url)]

@@ -8,6 +8,10 @@ hour); after ``MAX_FAILURES`` in a row the webhook is disabled until someone re-
 
 Every delivery carries ``Meishi-Signature: t=<unix time>,v1=<hex>``, the HMAC-SHA256 of ``"<t>.<body>"``
 with the webhook's secret, so a receiver checks both origin and freshness.
+
+Deliveries run concurrently (see ``lanes``), each bounded by a timeout, with a fair share of the delivery
+threads per organisation; whatever goes wrong in one delivery is that webhook's failure and no one else's.
+Where a delivery may connect is decided by ``transport``.
 """
 
 from __future__ import annotations
@@ -15,13 +19,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,28 +35,21 @@ from contacts.changelog import service as changelog
 from contacts.changelog.models import ChangeLogEntry
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import get_owned, utcnow
+from contacts.errors import ValidationFailed
 from contacts.provenance import Actor
+from contacts.webhooks.lanes import Lanes
 from contacts.webhooks.models import Webhook
 from contacts.webhooks.schemas import WebhookCreate, WebhookOut, WebhookUpdate
+from contacts.webhooks.transport import AddressPolicy, Answer, BlockedAddress, Post
+
+log = logging.getLogger(__name__)
 
 BATCH = 100
 LEASE = timedelta(seconds=60)
-TIMEOUT_SECONDS = 10.0
 MAX_FAILURES = 15
 FIRST_BACKOFF_SECONDS = 10
 MAX_BACKOFF_SECONDS = 3600
 USER_AGENT = "Meishi-Webhooks/1"
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What a receiver answered: an HTTP status, or None and the error when there was no answer."""
-
-    status: int | None
-    error: str | None = None
-
-
-Post = Callable[[str, bytes, dict[str, str]], Answer]
 
 
 def new_secret() -> str:
@@ -70,8 +66,18 @@ def get_webhook(session: Session, org_id: str, webhook_id: str) -> Webhook:
     return get_owned(session, Webhook, org_id, webhook_id)
 
 
-def create_webhook(session: Session, actor: Actor, data: WebhookCreate) -> Webhook:
+def check_target(url: str, policy: AddressPolicy) -> None:
+    """Refuse a URL whose host is an address the policy refuses (resolved names are checked at delivery)."""
+    try:
+        policy.check_host(urlsplit(url).hostname or "")
+    except BlockedAddress as e:
+        raise ValidationFailed("the webhook URL points at an address deliveries may not reach", errors=[
+            {"field": "url", "message": str(e), "code": "blocked_address"}]) from e
+
+
+def create_webhook(session: Session, actor: Actor, data: WebhookCreate, policy: AddressPolicy) -> Webhook:
     """Subscribe a URL; its deliveries start after the organisation's latest change."""
+    check_target(data.url, policy)
     org = session.get(Organization, actor.organization_id)
     now = utcnow()
     webhook = Webhook(organization_id=actor.organization_id, url=data.url, secret=new_secret(),
@@ -84,9 +90,12 @@ def create_webhook(session: Session, actor: Actor, data: WebhookCreate) -> Webho
     return webhook
 
 
-def update_webhook(session: Session, actor: Actor, webhook: Webhook, data: WebhookUpdate) -> Webhook:
+def update_webhook(session: Session, actor: Actor, webhook: Webhook, data: WebhookUpdate,
+                   policy: AddressPolicy) -> Webhook:
     """Apply a PATCH; re-enabling clears the failures and makes the webhook due at once."""
     sent = data.model_fields_set
+    if data.url is not None:
+        check_target(data.url, policy)
     changed: list[str] = []
     for name in ("url", "entities", "description"):
         value = getattr(data, name)
@@ -128,43 +137,36 @@ def webhook_out(webhook: Webhook) -> WebhookOut:
         updated_at=webhook.updated_at)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None  # a delivery is never re-sent elsewhere: a 3xx is a failure
+def _claim(factory: sessionmaker[Session], now: datetime, *, free: int, busy: Counter[str], per_org: int,
+           exclude: set[str], organization_id: str | None) -> list[tuple[str, str]]:
+    """Lease due webhooks with changes to send, at most ``per_org`` in flight per organisation.
 
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
-def http_post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
-    """POST with the standard library, no redirects, a timeout; any answer is returned, never raised."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return Answer(status=response.status)
-    except urllib.error.HTTPError as e:
-        return Answer(status=e.code, error=f"HTTP {e.code}")
-    except (urllib.error.URLError, OSError, ValueError) as e:
-        return Answer(status=None, error=str(getattr(e, "reason", e))[:500])
-
-
-def _claim(factory: sessionmaker[Session], now: datetime, limit: int, organization_id: str | None) -> list[str]:
-    """Lease the webhooks that are due and have changes to send; return their ids."""
+    Returns (webhook id, organisation id) pairs, oldest due first.
+    """
     with factory() as session:
         stmt = (select(Webhook).join(Organization, Organization.id == Webhook.organization_id).where(
             Webhook.active.is_(True), Organization.change_seq > Webhook.last_seq,
             or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now),
             or_(Webhook.lease_until.is_(None), Webhook.lease_until < now))
-            .order_by(Webhook.next_attempt_at.nulls_first(), Webhook.id).limit(limit))
+            .order_by(Webhook.next_attempt_at.nulls_first(), Webhook.id).limit(free * 4 + len(exclude)))
         if organization_id is not None:
             stmt = stmt.where(Webhook.organization_id == organization_id)
+        if exclude:
+            stmt = stmt.where(Webhook.id.not_in(exclude))
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(of=Webhook, skip_locked=True)
-        webhooks = list(session.scalars(stmt))
-        for webhook in webhooks:
+        taken: list[tuple[str, str]] = []
+        share = Counter(busy)
+        for webhook in session.scalars(stmt):
+            if len(taken) >= free:
+                break
+            if share[webhook.organization_id] >= per_org:
+                continue
+            share[webhook.organization_id] += 1
             webhook.lease_until = now + LEASE
+            taken.append((webhook.id, webhook.organization_id))
         session.commit()
-        return [w.id for w in webhooks]
+        return taken
 
 
 def _changes(session: Session, webhook: Webhook) -> tuple[list[ChangeLogEntry], int]:
@@ -177,7 +179,7 @@ def _changes(session: Session, webhook: Webhook) -> tuple[list[ChangeLogEntry], 
     return [r for r in rows if not wanted or r.entity in wanted], covered
 
 
-def deliver_one(factory: sessionmaker[Session], webhook_id: str, *, post: Post = http_post) -> bool | None:
+def deliver_one(factory: sessionmaker[Session], webhook_id: str, *, post: Post) -> bool | None:
     """Send a leased webhook its next changes; True on success, False on failure, None when nothing was due."""
     with factory() as session:
         webhook = session.get(Webhook, webhook_id)
@@ -210,25 +212,66 @@ def deliver_one(factory: sessionmaker[Session], webhook_id: str, *, post: Post =
             if changes:
                 webhook.last_success_at = now
         else:
-            webhook.failures += 1
-            webhook.last_error = answer.error or f"HTTP {answer.status}"
-            backoff = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (webhook.failures - 1))
-            webhook.next_attempt_at = now + timedelta(seconds=backoff)
-            if webhook.failures >= MAX_FAILURES:
-                webhook.active = False
-                webhook.disabled_reason = f"{webhook.failures} deliveries in a row failed; last: {webhook.last_error}"
+            _count_failure(webhook, answer.error or "http_status", answer.status, now)
         session.commit()
     return ok
 
 
-def deliver_due(factory: sessionmaker[Session], *, post: Post = http_post, limit: int = 20,
+def _count_failure(webhook: Webhook, error: str, status: int | None, now: datetime) -> None:
+    """Record a failed delivery: back off, and disable the webhook after MAX_FAILURES in a row."""
+    webhook.lease_until = None
+    webhook.failures += 1
+    webhook.last_error = error
+    backoff = min(MAX_BACKOFF_SECONDS, FIRST_BACKOFF_SECONDS * 2 ** (webhook.failures - 1))
+    webhook.next_attempt_at = now + timedelta(seconds=backoff)
+    if webhook.failures >= MAX_FAILURES:
+        webhook.active = False
+        last = f"{error} (HTTP {status})" if status is not None else error
+        webhook.disabled_reason = f"{webhook.failures} deliveries in a row failed; last: {last}"
+
+
+def deliver_isolated(factory: sessionmaker[Session], webhook_id: str, *, post: Post) -> bool | None:
+    """Deliver to one webhook; any exception is recorded as that webhook's failure, never raised."""
+    try:
+        return deliver_one(factory, webhook_id, post=post)
+    except Exception:
+        log.exception("webhook %s: delivery raised", webhook_id)
+    try:
+        with factory() as session:
+            webhook = session.get(Webhook, webhook_id)
+            if webhook is not None:
+                _count_failure(webhook, "internal", None, utcnow())
+                session.commit()
+    except Exception:  # the lease runs out on its own if even this fails (database down)
+        log.exception("webhook %s: could not record the failure", webhook_id)
+    return False
+
+
+def delivery_lanes(factory: sessionmaker[Session], *, post: Post, workers: int = 8, per_org: int = 2,
+                   organization_id: str | None = None) -> Lanes:
+    """Return a delivery pool over the database of ``factory``, of one organisation or all."""
+
+    def claim(busy: Counter[str], free: int, exclude: set[str]) -> list[tuple[str, str]]:
+        return _claim(factory, utcnow(), free=free, busy=busy, per_org=per_org, exclude=exclude,
+                      organization_id=organization_id)
+
+    return Lanes(claim, lambda webhook_id: deliver_isolated(factory, webhook_id, post=post),
+                 workers=workers, per_org=per_org)
+
+
+def deliver_due(factory: sessionmaker[Session], *, post: Post, workers: int = 8, per_org: int = 2,
                 organization_id: str | None = None) -> int:
-    """One dispatcher pass: claim due webhooks (of one organisation, or all) and deliver to each once.
+    """One dispatcher pass: deliver once to every due webhook (of one organisation, or all), concurrently.
 
     Returns how many webhooks were tried.
     """
-    ids = _claim(factory, utcnow(), limit, organization_id)
-    for webhook_id in ids:
-        deliver_one(factory, webhook_id, post=post)
-    return len(ids)
-
+    lanes = delivery_lanes(factory, post=post, workers=workers, per_org=per_org, organization_id=organization_id)
+    tried: set[str] = set()
+    try:
+        while True:
+            tried.update(lanes.fill(exclude=tried))
+            if not lanes.busy:
+                return len(tried)
+            lanes.wait(None)
+    finally:
+        lanes.shutdown()

@@ -16,7 +16,7 @@ from contacts.app import create_app
 from contacts.auth import service as auth_service
 from contacts.db import session_factory
 from contacts.webhooks.runner import Dispatcher
-from tests.webhooks.conftest import Receiver
+from tests.webhooks.conftest import LOOPBACK_ALLOWED, Receiver
 
 MEISHI = str(Path(sys.executable).with_name("meishi"))
 
@@ -24,7 +24,8 @@ MEISHI = str(Path(sys.executable).with_name("meishi"))
 def _app(tmp_path: Path, **config: object) -> tuple[Flask, str]:
     url = f"sqlite:///{tmp_path / 'hooks.db'}"
     migrate.upgrade(url)
-    app = create_app({"database_url": url, "storage_dir": tmp_path / "images", "queue": "none", **config})
+    app = create_app({"database_url": url, "storage_dir": tmp_path / "images", "queue": "none",
+                      **LOOPBACK_ALLOWED, **config})
     with app.app_context(), session_factory(app)() as session:
         _, _, issued = auth_service.bootstrap(session, org_name="Hooks", email="admin@hooks.example")
         session.commit()
@@ -61,7 +62,8 @@ def test_the_webhooks_command_makes_one_pass(tmp_path: Path, receiver: Receiver)
     app, token = _app(tmp_path)
     _subscribe(app, token, receiver.url)
     env = {**os.environ, "MEISHI_DATABASE_URL": f"sqlite:///{tmp_path / 'hooks.db'}",
-           "MEISHI_STORAGE_DIR": str(tmp_path / "images"), "MEISHI_QUEUE": "none"}
+           "MEISHI_STORAGE_DIR": str(tmp_path / "images"), "MEISHI_QUEUE": "none",
+           "MEISHI_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8"}
     result = subprocess.run([MEISHI, "webhooks", "--once"], capture_output=True, text=True, env=env, timeout=120,
                             check=False)
     assert result.returncode == 0, result.stderr

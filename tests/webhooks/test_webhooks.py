@@ -12,9 +12,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
+from contacts.config import settings_of
 from contacts.db import session_factory, utcnow
 from contacts.webhooks import service
 from contacts.webhooks.models import Webhook
+from contacts.webhooks.transport import sender_for
 from tests.conftest import OrgClient
 from tests.webhooks.conftest import Receiver
 
@@ -27,7 +29,8 @@ def subscribe(org: OrgClient, url: str, **extra: Any) -> dict[str, Any]:
 
 def deliver(org: OrgClient) -> int:
     """One delivery pass over the test's organisation (the database is shared by the whole session)."""
-    return service.deliver_due(session_factory(org.app), organization_id=org.organization_id)
+    return service.deliver_due(session_factory(org.app), post=sender_for(settings_of(org.app)),
+                               organization_id=org.organization_id)
 
 
 def make_due(app: Flask, webhook_id: str) -> None:
@@ -188,7 +191,7 @@ def test_a_second_dispatcher_leaves_a_webhook_being_delivered_alone(org: OrgClie
     inner: list[int] = []
 
     def post(url: str, body: bytes, headers: dict[str, str]) -> service.Answer:
-        inner.append(service.deliver_due(factory, organization_id=org.organization_id))
+        inner.append(service.deliver_due(factory, post=post, organization_id=org.organization_id))
         return service.Answer(status=204)
 
     assert service.deliver_due(factory, post=post, organization_id=org.organization_id) == 1

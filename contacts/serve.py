@@ -1,0 +1,103 @@
+"""Production serving with gunicorn: threaded workers, request limits, and problem+json for gunicorn's own errors.
+
+Threaded workers (gthread) keep answering while some connections are slow: a connection occupies a thread only
+once it has sent data, each worker has ``threads`` of them, and the workers' main loops stay free, so a slow
+request never gets a worker killed by the arbiter's timeout. Gunicorn answers malformed requests itself (a
+request line or header over the limits, a bad header) before the app sees them; the worker class below makes
+those answers RFC 9457 problem+json like every other error, and drops a connection whose headers take longer
+than ``MEISHI_HEADER_TIMEOUT``. A flood of slow connections (many more than ``workers * threads``) still
+needs a reverse proxy in front; see the README.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import sys
+import threading
+from typing import Any
+
+from gunicorn import util
+from gunicorn.workers.gthread import ThreadWorker
+
+from contacts.config import Settings
+from contacts.errors import PROBLEM_BASE
+
+DEFAULT_THREADS = 8
+WORKER_TIMEOUT_SECONDS = 30
+KEEPALIVE_SECONDS = 5
+LIMIT_REQUEST_LINE = 4094  # bytes of "METHOD /path?query HTTP/1.1"; longer gets 414
+LIMIT_REQUEST_FIELDS = 100
+LIMIT_REQUEST_FIELD_SIZE = 8190
+
+_SLUGS = {400: "bad-request", 403: "forbidden", 414: "uri-too-long", 417: "expectation-failed",
+          431: "request-header-fields-too-large", 500: "internal", 501: "not-implemented"}
+
+
+def problem_bytes(status: int, reason: str, detail: str) -> bytes:
+    """Return a complete HTTP/1.1 response carrying a problem+json body."""
+    body = json.dumps({"type": PROBLEM_BASE + _SLUGS.get(status, "http-error"), "title": reason,
+                       "status": status, "detail": detail or reason}, ensure_ascii=False).encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+            f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\n"
+            "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n\r\n")
+    return head.encode("latin-1") + body
+
+
+def write_problem(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """Answer a request gunicorn refused by itself with problem+json (replaces gunicorn's HTML page)."""
+    util.write_nonblock(sock, problem_bytes(status_int, reason, mesg[:500]))
+
+
+def _drop(conn: Any) -> None:
+    with contextlib.suppress(OSError):
+        conn.sock.shutdown(socket.SHUT_RDWR)
+
+
+class ProblemThreadWorker(ThreadWorker):
+    """gunicorn's threaded worker, answering its own errors with problem+json and timing out slow headers.
+
+    A request whose line and headers have not all arrived within ``MEISHI_HEADER_TIMEOUT`` seconds loses its
+    connection, so a client trickling header bytes holds a thread for that long at most.
+    """
+
+    header_timeout = 10.0
+
+    def init_process(self) -> None:
+        # gunicorn has no hook for the body of its error answers: its handle_error calls util.write_error,
+        # so this worker process swaps that one function (the arbiter is untouched).
+        util.write_error = write_problem
+        self.header_timeout = Settings.from_env().header_timeout_seconds
+        super().init_process()
+
+    def handle(self, conn: Any) -> Any:
+        timer = threading.Timer(self.header_timeout, _drop, args=(conn,))
+        timer.daemon = True
+        conn.meishi_header_timer = timer
+        timer.start()
+        try:
+            return super().handle(conn)
+        finally:
+            timer.cancel()
+
+    def handle_request(self, req: Any, conn: Any) -> Any:
+        timer = getattr(conn, "meishi_header_timer", None)
+        if timer is not None:  # the headers are in: the app reads the body under its own limits
+            timer.cancel()
+        return super().handle_request(req, conn)
+
+
+def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+    """Return the command line that serves the app with the settings this module documents."""
+    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--worker-class", "contacts.serve.ProblemThreadWorker", "--threads", str(threads),
+            "--timeout", str(WORKER_TIMEOUT_SECONDS), "--keep-alive", str(KEEPALIVE_SECONDS),
+            "--limit-request-line", str(LIMIT_REQUEST_LINE), "--limit-request-fields", str(LIMIT_REQUEST_FIELDS),
+            "--limit-request-field_size", str(LIMIT_REQUEST_FIELD_SIZE), "contacts.wsgi:app"]
+
+
+def exec_gunicorn(argv: list[str]) -> None:
+    """Replace this process with gunicorn (through this interpreter, so a venv's gunicorn is found)."""
+    os.execv(sys.executable, argv)

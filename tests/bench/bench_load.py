@@ -1,0 +1,236 @@
+"""Benchmark: 20 concurrent clients through `meishi serve` on PostgreSQL, idle and during a 100-card upload.
+
+Each client keeps one HTTP/1.1 connection and loops over a mix of reads (contact lists, searches, single
+contacts, touchpoint lists) and writes (new contacts, new touchpoints) for the given seconds. The first phase
+runs on an idle server; the second from the start of one request uploading 100 card photos (from the shared
+cards-dev set) until the embedded pool has run OCR on all of them (at least as long as the first). Prints
+requests/s, p50, p95 and errors per phase, and exits non-zero when a target of issue 15 is missed
+(idle >= 150 req/s with p95 <= 150 ms; during the upload p95 <= 500 ms; no errors):
+    python -m tests.bench.bench_load [--clients 20] [--seconds 60] [--contacts 2000] [--cards 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from tests.bench.bench_api import bench_org, seed
+from tests.shared_data import shared_data_dir
+
+MEISHI = str(Path(sys.executable).with_name("meishi"))
+IDLE_RPS, IDLE_P95, UPLOAD_P95 = 150.0, 0.150, 0.500
+
+
+@dataclass
+class Phase:
+    """What the clients saw in one phase."""
+
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+    def report(self) -> str:
+        rps = len(self.latencies) / self.seconds if self.seconds else 0.0
+        return (f"{self.name}: {len(self.latencies)} requests in {self.seconds:.0f} s = {rps:.0f} req/s, "
+                f"p50 {self.percentile(0.5) * 1000:.0f} ms, p95 {self.percentile(0.95) * 1000:.0f} ms, "
+                f"errors {len(self.errors)}")
+
+
+class Client:
+    """One API client on a kept-alive connection."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port = port
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        try:
+            self.conn.request(method, path, body=data, headers=self.headers)
+            resp = self.conn.getresponse()
+            raw = resp.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            raise
+        return resp.status, json.loads(raw) if raw else None
+
+
+def _work(client: Client, rng: random.Random, queries: list[str], contact_ids: list[str], phase: Phase,
+          stop: threading.Event) -> None:
+    """Loop over the request mix until ``stop`` is set."""
+    while not stop.is_set():
+        roll = rng.random()
+        if roll < 0.30:
+            request = ("GET", "/api/v1/contacts?limit=50", None)
+        elif roll < 0.50:
+            request = ("GET", f"/api/v1/contacts?limit=50&q={quote(rng.choice(queries))}", None)
+        elif roll < 0.70:
+            request = ("GET", f"/api/v1/contacts/{rng.choice(contact_ids)}", None)
+        elif roll < 0.80:
+            request = ("GET", "/api/v1/touchpoints?limit=50", None)
+        elif roll < 0.92:
+            request = ("POST", "/api/v1/contacts", {"full_name": f"Load {uuid.uuid4().hex[:10]}",
+                                                    "company_name": rng.choice(["Acme", "Globex", "Initech"])})
+        else:
+            request = ("POST", "/api/v1/touchpoints", {"contact_id": rng.choice(contact_ids), "kind": "call",
+                                                       "occurred_at": "2026-11-25T10:00:00+09:00"})
+        started = time.monotonic()
+        try:
+            status, _ = client.call(*request)
+        except (OSError, http.client.HTTPException) as e:
+            phase.errors.append(f"{request[0]} {request[1]}: {type(e).__name__}")
+            continue
+        phase.latencies.append(time.monotonic() - started)
+        if status >= 400:
+            phase.errors.append(f"{request[0]} {request[1]}: HTTP {status}")
+
+
+def run_phase(name: str, port: int, token: str, queries: list[str], contact_ids: list[str], *, clients: int,
+              seconds: float, until: Callable[[], bool] | None = None, cap: float = 600.0) -> Phase:
+    """Run ``clients`` clients for ``seconds``, and on until ``until()`` holds (at most ``cap`` seconds)."""
+    phase, stop = Phase(name), threading.Event()
+    workers = [threading.Thread(target=_work, args=(Client(port, token), random.Random(i), queries, contact_ids,
+                                                    phase, stop)) for i in range(clients)]
+    started = time.monotonic()
+    for w in workers:
+        w.start()
+    time.sleep(seconds)
+    while until is not None and not until() and time.monotonic() - started < cap:
+        time.sleep(1.0)
+    stop.set()
+    for w in workers:
+        w.join()
+    phase.seconds = time.monotonic() - started
+    return phase
+
+
+def _card_photos(n: int) -> list[tuple[str, bytes]]:
+    root = shared_data_dir("cards-dev")
+    files = sorted(p for sub in ("photos", "scans", "real-en") for p in (root / sub).glob("*.jpg"))
+    return [(f"card-{i:03d}.jpg", path.read_bytes()) for i, path in zip(range(n), itertools.cycle(files), strict=False)]
+
+
+def upload(port: int, token: str, photos: list[tuple[str, bytes]], result: dict[str, Any]) -> None:
+    """POST the photos as one multipart request and note its status and duration."""
+    boundary = uuid.uuid4().hex
+    body = b"".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"front\"; filename=\"{name}\"\r\n"
+                    f"Content-Type: image/jpeg\r\n\r\n".encode() + data + b"\r\n" for name, data in photos)
+    body += f"--{boundary}--\r\n".encode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    started = time.monotonic()
+    conn.request("POST", "/api/v1/cards", body=body, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    resp = conn.getresponse()
+    result["status"], result["body"] = resp.status, json.loads(resp.read() or b"null")
+    result["seconds"] = time.monotonic() - started
+
+
+def cards_done(port: int, token: str, card_ids: list[str]) -> int:
+    """Count the uploaded cards whose OCR has finished (whatever its outcome)."""
+    client = Client(port, token)
+    return sum(1 for card_id in card_ids
+               if client.call("GET", f"/api/v1/cards/{card_id}")[1]["status"] not in ("queued", "processing"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--contacts", type=int, default=2000)
+    parser.add_argument("--cards", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    args = parser.parse_args()
+    with bench_org("postgresql") as (app, org), tempfile.TemporaryDirectory() as tmp:
+        _, queries, _ = seed(app, org.organization_id, args.contacts)
+        contact_ids = [c["id"] for c in org.get("/api/v1/contacts?limit=500").get_json()["items"]]
+        url = app.extensions["meishi.settings"].database_url
+        app.extensions["meishi.engine"].dispose()
+        port = _free_port()
+        env = {**os.environ, "MEISHI_DATABASE_URL": url, "MEISHI_STORAGE_DIR": str(Path(tmp) / "images"),
+               "MEISHI_QUEUE": "embedded", "MEISHI_WEBHOOKS": "off", "MEISHI_SECRET_KEY": uuid.uuid4().hex,
+               "MEISHI_RATELIMIT_UPLOADS": "1000/minute"}
+        server = subprocess.Popen([MEISHI, "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
+                                  stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise SystemExit("meishi serve did not start") from None
+                    time.sleep(0.2)
+            print(f"meishi serve on :{port}, {args.workers} workers; {args.contacts} contacts; "
+                  f"{args.clients} clients, {args.seconds:.0f} s per phase; {os.cpu_count()} CPUs", flush=True)
+            run_phase("warm-up", port, org.token, queries, contact_ids, clients=args.clients, seconds=3)
+            idle = run_phase("idle", port, org.token, queries, contact_ids, clients=args.clients,
+                             seconds=args.seconds)
+            print(idle.report(), flush=True)
+            result: dict[str, Any] = {}
+            uploader = threading.Thread(target=upload, args=(port, org.token, _card_photos(args.cards), result))
+            uploader.start()
+
+            def ocr_finished() -> bool:
+                if uploader.is_alive():
+                    return False
+                card_ids = [c["id"] for c in (result.get("body") or {}).get("cards", [])]
+                return cards_done(port, org.token, card_ids) == len(card_ids)
+
+            # from the start of the upload until its last card is through OCR, and at least --seconds
+            busy = run_phase("during upload", port, org.token, queries, contact_ids, clients=args.clients,
+                             seconds=args.seconds, until=ocr_finished, cap=args.seconds * 5)
+            uploader.join()
+            print(busy.report(), flush=True)
+            card_ids = [c["id"] for c in (result.get("body") or {}).get("cards", [])]
+            print(f"upload: HTTP {result.get('status')} in {result.get('seconds', 0):.1f} s; "
+                  f"{cards_done(port, org.token, card_ids)} of {len(card_ids)} cards through OCR by the end",
+                  flush=True)
+        finally:
+            server.terminate()
+            server.wait(30)
+    for phase in (idle, busy):
+        for error in sorted(set(phase.errors))[:10]:
+            print(f"  {phase.name} error: {error}")
+    missed = []
+    if len(idle.latencies) / idle.seconds < IDLE_RPS or idle.percentile(0.95) > IDLE_P95:
+        missed.append(f"idle >= {IDLE_RPS:.0f} req/s with p95 <= {IDLE_P95 * 1000:.0f} ms")
+    if busy.percentile(0.95) > UPLOAD_P95:
+        missed.append(f"p95 during the upload <= {UPLOAD_P95 * 1000:.0f} ms")
+    if idle.errors or busy.errors or result.get("status") != 202:
+        missed.append("no errors")
+    print("targets met" if not missed else f"targets missed: {'; '.join(missed)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""`meishi serve` under attack: slow connections, oversized and malformed requests (issue 15, items 5, 8, 14)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from contacts import migrate
+
+MEISHI = str(Path(sys.executable).with_name("meishi"))
+SECRET = "a-test-secret-that-is-not-the-default"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def raw_request(port: int, data: bytes, timeout: float = 5.0) -> tuple[int, dict[str, str], bytes]:
+    """Send raw bytes and read the answer until the server closes (after an error, or ``Connection: close``)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
+    return int(lines[0].split()[1]), headers, body
+
+
+def healthz(port: int, timeout: float) -> float:
+    """GET /healthz on a fresh connection; return how long the answer took."""
+    started = time.monotonic()
+    status, _, body = raw_request(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", timeout)
+    assert status == 200 and json.loads(body) == {"status": "ok"}
+    return time.monotonic() - started
+
+
+def serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEISHI_")}
+    env.update({"MEISHI_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "MEISHI_STORAGE_DIR": str(tmp_path),
+                "MEISHI_QUEUE": "none", "MEISHI_WEBHOOKS": "off", **extra})
+    return env
+
+
+@contextmanager
+def running_server(tmp_path: Path, *args: str, **env: str) -> Iterator[int]:
+    """Run `meishi serve` on a free loopback port (with a fresh migrated database) and yield the port."""
+    migrate.upgrade(f"sqlite:///{tmp_path / 'serve.db'}")
+    port = free_port()
+    proc = subprocess.Popen([MEISHI, "serve", "--port", str(port), *args], env=serve_env(tmp_path, **env),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                healthz(port, 2)
+                break
+            except (OSError, AssertionError, ValueError, IndexError):
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("meishi serve did not come up")
+                time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def trickling(port: int, count: int) -> Iterator[None]:
+    """Hold ``count`` connections that send header bytes one at a time and never finish (bounded by the block)."""
+    stop = threading.Event()
+    slow = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(count)]
+
+    def trickle(sock: socket.socket) -> None:
+        try:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+            while not stop.wait(0.3):
+                sock.sendall(b"X")
+        except OSError:
+            pass
+
+    threads = [threading.Thread(target=trickle, args=(s,), daemon=True) for s in slow]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(1.0)  # the slow connections are being read by now
+        yield
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(5)
+        for s in slow:
+            s.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A real `meishi serve` with the default two workers."""
+    with running_server(tmp_path_factory.mktemp("serve"), MEISHI_SECRET_KEY=SECRET) as port:
+        yield port
+
+
+def test_serve_refuses_the_default_secret_key(tmp_path: Path) -> None:
+    result = subprocess.run([MEISHI, "serve", "--port", str(free_port())], env=serve_env(tmp_path),
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 1 and "MEISHI_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_healthz_answers_while_two_connections_trickle_headers(server: int) -> None:
+    with trickling(server, 2):
+        timings = [healthz(server, 10) for _ in range(5)]
+    assert max(timings) < 3.0, timings
+
+
+def test_connections_trickling_headers_past_the_timeout_are_dropped(tmp_path: Path) -> None:
+    with running_server(tmp_path, "--workers", "1", "--threads", "2", MEISHI_SECRET_KEY=SECRET,
+                        MEISHI_HEADER_TIMEOUT="2") as port, trickling(port, 4):
+        took = healthz(port, 15)  # more slow connections than threads: it waits for a dropped one at most
+    assert took < 6.0, took
+
+
+def test_a_10_kb_path_is_a_414_problem(server: int) -> None:
+    status, headers, body = raw_request(server, b"GET /" + b"a" * 10_000 + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert status == 414 and headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["status"] == 414
+
+
+def test_a_malformed_header_is_a_400_problem(server: int) -> None:
+    status, headers, body = raw_request(server, b"GET /healthz HTTP/1.1\r\nHost: t\r\nNo colon here\r\n\r\n")
+    assert status == 400 and headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["type"].endswith("/bad-request")
+
+
+def test_too_many_header_fields_is_a_431_problem(server: int) -> None:
+    fields = b"".join(b"X-F%d: v\r\n" % i for i in range(150))
+    status, headers, _ = raw_request(server, b"GET /healthz HTTP/1.1\r\nHost: t\r\n" + fields + b"\r\n")
+    assert status == 431 and headers["content-type"] == "application/problem+json"
+
+
+def test_served_responses_carry_the_security_headers(server: int) -> None:
+    _, headers, _ = raw_request(server, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    assert headers["x-content-type-options"] == "nosniff" and "default-src 'none'" in headers["content-security-policy"]
+
+
+def test_serve_accepts_the_default_secret_key_in_a_development_run(tmp_path: Path) -> None:
+    with running_server(tmp_path, "--workers", "1", MEISHI_DEV="true") as port:
+        assert healthz(port, 5) < 5
