@@ -4,9 +4,11 @@ from contacts.auth.models import ApiToken, Organization, User
 from contacts.cards.models import Card
 from contacts.changelog.models import ChangeLogEntry, IdempotencyRecord
 from contacts.companies.models import Company, CompanyDomain
+from contacts.corrections.models import FieldCorrection
 from contacts.db import Base
 from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.events.models import Campaign, CampaignMember, Event
+from contacts.orgsettings.models import OrganizationSettings
 from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
 from contacts.tags.models import CompanyTag, ContactTag, Tag
 from contacts.touchpoints.models import Touchpoint
@@ -15,6 +17,6 @@ from contacts.webhooks.models import Webhook
 __all__ = [
     "ApiToken", "Base", "Campaign", "CampaignMember", "Card", "ChangeLogEntry", "Company", "CompanyDomain",
     "CompanyTag", "Contact", "ContactAddress", "ContactEmail", "ContactPhone", "ContactTag", "DuplicateCandidate",
-    "Employment", "Event", "IdempotencyRecord", "MatchKey", "MatchProfile", "MergeOperation", "Organization", "Tag",
-    "Touchpoint", "User", "Webhook",
+    "Employment", "Event", "FieldCorrection", "IdempotencyRecord", "MatchKey", "MatchProfile", "MergeOperation",
+    "Organization", "OrganizationSettings", "Tag", "Touchpoint", "User", "Webhook",
 ]

@@ -25,6 +25,7 @@ from contacts.cards.service import field_values, lock_card, touch
 from contacts.changelog import service as changelog
 from contacts.companies import service as companies
 from contacts.companies.models import Company
+from contacts.corrections import service as corrections
 from contacts.db import utcnow
 from contacts.dedup import matching as dedup_matching
 from contacts.dedup import service as dedup
@@ -214,6 +215,7 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
     # Serialise confirmations per organisation (they all take this row for the change log anyway), so two
     # cards of one new person confirmed at the same time find each other instead of making two contacts.
     session.execute(select(Organization.id).where(Organization.id == card.organization_id).with_for_update())
+    corrections.record_from_card(session, card, confirmed_by)
     values = field_values(card)
     actor = Actor(organization_id=card.organization_id, user_id=card.uploaded_by)
     source = actor.source("card", card.id)

@@ -28,6 +28,7 @@ from contacts.cards import service
 from contacts.cards.confirm import confirm_card
 from contacts.cards.models import Card
 from contacts.changelog import service as changelog
+from contacts.corrections import service as corrections
 from contacts.db import session_factory, utcnow
 from contacts.errors import MeishiError
 from contacts.storage import storage_of
@@ -191,6 +192,7 @@ def _finish(app: Flask, factory: sessionmaker[Session], card_id: str, config: Wo
             session.rollback()
             return None
         service.record_result(card, result, normalized=normalized, pipeline_version=version)
+        corrections.apply_to_card(session, card)
         card.worker_id = None
         card.lease_expires_at = None
         threshold = service.review_threshold(session, card.organization_id, settings_of(app))

@@ -20,6 +20,7 @@ from contacts.cards.models import Card
 from contacts.changelog import service as changelog
 from contacts.changelog.models import ChangeLogEntry, IdempotencyRecord
 from contacts.changelog.schemas import ChangeOut
+from contacts.corrections import service as corrections
 from contacts.dedup.models import DuplicateCandidate, MergeOperation
 from contacts.errors import Conflict
 from contacts.events.models import Campaign, CampaignMember
@@ -119,6 +120,7 @@ def erase_person(session: Session, actor: Actor, contact: Contact, *,
     session.flush()
     counts: dict[str, int] = {}
     counts["touchpoints"] = _count(session, delete(Touchpoint).where(Touchpoint.id.in_(point_ids)))
+    corrections.forget_names_learnt_from(session, card_ids)  # a corrected name is the person's data too
     counts["cards"] = _count(session, delete(Card).where(Card.id.in_(card_ids)))
     counts["duplicate_candidates"] = _count(session, delete(DuplicateCandidate).where(
         DuplicateCandidate.organization_id == org_id, DuplicateCandidate.entity == "contact",
