@@ -8,7 +8,8 @@ Each field's confidence is the rule's certainty times the OCR confidence of its 
 
 from __future__ import annotations
 
-from ocr.fields.contact import Match, find_email, find_phones, find_postal_and_address, find_url, to_e164
+from ocr.fields.address import find_postal_and_address
+from ocr.fields.contact import Match, choose_phones, find_email, find_url, phone_candidates, to_e164
 from ocr.fields.people import find_company, find_name, find_org_parts, find_readings, split_leading_title
 from ocr.layout import Line, is_cjk
 from ocr.result import PHONE_FIELDS, Field
@@ -53,12 +54,15 @@ def extract_fields(
     if url:
         fields["url"] = _field(url, side)
         taken.add(id(url.line))
-    phones = find_phones(lines, lang=lang)
+    candidates = phone_candidates(lines, lang=lang)
+    postal, address = find_postal_and_address(
+        lines, lang=lang, taken=taken | {id(c.match.line) for c in candidates})
+    anchor = address.line.box if address is not None else None
+    phones, _other_phones = choose_phones(candidates, anchor=anchor)
     for kind in PHONE_FIELDS:
         if kind in phones:
             fields[kind] = _field(phones[kind], side, is_phone=True)
-            taken.add(id(phones[kind].line))
-    postal, address = find_postal_and_address(lines, lang=lang, taken=taken)
+    taken.update(id(c.match.line) for c in candidates)
     if postal:
         fields["postal_code"] = _field(postal, side)
         taken.add(id(postal.line))
