@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ocr.fields.address import find_postal_and_address
 from ocr.fields.contact import Match, choose_phones, find_email, find_url, phone_candidates, to_e164
-from ocr.fields.people import find_company, find_name, find_org_parts, find_readings, split_leading_title
+from ocr.fields.people import find_company, find_name, find_org_parts, find_readings, split_name_line
 from ocr.layout import Line, is_cjk
 from ocr.result import PHONE_FIELDS, Field
 
@@ -96,10 +96,12 @@ def extract_fields(
         fields["name"] = _field(name, side)
         taken.add(id(name.line))
         if lang == "ja":
-            leading_title, _ = split_leading_title(name.line.text)
+            leading_title, _, inline_romaji = split_name_line(name.line.text)
             if leading_title and "title" not in fields:
                 fields["title"] = _field(Match(value=leading_title, line=name.line, certainty=0.85), side)
             kana, romaji = find_readings(lines, name=name, email_local=email_local, taken=taken)
+            if romaji is None and inline_romaji:
+                romaji = Match(value=inline_romaji, line=name.line, certainty=0.8)
             if kana:
                 fields["name_kana"] = _field(kana, side)
             if romaji:

@@ -6,20 +6,25 @@ import re
 from dataclasses import dataclass
 
 from ocr.fields.contact import Match
+from ocr.fields.names import jp_given_names, latin_name_evidence, split_jp_name
 from ocr.fields.vocab import (
     EN_DEPARTMENT,
     EN_LEGAL_FORM,
     EN_TITLE,
     JP_DEPARTMENT_SUFFIXES,
     JP_LEGAL_FORMS,
-    JP_SURNAMES,
     JP_TITLES,
 )
 from ocr.layout import Line, is_cjk, join_cjk
 
 _KANA_ONLY = re.compile(r"^[\u3040-\u30ffー・\s]+$")
 _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々]")
-_LATIN_NAME_WORD = re.compile(r"^[A-Z][a-zA-Z'\-]+\.?$|^[A-Z]\.$")
+_LATIN_NAME_WORD = re.compile(r"^[A-ZÀ-Þ][a-zA-Zà-ÿÀ-Þ'\-]+\.?$|^[A-Z]\.$")
+# Company words that end a Japanese trade name without a legal form (田中製作所): never a given name.
+_JP_COMPANY_WORDS = ("製作所", "工業", "商事", "物産", "産業", "建設", "電機", "電気", "運輸", "不動産", "設計",
+                     "食品", "商会", "工務店", "興業", "技研", "研究所", "事務所", "銀行", "証券", "保険", "病院")
+_LEADING_LATIN = re.compile(r"^([A-Za-z][A-Za-z .&/\-]*?)\s*(?=[\u3400-\u9fff\u3040-\u30ff々])")
+_TRAILING_LATIN = re.compile(r"(?<=[\u3400-\u9fff\u3040-\u30ff々\s])\s*([A-Z][A-Za-z'\-]*(?:\s+[A-Za-z][A-Za-z'\-]*){1,2})\s*$")
 _HONORIFICS = re.compile(r"^(Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+")
 _TRAILING_JUNK = re.compile(r"[\s\W_]+$")
 _LEADING_JUNK = re.compile(r"^[\s\W_]+")
@@ -238,14 +243,46 @@ def split_leading_title(text: str) -> tuple[str, str]:
     # No space after the title: accept it only when a known surname follows.
     for title in _JP_TITLES_LONGEST:
         rest = compact[len(title) :]
-        if compact.startswith(title) and 2 <= len(rest) <= 6 and any(rest.startswith(s) for s in JP_SURNAMES):
+        if compact.startswith(title) and 2 <= len(rest) <= 6 and split_jp_name(rest) is not None:
             return title, rest
     return "", text
 
 
+def split_name_line(text: str) -> tuple[str, str, str]:
+    """Split a Japanese name line into (title, name, romaji): "Director鈴木充", "吉田直子Naoko YOSHIDA".
+
+    Titles printed before the name (Japanese or English, with or without a space) and a romaji name
+    printed after it on the same line are cut off; the name is what is left.
+    """
+    romaji = ""
+    m = _TRAILING_LATIN.search(text)
+    if m and _KANJI.search(text[: m.start()]):
+        candidate = m.group(1)
+        if not (EN_TITLE.search(candidate) or EN_LEGAL_FORM.search(candidate) or EN_DEPARTMENT.search(candidate)):
+            romaji, text = candidate, text[: m.start()]
+    titles: list[str] = []
+    while True:
+        lead = _LEADING_LATIN.match(text)
+        if lead and EN_TITLE.search(lead.group(1)):
+            titles.append(lead.group(1).strip())
+            text = text[lead.end() :]
+            continue
+        title, rest = split_leading_title(text)
+        if not title:
+            # A Japanese title run into an English one (取締役CTO山口充).
+            title = next((t for t in _JP_TITLES_LONGEST if text.startswith(t)), "")
+            rest = text[len(title) :]
+            lead = _LEADING_LATIN.match(rest)
+            if not title or not (lead and EN_TITLE.search(lead.group(1))):
+                break
+        titles.append(title)
+        text = rest
+    return " ".join(titles), text.strip(), romaji
+
+
 def jp_name_text(line: Line) -> str:
-    """The part of a line that may be the name (without a title printed before it)."""
-    return split_leading_title(line.text)[1]
+    """The part of a line that may be the name (without a title printed before it or romaji after it)."""
+    return split_name_line(line.text)[1]
 
 
 def jp_name_score(line: Line) -> float:
@@ -262,14 +299,18 @@ def jp_name_score(line: Line) -> float:
         any(form in compact for form in JP_LEGAL_FORMS)
         or is_title_token(compact)
         or is_department_token(compact)
+        or any(word in compact for word in _JP_COMPANY_WORDS)
     ):
         return 0.0
     _, title = split_title(compact)
     if title:
         return 0.0
     score = 0.5
-    if any(compact.startswith(s) and len(compact) > len(s) for s in JP_SURNAMES):
+    parts = split_jp_name(compact)
+    if parts is not None:
         score += 0.3
+        if parts[1] in jp_given_names():
+            score += 0.1
     if len(text.split(" ")) == 2:
         score += 0.1
     return score
@@ -280,22 +321,29 @@ def display_jp_name(text: str) -> str:
     compact = text.replace(" ", "")
     if " " in text.strip() and len(text.split()) == 2:
         return text.strip()
-    surname = max(
-        (s for s in JP_SURNAMES if compact.startswith(s) and len(compact) > len(s)), key=len, default=""
-    )
-    return f"{surname} {compact[len(surname) :]}" if surname else compact
+    parts = split_jp_name(compact)
+    return f"{parts[0]} {parts[1]}" if parts else compact
+
+
+_EN_LABEL_TAIL = re.compile(r"\s+(?:E-?mail|Email|Mail|Tel|Phone|Mob|Mobile|Cell|Fax|Web|Office|Direct|[TMEFW])\b[.:]?\s.*$")
+
+
+def en_name_text(line: Line) -> str:
+    """The part of a line that may be the name: without an honorific, or a contact printed after it."""
+    return _EN_LABEL_TAIL.sub("", _HONORIFICS.sub("", line.text)).strip(" ,")
 
 
 def _en_name_score(line: Line, local_part: str | None) -> float:
-    text = _HONORIFICS.sub("", line.text).strip()
+    text = en_name_text(line)
     words = text.split()
     if not 2 <= len(words) <= 4 or re.search(r"\d|@", text):
         return 0.0
-    if not all(_LATIN_NAME_WORD.match(w) for w in words):
+    if not all(_LATIN_NAME_WORD.match(w) or (w.isalpha() and w.isupper() and len(w) >= 2) for w in words):
         return 0.0
     if EN_TITLE.search(text) or EN_LEGAL_FORM.search(text) or EN_DEPARTMENT.search(text):
         return 0.0
-    score = 0.5
+    known = latin_name_evidence([w.strip(".") for w in words])
+    score = 0.35 + 0.3 * known
     if local_part:
         local = _letters(local_part)
         hits = sum(1 for w in words if len(_letters(w)) >= 2 and _letters(w) in local)
@@ -325,7 +373,7 @@ def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: s
     if best is None:
         return None
     rank, line = best
-    value = _HONORIFICS.sub("", line.text).strip() if lang != "ja" else display_jp_name(jp_name_text(line))
+    value = en_name_text(line) if lang != "ja" else display_jp_name(jp_name_text(line))
     prominence = line.height / tallest
     certainty = min(0.97, 0.45 + 0.5 * (rank - 0.6 * prominence) + 0.2 * prominence)
     return Match(value=value, line=line, certainty=certainty)
