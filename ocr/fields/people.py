@@ -9,11 +9,13 @@ from ocr.fields.contact import Match
 from ocr.fields.names import jp_given_names, latin_name_evidence, split_jp_name
 from ocr.fields.vocab import (
     EN_DEPARTMENT,
+    EN_FUNCTION_LINE,
     EN_LEGAL_FORM,
     EN_TITLE,
     JP_DEPARTMENT_SUFFIXES,
     JP_LEGAL_FORMS,
     JP_TITLES,
+    SLOGAN_WORDS,
 )
 from ocr.layout import Line, is_cjk, join_cjk
 
@@ -207,6 +209,10 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
             text = join_cjk(line.text)
             if any(form in text for form in JP_LEGAL_FORMS):
                 continue
+            if _is_latin_title(text):  # an English title on a Japanese card (General Manager)
+                if title is None:
+                    title = Match(value=_title_with_continuation(lines, line, taken), line=line, certainty=0.8)
+                continue
             rest, found_title = split_title(text)
             found_dept = ""
             if rest:
@@ -214,6 +220,8 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
                     found_dept = rest
                 elif found_title and len(rest) <= 4 and all(is_cjk(c) for c in rest):
                     found_title, rest = rest + found_title, ""
+                elif found_title and _KATAKANA_WORD.fullmatch(rest) and _KATAKANA_WORD.fullmatch(found_title):
+                    found_title, rest = rest + found_title, ""  # プロジェクト + マネージャー
                 else:
                     continue
             if found_dept and department is None:
@@ -224,11 +232,43 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
             text = line.text
             if len(text.split()) > 8:
                 continue
-            if EN_DEPARTMENT.search(text) and department is None:
+            if (EN_DEPARTMENT.search(text) or EN_FUNCTION_LINE.fullmatch(text.strip(" ,."))) and department is None:
                 department = Match(value=_clean(text), line=line, certainty=0.8)
-            elif EN_TITLE.search(text) and title is None and not EN_LEGAL_FORM.search(text):
-                title = Match(value=_clean(text), line=line, certainty=0.8)
+            elif _is_latin_title(text) and title is None:
+                title = Match(value=_title_with_continuation(lines, line, taken), line=line, certainty=0.8)
     return OrgParts(department=department, title=title)
+
+
+_KATAKANA_WORD = re.compile(r"[\u30a0-\u30ffー]{2,}")
+
+
+def _is_latin_title(text: str) -> bool:
+    """A line of at most eight Latin words holding a title word, not a company or a slogan."""
+    return bool(
+        re.fullmatch(r"[A-Za-zÀ-ÿ&,.'()/\- ]+", text) and len(text.split()) <= 8 and EN_TITLE.search(text)
+        and not EN_LEGAL_FORM.search(text) and not SLOGAN_WORDS.search(text)
+    )
+
+
+def _title_with_continuation(lines: list[Line], line: Line, taken: set[int]) -> str:
+    """Join a title printed over two lines ("Lead Engineer," / "Platform Infrastructure")."""
+    value = _clean(line.text)
+    x, y, w, h = line.box
+    for other in lines:
+        ox, oy, ow, _ = other.box
+        if other is line or id(other) in taken or not 0 <= oy - (y + h) <= 0.8 * line.height:
+            continue
+        text = other.text.strip()
+        same_size = abs(other.height - line.height) <= 0.25 * max(line.height, 1.0)
+        aligned = abs(ox - x) <= line.height or abs((ox + ow / 2) - (x + w / 2)) <= line.height
+        if not (same_size and aligned) or not re.fullmatch(r"[A-Za-zÀ-ÿ&,.'/\- ]+", text):
+            return value
+        if len(text.split()) > 5 or EN_TITLE.search(text) or EN_LEGAL_FORM.search(text) \
+                or EN_DEPARTMENT.search(text) or EN_FUNCTION_LINE.fullmatch(text.strip(" ,.")) \
+                or SLOGAN_WORDS.search(text) or latin_name_evidence(text.split()) >= 0.5:
+            return value
+        return f"{line.text.strip()} {_clean(text)}"
+    return value
 
 
 def split_leading_title(text: str) -> tuple[str, str]:

@@ -73,6 +73,8 @@ JP_TITLES = (
     "室長",
     "課長",
     "課長代理",
+    "部長代理",
+    "次長代理",
     "係長",
     "主任",
     "主査",
@@ -123,7 +125,9 @@ EN_TITLE = re.compile(
     r"Director|Manager|Engineer|Executive|Officer|Researcher|Consultant|Designer|Analyst|Specialist|Lead|"
     r"Head of|Partner|Founder|Co-Founder|Associate|Coordinator|Administrator|Developer|Architect|Scientist|"
     r"Representative|Secretary|Accountant|Attorney|Advisor|Adviser|Assistant|Supervisor|Producer|Editor|"
-    r"Professor|Agent|Strategist|Planner|Technician|Owner|Principal|Intern)s?\b",
+    r"Professor|Agent|Strategist|Planner|Technician|Owner|Principal|Intern|"
+    r"Directeur|Directrice|Responsable|Gérant|Gérante|Président|Présidente|Chargée?|Ingénieur|Associée?|"
+    r"Conseill(?:er|ère)|Chef)s?\b",
     re.IGNORECASE,
 )
 # Japanese department (部署) suffixes; a token ending with one is part of the department.
@@ -182,6 +186,16 @@ def street_suffix_in(text: str) -> bool:
 
 
 EN_DEPARTMENT = re.compile(r"\b(Department|Dept|Division|Div)\b\.?", re.IGNORECASE)
+# A line that is only a business function names a department (Human Resources, Sales & Marketing).
+EN_FUNCTION_LINE = re.compile(
+    r"(?:(?:Human Resources|HR|Sales|Marketing|Finance|Accounting|Engineering|Operations|Legal|IT|"
+    r"Information Technology|R&D|Research (?:&|and) Development|Business Development|Customer (?:Success|Service|"
+    r"Support)|Procurement|Purchasing|Administration|Communications|Public Relations|Logistics|Product|"
+    r"Design|Research)(?:\s*(?:&|and|,)\s*)?)+",
+    re.IGNORECASE,
+)
+# Slogans address the reader; titles do not.
+SLOGAN_WORDS = re.compile(r"\b(your|our|we|you|since|together|future|tomorrow)\b", re.IGNORECASE)
 
 PREFECTURES = (
     "北海道",
