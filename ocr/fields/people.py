@@ -106,17 +106,19 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
             continue
         value = _company_from_line(line.text)
         if value is not None:
-            return Match(value=value, line=line, certainty=0.92)
+            # No word starts with a small kana or a long mark: a logo read as one (ゃ合同会社...).
+            return Match(value=value.lstrip("ゃゅょっぁぃぅぇぉャュョッァィゥェォー"), line=line, certainty=0.92)
     fuzzy = _find_company_fuzzy(lines, taken)
     if fuzzy is not None or lang == "ja":
         return fuzzy
-    candidates: list[tuple[float, Line]] = []
+    candidates: list[tuple[float, int, Line, str]] = []
     for line in lines:
         if id(line) in taken or "@" in line.text or re.search(r"\d{3}", line.text):
             continue
-        text = line.text
+        text = _LOGO_GLYPH.sub("", line.text).strip()
         score = 0.0
-        if EN_LEGAL_FORM.search(text) and re.search(r"[A-Za-z]{2}", text):
+        legal = bool(EN_LEGAL_FORM.search(text) and re.search(r"[A-Za-z]{2}", text))
+        if legal:
             score = 0.85
         if domain:
             letters = _letters(text)
@@ -126,13 +128,19 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
                 and len(letters) >= 3
                 and (letters.startswith(label) or label.startswith(letters))
             ):
-                score = max(score, 0.9)
-        if score and not EN_TITLE.search(text) and len(text.split()) <= 7:
-            candidates.append((score, line))
+                # The domain confirms the name; a logo line and the name printed in full both match,
+                # and the full one (more words, or the legal form) is the company.
+                score = max(score, 0.9) + (0.05 if legal else 0.0)
+        if score and not _is_latin_title(text) and not SLOGAN_WORDS.search(text) and len(text.split()) <= 7:
+            candidates.append((score, len(text.split()), line, text))
     if not candidates:
         return None
-    score, line = max(candidates, key=lambda c: (c[0], c[1].height))
-    return Match(value=_clean(line.text), line=line, certainty=score)
+    score, _, line, text = max(candidates, key=lambda c: (c[0], c[1], c[2].height))
+    return Match(value=_clean(text), line=line, certainty=min(0.95, score))
+
+
+# A logo mark read as one or two stray characters before the name ("fi EVERGREEN", "@ COBALT").
+_LOGO_GLYPH = re.compile(r"^(?:[^\w\s]{1,2}|[a-z]{1,2}|\d)\s+(?=[A-Z])")
 
 
 def _one_off(a: str, b: str) -> bool:
@@ -209,6 +217,10 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
             text = join_cjk(line.text)
             if any(form in text for form in JP_LEGAL_FORMS):
                 continue
+            if _is_latin_department(text):  # an English department on a Japanese card
+                if department is None:
+                    department = Match(value=_clean(text), line=line, certainty=0.8)
+                continue
             if _is_latin_title(text):  # an English title on a Japanese card (General Manager)
                 if title is None:
                     title = Match(value=_title_with_continuation(lines, line, taken), line=line, certainty=0.8)
@@ -240,6 +252,15 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
 
 
 _KATAKANA_WORD = re.compile(r"[\u30a0-\u30ffー]{2,}")
+
+
+def _is_latin_department(text: str) -> bool:
+    """A line of Latin words naming a department (... Division, ... Team, Human Resources)."""
+    return bool(
+        re.fullmatch(r"[A-Za-z&,.'/\- ]+", text) and len(text.split()) <= 6
+        and (EN_DEPARTMENT.search(text) or EN_FUNCTION_LINE.fullmatch(text.strip(" ,.")))
+        and not EN_LEGAL_FORM.search(text)
+    )
 
 
 def _is_latin_title(text: str) -> bool:

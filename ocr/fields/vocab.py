@@ -185,7 +185,7 @@ def street_suffix_in(text: str) -> bool:
     return len(words) >= 2 and any(w.lower() in _street_suffixes() for w in words[1:])
 
 
-EN_DEPARTMENT = re.compile(r"\b(Department|Dept|Division|Div)\b\.?", re.IGNORECASE)
+EN_DEPARTMENT = re.compile(r"\b(Department|Dept|Division|Div|Team|Unit|Section)\b\.?", re.IGNORECASE)
 # A line that is only a business function names a department (Human Resources, Sales & Marketing).
 EN_FUNCTION_LINE = re.compile(
     r"(?:(?:Human Resources|HR|Sales|Marketing|Finance|Accounting|Engineering|Operations|Legal|IT|"
