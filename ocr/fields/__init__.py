@@ -23,14 +23,15 @@ def detect_lang(lines: list[Line]) -> str:
     return "ja" if cjk >= 6 else "en"
 
 
-def _field(match: Match, side: str, *, is_phone: bool = False) -> Field:
+def _field(name: str, match: Match, side: str, *, is_phone: bool = False) -> Field:
     # The line's mean word confidence says how well it was read overall, its weakest word
-    # whether one character may be wrong; both pull the field's confidence down.
+    # whether one character may be wrong; both pull the field's raw score down. The pipeline
+    # calibrates the score once the card is read (ocr.fields.calibration).
     ocr = 0.5 * match.line.confidence + 0.5 * match.line.weakest
-    confidence = max(0.0, min(1.0, match.certainty * (0.3 + 0.7 * ocr)))
+    raw = max(0.0, min(1.0, match.certainty * (0.3 + 0.7 * ocr)))
     return Field(
         value=match.value,
-        confidence=confidence,
+        confidence=raw,
         box=match.line.box,
         side=side,
         e164=match.extra if is_phone else None,
@@ -48,11 +49,11 @@ def extract_fields(
 
     email = find_email(lines)
     if email:
-        fields["email"] = _field(email, side)
+        fields["email"] = _field("email", email, side)
         taken.add(id(email.line))
     url = find_url(lines, email)
     if url:
-        fields["url"] = _field(url, side)
+        fields["url"] = _field("url", url, side)
         taken.add(id(url.line))
     candidates = phone_candidates(lines, lang=lang)
     postal, address = find_postal_and_address(
@@ -61,13 +62,13 @@ def extract_fields(
     phones, _other_phones = choose_phones(candidates, anchor=anchor)
     for kind in PHONE_FIELDS:
         if kind in phones:
-            fields[kind] = _field(phones[kind], side, is_phone=True)
+            fields[kind] = _field(kind, phones[kind], side, is_phone=True)
     taken.update(id(c.match.line) for c in candidates)
     if postal:
-        fields["postal_code"] = _field(postal, side)
+        fields["postal_code"] = _field("postal_code", postal, side)
         taken.add(id(postal.line))
     if address:
-        fields["address"] = _field(address, side)
+        fields["address"] = _field("address", address, side)
         taken.add(id(address.line))
 
     domain = None
@@ -78,14 +79,14 @@ def extract_fields(
         domain = host.split(".")[0]
     company = find_company(lines, lang=lang, domain=domain, taken=taken)
     if company:
-        fields["company"] = _field(company, side)
+        fields["company"] = _field("company", company, side)
         taken.add(id(company.line))
 
     org = find_org_parts(lines, lang=lang, taken=taken)
     if org.department:
-        fields["department"] = _field(org.department, side)
+        fields["department"] = _field("department", org.department, side)
     if org.title:
-        fields["title"] = _field(org.title, side)
+        fields["title"] = _field("title", org.title, side)
     for part in (org.department, org.title):
         if part:
             taken.add(id(part.line))
@@ -93,17 +94,17 @@ def extract_fields(
     email_local = email.value.split("@", 1)[0] if email else None
     name = find_name(lines, lang=lang, email_local=email_local, taken=taken)
     if name:
-        fields["name"] = _field(name, side)
+        fields["name"] = _field("name", name, side)
         taken.add(id(name.line))
         if lang == "ja":
             leading_title, _, inline_romaji = split_name_line(name.line.text)
             if leading_title and "title" not in fields:
-                fields["title"] = _field(Match(value=leading_title, line=name.line, certainty=0.85), side)
+                fields["title"] = _field("title", Match(value=leading_title, line=name.line, certainty=0.85), side)
             kana, romaji = find_readings(lines, name=name, email_local=email_local, taken=taken)
             if romaji is None and inline_romaji:
                 romaji = Match(value=inline_romaji, line=name.line, certainty=0.8)
             if kana:
-                fields["name_kana"] = _field(kana, side)
+                fields["name_kana"] = _field("name_kana", kana, side)
             if romaji:
-                fields["name_romaji"] = _field(romaji, side)
+                fields["name_romaji"] = _field("name_romaji", romaji, side)
     return lang, fields

@@ -23,7 +23,7 @@ _EN_POSTAL = (
     re.compile(r"\b([A-Z]\d[A-Z]\s?\d[A-Z]\d)\b"),  # Canada: K1A 0B1
     re.compile(r"\bSingapore\s+(\d{6})\b", re.IGNORECASE),  # Singapore 584866
     re.compile(r"(?:^|,\s?|\s)(\d{5})\s+[A-Z][A-Za-zÀ-ÿ'\-]+"),  # France, Morocco, Germany, ...: 75011 Paris
-    re.compile(r"\b(\d{3}-\d{4})\b"),  # a Japanese code on an English card
+    re.compile(r"(?<![\d\-+])(\d{3}-\d{4})(?![\d\-])"),  # a Japanese code on an English card
     re.compile(r"(?:^|,\s?)(\d{4})\s+[A-Z][A-Za-zÀ-ÿ'\-]+"),  # Australia, Switzerland, ...: 8001 Zürich
 )
 _HOUSE_NUMBER = re.compile(r"^\d{1,5}[A-Za-z]?,?\s+[A-Za-zÀ-ÿ]")
@@ -145,10 +145,11 @@ def en_postal_code(text: str) -> str | None:
 
 def en_address_score(text: str) -> float:
     """Return how much one line looks like part of an English address (0: not at all)."""
-    if _NOT_ADDRESS.search(text) or re.search(r"\d[\d\s().\-]{8,}\d", text):
-        return 0.0
+    code = en_postal_code(text)
+    if _NOT_ADDRESS.search(text) or re.search(r"\d[\d\s().\-]{8,}\d", text.replace(code or "\0", "")):
+        return 0.0  # a phone number, not an address (a ZIP+4 code is not one)
     score = 0.0
-    if en_postal_code(text):
+    if code:
         score += 0.5
     if EN_STREET_WORDS.search(text) or _PO_BOX.search(text) or _UNIT.search(text):
         score += 0.4

@@ -193,6 +193,9 @@ def _label_before(prefix: str) -> str | None:
 
 def to_e164(number: str, region: str) -> str | None:
     """Return the E.164 form of a printed number, or None when it is not a valid number."""
+    number = re.sub(r"['’·]", "-", number)
+    if number.lstrip().startswith("+"):
+        number = number.replace("(0)", "")  # the trunk zero printed for domestic callers: +44 (0)20 ...
     candidates = [region] + [r for r in ("JP", "US", "GB") if r != region]
     for reg in candidates:
         try:
@@ -225,6 +228,9 @@ def _trim_glyph(number: str, region: str) -> str:
 
 def _plan_kind(number: str, region: str) -> str | None:
     """Return "mobile" when the numbering plan says the number is a mobile one (JP 090, UK 07, FR 06, ...)."""
+    number = re.sub(r"['’·]", "-", number)
+    if number.lstrip().startswith("+"):
+        number = number.replace("(0)", "")
     for reg in (region, "JP", "US", "GB"):
         try:
             parsed = phonenumbers.parse(number, reg)

@@ -43,7 +43,7 @@ class OrgParts:
 def _clean(text: str) -> str:
     """Strip marks around a value, keeping the period of an abbreviation such as "Ltd." or "Inc."."""
     stripped = _LEADING_JUNK.sub("", _TRAILING_JUNK.sub("", text))
-    if re.search(r"\b(Inc|Ltd|Co|Corp|Jr|Sr|St)\.\W*$", text) and not stripped.endswith("."):
+    if re.search(r"\b(Inc|Ltd|Co|Corp|Jr|Sr|St|Dept|Div|Pte)\.\W*$", text) and not stripped.endswith("."):
         stripped += "."
     return stripped
 
@@ -422,7 +422,9 @@ def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: s
     tallest = max(line.height for line in lines) or 1.0
     best: tuple[float, Line] | None = None
     for line in lines:
-        if id(line) in taken:
+        # A line already used for the e-mail may start with the name ("Joshua Gonzalez Email j.g@...").
+        shared = lang != "ja" and en_name_text(line) != line.text.strip()
+        if id(line) in taken and not shared:
             continue
         evidence = jp_name_score(line) if lang == "ja" else _en_name_score(line, email_local)
         if evidence <= 0:

@@ -158,7 +158,7 @@ JP_DEPARTMENT_SUFFIXES = (
 # Words that make a line part of a street address, in English and the languages English cards mix in.
 EN_STREET_WORDS = re.compile(
     r"\b(Street|St|Road|Rd|Avenue|Ave|Av|Boulevard|Blvd|Bd|Lane|Ln|Drive|Dr|Way|Place|Pl|Square|Sq|Court|Ct|"
-    r"Suite|Ste|Floor|Fl|Level|Lvl|Tower|Towers|Building|Bldg|Block|Blk|Office|Studio|Flat|Apt|Unit|Room|"
+    r"Suite|Ste|Floor|Fl|Level|Lvl|Tower|Towers|Building|Bldg|Block|Blk|Office(?=\s+\d)|Studio|Flat|Apt|Unit|Room|"
     r"Plaza|Centre|Center|Estate|Estates|Gardens|Crescent|Close|Terrace|Highway|Hwy|Parkway|Pkwy|"
     r"rue|avenue|boulevard|allée|chemin|quai|place|impasse|Straße|Strasse|Via|Calle|Avenida|Jalan|Jln|"
     r"Rue|Chemin|Quai|Allée|Impasse)\b\.?",
