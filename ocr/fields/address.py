@@ -32,7 +32,7 @@ _UNIT = re.compile(r"#\d{1,3}-\d{1,4}")  # Singapore unit numbers
 _NOT_ADDRESS = re.compile(r"@|https?:|www\.|\b(?:Tel|Fax|Phone|Mobile|Mob|Cell|E-?mail)\b", re.IGNORECASE)
 _ICON = re.compile(r"^(?:[^\w\s]|[0-9@©®QO])\s+(?=\d|〒)")  # a location pin read as "9" or "@" before the text
 _BUILDING = re.compile(r"(?:[0-9０-９〇一二三四五六七八九十]+|ビル|タワー|階|号室|ハイツ|マンション|レジデンス|\dF)$")
-_OFFICE_PREFIX = re.compile(r"^.{0,12}?(?=〒)")
+_JP_BLOCK_NUMBER = re.compile(r"\d+丁目|[0-9一二三四五六七八九十]+番地?|\d+号|\d+-\d+(?:-\d+)?")
 
 
 @dataclass(frozen=True)
@@ -79,18 +79,31 @@ def _below(upper: Line, lower: Line, *, gap: float = 1.0) -> bool:
     return overlap and -0.3 * size <= ly - (uy + uh) <= gap * size
 
 
-def _building_after(lines: list[Line], line: Line, taken: set[int]) -> Line | None:
-    """Return the building line printed under an address line, if there is one."""
+def _next_address_line(lines: list[Line], line: Line, taken: set[int]) -> Line | None:
+    """Return the line printed under an address line that continues it (the rest of it, or the building)."""
     for other in lines:
         if other is line or id(other) in taken or not _below(line, other, gap=0.9):
             continue
         text = other.text.strip()
         if _NOT_ADDRESS.search(text) or JP_POSTAL.search(text) or len(re.sub(r"\D", "", text)) >= 7:
             return None
-        if 2 <= len(other.compact) <= 30 and _BUILDING.search(other.compact):
+        rest_of_address = bool(_JP_BLOCK_NUMBER.search(other.compact))
+        if 2 <= len(other.compact) <= 30 and (rest_of_address or _BUILDING.search(other.compact)):
             return other
         return None
     return None
+
+
+def _with_continuation(lines: list[Line], line: Line, text: str, taken: set[int]) -> str:
+    """Append the lines that continue a Japanese address (at most two: the rest, then the building)."""
+    current = line
+    for _ in range(2):
+        nxt = _next_address_line(lines, current, taken)
+        if nxt is None:
+            break
+        text = f"{text} {nxt.text.strip()}"
+        current = nxt
+    return text
 
 
 def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, Match | None]:
@@ -117,8 +130,7 @@ def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, 
         postal = Match(value=f"{first}-{last}", line=line, certainty=0.95 if has_mark else 0.8)
         if not rest:
             return postal, None
-        building = _building_after(lines, line, taken) if looks_like_address else None
-        value = f"{rest} {building.text.strip()}" if building is not None else rest
+        value = _with_continuation(lines, line, rest, taken) if looks_like_address else rest
         return postal, Match(value=value, line=line, certainty=0.85 if looks_like_address else 0.5)
     for line in lines:
         if id(line) in taken:
@@ -128,18 +140,17 @@ def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, 
             JP_ADDRESS_MARK.search(text) and re.search(r"\d", text)
         )
         if looks_like_address and len(line.compact) >= 8 and "@" not in text:
-            building = _building_after(lines, line, taken)
-            value = f"{text} {building.text.strip()}" if building is not None else text
-            return None, Match(value=value, line=line, certainty=0.7)
+            return None, Match(value=_with_continuation(lines, line, text, taken), line=line, certainty=0.7)
     return None, None
 
 
-def en_postal_code(text: str) -> str | None:
-    """Return the postal code printed in an address line, in the first format that fits."""
+def en_postal_code(*texts: str) -> str | None:
+    """Return the postal code printed in the address lines, in the first format that fits any of them."""
     for pattern in _EN_POSTAL:
-        m = pattern.search(text)
-        if m:
-            return m.group(1)
+        for text in texts:
+            m = pattern.search(text)
+            if m:
+                return m.group(1)
     return None
 
 
@@ -165,7 +176,8 @@ def en_address_score(text: str) -> float:
 def _fits(block: list[Line], line: Line) -> bool:
     """Tell whether a line continues an address block (right under or over it, same size, same column)."""
     last, first = block[-1], block[0]
-    similar = abs(line.height - last.height) <= 0.4 * max(last.height, 1.0)
+    # Engines size line boxes unevenly (a line of digits reads shorter): only a very different size parts.
+    similar = 0.4 <= line.height / max(last.height, 1.0) <= 2.5
     return similar and (_below(last, line) or _below(line, first))
 
 
@@ -240,6 +252,6 @@ def find_en_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, M
     value = ", ".join(p for p in parts if p)
     certainty = min(0.9, 0.45 + 0.3 * block.score)
     address = Match(value=value, line=block.lines[0], certainty=certainty)
-    code = next((c for c in (en_postal_code(p) for p in parts) if c), None)
+    code = en_postal_code(*parts)
     postal = Match(value=code, line=block.lines[0], certainty=min(0.9, certainty + 0.05)) if code else None
     return postal, address

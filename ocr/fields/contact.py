@@ -261,6 +261,8 @@ def phone_candidates(lines: list[Line], *, lang: str) -> list[PhoneCandidate]:
             digits = _digits(number)
             if not 8 <= len(digits) <= 20 or JP_POSTAL.fullmatch(number.strip()):
                 continue
+            if re.fullmatch(r"\d{5}-\d{4}", number.strip()):  # a US ZIP+4 code, not a number to call
+                continue
             if len(digits) == 8 and not number.startswith("+") and to_e164(number, region) is None:
                 continue
             prefix = text[last_end : m.start()]

@@ -233,3 +233,17 @@ def test_a_step_learnt_from_few_cards_promises_less_than_its_rate() -> None:
 
 def test_a_field_without_a_table_keeps_its_raw_score() -> None:
     assert calibrate_with({}, "email", 0.73) == 0.73
+
+
+def test_a_japanese_address_broken_over_two_lines_is_joined() -> None:
+    got = card("〒979-5495 福岡県 町田市", "油井21丁目5番4号", "TEL 011-346-6740")
+    assert got["address"] == "福岡県 町田市 油井21丁目5番4号"
+
+
+def test_a_zip_plus_four_code_is_not_a_phone_number() -> None:
+    got = card("8219 Elm Street, Floor 25, Austin, TX 78701-8385", "P 512-864-3668")
+    assert got["postal_code"] == "78701-8385" and got["phone"] == "512-864-3668"
+
+
+def test_a_state_and_zip_win_over_a_five_digit_house_number() -> None:
+    assert card("21896 Collins Ranch, Suite 1000", "Dover, DE 19901")["postal_code"] == "19901"
