@@ -19,6 +19,7 @@ FIELD_NAMES = (
     "postal_code",
     "address",
     "url",
+    "other_phones",  # numbers of further offices, "; "-separated
 )
 PHONE_FIELDS = ("phone", "mobile", "fax")
 

@@ -106,6 +106,11 @@ def find_same_person(session: Session, card: Card, values: dict[str, str]) -> Co
             Contact.status == "active").order_by(Contact.created_at).limit(1))
 
 
+def _other_phones(values: dict[str, str]) -> list[str]:
+    """Return the further offices' numbers a card printed ("; "-separated in its other_phones field)."""
+    return [v.strip() for v in values.get("other_phones", "").split(";") if v.strip()]
+
+
 def _contact_payload(values: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if values.get("name"):
@@ -117,6 +122,7 @@ def _contact_payload(values: dict[str, str]) -> dict[str, Any]:
     if values.get("email"):
         data["emails"] = [{"value": values["email"], "type": "work", "primary": True}]
     phones = [{"value": values[n], "type": t} for n, t in PHONE_TYPES.items() if values.get(n)]
+    phones += [{"value": v, "type": "work"} for v in _other_phones(values)]
     if phones:
         data["phones"] = phones
     if values.get("address") or values.get("postal_code"):
@@ -142,6 +148,7 @@ def _add_missing_values(session: Session, contact: Contact, values: dict[str, st
         added.append("emails")
     have = {p.e164 or normalize.fold_text(p.value) for p in contact.phones}
     new_phones = [_model(PhoneIn, {"value": values[n], "type": t}) for n, t in PHONE_TYPES.items() if values.get(n)]
+    new_phones += [_model(PhoneIn, {"value": v, "type": "work"}) for v in _other_phones(values)]
     for phone_in in new_phones:
         row_p: ContactPhone = people._phone_rows(org, [phone_in], source)[0]
         if (row_p.e164 or normalize.fold_text(row_p.value)) in have:

@@ -59,10 +59,14 @@ def extract_fields(
     postal, address = find_postal_and_address(
         lines, lang=lang, taken=taken | {id(c.match.line) for c in candidates})
     anchor = address.line.box if address is not None else None
-    phones, _other_phones = choose_phones(candidates, anchor=anchor)
+    phones, other_phones = choose_phones(candidates, anchor=anchor)
     for kind in PHONE_FIELDS:
         if kind in phones:
             fields[kind] = _field(kind, phones[kind], side, is_phone=True)
+    if other_phones:  # other offices' numbers: kept, after the main office's
+        joined = Match(value="; ".join(m.value for m in other_phones), line=other_phones[0].line,
+                       certainty=min(m.certainty for m in other_phones))
+        fields["other_phones"] = _field("other_phones", joined, side)
     taken.update(id(c.match.line) for c in candidates)
     if postal:
         fields["postal_code"] = _field("postal_code", postal, side)

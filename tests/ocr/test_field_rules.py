@@ -247,3 +247,9 @@ def test_a_zip_plus_four_code_is_not_a_phone_number() -> None:
 
 def test_a_state_and_zip_win_over_a_five_digit_house_number() -> None:
     assert card("21896 Collins Ranch, Suite 1000", "Dover, DE 19901")["postal_code"] == "19901"
+
+
+def test_the_other_offices_numbers_are_kept_as_further_phones() -> None:
+    got = card("本社 〒100-0001 東京都千代田区千代田1-1", "TEL 03-1111-2222", "大阪支店 〒530-0001 大阪府大阪市北区梅田1-1",
+               "TEL 06-3333-4444")
+    assert got["phone"] == "03-1111-2222" and got["other_phones"] == "06-3333-4444"
