@@ -144,9 +144,10 @@ def find_url(lines: list[Line], email: Match | None) -> Match | None:
     """Find the web address (a scheme, www. or a known domain), rejoined across OCR spaces, not the e-mail."""
     for line in lines:
         text = line.text
-        if "@" in text:
-            m = _email_in(text)
-            text = (text[: m.start()] + " " + text[m.end() :]) if m else ""
+        m_email = _email_in(text)
+        if m_email is not None:
+            text = text[: m_email.start()] + " " + text[m_email.end() :]
+        text = re.sub(r"[@©®]", " ", text)  # an icon before the address
         text = re.sub(r"\b[vw]{3}\s?[.:,]\s?(?=[A-Za-z0-9])", "www.", text, flags=re.IGNORECASE)
         text = re.sub(r"(?<=[A-Za-z0-9])\s?\.\s(?=(?:[a-z]{2,6})\b)", ".", text)  # "example. com"
         for m in _URL.finditer(text):
@@ -156,7 +157,9 @@ def find_url(lines: list[Line], email: Match | None) -> Match | None:
             has_www = "www." in lowered
             host = re.sub(r"^https?:/*", "", lowered).split("/")[0]
             tld = host.split(".")[-1]
-            if not (has_scheme or has_www or tld in KNOWN_TLDS):
+            # A bare domain: a common top-level domain, or the e-mail's own domain printed alone (falcon.ma).
+            own = email is not None and host == email.value.split("@", 1)[1]
+            if not (has_scheme or has_www or tld in KNOWN_TLDS or own):
                 continue
             if re.fullmatch(r"[\d.]+", host):
                 continue
@@ -265,7 +268,7 @@ def phone_candidates(lines: list[Line], *, lang: str) -> list[PhoneCandidate]:
                 continue
             if len(digits) == 8 and not number.startswith("+") and to_e164(number, region) is None:
                 continue
-            prefix = text[last_end : m.start()]
+            prefix = re.sub(r"(?<=[\u3040-\u30ff]) (?=[\u3040-\u30ff])", "", text[last_end : m.start()])
             last_end = m.end()
             kind = _label_before(prefix)
             e164 = to_e164(number, region)

@@ -56,9 +56,10 @@ def latin_last_names() -> frozenset[str]:
 @functools.lru_cache(maxsize=1)
 def _jp_dataset() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
     """Return (surname kanji -> romaji, given-name kanji spellings, given-name romaji)."""
-    from japanese_personal_name_dataset import load_dataset
+    from japanese_personal_name_dataset import clear_cache, load_dataset
 
     men, women, last = load_dataset(include_last_names=True)
+    clear_cache()  # the package keeps its own copy; the sets below are all this process needs
     surnames = {kanji: str(entry["en"]) for kanji, entry in last.items()}
     given = frozenset(k for table in (men, women) for entry in table.values() for k in entry["kanji"])
     given_romaji = frozenset(collapse_romaji(str(entry["en"])) for table in (men, women)

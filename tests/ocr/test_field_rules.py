@@ -253,3 +253,15 @@ def test_the_other_offices_numbers_are_kept_as_further_phones() -> None:
     got = card("本社 〒100-0001 東京都千代田区千代田1-1", "TEL 03-1111-2222", "大阪支店 〒530-0001 大阪府大阪市北区梅田1-1",
                "TEL 06-3333-4444")
     assert got["phone"] == "03-1111-2222" and got["other_phones"] == "06-3333-4444"
+
+
+def test_a_url_after_an_icon_read_as_an_at_sign_is_found() -> None:
+    assert card("@ https://www.next-engineering.co.jp/")["url"] == "https://www.next-engineering.co.jp/"
+
+
+def test_the_email_domain_printed_alone_is_the_url() -> None:
+    assert card("mehdi@falcon.ma", "® falcon.ma")["url"] == "falcon.ma"
+
+
+def test_a_label_split_by_an_ocr_space_still_types_the_number() -> None:
+    assert card("株式会社テスト", "ファ ックス 075-344-3453")["fax"] == "075-344-3453"
