@@ -13,8 +13,10 @@ from contacts.auth import package as auth
 from contacts.cards import package as cards
 from contacts.changelog import package as changelog
 from contacts.companies import package as companies
+from contacts.corrections import package as corrections
 from contacts.dedup import package as dedup
 from contacts.events import package as events
+from contacts.orgsettings import package as orgsettings
 from contacts.people import package as people
 from contacts.privacy import package as privacy
 from contacts.registry import Registry, install
@@ -25,8 +27,9 @@ from contacts.webhooks import package as webhooks
 Register = Callable[[Registry], None]
 
 PACKAGES: tuple[Register, ...] = (
-    auth.register, people.register, companies.register, cards.register, tags.register, events.register,
-    touchpoints.register, dedup.register, changelog.register, privacy.register, webhooks.register,
+    auth.register, people.register, companies.register, corrections.register, cards.register, tags.register,
+    events.register, touchpoints.register, dedup.register, changelog.register, privacy.register,
+    webhooks.register, orgsettings.register,
 )
 
 

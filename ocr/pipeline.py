@@ -15,6 +15,7 @@ import numpy as np
 from ocr import PIPELINE_VERSION
 from ocr.engine import OcrEngine, Word, default_engine
 from ocr.fields import detect_lang, extract_fields
+from ocr.fields.calibration import calibrate_fields
 from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reencode
 from ocr.layout import Line, group_columns, group_lines
 from ocr.namecheck import check_name, find_missing_name
@@ -279,7 +280,7 @@ def scan_card(
     sides = [scan_side(front, side="front", engine=engine, limits=limits, debug_dir=debug_dir)]
     if back is not None:
         sides.append(scan_side(back, side="back", engine=engine, limits=limits, debug_dir=debug_dir))
-    fields = merge_sides(sides[0], sides[1] if len(sides) > 1 else None)
+    fields = calibrate_fields(merge_sides(sides[0], sides[1] if len(sides) > 1 else None))
     warnings = [w for s in sides for w in s.warnings]
     if "name" not in fields:
         warnings.append("no name found")

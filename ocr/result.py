@@ -19,6 +19,7 @@ FIELD_NAMES = (
     "postal_code",
     "address",
     "url",
+    "other_phones",  # numbers of further offices, "; "-separated
 )
 PHONE_FIELDS = ("phone", "mobile", "fax")
 
@@ -33,6 +34,7 @@ class Field:
     side: str = "front"
     e164: str | None = None
     is_phone: bool = False  # phones carry "e164" in JSON (null when not parseable)
+    raw_confidence: float | None = None  # the rule-times-OCR score before calibration (not in JSON)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON shape ``{"value", "confidence", "box", "side"[, "e164"]}``."""

@@ -39,12 +39,14 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
                                       snapshot={})
         webhook = models.Webhook(organization_id=org_id, url="https://hooks.example/x", secret="whsec_x", active=False,
                                  entities=[], last_seq=0)
-        s.add_all([touchpoint, card, candidate, merge, webhook])
+        correction = models.FieldCorrection(organization_id=org_id, field="company", read_key="acne", read_value="Acne",
+                                            value="Acme", applied_count=0, version=1, created_at=now, updated_at=now)
+        s.add_all([touchpoint, card, candidate, merge, webhook, correction])
         s.commit()
         return {"contact_id": contact.id, "company_id": company.id, "tag_id": tag.id, "event_id": event.id,
                 "campaign_id": campaign.id, "touchpoint_id": touchpoint.id, "user_id": user.id,
                 "token_id": token.id, "card_id": card.id, "candidate_id": candidate.id, "merge_id": merge.id,
-                "webhook_id": webhook.id}
+                "webhook_id": webhook.id, "correction_id": correction.id}
 
 
 def test_every_path_argument_names_an_organisation_scoped_model() -> None:

@@ -40,13 +40,19 @@ from contacts.touchpoints.models import Touchpoint
 PHONE_TYPES = {"phone": "work", "mobile": "mobile", "fax": "fax"}
 
 
+def _other_phones(values: dict[str, str]) -> list[str]:
+    """Return the further offices' numbers a card printed ("; "-separated in its other_phones field)."""
+    return [v.strip() for v in values.get("other_phones", "").split(";") if v.strip()]
+
+
 def person_values(values: dict[str, str]) -> PersonValues:
     """Map a card's field values to the people service's own input."""
     return PersonValues(
         name=values.get("name"), name_kana=values.get("name_kana"), name_romaji=values.get("name_romaji"),
         department=values.get("department"), title=values.get("title"), url=values.get("url"),
         email=values.get("email"),
-        phones=tuple((values[name], kind) for name, kind in PHONE_TYPES.items() if values.get(name)),
+        phones=(*((values[name], kind) for name, kind in PHONE_TYPES.items() if values.get(name)),
+                *((value, "work") for value in _other_phones(values))),
         address=values.get("address"), postal_code=values.get("postal_code"))
 
 

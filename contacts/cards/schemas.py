@@ -11,7 +11,7 @@ from contacts.api.schemas import AwareDatetime, Id, ListQuery, Long, Short, Stri
 
 CardStatus = Literal["queued", "processing", "completed", "needs_review", "failed"]
 FieldName = Literal["name", "name_kana", "name_romaji", "company", "department", "title", "email", "phone",
-                    "mobile", "fax", "postal_code", "address", "url"]
+                    "mobile", "fax", "postal_code", "address", "url", "other_phones"]
 
 if TYPE_CHECKING:
     Location = str

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from contacts.auth.models import Organization
 from contacts.bus import Recorded, publish
 from contacts.cards.models import CARD_STATUSES, Card
 from contacts.cards.reading import CardReading
@@ -27,6 +26,7 @@ from contacts.config import Settings
 from contacts.db import get_owned, new_id, utcnow
 from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from contacts.events.models import Event
+from contacts.orgsettings import service as orgsettings
 from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.provenance import Actor
@@ -203,8 +203,7 @@ def request_reprocess(session: Session, actor: Actor, card: Card) -> Card:
 
 def review_threshold(session: Session, org_id: str, settings: Settings) -> float:
     """Return the organisation's confidence threshold, else the configured default."""
-    value = session.scalar(select(Organization.review_threshold).where(Organization.id == org_id))
-    return float(value) if value is not None else settings.review_threshold
+    return orgsettings.review_threshold(session, org_id, settings.review_threshold)
 
 
 def record_result(card: Card, reading: CardReading) -> None:
@@ -231,9 +230,9 @@ def field_values(card: Card) -> dict[str, str]:
 
 
 def is_confident(card: Card, threshold: float) -> bool:
-    """Tell whether the card may complete by itself: a name or email, every field at or above threshold."""
+    """Tell whether the card may complete by itself: a name, and every field at or above threshold."""
     values = field_values(card)
-    if not ({"name", "email"} & set(values)):
+    if "name" not in values:  # a contact named after its e-mail address is a wrong contact
         return False
     return all(float(card.fields[n].get("confidence") or 0.0) >= threshold for n in values)
 

@@ -30,6 +30,7 @@ from contacts.cards.models import Card
 from contacts.cards.reading import CardReading
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.config import settings_of
+from contacts.corrections import service as corrections
 from contacts.db import session_factory, utcnow
 from contacts.errors import MeishiError
 from contacts.storage import storage_of
@@ -193,6 +194,7 @@ def _finish(app: Flask, factory: sessionmaker[Session], card_id: str, config: Wo
             session.rollback()
             return None
         service.record_result(card, reading)
+        corrections.apply_to_card(session, card)
         card.worker_id = None
         card.lease_expires_at = None
         threshold = service.review_threshold(session, card.organization_id, settings_of(app))

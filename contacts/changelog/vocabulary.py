@@ -26,6 +26,8 @@ class Entity(StrEnum):
     ORGANIZATION = "organization"
     DUPLICATE_CANDIDATE = "duplicate_candidate"
     WEBHOOK = "webhook"
+    CORRECTION = "correction"
+    ORGANIZATION_SETTINGS = "organization_settings"
 
 
 class Operation(StrEnum):

@@ -8,8 +8,9 @@ Each field's confidence is the rule's certainty times the OCR confidence of its 
 
 from __future__ import annotations
 
-from ocr.fields.contact import Match, find_email, find_phones, find_postal_and_address, find_url, to_e164
-from ocr.fields.people import find_company, find_name, find_org_parts, find_readings, split_leading_title
+from ocr.fields.address import find_postal_and_address
+from ocr.fields.contact import Match, choose_phones, find_email, find_url, phone_candidates, to_e164
+from ocr.fields.people import find_company, find_name, find_org_parts, find_readings, split_name_line
 from ocr.layout import Line, is_cjk
 from ocr.result import PHONE_FIELDS, Field
 
@@ -22,14 +23,15 @@ def detect_lang(lines: list[Line]) -> str:
     return "ja" if cjk >= 6 else "en"
 
 
-def _field(match: Match, side: str, *, is_phone: bool = False) -> Field:
+def _field(name: str, match: Match, side: str, *, is_phone: bool = False) -> Field:
     # The line's mean word confidence says how well it was read overall, its weakest word
-    # whether one character may be wrong; both pull the field's confidence down.
+    # whether one character may be wrong; both pull the field's raw score down. The pipeline
+    # calibrates the score once the card is read (ocr.fields.calibration).
     ocr = 0.5 * match.line.confidence + 0.5 * match.line.weakest
-    confidence = max(0.0, min(1.0, match.certainty * (0.3 + 0.7 * ocr)))
+    raw = max(0.0, min(1.0, match.certainty * (0.3 + 0.7 * ocr)))
     return Field(
         value=match.value,
-        confidence=confidence,
+        confidence=raw,
         box=match.line.box,
         side=side,
         e164=match.extra if is_phone else None,
@@ -47,23 +49,30 @@ def extract_fields(
 
     email = find_email(lines)
     if email:
-        fields["email"] = _field(email, side)
+        fields["email"] = _field("email", email, side)
         taken.add(id(email.line))
     url = find_url(lines, email)
     if url:
-        fields["url"] = _field(url, side)
+        fields["url"] = _field("url", url, side)
         taken.add(id(url.line))
-    phones = find_phones(lines, lang=lang)
+    candidates = phone_candidates(lines, lang=lang)
+    postal, address = find_postal_and_address(
+        lines, lang=lang, taken=taken | {id(c.match.line) for c in candidates})
+    anchor = address.line.box if address is not None else None
+    phones, other_phones = choose_phones(candidates, anchor=anchor)
     for kind in PHONE_FIELDS:
         if kind in phones:
-            fields[kind] = _field(phones[kind], side, is_phone=True)
-            taken.add(id(phones[kind].line))
-    postal, address = find_postal_and_address(lines, lang=lang, taken=taken)
+            fields[kind] = _field(kind, phones[kind], side, is_phone=True)
+    if other_phones:  # other offices' numbers: kept, after the main office's
+        joined = Match(value="; ".join(m.value for m in other_phones), line=other_phones[0].line,
+                       certainty=min(m.certainty for m in other_phones))
+        fields["other_phones"] = _field("other_phones", joined, side)
+    taken.update(id(c.match.line) for c in candidates)
     if postal:
-        fields["postal_code"] = _field(postal, side)
+        fields["postal_code"] = _field("postal_code", postal, side)
         taken.add(id(postal.line))
     if address:
-        fields["address"] = _field(address, side)
+        fields["address"] = _field("address", address, side)
         taken.add(id(address.line))
 
     domain = None
@@ -74,14 +83,14 @@ def extract_fields(
         domain = host.split(".")[0]
     company = find_company(lines, lang=lang, domain=domain, taken=taken)
     if company:
-        fields["company"] = _field(company, side)
+        fields["company"] = _field("company", company, side)
         taken.add(id(company.line))
 
     org = find_org_parts(lines, lang=lang, taken=taken)
     if org.department:
-        fields["department"] = _field(org.department, side)
+        fields["department"] = _field("department", org.department, side)
     if org.title:
-        fields["title"] = _field(org.title, side)
+        fields["title"] = _field("title", org.title, side)
     for part in (org.department, org.title):
         if part:
             taken.add(id(part.line))
@@ -89,15 +98,17 @@ def extract_fields(
     email_local = email.value.split("@", 1)[0] if email else None
     name = find_name(lines, lang=lang, email_local=email_local, taken=taken)
     if name:
-        fields["name"] = _field(name, side)
+        fields["name"] = _field("name", name, side)
         taken.add(id(name.line))
         if lang == "ja":
-            leading_title, _ = split_leading_title(name.line.text)
+            leading_title, _, inline_romaji = split_name_line(name.line.text)
             if leading_title and "title" not in fields:
-                fields["title"] = _field(Match(value=leading_title, line=name.line, certainty=0.85), side)
+                fields["title"] = _field("title", Match(value=leading_title, line=name.line, certainty=0.85), side)
             kana, romaji = find_readings(lines, name=name, email_local=email_local, taken=taken)
+            if romaji is None and inline_romaji:
+                romaji = Match(value=inline_romaji, line=name.line, certainty=0.8)
             if kana:
-                fields["name_kana"] = _field(kana, side)
+                fields["name_kana"] = _field("name_kana", kana, side)
             if romaji:
-                fields["name_romaji"] = _field(romaji, side)
+                fields["name_romaji"] = _field("name_romaji", romaji, side)
     return lang, fields

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 import phonenumbers
 
-from ocr.fields.vocab import JP_ADDRESS_MARK, PREFECTURES
 from ocr.layout import Line
 
 # Common top-level domains; an unknown TLD one edit away from one of these is an OCR slip.
@@ -43,33 +43,39 @@ KNOWN_TLDS = frozenset(
         "asia",
     ]
 )
-_EMAIL = re.compile(r"([A-Za-z0-9][A-Za-z0-9._%+\-]*)\s?@\s?([A-Za-z0-9\-]+(?:\s?\.\s?[A-Za-z0-9\-]+)+)")
 _URL = re.compile(
     r"((?:https?\s?:\s?/\s?/\s?)?(?:www\s?\.\s?)?[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,6}(?:/[^\s]*)?)",
     re.IGNORECASE,
 )
 _PHONE = re.compile(
-    r"(\+\s?\d{1,3}\s?(?:\(0\)\s?)?)?(\(?\d[\d\s().\-‐－−–—]{6,}\d)(\s?(?:x|ext\.?|内線)\s?\d{1,6})?",
+    r"(\+\s?\d{1,3}[\s\-.]?(?:\(0\)\s?)?)?(\(?\d[\d\s().\-‐－−–—'’·]{6,}\d)(\s?(?:x|ext\.?|内線)\s?\d{1,6})?",
     re.IGNORECASE,
 )
 _FAX_LABEL = re.compile(r"(FAX|Fax|fax|F|ファックス|ファクス|ＦＡＸ)\s*[.:：]?\s*$")
 _MOBILE_LABEL = re.compile(
-    r"(携帯電話|携帯|Mobile|mobile|MOBILE|Mob|mob|M|Cell|cell|CELL|C|HP|Handy)\s*[.:：]?\s*$"
+    r"(携帯電話|携帯|Mobile|mobile|MOBILE|Mob|mob|MOB|M|Cell|cell|CELL|C|HP|Handy|GSM)\s*[.:：]?\s*$"
 )
 _PHONE_LABEL = re.compile(
-    r"(TEL|Tel|tel|T|電話|Phone|phone|PHONE|P|Direct|直通|代表|Office|Ph)\s*[.:：]?\s*$"
+    r"(TEL|Tel|tel|T|電話|Phone|phone|PHONE|P|Direct|DIRECT|直通|代表|Office|OFFICE|Ph|Main|Landline)\s*[.:：]?\s*$"
 )
-_POSTAL = re.compile(
-    r"(〒|〶|T|干|テ|ㄒ|=|ー)?\s*(\d{3})\s*[-‐－−–—ー]\s*(\d{4})(?!\d)"
+JP_POSTAL = re.compile(
+    r"(〒|〶|T|干|テ|ㄒ|=|ー)?\s*(\d{3})\s*[-‐－−–—ー'’]\s*(\d{4})(?!\d)"
     r"|(〒|〶)\s*(\d{3})(\d{4})(?!\d)"  # 〒1000001: no hyphen, but the mark says what it is
 )
-_EN_ADDRESS = re.compile(
-    r"\b(Street|St|Avenue|Ave|Road|Rd|Suite|Ste|Apt|Unit|Floor|Fl|Studio|Flat|Box|Lane|Ln|Drive|Dr|Blvd|"
-    r"Boulevard|Way|Court|Ct|Place|Pl|Square|Sq|Park|Building|Bldg|Tower|Highway|Hwy|Parkway|Pkwy|Terrace|"
-    r"Plaza|Track|Mill|Islands?|Courts|Cliffs|Fields|Lakes|Stream|Club|Crescent|Close|Gardens|Hill|Route)\b",
-)
-_US_ZIP = re.compile(r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b")
-_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
+
+
+@functools.lru_cache(maxsize=1)
+def public_tlds() -> frozenset[str]:
+    """Return every top-level domain of the public suffix list snapshot that tldextract ships (no download)."""
+    import tldextract
+
+    extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    return frozenset(suffix.rsplit(".", 1)[-1] for suffix in extractor.tlds)
+
+
+def is_tld(label: str) -> bool:
+    """Tell whether a label is a real top-level domain (``ma``, ``ae``, ``jp``, ...)."""
+    return label.lower() in KNOWN_TLDS or label.lower() in public_tlds()
 
 
 @dataclass(frozen=True)
@@ -83,9 +89,10 @@ class Match:
 
 
 def _fix_tld(domain: str) -> tuple[str, bool]:
+    """Repair a top-level domain that does not exist but is one letter away from a common one (.jD -> .jp)."""
     parts = domain.split(".")
     tld = parts[-1]
-    if tld in KNOWN_TLDS or len(parts) < 2:
+    if is_tld(tld) or len(parts) < 2:
         return domain, False
     for known in KNOWN_TLDS:
         if len(known) == len(tld) and sum(a != b for a, b in zip(known, tld, strict=True)) == 1:
@@ -93,43 +100,73 @@ def _fix_tld(domain: str) -> tuple[str, bool]:
     return domain, False
 
 
+# A local part may be broken by OCR spaces after or before its dots, hyphens and underscores
+# ("haruka. sasaki@..."); a plain space ends it.
+_EMAIL = re.compile(
+    r"([A-Za-z0-9](?:[A-Za-z0-9%+]|[._\-]\s?|\s[._\-](?=[A-Za-z0-9]))*)\s?@\s?"
+    r"([A-Za-z0-9\-]+(?:\s?[.\-]\s?[A-Za-z0-9\-]+)*\s?\.\s?[A-Za-z]{2,12})"
+)
+_EMAIL_LABEL = re.compile(r"^(?:e-?mail|mail|e|m)[.\-_]\s?", re.IGNORECASE)
+_AT_GLYPHS = ("④", "(at)", "©", "®", "ⓐ")
+
+
+def _email_in(text: str) -> re.Match[str] | None:
+    """Find an e-mail address, preferring a printed "@" to a glyph that may be one (an icon read as ©)."""
+    m = _EMAIL.search(text)
+    if m is not None:
+        return m
+    for glyph in _AT_GLYPHS:
+        text = text.replace(glyph, "@")
+    return _EMAIL.search(text)
+
+
 def find_email(lines: list[Line]) -> Match | None:
-    """Find the e-mail address; OCR slips such as ④ for @ or .jD for .jp are repaired."""
+    """Find the e-mail address, rejoined across OCR spaces; slips such as ④ for @ or .jD for .jp are repaired."""
     for line in lines:
-        text = line.text.replace("④", "@").replace("(at)", "@").replace("©", "@").replace("®", "@")
-        m = _EMAIL.search(text)
+        m = _email_in(line.text)
         if not m:
             continue
-        local = m.group(1).strip(".")
+        local = re.sub(r"\s", "", m.group(1)).strip(".")
+        if local != m.group(1).strip("."):  # a label joined by the rejoining ("E. haruka...")
+            local = _EMAIL_LABEL.sub("", local) if _EMAIL_LABEL.match(local) and len(local) > 4 else local
         domain = re.sub(r"\s", "", m.group(2)).lower().strip(".-")
         domain, fixed = _fix_tld(domain)
         certainty = 0.75 if fixed else 0.97
-        if domain.split(".")[-1] not in KNOWN_TLDS:
+        if not is_tld(domain.split(".")[-1]):
             certainty = 0.7
+        if " " in m.group(0).strip():
+            certainty -= 0.1  # rejoined across spaces: a piece may be missing
         return Match(value=f"{local.lower()}@{domain}", line=line, certainty=certainty)
     return None
 
 
 def find_url(lines: list[Line], email: Match | None) -> Match | None:
-    """Find the web address (a line with a scheme, www. or a domain that is not the e-mail)."""
+    """Find the web address (a scheme, www. or a known domain), rejoined across OCR spaces, not the e-mail."""
     for line in lines:
-        if "@" in line.text or (email is not None and line is email.line):
-            continue
-        for m in _URL.finditer(line.text):
-            raw = re.sub(r"\s", "", m.group(1))
+        text = line.text
+        m_email = _email_in(text)
+        if m_email is not None:
+            text = text[: m_email.start()] + " " + text[m_email.end() :]
+        text = re.sub(r"[@©®]", " ", text)  # an icon before the address
+        text = re.sub(r"\b[vw]{3}\s?[.:,]\s?(?=[A-Za-z0-9])", "www.", text, flags=re.IGNORECASE)
+        text = re.sub(r"(?<=[A-Za-z0-9])\s?\.\s(?=(?:[a-z]{2,6})\b)", ".", text)  # "example. com"
+        for m in _URL.finditer(text):
+            raw = re.sub(r"\s", "", m.group(1)).rstrip(",;:.")
             lowered = raw.lower()
             has_scheme = lowered.startswith(("http:", "https:"))
             has_www = "www." in lowered
             host = re.sub(r"^https?:/*", "", lowered).split("/")[0]
             tld = host.split(".")[-1]
-            if not (has_scheme or has_www or tld in KNOWN_TLDS):
+            # A bare domain: a common top-level domain, or the e-mail's own domain printed alone (falcon.ma).
+            own = email is not None and host == email.value.split("@", 1)[1]
+            if not (has_scheme or has_www or tld in KNOWN_TLDS or own):
                 continue
             if re.fullmatch(r"[\d.]+", host):
                 continue
             fixed_host, fixed = _fix_tld(host)
             if fixed:
                 lowered = lowered.replace(host, fixed_host)
-            if fixed_host.split(".")[-1] not in KNOWN_TLDS:
+            if not is_tld(fixed_host.split(".")[-1]):
                 continue
             certainty = 0.95 if (has_scheme or has_www) else 0.75
             if fixed:
@@ -159,6 +196,9 @@ def _label_before(prefix: str) -> str | None:
 
 def to_e164(number: str, region: str) -> str | None:
     """Return the E.164 form of a printed number, or None when it is not a valid number."""
+    number = re.sub(r"['’·]", "-", number)
+    if number.lstrip().startswith("+"):
+        number = number.replace("(0)", "")  # the trunk zero printed for domestic callers: +44 (0)20 ...
     candidates = [region] + [r for r in ("JP", "US", "GB") if r != region]
     for reg in candidates:
         try:
@@ -172,132 +212,114 @@ def to_e164(number: str, region: str) -> str | None:
     return None
 
 
-def find_phones(lines: list[Line], *, lang: str) -> dict[str, Match]:
-    """Find phone, fax and mobile numbers by their labels, or by 070/080/090 for mobiles."""
-    found: dict[str, Match] = {}
-    unlabelled: list[Match] = []
+@dataclass(frozen=True)
+class PhoneCandidate:
+    """A number printed on the card: its kind from a label or the numbering plan, and whether a label said so."""
+
+    kind: str | None  # phone, fax, mobile; None: a fixed line without a label
+    match: Match
+    labelled: bool
+
+
+def _trim_glyph(number: str, region: str) -> str:
+    """Drop a leading one-character token (an icon read as "0" or "9") when the rest is the valid number."""
+    m = re.match(r"^\(?\d\)?\s+(?=[+(\d])", number)
+    if m and to_e164(number, region) is None and to_e164(number[m.end() :], region) is not None:
+        return number[m.end() :]
+    return number
+
+
+def _plan_kind(number: str, region: str) -> str | None:
+    """Return "mobile" when the numbering plan says the number is a mobile one (JP 090, UK 07, FR 06, ...)."""
+    number = re.sub(r"['’·]", "-", number)
+    if number.lstrip().startswith("+"):
+        number = number.replace("(0)", "")
+    for reg in (region, "JP", "US", "GB"):
+        try:
+            parsed = phonenumbers.parse(number, reg)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            kind = phonenumbers.number_type(parsed)
+            return "mobile" if kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.PAGER) \
+                else None
+        if number.strip().startswith("+"):
+            break
+    return None
+
+
+def phone_candidates(lines: list[Line], *, lang: str) -> list[PhoneCandidate]:
+    """Every number on the card in reading order, typed by its label, else by the numbering plan."""
+    found: list[PhoneCandidate] = []
     region = "JP" if lang == "ja" else "US"
     for line in lines:
-        if "@" in line.text:
-            continue
         text = line.text
+        if "@" in text:
+            m_email = _email_in(text)
+            text = (text[: m_email.start()] + " " * (m_email.end() - m_email.start()) + text[m_email.end() :]) \
+                if m_email else text
         last_end = 0
         for m in _PHONE.finditer(text):
-            number = m.group(0).strip(" -.")
+            number = _trim_glyph(m.group(0).strip(" -.'’"), region)
             digits = _digits(number)
-            if not 9 <= len(digits) <= 20:
+            if not 8 <= len(digits) <= 20 or JP_POSTAL.fullmatch(number.strip()):
                 continue
-            if _POSTAL.fullmatch(number.strip()):
+            if re.fullmatch(r"\d{5}-\d{4}", number.strip()):  # a US ZIP+4 code, not a number to call
                 continue
-            prefix = text[last_end : m.start()]
+            if len(digits) == 8 and not number.startswith("+") and to_e164(number, region) is None:
+                continue
+            prefix = re.sub(r"(?<=[\u3040-\u30ff]) (?=[\u3040-\u30ff])", "", text[last_end : m.start()])
             last_end = m.end()
             kind = _label_before(prefix)
             e164 = to_e164(number, region)
             certainty = 0.95 if kind else 0.7
             if e164 is None:
                 certainty -= 0.15
-            match = Match(value=number, line=line, certainty=certainty, extra=e164)
-            if kind is None:
-                national = (
-                    digits[2:] if digits.startswith("81") and number.startswith("+") else digits.lstrip("0")
-                )
-                if lang == "ja" and re.match(r"[789]0", national) and len(digits) in (11, 12):
-                    kind = "mobile"
-                    match = Match(value=number, line=line, certainty=0.85, extra=e164)
-                else:
-                    unlabelled.append(match)
-                    continue
-            if kind not in found:
-                found[kind] = match
-    if "phone" not in found and unlabelled:
-        first = unlabelled[0]
-        found["phone"] = Match(value=first.value, line=first.line, certainty=0.6, extra=first.extra)
+            labelled = kind is not None
+            if kind is None and e164 is not None and _plan_kind(number, region) == "mobile":
+                kind, certainty = "mobile", 0.85
+            found.append(PhoneCandidate(kind=kind, match=Match(value=number, line=line, certainty=certainty,
+                                                               extra=e164), labelled=labelled))
     return found
 
 
-def find_postal_and_address(
-    lines: list[Line], *, lang: str, taken: set[int]
-) -> tuple[Match | None, Match | None]:
-    """Find the Japanese postal code (after 〒) and the address, or an English address."""
-    if lang == "ja":
-        return _find_jp_address(lines, taken)
-    return None, _find_en_address(lines, taken)
+def _same_column(line: Line, anchor: tuple[int, int, int, int]) -> bool:
+    x, _, w, _ = line.box
+    ax, _, aw, _ = anchor
+    return min(x + w, ax + aw) - max(x, ax) > 0
 
 
-def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, Match | None]:
-    for i, line in enumerate(lines):
-        if id(line) in taken:
-            continue
-        m = _POSTAL.search(line.text)
-        if not m or m.start() > 3:
-            continue
-        rest = line.text[m.end() :].strip()
-        mark, first, last = (
-            (m.group(1), m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5), m.group(6))
-        )
-        has_mark = mark in ("〒", "〶")
-        code = f"{first}-{last}"
-        if not rest and i + 1 < len(lines):
-            rest = lines[i + 1].text.strip()
-        looks_like_address = bool(rest) and (
-            rest.startswith(PREFECTURES) or bool(JP_ADDRESS_MARK.search(rest))
-        )
-        if not (has_mark or looks_like_address):
-            continue
-        postal = Match(value=code, line=line, certainty=0.95 if has_mark else 0.8)
-        address = (
-            Match(value=rest, line=line, certainty=0.85 if looks_like_address else 0.5) if rest else None
-        )
-        return postal, address
-    for line in lines:
-        if id(line) in taken:
-            continue
-        text = line.text
-        looks_like_address = text.startswith(PREFECTURES) or bool(
-            JP_ADDRESS_MARK.search(text) and re.search(r"\d", text)
-        )
-        if looks_like_address and len(line.compact) >= 8 and "@" not in text:
-            return None, Match(value=text, line=line, certainty=0.7)
-    return None, None
+def choose_phones(candidates: list[PhoneCandidate], *, anchor: tuple[int, int, int, int] | None = None
+                  ) -> tuple[dict[str, Match], list[Match]]:
+    """Pick one phone, fax and mobile; return them and the other numbers (further offices) in order.
+
+    With several offices, the numbers in the column of the main address (``anchor``) win. An unlabelled
+    fixed line is the phone; a second one (icons instead of labels, usually telephone then fax) the fax,
+    with less certainty.
+    """
+    ordered = list(candidates)
+    if anchor is not None and any(_same_column(c.match.line, anchor) for c in ordered):
+        ordered.sort(key=lambda c: not _same_column(c.match.line, anchor))
+    chosen: dict[str, Match] = {}
+    for c in ordered:
+        if c.kind is not None and c.kind not in chosen:
+            chosen[c.kind] = c.match
+    unlabelled = [c for c in ordered if c.kind is None]
+    for index, c in enumerate(unlabelled):
+        if "phone" not in chosen:
+            chosen["phone"] = Match(value=c.match.value, line=c.match.line, certainty=0.6 if index == 0 else 0.5,
+                                    extra=c.match.extra)
+        elif "fax" not in chosen and not any(k.labelled for k in candidates):
+            chosen["fax"] = Match(value=c.match.value, line=c.match.line, certainty=0.45, extra=c.match.extra)
+    seen = {_digits(m.value) for m in chosen.values()}
+    extra = []
+    for c in ordered:
+        if _digits(c.match.value) not in seen:
+            seen.add(_digits(c.match.value))
+            extra.append(c.match)
+    return chosen, extra
 
 
-def _en_address_score(text: str) -> float:
-    if "@" in text or re.search(r"https?:|www\.", text, re.IGNORECASE):
-        return 0.0
-    score = 0.0
-    if _US_ZIP.search(text) or _UK_POSTCODE.search(text):
-        score += 0.5
-    if _EN_ADDRESS.search(text):
-        score += 0.4
-    if re.match(r"^\d+\s+\w", text):
-        score += 0.2
-    return score
-
-
-def _find_en_address(lines: list[Line], taken: set[int]) -> Match | None:
-    best: list[Line] = []
-    best_score = 0.0
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        score = _en_address_score(line.text) if id(line) not in taken else 0.0
-        if score >= 0.4:
-            group = [line]
-            total = score
-            j = i + 1
-            while j < len(lines) and id(lines[j]) not in taken:
-                nxt = _en_address_score(lines[j].text)
-                if nxt < 0.4 or abs(lines[j].height - line.height) > 0.35 * line.height:
-                    break
-                group.append(lines[j])
-                total += nxt
-                j += 1
-            if total > best_score:
-                best, best_score = group, total
-            i = j
-        else:
-            i += 1
-    if not best:
-        return None
-    value = " ".join(line.text for line in best)
-    return Match(value=value, line=best[0], certainty=min(0.9, 0.5 + 0.4 * best_score))
+def find_phones(lines: list[Line], *, lang: str) -> dict[str, Match]:
+    """Find phone, fax and mobile numbers by their labels, else by the numbering plan and their order."""
+    return choose_phones(phone_candidates(lines, lang=lang))[0]

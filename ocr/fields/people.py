@@ -6,20 +6,27 @@ import re
 from dataclasses import dataclass
 
 from ocr.fields.contact import Match
+from ocr.fields.names import jp_given_names, latin_name_evidence, split_jp_name
 from ocr.fields.vocab import (
     EN_DEPARTMENT,
+    EN_FUNCTION_LINE,
     EN_LEGAL_FORM,
     EN_TITLE,
     JP_DEPARTMENT_SUFFIXES,
     JP_LEGAL_FORMS,
-    JP_SURNAMES,
     JP_TITLES,
+    SLOGAN_WORDS,
 )
 from ocr.layout import Line, is_cjk, join_cjk
 
 _KANA_ONLY = re.compile(r"^[\u3040-\u30ffー・\s]+$")
 _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々]")
-_LATIN_NAME_WORD = re.compile(r"^[A-Z][a-zA-Z'\-]+\.?$|^[A-Z]\.$")
+_LATIN_NAME_WORD = re.compile(r"^[A-ZÀ-Þ][a-zA-Zà-ÿÀ-Þ'\-]+\.?$|^[A-Z]\.$")
+# Company words that end a Japanese trade name without a legal form (田中製作所): never a given name.
+_JP_COMPANY_WORDS = ("製作所", "工業", "商事", "物産", "産業", "建設", "電機", "電気", "運輸", "不動産", "設計",
+                     "食品", "商会", "工務店", "興業", "技研", "研究所", "事務所", "銀行", "証券", "保険", "病院")
+_LEADING_LATIN = re.compile(r"^([A-Za-z][A-Za-z .&/\-]*?)\s*(?=[\u3400-\u9fff\u3040-\u30ff々])")
+_TRAILING_LATIN = re.compile(r"(?<=[\u3400-\u9fff\u3040-\u30ff々\s])\s*([A-Z][A-Za-z'\-]*(?:\s+[A-Za-z][A-Za-z'\-]*){1,2})\s*$")
 _HONORIFICS = re.compile(r"^(Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+")
 _TRAILING_JUNK = re.compile(r"[\s\W_]+$")
 _LEADING_JUNK = re.compile(r"^[\s\W_]+")
@@ -36,7 +43,7 @@ class OrgParts:
 def _clean(text: str) -> str:
     """Strip marks around a value, keeping the period of an abbreviation such as "Ltd." or "Inc."."""
     stripped = _LEADING_JUNK.sub("", _TRAILING_JUNK.sub("", text))
-    if re.search(r"\b(Inc|Ltd|Co|Corp|Jr|Sr|St)\.\W*$", text) and not stripped.endswith("."):
+    if re.search(r"\b(Inc|Ltd|Co|Corp|Jr|Sr|St|Dept|Div|Pte)\.\W*$", text) and not stripped.endswith("."):
         stripped += "."
     return stripped
 
@@ -99,17 +106,19 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
             continue
         value = _company_from_line(line.text)
         if value is not None:
-            return Match(value=value, line=line, certainty=0.92)
+            # No word starts with a small kana or a long mark: a logo read as one (ゃ合同会社...).
+            return Match(value=value.lstrip("ゃゅょっぁぃぅぇぉャュョッァィゥェォー"), line=line, certainty=0.92)
     fuzzy = _find_company_fuzzy(lines, taken)
     if fuzzy is not None or lang == "ja":
         return fuzzy
-    candidates: list[tuple[float, Line]] = []
+    candidates: list[tuple[float, int, Line, str]] = []
     for line in lines:
         if id(line) in taken or "@" in line.text or re.search(r"\d{3}", line.text):
             continue
-        text = line.text
+        text = _LOGO_GLYPH.sub("", line.text).strip()
         score = 0.0
-        if EN_LEGAL_FORM.search(text) and re.search(r"[A-Za-z]{2}", text):
+        legal = bool(EN_LEGAL_FORM.search(text) and re.search(r"[A-Za-z]{2}", text))
+        if legal:
             score = 0.85
         if domain:
             letters = _letters(text)
@@ -119,13 +128,19 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
                 and len(letters) >= 3
                 and (letters.startswith(label) or label.startswith(letters))
             ):
-                score = max(score, 0.9)
-        if score and not EN_TITLE.search(text) and len(text.split()) <= 7:
-            candidates.append((score, line))
+                # The domain confirms the name; a logo line and the name printed in full both match,
+                # and the full one (more words, or the legal form) is the company.
+                score = max(score, 0.9) + (0.05 if legal else 0.0)
+        if score and not _is_latin_title(text) and not SLOGAN_WORDS.search(text) and len(text.split()) <= 7:
+            candidates.append((score, len(text.split()), line, text))
     if not candidates:
         return None
-    score, line = max(candidates, key=lambda c: (c[0], c[1].height))
-    return Match(value=_clean(line.text), line=line, certainty=score)
+    score, _, line, text = max(candidates, key=lambda c: (c[0], c[1], c[2].height))
+    return Match(value=_clean(text), line=line, certainty=min(0.95, score))
+
+
+# A logo mark read as one or two stray characters before the name ("fi EVERGREEN", "@ COBALT").
+_LOGO_GLYPH = re.compile(r"^(?:[^\w\s]{1,2}|[a-z]{1,2}|\d)\s+(?=[A-Z])")
 
 
 def _one_off(a: str, b: str) -> bool:
@@ -202,6 +217,14 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
             text = join_cjk(line.text)
             if any(form in text for form in JP_LEGAL_FORMS):
                 continue
+            if _is_latin_department(text):  # an English department on a Japanese card
+                if department is None:
+                    department = Match(value=_clean(text), line=line, certainty=0.8)
+                continue
+            if _is_latin_title(text):  # an English title on a Japanese card (General Manager)
+                if title is None:
+                    title = Match(value=_title_with_continuation(lines, line, taken), line=line, certainty=0.8)
+                continue
             rest, found_title = split_title(text)
             found_dept = ""
             if rest:
@@ -209,6 +232,8 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
                     found_dept = rest
                 elif found_title and len(rest) <= 4 and all(is_cjk(c) for c in rest):
                     found_title, rest = rest + found_title, ""
+                elif found_title and _KATAKANA_WORD.fullmatch(rest) and _KATAKANA_WORD.fullmatch(found_title):
+                    found_title, rest = rest + found_title, ""  # プロジェクト + マネージャー
                 else:
                     continue
             if found_dept and department is None:
@@ -219,11 +244,52 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
             text = line.text
             if len(text.split()) > 8:
                 continue
-            if EN_DEPARTMENT.search(text) and department is None:
+            if (EN_DEPARTMENT.search(text) or EN_FUNCTION_LINE.fullmatch(text.strip(" ,."))) and department is None:
                 department = Match(value=_clean(text), line=line, certainty=0.8)
-            elif EN_TITLE.search(text) and title is None and not EN_LEGAL_FORM.search(text):
-                title = Match(value=_clean(text), line=line, certainty=0.8)
+            elif _is_latin_title(text) and title is None:
+                title = Match(value=_title_with_continuation(lines, line, taken), line=line, certainty=0.8)
     return OrgParts(department=department, title=title)
+
+
+_KATAKANA_WORD = re.compile(r"[\u30a0-\u30ffー]{2,}")
+
+
+def _is_latin_department(text: str) -> bool:
+    """A line of Latin words naming a department (... Division, ... Team, Human Resources)."""
+    return bool(
+        re.fullmatch(r"[A-Za-z&,.'/\- ]+", text) and len(text.split()) <= 6
+        and (EN_DEPARTMENT.search(text) or EN_FUNCTION_LINE.fullmatch(text.strip(" ,.")))
+        and not EN_LEGAL_FORM.search(text)
+    )
+
+
+def _is_latin_title(text: str) -> bool:
+    """A line of at most eight Latin words holding a title word, not a company or a slogan."""
+    return bool(
+        re.fullmatch(r"[A-Za-zÀ-ÿ&,.'()/\- ]+", text) and len(text.split()) <= 8 and EN_TITLE.search(text)
+        and not EN_LEGAL_FORM.search(text) and not SLOGAN_WORDS.search(text)
+    )
+
+
+def _title_with_continuation(lines: list[Line], line: Line, taken: set[int]) -> str:
+    """Join a title printed over two lines ("Lead Engineer," / "Platform Infrastructure")."""
+    value = _clean(line.text)
+    x, y, w, h = line.box
+    for other in lines:
+        ox, oy, ow, _ = other.box
+        if other is line or id(other) in taken or not 0 <= oy - (y + h) <= 0.8 * line.height:
+            continue
+        text = other.text.strip()
+        same_size = abs(other.height - line.height) <= 0.25 * max(line.height, 1.0)
+        aligned = abs(ox - x) <= line.height or abs((ox + ow / 2) - (x + w / 2)) <= line.height
+        if not (same_size and aligned) or not re.fullmatch(r"[A-Za-zÀ-ÿ&,.'/\- ]+", text):
+            return value
+        if len(text.split()) > 5 or EN_TITLE.search(text) or EN_LEGAL_FORM.search(text) \
+                or EN_DEPARTMENT.search(text) or EN_FUNCTION_LINE.fullmatch(text.strip(" ,.")) \
+                or SLOGAN_WORDS.search(text) or latin_name_evidence(text.split()) >= 0.5:
+            return value
+        return f"{line.text.strip()} {_clean(text)}"
+    return value
 
 
 def split_leading_title(text: str) -> tuple[str, str]:
@@ -238,14 +304,46 @@ def split_leading_title(text: str) -> tuple[str, str]:
     # No space after the title: accept it only when a known surname follows.
     for title in _JP_TITLES_LONGEST:
         rest = compact[len(title) :]
-        if compact.startswith(title) and 2 <= len(rest) <= 6 and any(rest.startswith(s) for s in JP_SURNAMES):
+        if compact.startswith(title) and 2 <= len(rest) <= 6 and split_jp_name(rest) is not None:
             return title, rest
     return "", text
 
 
+def split_name_line(text: str) -> tuple[str, str, str]:
+    """Split a Japanese name line into (title, name, romaji): "Director鈴木充", "吉田直子Naoko YOSHIDA".
+
+    Titles printed before the name (Japanese or English, with or without a space) and a romaji name
+    printed after it on the same line are cut off; the name is what is left.
+    """
+    romaji = ""
+    m = _TRAILING_LATIN.search(text)
+    if m and _KANJI.search(text[: m.start()]):
+        candidate = m.group(1)
+        if not (EN_TITLE.search(candidate) or EN_LEGAL_FORM.search(candidate) or EN_DEPARTMENT.search(candidate)):
+            romaji, text = candidate, text[: m.start()]
+    titles: list[str] = []
+    while True:
+        lead = _LEADING_LATIN.match(text)
+        if lead and EN_TITLE.search(lead.group(1)):
+            titles.append(lead.group(1).strip())
+            text = text[lead.end() :]
+            continue
+        title, rest = split_leading_title(text)
+        if not title:
+            # A Japanese title run into an English one (取締役CTO山口充).
+            title = next((t for t in _JP_TITLES_LONGEST if text.startswith(t)), "")
+            rest = text[len(title) :]
+            lead = _LEADING_LATIN.match(rest)
+            if not title or not (lead and EN_TITLE.search(lead.group(1))):
+                break
+        titles.append(title)
+        text = rest
+    return " ".join(titles), text.strip(), romaji
+
+
 def jp_name_text(line: Line) -> str:
-    """The part of a line that may be the name (without a title printed before it)."""
-    return split_leading_title(line.text)[1]
+    """The part of a line that may be the name (without a title printed before it or romaji after it)."""
+    return split_name_line(line.text)[1]
 
 
 def jp_name_score(line: Line) -> float:
@@ -262,14 +360,18 @@ def jp_name_score(line: Line) -> float:
         any(form in compact for form in JP_LEGAL_FORMS)
         or is_title_token(compact)
         or is_department_token(compact)
+        or any(word in compact for word in _JP_COMPANY_WORDS)
     ):
         return 0.0
     _, title = split_title(compact)
     if title:
         return 0.0
     score = 0.5
-    if any(compact.startswith(s) and len(compact) > len(s) for s in JP_SURNAMES):
+    parts = split_jp_name(compact)
+    if parts is not None:
         score += 0.3
+        if parts[1] in jp_given_names():
+            score += 0.1
     if len(text.split(" ")) == 2:
         score += 0.1
     return score
@@ -280,22 +382,29 @@ def display_jp_name(text: str) -> str:
     compact = text.replace(" ", "")
     if " " in text.strip() and len(text.split()) == 2:
         return text.strip()
-    surname = max(
-        (s for s in JP_SURNAMES if compact.startswith(s) and len(compact) > len(s)), key=len, default=""
-    )
-    return f"{surname} {compact[len(surname) :]}" if surname else compact
+    parts = split_jp_name(compact)
+    return f"{parts[0]} {parts[1]}" if parts else compact
+
+
+_EN_LABEL_TAIL = re.compile(r"\s+(?:E-?mail|Email|Mail|Tel|Phone|Mob|Mobile|Cell|Fax|Web|Office|Direct|[TMEFW])\b[.:]?\s.*$")
+
+
+def en_name_text(line: Line) -> str:
+    """The part of a line that may be the name: without an honorific, or a contact printed after it."""
+    return _EN_LABEL_TAIL.sub("", _HONORIFICS.sub("", line.text)).strip(" ,")
 
 
 def _en_name_score(line: Line, local_part: str | None) -> float:
-    text = _HONORIFICS.sub("", line.text).strip()
+    text = en_name_text(line)
     words = text.split()
     if not 2 <= len(words) <= 4 or re.search(r"\d|@", text):
         return 0.0
-    if not all(_LATIN_NAME_WORD.match(w) for w in words):
+    if not all(_LATIN_NAME_WORD.match(w) or (w.isalpha() and w.isupper() and len(w) >= 2) for w in words):
         return 0.0
     if EN_TITLE.search(text) or EN_LEGAL_FORM.search(text) or EN_DEPARTMENT.search(text):
         return 0.0
-    score = 0.5
+    known = latin_name_evidence([w.strip(".") for w in words])
+    score = 0.35 + 0.3 * known
     if local_part:
         local = _letters(local_part)
         hits = sum(1 for w in words if len(_letters(w)) >= 2 and _letters(w) in local)
@@ -313,7 +422,9 @@ def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: s
     tallest = max(line.height for line in lines) or 1.0
     best: tuple[float, Line] | None = None
     for line in lines:
-        if id(line) in taken:
+        # A line already used for the e-mail may start with the name ("Joshua Gonzalez Email j.g@...").
+        shared = lang != "ja" and en_name_text(line) != line.text.strip()
+        if id(line) in taken and not shared:
             continue
         evidence = jp_name_score(line) if lang == "ja" else _en_name_score(line, email_local)
         if evidence <= 0:
@@ -325,7 +436,7 @@ def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: s
     if best is None:
         return None
     rank, line = best
-    value = _HONORIFICS.sub("", line.text).strip() if lang != "ja" else display_jp_name(jp_name_text(line))
+    value = en_name_text(line) if lang != "ja" else display_jp_name(jp_name_text(line))
     prominence = line.height / tallest
     certainty = min(0.97, 0.45 + 0.5 * (rank - 0.6 * prominence) + 0.2 * prominence)
     return Match(value=value, line=line, certainty=certainty)

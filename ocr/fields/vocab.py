@@ -5,6 +5,7 @@ Kept in one place so that every list can be reviewed and extended without touchi
 
 from __future__ import annotations
 
+import functools
 import re
 
 JP_LEGAL_FORMS = (
@@ -32,7 +33,8 @@ JP_LEGAL_FORMS = (
 )
 EN_LEGAL_FORM = re.compile(
     r"\b(Inc|Ltd|LLC|L\.L\.C|PLC|plc|Co|Corp|Corporation|Company|GmbH|AG|S\.A|K\.K|KK|LLP|LP|Limited|"
-    r"Holdings|Group|Partners|Associates|Enterprises|Industries|Technologies|Solutions|Labs?)\b\.?"
+    r"Holdings|Group|Partners|Associates|Enterprises|Industries|Technologies|Solutions|Labs?|"
+    r"SARL|S\.A\.R\.L|SAS|SA|Pte|Pty|FZ-LLC|FZE|FZCO|DMCC|BV|NV|SpA|Srl|SL|Oy|AB)\b\.?"
     r"|\b(and|&) Sons\b",
 )
 
@@ -71,6 +73,8 @@ JP_TITLES = (
     "室長",
     "課長",
     "課長代理",
+    "部長代理",
+    "次長代理",
     "係長",
     "主任",
     "主査",
@@ -121,7 +125,9 @@ EN_TITLE = re.compile(
     r"Director|Manager|Engineer|Executive|Officer|Researcher|Consultant|Designer|Analyst|Specialist|Lead|"
     r"Head of|Partner|Founder|Co-Founder|Associate|Coordinator|Administrator|Developer|Architect|Scientist|"
     r"Representative|Secretary|Accountant|Attorney|Advisor|Adviser|Assistant|Supervisor|Producer|Editor|"
-    r"Professor|Agent|Strategist|Planner|Technician|Owner|Principal|Intern)s?\b",
+    r"Professor|Agent|Strategist|Planner|Technician|Owner|Principal|Intern|"
+    r"Directeur|Directrice|Responsable|Gérant|Gérante|Président|Présidente|Chargée?|Ingénieur|Associée?|"
+    r"Conseill(?:er|ère)|Chef)s?\b",
     re.IGNORECASE,
 )
 # Japanese department (部署) suffixes; a token ending with one is part of the department.
@@ -149,7 +155,47 @@ JP_DEPARTMENT_SUFFIXES = (
     "推進部",
     "統括部",
 )
-EN_DEPARTMENT = re.compile(r"\b(Department|Dept|Division|Div)\b\.?", re.IGNORECASE)
+# Words that make a line part of a street address, in English and the languages English cards mix in.
+EN_STREET_WORDS = re.compile(
+    r"\b(Street|St|Road|Rd|Avenue|Ave|Av|Boulevard|Blvd|Bd|Lane|Ln|Drive|Dr|Way|Place|Pl|Square|Sq|Court|Ct|"
+    r"Suite|Ste|Floor|Fl|Level|Lvl|Tower|Towers|Building|Bldg|Block|Blk|Office(?=\s+\d)|Studio|Flat|Apt|Unit|Room|"
+    r"Plaza|Centre|Center|Estate|Estates|Gardens|Crescent|Close|Terrace|Highway|Hwy|Parkway|Pkwy|"
+    r"rue|avenue|boulevard|allée|chemin|quai|place|impasse|Straße|Strasse|Via|Calle|Avenida|Jalan|Jln|"
+    r"Rue|Chemin|Quai|Allée|Impasse)\b\.?",
+)
+COUNTRY_LINE = re.compile(
+    r"(United Kingdom|UK|U\.K\.|England|Scotland|United States|USA|U\.S\.A\.|France|Maroc|Morocco|Singapore|"
+    r"UAE|U\.A\.E\.|United Arab Emirates|Germany|Deutschland|Japan|Canada|Australia|Switzerland|Belgium|"
+    r"Netherlands|Spain|España|Italy|Italia|India|China|Hong Kong|Korea|Taiwan|Ireland|New Zealand)",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _street_suffixes() -> frozenset[str]:
+    """The USPS street suffixes (Publication 28, as the faker package lists them), as weak address evidence."""
+    from faker.providers.address.en_US import Provider
+
+    return frozenset(s.lower() for s in Provider.street_suffixes)
+
+
+def street_suffix_in(text: str) -> bool:
+    """Tell whether a line ends a word with a USPS street suffix (``Chang Crossing``, ``Ross Vista``)."""
+    words = re.findall(r"[A-Za-z]+", text)
+    return len(words) >= 2 and any(w.lower() in _street_suffixes() for w in words[1:])
+
+
+EN_DEPARTMENT = re.compile(r"\b(Department|Dept|Division|Div|Team|Unit|Section)\b\.?", re.IGNORECASE)
+# A line that is only a business function names a department (Human Resources, Sales & Marketing).
+EN_FUNCTION_LINE = re.compile(
+    r"(?:(?:Human Resources|HR|Sales|Marketing|Finance|Accounting|Engineering|Operations|Legal|IT|"
+    r"Information Technology|R&D|Research (?:&|and) Development|Business Development|Customer (?:Success|Service|"
+    r"Support)|Procurement|Purchasing|Administration|Communications|Public Relations|Logistics|Product|"
+    r"Design|Research)(?:\s*(?:&|and|,)\s*)?)+",
+    re.IGNORECASE,
+)
+# Slogans address the reader; titles do not.
+SLOGAN_WORDS = re.compile(r"\b(your|our|we|you|since|together|future|tomorrow)\b", re.IGNORECASE)
 
 PREFECTURES = (
     "北海道",

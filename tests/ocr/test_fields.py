@@ -114,7 +114,7 @@ def test_english_card_fields() -> None:
     assert got["mobile"] == "07700 900123"
     assert got["email"] == "rebekah.jackson@walker.co.uk"
     assert got["url"] == "www.walker.co.uk"
-    assert "postal_code" not in got  # English postcodes stay in the address
+    assert got["postal_code"] == "70929"  # inside the address, and on its own
 
 
 def test_english_company_without_legal_form_found_by_domain() -> None:

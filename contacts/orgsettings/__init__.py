@@ -1,0 +1,1 @@
+"""Organisation settings: the review threshold and whether reviewers' corrections are learnt."""

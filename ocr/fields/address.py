@@ -1,0 +1,257 @@
+"""Rules for the postal code and the address: Japanese (〒 and prefecture) and the main foreign formats.
+
+Japanese cards print 〒 and the code before the address, sometimes after an office name (本社 〒...), with the
+building on the next line. English cards print the address over one to four lines with the postal code
+inside it: the address is the block of neighbouring lines around a line with a postal code or a street
+(joined with ", " as printed), and the postal code is also given on its own. On cards with several offices
+the first one printed wins: the top one, or the left column where offices stand side by side.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ocr.fields.contact import JP_POSTAL, Match
+from ocr.fields.vocab import COUNTRY_LINE, EN_STREET_WORDS, JP_ADDRESS_MARK, PREFECTURES, street_suffix_in
+from ocr.layout import Line
+
+# Postal codes in the main formats, each with the context that tells it from other numbers.
+_EN_POSTAL = (
+    re.compile(r"\b[A-Z]{2}\s+(\d{5}(?:-\d{4})?)\b"),  # US: state and ZIP (NV 57074, TX 30939-8385)
+    re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b"),  # UK: W2 6BD, MK7 7HB, CB4 9US
+    re.compile(r"\b([A-Z]\d[A-Z]\s?\d[A-Z]\d)\b"),  # Canada: K1A 0B1
+    re.compile(r"\bSingapore\s+(\d{6})\b", re.IGNORECASE),  # Singapore 584866
+    re.compile(r"(?:^|,\s?|\s)(\d{5})\s+[A-Z][A-Za-zÀ-ÿ'\-]+"),  # France, Morocco, Germany, ...: 75011 Paris
+    re.compile(r"(?<![\d\-+])(\d{3}-\d{4})(?![\d\-])"),  # a Japanese code on an English card
+    re.compile(r"(?:^|,\s?)(\d{4})\s+[A-Z][A-Za-zÀ-ÿ'\-]+"),  # Australia, Switzerland, ...: 8001 Zürich
+)
+_HOUSE_NUMBER = re.compile(r"^\d{1,5}[A-Za-z]?,?\s+[A-Za-zÀ-ÿ]")
+_PO_BOX = re.compile(r"\bP\.?\s?O\.?\s?Box\b|\bBP\s\d", re.IGNORECASE)
+_UNIT = re.compile(r"#\d{1,3}-\d{1,4}")  # Singapore unit numbers
+_NOT_ADDRESS = re.compile(r"@|https?:|www\.|\b(?:Tel|Fax|Phone|Mobile|Mob|Cell|E-?mail)\b", re.IGNORECASE)
+_ICON = re.compile(r"^(?:[^\w\s]|[0-9@©®QO])\s+(?=\d|〒)")  # a location pin read as "9" or "@" before the text
+_BUILDING = re.compile(r"(?:[0-9０-９〇一二三四五六七八九十]+|ビル|タワー|階|号室|ハイツ|マンション|レジデンス|\dF)$")
+_JP_BLOCK_NUMBER = re.compile(r"\d+丁目|[0-9一二三四五六七八九十]+番地?|\d+号|\d+-\d+(?:-\d+)?")
+
+
+@dataclass(frozen=True)
+class Block:
+    """Neighbouring lines that together print one address."""
+
+    lines: list[Line]
+    score: float
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """Return the union of the lines' boxes."""
+        x0 = min(line.box[0] for line in self.lines)
+        y0 = min(line.box[1] for line in self.lines)
+        x1 = max(line.box[0] + line.box[2] for line in self.lines)
+        y1 = max(line.box[1] + line.box[3] for line in self.lines)
+        return x0, y0, x1 - x0, y1 - y0
+
+
+def find_postal_and_address(
+    lines: list[Line], *, lang: str, taken: set[int]
+) -> tuple[Match | None, Match | None]:
+    """Find the postal code and the address of the card's first office."""
+    if lang == "ja":
+        postal, address = _find_jp_address(lines, taken)
+        if postal is not None or address is not None:
+            return postal, address
+    return find_en_address(lines, taken)
+
+
+def strip_icon(text: str) -> str:
+    """Drop a leading icon glyph read as one character ("9 275, rue ..." -> "275, rue ...")."""
+    return _ICON.sub("", text, count=1)
+
+
+def _below(upper: Line, lower: Line, *, gap: float = 1.0) -> bool:
+    """Tell whether ``lower`` is the next printed line under ``upper`` (or, in vertical text, left of it)."""
+    ux, uy, uw, uh = upper.box
+    lx, ly, lw, lh = lower.box
+    size = max(upper.height, 1.0)
+    if uh > 2.5 * uw and lh > 2.5 * lw:  # vertical columns: the next one stands to the left
+        return 0 <= ux - (lx + lw) <= gap * size and min(uy + uh, ly + lh) - max(uy, ly) > 0
+    overlap = min(ux + uw, lx + lw) - max(ux, lx) > 0
+    return overlap and -0.3 * size <= ly - (uy + uh) <= gap * size
+
+
+def _next_address_line(lines: list[Line], line: Line, taken: set[int]) -> Line | None:
+    """Return the line printed under an address line that continues it (the rest of it, or the building)."""
+    for other in lines:
+        if other is line or id(other) in taken or not _below(line, other, gap=0.9):
+            continue
+        text = other.text.strip()
+        if _NOT_ADDRESS.search(text) or JP_POSTAL.search(text) or len(re.sub(r"\D", "", text)) >= 7:
+            return None
+        rest_of_address = bool(_JP_BLOCK_NUMBER.search(other.compact))
+        if 2 <= len(other.compact) <= 30 and (rest_of_address or _BUILDING.search(other.compact)):
+            return other
+        return None
+    return None
+
+
+def _with_continuation(lines: list[Line], line: Line, text: str, taken: set[int]) -> str:
+    """Append the lines that continue a Japanese address (at most two: the rest, then the building)."""
+    current = line
+    for _ in range(2):
+        nxt = _next_address_line(lines, current, taken)
+        if nxt is None:
+            break
+        text = f"{text} {nxt.text.strip()}"
+        current = nxt
+    return text
+
+
+def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, Match | None]:
+    for i, line in enumerate(lines):
+        if id(line) in taken:
+            continue
+        m = JP_POSTAL.search(line.text)
+        if not m:
+            continue
+        mark, first, last = (
+            (m.group(1), m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5), m.group(6))
+        )
+        has_mark = mark in ("〒", "〶")
+        if m.start() > 3 and not has_mark:  # a bare code only at the start of a line
+            continue
+        rest = strip_icon(line.text[m.end() :].strip())
+        if not rest and i + 1 < len(lines):
+            rest = lines[i + 1].text.strip()
+        looks_like_address = bool(rest) and (
+            rest.startswith(PREFECTURES) or bool(JP_ADDRESS_MARK.search(rest))
+        )
+        if not (has_mark or looks_like_address):
+            continue
+        postal = Match(value=f"{first}-{last}", line=line, certainty=0.95 if has_mark else 0.8)
+        if not rest:
+            return postal, None
+        value = _with_continuation(lines, line, rest, taken) if looks_like_address else rest
+        return postal, Match(value=value, line=line, certainty=0.85 if looks_like_address else 0.5)
+    for line in lines:
+        if id(line) in taken:
+            continue
+        text = strip_icon(line.text)
+        looks_like_address = text.startswith(PREFECTURES) or bool(
+            JP_ADDRESS_MARK.search(text) and re.search(r"\d", text)
+        )
+        if looks_like_address and len(line.compact) >= 8 and "@" not in text:
+            return None, Match(value=_with_continuation(lines, line, text, taken), line=line, certainty=0.7)
+    return None, None
+
+
+def en_postal_code(*texts: str) -> str | None:
+    """Return the postal code printed in the address lines, in the first format that fits any of them."""
+    for pattern in _EN_POSTAL:
+        for text in texts:
+            m = pattern.search(text)
+            if m:
+                return m.group(1)
+    return None
+
+
+def en_address_score(text: str) -> float:
+    """Return how much one line looks like part of an English address (0: not at all)."""
+    code = en_postal_code(text)
+    if _NOT_ADDRESS.search(text) or re.search(r"\d[\d\s().\-]{8,}\d", text.replace(code or "\0", "")):
+        return 0.0  # a phone number, not an address (a ZIP+4 code is not one)
+    score = 0.0
+    if code:
+        score += 0.5
+    if EN_STREET_WORDS.search(text) or _PO_BOX.search(text) or _UNIT.search(text):
+        score += 0.4
+    elif street_suffix_in(text):
+        score += 0.2
+    if _HOUSE_NUMBER.match(text):
+        score += 0.2
+    if re.search(r"(?:^|[,\s])" + COUNTRY_LINE.pattern + r"\.?$", text.strip(" ,"), re.IGNORECASE):
+        score += 0.3
+    return score
+
+
+def _fits(block: list[Line], line: Line) -> bool:
+    """Tell whether a line continues an address block (right under or over it, same size, same column)."""
+    last, first = block[-1], block[0]
+    # Engines size line boxes unevenly (a line of digits reads shorter): only a very different size parts.
+    similar = 0.4 <= line.height / max(last.height, 1.0) <= 2.5
+    return similar and (_below(last, line) or _below(line, first))
+
+
+def en_blocks(lines: list[Line], taken: set[int]) -> list[Block]:
+    """Group the lines into address blocks around lines with address evidence."""
+    free = [line for line in lines if id(line) not in taken]
+    scores = {id(line): en_address_score(strip_icon(line.text)) for line in free}
+    blocks: list[Block] = []
+    used: set[int] = set()
+    for seed in free:
+        if id(seed) in used or scores[id(seed)] < 0.4:
+            continue
+        block = [seed]
+        grew = True
+        while grew:
+            grew = False
+            for line in free:
+                if id(line) in used or line in block or not _fits(block, line):
+                    continue
+                if scores[id(line)] > 0 or _plain_place(line.text):
+                    block.append(line)
+                    block.sort(key=lambda b: (b.box[1], b.box[0]))
+                    grew = True
+        block = _trim_unsupported_ends(block, scores)
+        used.update(id(line) for line in block)
+        blocks.append(Block(lines=block, score=sum(scores[id(line)] for line in block)))
+    return blocks
+
+
+def _plain_place(text: str) -> bool:
+    """A short line of capitalised words, which inside an address block is a district or city."""
+    words = strip_icon(text).strip(" ,.").split()
+    return 1 <= len(words) <= 4 and all(w[:1].isupper() or w[:1].isdigit() for w in words) \
+        and not re.search(r"\d{5,}", text)
+
+
+def _trim_unsupported_ends(block: list[Line], scores: dict[int, float]) -> list[Line]:
+    """Keep place lines only between or after evidence lines (a heading above the address is not part of it)."""
+    while len(block) > 1 and scores[id(block[0])] == 0:
+        block = block[1:]
+    while len(block) > 1 and scores[id(block[-1])] == 0:
+        block = block[:-1]
+    return block
+
+
+def _first_office(blocks: list[Block]) -> Block:
+    """Pick the first office printed: the top block, or the left one of blocks side by side."""
+    strong = [b for b in blocks if b.score >= 0.6] or blocks
+    top = min(strong, key=lambda b: b.box[1])
+    beside = [b for b in strong if b is not top and _rows_overlap(b.box, top.box)]
+    return min([top, *beside], key=lambda b: b.box[0])
+
+
+def _rows_overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]) > 0
+
+
+def _credible(block: Block) -> bool:
+    """An address has a postal code, a house number or P.O. Box, or two lines of evidence."""
+    texts = [strip_icon(line.text) for line in block.lines]
+    return any(en_postal_code(t) or _HOUSE_NUMBER.match(t) or _PO_BOX.search(t) for t in texts) \
+        or block.score >= 0.8
+
+
+def find_en_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, Match | None]:
+    """Find the first office's address block and the postal code inside it."""
+    blocks = [b for b in en_blocks(lines, taken) if _credible(b)]
+    if not blocks:
+        return None, None
+    block = _first_office(blocks)
+    parts = [strip_icon(line.text).strip(" ,;") for line in block.lines]
+    value = ", ".join(p for p in parts if p)
+    certainty = min(0.9, 0.45 + 0.3 * block.score)
+    address = Match(value=value, line=block.lines[0], certainty=certainty)
+    code = en_postal_code(*parts)
+    postal = Match(value=code, line=block.lines[0], certainty=min(0.9, certainty + 0.05)) if code else None
+    return postal, address

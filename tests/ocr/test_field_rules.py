@@ -1,0 +1,267 @@
+"""One test per field rule for real layouts (foreign addresses and phones, icons, names without labels, offices)."""
+
+from __future__ import annotations
+
+from ocr.engine import Word
+from ocr.fields import extract_fields
+from ocr.fields.calibration import calibrate_with, fit_field
+from ocr.layout import Line, group_lines
+from ocr.result import Field
+from tests.ocr.fake import lines_for
+
+
+def card(*texts: str, height: int = 22) -> dict[str, str]:
+    """Extract the fields of lines printed one under the other, all the same size."""
+    _, fields = extract_fields(lines_for([(t, height) for t in texts]))
+    return {name: f.value for name, f in fields.items()}
+
+
+def sized(*rows: tuple[str, int]) -> dict[str, Field]:
+    """Extract the fields of (text, type height) lines printed one under the other."""
+    return extract_fields(lines_for(list(rows)))[1]
+
+
+def placed(*rows: tuple[str, int, int], height: int = 22) -> list[Line]:
+    """Lay out (text, x, y) lines: two columns side by side need explicit places."""
+    words = []
+    for number, (text, x0, y) in enumerate(rows, start=1):
+        x = x0
+        for token in text.split(" "):
+            width = max(1, len(token)) * int(height * 0.6)
+            words.append(Word(text=token, confidence=0.93, box=(x, y, width, height), line_key=(1, 1, number)))
+            x += width + int(height * 0.5)
+    return group_lines(words)
+
+
+# E-mail and URL
+
+
+def test_email_is_rejoined_across_ocr_spaces() -> None:
+    assert card("haruka. sasaki@har79-sasaki. com")["email"] == "haruka.sasaki@har79-sasaki.com"
+
+
+def test_a_label_run_into_the_email_by_rejoining_is_dropped() -> None:
+    assert card("E. haruka.sasaki@example.com")["email"] == "haruka.sasaki@example.com"
+
+
+def test_a_printed_at_wins_over_an_icon_read_as_a_copyright_sign() -> None:
+    got = card("www.example.com © mai.ito@example.com")
+    assert got["email"] == "mai.ito@example.com"
+
+
+def test_a_real_country_domain_is_not_repaired_into_another() -> None:
+    assert card("mehdi@atlas-trading.ma")["email"] == "mehdi@atlas-trading.ma"
+
+
+def test_a_domain_that_does_not_exist_one_letter_off_is_repaired() -> None:
+    assert card("ken@example.jD")["email"] == "ken@example.jp"
+
+
+def test_a_url_printed_on_the_email_line_is_found() -> None:
+    assert card("https://www.miura.co.jp t-sasaki@miura.co.jp")["url"] == "https://www.miura.co.jp"
+
+
+def test_www_read_with_a_colon_is_repaired() -> None:
+    assert card("https://www:yoshida.com")["url"] == "https://www.yoshida.com"
+
+
+# Phones
+
+
+def test_a_phone_with_country_code_and_trunk_zero_keeps_its_grouping() -> None:
+    _, fields = extract_fields(lines_for([("T +212 (0) 5 20 30 36 31", 22)]))
+    assert fields["phone"].value == "+212 (0) 5 20 30 36 31" and fields["phone"].e164 == "+212520303631"
+
+
+def test_a_phone_grouped_with_dots_is_found() -> None:
+    _, fields = extract_fields(lines_for([("650.462.9154", 22)]))
+    assert fields["phone"].e164 == "+16504629154"
+
+
+def test_single_letter_labels_type_the_numbers() -> None:
+    got = card("T +44 20 7946 0958", "M +44 7700 900123", "F +44 20 7946 0959")
+    assert (got["phone"], got["mobile"], got["fax"]) == ("+44 20 7946 0958", "+44 7700 900123", "+44 20 7946 0959")
+
+
+def test_an_unlabelled_mobile_is_typed_by_the_numbering_plan() -> None:
+    assert card("@ +44 (0)7911 123456")["mobile"] == "+44 (0)7911 123456"
+
+
+def test_on_a_card_with_icons_the_second_fixed_line_is_the_fax() -> None:
+    got = card("@ +44 (0)131 844 0612", "ih +44 (0)20 3549 8566")
+    assert (got["phone"], got["fax"]) == ("+44 (0)131 844 0612", "+44 (0)20 3549 8566")
+
+
+def test_an_icon_read_as_a_digit_is_dropped_from_the_number() -> None:
+    assert card("0 080 9530 2295", height=22)["mobile"] == "080 9530 2295"
+
+
+def test_apostrophes_read_for_hyphens_still_make_a_number() -> None:
+    _, fields = extract_fields(lines_for([("株式会社テスト", 30), ("TEL 03'3245'5228", 20)]))
+    assert fields["phone"].e164 == "+81332455228"
+
+
+def test_with_two_offices_side_by_side_the_left_column_numbers_win() -> None:
+    lines = placed(("Harbor Analytics Ltd", 60, 40), ("Nora Blake", 60, 100),
+                   ("12 King Street", 520, 200), ("8 Queen Road", 60, 204),
+                   ("Leeds LS1 4DY", 520, 240), ("York YO1 7HH", 60, 244),
+                   ("T +44 113 496 0000", 520, 280), ("T +44 1904 123456", 60, 284))
+    _, fields = extract_fields(lines)
+    assert fields["address"].value == "8 Queen Road, York YO1 7HH"
+    assert fields["phone"].value == "+44 1904 123456"
+
+
+# Addresses and postal codes
+
+
+def test_a_us_address_over_two_lines_keeps_its_zip_and_gives_it_alone() -> None:
+    got = card("629 Oak Crossing, Suite 3000", "Springfield, IL 62704")
+    assert got["address"] == "629 Oak Crossing, Suite 3000, Springfield, IL 62704" and got["postal_code"] == "62704"
+
+
+def test_a_uk_postcode_on_its_own_line_ends_the_address() -> None:
+    got = card("Studio 72n", "Stevenson Hills", "Lake Sharonhaven", "E56 2YX", "Tel. 020 9945 2164")
+    assert got["address"] == "Studio 72n, Stevenson Hills, Lake Sharonhaven, E56 2YX"
+    assert got["postal_code"] == "E56 2YX"
+
+
+def test_a_french_code_before_the_city_is_the_postal_code() -> None:
+    got = card("28, rue de la Paix", "75011 Paris")
+    assert got["postal_code"] == "75011" and got["address"] == "28, rue de la Paix, 75011 Paris"
+
+
+def test_a_singapore_code_follows_the_country_name() -> None:
+    assert card("222 Raffles Place #04-12, Singapore 293940")["postal_code"] == "293940"
+
+
+def test_a_po_box_is_an_address_but_not_a_postal_code() -> None:
+    got = card("Office 3716, Platinum Tower", "Sheikh Zayed Road, P.O. Box 173200", "Dubai, U.A.E.")
+    assert got["address"] == "Office 3716, Platinum Tower, Sheikh Zayed Road, P.O. Box 173200, Dubai, U.A.E."
+    assert "postal_code" not in got
+
+
+def test_an_icon_before_the_address_is_dropped() -> None:
+    assert card("9 275, rue de Gaillard, 83286 Lyon")["address"] == "275, rue de Gaillard, 83286 Lyon"
+
+
+def test_a_japanese_postal_code_after_an_office_name_is_found() -> None:
+    got = card("本社・工場〒825-2056 群馬県前橋市丹勢7-2-9", "TEL 045 976 9365")
+    assert got["postal_code"] == "825-2056" and got["address"] == "群馬県前橋市丹勢7-2-9"
+
+
+def test_the_building_printed_under_a_japanese_address_joins_it() -> None:
+    got = card("〒160-0023 東京都新宿区西新宿2丁目8番1号", "新宿パークタワー12F", "TEL 03-1234-5678")
+    assert got["address"] == "東京都新宿区西新宿2丁目8番1号 新宿パークタワー12F"
+
+
+def test_a_line_with_no_address_word_above_the_street_is_not_part_of_it() -> None:
+    assert card("Vertex Partners", "Head Office", "14 High Street", "Bristol BS1 2AW")["address"] \
+        == "14 High Street, Bristol BS1 2AW"
+
+
+# People and organisation
+
+
+def test_a_name_in_the_name_lists_is_found_without_a_label_in_small_type() -> None:
+    fields = sized(("Redwood Media Group", 40), ("Joshua Gonzalez", 22), ("CEO", 22))
+    assert fields["name"].value == "Joshua Gonzalez"
+
+
+def test_a_name_followed_by_an_email_label_on_the_same_line_is_cut_there() -> None:
+    got = card("Redwood Media Group", "Joshua Gonzalez Email j.gonzalez@redwood.net")
+    assert got["name"] == "Joshua Gonzalez"
+
+
+def test_an_accented_name_is_a_name() -> None:
+    assert card("Arcadia Technologies SAS", "Céline DUBOIS")["name"] == "Céline DUBOIS"
+
+
+def test_an_english_title_run_into_a_japanese_name_is_cut_off() -> None:
+    got = card("ネクスト株式会社", "Director鈴木充")
+    assert (got["name"], got["title"]) == ("鈴木 充", "Director")
+
+
+def test_the_romaji_printed_beside_a_kanji_name_is_its_reading() -> None:
+    got = card("田中製作所株式会社", "吉田直子 Naoko YOSHIDA")
+    assert (got["name"], got["name_romaji"]) == ("吉田 直子", "Naoko YOSHIDA")
+
+
+def test_a_trade_name_is_never_a_person() -> None:
+    assert "name" not in card("田中製作所", "海外事業本部")
+
+
+def test_the_company_printed_in_full_wins_over_its_logo_line() -> None:
+    got = card("SABLE", "Sable Ventures Group", "Lena Ong", "lena@sable.sg")
+    assert got["company"] == "Sable Ventures Group"
+
+
+def test_a_logo_mark_read_before_the_company_is_dropped() -> None:
+    assert card("fi EVERGREEN", "Jeffery Pope", "jeffery@evergreen.net")["company"] == "EVERGREEN"
+
+
+def test_a_title_over_two_lines_is_joined() -> None:
+    got = card("Lumen Analytics Co.", "Shannon Reyes", "Lead Engineer,", "Platform Infrastructure")
+    assert got["title"] == "Lead Engineer, Platform Infrastructure"
+
+
+def test_a_slogan_is_not_a_title() -> None:
+    assert "title" not in card("Harbor Capital Ltd", "Your Partner in Growth")
+
+
+def test_an_english_department_on_a_japanese_card_is_the_department() -> None:
+    assert card("株式会社テスト", "Global Sales Division", "山田 太郎")["department"] == "Global Sales Division"
+
+
+def test_a_katakana_title_made_of_two_words_stays_whole() -> None:
+    assert card("株式会社テスト", "プロジェクトマネージャー", "山田 太郎")["title"] == "プロジェクトマネージャー"
+
+
+# Calibration
+
+
+def test_calibrated_confidence_never_falls_as_the_raw_score_rises() -> None:
+    samples = [(i / 100, i % 3 != 0 or i > 60) for i in range(100)]
+    steps = fit_field(samples)
+    values = [calibrate_with({"name": steps}, "name", r / 50) for r in range(51)]
+    assert values == sorted(values)
+
+
+def test_a_step_learnt_from_few_cards_promises_less_than_its_rate() -> None:
+    steps = fit_field([(0.9, True)] * 10)
+    assert steps[0][1] < 1.0
+
+
+def test_a_field_without_a_table_keeps_its_raw_score() -> None:
+    assert calibrate_with({}, "email", 0.73) == 0.73
+
+
+def test_a_japanese_address_broken_over_two_lines_is_joined() -> None:
+    got = card("〒979-5495 福岡県 町田市", "油井21丁目5番4号", "TEL 011-346-6740")
+    assert got["address"] == "福岡県 町田市 油井21丁目5番4号"
+
+
+def test_a_zip_plus_four_code_is_not_a_phone_number() -> None:
+    got = card("8219 Elm Street, Floor 25, Austin, TX 78701-8385", "P 512-864-3668")
+    assert got["postal_code"] == "78701-8385" and got["phone"] == "512-864-3668"
+
+
+def test_a_state_and_zip_win_over_a_five_digit_house_number() -> None:
+    assert card("21896 Collins Ranch, Suite 1000", "Dover, DE 19901")["postal_code"] == "19901"
+
+
+def test_the_other_offices_numbers_are_kept_as_further_phones() -> None:
+    got = card("本社 〒100-0001 東京都千代田区千代田1-1", "TEL 03-1111-2222", "大阪支店 〒530-0001 大阪府大阪市北区梅田1-1",
+               "TEL 06-3333-4444")
+    assert got["phone"] == "03-1111-2222" and got["other_phones"] == "06-3333-4444"
+
+
+def test_a_url_after_an_icon_read_as_an_at_sign_is_found() -> None:
+    assert card("@ https://www.next-engineering.co.jp/")["url"] == "https://www.next-engineering.co.jp/"
+
+
+def test_the_email_domain_printed_alone_is_the_url() -> None:
+    assert card("mehdi@falcon.ma", "® falcon.ma")["url"] == "falcon.ma"
+
+
+def test_a_label_split_by_an_ocr_space_still_types_the_number() -> None:
+    assert card("株式会社テスト", "ファ ックス 075-344-3453")["fax"] == "075-344-3453"
