@@ -34,7 +34,7 @@ def test_a_read_answers_while_an_upload_is_decoding(org: OrgClient, other_org: O
 
     def slow_clean(upload: intake.Upload, **kwargs: Any) -> intake.CleanImage:
         decoding.set()
-        release.wait(30)
+        release.wait(60)
         return real_clean(upload, **kwargs)
 
     monkeypatch.setattr(intake, "clean", slow_clean)
@@ -44,12 +44,12 @@ def test_a_read_answers_while_an_upload_is_decoding(org: OrgClient, other_org: O
     uploader.start()
     read: dict[str, int] = {}
     try:
-        assert decoding.wait(10), "the upload never reached the image work"
+        assert decoding.wait(30), "the upload never reached the image work"
         reader = threading.Thread(target=lambda: read.update(
             health=other_org.client.get("/healthz").status_code,
             contacts=other_org.get("/api/v1/contacts").status_code))
         reader.start()
-        reader.join(5)
+        reader.join(20)
         assert read == {"health": 200, "contacts": 200}, "the read waited for the upload's image work"
     finally:
         release.set()
