@@ -25,6 +25,7 @@ from contacts.dedup.scoring import MERGE
 from contacts.errors import Conflict, ValidationFailed
 from contacts.pagination import decode_cursor, encode_cursor
 from contacts.people.models import Contact
+from contacts.people.service import current_employment
 from contacts.provenance import Actor
 from contacts.status import RecordStatus
 
@@ -105,8 +106,6 @@ def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: 
 
 def _older_job(session: Session, newcomer: Contact, holder: Contact) -> bool:
     """Tell whether the newcomer's job dates from before the holder's current one (an old card, say)."""
-    from contacts.people.service import current_employment
-
     new, held = current_employment(session, newcomer.id), current_employment(session, holder.id)
     return bool(new is not None and held is not None and new.started_at and held.started_at
                 and new.started_at < held.started_at)
