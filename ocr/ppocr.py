@@ -238,10 +238,14 @@ class PaddleEngine:
         return results
 
     # -- whole image -----------------------------------------------------------------------
-    def read(self, image: np.ndarray, *, orient: bool = True) -> list[TextLine]:
-        """Detect, orient and read every line of an RGB or gray image; lines come in reading order."""
+    def read(self, image: np.ndarray, *, orient: bool = True,
+             detected: list[tuple[np.ndarray, float]] | None = None) -> list[TextLine]:
+        """Detect (unless ``detected`` is given), orient and read every line of an RGB or gray image.
+
+        Lines come in reading order.
+        """
         bgr = _as_bgr(image)
-        found = self.detect(bgr, bgr_input=True)
+        found = self.detect(bgr, bgr_input=True) if detected is None else detected
         crops: list[np.ndarray] = []
         turned: list[bool] = []
         for quad, _score in found:

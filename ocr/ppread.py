@@ -17,9 +17,11 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from ocr.engine import Word
+from ocr.layout import is_cjk
 from ocr.ppocr import PaddleEngine, TextLine
 from ocr.preprocess import CardQuad, fit_scan, rotate, warp_card
 
@@ -29,7 +31,10 @@ CONFIDENT = 0.8
 SPARSE_CHARACTERS = 40
 # A candidate (crop, rotation or inversion) must beat the current one by this share to replace it.
 MARGIN = 0.03
-CARD_LONG_SIDE = 1400  # px of the warped card (the whole image is read at its own size, up to this)
+CARD_LONG_SIDE = 1400  # px of the warped card
+WHOLE_LONG_SIDE = 2000  # px; the whole image is read at its own size up to this (a small card stays legible)
+# Share of the text area outside the card quad above which the whole image is read as well.
+OUTSIDE_TEXT = 0.1
 _POSTAL_MARK = re.compile(r"^[テ亍丁〒干](?=\s*\d{3}\s*[-ー－‐]\s*\d{4})")
 
 
@@ -42,6 +47,7 @@ class PaddleReading:
     rotation: int  # degrees clockwise applied to the candidate image
     source: str  # "whole" or "card"
     vertical: bool = False
+    maybe_vertical: bool = False  # lines stand tall in Japanese text: vertical print or a turned card
     inverted: bool = False
     quality: float = 0.0
     seconds: dict[str, float] = field(default_factory=dict)
@@ -88,48 +94,104 @@ def rotate_quad(quad: np.ndarray, degrees: int, shape: tuple[int, int]) -> np.nd
 
 def _upright(lines: list[TextLine], rotation: int, shape: tuple[int, int], *, vertical: bool) -> list[TextLine]:
     """Move lines into the coordinates of the image rotated by ``rotation``."""
-    out = []
+    return [
+        TextLine(quad=rotate_quad(line.quad, rotation, shape), text=line.text, score=line.score,
+                 turned=vertical and line.turned)
+        for line in lines
+    ]
+
+
+def cjk_share(lines: list[TextLine]) -> float:
+    """Return the share of kana and kanji among the confidently read letters (digits and marks left out)."""
+    chars = "".join(ln.text for ln in lines if ln.score >= CONFIDENT)
+    cjk = sum(1 for c in chars if is_cjk(c))
+    latin = sum(1 for c in chars if c.isascii() and c.isalpha())
+    return cjk / (cjk + latin) if cjk + latin else 0.0
+
+
+def looks_vertical(lines: list[TextLine]) -> bool:
+    """Tell a vertical (縦書き) card from a card turned a quarter, when most lines stand tall.
+
+    On a turned card every line stands tall, Latin ones too. A vertical card prints its
+    e-mail or URL across: a confidently read Latin line lying flat among tall Japanese
+    columns says vertical.
+    """
     for line in lines:
-        quad = rotate_quad(line.quad, rotation, shape)
-        out.append(TextLine(quad=quad, text=line.text, score=line.score, upside_down=0.0,
-                            turned=vertical and line.turned))
-    return out
+        latin = sum(1 for c in line.text if c.isascii() and c.isalnum())
+        if not line.turned and line.score >= CONFIDENT and latin >= 6 and latin >= 0.6 * len(line.text):
+            return True
+    return False
 
 
-def read_candidate(engine: PaddleEngine, image: np.ndarray, source: str,
-                   seconds: dict[str, float]) -> PaddleReading:
-    """Read one candidate image and bring it upright (rotation voted by its lines)."""
+def read_candidate(engine: PaddleEngine, image: np.ndarray, source: str, seconds: dict[str, float],
+                   detected: list[tuple[np.ndarray, float]] | None = None) -> PaddleReading:
+    """Read one candidate image and bring it upright (rotation voted by its lines).
+
+    Lines standing tall in Japanese text may be the columns of a vertical card: the reading
+    is then flagged ``maybe_vertical`` and kept unturned when ``looks_vertical`` says so.
+    """
     started = time.perf_counter()
-    lines = engine.read(image)
+    lines = engine.read(image, detected=detected)
     rotation = vote_rotation(lines)
     h, w = image.shape[:2]
-    best = PaddleReading(image=rotate(image, rotation), lines=_upright(lines, rotation, (h, w), vertical=False),
-                         rotation=rotation, source=source, quality=reading_quality(lines))
-    if rotation in (90, 270):
-        # Tall lines: a card turned on the table, or a vertical card. Read it turned and compare.
-        turned = rotate(image, rotation)
-        again = engine.read(turned)
-        quality = reading_quality(again)
-        if quality >= best.quality * (1 - MARGIN):
-            best = PaddleReading(image=turned, lines=again, rotation=rotation, source=source, quality=quality)
-        else:
-            best = PaddleReading(image=image, lines=_upright(lines, 0, (h, w), vertical=True), rotation=0,
-                                 source=source, vertical=True, quality=best.quality)
+    quality = reading_quality(lines)
+    maybe_vertical = rotation in (90, 270) and cjk_share(lines) >= 0.5
+    if maybe_vertical and looks_vertical(lines):
+        # Columns read top to bottom: a tall line turned counter-clockwise (270) is upright print.
+        turn = (rotation - 270) % 360
+        reading = PaddleReading(image=rotate(image, turn), lines=_upright(lines, turn, (h, w), vertical=True),
+                                rotation=turn, source=source, vertical=True, quality=quality)
+    else:
+        reading = PaddleReading(image=rotate(image, rotation),
+                                lines=_upright(lines, rotation, (h, w), vertical=False),
+                                rotation=rotation, source=source, quality=quality)
+    reading.maybe_vertical = maybe_vertical
     seconds[f"ppocr_{source}"] = seconds.get(f"ppocr_{source}", 0.0) + time.perf_counter() - started
-    return best
+    return reading
+
+
+def outside_share(found: list[tuple[np.ndarray, float]], quad: CardQuad) -> float:
+    """Return the share of detected text area whose centre lies outside the card quad."""
+    contour = quad.points.astype(np.float32).reshape(-1, 1, 2)
+    total = outside = 0.0
+    for box, _score in found:
+        area = float(cv2.contourArea(box.reshape(-1, 1, 2)))
+        cx, cy = box.mean(axis=0)
+        total += area
+        if cv2.pointPolygonTest(contour, (float(cx), float(cy)), False) < 0:
+            outside += area
+    return outside / total if total else 0.0
 
 
 def read_side(engine: PaddleEngine, pixels: np.ndarray, quad: CardQuad | None) -> PaddleReading:
-    """Read a decoded side: the whole image and the detected card, upright; keep the better reading."""
+    """Read a decoded side: the detected card and the whole image, upright; keep the better reading.
+
+    The whole image is always detected; it is read in full when there is no card quad, or
+    when text lies outside the quad (the quad is a block inside the card, or cuts it), and
+    the reading with more confident characters wins.
+    """
     seconds: dict[str, float] = {}
-    whole = fit_scan(pixels, long_side=min(CARD_LONG_SIDE, max(pixels.shape[:2])))
-    best = read_candidate(engine, whole, "whole", seconds)
+    whole = fit_scan(pixels, long_side=min(WHOLE_LONG_SIDE, max(pixels.shape[:2])))
+    started = time.perf_counter()
+    found = engine.detect(whole)
+    seconds["ppocr_detect_whole"] = time.perf_counter() - started
+    best: PaddleReading | None = None
     if quad is not None:
-        card = read_candidate(engine, warp_card(pixels, quad, long_side=CARD_LONG_SIDE), "card", seconds)
-        # The crop wins ties: it is flatter and its boxes refer to the card alone.
-        if card.quality >= best.quality * (1 - MARGIN):
-            best = card
-    if reading_quality(best.lines) < SPARSE_CHARACTERS:
+        best = read_candidate(engine, warp_card(pixels, quad, long_side=CARD_LONG_SIDE), "card", seconds)
+        factor = max(whole.shape[:2]) / max(pixels.shape[:2])
+        if outside_share(found, quad.scaled(factor)) < OUTSIDE_TEXT:
+            best.seconds = seconds
+            return _maybe_inverted(engine, best, seconds)
+    reading = read_candidate(engine, whole, "whole", seconds, detected=found)
+    # The card crop wins near-ties: it is flatter and its boxes refer to the card alone.
+    if best is None or reading.quality > best.quality * (1 + MARGIN):
+        best = reading
+    return _maybe_inverted(engine, best, seconds)
+
+
+def _maybe_inverted(engine: PaddleEngine, best: PaddleReading, seconds: dict[str, float]) -> PaddleReading:
+    """Read the inverted image too when little confident text was found; keep it if it reads better."""
+    if best.quality < SPARSE_CHARACTERS:
         started = time.perf_counter()
         inverted = read_candidate(engine, 255 - best.image, best.source, seconds)
         seconds["ppocr_inverted"] = time.perf_counter() - started
@@ -142,10 +204,41 @@ def read_side(engine: PaddleEngine, pixels: np.ndarray, quad: CardQuad | None) -
     return best
 
 
+def row_keys(boxes: list[tuple[int, int, int, int]]) -> list[int]:
+    """Number the rows of horizontal line boxes: pieces of one printed line share a number.
+
+    The detector sometimes splits a large name at its space and its boxes then overlap
+    ("山本" / "一郎"): pieces of similar height that overlap vertically and lie close (or
+    overlap) horizontally join one row, so the layout reads them as one line, left to right.
+    """
+    keys = [-1] * len(boxes)
+    rows: list[list[int]] = []
+    for i in sorted(range(len(boxes)), key=lambda k: boxes[k][0]):
+        x, y, _w, h = boxes[i]
+        for number, row in enumerate(rows):
+            px, py, pw, ph = boxes[row[-1]]
+            overlap = min(y + h, py + ph) - max(y, py)
+            similar = 0.6 <= h / max(1, ph) <= 1.6
+            gap = x - (px + pw)
+            if similar and overlap > 0.6 * min(h, ph) and gap < 1.0 * max(h, ph):
+                row.append(i)
+                keys[i] = number
+                break
+        else:
+            keys[i] = len(rows)
+            rows.append([i])
+    return keys
+
+
 def reading_words(reading: PaddleReading) -> list[Word]:
-    """Adapt the chosen lines to layout words (one word per line; 〒 misread as テ/亍 restored)."""
+    """Adapt the chosen lines to layout words: one word per detected line, pieces of a row share its key.
+
+    A postal mark read as テ/亍 before a postal code is restored to 〒.
+    """
+    boxes = [line.box for line in reading.lines]
+    keys = list(range(len(boxes))) if reading.vertical else row_keys(boxes)
     words = []
-    for index, line in enumerate(reading.lines):
+    for line, box, key in zip(reading.lines, boxes, keys, strict=True):
         text = _POSTAL_MARK.sub("〒", line.text.strip())
-        words.append(Word(text=text, confidence=line.score, box=line.box, line_key=(1, 1, index + 1)))
+        words.append(Word(text=text, confidence=line.score, box=box, line_key=(1, 1, key + 1)))
     return words
