@@ -260,6 +260,8 @@ def _ppocr_side(pixels: np.ndarray, *, side: str, engine: OcrEngine, paddle: Pad
         warnings.append(f"{side}: low recognition confidence ({score:.2f})")
     if reading.vertical:
         warnings.append(f"{side}: read as vertical text (縦書き)")
+    elif reading.maybe_vertical:
+        warnings.append(f"{side}: Japanese lines stand tall; read as a card turned a quarter, not as vertical text")
     if reading.inverted:
         warnings.append(f"{side}: light text on a dark background; read inverted")
     if debug.folder is not None:

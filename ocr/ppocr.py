@@ -254,6 +254,7 @@ class PaddleEngine:
             crops.append(np.rot90(crop).copy() if tall else crop)
             turned.append(tall)
         flips = self.upside_down(crops) if orient and crops else [0.0] * len(crops)
+        flips = card_flips(flips, turned, [c.shape[1] / max(1, c.shape[0]) for c in crops])
         crops = [cv2.rotate(c, cv2.ROTATE_180) if f > 0.5 else c for c, f in zip(crops, flips, strict=True)]
         texts = self.recognize_crops(crops)
         lines = [
@@ -266,6 +267,25 @@ class PaddleEngine:
     def recognize(self, image: np.ndarray, *, lang: str = "", psm: int = 3, dpi: int | None = None) -> list[Word]:
         """``OcrEngine.recognize``: every detected line as one ``Word`` (``lang``, ``psm``, ``dpi`` are unused)."""
         return lines_to_words(self.read(image))
+
+
+def card_flips(flips: list[float], turned: list[bool], lengths: list[float]) -> list[float]:
+    """Give every line of a group (tall or flat) the group's upside-down probability.
+
+    A card has one orientation, and the classifier squeezes a long line into 192 px, where it
+    errs: a weighted vote (by line length in text heights) of the lines lying the same way is
+    more reliable than each line's own guess.
+    """
+    out = list(flips)
+    for group in (True, False):
+        members = [i for i, t in enumerate(turned) if t == group]
+        weight = sum(min(lengths[i], 12.0) for i in members)
+        if not members or weight <= 0:
+            continue
+        vote = sum(flips[i] * min(lengths[i], 12.0) for i in members) / weight
+        for i in members:
+            out[i] = vote
+    return out
 
 
 def lines_to_words(lines: list[TextLine]) -> list[Word]:

@@ -37,6 +37,7 @@ WHOLE_LONG_SIDE = 2000  # px; the whole image is read at its own size up to this
 OUTSIDE_TEXT = 0.1
 # A card covering less of the frame than this is detected again on its flattened crop (small text).
 SMALL_CARD = 0.35
+_STROKES = {"-", "一", "ー", "—", "_", "|", "I", "l", "1"}
 _POSTAL_MARK = re.compile(r"^[テ亍丁〒干](?=\s*\d{3}\s*[-ー－‐]\s*\d{4})")
 
 
@@ -244,9 +245,11 @@ def row_keys(boxes: list[tuple[int, int, int, int]]) -> list[int]:
         for number, row in enumerate(rows):
             px, py, pw, ph = boxes[row[-1]]
             overlap = min(y + h, py + ph) - max(y, py)
-            similar = 0.6 <= h / max(1, ph) <= 1.6
+            similar = 0.6 <= h / max(1, ph) <= 1.6 and overlap > 0.6 * min(h, ph)
+            # a thin piece (the stroke of 一 detected alone) inside the row's height joins it
+            piece = h < 0.6 * ph and py <= y + h / 2 <= py + ph
             gap = x - (px + pw)
-            if similar and overlap > 0.6 * min(h, ph) and gap < 1.0 * max(h, ph):
+            if (similar or piece) and gap < 1.0 * max(h, ph):
                 row.append(i)
                 keys[i] = number
                 break
@@ -266,5 +269,7 @@ def reading_words(reading: PaddleReading) -> list[Word]:
     words = []
     for line, box, key in zip(reading.lines, boxes, keys, strict=True):
         text = _POSTAL_MARK.sub("〒", line.text.strip())
+        if text in _STROKES and box[2] >= 1.2 * box[3] and keys.count(key) > 1:
+            text = "一"  # a flat stroke detected apart from its row is the kanji one (健 / 一)
         words.append(Word(text=text, confidence=line.score, box=box, line_key=(1, 1, key + 1)))
     return words
