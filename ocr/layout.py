@@ -60,6 +60,7 @@ _KANA_BETWEEN_KANJI = re.compile(
 )
 MIN_FRAGMENT_CONFIDENCE = 0.1  # a piece of a column read with less is noise, not half of a character
 _FLAT_STROKE_AFTER_KANJI = re.compile(f"(?<=[{_KANJI_CLASS}])[-ー−‐](?=[{_KANJI_CLASS}]|$|\\s)")
+_HYPHEN_ENDING_KANJI = re.compile(f"(?<=[{_KANJI_CLASS}])[-−‐—―](?=$|\\s)")
 _ORDINAL = re.compile("第([ニーー])")
 
 
@@ -133,9 +134,9 @@ def make_line(words: list[Word], *, vertical: bool = False) -> Line:
         parts.append(text)
         prev = word
     text = fix_kana_kanji("".join(parts).strip())
-    if vertical:
-        # In a column the long-vowel mark and the dash stand upright; a flat stroke after a kanji is 一.
-        text = _FLAT_STROKE_AFTER_KANJI.sub("一", text)
+    # In a column the long-vowel mark and the dash stand upright, so a flat stroke after a kanji is 一;
+    # across, a hyphen ending a word after a kanji is 一 (健- -> 健一; a vertical card read turned gives it).
+    text = (_FLAT_STROKE_AFTER_KANJI if vertical else _HYPHEN_ENDING_KANJI).sub("一", text)
     weights = [max(1, len(w.text)) for w in words]
     confidence = sum(w.confidence * n for w, n in zip(words, weights, strict=True)) / sum(weights)
     return Line(
