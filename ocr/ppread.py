@@ -37,6 +37,12 @@ WHOLE_LONG_SIDE = 2000  # px; the whole image is read at its own size up to this
 OUTSIDE_TEXT = 0.1
 # A card covering less of the frame than this is detected again on its flattened crop (small text).
 SMALL_CARD = 0.35
+# In a vertical column the hyphens of a number stand upright and come back as any short mark.
+_COLUMN_MARKS = ":：,，.·・〜~～ー一|｜)"
+_NUMBER_GROUPS = re.compile(
+    f"(?<![\\d])(\\d{{2,5}})[{_COLUMN_MARKS}](\\d{{1,4}})[{_COLUMN_MARKS}](\\d{{3,4}})(?!\\d)"
+)
+_POSTAL_GROUPS = re.compile(f"^([〒テ亍丁干デT])\\s*(\\d{{3}})[{_COLUMN_MARKS}](\\d{{4}})(?!\\d)")
 _STROKES = {"-", "一", "ー", "—", "_", "|", "I", "l", "1"}
 _POSTAL_MARK = re.compile(r"^[テ亍丁〒干](?=\s*\d{3}\s*[-ー－‐]\s*\d{4})")
 
@@ -259,6 +265,16 @@ def row_keys(boxes: list[tuple[int, int, int, int]]) -> list[int]:
     return keys
 
 
+def column_numbers(text: str) -> str:
+    """Restore the hyphens of phone numbers and postal codes printed in a column (011:904,1337 -> 011-904-1337).
+
+    Used on Japanese cards, where a number read from a vertical column (or from a card read turned)
+    comes back with its upright hyphens as colons, commas, dots or tildes.
+    """
+    text = _POSTAL_GROUPS.sub(lambda m: f"〒{m.group(2)}-{m.group(3)}", text)
+    return _NUMBER_GROUPS.sub(lambda m: f"{m.group(1)}-{m.group(2)}-{m.group(3)}", text)
+
+
 def reading_words(reading: PaddleReading) -> list[Word]:
     """Adapt the chosen lines to layout words: one word per detected line, pieces of a row share its key.
 
@@ -266,9 +282,12 @@ def reading_words(reading: PaddleReading) -> list[Word]:
     """
     boxes = [line.box for line in reading.lines]
     keys = list(range(len(boxes))) if reading.vertical else row_keys(boxes)
+    japanese = cjk_share(reading.lines) >= 0.5
     words = []
     for line, box, key in zip(reading.lines, boxes, keys, strict=True):
         text = _POSTAL_MARK.sub("〒", line.text.strip())
+        if japanese:
+            text = column_numbers(text)
         if text in _STROKES and box[2] >= 1.2 * box[3] and keys.count(key) > 1:
             text = "一"  # a flat stroke detected apart from its row is the kanji one (健 / 一)
         words.append(Word(text=text, confidence=line.score, box=box, line_key=(1, 1, key + 1)))

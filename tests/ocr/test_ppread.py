@@ -10,6 +10,7 @@ from ocr.ppread import (
     CONFIDENT,
     PaddleReading,
     cjk_share,
+    column_numbers,
     looks_vertical,
     outside_share,
     reading_quality,
@@ -90,3 +91,28 @@ def test_a_misread_postal_mark_is_restored() -> None:
     reading = PaddleReading(image=np.zeros((10, 10, 3), np.uint8), lines=[line("亍105-0011 東京都港区")],
                             rotation=0, source="whole")
     assert reading_words(reading)[0].text == "〒105-0011 東京都港区"
+
+
+@pytest.mark.parametrize(
+    ("read", "printed"),
+    [
+        ("電話011:904,1337", "電話011-904-1337"),
+        ("携帶070.4208.3334", "携帶070-4208-3334"),
+        ("ファックス011〜799ー8831", "ファックス011-799-8831"),
+        ("T501:5602", "〒501-5602"),
+        ("デ958:7069", "〒958-7069"),
+    ],
+)
+def test_hyphens_of_numbers_read_from_a_column_are_restored(read: str, printed: str) -> None:
+    assert column_numbers(read) == printed
+
+
+@pytest.mark.parametrize("text", ["2026.11.25", "東上野3,25,19", "TEL 03-5432-1098", "〒105-0011 東京都港区芝公園4-2-8"])
+def test_other_numbers_stay(text: str) -> None:
+    assert column_numbers(text) == text
+
+
+def test_numbers_are_restored_on_japanese_cards_only() -> None:
+    english = PaddleReading(image=np.zeros((10, 10, 3), np.uint8), lines=[line("T 650.462.9154"), line("Example Ltd.")],
+                            rotation=0, source="whole")
+    assert reading_words(english)[0].text == "T 650.462.9154"
