@@ -182,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-baseline", action="store_true", help="do not run the plain-tesseract baseline"
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--timing-only", action="store_true", help="only seconds, RSS and throughput")
     parser.add_argument("--recognizers", default=",".join(RECOGNIZERS),
                         help="comma-separated recognizers to score (tesseract, ppocr, combined)")
     args = parser.parse_args(argv)
@@ -195,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         folders[HARD] = hard
 
     kinds = [r.strip() for r in args.recognizers.split(",") if r.strip() in RECOGNIZERS]
+    if args.timing_only:
+        kinds, args.skip_baseline = [], True
     report: dict[str, Any] = {kind: {} for kind in kinds}
     report["baseline"] = {}
     for name, folder in folders.items():
@@ -203,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_baseline:
             report["baseline"][name] = score(folder, predict_baseline)
     for kind in [*kinds, "baseline"]:
-        if report[kind]:
+        if report[kind] and all(name in report[kind] for name in FOLDERS):
             dev = [report[kind][name] for name in FOLDERS]
             report[kind]["dev-all"] = combine(dev)
     report["timing_photos"] = timing(root / "photos")
