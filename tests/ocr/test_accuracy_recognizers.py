@@ -22,10 +22,10 @@ DEV_PHOTOS = ["0002.jpg", "0011.jpg", "0019.jpg", "0027.jpg", "0033.jpg", "0042.
 DEV_SCANS = ["0004.jpg", "0010.jpg"]
 
 FLOORS = {
-    # (folder, recognizer): (overall accuracy, recognition ceiling)
+    # (folder, recognizer): (overall accuracy, recognition ceiling); measured 0.980/1.000, 0.731/0.905, 0.567/0.714
     ("cards-dev", "default"): (0.93, 0.95),
-    ("cards-hard", "default"): (0.62, 0.82),
-    ("cards-hard", "tesseract"): (0.45, 0.55),
+    ("cards-hard", "default"): (0.67, 0.85),
+    ("cards-hard", "tesseract"): (0.50, 0.64),
 }
 
 
@@ -104,4 +104,4 @@ def test_the_default_recognizer_finds_more_text_than_tesseract_on_cards_hard(har
 @pytest.mark.parametrize("field", ["email", "phone", "name"])
 def test_default_recognizer_field_floors_on_cards_dev(dev_default: Report, field: str) -> None:
     score = dev_default.fields[field]
-    assert score.exact / score.total >= 0.85, [m for m in dev_default.mistakes if m["field"] == field]
+    assert score.exact / score.total >= 0.9, [m for m in dev_default.mistakes if m["field"] == field]
