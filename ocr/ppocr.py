@@ -168,7 +168,11 @@ def sort_reading_order(lines: list[TextLine]) -> list[TextLine]:
 
 
 class PaddleEngine:
-    """PP-OCRv5 on onnxruntime. Sessions load once (per engine) and run with ``threads`` intra-op threads."""
+    """PP-OCRv5 on onnxruntime. Sessions load once (per engine) and run with ``threads`` intra-op threads.
+
+    onnxruntime sessions may run from several threads at once (the embedded pool's OCR threads
+    share one engine per process; each call releases the GIL and uses its own intra-op thread).
+    """
 
     def __init__(self, *, models: Path | None = None, threads: int = 1) -> None:
         folder = models or model_dir()
@@ -181,7 +185,6 @@ class PaddleEngine:
         except Exception as e:  # onnxruntime raises its own exception types for bad model files
             raise EngineError(f"cannot load PP-OCRv5 models from {folder}: {e}") from e
         self.classes = load_dictionary(folder / "ppocrv5_dict.txt")
-        self._lock = threading.Lock()
 
     # -- detection -------------------------------------------------------------------------
     def detect(self, image: np.ndarray, *, limit_side: int = DET_LIMIT_SIDE,
@@ -194,8 +197,7 @@ class PaddleEngine:
         resized = cv2.resize(bgr, (rw, rh), interpolation=cv2.INTER_AREA if ratio < 1 else cv2.INTER_LINEAR)
         x = (resized.astype(np.float32) / 255.0 - (0.485, 0.456, 0.406)) / (0.229, 0.224, 0.225)
         x = x.transpose(2, 0, 1)[None].astype(np.float32)
-        with self._lock:
-            prob = self._det.run(None, {self._det.get_inputs()[0].name: x})[0][0, 0]
+        prob = self._det.run(None, {self._det.get_inputs()[0].name: x})[0][0, 0]
         scale = np.array([w / rw, h / rh], dtype=np.float32)
         return [(quad * scale, score) for quad, score in db_boxes(prob)]
 
@@ -211,8 +213,7 @@ class PaddleEngine:
                 rw = min(cw, math.ceil(ch * w / max(1, h)))
                 resized = cv2.resize(crop, (max(1, rw), ch)).astype(np.float32)
                 batch[i, :, :, :rw] = ((resized / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)
-            with self._lock:
-                probs = self._cls.run(None, {self._cls.get_inputs()[0].name: batch})[0]
+            probs = self._cls.run(None, {self._cls.get_inputs()[0].name: batch})[0]
             out.extend(float(p[1]) for p in probs)
         return out
 
@@ -231,8 +232,7 @@ class PaddleEngine:
                 rw = min(width, max(1, math.ceil(REC_HEIGHT * w / max(1, h))))
                 resized = cv2.resize(crops[i], (rw, REC_HEIGHT)).astype(np.float32)
                 batch[j, :, :, :rw] = ((resized / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)
-            with self._lock:
-                probs = self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[0]
+            probs = self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[0]
             for j, i in enumerate(chunk):
                 results[i] = ctc_decode(probs[j], self.classes)
         return results
