@@ -237,9 +237,10 @@ def _ppocr_side(pixels: np.ndarray, *, side: str, engine: OcrEngine, paddle: Pad
         debug.save("detected", outline)
     reading = read_side(paddle, pixels, quad)
     seconds.update(reading.seconds)
-    if combined and reading.maybe_vertical:
-        # Japanese lines standing tall: vertical print or a card turned on the table. Tesseract's
-        # rotation search with jpn_vert tells the two apart; its vertical reading is kept.
+    if combined and reading.maybe_vertical and not reading.vertical:
+        # Japanese lines standing tall with no flat Latin line among them: vertical print or a card
+        # turned on the table. Tesseract's rotation search with jpn_vert tells the two apart; its
+        # vertical reading is kept.
         second = _tesseract_side(pixels, side=side, engine=engine, debug=debug, seconds=seconds)
         if any("vertical" in w for w in second.warnings):
             return second
