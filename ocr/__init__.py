@@ -5,6 +5,6 @@ and the click commands in ``ocr.cli``. Importing this package does nothing but d
 the version string; heavy modules are imported where they are used.
 """
 
-PIPELINE_VERSION = "1.3.0"
+PIPELINE_VERSION = "2.0.0"  # PP-OCRv5 reads cards by default
 
 __all__ = ["PIPELINE_VERSION"]

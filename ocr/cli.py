@@ -16,6 +16,8 @@ import click
 from ocr.errors import OcrError
 from ocr.result import FIELD_NAMES
 
+RECOGNIZER_CHOICES = ("tesseract", "ppocr", "combined")  # ocr.pipeline.RECOGNIZERS, without importing it
+
 T = TypeVar("T")
 
 
@@ -58,23 +60,25 @@ def _print_table(file: str, result: dict[str, Any]) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per image (JSON Lines).")
 @click.option(
-    "--debug-dir", type=click.Path(file_okay=False, path_type=Path), help="Write each stage's image here."
+    "--debug-dir", type=click.Path(file_okay=False, path_type=Path),
+    help="Write each stage's image, the text and seconds per stage and engine (seconds.json) here.",
 )
-def scan_command(images: tuple[Path, ...], back: Path | None, as_json: bool, debug_dir: Path | None) -> None:
+@click.option("--recognizer", type=click.Choice(RECOGNIZER_CHOICES),
+              help="Recognizer to use (default: MEISHI_OCR_RECOGNIZER, else combined when PP-OCR is installed).")
+def scan_command(images: tuple[Path, ...], back: Path | None, as_json: bool, debug_dir: Path | None,
+                 recognizer: str | None) -> None:
     """Read business-card IMAGES and print their fields (no database)."""
-    from ocr.engine import default_engine
     from ocr.pipeline import scan_card
 
     if back is not None and len(images) != 1:
         raise click.UsageError("--back needs exactly one front IMAGE")
-    engine = default_engine()
     failed = False
     back_bytes = back.read_bytes() if back is not None else None
     for path in _progress(images, len(images), "scan"):
         file = str(path)
         try:
             target = debug_dir / path.stem if debug_dir is not None and len(images) > 1 else debug_dir
-            result = scan_card(path.read_bytes(), back_bytes, engine=engine, debug_dir=target).to_dict()
+            result = scan_card(path.read_bytes(), back_bytes, debug_dir=target, recognizer=recognizer).to_dict()
         except (OcrError, OSError) as e:
             failed = True
             obj = _error_object(file, e)
@@ -91,41 +95,25 @@ def scan_command(images: tuple[Path, ...], back: Path | None, as_json: bool, deb
         sys.exit(1)
 
 
-@click.command("eval-ocr")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--mistakes", is_flag=True, help="Also list every wrong field.")
-def eval_ocr_command(folder: Path, as_json: bool, mistakes: bool) -> None:
-    """Score the pipeline on a labelled FOLDER (labels.json as in cards-dev)."""
-    from ocr.engine import default_engine
-    from ocr.evaluate import evaluate_folder, load_labels
-    from ocr.pipeline import scan_card
+def _labelled_folders(folder: Path) -> list[Path]:
+    """The folder itself when it holds labels.json, else its subfolders that do (cards-dev/photos, ...)."""
+    if (folder / "labels.json").exists():
+        return [folder]
+    return sorted(p for p in folder.iterdir() if p.is_dir() and (p / "labels.json").exists())
 
-    if not (folder / "labels.json").exists():
-        raise click.UsageError(f"{folder} has no labels.json")
-    engine = default_engine()
 
-    def predict(data: bytes) -> tuple[dict[str, str], float]:
-        result = scan_card(data, engine=engine)
-        return {k: v.value for k, v in result.fields.items()}, result.seconds
-
-    total = len(load_labels(folder))
-    report = evaluate_folder(folder, predict, progress=lambda items: _progress(items, total, "eval"))
-    summary = report.to_dict()
-    if mistakes:
-        summary["mistakes"] = report.mistakes
-    if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-        return
+def _print_report(folder: Path, summary: dict[str, Any], report: Any, mistakes: bool) -> None:
     click.echo(f"{folder}: {summary['cards']} cards")
-    click.echo(f"{'field':<12} {'exact':>7} {'similar':>8} {'false+':>7} {'n':>4}")
+    click.echo(f"{'field':<12} {'exact':>7} {'ceiling':>8} {'similar':>8} {'false+':>7} {'n':>4}")
     for name, score in summary["fields"].items():
         fp = "-" if score["false_positive_rate"] is None else f"{score['false_positive_rate']:.3f}"
+        ceiling = "-" if score["ceiling"] is None else f"{score['ceiling']:.3f}"
         click.echo(
-            f"{name:<12} {score['accuracy']:>7.3f} {score['similarity']:>8.3f} {fp:>7} {score['n']:>4}"
+            f"{name:<12} {score['accuracy']:>7.3f} {ceiling:>8} {score['similarity']:>8.3f} {fp:>7} {score['n']:>4}"
         )
+    ceiling = "-" if summary["ceiling"] is None else f"{summary['ceiling']:.3f}"
     click.echo(
-        f"{'overall':<12} {summary['overall_accuracy']:>7.3f} {summary['overall_similarity']:>8.3f} "
+        f"{'overall':<12} {summary['overall_accuracy']:>7.3f} {ceiling:>8} {summary['overall_similarity']:>8.3f} "
         f"{summary['false_positive_rate']:>7.3f}"
     )
     secs = summary["seconds"]
@@ -135,3 +123,45 @@ def eval_ocr_command(folder: Path, as_json: bool, mistakes: bool) -> None:
     if mistakes:
         for m in report.mistakes:
             click.echo(f"  {m['file']} {m['field']}: want {m['label']!r} got {m['predicted']!r}")
+
+
+@click.command("eval-ocr")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--mistakes", is_flag=True, help="Also list every wrong field.")
+@click.option("--recognizer", type=click.Choice(RECOGNIZER_CHOICES),
+              help="Recognizer to use (default: MEISHI_OCR_RECOGNIZER, else combined when PP-OCR is installed).")
+def eval_ocr_command(folder: Path, as_json: bool, mistakes: bool, recognizer: str | None) -> None:
+    """Score the pipeline on a labelled FOLDER (labels.json as in cards-dev, or subfolders that have one).
+
+    Beside exact accuracy, the ceiling is the share of labelled values found anywhere in the
+    recognised text: what a perfect field parser could reach with this recognition.
+    """
+    from ocr.evaluate import Prediction, evaluate_folder, load_labels
+    from ocr.pipeline import scan_card
+
+    folders = _labelled_folders(folder)
+    if not folders:
+        raise click.UsageError(f"{folder} has no labels.json (nor a subfolder with one)")
+
+    def predict(data: bytes) -> Prediction:
+        result = scan_card(data, recognizer=recognizer)
+        return {k: v.value for k, v in result.fields.items()}, result.seconds, result.text
+
+    summaries: dict[str, dict[str, Any]] = {}
+    for labelled in folders:
+        total = len(load_labels(labelled))
+
+        def progress(items: Iterator[Any], n: int = total) -> Iterator[Any]:
+            return _progress(items, n, "eval")
+
+        report = evaluate_folder(labelled, predict, progress=progress)
+        summary = report.to_dict()
+        if mistakes:
+            summary["mistakes"] = report.mistakes
+        summaries[str(labelled)] = summary
+        if not as_json:
+            _print_report(labelled, summary, report, mistakes)
+    if as_json:
+        out = summaries[str(folders[0])] if folders == [folder] else {"folders": summaries}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))

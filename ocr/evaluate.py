@@ -7,6 +7,10 @@ removed. Exact accuracy counts a field right when the normalised strings are equ
 (an empty label is right only when nothing was extracted); character similarity is
 1 - normalised Levenshtein distance; a false positive is a value extracted where the
 label is empty.
+
+The recognition ceiling of a field is the share of its non-empty labels found anywhere in
+the recognised text (``found_in_text``): a label the text does not hold is a recognition
+loss, a label it holds but the field missed is a parsing loss.
 """
 
 from __future__ import annotations
@@ -50,6 +54,26 @@ def similarity(a: str, b: str) -> float:
     return 1.0 - Levenshtein.normalized_distance(a, b)
 
 
+def text_variants(field_name: str, text: str) -> list[str]:
+    """Return the normalised strings of recognised text in which a label of ``field_name`` may be found.
+
+    Each line on its own, and (except for digit fields, where joining lines would invent
+    numbers) all lines joined with nothing and with ", " between them: labels join a value
+    printed on several lines (a Japanese address by a space, an English one by ", ").
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    variants = [normalize_for_compare(field_name, line) for line in lines]
+    if field_name not in _DIGIT_FIELDS:
+        variants.append(normalize_for_compare(field_name, "".join(lines)))
+        variants.append(normalize_for_compare(field_name, ", ".join(lines)))
+    return variants
+
+
+def found_in_text(field_name: str, label: str, text: str) -> bool:
+    """Tell whether a (normalised) non-empty label appears anywhere in the recognised text."""
+    return bool(label) and any(label in variant for variant in text_variants(field_name, text))
+
+
 @dataclass
 class FieldScore:
     """Counters for one field over a folder."""
@@ -59,6 +83,14 @@ class FieldScore:
     similarity_sum: float = 0.0
     empty_labels: int = 0
     false_positives: int = 0
+    with_text: int = 0  # non-empty labels whose card came with recognised text
+    in_text: int = 0  # of those, labels found in the text (the recognition ceiling)
+
+    def add_ceiling(self, label: str, text: str, field_name: str) -> None:
+        """Count whether a non-empty label is in the recognised text."""
+        if label:
+            self.with_text += 1
+            self.in_text += found_in_text(field_name, label, text)
 
     def add(self, label: str, predicted: str) -> bool:
         """Count one comparison; return whether it was exact."""
@@ -83,6 +115,7 @@ class FieldScore:
             "exact": self.exact,
             "empty_labels": self.empty_labels,
             "false_positives": self.false_positives,
+            "ceiling": round(self.in_text / self.with_text, 4) if self.with_text else None,
         }
 
 
@@ -95,14 +128,17 @@ class Report:
     errors: dict[str, str] = field(default_factory=dict)
     mistakes: list[dict[str, str]] = field(default_factory=list)
 
-    def add(self, file: str, labels: dict[str, str], predicted: dict[str, str], seconds: float) -> None:
-        """Score one card."""
+    def add(self, file: str, labels: dict[str, str], predicted: dict[str, str], seconds: float,
+            text: str | None = None) -> None:
+        """Score one card (and, given its recognised text, the recognition ceiling)."""
         self.seconds.append(seconds)
         for name in FIELD_NAMES:
             if name not in labels:
                 continue
             want = normalize_for_compare(name, labels[name])
             got = normalize_for_compare(name, predicted.get(name))
+            if text is not None:
+                self.fields[name].add_ceiling(want, text, name)
             if not self.fields[name].add(want, got):
                 self.mistakes.append({"file": file, "field": name, "label": want, "predicted": got})
 
@@ -111,6 +147,12 @@ class Report:
         """Exact accuracy over all compared fields."""
         total = sum(s.total for s in self.fields.values())
         return sum(s.exact for s in self.fields.values()) / total if total else 0.0
+
+    @property
+    def ceiling(self) -> float | None:
+        """Share of non-empty labels found in the recognised text (None when no text was given)."""
+        total = sum(s.with_text for s in self.fields.values())
+        return sum(s.in_text for s in self.fields.values()) / total if total else None
 
     @property
     def false_positive_rate(self) -> float:
@@ -130,6 +172,7 @@ class Report:
                 4,
             ),
             "false_positive_rate": round(self.false_positive_rate, 4),
+            "ceiling": None if self.ceiling is None else round(self.ceiling, 4),
             "fields": {name: score.to_dict() for name, score in self.fields.items() if score.total},
             "seconds": {
                 "median": round(statistics.median(secs), 3) if secs else None,
@@ -156,15 +199,19 @@ def iter_labelled(folder: Path) -> Iterator[tuple[Path, dict[str, str]]]:
             yield path, labels[name]
 
 
+# What a predictor returns: field values and seconds, optionally the recognised text (for the ceiling).
+Prediction = tuple[dict[str, str], float] | tuple[dict[str, str], float, str]
+
+
 def evaluate_folder(
     folder: Path,
-    predict: Callable[[bytes], tuple[dict[str, str], float]],
+    predict: Callable[[bytes], Prediction],
     *,
     files: list[str] | None = None,
     progress: Callable[[Iterator[tuple[Path, dict[str, str]]]], Iterator[tuple[Path, dict[str, str]]]]
     | None = None,
 ) -> Report:
-    """Run ``predict`` (bytes -> (field values, seconds)) over a labelled folder and score it."""
+    """Run ``predict`` (bytes -> (field values, seconds[, text])) over a labelled folder and score it."""
     report = Report()
     items: Iterator[tuple[Path, dict[str, str]]] = iter_labelled(folder)
     if files is not None:
@@ -176,9 +223,10 @@ def evaluate_folder(
 
     for path, labels in items:
         try:
-            values, seconds = predict(path.read_bytes())
+            prediction = predict(path.read_bytes())
         except OcrError as e:
             report.errors[path.name] = f"{e.type}: {e.detail}"
             continue
-        report.add(path.name, labels, values, seconds)
+        text = prediction[2] if len(prediction) == 3 else None
+        report.add(path.name, labels, prediction[0], prediction[1], text)
     return report

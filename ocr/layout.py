@@ -60,13 +60,36 @@ _KANA_BETWEEN_KANJI = re.compile(
 )
 MIN_FRAGMENT_CONFIDENCE = 0.1  # a piece of a column read with less is noise, not half of a character
 _FLAT_STROKE_AFTER_KANJI = re.compile(f"(?<=[{_KANJI_CLASS}])[-ー−‐](?=[{_KANJI_CLASS}]|$|\\s)")
+_HYPHEN_ENDING_KANJI = re.compile(f"(?<=[{_KANJI_CLASS}])[-−‐—―](?=$|\\s)")
 _ORDINAL = re.compile("第([ニーー])")
 
 
+_KANJI_AS_KANA = {"二": "ニ", "口": "ロ", "工": "エ", "力": "カ", "八": "ハ", "夕": "タ", "卜": "ト"}
+_KATAKANA_CLASS = "ァ-ヶ"
+# A kanji look-alike touching katakana on both sides, or starting a katakana word (八イツ -> ハイツ).
+_KANJI_IN_KATAKANA = re.compile(
+    f"(?<=[{_KATAKANA_CLASS}ー])([{''.join(_KANJI_AS_KANA)}])(?=[{_KATAKANA_CLASS}ー]|$|\\s|\\d)"
+    f"|(?<![{_KANJI_CLASS}{_KATAKANA_CLASS}ー])([{''.join(_KANJI_AS_KANA)}])(?=[{_KATAKANA_CLASS}ー]{{2}})"
+)
+# A flat stroke after katakana is the long-vowel mark (コ一ポ, コ-ト -> コーポ, コート).
+_STROKE_IN_KATAKANA = re.compile(
+    f"(?<=[{_KATAKANA_CLASS}])[一\\-−‐—](?=[{_KATAKANA_CLASS}{''.join(_KANJI_AS_KANA)}]|$|\\s)"
+)
+_CHOME = re.compile(r"丁日(?=\d)")  # 丁目 with 目 read as 日
+
+
 def fix_kana_kanji(text: str) -> str:
-    """Replace katakana look-alikes of kanji when they sit between kanji (山ロ -> 山口, 第ニ -> 第二)."""
+    """Replace look-alikes between kana and kanji by what their neighbours say they are.
+
+    Katakana between kanji becomes kanji (山ロ -> 山口, 第ニ -> 第二); kanji and strokes among
+    katakana become katakana (八イツ -> ハイツ, コ一卜 -> コート); 丁日 before a number is 丁目.
+    """
     text = _ORDINAL.sub(lambda m: "第" + {"ニ": "二", "ー": "一"}[m.group(1)], text)
-    return _KANA_BETWEEN_KANJI.sub(lambda m: _KANA_AS_KANJI[m.group(1)], text)
+    text = _KANA_BETWEEN_KANJI.sub(lambda m: _KANA_AS_KANJI[m.group(1)], text)
+    text = _STROKE_IN_KATAKANA.sub("ー", text)
+    text = _KANJI_IN_KATAKANA.sub(lambda m: _KANJI_AS_KANA[m.group(1) or m.group(2)], text)
+    text = _STROKE_IN_KATAKANA.sub("ー", text)
+    return _CHOME.sub("丁目", text)
 
 
 def join_cjk(text: str) -> str:
@@ -111,9 +134,9 @@ def make_line(words: list[Word], *, vertical: bool = False) -> Line:
         parts.append(text)
         prev = word
     text = fix_kana_kanji("".join(parts).strip())
-    if vertical:
-        # In a column the long-vowel mark and the dash stand upright; a flat stroke after a kanji is 一.
-        text = _FLAT_STROKE_AFTER_KANJI.sub("一", text)
+    # In a column the long-vowel mark and the dash stand upright, so a flat stroke after a kanji is 一;
+    # across, a hyphen ending a word after a kanji is 一 (健- -> 健一; a vertical card read turned gives it).
+    text = (_FLAT_STROKE_AFTER_KANJI if vertical else _HYPHEN_ENDING_KANJI).sub("一", text)
     weights = [max(1, len(w.text)) for w in words]
     confidence = sum(w.confidence * n for w, n in zip(words, weights, strict=True)) / sum(weights)
     return Line(

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +16,14 @@ import numpy as np
 
 from ocr import PIPELINE_VERSION
 from ocr.engine import OcrEngine, Word, default_engine
+from ocr.errors import EngineError
 from ocr.fields import detect_lang, extract_fields
 from ocr.fields.calibration import calibrate_fields
 from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reencode
 from ocr.layout import Line, group_columns, group_lines
 from ocr.namecheck import check_name, find_missing_name
+from ocr.ppocr import PaddleEngine, model_dir, paddle_engine
+from ocr.ppread import read_side, reading_words
 from ocr.preprocess import (
     CARD_LONG_SIDE_MM,
     CardQuad,
@@ -172,6 +177,21 @@ def prepare_card(pixels: np.ndarray, debug: _Debug) -> tuple[np.ndarray, CardQua
     return card, quad
 
 
+RECOGNIZERS = ("tesseract", "ppocr", "combined")
+
+
+def default_recognizer() -> str:
+    """Return the recognizer to use: MEISHI_OCR_RECOGNIZER, else "combined" when PP-OCR is installed."""
+    chosen = os.environ.get("MEISHI_OCR_RECOGNIZER", "").strip().lower()
+    if chosen in RECOGNIZERS:
+        return chosen
+    try:
+        model_dir()
+    except EngineError:
+        return "tesseract"
+    return "combined"
+
+
 def scan_side(
     data: bytes,
     *,
@@ -179,22 +199,106 @@ def scan_side(
     engine: OcrEngine,
     limits: ScanLimits,
     debug_dir: Path | None = None,
+    recognizer: str = "tesseract",
+    paddle: PaddleEngine | None = None,
 ) -> SideResult:
-    """Run the whole pipeline on one image."""
+    """Run the whole pipeline on one image with the chosen recognizer."""
     debug = _Debug(debug_dir, side)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
     decoded = load_image(
         data, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels, max_side=DECODE_LONG_SIDE
     )
+    seconds["decode"] = time.perf_counter() - started
     debug.save("decoded", decoded.pixels)
-    card, quad = prepare_card(decoded.pixels, debug)
+    if recognizer == "tesseract":
+        result = _tesseract_side(decoded.pixels, side=side, engine=engine, debug=debug, seconds=seconds)
+    else:
+        result = _ppocr_side(decoded.pixels, side=side, engine=engine, paddle=paddle or paddle_engine(),
+                             debug=debug, seconds=seconds, combined=recognizer == "combined")
+    result.seconds = seconds
+    if debug.folder is not None:
+        debug.write_text("seconds.json", json.dumps({k: round(v, 4) for k, v in seconds.items()}, indent=1) + "\n")
+    return result
+
+
+def _timed(seconds: dict[str, float], stage: str, started: float) -> None:
+    seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
+
+
+def _ppocr_side(pixels: np.ndarray, *, side: str, engine: OcrEngine, paddle: PaddleEngine, debug: _Debug,
+                seconds: dict[str, float], combined: bool) -> SideResult:
+    """Read a side with PP-OCR (whole image and card quad as candidates); fields from its lines."""
+    started = time.perf_counter()
+    quad = find_card(pixels)
+    _timed(seconds, "find_card", started)
+    if quad is not None and debug.folder is not None:
+        outline = pixels.copy()
+        cv2.polylines(outline, [quad.points.astype(np.int32).reshape(-1, 1, 2)], True, (255, 0, 0), 8)
+        debug.save("detected", outline)
+    reading = read_side(paddle, pixels, quad)
+    seconds.update(reading.seconds)
+    if combined and reading.maybe_vertical and not reading.vertical:
+        # Japanese lines standing tall with no flat Latin line among them: vertical print or a card
+        # turned on the table. Tesseract's rotation search with jpn_vert tells the two apart; its
+        # vertical reading is kept.
+        second = _tesseract_side(pixels, side=side, engine=engine, debug=debug, seconds=seconds)
+        if any("vertical" in w for w in second.warnings):
+            return second
+    debug.save("upright", reading.image)
+    started = time.perf_counter()
+    words = reading_words(reading)
+    lines = group_columns(words) if reading.vertical else group_lines(words)
+    lang, fields = extract_fields(lines, side=side)
+    _timed(seconds, "fields", started)
+    text = "\n".join(line.text for line in lines)
+    score = recognition_score(words)
+    warnings: list[str] = []
+    if reading.source == "whole" and quad is not None:
+        warnings.append(f"{side}: the whole image read better than the detected card; it was read whole")
+    if quad is None:
+        warnings.append(f"{side}: no card edge found; the whole image was read as a flat scan")
+    if score < LOW_CONFIDENCE_WARNING:
+        warnings.append(f"{side}: low recognition confidence ({score:.2f})")
+    if reading.vertical:
+        warnings.append(f"{side}: read as vertical text (縦書き)")
+    elif reading.maybe_vertical:
+        warnings.append(f"{side}: Japanese lines stand tall; read as a card turned a quarter, not as vertical text")
+    if reading.inverted:
+        warnings.append(f"{side}: light text on a dark background; read inverted")
+    if debug.folder is not None:
+        debug.save("lines", _draw_lines(reading.image, lines))
+        debug.write_text("text.txt", text + "\n")
+    return SideResult(
+        side=side,
+        lang=lang,
+        fields=fields,
+        text=text,
+        image=reencode(reading.image, fmt="JPEG", quality=88),
+        rotation=reading.rotation,
+        found_card=reading.source == "card",
+        mean_confidence=score,
+        warnings=warnings,
+    )
+
+
+def _tesseract_side(pixels: np.ndarray, *, side: str, engine: OcrEngine, debug: _Debug,
+                    seconds: dict[str, float]) -> SideResult:
+    """Read a side with Tesseract: card quad (or the whole image), rotation search, second readings."""
+    started = time.perf_counter()
+    card, quad = prepare_card(pixels, debug)
     gray = flatten_light(to_gray(card))
+    _timed(seconds, "find_card", started)
     debug.save("flattened", gray)
     dpi = max(70, round(max(gray.shape[:2]) / (CARD_LONG_SIDE_MM / 25.4)))
+    started = time.perf_counter()
     recognition = recognize_upright(gray, engine, dpi=dpi)
+    _timed(seconds, "tesseract_first", started)
     upright = rotate(card, recognition.rotation)
     upright_gray = rotate(gray, recognition.rotation)
     debug.save("upright", upright_gray)
 
+    started = time.perf_counter()
     vertical = recognition.lang == VERTICAL_LANG
     if vertical:
         lines = refine_columns(upright_gray, group_columns(recognition.words), engine, dpi=dpi)
@@ -206,10 +310,13 @@ def scan_side(
         else:
             # An English card: the English model alone reads it best, so read it again whole.
             lines = group_lines(engine.recognize(upright_gray, lang=ENGLISH_LANG, psm=3, dpi=dpi))
+    _timed(seconds, "tesseract_second", started)
+    started = time.perf_counter()
     lang, fields = extract_fields(lines, side=side)
     if lang == "ja" and recognition.lang == OCR_LANG:
         fields = check_name(fields, upright_gray, engine, dpi=dpi, lines=lines)
         fields = find_missing_name(fields, upright_gray, lines, engine, dpi=dpi)
+    _timed(seconds, "fields", started)
     text = "\n".join(line.text for line in lines)
     warnings: list[str] = []
     if quad is None:
@@ -272,14 +379,28 @@ def scan_card(
     engine: OcrEngine | None = None,
     debug_dir: Path | None = None,
     limits: ScanLimits | None = None,
+    recognizer: str | None = None,
+    paddle: PaddleEngine | None = None,
 ) -> CardResult:
-    """Read one card (front and optional back) and return its merged fields."""
+    """Read one card (front and optional back) and return its merged fields.
+
+    ``recognizer`` is "tesseract", "ppocr" or "combined" (see ocr/README.md); by default
+    ``default_recognizer()``, except that a caller handing in its own Tesseract-shaped
+    ``engine`` without ``paddle`` gets the Tesseract pipeline it asked for.
+    """
     started = time.perf_counter()
     limits = limits or ScanLimits()
+    if recognizer is None:
+        recognizer = "tesseract" if engine is not None and paddle is None else default_recognizer()
+    if recognizer not in RECOGNIZERS:
+        raise ValueError(f"unknown recognizer {recognizer!r}; use one of {', '.join(RECOGNIZERS)}")
     engine = engine or default_engine(timeout=limits.engine_timeout)
-    sides = [scan_side(front, side="front", engine=engine, limits=limits, debug_dir=debug_dir)]
-    if back is not None:
-        sides.append(scan_side(back, side="back", engine=engine, limits=limits, debug_dir=debug_dir))
+    sides = [
+        scan_side(data, side=side, engine=engine, limits=limits, debug_dir=debug_dir, recognizer=recognizer,
+                  paddle=paddle)
+        for side, data in (("front", front), ("back", back))
+        if data is not None
+    ]
     fields = calibrate_fields(merge_sides(sides[0], sides[1] if len(sides) > 1 else None))
     warnings = [w for s in sides for w in s.warnings]
     if "name" not in fields:

@@ -199,20 +199,27 @@ def find_card(image: np.ndarray) -> CardQuad | None:
     return best
 
 
-def warp_card(image: np.ndarray, quad: CardQuad, *, long_side: int = CARD_LONG_SIDE) -> np.ndarray:
-    """Perspective-correct the card to a rectangle whose longer side is ``long_side``."""
+def card_transform(quad: CardQuad, *, long_side: int = CARD_LONG_SIDE) -> tuple[np.ndarray, tuple[int, int]]:
+    """Return the perspective matrix that flattens the card and the (width, height) it flattens to."""
     tl, tr, br, bl = quad.points
     width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
     height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
     factor = long_side / max(float(width), float(height), 1.0)
     out_w, out_h = max(1, round(width * factor)), max(1, round(height * factor))
     dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], dtype=np.float32)
-    matrix = cv2.getPerspectiveTransform(quad.points.astype(np.float32), dst)
+    return cv2.getPerspectiveTransform(quad.points.astype(np.float32), dst), (out_w, out_h)
+
+
+def warp_card(image: np.ndarray, quad: CardQuad, *, long_side: int = CARD_LONG_SIDE) -> np.ndarray:
+    """Perspective-correct the card to a rectangle whose longer side is ``long_side``."""
+    matrix, size = card_transform(quad, long_side=long_side)
+    tl, tr, _, bl = quad.points
+    shrinking = max(size) < max(float(np.linalg.norm(tr - tl)), float(np.linalg.norm(bl - tl)))
     return cv2.warpPerspective(
         image,
         matrix,
-        (out_w, out_h),
-        flags=cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR,
+        size,
+        flags=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
 

@@ -62,6 +62,7 @@ class SideResult:
     found_card: bool
     mean_confidence: float
     warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage and engine, for --debug-dir and bench
 
 
 @dataclass

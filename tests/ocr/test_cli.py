@@ -81,3 +81,28 @@ def test_eval_ocr_json(tmp_path: Path, cards_dev: Path) -> None:
 
 def test_eval_ocr_needs_labels(tmp_path: Path) -> None:
     assert CliRunner().invoke(eval_ocr_command, [str(tmp_path)]).exit_code == 2
+
+
+def test_scan_debug_dir_has_seconds_per_stage_and_engine(tmp_path: Path, scan_file: Path) -> None:
+    result = CliRunner().invoke(scan_command, [str(scan_file), "--debug-dir", str(tmp_path), "--recognizer", "ppocr"])
+    assert result.exit_code == 0, result.output
+    seconds = json.loads((tmp_path / "front-seconds.json").read_text(encoding="utf-8"))
+    assert {"decode", "find_card", "ppocr_detect_whole", "fields"} <= set(seconds)
+    assert all(value >= 0 for value in seconds.values())
+
+
+def test_eval_ocr_prints_the_ceiling_per_folder(tmp_path: Path, cards_dev: Path) -> None:
+    labels = json.loads((cards_dev / "scans" / "labels.json").read_text(encoding="utf-8"))
+    for folder, name in (("a", "0000.jpg"), ("b", "0001.jpg")):
+        (tmp_path / folder).mkdir()
+        shutil.copy(cards_dev / "scans" / name, tmp_path / folder / name)
+        (tmp_path / folder / "labels.json").write_text(json.dumps({name: labels[name]}), encoding="utf-8")
+    result = CliRunner().invoke(eval_ocr_command, [str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    folders = json.loads(result.output)["folders"]
+    assert set(folders) == {str(tmp_path / "a"), str(tmp_path / "b")}
+    for report in folders.values():
+        assert report["ceiling"] > 0.8
+        assert report["fields"]["email"]["ceiling"] == 1.0
+    table = CliRunner().invoke(eval_ocr_command, [str(tmp_path / "a")])
+    assert "ceiling" in table.output.splitlines()[1]

@@ -25,3 +25,26 @@ def test_report_counts_exact_similarity_and_false_positives() -> None:
     assert report.overall == 0.5
     assert summary["seconds"]["median"] == 0.6
     assert similarity("", "") == 1.0
+
+
+def test_a_label_printed_on_two_lines_is_found_in_the_text() -> None:
+    from ocr.evaluate import found_in_text, normalize_for_compare
+
+    text = "Jane Example\n1 Main St\nSpringfield, IL 62704\nT 650.462.9154"
+    address = normalize_for_compare("address", "1 Main St, Springfield, IL 62704")
+    assert found_in_text("address", address, text)
+    assert found_in_text("phone", normalize_for_compare("phone", "650-462-9154"), text)
+    assert not found_in_text("phone", normalize_for_compare("phone", "62704 650"), text)  # never across lines
+    assert not found_in_text("name", "", text)
+
+
+def test_the_ceiling_counts_non_empty_labels_found_in_the_text() -> None:
+    from ocr.evaluate import Report
+
+    report = Report()
+    report.add("a.jpg", {"name": "Jane Example", "email": "jane@example.com", "fax": ""},
+                {"name": "Jane"}, 0.1, "Jane Example\njane@example.con")
+    assert report.fields["name"].to_dict()["ceiling"] == 1.0
+    assert report.fields["email"].to_dict()["ceiling"] == 0.0
+    assert report.fields["fax"].to_dict()["ceiling"] is None
+    assert report.ceiling == 0.5

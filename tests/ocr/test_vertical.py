@@ -51,7 +51,10 @@ def test_pieces_of_one_large_character_join_their_column() -> None:
 def test_a_flat_stroke_after_a_kanji_in_a_column_is_one() -> None:
     stroke = [word("健", 10, 10, 1), Word(text="-", confidence=0.8, box=(10, 35, 20, 3), line_key=(1, 1, 1))]
     assert make_line(stroke, vertical=True).text == "健一"
-    assert make_line(stroke).text == "健-"
+    between = [word("健", 10, 10, 1), Word(text="-", confidence=0.8, box=(10, 35, 20, 3), line_key=(1, 1, 1)),
+               word("康", 10, 40, 1)]
+    assert make_line(between, vertical=True).text == "健一康"
+    assert make_line(between).text == "健-康"  # across, a hyphen between kanji stays
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +66,19 @@ def japanese_font() -> None:
 
 
 def _fields(pixels: np.ndarray) -> dict[str, str]:
-    result = scan_card(encode(pixels))
+    result = scan_card(encode(pixels), recognizer="tesseract")
     assert any("vertical" in w for w in result.warnings)
     return {k: v.value for k, v in result.fields.items()}
+
+
+@pytest.mark.usefixtures("japanese_font")
+@pytest.mark.parametrize("degrees", [0, 90, 180, 270])
+def test_the_default_recognizer_reads_a_vertical_card_at_any_quarter_turn(degrees: int) -> None:
+    # Standing up, PP-OCR's tall lines send the card to Tesseract's jpn_vert reader; lying on its
+    # side, PP-OCR reads the columns as turned lines, in the same order.
+    result = scan_card(encode(rotate(draw_vertical_card(SATO), degrees)))
+    fields = {k: v.value for k, v in result.fields.items()}
+    assert {k: fields.get(k) for k in SATO_FIELDS} == SATO_FIELDS
 
 
 @pytest.mark.usefixtures("japanese_font")

@@ -1,0 +1,301 @@
+"""Read one card side with PP-OCR: candidate crops, orientation from the lines, and an inverted try.
+
+Card finding never makes a reading worse: the whole image is always a candidate beside the
+detected card quad, and the candidate whose reading has more *confident characters* wins
+(``reading_quality``). Orientation comes from the lines themselves: a line detected tall is
+read turned a quarter, the text-line classifier says whether it is upside down, and the
+votes of all lines (weighted by confident characters) give the card's rotation. A card whose
+lines all stand tall is either turned 90 degrees on the table or printed vertically (縦書き):
+both readings are compared and the better one kept. When little confident text is found
+(light text on a dark card), the inverted image is read as well.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from ocr.engine import Word
+from ocr.layout import is_cjk
+from ocr.ppocr import DET_LIMIT_SIDE, PaddleEngine, TextLine, order_quad
+from ocr.preprocess import CardQuad, card_transform, fit_scan, rotate
+
+# Lines read with at least this mean character probability count as confidently read.
+CONFIDENT = 0.8
+# Fewer confident characters than this: try the inverted image too (dark cards, coloured panels).
+SPARSE_CHARACTERS = 40
+# A candidate (crop, rotation or inversion) must beat the current one by this share to replace it.
+MARGIN = 0.03
+CARD_LONG_SIDE = 1400  # px of the warped card
+WHOLE_LONG_SIDE = 2000  # px; the whole image is read at its own size up to this (a small card stays legible)
+# Share of the text area outside the card quad above which the whole image is read as well.
+OUTSIDE_TEXT = 0.1
+# A card covering less of the frame than this is detected again on its flattened crop (small text).
+SMALL_CARD = 0.35
+CHECK_LIMIT_SIDE = 480  # px; detection that only looks for text outside a small card
+# In a vertical column the hyphens of a number stand upright and come back as any short mark.
+_COLUMN_MARKS = ":：,，.·・〜~～ー一|｜)"
+_NUMBER_GROUPS = re.compile(
+    f"(?<![\\d])(\\d{{2,5}})[{_COLUMN_MARKS}](\\d{{1,4}})[{_COLUMN_MARKS}](\\d{{3,4}})(?!\\d)"
+)
+_POSTAL_GROUPS = re.compile(f"^([〒テ亍丁干デT])\\s*(\\d{{3}})[{_COLUMN_MARKS}](\\d{{4}})(?!\\d)")
+_STROKES = {"-", "一", "ー", "—", "_", "|", "I", "l", "1"}
+_POSTAL_MARK = re.compile(r"^[テ亍丁〒干](?=\s*\d{3}\s*[-ー－‐]\s*\d{4})")
+
+
+@dataclass
+class PaddleReading:
+    """The chosen reading of a side: the upright image, its lines (upright coordinates) and how it was got."""
+
+    image: np.ndarray  # RGB, upright
+    lines: list[TextLine]
+    rotation: int  # degrees clockwise applied to the candidate image
+    source: str  # "whole" or "card"
+    vertical: bool = False
+    maybe_vertical: bool = False  # lines stand tall in Japanese text: vertical print or a turned card
+    inverted: bool = False
+    quality: float = 0.0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def reading_quality(lines: list[TextLine]) -> float:
+    """Return the confident-character mass: characters of confidently read lines times their score."""
+    return float(sum(len(ln.text.replace(" ", "")) * ln.score for ln in lines if ln.score >= CONFIDENT))
+
+
+def vote_rotation(lines: list[TextLine]) -> int:
+    """Return the clockwise rotation (0/90/180/270) that makes most of the confident text upright.
+
+    A tall crop was turned a quarter counter-clockwise before reading, so upright reading
+    means the image is turned 90 degrees clockwise from upright (it needs 270); the
+    classifier's 180 flips that.
+    """
+    votes: dict[int, float] = defaultdict(float)
+    for line in lines:
+        weight = len(line.text) * line.score if line.score >= CONFIDENT else 0.1 * len(line.text)
+        base = 270 if line.turned else 0
+        flip = 180 if line.upside_down > 0.5 else 0
+        votes[(base + flip) % 360] += weight
+    if not votes:
+        return 0
+    return max(votes, key=lambda r: votes[r])
+
+
+def rotate_quad(quad: np.ndarray, degrees: int, shape: tuple[int, int]) -> np.ndarray:
+    """Map quad corners through a clockwise rotation by a multiple of 90 of an image of ``shape`` (h, w)."""
+    h, w = shape
+    x, y = quad[:, 0], quad[:, 1]
+    turns = (degrees // 90) % 4
+    if turns == 1:
+        out = np.stack([h - y, x], axis=1)
+    elif turns == 2:
+        out = np.stack([w - x, h - y], axis=1)
+    elif turns == 3:
+        out = np.stack([y, w - x], axis=1)
+    else:
+        out = np.stack([x, y], axis=1)
+    return out.astype(np.float32)
+
+
+def _upright(lines: list[TextLine], rotation: int, shape: tuple[int, int], *, vertical: bool) -> list[TextLine]:
+    """Move lines into the coordinates of the image rotated by ``rotation``."""
+    return [
+        TextLine(quad=rotate_quad(line.quad, rotation, shape), text=line.text, score=line.score,
+                 turned=vertical and line.turned)
+        for line in lines
+    ]
+
+
+def cjk_share(lines: list[TextLine]) -> float:
+    """Return the share of kana and kanji among the confidently read letters (digits and marks left out)."""
+    chars = "".join(ln.text for ln in lines if ln.score >= CONFIDENT)
+    cjk = sum(1 for c in chars if is_cjk(c))
+    latin = sum(1 for c in chars if c.isascii() and c.isalpha())
+    return cjk / (cjk + latin) if cjk + latin else 0.0
+
+
+def looks_vertical(lines: list[TextLine]) -> bool:
+    """Tell a vertical (縦書き) card from a card turned a quarter, when most lines stand tall.
+
+    On a turned card every line stands tall, Latin ones too. A vertical card prints its
+    e-mail or URL across: a confidently read Latin line lying flat among tall Japanese
+    columns says vertical.
+    """
+    for line in lines:
+        latin = sum(1 for c in line.text if c.isascii() and c.isalnum())
+        if not line.turned and line.score >= CONFIDENT and latin >= 6 and latin >= 0.6 * len(line.text):
+            return True
+    return False
+
+
+def read_candidate(engine: PaddleEngine, image: np.ndarray, source: str, seconds: dict[str, float],
+                   detected: list[tuple[np.ndarray, float]] | None = None) -> PaddleReading:
+    """Read one candidate image and bring it upright (rotation voted by its lines).
+
+    Lines standing tall in Japanese text may be the columns of a vertical card: the reading
+    is then flagged ``maybe_vertical`` and kept unturned when ``looks_vertical`` says so.
+    """
+    started = time.perf_counter()
+    lines = engine.read(image, detected=detected)
+    rotation = vote_rotation(lines)
+    h, w = image.shape[:2]
+    quality = reading_quality(lines)
+    maybe_vertical = rotation in (90, 270) and cjk_share(lines) >= 0.5
+    if maybe_vertical and looks_vertical(lines):
+        # Columns read top to bottom: a tall line turned counter-clockwise (270) is upright print.
+        turn = (rotation - 270) % 360
+        reading = PaddleReading(image=rotate(image, turn), lines=_upright(lines, turn, (h, w), vertical=True),
+                                rotation=turn, source=source, vertical=True, quality=quality)
+    else:
+        reading = PaddleReading(image=rotate(image, rotation),
+                                lines=_upright(lines, rotation, (h, w), vertical=False),
+                                rotation=rotation, source=source, quality=quality)
+    reading.maybe_vertical = maybe_vertical
+    seconds[f"ppocr_{source}"] = seconds.get(f"ppocr_{source}", 0.0) + time.perf_counter() - started
+    return reading
+
+
+def outside_share(found: list[tuple[np.ndarray, float]], quad: CardQuad) -> float:
+    """Return the share of detected text area whose centre lies outside the card quad."""
+    contour = quad.points.astype(np.float32).reshape(-1, 1, 2)
+    total = outside = 0.0
+    for box, _score in found:
+        area = float(cv2.contourArea(box.reshape(-1, 1, 2)))
+        cx, cy = box.mean(axis=0)
+        total += area
+        if cv2.pointPolygonTest(contour, (float(cx), float(cy)), False) < 0:
+            outside += area
+    return outside / total if total else 0.0
+
+
+def read_side(engine: PaddleEngine, pixels: np.ndarray, quad: CardQuad | None) -> PaddleReading:
+    """Read a decoded side: the detected card and the whole image, upright; keep the better reading.
+
+    Text is detected once on the whole image. With a card quad, lines whose centre lies in the
+    card are read from the flattened card (their boxes carried through the same perspective
+    map), unless the card is small in the frame, where it is detected again at full size. The
+    whole image is read as well when text lies outside the quad (the quad is a block inside the
+    card, or cuts it), and the reading with more confident characters wins.
+    """
+    seconds: dict[str, float] = {}
+    whole = fit_scan(pixels, long_side=min(WHOLE_LONG_SIDE, max(pixels.shape[:2])))
+    area = 1.0
+    if quad is not None:
+        factor = max(whole.shape[:2]) / max(pixels.shape[:2])
+        scaled = quad.scaled(factor)
+        area = cv2.contourArea(scaled.points.reshape(-1, 1, 2)) / float(whole.shape[0] * whole.shape[1])
+    started = time.perf_counter()
+    # A small card is read from its own detection; the whole image is then only checked for text
+    # outside the card, which a coarse detection does at a third of the cost.
+    found = engine.detect(whole, limit_side=CHECK_LIMIT_SIDE if area < SMALL_CARD else DET_LIMIT_SIDE)
+    seconds["ppocr_detect_whole"] = time.perf_counter() - started
+    best: PaddleReading | None = None
+    if quad is not None:
+        outside = outside_share(found, scaled)
+        matrix, size = card_transform(quad, long_side=CARD_LONG_SIDE)
+        card_image = cv2.warpPerspective(pixels, matrix, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+        detected = None if area < SMALL_CARD else _carry(found, scaled, matrix, factor, size)
+        best = read_candidate(engine, card_image, "card", seconds, detected=detected)
+        if outside < OUTSIDE_TEXT:
+            return _maybe_inverted(engine, best, seconds)
+        if area < SMALL_CARD:
+            found = engine.detect(whole)
+    reading = read_candidate(engine, whole, "whole", seconds, detected=found)
+    # The card crop wins near-ties: it is flatter and its boxes refer to the card alone.
+    if best is None or reading.quality > best.quality * (1 + MARGIN):
+        best = reading
+    return _maybe_inverted(engine, best, seconds)
+
+
+def _carry(found: list[tuple[np.ndarray, float]], quad: CardQuad, matrix: np.ndarray, factor: float,
+           size: tuple[int, int]) -> list[tuple[np.ndarray, float]]:
+    """Map boxes detected on the (scaled) whole image into the flattened card, keeping those inside it."""
+    contour = quad.points.astype(np.float32).reshape(-1, 1, 2)
+    out = []
+    for box, score in found:
+        cx, cy = box.mean(axis=0)
+        if cv2.pointPolygonTest(contour, (float(cx), float(cy)), False) < 0:
+            continue
+        mapped = cv2.perspectiveTransform((box / factor).reshape(-1, 1, 2).astype(np.float32), matrix)
+        mapped = mapped.reshape(4, 2)
+        mapped[:, 0] = np.clip(mapped[:, 0], 0, size[0] - 1)
+        mapped[:, 1] = np.clip(mapped[:, 1], 0, size[1] - 1)
+        out.append((order_quad(mapped), score))
+    return out
+
+
+def _maybe_inverted(engine: PaddleEngine, best: PaddleReading, seconds: dict[str, float]) -> PaddleReading:
+    """Read the inverted image too when little confident text was found; keep it if it reads better."""
+    if best.quality < SPARSE_CHARACTERS:
+        started = time.perf_counter()
+        inverted = read_candidate(engine, 255 - best.image, best.source, seconds)
+        seconds["ppocr_inverted"] = time.perf_counter() - started
+        if inverted.quality > best.quality * (1 + MARGIN):
+            inverted.image = 255 - inverted.image
+            inverted.inverted = True
+            inverted.rotation = (best.rotation + inverted.rotation) % 360
+            best = inverted
+    best.seconds = seconds
+    return best
+
+
+def row_keys(boxes: list[tuple[int, int, int, int]]) -> list[int]:
+    """Number the rows of horizontal line boxes: pieces of one printed line share a number.
+
+    The detector sometimes splits a large name at its space and its boxes then overlap
+    ("山本" / "一郎"): pieces of similar height that overlap vertically and lie close (or
+    overlap) horizontally join one row, so the layout reads them as one line, left to right.
+    """
+    keys = [-1] * len(boxes)
+    rows: list[list[int]] = []
+    for i in sorted(range(len(boxes)), key=lambda k: boxes[k][0]):
+        x, y, _w, h = boxes[i]
+        for number, row in enumerate(rows):
+            px, py, pw, ph = boxes[row[-1]]
+            overlap = min(y + h, py + ph) - max(y, py)
+            similar = 0.6 <= h / max(1, ph) <= 1.6 and overlap > 0.6 * min(h, ph)
+            # a thin piece (the stroke of 一 detected alone) inside the row's height joins it
+            piece = h < 0.6 * ph and py <= y + h / 2 <= py + ph
+            gap = x - (px + pw)
+            if (similar or piece) and gap < 1.0 * max(h, ph):
+                row.append(i)
+                keys[i] = number
+                break
+        else:
+            keys[i] = len(rows)
+            rows.append([i])
+    return keys
+
+
+def column_numbers(text: str) -> str:
+    """Restore the hyphens of phone numbers and postal codes printed in a column (011:904,1337 -> 011-904-1337).
+
+    Used on Japanese cards, where a number read from a vertical column (or from a card read turned)
+    comes back with its upright hyphens as colons, commas, dots or tildes.
+    """
+    text = _POSTAL_GROUPS.sub(lambda m: f"〒{m.group(2)}-{m.group(3)}", text)
+    return _NUMBER_GROUPS.sub(lambda m: f"{m.group(1)}-{m.group(2)}-{m.group(3)}", text)
+
+
+def reading_words(reading: PaddleReading) -> list[Word]:
+    """Adapt the chosen lines to layout words: one word per detected line, pieces of a row share its key.
+
+    A postal mark read as テ/亍 before a postal code is restored to 〒.
+    """
+    boxes = [line.box for line in reading.lines]
+    keys = list(range(len(boxes))) if reading.vertical else row_keys(boxes)
+    japanese = cjk_share(reading.lines) >= 0.5
+    words = []
+    for line, box, key in zip(reading.lines, boxes, keys, strict=True):
+        text = _POSTAL_MARK.sub("〒", line.text.strip())
+        if japanese:
+            text = column_numbers(text)
+        if text in _STROKES and box[2] >= 1.2 * box[3] and keys.count(key) > 1:
+            text = "一"  # a flat stroke detected apart from its row is the kanji one (健 / 一)
+        words.append(Word(text=text, confidence=line.score, box=box, line_key=(1, 1, key + 1)))
+    return words

@@ -1,0 +1,99 @@
+"""PP-OCR engine pieces: CTC decoding, DB boxes, quad order, the session settings, the adapter to words."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ocr.errors import EngineError
+from ocr.ppocr import (
+    PaddleEngine,
+    TextLine,
+    crop_quad,
+    ctc_decode,
+    db_boxes,
+    lines_to_words,
+    load_dictionary,
+    model_dir,
+    order_quad,
+    paddle_engine,
+)
+
+
+def test_ctc_decode_drops_blanks_and_repeats() -> None:
+    classes = ["", "a", "b", " "]
+    steps = [1, 1, 0, 1, 2, 2, 0, 3, 2]
+    probs = np.full((len(steps), 4), 0.01, dtype=np.float32)
+    for t, k in enumerate(steps):
+        probs[t, k] = 0.9
+    text, score = ctc_decode(probs, classes)
+    assert text == "aab b"
+    assert score == pytest.approx(0.9)
+
+
+def test_ctc_decode_of_blanks_only_is_empty() -> None:
+    probs = np.zeros((5, 3), dtype=np.float32)
+    probs[:, 0] = 1.0
+    assert ctc_decode(probs, ["", "a", " "]) == ("", 0.0)
+
+
+def test_db_boxes_grow_the_shrunk_region_back() -> None:
+    prob = np.zeros((100, 200), dtype=np.float32)
+    prob[40:60, 50:150] = 0.9  # a text kernel 100 x 20
+    [(quad, score)] = db_boxes(prob)
+    assert score == pytest.approx(0.9, abs=0.01)
+    x0, y0 = quad.min(axis=0)
+    x1, y1 = quad.max(axis=0)
+    assert x0 < 50 and x1 > 149 and y0 < 40 and y1 > 59  # unclipped outwards on every side
+    assert y1 - y0 < 60  # but not by more than a line height
+
+
+def test_db_boxes_skip_weak_regions() -> None:
+    prob = np.zeros((100, 200), dtype=np.float32)
+    prob[40:60, 50:150] = 0.35  # above the pixel threshold, below the box threshold
+    assert db_boxes(prob) == []
+
+
+def test_order_quad_starts_top_left_clockwise() -> None:
+    shuffled = np.array([[10, 50], [100, 0], [0, 0], [110, 50]], dtype=np.float32)
+    assert order_quad(shuffled).tolist() == [[0, 0], [100, 0], [110, 50], [10, 50]]
+
+
+def test_crop_quad_straightens_a_region() -> None:
+    image = np.zeros((100, 200, 3), dtype=np.uint8)
+    image[20:40, 30:130] = 255
+    crop = crop_quad(image, np.array([[30, 20], [130, 20], [130, 40], [30, 40]], dtype=np.float32))
+    assert crop.shape[:2] == (20, 100)
+    assert crop.mean() > 200
+
+
+def test_line_box_bounds_the_quad() -> None:
+    line = TextLine(quad=np.array([[10.2, 5], [50, 6], [49, 20.5], [9, 19]], dtype=np.float32), text="x", score=1)
+    assert line.box == (9, 5, 41, 16)
+
+
+def test_lines_become_one_word_each_with_its_own_line_key() -> None:
+    quad = np.array([[0, 0], [40, 0], [40, 10], [0, 10]], dtype=np.float32)
+    words = lines_to_words([TextLine(quad=quad, text="TEL 03", score=0.9), TextLine(quad=quad + 20, text="a", score=1)])
+    assert [(w.text, w.confidence, w.line_key) for w in words] == [("TEL 03", 0.9, (1, 1, 1)), ("a", 1, (1, 1, 2))]
+
+
+def test_dictionary_has_blank_first_and_space_last() -> None:
+    classes = load_dictionary(model_dir() / "ppocrv5_dict.txt")
+    assert classes[0] == "" and classes[-1] == " "
+    assert {"山", "あ", "ア", "A", "@"} <= set(classes)
+
+
+def test_sessions_run_with_one_intra_op_thread() -> None:
+    engine = paddle_engine()
+    for session in (engine._det, engine._rec, engine._cls):
+        assert session.get_session_options().intra_op_num_threads == 1
+
+
+def test_the_engine_is_loaded_once_per_process() -> None:
+    assert paddle_engine() is paddle_engine()
+
+
+def test_a_missing_model_folder_is_an_engine_error(tmp_path: object) -> None:
+    with pytest.raises(EngineError):
+        PaddleEngine(models=tmp_path)  # type: ignore[arg-type]

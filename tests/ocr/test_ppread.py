@@ -1,0 +1,118 @@
+"""Reading a side with PP-OCR: rotation votes, quad rotation, vertical cue, text outside the quad, rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ocr.ppocr import TextLine
+from ocr.ppread import (
+    CONFIDENT,
+    PaddleReading,
+    cjk_share,
+    column_numbers,
+    looks_vertical,
+    outside_share,
+    reading_quality,
+    reading_words,
+    rotate_quad,
+    row_keys,
+    vote_rotation,
+)
+from ocr.preprocess import CardQuad, rotate
+
+
+def line(text: str, *, score: float = 0.95, turned: bool = False, flipped: bool = False,
+         box: tuple[int, int, int, int] = (0, 0, 100, 20)) -> TextLine:
+    x, y, w, h = box
+    quad = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float32)
+    return TextLine(quad=quad, text=text, score=score, upside_down=0.9 if flipped else 0.1, turned=turned)
+
+
+def test_quality_counts_only_confident_characters() -> None:
+    assert reading_quality([line("abcd", score=1.0), line("zzzzzzzz", score=CONFIDENT - 0.1)]) == 4.0
+
+
+@pytest.mark.parametrize(
+    ("turned", "flipped", "rotation"), [(False, False, 0), (False, True, 180), (True, False, 270), (True, True, 90)]
+)
+def test_rotation_is_voted_by_the_lines(turned: bool, flipped: bool, rotation: int) -> None:
+    lines = [line("Example Trading Ltd.", turned=turned, flipped=flipped), line("x", turned=not turned)]
+    assert vote_rotation(lines) == rotation
+
+
+def test_no_lines_vote_for_no_rotation() -> None:
+    assert vote_rotation([]) == 0
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_rotate_quad_follows_the_rotated_image(degrees: int) -> None:
+    image = np.zeros((30, 50), dtype=np.uint8)
+    image[5, 40] = 255
+    point = np.array([[40, 5]] * 4, dtype=np.float32)
+    moved = rotate_quad(point, degrees, image.shape[:2])[0]
+    turned = rotate(image, degrees)
+    y, x = np.argwhere(turned == 255)[0]
+    # pixel centres: a point at pixel (40, 5) lands within one pixel of where the pixel went
+    assert abs(moved[0] - x) <= 1 and abs(moved[1] - y) <= 1
+
+
+def test_cjk_share_ignores_digits() -> None:
+    assert cjk_share([line("東京都港区 03-1234-5678")]) == 1.0
+    assert cjk_share([line("TEL 03")]) == 0.0
+
+
+def test_a_flat_latin_line_among_columns_says_vertical() -> None:
+    columns = [line("東洋精機株式会社", turned=True), line("佐藤健一", turned=True)]
+    assert not looks_vertical(columns)
+    assert looks_vertical([*columns, line("sato@toyo-seiki.co.jp")])
+
+
+def test_text_outside_the_quad_is_measured_by_area() -> None:
+    quad = CardQuad(points=np.array([[0, 0], [100, 0], [100, 100], [0, 100]], dtype=np.float32), score=1.0)
+    inside = line("a", box=(10, 10, 50, 10))
+    outside = line("b", box=(150, 10, 50, 10))
+    found = [(inside.quad, 0.9), (outside.quad, 0.9)]
+    assert outside_share(found, quad) == pytest.approx(0.5)
+    assert outside_share([], quad) == 0.0
+
+
+def test_pieces_of_a_split_row_share_a_key() -> None:
+    keys = row_keys([(48, 138, 140, 70), (152, 128, 196, 82), (48, 231, 425, 38)])
+    assert keys[0] == keys[1] != keys[2]
+
+
+def test_far_apart_pieces_of_a_row_stay_apart() -> None:
+    keys = row_keys([(0, 0, 100, 20), (400, 0, 100, 20)])
+    assert keys[0] != keys[1]
+
+
+def test_a_misread_postal_mark_is_restored() -> None:
+    reading = PaddleReading(image=np.zeros((10, 10, 3), np.uint8), lines=[line("亍105-0011 東京都港区")],
+                            rotation=0, source="whole")
+    assert reading_words(reading)[0].text == "〒105-0011 東京都港区"
+
+
+@pytest.mark.parametrize(
+    ("read", "printed"),
+    [
+        ("電話011:904,1337", "電話011-904-1337"),
+        ("携帶070.4208.3334", "携帶070-4208-3334"),
+        ("ファックス011〜799ー8831", "ファックス011-799-8831"),
+        ("T501:5602", "〒501-5602"),
+        ("デ958:7069", "〒958-7069"),
+    ],
+)
+def test_hyphens_of_numbers_read_from_a_column_are_restored(read: str, printed: str) -> None:
+    assert column_numbers(read) == printed
+
+
+@pytest.mark.parametrize("text", ["2026.11.25", "東上野3,25,19", "TEL 03-5432-1098", "〒105-0011 東京都港区芝公園4-2-8"])
+def test_other_numbers_stay(text: str) -> None:
+    assert column_numbers(text) == text
+
+
+def test_numbers_are_restored_on_japanese_cards_only() -> None:
+    english = PaddleReading(image=np.zeros((10, 10, 3), np.uint8), lines=[line("T 650.462.9154"), line("Example Ltd.")],
+                            rotation=0, source="whole")
+    assert reading_words(english)[0].text == "T 650.462.9154"
