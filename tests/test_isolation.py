@@ -10,6 +10,7 @@ from flask import Flask
 from contacts import models
 from contacts.api.spec import path_models
 from contacts.auth import service as auth_service
+from contacts.corrections.models import FieldCorrection
 from contacts.db import session_factory
 from tests.conftest import OrgClient, make_org
 
@@ -39,7 +40,7 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
                                       snapshot={})
         webhook = models.Webhook(organization_id=org_id, url="https://hooks.example/x", secret="whsec_x", active=False,
                                  entities=[], last_seq=0)
-        correction = models.FieldCorrection(organization_id=org_id, field="company", read_key="acne", read_value="Acne",
+        correction = FieldCorrection(organization_id=org_id, field="company", read_key="acne", read_value="Acne",
                                             value="Acme", applied_count=0, version=1, created_at=now, updated_at=now)
         s.add_all([touchpoint, card, candidate, merge, webhook, correction])
         s.commit()
