@@ -56,6 +56,11 @@ class Settings:
     idempotency_ttl_hours: int = 24
     # "embedded": a delivery thread in the serving process; "off": run `meishi webhooks`; "auto": as the queue
     webhooks: str = "auto"
+    # The web app: where Flask-Limiter counts sign-in attempts, and how many attempts are allowed
+    ratelimit_storage: str = "memory://"
+    login_limit: str = "10 per 15 minutes"
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (HTTPS, client address)
+    proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +83,9 @@ class Settings:
             ocr_timeout_seconds=_float(env, "MEISHI_OCR_TIMEOUT", base.ocr_timeout_seconds),
             review_threshold=_float(env, "MEISHI_REVIEW_THRESHOLD", base.review_threshold),
             webhooks=env.get("MEISHI_WEBHOOKS", base.webhooks),
+            ratelimit_storage=env.get("MEISHI_RATELIMIT_STORAGE") or base.ratelimit_storage,
+            login_limit=env.get("MEISHI_LOGIN_LIMIT") or base.login_limit,
+            proxy_hops=_int(env, "MEISHI_PROXY_HOPS", base.proxy_hops),
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:

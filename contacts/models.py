@@ -1,6 +1,6 @@
 """Import every model so that Base.metadata is complete (Alembic and the drift check use it)."""
 
-from contacts.auth.models import ApiToken, Organization, User
+from contacts.auth.models import ApiToken, Organization, User, UserInvitation
 from contacts.cards.models import Card
 from contacts.changelog.models import ChangeLogEntry, IdempotencyRecord
 from contacts.companies.models import Company, CompanyDomain
@@ -16,5 +16,5 @@ __all__ = [
     "ApiToken", "Base", "Campaign", "CampaignMember", "Card", "ChangeLogEntry", "Company", "CompanyDomain",
     "CompanyTag", "Contact", "ContactAddress", "ContactEmail", "ContactPhone", "ContactTag", "DuplicateCandidate",
     "Employment", "Event", "IdempotencyRecord", "MatchKey", "MatchProfile", "MergeOperation", "Organization", "Tag",
-    "Touchpoint", "User", "Webhook",
+    "Touchpoint", "User", "UserInvitation", "Webhook",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from contacts.api.pagination import page_by_id
 from contacts.auth.models import Organization
+from contacts.cards import intake
 from contacts.cards.models import CARD_STATUSES, Card
 from contacts.cards.schemas import (
     BatchSummary,
@@ -28,11 +29,13 @@ from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from contacts.events.models import Event
 from contacts.people.models import Contact
 from contacts.provenance import Actor
+from contacts.storage import Storage
 from contacts.tags import service as tags
 
 ENQUEUE_KEY = "meishi.cards_to_enqueue"
 REVIEWABLE = ("needs_review",)
 REPROCESSABLE = ("failed", "needs_review", "completed")
+DISCARDABLE = ("needs_review", "failed")
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,21 @@ def create_cards(session: Session, actor: Actor, *, images: list[tuple[str, str 
     return cards
 
 
+def upload_cards(session: Session, actor: Actor, storage: Storage, settings: Settings, *, form: CardUploadForm,
+                 fronts: list[intake.Upload], backs: list[intake.Upload], batch_id: str,
+                 may_create_tags: bool) -> list[Card]:
+    """Check the form, clean and store every image (all or none), and create one queued card per front.
+
+    A back goes with a single front. The API and the web app's capture page both upload through here.
+    """
+    check_upload(session, actor.organization_id, form, may_create_tags=may_create_tags)
+    keys = intake.store_all(storage, fronts + backs, max_bytes=settings.max_upload_bytes,
+                            max_pixels=settings.max_image_pixels)
+    back = keys[len(fronts)] if backs else None
+    return create_cards(session, actor, images=[(k, back) for k in keys[: len(fronts)]], form=form,
+                        batch_id=batch_id, may_create_tags=may_create_tags)
+
+
 def _filtered(org_id: str, query: CardListQuery) -> Any:
     stmt = select(Card).where(Card.organization_id == org_id)
     if query.status:
@@ -200,6 +218,17 @@ def request_reprocess(session: Session, actor: Actor, card: Card) -> Card:
     touch(card)
     changelog.record(session, actor.organization_id, "card", card.id, "reprocess_requested", actor.user_id)
     enqueue_after_commit(session, [card.id])
+    return card
+
+
+def discard_card(session: Session, actor: Actor, card: Card) -> Card:
+    """Set a card aside as unusable: it stays for audit, with its images, and never becomes a contact."""
+    if card.status not in DISCARDABLE:
+        raise Conflict(f"a {card.status} card cannot be discarded; only cards waiting for review or failed can")
+    card.status = "discarded"
+    card.match_contact_id = None
+    touch(card)
+    changelog.record(session, actor.organization_id, "card", card.id, "discarded", actor.user_id)
     return card
 
 
