@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from contacts.app import create_app
-from tests.conftest import OrgClient, make_org
-from tests.web.helpers import set_password, sign_in
+from contacts.auth import passwords
+from contacts.auth import service as auth_service
+from contacts.db import session_factory
+from tests.conftest import OrgClient
+from tests.web.helpers import PASSWORD, sign_in
 
 
 @pytest.fixture(scope="session")
@@ -43,14 +47,15 @@ class WebOrg:
 
 
 def make_web_org(app: Flask, name: str) -> WebOrg:
-    """Bootstrap an organisation whose admin has a password, and sign them in."""
-    api = make_org(app, name)
-    # Every test organisation's admin is admin@example.com: a password of its own tells them apart, as it does
-    # for a person who is a user in two organisations.
-    password = f"password of {api.organization_id}"
-    set_password(app, api.user_id, password)
-    return WebOrg(api=api, web=sign_in(app, "admin@example.com", password), email="admin@example.com",
-                  password=password)
+    """Bootstrap an organisation whose admin (with an e-mail of its own) has a password, and sign them in."""
+    email = f"admin-{uuid.uuid4().hex[:12]}@example.com"
+    with app.app_context(), session_factory(app)() as session:
+        org, user, issued = auth_service.bootstrap(session, org_name=name, email=email)
+        passwords.set_password(user, PASSWORD)
+        session.commit()
+        api = OrgClient(client=app.test_client(), app=app, organization_id=org.id, user_id=user.id,
+                        token=issued.plain)
+    return WebOrg(api=api, web=sign_in(app, email), email=email, password=PASSWORD)
 
 
 @pytest.fixture
