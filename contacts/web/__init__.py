@@ -6,6 +6,8 @@ template. A signed session cookie authenticates it (CSRF on every form); ``/api/
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -41,6 +43,6 @@ def init_app(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, default_locale="en", default_timezone=locale.DEFAULT_TIME_ZONE,
-                   default_translation_directories="translations",
+                   default_translation_directories=str(Path(__file__).parent / "translations"),
                    locale_selector=locale.select_locale, timezone_selector=locale.select_time_zone)
     app.register_blueprint(bp)

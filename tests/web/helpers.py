@@ -21,6 +21,7 @@ from contacts.provenance import Actor
 from contacts.storage import storage_of
 
 PASSWORD = "correct horse battery"
+CLEAR_FIELDS = {"name": ("山田 太郎", 0.95), "company": ("株式会社テスト", 0.93), "email": ("taro@test.example", 0.99)}
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
