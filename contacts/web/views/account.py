@@ -54,7 +54,7 @@ def login() -> Response | str | tuple[str, int]:
         db.commit()  # a rehashed password is kept
         if found is not None:
             sign_in_session(found)
-            return redirect(safe_next(request.args.get("next"), home_url()))
+            return redirect(safe_next(request.args.get("next"), url_for("web.home")))
         return render_template("login.html", form=form, failed=True), 401
     return render_template("login.html", form=form, failed=False)
 
