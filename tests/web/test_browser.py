@@ -107,6 +107,7 @@ def _sign_in(browser: Any, live: Live, email: str, password: str, viewport: dict
 
 
 def _shoot(page: Any, name: str) -> None:
+    page.wait_for_load_state("networkidle")  # the card image inside the SVG arrives after the load event
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
@@ -124,6 +125,8 @@ def test_a_rep_captures_reviews_and_a_marketer_works_the_list(browser: Any, live
     page.locator("#pick").set_input_files([str(photos / name) for name in PHOTOS])
     page.get_by_label("Tags").fill("Expo 2026")
     page.get_by_role("button", name="Upload").click()
+    page.locator("#batch").wait_for()
+    page.get_by_text("Reading the cards…").or_(page.get_by_text("All cards are processed.")).wait_for()
     page.wait_for_selector("#batch[data-settled=true]", timeout=90_000)
     assert page.locator("[data-count=uploaded]").inner_text() == "3"
     assert page.locator("[data-count=needs_review]").inner_text() == "3"
@@ -166,6 +169,38 @@ def test_a_rep_captures_reviews_and_a_marketer_works_the_list(browser: Any, live
     page.get_by_text("You are signed out.").wait_for()
     page.goto(live.url + "/people")
     assert page.url.startswith(live.url + "/login")
+    page.context.close()
+
+
+def _capture(page: Any, live: Live, names: list[str]) -> None:
+    photos = require_shared_data("cards-dev", "photos/0000.jpg") / "photos"
+    page.goto(live.url + "/capture")
+    page.locator("#pick").set_input_files([str(photos / name) for name in names])
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_selector("#batch[data-settled=true]", timeout=90_000)
+
+
+def test_a_review_page_loads_under_300_kb_in_at_most_10_requests(browser: Any, live: Live) -> None:
+    page = _sign_in(browser, live, live.email, live.password, DESKTOP)
+    _capture(page, live, ["0010.jpg"])
+    page.get_by_role("link", name="Review this batch").click()
+    card_url = live.url + page.locator(".queue a").first.get_attribute("href")
+    fresh = browser.new_context(viewport=DESKTOP, locale="en-US")
+    fresh.add_cookies(page.context.cookies())  # the same session, an empty cache: a first load
+    first = fresh.new_page()
+    requests: list[str] = []
+    first.on("request", lambda r: requests.append(r.url))
+    first.goto(card_url)
+    first.wait_for_load_state("networkidle")
+    weight = first.evaluate("""() => {
+        const nav = performance.getEntriesByType("navigation")[0];
+        return performance.getEntriesByType("resource").reduce((sum, r) => sum + r.transferSize, nav.transferSize);
+    }""")
+    print(f"review page first load: {len(requests)} requests, {weight / 1024:.0f} KB over the wire")
+    assert len(requests) <= 10, requests
+    assert weight < 300 * 1024
+    _shoot(first, "review-desktop")
+    fresh.close()
     page.context.close()
 
 
