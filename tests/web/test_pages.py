@@ -154,7 +154,7 @@ def test_another_organisation_sees_none_of_it(web_app: Flask, worg: WebOrg) -> N
     card_id = review_card(web_app, worg.organization_id, worg.user_id, CLEAR_FIELDS)
     intruder = make_web_org(web_app, "Intruder")
     for path in [f"/people/{ids['contact']}", f"/companies/{ids['company']}", f"/campaigns/{ids['campaign']}",
-                 f"/review/{card_id}", f"/cards/{card_id}/front.jpg?w=480", f"/people/export.vcf?q=たかはし"]:
+                 f"/review/{card_id}", f"/cards/{card_id}/front.jpg?w=480", "/people/export.vcf?q=たかはし"]:
         resp = intruder.web.get(path)
         assert resp.status_code == 404 or "高橋" not in resp.get_data(as_text=True), path
     assert "高橋" not in intruder.web.get("/people?q=たかはし").get_data(as_text=True)
