@@ -10,6 +10,9 @@ from pathlib import Path
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from contacts.config import Settings
@@ -46,3 +49,15 @@ def init_app(app: Flask, settings: Settings) -> None:
                    default_translation_directories=str(Path(__file__).parent / "translations"),
                    locale_selector=locale.select_locale, timezone_selector=locale.select_time_zone)
     app.register_blueprint(bp)
+    app.register_error_handler(404, _not_found)
+
+
+def _not_found(exc: NotFound) -> ResponseReturnValue:
+    """Answer an unknown address with an HTML page, except under /api/, which keeps problem+json."""
+    from contacts.api.problems import problem_response
+    from contacts.web.pages import render_error
+
+    if request.path.startswith("/api/") or request.accept_mimetypes.best_match(
+            ["application/json", "text/html"]) == "application/json":
+        return problem_response(404, "Not Found", exc.description or "Not Found", slug="not-found")
+    return render_error(404, gettext("This page does not exist, or it belongs to another organisation."))

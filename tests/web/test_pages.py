@@ -182,3 +182,11 @@ def test_every_web_route_with_an_id_answers_404_to_another_organisation(web_app:
             assert resp.status_code == 404, f"{method} {path}: {resp.status_code}"
             checked += 1
     assert checked >= 12
+
+
+def test_an_unknown_address_answers_an_html_page_but_the_api_keeps_problem_json(web_app: Flask,
+                                                                                 worg: WebOrg) -> None:
+    page = worg.web.get("/no-such-page", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    api = worg.web.get("/api/v2/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.mimetype == "application/problem+json"

@@ -120,3 +120,24 @@ def test_the_review_image_is_a_resized_variant(web_app: Flask, worg: WebOrg) -> 
 def test_card_images_need_a_signed_in_user(web_app: Flask, worg: WebOrg) -> None:
     card_id = review_card(web_app, worg.organization_id, worg.user_id, CLEAR)
     assert web_app.test_client().get(f"/cards/{card_id}/front.jpg?w=480").status_code == 302
+
+
+def test_an_accepted_suggestion_makes_the_card_update_that_contact(web_app: Flask, worg: WebOrg) -> None:
+    existing = worg.api.post("/api/v1/contacts", json={
+        "family_name": "高橋", "given_name": "一郎", "phones": [{"value": "090-2222-3333", "type": "mobile"}]}).get_json()
+    card_id = review_card(web_app, worg.organization_id, worg.user_id,
+                          {"name": ("高橋 一郎", 0.9), "mobile": ("090-2222-3333", 0.9)})
+    page = worg.web.get(f"/review/{card_id}").get_data(as_text=True)
+    worg.web.post(f"/review/{card_id}", data={"csrf_token": csrf_of(page), "version": card_row(web_app, card_id).version,
+                                              "action": "accept", "contact_id": existing["id"]})
+    page = worg.web.get(f"/review/{card_id}").get_data(as_text=True)
+    worg.web.post(f"/review/{card_id}", data={"csrf_token": csrf_of(page), "version": card_row(web_app, card_id).version,
+                                              "action": "confirm"})
+    assert card_row(web_app, card_id).contact_id == existing["id"]
+
+
+def test_a_heic_photo_from_an_iphone_uploads(web_app: Flask, worg: WebOrg) -> None:
+    from tests.cards.images import heic
+
+    code, body = _upload(worg, _batch(worg), "iphone-1", heic(640, 400))
+    assert code == 202 and card_row(web_app, body["card_id"]).front_image.endswith(".jpg")
