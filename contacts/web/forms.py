@@ -13,6 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from contacts.auth.models import ROLES
@@ -33,18 +34,19 @@ class SetPasswordForm(FlaskForm):
 
 class SettingsForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    locale = SelectField(_l("Language"), choices=[("", _l("As my browser")), ("ja", "日本語"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=[SelectChoice("", _l("As my browser")), SelectChoice("ja", "日本語"),
+                                                  SelectChoice("en", "English")])
     time_zone = StringField(_l("Time zone"), validators=[Optional(), Length(max=64)])
 
 
 class InviteForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=320)])
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[(r, r) for r in ROLES], default="sales")
+    role = SelectField(_l("Role"), choices=[SelectChoice(r, r) for r in ROLES], default="sales")
 
 
 class UserRoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[(r, r) for r in ROLES])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r, r) for r in ROLES])
     active = BooleanField(_l("Active"))
 
 
@@ -53,9 +55,9 @@ class TokenForm(FlaskForm):
 
 
 class TouchpointForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[("meeting", _l("Meeting")), ("call", _l("Call")),
-                                            ("email", _l("E-mail")), ("visit", _l("Visit")),
-                                            ("other", _l("Other"))])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("meeting", _l("Meeting")), SelectChoice("call", _l("Call")),
+                                            SelectChoice("email", _l("E-mail")), SelectChoice("visit", _l("Visit")),
+                                            SelectChoice("other", _l("Other"))])
     occurred_at = DateTimeLocalField(_l("When"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
     location = StringField(_l("Where"), validators=[Optional(), Length(max=500)])
     summary = TextAreaField(_l("What"), validators=[Optional(), Length(max=5000)])
