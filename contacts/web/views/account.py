@@ -13,6 +13,7 @@ from contacts.web import locale
 from contacts.web.extensions import limiter, login_account, login_address
 from contacts.web.forms import EmptyForm, SetPasswordForm, SettingsForm, SignInForm
 from contacts.web.pages import (
+    SESSION_FINGERPRINT,
     bp,
     can,
     current_user,
@@ -96,7 +97,7 @@ def settings() -> Response | str | tuple[str, int]:
     elif "pw-password" in request.form:
         if password_form.validate_on_submit():
             passwords.set_password(me, password_form.password.data or "")
-            session["auth"] = fingerprint(me)
+            session[SESSION_FINGERPRINT] = fingerprint(me)
             flash(_("Your password is changed."))
             return redirect(url_for("web.settings"))
     elif form.validate_on_submit():
