@@ -103,11 +103,18 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+#: Endpoints that take larger bodies than MEISHI_MAX_BODY_BYTES, and how large (set before any form is read).
+BODY_LIMITS: dict[str, Callable[[], int]] = {}
+
+
 @bp.before_request
 def _load_user() -> None:
     """Resolve the session cookie to an active user, and check CSRF on every unsafe request."""
     if request.endpoint == "web.static":
         return
+    limit = BODY_LIMITS.get(request.endpoint or "")
+    if limit is not None:
+        request.max_content_length = limit()
     uid = session.get(SESSION_USER)
     if uid:
         db = get_session()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 
 from flask import Flask
 from PIL import Image
@@ -141,3 +142,12 @@ def test_a_heic_photo_from_an_iphone_uploads(web_app: Flask, worg: WebOrg) -> No
 
     code, body = _upload(worg, _batch(worg), "iphone-1", heic(640, 400))
     assert code == 202 and card_row(web_app, body["card_id"]).front_image.endswith(".jpg")
+
+
+def test_a_phone_sized_photo_of_several_megabytes_uploads(web_app: Flask, worg: WebOrg) -> None:
+    noise = Image.frombytes("RGB", (1800, 1400), random.Random(1).randbytes(1800 * 1400 * 3))
+    out = io.BytesIO()
+    noise.save(out, format="JPEG", quality=95)
+    assert out.tell() > 2_000_000  # larger than the JSON endpoints' MEISHI_MAX_BODY_BYTES
+    code, body = _upload(worg, _batch(worg), "big-1", out.getvalue())
+    assert code == 202, body

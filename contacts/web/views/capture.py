@@ -26,18 +26,19 @@ from contacts.events.schemas import EventCreate, EventListQuery
 from contacts.storage import storage_of
 from contacts.web import idempotency, locale
 from contacts.web.forms import EmptyForm
-from contacts.web.pages import actor, bp, can, org_id, page
+from contacts.web.pages import BODY_LIMITS, actor, bp, can, org_id, page
 
 BATCH_ID = re.compile(r"^[0-9a-hjkmnp-tv-z]{26}$")
 MULTIPART_OVERHEAD = 64 * 1024
 
 
-@bp.before_request
-def _upload_body_limit() -> None:
+def _upload_body_limit() -> int:
     """Let one card's upload (a front and a back) through; other pages keep the small default."""
-    if request.endpoint == "web.capture_upload":
-        s = settings_of(current_app)
-        request.max_content_length = 2 * (s.max_upload_bytes + MULTIPART_OVERHEAD) + s.max_body_bytes
+    s = settings_of(current_app)
+    return 2 * (s.max_upload_bytes + MULTIPART_OVERHEAD) + s.max_body_bytes
+
+
+BODY_LIMITS["web.capture_upload"] = _upload_body_limit
 
 
 def _local_now() -> str:
