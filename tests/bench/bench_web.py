@@ -66,8 +66,12 @@ def main() -> None:
             resp = client.get(f"/people/{rng.choice(contact_ids)}")
             assert resp.status_code in (200, 302)
 
+        def api_search() -> None:  # the same search through the JSON API: what the page adds is the difference
+            resp = org.get("/api/v1/contacts", query_string={"q": rng.choice(queries + fragments)})
+            assert resp.status_code == 200
+
         for label, call, target in (("review page", review_page, 150), ("people search", people_search, 100),
-                                    ("contact page", contact_page, 100)):
+                                    ("contact page", contact_page, 100), ("API q search", api_search, 50)):
             p50, p95, p99 = measure(call, args.requests)
             print(f"{label:<14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   p99 {p99:6.1f} ms   (target p95 {target} ms; "
                   f"{args.requests} requests, {args.contacts} contacts, {args.backend})")
