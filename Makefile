@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_PACKAGES := tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert
-# The tests also draw vertical (縦書き) Japanese cards, which needs a Japanese font.
-TEST_APT_PACKAGES := fonts-ipafont-gothic
+# The tests also draw vertical (縦書き) Japanese cards, which needs a Japanese font; the web app's tests drive
+# Debian's chromium through Playwright (never `playwright install`).
+TEST_APT_PACKAGES := fonts-ipafont-gothic chromium
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install system-deps migrate run test lint typecheck pytest bench
+.PHONY: install system-deps migrate run test lint typecheck pytest bench translations
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -50,3 +51,10 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python -m tests.bench
+
+# The web app's catalogues: re-extract the strings, merge them into each .po, compile the .mo files (committed).
+translations: install
+	$(BIN)/pybabel -q extract -F contacts/web/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  -o contacts/web/translations/messages.pot .
+	$(BIN)/pybabel -q update -i contacts/web/translations/messages.pot -d contacts/web/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q compile -d contacts/web/translations --statistics

@@ -46,6 +46,10 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
 
     register_packages(app, extra_packages)
 
+    from contacts import web
+
+    web.init_app(app, settings)
+
     from contacts.cards import queue
 
     queue.init_app(app, queue=settings.queue, redis_url=settings.redis_url, workers=settings.workers,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from flask import current_app
@@ -53,10 +54,11 @@ def db_downgrade(revision: str) -> None:
 @click.option("--org", "org_name", required=True, help="Name of the new organisation.")
 @click.option("--email", required=True, help="Email of its first admin.")
 @click.option("--name", default="", help="Display name of the admin.")
-@click.option("--json", "as_json", is_flag=True, help="Print {token, organization_id, user_id} as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {token, organization_id, user_id, password} as JSON.")
 def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> None:
-    """Create an organisation, its admin and one API token (printed only this once)."""
-    from contacts.auth import service
+    """Create an organisation, its admin (with a web password) and one API token (printed only this once)."""
+    from contacts.auth import passwords, service
     from contacts.bus import Recorded, publish
     from contacts.changelog.vocabulary import Entity, Operation
     from contacts.db import session_factory
@@ -66,15 +68,60 @@ def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> No
     if not org_name.strip():
         raise click.UsageError("--org must not be empty")
     _migrate_if_needed()
+    password = passwords.generate_password()
     with session_factory(current_app)() as session:
         org, user, issued = service.bootstrap(session, org_name=org_name.strip(), email=email, name=name)
+        passwords.set_password(user, password)
         publish(session, Recorded(org_id=org.id, actor_id=user.id, entity=Entity.ORGANIZATION, ids=(org.id,), operation=Operation.CREATED))
         session.commit()
     if as_json:
-        click.echo(json.dumps({"token": issued.plain, "organization_id": org.id, "user_id": user.id}))
+        click.echo(json.dumps({"token": issued.plain, "organization_id": org.id, "user_id": user.id,
+                               "password": password}))
     else:
         click.echo(f"organization {org.id} ({org.name})\nadmin        {user.id} ({user.email})\n"
-                   f"token        {issued.plain}\nKeep the token: it is not shown again.")
+                   f"password     {password}\ntoken        {issued.plain}\n"
+                   "Sign in to the web app with the admin's e-mail and this password (change it under Settings).\n"
+                   "Keep the token and the password: they are not shown again.")
+
+
+@cli.group("users")
+def users_group() -> None:
+    """User administration."""
+
+
+@users_group.command("set-password")
+@click.argument("email")
+@click.option("--org", "org_ref", default=None, help="Organisation id or name (when the e-mail is in several).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def set_password_command(email: str, org_ref: str | None, password_stdin: bool) -> None:
+    """Set the web sign-in password of the user with EMAIL (prompts for it unless --password-stdin)."""
+    from sqlalchemy import or_, select
+
+    from contacts.auth import passwords
+    from contacts.auth.models import Organization, User
+    from contacts.db import session_factory
+    from contacts.errors import ValidationFailed
+
+    with session_factory(current_app)() as session:
+        stmt = select(User).where(User.email == email.strip().lower())
+        if org_ref:
+            stmt = stmt.join(Organization, Organization.id == User.organization_id).where(
+                or_(Organization.id == org_ref, Organization.name == org_ref))
+        users = list(session.scalars(stmt))
+        if not users:
+            raise click.ClickException(f"no user with e-mail {email!r}")
+        if len(users) > 1:
+            raise click.UsageError(f"{email!r} is a user in {len(users)} organisations; name one with --org")
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+        try:
+            passwords.set_password(users[0], password)
+        except ValidationFailed as e:
+            raise click.ClickException(f"password: {e.errors[0]['message'] if e.errors else e.detail}") from None
+        session.commit()
+    click.echo(f"password set for {email}")
 
 
 def _migrate_if_needed() -> None:

@@ -103,6 +103,8 @@ class Settings:
     trusted_proxies: int = 0
     # `meishi serve`: seconds a request's line and headers may take to arrive
     header_timeout_seconds: float = 10.0
+    # The web app: sign-in attempts allowed per account and per address (Flask-Limiter notation)
+    login_limit: str = "10 per 15 minutes"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -139,6 +141,7 @@ class Settings:
             ratelimit_uploads=env.get("MEISHI_RATELIMIT_UPLOADS") or base.ratelimit_uploads,
             trusted_proxies=_int(env, "MEISHI_TRUSTED_PROXIES", base.trusted_proxies),
             header_timeout_seconds=_float(env, "MEISHI_HEADER_TIMEOUT", base.header_timeout_seconds),
+            login_limit=env.get("MEISHI_LOGIN_LIMIT") or base.login_limit,
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:

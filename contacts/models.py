@@ -1,7 +1,7 @@
 """Import every model so that Base.metadata is complete (Alembic and the drift check use it)."""
 
 import contacts.packages  # noqa: F401  (every registered package's models, through its registration)
-from contacts.auth.models import ApiToken, Organization, User
+from contacts.auth.models import ApiToken, Organization, User, UserInvitation
 from contacts.cards.models import Card
 from contacts.changelog.models import ChangeLogEntry, IdempotencyRecord
 from contacts.companies.models import Company, CompanyDomain
@@ -17,5 +17,5 @@ __all__ = [
     "ApiToken", "Base", "Campaign", "CampaignMember", "Card", "ChangeLogEntry", "Company", "CompanyDomain",
     "CompanyTag", "Contact", "ContactAddress", "ContactEmail", "ContactPhone", "ContactTag", "DuplicateCandidate",
     "Employment", "Event", "IdempotencyRecord", "MatchKey", "MatchProfile", "MergeOperation", "Organization", "Tag",
-    "Touchpoint", "User", "Webhook",
+    "Touchpoint", "User", "UserInvitation", "Webhook",
 ]

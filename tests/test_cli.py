@@ -33,7 +33,7 @@ def test_bootstrap_json_prints_token_org_and_user(migrated: Path) -> None:
     result = run(["bootstrap", "--org", "Acme", "--email", "admin@acme.example", "--json"], migrated)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert set(out) == {"token", "organization_id", "user_id"}
+    assert set(out) == {"token", "organization_id", "user_id", "password"}
     assert out["token"].startswith("msk_")
 
 

@@ -33,6 +33,10 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The web app's sign-in (argon2id); None until the user sets a password through an invitation.
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    locale: Mapped[str | None] = mapped_column(String(10), default=None)  # "ja" or "en"; None: the browser's
+    time_zone: Mapped[str | None] = mapped_column(String(64), default=None)  # IANA name; None: Asia/Tokyo
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -52,3 +56,18 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserInvitation(Base):
+    """A one-time link where an invited user sets a password; only a SHA-256 of its secret is kept."""
+
+    __tablename__ = "user_invitation"
+
+    id: Mapped[str] = mapped_column(String(26), primary_key=True, default=new_id)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -121,18 +121,10 @@ def upload_cards() -> Response:
     session = get_session()
     form = _form()
     fronts, backs = _uploads()
-    may_create_tags = current_principal().can("tags:write")
-    service.check_upload(session, org_id(), form, may_create_tags=may_create_tags)
-    # End the transaction that authentication and the checks opened: on SQLite it holds the write lock
-    # (BEGIN IMMEDIATE), and decoding a batch takes seconds during which every other request would wait.
-    session.commit()
-    s = settings_of(current_app)
-    keys = intake.store_all(storage_of(current_app), fronts + backs, max_bytes=s.max_upload_bytes,
-                            max_pixels=s.max_image_pixels, max_batch_pixels=s.max_batch_pixels)
-    back = keys[len(fronts)] if backs else None
     batch_id = new_id()
-    cards = service.create_cards(session, actor(), images=[(k, back) for k in keys[: len(fronts)]], form=form,
-                                 batch_id=batch_id, may_create_tags=may_create_tags)
+    cards = service.upload_cards(session, actor(), storage_of(current_app), settings_of(current_app), form=form,
+                                 fronts=fronts, backs=backs, batch_id=batch_id,
+                                 may_create_tags=current_principal().can("tags:write"))
     session.flush()
     return json_response(CardBatchOut(batch_id=batch_id, cards=[service.card_out(c) for c in cards]), 202)
 
@@ -204,3 +196,14 @@ def reprocess(card_id: str) -> Response:
     service.request_reprocess(session, actor(), card)
     session.flush()
     return _one(card.id, 202)
+
+
+@bp.post("/<card_id>/discard")
+@operation(summary="Discard a card waiting for review or failed: kept for audit, never a contact",
+           permission="cards:write", response=CardOut, tag="cards")
+def discard(card_id: str) -> Response:
+    session = get_session()
+    card = service.lock_card(session, card_id)
+    service.discard_card(session, actor(), card)
+    session.flush()
+    return _one(card.id)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from contacts.db import Base, JSONType, UTCDateTime, new_id, utcnow
 
-CARD_STATUSES = ("queued", "processing", "completed", "needs_review", "failed")
+# "discarded": a reviewer judged the card unusable; it is kept for audit and never becomes a contact.
+CARD_STATUSES = ("queued", "processing", "completed", "needs_review", "failed", "discarded")
 
 
 class Card(Base):

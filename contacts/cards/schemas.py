@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from contacts.api.schemas import AwareDatetime, Id, ListQuery, Long, Short, StrictModel, text
 
-CardStatus = Literal["queued", "processing", "completed", "needs_review", "failed"]
+CardStatus = Literal["queued", "processing", "completed", "needs_review", "failed", "discarded"]
 FieldName = Literal["name", "name_kana", "name_romaji", "company", "department", "title", "email", "phone",
                     "mobile", "fax", "postal_code", "address", "url", "other_phones"]
 
@@ -104,6 +104,7 @@ class BatchSummary(BaseModel):
     completed: int
     needs_review: int
     failed: int
+    discarded: int = 0
 
 
 class CardPage(BaseModel):

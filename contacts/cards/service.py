@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
+from contacts.cards import intake
 from contacts.cards.models import CARD_STATUSES, Card
 from contacts.cards.reading import CardReading
 from contacts.cards.schemas import (
@@ -31,11 +32,13 @@ from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.status import RecordStatus
+from contacts.storage import Storage
 from contacts.tags import service as tags
 
 ENQUEUE_KEY = "meishi.cards_to_enqueue"
 REVIEWABLE = ("needs_review",)
 REPROCESSABLE = ("failed", "needs_review", "completed")
+DISCARDABLE = ("needs_review", "failed")
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,26 @@ def create_cards(session: Session, actor: Actor, *, images: list[tuple[str, str 
     return cards
 
 
+def upload_cards(session: Session, actor: Actor, storage: Storage, settings: Settings, *, form: CardUploadForm,
+                 fronts: list[intake.Upload], backs: list[intake.Upload], batch_id: str,
+                 may_create_tags: bool) -> list[Card]:
+    """Check the form, clean and store every image (all or none), and create one queued card per front.
+
+    A back goes with a single front. The API and the web app's capture page both upload through here. The one
+    service that ends its caller's transaction: the checks' transaction ends before any image is decoded.
+    """
+    check_upload(session, actor.organization_id, form, may_create_tags=may_create_tags)
+    # End the transaction that authentication and the checks opened before decoding: on SQLite it holds the
+    # write lock (BEGIN IMMEDIATE), and decoding a batch takes seconds during which every other request would
+    # wait. Nothing was written yet; the cards are created in a transaction of their own below.
+    session.commit()
+    keys = intake.store_all(storage, fronts + backs, max_bytes=settings.max_upload_bytes,
+                            max_pixels=settings.max_image_pixels, max_batch_pixels=settings.max_batch_pixels)
+    back = keys[len(fronts)] if backs else None
+    return create_cards(session, actor, images=[(k, back) for k in keys[: len(fronts)]], form=form,
+                        batch_id=batch_id, may_create_tags=may_create_tags)
+
+
 def _filtered(org_id: str, query: CardListQuery) -> Any:
     stmt = select(Card).where(Card.organization_id == org_id)
     if query.status:
@@ -198,6 +221,18 @@ def request_reprocess(session: Session, actor: Actor, card: Card) -> Card:
     bump_version(card)
     publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CARD, ids=(card.id,), operation=Operation.REPROCESS_REQUESTED))
     enqueue_after_commit(session, [card.id])
+    return card
+
+
+def discard_card(session: Session, actor: Actor, card: Card) -> Card:
+    """Set a card aside as unusable: it stays for audit, with its images, and never becomes a contact."""
+    if card.status not in DISCARDABLE:
+        raise Conflict(f"a {card.status} card cannot be discarded; only cards waiting for review or failed can")
+    card.status = "discarded"
+    card.match_contact_id = None
+    bump_version(card)
+    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CARD,
+                              ids=(card.id,), operation=Operation.DISCARDED))
     return card
 
 

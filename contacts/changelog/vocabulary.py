@@ -45,6 +45,7 @@ class Operation(StrEnum):
     FAILED = "failed"
     RETRY_SCHEDULED = "retry_scheduled"
     REPROCESS_REQUESTED = "reprocess_requested"
+    DISCARDED = "discarded"
     CONTACT_MERGED = "contact.merged"
     CONTACT_MERGE_UNDONE = "contact.merge_undone"
     CONTACT_JOB_CHANGED = "contact.job_changed"

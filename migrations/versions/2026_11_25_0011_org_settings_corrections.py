@@ -1,7 +1,7 @@
 """Organisation settings (review threshold, learning from corrections) and remembered field corrections.
 
 Revision ID: 0011_org_settings_corrections
-Revises: 0007_company_tags
+Revises: 0008_web_users
 Create Date: 2026-11-25 18:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import contacts.db
 
 revision: str = "0011_org_settings_corrections"
-down_revision: str | None = "0007_company_tags"
+down_revision: str | None = "0008_web_users"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

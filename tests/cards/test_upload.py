@@ -46,7 +46,7 @@ def test_batch_makes_one_card_per_front_and_summarises_progress(org: OrgClient) 
     listed = org.get(f"/api/v1/cards?batch_id={body['batch_id']}").get_json()
     assert [c["id"] for c in listed["items"]] == [c["id"] for c in body["cards"]]  # oldest first
     assert listed["summary"] == {"total": 3, "queued": 3, "processing": 0, "completed": 0, "needs_review": 0,
-                                 "failed": 0}
+                                 "failed": 0, "discarded": 0}
 
 
 def test_back_goes_only_with_a_single_front(org: OrgClient) -> None:
