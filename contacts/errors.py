@@ -57,10 +57,6 @@ class PreconditionFailed(MeishiError):
     status, slug, title = 412, "precondition-failed", "Precondition failed"
 
 
-class PreconditionRequired(MeishiError):
-    status, slug, title = 428, "precondition-required", "Precondition required"
-
-
 class PayloadTooLarge(MeishiError):
     status, slug, title = 413, "payload-too-large", "Payload too large"
 

@@ -69,9 +69,3 @@ class ListQuery(StrictModel):
 
     limit: Limit = 50
     cursor: Annotated[str, Field(max_length=2000)] | None = None
-
-
-class IdList(StrictModel):
-    """A list of ids for bulk operations."""
-
-    contact_ids: Annotated[list[Id], Field(min_length=1, max_length=1000)]

@@ -1,4 +1,4 @@
-"""What the people package publishes: a contact was written, or several were refreshed together."""
+"""What the people package publishes: a contact was written, or changed jobs."""
 
 from __future__ import annotations
 
@@ -26,18 +26,6 @@ class ContactWritten(Event):
     def changes(self) -> tuple[Change, ...]:
         """Log the write of this contact."""
         return (Change(Entity.CONTACT, (self.contact.id,), self.operation, self.data),)
-
-
-@dataclass(frozen=True, kw_only=True)
-class ContactsRefreshed(Event):
-    """Contacts were updated together because something they show changed (their company's name, say)."""
-
-    contacts: tuple[Contact, ...]
-    data: Mapping[str, Any] | None = None
-
-    def changes(self) -> tuple[Change, ...]:
-        """Log one update per contact."""
-        return (Change(Entity.CONTACT, tuple(c.id for c in self.contacts), Operation.UPDATED, self.data),)
 
 
 @dataclass(frozen=True, kw_only=True)
