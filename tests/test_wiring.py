@@ -17,6 +17,7 @@ from tests.conftest import OrgClient
 from tests.dedup.helpers import TAKAHASHI, TAKAHASHI_TWIN, create
 
 SUBSCRIBERS = [
+    ("CardConfirmed", ["contacts.corrections.package.learn_from_confirmation"]),
     ("CompaniesMerged", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),
     ("CompanyRenamed", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),
     ("CompanyUnlinked", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),
@@ -65,7 +66,7 @@ def test_owned_rows_table(app: Flask) -> None:
         print("  " + " | ".join(row))
     assert [(key, move != "-", erase != "-") for key, _dump, move, _restore, erase in table] == [
         ("contact_email", False, False), ("contact_phone", False, False), ("contact_address", False, False),
-        ("employment", True, False), ("card", True, True), ("contact_tag", True, False),
+        ("employment", True, False), ("field_correction", False, True), ("card", True, True), ("contact_tag", True, False),
         ("campaign_member", True, False), ("touchpoint", True, True), ("match_key", False, False),
         ("match_profile", False, False), ("duplicate_candidate", True, True), ("merge_operation", False, True),
         ("idempotency_key", False, True)]
