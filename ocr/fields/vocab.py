@@ -32,7 +32,7 @@ JP_LEGAL_FORMS = (
     "㈲",
 )
 EN_LEGAL_FORM = re.compile(
-    r"\b(Inc|Ltd|LLC|L\.L\.C|PLC|plc|Co|Corp|Corporation|Company|GmbH|AG|S\.A|K\.K|KK|LLP|LP|Limited|"
+    r"\b(Inc|Ltd|LLC|L\.L\.C|PLC|plc|Co(?!-)|Corp|Corporation|Company|GmbH|AG|S\.A|K\.K|KK|LLP|LP|Limited|"
     r"Holdings|Group|Partners|Associates|Enterprises|Industries|Technologies|Solutions|Labs?|"
     r"SARL|S\.A\.R\.L|SAS|SA|Pte|Pty|FZ-LLC|FZE|FZCO|DMCC|BV|NV|SpA|Srl|SL|Oy|AB)\b\.?"
     r"|\b(and|&) Sons\b",

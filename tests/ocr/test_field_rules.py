@@ -265,3 +265,8 @@ def test_the_email_domain_printed_alone_is_the_url() -> None:
 
 def test_a_label_split_by_an_ocr_space_still_types_the_number() -> None:
     assert card("株式会社テスト", "ファ ックス 075-344-3453")["fax"] == "075-344-3453"
+
+
+def test_a_title_continued_with_an_ampersand_is_joined_even_with_a_title_word() -> None:
+    got = card("Silverline Pte. Ltd.", "Hui Shan Lim", "Chief Technology Officer", "& Co-Founder")
+    assert got["title"] == "Chief Technology Officer & Co-Founder"
