@@ -42,13 +42,11 @@ class CardRead:
 
 
 def read_cards(engine: Any = None) -> list[CardRead]:
-    """Run the pipeline over every labelled folder that is present."""
-    from ocr.engine import default_engine
+    """Run the pipeline (the product's default recognizer unless ``engine`` is given) over every labelled folder."""
     from ocr.evaluate import iter_labelled, normalize_for_compare
     from ocr.pipeline import scan_card
     from ocr.result import FIELD_NAMES
 
-    engine = engine or default_engine()
     cards = []
     for name, parts in FOLDERS.items():
         folder = shared_data_dir(parts[0]).joinpath(*parts[1:])
