@@ -8,13 +8,15 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    FloatField,
     PasswordField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
+from wtforms.widgets import NumberInput
 
 from contacts.auth.models import ROLES
 from contacts.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
@@ -61,6 +63,28 @@ class TouchpointForm(FlaskForm):
     occurred_at = DateTimeLocalField(_l("When"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
     location = StringField(_l("Where"), validators=[Optional(), Length(max=500)])
     summary = TextAreaField(_l("What"), validators=[Optional(), Length(max=5000)])
+
+
+THRESHOLD_MESSAGE = _l("Enter a number from 0 to 1, or leave the field empty for the default.")
+
+
+class ThresholdField(FloatField):
+    """A confidence from 0 to 1 in steps of 0.01; empty means the deployment default."""
+
+    widget = NumberInput(step="0.01")
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Parse the number, with the field's own message when it is not one."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(THRESHOLD_MESSAGE)) from None
+
+
+class OrgSettingsForm(FlaskForm):
+    review_threshold = ThresholdField(_l("Review threshold"), validators=[
+        Optional(), NumberRange(min=0.0, max=1.0, message=THRESHOLD_MESSAGE)])
+    learn_corrections = BooleanField(_l("Learn from reviewers' corrections"))
 
 
 class EmptyForm(FlaskForm):

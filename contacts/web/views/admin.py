@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -11,13 +11,14 @@ from contacts.auth import passwords
 from contacts.auth import service as auth
 from contacts.auth.models import ApiToken, User
 from contacts.bus import Recorded, publish
-from contacts.cards import service as cards
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.config import settings_of
 from contacts.db import get_session, utcnow
 from contacts.errors import Conflict, ValidationFailed
-from contacts.web.forms import EmptyForm, InviteForm, TokenForm, UserRoleForm
-from contacts.web.pages import bp, org_id, page, principal
+from contacts.orgsettings import service as orgsettings
+from contacts.orgsettings.schemas import OrgSettingsUpdate
+from contacts.web.forms import EmptyForm, InviteForm, OrgSettingsForm, TokenForm, UserRoleForm
+from contacts.web.pages import actor, bp, org_id, page, principal
 from contacts.webhooks.models import Webhook
 
 
@@ -139,14 +140,16 @@ def admin_webhooks() -> str:
     return render_template("admin_webhooks.html", rows=rows)
 
 
-@bp.get("/admin/settings")
+@bp.route("/admin/settings", methods=["GET", "POST"])
 @page("org:admin")
-def admin_settings() -> str:
-    """Show the organisation's settings (the review threshold)."""
+def admin_settings() -> str | Response | tuple[str, int]:
+    """Show the organisation's settings and let an admin change them (the same service as the API)."""
     db = get_session()
-    configured = settings_of(current_app).review_threshold
-    return render_template("admin_settings.html", threshold=cards.review_threshold(db, org_id(),
-                                                                                   settings_of(current_app)),
-                           configured=configured)
-
-
+    current = orgsettings.settings_out(db, org_id(), settings_of(current_app).review_threshold)
+    form = OrgSettingsForm(obj=current if request.method == "GET" else None)
+    if form.validate_on_submit():
+        orgsettings.update_settings(db, actor(), OrgSettingsUpdate(
+            review_threshold=form.review_threshold.data, learn_corrections=bool(form.learn_corrections.data)))
+        flash(_("The organisation's settings are saved."))
+        return redirect(url_for("web.admin_settings"))
+    return render_template("admin_settings.html", form=form, current=current), 422 if form.errors else 200
