@@ -1,4 +1,5 @@
-"""Shared test factories: create each resource through the HTTP API, or build engine records in memory.
+"""Shared test factories: create each resource through the HTTP API, a card row in the database, or engine
+records in memory.
 
 The HTTP factories post with an ``OrgClient`` (so tests stay end-to-end), merge keyword overrides into
 sensible defaults, assert the expected status and return the JSON body.
@@ -11,6 +12,8 @@ from typing import Any
 
 from werkzeug.test import TestResponse
 
+from contacts.cards.models import Card
+from contacts.db import session_factory
 from contacts.dedup import ContactRecord, MatchKeys, record_keys
 from tests.conftest import OrgClient
 
@@ -83,6 +86,16 @@ def merge(org: OrgClient, winner_id: str, loser_ids: list[str], **fields: Any) -
 def webhook(org: OrgClient, url: str, **fields: Any) -> dict[str, Any]:
     """Subscribe a webhook to ``url``."""
     return _post(org, "/api/v1/webhooks", {"url": url, **fields}, None)
+
+
+def card_row(org: OrgClient, **fields: Any) -> str:
+    """Insert a processed card row straight into the database (no image pipeline) and return its id."""
+    defaults: dict[str, Any] = {"batch_id": "b", "front_image": "x" * 64, "status": "completed"}
+    with org.app.app_context(), session_factory(org.app)() as session:
+        row = Card(organization_id=org.organization_id, uploaded_by=org.user_id, **{**defaults, **fields})
+        session.add(row)
+        session.commit()
+        return str(row.id)
 
 
 _record_ids = count(1)

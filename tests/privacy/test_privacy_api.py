@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from contacts.cards.models import Card
 from contacts.changelog.models import IdempotencyRecord
 from contacts.db import session_factory
 from contacts.storage import storage_of
@@ -31,12 +30,7 @@ def _person(org: OrgClient) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _card(app: Flask, org: OrgClient, contact_id: str | None, image: bytes) -> tuple[str, str]:
     key = storage_of(app).put(image, extension="jpg")
-    with app.app_context(), session_factory(app)() as session:
-        card = Card(organization_id=org.organization_id, batch_id="b", uploaded_by=org.user_id, front_image=key,
-                    status="completed", contact_id=contact_id, text="高橋 一郎 株式会社アクメ")
-        session.add(card)
-        session.commit()
-        return card.id, key
+    return factories.card_row(org, front_image=key, contact_id=contact_id, text="高橋 一郎 株式会社アクメ"), key
 
 
 def test_export_holds_the_contact_its_merged_twin_and_what_happened(org: OrgClient) -> None:
