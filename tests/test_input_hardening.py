@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from tests import factories
 from tests.cards.conftest import BOUNDARY, image, multipart, upload
 from tests.conftest import OrgClient
 
@@ -83,7 +84,7 @@ def test_an_integer_query_parameter_takes_only_digits(org: OrgClient, name: str,
 
 @pytest.mark.parametrize("value", ["yes", "on", "1", "t"])
 def test_a_boolean_query_parameter_takes_only_true_or_false(org: OrgClient, value: str) -> None:
-    company = org.post("/api/v1/companies", json={"name": "株式会社テスト"}).get_json()
+    company = factories.company(org, name="株式会社テスト")
     resp = org.delete(f"/api/v1/companies/{company['id']}", query_string={"force": value},
                       headers={"If-Match": f"\"{company['id']}.{company['version']}\""})
     assert _problem(resp, 422)["errors"][0]["field"] == "force"  # type: ignore[index]

@@ -18,6 +18,7 @@ from contacts.app import create_app
 from contacts.ownership import Erasure, Merge, OwnedRows
 from contacts.people.events import ContactWritten
 from contacts.registry import Registry, activate
+from tests import factories
 from tests.conftest import OrgClient, make_org
 
 bp = Blueprint("throwaway", __name__, url_prefix="/api/v1/throwaway")
@@ -85,7 +86,7 @@ def extended(app: Flask, database_url: str, tmp_path: Path) -> Iterator[OrgClien
 
 def _contact(org: OrgClient, name: str) -> str:
     body = {"full_name": name, "emails": [{"value": "same.person@example.com"}]}
-    return str(org.post("/api/v1/contacts", json=body).get_json()["id"])
+    return str(factories.contact(org, body)["id"])
 
 
 def test_its_route_is_served_and_its_subscriber_runs(extended: OrgClient) -> None:

@@ -11,10 +11,9 @@ from contacts.cards.models import Card
 from contacts.cards.worker import WorkerConfig, claim, process_one
 from contacts.changelog.models import ChangeLogEntry
 from contacts.db import session_factory, utcnow
-from contacts.events.models import Event
 from contacts.people.models import Contact
-from contacts.tags.models import Tag
 from contacts.touchpoints.models import Touchpoint
+from tests import factories
 from tests.cards.conftest import image, process, set_threshold, upload, upload_and_process
 from tests.cards.engines import broken
 from tests.conftest import OrgClient
@@ -32,21 +31,9 @@ def _touchpoints(org: OrgClient, contact_id: str) -> list[Touchpoint]:
                                     .order_by(Touchpoint.created_at)))
 
 
-def _make_event(org: OrgClient, name: str) -> str:
-    with session_factory(org.app)() as session:
-        tag = Tag(organization_id=org.organization_id, name=name, kind="event")
-        session.add(tag)
-        session.flush()
-        event = Event(organization_id=org.organization_id, name=name, kind="trade_show", venue="Tokyo Big Sight",
-                      tag_id=tag.id)
-        session.add(event)
-        session.commit()
-        return event.id
-
-
 def test_two_sided_card_at_an_event_completes_into_contact_touchpoint_and_tags(org: OrgClient) -> None:
     set_threshold(org.app, org.organization_id, 0.0)
-    event_id = _make_event(org, "Expo 2026")
+    event_id = factories.event(org, name="Expo 2026", kind="trade_show", venue="Tokyo Big Sight")["id"]
     card = upload_and_process(org, [("front", "front.jpg", image("scans/0004.jpg")),
                                      ("back", "back.jpg", image("scans/0001.jpg"))],
                               [("event_id", event_id), ("tags", "vip"),
@@ -119,11 +106,9 @@ def test_second_card_of_the_same_person_at_another_company_is_a_job_change(org: 
 
 def test_a_card_with_a_known_email_updates_that_contact(org: OrgClient) -> None:
     set_threshold(org.app, org.organization_id, 0.0)
-    made = org.post("/api/v1/contacts", json={"full_name": "Emma Berry",
-                                               "emails": [{"value": "Emma.Berry@wongchapman.io"}]})
-    assert made.status_code == 201
+    made = factories.contact(org, full_name="Emma Berry", emails=[{"value": "Emma.Berry@wongchapman.io"}])
     card = upload_and_process(org, [("front", "e.jpg", image("scans/0001.jpg"))])
-    assert card["status"] == "completed" and card["contact_id"] == made.get_json()["id"]
+    assert card["status"] == "completed" and card["contact_id"] == made["id"]
     assert _contacts(org) == 1
     contact = org.get(f"/api/v1/contacts/{card['contact_id']}").get_json()
     assert contact["company"]["name"] == "Wong-Chapman" and contact["title"] == "Senior Engineer"
@@ -186,12 +171,11 @@ def test_confirm_refuses_cards_not_waiting_for_review(org: OrgClient) -> None:
 
 def test_matching_engine_folds_a_new_card_into_a_sure_twin_as_a_job_change(org: OrgClient) -> None:
     set_threshold(org.app, org.organization_id, 0.0)
-    made = org.post("/api/v1/contacts", json={
+    made = factories.contact(org, {
         "full_name": "前田 充", "family_name": "前田", "given_name": "充", "company_name": "株式会社旧社",
         "phones": [{"value": "090-9098-9568", "type": "mobile"}]})
-    assert made.status_code == 201
     card = upload_and_process(org, [("front", "a.jpg", image("scans/0000.jpg"))])
-    assert card["status"] == "completed" and card["contact_id"] == made.get_json()["id"]
+    assert card["status"] == "completed" and card["contact_id"] == made["id"]
     with session_factory(org.app)() as session:
         active = session.scalar(select(func.count()).select_from(Contact).where(
             Contact.organization_id == org.organization_id, Contact.status == "active"))

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from contacts.cards.models import Card
 from contacts.db import session_factory
 from contacts.people.models import ContactEmail, ContactPhone
 from contacts.storage import storage_of
+from tests import factories
 from tests.conftest import OrgClient
 
 OLD_JOB: dict[str, Any] = {
@@ -25,17 +25,17 @@ OLDER_CARD = {"name": "前田 充", "company": "株式会社古社", "title": "�
               "phone": "03-5555-6666"}
 
 
+MAEDA = {"family_name": "前田", "given_name": "充", "company_name": "株式会社旧社", "title": "課長",
+         "phones": [{"value": "090-9098-9568", "type": "mobile"}]}
+
+
 def _card(org: OrgClient, fields: dict[str, str], *, contact_id: str, exchanged_at: str) -> str:
     """A card waiting for review, read as ``fields``, that the reviewer matched to ``contact_id``."""
     key = storage_of(org.app).put(f"card {sorted(fields.items())} {exchanged_at}".encode(), extension="jpg")
-    with session_factory(org.app)() as session:
-        card = Card(organization_id=org.organization_id, batch_id="b", uploaded_by=org.user_id, front_image=key,
-                    status="needs_review", match_contact_id=contact_id or None,
-                    exchanged_at=datetime.fromisoformat(exchanged_at),
-                    fields={k: {"value": v, "confidence": 0.99, "box": None, "side": "front"} for k, v in fields.items()})
-        session.add(card)
-        session.commit()
-        return card.id
+    return factories.card_row(
+        org, front_image=key, status="needs_review", match_contact_id=contact_id or None,
+        exchanged_at=datetime.fromisoformat(exchanged_at),
+        fields={k: {"value": v, "confidence": 0.99, "box": None, "side": "front"} for k, v in fields.items()})
 
 
 def _confirm(org: OrgClient, card_id: str) -> None:
@@ -46,7 +46,7 @@ def _confirm(org: OrgClient, card_id: str) -> None:
 @pytest.fixture
 def moved(org: OrgClient) -> str:
     """A contact at the old company who handed over the card of the new job on 2026-10-01 (Tokyo time)."""
-    contact = org.post("/api/v1/contacts", json=OLD_JOB).get_json()
+    contact = factories.contact(org, OLD_JOB)
     _confirm(org, _card(org, NEW_CARD, contact_id=contact["id"], exchanged_at="2026-10-01T10:00:00+09:00"))
     return str(contact["id"])
 
@@ -94,9 +94,7 @@ def test_an_older_card_does_not_overwrite_newer_values(org: OrgClient, moved: st
 
 
 def test_a_card_folded_into_its_twin_by_the_matcher_adds_one_history_row(org: OrgClient) -> None:
-    made = org.post("/api/v1/contacts", json={
-        "family_name": "前田", "given_name": "充", "company_name": "株式会社旧社", "title": "課長",
-        "phones": [{"value": "090-9098-9568", "type": "mobile"}]}).get_json()
+    made = factories.contact(org, MAEDA)
     card_id = _card(org, {"name": "前田 充", "company": "株式会社新社", "title": "部長", "mobile": "090-9098-9568",
                           "email": "m.maeda@shinsha.co.jp"}, contact_id="", exchanged_at="2026-10-01T10:00:00+09:00")
     _confirm(org, card_id)
@@ -108,9 +106,7 @@ def test_a_card_folded_into_its_twin_by_the_matcher_adds_one_history_row(org: Or
 
 
 def test_an_older_card_folded_in_by_the_matcher_does_not_overwrite_the_newer_job(org: OrgClient) -> None:
-    made = org.post("/api/v1/contacts", json={
-        "family_name": "前田", "given_name": "充", "company_name": "株式会社旧社", "title": "課長",
-        "phones": [{"value": "090-9098-9568", "type": "mobile"}]}).get_json()
+    made = factories.contact(org, MAEDA)
     newer = _card(org, {"name": "前田 充", "company": "株式会社新社", "title": "部長", "mobile": "090-9098-9568"},
                   contact_id="", exchanged_at="2026-10-01T10:00:00+09:00")
     _confirm(org, newer)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from tests import factories
 from tests.conftest import OrgClient
 
 
 def test_feed_lists_writes_in_sequence_order(org: OrgClient) -> None:
-    contact = org.post("/api/v1/contacts", json={"full_name": "A"}).get_json()
+    contact = factories.contact(org, full_name="A")
     org.patch(f"/api/v1/contacts/{contact['id']}", json={"title": "部長"})
     org.delete(f"/api/v1/contacts/{contact['id']}")
     items = org.get("/api/v1/changes", query_string={"entity": "contact"}).get_json()["items"]
@@ -17,16 +18,16 @@ def test_feed_lists_writes_in_sequence_order(org: OrgClient) -> None:
 
 
 def test_after_returns_only_newer_changes(org: OrgClient) -> None:
-    org.post("/api/v1/contacts", json={"full_name": "A"})
+    factories.contact(org, full_name="A")
     last = org.get("/api/v1/changes").get_json()["last_seq"]
-    org.post("/api/v1/contacts", json={"full_name": "B"})
+    factories.contact(org, full_name="B")
     newer = org.get("/api/v1/changes", query_string={"after": last}).get_json()["items"]
     assert [i["operation"] for i in newer] == ["created"] and newer[0]["seq"] == last + 1
 
 
 def test_cursor_walks_the_whole_feed(org: OrgClient) -> None:
     for i in range(5):
-        org.post("/api/v1/contacts", json={"full_name": f"P{i}"})
+        factories.contact(org, full_name=f"P{i}")
     seen, cursor = [], None
     while True:
         params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
@@ -39,7 +40,7 @@ def test_cursor_walks_the_whole_feed(org: OrgClient) -> None:
 
 
 def test_feed_is_scoped_to_the_organisation(org: OrgClient, other_org: OrgClient) -> None:
-    org.post("/api/v1/contacts", json={"full_name": "Secret"})
+    factories.contact(org, full_name="Secret")
     assert other_org.get("/api/v1/changes", query_string={"entity": "contact"}).get_json()["items"] == []
 
 
@@ -49,8 +50,8 @@ def test_sales_cannot_read_the_feed(org: OrgClient) -> None:
 
 def test_entity_filter_selects_duplicate_candidates(org: OrgClient) -> None:
     body = {"full_name": "山田 太郎", "emails": [{"value": "taro@example.co.jp"}]}
-    org.post("/api/v1/contacts", json=body)
-    org.post("/api/v1/contacts", json=body)
+    factories.contact(org, body)
+    factories.contact(org, body)
     candidate = org.get("/api/v1/duplicates").get_json()["items"][0]
     org.post(f"/api/v1/duplicates/{candidate['id']}/dismiss")
     items = org.get("/api/v1/changes", query_string={"entity": "duplicate_candidate"}).get_json()["items"]

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests import factories
 from tests.conftest import OrgClient
 
 ACME: dict[str, Any] = {
@@ -15,10 +16,8 @@ ACME: dict[str, Any] = {
 }
 
 
-def create(org: OrgClient, body: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
-    resp = org.post("/api/v1/companies", json=body if body is not None else ACME, **kwargs)
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
+def create(org: OrgClient, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    return factories.company(org, body if body is not None else ACME)
 
 
 def test_create_returns_contract_shape(org: OrgClient) -> None:
@@ -126,7 +125,7 @@ def test_patch_url_adds_its_domain_and_domains_replace(org: OrgClient) -> None:
 
 def test_rename_reaches_contacts_json_and_search(org: OrgClient) -> None:
     company = create(org)
-    contact = org.post("/api/v1/contacts", json={"full_name": "山田 太郎", "company_id": company["id"]}).get_json()
+    contact = factories.contact(org, full_name="山田 太郎", company_id=company["id"])
     org.patch(f"/api/v1/companies/{company['id']}", json={"name": "株式会社ニューアクメ"})
     after = org.get(f"/api/v1/contacts/{contact['id']}").get_json()
     assert after["company"]["name"] == "株式会社ニューアクメ"
@@ -168,7 +167,7 @@ def test_nul_character_is_refused(org: OrgClient) -> None:
 
 def test_delete_refuses_while_active_contacts_work_there(org: OrgClient) -> None:
     company = create(org)
-    org.post("/api/v1/contacts", json={"full_name": "Person", "company_id": company["id"]})
+    factories.contact(org, full_name="Person", company_id=company["id"])
     resp = org.delete(f"/api/v1/companies/{company['id']}")
     assert resp.status_code == 409
     assert org.get(f"/api/v1/companies/{company['id']}").get_json()["status"] == "active"
@@ -176,7 +175,7 @@ def test_delete_refuses_while_active_contacts_work_there(org: OrgClient) -> None
 
 def test_delete_with_force_unlinks_contacts_and_soft_deletes(org: OrgClient) -> None:
     company = create(org)
-    contact = org.post("/api/v1/contacts", json={"full_name": "Person", "company_id": company["id"]}).get_json()
+    contact = factories.contact(org, full_name="Person", company_id=company["id"])
     assert org.delete(f"/api/v1/companies/{company['id']}?force=true").status_code == 204
     gone = org.get(f"/api/v1/companies/{company['id']}").get_json()
     assert gone["status"] == "deleted"
@@ -195,9 +194,9 @@ def test_delete_with_stale_if_match_is_412(org: OrgClient) -> None:
 
 def test_company_contacts_lists_only_its_active_contacts(org: OrgClient) -> None:
     company = create(org)
-    ids = [org.post("/api/v1/contacts", json={"full_name": f"P{i}", "company_id": company["id"]}).get_json()["id"]
+    ids = [factories.contact(org, full_name=f"P{i}", company_id=company["id"])["id"]
            for i in range(3)]
-    org.post("/api/v1/contacts", json={"full_name": "Elsewhere", "company_name": "Globex"})
+    factories.contact(org, full_name="Elsewhere", company_name="Globex")
     first = org.get(f"/api/v1/companies/{company['id']}/contacts?limit=2").get_json()
     second = org.get(f"/api/v1/companies/{company['id']}/contacts",
                      query_string={"cursor": first["next_cursor"]}).get_json()

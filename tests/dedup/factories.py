@@ -1,27 +1,11 @@
-"""Factories for engine tests: contact records and their keys with sensible defaults."""
+"""Engine-test fixtures: the shared record factories (as ``card``/``keys``) and a company record."""
 
 from __future__ import annotations
 
-from typing import Any
+from tests.factories import match_keys as keys
+from tests.factories import record as card
 
-from contacts.dedup import ContactRecord, MatchKeys, record_keys
-
-_counter = iter(range(1, 1_000_000))
-
-
-def card(**fields: Any) -> ContactRecord:
-    """Build a record; ``email`` may be a string, ids are generated unless given."""
-    email = fields.pop("email", None)
-    if email is not None:
-        fields["emails"] = (email,)
-    fields.setdefault("id", f"r{next(_counter)}")
-    return ContactRecord(**fields)
-
-
-def keys(**fields: Any) -> MatchKeys:
-    """Build a record and return its match keys."""
-    return record_keys(card(**fields))
-
+__all__ = ["ACME", "card", "keys"]
 
 ACME = {
     "company": "株式会社アクメ",

@@ -20,6 +20,7 @@ from contacts.models import (
     Employment,
     Touchpoint,
 )
+from tests import factories
 from tests.conftest import OrgClient
 
 TAKAHASHI: dict[str, Any] = {
@@ -47,9 +48,7 @@ SUZUKI: dict[str, Any] = {
 
 def create(org: OrgClient, body: dict[str, Any]) -> dict[str, Any]:
     """Create a contact through the API."""
-    resp = org.post("/api/v1/contacts", json=body)
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()
+    return factories.contact(org, body)
 
 
 def duplicates(org: OrgClient, **params: Any) -> list[dict[str, Any]]:

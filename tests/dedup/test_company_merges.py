@@ -13,14 +13,9 @@ from contacts.dedup.scan import propose_companies
 from contacts.people.models import Employment
 from contacts.tags.models import CompanyTag
 from contacts.touchpoints.models import Touchpoint
+from tests import factories
 from tests.conftest import OrgClient
 from tests.dedup.helpers import TAKAHASHI, create, duplicates, export
-
-
-def _company(org: OrgClient, body: dict[str, Any]) -> dict[str, Any]:
-    resp = org.post("/api/v1/companies", json=body)
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()
 
 
 def _export_companies(app: Flask, ids: list[str]) -> dict[str, Any]:
@@ -44,22 +39,21 @@ def _propose(app: Flask, org: OrgClient) -> None:
 
 
 def _setup(org: OrgClient) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    acme = _company(org, {"name": "株式会社アクメ", "domains": ["acme.co.jp"],
+    acme = factories.company(org, {"name": "株式会社アクメ", "domains": ["acme.co.jp"],
                           "phones": [{"value": "03-1234-5678"}]})
-    twin = _company(org, {"name": "アクメ（株）", "domains": ["acme.jp"], "phones": [{"value": "03-1234-0000"}]})
+    twin = factories.company(org, {"name": "アクメ（株）", "domains": ["acme.jp"], "phones": [{"value": "03-1234-0000"}]})
     for name, companies in (("Target", [acme, twin]), ("Competitor user", [twin])):
-        tag = org.post("/api/v1/tags", json={"name": name}).get_json()
+        tag = factories.tag(org, name)
         tagged = org.post(f"/api/v1/tags/{tag['id']}/companies", json={"company_ids": [c["id"] for c in companies]})
         assert tagged.status_code == 200, tagged.get_data(as_text=True)
     person = create(org, {**TAKAHASHI, "company_name": None, "company_id": twin["id"], "tags": []})
-    org.post("/api/v1/touchpoints", json={"contact_id": person["id"], "kind": "visit",
-                                          "occurred_at": "2026-11-20T10:00:00+09:00"})
+    factories.touchpoint(org, person["id"], kind="visit", occurred_at="2026-11-20T10:00:00+09:00")
     return acme, twin, person
 
 
 def test_companies_with_the_same_normalised_name_become_a_candidate(app: Flask, org: OrgClient) -> None:
     acme, twin, _ = _setup(org)
-    _company(org, {"name": "株式会社ベータ"})
+    factories.company(org, {"name": "株式会社ベータ"})
     _propose(app, org)
     items = duplicates(org, entity="company")
     assert len(items) == 1 and {items[0]["a"]["id"], items[0]["b"]["id"]} == {acme["id"], twin["id"]}
@@ -97,15 +91,15 @@ def test_company_merge_gives_the_winner_the_losers_tags_once(org: OrgClient) -> 
 
 
 def test_company_merge_refuses_different_corporate_numbers(org: OrgClient) -> None:
-    a = _company(org, {"name": "アクメ", "corporate_number": "1010001000006"})
-    b = _company(org, {"name": "アクメ", "corporate_number": "7010001000000"})
+    a = factories.company(org, {"name": "アクメ", "corporate_number": "1010001000006"})
+    b = factories.company(org, {"name": "アクメ", "corporate_number": "7010001000000"})
     resp = org.post("/api/v1/merges", json={"entity": "company", "winner_id": a["id"], "loser_ids": [b["id"]]})
     assert resp.status_code == 409 and "corporate number" in resp.get_json()["detail"]
 
 
 def test_company_merge_of_another_organisation_is_404(org: OrgClient, other_org: OrgClient) -> None:
-    a = _company(org, {"name": "アクメ"})
-    b = _company(other_org, {"name": "アクメ"})
+    a = factories.company(org, {"name": "アクメ"})
+    b = factories.company(other_org, {"name": "アクメ"})
     resp = org.post("/api/v1/merges", json={"entity": "company", "winner_id": a["id"], "loser_ids": [b["id"]]})
     assert resp.status_code == 404
 
@@ -120,16 +114,16 @@ def test_company_undo_refuses_after_the_winner_changed(org: OrgClient) -> None:
 
 
 def test_creating_a_company_like_an_existing_one_proposes_the_pair_at_once(org: OrgClient) -> None:
-    acme = _company(org, {"name": "株式会社アクメ"})
-    twin = _company(org, {"name": "アクメ（株）"})
-    _company(org, {"name": "株式会社ベータ"})
+    acme = factories.company(org, {"name": "株式会社アクメ"})
+    twin = factories.company(org, {"name": "アクメ（株）"})
+    factories.company(org, {"name": "株式会社ベータ"})
     items = duplicates(org, entity="company")
     assert [{i["a"]["id"], i["b"]["id"]} for i in items] == [{acme["id"], twin["id"]}]
 
 
 def test_a_company_renamed_into_a_twin_is_proposed(org: OrgClient) -> None:
-    acme = _company(org, {"name": "株式会社アクメ"})
-    beta = _company(org, {"name": "株式会社ベータ"})
+    acme = factories.company(org, {"name": "株式会社アクメ"})
+    beta = factories.company(org, {"name": "株式会社ベータ"})
     etag = org.get(f"/api/v1/companies/{beta['id']}").headers["ETag"]
     org.patch(f"/api/v1/companies/{beta['id']}", json={"name": "アクメ株式会社"}, headers={"If-Match": etag})
     items = duplicates(org, entity="company")
@@ -137,8 +131,8 @@ def test_a_company_renamed_into_a_twin_is_proposed(org: OrgClient) -> None:
 
 
 def test_a_dismissed_company_pair_is_not_proposed_again_on_rename(org: OrgClient) -> None:
-    _company(org, {"name": "株式会社アクメ"})
-    twin = _company(org, {"name": "アクメ（株）"})
+    factories.company(org, {"name": "株式会社アクメ"})
+    twin = factories.company(org, {"name": "アクメ（株）"})
     org.post(f"/api/v1/duplicates/{duplicates(org, entity='company')[0]['id']}/dismiss")
     etag = org.get(f"/api/v1/companies/{twin['id']}").headers["ETag"]
     org.patch(f"/api/v1/companies/{twin['id']}", json={"name": "アクメ 株式会社"}, headers={"If-Match": etag})

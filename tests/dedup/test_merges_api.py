@@ -10,43 +10,26 @@ from sqlalchemy import select
 from contacts.cards.models import Card
 from contacts.changelog.models import ChangeLogEntry
 from contacts.db import session_factory
+from tests import factories
 from tests.conftest import OrgClient
 from tests.dedup.helpers import SUZUKI, TAKAHASHI, TAKAHASHI_TWIN, create, duplicates, export
 
 
 def _touchpoint(org: OrgClient, contact_id: str) -> dict[str, Any]:
-    resp = org.post("/api/v1/touchpoints", json={"contact_id": contact_id, "kind": "meeting",
-                                                  "occurred_at": "2026-11-20T10:00:00+09:00"})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()
-
-
-def _card(app: Flask, org: OrgClient, contact_id: str) -> str:
-    with app.app_context(), session_factory(app)() as session:
-        card = Card(organization_id=org.organization_id, batch_id="b", uploaded_by=org.user_id,
-                    front_image="x" * 64, status="completed", contact_id=contact_id)
-        session.add(card)
-        session.commit()
-        return card.id
-
-
-def _merge(org: OrgClient, winner: str, losers: list[str], **extra: Any) -> dict[str, Any]:
-    resp = org.post("/api/v1/merges", json={"winner_id": winner, "loser_ids": losers, **extra})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()
+    return factories.touchpoint(org, contact_id, occurred_at="2026-11-20T10:00:00+09:00")
 
 
 def _pair(org: OrgClient, app: Flask) -> tuple[dict[str, Any], dict[str, Any]]:
     first, second = create(org, TAKAHASHI), create(org, TAKAHASHI_TWIN)
     _touchpoint(org, first["id"])
     _touchpoint(org, second["id"])
-    _card(app, org, second["id"])
+    factories.card_row(org, contact_id=second["id"])
     return first, second
 
 
 def test_merge_keeps_every_value_with_its_source_and_moves_links(org: OrgClient, app: Flask) -> None:
     first, second = _pair(org, app)
-    op = _merge(org, first["id"], [second["id"]])
+    op = factories.merge(org, first["id"], [second["id"]])
     winner = org.get(f"/api/v1/contacts/{first['id']}").get_json()
     assert [e["value"] for e in winner["emails"]] == ["ichiro.takahashi@acme.co.jp", "ichiro@example.jp"]
     assert [p["e164"] for p in winner["phones"]] == ["+81312345678", "+819012345678", "+81399990000"]
@@ -69,7 +52,7 @@ def test_merge_keeps_every_value_with_its_source_and_moves_links(org: OrgClient,
 
 def test_merged_id_still_resolves_with_merged_into(org: OrgClient, app: Flask) -> None:
     first, second = _pair(org, app)
-    _merge(org, first["id"], [second["id"]])
+    factories.merge(org, first["id"], [second["id"]])
     loser = org.get(f"/api/v1/contacts/{second['id']}")
     assert loser.status_code == 200
     assert loser.get_json()["status"] == "merged" and loser.get_json()["merged_into"] == first["id"]
@@ -80,7 +63,7 @@ def test_merged_id_still_resolves_with_merged_into(org: OrgClient, app: Flask) -
 def test_field_choices_take_a_losers_company_as_a_job_change(org: OrgClient, app: Flask) -> None:
     first = create(org, TAKAHASHI)
     second = create(org, {**TAKAHASHI_TWIN, "company_name": "株式会社ベータ", "title": "取締役"})
-    _merge(org, first["id"], [second["id"]], field_choices={"company": second["id"], "title": second["id"]})
+    factories.merge(org, first["id"], [second["id"]], field_choices={"company": second["id"], "title": second["id"]})
     winner = org.get(f"/api/v1/contacts/{first['id']}").get_json()
     assert winner["company"]["name"] == "株式会社ベータ" and winner["title"] == "取締役"
     assert winner["sources"]["title"] == second["sources"]["title"] != first["sources"]["title"]
@@ -94,11 +77,9 @@ def test_field_choices_take_a_losers_company_as_a_job_change(org: OrgClient, app
 
 
 def _campaign_with(org: OrgClient, name: str, statuses: dict[str, str]) -> str:
-    campaign = org.post("/api/v1/campaigns", json={"name": name}).get_json()
+    campaign = factories.campaign(org, name)
     for contact_id, status in statuses.items():
-        resp = org.post(f"/api/v1/campaigns/{campaign['id']}/members",
-                        json={"contact_ids": [contact_id], "status": status})
-        assert resp.status_code == 200, resp.get_data(as_text=True)
+        factories.add_members(org, campaign["id"], contact_ids=[contact_id], status=status)
     return str(campaign["id"])
 
 
@@ -110,21 +91,21 @@ def _status_of(org: OrgClient, campaign_id: str) -> dict[str, str]:
 def test_merge_moves_a_losers_campaign_membership_to_the_winner(org: OrgClient, app: Flask) -> None:
     first, second = _pair(org, app)
     campaign_id = _campaign_with(org, "Seminar", {second["id"]: "attended"})
-    _merge(org, first["id"], [second["id"]])
+    factories.merge(org, first["id"], [second["id"]])
     assert _status_of(org, campaign_id) == {first["id"]: "attended"}
 
 
 def test_merge_keeps_the_status_further_down_the_funnel(org: OrgClient, app: Flask) -> None:
     first, second = _pair(org, app)
     campaign_id = _campaign_with(org, "Seminar", {first["id"]: "sent", second["id"]: "converted"})
-    _merge(org, first["id"], [second["id"]])
+    factories.merge(org, first["id"], [second["id"]])
     assert _status_of(org, campaign_id) == {first["id"]: "converted"}
 
 
 def test_merge_keeps_an_unsubscribe_whatever_the_other_status(org: OrgClient, app: Flask) -> None:
     first, second = _pair(org, app)
     campaign_id = _campaign_with(org, "Newsletter", {first["id"]: "converted", second["id"]: "unsubscribed"})
-    _merge(org, first["id"], [second["id"]])
+    factories.merge(org, first["id"], [second["id"]])
     assert _status_of(org, campaign_id) == {first["id"]: "unsubscribed"}
 
 
@@ -135,7 +116,7 @@ def test_undo_restores_every_row_exactly(org: OrgClient, app: Flask) -> None:
     _campaign_with(org, "Seminar", {first["id"]: "sent", second["id"]: "responded"})
     _campaign_with(org, "Newsletter", {third["id"]: "opened"})
     before = export(app, ids)
-    op = _merge(org, first["id"], [second["id"], third["id"]],
+    op = factories.merge(org, first["id"], [second["id"], third["id"]],
                 field_choices={"title": third["id"], "company": second["id"]})
     assert export(app, ids) != before
     resp = org.post(f"/api/v1/merges/{op['id']}/undo")
@@ -149,8 +130,8 @@ def test_undo_restores_every_row_exactly(org: OrgClient, app: Flask) -> None:
 def test_undo_refuses_after_a_later_merge_of_the_winner(org: OrgClient, app: Flask) -> None:
     first, second = _pair(org, app)
     other = create(org, {**TAKAHASHI, "emails": [{"value": "takahashi@acme.co.jp"}], "tags": []})
-    op = _merge(org, first["id"], [second["id"]])
-    later = _merge(org, other["id"], [first["id"]])
+    op = factories.merge(org, first["id"], [second["id"]])
+    later = factories.merge(org, other["id"], [first["id"]])
     resp = org.post(f"/api/v1/merges/{op['id']}/undo")
     assert resp.status_code == 409
     assert "cannot be undone" in resp.get_json()["detail"]
@@ -160,7 +141,7 @@ def test_undo_refuses_after_a_later_merge_of_the_winner(org: OrgClient, app: Fla
 
 def test_undo_refuses_after_the_winner_was_edited(org: OrgClient, app: Flask) -> None:
     first, second = _pair(org, app)
-    op = _merge(org, first["id"], [second["id"]])
+    op = factories.merge(org, first["id"], [second["id"]])
     assert org.patch(f"/api/v1/contacts/{first['id']}", json={"notes": "met again"}).status_code == 200
     resp = org.post(f"/api/v1/merges/{op['id']}/undo")
     assert resp.status_code == 409 and "changed after merge" in resp.get_json()["detail"]
@@ -178,14 +159,14 @@ def test_merge_refuses_bad_requests(org: OrgClient, other_org: OrgClient) -> Non
     assert org.post("/api/v1/merges", json=bad_choice).status_code == 422
     outsider = {"winner_id": first["id"], "loser_ids": [second["id"]], "field_choices": {"title": foreign["id"]}}
     assert org.post("/api/v1/merges", json=outsider).status_code == 422
-    _merge(org, first["id"], [second["id"]])
+    factories.merge(org, first["id"], [second["id"]])
     again = org.post("/api/v1/merges", json={"winner_id": second["id"], "loser_ids": [first["id"]]})
     assert again.status_code == 409 and first["id"] in again.get_json()["detail"]
 
 
 def test_merge_ids_of_another_organisation_answer_404(org: OrgClient, other_org: OrgClient, app: Flask) -> None:
     first, second = _pair(org, app)
-    op = _merge(org, first["id"], [second["id"]])
+    op = factories.merge(org, first["id"], [second["id"]])
     assert other_org.get(f"/api/v1/merges/{op['id']}").status_code == 404
     assert other_org.post(f"/api/v1/merges/{op['id']}/undo").status_code == 404
     assert org.get(f"/api/v1/merges/{op['id']}").get_json()["winner_id"] == first["id"]
@@ -225,7 +206,7 @@ def test_a_dismissal_carries_to_the_winner_and_undo_takes_it_back(org: OrgClient
     third = create(org, {**TAKAHASHI_TWIN, "tags": []})  # the twin again: proposed with both
     ids = [first["id"], second["id"], third["id"]]
     before = export(app, ids)
-    op = _merge(org, third["id"], [second["id"]])
+    op = factories.merge(org, third["id"], [second["id"]])
     pairs = {frozenset((c["a"]["id"], c["b"]["id"])) for c in duplicates(org)}
     assert frozenset((first["id"], third["id"])) not in pairs
     dismissed = {frozenset((c["a"]["id"], c["b"]["id"])) for c in duplicates(org, status="dismissed")}

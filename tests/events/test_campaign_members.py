@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests import factories
 from tests.conftest import OrgClient
+from tests.factories import campaign
 
 
 def contact(org: OrgClient, name: str, **extra: Any) -> str:
-    resp = org.post("/api/v1/contacts", json={"full_name": name, **extra})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return str(resp.get_json()["id"])
-
-
-def campaign(org: OrgClient, **extra: Any) -> dict[str, Any]:
-    resp = org.post("/api/v1/campaigns", json={"name": "Autumn seminar", **extra})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
+    return str(factories.contact(org, full_name=name, **extra)["id"])
 
 
 def add(org: OrgClient, campaign_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    resp = org.post(f"/api/v1/campaigns/{campaign_id}/members", json=body)
-    assert resp.status_code == 200, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
+    return factories.add_members(org, campaign_id, **body)
 
 
 def members(org: OrgClient, campaign_id: str, **params: Any) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests import factories
 from tests.conftest import OrgClient
 
 EXPO: dict[str, Any] = {"name": "Expo 2026", "kind": "trade_show", "starts_at": "2026-05-10T10:00:00+09:00",
@@ -13,16 +14,11 @@ EXPO: dict[str, Any] = {"name": "Expo 2026", "kind": "trade_show", "starts_at": 
 
 
 def event(org: OrgClient, body: dict[str, Any] | None = None) -> dict[str, Any]:
-    resp = org.post("/api/v1/events", json=body if body is not None else EXPO)
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
+    return factories.event(org, body if body is not None else EXPO)
 
 
 def campaign(org: OrgClient, name: str = "Spring DM") -> dict[str, Any]:
-    resp = org.post("/api/v1/campaigns", json={"name": name, "description": "Direct mail",
-                                               "starts_at": "2026-03-01T00:00:00Z"})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
+    return factories.campaign(org, name, description="Direct mail", starts_at="2026-03-01T00:00:00Z")
 
 
 def test_create_returns_contract_shape_and_event_tag(org: OrgClient) -> None:
@@ -35,7 +31,7 @@ def test_create_returns_contract_shape_and_event_tag(org: OrgClient) -> None:
 
 
 def test_create_reuses_an_existing_tag_of_that_name(org: OrgClient) -> None:
-    existing = org.post("/api/v1/tags", json={"name": "Expo 2026", "kind": "event"}).get_json()
+    existing = factories.tag(org, "Expo 2026", kind="event")
     assert event(org)["tag"]["id"] == existing["id"]
     assert len(org.get("/api/v1/tags").get_json()["items"]) == 1
 
@@ -58,7 +54,7 @@ def test_naive_timestamp_is_422(org: OrgClient) -> None:
 
 def test_rename_renames_the_tag_and_keeps_its_contacts(org: OrgClient) -> None:
     created = event(org)
-    contact = org.post("/api/v1/contacts", json={"full_name": "A", "tags": ["Expo 2026"]}).get_json()
+    contact = factories.contact(org, full_name="A", tags=["Expo 2026"])
     renamed = org.patch(f"/api/v1/events/{created['id']}", json={"name": "Expo Tokyo 2026"}).get_json()
     assert renamed["tag"] == {"id": created["tag"]["id"], "name": "Expo Tokyo 2026"}
     assert renamed["version"] == created["version"] + 1
@@ -84,10 +80,9 @@ def test_stale_if_match_is_412(org: OrgClient) -> None:
 
 def test_delete_keeps_the_tag_and_unlinks_touchpoints(org: OrgClient) -> None:
     created = event(org)
-    contact = org.post("/api/v1/contacts", json={"full_name": "A", "tags": ["Expo 2026"]}).get_json()
-    tp = org.post("/api/v1/touchpoints", json={"contact_id": contact["id"], "kind": "trade_show",
-                                               "occurred_at": "2026-05-10T11:00:00+09:00",
-                                               "event_id": created["id"]}).get_json()
+    contact = factories.contact(org, full_name="A", tags=["Expo 2026"])
+    tp = factories.touchpoint(org, contact["id"], kind="trade_show", occurred_at="2026-05-10T11:00:00+09:00",
+                              event_id=created["id"])
     assert org.delete(f"/api/v1/events/{created['id']}").status_code == 204
     assert org.get(f"/api/v1/events/{created['id']}").status_code == 404
     assert org.get(f"/api/v1/contacts/{contact['id']}").get_json()["tags"] == ["Expo 2026"]

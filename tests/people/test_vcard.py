@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from contacts.people import vcard
 from contacts.people.schemas import AddressOut, CompanyRef, ContactOut, EmailOut, PhoneOut
+from tests import factories
 from tests.conftest import OrgClient
 
 TANAKA = {"full_name": "田中 太郎", "family_name": "田中", "given_name": "太郎", "name_kana": "たなか たろう",
@@ -96,7 +97,7 @@ def test_a_company_without_department_is_one_org_component() -> None:
 
 
 def test_a_contact_downloads_as_a_vcard(org: OrgClient) -> None:
-    created = org.post("/api/v1/contacts", json=TANAKA).get_json()
+    created = factories.contact(org, TANAKA)
     resp = org.get(f"/api/v1/contacts/{created['id']}/vcard")
     assert resp.status_code == 200 and resp.mimetype == "text/vcard"
     assert resp.headers["Content-Disposition"] == f'attachment; filename="{created["id"]}.vcf"'
@@ -108,15 +109,15 @@ def test_a_contact_downloads_as_a_vcard(org: OrgClient) -> None:
 
 
 def test_the_export_takes_the_list_filters(org: OrgClient) -> None:
-    org.post("/api/v1/contacts", json=TANAKA)
-    org.post("/api/v1/contacts", json={"full_name": "Untagged Person"})
+    factories.contact(org, TANAKA)
+    factories.contact(org, full_name="Untagged Person")
     resp = org.get("/api/v1/contacts/vcard", query_string={"tag": "Expo 2026"})
     assert [c.fn.value for c in parse(resp.get_data(as_text=True))] == ["田中 太郎"]
 
 
 def test_the_export_pages_like_the_list_and_links_the_next_page(org: OrgClient) -> None:
     for i in range(3):
-        org.post("/api/v1/contacts", json={"full_name": f"Person {i}", "tags": ["Expo"]})
+        factories.contact(org, full_name=f"Person {i}", tags=["Expo"])
     first = org.get("/api/v1/contacts/vcard", query_string={"tag": "Expo", "limit": 2})
     assert len(parse(first.get_data(as_text=True))) == 2 and first.headers["Link"].endswith('>; rel="next"')
     second = org.get(first.headers["Link"][1:].split(">")[0])

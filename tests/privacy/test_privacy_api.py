@@ -8,35 +8,29 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 
-from contacts.cards.models import Card
 from contacts.changelog.models import IdempotencyRecord
 from contacts.db import session_factory
 from contacts.storage import storage_of
+from tests import factories
 from tests.conftest import OrgClient
-from tests.dedup.helpers import TAKAHASHI, TAKAHASHI_TWIN, create
+from tests.dedup.helpers import TAKAHASHI, TAKAHASHI_TWIN
 
 ERASE = {"confirm": True, "reason": "the person asked (mail of 2026-11-20)"}
 
 
 def _person(org: OrgClient) -> tuple[dict[str, Any], dict[str, Any]]:
     """A contact with a twin merged into it, a touchpoint and a campaign membership."""
-    first, second = create(org, TAKAHASHI), create(org, TAKAHASHI_TWIN)
-    assert org.post("/api/v1/merges", json={"winner_id": first["id"], "loser_ids": [second["id"]]}).status_code == 201
-    org.post("/api/v1/touchpoints", json={"contact_id": first["id"], "kind": "meeting",
-                                          "occurred_at": "2026-11-20T10:00:00+09:00"})
-    campaign = org.post("/api/v1/campaigns", json={"name": "Seminar"}).get_json()
-    org.post(f"/api/v1/campaigns/{campaign['id']}/members", json={"contact_ids": [first["id"]], "status": "sent"})
+    first, second = factories.contact(org, TAKAHASHI), factories.contact(org, TAKAHASHI_TWIN)
+    factories.merge(org, first["id"], [second["id"]])
+    factories.touchpoint(org, first["id"], occurred_at="2026-11-20T10:00:00+09:00")
+    campaign = factories.campaign(org, "Seminar")
+    factories.add_members(org, campaign["id"], contact_ids=[first["id"]], status="sent")
     return first, second
 
 
 def _card(app: Flask, org: OrgClient, contact_id: str | None, image: bytes) -> tuple[str, str]:
     key = storage_of(app).put(image, extension="jpg")
-    with app.app_context(), session_factory(app)() as session:
-        card = Card(organization_id=org.organization_id, batch_id="b", uploaded_by=org.user_id, front_image=key,
-                    status="completed", contact_id=contact_id, text="高橋 一郎 株式会社アクメ")
-        session.add(card)
-        session.commit()
-        return card.id, key
+    return factories.card_row(org, front_image=key, contact_id=contact_id, text="高橋 一郎 株式会社アクメ"), key
 
 
 def test_export_holds_the_contact_its_merged_twin_and_what_happened(org: OrgClient) -> None:
@@ -85,7 +79,7 @@ def test_erase_tells_the_change_feed_so_synced_systems_delete_too(org: OrgClient
 
 def test_erase_deletes_card_images_no_other_card_uses(app: Flask, org: OrgClient) -> None:
     first, _ = _person(org)
-    other = create(org, {"full_name": "別人"})
+    other = factories.contact(org, {"full_name": "別人"})
     _, own = _card(app, org, first["id"], os.urandom(64))
     _, shared = _card(app, org, first["id"], b"the same photo twice")
     _card(app, org, other["id"], b"the same photo twice")
@@ -96,8 +90,7 @@ def test_erase_deletes_card_images_no_other_card_uses(app: Flask, org: OrgClient
 
 
 def test_erase_drops_stored_idempotent_responses_that_repeat_the_person(app: Flask, org: OrgClient) -> None:
-    resp = org.post("/api/v1/contacts", json=TAKAHASHI, headers={"Idempotency-Key": "k-1"})
-    contact_id = resp.get_json()["id"]
+    contact_id = factories.contact(org, TAKAHASHI, headers={"Idempotency-Key": "k-1"})["id"]
     org.post(f"/api/v1/contacts/{contact_id}/erase", json=ERASE)
     with app.app_context(), session_factory(app)() as session:
         left = session.scalar(select(func.count()).select_from(IdempotencyRecord).where(
@@ -106,7 +99,7 @@ def test_erase_drops_stored_idempotent_responses_that_repeat_the_person(app: Fla
 
 
 def test_erase_must_be_confirmed(org: OrgClient) -> None:
-    contact = create(org, TAKAHASHI)
+    contact = factories.contact(org, TAKAHASHI)
     resp = org.post(f"/api/v1/contacts/{contact['id']}/erase", json={"confirm": False})
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "confirm"
     assert org.get(f"/api/v1/contacts/{contact['id']}").status_code == 200
@@ -119,13 +112,13 @@ def test_a_merged_record_is_erased_through_the_contact_it_went_to(org: OrgClient
 
 
 def test_a_deleted_contact_can_be_erased(org: OrgClient) -> None:
-    contact = create(org, TAKAHASHI)
+    contact = factories.contact(org, TAKAHASHI)
     org.delete(f"/api/v1/contacts/{contact['id']}")
     assert org.post(f"/api/v1/contacts/{contact['id']}/erase", json=ERASE).status_code == 200
 
 
 def test_only_admins_export_and_erase(org: OrgClient) -> None:
-    contact = create(org, TAKAHASHI)
+    contact = factories.contact(org, TAKAHASHI)
     manager = org.as_role("manager")
     assert manager.get(f"/api/v1/contacts/{contact['id']}/export").status_code == 403
     assert manager.post(f"/api/v1/contacts/{contact['id']}/erase", json=ERASE).status_code == 403

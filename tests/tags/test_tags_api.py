@@ -10,19 +10,13 @@ from sqlalchemy import func, select
 
 from contacts.changelog.models import ChangeLogEntry
 from contacts.db import session_factory
+from tests import factories
 from tests.conftest import OrgClient
+from tests.factories import contact
 
 
 def tag(org: OrgClient, name: str = "Expo 2026", kind: str = "event") -> dict[str, Any]:
-    resp = org.post("/api/v1/tags", json={"name": name, "kind": kind})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
-
-
-def person(org: OrgClient, name: str, **body: Any) -> dict[str, Any]:
-    resp = org.post("/api/v1/contacts", json={"full_name": name, **body})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
+    return factories.tag(org, name, kind=kind)
 
 
 def names_of(org: OrgClient, contact_id: str) -> list[str]:
@@ -56,7 +50,7 @@ def test_hostile_tag_bodies_are_422(org: OrgClient, body: dict[str, Any]) -> Non
 
 def test_attach_by_ids_counts_bumps_versions_and_logs(app: Flask, org: OrgClient) -> None:
     expo = tag(org)
-    a, b = person(org, "A"), person(org, "B")
+    a, b = contact(org, full_name="A"), contact(org, full_name="B")
     resp = org.post(f"/api/v1/tags/{expo['id']}/contacts", json={"contact_ids": [a["id"], b["id"], a["id"]]})
     assert resp.status_code == 200
     body = resp.get_json()
@@ -76,7 +70,7 @@ def test_attach_by_ids_counts_bumps_versions_and_logs(app: Flask, org: OrgClient
 
 def test_detach_by_ids(org: OrgClient) -> None:
     expo = tag(org)
-    a = person(org, "A", tags=["Expo 2026"])
+    a = contact(org, full_name="A", tags=["Expo 2026"])
     body = org.delete(f"/api/v1/tags/{expo['id']}/contacts", json={"contact_ids": [a["id"]]}).get_json()
     assert body["changed_ids"] == [a["id"]] and body["tag"]["contact_count"] == 0
     assert names_of(org, a["id"]) == []
@@ -84,9 +78,9 @@ def test_detach_by_ids(org: OrgClient) -> None:
 
 def test_attach_by_filter_tags_exactly_the_matching_contacts(org: OrgClient) -> None:
     vip = tag(org, "vip", "segment")
-    a = person(org, "A", tags=["expo"])
-    b = person(org, "B", tags=["expo", "competitor"])
-    c = person(org, "C")
+    a = contact(org, full_name="A", tags=["expo"])
+    b = contact(org, full_name="B", tags=["expo", "competitor"])
+    c = contact(org, full_name="C")
     resp = org.post(f"/api/v1/tags/{vip['id']}/contacts",
                     json={"filter": {"tag": ["expo"], "not_tag": ["competitor"]}})
     assert resp.get_json()["changed_ids"] == [a["id"]]
@@ -97,8 +91,8 @@ def test_attach_by_filter_tags_exactly_the_matching_contacts(org: OrgClient) -> 
 
 def test_detach_by_filter(org: OrgClient) -> None:
     expo = tag(org)
-    a = person(org, "Tanaka", tags=["Expo 2026"])
-    b = person(org, "Suzuki", tags=["Expo 2026"])
+    a = contact(org, full_name="Tanaka", tags=["Expo 2026"])
+    b = contact(org, full_name="Suzuki", tags=["Expo 2026"])
     body = org.delete(f"/api/v1/tags/{expo['id']}/contacts", json={"filter": {"q": "tanaka"}}).get_json()
     assert body["changed_ids"] == [a["id"]]
     assert names_of(org, b["id"]) == ["Expo 2026"]
@@ -106,7 +100,7 @@ def test_detach_by_filter(org: OrgClient) -> None:
 
 def test_body_needs_exactly_one_of_ids_or_filter(org: OrgClient) -> None:
     expo = tag(org)
-    a = person(org, "A")
+    a = contact(org, full_name="A")
     for body in ({}, {"contact_ids": [a["id"]], "filter": {"q": "a"}}, {"contact_ids": []},
                  {"filter": {"colour": "red"}}, {"contact_ids": "abc"}, {"contact_ids": ["x"] * 1001}):
         assert org.post(f"/api/v1/tags/{expo['id']}/contacts", json=body).status_code == 422, body
@@ -115,8 +109,8 @@ def test_body_needs_exactly_one_of_ids_or_filter(org: OrgClient) -> None:
 def test_other_organisations_contact_ids_are_422_and_nothing_is_written(org: OrgClient,
                                                                            other_org: OrgClient) -> None:
     expo = tag(org)
-    mine = person(org, "Mine")
-    theirs = person(other_org, "Theirs")
+    mine = contact(org, full_name="Mine")
+    theirs = contact(other_org, full_name="Theirs")
     resp = org.post(f"/api/v1/tags/{expo['id']}/contacts", json={"contact_ids": [mine["id"], theirs["id"]]})
     assert resp.status_code == 422
     assert theirs["id"] in resp.get_json()["detail"]
@@ -127,14 +121,14 @@ def test_other_organisations_contact_ids_are_422_and_nothing_is_written(org: Org
 
 def test_deleted_contact_cannot_be_tagged(org: OrgClient) -> None:
     expo = tag(org)
-    a = person(org, "A")
+    a = contact(org, full_name="A")
     org.delete(f"/api/v1/contacts/{a['id']}")
     assert org.post(f"/api/v1/tags/{expo['id']}/contacts", json={"contact_ids": [a["id"]]}).status_code == 409
 
 
 def test_rename_keeps_links_and_bumps_contacts(org: OrgClient) -> None:
     expo = tag(org)
-    a = person(org, "A", tags=["Expo 2026"])
+    a = contact(org, full_name="A", tags=["Expo 2026"])
     resp = org.patch(f"/api/v1/tags/{expo['id']}", json={"name": "Expo Tokyo 2026"})
     assert resp.status_code == 200 and resp.get_json()["contact_count"] == 1
     after = org.get(f"/api/v1/contacts/{a['id']}").get_json()
@@ -160,7 +154,7 @@ def test_patch_with_stale_if_match_is_412(org: OrgClient) -> None:
 
 def test_delete_removes_links_and_bumps_contacts(org: OrgClient) -> None:
     expo = tag(org)
-    a = person(org, "A", tags=["Expo 2026", "vip"])
+    a = contact(org, full_name="A", tags=["Expo 2026", "vip"])
     assert org.delete(f"/api/v1/tags/{expo['id']}").status_code == 204
     assert org.get(f"/api/v1/tags/{expo['id']}").status_code == 404
     after = org.get(f"/api/v1/contacts/{a['id']}").get_json()
@@ -170,7 +164,7 @@ def test_delete_removes_links_and_bumps_contacts(org: OrgClient) -> None:
 def test_list_filters_counts_and_paginates(org: OrgClient) -> None:
     ids = [tag(org, f"seg {i}", "segment")["id"] for i in range(3)]
     tag(org, "Expo", "event")
-    person(org, "A", tags=["seg 0"])
+    contact(org, full_name="A", tags=["seg 0"])
     segs = org.get("/api/v1/tags", query_string={"kind": "segment", "limit": 2}).get_json()
     rest = org.get("/api/v1/tags", query_string={"kind": "segment", "cursor": segs["next_cursor"]}).get_json()
     assert [t["id"] for t in segs["items"] + rest["items"]] == ids and rest["next_cursor"] is None
@@ -188,7 +182,7 @@ def test_idempotency_key_replays_create(org: OrgClient) -> None:
 
 def test_other_organisations_tag_is_404(org: OrgClient, other_org: OrgClient) -> None:
     expo = tag(org)
-    theirs = person(other_org, "Theirs")
+    theirs = contact(other_org, full_name="Theirs")
     assert other_org.get(f"/api/v1/tags/{expo['id']}").status_code == 404
     assert other_org.patch(f"/api/v1/tags/{expo['id']}", json={"name": "x"}).status_code == 404
     assert other_org.post(f"/api/v1/tags/{expo['id']}/contacts", json={"contact_ids": [theirs["id"]]}
@@ -200,7 +194,7 @@ def test_other_organisations_tag_is_404(org: OrgClient, other_org: OrgClient) ->
 @pytest.mark.parametrize(("role", "can_write"), [("sales", False), ("marketing", True), ("manager", True)])
 def test_roles_on_tags(org: OrgClient, role: str, can_write: bool) -> None:
     expo = tag(org)
-    a = person(org, "A")
+    a = contact(org, full_name="A")
     client = org.as_role(role)
     assert client.get("/api/v1/tags").status_code == 200
     assert client.get(f"/api/v1/tags/{expo['id']}").status_code == 200
@@ -217,7 +211,7 @@ def test_filter_selecting_too_many_contacts_is_422_and_writes_nothing(org: OrgCl
 
     monkeypatch.setattr(service, "BULK_FILTER_LIMIT", 2)
     expo = tag(org)
-    people = [person(org, f"P{i}") for i in range(3)]
+    people = [contact(org, full_name=f"P{i}") for i in range(3)]
     resp = org.post(f"/api/v1/tags/{expo['id']}/contacts", json={"filter": {}})
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["code"] == "too_many"
     assert all(names_of(org, p["id"]) == [] for p in people)

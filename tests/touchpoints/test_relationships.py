@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.conftest import OrgClient
-from tests.touchpoints.test_touchpoints_api import contact, touch
+from tests.factories import touchpoint
+from tests.touchpoints.test_touchpoints_api import contact
 
 
 def days_ago(days: int) -> str:
@@ -27,9 +28,9 @@ def test_a_contact_without_touchpoints_has_an_empty_relationship(org: OrgClient)
 
 def test_counts_cover_all_time_and_the_recent_window(org: OrgClient) -> None:
     person = contact(org)
-    touch(org, person["id"], kind="email", occurred_at=days_ago(400))
-    touch(org, person["id"], kind="email", occurred_at=days_ago(5))
-    touch(org, person["id"], kind="call", occurred_at=days_ago(2))
+    touchpoint(org, person["id"], kind="email", occurred_at=days_ago(400))
+    touchpoint(org, person["id"], kind="email", occurred_at=days_ago(5))
+    touchpoint(org, person["id"], kind="call", occurred_at=days_ago(2))
     summary = relationship(org, f"contacts/{person['id']}")["touchpoints"]
     assert (summary["total"], summary["in_window"], summary["last_kind"]) == (3, 2, "call")
     assert summary["by_kind"] == [{"key": "email", "total": 2, "in_window": 1},
@@ -38,16 +39,16 @@ def test_counts_cover_all_time_and_the_recent_window(org: OrgClient) -> None:
 
 def test_the_window_is_the_callers_to_choose(org: OrgClient) -> None:
     person = contact(org)
-    touch(org, person["id"], occurred_at=days_ago(400))
+    touchpoint(org, person["id"], occurred_at=days_ago(400))
     assert relationship(org, f"contacts/{person['id']}", window_days=365 * 2)["touchpoints"]["in_window"] == 1
 
 
 def test_known_by_lists_our_users_most_recent_first(org: OrgClient) -> None:
     person = contact(org)
     sales = org.as_role("sales")
-    touch(org, person["id"], occurred_at=days_ago(30))
-    touch(org, person["id"], occurred_at=days_ago(20))
-    touch(sales, person["id"], occurred_at=days_ago(1))
+    touchpoint(org, person["id"], occurred_at=days_ago(30))
+    touchpoint(org, person["id"], occurred_at=days_ago(20))
+    touchpoint(sales, person["id"], occurred_at=days_ago(1))
     known = relationship(org, f"contacts/{person['id']}")["known_by"]
     assert [(k["user_id"], k["touchpoints"]) for k in known] == [(sales.user_id, 1), (org.user_id, 2)]
     assert known[1]["email"] == "admin@example.com"
@@ -56,12 +57,12 @@ def test_known_by_lists_our_users_most_recent_first(org: OrgClient) -> None:
 def test_a_company_counts_the_people_met_there_even_after_they_moved(org: OrgClient) -> None:
     mover = contact(org, company_name="株式会社アクメ")
     company_id = mover["company"]["id"]
-    touch(org, mover["id"], occurred_at=days_ago(10))
+    touchpoint(org, mover["id"], occurred_at=days_ago(10))
     etag = org.get(f"/api/v1/contacts/{mover['id']}").headers["ETag"]
     moved = org.patch(f"/api/v1/contacts/{mover['id']}", json={"company_name": "別会社株式会社"},
                       headers={"If-Match": etag})
     assert moved.status_code == 200
-    touch(org, mover["id"], occurred_at=days_ago(1))  # at the new company: not Acme's
+    touchpoint(org, mover["id"], occurred_at=days_ago(1))  # at the new company: not Acme's
     rel = relationship(org, f"companies/{company_id}")
     assert rel["touchpoints"]["total"] == 1
     assert [(c["contact_id"], c["still_there"]) for c in rel["contacts"]] == [(mover["id"], False)]
@@ -69,8 +70,8 @@ def test_a_company_counts_the_people_met_there_even_after_they_moved(org: OrgCli
 
 def test_a_company_lists_whom_we_met_there_most_recent_first(org: OrgClient) -> None:
     first, second = contact(org, full_name="佐藤 一郎"), contact(org, full_name="鈴木 花子")
-    touch(org, first["id"], occurred_at=days_ago(9))
-    touch(org, second["id"], occurred_at=days_ago(3))
+    touchpoint(org, first["id"], occurred_at=days_ago(9))
+    touchpoint(org, second["id"], occurred_at=days_ago(3))
     rel = relationship(org, f"companies/{first['company']['id']}")
     assert [c["full_name"] for c in rel["contacts"]] == ["鈴木 花子", "佐藤 一郎"]
     assert all(c["still_there"] for c in rel["contacts"]) and rel["known_by"][0]["touchpoints"] == 2

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests import factories
 from tests.conftest import OrgClient
+from tests.factories import touchpoint
 from tests.touchpoints.test_relationships import days_ago
-from tests.touchpoints.test_touchpoints_api import contact, touch
+from tests.touchpoints.test_touchpoints_api import contact
 
 
 def names(org: OrgClient, **query: Any) -> list[str]:
@@ -19,9 +21,9 @@ def people(org: OrgClient) -> None:
     """Emailed lately, called lately, met long ago, never touched."""
     emailed, called, old = (contact(org, full_name=n)["id"] for n in ("Emailed", "Called", "Old"))
     contact(org, full_name="Never")
-    touch(org, emailed, kind="email", occurred_at=days_ago(2))
-    touch(org, called, kind="call", occurred_at=days_ago(3))
-    touch(org, old, kind="meeting", occurred_at=days_ago(200))
+    touchpoint(org, emailed, kind="email", occurred_at=days_ago(2))
+    touchpoint(org, called, kind="call", occurred_at=days_ago(3))
+    touchpoint(org, old, kind="meeting", occurred_at=days_ago(200))
 
 
 def test_touched_since_keeps_the_contacts_reached_lately(org: OrgClient) -> None:
@@ -46,7 +48,7 @@ def test_touch_kind_alone_is_a_validation_error(org: OrgClient) -> None:
 
 def test_bulk_tagging_takes_the_touch_filters(org: OrgClient) -> None:
     people(org)
-    tag = org.post("/api/v1/tags", json={"name": "Rest"}).get_json()
+    tag = factories.tag(org, "Rest")
     resp = org.post(f"/api/v1/tags/{tag['id']}/contacts",
                     json={"filter": {"not_touched_since": days_ago(30)}})
     assert resp.status_code == 200, resp.get_data(as_text=True)

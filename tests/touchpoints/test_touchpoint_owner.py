@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tests.conftest import OrgClient
-from tests.touchpoints.test_touchpoints_api import contact, touch
+from tests.factories import touchpoint
+from tests.touchpoints.test_touchpoints_api import contact
 
 BODY = {"kind": "call", "occurred_at": "2026-11-02T10:00:00Z"}
 
@@ -22,7 +23,7 @@ def test_sales_may_name_themselves(org: OrgClient) -> None:
 
 def test_sales_cannot_move_a_touchpoint_to_another_user(org: OrgClient) -> None:
     sales = org.as_role("sales")
-    tp = touch(sales, contact(org)["id"])
+    tp = touchpoint(sales, contact(org)["id"])
     etag = sales.get(f"/api/v1/touchpoints/{tp['id']}").headers["ETag"]
     resp = sales.patch(f"/api/v1/touchpoints/{tp['id']}", json={"user_id": org.user_id}, headers={"If-Match": etag})
     assert resp.status_code == 403

@@ -12,15 +12,14 @@ from contacts.errors import Conflict, ValidationFailed
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.touchpoints import service
+from tests import factories
 from tests.conftest import OrgClient
 
 WHEN = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
 
 
 def _contact(org: OrgClient, **body: object) -> str:
-    r = org.post("/api/v1/contacts", json={"family_name": "山田", "given_name": "太郎", **body})
-    assert r.status_code == 201, r.json
-    return str(r.get_json()["id"])
+    return str(factories.contact(org, {"family_name": "山田", "given_name": "太郎", **body})["id"])
 
 
 def test_record_touchpoint_defaults_channel_company_and_title(app: Flask, org: OrgClient) -> None:

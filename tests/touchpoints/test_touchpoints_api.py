@@ -12,21 +12,15 @@ from contacts.changelog.models import ChangeLogEntry
 from contacts.db import session_factory
 from contacts.touchpoints.models import CHANNELS, TOUCHPOINT_KINDS
 from contacts.touchpoints.schemas import Channel, Kind
+from tests import factories
 from tests.conftest import OrgClient
+from tests.factories import touchpoint
+
+PERSON: dict[str, Any] = {"full_name": "山田 太郎", "company_name": "株式会社アクメ", "title": "部長"}
 
 
 def contact(org: OrgClient, **body: Any) -> dict[str, Any]:
-    resp = org.post("/api/v1/contacts", json={"full_name": "山田 太郎", "company_name": "株式会社アクメ",
-                                              "title": "部長", **body})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
-
-
-def touch(org: OrgClient, contact_id: str, **body: Any) -> dict[str, Any]:
-    payload = {"contact_id": contact_id, "kind": "meeting", "occurred_at": "2026-11-01T10:00:00+09:00", **body}
-    resp = org.post("/api/v1/touchpoints", json=payload)
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
+    return factories.contact(org, PERSON, **body)
 
 
 def ids(resp: Any) -> list[str]:
@@ -39,7 +33,7 @@ def test_schema_literals_match_the_model_taxonomy() -> None:
 
 def test_create_returns_contract_shape_with_defaults(org: OrgClient) -> None:
     person = contact(org)
-    tp = touch(org, person["id"], location="本社", summary="初回訪問")
+    tp = touchpoint(org, person["id"], location="本社", summary="初回訪問")
     assert set(tp) >= {"id", "contact_id", "user_id", "occurred_at", "kind", "channel", "event_id", "campaign_id",
                        "location", "summary", "source", "company_name_at_time", "title_at_time", "created_at",
                        "external_id", "company_id", "card_id", "version", "updated_at"}
@@ -52,25 +46,25 @@ def test_create_returns_contract_shape_with_defaults(org: OrgClient) -> None:
 @pytest.mark.parametrize(("kind", "channel"), [("email", "online"), ("webinar", "online"), ("sns", "online"),
                                                ("card_exchange", "offline"), ("store_visit", "offline")])
 def test_channel_defaults_from_kind(org: OrgClient, kind: str, channel: str) -> None:
-    assert touch(org, contact(org)["id"], kind=kind)["channel"] == channel
+    assert touchpoint(org, contact(org)["id"], kind=kind)["channel"] == channel
 
 
 def test_explicit_channel_and_company_at_time_win(org: OrgClient) -> None:
-    tp = touch(org, contact(org)["id"], kind="store_visit", channel="o2o", company_name_at_time="旧社名",
+    tp = touchpoint(org, contact(org)["id"], kind="store_visit", channel="o2o", company_name_at_time="旧社名",
                title_at_time="課長")
     assert (tp["channel"], tp["company_name_at_time"], tp["title_at_time"]) == ("o2o", "旧社名", "課長")
 
 
 def test_company_at_time_stays_when_the_contact_moves(org: OrgClient) -> None:
     person = contact(org)
-    tp = touch(org, person["id"])
+    tp = touchpoint(org, person["id"])
     org.patch(f"/api/v1/contacts/{person['id']}", json={"company_name": "Globex", "title": "CEO"})
     assert org.get(f"/api/v1/touchpoints/{tp['id']}").get_json()["company_name_at_time"] == "株式会社アクメ"
 
 
 def test_duplicate_external_id_is_409_and_writes_nothing(org: OrgClient) -> None:
     person = contact(org)
-    touch(org, person["id"], external_id="sf-00001")
+    touchpoint(org, person["id"], external_id="sf-00001")
     resp = org.post("/api/v1/touchpoints", json={"contact_id": person["id"], "kind": "call",
                                                  "occurred_at": "2026-11-02T10:00:00Z", "external_id": "sf-00001"})
     assert resp.status_code == 409
@@ -79,8 +73,8 @@ def test_duplicate_external_id_is_409_and_writes_nothing(org: OrgClient) -> None
 
 
 def test_same_external_id_in_another_organisation_is_fine(org: OrgClient, other_org: OrgClient) -> None:
-    touch(org, contact(org)["id"], external_id="sf-1")
-    touch(other_org, contact(other_org)["id"], external_id="sf-1")
+    touchpoint(org, contact(org)["id"], external_id="sf-1")
+    touchpoint(other_org, contact(other_org)["id"], external_id="sf-1")
 
 
 def test_touchpoint_on_merged_or_deleted_contact_is_409(org: OrgClient) -> None:
@@ -94,7 +88,7 @@ def test_touchpoint_on_merged_or_deleted_contact_is_409(org: OrgClient) -> None:
 def test_unknown_or_foreign_references_are_field_errors(org: OrgClient, other_org: OrgClient) -> None:
     person = contact(org)
     theirs = contact(other_org)
-    foreign_event = other_org.post("/api/v1/events", json={"name": "Their expo"}).get_json()
+    foreign_event = factories.event(other_org, name="Their expo")
     base = {"contact_id": person["id"], "kind": "call", "occurred_at": "2026-11-02T10:00:00Z"}
     for field, body in (("contact_id", {**base, "contact_id": theirs["id"]}),
                         ("event_id", {**base, "event_id": foreign_event["id"]}),
@@ -121,9 +115,9 @@ def test_hostile_bodies_are_422_and_write_nothing(org: OrgClient, override: dict
 def test_timeline_is_newest_first_and_pages_with_ties(org: OrgClient) -> None:
     person = contact(org)
     other = contact(org, full_name="Other")
-    made = [touch(org, person["id"], occurred_at=when)["id"] for when in (
+    made = [touchpoint(org, person["id"], occurred_at=when)["id"] for when in (
         "2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z", "2026-02-01T00:00:00Z")]
-    touch(org, other["id"], occurred_at="2026-12-01T00:00:00Z")
+    touchpoint(org, other["id"], occurred_at="2026-12-01T00:00:00Z")
     expected = [made[2], made[1], made[3], made[0]]
     seen: list[str] = []
     cursor = None
@@ -141,12 +135,11 @@ def test_timeline_is_newest_first_and_pages_with_ties(org: OrgClient) -> None:
 
 def test_list_filters(org: OrgClient) -> None:
     a, b = contact(org), contact(org, full_name="B", company_name="Globex")
-    expo = org.post("/api/v1/events", json={"name": "Expo"}).get_json()
-    camp = org.post("/api/v1/campaigns", json={"name": "DM"}).get_json()
+    expo, camp = factories.event(org, name="Expo"), factories.campaign(org, "DM")
     sales = org.as_role("sales")
-    t1 = touch(org, a["id"], kind="trade_show", event_id=expo["id"], occurred_at="2026-05-01T00:00:00Z")
-    t2 = touch(org, a["id"], kind="email", campaign_id=camp["id"], occurred_at="2026-06-01T00:00:00Z")
-    t3 = touch(sales, b["id"], kind="call", occurred_at="2026-07-01T00:00:00Z")
+    t1 = touchpoint(org, a["id"], kind="trade_show", event_id=expo["id"], occurred_at="2026-05-01T00:00:00Z")
+    t2 = touchpoint(org, a["id"], kind="email", campaign_id=camp["id"], occurred_at="2026-06-01T00:00:00Z")
+    t3 = touchpoint(sales, b["id"], kind="call", occurred_at="2026-07-01T00:00:00Z")
     assert ids(org.get(f"/api/v1/touchpoints?contact_id={a['id']}")) == [t2["id"], t1["id"]]
     assert ids(org.get(f"/api/v1/touchpoints?company_id={b['company']['id']}")) == [t3["id"]]
     assert ids(org.get(f"/api/v1/touchpoints?user_id={sales.user_id}")) == [t3["id"]]
@@ -167,7 +160,7 @@ def test_bad_cursor_and_unknown_filters_are_422(org: OrgClient) -> None:
 
 
 def test_patch_changes_fields_bumps_version_and_honours_if_match(org: OrgClient) -> None:
-    tp = touch(org, contact(org)["id"])
+    tp = touchpoint(org, contact(org)["id"])
     etag = org.get(f"/api/v1/touchpoints/{tp['id']}").headers["ETag"]
     resp = org.patch(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "決裁者と面談", "kind": "visit"},
                      headers={"If-Match": etag})
@@ -179,20 +172,20 @@ def test_patch_changes_fields_bumps_version_and_honours_if_match(org: OrgClient)
 
 
 def test_patch_rejects_contact_and_source_changes_and_nulls(org: OrgClient) -> None:
-    tp = touch(org, contact(org)["id"])
+    tp = touchpoint(org, contact(org)["id"])
     for body in ({"contact_id": "x"}, {"source": "import"}, {"kind": None}, {"occurred_at": None}):
         assert org.patch(f"/api/v1/touchpoints/{tp['id']}", json=body).status_code == 422, body
 
 
 def test_patch_external_id_onto_a_used_one_is_409(org: OrgClient) -> None:
     person = contact(org)
-    touch(org, person["id"], external_id="a")
-    tp = touch(org, person["id"], external_id="b")
+    touchpoint(org, person["id"], external_id="a")
+    tp = touchpoint(org, person["id"], external_id="b")
     assert org.patch(f"/api/v1/touchpoints/{tp['id']}", json={"external_id": "a"}).status_code == 409
 
 
 def test_delete(org: OrgClient) -> None:
-    tp = touch(org, contact(org)["id"])
+    tp = touchpoint(org, contact(org)["id"])
     assert org.delete(f"/api/v1/touchpoints/{tp['id']}").status_code == 204
     assert org.get(f"/api/v1/touchpoints/{tp['id']}").status_code == 404
 
@@ -209,7 +202,7 @@ def test_idempotency_key_replays_create(org: OrgClient) -> None:
 
 def test_other_organisations_touchpoints_are_404(org: OrgClient, other_org: OrgClient) -> None:
     person = contact(org)
-    tp = touch(org, person["id"])
+    tp = touchpoint(org, person["id"])
     for method in ("get", "patch", "delete"):
         assert getattr(other_org, method)(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "x"}
                                           ).status_code == 404, method
@@ -220,7 +213,7 @@ def test_other_organisations_touchpoints_are_404(org: OrgClient, other_org: OrgC
 @pytest.mark.parametrize(("role", "can_write"), [("sales", True), ("marketing", False), ("manager", True)])
 def test_roles_on_touchpoints(org: OrgClient, role: str, can_write: bool) -> None:
     person = contact(org)
-    tp = touch(org, person["id"])
+    tp = touchpoint(org, person["id"])
     client = org.as_role(role)
     assert client.get(f"/api/v1/touchpoints/{tp['id']}").status_code == 200
     assert client.get(f"/api/v1/contacts/{person['id']}/touchpoints").status_code == 200
@@ -232,7 +225,7 @@ def test_roles_on_touchpoints(org: OrgClient, role: str, can_write: bool) -> Non
 
 
 def test_create_update_delete_are_in_the_change_log(app: Flask, org: OrgClient) -> None:
-    tp = touch(org, contact(org)["id"])
+    tp = touchpoint(org, contact(org)["id"])
     org.patch(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "x"})
     org.delete(f"/api/v1/touchpoints/{tp['id']}")
     with app.app_context(), session_factory(app)() as s:

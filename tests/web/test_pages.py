@@ -10,6 +10,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 
+from tests import factories
 from tests.web.conftest import WebOrg, make_web_org
 from tests.web.helpers import CLEAR_FIELDS, csrf_of, review_card
 
@@ -19,10 +20,10 @@ TRANSLATIONS = Path(__file__).resolve().parents[2] / "contacts" / "web" / "trans
 
 
 def _seed(worg: WebOrg) -> dict[str, str]:
-    contact = worg.api.post("/api/v1/contacts", json={
+    contact = factories.contact(worg.api, {
         "family_name": "高橋", "given_name": "一郎", "name_kana": "タカハシ イチロウ", "company_name": "株式会社アクメ",
-        "emails": [{"value": "ichiro@acme.example"}]}).get_json()
-    campaign = worg.api.post("/api/v1/campaigns", json={"name": "Spring seminar"}).get_json()
+        "emails": [{"value": "ichiro@acme.example"}]})
+    campaign = factories.campaign(worg.api, "Spring seminar")
     return {"contact": contact["id"], "company": contact["company"]["id"], "campaign": campaign["id"]}
 
 
@@ -61,7 +62,7 @@ def test_the_contact_page_shows_sources_and_records_a_touchpoint(web_app: Flask,
 
 def test_tagging_a_filtered_list_tags_exactly_its_people(web_app: Flask, worg: WebOrg) -> None:
     ids = _seed(worg)
-    other = worg.api.post("/api/v1/contacts", json={"family_name": "鈴木"}).get_json()
+    other = factories.contact(worg.api, {"family_name": "鈴木"})
     page = worg.web.get("/people?q=たかはし").get_data(as_text=True)
     worg.web.post("/people/tag", data={"csrf_token": csrf_of(page), "q": "たかはし", "new_tag": "Seminar list"})
     assert worg.api.get(f"/api/v1/contacts/{ids['contact']}").get_json()["tags"] == ["Seminar list"]
@@ -86,8 +87,8 @@ def test_the_filtered_list_exports_as_vcard(web_app: Flask, worg: WebOrg) -> Non
 
 def test_a_merge_can_be_undone_from_the_contact_page(web_app: Flask, worg: WebOrg) -> None:
     ids = _seed(worg)
-    twin = worg.api.post("/api/v1/contacts", json={"family_name": "高橋", "given_name": "一郎",
-                                                   "emails": [{"value": "ichiro@acme.example"}]}).get_json()
+    twin = factories.contact(worg.api, {"family_name": "高橋", "given_name": "一郎",
+                                        "emails": [{"value": "ichiro@acme.example"}]})
     page = worg.web.get(f"/people/{ids['contact']}").get_data(as_text=True)
     worg.web.post(f"/people/{ids['contact']}/merge", data={"csrf_token": csrf_of(page), "other_id": twin["id"]})
     assert worg.api.get(f"/api/v1/contacts/{twin['id']}").get_json()["status"] == "merged"

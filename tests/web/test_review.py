@@ -8,6 +8,7 @@ import random
 from flask import Flask
 from PIL import Image
 
+from tests import factories
 from tests.web.conftest import WebOrg
 from tests.web.helpers import card_jpeg, card_row, csrf_of, review_card
 
@@ -102,9 +103,9 @@ def test_bulk_confirm_takes_only_cards_whose_fields_pass_the_threshold(web_app: 
 
 
 def test_the_matcher_suggests_the_existing_contact(web_app: Flask, worg: WebOrg) -> None:
-    existing = worg.api.post("/api/v1/contacts", json={
+    existing = factories.contact(worg.api, {
         "family_name": "高橋", "given_name": "一郎", "company_name": "株式会社アクメ",
-        "phones": [{"value": "090-1234-5678", "type": "mobile"}]}).get_json()
+        "phones": [{"value": "090-1234-5678", "type": "mobile"}]})
     card_id = review_card(web_app, worg.organization_id, worg.user_id,
                           {"name": ("高橋 一郎", 0.9), "mobile": ("090-1234-5678", 0.9), "company": ("アクメ", 0.5)})
     page = worg.web.get(f"/review/{card_id}").get_data(as_text=True)
@@ -124,8 +125,8 @@ def test_card_images_need_a_signed_in_user(web_app: Flask, worg: WebOrg) -> None
 
 
 def test_an_accepted_suggestion_makes_the_card_update_that_contact(web_app: Flask, worg: WebOrg) -> None:
-    existing = worg.api.post("/api/v1/contacts", json={
-        "family_name": "高橋", "given_name": "一郎", "phones": [{"value": "090-2222-3333", "type": "mobile"}]}).get_json()
+    existing = factories.contact(worg.api, {
+        "family_name": "高橋", "given_name": "一郎", "phones": [{"value": "090-2222-3333", "type": "mobile"}]})
     card_id = review_card(web_app, worg.organization_id, worg.user_id,
                           {"name": ("高橋 一郎", 0.9), "mobile": ("090-2222-3333", 0.9)})
     page = worg.web.get(f"/review/{card_id}").get_data(as_text=True)

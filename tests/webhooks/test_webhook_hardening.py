@@ -19,13 +19,8 @@ from contacts.webhooks import service, transport
 from contacts.webhooks.models import Webhook
 from contacts.webhooks.runner import Dispatcher
 from tests.conftest import OrgClient, make_org
+from tests.factories import webhook
 from tests.webhooks.conftest import GarbageReceiver, Receiver, SlowReceiver, fresh_app
-
-
-def subscribe(org: OrgClient, url: str) -> dict[str, Any]:
-    resp = org.post("/api/v1/webhooks", json={"url": url})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
 
 
 def state(org: OrgClient, webhook_id: str) -> dict[str, Any]:
@@ -68,8 +63,8 @@ def test_a_receiver_answering_a_non_http_line_fails_only_its_webhook(tmp_path: P
                                                                      garbage_receiver: GarbageReceiver) -> None:
     app = fresh_app(tmp_path)
     bad, good = make_org(app, "Bad"), make_org(app, "Good")
-    bad_hook = subscribe(bad, garbage_receiver.url)
-    subscribe(good, receiver.url)
+    bad_hook = webhook(bad, garbage_receiver.url)
+    webhook(good, receiver.url)
     tried = service.deliver_due(session_factory(app), post=transport.sender_for(settings_of(app)))
     assert tried == 2 and len(receiver.deliveries) == 1
     failed = state(bad, bad_hook["id"])
@@ -79,8 +74,8 @@ def test_a_receiver_answering_a_non_http_line_fails_only_its_webhook(tmp_path: P
 def test_an_exception_in_one_delivery_is_that_webhooks_failure(tmp_path: Path, receiver: Receiver) -> None:
     app = fresh_app(tmp_path)
     bad, good = make_org(app, "Bad"), make_org(app, "Good")
-    bad_hook = subscribe(bad, "http://127.0.0.1:9/explodes")
-    subscribe(good, receiver.url)
+    bad_hook = webhook(bad, "http://127.0.0.1:9/explodes")
+    webhook(good, receiver.url)
     send = transport.sender_for(settings_of(app))
 
     def post(url: str, body: bytes, headers: dict[str, str]) -> service.Answer:
@@ -134,7 +129,7 @@ def test_the_resolved_address_is_checked_not_only_the_name() -> None:
 
 def test_a_stored_url_that_now_points_at_loopback_is_not_delivered(strict_org: OrgClient, strict_app: Flask,
                                                                   receiver: Receiver) -> None:
-    hook = subscribe(strict_org, "https://93.184.215.14/hook")
+    hook = webhook(strict_org, "https://93.184.215.14/hook")
     set_url(strict_app, hook["id"], receiver.url.replace("127.0.0.1", "localhost"))
     service.deliver_due(session_factory(strict_app), post=transport.sender_for(settings_of(strict_app)),
                         organization_id=strict_org.organization_id)
@@ -143,7 +138,7 @@ def test_a_stored_url_that_now_points_at_loopback_is_not_delivered(strict_org: O
 
 
 def test_a_closed_port_is_reported_as_a_class_not_a_socket_message(org: OrgClient) -> None:
-    hook = subscribe(org, "http://127.0.0.1:9/nobody")
+    hook = webhook(org, "http://127.0.0.1:9/nobody")
     service.deliver_due(session_factory(org.app), post=transport.sender_for(settings_of(org.app)),
                         organization_id=org.organization_id)
     assert state(org, hook["id"])["last_error"] == "refused"
@@ -152,7 +147,7 @@ def test_a_closed_port_is_reported_as_a_class_not_a_socket_message(org: OrgClien
 def test_a_receiver_slower_than_the_timeout_is_a_timeout(org: OrgClient) -> None:
     slow = SlowReceiver(hold=20)
     try:
-        hook = subscribe(org, slow.url)
+        hook = webhook(org, slow.url)
         started = time.monotonic()
         service.deliver_due(session_factory(org.app), post=transport.sender_for(settings_of(org.app)),
                             organization_id=org.organization_id)
@@ -175,10 +170,10 @@ def test_ten_slow_receivers_of_one_organisation_barely_delay_another(tmp_path: P
     dispatcher.interval = 0.1
     try:
         for _ in range(10):
-            subscribe(noisy, slow.url)  # the first request starts the dispatcher
+            webhook(noisy, slow.url)  # the first request starts the dispatcher
         time.sleep(1.0)  # the noisy organisation's deliveries are under way
         started = time.monotonic()
-        subscribe(quiet, receiver.url)
+        webhook(quiet, receiver.url)
         while not receiver.deliveries and time.monotonic() - started < 8:
             time.sleep(0.05)
         delay = time.monotonic() - started

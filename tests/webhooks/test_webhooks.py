@@ -18,13 +18,8 @@ from contacts.webhooks import service
 from contacts.webhooks.models import Webhook
 from contacts.webhooks.transport import sender_for
 from tests.conftest import OrgClient
+from tests.factories import contact, tag, webhook
 from tests.webhooks.conftest import Receiver
-
-
-def subscribe(org: OrgClient, url: str, **extra: Any) -> dict[str, Any]:
-    resp = org.post("/api/v1/webhooks", json={"url": url, **extra})
-    assert resp.status_code == 201, resp.get_data(as_text=True)
-    return resp.get_json()  # type: ignore[no-any-return]
 
 
 def deliver(org: OrgClient) -> int:
@@ -45,7 +40,7 @@ def state(org: OrgClient, webhook_id: str) -> dict[str, Any]:
 
 
 def test_the_secret_is_shown_at_creation_only(org: OrgClient, receiver: Receiver) -> None:
-    hook = subscribe(org, receiver.url)
+    hook = webhook(org, receiver.url)
     assert hook["secret"].startswith("whsec_")
     assert "secret" not in state(org, hook["id"])
 
@@ -57,9 +52,9 @@ def test_a_url_that_is_not_plain_http_is_a_field_error(org: OrgClient, url: str)
 
 
 def test_changes_after_the_subscription_are_delivered(org: OrgClient, receiver: Receiver) -> None:
-    before = org.post("/api/v1/contacts", json={"full_name": "Before"}).get_json()
-    hook = subscribe(org, receiver.url)
-    after = org.post("/api/v1/contacts", json={"full_name": "After"}).get_json()
+    before = contact(org, full_name="Before")
+    hook = webhook(org, receiver.url)
+    after = contact(org, full_name="After")
     assert deliver(org) == 1
     assert [(c["entity"], c["entity_id"], c["operation"]) for c in receiver.changes()] == [
         ("webhook", hook["id"], "created"), ("contact", after["id"], "created")]
@@ -67,7 +62,7 @@ def test_changes_after_the_subscription_are_delivered(org: OrgClient, receiver: 
 
 
 def test_a_delivery_is_signed_with_the_secret(org: OrgClient, receiver: Receiver) -> None:
-    hook = subscribe(org, receiver.url)
+    hook = webhook(org, receiver.url)
     deliver(org)
     [delivery] = receiver.deliveries
     changes = receiver.changes()
@@ -79,7 +74,7 @@ def test_a_delivery_is_signed_with_the_secret(org: OrgClient, receiver: Receiver
 
 
 def test_nothing_new_means_no_delivery(org: OrgClient, receiver: Receiver) -> None:
-    subscribe(org, receiver.url)
+    webhook(org, receiver.url)
     deliver(org)
     deliver(org)
     assert len(receiver.deliveries) == 1  # the subscription's own "created" change, once
@@ -87,18 +82,18 @@ def test_nothing_new_means_no_delivery(org: OrgClient, receiver: Receiver) -> No
 
 def test_an_entity_filter_skips_other_changes_and_moves_past_them(org: OrgClient,
                                                                   receiver: Receiver) -> None:
-    hook = subscribe(org, receiver.url, entities=["contact"])
-    org.post("/api/v1/tags", json={"name": "VIP"})
+    hook = webhook(org, receiver.url, entities=["contact"])
+    tag(org, "VIP")
     deliver(org)
     assert receiver.deliveries == [] and state(org, hook["id"])["delivered_seq"] > 0
-    org.post("/api/v1/contacts", json={"full_name": "A"})
+    contact(org, full_name="A")
     deliver(org)
     assert {c["entity"] for c in receiver.changes()} == {"contact"}
 
 
 def test_a_failed_delivery_is_not_acknowledged_and_backs_off(org: OrgClient, receiver: Receiver) -> None:
-    hook = subscribe(org, receiver.url, entities=["contact"])
-    org.post("/api/v1/contacts", json={"full_name": "A"})
+    hook = webhook(org, receiver.url, entities=["contact"])
+    contact(org, full_name="A")
     receiver.statuses = [500]
     deliver(org)
     failed = state(org, hook["id"])
@@ -108,11 +103,11 @@ def test_a_failed_delivery_is_not_acknowledged_and_backs_off(org: OrgClient, rec
 
 
 def test_a_failed_delivery_is_sent_again_with_what_came_after_in_order(org: OrgClient, receiver: Receiver) -> None:
-    hook = subscribe(org, receiver.url, entities=["contact"])
-    a = org.post("/api/v1/contacts", json={"full_name": "A"}).get_json()["id"]
+    hook = webhook(org, receiver.url, entities=["contact"])
+    a = contact(org, full_name="A")["id"]
     receiver.statuses = [500]
     deliver(org)
-    b = org.post("/api/v1/contacts", json={"full_name": "B"}).get_json()["id"]
+    b = contact(org, full_name="B")["id"]
     make_due(org.app, hook["id"])
     deliver(org)
     assert [c["entity_id"] for c in receiver.changes(0)] == [a]
@@ -121,7 +116,7 @@ def test_a_failed_delivery_is_sent_again_with_what_came_after_in_order(org: OrgC
 
 
 def test_a_redirect_is_a_failure_not_followed(org: OrgClient, receiver: Receiver) -> None:
-    hook = subscribe(org, receiver.url)
+    hook = webhook(org, receiver.url)
     receiver.statuses = [302]
     deliver(org)
     assert len(receiver.deliveries) == 1 and state(org, hook["id"])["last_status_code"] == 302
@@ -131,14 +126,14 @@ def test_an_unreachable_receiver_is_a_failure_with_its_error(org: OrgClient) -> 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    hook = subscribe(org, f"http://127.0.0.1:{port}/nobody")
+    hook = webhook(org, f"http://127.0.0.1:{port}/nobody")
     deliver(org)
     failed = state(org, hook["id"])
     assert failed["failures"] == 1 and failed["last_status_code"] is None and failed["last_error"]
 
 
 def test_a_webhook_failing_again_and_again_is_disabled_until_re_enabled(org: OrgClient) -> None:
-    hook = subscribe(org, "http://127.0.0.1:9/never")
+    hook = webhook(org, "http://127.0.0.1:9/never")
     factory = session_factory(org.app)
     for _ in range(service.MAX_FAILURES):
         service.deliver_one(factory, hook["id"], post=lambda *_: service.Answer(status=503))
@@ -150,7 +145,7 @@ def test_a_webhook_failing_again_and_again_is_disabled_until_re_enabled(org: Org
 
 
 def test_a_rotated_secret_signs_the_next_delivery(org: OrgClient, receiver: Receiver) -> None:
-    hook = subscribe(org, receiver.url)
+    hook = webhook(org, receiver.url)
     secret = org.post(f"/api/v1/webhooks/{hook['id']}/rotate-secret").get_json()["secret"]
     assert secret != hook["secret"]
     deliver(org)
@@ -166,7 +161,7 @@ def test_marketing_cannot_manage_webhooks_but_a_manager_can(org: OrgClient, rece
 
 
 def test_deleted_webhooks_are_not_delivered(org: OrgClient, receiver: Receiver) -> None:
-    hook = subscribe(org, receiver.url)
+    hook = webhook(org, receiver.url)
     etag = org.get(f"/api/v1/webhooks/{hook['id']}").headers["ETag"]
     assert org.delete(f"/api/v1/webhooks/{hook['id']}", headers={"If-Match": etag}).status_code == 204
     deliver(org)
@@ -174,9 +169,9 @@ def test_deleted_webhooks_are_not_delivered(org: OrgClient, receiver: Receiver) 
 
 
 def test_a_backlog_is_delivered_in_batches_in_sequence(org: OrgClient, receiver: Receiver) -> None:
-    subscribe(org, receiver.url, entities=["contact"])
+    webhook(org, receiver.url, entities=["contact"])
     for i in range(service.BATCH + 5):
-        org.post("/api/v1/contacts", json={"full_name": f"Person {i}"})
+        contact(org, full_name=f"Person {i}")
     deliver(org)
     deliver(org)
     first, second = receiver.changes(0), receiver.changes(1)
@@ -186,7 +181,7 @@ def test_a_backlog_is_delivered_in_batches_in_sequence(org: OrgClient, receiver:
 
 
 def test_a_second_dispatcher_leaves_a_webhook_being_delivered_alone(org: OrgClient) -> None:
-    subscribe(org, "http://127.0.0.1:9/never")
+    webhook(org, "http://127.0.0.1:9/never")
     factory = session_factory(org.app)
     inner: list[int] = []
 
@@ -199,7 +194,7 @@ def test_a_second_dispatcher_leaves_a_webhook_being_delivered_alone(org: OrgClie
 
 
 def test_the_list_shows_each_webhook_and_its_state_without_secrets(org: OrgClient, receiver: Receiver) -> None:
-    first, second = subscribe(org, receiver.url), subscribe(org, receiver.url, entities=["card"])
+    first, second = webhook(org, receiver.url), webhook(org, receiver.url, entities=["card"])
     page = org.get("/api/v1/webhooks?limit=1").get_json()
     rest = org.get(f"/api/v1/webhooks?cursor={page['next_cursor']}").get_json()
     items = page["items"] + rest["items"]
