@@ -39,6 +39,7 @@ run: migrate
 
 lint: install
 	$(BIN)/ruff check contacts ocr tests migrations
+	$(BIN)/ruff format --check contacts ocr tests migrations
 
 typecheck: install
 	$(BIN)/mypy

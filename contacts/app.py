@@ -12,8 +12,9 @@ from flask import Flask
 from contacts.config import Settings
 
 
-def create_app(test_config: Mapping[str, Any] | None = None, *,
-               extra_packages: Sequence[Callable[[Any], None]] = ()) -> Flask:
+def create_app(
+    test_config: Mapping[str, Any] | None = None, *, extra_packages: Sequence[Callable[[Any], None]] = ()
+) -> Flask:
     """Create the app from MEISHI_* settings, with ``test_config`` overriding settings keys.
 
     ``extra_packages`` are ``register`` functions of packages not listed in ``contacts.packages`` (tests).
@@ -22,8 +23,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
     if test_config:
         settings = settings.with_overrides(test_config)
     app = Flask(__name__, static_folder=None)
-    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes,
-                      JSON_SORT_KEYS=False)
+    app.config.update(
+        SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False
+    )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["meishi.settings"] = settings
@@ -52,8 +54,13 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
 
     from contacts.cards import queue
 
-    queue.init_app(app, queue=settings.queue, redis_url=settings.redis_url, workers=settings.workers,
-                   namespace=settings.queue_namespace)
+    queue.init_app(
+        app,
+        queue=settings.queue,
+        redis_url=settings.redis_url,
+        workers=settings.workers,
+        namespace=settings.queue_namespace,
+    )
 
     from contacts.webhooks import runner
 

@@ -78,8 +78,10 @@ class Subscribers:
 
     def table(self) -> list[tuple[str, list[str]]]:
         """Return (event, [subscriber, ...]) rows, events by name, for documentation and tests."""
-        return sorted((event.__name__, [f"{s.__module__}.{s.__qualname__}" for s in subs])
-                      for event, subs in self._table.items())
+        return sorted(
+            (event.__name__, [f"{s.__module__}.{s.__qualname__}" for s in subs])
+            for event, subs in self._table.items()
+        )
 
 
 _installed: Subscribers | None = None
@@ -104,10 +106,12 @@ def publish(session: Session, event: Event) -> None:
     for change in event.changes():
         data = dict(change.data) if change.data is not None else None
         if len(change.ids) == 1:
-            changelog.record(session, event.org_id, change.entity, change.ids[0], change.operation,
-                             event.actor_id, data)
+            changelog.record(
+                session, event.org_id, change.entity, change.ids[0], change.operation, event.actor_id, data
+            )
         else:
-            changelog.record_many(session, event.org_id, change.entity, change.ids, change.operation,
-                                  event.actor_id, data)
+            changelog.record_many(
+                session, event.org_id, change.entity, change.ids, change.operation, event.actor_id, data
+            )
     for subscriber in subscribers:
         subscriber(session, event)

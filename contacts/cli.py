@@ -23,8 +23,9 @@ def _create_app() -> object:
     return app
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False,
-             set_debug_flag=False)
+@click.group(
+    cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False, set_debug_flag=False
+)
 def cli() -> None:
     """Meishi: business cards in, clean contacts and touchpoints out."""
 
@@ -54,8 +55,9 @@ def db_downgrade(revision: str) -> None:
 @click.option("--org", "org_name", required=True, help="Name of the new organisation.")
 @click.option("--email", required=True, help="Email of its first admin.")
 @click.option("--name", default="", help="Display name of the admin.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print {token, organization_id, user_id, password} as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print {token, organization_id, user_id, password} as JSON."
+)
 def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> None:
     """Create an organisation, its admin (with a web password) and one API token (printed only this once)."""
     from contacts.auth import passwords, service
@@ -72,16 +74,30 @@ def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> No
     with session_factory(current_app)() as session:
         org, user, issued = service.bootstrap(session, org_name=org_name.strip(), email=email, name=name)
         passwords.set_password(user, password)
-        publish(session, Recorded(org_id=org.id, actor_id=user.id, entity=Entity.ORGANIZATION, ids=(org.id,), operation=Operation.CREATED))
+        publish(
+            session,
+            Recorded(
+                org_id=org.id,
+                actor_id=user.id,
+                entity=Entity.ORGANIZATION,
+                ids=(org.id,),
+                operation=Operation.CREATED,
+            ),
+        )
         session.commit()
     if as_json:
-        click.echo(json.dumps({"token": issued.plain, "organization_id": org.id, "user_id": user.id,
-                               "password": password}))
+        click.echo(
+            json.dumps(
+                {"token": issued.plain, "organization_id": org.id, "user_id": user.id, "password": password}
+            )
+        )
     else:
-        click.echo(f"organization {org.id} ({org.name})\nadmin        {user.id} ({user.email})\n"
-                   f"password     {password}\ntoken        {issued.plain}\n"
-                   "Sign in to the web app with the admin's e-mail and this password (change it under Settings).\n"
-                   "Keep the token and the password: they are not shown again.")
+        click.echo(
+            f"organization {org.id} ({org.name})\nadmin        {user.id} ({user.email})\n"
+            f"password     {password}\ntoken        {issued.plain}\n"
+            "Sign in to the web app with the admin's e-mail and this password (change it under Settings).\n"
+            "Keep the token and the password: they are not shown again."
+        )
 
 
 @cli.group("users")
@@ -91,7 +107,9 @@ def users_group() -> None:
 
 @users_group.command("set-password")
 @click.argument("email")
-@click.option("--org", "org_ref", default=None, help="Organisation id or name (when the e-mail is in several).")
+@click.option(
+    "--org", "org_ref", default=None, help="Organisation id or name (when the e-mail is in several)."
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
 def set_password_command(email: str, org_ref: str | None, password_stdin: bool) -> None:
     """Set the web sign-in password of the user with EMAIL (prompts for it unless --password-stdin)."""
@@ -106,7 +124,8 @@ def set_password_command(email: str, org_ref: str | None, password_stdin: bool) 
         stmt = select(User).where(User.email == email.strip().lower())
         if org_ref:
             stmt = stmt.join(Organization, Organization.id == User.organization_id).where(
-                or_(Organization.id == org_ref, Organization.name == org_ref))
+                or_(Organization.id == org_ref, Organization.name == org_ref)
+            )
         users = list(session.scalars(stmt))
         if not users:
             raise click.ClickException(f"no user with e-mail {email!r}")
@@ -119,7 +138,9 @@ def set_password_command(email: str, org_ref: str | None, password_stdin: bool) 
         try:
             passwords.set_password(users[0], password)
         except ValidationFailed as e:
-            raise click.ClickException(f"password: {e.errors[0]['message'] if e.errors else e.detail}") from None
+            raise click.ClickException(
+                f"password: {e.errors[0]['message'] if e.errors else e.detail}"
+            ) from None
         session.commit()
     click.echo(f"password set for {email}")
 
@@ -132,8 +153,10 @@ def _migrate_if_needed() -> None:
             return
         migrate.upgrade(url)
     except Exception as e:  # an unreachable or unmigratable database: say what to run, no traceback
-        raise click.ClickException(f"the database is not migrated and migrating it failed ({type(e).__name__}: "
-                                   f"{str(e).splitlines()[0] if str(e) else ''}); run `meishi db upgrade`") from e
+        raise click.ClickException(
+            f"the database is not migrated and migrating it failed ({type(e).__name__}: "
+            f"{str(e).splitlines()[0] if str(e) else ''}); run `meishi db upgrade`"
+        ) from e
     click.echo("migrated the database to the latest schema", err=True)
 
 
@@ -142,8 +165,12 @@ def _migrate_if_needed() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
 @click.option("--threads", default=8, show_default=True, type=int, help="request threads per worker")
-@click.option("--dev", is_flag=True, envvar="MEISHI_DEV",
-              help="A development run: allow the default MEISHI_SECRET_KEY (also MEISHI_DEV=true).")
+@click.option(
+    "--dev",
+    is_flag=True,
+    envvar="MEISHI_DEV",
+    help="A development run: allow the default MEISHI_SECRET_KEY (also MEISHI_DEV=true).",
+)
 def serve_command(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
     """Serve the API with gunicorn (production): threaded workers, request limits, problem+json errors."""
     from contacts.config import DEFAULT_SECRET_KEY, Settings
@@ -154,8 +181,10 @@ def serve_command(host: str, port: int, workers: int, threads: int, dev: bool) -
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     if settings.secret_key == DEFAULT_SECRET_KEY and not dev:
-        raise click.ClickException("MEISHI_SECRET_KEY is the default development key; set a secret of your own "
-                                   "(or pass --dev / MEISHI_DEV=true for a development run)")
+        raise click.ClickException(
+            "MEISHI_SECRET_KEY is the default development key; set a secret of your own "
+            "(or pass --dev / MEISHI_DEV=true for a development run)"
+        )
     if workers < 1 or threads < 1:
         raise click.UsageError("--workers and --threads must be at least 1")
     exec_gunicorn(gunicorn_argv(host=host, port=port, workers=workers, threads=threads))

@@ -69,7 +69,9 @@ def _cidrs(env: Mapping[str, str], name: str) -> tuple[str, ...]:
 class Settings:
     """Runtime configuration; see the README's configuration table."""
 
-    database_url: str = field(default_factory=lambda: f"sqlite:///{(DEFAULT_VAR_DIR / 'meishi.db').resolve()}")
+    database_url: str = field(
+        default_factory=lambda: f"sqlite:///{(DEFAULT_VAR_DIR / 'meishi.db').resolve()}"
+    )
     storage_dir: Path = field(default_factory=lambda: (DEFAULT_VAR_DIR / "images").resolve())
     secret_key: str = DEFAULT_SECRET_KEY
     max_body_bytes: int = 1_000_000

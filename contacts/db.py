@@ -153,7 +153,9 @@ def session_factory(app: Flask) -> sessionmaker[Session]:
 Owned = TypeVar("Owned", bound=Base)
 
 
-def get_owned(session: Session, model: type[Owned], org_id: str, row_id: str, *, what: str | None = None) -> Owned:
+def get_owned(
+    session: Session, model: type[Owned], org_id: str, row_id: str, *, what: str | None = None
+) -> Owned:
     """Return the organisation's row of ``model`` with id ``row_id``, or raise NotFound ("no such <what>")."""
     row = session.get(model, row_id)
     if row is None or getattr(row, "organization_id", None) != org_id:

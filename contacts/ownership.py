@@ -75,8 +75,10 @@ class Owners:
 
     def table(self) -> list[tuple[str, str, str, str, str]]:
         """Return (key, dump, move, restore, erase) rows naming the functions, for documentation and tests."""
+
         def name(fn: Callable[..., Any] | None) -> str:
             return f"{fn.__module__}.{fn.__qualname__}" if fn is not None else "-"
+
         return [(r.key, name(r.dump), name(r.move), name(r.restore), name(r.erase)) for r in self._rows]
 
 
@@ -96,8 +98,12 @@ def installed() -> Owners:
     return _installed
 
 
-def contact_rows(model: type[Base], *, move: Callable[[Session, Merge], None] | None = None,
-                 erase: Callable[[Session, Erasure], dict[str, int]] | None = None) -> OwnedRows:
+def contact_rows(
+    model: type[Base],
+    *,
+    move: Callable[[Session, Merge], None] | None = None,
+    erase: Callable[[Session, Erasure], dict[str, int]] | None = None,
+) -> OwnedRows:
     """Owned rows of a table with a ``contact_id`` column, dumped whole and restored by replacing them."""
     column = model.contact_id  # type: ignore[attr-defined]
 

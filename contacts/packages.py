@@ -27,9 +27,19 @@ from contacts.webhooks import package as webhooks
 Register = Callable[[Registry], None]
 
 PACKAGES: tuple[Register, ...] = (
-    auth.register, people.register, companies.register, corrections.register, cards.register, tags.register,
-    events.register, touchpoints.register, dedup.register, changelog.register, privacy.register,
-    webhooks.register, orgsettings.register,
+    auth.register,
+    people.register,
+    companies.register,
+    corrections.register,
+    cards.register,
+    tags.register,
+    events.register,
+    touchpoints.register,
+    dedup.register,
+    changelog.register,
+    privacy.register,
+    webhooks.register,
+    orgsettings.register,
 )
 
 

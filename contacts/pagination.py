@@ -54,12 +54,22 @@ def decode_cursor(cursor: str, arity: int, *, kinds: tuple[type, ...] | None = N
 
 
 def _bad_cursor() -> ValidationFailed:
-    return ValidationFailed("invalid cursor", errors=[
-        {"field": "cursor", "message": "not a cursor returned by this API", "code": "invalid_cursor"}])
+    return ValidationFailed(
+        "invalid cursor",
+        errors=[
+            {"field": "cursor", "message": "not a cursor returned by this API", "code": "invalid_cursor"}
+        ],
+    )
 
 
-def page_by_id(session: Session, stmt: Select[tuple[T]], id_column: InstrumentedAttribute[str], *, limit: int,
-               cursor: str | None) -> tuple[list[T], str | None]:
+def page_by_id(
+    session: Session,
+    stmt: Select[tuple[T]],
+    id_column: InstrumentedAttribute[str],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[T], str | None]:
     """Run ``stmt`` as one page in id order (ids are time-ordered) and return the rows and the next cursor."""
     if cursor:
         (after,) = decode_cursor(cursor, 1)

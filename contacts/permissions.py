@@ -7,27 +7,70 @@ from dataclasses import dataclass
 from contacts.errors import Forbidden
 
 PERMISSIONS = (
-    "contacts:read", "contacts:write", "companies:read", "companies:write", "tags:read", "tags:write",
-    "events:read", "events:write", "touchpoints:read", "touchpoints:write", "cards:read", "cards:write",
-    "duplicates:read", "duplicates:write", "users:read", "users:admin", "tokens:self", "tokens:admin",
-    "changes:read", "org:admin", "contacts:restore", "privacy:admin", "webhooks:admin",
+    "contacts:read",
+    "contacts:write",
+    "companies:read",
+    "companies:write",
+    "tags:read",
+    "tags:write",
+    "events:read",
+    "events:write",
+    "touchpoints:read",
+    "touchpoints:write",
+    "cards:read",
+    "cards:write",
+    "duplicates:read",
+    "duplicates:write",
+    "users:read",
+    "users:admin",
+    "tokens:self",
+    "tokens:admin",
+    "changes:read",
+    "org:admin",
+    "contacts:restore",
+    "privacy:admin",
+    "webhooks:admin",
 )
 
 _READ_ALL = {p for p in PERMISSIONS if p.endswith(":read")}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(PERMISSIONS),
-    "manager": frozenset(set(PERMISSIONS) - {"users:admin", "tokens:admin", "org:admin", "contacts:restore",
-                                             "privacy:admin"}),
-    "sales": frozenset({
-        "contacts:read", "contacts:write", "companies:read", "companies:write", "cards:read", "cards:write",
-        "touchpoints:read", "touchpoints:write", "tags:read", "events:read", "duplicates:read",
-        "users:read", "tokens:self",
-    }),
-    "marketing": frozenset({
-        "contacts:read", "companies:read", "tags:read", "tags:write", "events:read", "events:write",
-        "touchpoints:read", "cards:read", "users:read", "tokens:self", "changes:read",
-    }),
+    "manager": frozenset(
+        set(PERMISSIONS) - {"users:admin", "tokens:admin", "org:admin", "contacts:restore", "privacy:admin"}
+    ),
+    "sales": frozenset(
+        {
+            "contacts:read",
+            "contacts:write",
+            "companies:read",
+            "companies:write",
+            "cards:read",
+            "cards:write",
+            "touchpoints:read",
+            "touchpoints:write",
+            "tags:read",
+            "events:read",
+            "duplicates:read",
+            "users:read",
+            "tokens:self",
+        }
+    ),
+    "marketing": frozenset(
+        {
+            "contacts:read",
+            "companies:read",
+            "tags:read",
+            "tags:write",
+            "events:read",
+            "events:write",
+            "touchpoints:read",
+            "cards:read",
+            "users:read",
+            "tokens:self",
+            "changes:read",
+        }
+    ),
 }
 
 
@@ -51,4 +94,3 @@ class Principal:
         """Raise Forbidden unless the caller holds ``permission``."""
         if not self.can(permission):
             raise Forbidden(f"this token or role lacks the permission {permission!r}")
-

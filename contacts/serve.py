@@ -32,17 +32,33 @@ LIMIT_REQUEST_LINE = 4094  # bytes of "METHOD /path?query HTTP/1.1"; longer gets
 LIMIT_REQUEST_FIELDS = 100
 LIMIT_REQUEST_FIELD_SIZE = 8190
 
-_SLUGS = {400: "bad-request", 403: "forbidden", 414: "uri-too-long", 417: "expectation-failed",
-          431: "request-header-fields-too-large", 500: "internal", 501: "not-implemented"}
+_SLUGS = {
+    400: "bad-request",
+    403: "forbidden",
+    414: "uri-too-long",
+    417: "expectation-failed",
+    431: "request-header-fields-too-large",
+    500: "internal",
+    501: "not-implemented",
+}
 
 
 def problem_bytes(status: int, reason: str, detail: str) -> bytes:
     """Return a complete HTTP/1.1 response carrying a problem+json body."""
-    body = json.dumps({"type": PROBLEM_BASE + _SLUGS.get(status, "http-error"), "title": reason,
-                       "status": status, "detail": detail or reason}, ensure_ascii=False).encode()
-    head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
-            f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\n"
-            "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n\r\n")
+    body = json.dumps(
+        {
+            "type": PROBLEM_BASE + _SLUGS.get(status, "http-error"),
+            "title": reason,
+            "status": status,
+            "detail": detail or reason,
+        },
+        ensure_ascii=False,
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+        f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\n"
+        "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\n\r\n"
+    )
     return head.encode("latin-1") + body
 
 
@@ -91,11 +107,30 @@ class ProblemThreadWorker(ThreadWorker):
 
 def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[str]:
     """Return the command line that serves the app with the settings this module documents."""
-    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--worker-class", "contacts.serve.ProblemThreadWorker", "--threads", str(threads),
-            "--timeout", str(WORKER_TIMEOUT_SECONDS), "--keep-alive", str(KEEPALIVE_SECONDS),
-            "--limit-request-line", str(LIMIT_REQUEST_LINE), "--limit-request-fields", str(LIMIT_REQUEST_FIELDS),
-            "--limit-request-field_size", str(LIMIT_REQUEST_FIELD_SIZE), "contacts.wsgi:app"]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "contacts.serve.ProblemThreadWorker",
+        "--threads",
+        str(threads),
+        "--timeout",
+        str(WORKER_TIMEOUT_SECONDS),
+        "--keep-alive",
+        str(KEEPALIVE_SECONDS),
+        "--limit-request-line",
+        str(LIMIT_REQUEST_LINE),
+        "--limit-request-fields",
+        str(LIMIT_REQUEST_FIELDS),
+        "--limit-request-field_size",
+        str(LIMIT_REQUEST_FIELD_SIZE),
+        "contacts.wsgi:app",
+    ]
 
 
 def exec_gunicorn(argv: list[str]) -> None:

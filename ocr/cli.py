@@ -60,13 +60,18 @@ def _print_table(file: str, result: dict[str, Any]) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per image (JSON Lines).")
 @click.option(
-    "--debug-dir", type=click.Path(file_okay=False, path_type=Path),
+    "--debug-dir",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Write each stage's image, the text and seconds per stage and engine (seconds.json) here.",
 )
-@click.option("--recognizer", type=click.Choice(RECOGNIZER_CHOICES),
-              help="Recognizer to use (default: MEISHI_OCR_RECOGNIZER, else combined when PP-OCR is installed).")
-def scan_command(images: tuple[Path, ...], back: Path | None, as_json: bool, debug_dir: Path | None,
-                 recognizer: str | None) -> None:
+@click.option(
+    "--recognizer",
+    type=click.Choice(RECOGNIZER_CHOICES),
+    help="Recognizer to use (default: MEISHI_OCR_RECOGNIZER, else combined when PP-OCR is installed).",
+)
+def scan_command(
+    images: tuple[Path, ...], back: Path | None, as_json: bool, debug_dir: Path | None, recognizer: str | None
+) -> None:
     """Read business-card IMAGES and print their fields (no database)."""
     from ocr.pipeline import scan_card
 
@@ -78,7 +83,9 @@ def scan_command(images: tuple[Path, ...], back: Path | None, as_json: bool, deb
         file = str(path)
         try:
             target = debug_dir / path.stem if debug_dir is not None and len(images) > 1 else debug_dir
-            result = scan_card(path.read_bytes(), back_bytes, debug_dir=target, recognizer=recognizer).to_dict()
+            result = scan_card(
+                path.read_bytes(), back_bytes, debug_dir=target, recognizer=recognizer
+            ).to_dict()
         except (OcrError, OSError) as e:
             failed = True
             obj = _error_object(file, e)
@@ -129,8 +136,11 @@ def _print_report(folder: Path, summary: dict[str, Any], report: Any, mistakes: 
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--mistakes", is_flag=True, help="Also list every wrong field.")
-@click.option("--recognizer", type=click.Choice(RECOGNIZER_CHOICES),
-              help="Recognizer to use (default: MEISHI_OCR_RECOGNIZER, else combined when PP-OCR is installed).")
+@click.option(
+    "--recognizer",
+    type=click.Choice(RECOGNIZER_CHOICES),
+    help="Recognizer to use (default: MEISHI_OCR_RECOGNIZER, else combined when PP-OCR is installed).",
+)
 def eval_ocr_command(folder: Path, as_json: bool, mistakes: bool, recognizer: str | None) -> None:
     """Score the pipeline on a labelled FOLDER (labels.json as in cards-dev, or subfolders that have one).
 

@@ -128,8 +128,14 @@ class Report:
     errors: dict[str, str] = field(default_factory=dict)
     mistakes: list[dict[str, str]] = field(default_factory=list)
 
-    def add(self, file: str, labels: dict[str, str], predicted: dict[str, str], seconds: float,
-            text: str | None = None) -> None:
+    def add(
+        self,
+        file: str,
+        labels: dict[str, str],
+        predicted: dict[str, str],
+        seconds: float,
+        text: str | None = None,
+    ) -> None:
         """Score one card (and, given its recognised text, the recognition ceiling)."""
         self.seconds.append(seconds)
         for name in FIELD_NAMES:

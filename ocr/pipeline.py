@@ -144,8 +144,16 @@ def recognize_upright(gray: np.ndarray, engine: OcrEngine, *, dpi: int) -> Recog
     return best
 
 
-def _better_reading(best: Recognition, gray: np.ndarray, engine: OcrEngine, rotations: list[int], *, lang: str,
-                    psm: int, dpi: int) -> Recognition:
+def _better_reading(
+    best: Recognition,
+    gray: np.ndarray,
+    engine: OcrEngine,
+    rotations: list[int],
+    *,
+    lang: str,
+    psm: int,
+    dpi: int,
+) -> Recognition:
     """Read at each rotation with another model until one is accepted; keep whichever reading scores best."""
     for rotation in rotations:
         words = engine.recognize(rotate(gray, rotation), lang=lang, psm=psm, dpi=dpi)
@@ -214,11 +222,20 @@ def scan_side(
     if recognizer == "tesseract":
         result = _tesseract_side(decoded.pixels, side=side, engine=engine, debug=debug, seconds=seconds)
     else:
-        result = _ppocr_side(decoded.pixels, side=side, engine=engine, paddle=paddle or paddle_engine(),
-                             debug=debug, seconds=seconds, combined=recognizer == "combined")
+        result = _ppocr_side(
+            decoded.pixels,
+            side=side,
+            engine=engine,
+            paddle=paddle or paddle_engine(),
+            debug=debug,
+            seconds=seconds,
+            combined=recognizer == "combined",
+        )
     result.seconds = seconds
     if debug.folder is not None:
-        debug.write_text("seconds.json", json.dumps({k: round(v, 4) for k, v in seconds.items()}, indent=1) + "\n")
+        debug.write_text(
+            "seconds.json", json.dumps({k: round(v, 4) for k, v in seconds.items()}, indent=1) + "\n"
+        )
     return result
 
 
@@ -226,8 +243,16 @@ def _timed(seconds: dict[str, float], stage: str, started: float) -> None:
     seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
 
 
-def _ppocr_side(pixels: np.ndarray, *, side: str, engine: OcrEngine, paddle: PaddleEngine, debug: _Debug,
-                seconds: dict[str, float], combined: bool) -> SideResult:
+def _ppocr_side(
+    pixels: np.ndarray,
+    *,
+    side: str,
+    engine: OcrEngine,
+    paddle: PaddleEngine,
+    debug: _Debug,
+    seconds: dict[str, float],
+    combined: bool,
+) -> SideResult:
     """Read a side with PP-OCR (whole image and card quad as candidates); fields from its lines."""
     started = time.perf_counter()
     quad = find_card(pixels)
@@ -263,7 +288,9 @@ def _ppocr_side(pixels: np.ndarray, *, side: str, engine: OcrEngine, paddle: Pad
     if reading.vertical:
         warnings.append(f"{side}: read as vertical text (縦書き)")
     elif reading.maybe_vertical:
-        warnings.append(f"{side}: Japanese lines stand tall; read as a card turned a quarter, not as vertical text")
+        warnings.append(
+            f"{side}: Japanese lines stand tall; read as a card turned a quarter, not as vertical text"
+        )
     if reading.inverted:
         warnings.append(f"{side}: light text on a dark background; read inverted")
     if debug.folder is not None:
@@ -282,8 +309,9 @@ def _ppocr_side(pixels: np.ndarray, *, side: str, engine: OcrEngine, paddle: Pad
     )
 
 
-def _tesseract_side(pixels: np.ndarray, *, side: str, engine: OcrEngine, debug: _Debug,
-                    seconds: dict[str, float]) -> SideResult:
+def _tesseract_side(
+    pixels: np.ndarray, *, side: str, engine: OcrEngine, debug: _Debug, seconds: dict[str, float]
+) -> SideResult:
     """Read a side with Tesseract: card quad (or the whole image), rotation search, second readings."""
     started = time.perf_counter()
     card, quad = prepare_card(pixels, debug)
@@ -396,8 +424,15 @@ def scan_card(
         raise ValueError(f"unknown recognizer {recognizer!r}; use one of {', '.join(RECOGNIZERS)}")
     engine = engine or default_engine(timeout=limits.engine_timeout)
     sides = [
-        scan_side(data, side=side, engine=engine, limits=limits, debug_dir=debug_dir, recognizer=recognizer,
-                  paddle=paddle)
+        scan_side(
+            data,
+            side=side,
+            engine=engine,
+            limits=limits,
+            debug_dir=debug_dir,
+            recognizer=recognizer,
+            paddle=paddle,
+        )
         for side, data in (("front", front), ("back", back))
         if data is not None
     ]

@@ -117,8 +117,13 @@ def order_quad(points: np.ndarray) -> np.ndarray:
     return np.array([tl, tr, br, bl], dtype=np.float32)
 
 
-def db_boxes(prob: np.ndarray, *, thresh: float = DET_THRESH, box_thresh: float = DET_BOX_THRESH,
-             unclip: float = DET_UNCLIP) -> list[tuple[np.ndarray, float]]:
+def db_boxes(
+    prob: np.ndarray,
+    *,
+    thresh: float = DET_THRESH,
+    box_thresh: float = DET_BOX_THRESH,
+    unclip: float = DET_UNCLIP,
+) -> list[tuple[np.ndarray, float]]:
     """Turn a DB probability map into text quads (in map pixels) with their mean probability.
 
     The shrunk text region is grown back by ``area * unclip / perimeter`` on every side, which
@@ -158,8 +163,9 @@ def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     height = max(2, round(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))))
     dst = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
-    return cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_CUBIC,
-                               borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def sort_reading_order(lines: list[TextLine]) -> list[TextLine]:
@@ -187,8 +193,9 @@ class PaddleEngine:
         self.classes = load_dictionary(folder / "ppocrv5_dict.txt")
 
     # -- detection -------------------------------------------------------------------------
-    def detect(self, image: np.ndarray, *, limit_side: int = DET_LIMIT_SIDE,
-               bgr_input: bool = False) -> list[tuple[np.ndarray, float]]:
+    def detect(
+        self, image: np.ndarray, *, limit_side: int = DET_LIMIT_SIDE, bgr_input: bool = False
+    ) -> list[tuple[np.ndarray, float]]:
         """Return text quads (image pixels) and their detection scores for an RGB (or BGR) or gray image."""
         bgr = image if bgr_input else _as_bgr(image)
         h, w = bgr.shape[:2]
@@ -238,8 +245,13 @@ class PaddleEngine:
         return results
 
     # -- whole image -----------------------------------------------------------------------
-    def read(self, image: np.ndarray, *, orient: bool = True,
-             detected: list[tuple[np.ndarray, float]] | None = None) -> list[TextLine]:
+    def read(
+        self,
+        image: np.ndarray,
+        *,
+        orient: bool = True,
+        detected: list[tuple[np.ndarray, float]] | None = None,
+    ) -> list[TextLine]:
         """Detect (unless ``detected`` is given), orient and read every line of an RGB or gray image.
 
         Lines come in reading order.
@@ -264,7 +276,9 @@ class PaddleEngine:
         ]
         return sort_reading_order(lines)
 
-    def recognize(self, image: np.ndarray, *, lang: str = "", psm: int = 3, dpi: int | None = None) -> list[Word]:
+    def recognize(
+        self, image: np.ndarray, *, lang: str = "", psm: int = 3, dpi: int | None = None
+    ) -> list[Word]:
         """``OcrEngine.recognize``: every detected line as one ``Word`` (``lang``, ``psm``, ``dpi`` are unused)."""
         return lines_to_words(self.read(image))
 

@@ -102,11 +102,17 @@ def rotate_quad(quad: np.ndarray, degrees: int, shape: tuple[int, int]) -> np.nd
     return out.astype(np.float32)
 
 
-def _upright(lines: list[TextLine], rotation: int, shape: tuple[int, int], *, vertical: bool) -> list[TextLine]:
+def _upright(
+    lines: list[TextLine], rotation: int, shape: tuple[int, int], *, vertical: bool
+) -> list[TextLine]:
     """Move lines into the coordinates of the image rotated by ``rotation``."""
     return [
-        TextLine(quad=rotate_quad(line.quad, rotation, shape), text=line.text, score=line.score,
-                 turned=vertical and line.turned)
+        TextLine(
+            quad=rotate_quad(line.quad, rotation, shape),
+            text=line.text,
+            score=line.score,
+            turned=vertical and line.turned,
+        )
         for line in lines
     ]
 
@@ -133,8 +139,13 @@ def looks_vertical(lines: list[TextLine]) -> bool:
     return False
 
 
-def read_candidate(engine: PaddleEngine, image: np.ndarray, source: str, seconds: dict[str, float],
-                   detected: list[tuple[np.ndarray, float]] | None = None) -> PaddleReading:
+def read_candidate(
+    engine: PaddleEngine,
+    image: np.ndarray,
+    source: str,
+    seconds: dict[str, float],
+    detected: list[tuple[np.ndarray, float]] | None = None,
+) -> PaddleReading:
     """Read one candidate image and bring it upright (rotation voted by its lines).
 
     Lines standing tall in Japanese text may be the columns of a vertical card: the reading
@@ -149,12 +160,22 @@ def read_candidate(engine: PaddleEngine, image: np.ndarray, source: str, seconds
     if maybe_vertical and looks_vertical(lines):
         # Columns read top to bottom: a tall line turned counter-clockwise (270) is upright print.
         turn = (rotation - 270) % 360
-        reading = PaddleReading(image=rotate(image, turn), lines=_upright(lines, turn, (h, w), vertical=True),
-                                rotation=turn, source=source, vertical=True, quality=quality)
+        reading = PaddleReading(
+            image=rotate(image, turn),
+            lines=_upright(lines, turn, (h, w), vertical=True),
+            rotation=turn,
+            source=source,
+            vertical=True,
+            quality=quality,
+        )
     else:
-        reading = PaddleReading(image=rotate(image, rotation),
-                                lines=_upright(lines, rotation, (h, w), vertical=False),
-                                rotation=rotation, source=source, quality=quality)
+        reading = PaddleReading(
+            image=rotate(image, rotation),
+            lines=_upright(lines, rotation, (h, w), vertical=False),
+            rotation=rotation,
+            source=source,
+            quality=quality,
+        )
     reading.maybe_vertical = maybe_vertical
     seconds[f"ppocr_{source}"] = seconds.get(f"ppocr_{source}", 0.0) + time.perf_counter() - started
     return reading
@@ -198,7 +219,9 @@ def read_side(engine: PaddleEngine, pixels: np.ndarray, quad: CardQuad | None) -
     if quad is not None:
         outside = outside_share(found, scaled)
         matrix, size = card_transform(quad, long_side=CARD_LONG_SIDE)
-        card_image = cv2.warpPerspective(pixels, matrix, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+        card_image = cv2.warpPerspective(
+            pixels, matrix, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+        )
         detected = None if area < SMALL_CARD else _carry(found, scaled, matrix, factor, size)
         best = read_candidate(engine, card_image, "card", seconds, detected=detected)
         if outside < OUTSIDE_TEXT:
@@ -212,8 +235,13 @@ def read_side(engine: PaddleEngine, pixels: np.ndarray, quad: CardQuad | None) -
     return _maybe_inverted(engine, best, seconds)
 
 
-def _carry(found: list[tuple[np.ndarray, float]], quad: CardQuad, matrix: np.ndarray, factor: float,
-           size: tuple[int, int]) -> list[tuple[np.ndarray, float]]:
+def _carry(
+    found: list[tuple[np.ndarray, float]],
+    quad: CardQuad,
+    matrix: np.ndarray,
+    factor: float,
+    size: tuple[int, int],
+) -> list[tuple[np.ndarray, float]]:
     """Map boxes detected on the (scaled) whole image into the flattened card, keeping those inside it."""
     contour = quad.points.astype(np.float32).reshape(-1, 1, 2)
     out = []

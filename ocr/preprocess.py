@@ -347,4 +347,3 @@ def framed_for_reading(crop: np.ndarray, scale: float, pad: int) -> np.ndarray:
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     scaled = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
     return cv2.copyMakeBorder(scaled, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-

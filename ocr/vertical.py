@@ -91,7 +91,9 @@ def refine_columns(gray: np.ndarray, columns: list[Line], engine: OcrEngine, *, 
     wanted = sorted(wanted, key=lambda c: (c.height < PROMINENT_RATIO * median, c.confidence))[:MAX_REREADS]
     out = list(columns)
     for column in wanted:
-        second = read_column(gray, column, engine, dpi=dpi, min_size=median, free=_free_sides(column, columns))
+        second = read_column(
+            gray, column, engine, dpi=dpi, min_size=median, free=_free_sides(column, columns)
+        )
         if second is not None and second.confidence > column.confidence:
             out[out.index(column)] = second
     return out

@@ -38,8 +38,14 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     # The whole session shares this app (and its rate-limit counters): tests/test_http_security.py checks the
     # limits on an app of its own.
-    app = create_app({"database_url": database_url, "storage_dir": tmp_path_factory.mktemp("images"),
-                      "queue": "none", **UNLIMITED})
+    app = create_app(
+        {
+            "database_url": database_url,
+            "storage_dir": tmp_path_factory.mktemp("images"),
+            "queue": "none",
+            **UNLIMITED,
+        }
+    )
     app.config["TESTING"] = True
     yield app
     app.extensions["meishi.engine"].dispose()
@@ -87,15 +93,24 @@ class OrgClient:
     def as_role(self, role: str) -> OrgClient:
         """Return a client for a new user of this organisation with ``role``."""
         with self.app.app_context(), session_factory(self.app)() as session:
-            user = auth_service.create_user(session, self.organization_id,
-                                             email=f"{role}-{len(self._tokens)}@example.com",
-                                             name=role, role=role)
+            user = auth_service.create_user(
+                session,
+                self.organization_id,
+                email=f"{role}-{len(self._tokens)}@example.com",
+                name=role,
+                role=role,
+            )
             issued = auth_service.issue_token(session, user, name="test")
             session.commit()
             user_id = user.id
         self._tokens[role] = issued.plain
-        return OrgClient(client=self.client, app=self.app, organization_id=self.organization_id,
-                         user_id=user_id, token=issued.plain)
+        return OrgClient(
+            client=self.client,
+            app=self.app,
+            organization_id=self.organization_id,
+            user_id=user_id,
+            token=issued.plain,
+        )
 
 
 def make_org(app: Flask, name: str = "Test Org") -> OrgClient:
@@ -103,8 +118,9 @@ def make_org(app: Flask, name: str = "Test Org") -> OrgClient:
     with app.app_context(), session_factory(app)() as session:
         org, user, issued = auth_service.bootstrap(session, org_name=name, email="admin@example.com")
         session.commit()
-        return OrgClient(client=app.test_client(), app=app, organization_id=org.id, user_id=user.id,
-                         token=issued.plain)
+        return OrgClient(
+            client=app.test_client(), app=app, organization_id=org.id, user_id=user.id, token=issued.plain
+        )
 
 
 @pytest.fixture

@@ -52,8 +52,12 @@ def temporary_database(backend: str, tmp_dir: Path) -> Iterator[str]:
     name = f"meishi_test_{uuid.uuid4().hex[:12]}"
     admin = _pg_admin_engine()
     with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' "
-                          f"LC_CTYPE 'C.UTF-8' TEMPLATE template0"))
+        conn.execute(
+            text(
+                f"CREATE DATABASE {name} ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' "
+                f"LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+            )
+        )
     try:
         yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:

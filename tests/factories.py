@@ -30,38 +30,59 @@ def _json(resp: TestResponse, status: int = 201) -> dict[str, Any]:
     return body
 
 
-def _post(org: OrgClient, path: str, payload: dict[str, Any], headers: dict[str, str] | None,
-          status: int = 201) -> dict[str, Any]:
+def _post(
+    org: OrgClient, path: str, payload: dict[str, Any], headers: dict[str, str] | None, status: int = 201
+) -> dict[str, Any]:
     """Post ``payload`` to ``path`` and return the created resource."""
     return _json(org.post(path, json=payload, headers=headers or {}), status)
 
 
-def contact(org: OrgClient, body: dict[str, Any] | None = None, /, *, headers: dict[str, str] | None = None,
-            **fields: Any) -> dict[str, Any]:
+def contact(
+    org: OrgClient,
+    body: dict[str, Any] | None = None,
+    /,
+    *,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     """Create a contact from ``body`` (default: a bare full name) with ``fields`` overriding it."""
     return _post(org, "/api/v1/contacts", {**(CONTACT if body is None else body), **fields}, headers)
 
 
-def company(org: OrgClient, body: dict[str, Any] | None = None, /, *, headers: dict[str, str] | None = None,
-            **fields: Any) -> dict[str, Any]:
+def company(
+    org: OrgClient,
+    body: dict[str, Any] | None = None,
+    /,
+    *,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     """Create a company from ``body`` (default: a bare name) with ``fields`` overriding it."""
     return _post(org, "/api/v1/companies", {**(COMPANY if body is None else body), **fields}, headers)
 
 
-def tag(org: OrgClient, name: str = "VIP", *, headers: dict[str, str] | None = None,
-        **fields: Any) -> dict[str, Any]:
+def tag(
+    org: OrgClient, name: str = "VIP", *, headers: dict[str, str] | None = None, **fields: Any
+) -> dict[str, Any]:
     """Create a tag called ``name``."""
     return _post(org, "/api/v1/tags", {"name": name, **fields}, headers)
 
 
-def event(org: OrgClient, body: dict[str, Any] | None = None, /, *, headers: dict[str, str] | None = None,
-          **fields: Any) -> dict[str, Any]:
+def event(
+    org: OrgClient,
+    body: dict[str, Any] | None = None,
+    /,
+    *,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
     """Create an event from ``body`` (default: a bare name) with ``fields`` overriding it."""
     return _post(org, "/api/v1/events", {**(EVENT if body is None else body), **fields}, headers)
 
 
-def campaign(org: OrgClient, name: str = "Autumn seminar", *, headers: dict[str, str] | None = None,
-             **fields: Any) -> dict[str, Any]:
+def campaign(
+    org: OrgClient, name: str = "Autumn seminar", *, headers: dict[str, str] | None = None, **fields: Any
+) -> dict[str, Any]:
     """Create a campaign called ``name``."""
     return _post(org, "/api/v1/campaigns", {"name": name, **fields}, headers)
 
@@ -71,8 +92,9 @@ def add_members(org: OrgClient, campaign_id: str, **body: Any) -> dict[str, Any]
     return _post(org, f"/api/v1/campaigns/{campaign_id}/members", body, None, status=200)
 
 
-def touchpoint(org: OrgClient, contact_id: str, *, headers: dict[str, str] | None = None,
-               **fields: Any) -> dict[str, Any]:
+def touchpoint(
+    org: OrgClient, contact_id: str, *, headers: dict[str, str] | None = None, **fields: Any
+) -> dict[str, Any]:
     """Record a touchpoint with ``contact_id`` (default: a meeting on 2026-11-01)."""
     payload = {"contact_id": contact_id, "kind": "meeting", "occurred_at": OCCURRED_AT, **fields}
     return _post(org, "/api/v1/touchpoints", payload, headers)

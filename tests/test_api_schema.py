@@ -33,8 +33,10 @@ def live_url(app: Flask) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def fuzz_org(app: Flask) -> OrgClient:
     org = make_org(app, "Fuzz Org")
-    org.post("/api/v1/contacts", json={"full_name": "Seed Person", "emails": [{"value": "seed@example.com"}],
-                                       "tags": ["seed"]})
+    org.post(
+        "/api/v1/contacts",
+        json={"full_name": "Seed Person", "emails": [{"value": "seed@example.com"}], "tags": ["seed"]},
+    )
     return org
 
 
@@ -45,7 +47,12 @@ def live_schema(live_url: str) -> schemathesis.BaseSchema:
 
 def test_api_honours_its_schema(live_schema: schemathesis.BaseSchema, fuzz_org: OrgClient) -> None:
     headers = {"Authorization": f"Bearer {fuzz_org.token}"}
-    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
     failures: list[str] = []
     operations = [result.ok() for result in live_schema.get_all_operations()]
     assert len(operations) >= 10
@@ -53,8 +60,13 @@ def test_api_honours_its_schema(live_schema: schemathesis.BaseSchema, fuzz_org: 
     for operation in operations:
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
-                  database=None)
+        @settings(
+            max_examples=12,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
         def exercise(case: schemathesis.Case) -> None:
             case.call_and_validate(headers=headers, checks=checks, timeout=30)
 

@@ -113,7 +113,9 @@ def test_ocr_imports_no_web_database_or_service_code() -> None:
     modules = _modules()
     offending = sorted(
         f"{module} imports {name}"
-        for module, path in modules.items() if module.split(".")[0] == "ocr"
+        for module, path in modules.items()
+        if module.split(".")[0] == "ocr"
         for name in _imported(module, path)
-        if name.split(".")[0] in OCR_FORBIDDEN)
+        if name.split(".")[0] in OCR_FORBIDDEN
+    )
     assert offending == []

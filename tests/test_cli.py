@@ -17,8 +17,12 @@ MEISHI = str(Path(sys.executable).with_name("meishi"))
 
 
 def run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MEISHI_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-           "MEISHI_STORAGE_DIR": str(tmp_path / "images"), "MEISHI_QUEUE": "none"}
+    env = {
+        **os.environ,
+        "MEISHI_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "MEISHI_STORAGE_DIR": str(tmp_path / "images"),
+        "MEISHI_QUEUE": "none",
+    }
     return subprocess.run([MEISHI, *args], capture_output=True, text=True, env=env, timeout=120, check=False)
 
 
@@ -51,7 +55,9 @@ def test_bootstrap_with_bad_email_is_usage_error(migrated: Path) -> None:
 def test_bootstrapped_token_authenticates(migrated: Path) -> None:
     from contacts.app import create_app
 
-    out = json.loads(run(["bootstrap", "--org", "Acme", "--email", "a@acme.example", "--json"], migrated).stdout)
+    out = json.loads(
+        run(["bootstrap", "--org", "Acme", "--email", "a@acme.example", "--json"], migrated).stdout
+    )
     app = create_app({"database_url": f"sqlite:///{migrated / 'cli.db'}", "queue": "none"})
     resp = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {out['token']}"})
     assert resp.status_code == 200 and resp.get_json()["id"] == out["user_id"]
@@ -61,11 +67,19 @@ def test_serve_answers_through_gunicorn(migrated: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    env = {**os.environ, "MEISHI_DATABASE_URL": f"sqlite:///{migrated / 'cli.db'}",
-           "MEISHI_STORAGE_DIR": str(migrated / "images"), "MEISHI_QUEUE": "none",
-           "MEISHI_SECRET_KEY": "not-the-default-key"}
-    server = subprocess.Popen([MEISHI, "serve", "--port", str(port), "--workers", "1"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "MEISHI_DATABASE_URL": f"sqlite:///{migrated / 'cli.db'}",
+        "MEISHI_STORAGE_DIR": str(migrated / "images"),
+        "MEISHI_QUEUE": "none",
+        "MEISHI_SECRET_KEY": "not-the-default-key",
+    }
+    server = subprocess.Popen(
+        [MEISHI, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         body = b""
         for _ in range(150):
@@ -83,16 +97,20 @@ def test_serve_answers_through_gunicorn(migrated: Path) -> None:
 def test_wsgi_entry_point_freezes_the_start_up_heap(migrated: Path) -> None:
     env = {**os.environ, "MEISHI_DATABASE_URL": f"sqlite:///{migrated / 'cli.db'}", "MEISHI_QUEUE": "none"}
     probe = "import gc, contacts.wsgi as w; print(w.app.name, gc.get_freeze_count() > 10000)"
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120,
-                            check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     assert result.stdout.split() == ["contacts.app", "True"], result.stderr
 
 
-@pytest.mark.parametrize(("name", "value"), [("MEISHI_WORKERS", "many"), ("MEISHI_QUEUE", "bogus"),
-                                             ("MEISHI_WEBHOOKS", "sometimes")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("MEISHI_WORKERS", "many"), ("MEISHI_QUEUE", "bogus"), ("MEISHI_WEBHOOKS", "sometimes")],
+)
 def test_an_unusable_setting_is_one_line_naming_it(migrated: Path, name: str, value: str) -> None:
     env = {**os.environ, "MEISHI_DATABASE_URL": f"sqlite:///{migrated / 'cli.db'}", name: value}
-    result = subprocess.run([MEISHI, "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120,
-                            check=False)
+    result = subprocess.run(
+        [MEISHI, "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     [line] = result.stderr.strip().splitlines()
     assert result.returncode == 1 and line.startswith("Error: ") and name in line

@@ -16,16 +16,26 @@ from tests.conftest import make_org
 @pytest.fixture
 def limited_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An app with its own (in-memory) counters and small limits."""
-    app = create_app({"database_url": database_url, "storage_dir": tmp_path_factory.mktemp("images"),
-                      "queue": "none", "ratelimit_auth_failures": "3/minute", "ratelimit_uploads": "2/minute",
-                      "trusted_proxies": 1})
+    app = create_app(
+        {
+            "database_url": database_url,
+            "storage_dir": tmp_path_factory.mktemp("images"),
+            "queue": "none",
+            "ratelimit_auth_failures": "3/minute",
+            "ratelimit_uploads": "2/minute",
+            "trusted_proxies": 1,
+        }
+    )
     yield app
     app.extensions["meishi.engine"].dispose()
 
 
-def call(client: FlaskClient, token: str, address: str = "203.0.113.5", path: str = "/api/v1/me",
-         **kwargs: Any) -> Any:
-    return client.get(path, headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": address}, **kwargs)
+def call(
+    client: FlaskClient, token: str, address: str = "203.0.113.5", path: str = "/api/v1/me", **kwargs: Any
+) -> Any:
+    return client.get(
+        path, headers={"Authorization": f"Bearer {token}", "X-Forwarded-For": address}, **kwargs
+    )
 
 
 def test_repeated_failures_from_one_address_get_a_429_problem_with_retry_after(limited_app: Flask) -> None:
@@ -78,10 +88,15 @@ def test_a_policy_set_by_the_view_is_kept(app: Flask) -> None:
 
 def test_hsts_only_over_https(client: FlaskClient) -> None:
     assert "Strict-Transport-Security" not in client.get("/healthz").headers
-    assert "max-age=" in client.get("/healthz", base_url="https://localhost").headers["Strict-Transport-Security"]
+    assert (
+        "max-age="
+        in client.get("/healthz", base_url="https://localhost").headers["Strict-Transport-Security"]
+    )
 
 
-def test_a_forwarded_proto_is_believed_only_from_a_trusted_proxy(client: FlaskClient, limited_app: Flask) -> None:
+def test_a_forwarded_proto_is_believed_only_from_a_trusted_proxy(
+    client: FlaskClient, limited_app: Flask
+) -> None:
     forwarded = {"X-Forwarded-Proto": "https"}
     assert "Strict-Transport-Security" not in client.get("/healthz", headers=forwarded).headers
     assert "Strict-Transport-Security" in limited_app.test_client().get("/healthz", headers=forwarded).headers

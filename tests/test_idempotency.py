@@ -14,15 +14,24 @@ from tests.conftest import OrgClient
 
 def _age_records(org: OrgClient, hours: int) -> None:
     with org.app.app_context(), session_factory(org.app)() as session:
-        session.execute(update(IdempotencyRecord).where(IdempotencyRecord.organization_id == org.organization_id)
-                        .values(created_at=utcnow() - timedelta(hours=hours)))
+        session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.organization_id == org.organization_id)
+            .values(created_at=utcnow() - timedelta(hours=hours))
+        )
         session.commit()
 
 
 def _records(org: OrgClient) -> int:
     with org.app.app_context(), session_factory(org.app)() as session:
-        return int(session.scalar(select(func.count()).select_from(IdempotencyRecord).where(
-            IdempotencyRecord.organization_id == org.organization_id)) or 0)
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(IdempotencyRecord)
+                .where(IdempotencyRecord.organization_id == org.organization_id)
+            )
+            or 0
+        )
 
 
 def test_an_expired_key_no_longer_replays(org: OrgClient) -> None:

@@ -72,19 +72,25 @@ def test_control_characters_in_upload_form_fields_are_422(org: OrgClient, field:
 
 def test_nameless_part_next_to_an_unknown_field_is_422(org: OrgClient) -> None:
     body = (f"--{BOUNDARY}\r\nContent-Disposition: form-data\r\n\r\nnameless\r\n").encode() + multipart(
-        [("front", "card.jpg", image("scans/0001.jpg"))], [("colour", "blue")])
+        [("front", "card.jpg", image("scans/0001.jpg"))], [("colour", "blue")]
+    )
     resp = org.post("/api/v1/cards", data=body, content_type=f"multipart/form-data; boundary={BOUNDARY}")
     _problem(resp, 422)
 
 
 @pytest.mark.parametrize(("name", "value"), [("limit", "1.0"), ("limit", " 5"), ("limit", "ten")])
 def test_an_integer_query_parameter_takes_only_digits(org: OrgClient, name: str, value: str) -> None:
-    assert _problem(org.get("/api/v1/contacts", query_string={name: value}), 422)["errors"][0]["field"] == name  # type: ignore[index]
+    assert (
+        _problem(org.get("/api/v1/contacts", query_string={name: value}), 422)["errors"][0]["field"] == name
+    )  # type: ignore[index]
 
 
 @pytest.mark.parametrize("value", ["yes", "on", "1", "t"])
 def test_a_boolean_query_parameter_takes_only_true_or_false(org: OrgClient, value: str) -> None:
     company = factories.company(org, name="株式会社テスト")
-    resp = org.delete(f"/api/v1/companies/{company['id']}", query_string={"force": value},
-                      headers={"If-Match": f"\"{company['id']}.{company['version']}\""})
+    resp = org.delete(
+        f"/api/v1/companies/{company['id']}",
+        query_string={"force": value},
+        headers={"If-Match": f'"{company["id"]}.{company["version"]}"'},
+    )
     assert _problem(resp, 422)["errors"][0]["field"] == "force"  # type: ignore[index]

@@ -29,25 +29,59 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
         campaign = models.Campaign(organization_id=org_id, name="Spring")
         s.add_all([event, campaign])
         s.flush()
-        touchpoint = models.Touchpoint(organization_id=org_id, contact_id=contact.id, occurred_at=now,
-                                       kind="meeting", channel="offline", user_id=user_id)
+        touchpoint = models.Touchpoint(
+            organization_id=org_id,
+            contact_id=contact.id,
+            occurred_at=now,
+            kind="meeting",
+            channel="offline",
+            user_id=user_id,
+        )
         user = auth_service.create_user(s, org_id, email="victim@example.com", name="V", role="sales")
         token = auth_service.issue_token(s, user).token
         card = models.Card(organization_id=org_id, batch_id="b", uploaded_by=user_id, front_image="x")
-        candidate = models.DuplicateCandidate(organization_id=org_id, a_id=contact.id, b_id=loser.id,
-                                              score=0.9, decision="review", reasons=[])
-        merge = models.MergeOperation(organization_id=org_id, winner_id=contact.id, loser_ids=[loser.id],
-                                      snapshot={})
-        webhook = models.Webhook(organization_id=org_id, url="https://hooks.example/x", secret="whsec_x", active=False,
-                                 entities=[], last_seq=0)
-        correction = FieldCorrection(organization_id=org_id, field="company", read_key="acne", read_value="Acne",
-                                            value="Acme", applied_count=0, version=1, created_at=now, updated_at=now)
+        candidate = models.DuplicateCandidate(
+            organization_id=org_id, a_id=contact.id, b_id=loser.id, score=0.9, decision="review", reasons=[]
+        )
+        merge = models.MergeOperation(
+            organization_id=org_id, winner_id=contact.id, loser_ids=[loser.id], snapshot={}
+        )
+        webhook = models.Webhook(
+            organization_id=org_id,
+            url="https://hooks.example/x",
+            secret="whsec_x",
+            active=False,
+            entities=[],
+            last_seq=0,
+        )
+        correction = FieldCorrection(
+            organization_id=org_id,
+            field="company",
+            read_key="acne",
+            read_value="Acne",
+            value="Acme",
+            applied_count=0,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
         s.add_all([touchpoint, card, candidate, merge, webhook, correction])
         s.commit()
-        return {"contact_id": contact.id, "company_id": company.id, "tag_id": tag.id, "event_id": event.id,
-                "campaign_id": campaign.id, "touchpoint_id": touchpoint.id, "user_id": user.id,
-                "token_id": token.id, "card_id": card.id, "candidate_id": candidate.id, "merge_id": merge.id,
-                "webhook_id": webhook.id, "correction_id": correction.id}
+        return {
+            "contact_id": contact.id,
+            "company_id": company.id,
+            "tag_id": tag.id,
+            "event_id": event.id,
+            "campaign_id": campaign.id,
+            "touchpoint_id": touchpoint.id,
+            "user_id": user.id,
+            "token_id": token.id,
+            "card_id": card.id,
+            "candidate_id": candidate.id,
+            "merge_id": merge.id,
+            "webhook_id": webhook.id,
+            "correction_id": correction.id,
+        }
 
 
 def test_every_path_argument_names_an_organisation_scoped_model() -> None:

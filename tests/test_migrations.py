@@ -75,7 +75,8 @@ def _on_migrated_postgres(*queries: str) -> list[Any]:
 def test_postgres_database_has_utf8_ctype_and_trigram_similarity_for_japanese() -> None:
     ctype, similarity = _on_migrated_postgres(
         "SELECT datctype FROM pg_database WHERE datname = current_database()",
-        "SELECT similarity('株式会社アクメ商事', 'アクメ商事')")
+        "SELECT similarity('株式会社アクメ商事', 'アクメ商事')",
+    )
     assert "UTF-8" in ctype.upper().replace("UTF8", "UTF-8")
     assert similarity > 0.3
 
@@ -87,10 +88,14 @@ def _contact_grams(url: str, column: str) -> dict[str, list[str]]:
             rows = conn.execute(text(f"SELECT full_name, {column} FROM contact")).all()
     finally:
         engine.dispose()
-    return {name: sorted(json.loads(value) if isinstance(value, str) else value or []) for name, value in rows}
+    return {
+        name: sorted(json.loads(value) if isinstance(value, str) else value or []) for name, value in rows
+    }
 
 
-def test_0004_fills_search_grams_of_rows_written_before_it_and_downgrade_restores_bigrams(empty_db: str) -> None:
+def test_0004_fills_search_grams_of_rows_written_before_it_and_downgrade_restores_bigrams(
+    empty_db: str,
+) -> None:
     migrate.upgrade(empty_db)
     app = create_app({"database_url": empty_db, "queue": "none"})
     org = make_org(app)
@@ -109,6 +114,8 @@ def test_0004_fills_search_grams_of_rows_written_before_it_and_downgrade_restore
 
 
 def test_0004_gives_the_search_text_a_finer_histogram_on_postgresql() -> None:
-    [target] = _on_migrated_postgres("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'contact'::regclass"
-                                     " AND attname = 'search_text'")
+    [target] = _on_migrated_postgres(
+        "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'contact'::regclass"
+        " AND attname = 'search_text'"
+    )
     assert target == 2000

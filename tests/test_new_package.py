@@ -72,8 +72,9 @@ def register(registry: Registry) -> None:
 
 @pytest.fixture
 def extended(app: Flask, database_url: str, tmp_path: Path) -> Iterator[OrgClient]:
-    extra = create_app({"database_url": database_url, "storage_dir": tmp_path, "queue": "none"},
-                       extra_packages=[register])
+    extra = create_app(
+        {"database_url": database_url, "storage_dir": tmp_path, "queue": "none"}, extra_packages=[register]
+    )
     extra.config["TESTING"] = True
     _notes.clear()
     _erased.clear()
@@ -97,8 +98,9 @@ def test_its_route_is_served_and_its_subscriber_runs(extended: OrgClient) -> Non
 
 def test_a_merge_moves_its_rows_and_the_undo_puts_them_back(extended: OrgClient) -> None:
     winner, loser = _contact(extended, "A"), _contact(extended, "B")
-    merge = extended.post("/api/v1/merges", json={"entity": "contact", "winner_id": winner,
-                                                  "loser_ids": [loser]}).get_json()
+    merge = extended.post(
+        "/api/v1/merges", json={"entity": "contact", "winner_id": winner, "loser_ids": [loser]}
+    ).get_json()
     assert _notes == {winner: ["created", "created"]}
     extended.post(f"/api/v1/merges/{merge['id']}/undo")
     assert _notes == {winner: ["created"], loser: ["created"]}

@@ -38,8 +38,13 @@ def test_readme_quick_start_lists_the_tagged_contact(tmp_path: Path) -> None:
     env = {**os.environ, "MEISHI_VAR_DIR": str(tmp_path / "var"), "MEISHI_QUEUE": "none"}
     meishi = str(Path(sys.executable).with_name("meishi"))
     subprocess.run([meishi, "db", "upgrade"], env=env, cwd=REPO, check=True, capture_output=True, timeout=120)
-    server = subprocess.Popen([meishi, "run", "--port", str(port)], env=env, cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [meishi, "run", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -48,8 +53,15 @@ def test_readme_quick_start_lists_the_tagged_contact(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.1)
         script = _quick_start_script().replace("127.0.0.1:8000", f"127.0.0.1:{port}")
-        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], env=env, cwd=REPO,
-                                capture_output=True, text=True, timeout=120, check=False)
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     finally:
         server.terminate()
         server.wait(timeout=20)

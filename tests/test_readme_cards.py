@@ -35,14 +35,24 @@ def _quick_start_blocks() -> list[str]:
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_readme_quick_start_uploads_a_card_and_polls_it_until_read(tmp_path: Path) -> None:
     blocks = _quick_start_blocks()
-    assert len(blocks) >= 2 and "-F \"front=@" in blocks[1], "the quick start lost its card upload"
+    assert len(blocks) >= 2 and '-F "front=@' in blocks[1], "the quick start lost its card upload"
     port = _free_port()
-    env = {**os.environ, "MEISHI_VAR_DIR": str(tmp_path / "var"), "MEISHI_QUEUE": "embedded",
-           "MEISHI_WORKERS": "1", "MEISHI_WEBHOOKS": "off"}
+    env = {
+        **os.environ,
+        "MEISHI_VAR_DIR": str(tmp_path / "var"),
+        "MEISHI_QUEUE": "embedded",
+        "MEISHI_WORKERS": "1",
+        "MEISHI_WEBHOOKS": "off",
+    }
     meishi = str(Path(sys.executable).with_name("meishi"))
     subprocess.run([meishi, "db", "upgrade"], env=env, cwd=REPO, check=True, capture_output=True, timeout=120)
-    server = subprocess.Popen([meishi, "run", "--port", str(port)], env=env, cwd=REPO,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [meishi, "run", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -53,8 +63,15 @@ def test_readme_quick_start_uploads_a_card_and_polls_it_until_read(tmp_path: Pat
         card = cards_dev() / "scans" / "0001.jpg"
         script = "\n".join(blocks[:2]).replace("127.0.0.1:8000", f"127.0.0.1:{port}")
         script = script.replace("CARD_IMAGE=card.jpg", f"CARD_IMAGE={card}")
-        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], env=env, cwd=REPO,
-                                capture_output=True, text=True, timeout=180, check=False)
+        result = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -20,8 +20,13 @@ from tests.conftest import make_org
 
 EXAMPLES = 3
 STATEFUL_SCENARIOS = 8
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def _checks(mode: GenerationMode) -> list[Any]:
@@ -33,7 +38,12 @@ def _checks(mode: GenerationMode) -> list[Any]:
         status_code_conformance,
     )
 
-    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
     return [*checks, negative_data_rejection] if mode is GenerationMode.NEGATIVE else checks
 
 
@@ -82,10 +92,19 @@ def test_stateful_sequences_answer_no_5xx_or_off_schema(app: Flask) -> None:
             calls.append(f"{case.method} {case.path}")
             return {"headers": headers}
 
-        def validate_response(self, response: Any, case: schemathesis.Case, additional_checks: Any = None,
-                              **kwargs: Any) -> None:
+        def validate_response(
+            self, response: Any, case: schemathesis.Case, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
             case.validate_response(response, checks=checks, transport_kwargs=kwargs or None)
 
-    Workflow.run(settings=settings(max_examples=STATEFUL_SCENARIOS, stateful_step_count=6, deadline=None,
-                                   derandomize=True, database=None, suppress_health_check=list(HealthCheck)))
+    Workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
     assert len(set(calls)) > 5, f"the state machine chained almost nothing: {sorted(set(calls))}"

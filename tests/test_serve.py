@@ -36,22 +36,33 @@ def raw_request(port: int, data: bytes, timeout: float = 5.0) -> tuple[int, dict
             chunks.append(chunk)
     head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
-    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
+    headers = {
+        k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)
+    }
     return int(lines[0].split()[1]), headers, body
 
 
 def healthz(port: int, timeout: float) -> float:
     """GET /healthz on a fresh connection; return how long the answer took."""
     started = time.monotonic()
-    status, _, body = raw_request(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", timeout)
+    status, _, body = raw_request(
+        port, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", timeout
+    )
     assert status == 200 and json.loads(body) == {"status": "ok"}
     return time.monotonic() - started
 
 
 def serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEISHI_")}
-    env.update({"MEISHI_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "MEISHI_STORAGE_DIR": str(tmp_path),
-                "MEISHI_QUEUE": "none", "MEISHI_WEBHOOKS": "off", **extra})
+    env.update(
+        {
+            "MEISHI_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+            "MEISHI_STORAGE_DIR": str(tmp_path),
+            "MEISHI_QUEUE": "none",
+            "MEISHI_WEBHOOKS": "off",
+            **extra,
+        }
+    )
     return env
 
 
@@ -60,8 +71,12 @@ def running_server(tmp_path: Path, *args: str, **env: str) -> Iterator[int]:
     """Run `meishi serve` on a free loopback port (with a fresh migrated database) and yield the port."""
     migrate.upgrade(f"sqlite:///{tmp_path / 'serve.db'}")
     port = free_port()
-    proc = subprocess.Popen([MEISHI, "serve", "--port", str(port), *args], env=serve_env(tmp_path, **env),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [MEISHI, "serve", "--port", str(port), *args],
+        env=serve_env(tmp_path, **env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -117,8 +132,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 def test_serve_refuses_the_default_secret_key(tmp_path: Path) -> None:
-    result = subprocess.run([MEISHI, "serve", "--port", str(free_port())], env=serve_env(tmp_path),
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [MEISHI, "serve", "--port", str(free_port())],
+        env=serve_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 1 and "MEISHI_SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -130,8 +151,12 @@ def test_healthz_answers_while_two_connections_trickle_headers(server: int) -> N
 
 
 def test_connections_trickling_headers_past_the_timeout_are_dropped(tmp_path: Path) -> None:
-    with running_server(tmp_path, "--workers", "1", "--threads", "2", MEISHI_SECRET_KEY=SECRET,
-                        MEISHI_HEADER_TIMEOUT="2") as port, trickling(port, 4):
+    with (
+        running_server(
+            tmp_path, "--workers", "1", "--threads", "2", MEISHI_SECRET_KEY=SECRET, MEISHI_HEADER_TIMEOUT="2"
+        ) as port,
+        trickling(port, 4),
+    ):
         took = healthz(port, 15)  # more slow connections than threads: it waits for a dropped one at most
     assert took < 6.0, took
 
@@ -156,7 +181,10 @@ def test_too_many_header_fields_is_a_431_problem(server: int) -> None:
 
 def test_served_responses_carry_the_security_headers(server: int) -> None:
     _, headers, _ = raw_request(server, b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-    assert headers["x-content-type-options"] == "nosniff" and "default-src 'none'" in headers["content-security-policy"]
+    assert (
+        headers["x-content-type-options"] == "nosniff"
+        and "default-src 'none'" in headers["content-security-policy"]
+    )
 
 
 def test_serve_accepts_the_default_secret_key_in_a_development_run(tmp_path: Path) -> None:

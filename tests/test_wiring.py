@@ -35,7 +35,9 @@ def test_subscriber_table(app: Flask) -> None:
     assert table == SUBSCRIBERS
 
 
-def test_a_new_card_contact_is_matched_once(app: Flask, org: OrgClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_new_card_contact_is_matched_once(
+    app: Flask, org: OrgClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     existing = create(org, TAKAHASHI)
     calls: list[str] = []
     fetch = stored.fetch_candidates
@@ -47,8 +49,13 @@ def test_a_new_card_contact_is_matched_once(app: Flask, org: OrgClient, monkeypa
     monkeypatch.setattr(stored, "fetch_candidates", counting)
     with app.app_context(), session_factory(app)() as session:
         actor = Actor(organization_id=org.organization_id, user_id=org.user_id)
-        created = people.create_contact(session, actor, ContactCreate.model_validate({**TAKAHASHI_TWIN, "tags": []}),
-                                        actor.source("card", "card-1"), auto_merge=True)
+        created = people.create_contact(
+            session,
+            actor,
+            ContactCreate.model_validate({**TAKAHASHI_TWIN, "tags": []}),
+            actor.source("card", "card-1"),
+            auto_merge=True,
+        )
         survivor = people.survivor_of(session, created)
         session.commit()
         created_id = created.id
@@ -65,8 +72,18 @@ def test_owned_rows_table(app: Flask) -> None:
     for row in table:
         print("  " + " | ".join(row))
     assert [(key, move != "-", erase != "-") for key, _dump, move, _restore, erase in table] == [
-        ("contact_email", False, False), ("contact_phone", False, False), ("contact_address", False, False),
-        ("employment", True, False), ("field_correction", False, True), ("card", True, True), ("contact_tag", True, False),
-        ("campaign_member", True, False), ("touchpoint", True, True), ("match_key", False, False),
-        ("match_profile", False, False), ("duplicate_candidate", True, True), ("merge_operation", False, True),
-        ("idempotency_key", False, True)]
+        ("contact_email", False, False),
+        ("contact_phone", False, False),
+        ("contact_address", False, False),
+        ("employment", True, False),
+        ("field_correction", False, True),
+        ("card", True, True),
+        ("contact_tag", True, False),
+        ("campaign_member", True, False),
+        ("touchpoint", True, True),
+        ("match_key", False, False),
+        ("match_profile", False, False),
+        ("duplicate_candidate", True, True),
+        ("merge_operation", False, True),
+        ("idempotency_key", False, True),
+    ]

@@ -64,8 +64,13 @@ def readyz() -> Response:
         resp = jsonify({"status": "unavailable", "database": "unreachable", "detail": type(e).__name__})
         resp.status_code = 503
         return resp
-    resp = jsonify({"status": "ok" if current else "unavailable", "database": "ok",
-                    "migrations": "current" if current else "pending"})
+    resp = jsonify(
+        {
+            "status": "ok" if current else "unavailable",
+            "database": "ok",
+            "migrations": "current" if current else "pending",
+        }
+    )
     resp.status_code = 200 if current else 503
     return resp
 

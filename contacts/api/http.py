@@ -25,12 +25,18 @@ def check_if_match(entity_id: str, version: int) -> None:
         return
     current = etag_for(entity_id, version)
     if current not in tags and f"W/{current}" not in tags:
-        raise PreconditionFailed("the resource changed since you read it; fetch it again",
-                                 headers={"ETag": current})
+        raise PreconditionFailed(
+            "the resource changed since you read it; fetch it again", headers={"ETag": current}
+        )
 
 
-def json_response(payload: BaseModel | dict[str, Any], status: int = 200, *, etag: str | None = None,
-                  location: str | None = None) -> Response:
+def json_response(
+    payload: BaseModel | dict[str, Any],
+    status: int = 200,
+    *,
+    etag: str | None = None,
+    location: str | None = None,
+) -> Response:
     """Serialise ``payload`` as JSON with optional ETag and Location headers."""
     body = payload.model_dump_json() if isinstance(payload, BaseModel) else current_app.json.dumps(payload)
     resp = Response(body, status=status, mimetype="application/json")

@@ -59,9 +59,13 @@ def _multipart_fingerprint() -> str:
 def replay_or_none(key: str, request_hash: str) -> Response | None:
     """Return the stored response of ``key`` (unexpired), None if there is none; another request is a 422."""
     principal = current_principal()
-    record = get_session().scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.organization_id == principal.organization_id,
-        IdempotencyRecord.user_id == principal.user_id, IdempotencyRecord.key == key))
+    record = get_session().scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.organization_id == principal.organization_id,
+            IdempotencyRecord.user_id == principal.user_id,
+            IdempotencyRecord.key == key,
+        )
+    )
     if record is None or record.created_at < utcnow() - _ttl():
         return None
     if record.request_hash != request_hash or record.method != request.method or record.path != request.path:
@@ -79,16 +83,29 @@ def remember(key: str, request_hash: str, resp: Response) -> None:
     headers = {k: v for k, v in resp.headers.items() if k in ("Content-Type", "Location", "ETag")}
     session = get_session()
     sweep(session, principal.organization_id, principal.user_id, older_than=utcnow() - _ttl())
-    session.add(IdempotencyRecord(
-        organization_id=principal.organization_id, user_id=principal.user_id, key=key, method=request.method,
-        path=request.path, request_hash=request_hash, status_code=resp.status_code,
-        response_body=resp.get_data(as_text=True), response_headers=headers))
+    session.add(
+        IdempotencyRecord(
+            organization_id=principal.organization_id,
+            user_id=principal.user_id,
+            key=key,
+            method=request.method,
+            path=request.path,
+            request_hash=request_hash,
+            status_code=resp.status_code,
+            response_body=resp.get_data(as_text=True),
+            response_headers=headers,
+        )
+    )
 
 
 def sweep(session: Session, org_id: str, user_id: str, *, older_than: datetime) -> int:
     """Delete a user's stored responses created before ``older_than`` (an expired key may then be reused)."""
-    result = session.execute(delete(IdempotencyRecord).where(
-        IdempotencyRecord.organization_id == org_id, IdempotencyRecord.user_id == user_id,
-        IdempotencyRecord.created_at < older_than))
+    result = session.execute(
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.organization_id == org_id,
+            IdempotencyRecord.user_id == user_id,
+            IdempotencyRecord.created_at < older_than,
+        )
+    )
     session.flush()
     return int(getattr(result, "rowcount", 0) or 0)

@@ -14,9 +14,13 @@ from contacts.api.problems import PROBLEM_MIMETYPE
 from contacts.api.spec import Operation, declared_operations
 
 PROBLEM_STATUSES = {
-    "400": "Malformed request", "401": "Missing or invalid token", "403": "Role or token scope forbids this",
-    "404": "Not found (or in another organisation)", "413": "Body too large",
-    "415": "Unsupported media type", "422": "Validation failed",
+    "400": "Malformed request",
+    "401": "Missing or invalid token",
+    "403": "Role or token scope forbids this",
+    "404": "Not found (or in another organisation)",
+    "413": "Body too large",
+    "415": "Unsupported media type",
+    "422": "Validation failed",
 }
 
 
@@ -35,12 +39,24 @@ def build_openapi(app: Flask, *, title: str, version: str) -> dict[str, Any]:
     keyed, defs = models_json_schema(models, ref_template="#/components/schemas/{model}")
     schemas: dict[str, Any] = dict(defs.get("$defs", {}))
     schemas["Problem"] = {
-        "type": "object", "required": ["type", "title", "status"],
+        "type": "object",
+        "required": ["type", "title", "status"],
         "properties": {
-            "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
             "detail": {"type": "string"},
-            "errors": {"type": "array", "items": {"type": "object", "properties": {
-                "field": {"type": "string"}, "message": {"type": "string"}, "code": {"type": "string"}}}},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "field": {"type": "string"},
+                        "message": {"type": "string"},
+                        "code": {"type": "string"},
+                    },
+                },
+            },
         },
     }
     paths: dict[str, Any] = {}
@@ -51,7 +67,8 @@ def build_openapi(app: Flask, *, title: str, version: str) -> dict[str, Any]:
             continue
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(_openapi_path(rule.rule), {})[method.lower()] = _operation_doc(
-                rule.endpoint, method, rule.arguments, declared, keyed, schemas)
+                rule.endpoint, method, rule.arguments, declared, keyed, schemas
+            )
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -65,31 +82,51 @@ def build_openapi(app: Flask, *, title: str, version: str) -> dict[str, Any]:
     }
 
 
-def _operation_doc(endpoint: str, method: str, path_args: typing.Iterable[str], op: Operation,
-                   keyed: dict[Any, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+def _operation_doc(
+    endpoint: str,
+    method: str,
+    path_args: typing.Iterable[str],
+    op: Operation,
+    keyed: dict[Any, Any],
+    schemas: dict[str, Any],
+) -> dict[str, Any]:
     problem = {"content": {PROBLEM_MIMETYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     doc: dict[str, Any] = {"operationId": endpoint.replace(".", "_"), "summary": op.summary, "tags": [op.tag]}
     params: list[dict[str, Any]] = [
-        {"name": a, "in": "path", "required": True, "schema": {"type": "string"}} for a in sorted(path_args)]
+        {"name": a, "in": "path", "required": True, "schema": {"type": "string"}} for a in sorted(path_args)
+    ]
     if op.query is not None:
         qschema = keyed[(op.query, "validation")]
         qschema = schemas.get(qschema["$ref"].rsplit("/", 1)[1], qschema) if "$ref" in qschema else qschema
         required = set(qschema.get("required", []))
         for name, prop in qschema.get("properties", {}).items():
-            param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
+            param: dict[str, Any] = {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                "schema": prop,
+            }
             if prop.get("type") == "array" or any(p.get("type") == "array" for p in prop.get("anyOf", [])):
                 param["style"], param["explode"] = "form", True
             params.append(param)
     if op.if_match:
         params.append({"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"}})
     if op.idempotent:
-        params.append({"name": "Idempotency-Key", "in": "header", "required": False,
-                       "schema": {"type": "string", "minLength": 1, "maxLength": 200}})
+        params.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+            }
+        )
     if params:
         doc["parameters"] = params
     if op.body is not None:
-        doc["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": keyed[(op.body, "validation")]}}}
+        doc["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": keyed[(op.body, "validation")]}},
+        }
     elif op.request_content is not None:
         doc["requestBody"] = {"required": True, "content": op.request_content}
     ok: dict[str, Any] = {"description": "OK"}

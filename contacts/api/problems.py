@@ -17,9 +17,15 @@ log = logging.getLogger(__name__)
 PROBLEM_MIMETYPE = "application/problem+json"
 
 
-def problem_response(status: int, title: str, detail: str, *, slug: str,
-                     errors: list[dict[str, Any]] | None = None,
-                     headers: dict[str, str] | None = None) -> Response:
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """Build one problem+json response."""
     body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
     if errors:
@@ -35,8 +41,13 @@ def validation_errors(exc: ValidationError, *, prefix: str = "") -> list[dict[st
     out = []
     for err in exc.errors(include_url=False, include_input=False):
         path = ".".join(str(p) for p in err["loc"])
-        out.append({"field": f"{prefix}{path}" if path else prefix.rstrip(".") or "body",
-                    "message": err["msg"], "code": err["type"]})
+        out.append(
+            {
+                "field": f"{prefix}{path}" if path else prefix.rstrip(".") or "body",
+                "message": err["msg"],
+                "code": err["type"],
+            }
+        )
     return out
 
 
@@ -45,14 +56,20 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(MeishiError)
     def _meishi_error(exc: MeishiError) -> Response:
-        return problem_response(exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors,
-                                headers=exc.headers)
+        return problem_response(
+            exc.status, exc.title, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers
+        )
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
-        slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large",
-                400: "bad-request", 415: "unsupported-media-type"}.get(status, "http-error")
+        slug = {
+            404: "not-found",
+            405: "method-not-allowed",
+            413: "payload-too-large",
+            400: "bad-request",
+            415: "unsupported-media-type",
+        }.get(status, "http-error")
         detail = exc.description or exc.name
         if status == 413:
             detail = "the request body is larger than this endpoint accepts"
@@ -65,5 +82,6 @@ def register(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error")
-        return problem_response(500, "Internal error", "an unexpected error occurred; it has been logged",
-                                slug="internal")
+        return problem_response(
+            500, "Internal error", "an unexpected error occurred; it has been logged", slug="internal"
+        )

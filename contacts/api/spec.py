@@ -29,7 +29,6 @@ from contacts.errors import (
 F = TypeVar("F", bound=Callable[..., Response])
 
 
-
 @dataclass
 class Operation:
     """What the OpenAPI document says about one endpoint."""
@@ -78,8 +77,12 @@ def _query_dict(model: type[BaseModel]) -> dict[str, Any]:
     known = model.model_fields
     unknown = sorted(set(request.args) - set(known) - {n.alias for n in known.values() if n.alias})
     if unknown:
-        raise ValidationFailed("unknown query parameters", errors=[
-            {"field": name, "message": "unknown query parameter", "code": "unknown"} for name in unknown])
+        raise ValidationFailed(
+            "unknown query parameters",
+            errors=[
+                {"field": name, "message": "unknown query parameter", "code": "unknown"} for name in unknown
+            ],
+        )
     data: dict[str, Any] = {}
     for name, info in known.items():
         key = info.alias or name
@@ -98,8 +101,17 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 def unstorable_strings(data: Any, path: str = "") -> list[dict[str, Any]]:
     """Find strings no database can store as text: NUL characters and lone surrogates."""
     if isinstance(data, str):
-        return [{"field": path or "body", "message": "NUL characters and unpaired surrogates are not allowed",
-                 "code": "invalid_characters"}] if _UNSTORABLE.search(data) else []
+        return (
+            [
+                {
+                    "field": path or "body",
+                    "message": "NUL characters and unpaired surrogates are not allowed",
+                    "code": "invalid_characters",
+                }
+            ]
+            if _UNSTORABLE.search(data)
+            else []
+        )
     found: list[dict[str, Any]] = []
     if isinstance(data, dict):
         for key, value in data.items():
@@ -133,8 +145,13 @@ def _loose_scalars(model: type[BaseModel], raw: dict[str, Any]) -> list[dict[str
             continue
         pattern, message = _QUERY_SCALARS[kind]
         if not pattern.fullmatch(value):
-            errors.append({"field": model.model_fields[name].alias or name, "message": message,
-                           "code": f"{kind.__name__}_type"})
+            errors.append(
+                {
+                    "field": model.model_fields[name].alias or name,
+                    "message": message,
+                    "code": f"{kind.__name__}_type",
+                }
+            )
     return errors
 
 
@@ -162,8 +179,10 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     except RecursionError as e:
         raise BadRequest("malformed JSON: nested too deeply") from e
     if not isinstance(data, dict):
-        raise ValidationFailed("the body must be a JSON object", errors=[
-            {"field": "body", "message": "expected an object", "code": "object_type"}])
+        raise ValidationFailed(
+            "the body must be a JSON object",
+            errors=[{"field": "body", "message": "expected an object", "code": "object_type"}],
+        )
     bad = unstorable_strings(data)
     if bad:
         raise ValidationFailed("invalid characters in the body", errors=bad)
@@ -173,17 +192,38 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
         raise ValidationFailed("invalid request body", errors=validation_errors(e)) from e
 
 
-def operation(*, summary: str, permission: str | None, body: type[BaseModel] | None = None,
-              query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
-              status: int = 200, tag: str = "api", idempotent: bool = False, etag: bool = False,
-              if_match: bool = False, extra_responses: dict[str, str] | None = None,
-              request_content: dict[str, Any] | None = None,
-              response_content: dict[str, Any] | None = None) -> Callable[[F], F]:
+def operation(
+    *,
+    summary: str,
+    permission: str | None,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    tag: str = "api",
+    idempotent: bool = False,
+    etag: bool = False,
+    if_match: bool = False,
+    extra_responses: dict[str, str] | None = None,
+    request_content: dict[str, Any] | None = None,
+    response_content: dict[str, Any] | None = None,
+) -> Callable[[F], F]:
     """Declare an endpoint: the view receives ``body=`` and ``query=`` already validated."""
-    op = Operation(summary=summary, permission=permission, body=body, query=query, response=response,
-                   status=status, tag=tag, idempotent=idempotent, etag=etag, if_match=if_match,
-                   extra_responses=extra_responses or {}, request_content=request_content,
-                   response_content=response_content)
+    op = Operation(
+        summary=summary,
+        permission=permission,
+        body=body,
+        query=query,
+        response=response,
+        status=status,
+        tag=tag,
+        idempotent=idempotent,
+        etag=etag,
+        if_match=if_match,
+        extra_responses=extra_responses or {},
+        request_content=request_content,
+        response_content=response_content,
+    )
 
     def decorate(fn: F) -> F:
         @wraps(fn)
@@ -200,8 +240,12 @@ def operation(*, summary: str, permission: str | None, body: type[BaseModel] | N
             request_hash = ""
             if key is not None:
                 if not 1 <= len(key) <= 200:
-                    raise ValidationFailed("invalid Idempotency-Key", errors=[
-                        {"field": "Idempotency-Key", "message": "1 to 200 characters", "code": "length"}])
+                    raise ValidationFailed(
+                        "invalid Idempotency-Key",
+                        errors=[
+                            {"field": "Idempotency-Key", "message": "1 to 200 characters", "code": "length"}
+                        ],
+                    )
                 # Hash before the view runs: a form parser would consume the body.
                 request_hash = idempotency.request_hash()
                 replay = idempotency.replay_or_none(key, request_hash)
@@ -216,7 +260,9 @@ def operation(*, summary: str, permission: str | None, body: type[BaseModel] | N
                     session.commit()
             except IntegrityError as e:
                 session.rollback()
-                raise Conflict("the change conflicts with a concurrent one or with existing data; retry") from e
+                raise Conflict(
+                    "the change conflicts with a concurrent one or with existing data; retry"
+                ) from e
             except BaseException:
                 session.rollback()
                 raise

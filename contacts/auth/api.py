@@ -33,15 +33,29 @@ bp = Blueprint("auth", __name__, url_prefix="/api/v1")
 
 
 def _user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, email=user.email, name=user.name, role=user.role,
-                   active=user.active, permissions=service.role_permissions(user.role),
-                   created_at=user.created_at, updated_at=user.updated_at)
+    return UserOut(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        active=user.active,
+        permissions=service.role_permissions(user.role),
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+    )
 
 
 def _token_out(token: ApiToken) -> TokenOut:
-    return TokenOut(id=token.id, user_id=token.user_id, name=token.name, scopes=list(token.scopes),
-                    created_at=token.created_at, last_used_at=token.last_used_at, expires_at=token.expires_at,
-                    revoked_at=token.revoked_at)
+    return TokenOut(
+        id=token.id,
+        user_id=token.user_id,
+        name=token.name,
+        scopes=list(token.scopes),
+        created_at=token.created_at,
+        last_used_at=token.last_used_at,
+        expires_at=token.expires_at,
+        revoked_at=token.revoked_at,
+    )
 
 
 @bp.get("/me")
@@ -52,22 +66,44 @@ def me() -> Response:
 
 
 @bp.post("/users")
-@operation(summary="Add a user (admin)", permission="users:admin", body=UserCreate, response=UserOut,
-           status=201, tag="users", idempotent=True)
+@operation(
+    summary="Add a user (admin)",
+    permission="users:admin",
+    body=UserCreate,
+    response=UserOut,
+    status=201,
+    tag="users",
+    idempotent=True,
+)
 def create_user(body: UserCreate) -> Response:
     session = get_session()
     role = service.check_grantable(current_principal(), body.role)
     user = service.create_user(session, org_id(), email=body.email, name=body.name, role=role)
-    publish(session, Recorded(org_id=org_id(), actor_id=current_principal().user_id, entity=Entity.USER, ids=(user.id,), operation=Operation.CREATED))
-    return json_response(_user_out(user), 201, etag=etag_for(user.id, user.version),
-                         location=f"/api/v1/users/{user.id}")
+    publish(
+        session,
+        Recorded(
+            org_id=org_id(),
+            actor_id=current_principal().user_id,
+            entity=Entity.USER,
+            ids=(user.id,),
+            operation=Operation.CREATED,
+        ),
+    )
+    return json_response(
+        _user_out(user), 201, etag=etag_for(user.id, user.version), location=f"/api/v1/users/{user.id}"
+    )
 
 
 @bp.get("/users")
 @operation(summary="List users", permission="users:read", query=ListQuery, response=UserPage, tag="users")
 def list_users(query: ListQuery) -> Response:
-    rows, next_cursor = page_by_id(get_session(), select(User).where(User.organization_id == org_id()),
-                                   User.id, limit=query.limit, cursor=query.cursor)
+    rows, next_cursor = page_by_id(
+        get_session(),
+        select(User).where(User.organization_id == org_id()),
+        User.id,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
     return json_response(UserPage(items=[_user_out(u) for u in rows], next_cursor=next_cursor))
 
 
@@ -79,8 +115,14 @@ def get_user(user_id: str) -> Response:
 
 
 @bp.patch("/users/<user_id>")
-@operation(summary="Change a user's name, role or active flag (admin); deactivating revokes its tokens",
-           permission="users:admin", body=UserUpdate, response=UserOut, tag="users", if_match=True)
+@operation(
+    summary="Change a user's name, role or active flag (admin); deactivating revokes its tokens",
+    permission="users:admin",
+    body=UserUpdate,
+    response=UserOut,
+    tag="users",
+    if_match=True,
+)
 def update_user(user_id: str, body: UserUpdate) -> Response:
     session = get_session()
     user = service.get_user(session, org_id(), user_id)
@@ -97,13 +139,28 @@ def update_user(user_id: str, body: UserUpdate) -> Response:
             service.revoke_tokens_of(session, user)
     user.version += 1
     user.updated_at = utcnow()
-    publish(session, Recorded(org_id=org_id(), actor_id=current_principal().user_id, entity=Entity.USER, ids=(user.id,), operation=Operation.UPDATED))
+    publish(
+        session,
+        Recorded(
+            org_id=org_id(),
+            actor_id=current_principal().user_id,
+            entity=Entity.USER,
+            ids=(user.id,),
+            operation=Operation.UPDATED,
+        ),
+    )
     return json_response(_user_out(user), etag=etag_for(user.id, user.version))
 
 
 @bp.post("/tokens")
-@operation(summary="Create an API token (for yourself; admins for any user)", permission="tokens:self",
-           body=TokenCreate, response=TokenCreated, status=201, tag="tokens")
+@operation(
+    summary="Create an API token (for yourself; admins for any user)",
+    permission="tokens:self",
+    body=TokenCreate,
+    response=TokenCreated,
+    status=201,
+    tag="tokens",
+)
 def create_token(body: TokenCreate) -> Response:
     session = get_session()
     principal = current_principal()
@@ -117,14 +174,28 @@ def create_token(body: TokenCreate) -> Response:
     scopes = service.derive_scopes(principal.scopes, body.scopes)
     expires_at = service.derive_expiry(parent.expires_at, body.expires_at)
     issued = service.issue_token(session, user, name=body.name, scopes=scopes, expires_at=expires_at)
-    publish(session, Recorded(org_id=org_id(), actor_id=principal.user_id, entity=Entity.TOKEN, ids=(issued.token.id,), operation=Operation.CREATED))
+    publish(
+        session,
+        Recorded(
+            org_id=org_id(),
+            actor_id=principal.user_id,
+            entity=Entity.TOKEN,
+            ids=(issued.token.id,),
+            operation=Operation.CREATED,
+        ),
+    )
     out = TokenCreated(**_token_out(issued.token).model_dump(), token=issued.plain)
     return json_response(out, 201, location=f"/api/v1/tokens/{issued.token.id}")
 
 
 @bp.get("/tokens")
-@operation(summary="List tokens (yours; admins see everyone's)", permission="tokens:self",
-           query=TokenListQuery, response=TokenPage, tag="tokens")
+@operation(
+    summary="List tokens (yours; admins see everyone's)",
+    permission="tokens:self",
+    query=TokenListQuery,
+    response=TokenPage,
+    tag="tokens",
+)
 def list_tokens(query: TokenListQuery) -> Response:
     principal = current_principal()
     stmt = select(ApiToken).where(ApiToken.organization_id == org_id())
@@ -158,5 +229,14 @@ def revoke_token(token_id: str) -> Response:
     token = _visible_token(token_id)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        publish(get_session(), Recorded(org_id=org_id(), actor_id=current_principal().user_id, entity=Entity.TOKEN, ids=(token.id,), operation=Operation.REVOKED))
+        publish(
+            get_session(),
+            Recorded(
+                org_id=org_id(),
+                actor_id=current_principal().user_id,
+                entity=Entity.TOKEN,
+                ids=(token.id,),
+                operation=Operation.REVOKED,
+            ),
+        )
     return no_content()

@@ -40,9 +40,16 @@ def _digest(token: str) -> str:
 def check_password_rules(password: str) -> str:
     """Return ``password`` if it is long enough (and not absurdly long), else raise ValidationFailed."""
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise ValidationFailed("unusable password", errors=[{
-            "field": "password", "code": "length",
-            "message": f"use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"}])
+        raise ValidationFailed(
+            "unusable password",
+            errors=[
+                {
+                    "field": "password",
+                    "code": "length",
+                    "message": f"use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
+                }
+            ],
+        )
     return password
 
 
@@ -75,8 +82,13 @@ def verify_password(user: User | None, password: str) -> bool:
 def sign_in(session: Session, email: str, password: str) -> User | None:
     """Return the active user whose e-mail and password these are, or None (the same for every failure)."""
     email = email.strip().lower()
-    users = list(session.scalars(select(User).where(User.email == email, User.active.is_(True),
-                                                    User.password_hash.is_not(None)).order_by(User.id)))
+    users = list(
+        session.scalars(
+            select(User)
+            .where(User.email == email, User.active.is_(True), User.password_hash.is_not(None))
+            .order_by(User.id)
+        )
+    )
     if not users:
         verify_password(None, password)
         return None
@@ -87,11 +99,20 @@ def sign_in(session: Session, email: str, password: str) -> User | None:
 def invite(session: Session, user: User, *, invited_by: str | None) -> IssuedInvitation:
     """Create a one-time link for ``user`` to set a password; earlier unused links stop working."""
     now = utcnow()
-    session.execute(update(UserInvitation).where(UserInvitation.user_id == user.id,
-                                                 UserInvitation.used_at.is_(None)).values(used_at=now))
+    session.execute(
+        update(UserInvitation)
+        .where(UserInvitation.user_id == user.id, UserInvitation.used_at.is_(None))
+        .values(used_at=now)
+    )
     token = secrets.token_urlsafe(32)
-    invitation = UserInvitation(organization_id=user.organization_id, user_id=user.id, token_hash=_digest(token),
-                                created_by=invited_by, created_at=now, expires_at=now + INVITATION_LIFETIME)
+    invitation = UserInvitation(
+        organization_id=user.organization_id,
+        user_id=user.id,
+        token_hash=_digest(token),
+        created_by=invited_by,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
     session.add(invitation)
     session.flush()
     return IssuedInvitation(invitation=invitation, token=token)
@@ -121,7 +142,13 @@ def accept_invitation(session: Session, token: str, password: str) -> User:
 
 def pending_invitations(session: Session, org_id: str) -> dict[str, UserInvitation]:
     """Return each user's newest unused, unexpired invitation in the organisation."""
-    rows = session.scalars(select(UserInvitation).where(
-        UserInvitation.organization_id == org_id, UserInvitation.used_at.is_(None),
-        UserInvitation.expires_at > utcnow()).order_by(UserInvitation.created_at))
+    rows = session.scalars(
+        select(UserInvitation)
+        .where(
+            UserInvitation.organization_id == org_id,
+            UserInvitation.used_at.is_(None),
+            UserInvitation.expires_at > utcnow(),
+        )
+        .order_by(UserInvitation.created_at)
+    )
     return {row.user_id: row for row in rows}

@@ -42,8 +42,13 @@ class RateLimits:
     def __init__(self, app: Flask, settings: Settings) -> None:
         self.auth_failures = _limit("MEISHI_RATELIMIT_AUTH_FAILURES", settings.ratelimit_auth_failures)
         self.uploads = _limit("MEISHI_RATELIMIT_UPLOADS", settings.ratelimit_uploads)
-        self.limiter = Limiter(get_remote_address, app=app, storage_uri=settings.ratelimit_storage_uri,
-                               strategy="moving-window", key_prefix="meishi")
+        self.limiter = Limiter(
+            get_remote_address,
+            app=app,
+            storage_uri=settings.ratelimit_storage_uri,
+            strategy="moving-window",
+            key_prefix="meishi",
+        )
 
     def _refuse_if_spent(self, limit: RateLimitItem, what: str, *identifiers: str) -> None:
         if not self.limiter.limiter.test(limit, *identifiers):
@@ -53,10 +58,12 @@ class RateLimits:
 
     def check_auth(self, bearer: str) -> None:
         """Refuse before authenticating when this address or this token has failed too often."""
-        self._refuse_if_spent(self.auth_failures, "failed authentications from this address", "auth-addr",
-                              _address())
-        self._refuse_if_spent(self.auth_failures, "failed authentications with this token", "auth-token",
-                              token_prefix(bearer))
+        self._refuse_if_spent(
+            self.auth_failures, "failed authentications from this address", "auth-addr", _address()
+        )
+        self._refuse_if_spent(
+            self.auth_failures, "failed authentications with this token", "auth-token", token_prefix(bearer)
+        )
 
     def auth_failed(self, bearer: str) -> None:
         """Count a failed authentication against the address and the token prefix."""

@@ -44,8 +44,11 @@ class TokenCreate(StrictModel):
     name: Short = ""
     user_id: Id | None = None
     scopes: list[Annotated[str, Field(max_length=40)]] | None = Field(
-        default=None, min_length=1, max_length=50,
-        description="A subset of the creating token's scopes; by default the same scopes.")
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="A subset of the creating token's scopes; by default the same scopes.",
+    )
     expires_at: AwareDatetime | None = None
 
 

@@ -39,18 +39,34 @@ def validate_scopes(scopes: list[str] | None, role: str) -> list[str]:
         return ["*"]
     unknown = [s for s in scopes if s != "*" and s not in PERMISSIONS]
     if unknown:
-        raise ValidationFailed("unknown scopes", errors=[
-            {"field": "scopes", "message": f"unknown scope {s!r}", "code": "unknown_scope"} for s in unknown])
+        raise ValidationFailed(
+            "unknown scopes",
+            errors=[
+                {"field": "scopes", "message": f"unknown scope {s!r}", "code": "unknown_scope"}
+                for s in unknown
+            ],
+        )
     return sorted(set(scopes))
 
 
-def issue_token(session: Session, user: User, *, name: str = "", scopes: list[str] | None = None,
-                expires_at: datetime | None = None) -> IssuedToken:
+def issue_token(
+    session: Session,
+    user: User,
+    *,
+    name: str = "",
+    scopes: list[str] | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedToken:
     """Create a token for ``user`` and return it with its plain secret."""
     secret = secrets.token_urlsafe(32)
-    token = ApiToken(organization_id=user.organization_id, user_id=user.id, name=name,
-                     secret_hash=_hash_secret(secret), scopes=validate_scopes(scopes, user.role),
-                     expires_at=expires_at)
+    token = ApiToken(
+        organization_id=user.organization_id,
+        user_id=user.id,
+        name=name,
+        secret_hash=_hash_secret(secret),
+        scopes=validate_scopes(scopes, user.role),
+        expires_at=expires_at,
+    )
     session.add(token)
     session.flush()
     return IssuedToken(token=token, plain=f"{TOKEN_PREFIX}_{token.id}_{secret}")
@@ -74,8 +90,13 @@ def authenticate(session: Session, bearer: str) -> Principal:
         raise Unauthorized("the token's user is deactivated")
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now  # the caller decides when it is committed
-    return Principal(organization_id=token.organization_id, user_id=user.id, role=user.role,
-                     token_id=token.id, scopes=frozenset(["*"] if token.scopes is None else token.scopes))
+    return Principal(
+        organization_id=token.organization_id,
+        user_id=user.id,
+        role=user.role,
+        token_id=token.id,
+        scopes=frozenset(["*"] if token.scopes is None else token.scopes),
+    )
 
 
 def derive_scopes(parent: frozenset[str], requested: list[str] | None) -> list[str]:
@@ -97,9 +118,16 @@ def derive_expiry(parent: datetime | None, requested: datetime | None) -> dateti
     if requested is None:
         return parent
     if requested > parent:
-        raise ValidationFailed("a token cannot outlive the token creating it", errors=[
-            {"field": "expires_at", "message": f"must not be later than {parent.isoformat()}",
-             "code": "after_parent_expiry"}])
+        raise ValidationFailed(
+            "a token cannot outlive the token creating it",
+            errors=[
+                {
+                    "field": "expires_at",
+                    "message": f"must not be later than {parent.isoformat()}",
+                    "code": "after_parent_expiry",
+                }
+            ],
+        )
     return requested
 
 
@@ -115,13 +143,16 @@ def check_grantable(principal: Principal, role: str) -> str:
 def check_role(role: str) -> str:
     """Return ``role`` if it is one of the known roles."""
     if role not in ROLES:
-        raise ValidationFailed("unknown role", errors=[
-            {"field": "role", "message": f"role must be one of {', '.join(ROLES)}", "code": "enum"}])
+        raise ValidationFailed(
+            "unknown role",
+            errors=[{"field": "role", "message": f"role must be one of {', '.join(ROLES)}", "code": "enum"}],
+        )
     return role
 
 
-def bootstrap(session: Session, *, org_name: str, email: str, name: str = "") -> tuple[Organization, User,
-                                                                                         IssuedToken]:
+def bootstrap(
+    session: Session, *, org_name: str, email: str, name: str = ""
+) -> tuple[Organization, User, IssuedToken]:
     """Create an organisation, its first admin and that admin's first token."""
     org = Organization(name=org_name)
     session.add(org)
@@ -137,8 +168,9 @@ def create_user(session: Session, org_id: str, *, email: str, name: str, role: s
     try:
         email = normalize_email(email)
     except ValueError as e:
-        raise ValidationFailed("invalid email", errors=[
-            {"field": "email", "message": str(e), "code": "invalid_email"}]) from e
+        raise ValidationFailed(
+            "invalid email", errors=[{"field": "email", "message": str(e), "code": "invalid_email"}]
+        ) from e
     existing = session.scalar(select(User).where(User.organization_id == org_id, User.email == email))
     if existing is not None:
         raise Conflict(f"a user with email {email} already exists")
@@ -161,8 +193,9 @@ def get_token(session: Session, org_id: str, token_id: str) -> ApiToken:
 def revoke_tokens_of(session: Session, user: User) -> None:
     """Revoke every live token of a user (used when a user is deactivated)."""
     now = utcnow()
-    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
-                                                        ApiToken.revoked_at.is_(None))):
+    for token in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
         token.revoked_at = now
 
 

@@ -54,14 +54,26 @@ def _stop_on_signals() -> threading.Event:
 
 @click.command("worker")
 @click.option("--threads", type=int, default=None, help="Cards processed at once (default: MEISHI_WORKERS).")
-@click.option("--lease-seconds", type=float, default=LEASE_SECONDS, show_default=True,
-              help="How long a claimed card stays this worker's without a heartbeat.")
-@click.option("--namespace", default=None, help="Redis key namespace (default: MEISHI_QUEUE_NAMESPACE, meishi).")
-@click.option("--engine", "engine_spec", default=None,
-              help="module:callable returning an OCR engine (another binding, or a test engine).")
+@click.option(
+    "--lease-seconds",
+    type=float,
+    default=LEASE_SECONDS,
+    show_default=True,
+    help="How long a claimed card stays this worker's without a heartbeat.",
+)
+@click.option(
+    "--namespace", default=None, help="Redis key namespace (default: MEISHI_QUEUE_NAMESPACE, meishi)."
+)
+@click.option(
+    "--engine",
+    "engine_spec",
+    default=None,
+    help="module:callable returning an OCR engine (another binding, or a test engine).",
+)
 @with_appcontext
-def worker_command(threads: int | None, lease_seconds: float, namespace: str | None,
-                   engine_spec: str | None) -> None:
+def worker_command(
+    threads: int | None, lease_seconds: float, namespace: str | None, engine_spec: str | None
+) -> None:
     """Process cards: from Redis with MEISHI_QUEUE=redis, else by polling the database."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = settings_of(app)
@@ -71,8 +83,14 @@ def worker_command(threads: int | None, lease_seconds: float, namespace: str | N
     stop = _stop_on_signals()
     click.echo(f"meishi worker {config.worker_id}: {count} threads, queue {settings.queue}", err=True)
     if settings.queue == "redis":
-        run_redis_worker(app, threads=count, config=config, namespace=namespace,
-                         sweep_seconds=max(0.5, min(5.0, lease_seconds / 2)), stop=stop)
+        run_redis_worker(
+            app,
+            threads=count,
+            config=config,
+            namespace=namespace,
+            sweep_seconds=max(0.5, min(5.0, lease_seconds / 2)),
+            stop=stop,
+        )
         return
     pool = EmbeddedPool(app, threads=count, config=config)
     pool.ensure_started()
@@ -92,20 +110,27 @@ def _collect(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-def _resolve(session: Any, org_ref: str, user_email: str, event_name: str | None, *,
-             create_event: bool = False) -> tuple[str, str, str | None]:
+def _resolve(
+    session: Any, org_ref: str, user_email: str, event_name: str | None, *, create_event: bool = False
+) -> tuple[str, str, str | None]:
     from contacts.auth.models import Organization, User
     from contacts.events.models import Event
     from contacts.events.schemas import EventCreate
     from contacts.events.service import create_event as make_event
 
-    orgs = list(session.scalars(select(Organization).where(
-        (Organization.id == org_ref) | (Organization.name == org_ref))))
+    orgs = list(
+        session.scalars(
+            select(Organization).where((Organization.id == org_ref) | (Organization.name == org_ref))
+        )
+    )
     if len(orgs) != 1:
-        raise click.ClickException(f"--org {org_ref!r} names {'no' if not orgs else 'more than one'} organisation")
+        raise click.ClickException(
+            f"--org {org_ref!r} names {'no' if not orgs else 'more than one'} organisation"
+        )
     org = orgs[0]
-    user = session.scalar(select(User).where(User.organization_id == org.id, User.email == user_email,
-                                             User.active.is_(True)))
+    user = session.scalar(
+        select(User).where(User.organization_id == org.id, User.email == user_email, User.active.is_(True))
+    )
     if user is None:
         raise click.ClickException(f"--user {user_email!r} is not an active user of {org.name}")
     event_id = None
@@ -119,8 +144,9 @@ def _resolve(session: Any, org_ref: str, user_email: str, event_name: str | None
             event = make_event(session, Actor(organization_id=org.id, user_id=user.id), data)
             session.commit()
         if event is None:
-            raise click.ClickException(f"--event {event_name!r} is not an event of {org.name}; "
-                                       "add --create-event to create it")
+            raise click.ClickException(
+                f"--event {event_name!r} is not an event of {org.name}; add --create-event to create it"
+            )
         event_id = event.id
     return org.id, user.id, event_id
 
@@ -154,13 +180,23 @@ def _wait(app: Flask, org_id: str, batch_id: str, total: int, *, inline: bool) -
 @click.option("--org", "org_ref", required=True, help="Organisation id or name.")
 @click.option("--user", "user_email", required=True, help="Email of the user who exchanged the cards.")
 @click.option("--event", "event_name", default=None, help="Name of the event where the cards were exchanged.")
-@click.option("--create-event", is_flag=True, help="Create the --event when the organisation has none of that name.")
+@click.option(
+    "--create-event", is_flag=True, help="Create the --event when the organisation has none of that name."
+)
 @click.option("--tag", "tags", multiple=True, help="Tag for every contact (repeatable).")
 @click.option("--wait/--no-wait", default=True, show_default=True, help="Wait until the cards are processed.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @with_appcontext
-def import_cards_command(paths: tuple[Path, ...], org_ref: str, user_email: str, event_name: str | None,
-                         create_event: bool, tags: tuple[str, ...], wait: bool, as_json: bool) -> None:
+def import_cards_command(
+    paths: tuple[Path, ...],
+    org_ref: str,
+    user_email: str,
+    event_name: str | None,
+    create_event: bool,
+    tags: tuple[str, ...],
+    wait: bool,
+    as_json: bool,
+) -> None:
     """Upload card images from folders or files through the same path as the API, then summarise."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = settings_of(app)
@@ -169,7 +205,9 @@ def import_cards_command(paths: tuple[Path, ...], org_ref: str, user_email: str,
         raise click.UsageError("no card images found (jpg, jpeg, png, webp, heic)")
     factory = session_factory(app)
     with factory() as session:
-        org_id, user_id, event_id = _resolve(session, org_ref, user_email, event_name, create_event=create_event)
+        org_id, user_id, event_id = _resolve(
+            session, org_ref, user_email, event_name, create_event=create_event
+        )
     form = CardUploadForm(event_id=event_id, tags=list(tags))
     actor = Actor(organization_id=org_id, user_id=user_id)
     storage = storage_of(app)
@@ -180,15 +218,24 @@ def import_cards_command(paths: tuple[Path, ...], org_ref: str, user_email: str,
     for i, path in enumerate(files):
         upload = intake.Upload.of_bytes("front", i, path.name, path.read_bytes())
         try:
-            pending.append(intake.store(storage, upload, max_bytes=settings.max_upload_bytes,
-                                        max_pixels=settings.max_image_pixels))
+            pending.append(
+                intake.store(
+                    storage, upload, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
+                )
+            )
         except MeishiError as e:
             bad += 1
             click.echo(f"error: {path}: {e.detail.split(': ', 1)[-1]}", err=True)
         if len(pending) >= settings.max_batch_files or (i == len(files) - 1 and pending):
             with factory() as session:
-                service.create_cards(session, actor, images=[(k, None) for k in pending], form=form,
-                                     batch_id=batch_id, may_create_tags=True)
+                service.create_cards(
+                    session,
+                    actor,
+                    images=[(k, None) for k in pending],
+                    form=form,
+                    batch_id=batch_id,
+                    may_create_tags=True,
+                )
                 session.commit()
             created += len(pending)
             pending = []
@@ -204,8 +251,10 @@ def import_cards_command(paths: tuple[Path, ...], org_ref: str, user_email: str,
     else:
         line = f"batch {batch_id}: {created} cards"
         if created and wait:
-            line += (f": {summary['completed']} completed, {summary['needs_review']} need review, "
-                     f"{summary['failed']} failed")
+            line += (
+                f": {summary['completed']} completed, {summary['needs_review']} need review, "
+                f"{summary['failed']} failed"
+            )
         click.echo(line + (f"; {bad} files refused" if bad else ""))
     if bad or not created:
         sys.exit(1)
@@ -213,9 +262,16 @@ def import_cards_command(paths: tuple[Path, ...], org_ref: str, user_email: str,
 
 @click.command("reprocess-cards")
 @click.option("--org", "org_ref", default=None, help="Only this organisation (id or name).")
-@click.option("--status", "statuses", multiple=True, type=click.Choice(service.REPROCESSABLE),
-              help="Only cards in this state (repeatable; default: all processed cards).")
-@click.option("--outdated", is_flag=True, help="Only cards read by another OCR pipeline version than this one.")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(service.REPROCESSABLE),
+    help="Only cards in this state (repeatable; default: all processed cards).",
+)
+@click.option(
+    "--outdated", is_flag=True, help="Only cards read by another OCR pipeline version than this one."
+)
 @with_appcontext
 def reprocess_cards_command(org_ref: str | None, statuses: tuple[str, ...], outdated: bool) -> None:
     """Queue processed cards for OCR again, e.g. after a pipeline upgrade (their contacts stay linked)."""
@@ -226,8 +282,9 @@ def reprocess_cards_command(org_ref: str | None, statuses: tuple[str, ...], outd
     with session_factory(current_app)() as session:
         stmt = select(Card).where(Card.status.in_(statuses or service.REPROCESSABLE))
         if org_ref:
-            org = session.scalar(select(Organization).where(
-                (Organization.id == org_ref) | (Organization.name == org_ref)))
+            org = session.scalar(
+                select(Organization).where((Organization.id == org_ref) | (Organization.name == org_ref))
+            )
             if org is None:
                 raise click.ClickException(f"--org {org_ref!r} names no organisation")
             stmt = stmt.where(Card.organization_id == org.id)
@@ -235,6 +292,8 @@ def reprocess_cards_command(org_ref: str | None, statuses: tuple[str, ...], outd
             stmt = stmt.where((Card.pipeline_version.is_(None)) | (Card.pipeline_version != PIPELINE_VERSION))
         cards = list(session.scalars(stmt.order_by(Card.id)))
         for card in cards:
-            service.request_reprocess(session, Actor(organization_id=card.organization_id, user_id=None), card)
+            service.request_reprocess(
+                session, Actor(organization_id=card.organization_id, user_id=None), card
+            )
         session.commit()
     click.echo(f"queued {len(cards)} cards for OCR again")

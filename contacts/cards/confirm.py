@@ -48,12 +48,20 @@ def _other_phones(values: dict[str, str]) -> list[str]:
 def person_values(values: dict[str, str]) -> PersonValues:
     """Map a card's field values to the people service's own input."""
     return PersonValues(
-        name=values.get("name"), name_kana=values.get("name_kana"), name_romaji=values.get("name_romaji"),
-        department=values.get("department"), title=values.get("title"), url=values.get("url"),
+        name=values.get("name"),
+        name_kana=values.get("name_kana"),
+        name_romaji=values.get("name_romaji"),
+        department=values.get("department"),
+        title=values.get("title"),
+        url=values.get("url"),
         email=values.get("email"),
-        phones=(*((values[name], kind) for name, kind in PHONE_TYPES.items() if values.get(name)),
-                *((value, "work") for value in _other_phones(values))),
-        address=values.get("address"), postal_code=values.get("postal_code"))
+        phones=(
+            *((values[name], kind) for name, kind in PHONE_TYPES.items() if values.get(name)),
+            *((value, "work") for value in _other_phones(values)),
+        ),
+        address=values.get("address"),
+        postal_code=values.get("postal_code"),
+    )
 
 
 def _domain(values: dict[str, str]) -> str | None:
@@ -85,32 +93,59 @@ def find_same_person(session: Session, card: Card, values: dict[str, str]) -> Co
     if key is None:
         return None
     return session.scalar(
-        select(Contact).join(ContactEmail, ContactEmail.contact_id == Contact.id).where(
-            ContactEmail.organization_id == card.organization_id, ContactEmail.value_normalized == key,
-            Contact.status == RecordStatus.ACTIVE).order_by(Contact.created_at).limit(1))
+        select(Contact)
+        .join(ContactEmail, ContactEmail.contact_id == Contact.id)
+        .where(
+            ContactEmail.organization_id == card.organization_id,
+            ContactEmail.value_normalized == key,
+            Contact.status == RecordStatus.ACTIVE,
+        )
+        .order_by(Contact.created_at)
+        .limit(1)
+    )
 
 
 def held_since(session: Session, contact: Contact, card: Card) -> datetime | None:
     """Return when what we hold about the contact's job was last known true: the start of the current job or
     the exchange of another card of theirs, whichever is later (None when nothing we hold is dated)."""
-    dates = [d for d in (
-        session.scalar(select(func.max(Employment.started_at)).where(
-            Employment.contact_id == contact.id, Employment.ended_at.is_(None))),
-        session.scalar(select(func.max(Touchpoint.occurred_at)).where(
-            Touchpoint.contact_id == contact.id, Touchpoint.kind == "card_exchange",
-            Touchpoint.card_id != card.id)),
-    ) if d is not None]
+    dates = [
+        d
+        for d in (
+            session.scalar(
+                select(func.max(Employment.started_at)).where(
+                    Employment.contact_id == contact.id, Employment.ended_at.is_(None)
+                )
+            ),
+            session.scalar(
+                select(func.max(Touchpoint.occurred_at)).where(
+                    Touchpoint.contact_id == contact.id,
+                    Touchpoint.kind == "card_exchange",
+                    Touchpoint.card_id != card.id,
+                )
+            ),
+        )
+        if d is not None
+    ]
     return max(dates) if dates else None
 
 
-def _update_existing(session: Session, actor: Actor, contact: Contact, values: dict[str, str],
-                     company: Company | None, source: Source, *, exchanged_at: datetime,
-                     older: bool) -> None:
+def _update_existing(
+    session: Session,
+    actor: Actor,
+    contact: Contact,
+    values: dict[str, str],
+    company: Company | None,
+    source: Source,
+    *,
+    exchanged_at: datetime,
+    older: bool,
+) -> None:
     """Bring an existing contact up to date with the card; a new company or title is a job change dated
     from the exchange. A card ``older`` than what we hold only adds the values the contact lacks."""
     company_changed = not older and company is not None and company.id != contact.company_id
-    added = people_inputs.add_missing_values(session, contact, person_values(values), source,
-                                             primary=company_changed)
+    added = people_inputs.add_missing_values(
+        session, contact, person_values(values), source, primary=company_changed
+    )
     update: dict[str, str | None] = {}
     if company_changed:
         assert company is not None
@@ -141,8 +176,9 @@ def _apply_tags(session: Session, card: Card, contact: Contact, event: Event | N
         tags.attach(session, card.organization_id, tag, [contact.id], card.uploaded_by)
 
 
-def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
-                 allow_processing: bool = True) -> Card:
+def confirm_card(
+    session: Session, card_id: str, *, confirmed_by: str | None, allow_processing: bool = True
+) -> Card:
     """Turn a card into a contact (new or updated), a touchpoint and tags; a no-op if already confirmed.
 
     ``confirmed_by`` is the reviewer, or None when the worker completes the card by itself (the worker holds
@@ -161,7 +197,9 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
     actor = Actor(organization_id=card.organization_id, user_id=card.uploaded_by)
     source = actor.source("card", card.id)
     exchanged_at = card.exchanged_at or card.created_at
-    company = companies.find_or_create_company(session, actor, name=values.get("company"), domain=_domain(values))
+    company = companies.find_or_create_company(
+        session, actor, name=values.get("company"), domain=_domain(values)
+    )
     contact = find_same_person(session, card, values)
     if contact is None:
         # Matched once, as it is written: a twin the engine is sure of (e.g. same name and mobile) absorbs
@@ -169,28 +207,57 @@ def confirm_card(session: Session, card_id: str, *, confirmed_by: str | None,
         # duplicate candidates.
         # The job on the card is known from the day the card was handed over (which also dates a job change
         # when the matching engine folds this contact into its twin).
-        contact = people_inputs.create_person(session, actor, person_values(values), source,
-                                              company_id=company.id if company else None, auto_merge=True,
-                                              employed_since=exchanged_at)
+        contact = people_inputs.create_person(
+            session,
+            actor,
+            person_values(values),
+            source,
+            company_id=company.id if company else None,
+            auto_merge=True,
+            employed_since=exchanged_at,
+        )
     else:
         since = held_since(session, contact, card)
-        _update_existing(session, actor, contact, values, company, source, exchanged_at=exchanged_at,
-                         older=since is not None and exchanged_at < since)
+        _update_existing(
+            session,
+            actor,
+            contact,
+            values,
+            company,
+            source,
+            exchanged_at=exchanged_at,
+            older=since is not None and exchanged_at < since,
+        )
     session.flush()
     event = session.get(Event, card.event_id) if card.event_id else None
     _apply_tags(session, card, contact, event)
     touchpoints.record_touchpoint(
-        session, actor, contact=contact, kind="card_exchange", channel="offline",
-        occurred_at=card.exchanged_at or card.created_at, source="card", event_id=card.event_id,
-        location=card.location or (event.venue if event is not None else None), summary=card.note,
-        company_name_at_time=values.get("company"), title_at_time=values.get("title"), card_id=card.id,
-        external_id=f"card:{card.id}", user_id=card.uploaded_by)
+        session,
+        actor,
+        contact=contact,
+        kind="card_exchange",
+        channel="offline",
+        occurred_at=card.exchanged_at or card.created_at,
+        source="card",
+        event_id=card.event_id,
+        location=card.location or (event.venue if event is not None else None),
+        summary=card.note,
+        company_name_at_time=values.get("company"),
+        title_at_time=values.get("title"),
+        card_id=card.id,
+        external_id=f"card:{card.id}",
+        user_id=card.uploaded_by,
+    )
     now = utcnow()
     card.contact_id = contact.id
     card.status = "completed"
     card.confirmed_at = now
     card.confirmed_by = confirmed_by
     bump_version(card)
-    publish(session, CardConfirmed(org_id=card.organization_id, actor_id=confirmed_by, card_id=card.id,
-                                   contact_id=contact.id))
+    publish(
+        session,
+        CardConfirmed(
+            org_id=card.organization_id, actor_id=confirmed_by, card_id=card.id, contact_id=contact.id
+        ),
+    )
     return card

@@ -17,5 +17,11 @@ class CardConfirmed(Event):
 
     def changes(self) -> tuple[Change, ...]:
         """Log the confirmation."""
-        return (Change(Entity.CARD, (self.card_id,), Operation.CONFIRMED,
-                       {"contact_id": self.contact_id, "automatic": self.actor_id is None}),)
+        return (
+            Change(
+                Entity.CARD,
+                (self.card_id,),
+                Operation.CONFIRMED,
+                {"contact_id": self.contact_id, "automatic": self.actor_id is None},
+            ),
+        )

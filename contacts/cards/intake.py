@@ -110,12 +110,25 @@ def check_pixel_budget(uploads: list[Upload], *, max_bytes: int, budget: int) ->
         if total > budget:
             raise PayloadTooLarge(
                 f"the images of this request hold more than {budget} pixels in all; send fewer or smaller "
-                "images per request", errors=[{"field": f"{upload.field}[{upload.index}]", "code": "too_many_pixels",
-                                              "message": f"the request's images exceed {budget} pixels"}])
+                "images per request",
+                errors=[
+                    {
+                        "field": f"{upload.field}[{upload.index}]",
+                        "code": "too_many_pixels",
+                        "message": f"the request's images exceed {budget} pixels",
+                    }
+                ],
+            )
 
 
-def store_all(storage: Storage, uploads: list[Upload], *, max_bytes: int, max_pixels: int,
-              max_batch_pixels: int | None = None) -> list[str]:
+def store_all(
+    storage: Storage,
+    uploads: list[Upload],
+    *,
+    max_bytes: int,
+    max_pixels: int,
+    max_batch_pixels: int | None = None,
+) -> list[str]:
     """Clean every upload, then store them all; return their keys in order.
 
     Cleaned images wait in spooled temporary files (memory up to SPOOL_BYTES each, then disk), so a batch

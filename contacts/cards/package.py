@@ -25,8 +25,12 @@ def register(registry: Registry) -> None:
 
 def dump(session: Session, ids: list[str]) -> Rows:
     """Which contact each card of ``ids`` made or was matched to."""
-    return snapshot.dump(session, Card, or_(Card.contact_id.in_(ids), Card.match_contact_id.in_(ids)),
-                         ["id", "contact_id", "match_contact_id"])
+    return snapshot.dump(
+        session,
+        Card,
+        or_(Card.contact_id.in_(ids), Card.match_contact_id.in_(ids)),
+        ["id", "contact_id", "match_contact_id"],
+    )
 
 
 def restore(session: Session, rows: Rows, ids: list[str]) -> None:
@@ -36,23 +40,43 @@ def restore(session: Session, rows: Rows, ids: list[str]) -> None:
 
 def move(session: Session, merge: Merge) -> None:
     """Cards of the losers (made or matched) name the winner."""
-    session.execute(update(Card).where(Card.contact_id.in_(merge.loser_ids)).values(contact_id=merge.winner_id))
-    session.execute(update(Card).where(Card.match_contact_id.in_(merge.loser_ids))
-                    .values(match_contact_id=merge.winner_id))
+    session.execute(
+        update(Card).where(Card.contact_id.in_(merge.loser_ids)).values(contact_id=merge.winner_id)
+    )
+    session.execute(
+        update(Card)
+        .where(Card.match_contact_id.in_(merge.loser_ids))
+        .values(match_contact_id=merge.winner_id)
+    )
 
 
 def erase(session: Session, erasure: Erasure) -> dict[str, int]:
     """Delete the person's cards with their OCR text; image files no card uses go once the erasure commits."""
-    cards = list(session.scalars(select(Card).where(
-        Card.organization_id == erasure.org_id,
-        or_(Card.contact_id.in_(erasure.contact_ids), Card.match_contact_id.in_(erasure.contact_ids)))
-        .order_by(Card.id)))
+    cards = list(
+        session.scalars(
+            select(Card)
+            .where(
+                Card.organization_id == erasure.org_id,
+                or_(Card.contact_id.in_(erasure.contact_ids), Card.match_contact_id.in_(erasure.contact_ids)),
+            )
+            .order_by(Card.id)
+        )
+    )
     card_ids = [c.id for c in cards]
     keys = {getattr(c, column) for c in cards for column in IMAGE_COLUMNS} - {None}
     if card_ids:
         session.execute(delete(Card).where(Card.id.in_(card_ids)))
-    publish(session, Recorded(org_id=erasure.org_id, actor_id=erasure.actor_id, entity=Entity.CARD,
-                              ids=tuple(card_ids), operation=Operation.DELETED, data={"erased": True}))
+    publish(
+        session,
+        Recorded(
+            org_id=erasure.org_id,
+            actor_id=erasure.actor_id,
+            entity=Entity.CARD,
+            ids=tuple(card_ids),
+            operation=Operation.DELETED,
+            data={"erased": True},
+        ),
+    )
     unused = sorted(k for k in keys if not _image_in_use(session, k))
     if unused:
         event.listen(session, "after_commit", lambda _s: erasure.delete_files(unused), once=True)
@@ -61,5 +85,10 @@ def erase(session: Session, erasure: Erasure) -> dict[str, int]:
 
 def _image_in_use(session: Session, key: str) -> bool:
     """Whether any card (of any organisation: files are stored by content) still names ``key``."""
-    return bool(session.scalar(select(func.count()).select_from(Card).where(
-        or_(*(getattr(Card, column) == key for column in IMAGE_COLUMNS)))))
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Card)
+            .where(or_(*(getattr(Card, column) == key for column in IMAGE_COLUMNS)))
+        )
+    )

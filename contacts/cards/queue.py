@@ -56,8 +56,14 @@ class EmbeddedPool(ServingThreads):
     starts once per process (a forked or reloaded server starts its own; the reloader's parent none).
     """
 
-    def __init__(self, app: Flask, *, threads: int, config: WorkerConfig | None = None,
-                 poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        threads: int,
+        config: WorkerConfig | None = None,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
         super().__init__()
         self.app = app
         self.threads = max(1, threads)
@@ -73,11 +79,13 @@ class EmbeddedPool(ServingThreads):
     def _start_threads(self) -> list[threading.Thread]:
         workers = []
         for i in range(self.threads):
-            config = WorkerConfig(worker_id=f"{self.base_config.worker_id}-{os.getpid()}-{i}",
-                                  lease_seconds=self.base_config.lease_seconds,
-                                  max_attempts=self.base_config.max_attempts,
-                                  backoff_seconds=self.base_config.backoff_seconds,
-                                  engine_factory=self.base_config.engine_factory)
+            config = WorkerConfig(
+                worker_id=f"{self.base_config.worker_id}-{os.getpid()}-{i}",
+                lease_seconds=self.base_config.lease_seconds,
+                max_attempts=self.base_config.max_attempts,
+                backoff_seconds=self.base_config.backoff_seconds,
+                engine_factory=self.base_config.engine_factory,
+            )
             thread = threading.Thread(target=self._run, args=(config,), name=f"card-worker-{i}", daemon=True)
             thread.start()
             workers.append(thread)
@@ -121,8 +129,11 @@ class RedisQueue:
 
         try:
             for card_id in card_ids:
-                self.broker.enqueue(Message(queue_name=QUEUE_NAME, actor_name=ACTOR_NAME, args=(card_id,),
-                                            kwargs={}, options={}))
+                self.broker.enqueue(
+                    Message(
+                        queue_name=QUEUE_NAME, actor_name=ACTOR_NAME, args=(card_id,), kwargs={}, options={}
+                    )
+                )
         except Exception:
             log.warning("could not enqueue cards %s; the sweeper will resend them", card_ids, exc_info=True)
 
@@ -133,8 +144,9 @@ def make_broker(url: str, namespace: str = DEFAULT_NAMESPACE) -> Any:
     from dramatiq.middleware import ShutdownNotifications, TimeLimit
 
     # No Retries middleware: retries and backoff live in the card row, where they survive any worker.
-    return RedisBroker(url=url, namespace=namespace,
-                       middleware=[TimeLimit(time_limit=3_600_000), ShutdownNotifications()])
+    return RedisBroker(
+        url=url, namespace=namespace, middleware=[TimeLimit(time_limit=3_600_000), ShutdownNotifications()]
+    )
 
 
 def queue_of(app: Flask) -> CardQueue:
@@ -143,7 +155,9 @@ def queue_of(app: Flask) -> CardQueue:
     return queue
 
 
-def init_app(app: Flask, *, queue: str, redis_url: str, workers: int, namespace: str = DEFAULT_NAMESPACE) -> None:
+def init_app(
+    app: Flask, *, queue: str, redis_url: str, workers: int, namespace: str = DEFAULT_NAMESPACE
+) -> None:
     """Choose the card queue from settings and send ids after each commit that created or requeued cards."""
     chosen: CardQueue
     if queue == "embedded":
@@ -177,15 +191,34 @@ def sweep(app: Flask, queue: CardQueue, *, resend_after: float) -> list[str]:
     stale = now - timedelta(seconds=resend_after)
     not_sent_since = or_(Card.enqueued_at.is_(None), Card.enqueued_at < stale)
     with factory() as session:
-        ids = list(session.scalars(select(Card.id).where(or_(
-            and_(Card.status == "queued", or_(Card.next_attempt_at.is_(None), Card.next_attempt_at <= now),
-                 not_sent_since),
-            and_(Card.status == "processing", Card.lease_expires_at < now,
-                 or_(Card.enqueued_at.is_(None), Card.enqueued_at < Card.lease_expires_at)),
-        )).order_by(Card.created_at).limit(500)))
+        ids = list(
+            session.scalars(
+                select(Card.id)
+                .where(
+                    or_(
+                        and_(
+                            Card.status == "queued",
+                            or_(Card.next_attempt_at.is_(None), Card.next_attempt_at <= now),
+                            not_sent_since,
+                        ),
+                        and_(
+                            Card.status == "processing",
+                            Card.lease_expires_at < now,
+                            or_(Card.enqueued_at.is_(None), Card.enqueued_at < Card.lease_expires_at),
+                        ),
+                    )
+                )
+                .order_by(Card.created_at)
+                .limit(500)
+            )
+        )
         if ids:
-            session.execute(update(Card).where(Card.id.in_(ids)).values(enqueued_at=now)
-                            .execution_options(synchronize_session=False))
+            session.execute(
+                update(Card)
+                .where(Card.id.in_(ids))
+                .values(enqueued_at=now)
+                .execution_options(synchronize_session=False)
+            )
         session.commit()
     if ids:
         log.info("sweeper: resending %d cards", len(ids))
@@ -193,9 +226,16 @@ def sweep(app: Flask, queue: CardQueue, *, resend_after: float) -> list[str]:
     return ids
 
 
-def run_redis_worker(app: Flask, *, threads: int, config: WorkerConfig, namespace: str = DEFAULT_NAMESPACE,
-                     sweep_seconds: float = 5.0, resend_after: float = 120.0,
-                     stop: threading.Event | None = None) -> None:
+def run_redis_worker(
+    app: Flask,
+    *,
+    threads: int,
+    config: WorkerConfig,
+    namespace: str = DEFAULT_NAMESPACE,
+    sweep_seconds: float = 5.0,
+    resend_after: float = 120.0,
+    stop: threading.Event | None = None,
+) -> None:
     """Consume card ids from Redis with Dramatiq threads and sweep the card table until ``stop`` is set."""
     import dramatiq
 
@@ -205,20 +245,31 @@ def run_redis_worker(app: Flask, *, threads: int, config: WorkerConfig, namespac
 
     def process(card_id: str) -> None:
         lower_cpu_priority(settings_of(app).worker_nice)
-        thread_config = WorkerConfig(worker_id=f"{config.worker_id}-t{threading.get_ident()}",
-                                     lease_seconds=config.lease_seconds, max_attempts=config.max_attempts,
-                                     backoff_seconds=config.backoff_seconds, engine_factory=config.engine_factory)
+        thread_config = WorkerConfig(
+            worker_id=f"{config.worker_id}-t{threading.get_ident()}",
+            lease_seconds=config.lease_seconds,
+            max_attempts=config.max_attempts,
+            backoff_seconds=config.backoff_seconds,
+            engine_factory=config.engine_factory,
+        )
         process_one(app, thread_config, card_id)
 
-    dramatiq.Actor(process, broker=broker, actor_name=ACTOR_NAME, queue_name=QUEUE_NAME, priority=0,
-                   options={})
+    dramatiq.Actor(
+        process, broker=broker, actor_name=ACTOR_NAME, queue_name=QUEUE_NAME, priority=0, options={}
+    )
     # An idle consumer polls Redis with a growing pause capped by worker_timeout: keep it short so a single
     # card is picked up within a fraction of a second.
-    worker = dramatiq.Worker(broker, queues={QUEUE_NAME}, worker_threads=max(1, threads),
-                             worker_timeout=IDLE_POLL_MS)
+    worker = dramatiq.Worker(
+        broker, queues={QUEUE_NAME}, worker_threads=max(1, threads), worker_timeout=IDLE_POLL_MS
+    )
     worker.start()
-    log.info("card worker %s: %d threads on %s (namespace %s)", config.worker_id, threads,
-             settings_of(app).redis_url, namespace)
+    log.info(
+        "card worker %s: %d threads on %s (namespace %s)",
+        config.worker_id,
+        threads,
+        settings_of(app).redis_url,
+        namespace,
+    )
     try:
         while not stop.is_set():
             try:

@@ -27,8 +27,12 @@ class FieldReading:
 
     def to_json(self) -> dict[str, Any]:
         """Return the stored shape ``{"value", "confidence", "box", "side"[, "e164"]}``."""
-        out: dict[str, Any] = {"value": self.value, "confidence": round(float(self.confidence), 3),
-                               "box": [int(v) for v in self.box], "side": self.side}
+        out: dict[str, Any] = {
+            "value": self.value,
+            "confidence": round(float(self.confidence), 3),
+            "box": [int(v) for v in self.box],
+            "side": self.side,
+        }
         if self.is_phone:
             out["e164"] = self.e164
         return out
@@ -47,10 +51,28 @@ class CardReading:
     normalized: Mapping[str, str] = field(default_factory=dict)  # side -> storage key of the normalised image
 
     @classmethod
-    def from_result(cls, result: CardResult, *, normalized: Mapping[str, str], pipeline_version: str) -> CardReading:
+    def from_result(
+        cls, result: CardResult, *, normalized: Mapping[str, str], pipeline_version: str
+    ) -> CardReading:
         """Take what the OCR library returned, fields in their canonical order."""
-        fields = {name: FieldReading(value=f.value, confidence=f.confidence, box=f.box, side=f.side, e164=f.e164,
-                                     is_phone=f.is_phone)
-                  for name in FIELD_NAMES if (f := result.fields.get(name)) is not None}
-        return cls(lang=result.lang, fields=fields, text=result.text, warnings=tuple(str(w) for w in result.warnings),
-                   seconds=round(result.seconds, 3), pipeline_version=pipeline_version, normalized=dict(normalized))
+        fields = {
+            name: FieldReading(
+                value=f.value,
+                confidence=f.confidence,
+                box=f.box,
+                side=f.side,
+                e164=f.e164,
+                is_phone=f.is_phone,
+            )
+            for name in FIELD_NAMES
+            if (f := result.fields.get(name)) is not None
+        }
+        return cls(
+            lang=result.lang,
+            fields=fields,
+            text=result.text,
+            warnings=tuple(str(w) for w in result.warnings),
+            seconds=round(result.seconds, 3),
+            pipeline_version=pipeline_version,
+            normalized=dict(normalized),
+        )

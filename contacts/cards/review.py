@@ -28,26 +28,45 @@ class Suggestion:
     reasons: list[str]
 
 
-def suggest_contact(session: Session, card: Card, *, exclude: frozenset[str] = frozenset()) -> Suggestion | None:
+def suggest_contact(
+    session: Session, card: Card, *, exclude: frozenset[str] = frozenset()
+) -> Suggestion | None:
     """Return the active contact that best matches the card's current values, if the matcher finds one."""
     values = field_values(card)
     if not values:
         return None
     record = ContactRecord(
-        id=card.id, name=values.get("name", ""), name_kana=values.get("name_kana", ""),
-        name_romaji=values.get("name_romaji", ""), company=values.get("company", ""),
-        department=values.get("department", ""), title=values.get("title", ""),
-        emails=tuple(v for v in [values.get("email")] if v), phone=values.get("phone", ""),
-        mobile=values.get("mobile", ""), fax=values.get("fax", ""), postal_code=values.get("postal_code", ""),
-        address=values.get("address", ""), url=values.get("url", ""))
-    pairs = sorted(match_keys(session, card.organization_id, record_keys(record), drop_dismissed=False),
-                   key=lambda p: -p.score)
+        id=card.id,
+        name=values.get("name", ""),
+        name_kana=values.get("name_kana", ""),
+        name_romaji=values.get("name_romaji", ""),
+        company=values.get("company", ""),
+        department=values.get("department", ""),
+        title=values.get("title", ""),
+        emails=tuple(v for v in [values.get("email")] if v),
+        phone=values.get("phone", ""),
+        mobile=values.get("mobile", ""),
+        fax=values.get("fax", ""),
+        postal_code=values.get("postal_code", ""),
+        address=values.get("address", ""),
+        url=values.get("url", ""),
+    )
+    pairs = sorted(
+        match_keys(session, card.organization_id, record_keys(record), drop_dismissed=False),
+        key=lambda p: -p.score,
+    )
     for pair in pairs:
         if pair.b in exclude:
             continue
         contact = session.get(Contact, pair.b)
-        if contact is not None and contact.status == "active" and contact.organization_id == card.organization_id:
-            return Suggestion(contact=contact, score=pair.score, decision=pair.decision, reasons=list(pair.reasons))
+        if (
+            contact is not None
+            and contact.status == "active"
+            and contact.organization_id == card.organization_id
+        ):
+            return Suggestion(
+                contact=contact, score=pair.score, decision=pair.decision, reasons=list(pair.reasons)
+            )
     return None
 
 

@@ -10,8 +10,22 @@ from pydantic import BaseModel, Field, field_validator
 from contacts.api.schemas import AwareDatetime, Id, ListQuery, Long, Short, StrictModel, text
 
 CardStatus = Literal["queued", "processing", "completed", "needs_review", "failed", "discarded"]
-FieldName = Literal["name", "name_kana", "name_romaji", "company", "department", "title", "email", "phone",
-                    "mobile", "fax", "postal_code", "address", "url", "other_phones"]
+FieldName = Literal[
+    "name",
+    "name_kana",
+    "name_romaji",
+    "company",
+    "department",
+    "title",
+    "email",
+    "phone",
+    "mobile",
+    "fax",
+    "postal_code",
+    "address",
+    "url",
+    "other_phones",
+]
 
 if TYPE_CHECKING:
     Location = str

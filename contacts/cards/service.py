@@ -56,8 +56,9 @@ def get_card(session: Session, org_id: str, card_id: str) -> Card:
 
 def lock_card(session: Session, card_id: str) -> Card:
     """Load a card with a row lock (SELECT … FOR UPDATE; SQLite's write transaction is the lock there)."""
-    card = session.scalars(select(Card).where(Card.id == card_id).with_for_update()
-                           .execution_options(populate_existing=True)).one_or_none()
+    card = session.scalars(
+        select(Card).where(Card.id == card_id).with_for_update().execution_options(populate_existing=True)
+    ).one_or_none()
     if card is None:
         raise NotFound("no such card")
     return card
@@ -83,8 +84,12 @@ def _check_event(session: Session, org_id: str, event_id: str | None) -> Event |
         return None
     event = session.get(Event, event_id)
     if event is None or event.organization_id != org_id:
-        raise ValidationFailed("unknown event", errors=[
-            {"field": "event_id", "message": "no such event in this organisation", "code": "not_found"}])
+        raise ValidationFailed(
+            "unknown event",
+            errors=[
+                {"field": "event_id", "message": "no such event in this organisation", "code": "not_found"}
+            ],
+        )
     return event
 
 
@@ -97,8 +102,15 @@ def check_upload(session: Session, org_id: str, form: CardUploadForm, *, may_cre
         raise Forbidden(f"creating tags needs the tags:write permission: {', '.join(sorted(missing))}")
 
 
-def create_cards(session: Session, actor: Actor, *, images: list[tuple[str, str | None]], form: CardUploadForm,
-                 batch_id: str, may_create_tags: bool) -> list[Card]:
+def create_cards(
+    session: Session,
+    actor: Actor,
+    *,
+    images: list[tuple[str, str | None]],
+    form: CardUploadForm,
+    batch_id: str,
+    may_create_tags: bool,
+) -> list[Card]:
     """Create one queued card per (front key, back key) pair and queue them after commit."""
     assert actor.user_id is not None
     check_upload(session, actor.organization_id, form, may_create_tags=may_create_tags)
@@ -107,23 +119,58 @@ def create_cards(session: Session, actor: Actor, *, images: list[tuple[str, str 
     cards = []
     ids = sorted(new_id() for _ in images)  # one millisecond may hold a whole batch: keep upload order
     for card_id, (front, back) in zip(ids, images, strict=True):
-        card = Card(id=card_id, organization_id=actor.organization_id, batch_id=batch_id, status="queued", attempts=0,
-                    uploaded_by=actor.user_id, event_id=form.event_id, exchanged_at=_utc(form.exchanged_at),
-                    location=form.location, note=form.note, requested_tags=requested, front_image=front,
-                    back_image=back, fields={}, warnings=[], version=1, created_at=now, updated_at=now,
-                    enqueued_at=now)
+        card = Card(
+            id=card_id,
+            organization_id=actor.organization_id,
+            batch_id=batch_id,
+            status="queued",
+            attempts=0,
+            uploaded_by=actor.user_id,
+            event_id=form.event_id,
+            exchanged_at=_utc(form.exchanged_at),
+            location=form.location,
+            note=form.note,
+            requested_tags=requested,
+            front_image=front,
+            back_image=back,
+            fields={},
+            warnings=[],
+            version=1,
+            created_at=now,
+            updated_at=now,
+            enqueued_at=now,
+        )
         session.add(card)
         cards.append(card)
     session.flush()
     for card in cards:
-        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CARD, ids=(card.id,), operation=Operation.CREATED, data={"batch_id": batch_id}))
+        publish(
+            session,
+            Recorded(
+                org_id=actor.organization_id,
+                actor_id=actor.user_id,
+                entity=Entity.CARD,
+                ids=(card.id,),
+                operation=Operation.CREATED,
+                data={"batch_id": batch_id},
+            ),
+        )
     enqueue_after_commit(session, [c.id for c in cards])
     return cards
 
 
-def upload_cards(session: Session, actor: Actor, storage: Storage, settings: Settings, *, form: CardUploadForm,
-                 fronts: list[intake.Upload], backs: list[intake.Upload], batch_id: str,
-                 may_create_tags: bool) -> list[Card]:
+def upload_cards(
+    session: Session,
+    actor: Actor,
+    storage: Storage,
+    settings: Settings,
+    *,
+    form: CardUploadForm,
+    fronts: list[intake.Upload],
+    backs: list[intake.Upload],
+    batch_id: str,
+    may_create_tags: bool,
+) -> list[Card]:
     """Check the form, clean and store every image (all or none), and create one queued card per front.
 
     A back goes with a single front. The API and the web app's capture page both upload through here. The one
@@ -134,11 +181,22 @@ def upload_cards(session: Session, actor: Actor, storage: Storage, settings: Set
     # write lock (BEGIN IMMEDIATE), and decoding a batch takes seconds during which every other request would
     # wait. Nothing was written yet; the cards are created in a transaction of their own below.
     session.commit()
-    keys = intake.store_all(storage, fronts + backs, max_bytes=settings.max_upload_bytes,
-                            max_pixels=settings.max_image_pixels, max_batch_pixels=settings.max_batch_pixels)
+    keys = intake.store_all(
+        storage,
+        fronts + backs,
+        max_bytes=settings.max_upload_bytes,
+        max_pixels=settings.max_image_pixels,
+        max_batch_pixels=settings.max_batch_pixels,
+    )
     back = keys[len(fronts)] if backs else None
-    return create_cards(session, actor, images=[(k, back) for k in keys[: len(fronts)]], form=form,
-                        batch_id=batch_id, may_create_tags=may_create_tags)
+    return create_cards(
+        session,
+        actor,
+        images=[(k, back) for k in keys[: len(fronts)]],
+        form=form,
+        batch_id=batch_id,
+        may_create_tags=may_create_tags,
+    )
 
 
 def _filtered(org_id: str, query: CardListQuery) -> Any:
@@ -156,16 +214,20 @@ def _filtered(org_id: str, query: CardListQuery) -> Any:
 
 def list_cards(session: Session, org_id: str, query: CardListQuery) -> Page:
     """Return one page of cards, oldest first (ids are time-ordered)."""
-    rows, next_cursor = page_by_id(session, _filtered(org_id, query), Card.id, limit=query.limit,
-                                   cursor=query.cursor)
+    rows, next_cursor = page_by_id(
+        session, _filtered(org_id, query), Card.id, limit=query.limit, cursor=query.cursor
+    )
     return Page(items=rows, next_cursor=next_cursor)
 
 
 def batch_summary(session: Session, org_id: str, batch_id: str) -> BatchSummary:
     """Count a batch's cards per status."""
     counts = dict.fromkeys(CARD_STATUSES, 0)
-    rows = session.execute(select(Card.status, func.count()).where(
-        Card.organization_id == org_id, Card.batch_id == batch_id).group_by(Card.status))
+    rows = session.execute(
+        select(Card.status, func.count())
+        .where(Card.organization_id == org_id, Card.batch_id == batch_id)
+        .group_by(Card.status)
+    )
     for status, count in rows:
         counts[status] = int(count)
     return BatchSummary(total=sum(counts.values()), **counts)
@@ -193,17 +255,38 @@ def update_card(session: Session, actor: Actor, card: Card, body: CardUpdate) ->
     if "match_contact_id" in sent:
         if body.match_contact_id is not None:
             contact = session.get(Contact, body.match_contact_id)
-            if contact is None or contact.organization_id != card.organization_id or contact.status == RecordStatus.DELETED:
-                raise ValidationFailed("unknown contact", errors=[{
-                    "field": "match_contact_id", "message": "no such contact in this organisation",
-                    "code": "not_found"}])
+            if (
+                contact is None
+                or contact.organization_id != card.organization_id
+                or contact.status == RecordStatus.DELETED
+            ):
+                raise ValidationFailed(
+                    "unknown contact",
+                    errors=[
+                        {
+                            "field": "match_contact_id",
+                            "message": "no such contact in this organisation",
+                            "code": "not_found",
+                        }
+                    ],
+                )
         card.match_contact_id = body.match_contact_id
     for attr in ("exchanged_at", "location", "note"):
         if attr in sent:
             value = getattr(body, attr)
             setattr(card, attr, _utc(value) if isinstance(value, datetime) else value)
     bump_version(card)
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CARD, ids=(card.id,), operation=Operation.UPDATED, data={"fields": sorted(body.fields), "other": sorted(sent - {"fields"})}))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.CARD,
+            ids=(card.id,),
+            operation=Operation.UPDATED,
+            data={"fields": sorted(body.fields), "other": sorted(sent - {"fields"})},
+        ),
+    )
     return card
 
 
@@ -219,7 +302,16 @@ def request_reprocess(session: Session, actor: Actor, card: Card) -> Card:
     card.lease_expires_at = None
     card.enqueued_at = utcnow()
     bump_version(card)
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CARD, ids=(card.id,), operation=Operation.REPROCESS_REQUESTED))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.CARD,
+            ids=(card.id,),
+            operation=Operation.REPROCESS_REQUESTED,
+        ),
+    )
     enqueue_after_commit(session, [card.id])
     return card
 
@@ -227,12 +319,22 @@ def request_reprocess(session: Session, actor: Actor, card: Card) -> Card:
 def discard_card(session: Session, actor: Actor, card: Card) -> Card:
     """Set a card aside as unusable: it stays for audit, with its images, and never becomes a contact."""
     if card.status not in DISCARDABLE:
-        raise Conflict(f"a {card.status} card cannot be discarded; only cards waiting for review or failed can")
+        raise Conflict(
+            f"a {card.status} card cannot be discarded; only cards waiting for review or failed can"
+        )
     card.status = "discarded"
     card.match_contact_id = None
     bump_version(card)
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CARD,
-                              ids=(card.id,), operation=Operation.DISCARDED))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.CARD,
+            ids=(card.id,),
+            operation=Operation.DISCARDED,
+        ),
+    )
     return card
 
 
@@ -281,27 +383,54 @@ def _ts(value: Any) -> datetime | None:
 def card_out(card: Card) -> CardOut:
     """Serialise a card to its public JSON shape."""
     base = f"/api/v1/cards/{card.id}/image"
-    images = {"front": CardImageLinks(
-        original=f"{base}?side=front&variant=original",
-        normalized=f"{base}?side=front&variant=normalized" if card.front_normalized else None)}
+    images = {
+        "front": CardImageLinks(
+            original=f"{base}?side=front&variant=original",
+            normalized=f"{base}?side=front&variant=normalized" if card.front_normalized else None,
+        )
+    }
     if card.back_image:
         images["back"] = CardImageLinks(
             original=f"{base}?side=back&variant=original",
-            normalized=f"{base}?side=back&variant=normalized" if card.back_normalized else None)
+            normalized=f"{base}?side=back&variant=normalized" if card.back_normalized else None,
+        )
     fields = {}
     for name, f in (card.fields or {}).items():
         box = f.get("box")
         fields[name] = CardFieldOut(
-            value=f.get("value"), confidence=f.get("confidence"), box=list(box) if box is not None else None,
-            side=f.get("side"), e164=f.get("e164"), ocr_value=f.get("ocr_value"), edited_by=f.get("edited_by"),
-            edited_at=_ts(f.get("edited_at")))
+            value=f.get("value"),
+            confidence=f.get("confidence"),
+            box=list(box) if box is not None else None,
+            side=f.get("side"),
+            e164=f.get("e164"),
+            ocr_value=f.get("ocr_value"),
+            edited_by=f.get("edited_by"),
+            edited_at=_ts(f.get("edited_at")),
+        )
     return CardOut(
-        id=card.id, status=card.status,
-        batch_id=card.batch_id, side_count=2 if card.back_image else 1, fields=fields, text=card.text,
-        lang=card.lang, warnings=list(card.warnings or []), contact_id=card.contact_id,
-        match_contact_id=card.match_contact_id, event_id=card.event_id, uploaded_by=card.uploaded_by,
-        exchanged_at=card.exchanged_at, location=card.location, note=card.note,
-        tags=list(card.requested_tags or []), error=card.error, attempts=card.attempts,
-        pipeline_version=card.pipeline_version, images=images, confirmed_at=card.confirmed_at,
-        confirmed_by=card.confirmed_by, version=card.version, created_at=card.created_at,
-        updated_at=card.updated_at)
+        id=card.id,
+        status=card.status,
+        batch_id=card.batch_id,
+        side_count=2 if card.back_image else 1,
+        fields=fields,
+        text=card.text,
+        lang=card.lang,
+        warnings=list(card.warnings or []),
+        contact_id=card.contact_id,
+        match_contact_id=card.match_contact_id,
+        event_id=card.event_id,
+        uploaded_by=card.uploaded_by,
+        exchanged_at=card.exchanged_at,
+        location=card.location,
+        note=card.note,
+        tags=list(card.requested_tags or []),
+        error=card.error,
+        attempts=card.attempts,
+        pipeline_version=card.pipeline_version,
+        images=images,
+        confirmed_at=card.confirmed_at,
+        confirmed_by=card.confirmed_by,
+        version=card.version,
+        created_at=card.created_at,
+        updated_at=card.updated_at,
+    )

@@ -73,22 +73,38 @@ def claim(factory: sessionmaker[Session], config: WorkerConfig, card_id: str | N
     with factory() as session:
         now = utcnow()
         if card_id is None:
-            candidates = list(session.scalars(select(Card.id).where(claimable(now))
-                                              .order_by(Card.created_at, Card.id).limit(5)))
+            candidates = list(
+                session.scalars(
+                    select(Card.id).where(claimable(now)).order_by(Card.created_at, Card.id).limit(5)
+                )
+            )
         else:
             candidates = [card_id]
         for cid in candidates:
             result = session.execute(
-                update(Card).where(Card.id == cid, claimable(now)).values(
-                    status="processing", worker_id=config.worker_id, attempts=Card.attempts + 1,
-                    lease_expires_at=now + timedelta(seconds=config.lease_seconds), started_at=now,
-                    next_attempt_at=None, updated_at=now, version=Card.version + 1)
-                .execution_options(synchronize_session=False))
+                update(Card)
+                .where(Card.id == cid, claimable(now))
+                .values(
+                    status="processing",
+                    worker_id=config.worker_id,
+                    attempts=Card.attempts + 1,
+                    lease_expires_at=now + timedelta(seconds=config.lease_seconds),
+                    started_at=now,
+                    next_attempt_at=None,
+                    updated_at=now,
+                    version=Card.version + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 continue
             attempts = session.scalar(select(Card.attempts).where(Card.id == cid)) or 0
             if attempts > config.max_attempts:
-                _fail(session, cid, f"gave up after {config.max_attempts} attempts: the worker died or timed out")
+                _fail(
+                    session,
+                    cid,
+                    f"gave up after {config.max_attempts} attempts: the worker died or timed out",
+                )
                 session.commit()
                 continue
             session.commit()
@@ -104,7 +120,17 @@ def _fail(session: Session, card_id: str, reason: str) -> None:
     card.worker_id = None
     card.lease_expires_at = None
     service.bump_version(card)
-    publish(session, Recorded(org_id=card.organization_id, actor_id=None, entity=Entity.CARD, ids=(card.id,), operation=Operation.FAILED, data={"error": card.error}))
+    publish(
+        session,
+        Recorded(
+            org_id=card.organization_id,
+            actor_id=None,
+            entity=Entity.CARD,
+            ids=(card.id,),
+            operation=Operation.FAILED,
+            data={"error": card.error},
+        ),
+    )
 
 
 class Heartbeat:
@@ -129,11 +155,16 @@ class Heartbeat:
             try:
                 with self.factory() as session:
                     now = utcnow()
-                    session.execute(update(Card).where(
-                        Card.id == self.card_id, Card.status == "processing",
-                        Card.worker_id == self.config.worker_id).values(
-                        lease_expires_at=now + timedelta(seconds=self.config.lease_seconds))
-                        .execution_options(synchronize_session=False))
+                    session.execute(
+                        update(Card)
+                        .where(
+                            Card.id == self.card_id,
+                            Card.status == "processing",
+                            Card.worker_id == self.config.worker_id,
+                        )
+                        .values(lease_expires_at=now + timedelta(seconds=self.config.lease_seconds))
+                        .execution_options(synchronize_session=False)
+                    )
                     session.commit()
             except Exception:  # a missed beat only shortens the lease; the next one retries
                 log.warning("could not extend the lease of card %s", self.card_id, exc_info=True)
@@ -143,8 +174,9 @@ def _holds_lease(card: Card, config: WorkerConfig) -> bool:
     return card.status == "processing" and card.worker_id == config.worker_id
 
 
-def _retry_or_fail(factory: sessionmaker[Session], card_id: str, config: WorkerConfig, reason: str,
-                   *, permanent: bool) -> None:
+def _retry_or_fail(
+    factory: sessionmaker[Session], card_id: str, config: WorkerConfig, reason: str, *, permanent: bool
+) -> None:
     with factory() as session:
         card = service.lock_card(session, card_id)
         if not _holds_lease(card, config):
@@ -161,8 +193,21 @@ def _retry_or_fail(factory: sessionmaker[Session], card_id: str, config: WorkerC
             card.lease_expires_at = None
             card.enqueued_at = None
             service.bump_version(card)
-            publish(session, Recorded(org_id=card.organization_id, actor_id=None, entity=Entity.CARD, ids=(card.id,), operation=Operation.RETRY_SCHEDULED, data={"error": card.error, "attempts": card.attempts,
-                              "next_attempt_at": card.next_attempt_at.isoformat()}))
+            publish(
+                session,
+                Recorded(
+                    org_id=card.organization_id,
+                    actor_id=None,
+                    entity=Entity.CARD,
+                    ids=(card.id,),
+                    operation=Operation.RETRY_SCHEDULED,
+                    data={
+                        "error": card.error,
+                        "attempts": card.attempts,
+                        "next_attempt_at": card.next_attempt_at.isoformat(),
+                    },
+                ),
+            )
         session.commit()
 
 
@@ -175,17 +220,22 @@ def _scan(app: Flask, card: Card, config: WorkerConfig) -> CardReading:
     storage = storage_of(app)
     front = storage.get(card.front_image)
     back = storage.get(card.back_image) if card.back_image else None
-    limits = ScanLimits(max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels,
-                        engine_timeout=settings.ocr_timeout_seconds)
+    limits = ScanLimits(
+        max_bytes=settings.max_upload_bytes,
+        max_pixels=settings.max_image_pixels,
+        engine_timeout=settings.ocr_timeout_seconds,
+    )
     engine = config.engine_factory() if config.engine_factory else None
     result = scan_card(front, back, engine=engine, limits=limits)
     normalized = {side: storage.put(data, extension="jpg") for side, data in result.normalized_images.items()}
-    return CardReading.from_result(result, normalized=normalized,
-                                   pipeline_version=result.pipeline_version or PIPELINE_VERSION)
+    return CardReading.from_result(
+        result, normalized=normalized, pipeline_version=result.pipeline_version or PIPELINE_VERSION
+    )
 
 
-def _finish(app: Flask, factory: sessionmaker[Session], card_id: str, config: WorkerConfig,
-            reading: CardReading) -> str | None:
+def _finish(
+    app: Flask, factory: sessionmaker[Session], card_id: str, config: WorkerConfig, reading: CardReading
+) -> str | None:
     """Store the result and confirm or hold for review, in one transaction, if the lease is still ours."""
     with factory() as session:
         card = service.lock_card(session, card_id)
@@ -210,7 +260,21 @@ def _finish(app: Flask, factory: sessionmaker[Session], card_id: str, config: Wo
                 card.warnings = [*card.warnings, f"not confirmed automatically: {e.detail}"]
         card.status = status
         service.bump_version(card)
-        publish(session, Recorded(org_id=card.organization_id, actor_id=None, entity=Entity.CARD, ids=(card.id,), operation=Operation.PROCESSED, data={"status": status, "pipeline_version": reading.pipeline_version, "ocr_seconds": reading.seconds}))
+        publish(
+            session,
+            Recorded(
+                org_id=card.organization_id,
+                actor_id=None,
+                entity=Entity.CARD,
+                ids=(card.id,),
+                operation=Operation.PROCESSED,
+                data={
+                    "status": status,
+                    "pipeline_version": reading.pipeline_version,
+                    "ocr_seconds": reading.seconds,
+                },
+            ),
+        )
         session.commit()
         return status
 

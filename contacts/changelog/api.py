@@ -19,21 +19,31 @@ bp = Blueprint("changes", __name__, url_prefix="/api/v1/changes")
 
 
 @bp.get("")
-@operation(summary="The change feed, oldest first: poll with after=<last seq seen> or follow next_cursor",
-           permission="changes:read", query=ChangeListQuery, response=ChangePage, tag="changes")
+@operation(
+    summary="The change feed, oldest first: poll with after=<last seq seen> or follow next_cursor",
+    permission="changes:read",
+    query=ChangeListQuery,
+    response=ChangePage,
+    tag="changes",
+)
 def list_changes(query: ChangeListQuery) -> Response:
     session = get_session()
     after = query.after or 0
     if query.cursor:
         (after,) = decode_cursor(query.cursor, 1, kinds=(int,))
-    stmt = select(ChangeLogEntry).where(ChangeLogEntry.organization_id == org_id(),
-                                        ChangeLogEntry.seq > int(after))
+    stmt = select(ChangeLogEntry).where(
+        ChangeLogEntry.organization_id == org_id(), ChangeLogEntry.seq > int(after)
+    )
     if query.entity:
         stmt = stmt.where(ChangeLogEntry.entity == query.entity.value)
     rows = list(session.scalars(stmt.order_by(ChangeLogEntry.seq).limit(query.limit + 1)))
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     last_seq = session.scalar(select(Organization.change_seq).where(Organization.id == org_id())) or 0
-    return json_response(ChangePage(
-        items=[changelog.change_out(r) for r in rows],
-        next_cursor=encode_cursor([rows[-1].seq]) if more else None, last_seq=last_seq))
+    return json_response(
+        ChangePage(
+            items=[changelog.change_out(r) for r in rows],
+            next_cursor=encode_cursor([rows[-1].seq]) if more else None,
+            last_seq=last_seq,
+        )
+    )

@@ -18,8 +18,9 @@ class ChangeLogEntry(Base):
         Index("ix_change_log_entity", "organization_id", "entity", "entity_id"),
     )
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
     seq: Mapped[int] = mapped_column(BigInteger)
     entity: Mapped[str] = mapped_column(String(30))
@@ -34,8 +35,9 @@ class IdempotencyRecord(Base):
     __tablename__ = "idempotency_key"
     __table_args__ = (UniqueConstraint("organization_id", "user_id", "key"),)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"))
     user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
     key: Mapped[str] = mapped_column(String(200))

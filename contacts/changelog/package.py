@@ -21,7 +21,13 @@ def register(registry: Registry) -> None:
 
 def erase_responses(session: Session, erasure: Erasure) -> dict[str, int]:
     """Delete the stored idempotent responses that repeat the person's values."""
-    result = cast(CursorResult[Any], session.execute(delete(IdempotencyRecord).where(
-        IdempotencyRecord.organization_id == erasure.org_id,
-        or_(*(IdempotencyRecord.response_body.contains(i) for i in erasure.contact_ids)))))
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.organization_id == erasure.org_id,
+                or_(*(IdempotencyRecord.response_body.contains(i) for i in erasure.contact_ids)),
+            )
+        ),
+    )
     return {"idempotency_records": int(result.rowcount)}

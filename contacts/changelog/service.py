@@ -22,34 +22,69 @@ def _reserve(session: Session, org_id: str, count: int) -> int:
     serialise on it and the sequence has no gaps and no reuse.
     """
     last = session.execute(
-        update(Organization).where(Organization.id == org_id)
-        .values(change_seq=Organization.change_seq + count).returning(Organization.change_seq)
+        update(Organization)
+        .where(Organization.id == org_id)
+        .values(change_seq=Organization.change_seq + count)
+        .returning(Organization.change_seq)
         .execution_options(synchronize_session=False)
     ).scalar_one()
     return int(last) - count + 1
 
 
-def record(session: Session, org_id: str, entity: Entity, entity_id: str, operation: Operation,
-           actor_id: str | None, data: dict[str, Any] | None = None) -> ChangeLogEntry:
+def record(
+    session: Session,
+    org_id: str,
+    entity: Entity,
+    entity_id: str,
+    operation: Operation,
+    actor_id: str | None,
+    data: dict[str, Any] | None = None,
+) -> ChangeLogEntry:
     """Append one change with the organisation's next sequence number."""
     seq = _reserve(session, org_id, 1)
-    entry = ChangeLogEntry(organization_id=org_id, seq=seq, entity=entity.value, entity_id=entity_id,
-                           operation=operation.value, actor_id=actor_id, data=data)
+    entry = ChangeLogEntry(
+        organization_id=org_id,
+        seq=seq,
+        entity=entity.value,
+        entity_id=entity_id,
+        operation=operation.value,
+        actor_id=actor_id,
+        data=data,
+    )
     session.add(entry)
     return entry
 
 
-def record_many(session: Session, org_id: str, entity: Entity, entity_ids: Sequence[str], operation: Operation,
-                actor_id: str | None, data: dict[str, Any] | None = None) -> None:
+def record_many(
+    session: Session,
+    org_id: str,
+    entity: Entity,
+    entity_ids: Sequence[str],
+    operation: Operation,
+    actor_id: str | None,
+    data: dict[str, Any] | None = None,
+) -> None:
     """Append the same change for many entities with one counter update and one bulk insert."""
     if not entity_ids:
         return
     first = _reserve(session, org_id, len(entity_ids))
     now = utcnow()
-    session.execute(insert(ChangeLogEntry), [
-        {"organization_id": org_id, "seq": first + i, "entity": entity.value, "entity_id": entity_id,
-         "operation": operation.value, "actor_id": actor_id, "data": data, "occurred_at": now}
-        for i, entity_id in enumerate(entity_ids)])
+    session.execute(
+        insert(ChangeLogEntry),
+        [
+            {
+                "organization_id": org_id,
+                "seq": first + i,
+                "entity": entity.value,
+                "entity_id": entity_id,
+                "operation": operation.value,
+                "actor_id": actor_id,
+                "data": data,
+                "occurred_at": now,
+            }
+            for i, entity_id in enumerate(entity_ids)
+        ],
+    )
 
 
 def change_out(entry: ChangeLogEntry) -> ChangeOut:

@@ -35,8 +35,11 @@ class CompanyRenamed(Event):
 
     def changes(self) -> tuple[Change, ...]:
         """Log an update of every contact that shows the company."""
-        return (Change(Entity.CONTACT, tuple(c.id for c in self.contacts), Operation.UPDATED,
-                       {"fields": ["company"]}),)
+        return (
+            Change(
+                Entity.CONTACT, tuple(c.id for c in self.contacts), Operation.UPDATED, {"fields": ["company"]}
+            ),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,5 +51,8 @@ class CompanyUnlinked(Event):
 
     def changes(self) -> tuple[Change, ...]:
         """Log an update of every contact that lost the company."""
-        return (Change(Entity.CONTACT, tuple(c.id for c in self.contacts), Operation.UPDATED,
-                       {"fields": ["company"]}),)
+        return (
+            Change(
+                Entity.CONTACT, tuple(c.id for c in self.contacts), Operation.UPDATED, {"fields": ["company"]}
+            ),
+        )

@@ -111,7 +111,9 @@ class CompanyListQuery(ListQuery):
 class CompanyDeleteQuery(StrictModel):
     """Options of DELETE /companies/{id}."""
 
-    force: bool = Field(default=False, description="Unlink the company from its active contacts and delete it.")
+    force: bool = Field(
+        default=False, description="Unlink the company from its active contacts and delete it."
+    )
 
 
 class CompanyContactsQuery(ListQuery):

@@ -38,17 +38,22 @@ def get_company(session: Session, org_id: str, company_id: str) -> Company:
     return get_owned(session, Company, org_id, company_id)
 
 
-def referenced_company(session: Session, org_id: str, company_id: str, *, field: str = "company_id") -> Company:
+def referenced_company(
+    session: Session, org_id: str, company_id: str, *, field: str = "company_id"
+) -> Company:
     """Return a company named in a request body, or a 422 on that field."""
     company = session.get(Company, company_id)
     if company is None or company.organization_id != org_id or company.status == RecordStatus.DELETED:
-        raise ValidationFailed("unknown company", errors=[
-            {"field": field, "message": "no such company in this organisation", "code": "not_found"}])
+        raise ValidationFailed(
+            "unknown company",
+            errors=[{"field": field, "message": "no such company in this organisation", "code": "not_found"}],
+        )
     return company
 
 
-def find_company(session: Session, org_id: str, *, name: str | None = None,
-                 domain: str | None = None) -> Company | None:
+def find_company(
+    session: Session, org_id: str, *, name: str | None = None, domain: str | None = None
+) -> Company | None:
     """Find an active company by normalised name, else by registrable domain.
 
     A domain match counts only when no name was given or the names are close (an OCR typo), so a person
@@ -56,17 +61,31 @@ def find_company(session: Session, org_id: str, *, name: str | None = None,
     """
     key = normalize.normalize_company_name(name or "")
     if key:
-        by_name = session.scalar(select(Company).where(
-            Company.organization_id == org_id, Company.name_normalized == key,
-            Company.status == RecordStatus.ACTIVE).order_by(Company.created_at).limit(1))
+        by_name = session.scalar(
+            select(Company)
+            .where(
+                Company.organization_id == org_id,
+                Company.name_normalized == key,
+                Company.status == RecordStatus.ACTIVE,
+            )
+            .order_by(Company.created_at)
+            .limit(1)
+        )
         if by_name is not None:
             return by_name
     if not domain:
         return None
     by_domain = session.scalar(
-        select(Company).join(CompanyDomain).where(
-            CompanyDomain.organization_id == org_id, CompanyDomain.domain == domain,
-            Company.status == RecordStatus.ACTIVE).order_by(Company.created_at).limit(1))
+        select(Company)
+        .join(CompanyDomain)
+        .where(
+            CompanyDomain.organization_id == org_id,
+            CompanyDomain.domain == domain,
+            Company.status == RecordStatus.ACTIVE,
+        )
+        .order_by(Company.created_at)
+        .limit(1)
+    )
     if by_domain is None or not key:
         return by_domain
     similar = fuzz.ratio(key, by_domain.name_normalized) >= DOMAIN_NAME_SIMILARITY
@@ -75,9 +94,16 @@ def find_company(session: Session, org_id: str, *, name: str | None = None,
 
 def domain_holder(session: Session, org_id: str, domain: str) -> Company | None:
     """Return the active company that already holds ``domain``."""
-    return session.scalar(select(Company).join(CompanyDomain).where(
-        CompanyDomain.organization_id == org_id, CompanyDomain.domain == domain,
-        Company.status == RecordStatus.ACTIVE).limit(1))
+    return session.scalar(
+        select(Company)
+        .join(CompanyDomain)
+        .where(
+            CompanyDomain.organization_id == org_id,
+            CompanyDomain.domain == domain,
+            Company.status == RecordStatus.ACTIVE,
+        )
+        .limit(1)
+    )
 
 
 def add_domain(session: Session, company: Company, domain: str) -> None:
@@ -86,22 +112,32 @@ def add_domain(session: Session, company: Company, domain: str) -> None:
         company.domain_rows.append(CompanyDomain(organization_id=company.organization_id, domain=domain))
 
 
-def create_company(session: Session, actor: Actor, *, name: str, domains: list[str] | None = None,
-                   **values: object) -> Company:
+def create_company(
+    session: Session, actor: Actor, *, name: str, domains: list[str] | None = None, **values: object
+) -> Company:
     """Create a company and log it."""
-    company = Company(organization_id=actor.organization_id, name=name,
-                      name_normalized=normalize.normalize_company_name(name), **values)
+    company = Company(
+        organization_id=actor.organization_id,
+        name=name,
+        name_normalized=normalize.normalize_company_name(name),
+        **values,
+    )
     session.add(company)
     for domain in domains or []:
         add_domain(session, company, domain)
     session.flush()
-    publish(session, CompanyWritten(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
-                                    operation=Operation.CREATED))
+    publish(
+        session,
+        CompanyWritten(
+            org_id=actor.organization_id, actor_id=actor.user_id, company=company, operation=Operation.CREATED
+        ),
+    )
     return company
 
 
-def find_or_create_company(session: Session, actor: Actor, *, name: str | None,
-                           domain: str | None = None) -> Company | None:
+def find_or_create_company(
+    session: Session, actor: Actor, *, name: str | None, domain: str | None = None
+) -> Company | None:
     """Resolve a printed company name (and email/URL domain) to one company, creating it if new."""
     company = find_company(session, actor.organization_id, name=name, domain=domain)
     if company is not None:
@@ -133,7 +169,9 @@ def _addresses_json(addresses: list[AddressIn]) -> list[dict[str, Any]]:
     out = []
     for addr in addresses:
         postal = normalize.normalize_postal_code(addr.postal_code or "") or addr.postal_code
-        out.append({"value": addr.value, "postal_code": postal or None, "type": addr.type, "primary": addr.primary})
+        out.append(
+            {"value": addr.value, "postal_code": postal or None, "type": addr.type, "primary": addr.primary}
+        )
     return _one_primary(out)
 
 
@@ -151,12 +189,27 @@ def _check_corporate_number(session: Session, org_id: str, number: str | None, o
     """Refuse a corporate number another active company of the organisation already carries."""
     if number is None:
         return
-    holder = session.scalar(select(Company.id).where(
-        Company.organization_id == org_id, Company.corporate_number == number, Company.status == RecordStatus.ACTIVE,
-        Company.id != (own_id or "")).limit(1))
+    holder = session.scalar(
+        select(Company.id)
+        .where(
+            Company.organization_id == org_id,
+            Company.corporate_number == number,
+            Company.status == RecordStatus.ACTIVE,
+            Company.id != (own_id or ""),
+        )
+        .limit(1)
+    )
     if holder is not None:
-        raise Conflict(f"company {holder} already has the corporate number {number}", errors=[
-            {"field": "corporate_number", "message": f"already used by company {holder}", "code": "duplicate"}])
+        raise Conflict(
+            f"company {holder} already has the corporate number {number}",
+            errors=[
+                {
+                    "field": "corporate_number",
+                    "message": f"already used by company {holder}",
+                    "code": "duplicate",
+                }
+            ],
+        )
 
 
 def _set_domains(company: Company, domains: list[str]) -> None:
@@ -175,9 +228,16 @@ def create_company_from(session: Session, actor: Actor, data: CompanyCreate) -> 
     if url_domain:
         domains.append(url_domain)
     return create_company(
-        session, actor, name=data.name, domains=list(dict.fromkeys(domains)), name_kana=data.name_kana or None,
-        corporate_number=data.corporate_number, url=data.url or None,
-        phones=_phones_json(data.phones or []), addresses=_addresses_json(data.addresses or []))
+        session,
+        actor,
+        name=data.name,
+        domains=list(dict.fromkeys(domains)),
+        name_kana=data.name_kana or None,
+        corporate_number=data.corporate_number,
+        url=data.url or None,
+        phones=_phones_json(data.phones or []),
+        addresses=_addresses_json(data.addresses or []),
+    )
 
 
 def update_company(session: Session, actor: Actor, company: Company, data: CompanyUpdate) -> Company:
@@ -188,8 +248,10 @@ def update_company(session: Session, actor: Actor, company: Company, data: Compa
     changed: set[str] = set()
     if "name" in sent:
         if not data.name:
-            raise ValidationFailed("a company needs a name", errors=[
-                {"field": "name", "message": "must not be empty", "code": "required"}])
+            raise ValidationFailed(
+                "a company needs a name",
+                errors=[{"field": "name", "message": "must not be empty", "code": "required"}],
+            )
         if data.name != company.name:
             company.name = data.name
             company.name_normalized = normalize.normalize_company_name(data.name)
@@ -220,19 +282,42 @@ def update_company(session: Session, actor: Actor, company: Company, data: Compa
         return company
     bump_version(company)
     if "name" in changed:
-        publish(session, CompanyRenamed(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
-                                        contacts=tuple(active_contacts_of(session, company))))
-    publish(session, CompanyWritten(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
-                                    operation=Operation.UPDATED, fields=frozenset(changed),
-                                    data={"fields": sorted(changed)}))
+        publish(
+            session,
+            CompanyRenamed(
+                org_id=actor.organization_id,
+                actor_id=actor.user_id,
+                company=company,
+                contacts=tuple(active_contacts_of(session, company)),
+            ),
+        )
+    publish(
+        session,
+        CompanyWritten(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            company=company,
+            operation=Operation.UPDATED,
+            fields=frozenset(changed),
+            data={"fields": sorted(changed)},
+        ),
+    )
     return company
 
 
 def active_contacts_of(session: Session, company: Company) -> list[Contact]:
     """Return the active contacts that work at ``company``."""
-    return list(session.scalars(select(Contact).where(
-        Contact.organization_id == company.organization_id, Contact.company_id == company.id,
-        Contact.status == RecordStatus.ACTIVE).order_by(Contact.id)))
+    return list(
+        session.scalars(
+            select(Contact)
+            .where(
+                Contact.organization_id == company.organization_id,
+                Contact.company_id == company.id,
+                Contact.status == RecordStatus.ACTIVE,
+            )
+            .order_by(Contact.id)
+        )
+    )
 
 
 def delete_company(session: Session, actor: Actor, company: Company, *, force: bool = False) -> None:
@@ -243,20 +328,36 @@ def delete_company(session: Session, actor: Actor, company: Company, *, force: b
         raise Conflict(f"company {company.id} is {company.status}")
     count = len(active_contacts_of(session, company))
     if count and not force:
-        raise Conflict(f"{count} active contact(s) still work at this company; move them first or delete with "
-                       "force=true to unlink them")
+        raise Conflict(
+            f"{count} active contact(s) still work at this company; move them first or delete with "
+            "force=true to unlink them"
+        )
     if count:
         contacts = active_contacts_of(session, company)
         for contact in contacts:
             contact.company = None
             contact.company_id = None
-        publish(session, CompanyUnlinked(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
-                                         contacts=tuple(contacts)))
+        publish(
+            session,
+            CompanyUnlinked(
+                org_id=actor.organization_id,
+                actor_id=actor.user_id,
+                company=company,
+                contacts=tuple(contacts),
+            ),
+        )
     company.status = RecordStatus.DELETED
     bump_version(company)
-    publish(session, CompanyWritten(org_id=actor.organization_id, actor_id=actor.user_id, company=company,
-                                    operation=Operation.DELETED,
-                                    data={"unlinked_contacts": count} if count else None))
+    publish(
+        session,
+        CompanyWritten(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            company=company,
+            operation=Operation.DELETED,
+            data={"unlinked_contacts": count} if count else None,
+        ),
+    )
 
 
 def _filtered(org_id: str, query: CompanyListQuery) -> Select[tuple[Company]]:
@@ -267,30 +368,49 @@ def _filtered(org_id: str, query: CompanyListQuery) -> Select[tuple[Company]]:
         keys = {k for k in (normalize.normalize_company_name(raw), folded) if k}
         conditions = [Company.name_normalized.contains(k, autoescape=True) for k in keys]
         conditions += [Company.name_kana.contains(k, autoescape=True) for k in {raw, folded} if k]
-        conditions.append(Company.id.in_(select(CompanyDomain.company_id).where(
-            CompanyDomain.organization_id == org_id,
-            CompanyDomain.domain.contains(raw.lower(), autoescape=True))))
+        conditions.append(
+            Company.id.in_(
+                select(CompanyDomain.company_id).where(
+                    CompanyDomain.organization_id == org_id,
+                    CompanyDomain.domain.contains(raw.lower(), autoescape=True),
+                )
+            )
+        )
         stmt = stmt.where(or_(*conditions))
     if query.domain:
         domain = normalize.domain_of_url(query.domain) or query.domain.strip().lower()
-        stmt = stmt.where(Company.id.in_(select(CompanyDomain.company_id).where(
-            CompanyDomain.organization_id == org_id, CompanyDomain.domain == domain)))
+        stmt = stmt.where(
+            Company.id.in_(
+                select(CompanyDomain.company_id).where(
+                    CompanyDomain.organization_id == org_id, CompanyDomain.domain == domain
+                )
+            )
+        )
     if query.corporate_number:
         try:
             number = normalize_corporate_number(query.corporate_number)
         except ValueError as e:
-            raise ValidationFailed("invalid corporate number", errors=[
-                {"field": "corporate_number", "message": str(e), "code": "invalid"}]) from e
+            raise ValidationFailed(
+                "invalid corporate number",
+                errors=[{"field": "corporate_number", "message": str(e), "code": "invalid"}],
+            ) from e
         stmt = stmt.where(Company.corporate_number == number)
     if query.updated_since:
         stmt = stmt.where(Company.updated_at >= query.updated_since)
     for name in query.tag:
-        stmt = stmt.where(Company.id.in_(select(CompanyTag.company_id).join(Tag, Tag.id == CompanyTag.tag_id)
-                                         .where(Tag.organization_id == org_id, Tag.name == name)))
+        stmt = stmt.where(
+            Company.id.in_(
+                select(CompanyTag.company_id)
+                .join(Tag, Tag.id == CompanyTag.tag_id)
+                .where(Tag.organization_id == org_id, Tag.name == name)
+            )
+        )
     return stmt
 
 
-def list_companies(session: Session, org_id: str, query: CompanyListQuery) -> tuple[list[Company], str | None]:
+def list_companies(
+    session: Session, org_id: str, query: CompanyListQuery
+) -> tuple[list[Company], str | None]:
     """Return one page of companies in creation order and the cursor of the next page."""
     stmt = _filtered(org_id, query).options(selectinload(Company.domain_rows))
     return page_by_id(session, stmt, Company.id, limit=query.limit, cursor=query.cursor)
@@ -304,10 +424,19 @@ def companies_out(session: Session, rows: list[Company]) -> list[CompanyOut]:
 
 def company_out(company: Company, tag_names: list[str]) -> CompanyOut:
     """Serialise a company to its public JSON shape."""
-    return CompanyOut(tags=tag_names,
-        id=company.id, name=company.name, name_normalized=company.name_normalized, name_kana=company.name_kana,
-        domains=company.domains, corporate_number=company.corporate_number, url=company.url,
+    return CompanyOut(
+        tags=tag_names,
+        id=company.id,
+        name=company.name,
+        name_normalized=company.name_normalized,
+        name_kana=company.name_kana,
+        domains=company.domains,
+        corporate_number=company.corporate_number,
+        url=company.url,
         addresses=[AddressOut.model_validate(a) for a in company.addresses or []],
         phones=[PhoneOut.model_validate(p) for p in company.phones or []],
         status=company.status,
-        version=company.version, created_at=company.created_at, updated_at=company.updated_at)
+        version=company.version,
+        created_at=company.created_at,
+        updated_at=company.updated_at,
+    )

@@ -35,7 +35,12 @@ def learn_from_confirmation(session: Session, event: CardConfirmed) -> None:
 
 def erase(session: Session, erasure: Erasure) -> dict[str, int]:
     """Forget the name corrections learnt from the person's cards: a corrected name is their data too."""
-    card_ids = list(session.scalars(select(Card.id).where(
-        Card.organization_id == erasure.org_id,
-        or_(Card.contact_id.in_(erasure.contact_ids), Card.match_contact_id.in_(erasure.contact_ids)))))
+    card_ids = list(
+        session.scalars(
+            select(Card.id).where(
+                Card.organization_id == erasure.org_id,
+                or_(Card.contact_id.in_(erasure.contact_ids), Card.match_contact_id.in_(erasure.contact_ids)),
+            )
+        )
+    )
     return {"corrections": service.forget_names_learnt_from(session, card_ids)}

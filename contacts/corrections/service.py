@@ -58,14 +58,28 @@ def record_from_card(session: Session, card: Card, reviewer_id: str | None) -> l
         if not (isinstance(read, str) and isinstance(value, str) and _learnable(field, read, value)):
             continue
         key = read_key(read)
-        row = session.scalar(select(FieldCorrection).where(
-            FieldCorrection.organization_id == card.organization_id, FieldCorrection.field == field,
-            FieldCorrection.read_key == key))
+        row = session.scalar(
+            select(FieldCorrection).where(
+                FieldCorrection.organization_id == card.organization_id,
+                FieldCorrection.field == field,
+                FieldCorrection.read_key == key,
+            )
+        )
         now = utcnow()
         if row is None:
-            row = FieldCorrection(organization_id=card.organization_id, field=field, read_key=key, read_value=read,
-                                  value=value.strip(), applied_count=0, source_card_id=card.id,
-                                  created_by=reviewer_id, version=1, created_at=now, updated_at=now)
+            row = FieldCorrection(
+                organization_id=card.organization_id,
+                field=field,
+                read_key=key,
+                read_value=read,
+                value=value.strip(),
+                applied_count=0,
+                source_card_id=card.id,
+                created_by=reviewer_id,
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(row)
             session.flush()
             operation = Operation.CREATED
@@ -76,8 +90,17 @@ def record_from_card(session: Session, card: Card, reviewer_id: str | None) -> l
             operation = Operation.UPDATED
         else:
             continue
-        publish(session, Recorded(org_id=card.organization_id, actor_id=reviewer_id, entity=Entity.CORRECTION,
-                                  ids=(row.id,), operation=operation, data={"field": field, "card_id": card.id}))
+        publish(
+            session,
+            Recorded(
+                org_id=card.organization_id,
+                actor_id=reviewer_id,
+                entity=Entity.CORRECTION,
+                ids=(row.id,),
+                operation=operation,
+                data={"field": field, "card_id": card.id},
+            ),
+        )
         learnt.append(row)
     return learnt
 
@@ -89,9 +112,12 @@ def apply_to_card(session: Session, card: Card) -> list[str]:
     keys = {name: read_key(v) for name, v in read.items() if isinstance(v, str) and v.strip()}
     if not keys or not orgsettings.learns_corrections(session, card.organization_id):
         return []
-    rows = session.scalars(select(FieldCorrection).where(
-        FieldCorrection.organization_id == card.organization_id,
-        FieldCorrection.read_key.in_(set(keys.values())))).all()
+    rows = session.scalars(
+        select(FieldCorrection).where(
+            FieldCorrection.organization_id == card.organization_id,
+            FieldCorrection.read_key.in_(set(keys.values())),
+        )
+    ).all()
     by_key = {(r.field, r.read_key): r for r in rows}
     notes = []
     for name, key in keys.items():
@@ -100,8 +126,10 @@ def apply_to_card(session: Session, card: Card) -> list[str]:
             continue
         fields[name].update(ocr_value=read[name], value=row.value, correction_id=row.id)
         row.applied_count += 1
-        notes.append(f"{name}: read as {read[name]!r}, set to {row.value!r} as a reviewer corrected it before "
-                     f"(correction {row.id})")
+        notes.append(
+            f"{name}: read as {read[name]!r}, set to {row.value!r} as a reviewer corrected it before "
+            f"(correction {row.id})"
+        )
     if notes:
         card.fields = fields
         card.warnings = [*(card.warnings or []), *notes]
@@ -115,8 +143,17 @@ def get_correction(session: Session, org_id: str, correction_id: str) -> FieldCo
 
 def delete_correction(session: Session, actor: Actor, row: FieldCorrection) -> None:
     """Forget a correction; later cards keep what the OCR reads."""
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CORRECTION,
-                              ids=(row.id,), operation=Operation.DELETED, data={"field": row.field}))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.CORRECTION,
+            ids=(row.id,),
+            operation=Operation.DELETED,
+            data={"field": row.field},
+        ),
+    )
     session.delete(row)
 
 
@@ -124,14 +161,25 @@ def forget_names_learnt_from(session: Session, card_ids: list[str]) -> int:
     """Delete the name corrections learnt from these cards (when the person they show is erased); count them."""
     if not card_ids:
         return 0
-    result = session.execute(delete(FieldCorrection).where(FieldCorrection.source_card_id.in_(card_ids),
-                                                           FieldCorrection.field.in_(NAME_FIELDS)))
+    result = session.execute(
+        delete(FieldCorrection).where(
+            FieldCorrection.source_card_id.in_(card_ids), FieldCorrection.field.in_(NAME_FIELDS)
+        )
+    )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 def correction_out(row: FieldCorrection) -> CorrectionOut:
     """Serialise a correction."""
-    return CorrectionOut(id=row.id, field=row.field, read_value=row.read_value, value=row.value,
-                         applied_count=row.applied_count, source_card_id=row.source_card_id,
-                         created_by=row.created_by, version=row.version, created_at=row.created_at,
-                         updated_at=row.updated_at)
+    return CorrectionOut(
+        id=row.id,
+        field=row.field,
+        read_value=row.read_value,
+        value=row.value,
+        applied_count=row.applied_count,
+        source_card_id=row.source_card_id,
+        created_by=row.created_by,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

@@ -88,7 +88,10 @@ def match_company(session: Session, company: Company) -> list[CompanyMatch]:
     others = session.scalars(
         select(Company)
         .where(
-            Company.organization_id == org, Company.status == RecordStatus.ACTIVE, Company.id != company.id, or_(*conds)
+            Company.organization_id == org,
+            Company.status == RecordStatus.ACTIVE,
+            Company.id != company.id,
+            or_(*conds),
         )
         .order_by(Company.id)
         .limit(200)
@@ -139,12 +142,20 @@ def _compare(a: Company, b: Company) -> CompanyMatch | None:
 def _move_tags(session: Session, winner_id: str, loser_ids: list[str]) -> None:
     """Give the winner every tag of the losers (once) and drop the losers' links."""
     have = set(session.scalars(select(CompanyTag.tag_id).where(CompanyTag.company_id == winner_id)))
-    for link in session.scalars(select(CompanyTag).where(CompanyTag.company_id.in_(loser_ids))
-                                .order_by(CompanyTag.tagged_at)):
+    for link in session.scalars(
+        select(CompanyTag).where(CompanyTag.company_id.in_(loser_ids)).order_by(CompanyTag.tagged_at)
+    ):
         if link.tag_id not in have:
             have.add(link.tag_id)
-            session.add(CompanyTag(company_id=winner_id, tag_id=link.tag_id, organization_id=link.organization_id,
-                                   tagged_by=link.tagged_by, tagged_at=link.tagged_at))
+            session.add(
+                CompanyTag(
+                    company_id=winner_id,
+                    tag_id=link.tag_id,
+                    organization_id=link.organization_id,
+                    tagged_by=link.tagged_by,
+                    tagged_at=link.tagged_at,
+                )
+            )
         session.delete(link)
     session.flush()
 
@@ -283,8 +294,17 @@ def merge_companies(
             contact.company_id = winner.id
     session.flush()
     # People refresh the moved contacts' search text and versions, dedup their keys (see contacts.packages).
-    publish(session, CompaniesMerged(org_id=org_id, actor_id=actor.user_id, winner=winner, losers=tuple(losers),
-                                     contacts=tuple(contacts), merge_id=op.id))
+    publish(
+        session,
+        CompaniesMerged(
+            org_id=org_id,
+            actor_id=actor.user_id,
+            winner=winner,
+            losers=tuple(losers),
+            contacts=tuple(contacts),
+            merge_id=op.id,
+        ),
+    )
     op.snapshot = {
         "before": before,
         "after": {
@@ -339,7 +359,16 @@ def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
     op = session.get(MergeOperation, op.id) or op
     op.undone_at = utcnow()
     op.undone_by = actor.user_id
-    publish(session, MergeUndone(org_id=op.organization_id, actor_id=actor.user_id, entity=Entity.COMPANY,
-                                 merge_id=op.id, record_ids=tuple(ids), contact_ids=tuple(moved)))
+    publish(
+        session,
+        MergeUndone(
+            org_id=op.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.COMPANY,
+            merge_id=op.id,
+            record_ids=tuple(ids),
+            contact_ids=tuple(moved),
+        ),
+    )
     session.flush()
     return op

@@ -23,10 +23,18 @@ class ContactsMerged(Event):
 
     def changes(self) -> tuple[Change, ...]:
         """Log the merge on the winner (with the fields it took) and on each loser."""
-        return (Change(Entity.CONTACT, (self.winner.id,), Operation.CONTACT_MERGED,
-                       {**self.data, "fields": sorted(self.fields)}),
-                *(Change(Entity.CONTACT, (loser.id,), Operation.CONTACT_MERGED, self.data)
-                  for loser in self.losers))
+        return (
+            Change(
+                Entity.CONTACT,
+                (self.winner.id,),
+                Operation.CONTACT_MERGED,
+                {**self.data, "fields": sorted(self.fields)},
+            ),
+            *(
+                Change(Entity.CONTACT, (loser.id,), Operation.CONTACT_MERGED, self.data)
+                for loser in self.losers
+            ),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,11 +48,26 @@ class CompaniesMerged(Event):
 
     def changes(self) -> tuple[Change, ...]:
         """Log the update of every moved contact, then the merge on every company of it."""
-        data = {"merge_id": self.merge_id, "winner_id": self.winner.id, "loser_ids": [c.id for c in self.losers]}
-        return (*(Change(Entity.CONTACT, (c.id,), Operation.UPDATED, {"fields": ["company"], "merge_id": self.merge_id})
-                  for c in self.contacts),
-                *(Change(Entity.COMPANY, (c.id,), Operation.COMPANY_MERGED, data)
-                  for c in (self.winner, *self.losers)))
+        data = {
+            "merge_id": self.merge_id,
+            "winner_id": self.winner.id,
+            "loser_ids": [c.id for c in self.losers],
+        }
+        return (
+            *(
+                Change(
+                    Entity.CONTACT,
+                    (c.id,),
+                    Operation.UPDATED,
+                    {"fields": ["company"], "merge_id": self.merge_id},
+                )
+                for c in self.contacts
+            ),
+            *(
+                Change(Entity.COMPANY, (c.id,), Operation.COMPANY_MERGED, data)
+                for c in (self.winner, *self.losers)
+            ),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,11 +81,23 @@ class MergeUndone(Event):
 
     def changes(self) -> tuple[Change, ...]:
         """Log the undo on every merged record, then the contacts whose company it gave back."""
-        operation = Operation.COMPANY_MERGE_UNDONE if self.entity == Entity.COMPANY else Operation.CONTACT_MERGE_UNDONE
-        return (*(Change(self.entity, (i,), operation, {"merge_id": self.merge_id}) for i in self.record_ids),
-                *(Change(Entity.CONTACT, (i,), Operation.UPDATED,
-                         {"fields": ["company"], "merge_id": self.merge_id, "undone": True})
-                  for i in self.contact_ids))
+        operation = (
+            Operation.COMPANY_MERGE_UNDONE
+            if self.entity == Entity.COMPANY
+            else Operation.CONTACT_MERGE_UNDONE
+        )
+        return (
+            *(Change(self.entity, (i,), operation, {"merge_id": self.merge_id}) for i in self.record_ids),
+            *(
+                Change(
+                    Entity.CONTACT,
+                    (i,),
+                    Operation.UPDATED,
+                    {"fields": ["company"], "merge_id": self.merge_id, "undone": True},
+                )
+                for i in self.contact_ids
+            ),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,5 +111,11 @@ class CandidateDismissed(Event):
 
     def changes(self) -> tuple[Change, ...]:
         """Log the dismissal."""
-        return (Change(Entity.DUPLICATE_CANDIDATE, (self.candidate_id,), Operation.DISMISSED,
-                       {"entity": self.entity, "a_id": self.a_id, "b_id": self.b_id}),)
+        return (
+            Change(
+                Entity.DUPLICATE_CANDIDATE,
+                (self.candidate_id,),
+                Operation.DISMISSED,
+                {"entity": self.entity, "a_id": self.a_id, "b_id": self.b_id},
+            ),
+        )

@@ -182,8 +182,9 @@ def _choose_fields(
 def _move_links(session: Session, winner: Contact, loser_ids: list[str], actor: Actor) -> None:
     """Hand the losers' rows of every package to the winner, in registration order."""
     session.flush()
-    move = ownership.Merge(org_id=winner.organization_id, actor_id=actor.user_id, winner_id=winner.id,
-                           loser_ids=loser_ids)
+    move = ownership.Merge(
+        org_id=winner.organization_id, actor_id=actor.user_id, winner_id=winner.id, loser_ids=loser_ids
+    )
     for owned in ownership.installed():
         if owned.move is not None:
             owned.move(session, move)
@@ -212,7 +213,9 @@ def _carry_dismissals(
                 session.execute(
                     update(DuplicateCandidate)
                     .where(DuplicateCandidate.id == existing["id"])
-                    .values(status=CandidateStatus.DISMISSED, decided_by=row["decided_by"], decided_at=utcnow())
+                    .values(
+                        status=CandidateStatus.DISMISSED, decided_by=row["decided_by"], decided_at=utcnow()
+                    )
                 )
             continue
         new_row = DuplicateCandidate(
@@ -305,8 +308,17 @@ def merge_contacts(
     stored.refresh_keys(session, winner)
     data = {"merge_id": op.id, "winner_id": winner.id, "loser_ids": op.loser_ids, "automatic": automatic}
     # The people package refreshes the winner's search text and bumps every version (see contacts.packages).
-    publish(session, ContactsMerged(org_id=org_id, actor_id=actor.user_id, winner=winner, losers=tuple(losers),
-                                    data=data, fields=tuple(changed)))
+    publish(
+        session,
+        ContactsMerged(
+            org_id=org_id,
+            actor_id=actor.user_id,
+            winner=winner,
+            losers=tuple(losers),
+            data=data,
+            fields=tuple(changed),
+        ),
+    )
     op.snapshot = {
         "before": before,
         "dropped": dropped,
@@ -351,7 +363,15 @@ def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
     op = session.get(MergeOperation, op.id) or op
     op.undone_at = utcnow()
     op.undone_by = actor.user_id
-    publish(session, MergeUndone(org_id=op.organization_id, actor_id=actor.user_id, entity=Entity.CONTACT,
-                                 merge_id=op.id, record_ids=tuple(ids)))
+    publish(
+        session,
+        MergeUndone(
+            org_id=op.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.CONTACT,
+            merge_id=op.id,
+            record_ids=tuple(ids),
+        ),
+    )
     session.flush()
     return op

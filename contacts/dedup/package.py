@@ -42,8 +42,15 @@ def register(registry: Registry) -> None:
     # A merge drops the losers' keys and stores the winner's itself; they go with an erased contact.
     registry.owns(contact_rows(MatchKey))
     registry.owns(contact_rows(MatchProfile))
-    registry.owns(OwnedRows(key="duplicate_candidate", dump=dump_candidates, restore=restore_candidates,
-                            move=settle_candidates, erase=erase_candidates))
+    registry.owns(
+        OwnedRows(
+            key="duplicate_candidate",
+            dump=dump_candidates,
+            restore=restore_candidates,
+            move=settle_candidates,
+            erase=erase_candidates,
+        )
+    )
     registry.owns(OwnedRows(key="merge_operation", erase=erase_merges))
 
 
@@ -61,7 +68,8 @@ def contact_written(session: Session, event: ContactWritten) -> None:
 def company_changed(session: Session, event: CompanyWritten) -> None:
     """Propose the look-alikes of a new company, or of one whose name, number or domains changed."""
     if event.operation == Operation.CREATED or (
-            event.operation == Operation.UPDATED and event.fields & COMPANY_MATCH_FIELDS):
+        event.operation == Operation.UPDATED and event.fields & COMPANY_MATCH_FIELDS
+    ):
         company_written(session, event.company)
 
 
@@ -73,8 +81,10 @@ def contacts_keys(session: Session, event: CompanyRenamed | CompanyUnlinked | Co
 
 
 def _candidates_of(ids: list[str]) -> Any:
-    return and_(DuplicateCandidate.entity == "contact",
-                or_(DuplicateCandidate.a_id.in_(ids), DuplicateCandidate.b_id.in_(ids)))
+    return and_(
+        DuplicateCandidate.entity == "contact",
+        or_(DuplicateCandidate.a_id.in_(ids), DuplicateCandidate.b_id.in_(ids)),
+    )
 
 
 def dump_candidates(session: Session, ids: list[str]) -> Rows:
@@ -111,14 +121,23 @@ def _count(session: Session, statement: Any) -> int:
 
 def erase_candidates(session: Session, erasure: Erasure) -> dict[str, int]:
     """Delete every contact candidate of the person."""
-    return {"duplicate_candidates": _count(session, delete(DuplicateCandidate).where(
-        DuplicateCandidate.organization_id == erasure.org_id, _candidates_of(erasure.contact_ids)))}
+    return {
+        "duplicate_candidates": _count(
+            session,
+            delete(DuplicateCandidate).where(
+                DuplicateCandidate.organization_id == erasure.org_id, _candidates_of(erasure.contact_ids)
+            ),
+        )
+    }
 
 
 def erase_merges(session: Session, erasure: Erasure) -> dict[str, int]:
     """Delete the contact merges the person took part in: their snapshots hold copies of the values."""
     wanted = set(erasure.contact_ids)
-    rows = session.execute(select(MergeOperation.id, MergeOperation.winner_id, MergeOperation.loser_ids).where(
-        MergeOperation.organization_id == erasure.org_id, MergeOperation.entity == "contact"))
+    rows = session.execute(
+        select(MergeOperation.id, MergeOperation.winner_id, MergeOperation.loser_ids).where(
+            MergeOperation.organization_id == erasure.org_id, MergeOperation.entity == "contact"
+        )
+    )
     merge_ids = [op_id for op_id, winner, losers in rows if winner in wanted or wanted.intersection(losers)]
     return {"merges": _count(session, delete(MergeOperation).where(MergeOperation.id.in_(merge_ids)))}

@@ -76,7 +76,11 @@ def _contact_batches(session: Session, org_id: str) -> Iterator[list[Contact]]:
         batch = list(
             session.scalars(
                 select(Contact)
-                .where(Contact.organization_id == org_id, Contact.status == RecordStatus.ACTIVE, Contact.id > after)
+                .where(
+                    Contact.organization_id == org_id,
+                    Contact.status == RecordStatus.ACTIVE,
+                    Contact.id > after,
+                )
                 .order_by(Contact.id)
                 .limit(BATCH)
                 .options(
@@ -92,11 +96,14 @@ def _contact_batches(session: Session, org_id: str) -> Iterator[list[Contact]]:
         after = batch[-1].id
 
 
-def refresh_all_keys(session: Session, org_id: str, progress: Progress | None = None,
-                     commit: Callable[[], None] | None = None) -> list[MatchKeys]:
+def refresh_all_keys(
+    session: Session, org_id: str, progress: Progress | None = None, commit: Callable[[], None] | None = None
+) -> list[MatchKeys]:
     """Recompute and store the keys of every active contact of an organisation (``commit`` after each batch)."""
     total = (
-        session.query(Contact).filter(Contact.organization_id == org_id, Contact.status == RecordStatus.ACTIVE).count()
+        session.query(Contact)
+        .filter(Contact.organization_id == org_id, Contact.status == RecordStatus.ACTIVE)
+        .count()
     )
     out: list[MatchKeys] = []
     for batch in _contact_batches(session, org_id):
@@ -138,7 +145,11 @@ def _dismissed(session: Session, org_id: str, entity: str) -> set[tuple[str, str
 
 
 def scan_organization(
-    session: Session, org_id: str, *, merge_automatically: bool = True, progress: Progress | None = None,
+    session: Session,
+    org_id: str,
+    *,
+    merge_automatically: bool = True,
+    progress: Progress | None = None,
     commit: Callable[[], None] | None = None,
 ) -> ScanResult:
     """Rescan an organisation: keys, engine over the whole base, automatic merges, candidates.
@@ -250,8 +261,9 @@ def dedupe_scan_command(org_id: str, propose_only: bool, as_json: bool) -> None:
         if session.get(Organization, org_id) is None:
             raise click.UsageError(f"no organisation {org_id!r}")
         try:
-            result = scan_organization(session, org_id, merge_automatically=not propose_only, progress=bar,
-                                       commit=session.commit)
+            result = scan_organization(
+                session, org_id, merge_automatically=not propose_only, progress=bar, commit=session.commit
+            )
             session.commit()
         finally:
             if bar is not None:

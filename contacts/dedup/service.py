@@ -93,7 +93,11 @@ def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: 
     winner = session.get(Contact, twin_id)
     assert winner is not None
     choices: dict[str, str] = {}
-    if contact.company_id and contact.company_id != winner.company_id and not _older_job(session, contact, winner):
+    if (
+        contact.company_id
+        and contact.company_id != winner.company_id
+        and not _older_job(session, contact, winner)
+    ):
         choices = {name: contact.id for name in _JOB_FIELDS}
     merge.merge_contacts(session, actor, winner.id, [contact.id], choices, automatic=True)
     survivor = session.get(Contact, winner.id)
@@ -107,8 +111,13 @@ def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: 
 def _older_job(session: Session, newcomer: Contact, holder: Contact) -> bool:
     """Tell whether the newcomer's job dates from before the holder's current one (an old card, say)."""
     new, held = current_employment(session, newcomer.id), current_employment(session, holder.id)
-    return bool(new is not None and held is not None and new.started_at and held.started_at
-                and new.started_at < held.started_at)
+    return bool(
+        new is not None
+        and held is not None
+        and new.started_at
+        and held.started_at
+        and new.started_at < held.started_at
+    )
 
 
 def dismiss(session: Session, actor: Actor, candidate: DuplicateCandidate) -> DuplicateCandidate:
@@ -119,9 +128,17 @@ def dismiss(session: Session, actor: Actor, candidate: DuplicateCandidate) -> Du
         candidate.status = CandidateStatus.DISMISSED
         candidate.decided_by = actor.user_id
         candidate.decided_at = utcnow()
-        publish(session, CandidateDismissed(org_id=actor.organization_id, actor_id=actor.user_id,
-                                            candidate_id=candidate.id, entity=candidate.entity,
-                                            a_id=candidate.a_id, b_id=candidate.b_id))
+        publish(
+            session,
+            CandidateDismissed(
+                org_id=actor.organization_id,
+                actor_id=actor.user_id,
+                candidate_id=candidate.id,
+                entity=candidate.entity,
+                a_id=candidate.a_id,
+                b_id=candidate.b_id,
+            ),
+        )
     return candidate
 
 

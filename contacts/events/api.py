@@ -38,21 +38,33 @@ bp = Blueprint("events", __name__, url_prefix="/api/v1")
 def _event(event_id: str, status: int = 200) -> Response:
     session = get_session()
     event = service.get_event(session, org_id(), event_id)
-    return json_response(service.events_out(session, [event])[0], status, etag=etag_for(event.id, event.version),
-                         location=f"/api/v1/events/{event.id}" if status == 201 else None)
+    return json_response(
+        service.events_out(session, [event])[0],
+        status,
+        etag=etag_for(event.id, event.version),
+        location=f"/api/v1/events/{event.id}" if status == 201 else None,
+    )
 
 
 @bp.post("/events")
-@operation(summary="Create an event and its tag", permission="events:write", body=EventCreate, response=EventOut,
-           status=201, tag="events", idempotent=True)
+@operation(
+    summary="Create an event and its tag",
+    permission="events:write",
+    body=EventCreate,
+    response=EventOut,
+    status=201,
+    tag="events",
+    idempotent=True,
+)
 def create_event(body: EventCreate) -> Response:
     event = service.create_event(get_session(), actor(), body)
     return _event(event.id, 201)
 
 
 @bp.get("/events")
-@operation(summary="List events", permission="events:read", query=EventListQuery, response=EventPage,
-           tag="events")
+@operation(
+    summary="List events", permission="events:read", query=EventListQuery, response=EventPage, tag="events"
+)
 def list_events(query: EventListQuery) -> Response:
     session = get_session()
     items, next_cursor = service.list_events(session, org_id(), query)
@@ -66,8 +78,14 @@ def get_event(event_id: str) -> Response:
 
 
 @bp.patch("/events/<event_id>")
-@operation(summary="Update an event (a new name renames its tag)", permission="events:write", body=EventUpdate,
-           response=EventOut, tag="events", if_match=True)
+@operation(
+    summary="Update an event (a new name renames its tag)",
+    permission="events:write",
+    body=EventUpdate,
+    response=EventOut,
+    tag="events",
+    if_match=True,
+)
 def update_event(event_id: str, body: EventUpdate) -> Response:
     session = get_session()
     event = service.get_event(session, org_id(), event_id)
@@ -78,8 +96,13 @@ def update_event(event_id: str, body: EventUpdate) -> Response:
 
 
 @bp.delete("/events/<event_id>")
-@operation(summary="Delete an event (its tag stays on the contacts met there)", permission="events:write",
-           status=204, tag="events", if_match=True)
+@operation(
+    summary="Delete an event (its tag stays on the contacts met there)",
+    permission="events:write",
+    status=204,
+    tag="events",
+    if_match=True,
+)
 def delete_event(event_id: str) -> Response:
     session = get_session()
     event = service.get_event(session, org_id(), event_id)
@@ -91,22 +114,37 @@ def delete_event(event_id: str) -> Response:
 def _campaign(campaign_id: str, status: int = 200) -> Response:
     session = get_session()
     campaign = service.get_campaign(session, org_id(), campaign_id)
-    return json_response(service.campaigns_out(session, [campaign])[0], status,
-                         etag=etag_for(campaign.id, service.campaign_version(campaign)),
-                         location=f"/api/v1/campaigns/{campaign.id}" if status == 201 else None)
+    return json_response(
+        service.campaigns_out(session, [campaign])[0],
+        status,
+        etag=etag_for(campaign.id, service.campaign_version(campaign)),
+        location=f"/api/v1/campaigns/{campaign.id}" if status == 201 else None,
+    )
 
 
 @bp.post("/campaigns")
-@operation(summary="Create a campaign and its tag", permission="events:write", body=CampaignCreate,
-           response=CampaignOut, status=201, tag="campaigns", idempotent=True)
+@operation(
+    summary="Create a campaign and its tag",
+    permission="events:write",
+    body=CampaignCreate,
+    response=CampaignOut,
+    status=201,
+    tag="campaigns",
+    idempotent=True,
+)
 def create_campaign(body: CampaignCreate) -> Response:
     campaign = service.create_campaign(get_session(), actor(), body)
     return _campaign(campaign.id, 201)
 
 
 @bp.get("/campaigns")
-@operation(summary="List campaigns", permission="events:read", query=CampaignListQuery, response=CampaignPage,
-           tag="campaigns")
+@operation(
+    summary="List campaigns",
+    permission="events:read",
+    query=CampaignListQuery,
+    response=CampaignPage,
+    tag="campaigns",
+)
 def list_campaigns(query: CampaignListQuery) -> Response:
     session = get_session()
     items, next_cursor = service.list_campaigns(session, org_id(), query)
@@ -114,14 +152,22 @@ def list_campaigns(query: CampaignListQuery) -> Response:
 
 
 @bp.get("/campaigns/<campaign_id>")
-@operation(summary="Get a campaign", permission="events:read", response=CampaignOut, tag="campaigns", etag=True)
+@operation(
+    summary="Get a campaign", permission="events:read", response=CampaignOut, tag="campaigns", etag=True
+)
 def get_campaign(campaign_id: str) -> Response:
     return _campaign(campaign_id)
 
 
 @bp.patch("/campaigns/<campaign_id>")
-@operation(summary="Update a campaign (a new name renames its tag)", permission="events:write",
-           body=CampaignUpdate, response=CampaignOut, tag="campaigns", if_match=True)
+@operation(
+    summary="Update a campaign (a new name renames its tag)",
+    permission="events:write",
+    body=CampaignUpdate,
+    response=CampaignOut,
+    tag="campaigns",
+    if_match=True,
+)
 def update_campaign(campaign_id: str, body: CampaignUpdate) -> Response:
     session = get_session()
     campaign = service.get_campaign(session, org_id(), campaign_id)
@@ -132,8 +178,13 @@ def update_campaign(campaign_id: str, body: CampaignUpdate) -> Response:
 
 
 @bp.delete("/campaigns/<campaign_id>")
-@operation(summary="Delete a campaign (its tag stays on its contacts)", permission="events:write", status=204,
-           tag="campaigns", if_match=True)
+@operation(
+    summary="Delete a campaign (its tag stays on its contacts)",
+    permission="events:write",
+    status=204,
+    tag="campaigns",
+    if_match=True,
+)
 def delete_campaign(campaign_id: str) -> Response:
     session = get_session()
     campaign = service.get_campaign(session, org_id(), campaign_id)
@@ -145,8 +196,9 @@ def delete_campaign(campaign_id: str) -> Response:
 def _selected(body: MembersIn | MembersRemove, *, adding: bool) -> list[str]:
     session = get_session()
     if body.contact_ids is not None:
-        return tags.contacts_by_ids(session, org_id(), body.contact_ids, purpose="added to a campaign",
-                                    active_only=adding)
+        return tags.contacts_by_ids(
+            session, org_id(), body.contact_ids, purpose="added to a campaign", active_only=adding
+        )
     assert body.filter is not None
     return people.contacts_by_filter(session, org_id(), body.filter)
 
@@ -154,51 +206,86 @@ def _selected(body: MembersIn | MembersRemove, *, adding: bool) -> list[str]:
 def _member(campaign_id: str, contact_id: str) -> Response:
     session = get_session()
     member = members.get_member(session, service.get_campaign(session, org_id(), campaign_id), contact_id)
-    return json_response(members.members_out(session, [member])[0],
-                         etag=etag_for(members.member_entity_id(member), member.version))
+    return json_response(
+        members.members_out(session, [member])[0],
+        etag=etag_for(members.member_entity_id(member), member.version),
+    )
 
 
 @bp.get("/campaigns/<campaign_id>/members")
-@operation(summary="List a campaign's members (filter by status)", permission="events:read",
-           query=MemberListQuery, response=MemberPage, tag="campaigns")
+@operation(
+    summary="List a campaign's members (filter by status)",
+    permission="events:read",
+    query=MemberListQuery,
+    response=MemberPage,
+    tag="campaigns",
+)
 def list_members(campaign_id: str, query: MemberListQuery) -> Response:
     session = get_session()
-    items, next_cursor = members.list_members(session, service.get_campaign(session, org_id(), campaign_id), query)
+    items, next_cursor = members.list_members(
+        session, service.get_campaign(session, org_id(), campaign_id), query
+    )
     return json_response(MemberPage(items=members.members_out(session, items), next_cursor=next_cursor))
 
 
 @bp.post("/campaigns/<campaign_id>/members")
-@operation(summary="Add contacts to a campaign by ids or by the filters of GET /contacts; with a status, also "
-                   "move existing members to it", permission="events:write", body=MembersIn, response=MembersResult,
-           tag="campaigns")
+@operation(
+    summary="Add contacts to a campaign by ids or by the filters of GET /contacts; with a status, also "
+    "move existing members to it",
+    permission="events:write",
+    body=MembersIn,
+    response=MembersResult,
+    tag="campaigns",
+)
 def add_members(campaign_id: str, body: MembersIn) -> Response:
     session = get_session()
     campaign = service.get_campaign(session, org_id(), campaign_id)
-    added, updated = members.add_members(session, actor(), campaign, _selected(body, adding=True), body.status)
-    return json_response(MembersResult(campaign_id=campaign.id, added_ids=added, updated_ids=updated,
-                                       removed_ids=[]))
+    added, updated = members.add_members(
+        session, actor(), campaign, _selected(body, adding=True), body.status
+    )
+    return json_response(
+        MembersResult(campaign_id=campaign.id, added_ids=added, updated_ids=updated, removed_ids=[])
+    )
 
 
 @bp.delete("/campaigns/<campaign_id>/members")
-@operation(summary="Remove contacts from a campaign, by ids or by the filters of GET /contacts",
-           permission="events:write", body=MembersRemove, response=MembersResult, tag="campaigns")
+@operation(
+    summary="Remove contacts from a campaign, by ids or by the filters of GET /contacts",
+    permission="events:write",
+    body=MembersRemove,
+    response=MembersResult,
+    tag="campaigns",
+)
 def remove_members(campaign_id: str, body: MembersRemove) -> Response:
     session = get_session()
     campaign = service.get_campaign(session, org_id(), campaign_id)
     removed = members.remove_members(session, actor(), campaign, _selected(body, adding=False))
-    return json_response(MembersResult(campaign_id=campaign.id, added_ids=[], updated_ids=[], removed_ids=removed))
+    return json_response(
+        MembersResult(campaign_id=campaign.id, added_ids=[], updated_ids=[], removed_ids=removed)
+    )
 
 
 @bp.get("/campaigns/<campaign_id>/members/<contact_id>")
-@operation(summary="Get one member of a campaign", permission="events:read", response=MemberOut,
-           tag="campaigns", etag=True)
+@operation(
+    summary="Get one member of a campaign",
+    permission="events:read",
+    response=MemberOut,
+    tag="campaigns",
+    etag=True,
+)
 def get_member(campaign_id: str, contact_id: str) -> Response:
     return _member(campaign_id, contact_id)
 
 
 @bp.patch("/campaigns/<campaign_id>/members/<contact_id>")
-@operation(summary="Set a member's status", permission="events:write", body=MemberUpdate, response=MemberOut,
-           tag="campaigns", if_match=True)
+@operation(
+    summary="Set a member's status",
+    permission="events:write",
+    body=MemberUpdate,
+    response=MemberOut,
+    tag="campaigns",
+    if_match=True,
+)
 def update_member(campaign_id: str, contact_id: str, body: MemberUpdate) -> Response:
     session = get_session()
     member = members.get_member(session, service.get_campaign(session, org_id(), campaign_id), contact_id)
@@ -209,8 +296,13 @@ def update_member(campaign_id: str, contact_id: str, body: MemberUpdate) -> Resp
 
 
 @bp.delete("/campaigns/<campaign_id>/members/<contact_id>")
-@operation(summary="Remove one member from a campaign", permission="events:write", status=204, tag="campaigns",
-           if_match=True)
+@operation(
+    summary="Remove one member from a campaign",
+    permission="events:write",
+    status=204,
+    tag="campaigns",
+    if_match=True,
+)
 def delete_member(campaign_id: str, contact_id: str) -> Response:
     session = get_session()
     campaign = service.get_campaign(session, org_id(), campaign_id)
@@ -221,9 +313,13 @@ def delete_member(campaign_id: str, contact_id: str) -> Response:
 
 
 @bp.get("/campaigns/<campaign_id>/report")
-@operation(summary="A campaign's results: members by status and along the funnel, touchpoints, new contacts, "
-                   "cost per response and per conversion", permission="events:read", response=CampaignReport,
-           tag="campaigns")
+@operation(
+    summary="A campaign's results: members by status and along the funnel, touchpoints, new contacts, "
+    "cost per response and per conversion",
+    permission="events:read",
+    response=CampaignReport,
+    tag="campaigns",
+)
 def campaign_report(campaign_id: str) -> Response:
     session = get_session()
     return json_response(members.report(session, service.get_campaign(session, org_id(), campaign_id)))

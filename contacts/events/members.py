@@ -42,9 +42,12 @@ def get_member(session: Session, campaign: Campaign, contact_id: str) -> Campaig
 def _existing(session: Session, campaign: Campaign, contact_ids: list[str]) -> dict[str, CampaignMember]:
     found: dict[str, CampaignMember] = {}
     for i in range(0, len(contact_ids), CHUNK):
-        for member in session.scalars(select(CampaignMember).where(
+        for member in session.scalars(
+            select(CampaignMember).where(
                 CampaignMember.campaign_id == campaign.id,
-                CampaignMember.contact_id.in_(contact_ids[i:i + CHUNK]))):
+                CampaignMember.contact_id.in_(contact_ids[i : i + CHUNK]),
+            )
+        ):
             found[member.contact_id] = member
     return found
 
@@ -58,8 +61,9 @@ def _set_status(member: CampaignMember, status: str) -> bool:
     return True
 
 
-def add_members(session: Session, actor: Actor, campaign: Campaign, contact_ids: list[str],
-                status: str | None) -> tuple[list[str], list[str]]:
+def add_members(
+    session: Session, actor: Actor, campaign: Campaign, contact_ids: list[str], status: str | None
+) -> tuple[list[str], list[str]]:
     """Add contacts (status ``status`` or planned); move existing members to ``status`` when one is given.
 
     Returns the ids added and the ids of existing members whose status changed; each is logged.
@@ -71,15 +75,44 @@ def add_members(session: Session, actor: Actor, campaign: Campaign, contact_ids:
     for contact_id in contact_ids:
         member = existing.get(contact_id)
         if member is None:
-            session.add(CampaignMember(campaign_id=campaign.id, contact_id=contact_id,
-                                       organization_id=actor.organization_id, status=status or "planned",
-                                       status_at=now, added_by=actor.user_id, added_at=now, version=1))
+            session.add(
+                CampaignMember(
+                    campaign_id=campaign.id,
+                    contact_id=contact_id,
+                    organization_id=actor.organization_id,
+                    status=status or "planned",
+                    status_at=now,
+                    added_by=actor.user_id,
+                    added_at=now,
+                    version=1,
+                )
+            )
             added.append(contact_id)
         elif status is not None and _set_status(member, status):
             updated.append(contact_id)
     session.flush()
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=ENTITY, ids=tuple([f"{campaign.id}:{c}" for c in added]), operation=Operation.CREATED, data={"status": status or "planned"}))
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=ENTITY, ids=tuple([f"{campaign.id}:{c}" for c in updated]), operation=Operation.UPDATED, data={"status": status}))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=ENTITY,
+            ids=tuple([f"{campaign.id}:{c}" for c in added]),
+            operation=Operation.CREATED,
+            data={"status": status or "planned"},
+        ),
+    )
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=ENTITY,
+            ids=tuple([f"{campaign.id}:{c}" for c in updated]),
+            operation=Operation.UPDATED,
+            data={"status": status},
+        ),
+    )
     return added, updated
 
 
@@ -87,21 +120,45 @@ def remove_members(session: Session, actor: Actor, campaign: Campaign, contact_i
     """Take contacts out of the campaign; return (and log) the ids that were members."""
     removed = list(_existing(session, campaign, contact_ids))
     for i in range(0, len(removed), CHUNK):
-        session.execute(delete(CampaignMember).where(CampaignMember.campaign_id == campaign.id,
-                                                     CampaignMember.contact_id.in_(removed[i:i + CHUNK])))
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=ENTITY, ids=tuple([f"{campaign.id}:{c}" for c in removed]), operation=Operation.DELETED))
+        session.execute(
+            delete(CampaignMember).where(
+                CampaignMember.campaign_id == campaign.id,
+                CampaignMember.contact_id.in_(removed[i : i + CHUNK]),
+            )
+        )
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=ENTITY,
+            ids=tuple([f"{campaign.id}:{c}" for c in removed]),
+            operation=Operation.DELETED,
+        ),
+    )
     return removed
 
 
 def update_member(session: Session, actor: Actor, member: CampaignMember, status: str) -> CampaignMember:
     """Set one member's status (a no-op when it is already that)."""
     if _set_status(member, status):
-        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=ENTITY, ids=(member_entity_id(member),), operation=Operation.UPDATED, data={"status": status}))
+        publish(
+            session,
+            Recorded(
+                org_id=actor.organization_id,
+                actor_id=actor.user_id,
+                entity=ENTITY,
+                ids=(member_entity_id(member),),
+                operation=Operation.UPDATED,
+                data={"status": status},
+            ),
+        )
     return member
 
 
-def list_members(session: Session, campaign: Campaign, query: MemberListQuery
-                 ) -> tuple[list[CampaignMember], str | None]:
+def list_members(
+    session: Session, campaign: Campaign, query: MemberListQuery
+) -> tuple[list[CampaignMember], str | None]:
     """Return one page of the campaign's members in contact id order."""
     stmt = select(CampaignMember).where(CampaignMember.campaign_id == campaign.id)
     if query.status:
@@ -111,17 +168,40 @@ def list_members(session: Session, campaign: Campaign, query: MemberListQuery
 
 def members_out(session: Session, members: list[CampaignMember]) -> list[MemberOut]:
     """Serialise members with their contacts' names and companies in one query."""
-    people = {row.id: row for row in session.execute(
-        select(Contact.id, Contact.full_name, Company.id.label("company_id"), Company.name.label("company_name"))
-        .outerjoin(Company, Company.id == Contact.company_id)
-        .where(Contact.id.in_([m.contact_id for m in members])))} if members else {}
+    people = (
+        {
+            row.id: row
+            for row in session.execute(
+                select(
+                    Contact.id,
+                    Contact.full_name,
+                    Company.id.label("company_id"),
+                    Company.name.label("company_name"),
+                )
+                .outerjoin(Company, Company.id == Contact.company_id)
+                .where(Contact.id.in_([m.contact_id for m in members]))
+            )
+        }
+        if members
+        else {}
+    )
     out = []
     for m in members:
         person = people[m.contact_id]
         company = CompanyRef(id=person.company_id, name=person.company_name) if person.company_id else None
-        out.append(MemberOut(campaign_id=m.campaign_id, contact_id=m.contact_id, full_name=person.full_name,
-                             company=company, status=m.status, status_at=m.status_at, added_at=m.added_at,
-                             added_by=m.added_by, version=m.version))
+        out.append(
+            MemberOut(
+                campaign_id=m.campaign_id,
+                contact_id=m.contact_id,
+                full_name=person.full_name,
+                company=company,
+                status=m.status,
+                status_at=m.status_at,
+                added_at=m.added_at,
+                added_by=m.added_by,
+                version=m.version,
+            )
+        )
     return out
 
 
@@ -137,8 +217,13 @@ def move_memberships(session: Session, winner_id: str, loser_ids: Iterable[str])
     the stronger status (and when it was reached) and the earlier ``added_at``."""
     session.flush()
     table = cast(Table, CampaignMember.__table__)
-    rows = session.execute(select(table).where(table.c.contact_id.in_([winner_id, *loser_ids]))
-                           .order_by(table.c.added_at)).mappings().all()
+    rows = (
+        session.execute(
+            select(table).where(table.c.contact_id.in_([winner_id, *loser_ids])).order_by(table.c.added_at)
+        )
+        .mappings()
+        .all()
+    )
     kept = {row["campaign_id"]: dict(row) for row in rows if row["contact_id"] == winner_id}
 
     def where(campaign_id: str, contact_id: str) -> Any:
@@ -150,7 +235,9 @@ def move_memberships(session: Session, winner_id: str, loser_ids: Iterable[str])
             continue
         mine = kept.get(campaign_id)
         if mine is None:
-            session.execute(update(table).where(where(campaign_id, row["contact_id"])).values(contact_id=winner_id))
+            session.execute(
+                update(table).where(where(campaign_id, row["contact_id"])).values(contact_id=winner_id)
+            )
             kept[campaign_id] = {**row, "contact_id": winner_id}
             continue
         values: dict[str, Any] = {}
@@ -168,20 +255,33 @@ def move_memberships(session: Session, winner_id: str, loser_ids: Iterable[str])
 def report(session: Session, campaign: Campaign) -> CampaignReport:
     """Count the campaign's members by status and along its funnel, its touchpoints, new contacts and costs."""
     by_status = dict.fromkeys(MEMBER_STATUSES, 0)
-    by_status.update(session.execute(select(CampaignMember.status, func.count()).where(
-        CampaignMember.campaign_id == campaign.id).group_by(CampaignMember.status)).tuples().all())
+    by_status.update(
+        session.execute(
+            select(CampaignMember.status, func.count())
+            .where(CampaignMember.campaign_id == campaign.id)
+            .group_by(CampaignMember.status)
+        )
+        .tuples()
+        .all()
+    )
     funnel = {status: sum(by_status[s] for s in MEMBER_FUNNEL[i:]) for i, status in enumerate(MEMBER_FUNNEL)}
     reached = funnel["sent"] + by_status["unsubscribed"]
     touchpoints, touchpoint_contacts = session.execute(
         select(func.count(), func.count(Touchpoint.contact_id.distinct())).where(
-            Touchpoint.organization_id == campaign.organization_id, Touchpoint.campaign_id == campaign.id)).one()
+            Touchpoint.organization_id == campaign.organization_id, Touchpoint.campaign_id == campaign.id
+        )
+    ).one()
     new_contacts = None
     if campaign.starts_at is not None:
         period = [Contact.created_at >= campaign.starts_at.astimezone(UTC)]
         if campaign.ends_at is not None:
             period.append(Contact.created_at <= campaign.ends_at.astimezone(UTC))
-        new_contacts = session.scalar(select(func.count()).select_from(CampaignMember).join(
-            Contact, Contact.id == CampaignMember.contact_id).where(CampaignMember.campaign_id == campaign.id, *period))
+        new_contacts = session.scalar(
+            select(func.count())
+            .select_from(CampaignMember)
+            .join(Contact, Contact.id == CampaignMember.contact_id)
+            .where(CampaignMember.campaign_id == campaign.id, *period)
+        )
 
     def rate(n: int) -> float | None:
         return round(n / reached, 4) if reached else None
@@ -190,9 +290,20 @@ def report(session: Session, campaign: Campaign) -> CampaignReport:
         return round(campaign.cost / n, 2) if campaign.cost is not None and n else None
 
     return CampaignReport(
-        campaign_id=campaign.id, members=sum(by_status.values()), by_status=FunnelCounts(**by_status),
-        reached=reached, responded=funnel["responded"], attended=funnel["attended"], converted=funnel["converted"],
-        response_rate=rate(funnel["responded"]), conversion_rate=rate(funnel["converted"]),
-        touchpoints=touchpoints, touchpoint_contacts=touchpoint_contacts, new_contacts=new_contacts,
-        cost=campaign.cost, currency=campaign.currency, cost_per_response=per(funnel["responded"]),
-        cost_per_conversion=per(funnel["converted"]))
+        campaign_id=campaign.id,
+        members=sum(by_status.values()),
+        by_status=FunnelCounts(**by_status),
+        reached=reached,
+        responded=funnel["responded"],
+        attended=funnel["attended"],
+        converted=funnel["converted"],
+        response_rate=rate(funnel["responded"]),
+        conversion_rate=rate(funnel["converted"]),
+        touchpoints=touchpoints,
+        touchpoint_contacts=touchpoint_contacts,
+        new_contacts=new_contacts,
+        cost=campaign.cost,
+        currency=campaign.currency,
+        cost_per_response=per(funnel["responded"]),
+        cost_per_conversion=per(funnel["converted"]),
+    )

@@ -54,8 +54,9 @@ class CampaignMember(Base):
     __table_args__ = (Index("ix_campaign_member_campaign_status", "campaign_id", "status"),)
 
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
-    contact_id: Mapped[str] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True,
-                                            index=True)
+    contact_id: Mapped[str] = mapped_column(
+        ForeignKey("contact.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="planned")
     status_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -182,7 +182,9 @@ class CampaignReport(BaseModel):
     campaign_id: str
     members: int
     by_status: FunnelCounts = Field(description="Members at each status now.")
-    reached: int = Field(description="Members the campaign got to: sent or any later status, or unsubscribed.")
+    reached: int = Field(
+        description="Members the campaign got to: sent or any later status, or unsubscribed."
+    )
     responded: int = Field(description="Members who responded, attended or converted.")
     attended: int = Field(description="Members who attended or converted.")
     converted: int
@@ -191,7 +193,8 @@ class CampaignReport(BaseModel):
     touchpoints: int = Field(description="Touchpoints recorded through the campaign.")
     touchpoint_contacts: int = Field(description="Distinct contacts of those touchpoints.")
     new_contacts: int | None = Field(
-        description="Members whose contact was first recorded within the campaign's period (null without one).")
+        description="Members whose contact was first recorded within the campaign's period (null without one)."
+    )
     cost: int | None
     currency: str
     cost_per_response: float | None

@@ -53,8 +53,10 @@ def _utc(value: datetime | None) -> datetime | None:
 
 def _check_period(starts_at: datetime | None, ends_at: datetime | None) -> None:
     if starts_at is not None and ends_at is not None and ends_at < starts_at:
-        raise ValidationFailed("ends_at must not be before starts_at", errors=[
-            {"field": "ends_at", "message": "must not be before starts_at", "code": "period"}])
+        raise ValidationFailed(
+            "ends_at must not be before starts_at",
+            errors=[{"field": "ends_at", "message": "must not be before starts_at", "code": "period"}],
+        )
 
 
 def _rename_tag(session: Session, actor: Actor, tag_id: str | None, old_name: str, new_name: str) -> None:
@@ -68,25 +70,53 @@ def create_event(session: Session, actor: Actor, data: EventCreate) -> Event:
     """Create an event and its tag (kind "event", the event's name), reusing a tag of that name."""
     tag = own_tag(session, actor, data.name, "event")
     now = utcnow()
-    event = Event(organization_id=actor.organization_id, name=data.name, kind=data.kind,
-                  starts_at=_utc(data.starts_at), ends_at=_utc(data.ends_at), venue=data.venue or None,
-                  tag_id=tag.id, version=1, created_at=now, updated_at=now)
+    event = Event(
+        organization_id=actor.organization_id,
+        name=data.name,
+        kind=data.kind,
+        starts_at=_utc(data.starts_at),
+        ends_at=_utc(data.ends_at),
+        venue=data.venue or None,
+        tag_id=tag.id,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(event)
     session.flush()
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.EVENT, ids=(event.id,), operation=Operation.CREATED))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.EVENT,
+            ids=(event.id,),
+            operation=Operation.CREATED,
+        ),
+    )
     return event
 
 
-def _apply_patch(session: Session, actor: Actor, row: Event | Campaign, data: EventUpdate | CampaignUpdate, *,
-                 required: tuple[str, ...], optional_text: str, nullable: tuple[str, ...] = ()) -> list[str]:
+def _apply_patch(
+    session: Session,
+    actor: Actor,
+    row: Event | Campaign,
+    data: EventUpdate | CampaignUpdate,
+    *,
+    required: tuple[str, ...],
+    optional_text: str,
+    nullable: tuple[str, ...] = (),
+) -> list[str]:
     """Copy a PATCH onto an event or campaign: nulls refused for ``required``, an empty ``optional_text``
     cleared, ``nullable`` fields copied as sent, the period checked against the stored ends, and a new name
     renaming the owned tag."""
     sent = data.model_fields_set
     for name in required:
         if name in sent and getattr(data, name) is None:
-            raise ValidationFailed(f"{name} cannot be null", errors=[
-                {"field": name, "message": "must not be null", "code": "required"}])
+            raise ValidationFailed(
+                f"{name} cannot be null",
+                errors=[{"field": name, "message": "must not be null", "code": "required"}],
+            )
     fields = (*required, optional_text, *nullable, "starts_at", "ends_at")
     values = {name: getattr(data, name) for name in fields if name in sent}
     if optional_text in values:
@@ -110,28 +140,64 @@ def update_event(session: Session, actor: Actor, event: Event, data: EventUpdate
     changed = _apply_patch(session, actor, event, data, required=("name", "kind"), optional_text="venue")
     if changed:
         event.version += 1
-        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.EVENT, ids=(event.id,), operation=Operation.UPDATED, data={"fields": changed}))
+        publish(
+            session,
+            Recorded(
+                org_id=actor.organization_id,
+                actor_id=actor.user_id,
+                entity=Entity.EVENT,
+                ids=(event.id,),
+                operation=Operation.UPDATED,
+                data={"fields": changed},
+            ),
+        )
     return event
 
 
 def _unlink_touchpoints(session: Session, actor: Actor, column: str, value: str) -> None:
     """Clear a deleted event or campaign from its touchpoints, bumping and logging each of them."""
     attr = getattr(Touchpoint, column)
-    ids = list(session.scalars(select(Touchpoint.id).where(Touchpoint.organization_id == actor.organization_id,
-                                                           attr == value)))
+    ids = list(
+        session.scalars(
+            select(Touchpoint.id).where(Touchpoint.organization_id == actor.organization_id, attr == value)
+        )
+    )
     if not ids:
         return
-    session.execute(update(Touchpoint).where(Touchpoint.id.in_(ids)).values(
-        {column: None, "version": Touchpoint.version + 1, "updated_at": utcnow()}).execution_options(
-        synchronize_session="fetch"))
+    session.execute(
+        update(Touchpoint)
+        .where(Touchpoint.id.in_(ids))
+        .values({column: None, "version": Touchpoint.version + 1, "updated_at": utcnow()})
+        .execution_options(synchronize_session="fetch")
+    )
     for touchpoint_id in ids:
-        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TOUCHPOINT, ids=(touchpoint_id,), operation=Operation.UPDATED, data={"fields": [column]}))
+        publish(
+            session,
+            Recorded(
+                org_id=actor.organization_id,
+                actor_id=actor.user_id,
+                entity=Entity.TOUCHPOINT,
+                ids=(touchpoint_id,),
+                operation=Operation.UPDATED,
+                data={"fields": [column]},
+            ),
+        )
 
 
 def delete_event(session: Session, actor: Actor, event: Event) -> None:
     """Delete an event; its tag stays on the contacts met there, its touchpoints lose the link."""
     _unlink_touchpoints(session, actor, "event_id", event.id)
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.EVENT, ids=(event.id,), operation=Operation.DELETED, data={"name": event.name}))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.EVENT,
+            ids=(event.id,),
+            operation=Operation.DELETED,
+            data={"name": event.name},
+        ),
+    )
     session.delete(event)
 
 
@@ -153,15 +219,29 @@ def _tag_refs(session: Session, tag_ids: list[str | None]) -> dict[str, TagRef]:
     wanted = sorted({t for t in tag_ids if t})
     if not wanted:
         return {}
-    return {t.id: TagRef(id=t.id, name=t.name) for t in session.scalars(select(Tag).where(Tag.id.in_(wanted)))}
+    return {
+        t.id: TagRef(id=t.id, name=t.name) for t in session.scalars(select(Tag).where(Tag.id.in_(wanted)))
+    }
 
 
 def events_out(session: Session, events: list[Event]) -> list[EventOut]:
     """Serialise events with their tags in one query."""
     refs = _tag_refs(session, [e.tag_id for e in events])
-    return [EventOut(id=e.id, name=e.name, kind=e.kind, starts_at=e.starts_at,
-                     ends_at=e.ends_at, venue=e.venue, tag=refs.get(e.tag_id or ""), version=e.version,
-                     created_at=e.created_at, updated_at=e.updated_at) for e in events]
+    return [
+        EventOut(
+            id=e.id,
+            name=e.name,
+            kind=e.kind,
+            starts_at=e.starts_at,
+            ends_at=e.ends_at,
+            venue=e.venue,
+            tag=refs.get(e.tag_id or ""),
+            version=e.version,
+            created_at=e.created_at,
+            updated_at=e.updated_at,
+        )
+        for e in events
+    ]
 
 
 def campaign_version(campaign: Campaign) -> int:
@@ -173,33 +253,79 @@ def create_campaign(session: Session, actor: Actor, data: CampaignCreate) -> Cam
     """Create a campaign and its tag (kind "campaign", the campaign's name), reusing a tag of that name."""
     tag = own_tag(session, actor, data.name, "campaign")
     now = utcnow()
-    campaign = Campaign(organization_id=actor.organization_id, name=data.name,
-                        description=data.description or None, starts_at=_utc(data.starts_at),
-                        ends_at=_utc(data.ends_at), tag_id=tag.id, cost=data.cost, currency=data.currency,
-                        created_at=now, updated_at=now)
+    campaign = Campaign(
+        organization_id=actor.organization_id,
+        name=data.name,
+        description=data.description or None,
+        starts_at=_utc(data.starts_at),
+        ends_at=_utc(data.ends_at),
+        tag_id=tag.id,
+        cost=data.cost,
+        currency=data.currency,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(campaign)
     session.flush()
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CAMPAIGN, ids=(campaign.id,), operation=Operation.CREATED))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.CAMPAIGN,
+            ids=(campaign.id,),
+            operation=Operation.CREATED,
+        ),
+    )
     return campaign
 
 
 def update_campaign(session: Session, actor: Actor, campaign: Campaign, data: CampaignUpdate) -> Campaign:
     """Apply a PATCH; the period is checked against the stored ends, and a new name renames the tag."""
-    changed = _apply_patch(session, actor, campaign, data, required=("name", "currency"), optional_text="description",
-                           nullable=("cost",))
+    changed = _apply_patch(
+        session,
+        actor,
+        campaign,
+        data,
+        required=("name", "currency"),
+        optional_text="description",
+        nullable=("cost",),
+    )
     if changed:
-        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CAMPAIGN, ids=(campaign.id,), operation=Operation.UPDATED, data={"fields": changed}))
+        publish(
+            session,
+            Recorded(
+                org_id=actor.organization_id,
+                actor_id=actor.user_id,
+                entity=Entity.CAMPAIGN,
+                ids=(campaign.id,),
+                operation=Operation.UPDATED,
+                data={"fields": changed},
+            ),
+        )
     return campaign
 
 
 def delete_campaign(session: Session, actor: Actor, campaign: Campaign) -> None:
     """Delete a campaign; its tag stays on its contacts, its touchpoints lose the link."""
     _unlink_touchpoints(session, actor, "campaign_id", campaign.id)
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.CAMPAIGN, ids=(campaign.id,), operation=Operation.DELETED, data={"name": campaign.name}))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.CAMPAIGN,
+            ids=(campaign.id,),
+            operation=Operation.DELETED,
+            data={"name": campaign.name},
+        ),
+    )
     session.delete(campaign)
 
 
-def list_campaigns(session: Session, org_id: str, query: CampaignListQuery) -> tuple[list[Campaign], str | None]:
+def list_campaigns(
+    session: Session, org_id: str, query: CampaignListQuery
+) -> tuple[list[Campaign], str | None]:
     """Return one page of campaigns in creation order and the cursor of the next page."""
     stmt = select(Campaign).where(Campaign.organization_id == org_id)
     if query.q and query.q.strip():
@@ -210,11 +336,32 @@ def list_campaigns(session: Session, org_id: str, query: CampaignListQuery) -> t
 def campaigns_out(session: Session, campaigns: list[Campaign]) -> list[CampaignOut]:
     """Serialise campaigns with their tags and member counts (one query each)."""
     refs = _tag_refs(session, [c.tag_id for c in campaigns])
-    counts = dict(session.execute(
-        select(CampaignMember.campaign_id, func.count()).where(
-            CampaignMember.campaign_id.in_([c.id for c in campaigns])).group_by(CampaignMember.campaign_id)
-    ).tuples().all()) if campaigns else {}
-    return [CampaignOut(id=c.id, name=c.name, description=c.description, starts_at=c.starts_at, ends_at=c.ends_at,
-                        tag=refs.get(c.tag_id or ""), cost=c.cost, currency=c.currency,
-                        member_count=counts.get(c.id, 0), created_at=c.created_at, updated_at=c.updated_at)
-            for c in campaigns]
+    counts = (
+        dict(
+            session.execute(
+                select(CampaignMember.campaign_id, func.count())
+                .where(CampaignMember.campaign_id.in_([c.id for c in campaigns]))
+                .group_by(CampaignMember.campaign_id)
+            )
+            .tuples()
+            .all()
+        )
+        if campaigns
+        else {}
+    )
+    return [
+        CampaignOut(
+            id=c.id,
+            name=c.name,
+            description=c.description,
+            starts_at=c.starts_at,
+            ends_at=c.ends_at,
+            tag=refs.get(c.tag_id or ""),
+            cost=c.cost,
+            currency=c.currency,
+            member_count=counts.get(c.id, 0),
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+        for c in campaigns
+    ]

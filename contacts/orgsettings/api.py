@@ -23,16 +23,26 @@ def _one() -> Response:
 
 
 @bp.get("/settings")
-@operation(summary="Get the organisation's settings (review threshold, learning from corrections)",
-           permission="org:admin", response=OrgSettingsOut, tag="organization", etag=True)
+@operation(
+    summary="Get the organisation's settings (review threshold, learning from corrections)",
+    permission="org:admin",
+    response=OrgSettingsOut,
+    tag="organization",
+    etag=True,
+)
 def get_settings() -> Response:
     return _one()
 
 
 @bp.patch("/settings")
-@operation(summary="Change the organisation's settings; a null review_threshold returns to the default",
-           permission="org:admin", body=OrgSettingsUpdate, response=OrgSettingsOut, tag="organization",
-           if_match=True)
+@operation(
+    summary="Change the organisation's settings; a null review_threshold returns to the default",
+    permission="org:admin",
+    body=OrgSettingsUpdate,
+    response=OrgSettingsOut,
+    tag="organization",
+    if_match=True,
+)
 def update_settings(body: OrgSettingsUpdate) -> Response:
     session = get_session()
     check_if_match(org_id(), service.version_of(service.get_settings(session, org_id())))

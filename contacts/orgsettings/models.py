@@ -13,8 +13,9 @@ from contacts.db import Base, UTCDateTime, utcnow
 class OrganizationSettings(Base):
     __tablename__ = "organization_settings"
 
-    organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"),
-                                                 primary_key=True)
+    organization_id: Mapped[str] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+    )
     # None: the deployment's default (MEISHI_REVIEW_THRESHOLD).
     review_threshold: Mapped[float | None] = mapped_column(Float, default=None)
     learn_corrections: Mapped[bool] = mapped_column(Boolean, default=True)

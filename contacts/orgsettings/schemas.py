@@ -16,9 +16,11 @@ class OrgSettingsUpdate(StrictModel):
     """Body of PATCH /organization/settings; ``review_threshold: null`` returns to the deployment default."""
 
     review_threshold: Threshold | None = Field(
-        default=None, description="Field confidence below which a card waits for review (0 to 1).")
+        default=None, description="Field confidence below which a card waits for review (0 to 1)."
+    )
     learn_corrections: bool | None = Field(
-        default=None, description="Remember reviewers' corrections and apply them to later cards.")
+        default=None, description="Remember reviewers' corrections and apply them to later cards."
+    )
 
 
 class OrgSettingsOut(BaseModel):

@@ -50,7 +50,8 @@ def settings_out(session: Session, org_id: str, default: float) -> OrgSettingsOu
         learn_corrections=row.learn_corrections if row is not None else True,
         version=version_of(row),
         updated_by=row.updated_by if row is not None else None,
-        updated_at=row.updated_at if row is not None else None)
+        updated_at=row.updated_at if row is not None else None,
+    )
 
 
 def update_settings(session: Session, actor: Actor, body: OrgSettingsUpdate) -> OrganizationSettings:
@@ -60,16 +61,20 @@ def update_settings(session: Session, actor: Actor, body: OrgSettingsUpdate) -> 
     session.execute(select(Organization.id).where(Organization.id == org_id).with_for_update())
     row = get_settings(session, org_id)
     if row is None:
-        row = OrganizationSettings(organization_id=org_id, review_threshold=None, learn_corrections=True,
-                                   version=0)
+        row = OrganizationSettings(
+            organization_id=org_id, review_threshold=None, learn_corrections=True, version=0
+        )
         session.add(row)
     sent = body.model_fields_set
     changed: dict[str, object] = {}
     if "review_threshold" in sent and body.review_threshold != row.review_threshold:
         row.review_threshold = body.review_threshold
         changed["review_threshold"] = body.review_threshold
-    if "learn_corrections" in sent and body.learn_corrections is not None \
-            and body.learn_corrections != row.learn_corrections:
+    if (
+        "learn_corrections" in sent
+        and body.learn_corrections is not None
+        and body.learn_corrections != row.learn_corrections
+    ):
         row.learn_corrections = body.learn_corrections
         changed["learn_corrections"] = body.learn_corrections
     if changed or row.version == 0:
@@ -77,6 +82,15 @@ def update_settings(session: Session, actor: Actor, body: OrgSettingsUpdate) -> 
         row.updated_by = actor.user_id
         row.updated_at = utcnow()
     if changed:
-        publish(session, Recorded(org_id=org_id, actor_id=actor.user_id, entity=Entity.ORGANIZATION_SETTINGS,
-                                  ids=(org_id,), operation=Operation.UPDATED, data=changed))
+        publish(
+            session,
+            Recorded(
+                org_id=org_id,
+                actor_id=actor.user_id,
+                entity=Entity.ORGANIZATION_SETTINGS,
+                ids=(org_id,),
+                operation=Operation.UPDATED,
+                data=changed,
+            ),
+        )
     return row

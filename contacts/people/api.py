@@ -29,28 +29,47 @@ VCARD_CONTENT = {"text/vcard": {"schema": {"type": "string"}}}
 def _one(contact_id: str, status: int = 200) -> Response:
     session = get_session()
     contact = service.get_contact(session, org_id(), contact_id)
-    return json_response(service.contact_out(session, contact), status, etag=etag_for(contact.id, contact.version),
-                         location=f"/api/v1/contacts/{contact.id}" if status == 201 else None)
+    return json_response(
+        service.contact_out(session, contact),
+        status,
+        etag=etag_for(contact.id, contact.version),
+        location=f"/api/v1/contacts/{contact.id}" if status == 201 else None,
+    )
 
 
 @bp.post("")
-@operation(summary="Create a contact", permission="contacts:write", body=ContactCreate, response=ContactOut,
-           status=201, tag="contacts", idempotent=True)
+@operation(
+    summary="Create a contact",
+    permission="contacts:write",
+    body=ContactCreate,
+    response=ContactOut,
+    status=201,
+    tag="contacts",
+    idempotent=True,
+)
 def create_contact(body: ContactCreate) -> Response:
     session = get_session()
-    contact = service.create_contact(session, actor(), body, api_source(),
-                                     may_create_tags=current_principal().can("tags:write"))
+    contact = service.create_contact(
+        session, actor(), body, api_source(), may_create_tags=current_principal().can("tags:write")
+    )
     session.flush()
     return _one(contact.id, 201)
 
 
 @bp.get("")
-@operation(summary="List contacts", permission="contacts:read", query=ContactListQuery, response=ContactPage,
-           tag="contacts")
+@operation(
+    summary="List contacts",
+    permission="contacts:read",
+    query=ContactListQuery,
+    response=ContactPage,
+    tag="contacts",
+)
 def list_contacts(query: ContactListQuery) -> Response:
     session = get_session()
     page = service.list_contacts(session, org_id(), query)
-    return json_response(ContactPage(items=service.contacts_out(session, page.items), next_cursor=page.next_cursor))
+    return json_response(
+        ContactPage(items=service.contacts_out(session, page.items), next_cursor=page.next_cursor)
+    )
 
 
 def _vcard_response(text: str, filename: str) -> Response:
@@ -60,8 +79,13 @@ def _vcard_response(text: str, filename: str) -> Response:
 
 
 @bp.get("/vcard")
-@operation(summary="A page of contacts as one vCard 3.0 file (the filters and paging of the contact list)",
-           permission="contacts:read", query=ContactListQuery, tag="contacts", response_content=VCARD_CONTENT)
+@operation(
+    summary="A page of contacts as one vCard 3.0 file (the filters and paging of the contact list)",
+    permission="contacts:read",
+    query=ContactListQuery,
+    tag="contacts",
+    response_content=VCARD_CONTENT,
+)
 def list_vcards(query: ContactListQuery) -> Response:
     session = get_session()
     page = service.list_contacts(session, org_id(), query)
@@ -78,8 +102,12 @@ def _next_url(cursor: str) -> str:
 
 
 @bp.get("/<contact_id>/vcard")
-@operation(summary="A contact as a vCard 3.0 file, with its reading for address-book sorting",
-           permission="contacts:read", tag="contacts", response_content=VCARD_CONTENT)
+@operation(
+    summary="A contact as a vCard 3.0 file, with its reading for address-book sorting",
+    permission="contacts:read",
+    tag="contacts",
+    response_content=VCARD_CONTENT,
+)
 def get_vcard(contact_id: str) -> Response:
     session = get_session()
     contact = service.get_contact(session, org_id(), contact_id)
@@ -87,15 +115,26 @@ def get_vcard(contact_id: str) -> Response:
 
 
 @bp.get("/<contact_id>")
-@operation(summary="Get a contact (merged ones name where they went)", permission="contacts:read",
-           response=ContactOut, tag="contacts", etag=True)
+@operation(
+    summary="Get a contact (merged ones name where they went)",
+    permission="contacts:read",
+    response=ContactOut,
+    tag="contacts",
+    etag=True,
+)
 def get_contact(contact_id: str) -> Response:
     return _one(contact_id)
 
 
 @bp.patch("/<contact_id>")
-@operation(summary="Update a contact", permission="contacts:write", body=ContactUpdate, response=ContactOut,
-           tag="contacts", if_match=True)
+@operation(
+    summary="Update a contact",
+    permission="contacts:write",
+    body=ContactUpdate,
+    response=ContactOut,
+    tag="contacts",
+    if_match=True,
+)
 def update_contact(contact_id: str, body: ContactUpdate) -> Response:
     session = get_session()
     contact = service.get_contact(session, org_id(), contact_id)
@@ -111,8 +150,13 @@ def update_contact(contact_id: str, body: ContactUpdate) -> Response:
 
 
 @bp.delete("/<contact_id>")
-@operation(summary="Delete a contact (soft; an admin can restore it)", permission="contacts:write",
-           status=204, tag="contacts", if_match=True)
+@operation(
+    summary="Delete a contact (soft; an admin can restore it)",
+    permission="contacts:write",
+    status=204,
+    tag="contacts",
+    if_match=True,
+)
 def delete_contact(contact_id: str) -> Response:
     session = get_session()
     contact = service.get_contact(session, org_id(), contact_id)
@@ -122,8 +166,12 @@ def delete_contact(contact_id: str) -> Response:
 
 
 @bp.post("/<contact_id>/restore")
-@operation(summary="Restore a deleted contact (admin)", permission="contacts:restore", response=ContactOut,
-           tag="contacts")
+@operation(
+    summary="Restore a deleted contact (admin)",
+    permission="contacts:restore",
+    response=ContactOut,
+    tag="contacts",
+)
 def restore_contact(contact_id: str) -> Response:
     session = get_session()
     contact = service.get_contact(session, org_id(), contact_id)
@@ -133,8 +181,12 @@ def restore_contact(contact_id: str) -> Response:
 
 
 @bp.get("/<contact_id>/employment")
-@operation(summary="A contact's employment history, newest first", permission="contacts:read",
-           response=EmploymentPage, tag="contacts")
+@operation(
+    summary="A contact's employment history, newest first",
+    permission="contacts:read",
+    response=EmploymentPage,
+    tag="contacts",
+)
 def list_employment(contact_id: str) -> Response:
     session = get_session()
     contact = service.get_contact(session, org_id(), contact_id)

@@ -38,5 +38,11 @@ class JobChanged(Event):
 
     def changes(self) -> tuple[Change, ...]:
         """Log the job change."""
-        return (Change(Entity.CONTACT, (self.contact.id,), Operation.CONTACT_JOB_CHANGED,
-                       {"from_company_id": self.from_company_id, "to_company_id": self.to_company_id}),)
+        return (
+            Change(
+                Entity.CONTACT,
+                (self.contact.id,),
+                Operation.CONTACT_JOB_CHANGED,
+                {"from_company_id": self.from_company_id, "to_company_id": self.to_company_id},
+            ),
+        )

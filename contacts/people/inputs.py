@@ -60,8 +60,10 @@ def _model(cls: type[M], data: dict[str, Any]) -> M:
     try:
         return cls.model_validate(data)
     except ValidationError as e:
-        raise ValidationFailed("the card's fields do not make a valid contact; correct them",
-                               errors=validation_errors(e, prefix="fields.")) from e
+        raise ValidationFailed(
+            "the card's fields do not make a valid contact; correct them",
+            errors=validation_errors(e, prefix="fields."),
+        ) from e
 
 
 def _payload(person: PersonValues) -> dict[str, Any]:
@@ -77,31 +79,57 @@ def _payload(person: PersonValues) -> dict[str, Any]:
     if person.phones:
         data["phones"] = [{"value": value, "type": kind} for value, kind in person.phones]
     if person.address or person.postal_code:
-        data["addresses"] = [{"value": person.address or person.postal_code, "postal_code": person.postal_code}]
+        data["addresses"] = [
+            {"value": person.address or person.postal_code, "postal_code": person.postal_code}
+        ]
     return data
 
 
-def create_person(session: Session, actor: Actor, person: PersonValues, source: Source, *,
-                  company_id: str | None, auto_merge: bool, employed_since: datetime | None = None) -> Contact:
+def create_person(
+    session: Session,
+    actor: Actor,
+    person: PersonValues,
+    source: Source,
+    *,
+    company_id: str | None,
+    auto_merge: bool,
+    employed_since: datetime | None = None,
+) -> Contact:
     """Create a contact from ``person`` (working at ``company_id`` since ``employed_since``); return it, or the
     twin it merged into."""
     payload = _payload(person)
     if company_id is not None:
         payload["company_id"] = company_id
-    created = service.create_contact(session, actor, _model(ContactCreate, payload), source, auto_merge=auto_merge,
-                                     employed_since=employed_since)
+    created = service.create_contact(
+        session,
+        actor,
+        _model(ContactCreate, payload),
+        source,
+        auto_merge=auto_merge,
+        employed_since=employed_since,
+    )
     return service.survivor_of(session, created)
 
 
-def update_person(session: Session, actor: Actor, contact: Contact, changes: dict[str, Any],
-                  source: Source, *, changed_at: datetime | None = None) -> None:
+def update_person(
+    session: Session,
+    actor: Actor,
+    contact: Contact,
+    changes: dict[str, Any],
+    source: Source,
+    *,
+    changed_at: datetime | None = None,
+) -> None:
     """Set the named fields (``company_id``, ``title``, ...) as a PATCH would: a new job is history, dated
     ``changed_at`` (default now)."""
-    service.update_contact(session, actor, contact, _model(ContactUpdate, changes), source, changed_at=changed_at)
+    service.update_contact(
+        session, actor, contact, _model(ContactUpdate, changes), source, changed_at=changed_at
+    )
 
 
-def add_missing_values(session: Session, contact: Contact, person: PersonValues, source: Source,
-                       *, primary: bool) -> list[str]:
+def add_missing_values(
+    session: Session, contact: Contact, person: PersonValues, source: Source, *, primary: bool
+) -> list[str]:
     """Append the email, phones and address ``contact`` lacks; return the kinds added or changed (not yet logged).
 
     With ``primary`` (a newer source of a new job) the source's email and office phone become primary; the
@@ -121,7 +149,9 @@ def add_missing_values(session: Session, contact: Contact, person: PersonValues,
             added.append("emails")
     have = {p.e164 or normalize.fold_text(p.value): p for p in contact.phones}
     for value, kind in person.phones:
-        row_p: ContactPhone = service._phone_rows(org, [_model(PhoneIn, {"value": value, "type": kind})], source)[0]
+        row_p: ContactPhone = service._phone_rows(
+            org, [_model(PhoneIn, {"value": value, "type": kind})], source
+        )[0]
         existing = have.get(row_p.e164 or normalize.fold_text(row_p.value))
         if existing is None:
             row_p.position, row_p.primary = len(contact.phones), not contact.phones

@@ -55,8 +55,7 @@ class Contact(Base):
     merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"), index=True)
     field_sources: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     search_text: Mapped[str] = mapped_column(Text, default="")
-    search_grams: Mapped[list[str] | None] = mapped_column(
-        JSON().with_variant(ARRAY(Text()), "postgresql"))
+    search_grams: Mapped[list[str] | None] = mapped_column(JSON().with_variant(ARRAY(Text()), "postgresql"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

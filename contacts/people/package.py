@@ -32,8 +32,11 @@ def register(registry: Registry) -> None:
 
 def move_employment(session: Session, merge: Merge) -> None:
     """The losers' employment history becomes the winner's (the merge then settles the open entries)."""
-    session.execute(update(Employment).where(Employment.contact_id.in_(merge.loser_ids))
-                    .values(contact_id=merge.winner_id))
+    session.execute(
+        update(Employment)
+        .where(Employment.contact_id.in_(merge.loser_ids))
+        .values(contact_id=merge.winner_id)
+    )
 
 
 def show_company(session: Session, event: CompanyRenamed | CompanyUnlinked | CompaniesMerged) -> None:

@@ -66,8 +66,9 @@ class ContactCreate(_ContactFields):
 
     @model_validator(mode="after")
     def _needs_identity(self) -> Self:
-        if not any([self.full_name, self.family_name, self.given_name, self.name_romaji, self.name_kana,
-                    self.emails]):
+        if not any(
+            [self.full_name, self.family_name, self.given_name, self.name_romaji, self.name_kana, self.emails]
+        ):
             raise ValueError("a contact needs a name or an email")
         return self
 
@@ -138,9 +139,11 @@ class TouchFilter(BaseModel):
     contacted too often. ``touch_kind`` narrows both to touchpoints of those kinds."""
 
     touched_since: AwareDatetime | None = Field(
-        default=None, description="Only contacts with a touchpoint at or after this time.")
+        default=None, description="Only contacts with a touchpoint at or after this time."
+    )
     not_touched_since: AwareDatetime | None = Field(
-        default=None, description="Only contacts without any touchpoint at or after this time.")
+        default=None, description="Only contacts without any touchpoint at or after this time."
+    )
     touch_kind: list[TouchKind] = Field(default_factory=list, max_length=15)
 
     @model_validator(mode="after")

@@ -43,8 +43,17 @@ from contacts.tags.models import ContactTag
 from contacts.tags.schemas import ContactFilter
 from contacts.touchpoints.models import Touchpoint
 
-SCALAR_FIELDS = ("family_name", "given_name", "full_name", "name_kana", "name_romaji", "department", "title",
-                 "url", "notes")
+SCALAR_FIELDS = (
+    "family_name",
+    "given_name",
+    "full_name",
+    "name_kana",
+    "name_romaji",
+    "department",
+    "title",
+    "url",
+    "notes",
+)
 _LATIN = re.compile(r"^[\x00-\x7f\u00c0-\u024f\s.'-]+$")
 _PHONE_LIKE = re.compile(r"^[+\d\s().\-]+$")
 SHORT_QUERY = 2  # queries up to this many folded characters use the stored grams, not the trigram index
@@ -66,8 +75,10 @@ def get_contact(session: Session, org_id: str, contact_id: str) -> Contact:
 def refuse_merged(session: Session, contact: Contact) -> None:
     """Answer 409 naming the surviving contact for any write to a merged one."""
     if contact.status == RecordStatus.MERGED:
-        raise Conflict(f"contact {contact.id} was merged into {survivor_of(session, contact).id}; "
-                       "send the request to that contact")
+        raise Conflict(
+            f"contact {contact.id} was merged into {survivor_of(session, contact).id}; "
+            "send the request to that contact"
+        )
 
 
 def get_active_contact(session: Session, org_id: str, contact_id: str) -> Contact:
@@ -89,9 +100,15 @@ def compose_full_name(family: str | None, given: str | None) -> str:
 
 def _search_pieces(contact: Contact) -> list[str]:
     """Fold what ``q`` searches: names, readings, company, department, emails and phone digits."""
-    pieces = [contact.full_name, contact.family_name, contact.given_name, contact.name_kana,
-              contact.name_romaji, contact.company.name if contact.company else None,
-              contact.department]
+    pieces = [
+        contact.full_name,
+        contact.family_name,
+        contact.given_name,
+        contact.name_kana,
+        contact.name_romaji,
+        contact.company.name if contact.company else None,
+        contact.department,
+    ]
     pieces += [e.value_normalized for e in contact.emails]
     for phone in contact.phones:
         digits = re.sub(r"\D", "", normalize.fold_text(phone.value))
@@ -107,7 +124,7 @@ def grams_of(folded_pieces: list[str]) -> list[str]:
     pg_trgm cannot index a LIKE pattern shorter than three characters, so queries of one or two characters
     (a family name such as 林 or 村田, a surname such as Li, two digits) look these up in a GIN index instead.
     """
-    grams = {p[i:i + n] for p in folded_pieces for n in (1, 2) for i in range(len(p) - n + 1)}
+    grams = {p[i : i + n] for p in folded_pieces for n in (1, 2) for i in range(len(p) - n + 1)}
     return sorted(grams)
 
 
@@ -134,9 +151,18 @@ def _email_rows(org_id: str, emails: list[EmailIn], source: Source) -> list[Cont
         except ValueError as e:
             errors.append({"field": f"emails.{i}.value", "message": str(e), "code": "invalid_email"})
             continue
-        rows.append(ContactEmail(organization_id=org_id, value=email.value, value_normalized=normalized,
-                                 type=email.type, primary=email.primary, position=i,
-                                 source_type=source.type, source_id=source.id))
+        rows.append(
+            ContactEmail(
+                organization_id=org_id,
+                value=email.value,
+                value_normalized=normalized,
+                type=email.type,
+                primary=email.primary,
+                position=i,
+                source_type=source.type,
+                source_id=source.id,
+            )
+        )
     if errors:
         raise ValidationFailed("invalid email address", errors=errors)
     _one_primary(rows)
@@ -148,9 +174,18 @@ def _phone_rows(org_id: str, phones: list[PhoneIn], source: Source) -> list[Cont
     for i, phone in enumerate(phones):
         e164 = normalize.to_e164(phone.value)
         kind = phone.type or ("mobile" if e164 and normalize.phone_type_of(e164) == "mobile" else "work")
-        rows.append(ContactPhone(organization_id=org_id, value=phone.value, e164=e164, type=kind,
-                                 primary=phone.primary, position=i, source_type=source.type,
-                                 source_id=source.id))
+        rows.append(
+            ContactPhone(
+                organization_id=org_id,
+                value=phone.value,
+                e164=e164,
+                type=kind,
+                primary=phone.primary,
+                position=i,
+                source_type=source.type,
+                source_id=source.id,
+            )
+        )
     _one_primary(rows)
     return rows
 
@@ -159,10 +194,19 @@ def _address_rows(org_id: str, addresses: list[AddressIn], source: Source) -> li
     rows = []
     for i, addr in enumerate(addresses):
         postal = normalize.normalize_postal_code(addr.postal_code or "") or addr.postal_code
-        rows.append(ContactAddress(organization_id=org_id, value=addr.value, postal_code=postal or None,
-                                   value_normalized=normalize.normalize_address(addr.value), type=addr.type,
-                                   primary=addr.primary, position=i, source_type=source.type,
-                                   source_id=source.id))
+        rows.append(
+            ContactAddress(
+                organization_id=org_id,
+                value=addr.value,
+                postal_code=postal or None,
+                value_normalized=normalize.normalize_address(addr.value),
+                type=addr.type,
+                primary=addr.primary,
+                position=i,
+                source_type=source.type,
+                source_id=source.id,
+            )
+        )
     _one_primary(rows)
     return rows
 
@@ -184,8 +228,9 @@ def _company_domain(contact: Contact) -> str | None:
     return normalize.domain_of_url(contact.url) if contact.url else None
 
 
-def _apply(session: Session, actor: Actor, contact: Contact, data: ContactCreate | ContactUpdate,
-           source: Source) -> set[str]:
+def _apply(
+    session: Session, actor: Actor, contact: Contact, data: ContactCreate | ContactUpdate, source: Source
+) -> set[str]:
     """Copy the sent fields onto ``contact``, recording their source; return the changed field names."""
     sent = data.model_fields_set
     changed: set[str] = set()
@@ -215,16 +260,25 @@ def _apply(session: Session, actor: Actor, contact: Contact, data: ContactCreate
 
             owner = session.get(User, data.owner_id)
             if owner is None or owner.organization_id != org:
-                raise ValidationFailed("unknown owner", errors=[
-                    {"field": "owner_id", "message": "no such user in this organisation", "code": "not_found"}])
+                raise ValidationFailed(
+                    "unknown owner",
+                    errors=[
+                        {
+                            "field": "owner_id",
+                            "message": "no such user in this organisation",
+                            "code": "not_found",
+                        }
+                    ],
+                )
         contact.owner_id = data.owner_id
         changed.add("owner_id")
     company: Company | None = contact.company
     if "company_id" in sent:
         company = companies.referenced_company(session, org, data.company_id) if data.company_id else None
     elif "company_name" in sent:
-        company = companies.find_or_create_company(session, actor, name=data.company_name,
-                                                   domain=_company_domain(contact))
+        company = companies.find_or_create_company(
+            session, actor, name=data.company_name, domain=_company_domain(contact)
+        )
     if company is not contact.company:
         contact.company = company
         contact.company_id = company.id if company else None
@@ -232,15 +286,27 @@ def _apply(session: Session, actor: Actor, contact: Contact, data: ContactCreate
         changed.add("company")
     if not contact.full_name or ({"family_name", "given_name"} & changed and "full_name" not in sent):
         composed = compose_full_name(contact.family_name, contact.given_name)
-        contact.full_name = composed or contact.full_name or contact.name_romaji or contact.name_kana or (
-            contact.emails[0].value if contact.emails else "")
+        contact.full_name = (
+            composed
+            or contact.full_name
+            or contact.name_romaji
+            or contact.name_kana
+            or (contact.emails[0].value if contact.emails else "")
+        )
     contact.field_sources = sources
     return changed
 
 
-def create_contact(session: Session, actor: Actor, data: ContactCreate, source: Source, *,
-                   may_create_tags: bool = True, auto_merge: bool = False,
-                   employed_since: datetime | None = None) -> Contact:
+def create_contact(
+    session: Session,
+    actor: Actor,
+    data: ContactCreate,
+    source: Source,
+    *,
+    may_create_tags: bool = True,
+    auto_merge: bool = False,
+    employed_since: datetime | None = None,
+) -> Contact:
     """Create a contact with its values, company, tags and first employment entry.
 
     With ``auto_merge`` (cards, imports) the matching engine merges the new contact into a twin it is sure
@@ -256,8 +322,16 @@ def create_contact(session: Session, actor: Actor, data: ContactCreate, source: 
             tags.attach(session, actor.organization_id, tag, [contact.id], actor.user_id)
     if contact.company_id or contact.title:
         start_employment(session, contact, source, started_at=employed_since)
-    publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
-                                    operation=Operation.CREATED, auto_merge=auto_merge))
+    publish(
+        session,
+        ContactWritten(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            contact=contact,
+            operation=Operation.CREATED,
+            auto_merge=auto_merge,
+        ),
+    )
     return contact
 
 
@@ -272,8 +346,15 @@ def survivor_of(session: Session, contact: Contact) -> Contact:
     return contact
 
 
-def update_contact(session: Session, actor: Actor, contact: Contact, data: ContactUpdate,
-                   source: Source, *, changed_at: datetime | None = None) -> Contact:
+def update_contact(
+    session: Session,
+    actor: Actor,
+    contact: Contact,
+    data: ContactUpdate,
+    source: Source,
+    *,
+    changed_at: datetime | None = None,
+) -> Contact:
     """Apply a PATCH; a new company or title closes the current employment entry and opens another.
 
     ``changed_at`` dates a job change (a card's exchange time); by default it is now.
@@ -290,8 +371,16 @@ def update_contact(session: Session, actor: Actor, contact: Contact, data: Conta
     job_changed = contact.company_id != before_company or contact.title != before_title
     if job_changed:
         change_job(session, contact, source, previous_company_id=before_company, when=changed_at)
-    publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
-                                    operation=Operation.UPDATED, data={"fields": sorted(changed)}))
+    publish(
+        session,
+        ContactWritten(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            contact=contact,
+            operation=Operation.UPDATED,
+            data={"fields": sorted(changed)},
+        ),
+    )
     return contact
 
 
@@ -300,8 +389,16 @@ def values_added(session: Session, actor: Actor, contact: Contact, fields: list[
     refresh_search(contact)
     contact.field_sources = {**contact.field_sources, **{name: source.stamp() for name in fields}}
     bump_version(contact)
-    publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
-                                    operation=Operation.UPDATED, data={"fields": fields, "card_id": source.id}))
+    publish(
+        session,
+        ContactWritten(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            contact=contact,
+            operation=Operation.UPDATED,
+            data={"fields": fields, "card_id": source.id},
+        ),
+    )
 
 
 def bump_version(contact: Contact) -> None:
@@ -318,8 +415,12 @@ def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
     contact.status = RecordStatus.DELETED
     contact.deleted_at = utcnow()
     bump_version(contact)
-    publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
-                                    operation=Operation.DELETED))
+    publish(
+        session,
+        ContactWritten(
+            org_id=actor.organization_id, actor_id=actor.user_id, contact=contact, operation=Operation.DELETED
+        ),
+    )
 
 
 def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:
@@ -330,35 +431,64 @@ def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:
     contact.status = RecordStatus.ACTIVE
     contact.deleted_at = None
     bump_version(contact)
-    publish(session, ContactWritten(org_id=actor.organization_id, actor_id=actor.user_id, contact=contact,
-                                    operation=Operation.RESTORED))
+    publish(
+        session,
+        ContactWritten(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            contact=contact,
+            operation=Operation.RESTORED,
+        ),
+    )
 
 
 def current_employment(session: Session, contact_id: str) -> Employment | None:
     """Return the open employment entry of a contact, if any."""
-    return session.scalar(select(Employment).where(Employment.contact_id == contact_id,
-                                                   Employment.ended_at.is_(None))
-                          .order_by(Employment.created_at.desc()).limit(1))
+    return session.scalar(
+        select(Employment)
+        .where(Employment.contact_id == contact_id, Employment.ended_at.is_(None))
+        .order_by(Employment.created_at.desc())
+        .limit(1)
+    )
 
 
-def start_employment(session: Session, contact: Contact, source: Source,
-                     started_at: datetime | None) -> Employment:
+def start_employment(
+    session: Session, contact: Contact, source: Source, started_at: datetime | None
+) -> Employment:
     """Open an employment entry for the contact's current company, department and title."""
-    entry = Employment(organization_id=contact.organization_id, contact_id=contact.id,
-                       company_id=contact.company_id, department=contact.department, title=contact.title,
-                       started_at=started_at, source_type=source.type, source_id=source.id)
+    entry = Employment(
+        organization_id=contact.organization_id,
+        contact_id=contact.id,
+        company_id=contact.company_id,
+        department=contact.department,
+        title=contact.title,
+        started_at=started_at,
+        source_type=source.type,
+        source_id=source.id,
+    )
     session.add(entry)
     return entry
 
 
-def change_job(session: Session, contact: Contact, source: Source, *, previous_company_id: str | None,
-               when: datetime | None = None) -> Employment:
+def change_job(
+    session: Session,
+    contact: Contact,
+    source: Source,
+    *,
+    previous_company_id: str | None,
+    when: datetime | None = None,
+) -> Employment:
     """Close the open employment entries and open one for the new job: a job change is history, not an
     overwrite. An open entry of the new job already there (a merged card's) is kept rather than repeated, and
     its start dates the change when ``when`` is not given."""
     job = (contact.company_id, contact.department, contact.title)
-    open_entries = list(session.scalars(select(Employment).where(
-        Employment.contact_id == contact.id, Employment.ended_at.is_(None)).order_by(Employment.created_at.desc())))
+    open_entries = list(
+        session.scalars(
+            select(Employment)
+            .where(Employment.contact_id == contact.id, Employment.ended_at.is_(None))
+            .order_by(Employment.created_at.desc())
+        )
+    )
     entry = next((e for e in open_entries if (e.company_id, e.department, e.title) == job), None)
     when = when or (entry.started_at if entry is not None else None) or utcnow()
     for other in open_entries:
@@ -369,17 +499,30 @@ def change_job(session: Session, contact: Contact, source: Source, *, previous_c
     elif entry.started_at is None:
         entry.started_at = when
     if previous_company_id is not None and previous_company_id != contact.company_id:
-        publish(session, JobChanged(org_id=contact.organization_id, actor_id=source.user_id, contact=contact,
-                                    from_company_id=previous_company_id, to_company_id=contact.company_id))
+        publish(
+            session,
+            JobChanged(
+                org_id=contact.organization_id,
+                actor_id=source.user_id,
+                contact=contact,
+                from_company_id=previous_company_id,
+                to_company_id=contact.company_id,
+            ),
+        )
     return entry
 
 
 def list_employment(session: Session, contact: Contact) -> list[Employment]:
     """Return a contact's employment history, newest first."""
-    return list(session.scalars(
-        select(Employment).where(Employment.contact_id == contact.id)
-        .order_by(Employment.started_at.desc().nulls_last(), Employment.created_at.desc(),
-                  Employment.id.desc())))
+    return list(
+        session.scalars(
+            select(Employment)
+            .where(Employment.contact_id == contact.id)
+            .order_by(
+                Employment.started_at.desc().nulls_last(), Employment.created_at.desc(), Employment.id.desc()
+            )
+        )
+    )
 
 
 def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Select[tuple[Contact]] | None:
@@ -403,7 +546,9 @@ def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Se
     for name in query.tag:
         if name not in found:
             return None
-        stmt = stmt.where(Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id == found[name].id)))
+        stmt = stmt.where(
+            Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id == found[name].id))
+        )
     if query.any_tag:
         ids = [found[n].id for n in query.any_tag if n in found]
         if not ids:
@@ -411,15 +556,21 @@ def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Se
         stmt = stmt.where(Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id.in_(ids))))
     not_ids = [found[n].id for n in query.not_tag if n in found]
     if not_ids:
-        stmt = stmt.where(~Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id.in_(not_ids))))
+        stmt = stmt.where(
+            ~Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id.in_(not_ids)))
+        )
     return stmt
 
 
-def _touch_filtered(stmt: Select[tuple[Contact]], org_id: str, query: ContactListQuery) -> Select[tuple[Contact]]:
+def _touch_filtered(
+    stmt: Select[tuple[Contact]], org_id: str, query: ContactListQuery
+) -> Select[tuple[Contact]]:
     """Apply touched_since / not_touched_since (narrowed to touch_kind) as semi- and anti-joins."""
+
     def touched(since: datetime) -> Select[tuple[str]]:
-        touches = select(Touchpoint.contact_id).where(Touchpoint.organization_id == org_id,
-                                                      Touchpoint.occurred_at >= since)
+        touches = select(Touchpoint.contact_id).where(
+            Touchpoint.organization_id == org_id, Touchpoint.occurred_at >= since
+        )
         return touches.where(Touchpoint.kind.in_(query.touch_kind)) if query.touch_kind else touches
 
     if query.touched_since is not None:
@@ -435,12 +586,22 @@ def contacts_by_filter(session: Session, org_id: str, contact_filter: ContactFil
     stmt = contacts_query(session, org_id, ContactListQuery(**contact_filter.model_dump()))
     if stmt is None:
         return []
-    ids = list(session.scalars(stmt.with_only_columns(Contact.id).order_by(Contact.id)
-                               .limit(tags.BULK_FILTER_LIMIT + 1)))
+    ids = list(
+        session.scalars(
+            stmt.with_only_columns(Contact.id).order_by(Contact.id).limit(tags.BULK_FILTER_LIMIT + 1)
+        )
+    )
     if len(ids) > tags.BULK_FILTER_LIMIT:
-        raise ValidationFailed("the filter selects too many contacts", errors=[
-            {"field": "filter", "message": f"selects more than {tags.BULK_FILTER_LIMIT} contacts; narrow it",
-             "code": "too_many"}])
+        raise ValidationFailed(
+            "the filter selects too many contacts",
+            errors=[
+                {
+                    "field": "filter",
+                    "message": f"selects more than {tags.BULK_FILTER_LIMIT} contacts; narrow it",
+                    "code": "too_many",
+                }
+            ],
+        )
     return ids
 
 
@@ -449,8 +610,9 @@ def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Pag
     stmt = contacts_query(session, org_id, query)
     if stmt is None:
         return Page(items=[], next_cursor=None)
-    stmt = stmt.options(selectinload(Contact.emails), selectinload(Contact.phones),
-                        selectinload(Contact.addresses))
+    stmt = stmt.options(
+        selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses)
+    )
     rows, next_cursor = page_by_id(session, stmt, Contact.id, limit=query.limit, cursor=query.cursor)
     return Page(items=rows, next_cursor=next_cursor)
 
@@ -458,19 +620,32 @@ def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Pag
 def to_out(contact: Contact, tag_names: list[str]) -> ContactOut:
     """Serialise a contact to its public JSON shape."""
     return ContactOut(
-        id=contact.id, uid=contact.uid, family_name=contact.family_name, given_name=contact.given_name,
-        full_name=contact.full_name, name_kana=contact.name_kana, name_romaji=contact.name_romaji,
+        id=contact.id,
+        uid=contact.uid,
+        family_name=contact.family_name,
+        given_name=contact.given_name,
+        full_name=contact.full_name,
+        name_kana=contact.name_kana,
+        name_romaji=contact.name_romaji,
         company=CompanyRef(id=contact.company.id, name=contact.company.name) if contact.company else None,
-        department=contact.department, title=contact.title,
+        department=contact.department,
+        title=contact.title,
         emails=[EmailOut.model_validate(e) for e in contact.emails],
         phones=[PhoneOut.model_validate(p) for p in contact.phones],
         addresses=[AddressOut.model_validate(a) for a in contact.addresses],
-        url=contact.url, notes=contact.notes, tags=tag_names, owner_id=contact.owner_id,
+        url=contact.url,
+        notes=contact.notes,
+        tags=tag_names,
+        owner_id=contact.owner_id,
         status=contact.status,
-        merged_into=contact.merged_into_id, version=contact.version,
-        sources={k: {"type": v.get("type"), "id": v.get("id"), "user_id": v.get("user_id"),
-                     "at": v.get("at")} for k, v in (contact.field_sources or {}).items()},
-        created_at=contact.created_at, updated_at=contact.updated_at,
+        merged_into=contact.merged_into_id,
+        version=contact.version,
+        sources={
+            k: {"type": v.get("type"), "id": v.get("id"), "user_id": v.get("user_id"), "at": v.get("at")}
+            for k, v in (contact.field_sources or {}).items()
+        },
+        created_at=contact.created_at,
+        updated_at=contact.updated_at,
     )
 
 
@@ -488,7 +663,12 @@ def contact_out(session: Session, contact: Contact) -> ContactOut:
 def employment_out(entry: Employment) -> EmploymentOut:
     """Serialise an employment entry."""
     return EmploymentOut(
-        id=entry.id, contact_id=entry.contact_id,
+        id=entry.id,
+        contact_id=entry.contact_id,
         company=CompanyRef(id=entry.company.id, name=entry.company.name) if entry.company else None,
-        department=entry.department, title=entry.title, started_at=entry.started_at, ended_at=entry.ended_at,
-        source={"type": entry.source_type, "id": entry.source_id})
+        department=entry.department,
+        title=entry.title,
+        started_at=entry.started_at,
+        ended_at=entry.ended_at,
+        source={"type": entry.source_type, "id": entry.source_id},
+    )

@@ -63,8 +63,14 @@ def _name_parts(contact: ContactOut) -> tuple[str, str]:
 def to_vcard(contact: ContactOut) -> str:
     """One contact as a vCard 3.0 object (CRLF line ends, ending with CRLF)."""
     family, given = _name_parts(contact)
-    lines = ["BEGIN:VCARD", "VERSION:3.0", _line("PRODID", PRODID), _line("UID", contact.uid),
-             _line("FN", escape(contact.full_name)), _line("N", _structured(family, given, "", "", ""))]
+    lines = [
+        "BEGIN:VCARD",
+        "VERSION:3.0",
+        _line("PRODID", PRODID),
+        _line("UID", contact.uid),
+        _line("FN", escape(contact.full_name)),
+        _line("N", _structured(family, given, "", "", "")),
+    ]
     phonetic_family, phonetic_given = _phonetic(contact)
     if phonetic_family:
         lines.append(_line("SORT-STRING", escape(" ".join(filter(None, (phonetic_family, phonetic_given))))))
@@ -73,7 +79,7 @@ def to_vcard(contact: ContactOut) -> str:
         lines.append(_line("X-PHONETIC-FIRST-NAME", escape(phonetic_given)))
     if contact.company or contact.department:
         org = [contact.company.name if contact.company else "", contact.department or ""]
-        lines.append(_line("ORG", _structured(*org[:2 if org[1] else 1])))
+        lines.append(_line("ORG", _structured(*org[: 2 if org[1] else 1])))
     if contact.title:
         lines.append(_line("TITLE", escape(contact.title)))
     for email in contact.emails:
@@ -84,8 +90,9 @@ def to_vcard(contact: ContactOut) -> str:
         lines.append(_line("TEL", escape(phone.e164 or phone.value), f"TYPE={types}"))
     for address in contact.addresses:
         kind = "HOME" if address.type == "home" else "WORK"
-        lines.append(_line("ADR", _structured("", "", address.value, "", "", address.postal_code, ""),
-                           f"TYPE={kind}"))
+        lines.append(
+            _line("ADR", _structured("", "", address.value, "", "", address.postal_code, ""), f"TYPE={kind}")
+        )
     if contact.url:
         lines.append(_line("URL", escape(contact.url)))
     if contact.notes:

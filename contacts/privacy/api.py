@@ -20,18 +20,27 @@ log = logging.getLogger(__name__)
 
 
 @bp.get("/<contact_id>/export")
-@operation(summary="Everything held about a person: the contact, records merged into it, touchpoints, cards "
-                   "with OCR text, campaigns, merges and the change log", permission="privacy:admin",
-           response=PersonExport, tag="privacy")
+@operation(
+    summary="Everything held about a person: the contact, records merged into it, touchpoints, cards "
+    "with OCR text, campaigns, merges and the change log",
+    permission="privacy:admin",
+    response=PersonExport,
+    tag="privacy",
+)
 def export_person(contact_id: str) -> Response:
     session = get_session()
     return json_response(service.export_person(session, people.get_contact(session, org_id(), contact_id)))
 
 
 @bp.post("/<contact_id>/erase")
-@operation(summary="Erase a person for good (cannot be undone): contacts, values, touchpoints, cards, images, "
-                   "memberships, candidates and merge snapshots", permission="privacy:admin", body=EraseIn,
-           response=EraseResult, tag="privacy")
+@operation(
+    summary="Erase a person for good (cannot be undone): contacts, values, touchpoints, cards, images, "
+    "memberships, candidates and merge snapshots",
+    permission="privacy:admin",
+    body=EraseIn,
+    response=EraseResult,
+    tag="privacy",
+)
 def erase_person(contact_id: str, body: EraseIn) -> Response:
     session = get_session()
     storage = storage_of(current_app)
@@ -43,6 +52,11 @@ def erase_person(contact_id: str, body: EraseIn) -> Response:
             except OSError:  # the rows are gone; a file left behind is logged, not fatal
                 log.exception("could not delete erased image %s", key)
 
-    result = service.erase_person(session, actor(), people.get_contact(session, org_id(), contact_id),
-                                  delete_images=delete_images, reason=body.reason)
+    result = service.erase_person(
+        session,
+        actor(),
+        people.get_contact(session, org_id(), contact_id),
+        delete_images=delete_images,
+        reason=body.reason,
+    )
     return json_response(result)

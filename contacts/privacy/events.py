@@ -17,5 +17,11 @@ class PersonErased(Event):
 
     def changes(self) -> tuple[Change, ...]:
         """Log each contact as erased, so systems that synced the person delete it too."""
-        return (Change(Entity.CONTACT, self.contact_ids, Operation.ERASED,
-                       {"reason": self.reason} if self.reason else None),)
+        return (
+            Change(
+                Entity.CONTACT,
+                self.contact_ids,
+                Operation.ERASED,
+                {"reason": self.reason} if self.reason else None,
+            ),
+        )

@@ -48,7 +48,9 @@ class PersonExport(BaseModel):
     """Everything the organisation holds about one person."""
 
     contact: ContactOut
-    merged_contacts: list[ContactOut] = Field(description="Records merged into this contact (the same person).")
+    merged_contacts: list[ContactOut] = Field(
+        description="Records merged into this contact (the same person)."
+    )
     employment: list[EmploymentOut]
     touchpoints: list[TouchpointOut]
     cards: list[CardRecord]

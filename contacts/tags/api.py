@@ -36,21 +36,37 @@ def _out(tag: Tag) -> TagOut:
 
 def _one(tag_id: str, status: int = 200) -> Response:
     tag = service.get_tag(get_session(), org_id(), tag_id)
-    return json_response(_out(tag), status, etag=etag_for(tag.id, service.tag_version(tag)),
-                         location=f"/api/v1/tags/{tag.id}" if status == 201 else None)
+    return json_response(
+        _out(tag),
+        status,
+        etag=etag_for(tag.id, service.tag_version(tag)),
+        location=f"/api/v1/tags/{tag.id}" if status == 201 else None,
+    )
 
 
 @bp.post("")
-@operation(summary="Create a tag", permission="tags:write", body=TagCreate, response=TagOut, status=201,
-           tag="tags", idempotent=True)
+@operation(
+    summary="Create a tag",
+    permission="tags:write",
+    body=TagCreate,
+    response=TagOut,
+    status=201,
+    tag="tags",
+    idempotent=True,
+)
 def create_tag(body: TagCreate) -> Response:
     tag = service.create_tag(get_session(), actor(), name=body.name, kind=body.kind)
     return _one(tag.id, 201)
 
 
 @bp.get("")
-@operation(summary="List tags with their contact counts", permission="tags:read", query=TagListQuery,
-           response=TagPage, tag="tags")
+@operation(
+    summary="List tags with their contact counts",
+    permission="tags:read",
+    query=TagListQuery,
+    response=TagPage,
+    tag="tags",
+)
 def list_tags(query: TagListQuery) -> Response:
     session = get_session()
     items, next_cursor = service.list_tags(session, org_id(), query)
@@ -64,8 +80,14 @@ def get_tag(tag_id: str) -> Response:
 
 
 @bp.patch("/<tag_id>")
-@operation(summary="Rename or re-kind a tag (links stay)", permission="tags:write", body=TagUpdate,
-           response=TagOut, tag="tags", if_match=True)
+@operation(
+    summary="Rename or re-kind a tag (links stay)",
+    permission="tags:write",
+    body=TagUpdate,
+    response=TagOut,
+    tag="tags",
+    if_match=True,
+)
 def update_tag(tag_id: str, body: TagUpdate) -> Response:
     session = get_session()
     tag = service.get_tag(session, org_id(), tag_id)
@@ -75,8 +97,13 @@ def update_tag(tag_id: str, body: TagUpdate) -> Response:
 
 
 @bp.delete("/<tag_id>")
-@operation(summary="Delete a tag and its links (409 while an event or campaign owns it)",
-           permission="tags:write", status=204, tag="tags", if_match=True)
+@operation(
+    summary="Delete a tag and its links (409 while an event or campaign owns it)",
+    permission="tags:write",
+    status=204,
+    tag="tags",
+    if_match=True,
+)
 def delete_tag(tag_id: str) -> Response:
     session = get_session()
     tag = service.get_tag(session, org_id(), tag_id)
@@ -94,8 +121,13 @@ def _selected(body: TagContactsIn) -> list[str]:
 
 
 @bp.post("/<tag_id>/contacts")
-@operation(summary="Tag contacts, by ids or by the filters of GET /contacts", permission="tags:write",
-           body=TagContactsIn, response=TagContactsResult, tag="tags")
+@operation(
+    summary="Tag contacts, by ids or by the filters of GET /contacts",
+    permission="tags:write",
+    body=TagContactsIn,
+    response=TagContactsResult,
+    tag="tags",
+)
 def attach_contacts(tag_id: str, body: TagContactsIn) -> Response:
     session = get_session()
     tag = service.get_tag(session, org_id(), tag_id)
@@ -105,8 +137,13 @@ def attach_contacts(tag_id: str, body: TagContactsIn) -> Response:
 
 
 @bp.delete("/<tag_id>/contacts")
-@operation(summary="Untag contacts, by ids or by the filters of GET /contacts", permission="tags:write",
-           body=TagContactsIn, response=TagContactsResult, tag="tags")
+@operation(
+    summary="Untag contacts, by ids or by the filters of GET /contacts",
+    permission="tags:write",
+    body=TagContactsIn,
+    response=TagContactsResult,
+    tag="tags",
+)
 def detach_contacts(tag_id: str, body: TagContactsIn) -> Response:
     session = get_session()
     tag = service.get_tag(session, org_id(), tag_id)
@@ -115,8 +152,9 @@ def detach_contacts(tag_id: str, body: TagContactsIn) -> Response:
     return json_response(TagContactsResult(tag=_out(tag), changed_count=len(changed), changed_ids=changed))
 
 
-def _tag_companies(tag_id: str, body: TagCompaniesIn,
-                   change: Callable[[Session, Actor, Tag, list[str]], list[str]]) -> Response:
+def _tag_companies(
+    tag_id: str, body: TagCompaniesIn, change: Callable[[Session, Actor, Tag, list[str]], list[str]]
+) -> Response:
     session = get_session()
     tag = service.get_tag(session, org_id(), tag_id)
     changed = change(session, actor(), tag, service.companies_by_ids(session, org_id(), body.company_ids))
@@ -125,14 +163,24 @@ def _tag_companies(tag_id: str, body: TagCompaniesIn,
 
 
 @bp.post("/<tag_id>/companies")
-@operation(summary="Tag companies", permission="tags:write", body=TagCompaniesIn, response=TagCompaniesResult,
-           tag="tags")
+@operation(
+    summary="Tag companies",
+    permission="tags:write",
+    body=TagCompaniesIn,
+    response=TagCompaniesResult,
+    tag="tags",
+)
 def attach_companies(tag_id: str, body: TagCompaniesIn) -> Response:
     return _tag_companies(tag_id, body, service.attach_companies)
 
 
 @bp.delete("/<tag_id>/companies")
-@operation(summary="Untag companies", permission="tags:write", body=TagCompaniesIn, response=TagCompaniesResult,
-           tag="tags")
+@operation(
+    summary="Untag companies",
+    permission="tags:write",
+    body=TagCompaniesIn,
+    response=TagCompaniesResult,
+    tag="tags",
+)
 def detach_companies(tag_id: str, body: TagCompaniesIn) -> Response:
     return _tag_companies(tag_id, body, service.detach_companies)

@@ -46,8 +46,12 @@ def _names_by_owner(session: Session, links: _Links, owner_ids: list[str]) -> di
     out: dict[str, list[str]] = defaultdict(list)
     if not owner_ids:
         return out
-    rows = session.execute(select(links.owner_id, Tag.name).join(Tag, Tag.id == links.tag_id)
-                           .where(links.owner_id.in_(owner_ids)).order_by(Tag.name))
+    rows = session.execute(
+        select(links.owner_id, Tag.name)
+        .join(Tag, Tag.id == links.tag_id)
+        .where(links.owner_id.in_(owner_ids))
+        .order_by(Tag.name)
+    )
     for owner_id, name in rows:
         out[owner_id].append(name)
     return out
@@ -59,17 +63,27 @@ def _active_counts(session: Session, links: _Links, tag_ids: list[str]) -> dict[
         return {}
     owner = links.owner
     rows = session.execute(
-        select(links.tag_id, func.count()).join(owner, owner.id == links.owner_id)
-        .where(links.tag_id.in_(tag_ids), owner.status == RecordStatus.ACTIVE).group_by(links.tag_id))
+        select(links.tag_id, func.count())
+        .join(owner, owner.id == links.owner_id)
+        .where(links.tag_id.in_(tag_ids), owner.status == RecordStatus.ACTIVE)
+        .group_by(links.tag_id)
+    )
     return {tag_id: int(count) for tag_id, count in rows}
 
 
 def _linked_ids(session: Session, links: _Links, tag: Tag) -> list[str]:
     """The active owners carrying ``tag``, in id order."""
     owner = links.owner
-    return list(session.scalars(select(owner.id).where(
-        owner.id.in_(select(links.owner_id).where(links.tag_id == tag.id)), owner.status == RecordStatus.ACTIVE)
-        .order_by(owner.id)))
+    return list(
+        session.scalars(
+            select(owner.id)
+            .where(
+                owner.id.in_(select(links.owner_id).where(links.tag_id == tag.id)),
+                owner.status == RecordStatus.ACTIVE,
+            )
+            .order_by(owner.id)
+        )
+    )
 
 
 def _bump_versions(session: Session, actor: Actor, links: _Links, owner_ids: list[str]) -> None:
@@ -82,10 +96,23 @@ def _bump_versions(session: Session, actor: Actor, links: _Links, owner_ids: lis
         return
     owner, now = links.owner, utcnow()
     for i in range(0, len(owner_ids), BULK_CHUNK):
-        session.execute(update(owner).where(owner.id.in_(owner_ids[i:i + BULK_CHUNK]))
-                        .values(version=owner.version + 1, updated_at=now)
-                        .execution_options(synchronize_session="fetch"))
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=links.entity, ids=tuple(owner_ids), operation=Operation.UPDATED, data={"fields": ["tags"]}))
+        session.execute(
+            update(owner)
+            .where(owner.id.in_(owner_ids[i : i + BULK_CHUNK]))
+            .values(version=owner.version + 1, updated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=links.entity,
+            ids=tuple(owner_ids),
+            operation=Operation.UPDATED,
+            data={"fields": ["tags"]},
+        ),
+    )
 
 
 def get_tag(session: Session, org_id: str, tag_id: str) -> Tag:
@@ -102,8 +129,9 @@ def tags_by_name(session: Session, org_id: str, names: Iterable[str]) -> dict[st
     return {t.name: t for t in rows}
 
 
-def ensure_tags(session: Session, org_id: str, names: Iterable[str], *, may_create: bool,
-                kind: str = "custom") -> list[Tag]:
+def ensure_tags(
+    session: Session, org_id: str, names: Iterable[str], *, may_create: bool, kind: str = "custom"
+) -> list[Tag]:
     """Return tags for ``names``, creating missing ones when allowed (else 403)."""
     wanted = [n for n in dict.fromkeys(n.strip() for n in names) if n]
     existing = tags_by_name(session, org_id, wanted)
@@ -119,16 +147,22 @@ def ensure_tags(session: Session, org_id: str, names: Iterable[str], *, may_crea
     return [existing[n] for n in wanted]
 
 
-def attach(session: Session, org_id: str, tag: Tag, contact_ids: Iterable[str], user_id: str | None) -> list[str]:
+def attach(
+    session: Session, org_id: str, tag: Tag, contact_ids: Iterable[str], user_id: str | None
+) -> list[str]:
     """Attach ``tag`` to contacts; return the ids that were not tagged before."""
     ids = list(dict.fromkeys(contact_ids))
     if not ids:
         return []
-    already = set(session.scalars(select(ContactTag.contact_id).where(
-        ContactTag.tag_id == tag.id, ContactTag.contact_id.in_(ids))))
+    already = set(
+        session.scalars(
+            select(ContactTag.contact_id).where(ContactTag.tag_id == tag.id, ContactTag.contact_id.in_(ids))
+        )
+    )
     added = [cid for cid in ids if cid not in already]
-    session.add_all(ContactTag(contact_id=cid, tag_id=tag.id, organization_id=org_id, tagged_by=user_id)
-                    for cid in added)
+    session.add_all(
+        ContactTag(contact_id=cid, tag_id=tag.id, organization_id=org_id, tagged_by=user_id) for cid in added
+    )
     return added
 
 
@@ -137,8 +171,11 @@ def detach(session: Session, tag: Tag, contact_ids: Iterable[str]) -> list[str]:
     ids = list(dict.fromkeys(contact_ids))
     if not ids:
         return []
-    had = list(session.scalars(select(ContactTag.contact_id).where(
-        ContactTag.tag_id == tag.id, ContactTag.contact_id.in_(ids))))
+    had = list(
+        session.scalars(
+            select(ContactTag.contact_id).where(ContactTag.tag_id == tag.id, ContactTag.contact_id.in_(ids))
+        )
+    )
     if had:
         session.execute(delete(ContactTag).where(ContactTag.tag_id == tag.id, ContactTag.contact_id.in_(had)))
     return had
@@ -157,8 +194,10 @@ def tag_version(tag: Tag) -> int:
 def _name_taken(session: Session, org_id: str, name: str, own_id: str | None = None) -> None:
     holder = session.scalar(select(Tag.id).where(Tag.organization_id == org_id, Tag.name == name))
     if holder is not None and holder != own_id:
-        raise Conflict(f"a tag named {name!r} already exists: {holder}", errors=[
-            {"field": "name", "message": f"already used by tag {holder}", "code": "duplicate"}])
+        raise Conflict(
+            f"a tag named {name!r} already exists: {holder}",
+            errors=[{"field": "name", "message": f"already used by tag {holder}", "code": "duplicate"}],
+        )
 
 
 def create_tag(session: Session, actor: Actor, *, name: str, kind: str = "custom") -> Tag:
@@ -168,12 +207,22 @@ def create_tag(session: Session, actor: Actor, *, name: str, kind: str = "custom
     tag = Tag(organization_id=actor.organization_id, name=name, kind=kind, created_at=now, updated_at=now)
     session.add(tag)
     session.flush()
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TAG, ids=(tag.id,), operation=Operation.CREATED))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.TAG,
+            ids=(tag.id,),
+            operation=Operation.CREATED,
+        ),
+    )
     return tag
 
 
-def update_tag(session: Session, actor: Actor, tag: Tag, *, name: str | None = None,
-               kind: str | None = None) -> Tag:
+def update_tag(
+    session: Session, actor: Actor, tag: Tag, *, name: str | None = None, kind: str | None = None
+) -> Tag:
     """Rename or re-kind a tag; links stay, and renamed tags bump the contacts that show the name."""
     changed = []
     if name is not None and name != tag.name:
@@ -190,22 +239,45 @@ def update_tag(session: Session, actor: Actor, tag: Tag, *, name: str | None = N
     if "name" in changed:
         _bump_versions(session, actor, _CONTACTS, _linked_ids(session, _CONTACTS, tag))
         _bump_versions(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TAG, ids=(tag.id,), operation=Operation.UPDATED, data={"fields": changed}))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.TAG,
+            ids=(tag.id,),
+            operation=Operation.UPDATED,
+            data={"fields": changed},
+        ),
+    )
     return tag
 
 
 def delete_tag(session: Session, actor: Actor, tag: Tag) -> None:
     """Delete a tag and its links; a tag that stands for an event or a campaign is a 409."""
     for model, label in ((Event, "event"), (Campaign, "campaign")):
-        owner = session.scalar(select(model.id).where(model.organization_id == tag.organization_id,
-                                                      model.tag_id == tag.id).limit(1))
+        owner = session.scalar(
+            select(model.id)
+            .where(model.organization_id == tag.organization_id, model.tag_id == tag.id)
+            .limit(1)
+        )
         if owner is not None:
             raise Conflict(f"the tag belongs to {label} {owner}; delete or change the {label} first")
     _bump_versions(session, actor, _CONTACTS, _linked_ids(session, _CONTACTS, tag))
     _bump_versions(session, actor, _COMPANIES, _linked_ids(session, _COMPANIES, tag))
     session.execute(delete(ContactTag).where(ContactTag.tag_id == tag.id))
     session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id))
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TAG, ids=(tag.id,), operation=Operation.DELETED, data={"name": tag.name}))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.TAG,
+            ids=(tag.id,),
+            operation=Operation.DELETED,
+            data={"name": tag.name},
+        ),
+    )
     session.delete(tag)
 
 
@@ -213,9 +285,18 @@ def tags_out(session: Session, tags: list[Tag]) -> list[TagOut]:
     """Serialise tags with their contact and company counts."""
     ids = [t.id for t in tags]
     counts, companies = _active_counts(session, _CONTACTS, ids), _active_counts(session, _COMPANIES, ids)
-    return [TagOut(id=t.id, name=t.name, kind=t.kind, contact_count=counts.get(t.id, 0),
-                   company_count=companies.get(t.id, 0), created_at=t.created_at, updated_at=t.updated_at)
-            for t in tags]
+    return [
+        TagOut(
+            id=t.id,
+            name=t.name,
+            kind=t.kind,
+            contact_count=counts.get(t.id, 0),
+            company_count=companies.get(t.id, 0),
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+        )
+        for t in tags
+    ]
 
 
 def list_tags(session: Session, org_id: str, query: TagListQuery) -> tuple[list[Tag], str | None]:
@@ -228,26 +309,50 @@ def list_tags(session: Session, org_id: str, query: TagListQuery) -> tuple[list[
     return page_by_id(session, stmt, Tag.id, limit=query.limit, cursor=query.cursor)
 
 
-def _owners_by_ids(session: Session, org_id: str, links: _Links, owner_ids: list[str], *, purpose: str,
-                   active_only: bool) -> list[str]:
+def _owners_by_ids(
+    session: Session, org_id: str, links: _Links, owner_ids: list[str], *, purpose: str, active_only: bool
+) -> list[str]:
     """Check that ``owner_ids`` are the organisation's (active) owners; unknown ids are a 422 naming them."""
     ids, owner = list(dict.fromkeys(owner_ids)), links.owner
-    rows = session.execute(select(owner.id, owner.status).where(owner.organization_id == org_id, owner.id.in_(ids)))
+    rows = session.execute(
+        select(owner.id, owner.status).where(owner.organization_id == org_id, owner.id.in_(ids))
+    )
     found = {oid: status for oid, status in rows}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise ValidationFailed(f"no such {links.entity} in this organisation: {', '.join(missing[:20])}", errors=[
-            {"field": f"{links.entity}_ids", "message": f"no such {links.entity} in this organisation: {oid}",
-             "code": "not_found", "id": oid} for oid in missing])
-    inactive = [(oid, status) for oid, status in found.items() if status != RecordStatus.ACTIVE] if active_only else []
+        raise ValidationFailed(
+            f"no such {links.entity} in this organisation: {', '.join(missing[:20])}",
+            errors=[
+                {
+                    "field": f"{links.entity}_ids",
+                    "message": f"no such {links.entity} in this organisation: {oid}",
+                    "code": "not_found",
+                    "id": oid,
+                }
+                for oid in missing
+            ],
+        )
+    inactive = (
+        [(oid, status) for oid, status in found.items() if status != RecordStatus.ACTIVE]
+        if active_only
+        else []
+    )
     if inactive:
-        raise Conflict(f"only active {links.entities} can be {purpose}: " + ", ".join(
-            f"{oid} is {status}" for oid, status in inactive[:20]))
+        raise Conflict(
+            f"only active {links.entities} can be {purpose}: "
+            + ", ".join(f"{oid} is {status}" for oid, status in inactive[:20])
+        )
     return ids
 
 
-def contacts_by_ids(session: Session, org_id: str, contact_ids: list[str], *, purpose: str = "tagged",
-                    active_only: bool = True) -> list[str]:
+def contacts_by_ids(
+    session: Session,
+    org_id: str,
+    contact_ids: list[str],
+    *,
+    purpose: str = "tagged",
+    active_only: bool = True,
+) -> list[str]:
     """Check that ``contact_ids`` are the organisation's (active) contacts; unknown ids are a 422 naming them."""
     return _owners_by_ids(session, org_id, _CONTACTS, contact_ids, purpose=purpose, active_only=active_only)
 
@@ -256,7 +361,7 @@ def attach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[
     """Tag contacts, bump and log the ones newly tagged; return their ids."""
     added: list[str] = []
     for i in range(0, len(contact_ids), BULK_CHUNK):
-        added += attach(session, actor.organization_id, tag, contact_ids[i:i + BULK_CHUNK], actor.user_id)
+        added += attach(session, actor.organization_id, tag, contact_ids[i : i + BULK_CHUNK], actor.user_id)
     _bump_versions(session, actor, _CONTACTS, added)
     return added
 
@@ -265,13 +370,14 @@ def detach_contacts(session: Session, actor: Actor, tag: Tag, contact_ids: list[
     """Untag contacts, bump and log the ones that had the tag; return their ids."""
     had: set[str] = set()
     for i in range(0, len(contact_ids), BULK_CHUNK):
-        had.update(detach(session, tag, contact_ids[i:i + BULK_CHUNK]))
+        had.update(detach(session, tag, contact_ids[i : i + BULK_CHUNK]))
     removed = [cid for cid in contact_ids if cid in had]
     _bump_versions(session, actor, _CONTACTS, removed)
     return removed
 
 
 # Companies carry tags too (account segments, target lists); the same tags, linked through company_tag.
+
 
 def company_tag_names_for(session: Session, company_ids: list[str]) -> dict[str, list[str]]:
     """Map company ids to their tag names, sorted, in one query."""
@@ -285,11 +391,20 @@ def companies_by_ids(session: Session, org_id: str, company_ids: list[str]) -> l
 
 def attach_companies(session: Session, actor: Actor, tag: Tag, company_ids: list[str]) -> list[str]:
     """Tag companies, bump and log the ones newly tagged; return their ids."""
-    already = set(session.scalars(select(CompanyTag.company_id).where(
-        CompanyTag.tag_id == tag.id, CompanyTag.company_id.in_(company_ids))))
+    already = set(
+        session.scalars(
+            select(CompanyTag.company_id).where(
+                CompanyTag.tag_id == tag.id, CompanyTag.company_id.in_(company_ids)
+            )
+        )
+    )
     added = [cid for cid in company_ids if cid not in already]
-    session.add_all(CompanyTag(company_id=cid, tag_id=tag.id, organization_id=actor.organization_id,
-                               tagged_by=actor.user_id) for cid in added)
+    session.add_all(
+        CompanyTag(
+            company_id=cid, tag_id=tag.id, organization_id=actor.organization_id, tagged_by=actor.user_id
+        )
+        for cid in added
+    )
     session.flush()
     _bump_versions(session, actor, _COMPANIES, added)
     return added
@@ -297,10 +412,17 @@ def attach_companies(session: Session, actor: Actor, tag: Tag, company_ids: list
 
 def detach_companies(session: Session, actor: Actor, tag: Tag, company_ids: list[str]) -> list[str]:
     """Untag companies, bump and log the ones that had the tag; return their ids."""
-    had = set(session.scalars(select(CompanyTag.company_id).where(
-        CompanyTag.tag_id == tag.id, CompanyTag.company_id.in_(company_ids))))
+    had = set(
+        session.scalars(
+            select(CompanyTag.company_id).where(
+                CompanyTag.tag_id == tag.id, CompanyTag.company_id.in_(company_ids)
+            )
+        )
+    )
     removed = [cid for cid in company_ids if cid in had]
     if removed:
-        session.execute(delete(CompanyTag).where(CompanyTag.tag_id == tag.id, CompanyTag.company_id.in_(removed)))
+        session.execute(
+            delete(CompanyTag).where(CompanyTag.tag_id == tag.id, CompanyTag.company_id.in_(removed))
+        )
     _bump_versions(session, actor, _COMPANIES, removed)
     return removed

@@ -37,15 +37,24 @@ def _check_on_behalf(user_id: str | None) -> None:
 
 def _one(touchpoint_id: str, status: int = 200) -> Response:
     touchpoint = service.get_touchpoint(get_session(), org_id(), touchpoint_id)
-    return json_response(service.touchpoint_out(touchpoint), status,
-                         etag=etag_for(touchpoint.id, touchpoint.version),
-                         location=f"/api/v1/touchpoints/{touchpoint.id}" if status == 201 else None)
+    return json_response(
+        service.touchpoint_out(touchpoint),
+        status,
+        etag=etag_for(touchpoint.id, touchpoint.version),
+        location=f"/api/v1/touchpoints/{touchpoint.id}" if status == 201 else None,
+    )
 
 
 @bp.post("/touchpoints")
-@operation(summary="Record a touchpoint (409 on a merged or deleted contact, or a reused external_id)",
-           permission="touchpoints:write", body=TouchpointCreate, response=TouchpointOut, status=201,
-           tag="touchpoints", idempotent=True)
+@operation(
+    summary="Record a touchpoint (409 on a merged or deleted contact, or a reused external_id)",
+    permission="touchpoints:write",
+    body=TouchpointCreate,
+    response=TouchpointOut,
+    status=201,
+    tag="touchpoints",
+    idempotent=True,
+)
 def create_touchpoint(body: TouchpointCreate) -> Response:
     _check_on_behalf(body.user_id)
     touchpoint = service.create_from(get_session(), actor(), body)
@@ -53,23 +62,41 @@ def create_touchpoint(body: TouchpointCreate) -> Response:
 
 
 @bp.get("/touchpoints")
-@operation(summary="List touchpoints, newest first", permission="touchpoints:read", query=TouchpointListQuery,
-           response=TouchpointPage, tag="touchpoints")
+@operation(
+    summary="List touchpoints, newest first",
+    permission="touchpoints:read",
+    query=TouchpointListQuery,
+    response=TouchpointPage,
+    tag="touchpoints",
+)
 def list_touchpoints(query: TouchpointListQuery) -> Response:
     items, next_cursor = service.list_touchpoints(get_session(), org_id(), query)
-    return json_response(TouchpointPage(items=[service.touchpoint_out(t) for t in items], next_cursor=next_cursor))
+    return json_response(
+        TouchpointPage(items=[service.touchpoint_out(t) for t in items], next_cursor=next_cursor)
+    )
 
 
 @bp.get("/touchpoints/<touchpoint_id>")
-@operation(summary="Get a touchpoint", permission="touchpoints:read", response=TouchpointOut, tag="touchpoints",
-           etag=True)
+@operation(
+    summary="Get a touchpoint",
+    permission="touchpoints:read",
+    response=TouchpointOut,
+    tag="touchpoints",
+    etag=True,
+)
 def get_touchpoint(touchpoint_id: str) -> Response:
     return _one(touchpoint_id)
 
 
 @bp.patch("/touchpoints/<touchpoint_id>")
-@operation(summary="Update a touchpoint", permission="touchpoints:write", body=TouchpointUpdate,
-           response=TouchpointOut, tag="touchpoints", if_match=True)
+@operation(
+    summary="Update a touchpoint",
+    permission="touchpoints:write",
+    body=TouchpointUpdate,
+    response=TouchpointOut,
+    tag="touchpoints",
+    if_match=True,
+)
 def update_touchpoint(touchpoint_id: str, body: TouchpointUpdate) -> Response:
     session = get_session()
     touchpoint = service.get_touchpoint(session, org_id(), touchpoint_id)
@@ -82,8 +109,13 @@ def update_touchpoint(touchpoint_id: str, body: TouchpointUpdate) -> Response:
 
 
 @bp.delete("/touchpoints/<touchpoint_id>")
-@operation(summary="Delete a touchpoint", permission="touchpoints:write", status=204, tag="touchpoints",
-           if_match=True)
+@operation(
+    summary="Delete a touchpoint",
+    permission="touchpoints:write",
+    status=204,
+    tag="touchpoints",
+    if_match=True,
+)
 def delete_touchpoint(touchpoint_id: str) -> Response:
     session = get_session()
     touchpoint = service.get_touchpoint(session, org_id(), touchpoint_id)
@@ -93,22 +125,39 @@ def delete_touchpoint(touchpoint_id: str) -> Response:
 
 
 @bp.get("/contacts/<contact_id>/touchpoints")
-@operation(summary="A contact's timeline of touchpoints, newest first", permission="touchpoints:read",
-           query=TimelineQuery, response=TouchpointPage, tag="touchpoints")
+@operation(
+    summary="A contact's timeline of touchpoints, newest first",
+    permission="touchpoints:read",
+    query=TimelineQuery,
+    response=TouchpointPage,
+    tag="touchpoints",
+)
 def contact_timeline(contact_id: str, query: TimelineQuery) -> Response:
     items, next_cursor = service.list_touchpoints(get_session(), org_id(), query, contact_id=contact_id)
-    return json_response(TouchpointPage(items=[service.touchpoint_out(t) for t in items], next_cursor=next_cursor))
+    return json_response(
+        TouchpointPage(items=[service.touchpoint_out(t) for t in items], next_cursor=next_cursor)
+    )
 
 
 @bp.get("/contacts/<contact_id>/relationship")
-@operation(summary="Who on our side knows the person (つながり) and how often and recently we reached them",
-           permission="touchpoints:read", query=RelationshipQuery, response=ContactRelationship, tag="touchpoints")
+@operation(
+    summary="Who on our side knows the person (つながり) and how often and recently we reached them",
+    permission="touchpoints:read",
+    query=RelationshipQuery,
+    response=ContactRelationship,
+    tag="touchpoints",
+)
 def contact_relationship(contact_id: str, query: RelationshipQuery) -> Response:
     return json_response(relationships.contact_relationship(get_session(), org_id(), contact_id, query))
 
 
 @bp.get("/companies/<company_id>/relationship")
-@operation(summary="Who on our side knows the company, whom we met there, and how often we reached it",
-           permission="touchpoints:read", query=RelationshipQuery, response=CompanyRelationship, tag="touchpoints")
+@operation(
+    summary="Who on our side knows the company, whom we met there, and how often we reached it",
+    permission="touchpoints:read",
+    query=RelationshipQuery,
+    response=CompanyRelationship,
+    tag="touchpoints",
+)
 def company_relationship(company_id: str, query: RelationshipQuery) -> Response:
     return json_response(relationships.company_relationship(get_session(), org_id(), company_id, query))

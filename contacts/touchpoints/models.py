@@ -10,8 +10,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from contacts.db import Base, UTCDateTime, new_id, utcnow
 
 TOUCHPOINT_KINDS = (
-    "card_exchange", "meeting", "visit", "call", "email", "web_inquiry", "document_request", "seminar",
-    "webinar", "trade_show", "direct_mail", "chat", "sns", "store_visit", "other",
+    "card_exchange",
+    "meeting",
+    "visit",
+    "call",
+    "email",
+    "web_inquiry",
+    "document_request",
+    "seminar",
+    "webinar",
+    "trade_show",
+    "direct_mail",
+    "chat",
+    "sns",
+    "store_visit",
+    "other",
 )
 CHANNELS = ("offline", "online", "o2o", "omo")
 TOUCHPOINT_SOURCES = ("card", "api", "import", "manual")
@@ -34,7 +47,9 @@ class Touchpoint(Base):
     kind: Mapped[str] = mapped_column(String(30))
     channel: Mapped[str] = mapped_column(String(10))
     event_id: Mapped[str | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"), index=True)
-    campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaign.id", ondelete="SET NULL"), index=True)
+    campaign_id: Mapped[str | None] = mapped_column(
+        ForeignKey("campaign.id", ondelete="SET NULL"), index=True
+    )
     card_id: Mapped[str | None] = mapped_column(String(26), index=True)
     location: Mapped[str | None] = mapped_column(String(500))
     summary: Mapped[str | None] = mapped_column(Text)

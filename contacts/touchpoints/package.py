@@ -33,16 +33,33 @@ def restore(session: Session, rows: Rows, ids: list[str]) -> None:
 
 def move(session: Session, merge: Merge) -> None:
     """The losers' touchpoints become the winner's."""
-    session.execute(update(Touchpoint).where(Touchpoint.contact_id.in_(merge.loser_ids))
-                    .values(contact_id=merge.winner_id))
+    session.execute(
+        update(Touchpoint)
+        .where(Touchpoint.contact_id.in_(merge.loser_ids))
+        .values(contact_id=merge.winner_id)
+    )
 
 
 def erase(session: Session, erasure: Erasure) -> dict[str, int]:
     """Delete the person's touchpoints; the change log records each as deleted by an erasure."""
-    point_ids = list(session.scalars(select(Touchpoint.id).where(
-        Touchpoint.organization_id == erasure.org_id, Touchpoint.contact_id.in_(erasure.contact_ids))))
+    point_ids = list(
+        session.scalars(
+            select(Touchpoint.id).where(
+                Touchpoint.organization_id == erasure.org_id, Touchpoint.contact_id.in_(erasure.contact_ids)
+            )
+        )
+    )
     if point_ids:
         session.execute(delete(Touchpoint).where(Touchpoint.id.in_(point_ids)))
-    publish(session, Recorded(org_id=erasure.org_id, actor_id=erasure.actor_id, entity=Entity.TOUCHPOINT,
-                              ids=tuple(point_ids), operation=Operation.DELETED, data={"erased": True}))
+    publish(
+        session,
+        Recorded(
+            org_id=erasure.org_id,
+            actor_id=erasure.actor_id,
+            entity=Entity.TOUCHPOINT,
+            ids=tuple(point_ids),
+            operation=Operation.DELETED,
+            data={"erased": True},
+        ),
+    )
     return {"touchpoints": len(point_ids)}

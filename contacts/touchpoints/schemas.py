@@ -9,8 +9,23 @@ from pydantic import BaseModel, Field
 
 from contacts.api.schemas import AwareDatetime, Id, ListQuery, Long, Short, StrictModel, text
 
-Kind = Literal["card_exchange", "meeting", "visit", "call", "email", "web_inquiry", "document_request", "seminar",
-               "webinar", "trade_show", "direct_mail", "chat", "sns", "store_visit", "other"]
+Kind = Literal[
+    "card_exchange",
+    "meeting",
+    "visit",
+    "call",
+    "email",
+    "web_inquiry",
+    "document_request",
+    "seminar",
+    "webinar",
+    "trade_show",
+    "direct_mail",
+    "chat",
+    "sns",
+    "store_visit",
+    "other",
+]
 Channel = Literal["offline", "online", "o2o", "omo"]
 ApiSource = Literal["api", "import", "manual"]
 Source = Literal["card", "api", "import", "manual"]

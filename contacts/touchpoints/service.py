@@ -21,8 +21,19 @@ from contacts.status import RecordStatus
 from contacts.touchpoints.models import CHANNELS, TOUCHPOINT_KINDS, TOUCHPOINT_SOURCES, Touchpoint
 from contacts.touchpoints.schemas import TimelineQuery, TouchpointCreate, TouchpointListQuery, TouchpointOut
 
-OFFLINE_KINDS = frozenset({"card_exchange", "meeting", "visit", "call", "trade_show", "seminar", "direct_mail",
-                           "store_visit", "other"})
+OFFLINE_KINDS = frozenset(
+    {
+        "card_exchange",
+        "meeting",
+        "visit",
+        "call",
+        "trade_show",
+        "seminar",
+        "direct_mail",
+        "store_visit",
+        "other",
+    }
+)
 ONLINE_KINDS = frozenset({"email", "web_inquiry", "document_request", "webinar", "chat", "sns"})
 
 
@@ -40,8 +51,9 @@ def _check_choice(field: str, value: str, choices: tuple[str, ...]) -> None:
         raise _field_error(field, f"must be one of {', '.join(choices)}", "invalid_choice")
 
 
-def _check_refs(session: Session, org_id: str, *, event_id: str | None, campaign_id: str | None,
-                user_id: str | None) -> None:
+def _check_refs(
+    session: Session, org_id: str, *, event_id: str | None, campaign_id: str | None, user_id: str | None
+) -> None:
     """Raise a field error when a referenced event, campaign or user is not the organisation's."""
     from contacts.auth.models import User
 
@@ -57,17 +69,27 @@ def _check_refs(session: Session, org_id: str, *, event_id: str | None, campaign
             raise _field_error(field, f"no such {field[:-3]} in this organisation", "not_found")
 
 
-def _check_external_id(session: Session, org_id: str, external_id: str | None,
-                       own_id: str | None = None) -> None:
+def _check_external_id(
+    session: Session, org_id: str, external_id: str | None, own_id: str | None = None
+) -> None:
     if external_id is None:
         return
-    stmt = select(Touchpoint.id).where(Touchpoint.organization_id == org_id,
-                                       Touchpoint.external_id == external_id)
+    stmt = select(Touchpoint.id).where(
+        Touchpoint.organization_id == org_id, Touchpoint.external_id == external_id
+    )
     existing = session.scalar(stmt)
     if existing is not None and existing != own_id:
-        raise Conflict(f"a touchpoint with external_id {external_id!r} already exists: {existing}",
-                       errors=[{"field": "external_id", "message": "already used", "code": "duplicate",
-                                "touchpoint_id": existing}])
+        raise Conflict(
+            f"a touchpoint with external_id {external_id!r} already exists: {existing}",
+            errors=[
+                {
+                    "field": "external_id",
+                    "message": "already used",
+                    "code": "duplicate",
+                    "touchpoint_id": existing,
+                }
+            ],
+        )
 
 
 def _flush_unique(session: Session, touchpoint: Touchpoint) -> None:
@@ -86,12 +108,25 @@ def _ensure_live(contact: Contact) -> None:
         raise Conflict(f"contact {contact.id} is deleted")
 
 
-def record_touchpoint(session: Session, actor: Actor, *, contact: Contact, kind: str, occurred_at: datetime,
-                      source: str, channel: str | None = None, event_id: str | None = None,
-                      campaign_id: str | None = None, location: str | None = None, summary: str | None = None,
-                      company_name_at_time: str | None = None, title_at_time: str | None = None,
-                      card_id: str | None = None, external_id: str | None = None,
-                      user_id: str | None = None) -> Touchpoint:
+def record_touchpoint(
+    session: Session,
+    actor: Actor,
+    *,
+    contact: Contact,
+    kind: str,
+    occurred_at: datetime,
+    source: str,
+    channel: str | None = None,
+    event_id: str | None = None,
+    campaign_id: str | None = None,
+    location: str | None = None,
+    summary: str | None = None,
+    company_name_at_time: str | None = None,
+    title_at_time: str | None = None,
+    card_id: str | None = None,
+    external_id: str | None = None,
+    user_id: str | None = None,
+) -> Touchpoint:
     """Record one exchange with an active contact and log it; the company and title default to the contact's."""
     if contact.organization_id != actor.organization_id:
         raise NotFound("no such contact")
@@ -109,15 +144,39 @@ def record_touchpoint(session: Session, actor: Actor, *, contact: Contact, kind:
         title_at_time = contact.title
     now = utcnow()
     touchpoint = Touchpoint(
-        organization_id=actor.organization_id, contact_id=contact.id, user_id=user_id,
-        company_id=contact.company_id, occurred_at=occurred_at.astimezone(UTC), kind=kind, channel=channel,
+        organization_id=actor.organization_id,
+        contact_id=contact.id,
+        user_id=user_id,
+        company_id=contact.company_id,
+        occurred_at=occurred_at.astimezone(UTC),
+        kind=kind,
+        channel=channel,
         event_id=event_id,
-        campaign_id=campaign_id, card_id=card_id, location=location, summary=summary, source=source,
-        external_id=external_id, company_name_at_time=company_name_at_time, title_at_time=title_at_time,
-        version=1, created_at=now, updated_at=now)
+        campaign_id=campaign_id,
+        card_id=card_id,
+        location=location,
+        summary=summary,
+        source=source,
+        external_id=external_id,
+        company_name_at_time=company_name_at_time,
+        title_at_time=title_at_time,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(touchpoint)
     _flush_unique(session, touchpoint)
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TOUCHPOINT, ids=(touchpoint.id,), operation=Operation.CREATED, data={"contact_id": contact.id, "kind": kind}))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.TOUCHPOINT,
+            ids=(touchpoint.id,),
+            operation=Operation.CREATED,
+            data={"contact_id": contact.id, "kind": kind},
+        ),
+    )
     return touchpoint
 
 
@@ -126,12 +185,24 @@ def get_touchpoint(session: Session, org_id: str, touchpoint_id: str) -> Touchpo
     return get_owned(session, Touchpoint, org_id, touchpoint_id)
 
 
-UPDATABLE_FIELDS = ("occurred_at", "kind", "channel", "event_id", "campaign_id", "location", "summary",
-                    "company_name_at_time", "title_at_time", "user_id", "external_id")
+UPDATABLE_FIELDS = (
+    "occurred_at",
+    "kind",
+    "channel",
+    "event_id",
+    "campaign_id",
+    "location",
+    "summary",
+    "company_name_at_time",
+    "title_at_time",
+    "user_id",
+    "external_id",
+)
 
 
-def update_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint,
-                      changes: dict[str, Any]) -> Touchpoint:
+def update_touchpoint(
+    session: Session, actor: Actor, touchpoint: Touchpoint, changes: dict[str, Any]
+) -> Touchpoint:
     """Apply a PATCH given as a mapping of sent fields to values; log the changed field names."""
     unknown = set(changes) - set(UPDATABLE_FIELDS)
     if unknown:
@@ -149,8 +220,13 @@ def update_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint,
         if changes["channel"] is None:
             changes["channel"] = default_channel(changes.get("kind", touchpoint.kind))
         _check_choice("channel", changes["channel"], CHANNELS)
-    _check_refs(session, org, event_id=changes.get("event_id"), campaign_id=changes.get("campaign_id"),
-                user_id=changes.get("user_id"))
+    _check_refs(
+        session,
+        org,
+        event_id=changes.get("event_id"),
+        campaign_id=changes.get("campaign_id"),
+        user_id=changes.get("user_id"),
+    )
     if "external_id" in changes:
         _check_external_id(session, org, changes["external_id"], own_id=touchpoint.id)
     changed = sorted(name for name, value in changes.items() if getattr(touchpoint, name) != value)
@@ -161,13 +237,33 @@ def update_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint,
     touchpoint.version += 1
     touchpoint.updated_at = utcnow()
     _flush_unique(session, touchpoint)
-    publish(session, Recorded(org_id=org, actor_id=actor.user_id, entity=Entity.TOUCHPOINT, ids=(touchpoint.id,), operation=Operation.UPDATED, data={"fields": changed}))
+    publish(
+        session,
+        Recorded(
+            org_id=org,
+            actor_id=actor.user_id,
+            entity=Entity.TOUCHPOINT,
+            ids=(touchpoint.id,),
+            operation=Operation.UPDATED,
+            data={"fields": changed},
+        ),
+    )
     return touchpoint
 
 
 def delete_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint) -> None:
     """Delete a touchpoint for good; the change log keeps the fact."""
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.TOUCHPOINT, ids=(touchpoint.id,), operation=Operation.DELETED, data={"contact_id": touchpoint.contact_id}))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.TOUCHPOINT,
+            ids=(touchpoint.id,),
+            operation=Operation.DELETED,
+            data={"contact_id": touchpoint.contact_id},
+        ),
+    )
     session.delete(touchpoint)
 
 
@@ -177,12 +273,20 @@ def create_from(session: Session, actor: Actor, data: TouchpointCreate) -> Touch
     if contact is None or contact.organization_id != actor.organization_id:
         raise _field_error("contact_id", "no such contact in this organisation", "not_found")
     values = data.model_dump(exclude={"contact_id", "kind", "occurred_at", "source"})
-    return record_touchpoint(session, actor, contact=contact, kind=data.kind, occurred_at=data.occurred_at,
-                             source=data.source, **values)
+    return record_touchpoint(
+        session,
+        actor,
+        contact=contact,
+        kind=data.kind,
+        occurred_at=data.occurred_at,
+        source=data.source,
+        **values,
+    )
 
 
-def list_touchpoints(session: Session, org_id: str, query: TimelineQuery, *,
-                     contact_id: str | None = None) -> tuple[list[Touchpoint], str | None]:
+def list_touchpoints(
+    session: Session, org_id: str, query: TimelineQuery, *, contact_id: str | None = None
+) -> tuple[list[Touchpoint], str | None]:
     """Return one page of touchpoints, newest first, and the cursor of the next page."""
     stmt = select(Touchpoint).where(Touchpoint.organization_id == org_id)
     if contact_id is not None:
@@ -202,8 +306,9 @@ def list_touchpoints(session: Session, org_id: str, query: TimelineQuery, *,
                 stmt = stmt.where(getattr(Touchpoint, name) == value)
     if query.cursor:
         when, after = _decode(query.cursor)
-        stmt = stmt.where(or_(Touchpoint.occurred_at < when,
-                              and_(Touchpoint.occurred_at == when, Touchpoint.id < after)))
+        stmt = stmt.where(
+            or_(Touchpoint.occurred_at < when, and_(Touchpoint.occurred_at == when, Touchpoint.id < after))
+        )
     stmt = stmt.order_by(Touchpoint.occurred_at.desc(), Touchpoint.id.desc()).limit(query.limit + 1)
     rows = list(session.scalars(stmt))
     more = len(rows) > query.limit
@@ -222,8 +327,12 @@ def _decode(cursor: str) -> tuple[datetime, str]:
     except (ValueError, OverflowError):
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise ValidationFailed("invalid cursor", errors=[
-            {"field": "cursor", "message": "not a cursor returned by this API", "code": "invalid_cursor"}])
+        raise ValidationFailed(
+            "invalid cursor",
+            errors=[
+                {"field": "cursor", "message": "not a cursor returned by this API", "code": "invalid_cursor"}
+            ],
+        )
     return moment, str(after)
 
 

@@ -32,19 +32,28 @@ def init_app(app: Flask, settings: Settings) -> None:
     from contacts.web.views import bp
 
     app.config.update(
-        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_NAME="meishi_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="meishi_session",
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         # CSRF is checked by the web blueprint only: the API authenticates by bearer token, never by cookie.
-        WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=12 * 3600,
-        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri, RATELIMIT_HEADERS_ENABLED=False,
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=12 * 3600,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=False,
     )
     app.session_interface = _SessionInterface()
     # Behind MEISHI_TRUSTED_PROXIES reverse proxies, contacts.http_security already believes X-Forwarded-*.
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, default_locale="en", default_timezone=locale.DEFAULT_TIME_ZONE,
-                   default_translation_directories=str(Path(__file__).parent / "translations"),
-                   locale_selector=locale.select_locale, timezone_selector=locale.select_time_zone)
+    babel.init_app(
+        app,
+        default_locale="en",
+        default_timezone=locale.DEFAULT_TIME_ZONE,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+        locale_selector=locale.select_locale,
+        timezone_selector=locale.select_time_zone,
+    )
     app.register_blueprint(bp)
     app.register_error_handler(404, _not_found)
 
@@ -54,7 +63,9 @@ def _not_found(exc: NotFound) -> ResponseReturnValue:
     from contacts.api.problems import problem_response
     from contacts.web.pages import render_error
 
-    if request.path.startswith("/api/") or request.accept_mimetypes.best_match(
-            ["application/json", "text/html"]) == "application/json":
+    if (
+        request.path.startswith("/api/")
+        or request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+    ):
         return problem_response(404, "Not Found", exc.description or "Not Found", slug="not-found")
     return render_error(404, gettext("This page does not exist, or it belongs to another organisation."))

@@ -28,8 +28,9 @@ def _day(raw: str, field: str) -> datetime | None:
     try:
         return datetime.combine(date.fromisoformat(raw), time(0), tzinfo=locale.user_zone())
     except ValueError as e:
-        raise ValidationFailed("invalid date", errors=[
-            {"field": field, "message": "expected YYYY-MM-DD", "code": "date"}]) from e
+        raise ValidationFailed(
+            "invalid date", errors=[{"field": field, "message": "expected YYYY-MM-DD", "code": "date"}]
+        ) from e
 
 
 def filter_data(args: MultiDict[str, str]) -> dict[str, Any]:

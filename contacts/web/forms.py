@@ -28,21 +28,33 @@ class SignInForm(FlaskForm):
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[
-        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)])
-    confirm = PasswordField(_l("Repeat the password"), validators=[
-        DataRequired(), EqualTo("password", message=_l("The two passwords differ."))])
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
 
 
 class SettingsForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    locale = SelectField(_l("Language"), choices=[SelectChoice("", _l("As my browser")), SelectChoice("ja", "日本語"),
-                                                  SelectChoice("en", "English")])
+    locale = SelectField(
+        _l("Language"),
+        choices=[
+            SelectChoice("", _l("As my browser")),
+            SelectChoice("ja", "日本語"),
+            SelectChoice("en", "English"),
+        ],
+    )
     time_zone = StringField(_l("Time zone"), validators=[Optional(), Length(max=64)])
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=320)])
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=320)]
+    )
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[SelectChoice(r, r) for r in ROLES], default="sales")
 
@@ -57,9 +69,16 @@ class TokenForm(FlaskForm):
 
 
 class TouchpointForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[SelectChoice("meeting", _l("Meeting")), SelectChoice("call", _l("Call")),
-                                            SelectChoice("email", _l("E-mail")), SelectChoice("visit", _l("Visit")),
-                                            SelectChoice("other", _l("Other"))])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("meeting", _l("Meeting")),
+            SelectChoice("call", _l("Call")),
+            SelectChoice("email", _l("E-mail")),
+            SelectChoice("visit", _l("Visit")),
+            SelectChoice("other", _l("Other")),
+        ],
+    )
     occurred_at = DateTimeLocalField(_l("When"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
     location = StringField(_l("Where"), validators=[Optional(), Length(max=500)])
     summary = TextAreaField(_l("What"), validators=[Optional(), Length(max=5000)])
@@ -82,8 +101,10 @@ class ThresholdField(FloatField):
 
 
 class OrgSettingsForm(FlaskForm):
-    review_threshold = ThresholdField(_l("Review threshold"), validators=[
-        Optional(), NumberRange(min=0.0, max=1.0, message=THRESHOLD_MESSAGE)])
+    review_threshold = ThresholdField(
+        _l("Review threshold"),
+        validators=[Optional(), NumberRange(min=0.0, max=1.0, message=THRESHOLD_MESSAGE)],
+    )
     learn_corrections = BooleanField(_l("Learn from reviewers' corrections"))
 
 

@@ -22,8 +22,10 @@ def upload_key() -> str | None:
     """Return the request's Idempotency-Key (1 to 200 characters), or None."""
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 200:
-        raise ValidationFailed("invalid Idempotency-Key", errors=[
-            {"field": "Idempotency-Key", "message": "1 to 200 characters", "code": "length"}])
+        raise ValidationFailed(
+            "invalid Idempotency-Key",
+            errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters", "code": "length"}],
+        )
     return key
 
 
@@ -42,9 +44,13 @@ def upload_hash() -> str:
 def replay(key: str, request_hash: str) -> Response | None:
     """Return the stored response of an earlier request with this key, or None."""
     p = principal()
-    record = get_session().scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.organization_id == p.organization_id, IdempotencyRecord.user_id == p.user_id,
-        IdempotencyRecord.key == key))
+    record = get_session().scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.organization_id == p.organization_id,
+            IdempotencyRecord.user_id == p.user_id,
+            IdempotencyRecord.key == key,
+        )
+    )
     if record is None:
         return None
     if record.request_hash != request_hash or record.path != request.path:
@@ -57,7 +63,16 @@ def replay(key: str, request_hash: str) -> Response | None:
 def remember(key: str, request_hash: str, resp: Response) -> None:
     """Store the response to replay it for a retry with the same key."""
     p = principal()
-    get_session().add(IdempotencyRecord(
-        organization_id=p.organization_id, user_id=p.user_id, key=key, method=request.method, path=request.path,
-        request_hash=request_hash, status_code=resp.status_code, response_body=resp.get_data(as_text=True),
-        response_headers={"Content-Type": resp.content_type}))
+    get_session().add(
+        IdempotencyRecord(
+            organization_id=p.organization_id,
+            user_id=p.user_id,
+            key=key,
+            method=request.method,
+            path=request.path,
+            request_hash=request_hash,
+            status_code=resp.status_code,
+            response_body=resp.get_data(as_text=True),
+            response_headers={"Content-Type": resp.content_type},
+        )
+    )

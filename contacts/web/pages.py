@@ -27,8 +27,9 @@ from contacts.web.extensions import csrf
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+bp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
+)
 
 SESSION_USER = "uid"
 SESSION_FINGERPRINT = "auth"
@@ -123,8 +124,13 @@ def _load_user() -> None:
             session.clear()
         else:
             g.web_user = found
-            g.principal = Principal(organization_id=found.organization_id, user_id=found.id, role=found.role,
-                                    token_id=WEB_TOKEN_ID, scopes=frozenset({"*"}))
+            g.principal = Principal(
+                organization_id=found.organization_id,
+                user_id=found.id,
+                role=found.role,
+                token_id=WEB_TOKEN_ID,
+                scopes=frozenset({"*"}),
+            )
             g.web_org = db.get(Organization, found.organization_id)
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
@@ -145,7 +151,12 @@ def _headers(resp: Response) -> Response:
 
 @bp.app_context_processor
 def _template_globals() -> dict[str, Any]:
-    return {"current_user": current_user(), "can": can, "current_org": g.get("web_org"), "get_locale": get_locale}
+    return {
+        "current_user": current_user(),
+        "can": can,
+        "current_org": g.get("web_org"),
+        "get_locale": get_locale,
+    }
 
 
 def page(permission: str | None = None, *, json: bool = False) -> Callable[[F], F]:
@@ -210,7 +221,9 @@ def _service_error(exc: MeishiError) -> tuple[str, int]:
 
 @bp.errorhandler(CSRFError)
 def _csrf_error(exc: CSRFError) -> tuple[str, int]:
-    return render_error(400, _("The form expired or did not come from this site. Reload the page and try again."))
+    return render_error(
+        400, _("The form expired or did not come from this site. Reload the page and try again.")
+    )
 
 
 @bp.errorhandler(429)
@@ -227,7 +240,9 @@ def _unexpected(exc: Exception) -> tuple[str, int]:
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> tuple[str, int]:
-    messages = {404: _("This page does not exist, or it belongs to another organisation."),
-                405: _("This address does not take that kind of request.")}
+    messages = {
+        404: _("This page does not exist, or it belongs to another organisation."),
+        405: _("This address does not take that kind of request."),
+    }
     status = exc.code or 500
     return render_error(status, messages.get(status, exc.description or exc.name))

@@ -44,8 +44,12 @@ class Dispatcher(ServingThreads):
 
     def _run(self) -> None:
         settings = settings_of(self.app)
-        lanes = delivery_lanes(session_factory(self.app), post=sender_for(settings),
-                               workers=settings.webhook_concurrency, per_org=settings.webhook_per_org)
+        lanes = delivery_lanes(
+            session_factory(self.app),
+            post=sender_for(settings),
+            workers=settings.webhook_concurrency,
+            per_org=settings.webhook_per_org,
+        )
         try:
             while not self._stop.is_set():
                 try:
@@ -75,16 +79,25 @@ def init_app(app: Flask, *, mode: str) -> None:
 
 @click.command("webhooks")
 @click.option("--once", is_flag=True, help="Make one delivery pass and exit (for cron).")
-@click.option("--interval", default=IDLE_SECONDS, show_default=True, type=float,
-              help="Seconds to rest when nothing was due.")
+@click.option(
+    "--interval",
+    default=IDLE_SECONDS,
+    show_default=True,
+    type=float,
+    help="Seconds to rest when nothing was due.",
+)
 @with_appcontext
 def webhooks_command(once: bool, interval: float) -> None:
     """Deliver the change feed to webhooks (run with MEISHI_WEBHOOKS=off on the serving processes)."""
     factory = session_factory(current_app)
     if once:
         settings = settings_of(current_app)
-        tried = deliver_due(factory, post=sender_for(settings), workers=settings.webhook_concurrency,
-                            per_org=settings.webhook_per_org)
+        tried = deliver_due(
+            factory,
+            post=sender_for(settings),
+            workers=settings.webhook_concurrency,
+            per_org=settings.webhook_per_org,
+        )
         click.echo(f"{tried} webhooks tried")
         return
     Dispatcher(current_app, interval=interval).run_forever()

@@ -57,8 +57,11 @@ class WebhookCreate(StrictModel):
     """Body of POST /webhooks. Deliveries start with the changes made after the subscription."""
 
     url: HookUrl
-    entities: list[Entity] = Field(default_factory=list, max_length=30,
-                                   description="Entities to deliver (contact, card, ...); empty for all.")
+    entities: list[Entity] = Field(
+        default_factory=list,
+        max_length=30,
+        description="Entities to deliver (contact, card, ...); empty for all.",
+    )
     description: Annotated[str, Field(max_length=300)] | None = None
 
 

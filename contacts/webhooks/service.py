@@ -71,8 +71,10 @@ def check_target(url: str, policy: AddressPolicy) -> None:
     try:
         policy.check_host(urlsplit(url).hostname or "")
     except BlockedAddress as e:
-        raise ValidationFailed("the webhook URL points at an address deliveries may not reach", errors=[
-            {"field": "url", "message": str(e), "code": "blocked_address"}]) from e
+        raise ValidationFailed(
+            "the webhook URL points at an address deliveries may not reach",
+            errors=[{"field": "url", "message": str(e), "code": "blocked_address"}],
+        ) from e
 
 
 def create_webhook(session: Session, actor: Actor, data: WebhookCreate, policy: AddressPolicy) -> Webhook:
@@ -80,18 +82,38 @@ def create_webhook(session: Session, actor: Actor, data: WebhookCreate, policy: 
     check_target(data.url, policy)
     org = session.get(Organization, actor.organization_id)
     now = utcnow()
-    webhook = Webhook(organization_id=actor.organization_id, url=data.url, secret=new_secret(),
-                      entities=[e.value for e in dict.fromkeys(data.entities)], description=data.description or None,
-                      active=True, last_seq=org.change_seq if org else 0, failures=0, created_by=actor.user_id,
-                      version=1, created_at=now, updated_at=now)
+    webhook = Webhook(
+        organization_id=actor.organization_id,
+        url=data.url,
+        secret=new_secret(),
+        entities=[e.value for e in dict.fromkeys(data.entities)],
+        description=data.description or None,
+        active=True,
+        last_seq=org.change_seq if org else 0,
+        failures=0,
+        created_by=actor.user_id,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(webhook)
     session.flush()
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.WEBHOOK, ids=(webhook.id,), operation=Operation.CREATED))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.WEBHOOK,
+            ids=(webhook.id,),
+            operation=Operation.CREATED,
+        ),
+    )
     return webhook
 
 
-def update_webhook(session: Session, actor: Actor, webhook: Webhook, data: WebhookUpdate,
-                   policy: AddressPolicy) -> Webhook:
+def update_webhook(
+    session: Session, actor: Actor, webhook: Webhook, data: WebhookUpdate, policy: AddressPolicy
+) -> Webhook:
     """Apply a PATCH; re-enabling clears the failures and makes the webhook due at once."""
     sent = data.model_fields_set
     if data.url is not None:
@@ -110,7 +132,17 @@ def update_webhook(session: Session, actor: Actor, webhook: Webhook, data: Webho
     if changed:
         webhook.version += 1
         webhook.updated_at = utcnow()
-        publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.WEBHOOK, ids=(webhook.id,), operation=Operation.UPDATED, data={"fields": changed}))
+        publish(
+            session,
+            Recorded(
+                org_id=actor.organization_id,
+                actor_id=actor.user_id,
+                entity=Entity.WEBHOOK,
+                ids=(webhook.id,),
+                operation=Operation.UPDATED,
+                data={"fields": changed},
+            ),
+        )
     return webhook
 
 
@@ -118,37 +150,82 @@ def rotate_secret(session: Session, actor: Actor, webhook: Webhook) -> Webhook:
     webhook.secret = new_secret()
     webhook.version += 1
     webhook.updated_at = utcnow()
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.WEBHOOK, ids=(webhook.id,), operation=Operation.UPDATED, data={"fields": ["secret"]}))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.WEBHOOK,
+            ids=(webhook.id,),
+            operation=Operation.UPDATED,
+            data={"fields": ["secret"]},
+        ),
+    )
     return webhook
 
 
 def delete_webhook(session: Session, actor: Actor, webhook: Webhook) -> None:
-    publish(session, Recorded(org_id=actor.organization_id, actor_id=actor.user_id, entity=Entity.WEBHOOK, ids=(webhook.id,), operation=Operation.DELETED))
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.WEBHOOK,
+            ids=(webhook.id,),
+            operation=Operation.DELETED,
+        ),
+    )
     session.delete(webhook)
 
 
 def webhook_out(webhook: Webhook) -> WebhookOut:
     return WebhookOut(
-        id=webhook.id, url=webhook.url, entities=list(webhook.entities or []), description=webhook.description,
-        active=webhook.active, disabled_reason=webhook.disabled_reason, delivered_seq=webhook.last_seq,
-        failures=webhook.failures, next_attempt_at=webhook.next_attempt_at, last_attempt_at=webhook.last_attempt_at,
-        last_success_at=webhook.last_success_at, last_status_code=webhook.last_status_code,
-        last_error=webhook.last_error, version=webhook.version, created_at=webhook.created_at,
-        updated_at=webhook.updated_at)
+        id=webhook.id,
+        url=webhook.url,
+        entities=list(webhook.entities or []),
+        description=webhook.description,
+        active=webhook.active,
+        disabled_reason=webhook.disabled_reason,
+        delivered_seq=webhook.last_seq,
+        failures=webhook.failures,
+        next_attempt_at=webhook.next_attempt_at,
+        last_attempt_at=webhook.last_attempt_at,
+        last_success_at=webhook.last_success_at,
+        last_status_code=webhook.last_status_code,
+        last_error=webhook.last_error,
+        version=webhook.version,
+        created_at=webhook.created_at,
+        updated_at=webhook.updated_at,
+    )
 
 
-def _claim(factory: sessionmaker[Session], now: datetime, *, free: int, busy: Counter[str], per_org: int,
-           exclude: set[str], organization_id: str | None) -> list[tuple[str, str]]:
+def _claim(
+    factory: sessionmaker[Session],
+    now: datetime,
+    *,
+    free: int,
+    busy: Counter[str],
+    per_org: int,
+    exclude: set[str],
+    organization_id: str | None,
+) -> list[tuple[str, str]]:
     """Lease due webhooks with changes to send, at most ``per_org`` in flight per organisation.
 
     Returns (webhook id, organisation id) pairs, oldest due first.
     """
     with factory() as session:
-        stmt = (select(Webhook).join(Organization, Organization.id == Webhook.organization_id).where(
-            Webhook.active.is_(True), Organization.change_seq > Webhook.last_seq,
-            or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now),
-            or_(Webhook.lease_until.is_(None), Webhook.lease_until < now))
-            .order_by(Webhook.next_attempt_at.nulls_first(), Webhook.id).limit(free * 4 + len(exclude)))
+        stmt = (
+            select(Webhook)
+            .join(Organization, Organization.id == Webhook.organization_id)
+            .where(
+                Webhook.active.is_(True),
+                Organization.change_seq > Webhook.last_seq,
+                or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now),
+                or_(Webhook.lease_until.is_(None), Webhook.lease_until < now),
+            )
+            .order_by(Webhook.next_attempt_at.nulls_first(), Webhook.id)
+            .limit(free * 4 + len(exclude))
+        )
         if organization_id is not None:
             stmt = stmt.where(Webhook.organization_id == organization_id)
         if exclude:
@@ -171,9 +248,17 @@ def _claim(factory: sessionmaker[Session], now: datetime, *, free: int, busy: Co
 
 def _changes(session: Session, webhook: Webhook) -> tuple[list[ChangeLogEntry], int]:
     """The next changes for the webhook (filtered) and the last sequence number they cover."""
-    rows = list(session.scalars(select(ChangeLogEntry).where(
-        ChangeLogEntry.organization_id == webhook.organization_id, ChangeLogEntry.seq > webhook.last_seq)
-        .order_by(ChangeLogEntry.seq).limit(BATCH)))
+    rows = list(
+        session.scalars(
+            select(ChangeLogEntry)
+            .where(
+                ChangeLogEntry.organization_id == webhook.organization_id,
+                ChangeLogEntry.seq > webhook.last_seq,
+            )
+            .order_by(ChangeLogEntry.seq)
+            .limit(BATCH)
+        )
+    )
     covered = rows[-1].seq if rows else webhook.last_seq
     wanted = set(webhook.entities or [])
     return [r for r in rows if not wanted or r.entity in wanted], covered
@@ -191,12 +276,20 @@ def deliver_one(factory: sessionmaker[Session], webhook_id: str, *, post: Post) 
         session.rollback()  # no transaction (and on SQLite no lock) while the receiver answers
     answer = Answer(status=200)
     if changes:
-        body = json.dumps({"webhook_id": webhook_id, "delivered_seq": covered, "changes": changes},
-                          ensure_ascii=False).encode()
+        body = json.dumps(
+            {"webhook_id": webhook_id, "delivered_seq": covered, "changes": changes}, ensure_ascii=False
+        ).encode()
         timestamp = int(time.time())
-        answer = post(url, body, {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-                                  "Meishi-Webhook-Id": webhook_id,
-                                  "Meishi-Signature": sign(secret, timestamp, body)})
+        answer = post(
+            url,
+            body,
+            {
+                "Content-Type": "application/json",
+                "User-Agent": USER_AGENT,
+                "Meishi-Webhook-Id": webhook_id,
+                "Meishi-Signature": sign(secret, timestamp, body),
+            },
+        )
     ok = answer.status is not None and 200 <= answer.status < 300
     with factory() as session:
         webhook = session.get(Webhook, webhook_id)
@@ -247,25 +340,50 @@ def deliver_isolated(factory: sessionmaker[Session], webhook_id: str, *, post: P
     return False
 
 
-def delivery_lanes(factory: sessionmaker[Session], *, post: Post, workers: int = 8, per_org: int = 2,
-                   organization_id: str | None = None) -> Lanes:
+def delivery_lanes(
+    factory: sessionmaker[Session],
+    *,
+    post: Post,
+    workers: int = 8,
+    per_org: int = 2,
+    organization_id: str | None = None,
+) -> Lanes:
     """Return a delivery pool over the database of ``factory``, of one organisation or all."""
 
     def claim(busy: Counter[str], free: int, exclude: set[str]) -> list[tuple[str, str]]:
-        return _claim(factory, utcnow(), free=free, busy=busy, per_org=per_org, exclude=exclude,
-                      organization_id=organization_id)
+        return _claim(
+            factory,
+            utcnow(),
+            free=free,
+            busy=busy,
+            per_org=per_org,
+            exclude=exclude,
+            organization_id=organization_id,
+        )
 
-    return Lanes(claim, lambda webhook_id: deliver_isolated(factory, webhook_id, post=post),
-                 workers=workers, per_org=per_org)
+    return Lanes(
+        claim,
+        lambda webhook_id: deliver_isolated(factory, webhook_id, post=post),
+        workers=workers,
+        per_org=per_org,
+    )
 
 
-def deliver_due(factory: sessionmaker[Session], *, post: Post, workers: int = 8, per_org: int = 2,
-                organization_id: str | None = None) -> int:
+def deliver_due(
+    factory: sessionmaker[Session],
+    *,
+    post: Post,
+    workers: int = 8,
+    per_org: int = 2,
+    organization_id: str | None = None,
+) -> int:
     """One dispatcher pass: deliver once to every due webhook (of one organisation, or all), concurrently.
 
     Returns how many webhooks were tried.
     """
-    lanes = delivery_lanes(factory, post=post, workers=workers, per_org=per_org, organization_id=organization_id)
+    lanes = delivery_lanes(
+        factory, post=post, workers=workers, per_org=per_org, organization_id=organization_id
+    )
     tried: set[str] = set()
     try:
         while True:

@@ -68,8 +68,10 @@ class AddressPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AddressPolicy:
-        return cls(allow_private=settings.webhook_allow_private,
-                   allow_networks=tuple(ipaddress.ip_network(c, strict=False) for c in settings.webhook_allow_cidrs))
+        return cls(
+            allow_private=settings.webhook_allow_private,
+            allow_networks=tuple(ipaddress.ip_network(c, strict=False) for c in settings.webhook_allow_cidrs),
+        )
 
     def refusal(self, address: IPAddress) -> str | None:
         """Say why ``address`` may not be reached, or None when it may."""

@@ -22,8 +22,9 @@ def upgrade() -> None:
     with op.batch_alter_table("card", schema=None) as batch_op:
         batch_op.add_column(sa.Column("match_contact_id", sa.String(length=26), nullable=True))
         batch_op.add_column(sa.Column("enqueued_at", contacts.db.UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_foreign_key(batch_op.f("fk_card_match_contact_id_contact"), "contact",
-                                    ["match_contact_id"], ["id"])
+        batch_op.create_foreign_key(
+            batch_op.f("fk_card_match_contact_id_contact"), "contact", ["match_contact_id"], ["id"]
+        )
         batch_op.create_index(batch_op.f("ix_card_match_contact_id"), ["match_contact_id"], unique=False)
 
 

@@ -23,10 +23,16 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("contact", schema=None) as batch_op:
-        batch_op.add_column(sa.Column(
-            "search_bigrams", sa.JSON().with_variant(postgresql.ARRAY(sa.Text()), "postgresql"), nullable=True))
-        batch_op.create_index("ix_contact_search_bigrams_gin", ["search_bigrams"], unique=False,
-                              postgresql_using="gin")
+        batch_op.add_column(
+            sa.Column(
+                "search_bigrams",
+                sa.JSON().with_variant(postgresql.ARRAY(sa.Text()), "postgresql"),
+                nullable=True,
+            )
+        )
+        batch_op.create_index(
+            "ix_contact_search_bigrams_gin", ["search_bigrams"], unique=False, postgresql_using="gin"
+        )
 
 
 def downgrade() -> None:

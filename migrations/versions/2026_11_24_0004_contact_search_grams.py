@@ -34,27 +34,44 @@ _GRAMS_TYPE = sa.JSON().with_variant(postgresql.ARRAY(sa.Text()), "postgresql")
 def _grams(search_text: str) -> list[str]:
     """Every distinct one- and two-character run of the folded pieces (frozen copy of people.service)."""
     pieces = [p for p in search_text.split("\x1f") if p]
-    return sorted({p[i:i + n] for p in pieces for n in (1, 2) for i in range(len(p) - n + 1)})
+    return sorted({p[i : i + n] for p in pieces for n in (1, 2) for i in range(len(p) - n + 1)})
 
 
 def _wide_bigrams(search_text: str) -> list[str]:
     """The 0003 definition: two-character runs of Japanese (code point 0x3000 and up) text only."""
     pieces = [p for p in search_text.split("\x1f") if p]
-    return sorted({p[i:i + 2] for p in pieces for i in range(len(p) - 1)
-                   if ord(p[i]) >= 0x3000 and ord(p[i + 1]) >= 0x3000})
+    return sorted(
+        {
+            p[i : i + 2]
+            for p in pieces
+            for i in range(len(p) - 1)
+            if ord(p[i]) >= 0x3000 and ord(p[i + 1]) >= 0x3000
+        }
+    )
 
 
 def _fill(column: str, grams_of: Callable[[str], list[str]]) -> None:
     """Recompute ``column`` from ``search_text`` for every contact, in id order, a batch at a time."""
     conn = op.get_bind()
-    contact = sa.table("contact", sa.column("id", sa.String()), sa.column("search_text", sa.Text()),
-                       sa.column(column, _GRAMS_TYPE))
-    update = (sa.update(contact).where(contact.c.id == sa.bindparam("row_id"))
-              .values({column: sa.bindparam("grams")}))
+    contact = sa.table(
+        "contact",
+        sa.column("id", sa.String()),
+        sa.column("search_text", sa.Text()),
+        sa.column(column, _GRAMS_TYPE),
+    )
+    update = (
+        sa.update(contact)
+        .where(contact.c.id == sa.bindparam("row_id"))
+        .values({column: sa.bindparam("grams")})
+    )
     last = ""
     while True:
-        rows = conn.execute(sa.select(contact.c.id, contact.c.search_text).where(contact.c.id > last)
-                            .order_by(contact.c.id).limit(BATCH)).all()
+        rows = conn.execute(
+            sa.select(contact.c.id, contact.c.search_text)
+            .where(contact.c.id > last)
+            .order_by(contact.c.id)
+            .limit(BATCH)
+        ).all()
         if not rows:
             return
         conn.execute(update, [{"row_id": row_id, "grams": grams_of(text or "")} for row_id, text in rows])
@@ -70,12 +87,17 @@ def _set_statistics(target: int) -> None:
 def upgrade() -> None:
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.drop_index("ix_contact_search_bigrams_gin", postgresql_using="gin")
-        batch_op.alter_column("search_bigrams", new_column_name="search_grams", existing_type=_GRAMS_TYPE,
-                              existing_nullable=True)
+        batch_op.alter_column(
+            "search_bigrams",
+            new_column_name="search_grams",
+            existing_type=_GRAMS_TYPE,
+            existing_nullable=True,
+        )
     _fill("search_grams", _grams)
     with op.batch_alter_table("contact", schema=None) as batch_op:
-        batch_op.create_index("ix_contact_search_grams_gin", ["search_grams"], unique=False,
-                              postgresql_using="gin")
+        batch_op.create_index(
+            "ix_contact_search_grams_gin", ["search_grams"], unique=False, postgresql_using="gin"
+        )
     _set_statistics(SEARCH_TEXT_STATISTICS)
 
 
@@ -83,9 +105,14 @@ def downgrade() -> None:
     _set_statistics(-1)
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.drop_index("ix_contact_search_grams_gin", postgresql_using="gin")
-        batch_op.alter_column("search_grams", new_column_name="search_bigrams", existing_type=_GRAMS_TYPE,
-                              existing_nullable=True)
+        batch_op.alter_column(
+            "search_grams",
+            new_column_name="search_bigrams",
+            existing_type=_GRAMS_TYPE,
+            existing_nullable=True,
+        )
     _fill("search_bigrams", _wide_bigrams)
     with op.batch_alter_table("contact", schema=None) as batch_op:
-        batch_op.create_index("ix_contact_search_bigrams_gin", ["search_bigrams"], unique=False,
-                              postgresql_using="gin")
+        batch_op.create_index(
+            "ix_contact_search_bigrams_gin", ["search_bigrams"], unique=False, postgresql_using="gin"
+        )

@@ -37,21 +37,35 @@ def upgrade() -> None:
         sa.Column("added_by", sa.String(length=26), nullable=True),
         sa.Column("added_at", contacts.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["added_by"], ["user_account.id"],
-                                name=op.f("fk_campaign_member_added_by_user_account")),
-        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"],
-                                name=op.f("fk_campaign_member_campaign_id_campaign"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["contact_id"], ["contact.id"],
-                                name=op.f("fk_campaign_member_contact_id_contact"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["organization_id"], ["organization.id"],
-                                name=op.f("fk_campaign_member_organization_id_organization")),
+        sa.ForeignKeyConstraint(
+            ["added_by"], ["user_account.id"], name=op.f("fk_campaign_member_added_by_user_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaign.id"],
+            name=op.f("fk_campaign_member_campaign_id_campaign"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contact.id"],
+            name=op.f("fk_campaign_member_contact_id_contact"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+            name=op.f("fk_campaign_member_organization_id_organization"),
+        ),
         sa.PrimaryKeyConstraint("campaign_id", "contact_id", name=op.f("pk_campaign_member")),
     )
     with op.batch_alter_table("campaign_member", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_campaign_member_added_by"), ["added_by"], unique=False)
         batch_op.create_index("ix_campaign_member_campaign_status", ["campaign_id", "status"], unique=False)
         batch_op.create_index(batch_op.f("ix_campaign_member_contact_id"), ["contact_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_campaign_member_organization_id"), ["organization_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_campaign_member_organization_id"), ["organization_id"], unique=False
+        )
 
 
 def downgrade() -> None:

@@ -26,8 +26,11 @@ def upgrade() -> None:
         sa.Column("organization_id", sa.String(length=26), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=False),
         sa.Column("secret", sa.String(length=100), nullable=False),
-        sa.Column("entities", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                  nullable=False),
+        sa.Column(
+            "entities",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("description", sa.String(length=300), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("disabled_reason", sa.String(length=300), nullable=True),
@@ -43,9 +46,12 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", contacts.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", contacts.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["created_by"], ["user_account.id"], name=op.f("fk_webhook_created_by_user_account")),
-        sa.ForeignKeyConstraint(["organization_id"], ["organization.id"],
-                                name=op.f("fk_webhook_organization_id_organization")),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["user_account.id"], name=op.f("fk_webhook_created_by_user_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"], ["organization.id"], name=op.f("fk_webhook_organization_id_organization")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook")),
     )
     with op.batch_alter_table("webhook", schema=None) as batch_op:

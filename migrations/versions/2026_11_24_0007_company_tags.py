@@ -26,13 +26,18 @@ def upgrade() -> None:
         sa.Column("organization_id", sa.String(length=26), nullable=False),
         sa.Column("tagged_by", sa.String(length=26), nullable=True),
         sa.Column("tagged_at", contacts.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["company_id"], ["company.id"], name=op.f("fk_company_tag_company_id_company"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["organization_id"], ["organization.id"],
-                                name=op.f("fk_company_tag_organization_id_organization")),
-        sa.ForeignKeyConstraint(["tag_id"], ["tag.id"], name=op.f("fk_company_tag_tag_id_tag"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["tagged_by"], ["user_account.id"],
-                                name=op.f("fk_company_tag_tagged_by_user_account")),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["company.id"], name=op.f("fk_company_tag_company_id_company"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"], ["organization.id"], name=op.f("fk_company_tag_organization_id_organization")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"], ["tag.id"], name=op.f("fk_company_tag_tag_id_tag"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["tagged_by"], ["user_account.id"], name=op.f("fk_company_tag_tagged_by_user_account")
+        ),
         sa.PrimaryKeyConstraint("company_id", "tag_id", name=op.f("pk_company_tag")),
     )
     with op.batch_alter_table("company_tag", schema=None) as batch_op:

@@ -32,17 +32,27 @@ def upgrade() -> None:
         sa.Column("created_at", contacts.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", contacts.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("used_at", contacts.db.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["organization_id"], ["organization.id"],
-                                name=op.f("fk_user_invitation_organization_id_organization")),
-        sa.ForeignKeyConstraint(["user_id"], ["user_account.id"],
-                                name=op.f("fk_user_invitation_user_id_user_account"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["created_by"], ["user_account.id"],
-                                name=op.f("fk_user_invitation_created_by_user_account")),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+            name=op.f("fk_user_invitation_organization_id_organization"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user_account.id"],
+            name=op.f("fk_user_invitation_user_id_user_account"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["user_account.id"], name=op.f("fk_user_invitation_created_by_user_account")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_invitation")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_user_invitation_token_hash")),
     )
     with op.batch_alter_table("user_invitation", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_user_invitation_organization_id"), ["organization_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_user_invitation_organization_id"), ["organization_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_user_invitation_user_id"), ["user_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_user_invitation_created_by"), ["created_by"], unique=False)
 

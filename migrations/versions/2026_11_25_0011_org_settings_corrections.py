@@ -27,11 +27,15 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_by", sa.String(length=26), nullable=True),
         sa.Column("updated_at", contacts.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["organization_id"], ["organization.id"],
-                                name=op.f("fk_organization_settings_organization_id_organization"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["updated_by"], ["user_account.id"],
-                                name=op.f("fk_organization_settings_updated_by_user_account")),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+            name=op.f("fk_organization_settings_organization_id_organization"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by"], ["user_account.id"], name=op.f("fk_organization_settings_updated_by_user_account")
+        ),
         sa.PrimaryKeyConstraint("organization_id", name=op.f("pk_organization_settings")),
     )
     with op.batch_alter_table("organization_settings", schema=None) as batch_op:
@@ -51,20 +55,36 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", contacts.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", contacts.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["created_by"], ["user_account.id"],
-                                name=op.f("fk_field_correction_created_by_user_account")),
-        sa.ForeignKeyConstraint(["organization_id"], ["organization.id"],
-                                name=op.f("fk_field_correction_organization_id_organization")),
-        sa.ForeignKeyConstraint(["source_card_id"], ["card.id"], name=op.f("fk_field_correction_source_card_id_card"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["created_by"], ["user_account.id"], name=op.f("fk_field_correction_created_by_user_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organization.id"],
+            name=op.f("fk_field_correction_organization_id_organization"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["source_card_id"],
+            ["card.id"],
+            name=op.f("fk_field_correction_source_card_id_card"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_field_correction")),
-        sa.UniqueConstraint("organization_id", "field", "read_key",
-                            name=op.f("uq_field_correction_organization_id_field_read_key")),
+        sa.UniqueConstraint(
+            "organization_id",
+            "field",
+            "read_key",
+            name=op.f("uq_field_correction_organization_id_field_read_key"),
+        ),
     )
     with op.batch_alter_table("field_correction", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_field_correction_created_by"), ["created_by"], unique=False)
-        batch_op.create_index(batch_op.f("ix_field_correction_organization_id"), ["organization_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_field_correction_source_card_id"), ["source_card_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_field_correction_organization_id"), ["organization_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_field_correction_source_card_id"), ["source_card_id"], unique=False
+        )
 
 
 def downgrade() -> None:

@@ -57,15 +57,19 @@ def extract_fields(
         taken.add(id(url.line))
     candidates = phone_candidates(lines, lang=lang)
     postal, address = find_postal_and_address(
-        lines, lang=lang, taken=taken | {id(c.match.line) for c in candidates})
+        lines, lang=lang, taken=taken | {id(c.match.line) for c in candidates}
+    )
     anchor = address.line.box if address is not None else None
     phones, other_phones = choose_phones(candidates, anchor=anchor)
     for kind in PHONE_FIELDS:
         if kind in phones:
             fields[kind] = _field(kind, phones[kind], side, is_phone=True)
     if other_phones:  # other offices' numbers: kept, after the main office's
-        joined = Match(value="; ".join(m.value for m in other_phones), line=other_phones[0].line,
-                       certainty=min(m.certainty for m in other_phones))
+        joined = Match(
+            value="; ".join(m.value for m in other_phones),
+            line=other_phones[0].line,
+            certainty=min(m.certainty for m in other_phones),
+        )
         fields["other_phones"] = _field("other_phones", joined, side)
     taken.update(id(c.match.line) for c in candidates)
     if postal:
@@ -103,7 +107,9 @@ def extract_fields(
         if lang == "ja":
             leading_title, _, inline_romaji = split_name_line(name.line.text)
             if leading_title and "title" not in fields:
-                fields["title"] = _field("title", Match(value=leading_title, line=name.line, certainty=0.85), side)
+                fields["title"] = _field(
+                    "title", Match(value=leading_title, line=name.line, certainty=0.85), side
+                )
             kana, romaji = find_readings(lines, name=name, email_local=email_local, taken=taken)
             if romaji is None and inline_romaji:
                 romaji = Match(value=inline_romaji, line=name.line, certainty=0.8)

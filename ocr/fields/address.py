@@ -30,8 +30,12 @@ _HOUSE_NUMBER = re.compile(r"^\d{1,5}[A-Za-z]?,?\s+[A-Za-zÀ-ÿ]")
 _PO_BOX = re.compile(r"\bP\.?\s?O\.?\s?Box\b|\bBP\s\d", re.IGNORECASE)
 _UNIT = re.compile(r"#\d{1,3}-\d{1,4}")  # Singapore unit numbers
 _NOT_ADDRESS = re.compile(r"@|https?:|www\.|\b(?:Tel|Fax|Phone|Mobile|Mob|Cell|E-?mail)\b", re.IGNORECASE)
-_ICON = re.compile(r"^(?:[^\w\s]|[0-9@©®QO])\s+(?=\d|〒)")  # a location pin read as "9" or "@" before the text
-_BUILDING = re.compile(r"(?:[0-9０-９〇一二三四五六七八九十]+|ビル|タワー|階|号室|ハイツ|マンション|レジデンス|\dF)$")
+_ICON = re.compile(
+    r"^(?:[^\w\s]|[0-9@©®QO])\s+(?=\d|〒)"
+)  # a location pin read as "9" or "@" before the text
+_BUILDING = re.compile(
+    r"(?:[0-9０-９〇一二三四五六七八九十]+|ビル|タワー|階|号室|ハイツ|マンション|レジデンス|\dF)$"
+)
 _JP_BLOCK_NUMBER = re.compile(r"\d+丁目|[0-9一二三四五六七八九十]+番地?|\d+号|\d+-\d+(?:-\d+)?")
 
 
@@ -210,8 +214,11 @@ def en_blocks(lines: list[Line], taken: set[int]) -> list[Block]:
 def _plain_place(text: str) -> bool:
     """A short line of capitalised words, which inside an address block is a district or city."""
     words = strip_icon(text).strip(" ,.").split()
-    return 1 <= len(words) <= 4 and all(w[:1].isupper() or w[:1].isdigit() for w in words) \
+    return (
+        1 <= len(words) <= 4
+        and all(w[:1].isupper() or w[:1].isdigit() for w in words)
         and not re.search(r"\d{5,}", text)
+    )
 
 
 def _trim_unsupported_ends(block: list[Line], scores: dict[int, float]) -> list[Line]:
@@ -238,8 +245,10 @@ def _rows_overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) ->
 def _credible(block: Block) -> bool:
     """An address has a postal code, a house number or P.O. Box, or two lines of evidence."""
     texts = [strip_icon(line.text) for line in block.lines]
-    return any(en_postal_code(t) or _HOUSE_NUMBER.match(t) or _PO_BOX.search(t) for t in texts) \
+    return (
+        any(en_postal_code(t) or _HOUSE_NUMBER.match(t) or _PO_BOX.search(t) for t in texts)
         or block.score >= 0.8
+    )
 
 
 def find_en_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, Match | None]:

@@ -93,12 +93,16 @@ def calibrate(field: str, raw: float) -> float:
 
 def calibrate_fields(fields: Mapping[str, Field]) -> dict[str, Field]:
     """Replace each field's raw score by its calibrated confidence, keeping the raw one beside it."""
-    return {name: replace(f, confidence=calibrate(name, f.confidence), raw_confidence=f.confidence)
-            for name, f in fields.items()}
+    return {
+        name: replace(f, confidence=calibrate(name, f.confidence), raw_confidence=f.confidence)
+        for name, f in fields.items()
+    }
 
 
 def save(table: Mapping[str, list[tuple[float, float]]], *, source: str, path: Path = TABLE_PATH) -> None:
     """Write a fitted table as the shipped calibration data."""
     lines = [f"  {json.dumps(k)}: {json.dumps([list(s) for s in v])}" for k, v in sorted(table.items())]
     body = ",\n".join(lines)
-    path.write_text(f'{{\n "source": {json.dumps(source)},\n "fields": {{\n{body}\n }}\n}}\n', encoding="utf-8")
+    path.write_text(
+        f'{{\n "source": {json.dumps(source)},\n "fields": {{\n{body}\n }}\n}}\n', encoding="utf-8"
+    )

@@ -241,8 +241,11 @@ def _plan_kind(number: str, region: str) -> str | None:
             continue
         if phonenumbers.is_valid_number(parsed):
             kind = phonenumbers.number_type(parsed)
-            return "mobile" if kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.PAGER) \
+            return (
+                "mobile"
+                if kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.PAGER)
                 else None
+            )
         if number.strip().startswith("+"):
             break
     return None
@@ -256,8 +259,11 @@ def phone_candidates(lines: list[Line], *, lang: str) -> list[PhoneCandidate]:
         text = line.text
         if "@" in text:
             m_email = _email_in(text)
-            text = (text[: m_email.start()] + " " * (m_email.end() - m_email.start()) + text[m_email.end() :]) \
-                if m_email else text
+            text = (
+                (text[: m_email.start()] + " " * (m_email.end() - m_email.start()) + text[m_email.end() :])
+                if m_email
+                else text
+            )
         last_end = 0
         for m in _PHONE.finditer(text):
             number = _trim_glyph(m.group(0).strip(" -.'’"), region)
@@ -278,8 +284,13 @@ def phone_candidates(lines: list[Line], *, lang: str) -> list[PhoneCandidate]:
             labelled = kind is not None
             if kind is None and e164 is not None and _plan_kind(number, region) == "mobile":
                 kind, certainty = "mobile", 0.85
-            found.append(PhoneCandidate(kind=kind, match=Match(value=number, line=line, certainty=certainty,
-                                                               extra=e164), labelled=labelled))
+            found.append(
+                PhoneCandidate(
+                    kind=kind,
+                    match=Match(value=number, line=line, certainty=certainty, extra=e164),
+                    labelled=labelled,
+                )
+            )
     return found
 
 
@@ -289,8 +300,9 @@ def _same_column(line: Line, anchor: tuple[int, int, int, int]) -> bool:
     return min(x + w, ax + aw) - max(x, ax) > 0
 
 
-def choose_phones(candidates: list[PhoneCandidate], *, anchor: tuple[int, int, int, int] | None = None
-                  ) -> tuple[dict[str, Match], list[Match]]:
+def choose_phones(
+    candidates: list[PhoneCandidate], *, anchor: tuple[int, int, int, int] | None = None
+) -> tuple[dict[str, Match], list[Match]]:
     """Pick one phone, fax and mobile; return them and the other numbers (further offices) in order.
 
     With several offices, the numbers in the column of the main address (``anchor``) win. An unlabelled
@@ -307,8 +319,12 @@ def choose_phones(candidates: list[PhoneCandidate], *, anchor: tuple[int, int, i
     unlabelled = [c for c in ordered if c.kind is None]
     for index, c in enumerate(unlabelled):
         if "phone" not in chosen:
-            chosen["phone"] = Match(value=c.match.value, line=c.match.line, certainty=0.6 if index == 0 else 0.5,
-                                    extra=c.match.extra)
+            chosen["phone"] = Match(
+                value=c.match.value,
+                line=c.match.line,
+                certainty=0.6 if index == 0 else 0.5,
+                extra=c.match.extra,
+            )
         elif "fax" not in chosen and not any(k.labelled for k in candidates):
             chosen["fax"] = Match(value=c.match.value, line=c.match.line, certainty=0.45, extra=c.match.extra)
     seen = {_digits(m.value) for m in chosen.values()}

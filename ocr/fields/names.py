@@ -15,8 +15,27 @@ import unicodedata
 
 # Faker locales whose person lists are written in Latin script: the countries English cards come from.
 _LATIN_LOCALES = (
-    "en_US", "en_GB", "en_IE", "en_IN", "en_PK", "en_NG", "en_NZ", "fr_FR", "fr_CH", "de_DE", "es_ES",
-    "es_MX", "it_IT", "pt_PT", "pt_BR", "nl_NL", "id_ID", "fil_PH", "tr_TR", "pl_PL", "sv_SE",
+    "en_US",
+    "en_GB",
+    "en_IE",
+    "en_IN",
+    "en_PK",
+    "en_NG",
+    "en_NZ",
+    "fr_FR",
+    "fr_CH",
+    "de_DE",
+    "es_ES",
+    "es_MX",
+    "it_IT",
+    "pt_PT",
+    "pt_BR",
+    "nl_NL",
+    "id_ID",
+    "fil_PH",
+    "tr_TR",
+    "pl_PL",
+    "sv_SE",
 )
 
 
@@ -39,8 +58,11 @@ def _names_of(locale: str, attribute: str) -> list[str]:
 def latin_first_names() -> frozenset[str]:
     """Return folded first names of the Latin-script person lists."""
     return frozenset(
-        fold_latin(part) for locale in _LATIN_LOCALES for name in _names_of(locale, "first_names")
-        for part in name.split() if len(fold_latin(part)) >= 2
+        fold_latin(part)
+        for locale in _LATIN_LOCALES
+        for name in _names_of(locale, "first_names")
+        for part in name.split()
+        if len(fold_latin(part)) >= 2
     )
 
 
@@ -48,8 +70,11 @@ def latin_first_names() -> frozenset[str]:
 def latin_last_names() -> frozenset[str]:
     """Return folded last names of the Latin-script person lists."""
     return frozenset(
-        fold_latin(part) for locale in _LATIN_LOCALES for name in _names_of(locale, "last_names")
-        for part in name.split() if len(fold_latin(part)) >= 2
+        fold_latin(part)
+        for locale in _LATIN_LOCALES
+        for name in _names_of(locale, "last_names")
+        for part in name.split()
+        if len(fold_latin(part)) >= 2
     )
 
 
@@ -62,8 +87,9 @@ def _jp_dataset() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
     clear_cache()  # the package keeps its own copy; the sets below are all this process needs
     surnames = {kanji: str(entry["en"]) for kanji, entry in last.items()}
     given = frozenset(k for table in (men, women) for entry in table.values() for k in entry["kanji"])
-    given_romaji = frozenset(collapse_romaji(str(entry["en"])) for table in (men, women)
-                             for entry in table.values())
+    given_romaji = frozenset(
+        collapse_romaji(str(entry["en"])) for table in (men, women) for entry in table.values()
+    )
     return surnames, given, given_romaji
 
 
@@ -114,7 +140,11 @@ def latin_name_evidence(words: list[str]) -> float:
     hits = 0
     for word in words:
         folded = fold_latin(word)
-        if folded in first or folded in last or collapse_romaji(folded) in jp_family \
-                or collapse_romaji(folded) in jp_given:
+        if (
+            folded in first
+            or folded in last
+            or collapse_romaji(folded) in jp_family
+            or collapse_romaji(folded) in jp_given
+        ):
             hits += 1
     return hits / len(words)

@@ -23,10 +23,34 @@ _KANA_ONLY = re.compile(r"^[\u3040-\u30ffー・\s]+$")
 _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff々]")
 _LATIN_NAME_WORD = re.compile(r"^[A-ZÀ-Þ][a-zA-Zà-ÿÀ-Þ'\-]+\.?$|^[A-Z]\.$")
 # Company words that end a Japanese trade name without a legal form (田中製作所): never a given name.
-_JP_COMPANY_WORDS = ("製作所", "工業", "商事", "物産", "産業", "建設", "電機", "電気", "運輸", "不動産", "設計",
-                     "食品", "商会", "工務店", "興業", "技研", "研究所", "事務所", "銀行", "証券", "保険", "病院")
+_JP_COMPANY_WORDS = (
+    "製作所",
+    "工業",
+    "商事",
+    "物産",
+    "産業",
+    "建設",
+    "電機",
+    "電気",
+    "運輸",
+    "不動産",
+    "設計",
+    "食品",
+    "商会",
+    "工務店",
+    "興業",
+    "技研",
+    "研究所",
+    "事務所",
+    "銀行",
+    "証券",
+    "保険",
+    "病院",
+)
 _LEADING_LATIN = re.compile(r"^([A-Za-z][A-Za-z .&/\-]*?)\s*(?=[\u3400-\u9fff\u3040-\u30ff々])")
-_TRAILING_LATIN = re.compile(r"(?<=[\u3400-\u9fff\u3040-\u30ff々\s])\s*([A-Z][A-Za-z'\-]*(?:\s+[A-Za-z][A-Za-z'\-]*){1,2})\s*$")
+_TRAILING_LATIN = re.compile(
+    r"(?<=[\u3400-\u9fff\u3040-\u30ff々\s])\s*([A-Z][A-Za-z'\-]*(?:\s+[A-Za-z][A-Za-z'\-]*){1,2})\s*$"
+)
 _HONORIFICS = re.compile(r"^(Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+")
 _TRAILING_JUNK = re.compile(r"[\s\W_]+$")
 _LEADING_JUNK = re.compile(r"^[\s\W_]+")
@@ -107,7 +131,9 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
         value = _company_from_line(line.text)
         if value is not None:
             # No word starts with a small kana or a long mark: a logo read as one (ゃ合同会社...).
-            return Match(value=value.lstrip("ゃゅょっぁぃぅぇぉャュョッァィゥェォー"), line=line, certainty=0.92)
+            return Match(
+                value=value.lstrip("ゃゅょっぁぃぅぇぉャュョッァィゥェォー"), line=line, certainty=0.92
+            )
     fuzzy = _find_company_fuzzy(lines, taken)
     if fuzzy is not None or lang == "ja":
         return fuzzy
@@ -223,7 +249,9 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
                 continue
             if _is_latin_title(text):  # an English title on a Japanese card (General Manager)
                 if title is None:
-                    title = Match(value=_title_with_continuation(lines, line, taken), line=line, certainty=0.8)
+                    title = Match(
+                        value=_title_with_continuation(lines, line, taken), line=line, certainty=0.8
+                    )
                 continue
             rest, found_title = split_title(text)
             found_dept = ""
@@ -244,7 +272,9 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
             text = line.text
             if len(text.split()) > 8:
                 continue
-            if (EN_DEPARTMENT.search(text) or EN_FUNCTION_LINE.fullmatch(text.strip(" ,."))) and department is None:
+            if (
+                EN_DEPARTMENT.search(text) or EN_FUNCTION_LINE.fullmatch(text.strip(" ,."))
+            ) and department is None:
                 department = Match(value=_clean(text), line=line, certainty=0.8)
             elif _is_latin_title(text) and title is None:
                 title = Match(value=_title_with_continuation(lines, line, taken), line=line, certainty=0.8)
@@ -257,7 +287,8 @@ _KATAKANA_WORD = re.compile(r"[\u30a0-\u30ffー]{2,}")
 def _is_latin_department(text: str) -> bool:
     """A line of Latin words naming a department (... Division, ... Team, Human Resources)."""
     return bool(
-        re.fullmatch(r"[A-Za-z&,.'/\- ]+", text) and len(text.split()) <= 6
+        re.fullmatch(r"[A-Za-z&,.'/\- ]+", text)
+        and len(text.split()) <= 6
         and (EN_DEPARTMENT.search(text) or EN_FUNCTION_LINE.fullmatch(text.strip(" ,.")))
         and not EN_LEGAL_FORM.search(text)
     )
@@ -266,8 +297,11 @@ def _is_latin_department(text: str) -> bool:
 def _is_latin_title(text: str) -> bool:
     """A line of at most eight Latin words holding a title word, not a company or a slogan."""
     return bool(
-        re.fullmatch(r"[A-Za-zÀ-ÿ&,.'()/\- ]+", text) and len(text.split()) <= 8 and EN_TITLE.search(text)
-        and not EN_LEGAL_FORM.search(text) and not SLOGAN_WORDS.search(text)
+        re.fullmatch(r"[A-Za-zÀ-ÿ&,.'()/\- ]+", text)
+        and len(text.split()) <= 8
+        and EN_TITLE.search(text)
+        and not EN_LEGAL_FORM.search(text)
+        and not SLOGAN_WORDS.search(text)
     )
 
 
@@ -287,9 +321,15 @@ def _title_with_continuation(lines: list[Line], line: Line, taken: set[int]) -> 
         joined = text.startswith("&") or line.text.rstrip().endswith(("&", ","))
         if joined and len(text.split()) <= 5 and not EN_LEGAL_FORM.search(text):
             return f"{line.text.strip()} {_TRAILING_JUNK.sub('', text)}"  # "Chief Technology Officer" / "& Co-Founder"
-        if len(text.split()) > 5 or EN_TITLE.search(text) or EN_LEGAL_FORM.search(text) \
-                or EN_DEPARTMENT.search(text) or EN_FUNCTION_LINE.fullmatch(text.strip(" ,.")) \
-                or SLOGAN_WORDS.search(text) or latin_name_evidence(text.split()) >= 0.5:
+        if (
+            len(text.split()) > 5
+            or EN_TITLE.search(text)
+            or EN_LEGAL_FORM.search(text)
+            or EN_DEPARTMENT.search(text)
+            or EN_FUNCTION_LINE.fullmatch(text.strip(" ,."))
+            or SLOGAN_WORDS.search(text)
+            or latin_name_evidence(text.split()) >= 0.5
+        ):
             return value
         return f"{line.text.strip()} {_clean(text)}"
     return value
@@ -322,7 +362,9 @@ def split_name_line(text: str) -> tuple[str, str, str]:
     m = _TRAILING_LATIN.search(text)
     if m and _KANJI.search(text[: m.start()]):
         candidate = m.group(1)
-        if not (EN_TITLE.search(candidate) or EN_LEGAL_FORM.search(candidate) or EN_DEPARTMENT.search(candidate)):
+        if not (
+            EN_TITLE.search(candidate) or EN_LEGAL_FORM.search(candidate) or EN_DEPARTMENT.search(candidate)
+        ):
             romaji, text = candidate, text[: m.start()]
     titles: list[str] = []
     while True:
@@ -389,7 +431,9 @@ def display_jp_name(text: str) -> str:
     return f"{parts[0]} {parts[1]}" if parts else compact
 
 
-_EN_LABEL_TAIL = re.compile(r"\s+(?:E-?mail|Email|Mail|Tel|Phone|Mob|Mobile|Cell|Fax|Web|Office|Direct|[TMEFW])\b[.:]?\s.*$")
+_EN_LABEL_TAIL = re.compile(
+    r"\s+(?:E-?mail|Email|Mail|Tel|Phone|Mob|Mobile|Cell|Fax|Web|Office|Direct|[TMEFW])\b[.:]?\s.*$"
+)
 
 
 def en_name_text(line: Line) -> str:

@@ -36,8 +36,11 @@ def test_a_child_token_cannot_ask_for_all_scopes(org: OrgClient) -> None:
 def test_a_narrow_admin_token_cannot_widen_a_token_it_issues_for_another_user(org: OrgClient) -> None:
     manager = org.as_role("manager")
     narrow = new_token(org, scopes=["tokens:self", "tokens:admin"])
-    resp = org.post("/api/v1/tokens", json={"user_id": manager.user_id, "scopes": ["contacts:write"]},
-                    token=narrow["token"])
+    resp = org.post(
+        "/api/v1/tokens",
+        json={"user_id": manager.user_id, "scopes": ["contacts:write"]},
+        token=narrow["token"],
+    )
     assert resp.status_code == 403
 
 
@@ -63,16 +66,30 @@ def test_a_child_token_cannot_outlive_its_parent(org: OrgClient) -> None:
 
 def test_a_narrow_admin_token_cannot_create_an_admin_user(org: OrgClient) -> None:
     narrow = new_token(org, scopes=["users:admin", "users:read"])
-    resp = org.post("/api/v1/users", json={"email": "boss@example.com", "role": "admin"}, token=narrow["token"])
+    resp = org.post(
+        "/api/v1/users", json={"email": "boss@example.com", "role": "admin"}, token=narrow["token"]
+    )
     assert resp.status_code == 403
 
 
 def test_a_narrow_admin_token_may_create_a_user_whose_role_it_covers(org: OrgClient) -> None:
-    marketing = ["contacts:read", "companies:read", "tags:read", "tags:write", "events:read", "events:write",
-                 "touchpoints:read", "cards:read", "users:read", "tokens:self", "changes:read"]
+    marketing = [
+        "contacts:read",
+        "companies:read",
+        "tags:read",
+        "tags:write",
+        "events:read",
+        "events:write",
+        "touchpoints:read",
+        "cards:read",
+        "users:read",
+        "tokens:self",
+        "changes:read",
+    ]
     narrow = new_token(org, scopes=["users:admin", *marketing])
-    resp = org.post("/api/v1/users", json={"email": "reader@example.com", "role": "marketing"},
-                    token=narrow["token"])
+    resp = org.post(
+        "/api/v1/users", json={"email": "reader@example.com", "role": "marketing"}, token=narrow["token"]
+    )
     assert resp.status_code == 201
 
 
@@ -80,8 +97,12 @@ def test_a_narrow_admin_token_cannot_promote_a_user_to_admin(org: OrgClient) -> 
     sales = org.as_role("sales")
     narrow = new_token(org, scopes=["users:admin", "users:read"])
     etag = org.get(f"/api/v1/users/{sales.user_id}").headers["ETag"]
-    resp = org.patch(f"/api/v1/users/{sales.user_id}", json={"role": "admin"}, headers={"If-Match": etag},
-                     token=narrow["token"])
+    resp = org.patch(
+        f"/api/v1/users/{sales.user_id}",
+        json={"role": "admin"},
+        headers={"If-Match": etag},
+        token=narrow["token"],
+    )
     assert resp.status_code == 403
 
 

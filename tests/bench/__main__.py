@@ -19,8 +19,11 @@ def main() -> int:
         print(f"\n=== {name} ===", flush=True)
         started = time.perf_counter()
         result = subprocess.run([sys.executable, "-m", f"tests.bench.{name}"], check=False)
-        print(f"--- {name}: {'ok' if result.returncode == 0 else 'FAILED'} in "
-              f"{time.perf_counter() - started:.0f} s", flush=True)
+        print(
+            f"--- {name}: {'ok' if result.returncode == 0 else 'FAILED'} in "
+            f"{time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
         if result.returncode != 0:
             failed.append(name)
     if failed:

@@ -44,7 +44,7 @@ def _fragment(rng: random.Random, search_text: str) -> str:
     piece = rng.choice(search_text.split("\x1f"))
     n = min(len(piece), rng.choice([1, 2, 2, 3, 3, 4, 4, 5, 6, 8]))
     start = rng.randrange(0, len(piece) - n + 1)
-    return piece[start:start + n]
+    return piece[start : start + n]
 
 
 def seed(app: Any, org_id: str, n: int) -> tuple[list[str], list[str], list[str]]:
@@ -58,8 +58,17 @@ def seed(app: Any, org_id: str, n: int) -> tuple[list[str], list[str], list[str]
     now = utcnow()
     companies: dict[str, dict[str, Any]] = {}
     contacts, emails, phones, links = [], [], [], []
-    tag_rows = [{"id": new_id(), "organization_id": org_id, "name": f"tag-{i:02d}", "kind": "custom",
-                 "created_at": now, "updated_at": now} for i in range(TAGS)]
+    tag_rows = [
+        {
+            "id": new_id(),
+            "organization_id": org_id,
+            "name": f"tag-{i:02d}",
+            "kind": "custom",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(TAGS)
+    ]
     queries: list[str] = []
     fragments: list[str] = []
     for card in cards:
@@ -67,13 +76,25 @@ def seed(app: Any, org_id: str, n: int) -> tuple[list[str], list[str], list[str]
         key = normalize_company_name(r.company) or r.company
         company = companies.get(key)
         if company is None and r.company:
-            company = companies[key] = {"id": new_id(), "organization_id": org_id, "name": r.company,
-                                        "name_normalized": key, "addresses": [], "phones": [],
-                                        "status": "active", "version": 1, "created_at": now,
-                                        "updated_at": now}
+            company = companies[key] = {
+                "id": new_id(),
+                "organization_id": org_id,
+                "name": r.company,
+                "name_normalized": key,
+                "addresses": [],
+                "phones": [],
+                "status": "active",
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
         contact_id = new_id()
-        transient = Contact(full_name=r.name, name_kana=r.name_kana or None, name_romaji=r.name_romaji or None,
-                            department=r.department or None)
+        transient = Contact(
+            full_name=r.name,
+            name_kana=r.name_kana or None,
+            name_romaji=r.name_romaji or None,
+            department=r.department or None,
+        )
         transient.company = Company(name=r.company) if r.company else None
         for i, value in enumerate(r.emails):
             try:
@@ -82,37 +103,85 @@ def seed(app: Any, org_id: str, n: int) -> tuple[list[str], list[str], list[str]
                 continue
             row = ContactEmail(value=value, value_normalized=normalized)
             transient.emails.append(row)
-            emails.append({"id": new_id(), "organization_id": org_id, "contact_id": contact_id, "value": value,
-                           "value_normalized": normalized, "type": "work", "primary": i == 0, "position": i,
-                           "source_type": "import", "created_at": now})
+            emails.append(
+                {
+                    "id": new_id(),
+                    "organization_id": org_id,
+                    "contact_id": contact_id,
+                    "value": value,
+                    "value_normalized": normalized,
+                    "type": "work",
+                    "primary": i == 0,
+                    "position": i,
+                    "source_type": "import",
+                    "created_at": now,
+                }
+            )
         for i, value in enumerate(p for p in (r.phone, r.mobile) if p):
             e164 = to_e164(value)
             transient.phones.append(ContactPhone(value=value, e164=e164))
-            phones.append({"id": new_id(), "organization_id": org_id, "contact_id": contact_id, "value": value,
-                           "e164": e164, "type": "mobile" if e164 and phone_type_of(e164) == "mobile" else "work",
-                           "primary": i == 0, "position": i, "source_type": "import", "created_at": now})
+            phones.append(
+                {
+                    "id": new_id(),
+                    "organization_id": org_id,
+                    "contact_id": contact_id,
+                    "value": value,
+                    "e164": e164,
+                    "type": "mobile" if e164 and phone_type_of(e164) == "mobile" else "work",
+                    "primary": i == 0,
+                    "position": i,
+                    "source_type": "import",
+                    "created_at": now,
+                }
+            )
         refresh_search(transient)
-        contacts.append({"id": contact_id, "uid": f"urn:uuid:{new_id()}", "organization_id": org_id,
-                         "full_name": r.name, "name_kana": r.name_kana or None,
-                         "name_romaji": r.name_romaji or None, "company_id": company["id"] if company else None,
-                         "department": r.department or None, "title": r.title or None, "status": "active",
-                         "field_sources": {}, "search_text": transient.search_text,
-                         "search_grams": transient.search_grams, "version": 1,
-                         "created_at": now, "updated_at": now})
+        contacts.append(
+            {
+                "id": contact_id,
+                "uid": f"urn:uuid:{new_id()}",
+                "organization_id": org_id,
+                "full_name": r.name,
+                "name_kana": r.name_kana or None,
+                "name_romaji": r.name_romaji or None,
+                "company_id": company["id"] if company else None,
+                "department": r.department or None,
+                "title": r.title or None,
+                "status": "active",
+                "field_sources": {},
+                "search_text": transient.search_text,
+                "search_grams": transient.search_grams,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         for tag in rng.sample(tag_rows, k=rng.choice([0, 1, 1, 2, 3])):
-            links.append({"contact_id": contact_id, "tag_id": tag["id"], "organization_id": org_id,
-                          "tagged_at": now})
+            links.append(
+                {"contact_id": contact_id, "tag_id": tag["id"], "organization_id": org_id, "tagged_at": now}
+            )
         if rng.random() < 0.002:
-            queries.append(rng.choice([r.name.split(" ")[0] if r.name else "田中", r.company[:4] or "商事",
-                                       (r.emails[0].split("@")[0] if r.emails else "tanaka")]))
+            queries.append(
+                rng.choice(
+                    [
+                        r.name.split(" ")[0] if r.name else "田中",
+                        r.company[:4] or "商事",
+                        (r.emails[0].split("@")[0] if r.emails else "tanaka"),
+                    ]
+                )
+            )
         if rng.random() < 0.004:
             fragments.append(_fragment(rng, transient.search_text))
     with app.app_context(), session_factory(app)() as s:
-        for table, rows in ((Company.__table__, list(companies.values())), (Tag.__table__, tag_rows),
-                            (Contact.__table__, contacts), (ContactEmail.__table__, emails),
-                            (ContactPhone.__table__, phones), (ContactTag.__table__, links)):
+        for table, rows in (
+            (Company.__table__, list(companies.values())),
+            (Tag.__table__, tag_rows),
+            (Contact.__table__, contacts),
+            (ContactEmail.__table__, emails),
+            (ContactPhone.__table__, phones),
+            (ContactTag.__table__, links),
+        ):
             for start in range(0, len(rows), 5000):
-                s.execute(insert(table), rows[start:start + 5000])
+                s.execute(insert(table), rows[start : start + 5000])
         s.commit()
         if s.bind is not None and s.bind.dialect.name == "postgresql":
             s.execute(text("ANALYZE"))
@@ -169,10 +238,16 @@ def main() -> None:
             resp = org.get("/api/v1/contacts", query_string={"q": rng.choice(fragments), "limit": 50})
             assert resp.status_code == 200
 
-        for label, call in (("list 50 by tag", by_tag), ("q search, 50", by_q), ("q fragment, 50", by_fragment)):
+        for label, call in (
+            ("list 50 by tag", by_tag),
+            ("q search, 50", by_q),
+            ("q fragment, 50", by_fragment),
+        ):
             p50, p95, p99 = measure(call, args.requests)
-            print(f"{label:<16} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   p99 {p99:6.1f} ms   ({args.requests} "
-                  f"requests, {args.contacts} contacts, {args.backend})")
+            print(
+                f"{label:<16} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   p99 {p99:6.1f} ms   ({args.requests} "
+                f"requests, {args.contacts} contacts, {args.backend})"
+            )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,12 @@ from typing import Any
 
 from tests.shared_data import shared_data_dir
 
-FOLDERS = {"cards-dev/photos": ("cards-dev", "photos"), "cards-dev/scans": ("cards-dev", "scans"),
-           "cards-dev/real-en": ("cards-dev", "real-en"), "cards-hard": ("cards-hard",)}
+FOLDERS = {
+    "cards-dev/photos": ("cards-dev", "photos"),
+    "cards-dev/scans": ("cards-dev", "scans"),
+    "cards-dev/real-en": ("cards-dev", "real-en"),
+    "cards-hard": ("cards-hard",),
+}
 REPORTED = ("cards-dev/photos", "cards-hard")
 
 
@@ -55,16 +59,29 @@ def read_cards(engine: Any = None) -> list[CardRead]:
         for index, (path, labels) in enumerate(iter_labelled(folder)):
             result = scan_card(path.read_bytes(), engine=engine)
             values = {k: f.value for k, f in result.fields.items()}
-            raw = {k: float(f.raw_confidence if f.raw_confidence is not None else f.confidence)
-                   for k, f in result.fields.items()}
+            raw = {
+                k: float(f.raw_confidence if f.raw_confidence is not None else f.confidence)
+                for k, f in result.fields.items()
+            }
 
             def exact(field: str, labels: dict[str, str] = labels, values: dict[str, str] = values) -> bool:
-                return normalize_for_compare(field, labels.get(field)) == normalize_for_compare(field, values.get(field))
+                return normalize_for_compare(field, labels.get(field)) == normalize_for_compare(
+                    field, values.get(field)
+                )
 
             right = {k: exact(k) for k in values if k in labels}
             fully = all(exact(f) for f in FIELD_NAMES if f in labels)
-            cards.append(CardRead(folder=name, file=path.name, fold=index % 2, raw=raw, values=values, right=right,
-                                  fully_right=fully))
+            cards.append(
+                CardRead(
+                    folder=name,
+                    file=path.name,
+                    fold=index % 2,
+                    raw=raw,
+                    values=values,
+                    right=right,
+                    fully_right=fully,
+                )
+            )
             print(f"  {name}/{path.name}: {'right' if fully else 'wrong'}", file=sys.stderr, flush=True)
     return cards
 
@@ -84,7 +101,9 @@ def auto_confirms(card: CardRead, table: dict[str, list[tuple[float, float]]], t
     from contacts.cards.service import is_confident
     from ocr.fields.calibration import calibrate_with
 
-    fields = {k: {"value": v, "confidence": calibrate_with(table, k, card.raw[k])} for k, v in card.values.items()}
+    fields = {
+        k: {"value": v, "confidence": calibrate_with(table, k, card.raw[k])} for k, v in card.values.items()
+    }
     return is_confident(Card(fields=fields), threshold)
 
 
@@ -129,16 +148,24 @@ def main() -> int:
     if args.json:
         print(json.dumps({"threshold": args.threshold, "folders": figures}, indent=1))
     else:
-        print(f"auto-confirm at threshold {args.threshold} (held out: each half scored with the other half's "
-              f"calibration)")
-        print(f"{'folder':<18} {'cards':>5} {'fully right':>11} {'auto-confirmed':>15} {'right of those':>15}")
+        print(
+            f"auto-confirm at threshold {args.threshold} (held out: each half scored with the other half's "
+            f"calibration)"
+        )
+        print(
+            f"{'folder':<18} {'cards':>5} {'fully right':>11} {'auto-confirmed':>15} {'right of those':>15}"
+        )
         for name, f in figures.items():
             precision = f"{f['precision']:.1%}" if f["precision"] is not None else "-"
-            print(f"{name:<18} {f['cards']:>5} {f['fully_right']:>11} "
-                  f"{f['auto_confirmed_share']:>14.1%} {precision:>15}")
+            print(
+                f"{name:<18} {f['cards']:>5} {f['fully_right']:>11} "
+                f"{f['auto_confirmed_share']:>14.1%} {precision:>15}"
+            )
     if args.fit:
         folders = sorted({c.folder for c in cards})
-        save(fit(samples_of(cards)), source=f"bench_confirm --fit on {len(cards)} cards: {', '.join(folders)}")
+        save(
+            fit(samples_of(cards)), source=f"bench_confirm --fit on {len(cards)} cards: {', '.join(folders)}"
+        )
         print(f"wrote {Path('ocr/fields/calibration.json')}")
     return 0
 

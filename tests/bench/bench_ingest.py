@@ -75,9 +75,15 @@ def _wait_batch(org: OrgClient, batch_id: str, timeout: float) -> dict[str, int]
 def _ocr_seconds(org: OrgClient) -> list[float]:
     """Return the OCR time of each processed card of the organisation, in processing order."""
     with session_factory(org.app)() as session:
-        rows = session.scalars(select(ChangeLogEntry.data).where(
-            ChangeLogEntry.organization_id == org.organization_id, ChangeLogEntry.entity == "card",
-            ChangeLogEntry.operation == "processed").order_by(ChangeLogEntry.seq))
+        rows = session.scalars(
+            select(ChangeLogEntry.data)
+            .where(
+                ChangeLogEntry.organization_id == org.organization_id,
+                ChangeLogEntry.entity == "card",
+                ChangeLogEntry.operation == "processed",
+            )
+            .order_by(ChangeLogEntry.seq)
+        )
         return [float(d["ocr_seconds"]) for d in rows if d and d.get("ocr_seconds") is not None]
 
 
@@ -106,15 +112,23 @@ def measure(org: OrgClient, images: list[tuple[str, bytes]], *, singles: int, ba
     uploaded = time.perf_counter() - started
     summary = _wait_batch(org, resp.get_json()["batch_id"], timeout=60 * 30)
     elapsed = time.perf_counter() - started
-    batch_ocr = _ocr_seconds(org)[len(single_ocr):]
-    return {"single_ocr_p50_s": round(statistics.median(single_ocr), 3),
-            "single_ocr_p95_s": round(_percentile(single_ocr, 0.95), 3),
-            "batch_ocr_mean_s": round(statistics.fmean(batch_ocr), 3),
-            "load_average": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count(),"single_p50_s": round(statistics.median(latencies), 3),
-            "single_p95_s": round(_percentile(latencies, 0.95), 3),
-            "single_max_s": round(max(latencies), 3), "single_statuses": statuses,
-            "batch_cards": batch, "batch_upload_s": round(uploaded, 2), "batch_seconds": round(elapsed, 1),
-            "cards_per_minute": round(batch / elapsed * 60, 1), "batch_summary": summary}
+    batch_ocr = _ocr_seconds(org)[len(single_ocr) :]
+    return {
+        "single_ocr_p50_s": round(statistics.median(single_ocr), 3),
+        "single_ocr_p95_s": round(_percentile(single_ocr, 0.95), 3),
+        "batch_ocr_mean_s": round(statistics.fmean(batch_ocr), 3),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
+        "single_p50_s": round(statistics.median(latencies), 3),
+        "single_p95_s": round(_percentile(latencies, 0.95), 3),
+        "single_max_s": round(max(latencies), 3),
+        "single_statuses": statuses,
+        "batch_cards": batch,
+        "batch_upload_s": round(uploaded, 2),
+        "batch_seconds": round(elapsed, 1),
+        "cards_per_minute": round(batch / elapsed * 60, 1),
+        "batch_summary": summary,
+    }
 
 
 @contextmanager
@@ -137,12 +151,25 @@ def embedded_setup(tmp: Path) -> Iterator[OrgClient]:
 
 def _start_workers(app: Flask, namespace: str, count: int, log_dir: Path) -> list[subprocess.Popen[bytes]]:
     settings = settings_of(app)
-    env = dict(os.environ, MEISHI_DATABASE_URL=settings.database_url, MEISHI_QUEUE="redis",
-               MEISHI_REDIS_URL=REDIS_URL, MEISHI_STORAGE_DIR=str(settings.storage_dir), PYTHONPATH=str(REPO))
+    env = dict(
+        os.environ,
+        MEISHI_DATABASE_URL=settings.database_url,
+        MEISHI_QUEUE="redis",
+        MEISHI_REDIS_URL=REDIS_URL,
+        MEISHI_STORAGE_DIR=str(settings.storage_dir),
+        PYTHONPATH=str(REPO),
+    )
     meishi = Path(sys.executable).with_name("meishi")
-    return [subprocess.Popen([str(meishi), "worker", "--threads", "1", "--namespace", namespace], env=env,
-                             cwd=REPO, stdout=(log_dir / f"worker-{i}.log").open("wb"), stderr=subprocess.STDOUT)
-            for i in range(count)]
+    return [
+        subprocess.Popen(
+            [str(meishi), "worker", "--threads", "1", "--namespace", namespace],
+            env=env,
+            cwd=REPO,
+            stdout=(log_dir / f"worker-{i}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        for i in range(count)
+    ]
 
 
 @contextmanager
@@ -151,8 +178,9 @@ def postgresql_setup(tmp: Path, workers: int = 2) -> Iterator[OrgClient]:
     with temporary_database("postgresql", tmp) as url:
         migrate.upgrade(url)
         namespace = f"meishi-bench-{uuid.uuid4().hex[:8]}"
-        app = create_app({"database_url": url, "storage_dir": tmp / "images", "queue": "redis",
-                          "redis_url": REDIS_URL})
+        app = create_app(
+            {"database_url": url, "storage_dir": tmp / "images", "queue": "redis", "redis_url": REDIS_URL}
+        )
         queue_of(app).namespace = namespace  # type: ignore[attr-defined]
         org = make_org(app, "Bench")
         set_threshold(app, org.organization_id, 0.0)
@@ -187,10 +215,13 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp, SETUPS[name](Path(tmp)) as org:
             r = measure(org, images, singles=args.singles, batch=args.batch)
         results[name] = r
-        print(f"{name:>10}: single card upload→done p50 {r['single_p50_s']:.2f} s, p95 {r['single_p95_s']:.2f} s "
-              f"(target p95 ≤ 3 s; OCR alone p50 {r['single_ocr_p50_s']:.2f} s, p95 {r['single_ocr_p95_s']:.2f} s); batch of {r['batch_cards']}: "
-              f"{r['batch_seconds']:.0f} s, {r['cards_per_minute']:.0f} cards/min (OCR {r['batch_ocr_mean_s']:.2f} s "
-              f"per card); load average {r['load_average']} on {r['cpus']} CPUs", flush=True)
+        print(
+            f"{name:>10}: single card upload→done p50 {r['single_p50_s']:.2f} s, p95 {r['single_p95_s']:.2f} s "
+            f"(target p95 ≤ 3 s; OCR alone p50 {r['single_ocr_p50_s']:.2f} s, p95 {r['single_ocr_p95_s']:.2f} s); batch of {r['batch_cards']}: "
+            f"{r['batch_seconds']:.0f} s, {r['cards_per_minute']:.0f} cards/min (OCR {r['batch_ocr_mean_s']:.2f} s "
+            f"per card); load average {r['load_average']} on {r['cpus']} CPUs",
+            flush=True,
+        )
     print(json.dumps(results))
     return 0
 

@@ -52,9 +52,11 @@ class Phase:
 
     def report(self) -> str:
         rps = len(self.latencies) / self.seconds if self.seconds else 0.0
-        return (f"{self.name}: {len(self.latencies)} requests in {self.seconds:.0f} s = {rps:.0f} req/s, "
-                f"p50 {self.percentile(0.5) * 1000:.0f} ms, p95 {self.percentile(0.95) * 1000:.0f} ms, "
-                f"errors {len(self.errors)}")
+        return (
+            f"{self.name}: {len(self.latencies)} requests in {self.seconds:.0f} s = {rps:.0f} req/s, "
+            f"p50 {self.percentile(0.5) * 1000:.0f} ms, p95 {self.percentile(0.95) * 1000:.0f} ms, "
+            f"errors {len(self.errors)}"
+        )
 
 
 class Client:
@@ -78,8 +80,14 @@ class Client:
         return resp.status, json.loads(raw) if raw else None
 
 
-def _work(client: Client, rng: random.Random, queries: list[str], contact_ids: list[str], phase: Phase,
-          stop: threading.Event) -> None:
+def _work(
+    client: Client,
+    rng: random.Random,
+    queries: list[str],
+    contact_ids: list[str],
+    phase: Phase,
+    stop: threading.Event,
+) -> None:
     """Loop over the request mix until ``stop`` is set."""
     while not stop.is_set():
         roll = rng.random()
@@ -92,11 +100,24 @@ def _work(client: Client, rng: random.Random, queries: list[str], contact_ids: l
         elif roll < 0.80:
             request = ("GET", "/api/v1/touchpoints?limit=50", None)
         elif roll < 0.92:
-            request = ("POST", "/api/v1/contacts", {"full_name": f"Load {uuid.uuid4().hex[:10]}",
-                                                    "company_name": rng.choice(["Acme", "Globex", "Initech"])})
+            request = (
+                "POST",
+                "/api/v1/contacts",
+                {
+                    "full_name": f"Load {uuid.uuid4().hex[:10]}",
+                    "company_name": rng.choice(["Acme", "Globex", "Initech"]),
+                },
+            )
         else:
-            request = ("POST", "/api/v1/touchpoints", {"contact_id": rng.choice(contact_ids), "kind": "call",
-                                                       "occurred_at": "2026-11-25T10:00:00+09:00"})
+            request = (
+                "POST",
+                "/api/v1/touchpoints",
+                {
+                    "contact_id": rng.choice(contact_ids),
+                    "kind": "call",
+                    "occurred_at": "2026-11-25T10:00:00+09:00",
+                },
+            )
         started = time.monotonic()
         try:
             status, _ = client.call(*request)
@@ -108,12 +129,26 @@ def _work(client: Client, rng: random.Random, queries: list[str], contact_ids: l
             phase.errors.append(f"{request[0]} {request[1]}: HTTP {status}")
 
 
-def run_phase(name: str, port: int, token: str, queries: list[str], contact_ids: list[str], *, clients: int,
-              seconds: float, until: Callable[[], bool] | None = None, cap: float = 600.0) -> Phase:
+def run_phase(
+    name: str,
+    port: int,
+    token: str,
+    queries: list[str],
+    contact_ids: list[str],
+    *,
+    clients: int,
+    seconds: float,
+    until: Callable[[], bool] | None = None,
+    cap: float = 600.0,
+) -> Phase:
     """Run ``clients`` clients for ``seconds``, and on until ``until()`` holds (at most ``cap`` seconds)."""
     phase, stop = Phase(name), threading.Event()
-    workers = [threading.Thread(target=_work, args=(Client(port, token), random.Random(i), queries, contact_ids,
-                                                    phase, stop)) for i in range(clients)]
+    workers = [
+        threading.Thread(
+            target=_work, args=(Client(port, token), random.Random(i), queries, contact_ids, phase, stop)
+        )
+        for i in range(clients)
+    ]
     started = time.monotonic()
     for w in workers:
         w.start()
@@ -130,19 +165,34 @@ def run_phase(name: str, port: int, token: str, queries: list[str], contact_ids:
 def _card_photos(n: int) -> list[tuple[str, bytes]]:
     root = shared_data_dir("cards-dev")
     files = sorted(p for sub in ("photos", "scans", "real-en") for p in (root / sub).glob("*.jpg"))
-    return [(f"card-{i:03d}.jpg", path.read_bytes()) for i, path in zip(range(n), itertools.cycle(files), strict=False)]
+    return [
+        (f"card-{i:03d}.jpg", path.read_bytes())
+        for i, path in zip(range(n), itertools.cycle(files), strict=False)
+    ]
 
 
 def upload(port: int, token: str, photos: list[tuple[str, bytes]], result: dict[str, Any]) -> None:
     """POST the photos as one multipart request and note its status and duration."""
     boundary = uuid.uuid4().hex
-    body = b"".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"front\"; filename=\"{name}\"\r\n"
-                    f"Content-Type: image/jpeg\r\n\r\n".encode() + data + b"\r\n" for name, data in photos)
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="front"; filename="{name}"\r\n'
+        f"Content-Type: image/jpeg\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+        for name, data in photos
+    )
     body += f"--{boundary}--\r\n".encode()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     started = time.monotonic()
-    conn.request("POST", "/api/v1/cards", body=body, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    conn.request(
+        "POST",
+        "/api/v1/cards",
+        body=body,
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
     resp = conn.getresponse()
     result["status"], result["body"] = resp.status, json.loads(resp.read() or b"null")
     result["seconds"] = time.monotonic() - started
@@ -151,8 +201,11 @@ def upload(port: int, token: str, photos: list[tuple[str, bytes]], result: dict[
 def cards_done(port: int, token: str, card_ids: list[str]) -> int:
     """Count the uploaded cards whose OCR has finished (whatever its outcome)."""
     client = Client(port, token)
-    return sum(1 for card_id in card_ids
-               if client.call("GET", f"/api/v1/cards/{card_id}")[1]["status"] not in ("queued", "processing"))
+    return sum(
+        1
+        for card_id in card_ids
+        if client.call("GET", f"/api/v1/cards/{card_id}")[1]["status"] not in ("queued", "processing")
+    )
 
 
 def _free_port() -> int:
@@ -175,11 +228,21 @@ def main() -> int:
         url = app.extensions["meishi.settings"].database_url
         app.extensions["meishi.engine"].dispose()
         port = _free_port()
-        env = {**os.environ, "MEISHI_DATABASE_URL": url, "MEISHI_STORAGE_DIR": str(Path(tmp) / "images"),
-               "MEISHI_QUEUE": "embedded", "MEISHI_WEBHOOKS": "off", "MEISHI_SECRET_KEY": uuid.uuid4().hex,
-               "MEISHI_RATELIMIT_UPLOADS": "1000/minute"}
-        server = subprocess.Popen([MEISHI, "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
-                                  stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "MEISHI_DATABASE_URL": url,
+            "MEISHI_STORAGE_DIR": str(Path(tmp) / "images"),
+            "MEISHI_QUEUE": "embedded",
+            "MEISHI_WEBHOOKS": "off",
+            "MEISHI_SECRET_KEY": uuid.uuid4().hex,
+            "MEISHI_RATELIMIT_UPLOADS": "1000/minute",
+        }
+        server = subprocess.Popen(
+            [MEISHI, "serve", "--port", str(port), "--workers", str(args.workers)],
+            env=env,
+            stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -190,14 +253,20 @@ def main() -> int:
                     if time.monotonic() > deadline:
                         raise SystemExit("meishi serve did not start") from None
                     time.sleep(0.2)
-            print(f"meishi serve on :{port}, {args.workers} workers; {args.contacts} contacts; "
-                  f"{args.clients} clients, {args.seconds:.0f} s per phase; {os.cpu_count()} CPUs", flush=True)
+            print(
+                f"meishi serve on :{port}, {args.workers} workers; {args.contacts} contacts; "
+                f"{args.clients} clients, {args.seconds:.0f} s per phase; {os.cpu_count()} CPUs",
+                flush=True,
+            )
             run_phase("warm-up", port, org.token, queries, contact_ids, clients=args.clients, seconds=3)
-            idle = run_phase("idle", port, org.token, queries, contact_ids, clients=args.clients,
-                             seconds=args.seconds)
+            idle = run_phase(
+                "idle", port, org.token, queries, contact_ids, clients=args.clients, seconds=args.seconds
+            )
             print(idle.report(), flush=True)
             result: dict[str, Any] = {}
-            uploader = threading.Thread(target=upload, args=(port, org.token, _card_photos(args.cards), result))
+            uploader = threading.Thread(
+                target=upload, args=(port, org.token, _card_photos(args.cards), result)
+            )
             uploader.start()
 
             def ocr_finished() -> bool:
@@ -207,14 +276,25 @@ def main() -> int:
                 return cards_done(port, org.token, card_ids) == len(card_ids)
 
             # from the start of the upload until its last card is through OCR, and at least --seconds
-            busy = run_phase("during upload", port, org.token, queries, contact_ids, clients=args.clients,
-                             seconds=args.seconds, until=ocr_finished, cap=args.seconds * 5)
+            busy = run_phase(
+                "during upload",
+                port,
+                org.token,
+                queries,
+                contact_ids,
+                clients=args.clients,
+                seconds=args.seconds,
+                until=ocr_finished,
+                cap=args.seconds * 5,
+            )
             uploader.join()
             print(busy.report(), flush=True)
             card_ids = [c["id"] for c in (result.get("body") or {}).get("cards", [])]
-            print(f"upload: HTTP {result.get('status')} in {result.get('seconds', 0):.1f} s; "
-                  f"{cards_done(port, org.token, card_ids)} of {len(card_ids)} cards through OCR by the end",
-                  flush=True)
+            print(
+                f"upload: HTTP {result.get('status')} in {result.get('seconds', 0):.1f} s; "
+                f"{cards_done(port, org.token, card_ids)} of {len(card_ids)} cards through OCR by the end",
+                flush=True,
+            )
         finally:
             server.terminate()
             server.wait(30)

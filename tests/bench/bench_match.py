@@ -49,7 +49,7 @@ _RECORDS: Sequence[ContactRecord] = ()
 
 
 def _keys_range(bounds: tuple[int, int]) -> list[MatchKeys]:
-    return [record_keys(r) for r in _RECORDS[bounds[0]:bounds[1]]]
+    return [record_keys(r) for r in _RECORDS[bounds[0] : bounds[1]]]
 
 
 def compute_keys(records: Sequence[ContactRecord]) -> list[MatchKeys]:
@@ -97,11 +97,14 @@ def bulk_load(app: Any, org_id: str, keys: list[MatchKeys], records: Sequence[Co
         with conn.cursor() as cur:
             cur.execute("SET session_replication_role = replica")
             cur.execute(_DROP)
-            with cur.copy("COPY contact (id, uid, organization_id, full_name, status, field_sources, search_text, "
-                          "version, created_at, updated_at) FROM STDIN") as copy:
+            with cur.copy(
+                "COPY contact (id, uid, organization_id, full_name, status, field_sources, search_text, "
+                "version, created_at, updated_at) FROM STDIN"
+            ) as copy:
                 for r in records:
-                    copy.write_row((r.id, f"urn:uuid:bench-{r.id}", org_id, r.name, "active", "{}", "", 1, now,
-                                    now))
+                    copy.write_row(
+                        (r.id, f"urn:uuid:bench-{r.id}", org_id, r.name, "active", "{}", "", 1, now, now)
+                    )
             print("  contacts loaded", file=sys.stderr, flush=True)
             with cur.copy("COPY match_profile (contact_id, organization_id, keys) FROM STDIN") as copy:
                 for k in keys:
@@ -123,15 +126,24 @@ def bulk_load(app: Any, org_id: str, keys: list[MatchKeys], records: Sequence[Co
 
 def _payload(r: ContactRecord) -> ContactCreate:
     phones = [{"value": v} for v in (r.phone, r.mobile) if v]
-    return ContactCreate.model_validate({
-        "full_name": r.name or None, "name_kana": r.name_kana or None, "name_romaji": r.name_romaji or None,
-        "company_name": r.company or None, "department": r.department or None, "title": r.title or None,
-        "emails": [{"value": e} for e in r.emails][:1], "phones": phones,
-        "addresses": [{"value": r.address, "postal_code": r.postal_code or None}] if r.address else [],
-    })
+    return ContactCreate.model_validate(
+        {
+            "full_name": r.name or None,
+            "name_kana": r.name_kana or None,
+            "name_romaji": r.name_romaji or None,
+            "company_name": r.company or None,
+            "department": r.department or None,
+            "title": r.title or None,
+            "emails": [{"value": e} for e in r.emails][:1],
+            "phones": phones,
+            "addresses": [{"value": r.address, "postal_code": r.postal_code or None}] if r.address else [],
+        }
+    )
 
 
-def _time_creates(session: Session, org_id: str, user_id: str, records: Sequence[ContactRecord]) -> list[float]:
+def _time_creates(
+    session: Session, org_id: str, user_id: str, records: Sequence[ContactRecord]
+) -> list[float]:
     """Time the whole write path of a new contact: create, store its keys, match, record candidates."""
     actor = Actor(organization_id=org_id, user_id=user_id)
     out = []
@@ -162,7 +174,7 @@ def run(size: int, queries: int) -> dict[str, Any]:
     started = time.perf_counter()
     cards = generate_cards(size + queries, seed=23)
     records = [dataclasses.replace(c.record, id=f"b{i:09d}") for i, c in enumerate(cards)]
-    base, fresh = records[:size], records[size:size + queries]
+    base, fresh = records[:size], records[size : size + queries]
     print(f"  generated {len(records):,} cards in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     t = time.perf_counter()
     keys = compute_keys(base)
@@ -178,7 +190,9 @@ def run(size: int, queries: int) -> dict[str, Any]:
         timings: list[float] = []
         found: list[int] = []
         with app.app_context(), session_factory(app)() as session:
-            ctype = session.execute(text("SELECT datctype FROM pg_database WHERE datname = current_database()"))
+            ctype = session.execute(
+                text("SELECT datctype FROM pg_database WHERE datname = current_database()")
+            )
             print(f"  database ctype {ctype.scalar_one()}", file=sys.stderr)
             for record in fresh[:20]:  # warm the connection and the caches
                 match_keys(session, org.organization_id, record_keys(record))
@@ -191,19 +205,26 @@ def run(size: int, queries: int) -> dict[str, Any]:
             create_ms = _time_creates(session, org.organization_id, org.user_id, fresh[:100])
         app.extensions["meishi.engine"].dispose()
     return {
-        "contacts": size, "queries": len(timings),
-        "p50_ms": round(statistics.median(timings), 2), "p95_ms": round(_percentile(timings, 0.95), 2),
-        "p99_ms": round(_percentile(timings, 0.99), 2), "max_ms": round(max(timings), 2),
-        "mean_matches": round(statistics.mean(found), 2), "with_match": sum(1 for f in found if f),
+        "contacts": size,
+        "queries": len(timings),
+        "p50_ms": round(statistics.median(timings), 2),
+        "p95_ms": round(_percentile(timings, 0.95), 2),
+        "p99_ms": round(_percentile(timings, 0.99), 2),
+        "max_ms": round(max(timings), 2),
+        "mean_matches": round(statistics.mean(found), 2),
+        "with_match": sum(1 for f in found if f),
         "create_p95_ms": round(_percentile(create_ms, 0.95), 2) if create_ms else None,
-        "keys_seconds": round(keys_s, 1), "load_seconds": round(load_s, 1),
+        "keys_seconds": round(keys_s, 1),
+        "load_seconds": round(load_s, 1),
         "target_p95_ms": TARGET_P95_MS,
     }
 
 
 def main() -> int:
     """Run the benchmark and print its JSON; exit 1 when p95 misses the target."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", type=int, default=1_000_000, help="contacts in the organisation")
     parser.add_argument("--queries", type=int, default=300, help="new contacts to match")
     args = parser.parse_args()

@@ -98,7 +98,9 @@ def timing(folder: Path) -> dict[str, Any]:
         "wall": _stats(wall),
         "cpu": _stats(cpu),
         "peak_rss_mb": round(peak_kb / 1024, 1),
-        "stages": {stage: _stats(values) | {"cards": len(values)} for stage, values in sorted(_STAGES.items())},
+        "stages": {
+            stage: _stats(values) | {"cards": len(values)} for stage, values in sorted(_STAGES.items())
+        },
     }
 
 
@@ -107,7 +109,9 @@ def combine(folders: Any) -> dict[str, Any]:
     fields: dict[str, dict[str, float]] = {}
     for folder in list(folders):
         for name, f in folder["fields"].items():
-            acc = fields.setdefault(name, {"exact": 0, "sim": 0.0, "n": 0, "empty": 0, "fp": 0, "in": 0.0, "with": 0})
+            acc = fields.setdefault(
+                name, {"exact": 0, "sim": 0.0, "n": 0, "empty": 0, "fp": 0, "in": 0.0, "with": 0}
+            )
             acc["exact"] += f["exact"]
             if f.get("ceiling") is not None:
                 acc["with"] += f["n"] - f["empty_labels"]
@@ -183,8 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--timing-only", action="store_true", help="only seconds, RSS and throughput")
-    parser.add_argument("--recognizers", default=",".join(RECOGNIZERS),
-                        help="comma-separated recognizers to score (tesseract, ppocr, combined)")
+    parser.add_argument(
+        "--recognizers",
+        default=",".join(RECOGNIZERS),
+        help="comma-separated recognizers to score (tesseract, ppocr, combined)",
+    )
     args = parser.parse_args(argv)
     root = shared_data_dir("cards-dev")
     if not (root / "photos" / "labels.json").exists():
@@ -237,8 +244,7 @@ def print_report(report: dict[str, Any]) -> None:
                 cells.append(f"{cell:>14}")
             print(f"{field:<12}" + "".join(cells))
         print(f"{'overall':<12}" + "".join(f"{report[kind][f]['overall_accuracy']:>14.3f}" for f in folders))
-        print(f"{'ceiling':<12}" + "".join(
-            f"{report[kind][f]['ceiling'] or 0:>14.3f}" for f in folders))
+        print(f"{'ceiling':<12}" + "".join(f"{report[kind][f]['ceiling'] or 0:>14.3f}" for f in folders))
         print(
             f"{'similarity':<12}"
             + "".join(f"{report[kind][f]['overall_similarity']:>14.3f}" for f in folders)
@@ -254,7 +260,9 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"peak RSS of the worker: {t['peak_rss_mb']} MB")
     print("seconds per stage and engine (wall, over the cards that ran the stage):")
     for stage, row in t["stages"].items():
-        print(f"  {stage:<20} median {row['median']:<7} p95 {row['p95']:<7} mean {row['mean']:<7} cards {row['cards']}")
+        print(
+            f"  {stage:<20} median {row['median']:<7} p95 {row['p95']:<7} mean {row['mean']:<7} cards {row['cards']}"
+        )
     for n, row in report["throughput"].items():
         print(f"{n} process(es): {row['cards_per_second']} cards/s (peak worker RSS {row['peak_rss_mb']} MB)")
 

@@ -38,9 +38,11 @@ def main() -> None:
         print(f"dedupe-scan of {result.contacts} contacts on {args.backend}: {wall:.1f} s wall")
         for (stage, at), nxt in zip(marks, [*(m[1] for m in marks[1:]), None], strict=True):
             print(f"  {stage:<11} from {at:6.1f} s" + (f" to {nxt:6.1f} s" if nxt is not None else ""))
-        print(f"  automatic merges {len(result.merges)} ({result.merged_contacts} contacts), contact candidates "
-              f"{result.candidates}, company candidates {result.company_candidates}, skipped (changed) "
-              f"{result.skipped_changed}")
+        print(
+            f"  automatic merges {len(result.merges)} ({result.merged_contacts} contacts), contact candidates "
+            f"{result.candidates}, company candidates {result.company_candidates}, skipped (changed) "
+            f"{result.skipped_changed}"
+        )
         print(f"  peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

@@ -29,8 +29,10 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=15.0)
     args = parser.parse_args()
     images = card_images()
-    files = [("front", images[i % len(images)][0].replace("/", "-"), images[i % len(images)][1])
-             for i in range(args.cards)]
+    files = [
+        ("front", images[i % len(images)][0].replace("/", "-"), images[i % len(images)][1])
+        for i in range(args.cards)
+    ]
     with bench_org("sqlite") as (app, uploader):
         other = make_org(app, "Neighbour")
         other.post("/api/v1/contacts", json={"family_name": "鈴木", "given_name": "花子"})
@@ -45,8 +47,11 @@ def main() -> None:
             while not done.is_set():
                 started = time.perf_counter()
                 kind = "healthz" if n % 2 else "contacts"
-                resp = (client.get("/healthz") if kind == "healthz" else
-                        client.get("/api/v1/contacts", headers=headers, query_string={"limit": 20}))
+                resp = (
+                    client.get("/healthz")
+                    if kind == "healthz"
+                    else client.get("/api/v1/contacts", headers=headers, query_string={"limit": 20})
+                )
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
                     latencies[kind].append(elapsed)
@@ -78,16 +83,20 @@ def main() -> None:
         busy = phase(one_upload)
     resp = outcome["resp"]
     assert resp.status_code == 202, resp.get_data(as_text=True)[:300]
-    print(f"{args.cards}-card upload on SQLite: {outcome['seconds']:.1f} s, {args.readers} other clients; "
-          f"errors {len(errors)}")
+    print(
+        f"{args.cards}-card upload on SQLite: {outcome['seconds']:.1f} s, {args.readers} other clients; "
+        f"errors {len(errors)}"
+    )
     met = not errors
     for label, figures in (("idle", idle), ("during the upload", busy)):
         for kind, values in figures.items():
             p50, p95 = _percentile(values, 0.5), _percentile(values, 0.95)
             if label != "idle":
                 met = met and p95 <= TARGET_P95_MS
-            print(f"  {label:>17} {kind:>8}: {len(values)} requests, p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
-                  f"max {max(values):.0f} ms")
+            print(
+                f"  {label:>17} {kind:>8}: {len(values)} requests, p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
+                f"max {max(values):.0f} ms"
+            )
     print(f"target p95 <= {TARGET_P95_MS:.0f} ms during the upload: {'met' if met else 'MISSED'}")
 
 

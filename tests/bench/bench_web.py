@@ -38,19 +38,34 @@ def main() -> None:
             assert admin is not None
             passwords.set_password(admin, PASSWORD)
             email = admin.email
-            contact_ids = list(session.scalars(select(Contact.id).where(
-                Contact.organization_id == org.organization_id).limit(5000)))
+            contact_ids = list(
+                session.scalars(
+                    select(Contact.id).where(Contact.organization_id == org.organization_id).limit(5000)
+                )
+            )
             session.commit()
         rng = random.Random(5)
         cards = []
         for i in range(REVIEW_CARDS):
             person = rng.choice(queries)
-            cards.append(review_card(app, org.organization_id, org.user_id, {
-                "name": (f"{person} 太郎", 0.62), "company": ("株式会社ベンチ", 0.9),
-                "email": (f"bench{i}@example.com", 0.95), "mobile": (f"090-{1000 + i:04d}-{2000 + i:04d}", 0.9),
-                "title": ("課長", 0.7)}))
-        print(f"seeded {args.contacts} contacts and {REVIEW_CARDS} review cards on {args.backend} in "
-              f"{time.perf_counter() - started:.0f} s")
+            cards.append(
+                review_card(
+                    app,
+                    org.organization_id,
+                    org.user_id,
+                    {
+                        "name": (f"{person} 太郎", 0.62),
+                        "company": ("株式会社ベンチ", 0.9),
+                        "email": (f"bench{i}@example.com", 0.95),
+                        "mobile": (f"090-{1000 + i:04d}-{2000 + i:04d}", 0.9),
+                        "title": ("課長", 0.7),
+                    },
+                )
+            )
+        print(
+            f"seeded {args.contacts} contacts and {REVIEW_CARDS} review cards on {args.backend} in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
         client = sign_in(app, email)
         freeze_startup_heap()  # as `meishi run` and contacts.wsgi do once the app is ready
 
@@ -66,15 +81,23 @@ def main() -> None:
             resp = client.get(f"/people/{rng.choice(contact_ids)}")
             assert resp.status_code in (200, 302)
 
-        def api_search() -> None:  # the same search through the JSON API: what the page adds is the difference
+        def api_search() -> (
+            None
+        ):  # the same search through the JSON API: what the page adds is the difference
             resp = org.get("/api/v1/contacts", query_string={"q": rng.choice(queries + fragments)})
             assert resp.status_code == 200
 
-        for label, call, target in (("review page", review_page, 150), ("people search", people_search, 100),
-                                    ("contact page", contact_page, 100), ("API q search", api_search, 50)):
+        for label, call, target in (
+            ("review page", review_page, 150),
+            ("people search", people_search, 100),
+            ("contact page", contact_page, 100),
+            ("API q search", api_search, 50),
+        ):
             p50, p95, p99 = measure(call, args.requests)
-            print(f"{label:<14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   p99 {p99:6.1f} ms   (target p95 {target} ms; "
-                  f"{args.requests} requests, {args.contacts} contacts, {args.backend})")
+            print(
+                f"{label:<14} p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   p99 {p99:6.1f} ms   (target p95 {target} ms; "
+                f"{args.requests} requests, {args.contacts} contacts, {args.backend})"
+            )
 
 
 if __name__ == "__main__":

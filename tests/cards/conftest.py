@@ -29,18 +29,32 @@ def multipart(files: list[tuple[str, str, bytes]], fields: list[tuple[str, str]]
     """Encode a multipart/form-data body with a fixed boundary (so a retry sends the very same bytes)."""
     out = b""
     for name, value in fields or []:
-        out += (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").encode()
+        out += (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n').encode()
     for name, filename, data in files:
-        out += (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
-                f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + b"\r\n"
+        out += (
+            (
+                f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + data
+            + b"\r\n"
+        )
     return out + f"--{BOUNDARY}--\r\n".encode()
 
 
-def upload(org: OrgClient, files: list[tuple[str, str, bytes]], fields: list[tuple[str, str]] | None = None,
-           **kwargs: Any) -> TestResponse:
+def upload(
+    org: OrgClient,
+    files: list[tuple[str, str, bytes]],
+    fields: list[tuple[str, str]] | None = None,
+    **kwargs: Any,
+) -> TestResponse:
     """POST /api/v1/cards with the given files and form fields."""
-    return org.post("/api/v1/cards", data=multipart(files, fields),
-                    content_type=f"multipart/form-data; boundary={BOUNDARY}", **kwargs)
+    return org.post(
+        "/api/v1/cards",
+        data=multipart(files, fields),
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+        **kwargs,
+    )
 
 
 def process(app: Flask, card_id: str) -> None:
@@ -48,8 +62,9 @@ def process(app: Flask, card_id: str) -> None:
     assert process_one(app, WorkerConfig(), card_id) == card_id
 
 
-def upload_and_process(org: OrgClient, files: list[tuple[str, str, bytes]],
-                       fields: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+def upload_and_process(
+    org: OrgClient, files: list[tuple[str, str, bytes]], fields: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
     """Upload one card, process it inline and return its JSON."""
     resp = upload(org, files, fields)
     assert resp.status_code == 202, resp.get_json()

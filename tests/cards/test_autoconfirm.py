@@ -15,7 +15,11 @@ def _card_without_name() -> bytes:
     image = Image.new("RGB", (1000, 600), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=44)
-    for y, text in ((80, "Acme Widgets Ltd"), (300, "orders@acme-widgets.com"), (400, "Tel +44 20 7946 0958")):
+    for y, text in (
+        (80, "Acme Widgets Ltd"),
+        (300, "orders@acme-widgets.com"),
+        (400, "Tel +44 20 7946 0958"),
+    ):
         draw.text((70, y), text, fill="black", font=font)
     out = io.BytesIO()
     image.save(out, format="PNG")

@@ -24,18 +24,35 @@ from tests.dbs import temporary_database
 @pytest.fixture
 def runner_env(app: Flask, database_url: str) -> dict[str, str]:
     _register_card_commands(cli)
-    return {"MEISHI_DATABASE_URL": database_url, "MEISHI_STORAGE_DIR": str(settings_of(app).storage_dir),
-            "MEISHI_QUEUE": "none"}
+    return {
+        "MEISHI_DATABASE_URL": database_url,
+        "MEISHI_STORAGE_DIR": str(settings_of(app).storage_dir),
+        "MEISHI_QUEUE": "none",
+    }
 
 
 def test_import_cards_processes_a_folder_and_reports_refused_files(
-        org: OrgClient, runner_env: dict[str, str], tmp_path: Path) -> None:
+    org: OrgClient, runner_env: dict[str, str], tmp_path: Path
+) -> None:
     for name in ("0001.jpg", "0003.jpg"):
         shutil.copy(cards_dev() / "scans" / name, tmp_path / name)
     (tmp_path / "notes.jpg").write_text("not an image")
-    result = CliRunner().invoke(cli, ["import-cards", str(tmp_path), "--org", org.organization_id,
-                                      "--user", "admin@example.com", "--tag", "import", "--json"],
-                                env=runner_env, catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "import-cards",
+            str(tmp_path),
+            "--org",
+            org.organization_id,
+            "--user",
+            "admin@example.com",
+            "--tag",
+            "import",
+            "--json",
+        ],
+        env=runner_env,
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["cards"] == 2 and summary["refused"] == 1
@@ -46,18 +63,28 @@ def test_import_cards_processes_a_folder_and_reports_refused_files(
 
 
 def test_import_cards_refuses_an_unknown_user_in_one_line(
-        org: OrgClient, runner_env: dict[str, str], tmp_path: Path) -> None:
+    org: OrgClient, runner_env: dict[str, str], tmp_path: Path
+) -> None:
     shutil.copy(cards_dev() / "scans" / "0001.jpg", tmp_path / "a.jpg")
-    result = CliRunner().invoke(cli, ["import-cards", str(tmp_path), "--org", org.organization_id,
-                                      "--user", "nobody@example.com"], env=runner_env)
+    result = CliRunner().invoke(
+        cli,
+        ["import-cards", str(tmp_path), "--org", org.organization_id, "--user", "nobody@example.com"],
+        env=runner_env,
+    )
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        f"Error: --user 'nobody@example.com' is not an active user of {'Test Org'}"]
+        f"Error: --user 'nobody@example.com' is not an active user of {'Test Org'}"
+    ]
 
 
-def test_import_cards_with_a_missing_path_is_a_usage_error(org: OrgClient, runner_env: dict[str, str]) -> None:
-    result = CliRunner().invoke(cli, ["import-cards", "/no/such/dir", "--org", org.organization_id,
-                                      "--user", "admin@example.com"], env=runner_env)
+def test_import_cards_with_a_missing_path_is_a_usage_error(
+    org: OrgClient, runner_env: dict[str, str]
+) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["import-cards", "/no/such/dir", "--org", org.organization_id, "--user", "admin@example.com"],
+        env=runner_env,
+    )
     assert result.exit_code == 2 and "no such file or directory" in result.stderr
 
 
@@ -69,7 +96,9 @@ def test_embedded_pool_processes_an_upload_by_itself(tmp_path: Path) -> None:
 
 
 def _run_embedded(database_url: str, storage_dir: Path) -> None:
-    app = create_app({"database_url": database_url, "storage_dir": storage_dir, "queue": "embedded", "workers": 1})
+    app = create_app(
+        {"database_url": database_url, "storage_dir": storage_dir, "queue": "embedded", "workers": 1}
+    )
     pool = queue_of(app)
     assert isinstance(pool, EmbeddedPool)
     try:
@@ -87,7 +116,8 @@ def _run_embedded(database_url: str, storage_dir: Path) -> None:
 
 
 def test_reprocess_cards_requeues_cards_read_by_an_older_pipeline(
-        org: OrgClient, runner_env: dict[str, str]) -> None:
+    org: OrgClient, runner_env: dict[str, str]
+) -> None:
     from contacts.cards.models import Card
     from contacts.db import session_factory
 
@@ -97,7 +127,11 @@ def test_reprocess_cards_requeues_cards_read_by_an_older_pipeline(
         assert card is not None
         card.status, card.pipeline_version = "needs_review", "0.0.1"
         session.commit()
-    result = CliRunner().invoke(cli, ["reprocess-cards", "--org", org.organization_id, "--outdated"],
-                                env=runner_env, catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["reprocess-cards", "--org", org.organization_id, "--outdated"],
+        env=runner_env,
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0 and result.stdout.strip() == "queued 1 cards for OCR again"
     assert org.get(f"/api/v1/cards/{card_id}").get_json()["status"] == "queued"

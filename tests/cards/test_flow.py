@@ -21,23 +21,33 @@ from tests.conftest import OrgClient
 
 def _contacts(org: OrgClient) -> int:
     with session_factory(org.app)() as session:
-        return int(session.scalar(select(func.count()).select_from(Contact).where(
-            Contact.organization_id == org.organization_id)) or 0)
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(Contact)
+                .where(Contact.organization_id == org.organization_id)
+            )
+            or 0
+        )
 
 
 def _touchpoints(org: OrgClient, contact_id: str) -> list[Touchpoint]:
     with session_factory(org.app)() as session:
-        return list(session.scalars(select(Touchpoint).where(Touchpoint.contact_id == contact_id)
-                                    .order_by(Touchpoint.created_at)))
+        return list(
+            session.scalars(
+                select(Touchpoint).where(Touchpoint.contact_id == contact_id).order_by(Touchpoint.created_at)
+            )
+        )
 
 
 def test_two_sided_card_at_an_event_completes_into_contact_touchpoint_and_tags(org: OrgClient) -> None:
     set_threshold(org.app, org.organization_id, 0.0)
     event_id = factories.event(org, name="Expo 2026", kind="trade_show", venue="Tokyo Big Sight")["id"]
-    card = upload_and_process(org, [("front", "front.jpg", image("scans/0004.jpg")),
-                                     ("back", "back.jpg", image("scans/0001.jpg"))],
-                              [("event_id", event_id), ("tags", "vip"),
-                               ("exchanged_at", "2026-11-20T10:00:00+09:00")])
+    card = upload_and_process(
+        org,
+        [("front", "front.jpg", image("scans/0004.jpg")), ("back", "back.jpg", image("scans/0001.jpg"))],
+        [("event_id", event_id), ("tags", "vip"), ("exchanged_at", "2026-11-20T10:00:00+09:00")],
+    )
     assert card["status"] == "completed" and card["side_count"] == 2 and card["contact_id"]
     assert card["pipeline_version"] and card["attempts"] == 1 and card["text"]
     assert card["fields"]["email"]["value"] == "yasuhiro.endo@corp718.com"
@@ -47,15 +57,32 @@ def test_two_sided_card_at_an_event_completes_into_contact_touchpoint_and_tags(o
     contact = org.get(f"/api/v1/contacts/{card['contact_id']}").get_json()
     assert contact["company"]["name"] == "小林水産株式会社"
     assert sorted(contact["tags"]) == ["Expo 2026", "vip"]
-    assert contact["sources"]["company"]["type"] == "card" and contact["sources"]["company"]["id"] == card["id"]
+    assert (
+        contact["sources"]["company"]["type"] == "card" and contact["sources"]["company"]["id"] == card["id"]
+    )
     (tp,) = _touchpoints(org, card["contact_id"])
-    assert (tp.kind, tp.event_id, tp.card_id, tp.user_id) == ("card_exchange", event_id, card["id"], org.user_id)
+    assert (tp.kind, tp.event_id, tp.card_id, tp.user_id) == (
+        "card_exchange",
+        event_id,
+        card["id"],
+        org.user_id,
+    )
     assert tp.occurred_at.isoformat().startswith("2026-11-20T01:00") and tp.location == "Tokyo Big Sight"
     assert tp.company_name_at_time == "小林水産株式会社"
     with session_factory(org.app)() as session:
-        logged = set(session.execute(select(ChangeLogEntry.entity, ChangeLogEntry.operation).where(
-            ChangeLogEntry.organization_id == org.organization_id)).all())
-    assert {("card", "created"), ("card", "confirmed"), ("contact", "created"), ("touchpoint", "created")} <= logged
+        logged = set(
+            session.execute(
+                select(ChangeLogEntry.entity, ChangeLogEntry.operation).where(
+                    ChangeLogEntry.organization_id == org.organization_id
+                )
+            ).all()
+        )
+    assert {
+        ("card", "created"),
+        ("card", "confirmed"),
+        ("contact", "created"),
+        ("touchpoint", "created"),
+    } <= logged
 
 
 def test_review_correction_keeps_the_ocr_value_and_confirm_is_idempotent(org: OrgClient) -> None:
@@ -95,13 +122,18 @@ def test_second_card_of_the_same_person_at_another_company_is_a_job_change(org: 
     assert confirmed["contact_id"] == first["contact_id"] and _contacts(org) == 1
     contact = org.get(f"/api/v1/contacts/{first['contact_id']}").get_json()
     assert contact["company"]["name"] == "合同会社中村鉱業"
-    assert {e["value"] for e in contact["emails"]} >= {"mmituru@mit51-maeda.co.jp", "mituru.maeda@corp454.com"}
+    assert {e["value"] for e in contact["emails"]} >= {
+        "mmituru@mit51-maeda.co.jp",
+        "mituru.maeda@corp454.com",
+    }
     history = org.get(f"/api/v1/contacts/{first['contact_id']}/employment").get_json()["items"]
     assert [h["company"]["name"] for h in history] == ["合同会社中村鉱業", "合同会社加藤建設"]
     assert history[1]["ended_at"] is not None and history[0]["ended_at"] is None
     assert history[0]["source"] == {"type": "card", "id": second["id"]}
     assert [t.company_name_at_time for t in _touchpoints(org, first["contact_id"])] == [
-        "合同会社加藤建設", "合同会社中村鉱業"]
+        "合同会社加藤建設",
+        "合同会社中村鉱業",
+    ]
 
 
 def test_a_card_with_a_known_email_updates_that_contact(org: OrgClient) -> None:
@@ -171,14 +203,24 @@ def test_confirm_refuses_cards_not_waiting_for_review(org: OrgClient) -> None:
 
 def test_matching_engine_folds_a_new_card_into_a_sure_twin_as_a_job_change(org: OrgClient) -> None:
     set_threshold(org.app, org.organization_id, 0.0)
-    made = factories.contact(org, {
-        "full_name": "前田 充", "family_name": "前田", "given_name": "充", "company_name": "株式会社旧社",
-        "phones": [{"value": "090-9098-9568", "type": "mobile"}]})
+    made = factories.contact(
+        org,
+        {
+            "full_name": "前田 充",
+            "family_name": "前田",
+            "given_name": "充",
+            "company_name": "株式会社旧社",
+            "phones": [{"value": "090-9098-9568", "type": "mobile"}],
+        },
+    )
     card = upload_and_process(org, [("front", "a.jpg", image("scans/0000.jpg"))])
     assert card["status"] == "completed" and card["contact_id"] == made["id"]
     with session_factory(org.app)() as session:
-        active = session.scalar(select(func.count()).select_from(Contact).where(
-            Contact.organization_id == org.organization_id, Contact.status == "active"))
+        active = session.scalar(
+            select(func.count())
+            .select_from(Contact)
+            .where(Contact.organization_id == org.organization_id, Contact.status == "active")
+        )
     assert active == 1
     history = org.get(f"/api/v1/contacts/{card['contact_id']}/employment").get_json()["items"]
     assert history[0]["company"]["name"] == "合同会社加藤建設" and history[0]["ended_at"] is None
@@ -208,7 +250,9 @@ def test_confirming_a_card_without_name_or_email_asks_for_a_correction(org: OrgC
         row = session.get(Card, card_id)
         assert row is not None
         row.status = "needs_review"
-        row.fields = {"title": {"value": "Senior Engineer", "confidence": 0.4, "box": [1, 2, 3, 4], "side": "front"}}
+        row.fields = {
+            "title": {"value": "Senior Engineer", "confidence": 0.4, "box": [1, 2, 3, 4], "side": "front"}
+        }
         session.commit()
     resp = org.post(f"/api/v1/cards/{card_id}/confirm")
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"].startswith("fields")
@@ -216,4 +260,8 @@ def test_confirming_a_card_without_name_or_email_asks_for_a_correction(org: OrgC
     org.patch(f"/api/v1/cards/{card_id}", json={"fields": {"name": "Emma Berry"}})
     done = org.post(f"/api/v1/cards/{card_id}/confirm").get_json()
     contact = org.get(f"/api/v1/contacts/{done['contact_id']}").get_json()
-    assert (contact["given_name"], contact["family_name"], contact["title"]) == ("Emma", "Berry", "Senior Engineer")
+    assert (contact["given_name"], contact["family_name"], contact["title"]) == (
+        "Emma",
+        "Berry",
+        "Senior Engineer",
+    )

@@ -78,13 +78,34 @@ def workers(own_app: Flask, tmp_path: Path) -> Iterator[Callable[..., subprocess
     started: list[subprocess.Popen[bytes]] = []
 
     def start(delay: float) -> subprocess.Popen[bytes]:
-        env = dict(os.environ, MEISHI_DATABASE_URL=database_url, MEISHI_QUEUE="redis", MEISHI_REDIS_URL=REDIS_URL,
-                   MEISHI_STORAGE_DIR=str(settings_of(app).storage_dir), MEISHI_TEST_OCR_DELAY=str(delay),
-                   PYTHONPATH=str(REPO))
+        env = dict(
+            os.environ,
+            MEISHI_DATABASE_URL=database_url,
+            MEISHI_QUEUE="redis",
+            MEISHI_REDIS_URL=REDIS_URL,
+            MEISHI_STORAGE_DIR=str(settings_of(app).storage_dir),
+            MEISHI_TEST_OCR_DELAY=str(delay),
+            PYTHONPATH=str(REPO),
+        )
         log = (tmp_path / f"worker-{len(started)}.log").open("wb")
-        proc = subprocess.Popen([str(MEISHI), "worker", "--threads", "1", "--lease-seconds", "2",
-                                 "--namespace", namespace, "--engine", "tests.cards.engines:slow"],
-                                env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                str(MEISHI),
+                "worker",
+                "--threads",
+                "1",
+                "--lease-seconds",
+                "2",
+                "--namespace",
+                namespace,
+                "--engine",
+                "tests.cards.engines:slow",
+            ],
+            env=env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         started.append(proc)
         return proc
 
@@ -103,7 +124,8 @@ def workers(own_app: Flask, tmp_path: Path) -> Iterator[Callable[..., subprocess
 
 
 def test_card_survives_a_worker_killed_mid_card_and_yields_one_contact(
-        own_app: Flask, workers: Callable[..., subprocess.Popen[bytes]]) -> None:
+    own_app: Flask, workers: Callable[..., subprocess.Popen[bytes]]
+) -> None:
     org = make_org(own_app)
     set_threshold(org.app, org.organization_id, 0.0)
     card_id = upload(org, [("front", "a.jpg", image("scans/0008.jpg"))]).get_json()["cards"][0]["id"]
@@ -124,7 +146,9 @@ def test_card_survives_a_worker_killed_mid_card_and_yields_one_contact(
     assert card().status == "processing"  # left mid-card, with a lease nobody renews
 
     workers(delay=0)
-    _wait_for(lambda: card().status in ("completed", "needs_review", "failed"), 90, "another worker to finish it")
+    _wait_for(
+        lambda: card().status in ("completed", "needs_review", "failed"), 90, "another worker to finish it"
+    )
     done = card()
     assert done.status == "completed", done.error
     assert done.attempts == 2 and done.contact_id is not None
@@ -133,9 +157,13 @@ def test_card_survives_a_worker_killed_mid_card_and_yields_one_contact(
     RedisQueue(REDIS_URL, namespace=workers.namespace).enqueue([card_id])  # type: ignore[attr-defined]
     time.sleep(2)
     with factory() as session:
-        contacts = session.scalar(select(func.count()).select_from(Contact).where(
-            Contact.organization_id == org.organization_id))
-        touches = session.scalar(select(func.count()).select_from(Touchpoint).where(
-            Touchpoint.organization_id == org.organization_id))
+        contacts = session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.organization_id == org.organization_id)
+        )
+        touches = session.scalar(
+            select(func.count())
+            .select_from(Touchpoint)
+            .where(Touchpoint.organization_id == org.organization_id)
+        )
     assert (contacts, touches) == (1, 1)
     assert card().attempts == 2 and card().contact_id == done.contact_id

@@ -17,8 +17,12 @@ def test_other_offices_numbers_become_further_work_phones(org: OrgClient) -> Non
         row.fields = {
             "name": {"value": "山田 太郎", "confidence": 0.9, "box": [1, 2, 3, 4], "side": "front"},
             "phone": {"value": "03-1111-2222", "confidence": 0.9, "box": [1, 2, 3, 4], "side": "front"},
-            "other_phones": {"value": "06-3333-4444; 052-555-6666", "confidence": 0.7, "box": [1, 2, 3, 4],
-                             "side": "front"},
+            "other_phones": {
+                "value": "06-3333-4444; 052-555-6666",
+                "confidence": 0.7,
+                "box": [1, 2, 3, 4],
+                "side": "front",
+            },
         }
         session.commit()
     done = org.post(f"/api/v1/cards/{card_id}/confirm").get_json()

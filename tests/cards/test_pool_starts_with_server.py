@@ -47,16 +47,27 @@ def _status(url: str, card_id: str) -> str:
 
 
 @pytest.mark.parametrize("command", [["serve", "--workers", "1"], ["run"]])
-def test_a_queued_card_is_processed_by_a_fresh_server_without_any_request(tmp_path: Path,
-                                                                          command: list[str]) -> None:
+def test_a_queued_card_is_processed_by_a_fresh_server_without_any_request(
+    tmp_path: Path, command: list[str]
+) -> None:
     url = f"sqlite:///{tmp_path / 'restart.db'}"
     migrate.upgrade(url)
     card_id = _queue_one_card(url, tmp_path / "images")
-    env = {**os.environ, "MEISHI_DATABASE_URL": url, "MEISHI_STORAGE_DIR": str(tmp_path / "images"),
-           "MEISHI_QUEUE": "embedded", "MEISHI_WORKERS": "1", "MEISHI_WEBHOOKS": "off",
-           "MEISHI_SECRET_KEY": "test-secret-not-the-default"}
-    server = subprocess.Popen([MEISHI, *command, "--port", str(_free_port())], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "MEISHI_DATABASE_URL": url,
+        "MEISHI_STORAGE_DIR": str(tmp_path / "images"),
+        "MEISHI_QUEUE": "embedded",
+        "MEISHI_WORKERS": "1",
+        "MEISHI_WEBHOOKS": "off",
+        "MEISHI_SECRET_KEY": "test-secret-not-the-default",
+    }
+    server = subprocess.Popen(
+        [MEISHI, *command, "--port", str(_free_port())],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 90
         status = "queued"
@@ -66,4 +77,6 @@ def test_a_queued_card_is_processed_by_a_fresh_server_without_any_request(tmp_pa
     finally:
         server.terminate()
         server.wait(timeout=30)
-    assert status in ("completed", "needs_review"), f"the card is still {status}: the pool waited for a request"
+    assert status in ("completed", "needs_review"), (
+        f"the card is still {status}: the pool waited for a request"
+    )

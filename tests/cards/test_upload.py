@@ -25,12 +25,17 @@ def _stored_files(app: Flask) -> int:
 
 def _card_count(app: Flask, org_id: str) -> int:
     with session_factory(app)() as session:
-        return int(session.scalar(select(func.count()).select_from(Card).where(Card.organization_id == org_id)) or 0)
+        return int(
+            session.scalar(select(func.count()).select_from(Card).where(Card.organization_id == org_id)) or 0
+        )
 
 
 def test_single_upload_answers_202_with_one_queued_card(org: OrgClient) -> None:
-    resp = upload(org, [("front", "card.jpg", image("scans/0001.jpg"))],
-                  [("exchanged_at", "2026-11-20T10:00:00+09:00"), ("location", "Booth 12"), ("note", "met at lunch")])
+    resp = upload(
+        org,
+        [("front", "card.jpg", image("scans/0001.jpg"))],
+        [("exchanged_at", "2026-11-20T10:00:00+09:00"), ("location", "Booth 12"), ("note", "met at lunch")],
+    )
     assert resp.status_code == 202, resp.get_json()
     body = resp.get_json()
     (card,) = body["cards"]
@@ -45,13 +50,26 @@ def test_batch_makes_one_card_per_front_and_summarises_progress(org: OrgClient) 
     assert len(body["cards"]) == 3 and len({c["id"] for c in body["cards"]}) == 3
     listed = org.get(f"/api/v1/cards?batch_id={body['batch_id']}").get_json()
     assert [c["id"] for c in listed["items"]] == [c["id"] for c in body["cards"]]  # oldest first
-    assert listed["summary"] == {"total": 3, "queued": 3, "processing": 0, "completed": 0, "needs_review": 0,
-                                 "failed": 0, "discarded": 0}
+    assert listed["summary"] == {
+        "total": 3,
+        "queued": 3,
+        "processing": 0,
+        "completed": 0,
+        "needs_review": 0,
+        "failed": 0,
+        "discarded": 0,
+    }
 
 
 def test_back_goes_only_with_a_single_front(org: OrgClient) -> None:
-    resp = upload(org, [("front", "a.jpg", image("scans/0001.jpg")), ("front", "b.jpg", image("scans/0003.jpg")),
-                        ("back", "c.jpg", image("scans/0005.jpg"))])
+    resp = upload(
+        org,
+        [
+            ("front", "a.jpg", image("scans/0001.jpg")),
+            ("front", "b.jpg", image("scans/0003.jpg")),
+            ("back", "c.jpg", image("scans/0005.jpg")),
+        ],
+    )
     assert resp.status_code == 422
     assert resp.get_json()["errors"][0]["field"] == "back"
 
@@ -99,8 +117,16 @@ def test_one_bad_image_refuses_the_whole_batch(org: OrgClient) -> None:
 
 
 def test_body_beyond_the_batch_limit_is_413_problem(database_url: str, tmp_path: Path) -> None:
-    app = create_app({"database_url": database_url, "storage_dir": tmp_path, "queue": "none",
-                      "max_upload_bytes": 2000, "max_batch_files": 2, "max_body_bytes": 1000})
+    app = create_app(
+        {
+            "database_url": database_url,
+            "storage_dir": tmp_path,
+            "queue": "none",
+            "max_upload_bytes": 2000,
+            "max_batch_files": 2,
+            "max_body_bytes": 1000,
+        }
+    )
     try:
         small = make_org(app)
         resp = upload(small, [("front", f"{i}.jpg", b"\xff\xd8\xff" + b"\0" * 1900) for i in range(100)])
@@ -123,7 +149,9 @@ def test_unknown_event_and_naive_timestamp_are_422(org: OrgClient) -> None:
 
 
 def test_tags_accept_a_comma_list_and_repeats(org: OrgClient) -> None:
-    resp = upload(org, [("front", "a.jpg", image("scans/0001.jpg"))], [("tags", "expo, vip"), ("tags", "2026")])
+    resp = upload(
+        org, [("front", "a.jpg", image("scans/0001.jpg"))], [("tags", "expo, vip"), ("tags", "2026")]
+    )
     assert resp.get_json()["cards"][0]["tags"] == ["expo", "vip", "2026"]
 
 
@@ -150,8 +178,9 @@ def test_original_is_reencoded_without_metadata_and_served(org: OrgClient) -> No
     served = Image.open(io.BytesIO(resp.data))
     assert served.size == (40, 64)  # EXIF orientation 6 applied once
     assert not served.getexif() and b"SecretCam" not in resp.data
-    assert resp.headers["ETag"].strip('"') in {p.name for p in Path(
-        org.app.extensions["meishi.settings"].storage_dir).rglob("*.jpg")}
+    assert resp.headers["ETag"].strip('"') in {
+        p.name for p in Path(org.app.extensions["meishi.settings"].storage_dir).rglob("*.jpg")
+    }
     assert storage_of(org.app).exists(resp.headers["ETag"].strip('"'))
 
 

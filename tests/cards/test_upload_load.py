@@ -19,16 +19,27 @@ from tests.conftest import OrgClient
 
 def _one_colour_png(side: int) -> bytes:
     """A grey PNG of side x side pixels that compresses to a few hundred kilobytes."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     rows = (b"\0" + b"\x80" * side) * side
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
-def test_a_read_answers_while_an_upload_is_decoding(org: OrgClient, other_org: OrgClient,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_answers_while_an_upload_is_decoding(
+    org: OrgClient, other_org: OrgClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     decoding, release = threading.Event(), threading.Event()
     real_clean = intake.clean
 
@@ -39,15 +50,23 @@ def test_a_read_answers_while_an_upload_is_decoding(org: OrgClient, other_org: O
 
     monkeypatch.setattr(intake, "clean", slow_clean)
     uploaded: dict[str, int] = {}
-    uploader = threading.Thread(target=lambda: uploaded.update(
-        status=upload(org, [("front", "card.jpg", image("scans/0001.jpg"))], [("tags", "expo")]).status_code))
+    uploader = threading.Thread(
+        target=lambda: uploaded.update(
+            status=upload(
+                org, [("front", "card.jpg", image("scans/0001.jpg"))], [("tags", "expo")]
+            ).status_code
+        )
+    )
     uploader.start()
     read: dict[str, int] = {}
     try:
         assert decoding.wait(30), "the upload never reached the image work"
-        reader = threading.Thread(target=lambda: read.update(
-            health=other_org.client.get("/healthz").status_code,
-            contacts=other_org.get("/api/v1/contacts").status_code))
+        reader = threading.Thread(
+            target=lambda: read.update(
+                health=other_org.client.get("/healthz").status_code,
+                contacts=other_org.get("/api/v1/contacts").status_code,
+            )
+        )
         reader.start()
         reader.join(20)
         assert read == {"health": 200, "contacts": 200}, "the read waited for the upload's image work"
@@ -72,19 +91,31 @@ def test_thirty_large_one_colour_pngs_are_refused_quickly_as_413(org: OrgClient,
 def _multipart(boundary: str, files: list[tuple[str, str, bytes]], fields: list[tuple[str, str]]) -> bytes:
     out = b""
     for name, value in fields:
-        out += f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n".encode()
+        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
     for name, filename, data in files:
-        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
-                f"Content-Type: image/jpeg\r\n\r\n").encode() + data + b"\r\n"
+        out += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: image/jpeg\r\n\r\n"
+            ).encode()
+            + data
+            + b"\r\n"
+        )
     return out + f"--{boundary}--\r\n".encode()
 
 
 def test_retry_with_a_new_multipart_boundary_replays(org: OrgClient) -> None:
     files = [("front", "card.jpg", image("scans/0001.jpg"))]
     fields = [("location", "Booth 7"), ("tags", "expo")]
-    answers = [org.post("/api/v1/cards", data=_multipart(boundary, files, fields),
-                        content_type=f"multipart/form-data; boundary={boundary}",
-                        headers={"Idempotency-Key": "retry-1"}) for boundary in ("first-try-3f9a", "second-try-77c0")]
+    answers = [
+        org.post(
+            "/api/v1/cards",
+            data=_multipart(boundary, files, fields),
+            content_type=f"multipart/form-data; boundary={boundary}",
+            headers={"Idempotency-Key": "retry-1"},
+        )
+        for boundary in ("first-try-3f9a", "second-try-77c0")
+    ]
     assert [a.status_code for a in answers] == [202, 202], answers[1].get_data()[:300]
     assert answers[1].headers.get("Idempotent-Replayed") == "true"
     assert answers[1].get_json()["batch_id"] == answers[0].get_json()["batch_id"]
@@ -92,8 +123,16 @@ def test_retry_with_a_new_multipart_boundary_replays(org: OrgClient) -> None:
 
 
 def test_retry_with_another_image_under_the_same_key_is_refused(org: OrgClient) -> None:
-    first = org.post("/api/v1/cards", data=_multipart("b-1", [("front", "a.jpg", image("scans/0001.jpg"))], []),
-                     content_type="multipart/form-data; boundary=b-1", headers={"Idempotency-Key": "retry-2"})
-    other = org.post("/api/v1/cards", data=_multipart("b-2", [("front", "a.jpg", image("scans/0003.jpg"))], []),
-                     content_type="multipart/form-data; boundary=b-2", headers={"Idempotency-Key": "retry-2"})
+    first = org.post(
+        "/api/v1/cards",
+        data=_multipart("b-1", [("front", "a.jpg", image("scans/0001.jpg"))], []),
+        content_type="multipart/form-data; boundary=b-1",
+        headers={"Idempotency-Key": "retry-2"},
+    )
+    other = org.post(
+        "/api/v1/cards",
+        data=_multipart("b-2", [("front", "a.jpg", image("scans/0003.jpg"))], []),
+        content_type="multipart/form-data; boundary=b-2",
+        headers={"Idempotency-Key": "retry-2"},
+    )
     assert (first.status_code, other.status_code) == (202, 422)

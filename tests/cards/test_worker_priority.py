@@ -20,8 +20,16 @@ def _nice_of(thread: threading.Thread) -> int:
 def test_the_embedded_pool_threads_run_niced_and_request_threads_do_not(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'nice.db'}"
     migrate.upgrade(url)
-    app = create_app({"database_url": url, "storage_dir": tmp_path / "images", "queue": "embedded",
-                      "workers": 1, "webhooks": "off", "worker_nice": 7})
+    app = create_app(
+        {
+            "database_url": url,
+            "storage_dir": tmp_path / "images",
+            "queue": "embedded",
+            "workers": 1,
+            "webhooks": "off",
+            "worker_nice": 7,
+        }
+    )
     pool = queue_of(app)
     assert isinstance(pool, EmbeddedPool)
     before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())

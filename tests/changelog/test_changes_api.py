@@ -12,7 +12,10 @@ def test_feed_lists_writes_in_sequence_order(org: OrgClient) -> None:
     org.delete(f"/api/v1/contacts/{contact['id']}")
     items = org.get("/api/v1/changes", query_string={"entity": "contact"}).get_json()["items"]
     assert [(i["entity_id"], i["operation"]) for i in items] == [
-        (contact["id"], "created"), (contact["id"], "updated"), (contact["id"], "deleted")]
+        (contact["id"], "created"),
+        (contact["id"], "updated"),
+        (contact["id"], "deleted"),
+    ]
     seqs = [i["seq"] for i in items]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
 

@@ -10,9 +10,13 @@ from tests import factories
 from tests.conftest import OrgClient
 
 ACME: dict[str, Any] = {
-    "name": "株式会社アクメ", "name_kana": "アクメ", "corporate_number": "7000012050002",
-    "url": "https://www.acme.co.jp/about", "domains": ["acme-group.jp"],
-    "phones": [{"value": "03-1234-5678"}], "addresses": [{"postal_code": "〒100-0001", "value": "東京都千代田区千代田1-1"}],
+    "name": "株式会社アクメ",
+    "name_kana": "アクメ",
+    "corporate_number": "7000012050002",
+    "url": "https://www.acme.co.jp/about",
+    "domains": ["acme-group.jp"],
+    "phones": [{"value": "03-1234-5678"}],
+    "addresses": [{"postal_code": "〒100-0001", "value": "東京都千代田区千代田1-1"}],
 }
 
 
@@ -22,8 +26,21 @@ def create(org: OrgClient, body: dict[str, Any] | None = None) -> dict[str, Any]
 
 def test_create_returns_contract_shape(org: OrgClient) -> None:
     company = create(org)
-    assert set(company) >= {"id", "name", "name_normalized", "name_kana", "domains", "corporate_number", "url",
-                            "addresses", "phones", "created_at", "updated_at", "status", "version"}
+    assert set(company) >= {
+        "id",
+        "name",
+        "name_normalized",
+        "name_kana",
+        "domains",
+        "corporate_number",
+        "url",
+        "addresses",
+        "phones",
+        "created_at",
+        "updated_at",
+        "status",
+        "version",
+    }
     assert company["name_normalized"] == "アクメ"
     assert company["domains"] == ["acme-group.jp", "acme.co.jp"]
     assert company["phones"][0]["e164"] == "+81312345678"
@@ -45,7 +62,9 @@ def test_corporate_number_with_bad_check_digit_or_length_is_422(org: OrgClient, 
 
 
 def test_corporate_number_accepts_full_width_and_hyphens(org: OrgClient) -> None:
-    company = create(org, {"name": "トヨタ自動車株式会社", "corporate_number": "１１８０−３０１０−１８７７１"})
+    company = create(
+        org, {"name": "トヨタ自動車株式会社", "corporate_number": "１１８０−３０１０−１８７７１"}
+    )
     assert company["corporate_number"] == "1180301018771"
 
 
@@ -104,10 +123,15 @@ def test_bad_cursor_is_422(org: OrgClient) -> None:
 def test_patch_with_stale_if_match_is_412(org: OrgClient) -> None:
     company = create(org)
     etag = org.get(f"/api/v1/companies/{company['id']}").headers["ETag"]
-    assert org.patch(f"/api/v1/companies/{company['id']}", json={"name_kana": "アクメ"},
-                     headers={"If-Match": etag}).status_code == 200
-    changed = org.patch(f"/api/v1/companies/{company['id']}", json={"url": "https://acme.example"},
-                        headers={"If-Match": etag})
+    assert (
+        org.patch(
+            f"/api/v1/companies/{company['id']}", json={"name_kana": "アクメ"}, headers={"If-Match": etag}
+        ).status_code
+        == 200
+    )
+    changed = org.patch(
+        f"/api/v1/companies/{company['id']}", json={"url": "https://acme.example"}, headers={"If-Match": etag}
+    )
     # The first PATCH changed nothing visible, so its ETag is still current; the second one changes the url.
     assert changed.status_code == 200
     stale = org.patch(f"/api/v1/companies/{company['id']}", json={"name": "New"}, headers={"If-Match": etag})
@@ -117,7 +141,9 @@ def test_patch_with_stale_if_match_is_412(org: OrgClient) -> None:
 
 def test_patch_url_adds_its_domain_and_domains_replace(org: OrgClient) -> None:
     company = create(org, {"name": "Initech"})
-    out = org.patch(f"/api/v1/companies/{company['id']}", json={"url": "https://initech.example.com"}).get_json()
+    out = org.patch(
+        f"/api/v1/companies/{company['id']}", json={"url": "https://initech.example.com"}
+    ).get_json()
     assert out["domains"] == ["example.com"] and out["version"] == company["version"] + 1
     out = org.patch(f"/api/v1/companies/{company['id']}", json={"domains": ["initech.co.jp"]}).get_json()
     assert out["domains"] == ["initech.co.jp"]
@@ -151,11 +177,20 @@ def test_unknown_fields_are_422(org: OrgClient) -> None:
     assert org.get("/api/v1/companies?colour=red").status_code == 422
 
 
-@pytest.mark.parametrize("body", [
-    {"name": "x" * 301}, {"name": ""}, {"name": "bad\x07name"}, {"name": 12}, {"name": ["a"]},
-    {"name": "X", "domains": "acme.co.jp"}, {"name": "X", "domains": ["a.co.jp"] * 21},
-    {"name": "X", "phones": [{"value": "1" * 101}]}, {"name": "X", "corporate_number": 7000012050002},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "x" * 301},
+        {"name": ""},
+        {"name": "bad\x07name"},
+        {"name": 12},
+        {"name": ["a"]},
+        {"name": "X", "domains": "acme.co.jp"},
+        {"name": "X", "domains": ["a.co.jp"] * 21},
+        {"name": "X", "phones": [{"value": "1" * 101}]},
+        {"name": "X", "corporate_number": 7000012050002},
+    ],
+)
 def test_hostile_bodies_are_422_and_write_nothing(org: OrgClient, body: dict[str, Any]) -> None:
     assert org.post("/api/v1/companies", json=body).status_code == 422
     assert org.get("/api/v1/companies").get_json()["items"] == []
@@ -194,12 +229,12 @@ def test_delete_with_stale_if_match_is_412(org: OrgClient) -> None:
 
 def test_company_contacts_lists_only_its_active_contacts(org: OrgClient) -> None:
     company = create(org)
-    ids = [factories.contact(org, full_name=f"P{i}", company_id=company["id"])["id"]
-           for i in range(3)]
+    ids = [factories.contact(org, full_name=f"P{i}", company_id=company["id"])["id"] for i in range(3)]
     factories.contact(org, full_name="Elsewhere", company_name="Globex")
     first = org.get(f"/api/v1/companies/{company['id']}/contacts?limit=2").get_json()
-    second = org.get(f"/api/v1/companies/{company['id']}/contacts",
-                     query_string={"cursor": first["next_cursor"]}).get_json()
+    second = org.get(
+        f"/api/v1/companies/{company['id']}/contacts", query_string={"cursor": first["next_cursor"]}
+    ).get_json()
     assert [c["id"] for c in first["items"] + second["items"]] == ids
     assert first["items"][0]["company"]["id"] == company["id"] and second["next_cursor"] is None
 

@@ -34,7 +34,11 @@ def test_a_confirmed_company_correction_is_remembered_with_what_was_read(org: Or
     read = card["fields"]["company"]["value"]
     _correct_and_confirm(org, card, {"company": "小林水産ホールディングス株式会社"})
     (row,) = _corrections(org)
-    assert (row["field"], row["read_value"], row["value"]) == ("company", read, "小林水産ホールディングス株式会社")
+    assert (row["field"], row["read_value"], row["value"]) == (
+        "company",
+        read,
+        "小林水産ホールディングス株式会社",
+    )
     assert row["source_card_id"] == card["id"] and row["created_by"] == org.user_id
 
 
@@ -78,7 +82,10 @@ def test_deleting_a_correction_stops_applying_it(org: OrgClient) -> None:
     got = org.get(f"/api/v1/corrections/{row['id']}")
     assert got.status_code == 200 and got.headers["ETag"] == f'"{row["id"]}.1"'
     assert org.delete(f"/api/v1/corrections/{row['id']}", headers={"If-Match": '"x.9"'}).status_code == 412
-    assert org.delete(f"/api/v1/corrections/{row['id']}", headers={"If-Match": got.headers["ETag"]}).status_code == 204
+    assert (
+        org.delete(f"/api/v1/corrections/{row['id']}", headers={"If-Match": got.headers["ETag"]}).status_code
+        == 204
+    )
     assert org.get(f"/api/v1/corrections/{row['id']}").status_code == 404
     again = upload_and_process(org, [("front", "c.jpg", image(CARD))])
     assert again["fields"]["department"]["value"] == read
@@ -100,7 +107,9 @@ def test_another_organisations_correction_is_404(org: OrgClient, other_org: OrgC
 
 def test_list_filters_by_field(org: OrgClient) -> None:
     card = _review(org)
-    _correct_and_confirm(org, card, {"company": "小林水産ホールディングス株式会社", "title": "代表取締役社長"})
+    _correct_and_confirm(
+        org, card, {"company": "小林水産ホールディングス株式会社", "title": "代表取締役社長"}
+    )
     assert [c["field"] for c in org.get("/api/v1/corrections?field=title").get_json()["items"]] == ["title"]
     assert org.get("/api/v1/corrections?field=email").status_code == 422
 
@@ -108,7 +117,9 @@ def test_list_filters_by_field(org: OrgClient) -> None:
 def test_erasing_the_person_forgets_the_name_learnt_from_their_card(org: OrgClient) -> None:
     card = _review(org)
     read = card["fields"]["name"]["value"]
-    _correct_and_confirm(org, card, {"name": read[:-1] + ("郎" if read[-1] != "郎" else "朗"), "title": "代表取締役社長"})
+    _correct_and_confirm(
+        org, card, {"name": read[:-1] + ("郎" if read[-1] != "郎" else "朗"), "title": "代表取締役社長"}
+    )
     contact_id = org.get(f"/api/v1/cards/{card['id']}").get_json()["contact_id"]
     assert org.post(f"/api/v1/contacts/{contact_id}/erase", json={"confirm": True}).status_code == 200
     assert [c["field"] for c in _corrections(org)] == ["title"]

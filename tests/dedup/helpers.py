@@ -24,8 +24,12 @@ from tests import factories
 from tests.conftest import OrgClient
 
 TAKAHASHI: dict[str, Any] = {
-    "family_name": "髙橋", "given_name": "一郎", "name_kana": "タカハシ イチロウ",
-    "company_name": "株式会社アクメ", "department": "営業部", "title": "部長",
+    "family_name": "髙橋",
+    "given_name": "一郎",
+    "name_kana": "タカハシ イチロウ",
+    "company_name": "株式会社アクメ",
+    "department": "営業部",
+    "title": "部長",
     "emails": [{"value": "ichiro.takahashi@acme.co.jp"}],
     "phones": [{"value": "03-1234-5678"}, {"value": "090-1234-5678"}],
     "addresses": [{"postal_code": "100-0001", "value": "東京都千代田区千代田1-1"}],
@@ -33,16 +37,21 @@ TAKAHASHI: dict[str, Any] = {
 }
 # The same person from another card: old kanji form folded, full-width phone, legal form after the name.
 TAKAHASHI_TWIN: dict[str, Any] = {
-    "family_name": "高橋", "given_name": "一郎",
-    "company_name": "アクメ（株）", "title": "営業部長",
+    "family_name": "高橋",
+    "given_name": "一郎",
+    "company_name": "アクメ（株）",
+    "title": "営業部長",
     "emails": [{"value": "Ichiro.Takahashi@ACME.co.jp"}, {"value": "ichiro@example.jp"}],
     "phones": [{"value": "０９０（１２３４）５６７８"}, {"value": "03-9999-0000"}],
     "addresses": [{"postal_code": "150-0001", "value": "東京都渋谷区神宮前1-1"}],
     "tags": ["セミナー"],
 }
 SUZUKI: dict[str, Any] = {
-    "family_name": "鈴木", "given_name": "花子", "company_name": "株式会社アクメ",
-    "emails": [{"value": "hanako.suzuki@acme.co.jp"}], "phones": [{"value": "03-1234-5678"}],
+    "family_name": "鈴木",
+    "given_name": "花子",
+    "company_name": "株式会社アクメ",
+    "emails": [{"value": "hanako.suzuki@acme.co.jp"}],
+    "phones": [{"value": "03-1234-5678"}],
 }
 
 
@@ -70,12 +79,24 @@ def export(app: Flask, contact_ids: list[str]) -> dict[str, list[dict[str, Any]]
         out = {
             "contact": _rows(session, Contact, Contact.id.in_(contact_ids)),
             "touchpoint": _rows(session, Touchpoint, Touchpoint.contact_id.in_(contact_ids)),
-            "card": _rows(session, Card, or_(Card.contact_id.in_(contact_ids),
-                                             Card.match_contact_id.in_(contact_ids))),
-            "duplicate_candidate": _rows(session, DuplicateCandidate, or_(
-                DuplicateCandidate.a_id.in_(contact_ids), DuplicateCandidate.b_id.in_(contact_ids))),
+            "card": _rows(
+                session, Card, or_(Card.contact_id.in_(contact_ids), Card.match_contact_id.in_(contact_ids))
+            ),
+            "duplicate_candidate": _rows(
+                session,
+                DuplicateCandidate,
+                or_(DuplicateCandidate.a_id.in_(contact_ids), DuplicateCandidate.b_id.in_(contact_ids)),
+            ),
         }
-        for model in (ContactEmail, ContactPhone, ContactAddress, Employment, ContactTag, CampaignMember, MatchKey,
-                      MatchProfile):
+        for model in (
+            ContactEmail,
+            ContactPhone,
+            ContactAddress,
+            Employment,
+            ContactTag,
+            CampaignMember,
+            MatchKey,
+            MatchProfile,
+        ):
             out[model.__tablename__] = _rows(session, model, model.contact_id.in_(contact_ids))
         return out

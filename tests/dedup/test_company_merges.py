@@ -20,16 +20,23 @@ from tests.dedup.helpers import TAKAHASHI, create, duplicates, export
 
 def _export_companies(app: Flask, ids: list[str]) -> dict[str, Any]:
     with app.app_context(), session_factory(app)() as session:
+
         def rows(model: Any, where: Any) -> list[dict[str, Any]]:
             table = model.__table__
-            return [dict(r) for r in session.execute(
-                select(table).where(where).order_by(*table.primary_key.columns)).mappings()]
+            return [
+                dict(r)
+                for r in session.execute(
+                    select(table).where(where).order_by(*table.primary_key.columns)
+                ).mappings()
+            ]
 
-        return {"company": rows(Company, Company.id.in_(ids)),
-                "company_domain": rows(CompanyDomain, CompanyDomain.company_id.in_(ids)),
-                "company_tag": rows(CompanyTag, CompanyTag.company_id.in_(ids)),
-                "employment": rows(Employment, Employment.company_id.in_(ids)),
-                "touchpoint": rows(Touchpoint, Touchpoint.company_id.in_(ids))}
+        return {
+            "company": rows(Company, Company.id.in_(ids)),
+            "company_domain": rows(CompanyDomain, CompanyDomain.company_id.in_(ids)),
+            "company_tag": rows(CompanyTag, CompanyTag.company_id.in_(ids)),
+            "employment": rows(Employment, Employment.company_id.in_(ids)),
+            "touchpoint": rows(Touchpoint, Touchpoint.company_id.in_(ids)),
+        }
 
 
 def _propose(app: Flask, org: OrgClient) -> None:
@@ -39,12 +46,17 @@ def _propose(app: Flask, org: OrgClient) -> None:
 
 
 def _setup(org: OrgClient) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    acme = factories.company(org, {"name": "株式会社アクメ", "domains": ["acme.co.jp"],
-                          "phones": [{"value": "03-1234-5678"}]})
-    twin = factories.company(org, {"name": "アクメ（株）", "domains": ["acme.jp"], "phones": [{"value": "03-1234-0000"}]})
+    acme = factories.company(
+        org, {"name": "株式会社アクメ", "domains": ["acme.co.jp"], "phones": [{"value": "03-1234-5678"}]}
+    )
+    twin = factories.company(
+        org, {"name": "アクメ（株）", "domains": ["acme.jp"], "phones": [{"value": "03-1234-0000"}]}
+    )
     for name, companies in (("Target", [acme, twin]), ("Competitor user", [twin])):
         tag = factories.tag(org, name)
-        tagged = org.post(f"/api/v1/tags/{tag['id']}/companies", json={"company_ids": [c["id"] for c in companies]})
+        tagged = org.post(
+            f"/api/v1/tags/{tag['id']}/companies", json={"company_ids": [c["id"] for c in companies]}
+        )
         assert tagged.status_code == 200, tagged.get_data(as_text=True)
     person = create(org, {**TAKAHASHI, "company_name": None, "company_id": twin["id"], "tags": []})
     factories.touchpoint(org, person["id"], kind="visit", occurred_at="2026-11-20T10:00:00+09:00")
@@ -67,7 +79,9 @@ def test_company_merge_moves_people_and_history_and_undo_restores_exactly(app: F
     acme, twin, person = _setup(org)
     ids = [acme["id"], twin["id"]]
     before, before_people = _export_companies(app, ids), export(app, [person["id"]])
-    resp = org.post("/api/v1/merges", json={"entity": "company", "winner_id": acme["id"], "loser_ids": [twin["id"]]})
+    resp = org.post(
+        "/api/v1/merges", json={"entity": "company", "winner_id": acme["id"], "loser_ids": [twin["id"]]}
+    )
     assert resp.status_code == 201, resp.get_data(as_text=True)
     op = resp.get_json()
     merged = org.get(f"/api/v1/companies/{acme['id']}").get_json()
@@ -85,7 +99,9 @@ def test_company_merge_moves_people_and_history_and_undo_restores_exactly(app: F
 
 def test_company_merge_gives_the_winner_the_losers_tags_once(org: OrgClient) -> None:
     acme, twin, _ = _setup(org)
-    resp = org.post("/api/v1/merges", json={"entity": "company", "winner_id": acme["id"], "loser_ids": [twin["id"]]})
+    resp = org.post(
+        "/api/v1/merges", json={"entity": "company", "winner_id": acme["id"], "loser_ids": [twin["id"]]}
+    )
     assert resp.status_code == 201, resp.get_data(as_text=True)
     assert org.get(f"/api/v1/companies/{acme['id']}").get_json()["tags"] == ["Competitor user", "Target"]
 
@@ -93,21 +109,26 @@ def test_company_merge_gives_the_winner_the_losers_tags_once(org: OrgClient) -> 
 def test_company_merge_refuses_different_corporate_numbers(org: OrgClient) -> None:
     a = factories.company(org, {"name": "アクメ", "corporate_number": "1010001000006"})
     b = factories.company(org, {"name": "アクメ", "corporate_number": "7010001000000"})
-    resp = org.post("/api/v1/merges", json={"entity": "company", "winner_id": a["id"], "loser_ids": [b["id"]]})
+    resp = org.post(
+        "/api/v1/merges", json={"entity": "company", "winner_id": a["id"], "loser_ids": [b["id"]]}
+    )
     assert resp.status_code == 409 and "corporate number" in resp.get_json()["detail"]
 
 
 def test_company_merge_of_another_organisation_is_404(org: OrgClient, other_org: OrgClient) -> None:
     a = factories.company(org, {"name": "アクメ"})
     b = factories.company(other_org, {"name": "アクメ"})
-    resp = org.post("/api/v1/merges", json={"entity": "company", "winner_id": a["id"], "loser_ids": [b["id"]]})
+    resp = org.post(
+        "/api/v1/merges", json={"entity": "company", "winner_id": a["id"], "loser_ids": [b["id"]]}
+    )
     assert resp.status_code == 404
 
 
 def test_company_undo_refuses_after_the_winner_changed(org: OrgClient) -> None:
     acme, twin, _ = _setup(org)
-    op = org.post("/api/v1/merges", json={"entity": "company", "winner_id": acme["id"],
-                                          "loser_ids": [twin["id"]]}).get_json()
+    op = org.post(
+        "/api/v1/merges", json={"entity": "company", "winner_id": acme["id"], "loser_ids": [twin["id"]]}
+    ).get_json()
     assert org.patch(f"/api/v1/companies/{acme['id']}", json={"url": "https://acme.co.jp"}).status_code == 200
     resp = org.post(f"/api/v1/merges/{op['id']}/undo")
     assert resp.status_code == 409 and "cannot" in resp.get_json()["detail"]

@@ -41,9 +41,17 @@ def test_merge_keeps_every_value_with_its_source_and_moves_links(org: OrgClient,
     tps = org.get(f"/api/v1/contacts/{first['id']}/touchpoints").get_json()["items"]
     assert len(tps) == 2 and {t["contact_id"] for t in tps} == {first["id"]}
     with app.app_context(), session_factory(app)() as session:
-        cards = list(session.scalars(select(Card.contact_id).where(Card.organization_id == org.organization_id)))
-        ops = set(session.scalars(select(ChangeLogEntry.entity_id).where(
-            ChangeLogEntry.organization_id == org.organization_id, ChangeLogEntry.operation == "contact.merged")))
+        cards = list(
+            session.scalars(select(Card.contact_id).where(Card.organization_id == org.organization_id))
+        )
+        ops = set(
+            session.scalars(
+                select(ChangeLogEntry.entity_id).where(
+                    ChangeLogEntry.organization_id == org.organization_id,
+                    ChangeLogEntry.operation == "contact.merged",
+                )
+            )
+        )
     assert cards == [first["id"]]
     assert ops == {first["id"], second["id"]}
     history = org.get(f"/api/v1/contacts/{first['id']}/employment").get_json()["items"]
@@ -63,7 +71,9 @@ def test_merged_id_still_resolves_with_merged_into(org: OrgClient, app: Flask) -
 def test_field_choices_take_a_losers_company_as_a_job_change(org: OrgClient, app: Flask) -> None:
     first = create(org, TAKAHASHI)
     second = create(org, {**TAKAHASHI_TWIN, "company_name": "株式会社ベータ", "title": "取締役"})
-    factories.merge(org, first["id"], [second["id"]], field_choices={"company": second["id"], "title": second["id"]})
+    factories.merge(
+        org, first["id"], [second["id"]], field_choices={"company": second["id"], "title": second["id"]}
+    )
     winner = org.get(f"/api/v1/contacts/{first['id']}").get_json()
     assert winner["company"]["name"] == "株式会社ベータ" and winner["title"] == "取締役"
     assert winner["sources"]["title"] == second["sources"]["title"] != first["sources"]["title"]
@@ -71,8 +81,11 @@ def test_field_choices_take_a_losers_company_as_a_job_change(org: OrgClient, app
     open_entries = [h for h in history if h["ended_at"] is None]
     assert len(open_entries) == 1 and open_entries[0]["company"]["name"] == "株式会社ベータ"
     with app.app_context(), session_factory(app)() as session:
-        changed = session.scalar(select(ChangeLogEntry).where(
-            ChangeLogEntry.entity_id == first["id"], ChangeLogEntry.operation == "contact.job_changed"))
+        changed = session.scalar(
+            select(ChangeLogEntry).where(
+                ChangeLogEntry.entity_id == first["id"], ChangeLogEntry.operation == "contact.job_changed"
+            )
+        )
     assert changed is not None
 
 
@@ -116,8 +129,12 @@ def test_undo_restores_every_row_exactly(org: OrgClient, app: Flask) -> None:
     _campaign_with(org, "Seminar", {first["id"]: "sent", second["id"]: "responded"})
     _campaign_with(org, "Newsletter", {third["id"]: "opened"})
     before = export(app, ids)
-    op = factories.merge(org, first["id"], [second["id"], third["id"]],
-                field_choices={"title": third["id"], "company": second["id"]})
+    op = factories.merge(
+        org,
+        first["id"],
+        [second["id"], third["id"]],
+        field_choices={"title": third["id"], "company": second["id"]},
+    )
     assert export(app, ids) != before
     resp = org.post(f"/api/v1/merges/{op['id']}/undo")
     assert resp.status_code == 200, resp.get_data(as_text=True)
@@ -150,21 +167,41 @@ def test_undo_refuses_after_the_winner_was_edited(org: OrgClient, app: Flask) ->
 def test_merge_refuses_bad_requests(org: OrgClient, other_org: OrgClient) -> None:
     first, second = create(org, TAKAHASHI), create(org, SUZUKI)
     foreign = create(other_org, TAKAHASHI)
-    assert org.post("/api/v1/merges", json={"winner_id": first["id"], "loser_ids": [foreign["id"]]}).status_code == 404
-    assert other_org.post("/api/v1/merges", json={"winner_id": foreign["id"],
-                                                   "loser_ids": [first["id"]]}).status_code == 404
-    assert org.post("/api/v1/merges", json={"winner_id": first["id"], "loser_ids": [first["id"]]}).status_code == 422
+    assert (
+        org.post("/api/v1/merges", json={"winner_id": first["id"], "loser_ids": [foreign["id"]]}).status_code
+        == 404
+    )
+    assert (
+        other_org.post(
+            "/api/v1/merges", json={"winner_id": foreign["id"], "loser_ids": [first["id"]]}
+        ).status_code
+        == 404
+    )
+    assert (
+        org.post("/api/v1/merges", json={"winner_id": first["id"], "loser_ids": [first["id"]]}).status_code
+        == 422
+    )
     assert org.post("/api/v1/merges", json={"winner_id": first["id"], "loser_ids": []}).status_code == 422
-    bad_choice = {"winner_id": first["id"], "loser_ids": [second["id"]], "field_choices": {"emails": second["id"]}}
+    bad_choice = {
+        "winner_id": first["id"],
+        "loser_ids": [second["id"]],
+        "field_choices": {"emails": second["id"]},
+    }
     assert org.post("/api/v1/merges", json=bad_choice).status_code == 422
-    outsider = {"winner_id": first["id"], "loser_ids": [second["id"]], "field_choices": {"title": foreign["id"]}}
+    outsider = {
+        "winner_id": first["id"],
+        "loser_ids": [second["id"]],
+        "field_choices": {"title": foreign["id"]},
+    }
     assert org.post("/api/v1/merges", json=outsider).status_code == 422
     factories.merge(org, first["id"], [second["id"]])
     again = org.post("/api/v1/merges", json={"winner_id": second["id"], "loser_ids": [first["id"]]})
     assert again.status_code == 409 and first["id"] in again.get_json()["detail"]
 
 
-def test_merge_ids_of_another_organisation_answer_404(org: OrgClient, other_org: OrgClient, app: Flask) -> None:
+def test_merge_ids_of_another_organisation_answer_404(
+    org: OrgClient, other_org: OrgClient, app: Flask
+) -> None:
     first, second = _pair(org, app)
     op = factories.merge(org, first["id"], [second["id"]])
     assert other_org.get(f"/api/v1/merges/{op['id']}").status_code == 404
@@ -185,10 +222,16 @@ def test_hostile_merge_bodies_are_refused(org: OrgClient) -> None:
     too_many = {"winner_id": first["id"], "loser_ids": [f"id{i}" for i in range(51)]}
     assert org.post("/api/v1/merges", json=too_many).status_code == 422
     assert org.post("/api/v1/merges", json={"winner_id": "a\x00", "loser_ids": ["b"]}).status_code == 422
-    assert org.post("/api/v1/merges", json={"winner_id": first["id"], "loser_ids": ["x"],
-                                            "entity": "tag"}).status_code == 422
+    assert (
+        org.post(
+            "/api/v1/merges", json={"winner_id": first["id"], "loser_ids": ["x"], "entity": "tag"}
+        ).status_code
+        == 422
+    )
     assert org.post("/api/v1/merges", data="{", content_type="application/json").status_code == 400
-    assert org.post("/api/v1/merges", json={"winner_id": first["id"], "loser_ids": ["nope"]}).status_code == 404
+    assert (
+        org.post("/api/v1/merges", json={"winner_id": first["id"], "loser_ids": ["nope"]}).status_code == 404
+    )
 
 
 def test_very_long_values_still_get_stored_keys_and_match(org: OrgClient) -> None:

@@ -26,9 +26,12 @@ def scan(database_url: str) -> Any:
     _register_dedup_commands(cli)
 
     def run(org_id: str, *args: str) -> dict[str, Any]:
-        result = CliRunner().invoke(cli, ["dedupe-scan", "--org", org_id, "--json", *args],
-                                    env={"MEISHI_DATABASE_URL": database_url, "MEISHI_QUEUE": "none"},
-                                    catch_exceptions=False)
+        result = CliRunner().invoke(
+            cli,
+            ["dedupe-scan", "--org", org_id, "--json", *args],
+            env={"MEISHI_DATABASE_URL": database_url, "MEISHI_QUEUE": "none"},
+            catch_exceptions=False,
+        )
         assert result.exit_code == 0, result.output
         return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -39,8 +42,9 @@ def _new_contact(app: Flask, org: OrgClient, body: dict[str, Any]) -> tuple[str,
     """Create a contact the way a card confirmation does, then resolve it; return (created, survivor)."""
     with app.app_context(), session_factory(app)() as session:
         actor = Actor(organization_id=org.organization_id, user_id=org.user_id)
-        contact = people.create_contact(session, actor, ContactCreate.model_validate(body),
-                                        actor.source("card", "card-1"))
+        contact = people.create_contact(
+            session, actor, ContactCreate.model_validate(body), actor.source("card", "card-1")
+        )
         survivor = dedup.auto_resolve(session, actor, contact)
         session.commit()
         return contact.id, survivor.id
@@ -57,8 +61,9 @@ def test_auto_resolve_merges_a_strong_match_into_the_existing_contact(app: Flask
 
 def test_auto_resolve_only_proposes_a_weak_match(app: Flask, org: OrgClient) -> None:
     existing = create(org, TAKAHASHI)
-    created, survivor = _new_contact(app, org, {"family_name": "高橋", "given_name": "一郎",
-                                                "company_name": "アクメ株式会社"})
+    created, survivor = _new_contact(
+        app, org, {"family_name": "高橋", "given_name": "一郎", "company_name": "アクメ株式会社"}
+    )
     assert survivor == created
     pairs = {frozenset((c["a"]["id"], c["b"]["id"])) for c in duplicates(org)}
     assert frozenset((existing["id"], created)) in pairs
@@ -76,7 +81,9 @@ def test_auto_resolve_of_a_job_change_moves_the_person_to_the_new_company(app: F
     assert any(h["company"]["name"] == "株式会社アクメ" and h["ended_at"] for h in history)
 
 
-def test_scan_merges_strong_pairs_and_keeps_dismissed_ones_apart(app: Flask, org: OrgClient, scan: Any) -> None:
+def test_scan_merges_strong_pairs_and_keeps_dismissed_ones_apart(
+    app: Flask, org: OrgClient, scan: Any
+) -> None:
     first, second = create(org, TAKAHASHI), create(org, TAKAHASHI_TWIN)
     create(org, SUZUKI)
     out = scan(org.organization_id, "--propose-only")
@@ -104,8 +111,11 @@ def test_scan_merges_a_strong_pair_undoably(app: Flask, org: OrgClient, scan: An
 
 def test_scan_refuses_an_unknown_organisation(database_url: str) -> None:
     _register_dedup_commands(cli)
-    result = CliRunner().invoke(cli, ["dedupe-scan", "--org", "nope"],
-                                env={"MEISHI_DATABASE_URL": database_url, "MEISHI_QUEUE": "none"})
+    result = CliRunner().invoke(
+        cli,
+        ["dedupe-scan", "--org", "nope"],
+        env={"MEISHI_DATABASE_URL": database_url, "MEISHI_QUEUE": "none"},
+    )
     assert result.exit_code == 2
 
 
@@ -126,7 +136,8 @@ def test_keys_are_stored_once_per_write(app: Flask, org: OrgClient) -> None:
 
 
 def test_auto_resolve_of_a_second_card_of_the_same_job_keeps_one_employment_entry(
-        app: Flask, org: OrgClient) -> None:
+    app: Flask, org: OrgClient
+) -> None:
     existing = create(org, TAKAHASHI)
     _, survivor = _new_contact(app, org, {**TAKAHASHI, "tags": []})
     assert survivor == existing["id"]
@@ -144,6 +155,7 @@ def test_scan_commits_keys_and_merges_as_it_goes(app: Flask, org: OrgClient) -> 
     first, second = _strong_pair(org, app)
     commits = []
     with app.app_context(), session_factory(app)() as session:
+
         def commit() -> None:
             session.commit()
             commits.append(True)
@@ -161,7 +173,8 @@ def test_scan_skips_a_cluster_someone_changed_while_it_ran(app: Flask, org: OrgC
             assert org.delete(f"/api/v1/contacts/{second['id']}").status_code == 204
 
     with session_factory(app)() as session:  # no app context: the requests above push their own
-        result = scan_organization(session, org.organization_id, progress=someone_deletes_the_second,
-                                   commit=session.commit)
+        result = scan_organization(
+            session, org.organization_id, progress=someone_deletes_the_second, commit=session.commit
+        )
     assert (result.merges, result.skipped_changed) == ([], 1)
     assert org.get(f"/api/v1/contacts/{first['id']}").get_json()["status"] == "active"

@@ -28,8 +28,11 @@ def test_added_members_are_planned_and_carry_name_and_company(org: OrgClient) ->
     who = contact(org, "山田 太郎", company_name="株式会社アクメ")
     assert add(org, cid, {"contact_ids": [who]})["added_ids"] == [who]
     [member] = members(org, cid)
-    assert (member["full_name"], member["company"]["name"], member["status"]) == ("山田 太郎", "株式会社アクメ",
-                                                                                  "planned")
+    assert (member["full_name"], member["company"]["name"], member["status"]) == (
+        "山田 太郎",
+        "株式会社アクメ",
+        "planned",
+    )
     assert member["added_by"] == org.user_id and member["version"] == 1
 
 
@@ -68,7 +71,9 @@ def test_unknown_contact_is_a_field_error_and_adds_nobody(org: OrgClient) -> Non
 
 def test_unknown_status_is_a_field_error(org: OrgClient) -> None:
     cid = campaign(org)["id"]
-    resp = org.post(f"/api/v1/campaigns/{cid}/members", json={"contact_ids": [contact(org, "A")], "status": "won"})
+    resp = org.post(
+        f"/api/v1/campaigns/{cid}/members", json={"contact_ids": [contact(org, "A")], "status": "won"}
+    )
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "status"
 
 
@@ -86,7 +91,9 @@ def test_list_filters_by_status_and_pages(org: OrgClient) -> None:
     add(org, cid, {"contact_ids": ids[3:], "status": "converted"})
     assert {m["contact_id"] for m in members(org, cid, status="converted")} == set(ids[3:])
     first = org.get(f"/api/v1/campaigns/{cid}/members", query_string={"limit": 2}).get_json()
-    rest = org.get(f"/api/v1/campaigns/{cid}/members", query_string={"cursor": first["next_cursor"]}).get_json()
+    rest = org.get(
+        f"/api/v1/campaigns/{cid}/members", query_string={"cursor": first["next_cursor"]}
+    ).get_json()
     assert [m["contact_id"] for m in first["items"] + rest["items"]] == sorted(ids)
 
 
@@ -128,7 +135,10 @@ def test_sales_reads_members_but_cannot_change_them(org: OrgClient) -> None:
     cid = campaign(org)["id"]
     sales = org.as_role("sales")
     assert sales.get(f"/api/v1/campaigns/{cid}/members").status_code == 200
-    assert sales.post(f"/api/v1/campaigns/{cid}/members", json={"contact_ids": [contact(org, "A")]}).status_code == 403
+    assert (
+        sales.post(f"/api/v1/campaigns/{cid}/members", json={"contact_ids": [contact(org, "A")]}).status_code
+        == 403
+    )
 
 
 def test_another_organisations_contact_is_not_found(org: OrgClient, other_org: OrgClient) -> None:
@@ -142,11 +152,19 @@ def test_report_counts_the_funnel_rates_and_cost(org: OrgClient) -> None:
     cid = campaign(org, cost=100_000, starts_at="2026-01-01T00:00:00Z")["id"]
     ids = [contact(org, f"P{i}") for i in range(6)]
     add(org, cid, {"contact_ids": ids[:1]})
-    for contact_id, status in zip(ids[1:], ["sent", "opened", "responded", "converted", "unsubscribed"],
-                                  strict=True):
+    for contact_id, status in zip(
+        ids[1:], ["sent", "opened", "responded", "converted", "unsubscribed"], strict=True
+    ):
         add(org, cid, {"contact_ids": [contact_id], "status": status})
-    org.post("/api/v1/touchpoints", json={"contact_id": ids[3], "kind": "seminar", "campaign_id": cid,
-                                         "occurred_at": "2026-11-20T10:00:00+09:00"})
+    org.post(
+        "/api/v1/touchpoints",
+        json={
+            "contact_id": ids[3],
+            "kind": "seminar",
+            "campaign_id": cid,
+            "occurred_at": "2026-11-20T10:00:00+09:00",
+        },
+    )
     report = org.get(f"/api/v1/campaigns/{cid}/report").get_json()
     assert (report["members"], report["reached"], report["responded"], report["converted"]) == (6, 5, 2, 1)
     assert report["by_status"]["planned"] == 1 and report["by_status"]["unsubscribed"] == 1
@@ -157,8 +175,12 @@ def test_report_counts_the_funnel_rates_and_cost(org: OrgClient) -> None:
 
 def test_report_of_an_empty_campaign_has_no_rates(org: OrgClient) -> None:
     report = org.get(f"/api/v1/campaigns/{campaign(org)['id']}/report").get_json()
-    assert (report["members"], report["response_rate"], report["cost_per_response"], report["new_contacts"]) == (
-        0, None, None, None)
+    assert (
+        report["members"],
+        report["response_rate"],
+        report["cost_per_response"],
+        report["new_contacts"],
+    ) == (0, None, None, None)
 
 
 def test_deleting_the_campaign_removes_its_members(org: OrgClient) -> None:

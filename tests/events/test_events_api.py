@@ -9,8 +9,13 @@ import pytest
 from tests import factories
 from tests.conftest import OrgClient
 
-EXPO: dict[str, Any] = {"name": "Expo 2026", "kind": "trade_show", "starts_at": "2026-05-10T10:00:00+09:00",
-                        "ends_at": "2026-05-12T17:00:00+09:00", "venue": "東京ビッグサイト"}
+EXPO: dict[str, Any] = {
+    "name": "Expo 2026",
+    "kind": "trade_show",
+    "starts_at": "2026-05-10T10:00:00+09:00",
+    "ends_at": "2026-05-12T17:00:00+09:00",
+    "venue": "東京ビッグサイト",
+}
 
 
 def event(org: OrgClient, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -71,18 +76,27 @@ def test_rename_onto_a_taken_tag_name_is_409(org: OrgClient) -> None:
 def test_stale_if_match_is_412(org: OrgClient) -> None:
     created = event(org)
     etag = org.get(f"/api/v1/events/{created['id']}").headers["ETag"]
-    assert org.patch(f"/api/v1/events/{created['id']}", json={"venue": "幕張メッセ"},
-                     headers={"If-Match": etag}).status_code == 200
-    assert org.patch(f"/api/v1/events/{created['id']}", json={"venue": "x"},
-                     headers={"If-Match": etag}).status_code == 412
+    assert (
+        org.patch(
+            f"/api/v1/events/{created['id']}", json={"venue": "幕張メッセ"}, headers={"If-Match": etag}
+        ).status_code
+        == 200
+    )
+    assert (
+        org.patch(
+            f"/api/v1/events/{created['id']}", json={"venue": "x"}, headers={"If-Match": etag}
+        ).status_code
+        == 412
+    )
     assert org.delete(f"/api/v1/events/{created['id']}", headers={"If-Match": etag}).status_code == 412
 
 
 def test_delete_keeps_the_tag_and_unlinks_touchpoints(org: OrgClient) -> None:
     created = event(org)
     contact = factories.contact(org, full_name="A", tags=["Expo 2026"])
-    tp = factories.touchpoint(org, contact["id"], kind="trade_show", occurred_at="2026-05-10T11:00:00+09:00",
-                              event_id=created["id"])
+    tp = factories.touchpoint(
+        org, contact["id"], kind="trade_show", occurred_at="2026-05-10T11:00:00+09:00", event_id=created["id"]
+    )
     assert org.delete(f"/api/v1/events/{created['id']}").status_code == 204
     assert org.get(f"/api/v1/events/{created['id']}").status_code == 404
     assert org.get(f"/api/v1/contacts/{contact['id']}").get_json()["tags"] == ["Expo 2026"]
@@ -100,9 +114,14 @@ def test_list_filters_and_paginates(org: OrgClient) -> None:
     seminar = event(org, {"name": "AI seminar", "kind": "seminar", "starts_at": "2026-07-01T13:00:00+09:00"})
     webinar = event(org, {"name": "AI webinar", "kind": "webinar", "starts_at": "2026-08-01T13:00:00+09:00"})
     assert [e["id"] for e in org.get("/api/v1/events?kind=seminar").get_json()["items"]] == [seminar["id"]]
-    assert [e["id"] for e in org.get("/api/v1/events?q=ai").get_json()["items"]] == [seminar["id"], webinar["id"]]
-    window = org.get("/api/v1/events", query_string={"starts_from": "2026-06-01T00:00:00Z",
-                                                     "starts_to": "2026-07-31T00:00:00Z"}).get_json()["items"]
+    assert [e["id"] for e in org.get("/api/v1/events?q=ai").get_json()["items"]] == [
+        seminar["id"],
+        webinar["id"],
+    ]
+    window = org.get(
+        "/api/v1/events",
+        query_string={"starts_from": "2026-06-01T00:00:00Z", "starts_to": "2026-07-31T00:00:00Z"},
+    ).get_json()["items"]
     assert [e["id"] for e in window] == [seminar["id"]]
     first = org.get("/api/v1/events?limit=2").get_json()
     second = org.get("/api/v1/events", query_string={"limit": 2, "cursor": first["next_cursor"]}).get_json()
@@ -118,11 +137,21 @@ def test_idempotency_key_replays_create(org: OrgClient) -> None:
     assert len(org.get("/api/v1/events").get_json()["items"]) == 1
 
 
-@pytest.mark.parametrize("body", [
-    {**EXPO, "kind": "party"}, {**EXPO, "capacity": 10}, {**EXPO, "name": "x" * 201}, {**EXPO, "name": ""},
-    {**EXPO, "venue": "v" * 401}, {**EXPO, "name": "a\x00b"}, {**EXPO, "name": "a\x1fb"},
-    {**EXPO, "starts_at": "yesterday"}, {**EXPO, "starts_at": ["2026-05-10"]}, {**EXPO, "name": {"x": 1}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {**EXPO, "kind": "party"},
+        {**EXPO, "capacity": 10},
+        {**EXPO, "name": "x" * 201},
+        {**EXPO, "name": ""},
+        {**EXPO, "venue": "v" * 401},
+        {**EXPO, "name": "a\x00b"},
+        {**EXPO, "name": "a\x1fb"},
+        {**EXPO, "starts_at": "yesterday"},
+        {**EXPO, "starts_at": ["2026-05-10"]},
+        {**EXPO, "name": {"x": 1}},
+    ],
+)
 def test_hostile_event_bodies_are_422(org: OrgClient, body: dict[str, Any]) -> None:
     assert org.post("/api/v1/events", json=body).status_code == 422
     assert org.get("/api/v1/events").get_json()["items"] == []
@@ -133,20 +162,29 @@ def test_campaign_crud_with_campaign_tag(org: OrgClient) -> None:
     assert set(created) >= {"id", "name", "description", "starts_at", "ends_at", "tag"}
     assert org.get(f"/api/v1/tags/{created['tag']['id']}").get_json()["kind"] == "campaign"
     etag = org.get(f"/api/v1/campaigns/{created['id']}").headers["ETag"]
-    updated = org.patch(f"/api/v1/campaigns/{created['id']}", json={"name": "Spring DM 2026", "description": None},
-                        headers={"If-Match": etag})
+    updated = org.patch(
+        f"/api/v1/campaigns/{created['id']}",
+        json={"name": "Spring DM 2026", "description": None},
+        headers={"If-Match": etag},
+    )
     assert updated.status_code == 200
     assert updated.get_json()["tag"]["name"] == "Spring DM 2026" and updated.get_json()["description"] is None
-    assert org.patch(f"/api/v1/campaigns/{created['id']}", json={"description": "x"},
-                     headers={"If-Match": etag}).status_code == 412
+    assert (
+        org.patch(
+            f"/api/v1/campaigns/{created['id']}", json={"description": "x"}, headers={"If-Match": etag}
+        ).status_code
+        == 412
+    )
     assert [c["id"] for c in org.get("/api/v1/campaigns?q=spring").get_json()["items"]] == [created["id"]]
     assert org.delete(f"/api/v1/campaigns/{created['id']}").status_code == 204
     assert org.get(f"/api/v1/campaigns/{created['id']}").status_code == 404
 
 
 def test_campaign_period_is_validated(org: OrgClient) -> None:
-    resp = org.post("/api/v1/campaigns", json={"name": "X", "starts_at": "2026-03-02T00:00:00Z",
-                                               "ends_at": "2026-03-01T00:00:00Z"})
+    resp = org.post(
+        "/api/v1/campaigns",
+        json={"name": "X", "starts_at": "2026-03-02T00:00:00Z", "ends_at": "2026-03-01T00:00:00Z"},
+    )
     assert resp.status_code == 422
 
 
@@ -166,8 +204,10 @@ def test_roles_on_events_and_campaigns(org: OrgClient, role: str, can_write: boo
     client = org.as_role(role)
     assert client.get(f"/api/v1/events/{created['id']}").status_code == 200
     assert client.get("/api/v1/campaigns").status_code == 200
-    statuses = (client.post("/api/v1/events", json={"name": f"by {role}"}).status_code,
-                client.patch(f"/api/v1/events/{created['id']}", json={"venue": "x"}).status_code,
-                client.post("/api/v1/campaigns", json={"name": f"camp by {role}"}).status_code,
-                client.delete(f"/api/v1/campaigns/{camp['id']}").status_code)
+    statuses = (
+        client.post("/api/v1/events", json={"name": f"by {role}"}).status_code,
+        client.patch(f"/api/v1/events/{created['id']}", json={"venue": "x"}).status_code,
+        client.post("/api/v1/campaigns", json={"name": f"camp by {role}"}).status_code,
+        client.delete(f"/api/v1/campaigns/{camp['id']}").status_code,
+    )
     assert statuses == ((201, 200, 201, 204) if can_write else (403, 403, 403, 403))

@@ -47,8 +47,15 @@ def _merge(parts: list[Report]) -> Report:
     for part in parts:
         for name, score in part.fields.items():
             target = merged.fields[name]
-            for attr in ("total", "exact", "similarity_sum", "empty_labels", "false_positives", "with_text",
-                         "in_text"):
+            for attr in (
+                "total",
+                "exact",
+                "similarity_sum",
+                "empty_labels",
+                "false_positives",
+                "with_text",
+                "in_text",
+            ):
                 setattr(target, attr, getattr(target, attr) + getattr(score, attr))
         merged.seconds += part.seconds
         merged.errors.update(part.errors)
@@ -59,10 +66,12 @@ def _merge(parts: list[Report]) -> Report:
 @pytest.fixture(scope="module")
 def dev_default(cards_dev: Path) -> Report:
     predict = _predictor(None)
-    return _merge([
-        evaluate_folder(cards_dev / "photos", predict, files=DEV_PHOTOS),
-        evaluate_folder(cards_dev / "scans", predict, files=DEV_SCANS),
-    ])
+    return _merge(
+        [
+            evaluate_folder(cards_dev / "photos", predict, files=DEV_PHOTOS),
+            evaluate_folder(cards_dev / "scans", predict, files=DEV_SCANS),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +104,9 @@ def test_tesseract_on_cards_hard(hard_tesseract: Report) -> None:
     _check(hard_tesseract, ("cards-hard", "tesseract"), len(HARD))
 
 
-def test_the_default_recognizer_finds_more_text_than_tesseract_on_cards_hard(hard_default: Report,
-                                                                             hard_tesseract: Report) -> None:
+def test_the_default_recognizer_finds_more_text_than_tesseract_on_cards_hard(
+    hard_default: Report, hard_tesseract: Report
+) -> None:
     assert hard_default.ceiling is not None and hard_tesseract.ceiling is not None
     assert hard_default.ceiling > hard_tesseract.ceiling
 

@@ -84,7 +84,9 @@ def test_eval_ocr_needs_labels(tmp_path: Path) -> None:
 
 
 def test_scan_debug_dir_has_seconds_per_stage_and_engine(tmp_path: Path, scan_file: Path) -> None:
-    result = CliRunner().invoke(scan_command, [str(scan_file), "--debug-dir", str(tmp_path), "--recognizer", "ppocr"])
+    result = CliRunner().invoke(
+        scan_command, [str(scan_file), "--debug-dir", str(tmp_path), "--recognizer", "ppocr"]
+    )
     assert result.exit_code == 0, result.output
     seconds = json.loads((tmp_path / "front-seconds.json").read_text(encoding="utf-8"))
     assert {"decode", "find_card", "ppocr_detect_whole", "fields"} <= set(seconds)

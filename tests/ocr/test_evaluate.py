@@ -42,8 +42,13 @@ def test_the_ceiling_counts_non_empty_labels_found_in_the_text() -> None:
     from ocr.evaluate import Report
 
     report = Report()
-    report.add("a.jpg", {"name": "Jane Example", "email": "jane@example.com", "fax": ""},
-                {"name": "Jane"}, 0.1, "Jane Example\njane@example.con")
+    report.add(
+        "a.jpg",
+        {"name": "Jane Example", "email": "jane@example.com", "fax": ""},
+        {"name": "Jane"},
+        0.1,
+        "Jane Example\njane@example.con",
+    )
     assert report.fields["name"].to_dict()["ceiling"] == 1.0
     assert report.fields["email"].to_dict()["ceiling"] == 0.0
     assert report.fields["fax"].to_dict()["ceiling"] is None

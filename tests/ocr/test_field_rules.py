@@ -28,7 +28,9 @@ def placed(*rows: tuple[str, int, int], height: int = 22) -> list[Line]:
         x = x0
         for token in text.split(" "):
             width = max(1, len(token)) * int(height * 0.6)
-            words.append(Word(text=token, confidence=0.93, box=(x, y, width, height), line_key=(1, 1, number)))
+            words.append(
+                Word(text=token, confidence=0.93, box=(x, y, width, height), line_key=(1, 1, number))
+            )
             x += width + int(height * 0.5)
     return group_lines(words)
 
@@ -80,7 +82,11 @@ def test_a_phone_grouped_with_dots_is_found() -> None:
 
 def test_single_letter_labels_type_the_numbers() -> None:
     got = card("T +44 20 7946 0958", "M +44 7700 900123", "F +44 20 7946 0959")
-    assert (got["phone"], got["mobile"], got["fax"]) == ("+44 20 7946 0958", "+44 7700 900123", "+44 20 7946 0959")
+    assert (got["phone"], got["mobile"], got["fax"]) == (
+        "+44 20 7946 0958",
+        "+44 7700 900123",
+        "+44 20 7946 0959",
+    )
 
 
 def test_an_unlabelled_mobile_is_typed_by_the_numbering_plan() -> None:
@@ -102,10 +108,16 @@ def test_apostrophes_read_for_hyphens_still_make_a_number() -> None:
 
 
 def test_with_two_offices_side_by_side_the_left_column_numbers_win() -> None:
-    lines = placed(("Harbor Analytics Ltd", 60, 40), ("Nora Blake", 60, 100),
-                   ("12 King Street", 520, 200), ("8 Queen Road", 60, 204),
-                   ("Leeds LS1 4DY", 520, 240), ("York YO1 7HH", 60, 244),
-                   ("T +44 113 496 0000", 520, 280), ("T +44 1904 123456", 60, 284))
+    lines = placed(
+        ("Harbor Analytics Ltd", 60, 40),
+        ("Nora Blake", 60, 100),
+        ("12 King Street", 520, 200),
+        ("8 Queen Road", 60, 204),
+        ("Leeds LS1 4DY", 520, 240),
+        ("York YO1 7HH", 60, 244),
+        ("T +44 113 496 0000", 520, 280),
+        ("T +44 1904 123456", 60, 284),
+    )
     _, fields = extract_fields(lines)
     assert fields["address"].value == "8 Queen Road, York YO1 7HH"
     assert fields["phone"].value == "+44 1904 123456"
@@ -116,7 +128,10 @@ def test_with_two_offices_side_by_side_the_left_column_numbers_win() -> None:
 
 def test_a_us_address_over_two_lines_keeps_its_zip_and_gives_it_alone() -> None:
     got = card("629 Oak Crossing, Suite 3000", "Springfield, IL 62704")
-    assert got["address"] == "629 Oak Crossing, Suite 3000, Springfield, IL 62704" and got["postal_code"] == "62704"
+    assert (
+        got["address"] == "629 Oak Crossing, Suite 3000, Springfield, IL 62704"
+        and got["postal_code"] == "62704"
+    )
 
 
 def test_a_uk_postcode_on_its_own_line_ends_the_address() -> None:
@@ -155,8 +170,10 @@ def test_the_building_printed_under_a_japanese_address_joins_it() -> None:
 
 
 def test_a_line_with_no_address_word_above_the_street_is_not_part_of_it() -> None:
-    assert card("Vertex Partners", "Head Office", "14 High Street", "Bristol BS1 2AW")["address"] \
+    assert (
+        card("Vertex Partners", "Head Office", "14 High Street", "Bristol BS1 2AW")["address"]
         == "14 High Street, Bristol BS1 2AW"
+    )
 
 
 # People and organisation
@@ -209,11 +226,15 @@ def test_a_slogan_is_not_a_title() -> None:
 
 
 def test_an_english_department_on_a_japanese_card_is_the_department() -> None:
-    assert card("株式会社テスト", "Global Sales Division", "山田 太郎")["department"] == "Global Sales Division"
+    assert (
+        card("株式会社テスト", "Global Sales Division", "山田 太郎")["department"] == "Global Sales Division"
+    )
 
 
 def test_a_katakana_title_made_of_two_words_stays_whole() -> None:
-    assert card("株式会社テスト", "プロジェクトマネージャー", "山田 太郎")["title"] == "プロジェクトマネージャー"
+    assert (
+        card("株式会社テスト", "プロジェクトマネージャー", "山田 太郎")["title"] == "プロジェクトマネージャー"
+    )
 
 
 # Calibration
@@ -250,8 +271,12 @@ def test_a_state_and_zip_win_over_a_five_digit_house_number() -> None:
 
 
 def test_the_other_offices_numbers_are_kept_as_further_phones() -> None:
-    got = card("本社 〒100-0001 東京都千代田区千代田1-1", "TEL 03-1111-2222", "大阪支店 〒530-0001 大阪府大阪市北区梅田1-1",
-               "TEL 06-3333-4444")
+    got = card(
+        "本社 〒100-0001 東京都千代田区千代田1-1",
+        "TEL 03-1111-2222",
+        "大阪支店 〒530-0001 大阪府大阪市北区梅田1-1",
+        "TEL 06-3333-4444",
+    )
     assert got["phone"] == "03-1111-2222" and got["other_phones"] == "06-3333-4444"
 
 

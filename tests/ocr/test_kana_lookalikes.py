@@ -22,7 +22,9 @@ def test_lookalikes_among_katakana_become_katakana(read: str, printed: str) -> N
     assert fix_kana_kanji(read) == printed
 
 
-@pytest.mark.parametrize("text", ["八王子市", "工藤", "健一", "一郎", "二子玉川", "ニコニコ", "ABC-DEF", "ミナト-1"])
+@pytest.mark.parametrize(
+    "text", ["八王子市", "工藤", "健一", "一郎", "二子玉川", "ニコニコ", "ABC-DEF", "ミナト-1"]
+)
 def test_kanji_words_and_latin_stay(text: str) -> None:
     assert fix_kana_kanji(text) == text
 
@@ -31,6 +33,9 @@ def test_a_hyphen_ending_a_word_after_a_kanji_is_one() -> None:
     from ocr.engine import Word
     from ocr.layout import make_line
 
-    words = [Word(text="佐藤", confidence=0.9, box=(0, 0, 80, 40)), Word(text="健-", confidence=0.9, box=(120, 0, 80, 40))]
+    words = [
+        Word(text="佐藤", confidence=0.9, box=(0, 0, 80, 40)),
+        Word(text="健-", confidence=0.9, box=(120, 0, 80, 40)),
+    ]
     assert make_line(words).text == "佐藤 健一"
     assert make_line([Word(text="東京-大阪", confidence=0.9, box=(0, 0, 200, 40))]).text == "東京-大阪"

@@ -68,14 +68,21 @@ def test_crop_quad_straightens_a_region() -> None:
 
 
 def test_line_box_bounds_the_quad() -> None:
-    line = TextLine(quad=np.array([[10.2, 5], [50, 6], [49, 20.5], [9, 19]], dtype=np.float32), text="x", score=1)
+    line = TextLine(
+        quad=np.array([[10.2, 5], [50, 6], [49, 20.5], [9, 19]], dtype=np.float32), text="x", score=1
+    )
     assert line.box == (9, 5, 41, 16)
 
 
 def test_lines_become_one_word_each_with_its_own_line_key() -> None:
     quad = np.array([[0, 0], [40, 0], [40, 10], [0, 10]], dtype=np.float32)
-    words = lines_to_words([TextLine(quad=quad, text="TEL 03", score=0.9), TextLine(quad=quad + 20, text="a", score=1)])
-    assert [(w.text, w.confidence, w.line_key) for w in words] == [("TEL 03", 0.9, (1, 1, 1)), ("a", 1, (1, 1, 2))]
+    words = lines_to_words(
+        [TextLine(quad=quad, text="TEL 03", score=0.9), TextLine(quad=quad + 20, text="a", score=1)]
+    )
+    assert [(w.text, w.confidence, w.line_key) for w in words] == [
+        ("TEL 03", 0.9, (1, 1, 1)),
+        ("a", 1, (1, 1, 2)),
+    ]
 
 
 def test_dictionary_has_blank_first_and_space_last() -> None:

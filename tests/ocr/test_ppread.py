@@ -22,8 +22,14 @@ from ocr.ppread import (
 from ocr.preprocess import CardQuad, rotate
 
 
-def line(text: str, *, score: float = 0.95, turned: bool = False, flipped: bool = False,
-         box: tuple[int, int, int, int] = (0, 0, 100, 20)) -> TextLine:
+def line(
+    text: str,
+    *,
+    score: float = 0.95,
+    turned: bool = False,
+    flipped: bool = False,
+    box: tuple[int, int, int, int] = (0, 0, 100, 20),
+) -> TextLine:
     x, y, w, h = box
     quad = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float32)
     return TextLine(quad=quad, text=text, score=score, upside_down=0.9 if flipped else 0.1, turned=turned)
@@ -34,7 +40,8 @@ def test_quality_counts_only_confident_characters() -> None:
 
 
 @pytest.mark.parametrize(
-    ("turned", "flipped", "rotation"), [(False, False, 0), (False, True, 180), (True, False, 270), (True, True, 90)]
+    ("turned", "flipped", "rotation"),
+    [(False, False, 0), (False, True, 180), (True, False, 270), (True, True, 90)],
 )
 def test_rotation_is_voted_by_the_lines(turned: bool, flipped: bool, rotation: int) -> None:
     lines = [line("Example Trading Ltd.", turned=turned, flipped=flipped), line("x", turned=not turned)]
@@ -88,8 +95,12 @@ def test_far_apart_pieces_of_a_row_stay_apart() -> None:
 
 
 def test_a_misread_postal_mark_is_restored() -> None:
-    reading = PaddleReading(image=np.zeros((10, 10, 3), np.uint8), lines=[line("亍105-0011 東京都港区")],
-                            rotation=0, source="whole")
+    reading = PaddleReading(
+        image=np.zeros((10, 10, 3), np.uint8),
+        lines=[line("亍105-0011 東京都港区")],
+        rotation=0,
+        source="whole",
+    )
     assert reading_words(reading)[0].text == "〒105-0011 東京都港区"
 
 
@@ -107,12 +118,18 @@ def test_hyphens_of_numbers_read_from_a_column_are_restored(read: str, printed: 
     assert column_numbers(read) == printed
 
 
-@pytest.mark.parametrize("text", ["2026.11.25", "東上野3,25,19", "TEL 03-5432-1098", "〒105-0011 東京都港区芝公園4-2-8"])
+@pytest.mark.parametrize(
+    "text", ["2026.11.25", "東上野3,25,19", "TEL 03-5432-1098", "〒105-0011 東京都港区芝公園4-2-8"]
+)
 def test_other_numbers_stay(text: str) -> None:
     assert column_numbers(text) == text
 
 
 def test_numbers_are_restored_on_japanese_cards_only() -> None:
-    english = PaddleReading(image=np.zeros((10, 10, 3), np.uint8), lines=[line("T 650.462.9154"), line("Example Ltd.")],
-                            rotation=0, source="whole")
+    english = PaddleReading(
+        image=np.zeros((10, 10, 3), np.uint8),
+        lines=[line("T 650.462.9154"), line("Example Ltd.")],
+        rotation=0,
+        source="whole",
+    )
     assert reading_words(english)[0].text == "T 650.462.9154"

@@ -16,11 +16,21 @@ from PIL import Image, ImageDraw, ImageFont
 from ocr.pipeline import scan_card
 from tests.ocr.synth import JAPANESE_FONT, draw_card, encode, place_on_desk
 
-JAPANESE = [("株式会社みなと商事", 34), ("営業部 課長", 30), ("山本 一郎", 64),
-            ("〒105-0011 東京都港区芝公園4-2-8", 26), ("TEL 03-5432-1098", 26),
-            ("ichiro.yamamoto@minato-shoji.co.jp", 26)]
-JAPANESE_FIELDS = {"name": "山本一郎", "company": "株式会社みなと商事", "postal_code": "105-0011",
-                   "phone": "03-5432-1098", "email": "ichiro.yamamoto@minato-shoji.co.jp"}
+JAPANESE = [
+    ("株式会社みなと商事", 34),
+    ("営業部 課長", 30),
+    ("山本 一郎", 64),
+    ("〒105-0011 東京都港区芝公園4-2-8", 26),
+    ("TEL 03-5432-1098", 26),
+    ("ichiro.yamamoto@minato-shoji.co.jp", 26),
+]
+JAPANESE_FIELDS = {
+    "name": "山本一郎",
+    "company": "株式会社みなと商事",
+    "postal_code": "105-0011",
+    "phone": "03-5432-1098",
+    "email": "ichiro.yamamoto@minato-shoji.co.jp",
+}
 ENGLISH_FIELDS = {"name": "Jane Example", "email": "jane@example.com", "phone": "03-1234-5678"}
 
 
@@ -33,8 +43,9 @@ def japanese_font() -> str:
     return JAPANESE_FONT
 
 
-def draw_japanese(font: str, *, background: tuple[int, int, int] = (250, 250, 246),
-                  ink: tuple[int, int, int] = (20, 20, 20)) -> np.ndarray:
+def draw_japanese(
+    font: str, *, background: tuple[int, int, int] = (250, 250, 246), ink: tuple[int, int, int] = (20, 20, 20)
+) -> np.ndarray:
     """Draw a horizontal Japanese card (91 x 55 at 10 px/mm) with IPA Gothic."""
     card = Image.new("RGB", (910, 550), background)
     draw = ImageDraw.Draw(card)

@@ -14,14 +14,37 @@ from ocr.pipeline import scan_card
 from ocr.preprocess import rotate
 from tests.ocr.synth import JAPANESE_FONT, draw_vertical_card, encode
 
-SATO = [("東洋精機株式会社", 28, 70), ("代表取締役社長", 28, 70), ("佐藤 健一", 60, 180), ("〒530-0001", 22, 90),
-        ("大阪府大阪市北区梅田2-4-9", 22, 90), ("TEL 06-6345-7890", 22, 90)]
-SATO_FIELDS = {"name": "佐藤 健一", "company": "東洋精機株式会社", "title": "代表取締役社長",
-               "postal_code": "530-0001", "phone": "06-6345-7890"}
-NAKAMURA = [("日本海運株式会社", 30, 60), ("総務部 課長", 28, 60), ("中村 美咲", 62, 170), ("〒231-0023", 22, 80),
-            ("神奈川県横浜市中区山下町10", 22, 80), ("電話 045-123-4567", 22, 80)]
-NAKAMURA_FIELDS = {"name": "中村 美咲", "company": "日本海運株式会社", "department": "総務部", "title": "課長",
-                   "postal_code": "231-0023", "phone": "045-123-4567"}
+SATO = [
+    ("東洋精機株式会社", 28, 70),
+    ("代表取締役社長", 28, 70),
+    ("佐藤 健一", 60, 180),
+    ("〒530-0001", 22, 90),
+    ("大阪府大阪市北区梅田2-4-9", 22, 90),
+    ("TEL 06-6345-7890", 22, 90),
+]
+SATO_FIELDS = {
+    "name": "佐藤 健一",
+    "company": "東洋精機株式会社",
+    "title": "代表取締役社長",
+    "postal_code": "530-0001",
+    "phone": "06-6345-7890",
+}
+NAKAMURA = [
+    ("日本海運株式会社", 30, 60),
+    ("総務部 課長", 28, 60),
+    ("中村 美咲", 62, 170),
+    ("〒231-0023", 22, 80),
+    ("神奈川県横浜市中区山下町10", 22, 80),
+    ("電話 045-123-4567", 22, 80),
+]
+NAKAMURA_FIELDS = {
+    "name": "中村 美咲",
+    "company": "日本海運株式会社",
+    "department": "総務部",
+    "title": "課長",
+    "postal_code": "231-0023",
+    "phone": "045-123-4567",
+}
 
 
 def word(text: str, x: int, y: int, column: int, size: int = 20, confidence: float = 0.9) -> Word:
@@ -44,15 +67,22 @@ def test_a_word_beside_the_column_axis_is_not_part_of_it() -> None:
 
 
 def test_pieces_of_one_large_character_join_their_column() -> None:
-    words = [word("山田", 300, 10, 1, size=50), word("太良", 300, 115, 1, size=50), word("白い", 305, 200, 2, size=40)]
+    words = [
+        word("山田", 300, 10, 1, size=50),
+        word("太良", 300, 115, 1, size=50),
+        word("白い", 305, 200, 2, size=40),
+    ]
     assert [c.text for c in group_columns(words)] == ["山田太良白い"]
 
 
 def test_a_flat_stroke_after_a_kanji_in_a_column_is_one() -> None:
     stroke = [word("健", 10, 10, 1), Word(text="-", confidence=0.8, box=(10, 35, 20, 3), line_key=(1, 1, 1))]
     assert make_line(stroke, vertical=True).text == "健一"
-    between = [word("健", 10, 10, 1), Word(text="-", confidence=0.8, box=(10, 35, 20, 3), line_key=(1, 1, 1)),
-               word("康", 10, 40, 1)]
+    between = [
+        word("健", 10, 10, 1),
+        Word(text="-", confidence=0.8, box=(10, 35, 20, 3), line_key=(1, 1, 1)),
+        word("康", 10, 40, 1),
+    ]
     assert make_line(between, vertical=True).text == "健一康"
     assert make_line(between).text == "健-康"  # across, a hyphen between kanji stays
 

@@ -25,7 +25,9 @@ def test_settings_start_at_the_deployment_default(org: OrgClient) -> None:
 def test_patch_sets_the_threshold_and_returns_a_new_etag(org: OrgClient) -> None:
     resp = org.patch(URL, json={"review_threshold": 0.65})
     assert resp.status_code == 200, resp.get_json()
-    assert resp.get_json()["effective_review_threshold"] == 0.65 and resp.get_json()["updated_by"] == org.user_id
+    assert (
+        resp.get_json()["effective_review_threshold"] == 0.65 and resp.get_json()["updated_by"] == org.user_id
+    )
     assert resp.headers["ETag"] == f'"{org.organization_id}.1"'
     assert org.get(URL).get_json()["review_threshold"] == 0.65
 
@@ -64,10 +66,17 @@ def test_managers_may_neither_read_nor_change_settings(org: OrgClient) -> None:
 def test_a_change_is_in_the_change_log(org: OrgClient) -> None:
     org.patch(URL, json={"learn_corrections": False})
     with session_factory(org.app)() as session:
-        entry = session.scalars(select(ChangeLogEntry).where(
-            ChangeLogEntry.organization_id == org.organization_id,
-            ChangeLogEntry.entity == "organization_settings")).one()
-    assert (entry.operation, entry.actor_id, entry.data) == ("updated", org.user_id, {"learn_corrections": False})
+        entry = session.scalars(
+            select(ChangeLogEntry).where(
+                ChangeLogEntry.organization_id == org.organization_id,
+                ChangeLogEntry.entity == "organization_settings",
+            )
+        ).one()
+    assert (entry.operation, entry.actor_id, entry.data) == (
+        "updated",
+        org.user_id,
+        {"learn_corrections": False},
+    )
 
 
 def test_settings_of_one_organisation_do_not_touch_another(org: OrgClient, other_org: OrgClient) -> None:

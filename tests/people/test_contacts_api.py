@@ -8,8 +8,13 @@ from tests import factories
 from tests.conftest import OrgClient
 
 TAKAHASHI: dict[str, Any] = {
-    "family_name": "髙橋", "given_name": "一郎", "name_kana": "タカハシ イチロウ", "name_romaji": "Ichiro Takahashi",
-    "company_name": "株式会社アクメ", "department": "営業部", "title": "部長",
+    "family_name": "髙橋",
+    "given_name": "一郎",
+    "name_kana": "タカハシ イチロウ",
+    "name_romaji": "Ichiro Takahashi",
+    "company_name": "株式会社アクメ",
+    "department": "営業部",
+    "title": "部長",
     "emails": [{"value": "Ichiro.Takahashi@acme.co.jp"}],
     "phones": [{"value": "０３（１２３４）５６７８"}, {"value": "090-1234-5678"}],
     "addresses": [{"postal_code": "〒100-0001", "value": "東京都千代田区千代田1-1"}],
@@ -26,15 +31,36 @@ def test_create_returns_contract_shape(org: OrgClient) -> None:
     assert contact["uid"].startswith("urn:uuid:")
     assert contact["company"]["name"] == "株式会社アクメ"
     assert contact["status"] == "active" and contact["merged_into"] is None
-    for key in ("id", "family_name", "given_name", "name_kana", "name_romaji", "department", "title", "emails",
-                "phones", "addresses", "url", "notes", "tags", "owner_id", "version", "created_at",
-                "updated_at"):
+    for key in (
+        "id",
+        "family_name",
+        "given_name",
+        "name_kana",
+        "name_romaji",
+        "department",
+        "title",
+        "emails",
+        "phones",
+        "addresses",
+        "url",
+        "notes",
+        "tags",
+        "owner_id",
+        "version",
+        "created_at",
+        "updated_at",
+    ):
         assert key in contact
 
 
 def test_phones_are_stored_as_printed_and_e164(org: OrgClient) -> None:
     phones = create(org)["phones"]
-    assert phones[0] == {"value": "０３（１２３４）５６７８", "e164": "+81312345678", "type": "work", "primary": True}
+    assert phones[0] == {
+        "value": "０３（１２３４）５６７８",
+        "e164": "+81312345678",
+        "type": "work",
+        "primary": True,
+    }
     assert phones[1]["e164"] == "+819012345678" and phones[1]["type"] == "mobile"
 
 
@@ -61,8 +87,17 @@ def test_get_sets_etag_and_location_on_create(org: OrgClient) -> None:
 
 def test_q_matches_regardless_of_width_case_and_spaces(org: OrgClient) -> None:
     create(org)
-    for q in ("高橋一郎", "髙橋　一郎", "ﾀｶﾊｼ", "たかはし", "ICHIRO TAKAHASHI", "アクメ", "0312345678", "03-1234-5678",
-              "+81 90 1234 5678"):
+    for q in (
+        "高橋一郎",
+        "髙橋　一郎",
+        "ﾀｶﾊｼ",
+        "たかはし",
+        "ICHIRO TAKAHASHI",
+        "アクメ",
+        "0312345678",
+        "03-1234-5678",
+        "+81 90 1234 5678",
+    ):
         items = org.get("/api/v1/contacts", query_string={"q": q}).get_json()["items"]
         assert len(items) == 1, q
 
@@ -94,7 +129,9 @@ def test_list_filters_by_company_owner_and_updated_since(org: OrgClient) -> None
     assert [c["id"] for c in by_company["items"]] == [a["id"]]
     by_owner = org.get("/api/v1/contacts", query_string={"owner_id": org.user_id}).get_json()
     assert len(by_owner["items"]) == 2
-    later = org.get("/api/v1/contacts", query_string={"updated_since": "2999-01-01T00:00:00+00:00"}).get_json()
+    later = org.get(
+        "/api/v1/contacts", query_string={"updated_since": "2999-01-01T00:00:00+00:00"}
+    ).get_json()
     assert later["items"] == []
 
 
@@ -147,7 +184,9 @@ def test_patch_records_the_source_of_each_value(org: OrgClient) -> None:
 
 def test_job_change_keeps_history(org: OrgClient) -> None:
     contact = create(org)
-    org.patch(f"/api/v1/contacts/{contact['id']}", json={"company_name": "グローベックス合同会社", "title": "CTO"})
+    org.patch(
+        f"/api/v1/contacts/{contact['id']}", json={"company_name": "グローベックス合同会社", "title": "CTO"}
+    )
     history = org.get(f"/api/v1/contacts/{contact['id']}/employment").get_json()["items"]
     assert [h["company"]["name"] for h in history] == ["グローベックス合同会社", "株式会社アクメ"]
     assert history[0]["ended_at"] is None and history[1]["ended_at"] is not None

@@ -12,7 +12,9 @@ _PIECES = st.lists(st.text(_ALPHABET, min_size=0, max_size=12), max_size=5)
 
 
 @given(pieces=_PIECES, query=st.text(_ALPHABET, min_size=1, max_size=SHORT_QUERY))
-def test_short_query_is_a_gram_exactly_when_it_is_a_substring_of_a_piece(pieces: list[str], query: str) -> None:
+def test_short_query_is_a_gram_exactly_when_it_is_a_substring_of_a_piece(
+    pieces: list[str], query: str
+) -> None:
     assert (query in grams_of(pieces)) == any(query in piece for piece in pieces)
 
 

@@ -14,13 +14,25 @@ from contacts.people.schemas import AddressOut, CompanyRef, ContactOut, EmailOut
 from tests import factories
 from tests.conftest import OrgClient
 
-TANAKA = {"full_name": "田中 太郎", "family_name": "田中", "given_name": "太郎", "name_kana": "たなか たろう",
-          "company_name": "株式会社サンプル; Tokyo, Japan", "department": "営業部", "title": "部長",
-          "emails": [{"value": "taro@example.co.jp", "type": "work", "primary": True}],
-          "phones": [{"value": "03-1234-5678", "type": "work"}, {"value": "090-1111-2222", "type": "mobile"},
-                     {"value": "03-1234-5679", "type": "fax"}],
-          "addresses": [{"postal_code": "100-0001", "value": "東京都千代田区千代田1-1", "type": "work"}],
-          "url": "https://example.co.jp", "notes": "展示会で名刺交換\n次回: 見積", "tags": ["Expo 2026"]}
+TANAKA = {
+    "full_name": "田中 太郎",
+    "family_name": "田中",
+    "given_name": "太郎",
+    "name_kana": "たなか たろう",
+    "company_name": "株式会社サンプル; Tokyo, Japan",
+    "department": "営業部",
+    "title": "部長",
+    "emails": [{"value": "taro@example.co.jp", "type": "work", "primary": True}],
+    "phones": [
+        {"value": "03-1234-5678", "type": "work"},
+        {"value": "090-1111-2222", "type": "mobile"},
+        {"value": "03-1234-5679", "type": "fax"},
+    ],
+    "addresses": [{"postal_code": "100-0001", "value": "東京都千代田区千代田1-1", "type": "work"}],
+    "url": "https://example.co.jp",
+    "notes": "展示会で名刺交換\n次回: 見積",
+    "tags": ["Expo 2026"],
+}
 
 
 def parse(text: str) -> list[Any]:
@@ -29,11 +41,30 @@ def parse(text: str) -> list[Any]:
 
 def contact(**changes: Any) -> ContactOut:
     base: dict[str, Any] = dict(
-        id="c1", uid="urn:uuid:0b5e2c1e-6a3c-4c1e-9d6b-2f1f4a1b2c3d", family_name=None, given_name=None,
-        full_name="Ann Lee", name_kana=None, name_romaji=None, company=None, department=None, title=None, emails=[],
-        phones=[], addresses=[], url=None, notes=None, tags=[], owner_id=None, status="active", merged_into=None,
-        version=1, sources={}, created_at=datetime(2026, 11, 1, tzinfo=UTC),
-        updated_at=datetime(2026, 11, 2, 3, 4, 5, tzinfo=UTC))
+        id="c1",
+        uid="urn:uuid:0b5e2c1e-6a3c-4c1e-9d6b-2f1f4a1b2c3d",
+        family_name=None,
+        given_name=None,
+        full_name="Ann Lee",
+        name_kana=None,
+        name_romaji=None,
+        company=None,
+        department=None,
+        title=None,
+        emails=[],
+        phones=[],
+        addresses=[],
+        url=None,
+        notes=None,
+        tags=[],
+        owner_id=None,
+        status="active",
+        merged_into=None,
+        version=1,
+        sources={},
+        created_at=datetime(2026, 11, 1, tzinfo=UTC),
+        updated_at=datetime(2026, 11, 2, 3, 4, 5, tzinfo=UTC),
+    )
     return ContactOut(**(base | changes))
 
 
@@ -56,8 +87,9 @@ def test_folding_then_unfolding_gives_the_line_back(value: str) -> None:
 
 
 def test_a_reading_split_on_its_space_gives_the_phonetic_family_and_given_names() -> None:
-    text = vcard.to_vcard(contact(full_name="田中 太郎", family_name="田中", given_name="太郎",
-                                  name_kana="たなか\u3000たろう"))
+    text = vcard.to_vcard(
+        contact(full_name="田中 太郎", family_name="田中", given_name="太郎", name_kana="たなか\u3000たろう")
+    )
     assert "X-PHONETIC-LAST-NAME:たなか\r\n" in text and "X-PHONETIC-FIRST-NAME:たろう\r\n" in text
     assert "SORT-STRING:たなか たろう\r\n" in text
 
@@ -68,18 +100,30 @@ def test_a_contact_without_name_parts_puts_its_full_name_in_the_family_slot() ->
 
 
 def test_phones_carry_address_book_types_and_e164() -> None:
-    text = vcard.to_vcard(contact(phones=[
-        PhoneOut(value="090-1111-2222", e164="+819011112222", type="mobile", primary=True),
-        PhoneOut(value="03-1234-5679", e164="+81312345679", type="fax", primary=False)]))
+    text = vcard.to_vcard(
+        contact(
+            phones=[
+                PhoneOut(value="090-1111-2222", e164="+819011112222", type="mobile", primary=True),
+                PhoneOut(value="03-1234-5679", e164="+81312345679", type="fax", primary=False),
+            ]
+        )
+    )
     tels = {t.value: t.params["TYPE"] for t in parse(text)[0].tel_list}
     assert tels == {"+819011112222": ["CELL", "VOICE", "PREF"], "+81312345679": ["WORK", "FAX"]}
 
 
 def test_company_department_address_and_tags_land_in_their_properties() -> None:
-    card = parse(vcard.to_vcard(contact(
-        company=CompanyRef(id="k", name="Acme, Inc."), department="R&D", tags=["Expo", "VIP"],
-        emails=[EmailOut(value="ann@acme.example", type="work", primary=True)],
-        addresses=[AddressOut(postal_code="1000001", value="1-1 Chiyoda", type="work")])))[0]
+    card = parse(
+        vcard.to_vcard(
+            contact(
+                company=CompanyRef(id="k", name="Acme, Inc."),
+                department="R&D",
+                tags=["Expo", "VIP"],
+                emails=[EmailOut(value="ann@acme.example", type="work", primary=True)],
+                addresses=[AddressOut(postal_code="1000001", value="1-1 Chiyoda", type="work")],
+            )
+        )
+    )[0]
     assert card.org.value == ["Acme, Inc.", "R&D"]
     assert (card.adr.value.street, card.adr.value.code) == ("1-1 Chiyoda", "1000001")
     assert card.categories.value == ["Expo", "VIP"] and card.email.value == "ann@acme.example"

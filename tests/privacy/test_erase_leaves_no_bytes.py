@@ -17,7 +17,11 @@ SECRETS = ["Quixotelyn", "zqx-erase-me@wal-test.example", "Vrrbosk Holdings", "T
 def _database_files(app: Flask) -> list[Path]:
     url = app.extensions["meishi.settings"].database_url
     path = Path(url.split("///", 1)[1])
-    return [p for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")) if p.exists()]
+    return [
+        p
+        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
+        if p.exists()
+    ]
 
 
 def _files_holding(app: Flask, needles: list[str]) -> dict[str, list[str]]:
@@ -33,8 +37,13 @@ def _files_holding(app: Flask, needles: list[str]) -> dict[str, list[str]]:
 def test_erased_values_are_gone_from_the_database_files(app: Flask, org: OrgClient, backend: str) -> None:
     if backend != "sqlite":
         pytest.skip("the files of an embedded SQLite database")
-    body = {"family_name": SECRETS[0], "given_name": "Ann", "emails": [{"value": SECRETS[1]}],
-            "company_name": SECRETS[2], "addresses": [{"value": SECRETS[3]}]}
+    body = {
+        "family_name": SECRETS[0],
+        "given_name": "Ann",
+        "emails": [{"value": SECRETS[1]}],
+        "company_name": SECRETS[2],
+        "addresses": [{"value": SECRETS[3]}],
+    }
     contact = factories.contact(org, body)
     for title in ("Head of Things", "Chief of Stuff"):  # several versions of the row pass through the WAL
         etag = org.get(f"/api/v1/contacts/{contact['id']}").headers["ETag"]

@@ -30,7 +30,9 @@ def _person(org: OrgClient) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _card(app: Flask, org: OrgClient, contact_id: str | None, image: bytes) -> tuple[str, str]:
     key = storage_of(app).put(image, extension="jpg")
-    return factories.card_row(org, front_image=key, contact_id=contact_id, text="高橋 一郎 株式会社アクメ"), key
+    return factories.card_row(
+        org, front_image=key, contact_id=contact_id, text="高橋 一郎 株式会社アクメ"
+    ), key
 
 
 def test_export_holds_the_contact_its_merged_twin_and_what_happened(org: OrgClient) -> None:
@@ -42,8 +44,10 @@ def test_export_holds_the_contact_its_merged_twin_and_what_happened(org: OrgClie
     assert [c["id"] for c in export["merged_contacts"]] == [second["id"]]
     assert len(export["touchpoints"]) == 1 and export["campaigns"][0]["status"] == "sent"
     assert len(export["merges"]) == 1
-    assert {(c["entity_id"], c["operation"]) for c in export["changes"]} >= {(first["id"], "created"),
-                                                                              (second["id"], "created")}
+    assert {(c["entity_id"], c["operation"]) for c in export["changes"]} >= {
+        (first["id"], "created"),
+        (second["id"], "created"),
+    }
 
 
 def test_export_lists_the_cards_with_their_ocr_text(app: Flask, org: OrgClient) -> None:
@@ -93,8 +97,11 @@ def test_erase_drops_stored_idempotent_responses_that_repeat_the_person(app: Fla
     contact_id = factories.contact(org, TAKAHASHI, headers={"Idempotency-Key": "k-1"})["id"]
     org.post(f"/api/v1/contacts/{contact_id}/erase", json=ERASE)
     with app.app_context(), session_factory(app)() as session:
-        left = session.scalar(select(func.count()).select_from(IdempotencyRecord).where(
-            IdempotencyRecord.response_body.contains(contact_id)))
+        left = session.scalar(
+            select(func.count())
+            .select_from(IdempotencyRecord)
+            .where(IdempotencyRecord.response_body.contains(contact_id))
+        )
     assert left == 0
 
 

@@ -66,9 +66,14 @@ def test_tagging_is_in_the_change_feed(org: OrgClient) -> None:
     assert (last["entity"], last["entity_id"], last["operation"]) == ("company", acme["id"], "updated")
 
 
-def test_another_organisations_company_is_a_field_error_and_nothing_is_tagged(org: OrgClient,
-                                                                              other_org: OrgClient) -> None:
-    mine, theirs, target = company(org, name="株式会社アクメ"), company(other_org, name="他社株式会社"), tag(org, "Target")
+def test_another_organisations_company_is_a_field_error_and_nothing_is_tagged(
+    org: OrgClient, other_org: OrgClient
+) -> None:
+    mine, theirs, target = (
+        company(org, name="株式会社アクメ"),
+        company(other_org, name="他社株式会社"),
+        tag(org, "Target"),
+    )
     resp = attach(org, target["id"], mine["id"], theirs["id"])
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "company_ids"
     assert org.get(f"/api/v1/companies/{mine['id']}").get_json()["tags"] == []

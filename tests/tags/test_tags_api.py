@@ -26,7 +26,10 @@ def names_of(org: OrgClient, contact_id: str) -> list[str]:
 def test_create_returns_contract_shape(org: OrgClient) -> None:
     created = tag(org)
     assert {k: created[k] for k in ("name", "kind", "contact_count")} == {
-        "name": "Expo 2026", "kind": "event", "contact_count": 0}
+        "name": "Expo 2026",
+        "kind": "event",
+        "contact_count": 0,
+    }
     assert set(created) >= {"id", "name", "kind", "contact_count"}
 
 
@@ -41,8 +44,9 @@ def test_unknown_kind_and_fields_are_422(org: OrgClient) -> None:
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "colour"
 
 
-@pytest.mark.parametrize("body", [{"name": ""}, {"name": "x" * 201}, {"name": "a\x1bb"}, {"name": 5},
-                                  {"name": None}, {}])
+@pytest.mark.parametrize(
+    "body", [{"name": ""}, {"name": "x" * 201}, {"name": "a\x1bb"}, {"name": 5}, {"name": None}, {}]
+)
 def test_hostile_tag_bodies_are_422(org: OrgClient, body: dict[str, Any]) -> None:
     assert org.post("/api/v1/tags", json=body).status_code == 422
     assert org.get("/api/v1/tags").get_json()["items"] == []
@@ -62,9 +66,15 @@ def test_attach_by_ids_counts_bumps_versions_and_logs(app: Flask, org: OrgClient
     assert again["changed_count"] == 0
     assert org.get(f"/api/v1/contacts/{a['id']}").get_json()["version"] == a["version"] + 1
     with app.app_context(), session_factory(app)() as s:
-        logged = s.scalar(select(func.count()).select_from(ChangeLogEntry).where(
-            ChangeLogEntry.organization_id == org.organization_id, ChangeLogEntry.entity_id == a["id"],
-            ChangeLogEntry.operation == "updated"))
+        logged = s.scalar(
+            select(func.count())
+            .select_from(ChangeLogEntry)
+            .where(
+                ChangeLogEntry.organization_id == org.organization_id,
+                ChangeLogEntry.entity_id == a["id"],
+                ChangeLogEntry.operation == "updated",
+            )
+        )
     assert logged == 1
 
 
@@ -81,8 +91,9 @@ def test_attach_by_filter_tags_exactly_the_matching_contacts(org: OrgClient) -> 
     a = contact(org, full_name="A", tags=["expo"])
     b = contact(org, full_name="B", tags=["expo", "competitor"])
     c = contact(org, full_name="C")
-    resp = org.post(f"/api/v1/tags/{vip['id']}/contacts",
-                    json={"filter": {"tag": ["expo"], "not_tag": ["competitor"]}})
+    resp = org.post(
+        f"/api/v1/tags/{vip['id']}/contacts", json={"filter": {"tag": ["expo"], "not_tag": ["competitor"]}}
+    )
     assert resp.get_json()["changed_ids"] == [a["id"]]
     assert [names_of(org, x["id"]) for x in (a, b, c)] == [["expo", "vip"], ["competitor", "expo"], []]
     listed = org.get("/api/v1/contacts", query_string={"tag": "vip"}).get_json()["items"]
@@ -101,13 +112,20 @@ def test_detach_by_filter(org: OrgClient) -> None:
 def test_body_needs_exactly_one_of_ids_or_filter(org: OrgClient) -> None:
     expo = tag(org)
     a = contact(org, full_name="A")
-    for body in ({}, {"contact_ids": [a["id"]], "filter": {"q": "a"}}, {"contact_ids": []},
-                 {"filter": {"colour": "red"}}, {"contact_ids": "abc"}, {"contact_ids": ["x"] * 1001}):
+    for body in (
+        {},
+        {"contact_ids": [a["id"]], "filter": {"q": "a"}},
+        {"contact_ids": []},
+        {"filter": {"colour": "red"}},
+        {"contact_ids": "abc"},
+        {"contact_ids": ["x"] * 1001},
+    ):
         assert org.post(f"/api/v1/tags/{expo['id']}/contacts", json=body).status_code == 422, body
 
 
-def test_other_organisations_contact_ids_are_422_and_nothing_is_written(org: OrgClient,
-                                                                           other_org: OrgClient) -> None:
+def test_other_organisations_contact_ids_are_422_and_nothing_is_written(
+    org: OrgClient, other_org: OrgClient
+) -> None:
     expo = tag(org)
     mine = contact(org, full_name="Mine")
     theirs = contact(other_org, full_name="Theirs")
@@ -145,8 +163,12 @@ def test_rename_to_a_taken_name_is_409(org: OrgClient) -> None:
 def test_patch_with_stale_if_match_is_412(org: OrgClient) -> None:
     expo = tag(org)
     etag = org.get(f"/api/v1/tags/{expo['id']}").headers["ETag"]
-    assert org.patch(f"/api/v1/tags/{expo['id']}", json={"kind": "campaign"}, headers={"If-Match": etag}
-                     ).status_code == 200
+    assert (
+        org.patch(
+            f"/api/v1/tags/{expo['id']}", json={"kind": "campaign"}, headers={"If-Match": etag}
+        ).status_code
+        == 200
+    )
     stale = org.patch(f"/api/v1/tags/{expo['id']}", json={"kind": "custom"}, headers={"If-Match": etag})
     assert stale.status_code == 412
     assert org.get(f"/api/v1/tags/{expo['id']}").get_json()["kind"] == "campaign"
@@ -185,8 +207,12 @@ def test_other_organisations_tag_is_404(org: OrgClient, other_org: OrgClient) ->
     theirs = contact(other_org, full_name="Theirs")
     assert other_org.get(f"/api/v1/tags/{expo['id']}").status_code == 404
     assert other_org.patch(f"/api/v1/tags/{expo['id']}", json={"name": "x"}).status_code == 404
-    assert other_org.post(f"/api/v1/tags/{expo['id']}/contacts", json={"contact_ids": [theirs["id"]]}
-                          ).status_code == 404
+    assert (
+        other_org.post(
+            f"/api/v1/tags/{expo['id']}/contacts", json={"contact_ids": [theirs["id"]]}
+        ).status_code
+        == 404
+    )
     assert other_org.delete(f"/api/v1/tags/{expo['id']}").status_code == 404
     assert other_org.get("/api/v1/tags").get_json()["items"] == []
 
@@ -198,15 +224,18 @@ def test_roles_on_tags(org: OrgClient, role: str, can_write: bool) -> None:
     client = org.as_role(role)
     assert client.get("/api/v1/tags").status_code == 200
     assert client.get(f"/api/v1/tags/{expo['id']}").status_code == 200
-    statuses = (client.post("/api/v1/tags", json={"name": f"by {role}"}).status_code,
-                client.post(f"/api/v1/tags/{expo['id']}/contacts", json={"contact_ids": [a["id"]]}).status_code,
-                client.patch(f"/api/v1/tags/{expo['id']}", json={"kind": "custom"}).status_code,
-                client.delete(f"/api/v1/tags/{expo['id']}").status_code)
+    statuses = (
+        client.post("/api/v1/tags", json={"name": f"by {role}"}).status_code,
+        client.post(f"/api/v1/tags/{expo['id']}/contacts", json={"contact_ids": [a["id"]]}).status_code,
+        client.patch(f"/api/v1/tags/{expo['id']}", json={"kind": "custom"}).status_code,
+        client.delete(f"/api/v1/tags/{expo['id']}").status_code,
+    )
     assert statuses == ((201, 200, 200, 204) if can_write else (403, 403, 403, 403))
 
 
-def test_filter_selecting_too_many_contacts_is_422_and_writes_nothing(org: OrgClient,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_filter_selecting_too_many_contacts_is_422_and_writes_nothing(
+    org: OrgClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from contacts.tags import service
 
     monkeypatch.setattr(service, "BULK_FILTER_LIMIT", 2)

@@ -23,7 +23,9 @@ def relationship(org: OrgClient, path: str, **query: Any) -> dict[str, Any]:
 def test_a_contact_without_touchpoints_has_an_empty_relationship(org: OrgClient) -> None:
     person = contact(org)
     rel = relationship(org, f"contacts/{person['id']}")
-    assert rel["touchpoints"]["total"] == 0 and rel["touchpoints"]["last_at"] is None and rel["known_by"] == []
+    assert (
+        rel["touchpoints"]["total"] == 0 and rel["touchpoints"]["last_at"] is None and rel["known_by"] == []
+    )
 
 
 def test_counts_cover_all_time_and_the_recent_window(org: OrgClient) -> None:
@@ -33,8 +35,10 @@ def test_counts_cover_all_time_and_the_recent_window(org: OrgClient) -> None:
     touchpoint(org, person["id"], kind="call", occurred_at=days_ago(2))
     summary = relationship(org, f"contacts/{person['id']}")["touchpoints"]
     assert (summary["total"], summary["in_window"], summary["last_kind"]) == (3, 2, "call")
-    assert summary["by_kind"] == [{"key": "email", "total": 2, "in_window": 1},
-                                  {"key": "call", "total": 1, "in_window": 1}]
+    assert summary["by_kind"] == [
+        {"key": "email", "total": 2, "in_window": 1},
+        {"key": "call", "total": 1, "in_window": 1},
+    ]
 
 
 def test_the_window_is_the_callers_to_choose(org: OrgClient) -> None:
@@ -59,8 +63,9 @@ def test_a_company_counts_the_people_met_there_even_after_they_moved(org: OrgCli
     company_id = mover["company"]["id"]
     touchpoint(org, mover["id"], occurred_at=days_ago(10))
     etag = org.get(f"/api/v1/contacts/{mover['id']}").headers["ETag"]
-    moved = org.patch(f"/api/v1/contacts/{mover['id']}", json={"company_name": "別会社株式会社"},
-                      headers={"If-Match": etag})
+    moved = org.patch(
+        f"/api/v1/contacts/{mover['id']}", json={"company_name": "別会社株式会社"}, headers={"If-Match": etag}
+    )
     assert moved.status_code == 200
     touchpoint(org, mover["id"], occurred_at=days_ago(1))  # at the new company: not Acme's
     rel = relationship(org, f"companies/{company_id}")

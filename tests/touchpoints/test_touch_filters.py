@@ -49,7 +49,8 @@ def test_touch_kind_alone_is_a_validation_error(org: OrgClient) -> None:
 def test_bulk_tagging_takes_the_touch_filters(org: OrgClient) -> None:
     people(org)
     tag = factories.tag(org, "Rest")
-    resp = org.post(f"/api/v1/tags/{tag['id']}/contacts",
-                    json={"filter": {"not_touched_since": days_ago(30)}})
+    resp = org.post(
+        f"/api/v1/tags/{tag['id']}/contacts", json={"filter": {"not_touched_since": days_ago(30)}}
+    )
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert names(org, tag="Rest") == ["Never", "Old"]

@@ -26,10 +26,21 @@ def test_record_touchpoint_defaults_channel_company_and_title(app: Flask, org: O
     cid = _contact(org, company_name="株式会社テスト", title="部長")
     with app.app_context(), session_factory(app)() as session:
         actor = Actor(org.organization_id, org.user_id)
-        tp = service.record_touchpoint(session, actor, contact=session.get_one(Contact, cid), kind="card_exchange",
-                                       occurred_at=WHEN, source="card", card_id="C1")
+        tp = service.record_touchpoint(
+            session,
+            actor,
+            contact=session.get_one(Contact, cid),
+            kind="card_exchange",
+            occurred_at=WHEN,
+            source="card",
+            card_id="C1",
+        )
         session.commit()
-        assert (tp.channel, tp.company_name_at_time, tp.title_at_time) == ("offline", "株式会社テスト", "部長")
+        assert (tp.channel, tp.company_name_at_time, tp.title_at_time) == (
+            "offline",
+            "株式会社テスト",
+            "部長",
+        )
         assert tp.user_id == org.user_id
     r = org.get(f"/api/v1/contacts/{cid}/touchpoints")
     assert r.status_code in (200, 404)
@@ -38,9 +49,14 @@ def test_record_touchpoint_defaults_channel_company_and_title(app: Flask, org: O
 def test_record_touchpoint_online_kind_defaults_online(app: Flask, org: OrgClient) -> None:
     cid = _contact(org)
     with app.app_context(), session_factory(app)() as session:
-        tp = service.record_touchpoint(session, Actor(org.organization_id, org.user_id),
-                                       contact=session.get_one(Contact, cid), kind="webinar", occurred_at=WHEN,
-                                       source="api")
+        tp = service.record_touchpoint(
+            session,
+            Actor(org.organization_id, org.user_id),
+            contact=session.get_one(Contact, cid),
+            kind="webinar",
+            occurred_at=WHEN,
+            source="api",
+        )
         assert tp.channel == "online"
         session.rollback()
 
@@ -50,29 +66,47 @@ def test_record_touchpoint_duplicate_external_id_conflicts(app: Flask, org: OrgC
     with app.app_context(), session_factory(app)() as session:
         actor = Actor(org.organization_id, org.user_id)
         contact = session.get_one(Contact, cid)
-        service.record_touchpoint(session, actor, contact=contact, kind="call", occurred_at=WHEN, source="api",
-                                  external_id="crm-1")
+        service.record_touchpoint(
+            session, actor, contact=contact, kind="call", occurred_at=WHEN, source="api", external_id="crm-1"
+        )
         with pytest.raises(Conflict):
-            service.record_touchpoint(session, actor, contact=contact, kind="call", occurred_at=WHEN,
-                                      source="api", external_id="crm-1")
+            service.record_touchpoint(
+                session,
+                actor,
+                contact=contact,
+                kind="call",
+                occurred_at=WHEN,
+                source="api",
+                external_id="crm-1",
+            )
         session.rollback()
 
 
 def test_record_touchpoint_rejects_unknown_kind(app: Flask, org: OrgClient) -> None:
     cid = _contact(org)
     with app.app_context(), session_factory(app)() as session, pytest.raises(ValidationFailed):
-        service.record_touchpoint(session, Actor(org.organization_id, org.user_id),
-                                  contact=session.get_one(Contact, cid), kind="telepathy", occurred_at=WHEN,
-                                  source="api")
+        service.record_touchpoint(
+            session,
+            Actor(org.organization_id, org.user_id),
+            contact=session.get_one(Contact, cid),
+            kind="telepathy",
+            occurred_at=WHEN,
+            source="api",
+        )
 
 
 def test_record_touchpoint_on_deleted_contact_conflicts(app: Flask, org: OrgClient) -> None:
     cid = _contact(org)
     assert org.delete(f"/api/v1/contacts/{cid}").status_code == 204
     with app.app_context(), session_factory(app)() as session, pytest.raises(Conflict):
-        service.record_touchpoint(session, Actor(org.organization_id, org.user_id),
-                                  contact=session.get_one(Contact, cid), kind="call", occurred_at=WHEN,
-                                  source="api")
+        service.record_touchpoint(
+            session,
+            Actor(org.organization_id, org.user_id),
+            contact=session.get_one(Contact, cid),
+            kind="call",
+            occurred_at=WHEN,
+            source="api",
+        )
 
 
 def test_record_touchpoint_on_merged_contact_names_the_winner(app: Flask, org: OrgClient) -> None:
@@ -81,8 +115,14 @@ def test_record_touchpoint_on_merged_contact_names_the_winner(app: Flask, org: O
         contact = session.get_one(Contact, loser)
         contact.status, contact.merged_into_id = "merged", winner
         with pytest.raises(Conflict, match=winner):
-            service.record_touchpoint(session, Actor(org.organization_id, org.user_id), contact=contact,
-                                      kind="call", occurred_at=WHEN, source="api")
+            service.record_touchpoint(
+                session,
+                Actor(org.organization_id, org.user_id),
+                contact=contact,
+                kind="call",
+                occurred_at=WHEN,
+                source="api",
+            )
         session.rollback()
 
 
@@ -90,8 +130,13 @@ def test_record_touchpoint_stores_occurred_at_in_utc(app: Flask, org: OrgClient)
     cid = _contact(org)
     local = datetime.fromisoformat("2026-11-01T18:30:00+09:00")
     with app.app_context(), session_factory(app)() as session:
-        tp = service.record_touchpoint(session, Actor(org.organization_id, org.user_id),
-                                       contact=session.get_one(Contact, cid), kind="call", occurred_at=local,
-                                       source="import")
+        tp = service.record_touchpoint(
+            session,
+            Actor(org.organization_id, org.user_id),
+            contact=session.get_one(Contact, cid),
+            kind="call",
+            occurred_at=local,
+            source="import",
+        )
         assert tp.occurred_at == local and tp.occurred_at.utcoffset() == timedelta(0)
         session.rollback()

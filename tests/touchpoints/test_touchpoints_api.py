@@ -34,24 +34,56 @@ def test_schema_literals_match_the_model_taxonomy() -> None:
 def test_create_returns_contract_shape_with_defaults(org: OrgClient) -> None:
     person = contact(org)
     tp = touchpoint(org, person["id"], location="本社", summary="初回訪問")
-    assert set(tp) >= {"id", "contact_id", "user_id", "occurred_at", "kind", "channel", "event_id", "campaign_id",
-                       "location", "summary", "source", "company_name_at_time", "title_at_time", "created_at",
-                       "external_id", "company_id", "card_id", "version", "updated_at"}
+    assert set(tp) >= {
+        "id",
+        "contact_id",
+        "user_id",
+        "occurred_at",
+        "kind",
+        "channel",
+        "event_id",
+        "campaign_id",
+        "location",
+        "summary",
+        "source",
+        "company_name_at_time",
+        "title_at_time",
+        "created_at",
+        "external_id",
+        "company_id",
+        "card_id",
+        "version",
+        "updated_at",
+    }
     assert tp["occurred_at"].startswith("2026-11-01T01:00:00")
     assert (tp["channel"], tp["source"], tp["user_id"]) == ("offline", "api", org.user_id)
     assert (tp["company_name_at_time"], tp["title_at_time"]) == ("株式会社アクメ", "部長")
     assert tp["company_id"] == person["company"]["id"]
 
 
-@pytest.mark.parametrize(("kind", "channel"), [("email", "online"), ("webinar", "online"), ("sns", "online"),
-                                               ("card_exchange", "offline"), ("store_visit", "offline")])
+@pytest.mark.parametrize(
+    ("kind", "channel"),
+    [
+        ("email", "online"),
+        ("webinar", "online"),
+        ("sns", "online"),
+        ("card_exchange", "offline"),
+        ("store_visit", "offline"),
+    ],
+)
 def test_channel_defaults_from_kind(org: OrgClient, kind: str, channel: str) -> None:
     assert touchpoint(org, contact(org)["id"], kind=kind)["channel"] == channel
 
 
 def test_explicit_channel_and_company_at_time_win(org: OrgClient) -> None:
-    tp = touchpoint(org, contact(org)["id"], kind="store_visit", channel="o2o", company_name_at_time="旧社名",
-               title_at_time="課長")
+    tp = touchpoint(
+        org,
+        contact(org)["id"],
+        kind="store_visit",
+        channel="o2o",
+        company_name_at_time="旧社名",
+        title_at_time="課長",
+    )
     assert (tp["channel"], tp["company_name_at_time"], tp["title_at_time"]) == ("o2o", "旧社名", "課長")
 
 
@@ -65,8 +97,15 @@ def test_company_at_time_stays_when_the_contact_moves(org: OrgClient) -> None:
 def test_duplicate_external_id_is_409_and_writes_nothing(org: OrgClient) -> None:
     person = contact(org)
     touchpoint(org, person["id"], external_id="sf-00001")
-    resp = org.post("/api/v1/touchpoints", json={"contact_id": person["id"], "kind": "call",
-                                                 "occurred_at": "2026-11-02T10:00:00Z", "external_id": "sf-00001"})
+    resp = org.post(
+        "/api/v1/touchpoints",
+        json={
+            "contact_id": person["id"],
+            "kind": "call",
+            "occurred_at": "2026-11-02T10:00:00Z",
+            "external_id": "sf-00001",
+        },
+    )
     assert resp.status_code == 409
     assert len(org.get(f"/api/v1/contacts/{person['id']}/touchpoints").get_json()["items"]) == 1
     assert ids(org.get("/api/v1/touchpoints?external_id=sf-00001")) != []
@@ -80,8 +119,10 @@ def test_same_external_id_in_another_organisation_is_fine(org: OrgClient, other_
 def test_touchpoint_on_merged_or_deleted_contact_is_409(org: OrgClient) -> None:
     person = contact(org)
     org.delete(f"/api/v1/contacts/{person['id']}")
-    resp = org.post("/api/v1/touchpoints", json={"contact_id": person["id"], "kind": "call",
-                                                 "occurred_at": "2026-11-02T10:00:00Z"})
+    resp = org.post(
+        "/api/v1/touchpoints",
+        json={"contact_id": person["id"], "kind": "call", "occurred_at": "2026-11-02T10:00:00Z"},
+    )
     assert resp.status_code == 409
 
 
@@ -90,21 +131,35 @@ def test_unknown_or_foreign_references_are_field_errors(org: OrgClient, other_or
     theirs = contact(other_org)
     foreign_event = factories.event(other_org, name="Their expo")
     base = {"contact_id": person["id"], "kind": "call", "occurred_at": "2026-11-02T10:00:00Z"}
-    for field, body in (("contact_id", {**base, "contact_id": theirs["id"]}),
-                        ("event_id", {**base, "event_id": foreign_event["id"]}),
-                        ("campaign_id", {**base, "campaign_id": "nope"}),
-                        ("user_id", {**base, "user_id": other_org.user_id})):
+    for field, body in (
+        ("contact_id", {**base, "contact_id": theirs["id"]}),
+        ("event_id", {**base, "event_id": foreign_event["id"]}),
+        ("campaign_id", {**base, "campaign_id": "nope"}),
+        ("user_id", {**base, "user_id": other_org.user_id}),
+    ):
         resp = org.post("/api/v1/touchpoints", json=body)
         assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == field, field
     assert org.get("/api/v1/touchpoints").get_json()["items"] == []
 
 
-@pytest.mark.parametrize("override", [
-    {"kind": "telepathy"}, {"channel": "pigeon"}, {"occurred_at": "2026-11-01T10:00:00"}, {"occurred_at": None},
-    {"source": "card"}, {"summary": "s" * 20_001}, {"location": "l\x07"}, {"external_id": ""},
-    {"external_id": "e" * 201}, {"company_name_at_time": "c" * 301}, {"card_id": "c1"}, {"kind": ["call"]},
-    {"contact_id": 42},
-])
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"kind": "telepathy"},
+        {"channel": "pigeon"},
+        {"occurred_at": "2026-11-01T10:00:00"},
+        {"occurred_at": None},
+        {"source": "card"},
+        {"summary": "s" * 20_001},
+        {"location": "l\x07"},
+        {"external_id": ""},
+        {"external_id": "e" * 201},
+        {"company_name_at_time": "c" * 301},
+        {"card_id": "c1"},
+        {"kind": ["call"]},
+        {"contact_id": 42},
+    ],
+)
 def test_hostile_bodies_are_422_and_write_nothing(org: OrgClient, override: dict[str, Any]) -> None:
     person = contact(org)
     body = {"contact_id": person["id"], "kind": "meeting", "occurred_at": "2026-11-01T10:00:00Z", **override}
@@ -115,8 +170,15 @@ def test_hostile_bodies_are_422_and_write_nothing(org: OrgClient, override: dict
 def test_timeline_is_newest_first_and_pages_with_ties(org: OrgClient) -> None:
     person = contact(org)
     other = contact(org, full_name="Other")
-    made = [touchpoint(org, person["id"], occurred_at=when)["id"] for when in (
-        "2026-01-01T00:00:00Z", "2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z", "2026-02-01T00:00:00Z")]
+    made = [
+        touchpoint(org, person["id"], occurred_at=when)["id"]
+        for when in (
+            "2026-01-01T00:00:00Z",
+            "2026-03-01T00:00:00Z",
+            "2026-03-01T00:00:00Z",
+            "2026-02-01T00:00:00Z",
+        )
+    ]
     touchpoint(org, other["id"], occurred_at="2026-12-01T00:00:00Z")
     expected = [made[2], made[1], made[3], made[0]]
     seen: list[str] = []
@@ -147,8 +209,10 @@ def test_list_filters(org: OrgClient) -> None:
     assert ids(org.get(f"/api/v1/touchpoints?event_id={expo['id']}")) == [t1["id"]]
     assert ids(org.get(f"/api/v1/touchpoints?campaign_id={camp['id']}")) == [t2["id"]]
     assert ids(org.get("/api/v1/touchpoints?channel=online")) == [t2["id"]]
-    window = org.get("/api/v1/touchpoints", query_string={"occurred_from": "2026-05-15T00:00:00+09:00",
-                                                          "occurred_to": "2026-07-01T00:00:00Z"})
+    window = org.get(
+        "/api/v1/touchpoints",
+        query_string={"occurred_from": "2026-05-15T00:00:00+09:00", "occurred_to": "2026-07-01T00:00:00Z"},
+    )
     assert ids(window) == [t2["id"]]
 
 
@@ -162,8 +226,11 @@ def test_bad_cursor_and_unknown_filters_are_422(org: OrgClient) -> None:
 def test_patch_changes_fields_bumps_version_and_honours_if_match(org: OrgClient) -> None:
     tp = touchpoint(org, contact(org)["id"])
     etag = org.get(f"/api/v1/touchpoints/{tp['id']}").headers["ETag"]
-    resp = org.patch(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "決裁者と面談", "kind": "visit"},
-                     headers={"If-Match": etag})
+    resp = org.patch(
+        f"/api/v1/touchpoints/{tp['id']}",
+        json={"summary": "決裁者と面談", "kind": "visit"},
+        headers={"If-Match": etag},
+    )
     assert resp.status_code == 200
     assert (resp.get_json()["summary"], resp.get_json()["version"]) == ("決裁者と面談", tp["version"] + 1)
     stale = org.patch(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "x"}, headers={"If-Match": etag})
@@ -204,8 +271,10 @@ def test_other_organisations_touchpoints_are_404(org: OrgClient, other_org: OrgC
     person = contact(org)
     tp = touchpoint(org, person["id"])
     for method in ("get", "patch", "delete"):
-        assert getattr(other_org, method)(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "x"}
-                                          ).status_code == 404, method
+        assert (
+            getattr(other_org, method)(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "x"}).status_code
+            == 404
+        ), method
     assert other_org.get(f"/api/v1/contacts/{person['id']}/touchpoints").status_code == 404
     assert other_org.get(f"/api/v1/touchpoints?contact_id={person['id']}").get_json()["items"] == []
 
@@ -217,10 +286,14 @@ def test_roles_on_touchpoints(org: OrgClient, role: str, can_write: bool) -> Non
     client = org.as_role(role)
     assert client.get(f"/api/v1/touchpoints/{tp['id']}").status_code == 200
     assert client.get(f"/api/v1/contacts/{person['id']}/touchpoints").status_code == 200
-    statuses = (client.post("/api/v1/touchpoints", json={"contact_id": person["id"], "kind": "call",
-                                                         "occurred_at": "2026-11-02T10:00:00Z"}).status_code,
-                client.patch(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "x"}).status_code,
-                client.delete(f"/api/v1/touchpoints/{tp['id']}").status_code)
+    statuses = (
+        client.post(
+            "/api/v1/touchpoints",
+            json={"contact_id": person["id"], "kind": "call", "occurred_at": "2026-11-02T10:00:00Z"},
+        ).status_code,
+        client.patch(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "x"}).status_code,
+        client.delete(f"/api/v1/touchpoints/{tp['id']}").status_code,
+    )
     assert statuses == ((201, 200, 204) if can_write else (403, 403, 403))
 
 
@@ -229,6 +302,11 @@ def test_create_update_delete_are_in_the_change_log(app: Flask, org: OrgClient) 
     org.patch(f"/api/v1/touchpoints/{tp['id']}", json={"summary": "x"})
     org.delete(f"/api/v1/touchpoints/{tp['id']}")
     with app.app_context(), session_factory(app)() as s:
-        ops = list(s.scalars(select(ChangeLogEntry.operation).where(ChangeLogEntry.entity_id == tp["id"])
-                             .order_by(ChangeLogEntry.seq)))
+        ops = list(
+            s.scalars(
+                select(ChangeLogEntry.operation)
+                .where(ChangeLogEntry.entity_id == tp["id"])
+                .order_by(ChangeLogEntry.seq)
+            )
+        )
     assert ops == ["created", "updated", "deleted"]

@@ -21,8 +21,14 @@ from tests.web.helpers import PASSWORD, sign_in
 
 @pytest.fixture(scope="session")
 def web_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    app = create_app({"database_url": database_url, "storage_dir": tmp_path_factory.mktemp("web-images"),
-                      "queue": "none", "login_limit": "1000 per minute"})
+    app = create_app(
+        {
+            "database_url": database_url,
+            "storage_dir": tmp_path_factory.mktemp("web-images"),
+            "queue": "none",
+            "login_limit": "1000 per minute",
+        }
+    )
     app.config["TESTING"] = True
     yield app
     app.extensions["meishi.engine"].dispose()
@@ -53,8 +59,9 @@ def make_web_org(app: Flask, name: str) -> WebOrg:
         org, user, issued = auth_service.bootstrap(session, org_name=name, email=email)
         passwords.set_password(user, PASSWORD)
         session.commit()
-        api = OrgClient(client=app.test_client(), app=app, organization_id=org.id, user_id=user.id,
-                        token=issued.plain)
+        api = OrgClient(
+            client=app.test_client(), app=app, organization_id=org.id, user_id=user.id, token=issued.plain
+        )
     return WebOrg(api=api, web=sign_in(app, email), email=email, password=PASSWORD)
 
 

@@ -21,7 +21,11 @@ from contacts.provenance import Actor
 from contacts.storage import storage_of
 
 PASSWORD = "correct horse battery"
-CLEAR_FIELDS = {"name": ("山田 太郎", 0.95), "company": ("株式会社テスト", 0.93), "email": ("taro@test.example", 0.99)}
+CLEAR_FIELDS = {
+    "name": ("山田 太郎", 0.95),
+    "company": ("株式会社テスト", 0.93),
+    "email": ("taro@test.example", 0.99),
+}
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
@@ -74,17 +78,34 @@ def card_jpeg(width: int = 600, height: int = 360, text: str = "Meishi") -> byte
     return out.getvalue()
 
 
-def review_card(app: Flask, org_id: str, user_id: str, fields: dict[str, tuple[str, float]], *,
-                batch_id: str | None = None) -> str:
+def review_card(
+    app: Flask,
+    org_id: str,
+    user_id: str,
+    fields: dict[str, tuple[str, float]],
+    *,
+    batch_id: str | None = None,
+) -> str:
     """Create a card waiting for review with these (value, confidence) fields, as the worker leaves one."""
     with app.app_context(), session_factory(app)() as session:
         key = storage_of(app).put(card_jpeg(), extension="jpg")
-        card = cards.create_cards(session, Actor(organization_id=org_id, user_id=user_id), images=[(key, None)],
-                                  form=CardUploadForm(), batch_id=batch_id or new_id(), may_create_tags=True)[0]
+        card = cards.create_cards(
+            session,
+            Actor(organization_id=org_id, user_id=user_id),
+            images=[(key, None)],
+            form=CardUploadForm(),
+            batch_id=batch_id or new_id(),
+            may_create_tags=True,
+        )[0]
         y = 20
         stored = {}
         for name, (value, confidence) in fields.items():
-            stored[name] = {"value": value, "confidence": confidence, "box": [30, y, 300, 30], "side": "front"}
+            stored[name] = {
+                "value": value,
+                "confidence": confidence,
+                "box": [30, y, 300, 30],
+                "side": "front",
+            }
             y += 40
         card.fields = stored
         card.front_normalized = key

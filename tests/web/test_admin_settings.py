@@ -44,8 +44,9 @@ def test_an_empty_threshold_returns_to_the_default(web_app: Flask, worg: WebOrg)
 
 
 @pytest.mark.parametrize("value", ["1.5", "-0.01", "nan", "high"])
-def test_an_invalid_threshold_is_refused_with_a_labelled_error_and_nothing_saved(web_app: Flask, worg: WebOrg,
-                                                                                 value: str) -> None:
+def test_an_invalid_threshold_is_refused_with_a_labelled_error_and_nothing_saved(
+    web_app: Flask, worg: WebOrg, value: str
+) -> None:
     resp = post_form(worg.web, PAGE, PAGE, {"review_threshold": value, "learn_corrections": "y"})
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
@@ -61,8 +62,9 @@ def test_saving_shows_a_confirmation_after_the_redirect(web_app: Flask, worg: We
     resp = post_form(worg.web, PAGE, PAGE, {"review_threshold": "0.7", "learn_corrections": "y"})
     html = worg.web.get(resp.headers["Location"]).get_data(as_text=True)
     assert "The organisation&#39;s settings are saved." in html
-    assert re.search(r'id="review_threshold"[^>]*value="0.7"', html) or \
-        re.search(r'value="0.7"[^>]*id="review_threshold"', html)
+    assert re.search(r'id="review_threshold"[^>]*value="0.7"', html) or re.search(
+        r'value="0.7"[^>]*id="review_threshold"', html
+    )
 
 
 def test_the_page_shows_the_default_and_the_threshold_in_effect(web_app: Flask, worg: WebOrg) -> None:
@@ -74,8 +76,8 @@ def test_the_page_shows_the_default_and_the_threshold_in_effect(web_app: Flask, 
 
 def test_every_input_of_the_form_has_a_label(web_app: Flask, worg: WebOrg) -> None:
     html = worg.web.get(PAGE).get_data(as_text=True)
-    form = html[html.index('<form method="post" class="card">'):]
-    form = form[:form.index("</form>")]
+    form = html[html.index('<form method="post" class="card">') :]
+    form = form[: form.index("</form>")]
     ids = re.findall(r'<input(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', form)
     assert sorted(ids) == ["learn_corrections", "review_threshold"]
     assert all(f'<label for="{i}">' in form for i in ids)

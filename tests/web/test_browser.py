@@ -63,8 +63,15 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     folder = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{folder / 'meishi.db'}"
     migrate.upgrade(url)
-    app = create_app({"database_url": url, "storage_dir": folder / "images", "queue": "embedded", "workers": 2,
-                      "webhooks": "off"})
+    app = create_app(
+        {
+            "database_url": url,
+            "storage_dir": folder / "images",
+            "queue": "embedded",
+            "workers": 2,
+            "webhooks": "off",
+        }
+    )
     people = []
     with app.app_context(), session_factory(app)() as session:
         for org_name, email in (("Acme", "rep@acme.example"), ("Rival", "spy@rival.example")):
@@ -73,14 +80,22 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             passwords.set_password(user, password)
             people.append((email, password))
             if org_name == "Acme":
-                org.review_threshold = 0.999  # every card waits for a reviewer, so the review steps always run
+                org.review_threshold = (
+                    0.999  # every card waits for a reviewer, so the review steps always run
+                )
         session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Live(url=f"http://127.0.0.1:{server.server_port}", app=app, email=people[0][0],
-                   password=people[0][1], other_email=people[1][0], other_password=people[1][1])
+        yield Live(
+            url=f"http://127.0.0.1:{server.server_port}",
+            app=app,
+            email=people[0][0],
+            password=people[0][1],
+            other_email=people[1][0],
+            other_password=people[1][1],
+        )
     finally:
         server.shutdown()
         app.extensions["meishi.engine"].dispose()
@@ -233,9 +248,16 @@ def test_main_pages_fit_a_phone_and_are_photographed(browser: Any, live: Live) -
         org_id = session.query(Organization.id).filter(Organization.name == "Acme").scalar()
         contact_id = session.query(Contact.id).filter(Contact.organization_id == org_id).limit(1).scalar()
         campaign_id = session.query(Campaign.id).filter(Campaign.organization_id == org_id).limit(1).scalar()
-    pages = {"people": "/people", "capture": "/capture", "review-queue": "/review?status=needs_review",
-             "campaigns": "/campaigns", "admin-users": "/admin/users", "settings": "/settings",
-             "admin-tokens": "/admin/tokens", "companies": "/companies"}
+    pages = {
+        "people": "/people",
+        "capture": "/capture",
+        "review-queue": "/review?status=needs_review",
+        "campaigns": "/campaigns",
+        "admin-users": "/admin/users",
+        "settings": "/settings",
+        "admin-tokens": "/admin/tokens",
+        "companies": "/companies",
+    }
     if contact_id:
         pages["contact"] = f"/people/{contact_id}"
     if campaign_id:

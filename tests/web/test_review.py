@@ -12,22 +12,36 @@ from tests import factories
 from tests.web.conftest import WebOrg
 from tests.web.helpers import card_jpeg, card_row, csrf_of, review_card
 
-CLEAR = {"name": ("山田 太郎", 0.95), "company": ("株式会社テスト", 0.93), "email": ("taro@test.example", 0.99)}
+CLEAR = {
+    "name": ("山田 太郎", 0.95),
+    "company": ("株式会社テスト", 0.93),
+    "email": ("taro@test.example", 0.99),
+}
 
 
 def _batch(worg: WebOrg) -> str:
     token = csrf_of(worg.web.get("/capture").get_data(as_text=True))
-    resp = worg.web.post("/capture/batches", data={"tags": "Expo", "exchanged_at": "2026-11-20T10:30"},
-                         headers={"X-CSRFToken": token})
+    resp = worg.web.post(
+        "/capture/batches",
+        data={"tags": "Expo", "exchanged_at": "2026-11-20T10:30"},
+        headers={"X-CSRFToken": token},
+    )
     assert resp.status_code == 200, resp.get_json()
     return str(resp.get_json()["batch_id"])
 
 
 def _upload(worg: WebOrg, batch_id: str, key: str, data: bytes) -> tuple[int, dict[str, str]]:
     token = csrf_of(worg.web.get("/capture").get_data(as_text=True))
-    resp = worg.web.post(f"/capture/batches/{batch_id}/cards", headers={"X-CSRFToken": token, "Idempotency-Key": key},
-                         data={"front": (io.BytesIO(data), "card.jpg"), "tags": "Expo",
-                               "exchanged_at": "2026-11-20T10:30:00+09:00"}, content_type="multipart/form-data")
+    resp = worg.web.post(
+        f"/capture/batches/{batch_id}/cards",
+        headers={"X-CSRFToken": token, "Idempotency-Key": key},
+        data={
+            "front": (io.BytesIO(data), "card.jpg"),
+            "tags": "Expo",
+            "exchanged_at": "2026-11-20T10:30:00+09:00",
+        },
+        content_type="multipart/form-data",
+    )
     return resp.status_code, resp.get_json()
 
 
@@ -47,19 +61,31 @@ def test_an_upload_that_is_not_an_image_is_refused_with_a_message(web_app: Flask
 
 def test_the_exchange_time_is_read_in_the_users_time_zone(web_app: Flask, worg: WebOrg) -> None:
     token = csrf_of(worg.web.get("/capture").get_data(as_text=True))
-    resp = worg.web.post("/capture/batches", data={"exchanged_at": "2026-11-20T10:30"},
-                         headers={"X-CSRFToken": token})
+    resp = worg.web.post(
+        "/capture/batches", data={"exchanged_at": "2026-11-20T10:30"}, headers={"X-CSRFToken": token}
+    )
     assert resp.get_json()["exchanged_at"] == "2026-11-20T10:30:00+09:00"
 
 
 def test_a_correction_and_confirmation_make_the_contact(web_app: Flask, worg: WebOrg) -> None:
-    card_id = review_card(web_app, worg.organization_id, worg.user_id,
-                          {"name": ("山田 太朗", 0.41), "email": ("yamada@acme.example", 0.97)})
+    card_id = review_card(
+        web_app,
+        worg.organization_id,
+        worg.user_id,
+        {"name": ("山田 太朗", 0.41), "email": ("yamada@acme.example", 0.97)},
+    )
     page = worg.web.get(f"/review/{card_id}").get_data(as_text=True)
     assert 'class="frow low"' in page  # the doubtful name is highlighted
-    resp = worg.web.post(f"/review/{card_id}", data={
-        "csrf_token": csrf_of(page), "version": card_row(web_app, card_id).version, "action": "confirm",
-        "field-name": "山田 太郎", "field-email": "yamada@acme.example"})
+    resp = worg.web.post(
+        f"/review/{card_id}",
+        data={
+            "csrf_token": csrf_of(page),
+            "version": card_row(web_app, card_id).version,
+            "action": "confirm",
+            "field-name": "山田 太郎",
+            "field-email": "yamada@acme.example",
+        },
+    )
     assert resp.status_code == 302
     card = card_row(web_app, card_id)
     assert card.status == "completed" and card.fields["name"]["value"] == "山田 太郎"
@@ -71,8 +97,10 @@ def test_a_correction_and_confirmation_make_the_contact(web_app: Flask, worg: We
 def test_a_stale_review_form_is_refused(web_app: Flask, worg: WebOrg) -> None:
     card_id = review_card(web_app, worg.organization_id, worg.user_id, CLEAR)
     page = worg.web.get(f"/review/{card_id}").get_data(as_text=True)
-    resp = worg.web.post(f"/review/{card_id}", data={"csrf_token": csrf_of(page), "version": "0",
-                                                     "action": "confirm", "field-name": "x"})
+    resp = worg.web.post(
+        f"/review/{card_id}",
+        data={"csrf_token": csrf_of(page), "version": "0", "action": "confirm", "field-name": "x"},
+    )
     assert resp.status_code == 409 and card_row(web_app, card_id).status == "needs_review"
 
 
@@ -93,8 +121,13 @@ def test_the_api_discards_a_card_waiting_for_review(web_app: Flask, worg: WebOrg
 def test_bulk_confirm_takes_only_cards_whose_fields_pass_the_threshold(web_app: Flask, worg: WebOrg) -> None:
     batch = "0" * 25 + "b"
     sure = review_card(web_app, worg.organization_id, worg.user_id, CLEAR, batch_id=batch)
-    doubtful = review_card(web_app, worg.organization_id, worg.user_id,
-                           {"name": ("佐藤", 0.3), "email": ("sato@test.example", 0.99)}, batch_id=batch)
+    doubtful = review_card(
+        web_app,
+        worg.organization_id,
+        worg.user_id,
+        {"name": ("佐藤", 0.3), "email": ("sato@test.example", 0.99)},
+        batch_id=batch,
+    )
     page = worg.web.get(f"/review?batch_id={batch}").get_data(as_text=True)
     assert "Confirm 1 card whose fields all pass" in page
     worg.web.post(f"/review/bulk-confirm?batch_id={batch}", data={"csrf_token": csrf_of(page)})
@@ -103,11 +136,21 @@ def test_bulk_confirm_takes_only_cards_whose_fields_pass_the_threshold(web_app: 
 
 
 def test_the_matcher_suggests_the_existing_contact(web_app: Flask, worg: WebOrg) -> None:
-    existing = factories.contact(worg.api, {
-        "family_name": "高橋", "given_name": "一郎", "company_name": "株式会社アクメ",
-        "phones": [{"value": "090-1234-5678", "type": "mobile"}]})
-    card_id = review_card(web_app, worg.organization_id, worg.user_id,
-                          {"name": ("高橋 一郎", 0.9), "mobile": ("090-1234-5678", 0.9), "company": ("アクメ", 0.5)})
+    existing = factories.contact(
+        worg.api,
+        {
+            "family_name": "高橋",
+            "given_name": "一郎",
+            "company_name": "株式会社アクメ",
+            "phones": [{"value": "090-1234-5678", "type": "mobile"}],
+        },
+    )
+    card_id = review_card(
+        web_app,
+        worg.organization_id,
+        worg.user_id,
+        {"name": ("高橋 一郎", 0.9), "mobile": ("090-1234-5678", 0.9), "company": ("アクメ", 0.5)},
+    )
     page = worg.web.get(f"/review/{card_id}").get_data(as_text=True)
     assert f'name="contact_id" value="{existing["id"]}"' in page and "same mobile" in page
 
@@ -125,16 +168,39 @@ def test_card_images_need_a_signed_in_user(web_app: Flask, worg: WebOrg) -> None
 
 
 def test_an_accepted_suggestion_makes_the_card_update_that_contact(web_app: Flask, worg: WebOrg) -> None:
-    existing = factories.contact(worg.api, {
-        "family_name": "高橋", "given_name": "一郎", "phones": [{"value": "090-2222-3333", "type": "mobile"}]})
-    card_id = review_card(web_app, worg.organization_id, worg.user_id,
-                          {"name": ("高橋 一郎", 0.9), "mobile": ("090-2222-3333", 0.9)})
+    existing = factories.contact(
+        worg.api,
+        {
+            "family_name": "高橋",
+            "given_name": "一郎",
+            "phones": [{"value": "090-2222-3333", "type": "mobile"}],
+        },
+    )
+    card_id = review_card(
+        web_app,
+        worg.organization_id,
+        worg.user_id,
+        {"name": ("高橋 一郎", 0.9), "mobile": ("090-2222-3333", 0.9)},
+    )
     page = worg.web.get(f"/review/{card_id}").get_data(as_text=True)
-    worg.web.post(f"/review/{card_id}", data={"csrf_token": csrf_of(page), "version": card_row(web_app, card_id).version,
-                                              "action": "accept", "contact_id": existing["id"]})
+    worg.web.post(
+        f"/review/{card_id}",
+        data={
+            "csrf_token": csrf_of(page),
+            "version": card_row(web_app, card_id).version,
+            "action": "accept",
+            "contact_id": existing["id"],
+        },
+    )
     page = worg.web.get(f"/review/{card_id}").get_data(as_text=True)
-    worg.web.post(f"/review/{card_id}", data={"csrf_token": csrf_of(page), "version": card_row(web_app, card_id).version,
-                                              "action": "confirm"})
+    worg.web.post(
+        f"/review/{card_id}",
+        data={
+            "csrf_token": csrf_of(page),
+            "version": card_row(web_app, card_id).version,
+            "action": "confirm",
+        },
+    )
     assert card_row(web_app, card_id).contact_id == existing["id"]
 
 

@@ -26,7 +26,9 @@ def test_signing_in_with_the_password_opens_the_review_queue(web_app: Flask, wor
 def test_a_wrong_password_answers_401_without_a_session(web_app: Flask, worg: WebOrg) -> None:
     client = web_app.test_client()
     token = csrf_of(client.get("/login").get_data(as_text=True))
-    resp = client.post("/login", data={"email": worg.email, "password": "not the password", "csrf_token": token})
+    resp = client.post(
+        "/login", data={"email": worg.email, "password": "not the password", "csrf_token": token}
+    )
     assert resp.status_code == 401
     assert client.get("/people").status_code == 302  # still sent to sign in
 
@@ -34,8 +36,12 @@ def test_a_wrong_password_answers_401_without_a_session(web_app: Flask, worg: We
 def test_the_session_cookie_is_httponly_lax_and_secure_over_https(web_app: Flask, worg: WebOrg) -> None:
     client = web_app.test_client()
     token = csrf_of(client.get("/login", base_url="https://meishi.example").get_data(as_text=True))
-    resp = client.post("/login", base_url="https://meishi.example", headers={"Referer": "https://meishi.example/login"},
-                       data={"email": worg.email, "password": worg.password, "csrf_token": token})
+    resp = client.post(
+        "/login",
+        base_url="https://meishi.example",
+        headers={"Referer": "https://meishi.example/login"},
+        data={"email": worg.email, "password": worg.password, "csrf_token": token},
+    )
     assert resp.status_code == 302
     cookie = resp.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
@@ -58,8 +64,14 @@ def test_sign_out_ends_the_session(web_app: Flask, worg: WebOrg) -> None:
 
 
 def test_sign_in_attempts_are_limited_per_account(database_url: str, tmp_path: Path) -> None:
-    app = create_app({"database_url": database_url, "storage_dir": tmp_path, "queue": "none",
-                      "login_limit": "3 per minute"})
+    app = create_app(
+        {
+            "database_url": database_url,
+            "storage_dir": tmp_path,
+            "queue": "none",
+            "login_limit": "3 per minute",
+        }
+    )
     org = make_org(app, "Limited")
     email = f"limited-{org.organization_id}@example.com"
     add_user(app, org.organization_id, email=email)
@@ -68,31 +80,45 @@ def test_sign_in_attempts_are_limited_per_account(database_url: str, tmp_path: P
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i + 1}"
         token = csrf_of(client.get("/login").get_data(as_text=True))
-        statuses.append(client.post("/login", data={"email": email, "password": "wrong one!",
-                                                    "csrf_token": token}).status_code)
+        statuses.append(
+            client.post(
+                "/login", data={"email": email, "password": "wrong one!", "csrf_token": token}
+            ).status_code
+        )
     assert statuses == [401, 401, 401, 429]
 
 
 def test_sign_in_attempts_are_limited_per_address(database_url: str, tmp_path: Path) -> None:
-    app = create_app({"database_url": database_url, "storage_dir": tmp_path, "queue": "none",
-                      "login_limit": "3 per minute"})
+    app = create_app(
+        {
+            "database_url": database_url,
+            "storage_dir": tmp_path,
+            "queue": "none",
+            "login_limit": "3 per minute",
+        }
+    )
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "10.9.9.9"
     statuses = []
     for i in range(4):  # a different account each time, from one address
         token = csrf_of(client.get("/login").get_data(as_text=True))
-        statuses.append(client.post("/login", data={"email": f"nobody{i}@example.com", "password": "x",
-                                                    "csrf_token": token}).status_code)
+        statuses.append(
+            client.post(
+                "/login", data={"email": f"nobody{i}@example.com", "password": "x", "csrf_token": token}
+            ).status_code
+        )
     assert statuses == [401, 401, 401, 429]
 
 
 def _invite(worg: WebOrg, email: str) -> str:
     token = csrf_of(worg.web.get("/admin/users").get_data(as_text=True))
-    resp = worg.web.post("/admin/users", data={"email": email, "name": "New", "role": "sales", "csrf_token": token})
+    resp = worg.web.post(
+        "/admin/users", data={"email": email, "name": "New", "role": "sales", "csrf_token": token}
+    )
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
     start = html.index('id="invite-link" readonly value="') + len('id="invite-link" readonly value="')
-    return html[start:html.index('"', start)].replace("http://localhost", "")
+    return html[start : html.index('"', start)].replace("http://localhost", "")
 
 
 def test_an_invited_user_sets_a_password_once_and_signs_in(web_app: Flask, worg: WebOrg) -> None:
@@ -109,7 +135,9 @@ def test_an_invited_user_sets_a_password_once_and_signs_in(web_app: Flask, worg:
 def test_an_invitation_expires_after_72_hours(web_app: Flask, worg: WebOrg) -> None:
     link = _invite(worg, f"late-{worg.organization_id}@example.com")
     with web_app.app_context(), session_factory(web_app)() as session:
-        for row in session.query(UserInvitation).filter(UserInvitation.organization_id == worg.organization_id):
+        for row in session.query(UserInvitation).filter(
+            UserInvitation.organization_id == worg.organization_id
+        ):
             row.expires_at = utcnow() - timedelta(seconds=1)
         session.commit()
     assert web_app.test_client().get(link).status_code == 410
@@ -133,14 +161,21 @@ def test_a_sales_rep_cannot_open_the_admin_pages(web_app: Flask, worg: WebOrg) -
     assert sign_in(web_app, email).get("/admin/users").status_code == 403
 
 
-def test_users_set_password_sets_a_password_that_signs_in(web_app: Flask, database_url: str, tmp_path: Path,
-                                                          worg: WebOrg) -> None:
+def test_users_set_password_sets_a_password_that_signs_in(
+    web_app: Flask, database_url: str, tmp_path: Path, worg: WebOrg
+) -> None:
     email = f"cli-{worg.organization_id}@example.com"
     add_user(web_app, worg.organization_id, email=email, password="an old password")
     env = {"MEISHI_DATABASE_URL": database_url, "MEISHI_QUEUE": "none", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-m", "contacts.cli", "users", "set-password", email,
-                             "--password-stdin"], input="a brand new password\n", capture_output=True, text=True,
-                            env=env, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "contacts.cli", "users", "set-password", email, "--password-stdin"],
+        input="a brand new password\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     with web_app.app_context(), session_factory(web_app)() as session:
         assert passwords.sign_in(session, email, "a brand new password") is not None
@@ -148,8 +183,22 @@ def test_users_set_password_sets_a_password_that_signs_in(web_app: Flask, databa
 
 def test_users_set_password_for_an_unknown_email_fails_with_one_line(database_url: str) -> None:
     env = {"MEISHI_DATABASE_URL": database_url, "MEISHI_QUEUE": "none", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-m", "contacts.cli", "users", "set-password", "ghost@example.com",
-                             "--password-stdin"], input="whatever password\n", capture_output=True, text=True,
-                            env=env, timeout=120, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "contacts.cli",
+            "users",
+            "set-password",
+            "ghost@example.com",
+            "--password-stdin",
+        ],
+        input="whatever password\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["Error: no user with e-mail 'ghost@example.com'"]

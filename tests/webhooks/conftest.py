@@ -27,8 +27,15 @@ LOOPBACK_ALLOWED = {"webhook_allow_cidrs": ("127.0.0.0/8",), "webhook_timeout_se
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The shared test database's app, allowed to deliver to receivers on loopback."""
-    app = create_app({"database_url": database_url, "storage_dir": tmp_path_factory.mktemp("images"),
-                      "queue": "none", **UNLIMITED, **LOOPBACK_ALLOWED})
+    app = create_app(
+        {
+            "database_url": database_url,
+            "storage_dir": tmp_path_factory.mktemp("images"),
+            "queue": "none",
+            **UNLIMITED,
+            **LOOPBACK_ALLOWED,
+        }
+    )
     app.config["TESTING"] = True
     yield app
     app.extensions["meishi.engine"].dispose()
@@ -127,5 +134,12 @@ def fresh_app(tmp_path: Path, **config: object) -> Flask:
     """An app on a database of its own, so that a delivery pass over every organisation sees only this test's."""
     url = f"sqlite:///{tmp_path / 'hooks.db'}"
     migrate.upgrade(url)
-    return create_app({"database_url": url, "storage_dir": tmp_path / "images", "queue": "none",
-                       **LOOPBACK_ALLOWED, **config})
+    return create_app(
+        {
+            "database_url": url,
+            "storage_dir": tmp_path / "images",
+            "queue": "none",
+            **LOOPBACK_ALLOWED,
+            **config,
+        }
+    )

@@ -37,8 +37,9 @@ def set_url(app: Flask, webhook_id: str, url: str) -> None:
 @pytest.fixture(scope="module")
 def strict_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An app with the default webhook address policy (no allow-list)."""
-    app = create_app({"database_url": database_url, "storage_dir": tmp_path_factory.mktemp("images"),
-                      "queue": "none"})
+    app = create_app(
+        {"database_url": database_url, "storage_dir": tmp_path_factory.mktemp("images"), "queue": "none"}
+    )
     yield app
     app.extensions["meishi.engine"].dispose()
 
@@ -50,17 +51,28 @@ def strict_org(strict_app: Flask) -> OrgClient:
 
 # 1. strict URLs, isolated deliveries
 
-@pytest.mark.parametrize("url", ["http://exa mple.com/hook", "http://example.com/a\r\nX-Evil: 1",
-                                 "http://example.com/\x00", "http://example.com:abc/hook",
-                                 "http://example.com:0/hook", "http://example.com:99999/hook",
-                                 "http://exa_mple!.com/hook", "http://example.com\t/hook"])
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://exa mple.com/hook",
+        "http://example.com/a\r\nX-Evil: 1",
+        "http://example.com/\x00",
+        "http://example.com:abc/hook",
+        "http://example.com:0/hook",
+        "http://example.com:99999/hook",
+        "http://exa_mple!.com/hook",
+        "http://example.com\t/hook",
+    ],
+)
 def test_a_url_with_blanks_controls_or_a_bad_port_is_a_field_error(org: OrgClient, url: str) -> None:
     resp = org.post("/api/v1/webhooks", json={"url": url})
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "url"
 
 
-def test_a_receiver_answering_a_non_http_line_fails_only_its_webhook(tmp_path: Path, receiver: Receiver,
-                                                                     garbage_receiver: GarbageReceiver) -> None:
+def test_a_receiver_answering_a_non_http_line_fails_only_its_webhook(
+    tmp_path: Path, receiver: Receiver, garbage_receiver: GarbageReceiver
+) -> None:
     app = fresh_app(tmp_path)
     bad, good = make_org(app, "Bad"), make_org(app, "Good")
     bad_hook = webhook(bad, garbage_receiver.url)
@@ -91,19 +103,48 @@ def test_an_exception_in_one_delivery_is_that_webhooks_failure(tmp_path: Path, r
 
 # 3. SSRF
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "[::1]", "0.0.0.0", "2130706433", "0x7f000001", "0177.0.0.1",
-                                  "127.1", "169.254.169.254", "[::ffff:127.0.0.1]", "[::ffff:a9fe:a9fe]",
-                                  "224.0.0.1", "[fe80::1]", "[::]", "[2002:7f00:1::]", "[64:ff9b::a9fe:a9fe]",
-                                  "localhost", "api.localhost",
-                                  "10.1.2.3", "192.168.1.10", "172.16.0.1", "[fd00::1]"])
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "[::1]",
+        "0.0.0.0",
+        "2130706433",
+        "0x7f000001",
+        "0177.0.0.1",
+        "127.1",
+        "169.254.169.254",
+        "[::ffff:127.0.0.1]",
+        "[::ffff:a9fe:a9fe]",
+        "224.0.0.1",
+        "[fe80::1]",
+        "[::]",
+        "[2002:7f00:1::]",
+        "[64:ff9b::a9fe:a9fe]",
+        "localhost",
+        "api.localhost",
+        "10.1.2.3",
+        "192.168.1.10",
+        "172.16.0.1",
+        "[fd00::1]",
+    ],
+)
 def test_internal_addresses_are_refused_by_default(strict_org: OrgClient, host: str) -> None:
     resp = strict_org.post("/api/v1/webhooks", json={"url": f"http://{host}:6379/hook"})
     assert resp.status_code == 422, host
     assert resp.get_json()["errors"][0]["code"] == "blocked_address"
 
 
-@pytest.mark.parametrize("url", ["https://93.184.215.14/hook", "https://[2606:4700::1111]:8443/hook",
-                                 "https://hooks.example.com/meishi?x=1", "http://例え.jp/hook"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://93.184.215.14/hook",
+        "https://[2606:4700::1111]:8443/hook",
+        "https://hooks.example.com/meishi?x=1",
+        "http://例え.jp/hook",
+    ],
+)
 def test_a_public_address_or_a_name_is_accepted(strict_org: OrgClient, url: str) -> None:
     assert strict_org.post("/api/v1/webhooks", json={"url": url}).status_code == 201
 
@@ -127,20 +168,27 @@ def test_the_resolved_address_is_checked_not_only_the_name() -> None:
         transport.resolve("localhost", 80, transport.AddressPolicy())
 
 
-def test_a_stored_url_that_now_points_at_loopback_is_not_delivered(strict_org: OrgClient, strict_app: Flask,
-                                                                  receiver: Receiver) -> None:
+def test_a_stored_url_that_now_points_at_loopback_is_not_delivered(
+    strict_org: OrgClient, strict_app: Flask, receiver: Receiver
+) -> None:
     hook = webhook(strict_org, "https://93.184.215.14/hook")
     set_url(strict_app, hook["id"], receiver.url.replace("127.0.0.1", "localhost"))
-    service.deliver_due(session_factory(strict_app), post=transport.sender_for(settings_of(strict_app)),
-                        organization_id=strict_org.organization_id)
+    service.deliver_due(
+        session_factory(strict_app),
+        post=transport.sender_for(settings_of(strict_app)),
+        organization_id=strict_org.organization_id,
+    )
     assert receiver.deliveries == []
     assert state(strict_org, hook["id"])["last_error"] == "blocked_address"
 
 
 def test_a_closed_port_is_reported_as_a_class_not_a_socket_message(org: OrgClient) -> None:
     hook = webhook(org, "http://127.0.0.1:9/nobody")
-    service.deliver_due(session_factory(org.app), post=transport.sender_for(settings_of(org.app)),
-                        organization_id=org.organization_id)
+    service.deliver_due(
+        session_factory(org.app),
+        post=transport.sender_for(settings_of(org.app)),
+        organization_id=org.organization_id,
+    )
     assert state(org, hook["id"])["last_error"] == "refused"
 
 
@@ -149,8 +197,11 @@ def test_a_receiver_slower_than_the_timeout_is_a_timeout(org: OrgClient) -> None
     try:
         hook = webhook(org, slow.url)
         started = time.monotonic()
-        service.deliver_due(session_factory(org.app), post=transport.sender_for(settings_of(org.app)),
-                            organization_id=org.organization_id)
+        service.deliver_due(
+            session_factory(org.app),
+            post=transport.sender_for(settings_of(org.app)),
+            organization_id=org.organization_id,
+        )
         elapsed = time.monotonic() - started
     finally:
         slow.release.set()
@@ -161,7 +212,10 @@ def test_a_receiver_slower_than_the_timeout_is_a_timeout(org: OrgClient) -> None
 
 # 9. noisy neighbours
 
-def test_ten_slow_receivers_of_one_organisation_barely_delay_another(tmp_path: Path, receiver: Receiver) -> None:
+
+def test_ten_slow_receivers_of_one_organisation_barely_delay_another(
+    tmp_path: Path, receiver: Receiver
+) -> None:
     app = fresh_app(tmp_path, webhooks="embedded")
     noisy, quiet = make_org(app, "Noisy"), make_org(app, "Quiet")
     slow = SlowReceiver(hold=20)

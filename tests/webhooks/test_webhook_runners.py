@@ -24,8 +24,15 @@ MEISHI = str(Path(sys.executable).with_name("meishi"))
 def _app(tmp_path: Path, **config: object) -> tuple[Flask, str]:
     url = f"sqlite:///{tmp_path / 'hooks.db'}"
     migrate.upgrade(url)
-    app = create_app({"database_url": url, "storage_dir": tmp_path / "images", "queue": "none",
-                      **LOOPBACK_ALLOWED, **config})
+    app = create_app(
+        {
+            "database_url": url,
+            "storage_dir": tmp_path / "images",
+            "queue": "none",
+            **LOOPBACK_ALLOWED,
+            **config,
+        }
+    )
     with app.app_context(), session_factory(app)() as session:
         _, _, issued = auth_service.bootstrap(session, org_name="Hooks", email="admin@hooks.example")
         session.commit()
@@ -33,8 +40,9 @@ def _app(tmp_path: Path, **config: object) -> tuple[Flask, str]:
 
 
 def _subscribe(app: Flask, token: str, url: str) -> None:
-    resp = app.test_client().post("/api/v1/webhooks", json={"url": url},
-                                  headers={"Authorization": f"Bearer {token}"})
+    resp = app.test_client().post(
+        "/api/v1/webhooks", json={"url": url}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert resp.status_code == 201
 
 
@@ -61,11 +69,16 @@ def test_no_thread_delivers_when_webhooks_are_off(tmp_path: Path) -> None:
 def test_the_webhooks_command_makes_one_pass(tmp_path: Path, receiver: Receiver) -> None:
     app, token = _app(tmp_path)
     _subscribe(app, token, receiver.url)
-    env = {**os.environ, "MEISHI_DATABASE_URL": f"sqlite:///{tmp_path / 'hooks.db'}",
-           "MEISHI_STORAGE_DIR": str(tmp_path / "images"), "MEISHI_QUEUE": "none",
-           "MEISHI_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8"}
-    result = subprocess.run([MEISHI, "webhooks", "--once"], capture_output=True, text=True, env=env, timeout=120,
-                            check=False)
+    env = {
+        **os.environ,
+        "MEISHI_DATABASE_URL": f"sqlite:///{tmp_path / 'hooks.db'}",
+        "MEISHI_STORAGE_DIR": str(tmp_path / "images"),
+        "MEISHI_QUEUE": "none",
+        "MEISHI_WEBHOOK_ALLOW_CIDRS": "127.0.0.0/8",
+    }
+    result = subprocess.run(
+        [MEISHI, "webhooks", "--once"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "1 webhooks tried" and len(receiver.deliveries) == 1
 

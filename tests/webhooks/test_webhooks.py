@@ -24,14 +24,18 @@ from tests.webhooks.conftest import Receiver
 
 def deliver(org: OrgClient) -> int:
     """One delivery pass over the test's organisation (the database is shared by the whole session)."""
-    return service.deliver_due(session_factory(org.app), post=sender_for(settings_of(org.app)),
-                               organization_id=org.organization_id)
+    return service.deliver_due(
+        session_factory(org.app), post=sender_for(settings_of(org.app)), organization_id=org.organization_id
+    )
 
 
 def make_due(app: Flask, webhook_id: str) -> None:
     with session_factory(app)() as session:
-        session.execute(update(Webhook).where(Webhook.id == webhook_id).values(
-            next_attempt_at=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            update(Webhook)
+            .where(Webhook.id == webhook_id)
+            .values(next_attempt_at=utcnow() - timedelta(seconds=1))
+        )
         session.commit()
 
 
@@ -57,7 +61,9 @@ def test_changes_after_the_subscription_are_delivered(org: OrgClient, receiver: 
     after = contact(org, full_name="After")
     assert deliver(org) == 1
     assert [(c["entity"], c["entity_id"], c["operation"]) for c in receiver.changes()] == [
-        ("webhook", hook["id"], "created"), ("contact", after["id"], "created")]
+        ("webhook", hook["id"], "created"),
+        ("contact", after["id"], "created"),
+    ]
     assert before["id"] not in {c["entity_id"] for c in receiver.changes()}
 
 
@@ -67,8 +73,9 @@ def test_a_delivery_is_signed_with_the_secret(org: OrgClient, receiver: Receiver
     [delivery] = receiver.deliveries
     changes = receiver.changes()
     timestamp = delivery["headers"]["Meishi-Signature"].split(",")[0].removeprefix("t=")
-    expected = hmac.new(hook["secret"].encode(), f"{timestamp}.".encode() + delivery["body"],
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        hook["secret"].encode(), f"{timestamp}.".encode() + delivery["body"], hashlib.sha256
+    ).hexdigest()
     assert delivery["headers"]["Meishi-Signature"] == f"t={timestamp},v1={expected}"
     assert state(org, hook["id"])["delivered_seq"] == changes[-1]["seq"]
 
@@ -80,8 +87,7 @@ def test_nothing_new_means_no_delivery(org: OrgClient, receiver: Receiver) -> No
     assert len(receiver.deliveries) == 1  # the subscription's own "created" change, once
 
 
-def test_an_entity_filter_skips_other_changes_and_moves_past_them(org: OrgClient,
-                                                                  receiver: Receiver) -> None:
+def test_an_entity_filter_skips_other_changes_and_moves_past_them(org: OrgClient, receiver: Receiver) -> None:
     hook = webhook(org, receiver.url, entities=["contact"])
     tag(org, "VIP")
     deliver(org)
@@ -102,7 +108,9 @@ def test_a_failed_delivery_is_not_acknowledged_and_backs_off(org: OrgClient, rec
     assert deliver(org) == 0  # not due until the backoff has passed
 
 
-def test_a_failed_delivery_is_sent_again_with_what_came_after_in_order(org: OrgClient, receiver: Receiver) -> None:
+def test_a_failed_delivery_is_sent_again_with_what_came_after_in_order(
+    org: OrgClient, receiver: Receiver
+) -> None:
     hook = webhook(org, receiver.url, entities=["contact"])
     a = contact(org, full_name="A")["id"]
     receiver.statuses = [500]
@@ -151,7 +159,9 @@ def test_a_rotated_secret_signs_the_next_delivery(org: OrgClient, receiver: Rece
     deliver(org)
     delivery = receiver.deliveries[-1]
     timestamp = delivery["headers"]["Meishi-Signature"].split(",")[0].removeprefix("t=")
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + delivery["body"], hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + delivery["body"], hashlib.sha256
+    ).hexdigest()
     assert delivery["headers"]["Meishi-Signature"].endswith(expected)
 
 
@@ -193,7 +203,9 @@ def test_a_second_dispatcher_leaves_a_webhook_being_delivered_alone(org: OrgClie
     assert inner == [0]
 
 
-def test_the_list_shows_each_webhook_and_its_state_without_secrets(org: OrgClient, receiver: Receiver) -> None:
+def test_the_list_shows_each_webhook_and_its_state_without_secrets(
+    org: OrgClient, receiver: Receiver
+) -> None:
     first, second = webhook(org, receiver.url), webhook(org, receiver.url, entities=["card"])
     page = org.get("/api/v1/webhooks?limit=1").get_json()
     rest = org.get(f"/api/v1/webhooks?cursor={page['next_cursor']}").get_json()

@@ -32,9 +32,14 @@ def admin_users() -> str:
     """List the organisation's users with their roles and pending invitations."""
     db = get_session()
     users = list(db.scalars(select(User).where(User.organization_id == org_id()).order_by(User.email)))
-    return render_template("admin_users.html", users=users, invite_form=InviteForm(), form=EmptyForm(),
-                           pending=passwords.pending_invitations(db, org_id()),
-                           role_forms={u.id: UserRoleForm(prefix=u.id, role=u.role, active=u.active) for u in users})
+    return render_template(
+        "admin_users.html",
+        users=users,
+        invite_form=InviteForm(),
+        form=EmptyForm(),
+        pending=passwords.pending_invitations(db, org_id()),
+        role_forms={u.id: UserRoleForm(prefix=u.id, role=u.role, active=u.active) for u in users},
+    )
 
 
 @bp.post("/admin/users")
@@ -44,15 +49,34 @@ def admin_invite() -> str | Response:
     db = get_session()
     form = InviteForm()
     if not form.validate_on_submit():
-        raise ValidationFailed("invalid invitation", errors=[
-            {"field": name, "message": str(errors[0]), "code": "invalid"} for name, errors in form.errors.items()])
+        raise ValidationFailed(
+            "invalid invitation",
+            errors=[
+                {"field": name, "message": str(errors[0]), "code": "invalid"}
+                for name, errors in form.errors.items()
+            ],
+        )
     role = auth.check_grantable(principal(), form.role.data or "sales")
-    invited = auth.create_user(db, org_id(), email=form.email.data or "", name=(form.name.data or "").strip(),
-                               role=role)
-    publish(db, Recorded(org_id=org_id(), actor_id=principal().user_id, entity=Entity.USER, ids=(invited.id,), operation=Operation.CREATED))
+    invited = auth.create_user(
+        db, org_id(), email=form.email.data or "", name=(form.name.data or "").strip(), role=role
+    )
+    publish(
+        db,
+        Recorded(
+            org_id=org_id(),
+            actor_id=principal().user_id,
+            entity=Entity.USER,
+            ids=(invited.id,),
+            operation=Operation.CREATED,
+        ),
+    )
     issued = passwords.invite(db, invited, invited_by=principal().user_id)
-    return render_template("admin_invited.html", invited=invited, link=_invite_link(issued.token),
-                           expires_at=issued.invitation.expires_at)
+    return render_template(
+        "admin_invited.html",
+        invited=invited,
+        link=_invite_link(issued.token),
+        expires_at=issued.invitation.expires_at,
+    )
 
 
 @bp.post("/admin/users/<user_id>/invite")
@@ -62,8 +86,12 @@ def admin_reinvite(user_id: str) -> str:
     db = get_session()
     invited = auth.get_user(db, org_id(), user_id)
     issued = passwords.invite(db, invited, invited_by=principal().user_id)
-    return render_template("admin_invited.html", invited=invited, link=_invite_link(issued.token),
-                           expires_at=issued.invitation.expires_at)
+    return render_template(
+        "admin_invited.html",
+        invited=invited,
+        link=_invite_link(issued.token),
+        expires_at=issued.invitation.expires_at,
+    )
 
 
 @bp.post("/admin/users/<user_id>")
@@ -74,8 +102,10 @@ def admin_user_update(user_id: str) -> Response:
     target = auth.get_user(db, org_id(), user_id)
     form = UserRoleForm(prefix=user_id)
     if not form.validate_on_submit():
-        raise ValidationFailed("invalid change", errors=[
-            {"field": n, "message": str(e[0]), "code": "invalid"} for n, e in form.errors.items()])
+        raise ValidationFailed(
+            "invalid change",
+            errors=[{"field": n, "message": str(e[0]), "code": "invalid"} for n, e in form.errors.items()],
+        )
     role, active = auth.check_role(form.role.data or ""), bool(form.active.data)
     if target.id == principal().user_id and (not active or role != "admin"):
         raise Conflict(_("An admin cannot demote or deactivate themselves."))
@@ -85,7 +115,16 @@ def admin_user_update(user_id: str) -> Response:
     target.active = active
     target.version += 1
     target.updated_at = utcnow()
-    publish(db, Recorded(org_id=org_id(), actor_id=principal().user_id, entity=Entity.USER, ids=(target.id,), operation=Operation.UPDATED))
+    publish(
+        db,
+        Recorded(
+            org_id=org_id(),
+            actor_id=principal().user_id,
+            entity=Entity.USER,
+            ids=(target.id,),
+            operation=Operation.UPDATED,
+        ),
+    )
     flash(_("Saved."))
     return redirect(url_for("web.admin_users"))
 
@@ -95,11 +134,17 @@ def admin_user_update(user_id: str) -> Response:
 def admin_tokens() -> str:
     """List the organisation's live API tokens."""
     db = get_session()
-    rows = list(db.scalars(select(ApiToken).where(ApiToken.organization_id == org_id(),
-                                                  ApiToken.revoked_at.is_(None)).order_by(ApiToken.id.desc())))
+    rows = list(
+        db.scalars(
+            select(ApiToken)
+            .where(ApiToken.organization_id == org_id(), ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id.desc())
+        )
+    )
     users = {u.id: u for u in db.scalars(select(User).where(User.organization_id == org_id()))}
-    return render_template("admin_tokens.html", rows=rows, users=users, token_form=TokenForm(), form=EmptyForm(),
-                           created=None)
+    return render_template(
+        "admin_tokens.html", rows=rows, users=users, token_form=TokenForm(), form=EmptyForm(), created=None
+    )
 
 
 @bp.post("/admin/tokens")
@@ -109,13 +154,25 @@ def admin_token_create() -> str:
     db = get_session()
     form = TokenForm()
     if not form.validate_on_submit():
-        raise ValidationFailed("invalid token", errors=[
-            {"field": n, "message": str(e[0]), "code": "invalid"} for n, e in form.errors.items()])
+        raise ValidationFailed(
+            "invalid token",
+            errors=[{"field": n, "message": str(e[0]), "code": "invalid"} for n, e in form.errors.items()],
+        )
     me = auth.get_user(db, org_id(), principal().user_id)
     issued = auth.issue_token(db, me, name=(form.name.data or "").strip())
-    publish(db, Recorded(org_id=org_id(), actor_id=me.id, entity=Entity.TOKEN, ids=(issued.token.id,), operation=Operation.CREATED))
-    return render_template("admin_tokens.html", rows=[], users={}, token_form=TokenForm(), form=EmptyForm(),
-                           created=issued)
+    publish(
+        db,
+        Recorded(
+            org_id=org_id(),
+            actor_id=me.id,
+            entity=Entity.TOKEN,
+            ids=(issued.token.id,),
+            operation=Operation.CREATED,
+        ),
+    )
+    return render_template(
+        "admin_tokens.html", rows=[], users={}, token_form=TokenForm(), form=EmptyForm(), created=issued
+    )
 
 
 @bp.post("/admin/tokens/<token_id>/revoke")
@@ -126,7 +183,16 @@ def admin_token_revoke(token_id: str) -> Response:
     token = auth.get_token(db, org_id(), token_id)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
-        publish(db, Recorded(org_id=org_id(), actor_id=principal().user_id, entity=Entity.TOKEN, ids=(token.id,), operation=Operation.REVOKED))
+        publish(
+            db,
+            Recorded(
+                org_id=org_id(),
+                actor_id=principal().user_id,
+                entity=Entity.TOKEN,
+                ids=(token.id,),
+                operation=Operation.REVOKED,
+            ),
+        )
     flash(_("Token revoked."))
     return redirect(url_for("web.admin_tokens"))
 
@@ -135,8 +201,9 @@ def admin_token_revoke(token_id: str) -> Response:
 @page("webhooks:admin")
 def admin_webhooks() -> str:
     """List webhooks with their delivery state."""
-    rows = list(get_session().scalars(select(Webhook).where(Webhook.organization_id == org_id())
-                                      .order_by(Webhook.id)))
+    rows = list(
+        get_session().scalars(select(Webhook).where(Webhook.organization_id == org_id()).order_by(Webhook.id))
+    )
     return render_template("admin_webhooks.html", rows=rows)
 
 
@@ -148,8 +215,14 @@ def admin_settings() -> str | Response | tuple[str, int]:
     current = orgsettings.settings_out(db, org_id(), settings_of(current_app).review_threshold)
     form = OrgSettingsForm(obj=current if request.method == "GET" else None)
     if form.validate_on_submit():
-        orgsettings.update_settings(db, actor(), OrgSettingsUpdate(
-            review_threshold=form.review_threshold.data, learn_corrections=bool(form.learn_corrections.data)))
+        orgsettings.update_settings(
+            db,
+            actor(),
+            OrgSettingsUpdate(
+                review_threshold=form.review_threshold.data,
+                learn_corrections=bool(form.learn_corrections.data),
+            ),
+        )
         flash(_("The organisation's settings are saved."))
         return redirect(url_for("web.admin_settings"))
     return render_template("admin_settings.html", form=form, current=current), 422 if form.errors else 200

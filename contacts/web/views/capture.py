@@ -50,10 +50,16 @@ def _local_now() -> str:
 def capture() -> str:
     """Show the capture page: photos, event, tags and exchange time (default now, in the user's zone)."""
     rows, _cursor = events.list_events(get_session(), org_id(), EventListQuery(limit=500))
-    return render_template("capture.html", events=list(reversed(rows)), now=_local_now(),
-                           zone=locale.select_time_zone(), form=EmptyForm(),
-                           may_create_event=can("events:write"), may_create_tags=can("tags:write"),
-                           max_bytes=settings_of(current_app).max_upload_bytes)
+    return render_template(
+        "capture.html",
+        events=list(reversed(rows)),
+        now=_local_now(),
+        zone=locale.select_time_zone(),
+        form=EmptyForm(),
+        may_create_event=can("events:write"),
+        may_create_tags=can("tags:write"),
+        max_bytes=settings_of(current_app).max_upload_bytes,
+    )
 
 
 def _exchanged_at(raw: str) -> datetime | None:
@@ -64,16 +70,20 @@ def _exchanged_at(raw: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError as e:
-        raise ValidationFailed("invalid exchange time", errors=[
-            {"field": "exchanged_at", "message": "expected YYYY-MM-DDTHH:MM", "code": "datetime"}]) from e
+        raise ValidationFailed(
+            "invalid exchange time",
+            errors=[{"field": "exchanged_at", "message": "expected YYYY-MM-DDTHH:MM", "code": "datetime"}],
+        ) from e
     return value if value.tzinfo is not None else value.replace(tzinfo=locale.user_zone())
 
 
 def _upload_form(event_id: str | None = None) -> CardUploadForm:
-    data = {"event_id": event_id or request.form.get("event_id") or None,
-            "tags": request.form.get("tags", ""),
-            "exchanged_at": _exchanged_at(request.form.get("exchanged_at", "")),
-            "location": request.form.get("location", "").strip() or None}
+    data = {
+        "event_id": event_id or request.form.get("event_id") or None,
+        "tags": request.form.get("tags", ""),
+        "exchanged_at": _exchanged_at(request.form.get("exchanged_at", "")),
+        "location": request.form.get("location", "").strip() or None,
+    }
     try:
         return CardUploadForm.model_validate(data)
     except ValidationError as e:
@@ -92,15 +102,25 @@ def capture_batch() -> Response:
         db.flush()
     form = _upload_form(event_id)
     cards.check_upload(db, org_id(), form, may_create_tags=can("tags:write"))
-    return jsonify({"batch_id": new_id(), "event_id": form.event_id, "tags": form.tags,
-                    "exchanged_at": form.exchanged_at.isoformat() if form.exchanged_at else None,
-                    "location": form.location})
+    return jsonify(
+        {
+            "batch_id": new_id(),
+            "event_id": form.event_id,
+            "tags": form.tags,
+            "exchanged_at": form.exchanged_at.isoformat() if form.exchanged_at else None,
+            "location": form.location,
+        }
+    )
 
 
 def _event_create(name: str) -> EventCreate:
     if not can("events:write"):
-        raise ValidationFailed("creating an event needs the events:write permission", errors=[
-            {"field": "new_event", "message": _("Your role cannot create events."), "code": "forbidden"}])
+        raise ValidationFailed(
+            "creating an event needs the events:write permission",
+            errors=[
+                {"field": "new_event", "message": _("Your role cannot create events."), "code": "forbidden"}
+            ],
+        )
     try:
         return EventCreate(name=name, kind="trade_show")
     except ValidationError as e:
@@ -121,8 +141,9 @@ def _read(file: FileStorage) -> bytes:
 def capture_upload(batch_id: str) -> Response:
     """Upload one card (a front, and its back if any) into a batch; retries with the same key replay."""
     if not BATCH_ID.match(batch_id):
-        raise ValidationFailed("invalid batch id", errors=[{"field": "batch_id", "message": "unknown batch",
-                                                            "code": "invalid"}])
+        raise ValidationFailed(
+            "invalid batch id", errors=[{"field": "batch_id", "message": "unknown batch", "code": "invalid"}]
+        )
     key = idempotency.upload_key()
     request_hash = idempotency.upload_hash() if key is not None else ""
     if key is not None:
@@ -131,12 +152,24 @@ def capture_upload(batch_id: str) -> Response:
             return replayed
     fronts, backs = request.files.getlist("front"), request.files.getlist("back")
     if len(fronts) != 1 or len(backs) > 1:
-        raise ValidationFailed("send one front and at most one back", errors=[
-            {"field": "front", "message": "one 'front' file (and an optional 'back')", "code": "count"}])
+        raise ValidationFailed(
+            "send one front and at most one back",
+            errors=[
+                {"field": "front", "message": "one 'front' file (and an optional 'back')", "code": "count"}
+            ],
+        )
     db = get_session()
-    made = cards.upload_cards(db, actor(), storage_of(current_app), settings_of(current_app),
-                              form=_upload_form(), fronts=_wrap("front", fronts), backs=_wrap("back", backs),
-                              batch_id=batch_id, may_create_tags=can("tags:write"))
+    made = cards.upload_cards(
+        db,
+        actor(),
+        storage_of(current_app),
+        settings_of(current_app),
+        form=_upload_form(),
+        fronts=_wrap("front", fronts),
+        backs=_wrap("back", backs),
+        batch_id=batch_id,
+        may_create_tags=can("tags:write"),
+    )
     db.flush()
     resp = jsonify({"card_id": made[0].id, "status": made[0].status})
     resp.status_code = 202
@@ -151,8 +184,17 @@ def capture_status(batch_id: str) -> Response:
     """Answer how the batch's cards are doing: counts per status and each card's status."""
     db = get_session()
     summary = cards.batch_summary(db, org_id(), batch_id)
-    rows = db.execute(select(Card.id, Card.status).where(Card.organization_id == org_id(),
-                                                         Card.batch_id == batch_id).order_by(Card.id).limit(500))
+    rows = db.execute(
+        select(Card.id, Card.status)
+        .where(Card.organization_id == org_id(), Card.batch_id == batch_id)
+        .order_by(Card.id)
+        .limit(500)
+    )
     settled = summary.queued + summary.processing == 0
-    return jsonify({"summary": summary.model_dump(), "settled": settled and summary.total > 0,
-                    "cards": [{"id": card_id, "status": status} for card_id, status in rows]})
+    return jsonify(
+        {
+            "summary": summary.model_dump(),
+            "settled": settled and summary.total > 0,
+            "cards": [{"id": card_id, "status": status} for card_id, status in rows],
+        }
+    )

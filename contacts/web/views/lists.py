@@ -32,14 +32,23 @@ FUNNEL_GAP = 10
 
 def tag_choices() -> list[Tag]:
     """Return the organisation's tags by name (for the tag-this-list form)."""
-    return list(get_session().scalars(select(Tag).where(Tag.organization_id == org_id()).order_by(Tag.name)
-                                      .limit(500)))
+    return list(
+        get_session().scalars(
+            select(Tag).where(Tag.organization_id == org_id()).order_by(Tag.name).limit(500)
+        )
+    )
 
 
 def campaign_choices() -> list[Campaign]:
     """Return the organisation's campaigns, newest first."""
-    return list(get_session().scalars(select(Campaign).where(Campaign.organization_id == org_id())
-                                      .order_by(Campaign.id.desc()).limit(200)))
+    return list(
+        get_session().scalars(
+            select(Campaign)
+            .where(Campaign.organization_id == org_id())
+            .order_by(Campaign.id.desc())
+            .limit(200)
+        )
+    )
 
 
 def _back_to_list() -> str:
@@ -54,13 +63,20 @@ def people_tag() -> Response:
     contact_ids = people.contacts_by_filter(db, org_id(), filters.contact_filter(request.form))
     name = request.form.get("new_tag", "").strip()
     if name:
-        tag = tags.tags_by_name(db, org_id(), [name]).get(name) or tags.create_tag(db, actor(), name=name,
-                                                                                   kind="segment")
+        tag = tags.tags_by_name(db, org_id(), [name]).get(name) or tags.create_tag(
+            db, actor(), name=name, kind="segment"
+        )
     else:
         tag = tags.get_tag(db, org_id(), request.form.get("tag_id", ""))
     attached = tags.attach_contacts(db, actor(), tag, contact_ids)
-    flash(ngettext("Tagged %(num)d contact with %(tag)s.", "Tagged %(num)d contacts with %(tag)s.",
-                   len(attached), tag=tag.name))
+    flash(
+        ngettext(
+            "Tagged %(num)d contact with %(tag)s.",
+            "Tagged %(num)d contacts with %(tag)s.",
+            len(attached),
+            tag=tag.name,
+        )
+    )
     return redirect(_back_to_list())
 
 
@@ -72,8 +88,14 @@ def people_campaign() -> Response:
     campaign = events.get_campaign(db, org_id(), request.form.get("campaign_id", ""))
     contact_ids = people.contacts_by_filter(db, org_id(), filters.contact_filter(request.form))
     added, _updated = members.add_members(db, actor(), campaign, contact_ids, None)
-    flash(ngettext("Added %(num)d contact to %(name)s.", "Added %(num)d contacts to %(name)s.", len(added),
-                   name=campaign.name))
+    flash(
+        ngettext(
+            "Added %(num)d contact to %(name)s.",
+            "Added %(num)d contacts to %(name)s.",
+            len(added),
+            name=campaign.name,
+        )
+    )
     return redirect(url_for("web.campaign_page", campaign_id=campaign.id))
 
 
@@ -93,8 +115,15 @@ def campaigns() -> Response | str:
         campaign = events.create_campaign(db, actor(), data)
         return redirect(url_for("web.campaign_page", campaign_id=campaign.id))
     rows = campaign_choices()
-    counts = dict(db.execute(select(CampaignMember.campaign_id, func.count()).where(
-        CampaignMember.campaign_id.in_([c.id for c in rows])).group_by(CampaignMember.campaign_id)).tuples().all())
+    counts = dict(
+        db.execute(
+            select(CampaignMember.campaign_id, func.count())
+            .where(CampaignMember.campaign_id.in_([c.id for c in rows]))
+            .group_by(CampaignMember.campaign_id)
+        )
+        .tuples()
+        .all()
+    )
     return render_template("campaigns.html", rows=rows, counts=counts, form=EmptyForm())
 
 
@@ -110,11 +139,23 @@ class FunnelBar:
 
 def funnel(report: CampaignReport) -> list[FunnelBar]:
     """Lay out the funnel as bars scaled to the members: members, reached, responded, attended, converted."""
-    stages = [(_("Members"), report.members), (_("Reached"), report.reached), (_("Responded"), report.responded),
-              (_("Attended"), report.attended), (_("Converted"), report.converted)]
+    stages = [
+        (_("Members"), report.members),
+        (_("Reached"), report.reached),
+        (_("Responded"), report.responded),
+        (_("Attended"), report.attended),
+        (_("Converted"), report.converted),
+    ]
     top = max(1, report.members)
-    return [FunnelBar(label=label, count=count, width=max(2, round(FUNNEL_WIDTH * count / top)) if count else 0,
-                      y=i * (FUNNEL_BAR + FUNNEL_GAP)) for i, (label, count) in enumerate(stages)]
+    return [
+        FunnelBar(
+            label=label,
+            count=count,
+            width=max(2, round(FUNNEL_WIDTH * count / top)) if count else 0,
+            y=i * (FUNNEL_BAR + FUNNEL_GAP),
+        )
+        for i, (label, count) in enumerate(stages)
+    ]
 
 
 @bp.get("/campaigns/<campaign_id>")
@@ -125,14 +166,23 @@ def campaign_page(campaign_id: str) -> str:
     campaign = events.get_campaign(db, org_id(), campaign_id)
     status = request.args.get("status") or None
     try:
-        query = MemberListQuery.model_validate({"status": [status] if status else [], "limit": 200,
-                                                "cursor": request.args.get("cursor") or None})
+        query = MemberListQuery.model_validate(
+            {"status": [status] if status else [], "limit": 200, "cursor": request.args.get("cursor") or None}
+        )
     except ValidationError as e:
         raise ValidationFailed("invalid filters", errors=validation_errors(e)) from e
     rows, next_cursor = members.list_members(db, campaign, query)
     report = members.report(db, campaign)
     bars = funnel(report)
-    return render_template("campaign.html", campaign=campaign, report=report, bars=bars,
-                           chart_height=len(bars) * (FUNNEL_BAR + FUNNEL_GAP), bar_height=FUNNEL_BAR,
-                           members=members.members_out(db, rows), next_cursor=next_cursor, status=status,
-                           statuses=MEMBER_STATUSES)
+    return render_template(
+        "campaign.html",
+        campaign=campaign,
+        report=report,
+        bars=bars,
+        chart_height=len(bars) * (FUNNEL_BAR + FUNNEL_GAP),
+        bar_height=FUNNEL_BAR,
+        members=members.members_out(db, rows),
+        next_cursor=next_cursor,
+        status=status,
+        statuses=MEMBER_STATUSES,
+    )

@@ -31,7 +31,9 @@ VCARD_LIMIT = 500
 
 
 def _users() -> list[User]:
-    return list(get_session().scalars(select(User).where(User.organization_id == org_id()).order_by(User.email)))
+    return list(
+        get_session().scalars(select(User).where(User.organization_id == org_id()).order_by(User.email))
+    )
 
 
 @bp.get("/people")
@@ -45,10 +47,18 @@ def people_list() -> str:
     company = companies.get_company(db, org_id(), query.company_id) if query.company_id else None
     from contacts.web.views.lists import campaign_choices, tag_choices
 
-    return render_template("people.html", rows=rows, next_cursor=result.next_cursor, args=request.args,
-                           carried=filters.filter_args(request.args), users=_users(), company=company,
-                           form=EmptyForm(), tags=tag_choices() if can("tags:write") else [],
-                           campaigns=campaign_choices() if can("events:write") else [])
+    return render_template(
+        "people.html",
+        rows=rows,
+        next_cursor=result.next_cursor,
+        args=request.args,
+        carried=filters.filter_args(request.args),
+        users=_users(),
+        company=company,
+        form=EmptyForm(),
+        tags=tag_choices() if can("tags:write") else [],
+        campaigns=campaign_choices() if can("events:write") else [],
+    )
 
 
 @bp.get("/people/export.vcf")
@@ -63,15 +73,25 @@ def people_vcard() -> Response:
 
 
 def _merges(contact: Contact) -> list[MergeOperation]:
-    return list(get_session().scalars(select(MergeOperation).where(
-        MergeOperation.organization_id == org_id(), MergeOperation.entity == "contact",
-        MergeOperation.winner_id == contact.id).order_by(MergeOperation.created_at.desc()).limit(20)))
+    return list(
+        get_session().scalars(
+            select(MergeOperation)
+            .where(
+                MergeOperation.organization_id == org_id(),
+                MergeOperation.entity == "contact",
+                MergeOperation.winner_id == contact.id,
+            )
+            .order_by(MergeOperation.created_at.desc())
+            .limit(20)
+        )
+    )
 
 
 def _duplicates(contact: Contact) -> list[tuple[str, Contact, float, list[str]]]:
     db = get_session()
-    rows, _cursor = dedup.list_candidates(db, org_id(), dedup.CandidateFilter(record_id=contact.id), limit=20,
-                                          cursor=None)
+    rows, _cursor = dedup.list_candidates(
+        db, org_id(), dedup.CandidateFilter(record_id=contact.id), limit=20, cursor=None
+    )
     out = []
     for row in rows:
         other = db.get(Contact, row.b_id if row.a_id == contact.id else row.a_id)
@@ -88,17 +108,25 @@ def contact_page(contact_id: str) -> Response | str:
     contact = people.get_contact(db, org_id(), contact_id)
     if contact.status == "merged" and contact.merged_into_id:
         return redirect(url_for("web.contact_page", contact_id=contact.merged_into_id))
-    timeline, _cursor = touchpoints.list_touchpoints(db, org_id(), TimelineQuery(limit=50), contact_id=contact.id)
+    timeline, _cursor = touchpoints.list_touchpoints(
+        db, org_id(), TimelineQuery(limit=50), contact_id=contact.id
+    )
     users = {u.id: u for u in _users()}
     form = TouchpointForm()
     form.occurred_at.data = datetime.now(locale.user_zone()).replace(second=0, microsecond=0, tzinfo=None)
     return render_template(
-        "contact.html", contact=people.contact_out(db, contact), row=contact,
+        "contact.html",
+        contact=people.contact_out(db, contact),
+        row=contact,
         employment=[people.employment_out(e) for e in people.list_employment(db, contact)],
-        timeline=timeline, users=users,
+        timeline=timeline,
+        users=users,
         relationship=relationships.contact_relationship(db, org_id(), contact.id, RelationshipQuery()),
         duplicates=_duplicates(contact) if can("duplicates:read") else [],
-        merges=_merges(contact) if can("duplicates:read") else [], touch_form=form, form=EmptyForm())
+        merges=_merges(contact) if can("duplicates:read") else [],
+        touch_form=form,
+        form=EmptyForm(),
+    )
 
 
 @bp.post("/people/<contact_id>/touchpoints")
@@ -109,14 +137,26 @@ def contact_touchpoint(contact_id: str) -> Response:
     contact = people.get_active_contact(db, org_id(), contact_id)
     form = TouchpointForm()
     if not form.validate_on_submit() or form.occurred_at.data is None:
-        raise ValidationFailed("invalid touchpoint", errors=[
-            {"field": name, "message": str(errors[0]), "code": "invalid"} for name, errors in form.errors.items()])
+        raise ValidationFailed(
+            "invalid touchpoint",
+            errors=[
+                {"field": name, "message": str(errors[0]), "code": "invalid"}
+                for name, errors in form.errors.items()
+            ],
+        )
     occurred = form.occurred_at.data.replace(tzinfo=locale.user_zone())
     touchpoints.record_touchpoint(
-        db, actor(), contact=contact, kind=form.kind.data or "other", occurred_at=occurred, source="manual",
+        db,
+        actor(),
+        contact=contact,
+        kind=form.kind.data or "other",
+        occurred_at=occurred,
+        source="manual",
         channel=touchpoints.default_channel(form.kind.data or "other"),
-        location=(form.location.data or "").strip() or None, summary=(form.summary.data or "").strip() or None,
-        user_id=principal().user_id)
+        location=(form.location.data or "").strip() or None,
+        summary=(form.summary.data or "").strip() or None,
+        user_id=principal().user_id,
+    )
     flash(_("Touchpoint recorded."))
     return redirect(url_for("web.contact_page", contact_id=contact.id))
 
@@ -128,7 +168,9 @@ def contact_merge(contact_id: str) -> Response:
     db = get_session()
     contact = people.get_active_contact(db, org_id(), contact_id)
     other = people.get_active_contact(db, org_id(), request.form.get("other_id", ""))
-    dedup.merge_records(db, actor(), entity="contact", winner_id=contact.id, loser_ids=[other.id], field_choices={})
+    dedup.merge_records(
+        db, actor(), entity="contact", winner_id=contact.id, loser_ids=[other.id], field_choices={}
+    )
     flash(_("Merged. You can undo the merge below."))
     return redirect(url_for("web.contact_page", contact_id=contact.id))
 
@@ -175,12 +217,36 @@ def company_page(company_id: str) -> str:
     """Show a company: its people past and present, and who on our side knows it."""
     db = get_session()
     company = companies.get_company(db, org_id(), company_id)
-    current = list(db.scalars(select(Contact).where(
-        Contact.organization_id == org_id(), Contact.company_id == company.id, Contact.status == "active")
-        .order_by(Contact.full_name).limit(200)))
-    past = list(db.execute(select(Contact, Employment).join(Employment, Employment.contact_id == Contact.id).where(
-        Employment.company_id == company.id, Employment.ended_at.is_not(None), Contact.status == "active",
-        Contact.organization_id == org_id()).order_by(Employment.ended_at.desc()).limit(200)).tuples())
+    current = list(
+        db.scalars(
+            select(Contact)
+            .where(
+                Contact.organization_id == org_id(),
+                Contact.company_id == company.id,
+                Contact.status == "active",
+            )
+            .order_by(Contact.full_name)
+            .limit(200)
+        )
+    )
+    past = list(
+        db.execute(
+            select(Contact, Employment)
+            .join(Employment, Employment.contact_id == Contact.id)
+            .where(
+                Employment.company_id == company.id,
+                Employment.ended_at.is_not(None),
+                Contact.status == "active",
+                Contact.organization_id == org_id(),
+            )
+            .order_by(Employment.ended_at.desc())
+            .limit(200)
+        ).tuples()
+    )
     return render_template(
-        "company.html", company=companies.companies_out(db, [company])[0], current=current, past=past,
-        relationship=relationships.company_relationship(db, org_id(), company.id, RelationshipQuery()))
+        "company.html",
+        company=companies.companies_out(db, [company])[0],
+        current=current,
+        past=past,
+        relationship=relationships.company_relationship(db, org_id(), company.id, RelationshipQuery()),
+    )

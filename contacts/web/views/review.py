@@ -60,8 +60,15 @@ def _queue_query() -> CardListQuery:
 
 
 def _filters(query: CardListQuery) -> dict[str, Any]:
-    return {k: v for k, v in (("batch_id", query.batch_id), ("event_id", query.event_id),
-                              ("uploaded_by", query.uploaded_by)) if v}
+    return {
+        k: v
+        for k, v in (
+            ("batch_id", query.batch_id),
+            ("event_id", query.event_id),
+            ("uploaded_by", query.uploaded_by),
+        )
+        if v
+    }
 
 
 def _threshold() -> float:
@@ -78,15 +85,28 @@ def review_queue() -> str:
         query = query.model_copy(update={"cursor": request.args["cursor"]})
     result = cards.list_cards(db, org_id(), query)
     threshold = _threshold()
-    events = list(db.scalars(select(Event).where(Event.organization_id == org_id()).order_by(Event.id.desc())
-                             .limit(200)))
+    events = list(
+        db.scalars(
+            select(Event).where(Event.organization_id == org_id()).order_by(Event.id.desc()).limit(200)
+        )
+    )
     users = list(db.scalars(select(User).where(User.organization_id == org_id()).order_by(User.email)))
     passing = review.confirmable(db, org_id(), query, threshold) if query.status == "needs_review" else []
     summary = cards.batch_summary(db, org_id(), query.batch_id) if query.batch_id else None
-    return render_template("review_queue.html", cards=result.items, next_cursor=result.next_cursor,
-                           query=query, filters=_filters(query), events=events, users=users,
-                           threshold=threshold, passing=len(passing), summary=summary, form=EmptyForm(),
-                           values=cards.field_values)
+    return render_template(
+        "review_queue.html",
+        cards=result.items,
+        next_cursor=result.next_cursor,
+        query=query,
+        filters=_filters(query),
+        events=events,
+        users=users,
+        threshold=threshold,
+        passing=len(passing),
+        summary=summary,
+        form=EmptyForm(),
+        values=cards.field_values,
+    )
 
 
 @bp.post("/review/bulk-confirm")
@@ -96,8 +116,9 @@ def review_bulk_confirm() -> Response:
     principal().require("contacts:write")
     db = get_session()
     query = _queue_query()
-    done = review.confirm_many(db, review.confirmable(db, org_id(), query, _threshold()),
-                               confirmed_by=principal().user_id)
+    done = review.confirm_many(
+        db, review.confirmable(db, org_id(), query, _threshold()), confirmed_by=principal().user_id
+    )
     flash(ngettext("%(num)d card confirmed.", "%(num)d cards confirmed.", len(done)))
     return redirect(url_for("web.review_queue", **_filters(query)))
 
@@ -112,15 +133,27 @@ def _rows(card: Card, threshold: float) -> list[FieldRow]:
         crop = None
         if box and len(box) == 4 and box[2] > 0 and box[3] > 0:
             x, y, w, h = (int(v) for v in box)
-            crop = (max(0, x - CROP_PADDING), max(0, y - CROP_PADDING), w + 2 * CROP_PADDING, h + 2 * CROP_PADDING)
+            crop = (
+                max(0, x - CROP_PADDING),
+                max(0, y - CROP_PADDING),
+                w + 2 * CROP_PADDING,
+                h + 2 * CROP_PADDING,
+            )
         confidence = f.get("confidence")
         edited = f.get("edited_by") is not None
         value = f.get("value") or ""
-        rows.append(FieldRow(
-            name=name, value=value, ocr_value=f.get("ocr_value", f.get("value")),
-            confidence=float(confidence) if confidence is not None else None,
-            low=bool(value) and not edited and confidence is not None and float(confidence) < threshold,
-            edited=edited, side=f.get("side"), crop=crop))
+        rows.append(
+            FieldRow(
+                name=name,
+                value=value,
+                ocr_value=f.get("ocr_value", f.get("value")),
+                confidence=float(confidence) if confidence is not None else None,
+                low=bool(value) and not edited and confidence is not None and float(confidence) < threshold,
+                edited=edited,
+                side=f.get("side"),
+                crop=crop,
+            )
+        )
     return rows
 
 
@@ -128,14 +161,19 @@ def _side_images(card: Card) -> dict[str, dict[str, Any]]:
     """Describe each side's review image: its URL and the size of the image the boxes refer to."""
     storage = storage_of(current_app)
     out = {}
-    for side, normalized, original in (("front", card.front_normalized, card.front_image),
-                                       ("back", card.back_normalized, card.back_image)):
+    for side, normalized, original in (
+        ("front", card.front_normalized, card.front_image),
+        ("back", card.back_normalized, card.back_image),
+    ):
         key = normalized or original
         if not key:
             continue
         width, height = images.size_of(storage, key)
-        out[side] = {"url": url_for("web.card_image", card_id=card.id, side=side, w=images.WIDTHS[1]),
-                     "width": width, "height": height}
+        out[side] = {
+            "url": url_for("web.card_image", card_id=card.id, side=side, w=images.WIDTHS[1]),
+            "width": width,
+            "height": height,
+        }
     return out
 
 
@@ -145,7 +183,9 @@ def _rejected() -> dict[str, str]:
 
 
 def _next_card(card: Card, query: CardListQuery) -> Card | None:
-    stmt = select(Card).where(Card.organization_id == org_id(), Card.status == "needs_review", Card.id != card.id)
+    stmt = select(Card).where(
+        Card.organization_id == org_id(), Card.status == "needs_review", Card.id != card.id
+    )
     for attr in ("batch_id", "event_id", "uploaded_by"):
         value = getattr(query, attr)
         if value:
@@ -169,11 +209,20 @@ def review_card(card_id: str) -> str:
             rejected = _rejected().get(card.id)
             suggestion = review.suggest_contact(db, card, exclude=frozenset([rejected] if rejected else []))
     query = _queue_query()
-    return render_template("review_card.html", card=card, rows=_rows(card, threshold), sides=_side_images(card),
-                           threshold=threshold, suggestion=suggestion, matched=matched, form=EmptyForm(),
-                           filters=_filters(query), editable=card.status == "needs_review",
-                           event=db.get(Event, card.event_id) if card.event_id else None,
-                           uploader=db.get(User, card.uploaded_by))
+    return render_template(
+        "review_card.html",
+        card=card,
+        rows=_rows(card, threshold),
+        sides=_side_images(card),
+        threshold=threshold,
+        suggestion=suggestion,
+        matched=matched,
+        form=EmptyForm(),
+        filters=_filters(query),
+        editable=card.status == "needs_review",
+        event=db.get(Event, card.event_id) if card.event_id else None,
+        uploader=db.get(User, card.uploaded_by),
+    )
 
 
 def _corrections(card: Card) -> dict[str, str | None]:
@@ -252,7 +301,11 @@ def card_image(card_id: str, side: str) -> Response:
     width = request.args.get("w", type=int) or images.WIDTHS[-1]
     if side not in ("front", "back") or width not in images.WIDTHS:
         abort(404)
-    key = (card.front_normalized or card.front_image) if side == "front" else (card.back_normalized or card.back_image)
+    key = (
+        (card.front_normalized or card.front_image)
+        if side == "front"
+        else (card.back_normalized or card.back_image)
+    )
     if not key:
         abort(404)
     data, _size = images.variant(storage_of(current_app), key, width)
