@@ -127,27 +127,8 @@ def update_user(user_id: str, body: UserUpdate) -> Response:
     session = get_session()
     user = service.get_user(session, org_id(), user_id)
     check_if_match(user.id, user.version)
-    if user.id == current_principal().user_id and (body.active is False or body.role not in (None, "admin")):
-        raise Conflict("an admin cannot demote or deactivate themselves")
-    if body.name is not None:
-        user.name = body.name
-    if body.role is not None and body.role != user.role:
-        user.role = service.check_grantable(current_principal(), body.role)
-    if body.active is not None:
-        user.active = body.active
-        if not body.active:
-            service.revoke_tokens_of(session, user)
-    user.version += 1
-    user.updated_at = utcnow()
-    publish(
-        session,
-        Recorded(
-            org_id=org_id(),
-            actor_id=current_principal().user_id,
-            entity=Entity.USER,
-            ids=(user.id,),
-            operation=Operation.UPDATED,
-        ),
+    service.update_user(
+        session, current_principal(), user, name=body.name, role=body.role, active=body.active
     )
     return json_response(_user_out(user), etag=etag_for(user.id, user.version))
 

@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contacts.auth.models import ROLES, ApiToken, Organization, User
+from contacts.bus import Recorded, publish
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import get_owned, utcnow
 from contacts.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from contacts.normalize import normalize_email
@@ -188,6 +190,41 @@ def get_user(session: Session, org_id: str, user_id: str) -> User:
 def get_token(session: Session, org_id: str, token_id: str) -> ApiToken:
     """Return the organisation's token or raise NotFound."""
     return get_owned(session, ApiToken, org_id, token_id, what="token")
+
+
+def update_user(
+    session: Session,
+    principal: Principal,
+    user: User,
+    *,
+    name: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+) -> User:
+    """Change a user's name, role or active flag (None: keep); deactivating revokes its tokens."""
+    if user.id == principal.user_id and (active is False or role not in (None, "admin")):
+        raise Conflict("an admin cannot demote or deactivate themselves")
+    if name is not None:
+        user.name = name
+    if role is not None and role != user.role:
+        user.role = check_grantable(principal, role)
+    if active is not None:
+        user.active = active
+        if not active:
+            revoke_tokens_of(session, user)
+    user.version += 1
+    user.updated_at = utcnow()
+    publish(
+        session,
+        Recorded(
+            org_id=user.organization_id,
+            actor_id=principal.user_id,
+            entity=Entity.USER,
+            ids=(user.id,),
+            operation=Operation.UPDATED,
+        ),
+    )
+    return user
 
 
 def revoke_tokens_of(session: Session, user: User) -> None:

@@ -109,22 +109,7 @@ def admin_user_update(user_id: str) -> Response:
     role, active = auth.check_role(form.role.data or ""), bool(form.active.data)
     if target.id == principal().user_id and (not active or role != "admin"):
         raise Conflict(_("An admin cannot demote or deactivate themselves."))
-    target.role = role
-    if target.active and not active:
-        auth.revoke_tokens_of(db, target)
-    target.active = active
-    target.version += 1
-    target.updated_at = utcnow()
-    publish(
-        db,
-        Recorded(
-            org_id=org_id(),
-            actor_id=principal().user_id,
-            entity=Entity.USER,
-            ids=(target.id,),
-            operation=Operation.UPDATED,
-        ),
-    )
+    auth.update_user(db, principal(), target, role=role, active=active)
     flash(_("Saved."))
     return redirect(url_for("web.admin_users"))
 
