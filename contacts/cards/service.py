@@ -75,6 +75,29 @@ def bump_version(card: Card) -> None:
     card.updated_at = utcnow()
 
 
+def card_changed(
+    session: Session,
+    card: Card,
+    operation: Operation,
+    *,
+    actor_id: str | None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Bump the card's version and log the change (``actor_id`` None: the worker)."""
+    bump_version(card)
+    publish(
+        session,
+        Recorded(
+            org_id=card.organization_id,
+            actor_id=actor_id,
+            entity=Entity.CARD,
+            ids=(card.id,),
+            operation=operation,
+            data=data,
+        ),
+    )
+
+
 def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
 
@@ -275,17 +298,12 @@ def update_card(session: Session, actor: Actor, card: Card, body: CardUpdate) ->
         if attr in sent:
             value = getattr(body, attr)
             setattr(card, attr, _utc(value) if isinstance(value, datetime) else value)
-    bump_version(card)
-    publish(
+    card_changed(
         session,
-        Recorded(
-            org_id=actor.organization_id,
-            actor_id=actor.user_id,
-            entity=Entity.CARD,
-            ids=(card.id,),
-            operation=Operation.UPDATED,
-            data={"fields": sorted(body.fields), "other": sorted(sent - {"fields"})},
-        ),
+        card,
+        Operation.UPDATED,
+        actor_id=actor.user_id,
+        data={"fields": sorted(body.fields), "other": sorted(sent - {"fields"})},
     )
     return card
 
@@ -301,17 +319,7 @@ def request_reprocess(session: Session, actor: Actor, card: Card) -> Card:
     card.worker_id = None
     card.lease_expires_at = None
     card.enqueued_at = utcnow()
-    bump_version(card)
-    publish(
-        session,
-        Recorded(
-            org_id=actor.organization_id,
-            actor_id=actor.user_id,
-            entity=Entity.CARD,
-            ids=(card.id,),
-            operation=Operation.REPROCESS_REQUESTED,
-        ),
-    )
+    card_changed(session, card, Operation.REPROCESS_REQUESTED, actor_id=actor.user_id)
     enqueue_after_commit(session, [card.id])
     return card
 
@@ -324,17 +332,7 @@ def discard_card(session: Session, actor: Actor, card: Card) -> Card:
         )
     card.status = "discarded"
     card.match_contact_id = None
-    bump_version(card)
-    publish(
-        session,
-        Recorded(
-            org_id=actor.organization_id,
-            actor_id=actor.user_id,
-            entity=Entity.CARD,
-            ids=(card.id,),
-            operation=Operation.DISCARDED,
-        ),
-    )
+    card_changed(session, card, Operation.DISCARDED, actor_id=actor.user_id)
     return card
 
 

@@ -23,12 +23,11 @@ from flask import Flask
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from contacts.bus import Recorded, publish
 from contacts.cards import service
 from contacts.cards.confirm import confirm_card
 from contacts.cards.models import Card
 from contacts.cards.reading import CardReading
-from contacts.changelog.vocabulary import Entity, Operation
+from contacts.changelog.vocabulary import Operation
 from contacts.config import settings_of
 from contacts.corrections import service as corrections
 from contacts.db import session_factory, utcnow
@@ -119,18 +118,7 @@ def _fail(session: Session, card_id: str, reason: str) -> None:
     card.error = reason[:2000]
     card.worker_id = None
     card.lease_expires_at = None
-    service.bump_version(card)
-    publish(
-        session,
-        Recorded(
-            org_id=card.organization_id,
-            actor_id=None,
-            entity=Entity.CARD,
-            ids=(card.id,),
-            operation=Operation.FAILED,
-            data={"error": card.error},
-        ),
-    )
+    service.card_changed(session, card, Operation.FAILED, actor_id=None, data={"error": card.error})
 
 
 class Heartbeat:
@@ -192,21 +180,16 @@ def _retry_or_fail(
             card.worker_id = None
             card.lease_expires_at = None
             card.enqueued_at = None
-            service.bump_version(card)
-            publish(
+            service.card_changed(
                 session,
-                Recorded(
-                    org_id=card.organization_id,
-                    actor_id=None,
-                    entity=Entity.CARD,
-                    ids=(card.id,),
-                    operation=Operation.RETRY_SCHEDULED,
-                    data={
-                        "error": card.error,
-                        "attempts": card.attempts,
-                        "next_attempt_at": card.next_attempt_at.isoformat(),
-                    },
-                ),
+                card,
+                Operation.RETRY_SCHEDULED,
+                actor_id=None,
+                data={
+                    "error": card.error,
+                    "attempts": card.attempts,
+                    "next_attempt_at": card.next_attempt_at.isoformat(),
+                },
             )
         session.commit()
 
@@ -259,21 +242,16 @@ def _finish(
             except MeishiError as e:
                 card.warnings = [*card.warnings, f"not confirmed automatically: {e.detail}"]
         card.status = status
-        service.bump_version(card)
-        publish(
+        service.card_changed(
             session,
-            Recorded(
-                org_id=card.organization_id,
-                actor_id=None,
-                entity=Entity.CARD,
-                ids=(card.id,),
-                operation=Operation.PROCESSED,
-                data={
-                    "status": status,
-                    "pipeline_version": reading.pipeline_version,
-                    "ocr_seconds": reading.seconds,
-                },
-            ),
+            card,
+            Operation.PROCESSED,
+            actor_id=None,
+            data={
+                "status": status,
+                "pipeline_version": reading.pipeline_version,
+                "ocr_seconds": reading.seconds,
+            },
         )
         session.commit()
         return status
