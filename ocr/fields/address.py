@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ocr.fields.contact import JP_POSTAL, Match
 from ocr.fields.vocab import COUNTRY_LINE, EN_STREET_WORDS, JP_ADDRESS_MARK, PREFECTURES, street_suffix_in
-from ocr.layout import Line
+from ocr.layout import Line, fix_kana_kanji
 
 # Postal codes in the main formats, each with the context that tells it from other numbers.
 _EN_POSTAL = (
@@ -22,10 +22,20 @@ _EN_POSTAL = (
     re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})\b"),  # UK: W2 6BD, MK7 7HB, CB4 9US
     re.compile(r"\b([A-Z]\d[A-Z]\s?\d[A-Z]\d)\b"),  # Canada: K1A 0B1
     re.compile(r"\bSingapore\s+(\d{6})\b", re.IGNORECASE),  # Singapore 584866
-    re.compile(r"(?:^|,\s?|\s)(\d{5})\s+[A-Z][A-Za-zÀ-ÿ'\-]+"),  # France, Morocco, Germany, ...: 75011 Paris
+    re.compile(
+        r"(?:^|,\s?|\s)(\d{5})(?:\s+[A-Z][A-Za-zÀ-ÿ'\-]+|[A-Z][a-zà-ÿ]{2,})"
+    ),  # 75011 Paris (40937Marrakech)
     re.compile(r"(?<![\d\-+])(\d{3}-\d{4})(?![\d\-])"),  # a Japanese code on an English card
     re.compile(r"(?:^|,\s?)(\d{4})\s+[A-Z][A-Za-zÀ-ÿ'\-]+"),  # Australia, Switzerland, ...: 8001 Zürich
 )
+# A phone number printed after the address on the same line, with or without its icon (日+212 (0) 6 62 ...).
+_PHONE_AFTER = re.compile(
+    r"\s(?:(?:Tel|Fax|Phone|Mobile|Mob|Cell|Office|[TFMP])\.?:?\s?|\S)?(?:\+|\(0)\(?\d[\d\s().\-]{7,}\d",
+    re.IGNORECASE,
+)
+_GLUED_CITY = re.compile(r"(?<![\d\-])(\d{4,5})(?=[A-Z][a-zà-ÿ]{2,})")
+_GLUED_ORDINAL = re.compile(r"\b(\d+(?:st|nd|rd|th))(?=[A-Z][a-z])")  # 1stAve
+_UK_POSTCODE_GLUED = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})\b")
 _HOUSE_NUMBER = re.compile(r"^\d{1,5}[A-Za-z]?,?\s+[A-Za-zÀ-ÿ]")
 _PO_BOX = re.compile(r"\bP\.?\s?O\.?\s?Box\b|\bBP\s\d", re.IGNORECASE)
 _UNIT = re.compile(r"#\d{1,3}-\d{1,4}")  # Singapore unit numbers
@@ -34,9 +44,16 @@ _ICON = re.compile(
     r"^(?:[^\w\s]|[0-9@©®QO])\s+(?=\d|〒)"
 )  # a location pin read as "9" or "@" before the text
 _BUILDING = re.compile(
-    r"(?:[0-9０-９〇一二三四五六七八九十]+|ビル|タワー|階|号室|ハイツ|マンション|レジデンス|\dF)$"
+    r"(?:[0-9０-９〇一二三四五六七八九十]+|ビル|タワー|階|号室|ハイツ|マンション|レジデンス|[0-9〇一二三四五六七八九十]F)$"
 )
+_KANA_STROKE = re.compile(r"(?<=[ァ-ヶ])[1一\-−‐](?=[ァ-ヶ])")  # パ1ク: the long-vowel mark read as 1
 _JP_BLOCK_NUMBER = re.compile(r"\d+丁目|[0-9一二三四五六七八九十]+番地?|\d+号|\d+-\d+(?:-\d+)?")
+_JP_NUMERAL = "0-9〇一二三四五六七八九十百"
+# 3,25,19 / 三十,二十二: a block number's hyphens read as commas or dots.
+_JP_NUMBER_COMMA = re.compile(rf"(?<=[{_JP_NUMERAL}])[,，.．、](?=[{_JP_NUMERAL}])")
+# 14丁22番: "丁" right before a block number is always 丁目 (its 目 was lost).
+_JP_CHOME = re.compile(rf"(?<=[{_JP_NUMERAL}])丁(?=[{_JP_NUMERAL}]+番)")
+_MUNICIPALITY = "市区町村郡"
 
 
 @dataclass(frozen=True)
@@ -78,22 +95,32 @@ def _below(upper: Line, lower: Line, *, gap: float = 1.0) -> bool:
     lx, ly, lw, lh = lower.box
     size = max(upper.height, 1.0)
     if uh > 2.5 * uw and lh > 2.5 * lw:  # vertical columns: the next one stands to the left
-        return 0 <= ux - (lx + lw) <= gap * size and min(uy + uh, ly + lh) - max(uy, ly) > 0
+        # (engines draw column boxes a little wide, so neighbouring columns may overlap slightly)
+        return -0.3 * size <= ux - (lx + lw) <= gap * size and min(uy + uh, ly + lh) - max(uy, ly) > 0
     overlap = min(ux + uw, lx + lw) - max(ux, lx) > 0
-    return overlap and -0.3 * size <= ly - (uy + uh) <= gap * size
+    # The detector's boxes of neighbouring lines may overlap by half a line; a line beside, not under, has
+    # no horizontal overlap.
+    return overlap and -0.55 * size <= ly - (uy + uh) <= gap * size
 
 
-def _next_address_line(lines: list[Line], line: Line, taken: set[int]) -> Line | None:
-    """Return the line printed under an address line that continues it (the rest of it, or the building)."""
+def _next_address_line(lines: list[Line], line: Line, taken: set[int]) -> tuple[Line, str] | None:
+    """Return the line printed under an address line that continues it (the rest of it, or the building),
+    with its text up to a label that starts something else on the same line (ハイツ明石町577 Tel ...)."""
     for other in lines:
-        if other is line or id(other) in taken or not _below(line, other, gap=0.9):
+        if other is line or not _below(line, other, gap=0.9):
             continue
         text = other.text.strip()
-        if _NOT_ADDRESS.search(text) or JP_POSTAL.search(text) or len(re.sub(r"\D", "", text)) >= 7:
+        label = _NOT_ADDRESS.search(text)
+        if label is not None:
+            text = text[: label.start()].strip(" ,/|")
+        elif id(other) in taken:  # (a line shared with a phone is cut at its label instead)
+            continue
+        compact = re.sub(r"\s+", "", text)
+        if not text or JP_POSTAL.search(text) or len(re.sub(r"\D", "", text)) >= 7:
             return None
-        rest_of_address = bool(_JP_BLOCK_NUMBER.search(other.compact))
-        if 2 <= len(other.compact) <= 30 and (rest_of_address or _BUILDING.search(other.compact)):
-            return other
+        rest_of_address = bool(_JP_BLOCK_NUMBER.search(compact))
+        if 2 <= len(compact) <= 30 and (rest_of_address or _BUILDING.search(compact)):
+            return other, text
         return None
     return None
 
@@ -102,12 +129,57 @@ def _with_continuation(lines: list[Line], line: Line, text: str, taken: set[int]
     """Append the lines that continue a Japanese address (at most two: the rest, then the building)."""
     current = line
     for _ in range(2):
-        nxt = _next_address_line(lines, current, taken)
-        if nxt is None:
+        found = _next_address_line(lines, current, taken)
+        if found is None:
             break
-        text = f"{text} {nxt.text.strip()}"
-        current = nxt
+        current, more = found
+        text = f"{text} {more}"
     return text
+
+
+def _is_kana(ch: str) -> bool:
+    return "\u3040" <= ch <= "\u30ff"
+
+
+def _repair_prefecture(text: str) -> str:
+    """Mend a prefecture read with one character wrong or lost (岩県, 番川県, 和歌山鼎) at the address's start.
+
+    Only when exactly one prefecture fits, and never where the text may be a city named like its prefecture
+    (大阪市 stays: a last character read as 市, 区, 町, 村 or 郡 is taken as printed).
+    """
+    if text.startswith(PREFECTURES):
+        return text
+    fits = set()
+    for pref in PREFECTURES:
+        n = len(pref)
+        head = text[:n]
+        if len(head) == n and head[-1] == pref[-1]:
+            if sum(a != b for a, b in zip(head, pref, strict=True)) == 1:
+                fits.add((pref, n))  # one character misread (番川県, 靜岡県)
+        elif (
+            len(head) == n
+            and head[:-1] == pref[:-1]
+            and head[-1] not in _MUNICIPALITY
+            and not _is_kana(head[-1])
+        ):
+            fits.add((pref, n))  # the mark misread (和歌山鼎)
+        if n >= 3 and any(text.startswith(pref[:i] + pref[i + 1 :]) for i in range(n - 1)):
+            fits.add((pref, n - 1))  # one character lost inside (岩県, 栃県)
+    if len(fits) != 1:
+        return text
+    pref, used = fits.pop()
+    return pref + text[used:]
+
+
+def clean_jp_address(value: str) -> str:
+    """Mend what reading loses in a Japanese address: the prefecture, 丁目, hyphens read as commas, a repeat."""
+    value = _repair_prefecture(value.strip())
+    value = _JP_CHOME.sub("丁目", _JP_NUMBER_COMMA.sub("-", value))
+    value = fix_kana_kanji(_KANA_STROKE.sub("ー", value))
+    parts = value.split(" ")
+    if len(parts) > 1 and parts[0] == parts[1]:  # the same line read twice (and joined as its continuation)
+        value = " ".join([parts[0], *parts[2:]])
+    return value
 
 
 def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, Match | None]:
@@ -120,22 +192,28 @@ def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, 
         mark, first, last = (
             (m.group(1), m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5), m.group(6))
         )
-        has_mark = mark in ("〒", "〶")
-        if m.start() > 3 and not has_mark:  # a bare code only at the start of a line
-            continue
+        # 〒 is often read as 亍; an office name may stand before it (東京本社 〒...).
+        has_mark = mark in ("〒", "〶") or line.text[: m.start()].rstrip().endswith("亍")
         rest = strip_icon(line.text[m.end() :].strip())
         if not rest and i + 1 < len(lines):
             rest = lines[i + 1].text.strip()
-        looks_like_address = bool(rest) and (
-            rest.startswith(PREFECTURES) or bool(JP_ADDRESS_MARK.search(rest))
-        )
+        if _NOT_ADDRESS.search(rest):  # the next line is an e-mail or a phone, not the address
+            rest = ""
+        rest = _repair_prefecture(rest)
+        starts_with_prefecture = rest.startswith(PREFECTURES)
+        # A bare code only at the start of a line, or right before a prefecture (本社・〒 read as 本社・場).
+        if m.start() > 3 and not has_mark and not starts_with_prefecture:
+            continue
+        looks_like_address = bool(rest) and (starts_with_prefecture or bool(JP_ADDRESS_MARK.search(rest)))
         if not (has_mark or looks_like_address):
             continue
         postal = Match(value=f"{first}-{last}", line=line, certainty=0.95 if has_mark else 0.8)
         if not rest:
             return postal, None
         value = _with_continuation(lines, line, rest, taken) if looks_like_address else rest
-        return postal, Match(value=value, line=line, certainty=0.85 if looks_like_address else 0.5)
+        return postal, Match(
+            value=clean_jp_address(value), line=line, certainty=0.85 if looks_like_address else 0.5
+        )
     for line in lines:
         if id(line) in taken:
             continue
@@ -144,7 +222,8 @@ def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, 
             JP_ADDRESS_MARK.search(text) and re.search(r"\d", text)
         )
         if looks_like_address and len(line.compact) >= 8 and "@" not in text:
-            return None, Match(value=_with_continuation(lines, line, text, taken), line=line, certainty=0.7)
+            value = clean_jp_address(_with_continuation(lines, line, text, taken))
+            return None, Match(value=value, line=line, certainty=0.7)
     return None, None
 
 
@@ -160,6 +239,7 @@ def en_postal_code(*texts: str) -> str | None:
 
 def en_address_score(text: str) -> float:
     """Return how much one line looks like part of an English address (0: not at all)."""
+    text = en_line_text(text)
     code = en_postal_code(text)
     if _NOT_ADDRESS.search(text) or re.search(r"\d[\d\s().\-]{8,}\d", text.replace(code or "\0", "")):
         return 0.0  # a phone number, not an address (a ZIP+4 code is not one)
@@ -187,8 +267,9 @@ def _fits(block: list[Line], line: Line) -> bool:
 
 def en_blocks(lines: list[Line], taken: set[int]) -> list[Block]:
     """Group the lines into address blocks around lines with address evidence."""
-    free = [line for line in lines if id(line) not in taken]
-    scores = {id(line): en_address_score(strip_icon(line.text)) for line in free}
+    # A line the phones took may begin with the address (113, Bd Abdelmoumen, 90345 Tanger +212 ...).
+    free = [line for line in lines if id(line) not in taken or _address_before_phone(line.text)]
+    scores = {id(line): en_address_score(line.text) for line in free}
     blocks: list[Block] = []
     used: set[int] = set()
     for seed in free:
@@ -244,11 +325,34 @@ def _rows_overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) ->
 
 def _credible(block: Block) -> bool:
     """An address has a postal code, a house number or P.O. Box, or two lines of evidence."""
-    texts = [strip_icon(line.text) for line in block.lines]
+    texts = [en_line_text(line.text) for line in block.lines]
     return (
         any(en_postal_code(t) or _HOUSE_NUMBER.match(t) or _PO_BOX.search(t) for t in texts)
         or block.score >= 0.8
     )
+
+
+def en_line_text(text: str) -> str:
+    """The address part of one printed line: without a leading icon, cut before a phone number printed after
+    it on the same line, with the spaces OCR drops restored (40937Marrakech, L7D4PG)."""
+    text = strip_icon(text)
+    phone = _PHONE_AFTER.search(text)
+    if phone is not None and phone.start() > 0:
+        text = text[: phone.start()]
+    text = _GLUED_ORDINAL.sub(r"\1 ", _GLUED_CITY.sub(r"\1 ", text))
+    return _UK_POSTCODE_GLUED.sub(r"\1 \2", text).strip(" ,;")
+
+
+def _address_before_phone(text: str) -> bool:
+    phone = _PHONE_AFTER.search(text)
+    return phone is not None and phone.start() >= 8 and en_address_score(text[: phone.start()]) >= 0.4
+
+
+def _without_heading(parts: list[str]) -> list[str]:
+    """Drop a first line that only names a place the address names again (an office heading: "Singapore")."""
+    if len(parts) > 1 and len(parts[0].split()) <= 2 and any(parts[0] in p for p in parts[1:]):
+        return parts[1:]
+    return parts
 
 
 def find_en_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, Match | None]:
@@ -257,7 +361,7 @@ def find_en_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, M
     if not blocks:
         return None, None
     block = _first_office(blocks)
-    parts = [strip_icon(line.text).strip(" ,;") for line in block.lines]
+    parts = _without_heading([en_line_text(line.text) for line in block.lines])
     value = ", ".join(p for p in parts if p)
     certainty = min(0.9, 0.45 + 0.3 * block.score)
     address = Match(value=value, line=block.lines[0], certainty=certainty)

@@ -164,6 +164,103 @@ def test_a_japanese_postal_code_after_an_office_name_is_found() -> None:
     assert got["postal_code"] == "825-2056" and got["address"] == "群馬県前橋市丹勢7-2-9"
 
 
+def test_a_bare_japanese_code_mid_line_is_taken_when_a_prefecture_follows_it() -> None:
+    got = card("大阪支店・場530-0001大阪府大阪市北区梅田1-2-3", "TEL 06-1234-5678")
+    assert got["postal_code"] == "530-0001" and got["address"] == "大阪府大阪市北区梅田1-2-3"
+
+
+def test_a_postal_mark_read_as_tei_is_still_the_mark() -> None:
+    assert card("名古屋営業所亍460-0008 愛知県名古屋市中区栄3-4-5")["postal_code"] == "460-0008"
+
+
+def test_a_prefecture_with_a_character_lost_is_mended() -> None:
+    assert card("〒010-0001 秋県秋田市中通2-3-8")["address"] == "秋田県秋田市中通2-3-8"
+
+
+def test_a_prefecture_with_a_character_lost_that_fits_two_is_left_as_read() -> None:
+    # 宮県 is 宮城県 or 宮崎県.
+    assert card("〒980-0811 宮県仙台市青葉区一番町4-7-17")["address"].startswith("宮県")
+
+
+def test_a_prefecture_mark_misread_is_mended() -> None:
+    assert card("〒700-0824 岡山鼎岡山市北区内山下1-2-3")["address"] == "岡山県岡山市北区内山下1-2-3"
+
+
+def test_a_city_named_like_its_prefecture_is_not_turned_into_it() -> None:
+    assert card("〒530-0001 大阪市北区梅田1-2-3")["address"] == "大阪市北区梅田1-2-3"
+
+
+def test_a_prefecture_misread_two_ways_is_left_as_read() -> None:
+    # 番川県 is one character from both 香川県 and 石川県: no guess.
+    assert card("〒760-0019 番川県高松市サンポート2-1")["address"].startswith("番川県")
+
+
+def test_commas_read_for_hyphens_in_a_block_number_become_hyphens() -> None:
+    assert card("〒150-0002 東京都渋谷区渋谷2,21,1")["address"] == "東京都渋谷区渋谷2-21-1"
+
+
+def test_chome_with_its_me_lost_is_mended() -> None:
+    assert card("〒150-0002 東京都渋谷区渋谷2丁21番1号")["address"] == "東京都渋谷区渋谷2丁目21番1号"
+
+
+def test_an_address_line_read_twice_is_kept_once() -> None:
+    got = card("〒150-0002 東京都渋谷区渋谷2丁目21番1号", "東京都渋谷区渋谷2丁目21番1号", "TEL 03-1234-5678")
+    assert got["address"] == "東京都渋谷区渋谷2丁目21番1号"
+
+
+def test_an_email_under_a_bare_postal_code_is_not_the_address() -> None:
+    assert "@" not in card("〒150-0002", "taro@example.co.jp").get("address", "")
+
+
+def test_a_building_sharing_its_line_with_the_phone_joins_the_address() -> None:
+    got = card("〒150-0002 東京都渋谷区渋谷2丁目21番1号", "渋谷ヒカリエ34F TEL 03-1234-5678")
+    assert got["address"] == "東京都渋谷区渋谷2丁目21番1号 渋谷ヒカリエ34F"
+
+
+def test_a_building_on_a_kanji_numbered_floor_joins_the_address() -> None:
+    got = card("〒100-0005 東京都千代田区丸の内一丁目九番二号", "グラントウキョウ二F")
+    assert got["address"] == "東京都千代田区丸の内一丁目九番二号 グラントウキョウ二F"
+
+
+def test_a_long_vowel_mark_read_as_one_is_mended_in_katakana() -> None:
+    got = card("〒150-0002 東京都渋谷区渋谷2-21-1", "パ1クタワー12F")
+    assert got["address"] == "東京都渋谷区渋谷2-21-1 パークタワー12F"
+
+
+def test_an_english_address_before_a_phone_on_the_same_line_is_found() -> None:
+    got = card("Lina Haddad", "12, Rue Ibn Batouta, 20000 Casablanca, Morocco +212 (0) 5 22 11 22 33")
+    assert got["address"] == "12, Rue Ibn Batouta, 20000 Casablanca, Morocco"
+
+
+def test_an_address_before_a_labelled_fax_on_the_same_line_is_found() -> None:
+    got = card("Ann Lee", "1 Main St", "Springfield, IL 62704 Fax:+1(217)555-0100")
+    assert got["address"] == "1 Main St, Springfield, IL 62704"
+
+
+def test_a_city_glued_to_its_code_is_parted() -> None:
+    got = card("28, rue de la Paix", "75011Paris")
+    assert got["address"] == "28, rue de la Paix, 75011 Paris" and got["postal_code"] == "75011"
+
+
+def test_a_uk_postcode_read_without_its_space_gets_it_back() -> None:
+    assert (
+        card("Studio 7", "Mill Lane", "Leeds", "LS11AB")["address"] == "Studio 7, Mill Lane, Leeds, LS1 1AB"
+    )
+
+
+def test_an_office_heading_naming_the_city_again_is_not_part_of_the_address() -> None:
+    got = card("Singapore", "10 Anson Road, #12-01", "Singapore 079903")
+    assert got["address"] == "10 Anson Road, #12-01, Singapore 079903"
+
+
+def test_lines_whose_boxes_overlap_by_half_still_make_one_block() -> None:
+    lines = placed(
+        ("248 Market Road", 100, 100), ("#11-26 The Tower", 100, 118), ("Singapore 819324", 100, 136)
+    )
+    _, fields = extract_fields(lines)
+    assert fields["address"].value == "248 Market Road, #11-26 The Tower, Singapore 819324"
+
+
 def test_the_building_printed_under_a_japanese_address_joins_it() -> None:
     got = card("〒160-0023 東京都新宿区西新宿2丁目8番1号", "新宿パークタワー12F", "TEL 03-1234-5678")
     assert got["address"] == "東京都新宿区西新宿2丁目8番1号 新宿パークタワー12F"
