@@ -215,8 +215,13 @@ def split_title(text: str) -> tuple[str, str]:
             found = m.group(1) if m else None
         if found is None:
             break
-        titles.insert(0, found)  # the vocabulary spelling: a misread kanji is corrected
         rest = rest[: -len(found)].rstrip()
+        modifier = _TITLE_MODIFIER_AT_END.search(rest)  # General Manager, チーフデザイナー
+        if modifier is not None:
+            word = modifier.group(1) or modifier.group(2)
+            found = f"{word}{' ' if found.isascii() else ''}{found}"
+            rest = rest[: modifier.start(1 if modifier.group(1) else 2)].rstrip()
+        titles.insert(0, found)  # the vocabulary spelling: a misread kanji is corrected
     title = ""
     for part in titles:
         title = (
@@ -226,6 +231,17 @@ def split_title(text: str) -> tuple[str, str]:
 
 
 _JP_TITLES_LONGEST = sorted(JP_TITLES, key=len, reverse=True)
+_LEADING_JP_MODIFIER = re.compile(
+    r"(チーフ|シニア|ジュニア|アシスタント|ゼネラル|リード|プリンシパル|エグゼクティブ|ヘッド)"
+)
+# Words that rank a title without being one (Senior Engineer, General Manager, チーフデザイナー).
+_TITLE_MODIFIER_AT_END = re.compile(
+    r"(?:^|\s|(?<=[^\x00-\x7f]))((?:Senior|General|Chief|Assistant|Deputy|Executive|Regional|Associate|Vice|"
+    r"Principal|Managing|Lead|Junior|Sr\.|Jr\.)(?: (?:Senior|General|Chief|Assistant|Deputy|Executive|Regional|"
+    r"Associate|Vice|Principal|Managing))?)$"
+    r"|(チーフ|シニア|ジュニア|アシスタント|ゼネラル|リード|プリンシパル|エグゼクティブ|ヘッド)$",
+    re.IGNORECASE,
+)
 # An English title at the end of a line, after a space or directly after Japanese ("取締役CTO").
 _EN_TITLE_AT_END = re.compile(
     r"(?:^|\s|(?<=[^\x00-\x7f]))(" + EN_TITLE.pattern.removeprefix(r"\b") + r")$", re.IGNORECASE
@@ -256,12 +272,18 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
             rest, found_title = split_title(text)
             found_dept = ""
             if rest:
-                if is_department_token(rest.replace(" ", "")) and _KANJI.search(rest):
-                    found_dept = rest
+                if is_department_token(rest.replace(" ", "")) and (_KANJI.search(rest) or found_title):
+                    found_dept = rest  # (R&Dセンター before a title is a department too)
                 elif found_title and len(rest) <= 4 and all(is_cjk(c) for c in rest):
                     found_title, rest = rest + found_title, ""
                 elif found_title and _KATAKANA_WORD.fullmatch(rest) and _KATAKANA_WORD.fullmatch(found_title):
                     found_title, rest = rest + found_title, ""  # プロジェクト + マネージャー
+                elif found_title and len(found_title) >= 3 and all(is_cjk(c) for c in rest.replace(" ", "")):
+                    # A long title ends the line; what stands before it is the department, misread
+                    # (技術開発センタ部長代理): the title is sure, the department less so.
+                    if department is None:
+                        department = Match(value=rest, line=line, certainty=0.6)
+                    rest = ""
                 else:
                     continue
             if found_dept and department is None:
@@ -344,11 +366,14 @@ def split_leading_title(text: str) -> tuple[str, str]:
     if titles:
         return " ".join(titles), " ".join(tokens)
     compact = text.replace(" ", "")
+    ranked = _LEADING_JP_MODIFIER.match(compact)  # チーフデザイナー佐々木直人
+    modifier = ranked.group(1) if ranked else ""
+    compact = compact[len(modifier) :]
     # No space after the title: accept it only when a known surname follows.
     for title in _JP_TITLES_LONGEST:
         rest = compact[len(title) :]
         if compact.startswith(title) and 2 <= len(rest) <= 6 and split_jp_name(rest) is not None:
-            return title, rest
+            return modifier + title, rest
     return "", text
 
 

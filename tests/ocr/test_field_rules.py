@@ -328,6 +328,31 @@ def test_an_english_department_on_a_japanese_card_is_the_department() -> None:
     )
 
 
+def test_an_english_title_keeps_its_rank_word_after_a_japanese_department() -> None:
+    got = card("株式会社テスト", "海外営業部 General Manager", "山田 太郎")
+    assert (got["department"], got["title"]) == ("海外営業部", "General Manager")
+
+
+def test_a_katakana_rank_word_stays_with_its_title() -> None:
+    got = card("株式会社テスト", "開発部チーフエンジニア", "山田 太郎")
+    assert (got["department"], got["title"]) == ("開発部", "チーフエンジニア")
+
+
+def test_a_katakana_department_before_a_title_is_the_department() -> None:
+    got = card("株式会社テスト", "ITセンター部長代理", "山田 太郎")
+    assert (got["department"], got["title"]) == ("ITセンター", "部長代理")
+
+
+def test_a_long_title_after_a_misread_department_is_still_the_title() -> None:
+    got = sized(("株式会社テスト", 30), ("技術開発センタ部長代理", 22), ("山田 太郎", 40))
+    assert got["title"].value == "部長代理" and got["department"].confidence < got["title"].confidence
+
+
+def test_a_ranked_katakana_title_before_the_name_is_cut_off() -> None:
+    got = card("株式会社テスト", "シニアコンサルタント佐藤花子")
+    assert (got["title"], got["name"]) == ("シニアコンサルタント", "佐藤 花子")
+
+
 def test_a_katakana_title_made_of_two_words_stays_whole() -> None:
     assert (
         card("株式会社テスト", "プロジェクトマネージャー", "山田 太郎")["title"] == "プロジェクトマネージャー"
