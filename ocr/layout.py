@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ocr.engine import Word
@@ -49,7 +51,45 @@ def normalize(text: str) -> str:
     fixed before NFKC would turn ④ into a plain "4".
     """
     text = _CIRCLED_AT.sub("@", text)
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+    return "".join(japanese_form(c) if not c.isascii() else c for c in text)
+
+
+def _in_japanese_sets(ch: str) -> bool:
+    """Tell whether a character is in Windows-31J or JIS X 0213 (every character Japanese print uses)."""
+    for encoding in ("cp932", "euc_jis_2004"):
+        try:
+            ch.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        return True
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def japanese_form(ch: str) -> str:
+    """Return the Japanese form of a Chinese simplified or traditional character (产/產 -> 産, 岛 -> 島).
+
+    A recognizer trained on Chinese as well as Japanese (PP-OCR) sometimes reads a kanji as its Chinese form;
+    such a character is in no Japanese character set. OpenCC's simplified-to-traditional then
+    traditional-to-Japanese tables give the form Japanese print uses; a character that is Japanese already
+    (邉, 鷗, 𠮷 stay), or that has no Japanese form, is kept as read.
+    """
+    if _in_japanese_sets(ch) or not ch.isprintable():
+        return ch
+    converted = _to_japanese()(ch)
+    if len(converted) == 1 and converted != ch and _in_japanese_sets(converted):
+        return converted
+    return ch
+
+
+@functools.lru_cache(maxsize=1)
+def _to_japanese() -> Callable[[str], str]:
+    import opencc
+
+    simplified_to_traditional = opencc.OpenCC("s2t")
+    traditional_to_japanese = opencc.OpenCC("t2jp")
+    return lambda ch: traditional_to_japanese.convert(simplified_to_traditional.convert(ch))
 
 
 _KANJI_CLASS = "\u3400-\u9fff\uf900-\ufaff々"

@@ -51,7 +51,8 @@ _PHONE = re.compile(
     r"(\+\s?\d{1,3}[\s\-.]?(?:\(0\)\s?)?)?(\(?\d[\d\s().\-‐－−–—'’·]{6,}\d)(\s?(?:x|ext\.?|内線)\s?\d{1,6})?",
     re.IGNORECASE,
 )
-_FAX_LABEL = re.compile(r"(FAX|Fax|fax|F|ファックス|ファクス|ＦＡＸ)\s*[.:：]?\s*$")
+# (small kana are often read full size: フアックス, フアクス)
+_FAX_LABEL = re.compile(r"(FAX|Fax|fax|F|フ[ァア][ッツ]?クス|ＦＡＸ)\s*[.:：]?\s*$")
 _MOBILE_LABEL = re.compile(
     r"(携帯電話|携帯|Mobile|mobile|MOBILE|Mob|mob|MOB|M|Cell|cell|CELL|C|HP|Handy|GSM)\s*[.:：]?\s*$"
 )

@@ -417,3 +417,32 @@ def test_a_label_split_by_an_ocr_space_still_types_the_number() -> None:
 def test_a_title_continued_with_an_ampersand_is_joined_even_with_a_title_word() -> None:
     got = card("Silverline Pte. Ltd.", "Hui Shan Lim", "Chief Technology Officer", "& Co-Founder")
     assert got["title"] == "Chief Technology Officer & Co-Founder"
+
+
+# Characters read in their Chinese form
+
+
+def test_a_traditional_chinese_form_becomes_the_japanese_one() -> None:
+    assert card("有限会社高橋不動產", "高橋 一郎")["company"] == "有限会社高橋不動産"
+
+
+def test_a_simplified_chinese_label_still_labels_the_number() -> None:
+    got = card("株式会社テスト", "山田 太郎", "电话 03-1234-5678", "携带 090-1234-5678")
+    assert got["phone"] == "03-1234-5678" and got["mobile"] == "090-1234-5678"
+
+
+def test_a_kanji_japanese_print_uses_is_never_replaced() -> None:
+    from ocr.layout import normalize
+
+    assert normalize("森鷗外 渡邉 𠮷田 德永") == "森鷗外 渡邉 𠮷田 德永"
+
+
+def test_a_latin_accent_is_not_a_chinese_form() -> None:
+    from ocr.layout import normalize
+
+    assert normalize("Café Müller") == "Café Müller"
+
+
+def test_a_fax_label_read_with_a_full_size_a_is_the_fax() -> None:
+    got = card("株式会社テスト", "山田 太郎", "電話 03-1234-5678", "フアクス 03-1234-5679")
+    assert got["fax"] == "03-1234-5679"
