@@ -5,6 +5,6 @@ and the click commands in ``ocr.cli``. Importing this package does nothing but d
 the version string; heavy modules are imported where they are used.
 """
 
-PIPELINE_VERSION = "2.0.0"  # PP-OCRv5 reads cards by default
+PIPELINE_VERSION = "2.1.0"  # address and title rules for real layouts, Chinese forms to Japanese
 
 __all__ = ["PIPELINE_VERSION"]
