@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from ocr.fields.names import jp_romaji_given, jp_romaji_surnames, latin_first_names, latin_last_names
 from ocr.layout import Line
 
 # Common top-level domains; an unknown TLD one edit away from one of these is an OCR slip.
@@ -121,6 +122,22 @@ def _email_in(text: str) -> re.Match[str] | None:
     return _EMAIL.search(text)
 
 
+def _without_glued_label(local: str) -> str:
+    """Drop the label "E" printed against a lower-case address (Eguibert.christophe@ -> guibert.christophe@).
+
+    Cards print addresses in lower case, so a capital E before an all lower-case rest is the label, unless
+    the word it starts is a name (Emily@, Evans.j@ keep theirs).
+    """
+    if len(local) < 4 or local[0] != "E" or not local[1].isalnum() or any(c.isupper() for c in local[1:]):
+        return local
+    first = re.split(r"[._\-+]", local, maxsplit=1)[0].lower()
+    if first in latin_first_names() or first in latin_last_names() or first in jp_romaji_surnames():
+        return local
+    if first in jp_romaji_given():
+        return local
+    return local[1:]
+
+
 def find_email(lines: list[Line]) -> Match | None:
     """Find the e-mail address, rejoined across OCR spaces; slips such as ④ for @ or .jD for .jp are repaired."""
     for line in lines:
@@ -130,6 +147,7 @@ def find_email(lines: list[Line]) -> Match | None:
         local = re.sub(r"\s", "", m.group(1)).strip(".")
         if local != m.group(1).strip("."):  # a label joined by the rejoining ("E. haruka...")
             local = _EMAIL_LABEL.sub("", local) if _EMAIL_LABEL.match(local) and len(local) > 4 else local
+        local = _without_glued_label(local)
         domain = re.sub(r"\s", "", m.group(2)).lower().strip(".-")
         domain, fixed = _fix_tld(domain)
         certainty = 0.75 if fixed else 0.97

@@ -42,6 +42,18 @@ def test_email_is_rejoined_across_ocr_spaces() -> None:
     assert card("haruka. sasaki@har79-sasaki. com")["email"] == "haruka.sasaki@har79-sasaki.com"
 
 
+def test_an_e_label_glued_to_a_lower_case_address_is_dropped() -> None:
+    assert card("Lena Ong", "Eong.lena@sable.sg")["email"] == "ong.lena@sable.sg"
+
+
+def test_a_capital_e_starting_a_name_stays_in_the_address() -> None:
+    assert card("Emily Hart", "Emily@hart.co.uk")["email"] == "emily@hart.co.uk"
+
+
+def test_a_capitalised_address_keeps_its_first_letter() -> None:
+    assert card("Ed Stone", "Ed.Stone@stone.com")["email"] == "ed.stone@stone.com"
+
+
 def test_a_label_run_into_the_email_by_rejoining_is_dropped() -> None:
     assert card("E. haruka.sasaki@example.com")["email"] == "haruka.sasaki@example.com"
 
