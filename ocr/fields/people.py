@@ -123,17 +123,51 @@ def _company_from_line(text: str) -> str | None:
     return None
 
 
+def _company_split_over_lines(lines: list[Line], taken: set[int]) -> Match | None:
+    """A legal form printed alone, small, on the line over or under the trade name in large type
+    (合同会社 / 藤原電機 -> 合同会社藤原電機, 田中製作所 / 株式会社 -> 田中製作所株式会社)."""
+    for form_line in lines:
+        form = form_line.compact
+        if id(form_line) in taken or form not in JP_LEGAL_FORMS:
+            continue
+        fx, fy, fw, fh = form_line.box
+        for other in lines:
+            if other is form_line or id(other) in taken:
+                continue
+            ox, oy, ow, oh = other.box
+            name = join_cjk(other.text).replace(" ", "")
+            beside = min(fx + fw, ox + ow) - max(fx, ox) > 0 and abs(fx - ox) <= max(fh, oh)
+            gap = oy - (fy + fh) if oy >= fy else fy - (oy + oh)
+            if not (
+                beside
+                and -0.3 * fh <= gap <= 1.2 * max(fh, oh)
+                and other.height >= 1.2 * form_line.height
+                and 2 <= len(name) <= 20
+                and all(is_cjk(c) for c in name)
+                and not is_department_token(name)
+                and _title_suffix(name) is None
+            ):
+                continue
+            value = form + name if fy < oy else name + form
+            return Match(value=value, line=other, certainty=0.85)
+    return None
+
+
 def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set[int]) -> Match | None:
     """Find the company by its legal form, else (English) by similarity to the e-mail/web domain."""
+    split = _company_split_over_lines(lines, taken)
+    if split is not None:
+        return split
     for line in lines:
         if id(line) in taken:
             continue
         value = _company_from_line(line.text)
         if value is not None:
             # No word starts with a small kana or a long mark: a logo read as one (ゃ合同会社...).
-            return Match(
-                value=value.lstrip("ゃゅょっぁぃぅぇぉャュョッァィゥェォー"), line=line, certainty=0.92
-            )
+            value = value.lstrip("ゃゅょっぁぃぅぇぉャュョッァィゥェォー")
+            if len(value) > 1 and value[0].isascii() and value[1:].startswith(JP_LEGAL_FORMS):
+                value = value[1:]  # a logo read as one Latin character or digit (1合同会社...)
+            return Match(value=value, line=line, certainty=0.92)
     fuzzy = _find_company_fuzzy(lines, taken)
     if fuzzy is not None or lang == "ja":
         return fuzzy

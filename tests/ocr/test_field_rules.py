@@ -316,6 +316,25 @@ def test_a_trade_name_is_never_a_person() -> None:
     assert "name" not in card("田中製作所", "海外事業本部")
 
 
+def test_a_legal_form_printed_small_over_the_trade_name_joins_it_in_front() -> None:
+    got = sized(("合同会社", 14), ("藤原電機", 30), ("営業部 部長", 14), ("松本 康弘", 26))
+    assert got["company"].value == "合同会社藤原電機"
+
+
+def test_a_legal_form_printed_small_under_the_trade_name_joins_it_behind() -> None:
+    got = sized(("田中製作所", 30), ("株式会社", 14), ("営業部 部長", 14), ("松本 康弘", 26))
+    assert got["company"].value == "田中製作所株式会社"
+
+
+def test_a_department_under_a_legal_form_line_is_not_the_trade_name() -> None:
+    got = sized(("株式会社", 14), ("海外事業本部", 30), ("松本 康弘", 26))
+    assert got.get("company") is None or got["company"].value != "株式会社海外事業本部"
+
+
+def test_a_logo_digit_before_the_legal_form_is_dropped() -> None:
+    assert card("1合同会社小林産業", "小林 一郎")["company"] == "合同会社小林産業"
+
+
 def test_the_company_printed_in_full_wins_over_its_logo_line() -> None:
     got = card("SABLE", "Sable Ventures Group", "Lena Ong", "lena@sable.sg")
     assert got["company"] == "Sable Ventures Group"
