@@ -65,7 +65,7 @@ def test_the_frequency_chart_and_the_campaign_roi(web_app: Flask, worg: WebOrg) 
     html = worg.web.get("/analytics?interval=week&from=2026-05-04&to=2026-05-17").get_data(as_text=True)
     freq = {b["key"]: b["count"] for b in _bars(_svg(html, "freq-chart"))}
     assert (freq["1"], freq["2"], freq["10+"]) == (0, 2, 0)
-    table = re.search(r'<table class="table" id="campaign-table">.*?</table>', html, re.S)
+    table = re.search(r'<table class="table stats" id="campaign-table">.*?</table>', html, re.S)
     assert table is not None
     assert "Webinar" in table.group(0) and "300,000 JPY" in table.group(0)
     assert '<td class="roi">200%</td>' in table.group(0)

@@ -71,20 +71,21 @@ class Chart:
 
 
 def nice_top(value: int) -> int:
-    """Round the largest value up to 1, 2 or 5 times a power of ten (at least 1) for the y axis."""
+    """Round the largest value up to 1 or to 2, 4, 6, 8 or 10 times a power of ten, so that the axis' middle
+    label is a whole number."""
     if value <= 1:
         return 1
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
-        if value <= step * power:
+    for step in (1, 2, 4, 6, 8, 10):
+        if value <= step * power and (step * power) % 2 == 0:
             return step * power
     return 10 * power
 
 
 def _y_axis(top: int, plot_height: float) -> list[Tick]:
+    values = [0, top // 2, top] if top % 2 == 0 else [0, top]
     return [
-        Tick(x=PLOT_LEFT - 6, y=PLOT_TOP + plot_height * (1 - f) + 4, text=str(round(top * f)))
-        for f in (0, 0.5, 1)
+        Tick(x=PLOT_LEFT - 6, y=round(PLOT_TOP + plot_height * (1 - v / top) + 4, 2), text=str(v)) for v in values
     ]
 
 
