@@ -23,8 +23,12 @@ class AnalyticsWindow(ContactFilter):
     date_from: date | None = Field(
         default=None, alias="from", description="First local date counted (default: see the interval)."
     )
-    date_to: date | None = Field(default=None, alias="to", description="Last local date counted (default: today).")
-    kind: list[Kind] = Field(default_factory=list, max_length=15, description="Only touchpoints of these kinds.")
+    date_to: date | None = Field(
+        default=None, alias="to", description="Last local date counted (default: today)."
+    )
+    kind: list[Kind] = Field(
+        default_factory=list, max_length=15, description="Only touchpoints of these kinds."
+    )
     channel: list[Channel] = Field(default_factory=list, max_length=4, description="Only these channels.")
 
     @model_validator(mode="before")
@@ -47,13 +51,17 @@ class TouchpointSeriesQuery(AnalyticsWindow):
     """Query of GET /analytics/touchpoints: the window is widened to whole buckets."""
 
     interval: Interval = "week"
-    split_by: Split | None = Field(default=None, description="Count each bucket per channel, kind, event, ...")
+    split_by: Split | None = Field(
+        default=None, description="Count each bucket per channel, kind, event, ..."
+    )
 
 
 class FrequencyQuery(AnalyticsWindow):
     """Query of GET /analytics/touchpoints/frequency."""
 
-    cap: int = Field(default=10, ge=2, le=100, description="The last class counts contacts touched cap or more times.")
+    cap: int = Field(
+        default=10, ge=2, le=100, description="The last class counts contacts touched cap or more times."
+    )
 
 
 class Series(BaseModel):

@@ -290,7 +290,9 @@ def report(session: Session, campaign: Campaign) -> CampaignReport:
         return round(n / reached, 4) if reached else None
 
     revenue = session.scalar(
-        select(func.coalesce(func.sum(CampaignMember.value), 0)).where(CampaignMember.campaign_id == campaign.id)
+        select(func.coalesce(func.sum(CampaignMember.value), 0)).where(
+            CampaignMember.campaign_id == campaign.id
+        )
     )
 
     def per(n: int) -> float | None:

@@ -34,7 +34,9 @@ class EventCreate(_Period):
     name: Name
     kind: EventKind = "other"
     venue: Short | None = None
-    cost: Cost | None = Field(default=None, description="What the event cost (booth, travel), for cost per lead.")
+    cost: Cost | None = Field(
+        default=None, description="What the event cost (booth, travel), for cost per lead."
+    )
     currency: Currency = "JPY"
 
 
@@ -150,7 +152,8 @@ class MemberUpdate(StrictModel):
 
     status: MemberStatus
     value: Cost | None = Field(
-        default=None, description="What the conversion was worth (campaign currency); only with status converted."
+        default=None,
+        description="What the conversion was worth (campaign currency); only with status converted.",
     )
 
 
@@ -210,4 +213,6 @@ class CampaignReport(BaseModel):
     cost_per_response: float | None
     cost_per_conversion: float | None
     revenue: int = Field(default=0, description="Sum of the converted members' value (campaign currency).")
-    roi: float | None = Field(default=None, description="(revenue - cost) / cost; null without a cost above 0.")
+    roi: float | None = Field(
+        default=None, description="(revenue - cost) / cost; null without a cost above 0."
+    )

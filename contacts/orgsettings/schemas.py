@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
-
 from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, Field

@@ -247,7 +247,9 @@ def test_a_value_needs_a_conversion(org: OrgClient) -> None:
     who = contact(org)
     factories.add_members(org, cid, contact_ids=[who])
     url = f"/api/v1/campaigns/{cid}/members/{who}"
-    resp = org.patch(url, json={"status": "responded", "value": 5}, headers={"If-Match": org.get(url).headers["ETag"]})
+    resp = org.patch(
+        url, json={"status": "responded", "value": 5}, headers={"If-Match": org.get(url).headers["ETag"]}
+    )
     assert resp.status_code == 422 and resp.get_json()["errors"][0]["field"] == "value"
     assert org.get(url).get_json()["status"] == "planned"
     report = get(org, f"/api/v1/campaigns/{cid}/report")

@@ -15,8 +15,8 @@ from contacts.auth import service as auth_service
 from contacts.auth.models import Organization
 from contacts.db import session_factory
 from tests.web.test_browser import DESKTOP, PHONE, Live, _no_horizontal_scroll, _shoot, _sign_in
-from tests.web.test_browser import browser as browser  # noqa: F401  (the module's browser fixture)
-from tests.web.test_browser import live as live  # noqa: F401  (the module's live server)
+from tests.web.test_browser import browser as browser
+from tests.web.test_browser import live as live
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,9 @@ def _marketer_with_data(app: Flask) -> tuple[str, str]:
         )
         password = passwords.generate_password()
         passwords.set_password(user, password)
-        admin = auth_service.create_user(session, org.id, email="analyst@acme.example", name="A", role="admin")
+        admin = auth_service.create_user(
+            session, org.id, email="analyst@acme.example", name="A", role="admin"
+        )
         token = auth_service.issue_token(session, admin, name="seed").plain
         session.commit()
     api = app.test_client()
@@ -58,16 +60,16 @@ def _marketer_with_data(app: Flask) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def marketer(live: Live) -> Iterator[tuple[str, str]]:  # noqa: F811
+def marketer(live: Live) -> Iterator[tuple[str, str]]:
     yield _marketer_with_data(live.app)
 
 
-def test_a_marketer_reads_the_charts(browser: Any, live: Live, marketer: tuple[str, str]) -> None:  # noqa: F811
+def test_a_marketer_reads_the_charts(browser: Any, live: Live, marketer: tuple[str, str]) -> None:
     email, password = marketer
     for viewport, name in ((DESKTOP, "analytics-desktop"), (PHONE, "analytics-phone")):
         page = _sign_in(browser, live, email, password, viewport)
         failed: list[str] = []
-        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
         page.goto(live.url + "/people")
         page.get_by_role("link", name="Analytics").click()
         page.wait_for_url(lambda url: "/analytics" in url)

@@ -40,10 +40,14 @@ def _seed(worg: WebOrg) -> str:
         ("2026-05-05T02:00:00Z", b, "email"),
         ("2026-05-12T02:00:00Z", b, "meeting"),
     ]:
-        factories.touchpoint(api, who, occurred_at=at, kind=kind, campaign_id=cid if kind == "email" else None)
+        factories.touchpoint(
+            api, who, occurred_at=at, kind=kind, campaign_id=cid if kind == "email" else None
+        )
     factories.add_members(api, cid, contact_ids=[a], status="responded")
     url = f"/api/v1/campaigns/{cid}/members/{a}"
-    resp = api.patch(url, json={"status": "converted", "value": 300000}, headers={"If-Match": api.get(url).headers["ETag"]})
+    resp = api.patch(
+        url, json={"status": "converted", "value": 300000}, headers={"If-Match": api.get(url).headers["ETag"]}
+    )
     assert resp.status_code == 200
     return cid
 

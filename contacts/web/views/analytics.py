@@ -85,7 +85,8 @@ def nice_top(value: int) -> int:
 def _y_axis(top: int, plot_height: float) -> list[Tick]:
     values = [0, top // 2, top] if top % 2 == 0 else [0, top]
     return [
-        Tick(x=PLOT_LEFT - 6, y=round(PLOT_TOP + plot_height * (1 - v / top) + 4, 2), text=str(v)) for v in values
+        Tick(x=PLOT_LEFT - 6, y=round(PLOT_TOP + plot_height * (1 - v / top) + 4, 2), text=str(v))
+        for v in values
     ]
 
 
@@ -106,7 +107,7 @@ def stacked_bars(series: TouchpointSeries) -> Chart:
     every = math.ceil(n / MAX_X_LABELS)
     for i, bucket in enumerate(series.buckets):
         x = PLOT_LEFT + i * slot + (slot - bar) / 2
-        y = PLOT_TOP + plot_height
+        y: float = PLOT_TOP + plot_height
         for s, count in zip(series.series, bucket.counts, strict=True):
             if not count:
                 continue
@@ -128,7 +129,11 @@ def stacked_bars(series: TouchpointSeries) -> Chart:
             )
         if i % every == 0:
             x_labels.append(
-                Tick(x=round(x + bar / 2, 2), y=CHART_HEIGHT - 8, text=_date_label(bucket.start, series.interval))
+                Tick(
+                    x=round(x + bar / 2, 2),
+                    y=CHART_HEIGHT - 8,
+                    text=_date_label(bucket.start, series.interval),
+                )
             )
     return Chart(
         width=CHART_WIDTH,
@@ -192,7 +197,9 @@ def analytics_page() -> str:
     interval = request.args.get("interval") or "week"
     window = _window()
     try:
-        series_query = TouchpointSeriesQuery.model_validate({**window, "interval": interval, "split_by": "channel"})
+        series_query = TouchpointSeriesQuery.model_validate(
+            {**window, "interval": interval, "split_by": "channel"}
+        )
         freq_query = FrequencyQuery.model_validate(window)
         sources_query = AnalyticsWindow.model_validate(window)
     except ValidationError as e:
@@ -202,11 +209,11 @@ def analytics_page() -> str:
         db, org_id(), freq_query.model_copy(update={"date_from": series.date_from, "date_to": series.date_to})
     )
     sources = analytics.acquisition(
-        db, org_id(), sources_query.model_copy(update={"date_from": series.date_from, "date_to": series.date_to})
+        db,
+        org_id(),
+        sources_query.model_copy(update={"date_from": series.date_from, "date_to": series.date_to}),
     )
-    reports = {
-        c.id: members.report(db, events.get_campaign(db, org_id(), c.id)) for c in sources.campaigns
-    }
+    reports = {c.id: members.report(db, events.get_campaign(db, org_id(), c.id)) for c in sources.campaigns}
     return render_template(
         "analytics.html",
         series=series,
