@@ -14,6 +14,9 @@ Interval = Literal["day", "week", "month"]
 Split = Literal["channel", "kind", "event", "campaign", "user"]
 # The most buckets one request may ask for: a year of days, five years of weeks, ten years of months.
 MAX_BUCKETS: dict[str, int] = {"day": 366, "week": 261, "month": 120}
+# Dates a window may name: far enough for any history, near enough that every bound has a UTC instant.
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2999, 12, 31)
 
 
 class AnalyticsWindow(ContactFilter):
@@ -21,10 +24,18 @@ class AnalyticsWindow(ContactFilter):
     optionally narrowed to some kinds and channels, of the contacts any contact filter of GET /contacts selects."""
 
     date_from: date | None = Field(
-        default=None, alias="from", description="First local date counted (default: see the interval)."
+        default=None,
+        alias="from",
+        ge=FIRST_DATE,
+        le=LAST_DATE,
+        description="First local date counted (default: see the interval).",
     )
     date_to: date | None = Field(
-        default=None, alias="to", description="Last local date counted (default: today)."
+        default=None,
+        alias="to",
+        ge=FIRST_DATE,
+        le=LAST_DATE,
+        description="Last local date counted (default: today).",
     )
     kind: list[Kind] = Field(
         default_factory=list, max_length=15, description="Only touchpoints of these kinds."

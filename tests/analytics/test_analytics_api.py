@@ -269,6 +269,8 @@ def test_bad_parameters_are_problems(org: OrgClient) -> None:
         ({"interval": "day", "from": "2025-01-01", "to": "2026-03-01"}, "from"),
         ({"from": "2026-05-02", "to": "2026-05-01"}, None),
         ({"from": "yesterday"}, "from"),
+        ({"from": "0001-01-01", "to": "0001-01-02"}, "from"),
+        ({"to": "9999-12-31"}, "to"),
         ({"nonsense": "1"}, "nonsense"),
     ]:
         resp = org.get(URL, query_string=params)
@@ -283,3 +285,18 @@ def test_an_unknown_time_zone_is_refused(org: OrgClient) -> None:
     assert resp.status_code == 422
     set_zone(org, "Europe/London")
     assert org.get("/api/v1/organization/settings").get_json()["time_zone"] == "Europe/London"
+
+
+def test_the_default_window_is_the_last_13_weeks_up_to_this_week(org: OrgClient) -> None:
+    body = get(org)
+    assert body["interval"] == "week" and len(body["buckets"]) == 13
+    assert [b["touchpoints"] for b in body["buckets"]] == [0] * 13
+
+
+def test_the_frequency_of_a_filtered_list_counts_its_untouched_contacts(org: OrgClient) -> None:
+    touched = contact(org, "Touched", tags=["List"])
+    contact(org, "Untouched", tags=["List"])
+    contact(org, "Elsewhere")
+    touch(org, touched, "2026-05-01T01:00:00Z")
+    body = get(org, f"{URL}/frequency", tag="List", **{"from": "2026-05-01", "to": "2026-05-31"})
+    assert (body["contacts"], body["untouched"], body["classes"][0]["contacts"]) == (1, 1, 1)
