@@ -7,7 +7,6 @@ Every figure counts the touchpoints of the contacts a contact filter of GET /con
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -57,7 +56,6 @@ from contacts.touchpoints.models import CHANNELS, TOUCHPOINT_KINDS, Touchpoint
 # The default window per interval when ``from`` is not sent: 30 days, 13 weeks, 12 months.
 DEFAULT_SPAN = {"day": 30, "week": 13, "month": 12}
 NONE_LABEL = "(none)"
-_ZONE_NAME = re.compile(r"^[A-Za-z0-9_+\-/]+$")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from contacts.api.schemas import StrictModel
 
-Threshold = Annotated[float, Field(ge=0.0, le=1.0)]
+Threshold = Annotated[float, Field(ge=0.0, le=1.0, strict=True)]  # a JSON boolean is not a threshold
 DEFAULT_TIME_ZONE = "Asia/Tokyo"
 
 
