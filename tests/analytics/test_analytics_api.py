@@ -300,3 +300,19 @@ def test_the_frequency_of_a_filtered_list_counts_its_untouched_contacts(org: Org
     touch(org, touched, "2026-05-01T01:00:00Z")
     body = get(org, f"{URL}/frequency", tag="List", **{"from": "2026-05-01", "to": "2026-05-31"})
     assert (body["contacts"], body["untouched"], body["classes"][0]["contacts"]) == (1, 1, 1)
+
+
+def test_a_merge_keeps_the_conversion_value_the_winner_lacks(org: OrgClient) -> None:
+    cid = factories.campaign(org, "Seminar", cost=1000)["id"]
+    winner, loser = contact(org, "Winner"), contact(org, "Loser")
+    factories.add_members(org, cid, contact_ids=[winner, loser])
+    url = f"/api/v1/campaigns/{cid}/members/{loser}"
+    etag = org.get(url).headers["ETag"]
+    assert (
+        org.patch(url, json={"status": "converted", "value": 3000}, headers={"If-Match": etag}).status_code
+        == 200
+    )
+    factories.merge(org, winner, [loser])
+    member = org.get(f"/api/v1/campaigns/{cid}/members/{winner}").get_json()
+    assert (member["status"], member["value"]) == ("converted", 3000)
+    assert (get(org, f"/api/v1/campaigns/{cid}/report")["revenue"]) == 3000
