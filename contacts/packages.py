@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from flask import Flask
 
+from contacts.analytics import package as analytics
 from contacts.auth import package as auth
 from contacts.cards import package as cards
 from contacts.changelog import package as changelog
@@ -40,6 +41,7 @@ PACKAGES: tuple[Register, ...] = (
     privacy.register,
     webhooks.register,
     orgsettings.register,
+    analytics.register,
 )
 
 

@@ -30,6 +30,7 @@ PERMISSIONS = (
     "contacts:restore",
     "privacy:admin",
     "webhooks:admin",
+    "analytics:read",
 )
 
 _READ_ALL = {p for p in PERMISSIONS if p.endswith(":read")}
@@ -69,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "users:read",
             "tokens:self",
             "changes:read",
+            "analytics:read",
         }
     ),
 }

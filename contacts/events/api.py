@@ -291,6 +291,8 @@ def update_member(campaign_id: str, contact_id: str, body: MemberUpdate) -> Resp
     member = members.get_member(session, service.get_campaign(session, org_id(), campaign_id), contact_id)
     check_if_match(members.member_entity_id(member), member.version)
     members.update_member(session, actor(), member, body.status)
+    if "value" in body.model_fields_set:
+        members.set_value(session, actor(), member, body.value)
     session.flush()
     return _member(campaign_id, contact_id)
 

@@ -13,7 +13,7 @@ from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
 from contacts.db import utcnow
-from contacts.errors import NotFound
+from contacts.errors import NotFound, ValidationFailed
 from contacts.events.models import MEMBER_FUNNEL, MEMBER_STATUSES, Campaign, CampaignMember
 from contacts.events.schemas import CampaignReport, FunnelCounts, MemberListQuery, MemberOut
 from contacts.pagination import page_by_id
@@ -200,6 +200,7 @@ def members_out(session: Session, members: list[CampaignMember]) -> list[MemberO
                 added_at=m.added_at,
                 added_by=m.added_by,
                 version=m.version,
+                value=m.value,
             )
         )
     return out
@@ -244,6 +245,8 @@ def move_memberships(session: Session, winner_id: str, loser_ids: Iterable[str])
         status = stronger_status(mine["status"], row["status"])
         if status != mine["status"]:
             values |= {"status": status, "status_at": row["status_at"], "version": mine["version"] + 1}
+        if mine["value"] is None and row["value"] is not None:
+            values["value"] = row["value"]
         if row["added_at"] < mine["added_at"]:
             values |= {"added_at": row["added_at"], "added_by": row["added_by"]}
         if values:
@@ -286,6 +289,12 @@ def report(session: Session, campaign: Campaign) -> CampaignReport:
     def rate(n: int) -> float | None:
         return round(n / reached, 4) if reached else None
 
+    revenue = session.scalar(
+        select(func.coalesce(func.sum(CampaignMember.value), 0)).where(
+            CampaignMember.campaign_id == campaign.id
+        )
+    )
+
     def per(n: int) -> float | None:
         return round(campaign.cost / n, 2) if campaign.cost is not None and n else None
 
@@ -306,4 +315,35 @@ def report(session: Session, campaign: Campaign) -> CampaignReport:
         currency=campaign.currency,
         cost_per_response=per(funnel["responded"]),
         cost_per_conversion=per(funnel["converted"]),
+        revenue=int(revenue or 0),
+        roi=roi(int(revenue or 0), campaign.cost),
+    )
+
+
+def roi(revenue: int, cost: int | None) -> float | None:
+    """Return (revenue - cost) / cost, rounded to 4 places; None without a cost above 0."""
+    return round((revenue - cost) / cost, 4) if cost else None
+
+
+def set_value(session: Session, actor: Actor, member: CampaignMember, value: int | None) -> None:
+    """Record what a conversion was worth (null clears it); only a converted member carries a value."""
+    if value is not None and member.status != "converted":
+        raise ValidationFailed(
+            "value is what a conversion was worth: the member must be (or move to) converted",
+            errors=[{"field": "value", "message": "only with status converted", "code": "not_converted"}],
+        )
+    if member.value == value:
+        return
+    member.value = value
+    member.version += 1
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=ENTITY,
+            ids=(member_entity_id(member),),
+            operation=Operation.UPDATED,
+            data={"value": value},
+        ),
     )

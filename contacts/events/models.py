@@ -29,6 +29,8 @@ class Event(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cost: Mapped[int | None] = mapped_column(Integer, default=None)  # whole units of ``currency``
+    currency: Mapped[str] = mapped_column(String(3), default="JPY")
 
 
 class Campaign(Base):
@@ -63,3 +65,5 @@ class CampaignMember(Base):
     added_by: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # What the conversion was worth, in whole units of the campaign's currency (set with status converted).
+    value: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -34,6 +34,10 @@ class EventCreate(_Period):
     name: Name
     kind: EventKind = "other"
     venue: Short | None = None
+    cost: Cost | None = Field(
+        default=None, description="What the event cost (booth, travel), for cost per lead."
+    )
+    currency: Currency = "JPY"
 
 
 class EventUpdate(_Period):
@@ -42,6 +46,8 @@ class EventUpdate(_Period):
     name: Name | None = None
     kind: EventKind | None = None
     venue: Short | None = None
+    cost: Cost | None = None
+    currency: Currency | None = None
 
 
 class TagRef(BaseModel):
@@ -57,6 +63,8 @@ class EventOut(BaseModel):
     ends_at: datetime | None
     venue: str | None
     tag: TagRef | None = Field(description="The tag put on contacts met at the event.")
+    cost: int | None = None
+    currency: str = "JPY"
     version: int
     created_at: datetime
     updated_at: datetime
@@ -143,6 +151,10 @@ class MemberUpdate(StrictModel):
     """Body of PATCH /campaigns/{id}/members/{contact_id}."""
 
     status: MemberStatus
+    value: Cost | None = Field(
+        default=None,
+        description="What the conversion was worth (campaign currency); only with status converted.",
+    )
 
 
 class MemberOut(BaseModel):
@@ -155,6 +167,7 @@ class MemberOut(BaseModel):
     added_at: datetime
     added_by: str | None
     version: int
+    value: int | None = Field(default=None, description="What the conversion was worth (campaign currency).")
 
 
 class MemberPage(BaseModel):
@@ -199,3 +212,7 @@ class CampaignReport(BaseModel):
     currency: str
     cost_per_response: float | None
     cost_per_conversion: float | None
+    revenue: int = Field(default=0, description="Sum of the converted members' value (campaign currency).")
+    roi: float | None = Field(
+        default=None, description="(revenue - cost) / cost; null without a cost above 0."
+    )

@@ -78,6 +78,8 @@ def create_event(session: Session, actor: Actor, data: EventCreate) -> Event:
         ends_at=_utc(data.ends_at),
         venue=data.venue or None,
         tag_id=tag.id,
+        cost=data.cost,
+        currency=data.currency,
         version=1,
         created_at=now,
         updated_at=now,
@@ -137,7 +139,15 @@ def _apply_patch(
 
 def update_event(session: Session, actor: Actor, event: Event, data: EventUpdate) -> Event:
     """Apply a PATCH; the period is checked against the stored ends, and a new name renames the tag."""
-    changed = _apply_patch(session, actor, event, data, required=("name", "kind"), optional_text="venue")
+    changed = _apply_patch(
+        session,
+        actor,
+        event,
+        data,
+        required=("name", "kind", "currency"),
+        optional_text="venue",
+        nullable=("cost",),
+    )
     if changed:
         event.version += 1
         publish(
@@ -236,6 +246,8 @@ def events_out(session: Session, events: list[Event]) -> list[EventOut]:
             ends_at=e.ends_at,
             venue=e.venue,
             tag=refs.get(e.tag_id or ""),
+            cost=e.cost,
+            currency=e.currency,
             version=e.version,
             created_at=e.created_at,
             updated_at=e.updated_at,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contacts.db import Base, UTCDateTime, utcnow
@@ -19,6 +19,8 @@ class OrganizationSettings(Base):
     # None: the deployment's default (MEISHI_REVIEW_THRESHOLD).
     review_threshold: Mapped[float | None] = mapped_column(Float, default=None)
     learn_corrections: Mapped[bool] = mapped_column(Boolean, default=True)
+    # IANA name the organisation's reports (analytics buckets) are in; None: Asia/Tokyo.
+    time_zone: Mapped[str | None] = mapped_column(String(64), default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,7 +10,7 @@ from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import utcnow
 from contacts.orgsettings.models import OrganizationSettings
-from contacts.orgsettings.schemas import OrgSettingsOut, OrgSettingsUpdate
+from contacts.orgsettings.schemas import DEFAULT_TIME_ZONE, OrgSettingsOut, OrgSettingsUpdate
 from contacts.provenance import Actor
 
 
@@ -35,6 +35,12 @@ def learns_corrections(session: Session, org_id: str) -> bool:
     return row is None or bool(row.learn_corrections)
 
 
+def time_zone(session: Session, org_id: str) -> str:
+    """Return the IANA time zone the organisation's reports are in (Asia/Tokyo unless set)."""
+    row = get_settings(session, org_id)
+    return row.time_zone if row is not None and row.time_zone else DEFAULT_TIME_ZONE
+
+
 def version_of(row: OrganizationSettings | None) -> int:
     """Return the version the settings' ETag names (0 while no setting was ever changed)."""
     return row.version if row is not None else 0
@@ -48,6 +54,7 @@ def settings_out(session: Session, org_id: str, default: float) -> OrgSettingsOu
         default_review_threshold=default,
         effective_review_threshold=review_threshold(session, org_id, default),
         learn_corrections=row.learn_corrections if row is not None else True,
+        time_zone=time_zone(session, org_id),
         version=version_of(row),
         updated_by=row.updated_by if row is not None else None,
         updated_at=row.updated_at if row is not None else None,
@@ -77,6 +84,9 @@ def update_settings(session: Session, actor: Actor, body: OrgSettingsUpdate) -> 
     ):
         row.learn_corrections = body.learn_corrections
         changed["learn_corrections"] = body.learn_corrections
+    if "time_zone" in sent and body.time_zone != row.time_zone:
+        row.time_zone = body.time_zone
+        changed["time_zone"] = body.time_zone or DEFAULT_TIME_ZONE
     if changed or row.version == 0:
         row.version += 1
         row.updated_by = actor.user_id

@@ -35,6 +35,10 @@ class Touchpoint(Base):
     __table_args__ = (
         Index("ix_touchpoint_contact_occurred", "contact_id", "occurred_at", "id"),
         Index("ix_touchpoint_org_occurred", "organization_id", "occurred_at", "id"),
+        # Touchpoint analytics (contacts.analytics): counts by time and channel read only this index.
+        Index(
+            "ix_touchpoint_org_occurred_channel", "organization_id", "occurred_at", "channel", "contact_id"
+        ),
         UniqueConstraint("organization_id", "external_id"),
     )
 

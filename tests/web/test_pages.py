@@ -20,6 +20,7 @@ PAGES = [
     "/people",
     "/companies",
     "/campaigns",
+    "/analytics",
     "/admin/users",
     "/admin/tokens",
     "/admin/webhooks",

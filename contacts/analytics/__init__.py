@@ -1,0 +1,1 @@
+"""Touchpoint analytics: counts over time, distinct contacts reached, frequency, new contacts and ROI."""
