@@ -5,6 +5,6 @@ and the click commands in ``ocr.cli``. Importing this package does nothing but d
 the version string; heavy modules are imported where they are used.
 """
 
-PIPELINE_VERSION = "2.1.0"  # address and title rules for real layouts, Chinese forms to Japanese
+PIPELINE_VERSION = "2.2.0"  # name lines: stray glyphs, names run into titles, broken words
 
 __all__ = ["PIPELINE_VERSION"]

@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from ocr.fields.address import find_postal_and_address
 from ocr.fields.contact import Match, choose_phones, find_email, find_url, phone_candidates, to_e164
-from ocr.fields.people import find_company, find_name, find_org_parts, find_readings, split_name_line
-from ocr.layout import Line, is_cjk
+from ocr.fields.people import (
+    find_company,
+    find_name,
+    find_org_parts,
+    find_readings,
+    name_run_into_title,
+    split_name_line,
+)
+from ocr.layout import Line, is_cjk, join_cjk
 from ocr.result import PHONE_FIELDS, Field
 
 __all__ = ["detect_lang", "extract_fields", "to_e164"]
@@ -96,8 +103,8 @@ def extract_fields(
     if org.title:
         fields["title"] = _field("title", org.title, side)
     for part in (org.department, org.title):
-        if part:
-            taken.add(id(part.line))
+        if part and not (lang == "ja" and name_run_into_title(join_cjk(part.line.text))):
+            taken.add(id(part.line))  # (a line that starts with the name stays free for it)
 
     email_local = email.value.split("@", 1)[0] if email else None
     name = find_name(lines, lang=lang, email_local=email_local, taken=taken)
@@ -110,7 +117,13 @@ def extract_fields(
                 fields["title"] = _field(
                     "title", Match(value=leading_title, line=name.line, certainty=0.85), side
                 )
-            kana, romaji = find_readings(lines, name=name, email_local=email_local, taken=taken)
+            kana, romaji = find_readings(
+                lines,
+                name=name,
+                email_local=email_local,
+                taken=taken,
+                company=company.value if company else None,
+            )
             if romaji is None and inline_romaji:
                 romaji = Match(value=inline_romaji, line=name.line, certainty=0.8)
             if kana:

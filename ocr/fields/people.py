@@ -52,6 +52,13 @@ _TRAILING_LATIN = re.compile(
     r"(?<=[\u3400-\u9fff\u3040-\u30ff々\s])\s*([A-Z][A-Za-z'\-]*(?:\s+[A-Za-z][A-Za-z'\-]*){1,2})\s*$"
 )
 _HONORIFICS = re.compile(r"^(Dr|Mr|Mrs|Ms|Miss|Prof)\.?\s+")
+# A separator bar (or the edge of a photo frame) read as one glyph before a kanji name: "1佐々木真綾",
+# "General Manager 1伊藤七夏"; dropped only when what follows then splits into a known surname and a name.
+_STRAY_GLYPH_BEFORE_KANJI = re.compile(r"(?:^|(?<=[A-Za-z\s]))[1lI|｜/]\s*(?=[\u3400-\u9fff々])")
+# A kanji name run into an English title and whatever follows it: "高橋 裕樹Director人事総務部".
+_NAME_THEN_LATIN = re.compile(
+    r"^([\u3400-\u9fff々\s]{2,10}?)\s*([A-Za-z][A-Za-z .&/\-]*[A-Za-z.])\s*(?=[\u3400-\u9fff\u3040-\u30ff]|$)"
+)
 _TRAILING_JUNK = re.compile(r"[\s\W_]+$")
 _LEADING_JUNK = re.compile(r"^[\s\W_]+")
 
@@ -293,6 +300,15 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
             text = join_cjk(line.text)
             if any(form in text for form in JP_LEGAL_FORMS):
                 continue
+            head = name_run_into_title(text)
+            if head:
+                # 高橋 裕樹Director人事総務部: the title and department follow the name on its line.
+                tail = text[head.end() :].strip()
+                if title is None:
+                    title = Match(value=head.group(2).strip(), line=line, certainty=0.8)
+                if tail and department is None and is_department_token(tail.replace(" ", "")):
+                    department = Match(value=tail, line=line, certainty=0.8)
+                continue
             if _is_latin_department(text):  # an English department on a Japanese card
                 if department is None:
                     department = Match(value=_clean(text), line=line, certainty=0.8)
@@ -411,12 +427,30 @@ def split_leading_title(text: str) -> tuple[str, str]:
     return "", text
 
 
+def name_run_into_title(text: str) -> re.Match[str] | None:
+    """Match a known Japanese name that an English title (and maybe a department) follows on one line."""
+    head = _NAME_THEN_LATIN.match(text)
+    if head and EN_TITLE.search(head.group(2)) and split_jp_name(head.group(1).replace(" ", "")) is not None:
+        return head
+    return None
+
+
 def split_name_line(text: str) -> tuple[str, str, str]:
     """Split a Japanese name line into (title, name, romaji): "Director鈴木充", "吉田直子Naoko YOSHIDA".
 
     Titles printed before the name (Japanese or English, with or without a space) and a romaji name
     printed after it on the same line are cut off; the name is what is left.
     """
+    title, name, romaji = _split_name_line(text)
+    stray = _STRAY_GLYPH_BEFORE_KANJI.search(text)
+    if stray and split_jp_name(name.replace(" ", "")) is None:
+        cleaned = _split_name_line(text[: stray.start()] + text[stray.end() :])
+        if split_jp_name(cleaned[1].replace(" ", "")) is not None:
+            return cleaned
+    return title, name, romaji
+
+
+def _split_name_line(text: str) -> tuple[str, str, str]:
     romaji = ""
     m = _TRAILING_LATIN.search(text)
     if m and _KANJI.search(text[: m.start()]):
@@ -426,6 +460,10 @@ def split_name_line(text: str) -> tuple[str, str, str]:
         ):
             romaji, text = candidate, text[: m.start()]
     titles: list[str] = []
+    head = name_run_into_title(text)
+    if head:
+        titles.append(head.group(2).strip())
+        text = head.group(1)
     while True:
         lead = _LEADING_LATIN.match(text)
         if lead and EN_TITLE.search(lead.group(1)):
@@ -491,13 +529,53 @@ def display_jp_name(text: str) -> str:
 
 
 _EN_LABEL_TAIL = re.compile(
-    r"\s+(?:E-?mail|Email|Mail|Tel|Phone|Mob|Mobile|Cell|Fax|Web|Office|Direct|[TMEFW])\b[.:]?\s.*$"
+    r"\s+(?:(?:E-?mail|Email|Mail|Tel|Phone|Mob|Mobile|Cell|Fax|Web|Office|Direct|[TMEFW])\b[.:]?\s.*"
+    # a phone number after the name, its label or icon read as one or two letters glued to it
+    r"|[A-Z]{0,2}[.:]?\s?\+?\(?\d[\d\s().\-]{6,})$"
 )
+# Lower-case words that belong to a name (de Gaulle, van Dijk, bin Salman); any other lower-case
+# fragment after a capitalised word is that word broken by an OCR space ("Jeff rey").
+_NAME_PARTICLES = frozenset(
+    [
+        "de",
+        "da",
+        "di",
+        "do",
+        "dos",
+        "das",
+        "del",
+        "della",
+        "der",
+        "den",
+        "van",
+        "von",
+        "ter",
+        "ten",
+        "le",
+        "la",
+        "du",
+        "bin",
+        "binti",
+        "bint",
+        "al",
+        "el",
+        "y",
+        "e",
+    ]
+)
+_NEVER_JOINED = _NAME_PARTICLES | {"of", "and", "the", "for", "in", "at", "to", "on", "with"}
+_BROKEN_NAME_WORD = re.compile(r"\b([A-ZÀ-Þ][a-zà-ÿ]+) ([a-zà-ÿ]{2,})\b")
+
+
+def _mend_broken_words(text: str) -> str:
+    return _BROKEN_NAME_WORD.sub(
+        lambda m: m.group(0) if m.group(2) in _NEVER_JOINED else m.group(1) + m.group(2), text
+    )
 
 
 def en_name_text(line: Line) -> str:
     """The part of a line that may be the name: without an honorific, or a contact printed after it."""
-    return _EN_LABEL_TAIL.sub("", _HONORIFICS.sub("", line.text)).strip(" ,")
+    return _mend_broken_words(_EN_LABEL_TAIL.sub("", _HONORIFICS.sub("", line.text)).strip(" ,"))
 
 
 def _en_name_score(line: Line, local_part: str | None) -> float:
@@ -505,11 +583,18 @@ def _en_name_score(line: Line, local_part: str | None) -> float:
     words = text.split()
     if not 2 <= len(words) <= 4 or re.search(r"\d|@", text):
         return 0.0
-    if not all(_LATIN_NAME_WORD.match(w) or (w.isalpha() and w.isupper() and len(w) >= 2) for w in words):
+    if not all(
+        _LATIN_NAME_WORD.match(w)
+        or (w.isalpha() and w.isupper() and len(w) >= 2)
+        or (w in _NAME_PARTICLES and 0 < i < len(words) - 1)
+        for i, w in enumerate(words)
+    ):
         return 0.0
-    if EN_TITLE.search(text) or EN_LEGAL_FORM.search(text) or EN_DEPARTMENT.search(text):
+    if any(
+        pattern.search(t) for pattern in (EN_TITLE, EN_LEGAL_FORM, EN_DEPARTMENT) for t in (text, line.text)
+    ):
         return 0.0
-    known = latin_name_evidence([w.strip(".") for w in words])
+    known = latin_name_evidence([w.strip(".") for w in words if w not in _NAME_PARTICLES])
     score = 0.35 + 0.3 * known
     if local_part:
         local = _letters(local_part)
@@ -563,7 +648,12 @@ def _plausible_reading(line: Line) -> bool:
 
 
 def find_readings(
-    lines: list[Line], *, name: Match | None, email_local: str | None, taken: set[int]
+    lines: list[Line],
+    *,
+    name: Match | None,
+    email_local: str | None,
+    taken: set[int],
+    company: str | None = None,
 ) -> tuple[Match | None, Match | None]:
     """Find the name's reading in kana (フリガナ) and in romaji, printed next to the name line.
 
@@ -585,6 +675,8 @@ def find_readings(
             continue
         compact = line.compact
         if _plausible_reading(line) and not is_title_token(compact):
+            if company and compact in company.replace(" ", ""):
+                continue  # the trade name printed again in kana (a logo), not the person's reading
             if any(is_title_token(t) or is_department_token(t) for t in line.text.split(" ")):
                 continue
             score = 0.8 - 0.05 * distance + (0.05 if " " in line.text.strip() else 0.0)

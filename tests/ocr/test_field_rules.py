@@ -307,6 +307,40 @@ def test_an_english_title_run_into_a_japanese_name_is_cut_off() -> None:
     assert (got["name"], got["title"]) == ("鈴木 充", "Director")
 
 
+def test_a_separator_bar_read_as_one_between_title_and_name_is_dropped() -> None:
+    got = card("株式会社ソラロジスティクス", "General Manager 1伊藤七夏")
+    assert got["name"] == "伊藤 七夏"
+
+
+def test_a_bar_read_as_one_before_a_name_is_dropped() -> None:
+    assert card("株式会社リンクス", "1佐々木真綾")["name"] == "佐々木 真綾"
+
+
+def test_a_one_before_kanji_that_is_no_name_stays() -> None:
+    assert "name" not in card("株式会社リンクス", "1号館")
+
+
+def test_a_name_run_into_an_english_title_and_department_is_cut_before_the_title() -> None:
+    assert card("テラシステムズ株式会社", "高橋 裕樹Director人事総務部")["name"] == "高橋 裕樹"
+
+
+def test_a_name_word_broken_by_an_ocr_space_is_rejoined() -> None:
+    assert card("Williams Campbell Ltd", "Jeff rey Waters", "CEO")["name"] == "Jeffrey Waters"
+
+
+def test_a_name_particle_is_not_joined_to_the_name_before_it() -> None:
+    assert card("Arcadia SAS", "Marie de Villiers", "CEO")["name"] == "Marie de Villiers"
+
+
+def test_a_phone_after_the_name_with_its_icon_read_as_a_letter_is_cut() -> None:
+    assert card("Bluepeak SAS", "Célina Louis P0455 12 00 50")["name"] == "Célina Louis"
+
+
+def test_the_trade_name_in_katakana_over_the_company_is_not_the_name_reading() -> None:
+    got = card("リンクスコンサルティング", "株式会社リンクスコンサルティング", "佐々木真綾")
+    assert (got["name"], "name_kana" in got) == ("佐々木 真綾", False)
+
+
 def test_the_romaji_printed_beside_a_kanji_name_is_its_reading() -> None:
     got = card("田中製作所株式会社", "吉田直子 Naoko YOSHIDA")
     assert (got["name"], got["name_romaji"]) == ("吉田 直子", "Naoko YOSHIDA")
