@@ -5,6 +5,8 @@ and the click commands in ``ocr.cli``. Importing this package does nothing but d
 the version string; heavy modules are imported where they are used.
 """
 
-PIPELINE_VERSION = "2.2.0"  # name lines: stray glyphs, names run into titles, broken words
+PIPELINE_VERSION = (
+    "2.2.0"  # name lines (stray glyphs, names run into titles, broken words); numbers by the card's country
+)
 
 __all__ = ["PIPELINE_VERSION"]

@@ -49,13 +49,14 @@ _URL = re.compile(
     re.IGNORECASE,
 )
 _PHONE = re.compile(
-    r"(\+\s?\d{1,3}[\s\-.]?(?:\(0\)\s?)?)?(\(?\d[\d\s().\-‐－−–—'’·]{6,}\d)(\s?(?:x|ext\.?|内線)\s?\d{1,6})?",
+    r"(\+\s?\d{1,3}[\s\-.]?(?:\(0\)\s?)?)?(\(?\d[\d\s().\-‐－−–—'’·〜～~]{6,}\d)(\s?(?:x|ext\.?|内線)\s?\d{1,6})?",
     re.IGNORECASE,
 )
 # (small kana are often read full size: フアックス, フアクス)
 _FAX_LABEL = re.compile(r"(FAX|Fax|fax|F|フ[ァア][ッツ]?クス|ＦＡＸ)\s*[.:：]?\s*$")
 _MOBILE_LABEL = re.compile(
-    r"(携帯電話|携帯|Mobile|mobile|MOBILE|Mob|mob|MOB|M|Cell|cell|CELL|C|HP|Handy|GSM)\s*[.:：]?\s*$"
+    # 携帯 also in its traditional forms (攜, 帶), which a recognizer trained on Chinese reads
+    r"([携攜][帯帶](?:電話)?|Mobile|mobile|MOBILE|Mob|mob|MOB|M|Cell|cell|CELL|C|HP|Handy|GSM)\s*[.:：]?\s*$"
 )
 _PHONE_LABEL = re.compile(
     r"(TEL|Tel|tel|T|電話|Phone|phone|PHONE|P|Direct|DIRECT|直通|代表|Office|OFFICE|Ph|Main|Landline)\s*[.:：]?\s*$"
@@ -213,9 +214,13 @@ def _label_before(prefix: str) -> str | None:
     return None
 
 
+# A hyphen or bracket between digits read as an apostrophe, a middle dot or a wave dash (011〜808)1310).
+_ODD_SEPARATOR = re.compile(r"['’·〜～~]")
+
+
 def to_e164(number: str, region: str) -> str | None:
     """Return the E.164 form of a printed number, or None when it is not a valid number."""
-    number = re.sub(r"['’·]", "-", number)
+    number = _ODD_SEPARATOR.sub("-", number)
     if number.lstrip().startswith("+"):
         number = number.replace("(0)", "")  # the trunk zero printed for domestic callers: +44 (0)20 ...
     candidates = [region] + [r for r in ("JP", "US", "GB") if r != region]
@@ -250,7 +255,7 @@ def _trim_glyph(number: str, region: str) -> str:
 
 def _plan_kind(number: str, region: str) -> str | None:
     """Return "mobile" when the numbering plan says the number is a mobile one (JP 090, UK 07, FR 06, ...)."""
-    number = re.sub(r"['’·]", "-", number)
+    number = _ODD_SEPARATOR.sub("-", number)
     if number.lstrip().startswith("+"):
         number = number.replace("(0)", "")
     for reg in (region, "JP", "US", "GB"):
@@ -270,10 +275,52 @@ def _plan_kind(number: str, region: str) -> str | None:
     return None
 
 
+# Country names printed in English addresses, for numbers printed without a country code.
+_COUNTRY_NAMES = {
+    "singapore": "SG",
+    "united kingdom": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "france": "FR",
+    "germany": "DE",
+    "united arab emirates": "AE",
+    "uae": "AE",
+    "morocco": "MA",
+    "maroc": "MA",
+    "australia": "AU",
+    "canada": "CA",
+    "hong kong": "HK",
+    "india": "IN",
+    "japan": "JP",
+}
+_COUNTRY_NAME = re.compile(r"\b(" + "|".join(sorted(_COUNTRY_NAMES, key=len, reverse=True)) + r")\b", re.I)
+_HOST = re.compile(r"(?:@|//|\bwww\.)([a-z0-9\-]+(?:\.[a-z0-9\-]+)+)", re.I)
+
+
+def card_region(lines: list[Line], *, lang: str) -> str:
+    """The region whose numbering plan reads numbers printed without a country code.
+
+    A Japanese card is JP. An English card is read in the country its address names, else in the country of
+    its e-mail's or web address's country-code domain (.sg, .uk, .fr), else as a US card.
+    """
+    if lang == "ja":
+        return "JP"
+    text = "\n".join(line.text for line in lines)
+    named = _COUNTRY_NAME.search(text)
+    if named:
+        return _COUNTRY_NAMES[named.group(1).lower()]
+    for m in _HOST.finditer(text):
+        tld = m.group(1).rsplit(".", 1)[-1].lower()
+        region = "GB" if tld == "uk" else tld.upper()
+        if len(tld) == 2 and region in phonenumbers.SUPPORTED_REGIONS and tld not in ("io", "ai", "me", "tv"):
+            return region
+    return "US"
+
+
 def phone_candidates(lines: list[Line], *, lang: str) -> list[PhoneCandidate]:
     """Every number on the card in reading order, typed by its label, else by the numbering plan."""
     found: list[PhoneCandidate] = []
-    region = "JP" if lang == "ja" else "US"
+    region = card_region(lines, lang=lang)
     for line in lines:
         text = line.text
         if "@" in text:

@@ -101,6 +101,29 @@ def test_single_letter_labels_type_the_numbers() -> None:
     )
 
 
+def test_a_mobile_label_in_traditional_forms_is_a_mobile_label() -> None:
+    got = card("林食品株式会社", "中村 桃子", "攜帯電話 070-7169-3988", "Tel. 022-883-9928")
+    assert (got["mobile"], got["phone"]) == ("070-7169-3988", "022-883-9928")
+
+
+def test_a_bracket_read_as_a_wave_dash_still_makes_a_number() -> None:
+    assert card("株式会社林不動産", "中川 裕美子", "電話011〜620-7901")["phone"] == "011〜620-7901"
+
+
+def test_a_number_without_country_code_is_read_in_the_country_the_address_names() -> None:
+    got = card("Lumen Consulting Group", "Suresh Wong", "Singapore 274249", "T 6063 3708")
+    assert got["phone"] == "6063 3708"
+
+
+def test_a_number_without_country_code_is_read_in_the_country_of_the_email_domain() -> None:
+    got = card("Lumen Consulting Group", "Suresh Wong", "T 6063 3708", "suresh@lumen.com.sg")
+    assert got["phone"] == "6063 3708"
+
+
+def test_an_english_card_with_no_country_reads_numbers_as_us_ones() -> None:
+    assert "phone" not in card("Lumen Consulting Group", "Suresh Wong", "T 6063 3708", "suresh@lumen.com")
+
+
 def test_an_unlabelled_mobile_is_typed_by_the_numbering_plan() -> None:
     assert card("@ +44 (0)7911 123456")["mobile"] == "+44 (0)7911 123456"
 
