@@ -24,6 +24,7 @@ SUBSCRIBERS = [
     ("CompanyWritten", ["contacts.dedup.package.company_changed"]),
     ("ContactWritten", ["contacts.dedup.package.contact_written"]),
     ("ContactsMerged", ["contacts.people.package.contacts_merged"]),
+    ("EventDeleted", ["contacts.cards.package.unlink_event"]),
     ("MergeUndone", ["contacts.people.package.merge_undone"]),
 ]
 

@@ -15,6 +15,7 @@ from contacts.cards.service import card_out
 from contacts.changelog.render import as_json, by_ids
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import utcnow
+from contacts.events.events import EventDeleted
 from contacts.ownership import Erasure, Merge, OwnedRows, Rows, moved_ids
 from contacts.registry import Registry
 
@@ -26,12 +27,40 @@ def register(registry: Registry) -> None:
     registry.blueprint(bp)
     registry.path_model("card_id", Card)
     registry.renders(Entity.CARD, render)
+    registry.subscribe(EventDeleted, unlink_event)
     registry.owns(OwnedRows(key="card", dump=dump, restore=restore, move=move, erase=erase, undone=undone))
 
 
 def render(session: Session, org_id: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The cards' JSON, as GET /cards/{id} shows it."""
     return as_json(card_out(c) for c in by_ids(session, Card, org_id, ids))
+
+
+def unlink_event(session: Session, event: EventDeleted) -> None:
+    """Cards of a deleted event lose the link: a new version each, logged as updated."""
+    card_ids = list(
+        session.scalars(
+            select(Card.id).where(Card.organization_id == event.org_id, Card.event_id == event.event_id)
+        )
+    )
+    if card_ids:
+        session.execute(
+            update(Card)
+            .where(Card.id.in_(card_ids))
+            .values(event_id=None, version=Card.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        )
+    publish(
+        session,
+        Recorded(
+            org_id=event.org_id,
+            actor_id=event.actor_id,
+            entity=Entity.CARD,
+            ids=tuple(card_ids),
+            operation=Operation.UPDATED,
+            data={"fields": ["event_id"], "event_deleted": event.event_id},
+        ),
+    )
 
 
 def dump(session: Session, ids: list[str]) -> Rows:

@@ -156,3 +156,17 @@ def test_a_merge_of_a_merge_winner_repoints_the_earlier_losers(org: OrgClient) -
     merges: list[dict[str, Any]] = []
     complete(org, lambda: merges.append(factories.merge(org, c["id"], [b["id"]])))
     complete(org, lambda: ok(org.post(f"/api/v1/merges/{merges[0]['id']}/undo")))
+
+
+def test_deleting_a_campaign_with_members(org: OrgClient) -> None:
+    contact = factories.contact(org, TARO)
+    campaign = factories.campaign(org)
+    factories.add_members(org, campaign["id"], contact_ids=[contact["id"]])
+    complete(org, lambda: ok(org.delete(f"/api/v1/campaigns/{campaign['id']}"), 204))
+
+
+def test_deleting_an_event_whose_cards_made_contacts(org: OrgClient) -> None:
+    event = factories.event(org, name="Expo")
+    card = card_for(org, {"name": "佐藤 花子"}, event_id=event["id"])
+    ok(org.post(f"/api/v1/cards/{card}/confirm"))
+    complete(org, lambda: ok(org.delete(f"/api/v1/events/{event['id']}"), 204))
