@@ -170,3 +170,18 @@ def test_deleting_an_event_whose_cards_made_contacts(org: OrgClient) -> None:
     card = card_for(org, {"name": "佐藤 花子"}, event_id=event["id"])
     ok(org.post(f"/api/v1/cards/{card}/confirm"))
     complete(org, lambda: ok(org.delete(f"/api/v1/events/{event['id']}"), 204))
+
+
+def test_merging_companies_and_undoing_it(org: OrgClient) -> None:
+    winner = factories.company(org, name="株式会社アクメ")
+    loser = factories.company(org, name="アクメ株式会社")
+    contact = factories.contact(org, TARO, company_id=loser["id"])
+    factories.touchpoint(org, contact["id"])
+    tag = factories.tag(org, "Key")
+    ok(org.post(f"/api/v1/tags/{tag['id']}/companies", json={"company_ids": [loser["id"]]}))
+    merges: list[dict[str, Any]] = []
+    complete(
+        org,
+        lambda: merges.append(factories.merge(org, winner["id"], [loser["id"]], entity="company")),
+    )
+    complete(org, lambda: ok(org.post(f"/api/v1/merges/{merges[0]['id']}/undo")))
