@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from contacts.pagination import encode_cursor
 from tests import factories
@@ -115,3 +116,30 @@ def test_another_organisations_cursor_from_ahead_is_refused(org: OrgClient, othe
         factories.contact(org, full_name=f"P{i}")
     cursor = org.get("/api/v1/changes/cursor").get_json()["cursor"]
     assert other_org.get("/api/v1/changes", query_string={"cursor": cursor}).status_code == 422
+
+
+def _statements(org: OrgClient, **params: Any) -> int:
+    engine = org.app.extensions["meishi.engine"]
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        _feed(org, **params)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_a_page_with_data_costs_the_same_queries_for_few_or_many_entries(org: OrgClient) -> None:
+    def write(n: int) -> None:
+        for i in range(n):
+            contact = factories.contact(org, full_name=f"P{i}", emails=[{"value": f"p{i}@example.com"}])
+            factories.touchpoint(org, contact["id"])
+
+    write(2)
+    few = _statements(org, include="data")
+    write(20)
+    assert _statements(org, include="data") == few
