@@ -38,8 +38,8 @@ run: migrate
 	$(BIN)/meishi run --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check contacts ocr tests migrations
-	$(BIN)/ruff format --check contacts ocr tests migrations
+	$(BIN)/ruff check contacts ocr tests migrations examples
+	$(BIN)/ruff format --check contacts ocr tests migrations examples
 
 typecheck: install
 	$(BIN)/mypy

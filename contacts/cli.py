@@ -216,6 +216,13 @@ def _register_dedup_commands(group: click.Group) -> None:
     group.add_command(dedupe_scan_command, "dedupe-scan")
 
 
+def _register_changelog_commands(group: click.Group) -> None:
+    """Add the change feed's commands (pruning by retention)."""
+    from contacts.changelog.cli import changes_group
+
+    group.add_command(changes_group, "changes")
+
+
 def _register_webhook_commands(group: click.Group) -> None:
     """Add the webhook delivery command."""
     from contacts.webhooks.runner import webhooks_command
@@ -229,6 +236,7 @@ def main() -> None:
     _register_card_commands(cli)
     _register_dedup_commands(cli)
     _register_webhook_commands(cli)
+    _register_changelog_commands(cli)
     cli.main(prog_name="meishi")
 
 

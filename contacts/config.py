@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 DEFAULT_VAR_DIR = Path("var")
+MIN_CHANGES_RETENTION_DAYS = 30  # the change feed is kept at least this long (integrators rely on it)
 DEFAULT_SECRET_KEY = "dev-only-change-me"  # `meishi serve` refuses it unless told this is a development run
 
 
@@ -26,6 +27,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as e:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from e
+
+
+def _retention_days(env: Mapping[str, str], name: str, default: int) -> int:
+    days = _int(env, name, default)
+    if days < MIN_CHANGES_RETENTION_DAYS:
+        raise ConfigError(f"{name} must be at least {MIN_CHANGES_RETENTION_DAYS} (days), got {days}")
+    return days
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -89,6 +97,8 @@ class Settings:
     ocr_timeout_seconds: float = 30.0
     review_threshold: float = 0.8
     idempotency_ttl_hours: int = 24
+    # The change feed keeps entries this many days (at least 30); `meishi changes prune` deletes older ones.
+    changes_retention_days: int = 90
     # "embedded": a delivery thread in the serving process; "off": run `meishi webhooks`; "auto": as the queue
     webhooks: str = "auto"
     # Webhook targets: public addresses only, unless private ranges or listed ranges are allowed.
@@ -132,6 +142,9 @@ class Settings:
             ocr_timeout_seconds=_float(env, "MEISHI_OCR_TIMEOUT", base.ocr_timeout_seconds),
             review_threshold=_float(env, "MEISHI_REVIEW_THRESHOLD", base.review_threshold),
             idempotency_ttl_hours=_int(env, "MEISHI_IDEMPOTENCY_TTL_HOURS", base.idempotency_ttl_hours),
+            changes_retention_days=_retention_days(
+                env, "MEISHI_CHANGES_RETENTION_DAYS", base.changes_retention_days
+            ),
             webhooks=env.get("MEISHI_WEBHOOKS", base.webhooks),
             webhook_allow_private=_bool(env, "MEISHI_WEBHOOK_ALLOW_PRIVATE", base.webhook_allow_private),
             webhook_allow_cidrs=_cidrs(env, "MEISHI_WEBHOOK_ALLOW_CIDRS"),

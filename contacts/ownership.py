@@ -21,12 +21,16 @@ Rows = list[dict[str, Any]]
 
 @dataclass(frozen=True)
 class Merge:
-    """A contact merge in progress: the losers' rows go to the winner."""
+    """A contact merge in progress (or its undo): the losers' rows go to the winner (or back).
+
+    ``merge_id`` names the merge operation, so that change-log rows written for moved rows can name it.
+    """
 
     org_id: str
     actor_id: str | None
     winner_id: str
     loser_ids: list[str]
+    merge_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,9 @@ class OwnedRows:
     ``key`` names the rows in a merge's undo snapshot; ``dump``/``restore`` take and put back the rows of the
     given contacts exactly; ``move`` hands the losers' rows to the winner (None: the merge of the contact's
     own values moves them, or a merge drops them); ``erase`` deletes them and returns counts by name (None: they
-    go with the contact, by foreign-key cascade).
+    go with the contact, by foreign-key cascade). Rows that are resources of their own (with their own JSON,
+    version and change-log entity) log what ``move`` and ``erase`` did to them; ``undone`` logs what an undo
+    did, given the rows dumped before and after the undo put the snapshot back.
     """
 
     key: str
@@ -57,6 +63,7 @@ class OwnedRows:
     restore: Callable[[Session, Rows, list[str]], None] | None = None
     move: Callable[[Session, Merge], None] | None = None
     erase: Callable[[Session, Erasure], dict[str, int]] | None = None
+    undone: Callable[[Session, Merge, Rows, Rows], None] | None = None
 
 
 @dataclass
@@ -103,6 +110,7 @@ def contact_rows(
     *,
     move: Callable[[Session, Merge], None] | None = None,
     erase: Callable[[Session, Erasure], dict[str, int]] | None = None,
+    undone: Callable[[Session, Merge, Rows, Rows], None] | None = None,
 ) -> OwnedRows:
     """Owned rows of a table with a ``contact_id`` column, dumped whole and restored by replacing them."""
     column = model.contact_id  # type: ignore[attr-defined]
@@ -115,4 +123,12 @@ def contact_rows(
 
     dump.__qualname__ = f"contact_rows({model.__name__}).dump"
     restore.__qualname__ = f"contact_rows({model.__name__}).restore"
-    return OwnedRows(key=str(model.__tablename__), dump=dump, restore=restore, move=move, erase=erase)
+    return OwnedRows(
+        key=str(model.__tablename__), dump=dump, restore=restore, move=move, erase=erase, undone=undone
+    )
+
+
+def moved_ids(before: Rows, after: Rows, columns: tuple[str, ...] = ("contact_id",)) -> list[str]:
+    """Return the ids of rows (dumped with an ``id``) whose ``columns`` differ between two dumps."""
+    was = {row["id"]: tuple(row.get(c) for c in columns) for row in before}
+    return sorted(row["id"] for row in after if was.get(row["id"]) != tuple(row.get(c) for c in columns))

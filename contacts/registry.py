@@ -7,13 +7,19 @@ lists the packages; :func:`install` wires the result into a Flask app and the pr
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask
+from sqlalchemy.orm import Session
 
 from contacts import bus, ownership
 from contacts.api.spec import register_path_model
+from contacts.changelog.vocabulary import Entity
+
+Renderer = Callable[[Session, str, list[str]], Mapping[str, dict[str, Any]]]
+"""Render the records ``ids`` of an organisation as their API JSON, by id, in one batch (missing: gone)."""
 
 
 @dataclass
@@ -24,6 +30,7 @@ class Registry:
     owners: ownership.Owners = field(default_factory=ownership.Owners)
     blueprints: list[Blueprint] = field(default_factory=list)
     path_models: dict[str, type[Any]] = field(default_factory=dict)
+    renderers: dict[Entity, Renderer] = field(default_factory=dict)
 
     def blueprint(self, bp: Blueprint) -> None:
         """Serve ``bp``'s routes."""
@@ -36,6 +43,10 @@ class Registry:
     def subscribe(self, event_type: type[bus.Event], subscriber: bus.Subscriber) -> None:
         """Run ``subscriber`` after every published ``event_type``."""
         self.subscribers.subscribe(event_type, subscriber)
+
+    def renders(self, entity: Entity, renderer: Renderer) -> None:
+        """Declare how the change feed shows records of ``entity`` (``GET /changes?include=data``)."""
+        self.renderers[entity] = renderer
 
     def owns(self, rows: ownership.OwnedRows) -> None:
         """Declare rows kept per contact, with how merge, undo and erasure treat them."""

@@ -24,6 +24,8 @@ SUBSCRIBERS = [
     ("CompanyWritten", ["contacts.dedup.package.company_changed"]),
     ("ContactWritten", ["contacts.dedup.package.contact_written"]),
     ("ContactsMerged", ["contacts.people.package.contacts_merged"]),
+    ("EventDeleted", ["contacts.cards.package.unlink_event"]),
+    ("MergeUndone", ["contacts.people.package.merge_undone"]),
 ]
 
 
@@ -79,7 +81,7 @@ def test_owned_rows_table(app: Flask) -> None:
         ("field_correction", False, True),
         ("card", True, True),
         ("contact_tag", True, False),
-        ("campaign_member", True, False),
+        ("campaign_member", True, True),
         ("touchpoint", True, True),
         ("match_key", False, False),
         ("match_profile", False, False),

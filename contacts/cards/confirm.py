@@ -164,7 +164,8 @@ def _update_existing(
         people.values_added(session, actor, contact, added, source)
 
 
-def _apply_tags(session: Session, card: Card, contact: Contact, event: Event | None) -> None:
+def _apply_tags(session: Session, actor: Actor, card: Card, contact: Contact, event: Event | None) -> None:
+    """Put the event's tag and the tags asked for at upload on the contact (a new tag bumps and logs it)."""
     wanted: list[Tag] = []
     if event is not None and event.tag_id:
         tag = session.get(Tag, event.tag_id)
@@ -173,7 +174,7 @@ def _apply_tags(session: Session, card: Card, contact: Contact, event: Event | N
     if card.requested_tags:
         wanted += tags.ensure_tags(session, card.organization_id, card.requested_tags, may_create=True)
     for tag in wanted:
-        tags.attach(session, card.organization_id, tag, [contact.id], card.uploaded_by)
+        tags.attach_contacts(session, actor, tag, [contact.id])
 
 
 def confirm_card(
@@ -230,7 +231,7 @@ def confirm_card(
         )
     session.flush()
     event = session.get(Event, card.event_id) if card.event_id else None
-    _apply_tags(session, card, contact, event)
+    _apply_tags(session, actor, card, contact, event)
     touchpoints.record_touchpoint(
         session,
         actor,

@@ -16,6 +16,8 @@ class ChangeLogEntry(Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "seq"),
         Index("ix_change_log_entity", "organization_id", "entity", "entity_id"),
+        # retention: `meishi changes prune` deletes by age
+        Index("ix_change_log_occurred_at", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(

@@ -11,8 +11,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacts import normalize, snapshot
-from contacts.bus import publish
-from contacts.changelog.vocabulary import Entity
+from contacts.bus import Recorded, publish
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company, CompanyDomain
 from contacts.db import get_owned, new_id, utcnow
@@ -273,7 +273,7 @@ def merge_companies(
     session.flush()
     moved: list[str] = before["moved_contacts"]
     session.execute(update(Employment).where(Employment.company_id.in_(ids_in)).values(company_id=winner.id))
-    session.execute(update(Touchpoint).where(Touchpoint.company_id.in_(ids_in)).values(company_id=winner.id))
+    _move_touchpoints(session, actor, op.id, ids_in, winner.id)
     _move_tags(session, winner.id, ids_in)
     members = ids
     session.execute(
@@ -317,6 +317,44 @@ def merge_companies(
     return op
 
 
+def _move_touchpoints(
+    session: Session, actor: Actor, merge_id: str, loser_ids: list[str], winner_id: str
+) -> None:
+    """Touchpoints at a loser name the winner, with a new version each, logged as updated."""
+    point_ids = list(session.scalars(select(Touchpoint.id).where(Touchpoint.company_id.in_(loser_ids))))
+    if point_ids:
+        session.execute(
+            update(Touchpoint)
+            .where(Touchpoint.id.in_(point_ids))
+            .values(company_id=winner_id)
+            .execution_options(synchronize_session=False)
+        )
+    _log_touchpoints(session, actor, merge_id, point_ids)
+
+
+def _log_touchpoints(
+    session: Session, actor: Actor, merge_id: str, point_ids: list[str], *, undone: bool = False
+) -> None:
+    if point_ids:
+        session.execute(
+            update(Touchpoint)
+            .where(Touchpoint.id.in_(point_ids))
+            .values(version=Touchpoint.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.TOUCHPOINT,
+            ids=tuple(point_ids),
+            operation=Operation.UPDATED,
+            data={"fields": ["company_id"], "merge_id": merge_id, **({"undone": True} if undone else {})},
+        ),
+    )
+
+
 def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
     """Restore the companies, their domains and the moved people exactly, or refuse when impossible."""
     merge.lock_rows(session, MergeOperation, [op.id])
@@ -350,12 +388,37 @@ def undo_company_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
     snapshot.replace(session, MatchKey, MatchKey.contact_id.in_(moved), before["match_key"])
     snapshot.replace(session, MatchProfile, MatchProfile.contact_id.in_(moved), before["match_profile"])
     snapshot.put_back(session, Employment, before["employment"])
+    current = {
+        t.id: t.company_id
+        for t in session.execute(
+            select(Touchpoint.id, Touchpoint.company_id).where(
+                Touchpoint.id.in_([r["id"] for r in before["touchpoint"]])
+            )
+        )
+    }
     snapshot.put_back(session, Touchpoint, before["touchpoint"])
+    _log_touchpoints(
+        session,
+        actor,
+        op.id,
+        [r["id"] for r in before["touchpoint"] if current.get(r["id"]) != r["company_id"]],
+        undone=True,
+    )
     cand_ids = [r["id"] for r in before["duplicate_candidate"]]
     snapshot.replace(
         session, DuplicateCandidate, DuplicateCandidate.id.in_(cand_ids), before["duplicate_candidate"]
     )
     session.expire_all()
+    # Everything is back as it was, under new versions, so that a feed follower sees it change again.
+    now = utcnow()
+    for model, versions in ((Company, after["companies"]), (Contact, after["contacts"])):
+        for record_id, version in versions.items():
+            session.execute(
+                update(model)
+                .where(model.id == record_id)
+                .values(version=version + 1, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
     op = session.get(MergeOperation, op.id) or op
     op.undone_at = utcnow()
     op.undone_by = actor.user_id

@@ -179,11 +179,15 @@ def _choose_fields(
     return changed
 
 
-def _move_links(session: Session, winner: Contact, loser_ids: list[str], actor: Actor) -> None:
+def _move_links(session: Session, winner: Contact, loser_ids: list[str], actor: Actor, merge_id: str) -> None:
     """Hand the losers' rows of every package to the winner, in registration order."""
     session.flush()
     move = ownership.Merge(
-        org_id=winner.organization_id, actor_id=actor.user_id, winner_id=winner.id, loser_ids=loser_ids
+        org_id=winner.organization_id,
+        actor_id=actor.user_id,
+        winner_id=winner.id,
+        loser_ids=loser_ids,
+        merge_id=merge_id,
     )
     for owned in ownership.installed():
         if owned.move is not None:
@@ -297,7 +301,7 @@ def merge_contacts(
     before_company, before_title = winner.company_id, winner.title
     changed = _choose_fields(winner, losers, choices, source.stamp())
     dropped = _merge_values(winner, losers)
-    _move_links(session, winner, [c.id for c in losers], actor)
+    _move_links(session, winner, [c.id for c in losers], actor, op.id)
     carried = _carry_dismissals(session, winner, [c.id for c in losers], before["duplicate_candidate"])
     _settle_employment(session, winner, source, before_company, before_title)
     for loser in losers:
@@ -330,6 +334,40 @@ def merge_contacts(
     return op
 
 
+def _renew_versions(session: Session, op: MergeOperation, after: dict[str, int]) -> None:
+    """Give the contacts an undo put back new versions, so that a feed follower sees them change again.
+
+    An earlier merge of the same contacts, still undoable, expected the versions this undo put back: it now
+    expects the new ones (the contacts are, value for value, as that merge left them).
+    """
+    now = utcnow()
+    restored = {row["id"]: row["version"] for row in op.snapshot["before"]["contact"]}
+    renewed = {contact_id: version + 1 for contact_id, version in after.items()}
+    for contact_id, version in renewed.items():
+        session.execute(
+            update(Contact)
+            .where(Contact.id == contact_id)
+            .values(version=version, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    earlier = session.scalars(
+        select(MergeOperation).where(
+            MergeOperation.organization_id == op.organization_id,
+            MergeOperation.entity == "contact",
+            MergeOperation.winner_id.in_(list(after)),
+            MergeOperation.undone_at.is_(None),
+            MergeOperation.id != op.id,
+        )
+    )
+    for other in earlier:
+        expected = dict(other.snapshot.get("after") or {})
+        changed = {
+            cid: renewed[cid] for cid, v in expected.items() if cid in renewed and restored.get(cid) == v
+        }
+        if changed:
+            other.snapshot = {**other.snapshot, "after": {**expected, **changed}}
+
+
 def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
     """Restore every record and link of a contact merge exactly, or refuse when that is impossible."""
     lock_rows(session, MergeOperation, [op.id])
@@ -349,7 +387,9 @@ def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
                 f"contact {contact_id} was merged or deleted after merge {op.id}, so this merge "
                 f"cannot be undone exactly; undo the later change first"
             )
-        if contact.version != version:
+        # A merged contact refuses every write (people.refuse_merged), but its version moves when a later merge
+        # of its survivor changes where it ends up (merged_into): for the losers, status and link are the check.
+        if expected_status == RecordStatus.ACTIVE and contact.version != version:
             raise Conflict(
                 f"contact {contact_id} changed after merge {op.id} (version {version} became "
                 f"{contact.version}); undoing would lose that change, so the merge cannot be undone "
@@ -359,7 +399,20 @@ def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
     created = op.snapshot.get("created_candidates") or []
     if created:
         session.execute(delete(DuplicateCandidate).where(DuplicateCandidate.id.in_(created)))
+    undone = [o for o in ownership.installed() if o.undone is not None and o.dump is not None]
+    current = {o.key: o.dump(session, ids) for o in undone if o.dump is not None}
     restore_contact_snapshot(session, op.snapshot["before"], ids)
+    back = ownership.Merge(
+        org_id=op.organization_id,
+        actor_id=actor.user_id,
+        winner_id=op.winner_id,
+        loser_ids=list(op.loser_ids),
+        merge_id=op.id,
+    )
+    for owned in undone:
+        if owned.key in op.snapshot["before"] and owned.dump is not None and owned.undone is not None:
+            owned.undone(session, back, current[owned.key], owned.dump(session, ids))
+    _renew_versions(session, op, after)
     op = session.get(MergeOperation, op.id) or op
     op.undone_at = utcnow()
     op.undone_by = actor.user_id

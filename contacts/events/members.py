@@ -16,6 +16,7 @@ from contacts.db import utcnow
 from contacts.errors import NotFound, ValidationFailed
 from contacts.events.models import MEMBER_FUNNEL, MEMBER_STATUSES, Campaign, CampaignMember
 from contacts.events.schemas import CampaignReport, FunnelCounts, MemberListQuery, MemberOut
+from contacts.ownership import Erasure, Merge
 from contacts.pagination import page_by_id
 from contacts.people.models import Contact
 from contacts.people.schemas import CompanyRef
@@ -347,3 +348,69 @@ def set_value(session: Session, actor: Actor, member: CampaignMember, value: int
             data={"value": value},
         ),
     )
+
+
+def _key(row: dict[str, Any]) -> tuple[str, str]:
+    return (row["campaign_id"], row["contact_id"])
+
+
+def log_moved(
+    session: Session, merge: Merge, before: list[dict[str, Any]], after: list[dict[str, Any]], *, undone: bool
+) -> None:
+    """Log the memberships a merge (or its undo) removed, added or changed; a changed one gets a new version.
+
+    ``before`` and ``after`` are dumps of the memberships of every contact of the merge.
+    """
+    was, now = {_key(r): r for r in before}, {_key(r): r for r in after}
+    data: dict[str, Any] = {"merge_id": merge.merge_id, **({"undone": True} if undone else {})}
+    changed = sorted(k for k in now if k in was and was[k] != now[k])
+    for campaign_id, contact_id in changed:
+        version = max(
+            int(was[(campaign_id, contact_id)]["version"]) + 1, int(now[(campaign_id, contact_id)]["version"])
+        )
+        session.execute(
+            update(CampaignMember)
+            .where(CampaignMember.campaign_id == campaign_id, CampaignMember.contact_id == contact_id)
+            .values(version=version)
+            .execution_options(synchronize_session=False)
+        )
+    for keys, operation in (
+        (sorted(k for k in was if k not in now), Operation.DELETED),
+        (sorted(k for k in now if k not in was), Operation.CREATED),
+        (changed, Operation.UPDATED),
+    ):
+        publish(
+            session,
+            Recorded(
+                org_id=merge.org_id,
+                actor_id=merge.actor_id,
+                entity=ENTITY,
+                ids=tuple(f"{a}:{b}" for a, b in keys),
+                operation=operation,
+                data=data,
+            ),
+        )
+
+
+def erase_memberships(session: Session, erasure: Erasure) -> dict[str, int]:
+    """Delete the person's memberships; the change log records each as deleted by an erasure."""
+    keys = session.execute(
+        select(CampaignMember.campaign_id, CampaignMember.contact_id).where(
+            CampaignMember.organization_id == erasure.org_id,
+            CampaignMember.contact_id.in_(erasure.contact_ids),
+        )
+    ).all()
+    if keys:
+        session.execute(delete(CampaignMember).where(CampaignMember.contact_id.in_(erasure.contact_ids)))
+    publish(
+        session,
+        Recorded(
+            org_id=erasure.org_id,
+            actor_id=erasure.actor_id,
+            entity=ENTITY,
+            ids=tuple(f"{a}:{b}" for a, b in keys),
+            operation=Operation.DELETED,
+            data={"erased": True},
+        ),
+    )
+    return {"campaign_members": len(keys)}

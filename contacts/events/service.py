@@ -11,6 +11,7 @@ from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import get_owned, utcnow
 from contacts.errors import ValidationFailed
+from contacts.events.events import EventDeleted
 from contacts.events.models import Campaign, CampaignMember, Event
 from contacts.events.schemas import (
     CampaignCreate,
@@ -197,15 +198,11 @@ def _unlink_touchpoints(session: Session, actor: Actor, column: str, value: str)
 def delete_event(session: Session, actor: Actor, event: Event) -> None:
     """Delete an event; its tag stays on the contacts met there, its touchpoints lose the link."""
     _unlink_touchpoints(session, actor, "event_id", event.id)
+    # Cards name the event too (the cards package unlinks them, bumped and logged)
     publish(
         session,
-        Recorded(
-            org_id=actor.organization_id,
-            actor_id=actor.user_id,
-            entity=Entity.EVENT,
-            ids=(event.id,),
-            operation=Operation.DELETED,
-            data={"name": event.name},
+        EventDeleted(
+            org_id=actor.organization_id, actor_id=actor.user_id, event_id=event.id, name=event.name
         ),
     )
     session.delete(event)
@@ -319,8 +316,22 @@ def update_campaign(session: Session, actor: Actor, campaign: Campaign, data: Ca
 
 
 def delete_campaign(session: Session, actor: Actor, campaign: Campaign) -> None:
-    """Delete a campaign; its tag stays on its contacts, its touchpoints lose the link."""
+    """Delete a campaign; its tag stays on its contacts, its touchpoints lose the link, its members go."""
     _unlink_touchpoints(session, actor, "campaign_id", campaign.id)
+    member_ids = session.scalars(
+        select(CampaignMember.contact_id).where(CampaignMember.campaign_id == campaign.id)
+    ).all()
+    publish(
+        session,
+        Recorded(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.CAMPAIGN_MEMBER,
+            ids=tuple(f"{campaign.id}:{c}" for c in member_ids),
+            operation=Operation.DELETED,
+            data={"campaign_deleted": True},
+        ),
+    )
     publish(
         session,
         Recorded(

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.orm import Session, selectinload
+
+from contacts.bus import Recorded, publish
+from contacts.changelog.render import as_json, by_ids
+from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.events import CompanyRenamed, CompanyUnlinked
-from contacts.dedup.events import CompaniesMerged, ContactsMerged
+from contacts.db import utcnow
+from contacts.dedup.events import CompaniesMerged, ContactsMerged, MergeUndone
 from contacts.ownership import Merge, contact_rows
 from contacts.people import service
 from contacts.people.api import bp
@@ -22,12 +28,20 @@ def register(registry: Registry) -> None:
     registry.subscribe(CompanyUnlinked, show_company)
     registry.subscribe(CompaniesMerged, show_company)
     registry.subscribe(ContactsMerged, contacts_merged)
+    registry.subscribe(MergeUndone, merge_undone)
+    registry.renders(Entity.CONTACT, render)
     # A merge unites emails, phones and addresses itself (one row per normalised value, the rest listed as
     # dropped); erasure deletes them, and the employment history, with the contact.
     registry.owns(contact_rows(ContactEmail))
     registry.owns(contact_rows(ContactPhone))
     registry.owns(contact_rows(ContactAddress))
     registry.owns(contact_rows(Employment, move=move_employment))
+
+
+def render(session: Session, org_id: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The contacts' JSON, as GET /contacts/{id} shows it."""
+    options = (selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses))
+    return as_json(service.contacts_out(session, by_ids(session, Contact, org_id, ids, *options)))
 
 
 def move_employment(session: Session, merge: Merge) -> None:
@@ -52,3 +66,45 @@ def contacts_merged(session: Session, event: ContactsMerged) -> None:
         service.bump_version(loser)
     service.refresh_search(event.winner)
     service.bump_version(event.winner)
+    _repoint(session, event, [c.id for c in event.losers], str(event.data["merge_id"]))
+
+
+def merge_undone(session: Session, event: MergeUndone) -> None:
+    """Contacts merged earlier into a contact the undo brings back show it as their survivor again."""
+    if event.entity == Entity.CONTACT:
+        _repoint(session, event, list(event.record_ids), event.merge_id, undone=True)
+
+
+def _repoint(
+    session: Session,
+    event: ContactsMerged | MergeUndone,
+    ids: list[str],
+    merge_id: str,
+    *,
+    undone: bool = False,
+) -> None:
+    """Bump and log the contacts merged (by earlier merges) into ``ids``: their ``merged_into`` changed."""
+    chained = [i for i in service.merged_through(session, event.org_id, ids) if i not in ids]
+    if not chained:
+        return
+    session.execute(
+        update(Contact)
+        .where(Contact.id.in_(chained))
+        .values(version=Contact.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    publish(
+        session,
+        Recorded(
+            org_id=event.org_id,
+            actor_id=event.actor_id,
+            entity=Entity.CONTACT,
+            ids=tuple(chained),
+            operation=Operation.UPDATED,
+            data={
+                "fields": ["merged_into", "merge_path"],
+                "merge_id": merge_id,
+                **({"undone": True} if undone else {}),
+            },
+        ),
+    )

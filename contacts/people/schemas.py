@@ -122,7 +122,13 @@ class ContactOut(BaseModel):
     tags: list[str]
     owner_id: str | None
     status: Status
-    merged_into: str | None
+    merged_into: str | None = Field(
+        description="The contact this one survives as: the end of its chain of merges (null unless merged)."
+    )
+    merge_path: list[str] = Field(
+        default_factory=list,
+        description="The contacts this one was merged into, hop by hop; the last is merged_into.",
+    )
     version: int
     sources: dict[str, dict[str, str | None]]
     created_at: datetime

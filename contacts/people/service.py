@@ -617,8 +617,52 @@ def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Pag
     return Page(items=rows, next_cursor=next_cursor)
 
 
-def to_out(contact: Contact, tag_names: list[str]) -> ContactOut:
-    """Serialise a contact to its public JSON shape."""
+MAX_MERGE_HOPS = 50
+
+
+def merge_paths(session: Session, contacts: list[Contact]) -> dict[str, list[str]]:
+    """Map each merged contact to the contacts it went into, hop by hop; the last one is the survivor.
+
+    One query per hop for the whole batch, so a page of contacts costs as many queries as its longest chain.
+    """
+    paths = {c.id: [c.merged_into_id] for c in contacts if c.merged_into_id}
+    next_of: dict[str, str | None] = {}
+    for _ in range(MAX_MERGE_HOPS):
+        wanted = {p[-1] for p in paths.values()} - next_of.keys()
+        if not wanted:
+            break
+        rows = session.execute(select(Contact.id, Contact.merged_into_id).where(Contact.id.in_(wanted)))
+        next_of.update({row.id: row.merged_into_id for row in rows})
+        next_of.update({i: None for i in wanted if i not in next_of})
+        for path in paths.values():
+            nxt = next_of.get(path[-1])
+            if nxt is not None and nxt not in path and len(path) < MAX_MERGE_HOPS:
+                path.append(nxt)
+    return {cid: [str(i) for i in path] for cid, path in paths.items()}
+
+
+def merged_through(session: Session, org_id: str, contact_ids: list[str]) -> list[str]:
+    """Return the contacts merged into any of ``contact_ids``, directly or through a chain of merges."""
+    found: list[str] = []
+    seen = set(contact_ids)
+    frontier = list(contact_ids)
+    while frontier:
+        rows = set(
+            session.scalars(
+                select(Contact.id).where(
+                    Contact.organization_id == org_id, Contact.merged_into_id.in_(frontier)
+                )
+            )
+        )
+        frontier = sorted(rows - seen)
+        seen.update(frontier)
+        found += frontier
+    return found
+
+
+def to_out(contact: Contact, tag_names: list[str], merge_path: list[str] | None = None) -> ContactOut:
+    """Serialise a contact to its public JSON shape (``merge_path``: the merges it went through, in order)."""
+    path = merge_path or ([contact.merged_into_id] if contact.merged_into_id else [])
     return ContactOut(
         id=contact.id,
         uid=contact.uid,
@@ -638,7 +682,8 @@ def to_out(contact: Contact, tag_names: list[str]) -> ContactOut:
         tags=tag_names,
         owner_id=contact.owner_id,
         status=contact.status,
-        merged_into=contact.merged_into_id,
+        merged_into=path[-1] if path else None,
+        merge_path=path,
         version=contact.version,
         sources={
             k: {"type": v.get("type"), "id": v.get("id"), "user_id": v.get("user_id"), "at": v.get("at")}
@@ -652,7 +697,8 @@ def to_out(contact: Contact, tag_names: list[str]) -> ContactOut:
 def contacts_out(session: Session, contacts: list[Contact]) -> list[ContactOut]:
     """Serialise several contacts with one query for their tags."""
     names = tags.tag_names_for(session, [c.id for c in contacts])
-    return [to_out(c, names.get(c.id, [])) for c in contacts]
+    paths = merge_paths(session, contacts)
+    return [to_out(c, names.get(c.id, []), paths.get(c.id)) for c in contacts]
 
 
 def contact_out(session: Session, contact: Contact) -> ContactOut:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.orm import Session
 
+from contacts.changelog.render import as_json, by_ids
+from contacts.changelog.vocabulary import Entity
 from contacts.ownership import Merge, contact_rows
 from contacts.registry import Registry
+from contacts.tags import service
 from contacts.tags.api import bp
 from contacts.tags.models import ContactTag, Tag
 
@@ -16,6 +21,12 @@ def register(registry: Registry) -> None:
     registry.blueprint(bp)
     registry.path_model("tag_id", Tag)
     registry.owns(contact_rows(ContactTag, move=move_contact_tags))
+    registry.renders(Entity.TAG, render)
+
+
+def render(session: Session, org_id: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The tags' JSON, as GET /tags/{id} shows it."""
+    return as_json(service.tags_out(session, by_ids(session, Tag, org_id, ids)))
 
 
 def move_contact_tags(session: Session, merge: Merge) -> None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from contacts import snapshot
 from contacts.bus import Recorded, publish
+from contacts.changelog.render import as_json, by_ids
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.ownership import Erasure, Merge, OwnedRows, Rows
+from contacts.db import utcnow
+from contacts.ownership import Erasure, Merge, OwnedRows, Rows, moved_ids
 from contacts.registry import Registry
+from contacts.touchpoints import service
 from contacts.touchpoints.api import bp
 from contacts.touchpoints.models import Touchpoint
 
@@ -18,7 +23,15 @@ def register(registry: Registry) -> None:
     """Declare the blueprint, the path ids and the touchpoints kept per contact."""
     registry.blueprint(bp)
     registry.path_model("touchpoint_id", Touchpoint)
-    registry.owns(OwnedRows(key="touchpoint", dump=dump, restore=restore, move=move, erase=erase))
+    registry.renders(Entity.TOUCHPOINT, render)
+    registry.owns(
+        OwnedRows(key="touchpoint", dump=dump, restore=restore, move=move, erase=erase, undone=undone)
+    )
+
+
+def render(session: Session, org_id: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The touchpoints' JSON, as GET /touchpoints/{id} shows it."""
+    return as_json(service.touchpoint_out(t) for t in by_ids(session, Touchpoint, org_id, ids))
 
 
 def dump(session: Session, ids: list[str]) -> Rows:
@@ -32,11 +45,46 @@ def restore(session: Session, rows: Rows, ids: list[str]) -> None:
 
 
 def move(session: Session, merge: Merge) -> None:
-    """The losers' touchpoints become the winner's."""
-    session.execute(
-        update(Touchpoint)
-        .where(Touchpoint.contact_id.in_(merge.loser_ids))
-        .values(contact_id=merge.winner_id)
+    """The losers' touchpoints become the winner's (a new version each, logged as updated)."""
+    point_ids = list(session.scalars(select(Touchpoint.id).where(Touchpoint.contact_id.in_(merge.loser_ids))))
+    if point_ids:
+        session.execute(
+            update(Touchpoint)
+            .where(Touchpoint.id.in_(point_ids))
+            .values(contact_id=merge.winner_id, version=Touchpoint.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    _log_moved(session, merge, point_ids)
+
+
+def undone(session: Session, merge: Merge, before: Rows, after: Rows) -> None:
+    """An undo gave touchpoints back to the losers: a new version each, logged as updated."""
+    point_ids = moved_ids(before, after)
+    if point_ids:
+        session.execute(
+            update(Touchpoint)
+            .where(Touchpoint.id.in_(point_ids))
+            .values(version=Touchpoint.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    _log_moved(session, merge, point_ids, undone=True)
+
+
+def _log_moved(session: Session, merge: Merge, point_ids: list[str], *, undone: bool = False) -> None:
+    publish(
+        session,
+        Recorded(
+            org_id=merge.org_id,
+            actor_id=merge.actor_id,
+            entity=Entity.TOUCHPOINT,
+            ids=tuple(point_ids),
+            operation=Operation.UPDATED,
+            data={
+                "fields": ["contact_id"],
+                "merge_id": merge.merge_id,
+                **({"undone": True} if undone else {}),
+            },
+        ),
     )
 
 

@@ -67,10 +67,16 @@ def duplicates(org: OrgClient, **params: Any) -> list[dict[str, Any]]:
     return resp.get_json()["items"]
 
 
+# An undo puts every value back under a new version (so that the change feed shows the rows change again):
+# versions and update times are not part of what it restores.
+NEW_ON_UNDO = ("version", "updated_at")
+
+
 def _rows(session: Any, model: Any, where: Any) -> list[dict[str, Any]]:
     table = model.__table__
     keys = list(table.primary_key.columns)
-    return [dict(r) for r in session.execute(select(table).where(where).order_by(*keys)).mappings()]
+    rows = session.execute(select(table).where(where).order_by(*keys)).mappings()
+    return [{k: v for k, v in r.items() if k not in NEW_ON_UNDO} for r in rows]
 
 
 def export(app: Flask, contact_ids: list[str]) -> dict[str, list[dict[str, Any]]]:

@@ -15,7 +15,7 @@ from contacts.tags.models import CompanyTag
 from contacts.touchpoints.models import Touchpoint
 from tests import factories
 from tests.conftest import OrgClient
-from tests.dedup.helpers import TAKAHASHI, create, duplicates, export
+from tests.dedup.helpers import NEW_ON_UNDO, TAKAHASHI, create, duplicates, export
 
 
 def _export_companies(app: Flask, ids: list[str]) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def _export_companies(app: Flask, ids: list[str]) -> dict[str, Any]:
         def rows(model: Any, where: Any) -> list[dict[str, Any]]:
             table = model.__table__
             return [
-                dict(r)
+                {k: v for k, v in r.items() if k not in NEW_ON_UNDO}
                 for r in session.execute(
                     select(table).where(where).order_by(*table.primary_key.columns)
                 ).mappings()

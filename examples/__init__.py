@@ -1,0 +1,1 @@
+"""Example programs that use Meishi through its public API only."""
