@@ -1,7 +1,7 @@
 """CSV export of contacts: the columns, formula escaping, encodings, and rows read in keyset batches.
 
-Rows are read ``BATCH`` at a time in id order (``id > last``), each batch's objects leave the session once
-written, so memory stays flat however many contacts are exported, on SQLite and PostgreSQL alike.
+Contacts are read ``BATCH`` at a time in id order (``id > last``) as plain rows, one query per kind of value
+the chosen columns need, so memory stays flat however many are exported, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from contacts.auth.models import User
+from contacts.companies.models import Company
 from contacts.errors import ValidationFailed
-from contacts.people.models import Contact
+from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone
 from contacts.tags import service as tags
 from contacts.touchpoints.models import Touchpoint
 
@@ -70,67 +71,104 @@ CP932_REPLACEMENTS = {
 }
 
 
-@dataclass(frozen=True)
-class Batch:
-    """What the cells of one batch of contacts need besides the contacts."""
+@dataclass
+class Record:
+    """One contact as the cells need it, read as plain rows (no ORM objects: an export reads many)."""
 
-    tags: dict[str, list[str]]
-    owners: dict[str, User]
-    last_touch: dict[str, datetime]
+    id: str
+    uid: str
+    family_name: str | None
+    given_name: str | None
+    full_name: str
+    name_kana: str | None
+    name_romaji: str | None
+    company: str | None
+    company_id: str | None
+    department: str | None
+    title: str | None
+    url: str | None
+    notes: str | None
+    owner_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    emails: list[tuple[str, bool]] = field(default_factory=list)
+    phones: list[tuple[str, bool]] = field(default_factory=list)
+    addresses: list[tuple[str | None, str]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    owner_email: str = ""
+    owner_name: str = ""
+    last_touch: datetime | None = None
+
+
+_SCALARS = (
+    Contact.id,
+    Contact.uid,
+    Contact.family_name,
+    Contact.given_name,
+    Contact.full_name,
+    Contact.name_kana,
+    Contact.name_romaji,
+    Company.name,
+    Contact.company_id,
+    Contact.department,
+    Contact.title,
+    Contact.url,
+    Contact.notes,
+    Contact.owner_id,
+    Contact.created_at,
+    Contact.updated_at,
+)
 
 
 def _primary_first(values: list[tuple[str, bool]]) -> str:
     return JOIN.join(v for v, _ in sorted(values, key=lambda item: not item[1]))
 
 
-def _owner(c: Contact, b: Batch) -> str:
-    owner = b.owners.get(c.owner_id or "")
-    return owner.email if owner else ""
-
-
-def _owner_name(c: Contact, b: Batch) -> str:
-    owner = b.owners.get(c.owner_id or "")
-    return owner.name if owner else ""
-
-
-def _touch(c: Contact, b: Batch) -> str:
-    at = b.last_touch.get(c.id)
-    return at.isoformat() if at else ""
-
-
-Cell = Callable[[Contact, Batch], str | None]
+Cell = Callable[[Record], str | None]
 
 COLUMNS: dict[str, tuple[Cell, str]] = {
-    "id": (lambda c, b: c.id, "Contact id."),
-    "uid": (lambda c, b: c.uid, "Stable urn:uuid (as in vCard)."),
-    "family_name": (lambda c, b: c.family_name, "Family name."),
-    "given_name": (lambda c, b: c.given_name, "Given name."),
-    "full_name": (lambda c, b: c.full_name, "Full name as printed."),
-    "name_kana": (lambda c, b: c.name_kana, "Reading in kana."),
-    "name_romaji": (lambda c, b: c.name_romaji, "Reading in romaji."),
-    "company": (lambda c, b: c.company.name if c.company else None, "Company name."),
-    "company_id": (lambda c, b: c.company_id, "Company id."),
-    "department": (lambda c, b: c.department, "Department."),
-    "title": (lambda c, b: c.title, "Title."),
-    "emails": (
-        lambda c, b: _primary_first([(e.value, e.primary) for e in c.emails]),
-        "E-mails, primary first.",
-    ),
-    "phones": (lambda c, b: _primary_first([(p.value, p.primary) for p in c.phones]), "Phones as printed."),
+    "id": (lambda r: r.id, "Contact id."),
+    "uid": (lambda r: r.uid, "Stable urn:uuid (as in vCard)."),
+    "family_name": (lambda r: r.family_name, "Family name."),
+    "given_name": (lambda r: r.given_name, "Given name."),
+    "full_name": (lambda r: r.full_name, "Full name as printed."),
+    "name_kana": (lambda r: r.name_kana, "Reading in kana."),
+    "name_romaji": (lambda r: r.name_romaji, "Reading in romaji."),
+    "company": (lambda r: r.company, "Company name."),
+    "company_id": (lambda r: r.company_id, "Company id."),
+    "department": (lambda r: r.department, "Department."),
+    "title": (lambda r: r.title, "Title."),
+    "emails": (lambda r: _primary_first(r.emails), "E-mails, primary first."),
+    "phones": (lambda r: _primary_first(r.phones), "Phones as printed, primary first."),
     "postal_code": (
-        lambda c, b: JOIN.join(a.postal_code or "" for a in c.addresses) if c.addresses else None,
+        lambda r: JOIN.join(p or "" for p, _ in r.addresses),
         "Postal codes, one per address, in the order of the address column.",
     ),
-    "address": (lambda c, b: JOIN.join(a.value for a in c.addresses), "Addresses."),
-    "url": (lambda c, b: c.url, "Web page."),
-    "notes": (lambda c, b: c.notes, "Notes."),
-    "tags": (lambda c, b: JOIN.join(b.tags.get(c.id, [])), "Tag names, sorted."),
-    "owner": (_owner, "The owner's e-mail address."),
-    "owner_id": (lambda c, b: c.owner_id, "The owner's user id."),
-    "owner_name": (_owner_name, "The owner's name."),
-    "last_touchpoint_at": (_touch, "When the latest touchpoint happened (RFC 3339, UTC)."),
-    "created_at": (lambda c, b: c.created_at.isoformat(), "Created at (RFC 3339, UTC)."),
-    "updated_at": (lambda c, b: c.updated_at.isoformat(), "Last changed at (RFC 3339, UTC)."),
+    "address": (lambda r: JOIN.join(v for _, v in r.addresses), "Addresses."),
+    "url": (lambda r: r.url, "Web page."),
+    "notes": (lambda r: r.notes, "Notes."),
+    "tags": (lambda r: JOIN.join(r.tags), "Tag names, sorted."),
+    "owner": (lambda r: r.owner_email, "The owner's e-mail address."),
+    "owner_id": (lambda r: r.owner_id, "The owner's user id."),
+    "owner_name": (lambda r: r.owner_name, "The owner's name."),
+    "last_touchpoint_at": (
+        lambda r: r.last_touch.isoformat() if r.last_touch else None,
+        "When the latest touchpoint happened (RFC 3339, UTC).",
+    ),
+    "created_at": (lambda r: r.created_at.isoformat(), "Created at (RFC 3339, UTC)."),
+    "updated_at": (lambda r: r.updated_at.isoformat(), "Last changed at (RFC 3339, UTC)."),
+}
+
+# The columns that need a query besides the contact's own row.
+_NEEDS = {
+    "emails": {"emails"},
+    "phones": {"phones"},
+    "postal_code": {"addresses"},
+    "address": {"addresses"},
+    "tags": {"tags"},
+    "owner": {"owners"},
+    "owner_name": {"owners"},
+    "last_touchpoint_at": {"touches"},
 }
 
 
@@ -167,18 +205,57 @@ def escape_formula(value: str | None) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _batch_info(session: Session, contacts: list[Contact]) -> Batch:
-    ids = [c.id for c in contacts]
-    owner_ids = {c.owner_id for c in contacts if c.owner_id}
-    owners = (
-        {u.id: u for u in session.scalars(select(User).where(User.id.in_(owner_ids)))} if owner_ids else {}
-    )
-    touches = session.execute(
-        select(Touchpoint.contact_id, func.max(Touchpoint.occurred_at))
-        .where(Touchpoint.contact_id.in_(ids))
-        .group_by(Touchpoint.contact_id)
-    )
-    return Batch(tags=tags.tag_names_for(session, ids), owners=owners, last_touch={k: v for k, v in touches})
+def _records(session: Session, ids: list[str], needs: set[str]) -> list[Record]:
+    """Read the contacts ``ids`` and what the chosen columns need of their values, one query per kind."""
+    found = {
+        row[0]: Record(*row)
+        for row in session.execute(
+            select(*_SCALARS).outerjoin(Company, Company.id == Contact.company_id).where(Contact.id.in_(ids))
+        )
+    }
+    records = [found[i] for i in ids if i in found]
+    if "emails" in needs:
+        for cid, value, primary in session.execute(
+            select(ContactEmail.contact_id, ContactEmail.value, ContactEmail.primary)
+            .where(ContactEmail.contact_id.in_(ids))
+            .order_by(ContactEmail.contact_id, ContactEmail.position)
+        ):
+            found[cid].emails.append((value, primary))
+    if "phones" in needs:
+        for cid, value, primary in session.execute(
+            select(ContactPhone.contact_id, ContactPhone.value, ContactPhone.primary)
+            .where(ContactPhone.contact_id.in_(ids))
+            .order_by(ContactPhone.contact_id, ContactPhone.position)
+        ):
+            found[cid].phones.append((value, primary))
+    if "addresses" in needs:
+        for cid, postal, value in session.execute(
+            select(ContactAddress.contact_id, ContactAddress.postal_code, ContactAddress.value)
+            .where(ContactAddress.contact_id.in_(ids))
+            .order_by(ContactAddress.contact_id, ContactAddress.position)
+        ):
+            found[cid].addresses.append((postal, value))
+    if "tags" in needs:
+        for cid, names in tags.tag_names_for(session, ids).items():
+            found[cid].tags = names
+    if "owners" in needs:
+        owner_ids = {r.owner_id for r in records if r.owner_id}
+        owners = {
+            uid: (email, name)
+            for uid, email, name in session.execute(
+                select(User.id, User.email, User.name).where(User.id.in_(owner_ids))
+            )
+        }
+        for r in records:
+            r.owner_email, r.owner_name = owners.get(r.owner_id or "", ("", ""))
+    if "touches" in needs:
+        for cid, at in session.execute(
+            select(Touchpoint.contact_id, func.max(Touchpoint.occurred_at))
+            .where(Touchpoint.contact_id.in_(ids))
+            .group_by(Touchpoint.contact_id)
+        ):
+            found[cid].last_touch = at
+    return records
 
 
 Row = tuple[str, list[str]]  # the contact id and its escaped cells
@@ -187,19 +264,16 @@ Row = tuple[str, list[str]]  # the contact id and its escaped cells
 def row_batches(session: Session, stmt: Select[tuple[Contact]], columns: list[str]) -> Iterator[list[Row]]:
     """Yield the contacts ``stmt`` selects with their escaped cells, ``BATCH`` rows at a time, in id order."""
     cells = [COLUMNS[name][0] for name in columns]
-    stmt = stmt.options(
-        selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses)
-    ).order_by(Contact.id)
+    needs = {need for name in columns for need in _NEEDS.get(name, ())}
+    ids_stmt = stmt.with_only_columns(Contact.id).order_by(Contact.id)
     last = ""
     while True:
-        contacts = list(session.scalars(stmt.where(Contact.id > last).limit(BATCH)))
-        if not contacts:
+        ids = list(session.scalars(ids_stmt.where(Contact.id > last).limit(BATCH)))
+        if not ids:
             return
-        info = _batch_info(session, contacts)
-        yield [(c.id, [escape_formula(cell(c, info)) for cell in cells]) for c in contacts]
-        last = contacts[-1].id
-        session.expunge_all()  # the written contacts leave the identity map: memory stays flat
-        if len(contacts) < BATCH:
+        yield [(r.id, [escape_formula(cell(r)) for cell in cells]) for r in _records(session, ids, needs)]
+        last = ids[-1]
+        if len(ids) < BATCH:
             return
 
 
@@ -236,7 +310,14 @@ def to_cp932(text: str) -> bytes:
     try:
         return text.encode("cp932")
     except UnicodeEncodeError:
-        return "".join(cp932_char(ch) or "?" for ch in text).encode("cp932")
+        return b"".join(_line_to_cp932(line) for line in text.splitlines(keepends=True))
+
+
+def _line_to_cp932(line: str) -> bytes:
+    try:
+        return line.encode("cp932")
+    except UnicodeEncodeError:
+        return "".join(cp932_char(ch) or "?" for ch in line).encode("cp932")
 
 
 def check_cp932(session: Session, stmt: Select[tuple[Contact]], columns: list[str]) -> None:
