@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from typing import Any
-
-from flask import Blueprint, Response, stream_with_context
-from sqlalchemy import Select
-from sqlalchemy.orm import Session
+from flask import Blueprint, Response
 
 from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
 from contacts.api.spec import operation
-from contacts.db import get_session, new_id, utcnow
-from contacts.people.models import Contact
+from contacts.db import get_session
 from contacts.people.schemas import ContactListQuery
 from contacts.people.service import contacts_query
-from contacts.provenance import Actor
-from contacts.segments import export, service
+from contacts.segments import service, streaming
 from contacts.segments.models import Segment
 from contacts.segments.schemas import (
     ContactExportQuery,
-    ExportOptions,
     SegmentCreate,
     SegmentExportQuery,
     SegmentListQuery,
@@ -32,12 +23,9 @@ from contacts.segments.schemas import (
 )
 from contacts.tags.schemas import ContactFilter
 
-log = logging.getLogger(__name__)
-
 bp = Blueprint("segments", __name__, url_prefix="/api/v1")
 
 CSV_CONTENT = {"text/csv": {"schema": {"type": "string"}}}
-CHARSETS = {"utf-8": "utf-8", "cp932": "windows-31j"}
 
 
 def _one(segment: Segment, status: int = 200) -> Response:
@@ -116,57 +104,6 @@ def delete_segment(segment_id: str) -> Response:
     return no_content()
 
 
-def _encode(text: str, encoding: str) -> bytes:
-    return export.to_cp932(text) if encoding == "cp932" else text.encode("utf-8")
-
-
-def _stream(
-    session: Session,
-    who: Actor,
-    export_id: str,
-    stmt: Select[tuple[Contact]] | None,
-    options: ExportOptions,
-    columns: list[str],
-    what: dict[str, Any],
-) -> Iterator[bytes]:
-    """Yield the CSV in batches, then log the export; a stream cut short is logged with completed=false."""
-    rows, completed = 0, False
-    try:
-        header = export.csv_text([columns])
-        yield _encode(header if options.encoding == "cp932" else export.BOM + header, options.encoding)
-        if stmt is not None:
-            for batch in export.row_batches(session, stmt, columns):
-                rows += len(batch)
-                yield _encode(export.csv_text([cells for _, cells in batch]), options.encoding)
-        completed = True
-    finally:
-        # Also on GeneratorExit (the client went away) and on errors: the rows handed out so far are logged.
-        try:
-            session.rollback()
-            service.record_export(session, who, export_id, what=what, rows=rows, completed=completed)
-            session.commit()
-        except Exception:
-            session.rollback()
-            log.exception("could not record export %s", export_id)
-
-
-def _export(
-    stmt: Select[tuple[Contact]] | None, options: ExportOptions, what: dict[str, Any], name: str
-) -> Response:
-    session = get_session()
-    columns = export.choose_columns(options.columns)
-    if options.encoding == "cp932" and stmt is not None:
-        export.check_cp932(session, stmt, columns)
-    export_id = new_id()
-    what = {**what, "columns": columns, "encoding": options.encoding}
-    body = stream_with_context(_stream(session, actor(), export_id, stmt, options, columns, what))
-    resp = Response(body, mimetype="text/csv")
-    resp.headers["Content-Type"] = f"text/csv; charset={CHARSETS[options.encoding]}"
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}-{utcnow():%Y%m%d}.csv"'
-    resp.headers["Meishi-Export-Id"] = export_id
-    return resp
-
-
 @bp.get("/contacts/export.csv")
 @operation(
     summary="Export the contacts the filters of GET /contacts select as CSV (streamed, logged)",
@@ -178,7 +115,9 @@ def _export(
 def export_contacts(query: ContactExportQuery) -> Response:
     contact_filter = ContactFilter(**query.model_dump(include=set(ContactFilter.model_fields)))
     stmt = contacts_query(get_session(), org_id(), ContactListQuery(**contact_filter.model_dump()))
-    return _export(stmt, query, {"filter": service.stored(contact_filter)}, "contacts")
+    return streaming.csv_response(
+        get_session(), actor(), stmt, query, {"filter": service.stored(contact_filter)}, "contacts"
+    )
 
 
 @bp.get("/segments/<segment_id>/export.csv")
@@ -193,4 +132,5 @@ def export_segment(segment_id: str, query: SegmentExportQuery) -> Response:
     session = get_session()
     segment = service.get_segment(session, org_id(), segment_id)
     stmt = service.segment_contacts(session, org_id(), segment)
-    return _export(stmt, query, {"segment_id": segment.id, "filter": segment.filter}, "segment")
+    what = {"segment_id": segment.id, "filter": segment.filter}
+    return streaming.csv_response(session, actor(), stmt, query, what, "segment")
