@@ -179,3 +179,18 @@ def test_sales_may_not_export(org: OrgClient) -> None:
 
 def test_a_bad_encoding_is_422(org: OrgClient) -> None:
     assert org.get(URL, query_string={"encoding": "latin-1"}).status_code == 422
+
+
+def test_batches_read_by_id_range_keep_only_the_selected_contacts(
+    org: OrgClient, other_org: OrgClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(export, "BATCH", 2)
+    monkeypatch.setattr(export, "SMALL_BATCH", 0)  # always the id range, as for batches of 1,000
+    for i in range(3):
+        contact(org, full_name=f"VIP {i}", tags=["VIP"], emails=[{"value": f"vip{i}@example.com"}])
+        contact(org, full_name=f"Other {i}", emails=[{"value": f"other{i}@example.com"}])
+        contact(
+            other_org, full_name=f"Theirs {i}", tags=["VIP"], emails=[{"value": f"theirs{i}@example.com"}]
+        )
+    got = rows(exported(org, tag="VIP", columns="full_name,emails,tags"))[1:]
+    assert got == [[f"VIP {i}", f"vip{i}@example.com", "VIP"] for i in range(3)]
