@@ -150,6 +150,8 @@ def count(session: Session, org_id: str, segment: Segment) -> int | None:
         contact_filter = ContactFilter.model_validate(segment.filter)
     except ValidationError:
         return None
+    if contact_filter.segment_id is not None:  # only writable behind the API's back; never followed
+        return None
     stmt = contacts_query(session, org_id, ContactListQuery(**contact_filter.model_dump()))
     if stmt is None:
         return 0

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 
+from contacts.db import session_factory
+from contacts.segments.models import Segment
 from tests import factories
 from tests.conftest import OrgClient
 from tests.factories import contact, segment
@@ -184,3 +187,25 @@ def test_sales_reads_but_does_not_write_segments(org: OrgClient) -> None:
 
 def test_another_organisations_segment_is_404(org: OrgClient, other_org: OrgClient) -> None:
     assert other_org.get(f"{URL}/{segment(org)['id']}").status_code == 404
+
+
+def test_a_stored_filter_that_no_longer_validates_counts_null_and_is_refused_in_use(
+    app: Flask, org: OrgClient
+) -> None:
+    seg = segment(org)
+    with app.app_context(), session_factory(app)() as s:
+        s.get_one(Segment, seg["id"]).filter = {"retired_key": True, "segment_id": seg["id"]}
+        s.commit()
+    assert org.get(f"{URL}/{seg['id']}").get_json()["count"] is None
+    resp = org.get("/api/v1/contacts", query_string={"segment_id": seg["id"]})
+    assert resp.status_code == 422 and resp.get_json()["errors"][0]["code"] == "invalid_segment"
+
+
+def test_a_stored_filter_naming_a_segment_is_not_followed(app: Flask, org: OrgClient) -> None:
+    seg = segment(org)
+    with app.app_context(), session_factory(app)() as s:
+        s.get_one(Segment, seg["id"]).filter = {"segment_id": seg["id"]}  # written behind the API's back
+        s.commit()
+    assert org.get(f"{URL}/{seg['id']}").get_json()["count"] is None
+    resp = org.get("/api/v1/contacts", query_string={"segment_id": seg["id"]})
+    assert resp.status_code == 422 and resp.get_json()["errors"][0]["code"] == "nested_segment"
