@@ -51,3 +51,10 @@ def test_the_buttons_are_in_japanese_for_a_japanese_user(web_app: Flask, worg: W
     factories.contact(worg.api, {"full_name": "高橋 一郎"})
     html = worg.web.get("/people", headers={"Accept-Language": "ja"}).get_data(as_text=True)
     assert "セグメントとして保存" in html and "CSV" in html
+
+
+def test_a_segment_without_a_name_is_refused_on_a_page(web_app: Flask, worg: WebOrg) -> None:
+    page = worg.web.get("/people").get_data(as_text=True)
+    resp = worg.web.post("/people/segment", data={"csrf_token": csrf_of(page), "segment_name": " "})
+    assert resp.status_code == 422 and "<html" in resp.get_data(as_text=True)
+    assert worg.api.get("/api/v1/segments").get_json()["items"] == []
