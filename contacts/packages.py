@@ -21,6 +21,7 @@ from contacts.orgsettings import package as orgsettings
 from contacts.people import package as people
 from contacts.privacy import package as privacy
 from contacts.registry import Registry, install
+from contacts.segments import package as segments
 from contacts.tags import package as tags
 from contacts.touchpoints import package as touchpoints
 from contacts.webhooks import package as webhooks
@@ -42,6 +43,7 @@ PACKAGES: tuple[Register, ...] = (
     webhooks.register,
     orgsettings.register,
     analytics.register,
+    segments.register,
 )
 
 

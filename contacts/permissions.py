@@ -31,6 +31,8 @@ PERMISSIONS = (
     "privacy:admin",
     "webhooks:admin",
     "analytics:read",
+    "segments:write",
+    "contacts:export",
 )
 
 _READ_ALL = {p for p in PERMISSIONS if p.endswith(":read")}
@@ -71,6 +73,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "tokens:self",
             "changes:read",
             "analytics:read",
+            "segments:write",
+            "contacts:export",
         }
     ),
 }

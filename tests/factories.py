@@ -135,3 +135,10 @@ def record(**fields: Any) -> ContactRecord:
 def match_keys(**fields: Any) -> MatchKeys:
     """Build an in-memory engine record and return its match keys."""
     return record_keys(record(**fields))
+
+
+def segment(
+    org: OrgClient, name: str = "VIPs", *, headers: dict[str, str] | None = None, **fields: Any
+) -> dict[str, Any]:
+    """Save a segment called ``name`` (default filter: every active contact)."""
+    return _post(org, "/api/v1/segments", {"name": name, **fields}, headers)

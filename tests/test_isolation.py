@@ -12,6 +12,7 @@ from contacts.api.spec import path_models
 from contacts.auth import service as auth_service
 from contacts.corrections.models import FieldCorrection
 from contacts.db import session_factory
+from contacts.segments.models import Segment
 from tests.conftest import OrgClient, make_org
 
 
@@ -65,7 +66,10 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
             created_at=now,
             updated_at=now,
         )
-        s.add_all([touchpoint, card, candidate, merge, webhook, correction])
+        seg = Segment(
+            organization_id=org_id, name="VIPs", filter={}, version=1, created_at=now, updated_at=now
+        )
+        s.add_all([touchpoint, card, candidate, merge, webhook, correction, seg])
         s.commit()
         return {
             "contact_id": contact.id,
@@ -81,6 +85,7 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
             "merge_id": merge.id,
             "webhook_id": webhook.id,
             "correction_id": correction.id,
+            "segment_id": seg.id,
         }
 
 

@@ -28,6 +28,8 @@ class Entity(StrEnum):
     WEBHOOK = "webhook"
     CORRECTION = "correction"
     ORGANIZATION_SETTINGS = "organization_settings"
+    SEGMENT = "segment"
+    EXPORT = "export"
 
 
 class Operation(StrEnum):

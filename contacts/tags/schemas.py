@@ -60,6 +60,9 @@ class ContactFilter(StrictModel, TouchFilter):
     not_tag: list[Short] = Field(default_factory=list, max_length=20)
     owner_id: Id | None = None
     updated_since: AwareDatetime | None = None
+    segment_id: Id | None = Field(
+        default=None, description="Also the contacts the saved segment selects (its filter, evaluated now)."
+    )
 
 
 class TagContactsIn(StrictModel):

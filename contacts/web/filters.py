@@ -14,7 +14,16 @@ from contacts.people.schemas import ContactListQuery
 from contacts.tags.schemas import ContactFilter
 from contacts.web import locale
 
-FILTER_KEYS = ("q", "tag", "not_tag", "company_id", "owner_id", "touched_since", "not_touched_since")
+FILTER_KEYS = (
+    "q",
+    "tag",
+    "not_tag",
+    "company_id",
+    "owner_id",
+    "touched_since",
+    "not_touched_since",
+    "segment_id",
+)
 
 
 def _names(raw: str) -> list[str]:
@@ -42,7 +51,7 @@ def filter_data(args: MultiDict[str, str]) -> dict[str, Any]:
         names = [n for raw in args.getlist(key) for n in _names(raw)]
         if names:
             data[key] = names
-    for key in ("company_id", "owner_id"):
+    for key in ("company_id", "owner_id", "segment_id"):
         if args.get(key):
             data[key] = args[key]
     for key in ("touched_since", "not_touched_since"):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0017_feed"
-down_revision: str | None = "0014_analytics"
+down_revision: str | None = "0016_segments_exports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -72,6 +72,8 @@ RESOURCES: list[Resource] = [
     ),
     Resource("touchpoint", listed("/api/v1/touchpoints")),
     Resource("card", listed("/api/v1/cards")),
+    # A segment's count and its stale references follow other records; its own entries tell about its filter.
+    Resource("segment", listed("/api/v1/segments"), ignore=("count", "stale_references")),
 ]
 
 

@@ -185,3 +185,12 @@ def test_merging_companies_and_undoing_it(org: OrgClient) -> None:
         lambda: merges.append(factories.merge(org, winner["id"], [loser["id"]], entity="company")),
     )
     complete(org, lambda: ok(org.post(f"/api/v1/merges/{merges[0]['id']}/undo")))
+
+
+def test_segments(org: OrgClient) -> None:
+    made: list[dict[str, Any]] = []
+    body = {"name": "VIP", "filter": {"tag": ["vip"]}}
+    complete(org, lambda: made.append(ok(org.post("/api/v1/segments", json=body), 201)))
+    path = f"/api/v1/segments/{made[0]['id']}"
+    complete(org, lambda: ok(org.patch(path, json={"filter": {"tag": ["vip", "expo"]}})))
+    complete(org, lambda: ok(org.delete(path), 204))

@@ -46,6 +46,7 @@ def people_list() -> str:
     rows = people.contacts_out(db, result.items)
     company = companies.get_company(db, org_id(), query.company_id) if query.company_id else None
     from contacts.web.views.lists import campaign_choices, tag_choices
+    from contacts.web.views.segments import segment_choices
 
     return render_template(
         "people.html",
@@ -58,6 +59,7 @@ def people_list() -> str:
         form=EmptyForm(),
         tags=tag_choices() if can("tags:write") else [],
         campaigns=campaign_choices() if can("events:write") else [],
+        segments=segment_choices(),
     )
 
 
