@@ -28,6 +28,7 @@ class Entity(StrEnum):
     WEBHOOK = "webhook"
     CORRECTION = "correction"
     ORGANIZATION_SETTINGS = "organization_settings"
+    OPT_OUT = "opt_out"
 
 
 class Operation(StrEnum):
