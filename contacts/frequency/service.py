@@ -103,17 +103,23 @@ def _limits(
     return found
 
 
-def _store(
-    session: Session, org_id: str, ids: Iterable[str], found: dict[str, tuple[datetime, ContactRule]]
-) -> None:
-    for contact_id in ids:
-        until, rule = found.get(contact_id, (None, None))
-        session.execute(
-            update(Contact)
-            .where(Contact.id == contact_id, Contact.organization_id == org_id)
-            .values(over_contacted_until=until, over_contacted_rule=rule.model_dump() if rule else None)
-            .execution_options(synchronize_session="fetch")
-        )
+def _store(session: Session, ids: Iterable[str], found: dict[str, tuple[datetime, ContactRule]]) -> None:
+    """Write the marks of ``ids`` (of one organisation) in one bulk UPDATE by primary key."""
+    rows = [
+        {
+            "id": contact_id,
+            "over_contacted_until": found[contact_id][0] if contact_id in found else None,
+            "over_contacted_rule": found[contact_id][1].model_dump() if contact_id in found else None,
+        }
+        for contact_id in ids
+    ]
+    if rows:
+        session.execute(update(Contact), rows)
+    # A bulk UPDATE leaves loaded contacts as they were: reload the marks when next read.
+    written = {row["id"] for row in rows}
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Contact) and obj.id in written:
+            session.expire(obj, ["over_contacted_until", "over_contacted_rule"])
 
 
 def recompute(session: Session, org_id: str, contact_ids: Iterable[str]) -> None:
@@ -126,7 +132,7 @@ def recompute(session: Session, org_id: str, contact_ids: Iterable[str]) -> None
     now = utcnow()
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i : i + CHUNK]
-        _store(session, org_id, chunk, _limits(session, org_id, rules, chunk, now) if rules else {})
+        _store(session, chunk, _limits(session, org_id, rules, chunk, now) if rules else {})
 
 
 def recompute_all(session: Session, org_id: str) -> None:
@@ -141,4 +147,4 @@ def recompute_all(session: Session, org_id: str) -> None:
     if not rules:
         return
     found = _limits(session, org_id, rules, None, utcnow())
-    _store(session, org_id, found, found)
+    _store(session, list(found), found)
