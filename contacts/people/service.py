@@ -586,7 +586,7 @@ def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Se
 def _marketing_filtered(stmt: Select[tuple[Contact]], query: ContactListQuery) -> Select[tuple[Contact]]:
     """Apply the title, seniority, prefecture, region, campaign and over-contacted filters."""
     if query.title:
-        stmt = stmt.where(Contact.title.contains(query.title, autoescape=True))
+        stmt = stmt.where(Contact.title.icontains(query.title, autoescape=True))
     if query.seniority:
         stmt = stmt.where(Contact.seniority.in_(query.seniority))
     if query.prefecture or query.region:

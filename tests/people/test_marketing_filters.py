@@ -145,3 +145,22 @@ def test_analytics_take_the_marketing_filters(org: OrgClient) -> None:
     )
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert [b["touchpoints"] for b in resp.get_json()["buckets"]] == [1]
+
+
+def test_title_ignores_case(org: OrgClient) -> None:
+    contact(org, "Manager", title="Sales Manager")
+    assert listed(org, title="manager") == {"Manager"}
+
+
+def test_an_unknown_opt_out_channel_in_a_filter_is_a_problem(org: OrgClient) -> None:
+    resp = org.get("/api/v1/contacts", query_string={"opted_out": "fax"})
+    assert resp.status_code == 422 and resp.content_type == "application/problem+json"
+    assert resp.get_json()["errors"][0]["field"] == "opted_out"
+
+
+def test_a_bad_seniority_in_a_bulk_filter_tags_nobody(org: OrgClient) -> None:
+    contact(org, "部長", title="部長")
+    tag = factories.tag(org, "Executives")
+    resp = org.post(f"/api/v1/tags/{tag['id']}/contacts", json={"filter": {"seniority": ["boss"]}})
+    assert resp.status_code == 422
+    assert listed(org, tag="Executives") == set()
