@@ -161,3 +161,15 @@ def test_other_roles_may_not_set_the_rules(org: OrgClient, role: str) -> None:
 def test_bad_rules_are_a_problem(org: OrgClient, rules: Any) -> None:
     resp = org.put(URL, json={"rules": rules})
     assert resp.status_code == 422 and resp.content_type == "application/problem+json"
+
+
+def test_a_merge_counts_the_losers_touchpoints_and_its_undo_does_not(org: OrgClient) -> None:
+    set_rules(org, [RULE])
+    winner, loser = contact(org, "高橋 一郎"), contact(org, "高橋 一郎")
+    touch(org, winner, days_ago=1)
+    touch(org, winner, days_ago=2)
+    touch(org, loser, days_ago=3)
+    merge = factories.merge(org, winner, [loser])
+    assert over(org, winner) is not None
+    assert org.post(f"/api/v1/merges/{merge['id']}/undo").status_code == 200
+    assert (over(org, winner), over(org, loser)) == (None, None)
