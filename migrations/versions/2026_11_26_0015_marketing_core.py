@@ -125,23 +125,24 @@ def _backfill() -> None:
         after = ids[-1]
 
 
+def _drop_columns(table: str, *columns: str) -> None:
+    # ALTER TABLE ... DROP COLUMN on both backends (SQLite 3.35+): a batch "move and copy" would drop and
+    # re-create the table, and with foreign keys on, dropping contact or campaign cascades to every row that
+    # references them (addresses, e-mails, tags, memberships).
+    for column in columns:
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
 def downgrade() -> None:
     with op.batch_alter_table("opt_out", schema=None) as batch_op:
         batch_op.drop_index("ix_opt_out_org_channel_contact")
         batch_op.drop_index(batch_op.f("ix_opt_out_created_by"))
         batch_op.drop_index(batch_op.f("ix_opt_out_contact_id"))
     op.drop_table("opt_out")
-    with op.batch_alter_table("organization_settings", schema=None) as batch_op:
-        batch_op.drop_column("contact_rules")
-    with op.batch_alter_table("touchpoint", schema=None) as batch_op:
-        batch_op.drop_column("bulk")
-    with op.batch_alter_table("campaign", schema=None) as batch_op:
-        batch_op.drop_column("channel")
-    with op.batch_alter_table("contact", schema=None) as batch_op:
-        batch_op.drop_index("ix_contact_org_over_contacted")
-        batch_op.drop_index("ix_contact_org_prefecture")
-        batch_op.drop_index("ix_contact_org_seniority")
-        batch_op.drop_column("over_contacted_rule")
-        batch_op.drop_column("over_contacted_until")
-        batch_op.drop_column("prefecture")
-        batch_op.drop_column("seniority")
+    _drop_columns("organization_settings", "contact_rules")
+    _drop_columns("touchpoint", "bulk")
+    _drop_columns("campaign", "channel")
+    op.drop_index("ix_contact_org_over_contacted", table_name="contact")
+    op.drop_index("ix_contact_org_prefecture", table_name="contact")
+    op.drop_index("ix_contact_org_seniority", table_name="contact")
+    _drop_columns("contact", "over_contacted_rule", "over_contacted_until", "prefecture", "seniority")
