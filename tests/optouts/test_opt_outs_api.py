@@ -151,3 +151,11 @@ def test_undoing_a_merge_gives_each_contact_its_own_opt_outs_back(org: OrgClient
     assert org.post(f"/api/v1/merges/{merge['id']}/undo").status_code == 200
     assert (opted_out(org, winner), opted_out(org, loser)) == (["email"], ["email"])
     assert [i["source"] for i in org.get(f"/api/v1/contacts/{loser}/opt-outs").get_json()["items"]] == ["api"]
+
+
+def test_the_personal_data_export_holds_the_opt_outs_and_their_log(org: OrgClient) -> None:
+    who = contact(org)
+    opt_out(org, who, "phone", note="電話不要")
+    body = org.get(f"/api/v1/contacts/{who}/export").get_json()
+    assert [(o["channel"], o["note"]) for o in body["opt_outs"]] == [("phone", "電話不要")]
+    assert f"{who}:phone" in {c["entity_id"] for c in body["changes"]}
