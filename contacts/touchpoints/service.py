@@ -140,6 +140,7 @@ def record_touchpoint(
     external_id: str | None = None,
     user_id: str | None = None,
     bulk: bool = False,
+    announce: bool = True,
 ) -> Touchpoint:
     """Record one exchange with an active contact and log it; the company and title default to the contact's."""
     if contact.organization_id != actor.organization_id:
@@ -192,7 +193,8 @@ def record_touchpoint(
             data={"contact_id": contact.id, "kind": kind, **({"bulk": True} if bulk else {})},
         ),
     )
-    _changed(session, actor, [contact.id])
+    if announce:  # else the caller announces a batch at once
+        _changed(session, actor, [contact.id])
     return touchpoint
 
 
@@ -345,7 +347,7 @@ def create_bulk(session: Session, actor: Actor, data: TouchpointBulkCreate) -> l
     if missing:
         raise _field_error("contact_ids", f"no such contact in this organisation: {missing[0]}", "not_found")
     values = data.model_dump(exclude={"contact_ids", "kind", "occurred_at", "source", "external_id"})
-    return [
+    points = [
         record_touchpoint(
             session,
             actor,
@@ -354,10 +356,13 @@ def create_bulk(session: Session, actor: Actor, data: TouchpointBulkCreate) -> l
             occurred_at=data.occurred_at,
             source=data.source,
             bulk=True,
+            announce=False,
             **values,
         )
         for i in ids
     ]
+    _changed(session, actor, ids)
+    return points
 
 
 def list_touchpoints(

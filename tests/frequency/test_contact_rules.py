@@ -173,3 +173,16 @@ def test_a_merge_counts_the_losers_touchpoints_and_its_undo_does_not(org: OrgCli
     assert over(org, winner) is not None
     assert org.post(f"/api/v1/merges/{merge['id']}/undo").status_code == 200
     assert (over(org, winner), over(org, loser)) == (None, None)
+
+
+def test_bulk_touchpoints_mark_and_warn_about_the_contacts_they_push_over(org: OrgClient) -> None:
+    set_rules(org, [RULE])
+    busy, calm = contact(org, "busy"), contact(org, "calm")
+    touch(org, busy, days_ago=1)
+    touch(org, busy, days_ago=2)
+    resp = org.post(
+        "/api/v1/touchpoints/bulk", json={"contact_ids": [busy, calm], "kind": "email", "occurred_at": ago(0)}
+    )
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert [w["contact_id"] for w in resp.get_json()["warnings"]] == [busy]
+    assert listed(org, over_contacted="true") == {busy}
