@@ -40,8 +40,9 @@ def add_selected(
         over = people.narrow_ids(session, org, new, ContactListQuery(over_contacted=True)) - blocked
     chosen = [c for c in contact_ids if c not in blocked and c not in over]
     result = members.add_members(session, actor, campaign, chosen, status, force=force)
-    if tag_members and result.added and campaign.tag_id is not None:
-        tags.attach_contacts(session, actor, tags.get_tag(session, org, campaign.tag_id), result.added)
+    if tag_members and chosen and campaign.tag_id is not None:
+        # Every selected member (added now or already there) carries the campaign's tag.
+        tags.attach_contacts(session, actor, tags.get_tag(session, org, campaign.tag_id), chosen)
     return MembersResult(
         campaign_id=campaign.id,
         added_ids=result.added,

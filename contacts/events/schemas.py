@@ -148,7 +148,10 @@ class MembersIn(TagContactsIn):
     exclude_over_contacted: bool = Field(
         default=False, description="Do not add contacts that break a contact-frequency rule now."
     )
-    tag_members: bool = Field(default=False, description="Also put the campaign's tag on the added contacts.")
+    tag_members: bool = Field(
+        default=False,
+        description="Also put the campaign's tag on the selected members (added or already there).",
+    )
 
 
 class MembersRemove(TagContactsIn):

@@ -105,3 +105,13 @@ def test_sales_may_create_an_event_but_not_change_anothers(org: OrgClient) -> No
     sales = org.as_role("sales")
     assert sales.post("/api/v1/events", json={"name": "Booth at Expo"}).status_code == 201
     assert sales.delete(f"/api/v1/events/{created['id']}").status_code == 403
+
+
+def test_tag_members_also_tags_members_already_there_but_not_skipped_contacts(org: OrgClient) -> None:
+    camp = factories.campaign(org, "Spring mail", channel="email")
+    member, opted = contact(org, "member"), contact(org, "opted")
+    add(org, camp["id"], contact_ids=[member])
+    assert org.post(f"/api/v1/contacts/{opted}/opt-outs", json={"channel": "email"}).status_code == 201
+    add(org, camp["id"], contact_ids=[member, opted], tag_members=True)
+    tags = {c: org.get(f"/api/v1/contacts/{c}").get_json()["tags"] for c in (member, opted)}
+    assert tags == {member: ["Spring mail"], opted: []}
