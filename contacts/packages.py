@@ -17,6 +17,8 @@ from contacts.companies import package as companies
 from contacts.corrections import package as corrections
 from contacts.dedup import package as dedup
 from contacts.events import package as events
+from contacts.frequency import package as frequency
+from contacts.optouts import package as optouts
 from contacts.orgsettings import package as orgsettings
 from contacts.people import package as people
 from contacts.privacy import package as privacy
@@ -37,6 +39,8 @@ PACKAGES: tuple[Register, ...] = (
     tags.register,
     events.register,
     touchpoints.register,
+    optouts.register,
+    frequency.register,
     dedup.register,
     changelog.register,
     privacy.register,

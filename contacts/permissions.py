@@ -33,7 +33,17 @@ PERMISSIONS = (
     "analytics:read",
     "segments:write",
     "contacts:export",
+    # Create events (not edit or delete them): sales reps set up the trade show they are at.
+    "events:create",
+    # Record a touchpoint; without touchpoints:write only of the online kinds (contacts.touchpoints.service).
+    "touchpoints:record",
+    "optouts:write",
+    "contact_rules:write",
 )
+
+# A token scoped before a narrower permission existed keeps what its scope allowed: the narrower permission is
+# granted by the broader scope too (the role still decides).
+SCOPE_IMPLIED_BY = {"touchpoints:record": "touchpoints:write", "events:create": "events:write"}
 
 _READ_ALL = {p for p in PERMISSIONS if p.endswith(":read")}
 
@@ -52,8 +62,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "cards:write",
             "touchpoints:read",
             "touchpoints:write",
+            "touchpoints:record",
             "tags:read",
             "events:read",
+            "events:create",
+            "optouts:write",
             "duplicates:read",
             "users:read",
             "tokens:self",
@@ -67,7 +80,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "tags:write",
             "events:read",
             "events:write",
+            "events:create",
             "touchpoints:read",
+            "touchpoints:record",
+            "optouts:write",
             "cards:read",
             "users:read",
             "tokens:self",
@@ -93,7 +109,8 @@ class Principal:
     def can(self, permission: str) -> bool:
         """Tell whether both the role and the token's scopes grant ``permission``."""
         role_ok = permission in ROLE_PERMISSIONS.get(self.role, frozenset())
-        scope_ok = "*" in self.scopes or permission in self.scopes
+        broader = SCOPE_IMPLIED_BY.get(permission)
+        scope_ok = "*" in self.scopes or permission in self.scopes or broader in self.scopes
         return role_ok and scope_ok
 
     def require(self, permission: str) -> None:

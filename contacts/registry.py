@@ -1,7 +1,8 @@
 """What a domain package plugs into the app, collected in one place by ``create_app``.
 
 Each package has a ``package.py`` whose ``register(registry)`` declares its blueprints, the path arguments
-that name its rows, the events it subscribes to and the rows it keeps per contact. ``contacts.packages``
+that name its rows, the events it subscribes to, the rows it keeps per contact and what it adds to contact
+filters and contact JSON. ``contacts.packages``
 lists the packages; :func:`install` wires the result into a Flask app and the process.
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Flask
 from sqlalchemy.orm import Session
 
-from contacts import bus, ownership
+from contacts import bus, contact_extensions, ownership
 from contacts.api.spec import register_path_model
 from contacts.changelog.vocabulary import Entity
 
@@ -31,6 +32,9 @@ class Registry:
     blueprints: list[Blueprint] = field(default_factory=list)
     path_models: dict[str, type[Any]] = field(default_factory=dict)
     renderers: dict[Entity, Renderer] = field(default_factory=dict)
+    contacts: contact_extensions.ContactExtensions = field(
+        default_factory=contact_extensions.ContactExtensions
+    )
 
     def blueprint(self, bp: Blueprint) -> None:
         """Serve ``bp``'s routes."""
@@ -52,6 +56,14 @@ class Registry:
         """Declare rows kept per contact, with how merge, undo and erasure treat them."""
         self.owners.add(rows)
 
+    def contact_filter(self, clauses: contact_extensions.FilterClauses) -> None:
+        """Add conditions to every contact filter (lists, bulk operations, analytics)."""
+        self.contacts.filters.append(clauses)
+
+    def contact_field(self, fields: contact_extensions.ContactFields) -> None:
+        """Add fields to the contact JSON."""
+        self.contacts.fields.append(fields)
+
 
 def install(app: Flask, registry: Registry) -> None:
     """Register the blueprints and path models on ``app`` and make the subscribers and owners current."""
@@ -67,3 +79,4 @@ def activate(registry: Registry) -> None:
     """Make the registry's subscribers and owned rows the ones the process publishes to and iterates."""
     bus.install(registry.subscribers)
     ownership.install(registry.owners)
+    contact_extensions.install(registry.contacts)

@@ -119,3 +119,28 @@ def test_0004_gives_the_search_text_a_finer_histogram_on_postgresql() -> None:
         " AND attname = 'search_text'"
     )
     assert target == 2000
+
+
+def test_0015_fills_seniority_and_prefecture_of_contacts_written_before_it(empty_db: str) -> None:
+    migrate.upgrade(empty_db)
+    app = create_app({"database_url": empty_db, "queue": "none"})
+    org = make_org(app)
+    body = {"full_name": "高橋 一郎", "title": "営業部長", "addresses": [{"value": "福岡県福岡市博多区"}]}
+    created = org.post("/api/v1/contacts", json=body)
+    assert created.status_code == 201
+    assert org.post("/api/v1/contacts", json={"full_name": "無役"}).status_code == 201
+    campaign = org.post("/api/v1/campaigns", json={"name": "Autumn"}).get_json()
+    members = {"contact_ids": [created.get_json()["id"]]}
+    assert org.post(f"/api/v1/campaigns/{campaign['id']}/members", json=members).status_code == 200
+    app.extensions["meishi.engine"].dispose()
+    migrate.downgrade(empty_db, "0014_analytics")
+    migrate.upgrade(empty_db)
+    engine = create_engine(empty_db)
+    try:
+        with engine.connect() as conn:
+            rows = set(conn.execute(text("SELECT full_name, seniority, prefecture FROM contact")).tuples())
+            members = conn.execute(text("SELECT count(*) FROM campaign_member")).scalar()
+    finally:
+        engine.dispose()
+    # The downgrade and upgrade keep the rows that reference contacts and campaigns (no cascade).
+    assert rows == {("高橋 一郎", "director", "福岡県"), ("無役", None, None)} and members == 1

@@ -23,9 +23,14 @@ SUBSCRIBERS = [
     ("CompanyUnlinked", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),
     ("CompanyWritten", ["contacts.dedup.package.company_changed"]),
     ("ContactWritten", ["contacts.dedup.package.contact_written"]),
-    ("ContactsMerged", ["contacts.people.package.contacts_merged"]),
+    (
+        "ContactsMerged",
+        ["contacts.people.package.contacts_merged", "contacts.frequency.package.contacts_merged"],
+    ),
     ("EventDeleted", ["contacts.cards.package.unlink_event"]),
-    ("MergeUndone", ["contacts.people.package.merge_undone"]),
+    ("MembersUnsubscribed", ["contacts.optouts.package.members_unsubscribed"]),
+    ("MergeUndone", ["contacts.people.package.merge_undone", "contacts.frequency.package.merge_undone"]),
+    ("TouchpointsChanged", ["contacts.frequency.package.touchpoints_changed"]),
 ]
 
 
@@ -83,6 +88,7 @@ def test_owned_rows_table(app: Flask) -> None:
         ("contact_tag", True, False),
         ("campaign_member", True, True),
         ("touchpoint", True, True),
+        ("opt_out", True, False),
         ("match_key", False, False),
         ("match_profile", False, False),
         ("duplicate_candidate", True, True),

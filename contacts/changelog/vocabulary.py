@@ -30,6 +30,7 @@ class Entity(StrEnum):
     ORGANIZATION_SETTINGS = "organization_settings"
     SEGMENT = "segment"
     EXPORT = "export"
+    OPT_OUT = "opt_out"
 
 
 class Operation(StrEnum):

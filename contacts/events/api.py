@@ -8,7 +8,7 @@ from contacts.api.context import actor, org_id
 from contacts.api.http import check_if_match, etag_for, json_response, no_content
 from contacts.api.spec import operation
 from contacts.db import get_session
-from contacts.events import members, service
+from contacts.events import adding, members, service
 from contacts.events.schemas import (
     CampaignCreate,
     CampaignListQuery,
@@ -48,8 +48,8 @@ def _event(event_id: str, status: int = 200) -> Response:
 
 @bp.post("/events")
 @operation(
-    summary="Create an event and its tag",
-    permission="events:write",
+    summary="Create an event and its tag (sales may create events, not edit or delete them)",
+    permission="events:create",
     body=EventCreate,
     response=EventOut,
     status=201,
@@ -230,8 +230,9 @@ def list_members(campaign_id: str, query: MemberListQuery) -> Response:
 
 @bp.post("/campaigns/<campaign_id>/members")
 @operation(
-    summary="Add contacts to a campaign by ids or by the filters of GET /contacts; with a status, also "
-    "move existing members to it",
+    summary="Add contacts to a campaign by ids or by the filters of GET /contacts (opted-out contacts "
+    "skipped for the campaign's channel); with a status, also move existing members to it, forward only "
+    "unless force",
     permission="events:write",
     body=MembersIn,
     response=MembersResult,
@@ -240,11 +241,17 @@ def list_members(campaign_id: str, query: MemberListQuery) -> Response:
 def add_members(campaign_id: str, body: MembersIn) -> Response:
     session = get_session()
     campaign = service.get_campaign(session, org_id(), campaign_id)
-    added, updated = members.add_members(
-        session, actor(), campaign, _selected(body, adding=True), body.status
-    )
     return json_response(
-        MembersResult(campaign_id=campaign.id, added_ids=added, updated_ids=updated, removed_ids=[])
+        adding.add_selected(
+            session,
+            actor(),
+            campaign,
+            _selected(body, adding=True),
+            status=body.status,
+            force=body.force,
+            exclude_over_contacted=body.exclude_over_contacted,
+            tag_members=body.tag_members,
+        )
     )
 
 
@@ -290,7 +297,7 @@ def update_member(campaign_id: str, contact_id: str, body: MemberUpdate) -> Resp
     session = get_session()
     member = members.get_member(session, service.get_campaign(session, org_id(), campaign_id), contact_id)
     check_if_match(members.member_entity_id(member), member.version)
-    members.update_member(session, actor(), member, body.status)
+    members.update_member(session, actor(), member, body.status, force=body.force)
     if "value" in body.model_fields_set:
         members.set_value(session, actor(), member, body.value)
     session.flush()

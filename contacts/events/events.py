@@ -1,4 +1,4 @@
-"""What the events package publishes: an event was deleted (records that named it lose the link)."""
+"""What the events package publishes for other packages to react to."""
 
 from __future__ import annotations
 
@@ -18,3 +18,14 @@ class EventDeleted(Event):
     def changes(self) -> tuple[Change, ...]:
         """Log the deletion of the event."""
         return (Change(Entity.EVENT, (self.event_id,), Operation.DELETED, {"name": self.name}),)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MembersUnsubscribed(Event):
+    """Campaign members moved to ``unsubscribed`` (their change-log rows are the members' updates).
+
+    The opt-outs package opts the contacts out of e-mail.
+    """
+
+    campaign_id: str
+    contact_ids: tuple[str, ...]

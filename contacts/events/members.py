@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any, cast
 
@@ -13,7 +14,8 @@ from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
 from contacts.db import utcnow
-from contacts.errors import NotFound, ValidationFailed
+from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.events.events import MembersUnsubscribed
 from contacts.events.models import MEMBER_FUNNEL, MEMBER_STATUSES, Campaign, CampaignMember
 from contacts.events.schemas import CampaignReport, FunnelCounts, MemberListQuery, MemberOut
 from contacts.ownership import Erasure, Merge
@@ -40,6 +42,11 @@ def get_member(session: Session, campaign: Campaign, contact_id: str) -> Campaig
     return member
 
 
+def member_ids(session: Session, campaign: Campaign, contact_ids: list[str]) -> set[str]:
+    """Return which of ``contact_ids`` are members of the campaign."""
+    return set(_existing(session, campaign, contact_ids))
+
+
 def _existing(session: Session, campaign: Campaign, contact_ids: list[str]) -> dict[str, CampaignMember]:
     found: dict[str, CampaignMember] = {}
     for i in range(0, len(contact_ids), CHUNK):
@@ -62,17 +69,49 @@ def _set_status(member: CampaignMember, status: str) -> bool:
     return True
 
 
-def add_members(
-    session: Session, actor: Actor, campaign: Campaign, contact_ids: list[str], status: str | None
-) -> tuple[list[str], list[str]]:
-    """Add contacts (status ``status`` or planned); move existing members to ``status`` when one is given.
+MOVED, KEPT, SKIPPED = "moved", "kept", "skipped"
 
-    Returns the ids added and the ids of existing members whose status changed; each is logged.
+
+def transition(current: str, status: str, *, force: bool) -> str:
+    """Judge a status change: moved, kept (already there) or skipped.
+
+    A status moves only forward along the funnel unless ``force``; ``unsubscribed`` may always be set and
+    always stands: nothing moves a member out of it, not even ``force`` (re-subscribing is a new opt-in, not a
+    status change).
     """
+    if current == status:
+        return KEPT
+    if current == "unsubscribed":
+        return SKIPPED
+    if status == "unsubscribed" or force:
+        return MOVED
+    return MOVED if MEMBER_FUNNEL.index(status) > MEMBER_FUNNEL.index(current) else SKIPPED
+
+
+@dataclass
+class Added:
+    """What adding members did: ids added, ids moved, and counts of kept and skipped members."""
+
+    added: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    kept: int = 0
+    skipped: int = 0
+
+
+def add_members(
+    session: Session,
+    actor: Actor,
+    campaign: Campaign,
+    contact_ids: list[str],
+    status: str | None,
+    *,
+    force: bool = False,
+) -> Added:
+    """Add contacts (status ``status`` or planned); move existing members to ``status`` when one is given,
+    forward only unless ``force`` (see :func:`transition`). Each change is logged."""
     existing = _existing(session, campaign, contact_ids)
     now = utcnow()
-    added: list[str] = []
-    updated: list[str] = []
+    result = Added()
     for contact_id in contact_ids:
         member = existing.get(contact_id)
         if member is None:
@@ -88,9 +127,18 @@ def add_members(
                     version=1,
                 )
             )
-            added.append(contact_id)
-        elif status is not None and _set_status(member, status):
-            updated.append(contact_id)
+            result.added.append(contact_id)
+        elif status is None:
+            result.kept += 1
+        else:
+            verdict = transition(member.status, status, force=force)
+            if verdict == MOVED:
+                _set_status(member, status)
+                result.moved.append(contact_id)
+            elif verdict == KEPT:
+                result.kept += 1
+            else:
+                result.skipped += 1
     session.flush()
     publish(
         session,
@@ -98,7 +146,7 @@ def add_members(
             org_id=actor.organization_id,
             actor_id=actor.user_id,
             entity=ENTITY,
-            ids=tuple([f"{campaign.id}:{c}" for c in added]),
+            ids=tuple([f"{campaign.id}:{c}" for c in result.added]),
             operation=Operation.CREATED,
             data={"status": status or "planned"},
         ),
@@ -109,12 +157,26 @@ def add_members(
             org_id=actor.organization_id,
             actor_id=actor.user_id,
             entity=ENTITY,
-            ids=tuple([f"{campaign.id}:{c}" for c in updated]),
+            ids=tuple([f"{campaign.id}:{c}" for c in result.moved]),
             operation=Operation.UPDATED,
             data={"status": status},
         ),
     )
-    return added, updated
+    if status == "unsubscribed" and (result.added or result.moved):
+        _unsubscribed(session, actor, campaign.id, [*result.added, *result.moved])
+    return result
+
+
+def _unsubscribed(session: Session, actor: Actor, campaign_id: str, contact_ids: list[str]) -> None:
+    publish(
+        session,
+        MembersUnsubscribed(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            campaign_id=campaign_id,
+            contact_ids=tuple(contact_ids),
+        ),
+    )
 
 
 def remove_members(session: Session, actor: Actor, campaign: Campaign, contact_ids: list[str]) -> list[str]:
@@ -140,8 +202,19 @@ def remove_members(session: Session, actor: Actor, campaign: Campaign, contact_i
     return removed
 
 
-def update_member(session: Session, actor: Actor, member: CampaignMember, status: str) -> CampaignMember:
-    """Set one member's status (a no-op when it is already that)."""
+def update_member(
+    session: Session, actor: Actor, member: CampaignMember, status: str, *, force: bool = False
+) -> CampaignMember:
+    """Set one member's status (a no-op when it is already that); backwards only with ``force``, and never
+    out of ``unsubscribed`` (409)."""
+    verdict = transition(member.status, status, force=force)
+    if verdict == SKIPPED:
+        if member.status == "unsubscribed":
+            raise Conflict("the member unsubscribed: that status always stands")
+        raise Conflict(
+            f"status moves forward along the funnel ({' -> '.join(MEMBER_FUNNEL)}): "
+            f'send "force": true to move from {member.status} back to {status}'
+        )
     if _set_status(member, status):
         publish(
             session,
@@ -154,6 +227,8 @@ def update_member(session: Session, actor: Actor, member: CampaignMember, status
                 data={"status": status},
             ),
         )
+        if status == "unsubscribed":
+            _unsubscribed(session, actor, member.campaign_id, [member.contact_id])
     return member
 
 

@@ -13,6 +13,8 @@ EVENT_KINDS = ("trade_show", "seminar", "webinar", "meeting", "other")
 # A member's progress through a campaign, in funnel order; "unsubscribed" stands outside the funnel.
 MEMBER_FUNNEL = ("planned", "sent", "opened", "responded", "attended", "converted")
 MEMBER_STATUSES = (*MEMBER_FUNNEL, "unsubscribed")
+# What a campaign reaches people through; adding members skips contacts opted out of it (or of all).
+CAMPAIGN_CHANNELS = ("email", "phone", "postal_mail", "other")
 
 
 class Event(Base):
@@ -45,6 +47,7 @@ class Campaign(Base):
     tag_id: Mapped[str | None] = mapped_column(ForeignKey("tag.id", ondelete="SET NULL"), index=True)
     cost: Mapped[int | None] = mapped_column(Integer)  # whole units of ``currency``
     currency: Mapped[str] = mapped_column(String(3), default="JPY")
+    channel: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

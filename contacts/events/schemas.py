@@ -12,9 +12,11 @@ from contacts.people.schemas import CompanyRef
 from contacts.tags.schemas import TagContactsIn
 
 EventKind = Literal["trade_show", "seminar", "webinar", "meeting", "other"]
+CampaignChannel = Literal["email", "phone", "postal_mail", "other"]
 MemberStatus = Literal["planned", "sent", "opened", "responded", "attended", "converted", "unsubscribed"]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. JPY")]
-Cost = Annotated[int, Field(ge=0, le=10**12, description="Whole units of the campaign's currency")]
+# The cost and value columns are 32-bit integers.
+Cost = Annotated[int, Field(ge=0, le=2**31 - 1, description="Whole units of the campaign's currency")]
 
 
 class _Period(StrictModel):
@@ -91,6 +93,11 @@ class CampaignCreate(_Period):
     description: Long | None = None
     cost: Cost | None = None
     currency: Currency = "JPY"
+    channel: CampaignChannel = Field(
+        default="other",
+        description="What the campaign reaches people through; adding members skips contacts opted out of "
+        "it or of all channels (other: only of all).",
+    )
 
 
 class CampaignUpdate(_Period):
@@ -100,6 +107,7 @@ class CampaignUpdate(_Period):
     description: Long | None = None
     cost: Cost | None = None
     currency: Currency | None = None
+    channel: CampaignChannel | None = None
 
 
 class CampaignOut(BaseModel):
@@ -111,6 +119,7 @@ class CampaignOut(BaseModel):
     tag: TagRef | None
     cost: int | None
     currency: str
+    channel: CampaignChannel = "other"
     member_count: int
     created_at: datetime
     updated_at: datetime
@@ -130,10 +139,19 @@ class CampaignListQuery(ListQuery):
 class MembersIn(TagContactsIn):
     """Body of POST /campaigns/{id}/members: contacts by ``contact_ids`` or ``filter``, and their status.
 
-    New members get ``status`` (default planned); existing members move to ``status`` only when it is sent.
+    New members get ``status`` (default planned); existing members move to ``status`` only when it is sent,
+    and only forward along the funnel unless ``force``; ``unsubscribed`` always stands.
     """
 
     status: MemberStatus | None = None
+    force: bool = Field(default=False, description="Move existing members back along the funnel too.")
+    exclude_over_contacted: bool = Field(
+        default=False, description="Do not add contacts that break a contact-frequency rule now."
+    )
+    tag_members: bool = Field(
+        default=False,
+        description="Also put the campaign's tag on the selected members (added or already there).",
+    )
 
 
 class MembersRemove(TagContactsIn):
@@ -145,6 +163,17 @@ class MembersResult(BaseModel):
     added_ids: list[str]
     updated_ids: list[str] = Field(description="Members already there whose status changed.")
     removed_ids: list[str]
+    moved: int = Field(default=0, description="Existing members whose status changed.")
+    kept: int = Field(default=0, description="Existing members left as they were (already at the status).")
+    skipped: int = Field(
+        default=0,
+        description="Members not moved (the funnel only goes forward without force; unsubscribed stands) "
+        "and contacts not added (opted out or over-contacted, see below).",
+    )
+    skipped_opted_out: int = Field(default=0, description="Contacts not added: opted out of the channel.")
+    skipped_over_contacted: int = Field(
+        default=0, description="Contacts not added: over-contacted (with exclude_over_contacted)."
+    )
 
 
 class MemberUpdate(StrictModel):
@@ -154,6 +183,9 @@ class MemberUpdate(StrictModel):
     value: Cost | None = Field(
         default=None,
         description="What the conversion was worth (campaign currency); only with status converted.",
+    )
+    force: bool = Field(
+        default=False, description="Allow moving back along the funnel (never out of unsubscribed)."
     )
 
 

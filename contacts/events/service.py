@@ -271,6 +271,7 @@ def create_campaign(session: Session, actor: Actor, data: CampaignCreate) -> Cam
         tag_id=tag.id,
         cost=data.cost,
         currency=data.currency,
+        channel=data.channel,
         created_at=now,
         updated_at=now,
     )
@@ -296,7 +297,7 @@ def update_campaign(session: Session, actor: Actor, campaign: Campaign, data: Ca
         actor,
         campaign,
         data,
-        required=("name", "currency"),
+        required=("name", "currency", "channel"),
         optional_text="description",
         nullable=("cost",),
     )
@@ -382,6 +383,7 @@ def campaigns_out(session: Session, campaigns: list[Campaign]) -> list[CampaignO
             tag=refs.get(c.tag_id or ""),
             cost=c.cost,
             currency=c.currency,
+            channel=c.channel,
             member_count=counts.get(c.id, 0),
             created_at=c.created_at,
             updated_at=c.updated_at,

@@ -2,8 +2,9 @@
 
 Every function here is pure and offline: Unicode folding (NFKC, width, case, kana, kanji variants),
 phone numbers to E.164, e-mail validation and weak-evidence flags, company legal forms, registrable
-domains, romaji keys from kana or romaji, and Japanese postal codes and addresses. The package splits them
-by field kind (``text``, ``phone``, ``email``, ``company``, ``romaji``, ``address``); word lists are data
+domains, romaji keys from kana or romaji, Japanese postal codes and addresses, the prefecture of an address
+and the seniority of a title. The package splits them by field kind (``text``, ``phone``, ``email``,
+``company``, ``romaji``, ``address``, ``prefecture``, ``title``); word lists are data
 files beside the modules. Import the functions from here.
 
 The kanji variant table lives in one place: :data:`KANJI_VARIANTS` (our additions on top of the
@@ -25,8 +26,10 @@ from contacts.normalize.email import (
     normalize_email,
 )
 from contacts.normalize.phone import phone_type_of, to_e164
+from contacts.normalize.prefecture import prefecture_of, region_of
 from contacts.normalize.romaji import guess_romaji_key, romaji_key, romaji_tokens
 from contacts.normalize.text import KANJI_VARIANTS, LOOSE_KANJI_VARIANTS, fold_loose, fold_text, has_kanji
+from contacts.normalize.title import seniority_of
 
 __all__ = [
     "FREE_MAIL_DOMAINS",
@@ -46,7 +49,10 @@ __all__ = [
     "normalize_email",
     "normalize_postal_code",
     "phone_type_of",
+    "prefecture_of",
+    "region_of",
     "romaji_key",
     "romaji_tokens",
+    "seniority_of",
     "to_e164",
 ]

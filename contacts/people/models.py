@@ -28,6 +28,9 @@ class Contact(Base):
         Index("ix_contact_org_updated", "organization_id", "updated_at", "id"),
         Index("ix_contact_org_owner", "organization_id", "owner_id"),
         Index("ix_contact_org_company", "organization_id", "company_id"),
+        Index("ix_contact_org_seniority", "organization_id", "seniority"),
+        Index("ix_contact_org_prefecture", "organization_id", "prefecture"),
+        Index("ix_contact_org_over_contacted", "organization_id", "over_contacted_until"),
         Index("ix_contact_search_grams_gin", "search_grams", postgresql_using="gin"),
         Index(
             "ix_contact_search_text_trgm",
@@ -48,6 +51,13 @@ class Contact(Base):
     company_id: Mapped[str | None] = mapped_column(ForeignKey("company.id"), index=True)
     department: Mapped[str | None] = mapped_column(String(400))
     title: Mapped[str | None] = mapped_column(String(400))
+    # Normalised from the title (contacts.normalize.title) and the primary address (normalize.prefecture) on
+    # every write, so that the seniority and prefecture/region filters read an index.
+    seniority: Mapped[str | None] = mapped_column(String(20))
+    prefecture: Mapped[str | None] = mapped_column(String(10))
+    # Until when the contact breaks a contact-frequency rule (contacts.frequency keeps it), and which rule.
+    over_contacted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    over_contacted_rule: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     url: Mapped[str | None] = mapped_column(String(2000))
     notes: Mapped[str | None] = mapped_column(Text)
     owner_id: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"), index=True)

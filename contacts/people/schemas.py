@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from contacts.api.schemas import AwareDatetime, Id, ListQuery, Long, OutModel, Short, StrictModel, Url
+from contacts.normalize.prefecture import prefecture_name
+from contacts.normalize.title import SENIORITY_JA, SENIORITY_LEVELS, seniority_level
 from contacts.touchpoints.schemas import Kind as TouchKind
 
 EmailType = Literal["work", "personal", "other"]
 PhoneType = Literal["work", "mobile", "fax", "other"]
 AddressType = Literal["work", "home", "other"]
 Status = Literal["active", "merged", "deleted"]
+OptOutChannel = Literal["email", "phone", "postal_mail", "all"]
+Region = Literal["北海道", "東北", "関東", "中部", "近畿", "中国", "四国", "九州・沖縄"]
+CampaignStatus = Literal["planned", "sent", "opened", "responded", "attended", "converted", "unsubscribed"]
+
+
+def _seniority(value: str) -> str:
+    level = seniority_level(value)
+    if level is None:
+        names = ", ".join([*SENIORITY_LEVELS, *SENIORITY_JA])
+        raise ValueError(f"unknown seniority {value!r}: one of {names}")
+    return level
+
+
+def _prefecture(value: str) -> str:
+    name = prefecture_name(value)
+    if name is None:
+        raise ValueError(f"unknown prefecture {value!r}: send e.g. 東京都, 東京 or Tokyo")
+    return name
+
+
+Seniority = Annotated[str, Field(max_length=20), AfterValidator(_seniority)]
+PrefectureName = Annotated[str, Field(max_length=20), AfterValidator(_prefecture)]
 
 
 class EmailIn(StrictModel):
@@ -129,10 +153,29 @@ class ContactOut(BaseModel):
         default_factory=list,
         description="The contacts this one was merged into, hop by hop; the last is merged_into.",
     )
+    seniority: str | None = Field(
+        default=None, description="executive, director, manager, chief or staff, from the title."
+    )
+    prefecture: str | None = Field(default=None, description="From the primary address, e.g. 東京都.")
+    region: str | None = Field(default=None, description="The prefecture's region, e.g. 関東.")
+    opted_out: list[OptOutChannel] = Field(
+        default_factory=list, description="Channels the contact opted out of (配信停止)."
+    )
+    over_contacted: OverContacted | None = Field(
+        default=None, description="The contact-frequency rule the contact breaks now, if any."
+    )
     version: int
     sources: dict[str, dict[str, str | None]]
     created_at: datetime
     updated_at: datetime
+
+
+class OverContacted(BaseModel):
+    rule: dict[str, Any] = Field(description="The rule broken: max, kinds, days.")
+    until: datetime = Field(description="When the contact stops breaking it, unless touched again.")
+
+
+ContactOut.model_rebuild()
 
 
 class ContactPage(BaseModel):
@@ -159,7 +202,45 @@ class TouchFilter(BaseModel):
         return self
 
 
-class ContactListQuery(ListQuery, TouchFilter):
+class MarketingFilter(BaseModel):
+    """Marketing filters of the one contact filter; all combine (AND), repeated values are any-of."""
+
+    title: str | None = Field(default=None, max_length=200, description="Part of the printed title.")
+    seniority: list[Seniority] = Field(
+        default_factory=list,
+        max_length=5,
+        description="executive/役員, director/部長, manager/課長, chief/係長, staff/一般 (any of).",
+    )
+    prefecture: list[PrefectureName] = Field(default_factory=list, max_length=47)
+    region: list[Region] = Field(default_factory=list, max_length=8)
+    company_tag: list[Short] = Field(
+        default_factory=list, max_length=20, description="Contacts whose company carries any of the tags."
+    )
+    campaign_id: Id | None = Field(default=None, description="Members of this campaign.")
+    campaign_status: list[CampaignStatus] = Field(
+        default_factory=list, max_length=7, description="With campaign_id: members at any of these statuses."
+    )
+    not_campaign_id: Id | None = Field(default=None, description="Contacts not in this campaign.")
+    opted_out: OptOutChannel | None = Field(
+        default=None,
+        description="Contacts who may not be reached through this channel (opted out of it or of all); "
+        "all: opted out of every channel.",
+    )
+    not_opted_out: OptOutChannel | None = Field(
+        default=None, description="Contacts who may be reached through this channel."
+    )
+    over_contacted: bool | None = Field(
+        default=None, description="true: contacts breaking a contact-frequency rule now; false: the others."
+    )
+
+    @model_validator(mode="after")
+    def _status_needs_campaign(self) -> Self:
+        if self.campaign_status and self.campaign_id is None:
+            raise ValueError("campaign_status narrows campaign_id; send campaign_id")
+        return self
+
+
+class ContactListQuery(ListQuery, TouchFilter, MarketingFilter):
     """Filters of GET /contacts. ``tag`` requires all, ``any_tag`` any, ``not_tag`` none of the names."""
 
     q: str | None = Field(default=None, max_length=200)

@@ -9,17 +9,20 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select, Text, select, type_coerce
+from sqlalchemy import Select, Text, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
 
-from contacts import normalize
+from contacts import contact_extensions, normalize
 from contacts.bus import publish
 from contacts.changelog.vocabulary import Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import get_owned, utcnow
 from contacts.errors import Conflict, ValidationFailed
+from contacts.events.models import CampaignMember
+from contacts.normalize.prefecture import prefectures, region_of
+from contacts.normalize.title import seniority_of
 from contacts.pagination import page_by_id
 from contacts.people.events import ContactWritten, JobChanged
 from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
@@ -34,6 +37,7 @@ from contacts.people.schemas import (
     EmailIn,
     EmailOut,
     EmploymentOut,
+    OverContacted,
     PhoneIn,
     PhoneOut,
 )
@@ -41,7 +45,7 @@ from contacts.provenance import Actor, Source
 from contacts.segments.models import Segment
 from contacts.status import RecordStatus
 from contacts.tags import service as tags
-from contacts.tags.models import ContactTag
+from contacts.tags.models import CompanyTag, ContactTag
 from contacts.tags.schemas import ContactFilter
 from contacts.touchpoints.models import Touchpoint
 
@@ -131,10 +135,16 @@ def grams_of(folded_pieces: list[str]) -> list[str]:
 
 
 def refresh_search(contact: Contact) -> None:
-    """Recompute the stored search text and short-query grams after the contact's values changed."""
+    """Recompute what is stored for searching and filtering after the contact's values changed: the search
+    text, the short-query grams, the seniority (from the title) and the prefecture (from the primary address)."""
     pieces = _search_pieces(contact)
     contact.search_text = "\x1f".join(pieces)
     contact.search_grams = grams_of(pieces)
+    contact.seniority = seniority_of(contact.title)
+    primary = next(
+        (a for a in contact.addresses if a.primary), contact.addresses[0] if contact.addresses else None
+    )
+    contact.prefecture = normalize.prefecture_of(primary.value) if primary is not None else None
 
 
 def search_key(q: str) -> str:
@@ -548,8 +558,19 @@ def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Se
     if query.updated_since:
         stmt = stmt.where(Contact.updated_at >= query.updated_since)
     stmt = _touch_filtered(stmt, org_id, query)
-    names = set(query.tag) | set(query.any_tag) | set(query.not_tag)
+    stmt = _marketing_filtered(stmt, query)
+    stmt = stmt.where(*contact_extensions.filter_clauses(query, org_id))
+    names = set(query.tag) | set(query.any_tag) | set(query.not_tag) | set(query.company_tag)
     found = tags.tags_by_name(session, org_id, names)
+    if query.company_tag:
+        company_tag_ids = [found[n].id for n in query.company_tag if n in found]
+        if not company_tag_ids:
+            return None
+        stmt = stmt.where(
+            Contact.company_id.in_(
+                select(CompanyTag.company_id).where(CompanyTag.tag_id.in_(company_tag_ids))
+            )
+        )
     for name in query.tag:
         if name not in found:
             return None
@@ -595,6 +616,37 @@ def _segment_query(session: Session, org_id: str, segment_id: str) -> Select[tup
     return contacts_query(session, org_id, ContactListQuery(**stored.model_dump()))
 
 
+def _marketing_filtered(stmt: Select[tuple[Contact]], query: ContactListQuery) -> Select[tuple[Contact]]:
+    """Apply the title, seniority, prefecture, region, campaign and over-contacted filters."""
+    if query.title:
+        stmt = stmt.where(Contact.title.icontains(query.title, autoescape=True))
+    if query.seniority:
+        stmt = stmt.where(Contact.seniority.in_(query.seniority))
+    if query.prefecture or query.region:
+        wanted = set(query.prefecture) | {p.name for p in prefectures() if p.region in query.region}
+        if query.prefecture and query.region:
+            wanted = {p for p in query.prefecture if region_of(p) in query.region}
+        stmt = stmt.where(Contact.prefecture.in_(sorted(wanted)))
+    if query.campaign_id is not None:
+        members = select(CampaignMember.contact_id).where(CampaignMember.campaign_id == query.campaign_id)
+        if query.campaign_status:
+            members = members.where(CampaignMember.status.in_(query.campaign_status))
+        stmt = stmt.where(Contact.id.in_(members))
+    if query.not_campaign_id is not None:
+        stmt = stmt.where(
+            ~Contact.id.in_(
+                select(CampaignMember.contact_id).where(CampaignMember.campaign_id == query.not_campaign_id)
+            )
+        )
+    if query.over_contacted is True:
+        stmt = stmt.where(Contact.over_contacted_until > utcnow())
+    elif query.over_contacted is False:
+        stmt = stmt.where(
+            or_(Contact.over_contacted_until.is_(None), Contact.over_contacted_until <= utcnow())
+        )
+    return stmt
+
+
 def _touch_filtered(
     stmt: Select[tuple[Contact]], org_id: str, query: ContactListQuery
 ) -> Select[tuple[Contact]]:
@@ -636,6 +688,18 @@ def contacts_by_filter(session: Session, org_id: str, contact_filter: ContactFil
             ],
         )
     return ids
+
+
+def narrow_ids(session: Session, org_id: str, contact_ids: list[str], query: ContactListQuery) -> set[str]:
+    """Return which of ``contact_ids`` the filter ``query`` selects."""
+    stmt = contacts_query(session, org_id, query)
+    if stmt is None or not contact_ids:
+        return set()
+    found: set[str] = set()
+    for i in range(0, len(contact_ids), 500):
+        chunk = contact_ids[i : i + 500]
+        found.update(session.scalars(stmt.with_only_columns(Contact.id).where(Contact.id.in_(chunk))))
+    return found
 
 
 def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Page:
@@ -693,10 +757,27 @@ def merged_through(session: Session, org_id: str, contact_ids: list[str]) -> lis
     return found
 
 
-def to_out(contact: Contact, tag_names: list[str], merge_path: list[str] | None = None) -> ContactOut:
-    """Serialise a contact to its public JSON shape (``merge_path``: the merges it went through, in order)."""
+def over_contacted_now(contact: Contact) -> OverContacted | None:
+    """The contact-frequency rule the contact breaks now, with until when; None when it breaks none."""
+    until = contact.over_contacted_until
+    if until is None or contact.over_contacted_rule is None or until <= utcnow():
+        return None
+    return OverContacted(rule=contact.over_contacted_rule, until=until)
+
+
+def to_out(
+    contact: Contact,
+    tag_names: list[str],
+    merge_path: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> ContactOut:
+    """Serialise a contact to its public JSON shape.
+
+    ``merge_path``: the merges it went through, in order; ``extra``: fields other packages add.
+    """
     path = merge_path or ([contact.merged_into_id] if contact.merged_into_id else [])
     return ContactOut(
+        **(extra or {}),
         id=contact.id,
         uid=contact.uid,
         family_name=contact.family_name,
@@ -717,6 +798,10 @@ def to_out(contact: Contact, tag_names: list[str], merge_path: list[str] | None 
         status=contact.status,
         merged_into=path[-1] if path else None,
         merge_path=path,
+        seniority=contact.seniority,
+        prefecture=contact.prefecture,
+        region=region_of(contact.prefecture),
+        over_contacted=over_contacted_now(contact),
         version=contact.version,
         sources={
             k: {"type": v.get("type"), "id": v.get("id"), "user_id": v.get("user_id"), "at": v.get("at")}
@@ -729,9 +814,11 @@ def to_out(contact: Contact, tag_names: list[str], merge_path: list[str] | None 
 
 def contacts_out(session: Session, contacts: list[Contact]) -> list[ContactOut]:
     """Serialise several contacts with one query for their tags."""
-    names = tags.tag_names_for(session, [c.id for c in contacts])
+    ids = [c.id for c in contacts]
+    names = tags.tag_names_for(session, ids)
     paths = merge_paths(session, contacts)
-    return [to_out(c, names.get(c.id, []), paths.get(c.id)) for c in contacts]
+    extra = contact_extensions.extra_fields(session, ids)
+    return [to_out(c, names.get(c.id, []), paths.get(c.id), extra.get(c.id)) for c in contacts]
 
 
 def contact_out(session: Session, contact: Contact) -> ContactOut:

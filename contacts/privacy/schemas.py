@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from contacts.api.schemas import StrictModel
 from contacts.changelog.schemas import ChangeOut
+from contacts.optouts.schemas import OptOutOut
 from contacts.people.schemas import ContactOut, EmploymentOut
 from contacts.touchpoints.schemas import TouchpointOut
 
@@ -55,6 +56,7 @@ class PersonExport(BaseModel):
     touchpoints: list[TouchpointOut]
     cards: list[CardRecord]
     campaigns: list[MembershipRecord]
+    opt_outs: list[OptOutOut] = Field(default_factory=list, description="Opt-outs with when, how and who.")
     merges: list[MergeRecord]
     changes: list[ChangeOut] = Field(description="The change log of these records: who did what, when.")
 

@@ -24,6 +24,7 @@ from contacts.db import checkpoint_wal
 from contacts.dedup.models import MergeOperation
 from contacts.errors import Conflict
 from contacts.events.models import Campaign, CampaignMember
+from contacts.optouts import service as optouts
 from contacts.ownership import Erasure
 from contacts.people import service as people
 from contacts.people.models import Contact
@@ -121,6 +122,7 @@ def export_person(session: Session, contact: Contact) -> PersonExport:
             or_(
                 ChangeLogEntry.entity_id.in_(related),
                 *(ChangeLogEntry.entity_id.endswith(f":{i}") for i in ids),
+                *(ChangeLogEntry.entity_id.startswith(f"{i}:") for i in ids),  # opt-outs
             ),
         )
         .order_by(ChangeLogEntry.seq)
@@ -134,6 +136,7 @@ def export_person(session: Session, contact: Contact) -> PersonExport:
             for e in people.list_employment(session, session.get(Contact, i) or contact)
         ],
         touchpoints=[touchpoints.touchpoint_out(t) for t in points],
+        opt_outs=[optouts.out(row) for i in ids for row in optouts.opt_outs_of(session, i)],
         cards=[
             CardRecord(
                 id=c.id,

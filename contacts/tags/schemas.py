@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, Field, model_validator
 
 from contacts.api.schemas import AwareDatetime, Id, ListQuery, Name, Short, StrictModel
-from contacts.people.schemas import TouchFilter
+from contacts.people.schemas import MarketingFilter, TouchFilter
 
 TagKind = Literal["event", "campaign", "segment", "custom"]
 MAX_IDS = 1000
@@ -50,7 +50,7 @@ class TagListQuery(ListQuery):
     kind: TagKind | None = None
 
 
-class ContactFilter(StrictModel, TouchFilter):
+class ContactFilter(StrictModel, TouchFilter, MarketingFilter):
     """The filters of GET /contacts, selecting the active contacts a bulk tagging applies to."""
 
     q: str | None = Field(default=None, max_length=200)

@@ -10,13 +10,17 @@ from contacts.api.principal import current_principal
 from contacts.api.spec import operation
 from contacts.db import get_session
 from contacts.errors import Forbidden
+from contacts.people.models import Contact
 from contacts.touchpoints import relationships, service
 from contacts.touchpoints.schemas import (
     CompanyRelationship,
     ContactRelationship,
     RelationshipQuery,
     TimelineQuery,
+    TouchpointBulkCreate,
+    TouchpointBulkResult,
     TouchpointCreate,
+    TouchpointCreated,
     TouchpointListQuery,
     TouchpointOut,
     TouchpointPage,
@@ -47,18 +51,63 @@ def _one(touchpoint_id: str, status: int = 200) -> Response:
 
 @bp.post("/touchpoints")
 @operation(
-    summary="Record a touchpoint (409 on a merged or deleted contact, or a reused external_id)",
-    permission="touchpoints:write",
+    summary="Record a touchpoint (409 on a merged or deleted contact, or a reused external_id); one that "
+    "breaks a contact-frequency rule is recorded with a warning. Marketing records the online kinds only",
+    permission="touchpoints:record",
     body=TouchpointCreate,
-    response=TouchpointOut,
+    response=TouchpointCreated,
     status=201,
     tag="touchpoints",
     idempotent=True,
 )
 def create_touchpoint(body: TouchpointCreate) -> Response:
     _check_on_behalf(body.user_id)
-    touchpoint = service.create_from(get_session(), actor(), body)
-    return _one(touchpoint.id, 201)
+    service.check_recordable(body.kind, may_write=current_principal().can("touchpoints:write"))
+    session = get_session()
+    touchpoint = service.create_from(session, actor(), body)
+    session.flush()
+    contact = session.get(Contact, touchpoint.contact_id)
+    assert contact is not None
+    session.refresh(contact)
+    out = TouchpointCreated(
+        **service.touchpoint_out(touchpoint).model_dump(),
+        warnings=service.warnings_for(contact, touchpoint.kind),
+    )
+    return json_response(
+        out,
+        201,
+        etag=etag_for(touchpoint.id, touchpoint.version),
+        location=f"/api/v1/touchpoints/{touchpoint.id}",
+    )
+
+
+@bp.post("/touchpoints/bulk")
+@operation(
+    summary="Record one touchpoint per contact at once (a mass mailing): marked bulk, they do not make "
+    "their user know the people",
+    permission="touchpoints:record",
+    body=TouchpointBulkCreate,
+    response=TouchpointBulkResult,
+    status=201,
+    tag="touchpoints",
+    idempotent=True,
+)
+def create_bulk(body: TouchpointBulkCreate) -> Response:
+    _check_on_behalf(body.user_id)
+    service.check_recordable(body.kind, may_write=current_principal().can("touchpoints:write"))
+    session = get_session()
+    points = service.create_bulk(session, actor(), body)
+    session.flush()
+    warnings = []
+    for point in points:
+        contact = session.get(Contact, point.contact_id)
+        assert contact is not None
+        session.refresh(contact)
+        warnings += service.warnings_for(contact, point.kind)
+    return json_response(
+        TouchpointBulkResult(created=len(points), touchpoint_ids=[p.id for p in points], warnings=warnings),
+        201,
+    )
 
 
 @bp.get("/touchpoints")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from contacts.db import Base, UTCDateTime, new_id, utcnow
@@ -61,6 +61,8 @@ class Touchpoint(Base):
     external_id: Mapped[str | None] = mapped_column(String(200))
     company_name_at_time: Mapped[str | None] = mapped_column(String(300))
     title_at_time: Mapped[str | None] = mapped_column(String(400))
+    # Recorded for many contacts at once (a mass mailing): it does not make its user "know" the person.
+    bulk: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

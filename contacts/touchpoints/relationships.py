@@ -77,7 +77,8 @@ def _acquaintances(session: Session, where: ColumnElement[bool], since: datetime
     """Our users who took part in the touchpoints, most recent contact first."""
     stats = (
         select(Touchpoint.user_id, *_windowed(since))
-        .where(where, Touchpoint.user_id.is_not(None))
+        # A mass mailing (bulk) reaches people; it does not make its sender know them.
+        .where(where, Touchpoint.user_id.is_not(None), Touchpoint.bulk.is_(False))
         .group_by(Touchpoint.user_id)
         .subquery()
     )

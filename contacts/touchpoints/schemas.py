@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from contacts.api.schemas import AwareDatetime, Id, ListQuery, Long, Short, StrictModel, text
+
+MAX_BULK = 1000
 
 Kind = Literal[
     "card_exchange",
@@ -57,6 +59,27 @@ class TouchpointCreate(_TouchpointFields):
     kind: Kind
     occurred_at: AwareDatetime
     source: ApiSource = "api"
+    bulk: bool = Field(
+        default=False,
+        description="Part of a mass sending (a newsletter): does not make its user know the person.",
+    )
+
+
+class TouchpointBulkCreate(_TouchpointFields):
+    """Body of POST /touchpoints/bulk: one touchpoint per contact, all marked bulk."""
+
+    contact_ids: list[Id] = Field(min_length=1, max_length=MAX_BULK)
+    kind: Kind
+    occurred_at: AwareDatetime
+    source: ApiSource = "api"
+    external_id: None = Field(default=None, description="Not with bulk touchpoints.")
+
+
+class TouchWarning(BaseModel):
+    code: Literal["over_contacted"]
+    message: str
+    contact_id: str
+    rule: dict[str, Any]
 
 
 class TouchpointUpdate(_TouchpointFields):
@@ -83,9 +106,22 @@ class TouchpointOut(BaseModel):
     external_id: str | None
     company_name_at_time: str | None
     title_at_time: str | None
+    bulk: bool = False
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class TouchpointCreated(TouchpointOut):
+    warnings: list[TouchWarning] = Field(
+        default_factory=list, description="Contact-frequency rules the touchpoint breaks (it is recorded)."
+    )
+
+
+class TouchpointBulkResult(BaseModel):
+    created: int
+    touchpoint_ids: list[str]
+    warnings: list[TouchWarning]
 
 
 class TouchpointPage(BaseModel):

@@ -12,14 +12,22 @@ from sqlalchemy.orm import Session
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import get_owned, utcnow
-from contacts.errors import Conflict, NotFound, ValidationFailed
+from contacts.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from contacts.events.models import Campaign, Event
 from contacts.pagination import decode_cursor, encode_cursor
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.status import RecordStatus
+from contacts.touchpoints.events import TouchpointsChanged
 from contacts.touchpoints.models import CHANNELS, TOUCHPOINT_KINDS, TOUCHPOINT_SOURCES, Touchpoint
-from contacts.touchpoints.schemas import TimelineQuery, TouchpointCreate, TouchpointListQuery, TouchpointOut
+from contacts.touchpoints.schemas import (
+    TimelineQuery,
+    TouchpointBulkCreate,
+    TouchpointCreate,
+    TouchpointListQuery,
+    TouchpointOut,
+    TouchWarning,
+)
 
 OFFLINE_KINDS = frozenset(
     {
@@ -35,6 +43,11 @@ OFFLINE_KINDS = frozenset(
     }
 )
 ONLINE_KINDS = frozenset({"email", "web_inquiry", "document_request", "webinar", "chat", "sns"})
+# What a caller with touchpoints:record but not touchpoints:write (marketing) may record: reaching people at a
+# distance, not meeting them.
+RECORDABLE_WITHOUT_WRITE = frozenset(
+    {"email", "webinar", "web_inquiry", "document_request", "direct_mail", "sns"}
+)
 
 
 def default_channel(kind: str) -> str:
@@ -126,6 +139,8 @@ def record_touchpoint(
     card_id: str | None = None,
     external_id: str | None = None,
     user_id: str | None = None,
+    bulk: bool = False,
+    announce: bool = True,
 ) -> Touchpoint:
     """Record one exchange with an active contact and log it; the company and title default to the contact's."""
     if contact.organization_id != actor.organization_id:
@@ -160,6 +175,7 @@ def record_touchpoint(
         external_id=external_id,
         company_name_at_time=company_name_at_time,
         title_at_time=title_at_time,
+        bulk=bulk,
         version=1,
         created_at=now,
         updated_at=now,
@@ -174,10 +190,41 @@ def record_touchpoint(
             entity=Entity.TOUCHPOINT,
             ids=(touchpoint.id,),
             operation=Operation.CREATED,
-            data={"contact_id": contact.id, "kind": kind},
+            data={"contact_id": contact.id, "kind": kind, **({"bulk": True} if bulk else {})},
         ),
     )
+    if announce:  # else the caller announces a batch at once
+        _changed(session, actor, [contact.id])
     return touchpoint
+
+
+def _changed(session: Session, actor: Actor, contact_ids: list[str]) -> None:
+    publish(
+        session,
+        TouchpointsChanged(
+            org_id=actor.organization_id, actor_id=actor.user_id, contact_ids=tuple(contact_ids)
+        ),
+    )
+
+
+def warnings_for(contact: Contact, kind: str) -> list[TouchWarning]:
+    """The contact-frequency rule a touchpoint of ``kind`` made (or left) the contact over, as a warning."""
+    rule, until = contact.over_contacted_rule, contact.over_contacted_until
+    if rule is None or until is None or until <= utcnow() or kind not in rule.get("kinds", ()):
+        return []
+    message = (
+        f"the contact has had more than {rule['max']} touchpoints of {', '.join(rule['kinds'])} "
+        f"within {rule['days']} days"
+    )
+    return [TouchWarning(code="over_contacted", message=message, contact_id=contact.id, rule=rule)]
+
+
+def check_recordable(kind: str, *, may_write: bool) -> None:
+    """Refuse (403) a kind a caller without touchpoints:write may not record: only the online kinds."""
+    if not may_write and kind not in RECORDABLE_WITHOUT_WRITE:
+        raise Forbidden(
+            f"this role records touchpoints of the kinds {', '.join(sorted(RECORDABLE_WITHOUT_WRITE))} only"
+        )
 
 
 def get_touchpoint(session: Session, org_id: str, touchpoint_id: str) -> Touchpoint:
@@ -248,6 +295,7 @@ def update_touchpoint(
             data={"fields": changed},
         ),
     )
+    _changed(session, actor, [touchpoint.contact_id])
     return touchpoint
 
 
@@ -265,6 +313,8 @@ def delete_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint) ->
         ),
     )
     session.delete(touchpoint)
+    session.flush()
+    _changed(session, actor, [touchpoint.contact_id])
 
 
 def create_from(session: Session, actor: Actor, data: TouchpointCreate) -> Touchpoint:
@@ -282,6 +332,37 @@ def create_from(session: Session, actor: Actor, data: TouchpointCreate) -> Touch
         source=data.source,
         **values,
     )
+
+
+def create_bulk(session: Session, actor: Actor, data: TouchpointBulkCreate) -> list[Touchpoint]:
+    """Record one bulk touchpoint per contact (a mass mailing); any unknown contact is a field error."""
+    ids = list(dict.fromkeys(data.contact_ids))
+    contacts = {
+        c.id: c
+        for c in session.scalars(
+            select(Contact).where(Contact.organization_id == actor.organization_id, Contact.id.in_(ids))
+        )
+    }
+    missing = [i for i in ids if i not in contacts]
+    if missing:
+        raise _field_error("contact_ids", f"no such contact in this organisation: {missing[0]}", "not_found")
+    values = data.model_dump(exclude={"contact_ids", "kind", "occurred_at", "source", "external_id"})
+    points = [
+        record_touchpoint(
+            session,
+            actor,
+            contact=contacts[i],
+            kind=data.kind,
+            occurred_at=data.occurred_at,
+            source=data.source,
+            bulk=True,
+            announce=False,
+            **values,
+        )
+        for i in ids
+    ]
+    _changed(session, actor, ids)
+    return points
 
 
 def list_touchpoints(

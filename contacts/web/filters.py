@@ -23,7 +23,20 @@ FILTER_KEYS = (
     "touched_since",
     "not_touched_since",
     "segment_id",
+    "title",
+    "seniority",
+    "prefecture",
+    "region",
+    "company_tag",
+    "not_campaign_id",
+    "opted_out",
+    "not_opted_out",
+    "over_contacted",
 )
+# Marketing filters read from the query string (comma lists for the repeatable ones), as GET /contacts has them.
+_LISTS = ("seniority", "prefecture", "region", "company_tag")
+# (Not campaign_id: the people page's form names the campaign to add the list to so.)
+_SINGLE = ("title", "not_campaign_id", "opted_out", "not_opted_out", "over_contacted")
 
 
 def _names(raw: str) -> list[str]:
@@ -58,6 +71,13 @@ def filter_data(args: MultiDict[str, str]) -> dict[str, Any]:
         value = _day(args.get(key, ""), key)
         if value is not None:
             data[key] = value
+    for key in _LISTS:
+        values = [n for raw in args.getlist(key) for n in _names(raw)]
+        if values:
+            data[key] = values
+    for key in _SINGLE:
+        if args.get(key, "").strip():
+            data[key] = args[key].strip()
     return data
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import contacts.db
 
 revision: str = "0016_segments_exports"
-down_revision: str | None = "0014_analytics"
+down_revision: str | None = "0015_marketing_core"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -210,4 +210,5 @@ def test_roles_on_events_and_campaigns(org: OrgClient, role: str, can_write: boo
         client.post("/api/v1/campaigns", json={"name": f"camp by {role}"}).status_code,
         client.delete(f"/api/v1/campaigns/{camp['id']}").status_code,
     )
-    assert statuses == ((201, 200, 201, 204) if can_write else (403, 403, 403, 403))
+    # Sales may create events (reps set up the trade show they are at), not edit them or run campaigns.
+    assert statuses == ((201, 200, 201, 204) if can_write else (201, 403, 403, 403))

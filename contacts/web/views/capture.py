@@ -56,7 +56,7 @@ def capture() -> str:
         now=_local_now(),
         zone=locale.select_time_zone(),
         form=EmptyForm(),
-        may_create_event=can("events:write"),
+        may_create_event=can("events:create"),
         may_create_tags=can("tags:write"),
         max_bytes=settings_of(current_app).max_upload_bytes,
     )
@@ -114,9 +114,9 @@ def capture_batch() -> Response:
 
 
 def _event_create(name: str) -> EventCreate:
-    if not can("events:write"):
+    if not can("events:create"):
         raise ValidationFailed(
-            "creating an event needs the events:write permission",
+            "creating an event needs the events:create permission",
             errors=[
                 {"field": "new_event", "message": _("Your role cannot create events."), "code": "forbidden"}
             ],

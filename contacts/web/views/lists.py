@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from contacts.api.problems import validation_errors
 from contacts.db import get_session
 from contacts.errors import ValidationFailed
-from contacts.events import members
+from contacts.events import adding, members
 from contacts.events import service as events
 from contacts.events.models import MEMBER_STATUSES, Campaign, CampaignMember
 from contacts.events.schemas import CampaignCreate, CampaignReport, MemberListQuery
@@ -87,7 +87,7 @@ def people_campaign() -> Response:
     db = get_session()
     campaign = events.get_campaign(db, org_id(), request.form.get("campaign_id", ""))
     contact_ids = people.contacts_by_filter(db, org_id(), filters.contact_filter(request.form))
-    added, _updated = members.add_members(db, actor(), campaign, contact_ids, None)
+    added = adding.add_selected(db, actor(), campaign, contact_ids).added_ids
     flash(
         ngettext(
             "Added %(num)d contact to %(name)s.",

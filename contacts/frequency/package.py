@@ -1,0 +1,36 @@
+"""How the frequency package (contact-frequency rules) plugs into the app; listed in ``contacts.packages``."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from contacts.changelog.vocabulary import Entity
+from contacts.dedup.events import ContactsMerged, MergeUndone
+from contacts.frequency import service
+from contacts.frequency.api import bp
+from contacts.registry import Registry
+from contacts.touchpoints.events import TouchpointsChanged
+
+
+def register(registry: Registry) -> None:
+    """Declare the blueprint and keep the over-contacted marks current as touchpoints change and move."""
+    registry.blueprint(bp)
+    registry.subscribe(TouchpointsChanged, touchpoints_changed)
+    registry.subscribe(ContactsMerged, contacts_merged)
+    registry.subscribe(MergeUndone, merge_undone)
+
+
+def touchpoints_changed(session: Session, event: TouchpointsChanged) -> None:
+    """Recompute the contacts whose touchpoints changed."""
+    service.recompute(session, event.org_id, event.contact_ids)
+
+
+def contacts_merged(session: Session, event: ContactsMerged) -> None:
+    """The winner has the losers' touchpoints now."""
+    service.recompute(session, event.org_id, [event.winner.id, *(c.id for c in event.losers)])
+
+
+def merge_undone(session: Session, event: MergeUndone) -> None:
+    """Each contact of an undone merge has its own touchpoints back."""
+    if event.entity == Entity.CONTACT:
+        service.recompute(session, event.org_id, event.record_ids)

@@ -1,0 +1,126 @@
+"""Opt-outs: record, list and undo (only explicitly); what the contact filters and contact JSON read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from contacts.bus import Recorded, publish
+from contacts.changelog.vocabulary import Entity, Operation
+from contacts.errors import NotFound
+from contacts.optouts.models import OPT_OUT_CHANNELS, OptOut
+from contacts.optouts.schemas import OptOutOut
+from contacts.people import service as people
+from contacts.people.models import Contact
+from contacts.provenance import Actor
+
+
+def entity_id(contact_id: str, channel: str) -> str:
+    """The change log's id of an opt-out: contact id and channel."""
+    return f"{contact_id}:{channel}"
+
+
+def opt_outs_of(session: Session, contact_id: str) -> list[OptOut]:
+    """Return the contact's opt-outs in channel order."""
+    rows = session.scalars(select(OptOut).where(OptOut.contact_id == contact_id))
+    return sorted(rows, key=lambda r: OPT_OUT_CHANNELS.index(r.channel))
+
+
+def opt_out(
+    session: Session,
+    actor: Actor,
+    contact: Contact,
+    channel: str,
+    *,
+    source: str,
+    source_id: str | None = None,
+    note: str | None = None,
+) -> tuple[OptOut, bool]:
+    """Opt the contact out of ``channel``; return the opt-out and whether it is new (an existing one stays)."""
+    existing = session.scalar(
+        select(OptOut).where(OptOut.contact_id == contact.id, OptOut.channel == channel)
+    )
+    if existing is not None:
+        return existing, False
+    row = OptOut(
+        organization_id=contact.organization_id,
+        contact_id=contact.id,
+        channel=channel,
+        source=source,
+        source_id=source_id,
+        note=note,
+        created_by=actor.user_id,
+    )
+    session.add(row)
+    session.flush()
+    people.bump_version(contact)
+    publish(
+        session,
+        Recorded(
+            org_id=contact.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.OPT_OUT,
+            ids=(entity_id(contact.id, channel),),
+            operation=Operation.CREATED,
+            data={"source": source, **({"campaign_id": source_id} if source_id else {})},
+        ),
+    )
+    return row, True
+
+
+def undo(session: Session, actor: Actor, contact: Contact, channel: str) -> None:
+    """Withdraw the contact's opt-out of ``channel`` (404 when there is none): the only way one ends."""
+    row = session.scalar(select(OptOut).where(OptOut.contact_id == contact.id, OptOut.channel == channel))
+    if row is None:
+        raise NotFound(f"the contact has not opted out of {channel}")
+    session.delete(row)
+    people.bump_version(contact)
+    publish(
+        session,
+        Recorded(
+            org_id=contact.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.OPT_OUT,
+            ids=(entity_id(contact.id, channel),),
+            operation=Operation.DELETED,
+        ),
+    )
+
+
+def blocked_channels(channel: str) -> tuple[str, ...]:
+    """The opt-outs that stop reaching a contact through ``channel``: itself and all ("all": only all)."""
+    return ("all",) if channel == "all" else (channel, "all")
+
+
+def filter_clauses(query: Any, org_id: str) -> list[ColumnElement[bool]]:
+    """The contact filters ``opted_out`` and ``not_opted_out``."""
+
+    def opted(channel: str) -> Any:
+        return select(OptOut.contact_id).where(
+            OptOut.organization_id == org_id, OptOut.channel.in_(blocked_channels(channel))
+        )
+
+    clauses: list[ColumnElement[bool]] = []
+    if getattr(query, "opted_out", None):
+        clauses.append(Contact.id.in_(opted(query.opted_out)))
+    if getattr(query, "not_opted_out", None):
+        clauses.append(~Contact.id.in_(opted(query.not_opted_out)))
+    return clauses
+
+
+def contact_fields(session: Session, contact_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The contact JSON's ``opted_out``: the channels each contact opted out of."""
+    found: dict[str, list[str]] = {}
+    for i in range(0, len(contact_ids), 500):
+        for contact_id, channel in session.execute(
+            select(OptOut.contact_id, OptOut.channel).where(OptOut.contact_id.in_(contact_ids[i : i + 500]))
+        ):
+            found.setdefault(contact_id, []).append(channel)
+    return {c: {"opted_out": sorted(chs, key=OPT_OUT_CHANNELS.index)} for c, chs in found.items()}
+
+
+def out(row: OptOut) -> OptOutOut:
+    """Serialise an opt-out."""
+    return OptOutOut.model_validate(row, from_attributes=True)

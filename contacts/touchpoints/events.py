@@ -1,0 +1,15 @@
+"""What the touchpoints package publishes for other packages to react to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contacts.bus import Event
+
+
+@dataclass(frozen=True, kw_only=True)
+class TouchpointsChanged(Event):
+    """Touchpoints of these contacts were recorded, changed or deleted (their change-log rows are written
+    apart); the frequency package recomputes who is over-contacted."""
+
+    contact_ids: tuple[str, ...]
