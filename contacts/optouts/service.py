@@ -67,7 +67,23 @@ def opt_out(
             data={"source": source, **({"campaign_id": source_id} if source_id else {})},
         ),
     )
+    _log_contact(session, actor, contact)
     return row, True
+
+
+def _log_contact(session: Session, actor: Actor, contact: Contact) -> None:
+    """Log the contact's update: its JSON lists the channels it opted out of (its version is bumped already)."""
+    publish(
+        session,
+        Recorded(
+            org_id=contact.organization_id,
+            actor_id=actor.user_id,
+            entity=Entity.CONTACT,
+            ids=(contact.id,),
+            operation=Operation.UPDATED,
+            data={"fields": ["opted_out"]},
+        ),
+    )
 
 
 def undo(session: Session, actor: Actor, contact: Contact, channel: str) -> None:
@@ -87,6 +103,7 @@ def undo(session: Session, actor: Actor, contact: Contact, channel: str) -> None
             operation=Operation.DELETED,
         ),
     )
+    _log_contact(session, actor, contact)
 
 
 def blocked_channels(channel: str) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -194,3 +194,31 @@ def test_segments(org: OrgClient) -> None:
     path = f"/api/v1/segments/{made[0]['id']}"
     complete(org, lambda: ok(org.patch(path, json={"filter": {"tag": ["vip", "expo"]}})))
     complete(org, lambda: ok(org.delete(path), 204))
+
+
+def test_opting_out_and_undoing_it(org: OrgClient) -> None:
+    who = factories.contact(org, **TARO)["id"]
+    path = f"/api/v1/contacts/{who}/opt-outs"
+    complete(org, lambda: ok(org.post(path, json={"channel": "email"}), 201))
+    complete(org, lambda: ok(org.delete(path, query_string={"channel": "email"}), 204))
+
+
+def test_an_unsubscribed_member_opted_out_of_email(org: OrgClient) -> None:
+    who = factories.contact(org, **TARO)["id"]
+    campaign = factories.campaign(org, name="Autumn mailing")
+    ok(org.post(f"/api/v1/campaigns/{campaign['id']}/members", json={"contact_ids": [who]}))
+    member = f"/api/v1/campaigns/{campaign['id']}/members/{who}"
+    complete(org, lambda: ok(org.patch(member, json={"status": "unsubscribed"})))
+
+
+def test_a_touchpoint_that_breaks_a_contact_frequency_rule(org: OrgClient) -> None:
+    rules = {"rules": [{"max": 1, "kinds": ["call"], "days": 14}]}
+    ok(org.put("/api/v1/organization/contact-rules", json=rules))
+    who = factories.contact(org, **TARO)["id"]
+    call = {"contact_id": who, "kind": "call", "occurred_at": datetime.now(UTC).isoformat()}
+    ok(org.post("/api/v1/touchpoints", json=call), 201)
+    complete(org, lambda: ok(org.post("/api/v1/touchpoints", json=call), 201))
+    over = org.get(f"/api/v1/contacts/{who}").get_json()["over_contacted"]
+    assert over is not None, (
+        "the walk ignores over_contacted: it must have changed here for the test to mean it"
+    )
