@@ -1,6 +1,6 @@
 """What other packages add to contacts without ``people`` importing them: filter clauses and JSON fields.
 
-A package registers ``registry.contact_filter(fn)``: ``fn(query, org_id)`` returns SQL conditions on
+A package registers ``registry.contact_filter(fn)``: ``fn(session, query, org_id)`` returns SQL conditions on
 ``contact.id`` for the filter fields it implements (the fields are declared on the one filter object,
 ``people.schemas.MarketingFilter``), and ``registry.contact_field(fn)``: ``fn(session, contact_ids)`` returns
 ``{contact_id: {field: value}}`` merged into the contact JSON (fields declared on ``ContactOut``).
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-FilterClauses = Callable[[Any, str], list[ColumnElement[bool]]]
+FilterClauses = Callable[[Session, Any, str], list[ColumnElement[bool]]]
 ContactFields = Callable[[Session, list[str]], dict[str, dict[str, Any]]]
 
 
@@ -36,9 +36,9 @@ def install(extensions: ContactExtensions) -> None:
     _installed = extensions
 
 
-def filter_clauses(query: Any, org_id: str) -> list[ColumnElement[bool]]:
+def filter_clauses(session: Session, query: Any, org_id: str) -> list[ColumnElement[bool]]:
     """Return every registered package's conditions for ``query``."""
-    return [clause for contribute in _installed.filters for clause in contribute(query, org_id)]
+    return [clause for contribute in _installed.filters for clause in contribute(session, query, org_id)]
 
 
 def extra_fields(session: Session, contact_ids: list[str]) -> dict[str, dict[str, Any]]:

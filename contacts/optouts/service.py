@@ -111,7 +111,7 @@ def blocked_channels(channel: str) -> tuple[str, ...]:
     return ("all",) if channel == "all" else (channel, "all")
 
 
-def filter_clauses(query: Any, org_id: str) -> list[ColumnElement[bool]]:
+def filter_clauses(session: Session, query: Any, org_id: str) -> list[ColumnElement[bool]]:
     """The contact filters ``opted_out`` and ``not_opted_out``."""
 
     def opted(channel: str) -> Any:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Select, Text, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, selectinload
@@ -42,7 +41,6 @@ from contacts.people.schemas import (
     PhoneOut,
 )
 from contacts.provenance import Actor, Source
-from contacts.segments.models import Segment
 from contacts.status import RecordStatus
 from contacts.tags import service as tags
 from contacts.tags.models import CompanyTag, ContactTag
@@ -540,11 +538,6 @@ def list_employment(session: Session, contact: Contact) -> list[Employment]:
 def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Select[tuple[Contact]] | None:
     """Build the filtered select of GET /contacts (unordered), or None when it can match nothing."""
     stmt = select(Contact).where(Contact.organization_id == org_id, Contact.status == query.status)
-    if query.segment_id:
-        selected = _segment_query(session, org_id, query.segment_id)
-        if selected is None:
-            return None
-        stmt = stmt.where(Contact.id.in_(selected.with_only_columns(Contact.id)))
     if query.q:
         folded = search_key(query.q)
         if 0 < len(folded) <= SHORT_QUERY and session.get_bind().dialect.name == "postgresql":
@@ -559,7 +552,7 @@ def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Se
         stmt = stmt.where(Contact.updated_at >= query.updated_since)
     stmt = _touch_filtered(stmt, org_id, query)
     stmt = _marketing_filtered(stmt, query)
-    stmt = stmt.where(*contact_extensions.filter_clauses(query, org_id))
+    stmt = stmt.where(*contact_extensions.filter_clauses(session, query, org_id))
     names = set(query.tag) | set(query.any_tag) | set(query.not_tag) | set(query.company_tag)
     found = tags.tags_by_name(session, org_id, names)
     if query.company_tag:
@@ -588,32 +581,6 @@ def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Se
             ~Contact.id.in_(select(ContactTag.contact_id).where(ContactTag.tag_id.in_(not_ids)))
         )
     return stmt
-
-
-def _segment_error(message: str, code: str) -> ValidationFailed:
-    return ValidationFailed(message, errors=[{"field": "segment_id", "message": message, "code": code}])
-
-
-def segment_filter(session: Session, org_id: str, segment_id: str) -> ContactFilter:
-    """Return the stored filter of the organisation's segment ``segment_id`` (422 when unknown or invalid)."""
-    segment = session.get(Segment, segment_id)
-    if segment is None or segment.organization_id != org_id:
-        raise _segment_error("no such segment", "unknown_segment")
-    try:
-        stored = ContactFilter.model_validate(segment.filter)
-    except ValidationError as e:
-        raise _segment_error(
-            "the segment's stored filter is no longer valid; edit it", "invalid_segment"
-        ) from e
-    if stored.segment_id is not None:  # refused when saved; checked again so that no lookup can loop
-        raise _segment_error("a segment's filter cannot name a segment", "nested_segment")
-    return stored
-
-
-def _segment_query(session: Session, org_id: str, segment_id: str) -> Select[tuple[Contact]] | None:
-    """The select of the active contacts a saved segment selects, its filter evaluated now."""
-    stored = segment_filter(session, org_id, segment_id)
-    return contacts_query(session, org_id, ContactListQuery(**stored.model_dump()))
 
 
 def _marketing_filtered(stmt: Select[tuple[Contact]], query: ContactListQuery) -> Select[tuple[Contact]]:

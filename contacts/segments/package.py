@@ -15,9 +15,10 @@ from contacts.segments.models import Segment
 
 
 def register(registry: Registry) -> None:
-    """Declare the blueprint, the path ids and how the feed shows a segment."""
+    """Declare the blueprint, the path ids, the contact filter ``segment_id`` and how the feed shows a segment."""
     registry.blueprint(bp)
     registry.path_model("segment_id", Segment)
+    registry.contact_filter(service.filter_clauses)
     registry.renders(Entity.SEGMENT, render)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session
 
 from contacts.auth.models import User
@@ -19,7 +19,7 @@ from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
 from contacts.db import Base, get_owned, utcnow
-from contacts.errors import Conflict
+from contacts.errors import Conflict, ValidationFailed
 from contacts.events.models import Campaign, Event
 from contacts.pagination import page_by_id
 from contacts.people.models import Contact
@@ -137,6 +137,38 @@ def list_segments(session: Session, org_id: str, query: SegmentListQuery) -> tup
     if query.q:
         stmt = stmt.where(Segment.name.contains(query.q, autoescape=True))
     return page_by_id(session, stmt, Segment.id, limit=query.limit, cursor=query.cursor)
+
+
+def _segment_error(message: str, code: str) -> ValidationFailed:
+    return ValidationFailed(message, errors=[{"field": "segment_id", "message": message, "code": code}])
+
+
+def segment_filter(session: Session, org_id: str, segment_id: str) -> ContactFilter:
+    """Return the stored filter of the organisation's segment ``segment_id`` (422 when unknown or invalid)."""
+    segment = session.get(Segment, segment_id)
+    if segment is None or segment.organization_id != org_id:
+        raise _segment_error("no such segment", "unknown_segment")
+    try:
+        found = ContactFilter.model_validate(segment.filter)
+    except ValidationError as e:
+        raise _segment_error(
+            "the segment's stored filter is no longer valid; edit it", "invalid_segment"
+        ) from e
+    if found.segment_id is not None:  # refused when saved; checked again so that no lookup can loop
+        raise _segment_error("a segment's filter cannot name a segment", "nested_segment")
+    return found
+
+
+def filter_clauses(session: Session, query: Any, org_id: str) -> list[ColumnElement[bool]]:
+    """The contact filter ``segment_id``: the contacts the saved segment's filter selects now."""
+    segment_id = getattr(query, "segment_id", None)
+    if not segment_id:
+        return []
+    found = segment_filter(session, org_id, segment_id)
+    selected = contacts_query(session, org_id, ContactListQuery(**found.model_dump()))
+    if selected is None:
+        return [false()]
+    return [Contact.id.in_(selected.with_only_columns(Contact.id))]
 
 
 def segment_contacts(session: Session, org_id: str, segment: Segment) -> Select[tuple[Contact]] | None:
