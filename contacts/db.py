@@ -174,6 +174,17 @@ def session_factory(app: Flask) -> sessionmaker[Session]:
     return factory
 
 
+def hold(session: Session, *rows: Any) -> None:
+    """Keep ``rows`` in the session's identity map for as long as the session lives.
+
+    The identity map holds unchanged rows weakly: a row nobody references any more is dropped, and the next
+    ``session.get`` of it queries again. A request that has checked a row (its token and user, the rows its
+    path names) holds them, so the view finds them without another round trip.
+    """
+    held: list[Any] = session.info.setdefault("meishi.held", [])
+    held.extend(rows)
+
+
 Owned = TypeVar("Owned", bound=Base)
 
 
