@@ -315,10 +315,19 @@ def create_contact(
     With ``auto_merge`` (cards, imports) the matching engine merges the new contact into a twin it is sure
     of: follow :func:`survivor_of` to the contact that remains.
     """
-    contact = Contact(organization_id=actor.organization_id, owner_id=actor.user_id, field_sources={})
-    session.add(contact)
+    # Built before it joins the session, with its collections known to be empty: the queries _apply makes (its
+    # company) would otherwise flush it half-filled, then update it, and load its empty collections one by one.
+    contact = Contact(
+        organization_id=actor.organization_id,
+        owner_id=actor.user_id,
+        field_sources={},
+        emails=[],
+        phones=[],
+        addresses=[],
+    )
     _apply(session, actor, contact, data, source)
     refresh_search(contact)
+    session.add(contact)
     session.flush()
     if data.tags:
         for tag in tags.ensure_tags(session, actor.organization_id, data.tags, may_create=may_create_tags):
