@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, inspect, select, type_coerce
+from sqlalchemy import Select, Text, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -639,7 +639,8 @@ def load_values(session: Session, contacts: Iterable[Contact]) -> None:
     them (``= ANY(array)`` on PostgreSQL), instead of one per contact and kind when each is first read."""
     contacts = list(contacts)
     for attr, model in _VALUE_KINDS:
-        pending = {c.id: c for c in contacts if attr in inspect(c).unloaded}
+        # A loaded attribute lives in the instance's __dict__ (cheaper to ask than state.unloaded, a new set).
+        pending = {c.id: c for c in contacts if attr not in c.__dict__}
         if not pending:
             continue
         found: dict[str, list[Any]] = defaultdict(list)
