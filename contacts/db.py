@@ -5,12 +5,24 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, g
-from sqlalchemy import JSON, DateTime, Dialect, MetaData, create_engine, event
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Dialect,
+    MetaData,
+    String,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -103,6 +115,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
 
 
+def among(session: Session, column: Any, ids: Collection[str]) -> ColumnElement[bool]:
+    """Return ``column`` is one of ``ids``: ``= ANY(:array)`` on PostgreSQL, ``IN (...)`` elsewhere.
+
+    ``IN`` expands to one parameter per id, so every page size is another statement text: another entry in
+    SQLAlchemy's compiled cache and never a prepared statement on the server. One array parameter keeps a
+    single text, which psycopg prepares after a few executions. SQLite has no arrays and parses quickly.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(String()), unique=True))
+    return column.in_(list(ids))
+
+
 def checkpoint_wal(engine: Engine) -> None:
     """Copy SQLite's write-ahead log into the database and truncate it (no-op on other databases).
 
@@ -148,6 +172,17 @@ def session_factory(app: Flask) -> sessionmaker[Session]:
     """Return the app's session factory (for workers and CLI commands outside a request)."""
     factory: sessionmaker[Session] = app.extensions["meishi.sessionmaker"]
     return factory
+
+
+def hold(session: Session, *rows: Any) -> None:
+    """Keep ``rows`` in the session's identity map for as long as the session lives.
+
+    The identity map holds unchanged rows weakly: a row nobody references any more is dropped, and the next
+    ``session.get`` of it queries again. A request that has checked a row (its token and user, the rows its
+    path names) holds them, so the view finds them without another round trip.
+    """
+    held: list[Any] = session.info.setdefault("meishi.held", [])
+    held.extend(rows)
 
 
 Owned = TypeVar("Owned", bound=Base)

@@ -17,6 +17,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from typing import Any
 
 from gunicorn import util
@@ -72,6 +73,57 @@ def _drop(conn: Any) -> None:
         conn.sock.shutdown(socket.SHUT_RDWR)
 
 
+class HeaderDeadlines:
+    """Drop connections whose request line and headers have not all arrived in time.
+
+    One watcher thread serves all of a worker's connections, waking a few times a second; a connection is
+    watched from the moment a thread takes it until its headers are in. (A timer thread per request, as
+    before, started and stopped an OS thread on every request.) A late connection is dropped within
+    ``timeout + tick`` seconds.
+    """
+
+    def __init__(self, timeout: float, *, tick: float | None = None) -> None:
+        self.timeout = timeout
+        self.tick = tick if tick is not None else max(0.05, min(0.5, timeout / 4))
+        self._lock = threading.Lock()
+        self._due: dict[int, tuple[float, Any]] = {}
+        self._watcher: threading.Thread | None = None
+
+    def watch(self, conn: Any) -> None:
+        """Start the clock of ``conn``: its headers are due within the timeout."""
+        with self._lock:
+            self._due[id(conn)] = (time.monotonic() + self.timeout, conn)
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._run, name="header-deadlines", daemon=True)
+                self._watcher.start()
+
+    def release(self, conn: Any) -> None:
+        """Stop the clock of ``conn`` (its headers are in, or its thread is done with it)."""
+        with self._lock:
+            self._due.pop(id(conn), None)
+
+    def watched(self) -> int:
+        """Return how many connections are being watched."""
+        with self._lock:
+            return len(self._due)
+
+    def drop_late(self, now: float | None = None) -> int:
+        """Drop every connection past its deadline; return how many."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            late = [(key, conn) for key, (due, conn) in self._due.items() if due <= now]
+            for key, _ in late:
+                del self._due[key]
+        for _, conn in late:
+            _drop(conn)
+        return len(late)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.tick)
+            self.drop_late()
+
+
 class ProblemThreadWorker(ThreadWorker):
     """gunicorn's threaded worker, answering its own errors with problem+json and timing out slow headers.
 
@@ -79,29 +131,25 @@ class ProblemThreadWorker(ThreadWorker):
     connection, so a client trickling header bytes holds a thread for that long at most.
     """
 
-    header_timeout = 10.0
+    header_deadlines = HeaderDeadlines(10.0)
 
     def init_process(self) -> None:
         # gunicorn has no hook for the body of its error answers: its handle_error calls util.write_error,
         # so this worker process swaps that one function (the arbiter is untouched).
         util.write_error = write_problem
-        self.header_timeout = Settings.from_env().header_timeout_seconds
+        self.header_deadlines = HeaderDeadlines(Settings.from_env().header_timeout_seconds)
         super().init_process()
 
     def handle(self, conn: Any) -> Any:
-        timer = threading.Timer(self.header_timeout, _drop, args=(conn,))
-        timer.daemon = True
-        conn.meishi_header_timer = timer
-        timer.start()
+        self.header_deadlines.watch(conn)
         try:
             return super().handle(conn)
         finally:
-            timer.cancel()
+            self.header_deadlines.release(conn)
 
     def handle_request(self, req: Any, conn: Any) -> Any:
-        timer = getattr(conn, "meishi_header_timer", None)
-        if timer is not None:  # the headers are in: the app reads the body under its own limits
-            timer.cancel()
+        # the headers are in: the app reads the body under its own limits
+        self.header_deadlines.release(conn)
         return super().handle_request(req, conn)
 
 

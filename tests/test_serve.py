@@ -190,3 +190,21 @@ def test_served_responses_carry_the_security_headers(server: int) -> None:
 def test_serve_accepts_the_default_secret_key_in_a_development_run(tmp_path: Path) -> None:
     with running_server(tmp_path, "--workers", "1", MEISHI_DEV="true") as port:
         assert healthz(port, 5) < 5
+
+
+def test_header_deadlines_drop_late_connections_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from contacts import serve
+
+    dropped: list[object] = []
+    monkeypatch.setattr(serve, "_drop", dropped.append)
+    deadlines = serve.HeaderDeadlines(2.0)
+    late, released, early = object(), object(), object()
+    now = time.monotonic()
+    deadlines.watch(late)
+    deadlines.watch(released)
+    deadlines.release(released)  # its headers came in
+    assert deadlines.drop_late(now + 1) == 0
+    deadlines.watch(early)
+    deadlines._due[id(early)] = (now + 60, early)
+    assert deadlines.drop_late(now + 3) == 1
+    assert dropped == [late] and deadlines.watched() == 1

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from contacts.api import idempotency
 from contacts.api.principal import current_principal
 from contacts.api.problems import validation_errors
-from contacts.db import get_owned, get_session
+from contacts.db import get_owned, get_session, hold
 from contacts.errors import (
     BadRequest,
     Conflict,
@@ -63,14 +63,17 @@ def path_models() -> dict[str, type[Any]]:
 
 
 def _check_path_args(path_args: dict[str, Any]) -> None:
-    """Answer 404 for an id of another organisation (or none) before anything else is looked at."""
+    """Answer 404 for an id of another organisation (or none) before anything else is looked at.
+
+    The rows found stay held for the request, so the view's own lookup of them needs no query.
+    """
     org_id = current_principal().organization_id
     session = get_session()
     for arg, value in path_args.items():
         model = _PATH_MODELS.get(arg)
         if model is None:
             continue
-        get_owned(session, model, org_id, value, what=arg.removesuffix("_id"))
+        hold(session, get_owned(session, model, org_id, value, what=arg.removesuffix("_id")))
 
 
 def _query_dict(model: type[BaseModel]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from contacts.auth.models import ROLES, ApiToken, Organization, User
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.db import get_owned, utcnow
+from contacts.db import get_owned, hold, utcnow
 from contacts.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from contacts.normalize import normalize_email
 from contacts.permissions import PERMISSIONS, ROLE_PERMISSIONS, Principal
@@ -79,7 +79,11 @@ def authenticate(session: Session, bearer: str) -> Principal:
     parts = bearer.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         raise Unauthorized("malformed bearer token")
-    token = session.get(ApiToken, parts[1])
+    # The token and its user in one round trip; both stay held for the request (its views read the user).
+    found = session.execute(
+        select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id).where(ApiToken.id == parts[1])
+    ).first()
+    token, user = found if found is not None else (None, None)
     if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(parts[2])):
         raise Unauthorized("invalid bearer token")
     now = utcnow()
@@ -87,9 +91,9 @@ def authenticate(session: Session, bearer: str) -> Principal:
         raise Unauthorized("this token has been revoked")
     if token.expires_at is not None and token.expires_at <= now:
         raise Unauthorized("this token has expired")
-    user = session.get(User, token.user_id)
     if user is None or not user.active:
         raise Unauthorized("the token's user is deactivated")
+    hold(session, token, user)
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now  # the caller decides when it is committed
     return Principal(

@@ -64,8 +64,11 @@ class Contact(Base):
     status: Mapped[str] = mapped_column(String(10), default=RecordStatus.ACTIVE.value)
     merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id"), index=True)
     field_sources: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    search_text: Mapped[str] = mapped_column(Text, default="")
-    search_grams: Mapped[list[str] | None] = mapped_column(JSON().with_variant(ARRAY(Text()), "postgresql"))
+    # Written on every change, read only by the database (``q``): not loaded with the row unless asked for.
+    search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    search_grams: Mapped[list[str] | None] = mapped_column(
+        JSON().with_variant(ARRAY(Text()), "postgresql"), deferred=True
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, Text, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from contacts import contact_extensions, normalize
 from contacts.bus import publish
 from contacts.changelog.vocabulary import Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
-from contacts.db import get_owned, utcnow
+from contacts.db import among, get_owned, utcnow
 from contacts.errors import Conflict, ValidationFailed
 from contacts.events.models import CampaignMember
 from contacts.normalize.prefecture import prefectures, region_of
@@ -322,10 +325,19 @@ def create_contact(
     With ``auto_merge`` (cards, imports) the matching engine merges the new contact into a twin it is sure
     of: follow :func:`survivor_of` to the contact that remains.
     """
-    contact = Contact(organization_id=actor.organization_id, owner_id=actor.user_id, field_sources={})
-    session.add(contact)
+    # Built before it joins the session, with its collections known to be empty: the queries _apply makes (its
+    # company) would otherwise flush it half-filled, then update it, and load its empty collections one by one.
+    contact = Contact(
+        organization_id=actor.organization_id,
+        owner_id=actor.user_id,
+        field_sources={},
+        emails=[],
+        phones=[],
+        addresses=[],
+    )
     _apply(session, actor, contact, data, source)
     refresh_search(contact)
+    session.add(contact)
     session.flush()
     if data.tags:
         for tag in tags.ensure_tags(session, actor.organization_id, data.tags, may_create=may_create_tags):
@@ -674,10 +686,8 @@ def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Pag
     stmt = contacts_query(session, org_id, query)
     if stmt is None:
         return Page(items=[], next_cursor=None)
-    stmt = stmt.options(
-        selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses)
-    )
     rows, next_cursor = page_by_id(session, stmt, Contact.id, limit=query.limit, cursor=query.cursor)
+    load_values(session, rows)
     return Page(items=rows, next_cursor=next_cursor)
 
 
@@ -732,6 +742,31 @@ def over_contacted_now(contact: Contact) -> OverContacted | None:
     return OverContacted(rule=contact.over_contacted_rule, until=until)
 
 
+_VALUE_KINDS: tuple[tuple[str, type[Any]], ...] = (
+    ("emails", ContactEmail),
+    ("phones", ContactPhone),
+    ("addresses", ContactAddress),
+)
+
+
+def load_values(session: Session, contacts: Iterable[Contact]) -> None:
+    """Load the emails, phones and addresses the contacts have not loaded yet: one query per kind for all of
+    them (``= ANY(array)`` on PostgreSQL), instead of one per contact and kind when each is first read."""
+    contacts = list(contacts)
+    for attr, model in _VALUE_KINDS:
+        # A loaded attribute lives in the instance's __dict__ (cheaper to ask than state.unloaded, a new set).
+        pending = {c.id: c for c in contacts if attr not in c.__dict__}
+        if not pending:
+            continue
+        found: dict[str, list[Any]] = defaultdict(list)
+        for row in session.scalars(
+            select(model).where(among(session, model.contact_id, pending)).order_by(model.position, model.id)
+        ):
+            found[row.contact_id].append(row)
+        for contact_id, contact in pending.items():
+            set_committed_value(contact, attr, found.get(contact_id, []))
+
+
 def to_out(
     contact: Contact,
     tag_names: list[str],
@@ -781,6 +816,7 @@ def to_out(
 
 def contacts_out(session: Session, contacts: list[Contact]) -> list[ContactOut]:
     """Serialise several contacts with one query for their tags."""
+    load_values(session, contacts)
     ids = [c.id for c in contacts]
     names = tags.tag_names_for(session, ids)
     paths = merge_paths(session, contacts)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
-from contacts.db import get_owned, utcnow
+from contacts.db import among, get_owned, utcnow
 from contacts.errors import Conflict, Forbidden, ValidationFailed
 from contacts.events.models import Campaign, Event
 from contacts.pagination import page_by_id
@@ -49,7 +49,7 @@ def _names_by_owner(session: Session, links: _Links, owner_ids: list[str]) -> di
     rows = session.execute(
         select(links.owner_id, Tag.name)
         .join(Tag, Tag.id == links.tag_id)
-        .where(links.owner_id.in_(owner_ids))
+        .where(among(session, links.owner_id, owner_ids))
         .order_by(Tag.name)
     )
     for owner_id, name in rows:

@@ -1,0 +1,62 @@
+"""The hot endpoints of the load benchmark keep their query counts (bench_load, issue 15 item 11)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from tests.conftest import OrgClient
+
+
+@contextmanager
+def counting(org: OrgClient) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = org.app.extensions["meishi.engine"]
+
+    def note(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def _contact(org: OrgClient, n: int) -> str:
+    resp = org.post(
+        "/api/v1/contacts",
+        json={
+            "full_name": f"Person {n}",
+            "company_name": "Acme",
+            "emails": [{"value": f"p{n}a@example.com"}, {"value": f"p{n}b@example.com", "primary": True}],
+            "phones": [{"value": "03-1234-5678"}],
+            "addresses": [{"value": "東京都千代田区1-1"}],
+        },
+    )
+    assert resp.status_code == 201, resp.get_json()
+    return str(resp.get_json()["id"])
+
+
+def test_contact_reads_and_writes_make_a_fixed_number_of_queries(org: OrgClient) -> None:
+    ids = [_contact(org, n) for n in range(3)]
+    org.get("/api/v1/contacts")  # the token's last use is written once a minute: not in the counts
+    with counting(org) as statements:
+        page = org.get("/api/v1/contacts?limit=50").get_json()["items"]
+    # token with user, contacts, emails, phones, addresses, tag names, opt-outs: whatever the page size
+    assert len(statements) == 7, statements
+    assert [e["value"] for e in page[0]["emails"]] == ["p0a@example.com", "p0b@example.com"]
+    assert [p["value"] for p in page[2]["phones"]] == ["03-1234-5678"]
+    with counting(org) as statements:
+        one = org.get(f"/api/v1/contacts/{ids[1]}").get_json()
+    assert len(statements) == 7, statements  # the path's 404 check loads the contact the view then uses
+    assert one["addresses"][0]["value"] == "東京都千代田区1-1" and one["company"]["name"] == "Acme"
+    with counting(org) as statements:
+        assert org.get("/api/v1/touchpoints?limit=50").status_code == 200
+    assert len(statements) == 2, statements
+    with counting(org) as statements:
+        org.post("/api/v1/contacts", json={"full_name": "Load Test", "company_name": "Acme"})
+    assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE CONTACT")], statements
