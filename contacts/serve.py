@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import socket
 import sys
@@ -42,6 +43,9 @@ _SLUGS = {
     500: "internal",
     501: "not-implemented",
 }
+
+
+log = logging.getLogger(__name__)
 
 
 def problem_bytes(status: int, reason: str, detail: str) -> bytes:
@@ -121,7 +125,10 @@ class HeaderDeadlines:
     def _run(self) -> None:
         while True:
             time.sleep(self.tick)
-            self.drop_late()
+            try:
+                self.drop_late()
+            except Exception:  # the watcher must outlive any one connection it fails to drop
+                log.exception("could not drop a connection whose headers were late")
 
 
 class ProblemThreadWorker(ThreadWorker):

@@ -208,3 +208,14 @@ def test_header_deadlines_drop_late_connections_only(monkeypatch: pytest.MonkeyP
     deadlines._due[id(early)] = (now + 60, early)
     assert deadlines.drop_late(now + 3) == 1
     assert dropped == [late] and deadlines.watched() == 1
+    deadlines.release(early)  # (its watcher thread lives on after the test)
+
+
+def test_the_header_watcher_outlives_a_connection_it_cannot_drop() -> None:
+    from contacts import serve
+
+    deadlines = serve.HeaderDeadlines(0.01, tick=0.01)
+    deadlines.watch(object())  # no socket: dropping it fails
+    time.sleep(0.1)
+    assert deadlines._watcher is not None and deadlines._watcher.is_alive()
+    assert deadlines.watched() == 0
