@@ -17,6 +17,7 @@ from contacts.companies import package as companies
 from contacts.corrections import package as corrections
 from contacts.dedup import package as dedup
 from contacts.events import package as events
+from contacts.imports import package as imports
 from contacts.orgsettings import package as orgsettings
 from contacts.people import package as people
 from contacts.privacy import package as privacy
@@ -42,6 +43,7 @@ PACKAGES: tuple[Register, ...] = (
     webhooks.register,
     orgsettings.register,
     analytics.register,
+    imports.register,
 )
 
 

@@ -31,6 +31,7 @@ PERMISSIONS = (
     "privacy:admin",
     "webhooks:admin",
     "analytics:read",
+    "imports:write",
 )
 
 _READ_ALL = {p for p in PERMISSIONS if p.endswith(":read")}

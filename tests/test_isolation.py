@@ -12,6 +12,7 @@ from contacts.api.spec import path_models
 from contacts.auth import service as auth_service
 from contacts.corrections.models import FieldCorrection
 from contacts.db import session_factory
+from contacts.imports.models import ContactImport
 from tests.conftest import OrgClient, make_org
 
 
@@ -65,7 +66,10 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
             created_at=now,
             updated_at=now,
         )
-        s.add_all([touchpoint, card, candidate, merge, webhook, correction])
+        contact_import = ContactImport(
+            organization_id=org_id, format="csv", profile="hubspot", encoding="utf-8", created_by=user_id
+        )
+        s.add_all([touchpoint, card, candidate, merge, webhook, correction, contact_import])
         s.commit()
         return {
             "contact_id": contact.id,
@@ -81,6 +85,7 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
             "merge_id": merge.id,
             "webhook_id": webhook.id,
             "correction_id": correction.id,
+            "import_id": contact_import.id,
         }
 
 

@@ -28,6 +28,7 @@ class Entity(StrEnum):
     WEBHOOK = "webhook"
     CORRECTION = "correction"
     ORGANIZATION_SETTINGS = "organization_settings"
+    IMPORT = "import"
 
 
 class Operation(StrEnum):
