@@ -17,10 +17,12 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from contacts import normalize
 from contacts.auth.models import Organization
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies import service as companies
+from contacts.companies.models import Company
 from contacts.db import utcnow
 from contacts.dedup.merge import contact_snapshot
 from contacts.dedup.models import MergeOperation
@@ -65,8 +67,30 @@ def claim(session: Session, import_id: str, worker: str) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
+class _Companies:
+    """The chunk's companies by normalised name: each name is looked up (or created) once per chunk."""
+
+    def __init__(self, session: Session, actor: Actor) -> None:
+        self.session, self.actor = session, actor
+        self.found: dict[str, Company | None] = {}
+
+    def of(self, name: str | None) -> Company | None:
+        if not name:
+            return None
+        key = normalize.normalize_company_name(name) or name
+        if key not in self.found:
+            self.found[key] = companies.find_or_create_company(self.session, self.actor, name=name)
+        return self.found[key]
+
+
 def _update_contact(
-    session: Session, actor: Actor, contact: Contact, row: RowPerson, fields: list[str], source: Source
+    session: Session,
+    actor: Actor,
+    contact: Contact,
+    row: RowPerson,
+    fields: list[str],
+    source: Source,
+    known: _Companies,
 ) -> None:
     """Bring an existing contact up to date with the row: missing values added, a new job as history."""
     company_changed = "company" in fields
@@ -77,7 +101,7 @@ def _update_contact(
         )
     changes: dict[str, Any] = {}
     if company_changed:
-        company = companies.find_or_create_company(session, actor, name=row.company)
+        company = known.of(row.company)
         changes.update(company_id=company.id if company else None)
     for name in ("title", "department", "name_kana", "name_romaji", "url"):
         if name in fields:
@@ -90,11 +114,11 @@ def _update_contact(
 
 
 def _create_contact(
-    session: Session, actor: Actor, row: RowPerson, source: Source
+    session: Session, actor: Actor, row: RowPerson, source: Source, known: _Companies
 ) -> tuple[Contact, Contact]:
     """Create the row's contact, matched once as it is written like a confirmed card (a sure twin absorbs
     it); return (the created contact, the one that remains)."""
-    company = companies.find_or_create_company(session, actor, name=row.company)
+    company = known.of(row.company)
     created, contact = people_inputs.create_person_pair(
         session, actor, row.person, source, company_id=company.id if company else None, auto_merge=True
     )
@@ -110,7 +134,12 @@ def _create_contact(
 
 
 def _apply_row(
-    session: Session, imp: ContactImport, actor: Actor, db_row: ImportRow, holders: dict[str, Contact]
+    session: Session,
+    imp: ContactImport,
+    actor: Actor,
+    db_row: ImportRow,
+    holders: dict[str, Contact],
+    known: _Companies,
 ) -> None:
     """Apply one row and record its result (``holders``: contacts by email, kept current across the chunk)."""
     source = actor.source("import", imp.id)
@@ -127,12 +156,12 @@ def _apply_row(
             db_row.result, db_row.contact_id = SKIP, holder.id
         else:
             db_row.before = contact_snapshot(session, [holder.id])
-            _update_contact(session, actor, holder, row, fields, source)
+            _update_contact(session, actor, holder, row, fields, source, known)
             db_row.result, db_row.contact_id = UPDATE, holder.id
             db_row.detail = {**db_row.detail, "applied_fields": fields}
         contact = holder
     else:
-        created, contact = _create_contact(session, actor, row, source)
+        created, contact = _create_contact(session, actor, row, source, known)
         db_row.created_contact_id = created.id
         db_row.contact_id = contact.id
         if contact.id != created.id:
@@ -180,10 +209,11 @@ def apply_chunk(session: Session, imp: ContactImport, rows: list[ImportRow]) -> 
         if (k := people_inputs.email_key(e)) is not None
     }
     holders = contacts_by_email(session, imp.organization_id, keys)
+    known = _Companies(session, actor)
     for db_row in rows:
         savepoint = session.begin_nested()
         try:
-            _apply_row(session, imp, actor, db_row, holders)
+            _apply_row(session, imp, actor, db_row, holders, known)
             savepoint.commit()
         except MeishiError as e:
             savepoint.rollback()

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from contacts import normalize
-from contacts.dedup.matching import match_keys
-from contacts.dedup.records import record_keys
+from contacts.dedup.matching import match_keys_many
+from contacts.dedup.records import MatchKeys, record_keys
 from contacts.dedup.scoring import MERGE
 from contacts.imports.rowvalues import RowPerson, match_record, row_person
 from contacts.people import inputs as people_inputs
@@ -95,7 +95,8 @@ def plan_rows(
     people = [row_person(values) for _, values in rows]
     keys = {people_inputs.email_key(e) or "" for p, _ in people if p for e in p.emails}
     holders = contacts_by_email(session, org_id, keys - {""})
-    plans: list[RowPlan] = []
+    plans: list[RowPlan | None] = []
+    unmatched: list[tuple[int, MatchKeys]] = []  # (index in plans, keys) of rows no email settles
     for (number, _values), (person, errors) in zip(rows, people, strict=True):
         if person is None:
             plans.append(RowPlan(ERROR, {"errors": errors}))
@@ -113,25 +114,24 @@ def plan_rows(
                 if fields
                 else RowPlan(SKIP, {**detail, "why": "the contact already holds every value of the row"})
             )
-            continue
-        if earlier is not None:
+        elif earlier is not None:
             plans.append(
                 RowPlan(UPDATE, {"same_as_row": earlier, "reasons": ["same email as an earlier row"]})
             )
-            continue
-        pairs = match_keys(
-            session, org_id, record_keys(match_record(f"row{number}", person)), drop_dismissed=False
-        )
+        else:
+            unmatched.append((len(plans), record_keys(match_record(f"row{number}", person))))
+            plans.append(None)
+    # The matching engine, with one candidate look-up for the whole chunk.
+    scored = match_keys_many(session, org_id, [keys for _, keys in unmatched])
+    for (index, _keys), pairs in zip(unmatched, scored, strict=True):
         best = next((p for p in pairs if p.decision == MERGE), None)
         if best is not None:
-            plans.append(
-                RowPlan(
-                    MERGE_INTO, {"contact_id": best.b, "score": round(best.score, 3), "reasons": best.reasons}
-                )
+            plans[index] = RowPlan(
+                MERGE_INTO, {"contact_id": best.b, "score": round(best.score, 3), "reasons": best.reasons}
             )
         else:
-            plans.append(RowPlan(CREATE, {"candidates": [p.b for p in pairs][:5]} if pairs else {}))
-    return plans
+            plans[index] = RowPlan(CREATE, {"candidates": [p.b for p in pairs][:5]} if pairs else {})
+    return [p for p in plans if p is not None]
 
 
 def totals(actions: Iterable[str]) -> dict[str, int]:
