@@ -261,12 +261,33 @@ def run_import(
                 _finish(session, imp)
                 session.commit()
                 return imp.status
-            apply_chunk(session, imp, rows)
+            try:
+                apply_chunk(session, imp, rows)
+            except Exception as e:  # a bug or a broken database: the chunk is undone, the import stops
+                session.rollback()
+                _fail(factory, import_id, e)
+                raise
             imp.processed_rows += len(rows)
             imp.updated_at = utcnow()
             session.commit()
             if on_progress is not None:
                 on_progress(imp.processed_rows, imp.total_rows)
+
+
+def _fail(factory: Callable[[], Session], import_id: str, error: Exception) -> None:
+    """Mark the import failed (its committed chunks stay, and can be rolled back); the chunk was undone."""
+    with factory() as session:
+        imp = session.get(ContactImport, import_id)
+        if imp is None:
+            return
+        imp.status = ImportStatus.FAILED
+        imp.error = (
+            f"{type(error).__name__} after {imp.processed_rows} rows; roll back or import the rest again"
+        )
+        imp.lease_owner = imp.lease_until = None
+        imp.updated_at = utcnow()
+        imp.version += 1
+        session.commit()
 
 
 def _finish(session: Session, imp: ContactImport) -> None:

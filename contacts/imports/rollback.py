@@ -61,8 +61,10 @@ def changed_since(session: Session, rows: list[ImportRow]) -> list[str]:
 
 def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> ContactImport:
     """Restore the contact base to its state before ``imp``, in the caller's transaction, or refuse (409)."""
-    if imp.status != ImportStatus.COMMITTED:
-        raise Conflict(f"import {imp.id} is {imp.status}; only a committed import can be rolled back")
+    if imp.status not in (ImportStatus.COMMITTED, ImportStatus.FAILED):
+        raise Conflict(
+            f"import {imp.id} is {imp.status}; only a committed (or failed) import can be rolled back"
+        )
     rows = _written_rows(session, imp)
     changed = changed_since(session, rows)
     if changed:

@@ -115,3 +115,31 @@ def test_a_live_workers_import_is_not_taken_over(org: OrgClient) -> None:
         assert claim(session, body["id"], "alive")
         session.commit()
     assert run_import(factory, body["id"], worker="other") == "committing"
+
+
+def test_an_unexpected_failure_marks_the_import_failed_and_it_can_be_rolled_back(
+    org: OrgClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import contacts.imports.commit as commit_module
+
+    body = upload(org, HUBSPOT + "".join(f"{i},N{i},Sato,n{i}@beta.co.jp,,Beta,\n" for i in range(3)))
+    assert org.post(f"/api/v1/imports/{body['id']}/commit").status_code == 202
+    real = commit_module.apply_chunk
+    calls = []
+
+    def second_chunk_breaks(session, imp, rows):  # type: ignore[no-untyped-def]
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        real(session, imp, rows)
+
+    monkeypatch.setattr(commit_module, "apply_chunk", second_chunk_breaks)
+    with pytest.raises(RuntimeError):
+        run_import(session_factory(org.app), body["id"], chunk_rows=2)
+    failed = org.get(f"/api/v1/imports/{body['id']}").get_json()
+    assert failed["status"] == "failed" and failed["processed_rows"] == 2
+    assert "RuntimeError" in failed["error"]
+    created = [r["contact_id"] for r in rows(org, body["id"]) if r["result"]]
+    assert len(created) == 2
+    assert org.post(f"/api/v1/imports/{body['id']}/rollback").status_code == 200
+    assert all(get_contact(org, c)["status"] == "deleted" for c in created)
