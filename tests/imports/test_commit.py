@@ -127,11 +127,11 @@ def test_an_unexpected_failure_marks_the_import_failed_and_it_can_be_rolled_back
     real = commit_module.apply_chunk
     calls = []
 
-    def second_chunk_breaks(session, imp, rows):  # type: ignore[no-untyped-def]
+    def second_chunk_breaks(session, imp, rows, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(len(rows))
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        real(session, imp, rows)
+        real(session, imp, rows, **kwargs)
 
     monkeypatch.setattr(commit_module, "apply_chunk", second_chunk_breaks)
     with pytest.raises(RuntimeError):
@@ -143,3 +143,16 @@ def test_an_unexpected_failure_marks_the_import_failed_and_it_can_be_rolled_back
     assert len(created) == 2
     assert org.post(f"/api/v1/imports/{body['id']}/rollback").status_code == 200
     assert all(get_contact(org, c)["status"] == "deleted" for c in created)
+
+
+def test_a_row_the_service_refuses_at_commit_is_an_error_row_and_the_others_commit(org: OrgClient) -> None:
+    long_name = "N" * 500  # a cell the file may hold (2,000), but longer than a contact's name may be (400)
+    done = imported(
+        org,
+        HUBSPOT
+        + f"1,Hanako,Sato,h@beta.co.jp,,Beta,\n2,{long_name},Sato,x@beta.co.jp,,Beta,\n3,Taro,Ito,t@beta.co.jp,,,\n",
+    )
+    got = rows(org, done["id"])
+    assert [r["result"] for r in got] == ["create", "error", "create"]
+    assert got[1]["errors"] and done["results"]["error"] == 1
+    assert get_contact(org, got[2]["contact_id"])["full_name"] == "Taro Ito"
