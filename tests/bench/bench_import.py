@@ -160,7 +160,9 @@ def main() -> None:
     with bench_org(args.backend) as (app, org):
         _count_statements(app)
         seeded = _timed(
-            f"seed: import of {args.rows // 5} base contacts", lambda: commit(org, upload(org, base)["id"])
+            f"seed: import of {args.rows // 5} base contacts",
+            lambda: commit(org, upload(org, base)["id"]),
+            rows=args.rows // 5,
         )
         assert seeded["status"] == "committed", seeded
         prof = cProfile.Profile() if args.profile else None
@@ -169,7 +171,10 @@ def main() -> None:
         )
         print(f"  planned {planned['planned']}")
         done = _timed(
-            f"commit of {args.rows} rows ({args.backend})", lambda: commit(org, planned["id"]), prof
+            f"commit of {args.rows} rows ({args.backend})",
+            lambda: commit(org, planned["id"]),
+            prof,
+            args.rows,
         )
         print(f"  committed {done['results']}")
         resp = _timed(
