@@ -20,6 +20,9 @@ _DATE_FORMATS = (
 )
 
 
+MAX_VALUE = 400  # the longest name, title, department, ... a contact takes (contacts.api.schemas.Short)
+
+
 @dataclass(frozen=True)
 class RowPerson:
     """What a row says about a person, ready for the people service, with the row's other facts."""
@@ -75,6 +78,12 @@ def row_person(values: dict[str, Any]) -> tuple[RowPerson | None, list[dict[str,
         errors.append(
             {"column": "emails", "message": f"not an email address: {bad!r}", "code": "invalid_email"}
         )
+    for field, value in values.items():
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and len(t) > MAX_VALUE for t in texts):
+            errors.append(
+                {"column": field, "message": f"longer than {MAX_VALUE} characters", "code": "too_long"}
+            )
     name = _name(values)
     if not name and not good:
         errors.append(

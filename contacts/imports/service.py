@@ -68,6 +68,9 @@ def plan_import(session: Session, actor: Actor, parsed: ParsedFile, *, filename:
     )
     session.add(imp)
     session.flush()
+    columns_of: dict[str, str] = {}
+    for column, field in parsed.mapping.items():
+        columns_of[field] = f"{columns_of[field]}, {column}" if field in columns_of else column
     seen: dict[str, int] = {}
     actions: list[str] = []
     warnings = 0
@@ -77,6 +80,10 @@ def plan_import(session: Session, actor: Actor, parsed: ParsedFile, *, filename:
         records = []
         for row, plan in zip(chunk, plans, strict=True):
             action, detail = plan.action, dict(plan.detail)
+            if "errors" in detail:  # name the file's columns, not the import fields
+                detail["errors"] = [
+                    {**e, "column": columns_of.get(e["column"], e["column"])} for e in detail["errors"]
+                ]
             if row.errors:
                 action, detail = "error", {"errors": row.errors + detail.get("errors", [])}
             if row.warnings:

@@ -69,4 +69,13 @@ def test_a_row_with_a_bad_email_is_an_error_naming_the_column(org: OrgClient) ->
     body = upload(org, HUBSPOT + "1,Hanako,Sato,not-an-email,,Beta,CTO\n")
     row = rows(org, body["id"])[0]
     assert row["action"] == "error"
-    assert row["errors"][0]["column"] == "emails"
+    assert row["errors"][0]["column"] == "Email"
+
+
+def test_a_value_longer_than_a_contact_takes_is_an_error_in_the_dry_run(org: OrgClient) -> None:
+    body = upload(org, HUBSPOT + f"1,Hanako,Sato,h@beta.co.jp,,Beta,{'T' * 500}\n")
+    row = rows(org, body["id"])[0]
+    assert row["action"] == "error"
+    assert row["errors"] == [
+        {"column": "Job Title", "message": "longer than 400 characters", "code": "too_long"}
+    ]

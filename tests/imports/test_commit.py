@@ -146,11 +146,11 @@ def test_an_unexpected_failure_marks_the_import_failed_and_it_can_be_rolled_back
 
 
 def test_a_row_the_service_refuses_at_commit_is_an_error_row_and_the_others_commit(org: OrgClient) -> None:
-    long_name = "N" * 500  # a cell the file may hold (2,000), but longer than a contact's name may be (400)
+    long_phone = "0" * 150  # a cell the plan accepts, but longer than a phone number may be (100)
     done = imported(
         org,
         HUBSPOT
-        + f"1,Hanako,Sato,h@beta.co.jp,,Beta,\n2,{long_name},Sato,x@beta.co.jp,,Beta,\n3,Taro,Ito,t@beta.co.jp,,,\n",
+        + f"1,Hanako,Sato,h@beta.co.jp,,Beta,\n2,Jiro,Sato,x@beta.co.jp,{long_phone},Beta,\n3,Taro,Ito,t@beta.co.jp,,,\n",
     )
     got = rows(org, done["id"])
     assert [r["result"] for r in got] == ["create", "error", "create"]
