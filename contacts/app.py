@@ -68,6 +68,10 @@ def create_app(
     if mode == "auto":
         mode = "embedded" if settings.queue == "embedded" else "off"
     runner.init_app(app, mode=mode)
+
+    from contacts.imports import worker as import_worker
+
+    import_worker.init_app(app, embedded=settings.queue != "none" and settings.imports == "embedded")
     return app
 
 

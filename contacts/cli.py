@@ -58,7 +58,12 @@ def db_downgrade(revision: str) -> None:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print {token, organization_id, user_id, password} as JSON."
 )
-def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> None:
+@click.option(
+    "--allow-duplicate-name", is_flag=True, help="Create it even if an organisation of that name exists."
+)
+def bootstrap_command(
+    org_name: str, email: str, name: str, as_json: bool, allow_duplicate_name: bool
+) -> None:
     """Create an organisation, its admin (with a web password) and one API token (printed only this once)."""
     from contacts.auth import passwords, service
     from contacts.bus import Recorded, publish
@@ -72,6 +77,17 @@ def bootstrap_command(org_name: str, email: str, name: str, as_json: bool) -> No
     _migrate_if_needed()
     password = passwords.generate_password()
     with session_factory(current_app)() as session:
+        if not allow_duplicate_name:
+            from sqlalchemy import select
+
+            from contacts.auth.models import Organization
+
+            existing = session.scalar(select(Organization.id).where(Organization.name == org_name.strip()))
+            if existing is not None:
+                raise click.ClickException(
+                    f"an organisation named {org_name.strip()!r} already exists ({existing}); issue a token "
+                    "with `meishi tokens create`, or pass --allow-duplicate-name"
+                )
         org, user, issued = service.bootstrap(session, org_name=org_name.strip(), email=email, name=name)
         passwords.set_password(user, password)
         publish(
@@ -230,6 +246,16 @@ def _register_webhook_commands(group: click.Group) -> None:
     group.add_command(webhooks_command, "webhooks")
 
 
+def _register_admin_commands(group: click.Group) -> None:
+    """Add the token commands and the contacts-file import."""
+    from contacts.auth.cli import tokens_group
+    from contacts.imports.cli import import_command, imports_group
+
+    group.add_command(tokens_group, "tokens")
+    group.add_command(import_command, "import")
+    group.add_command(imports_group, "imports")
+
+
 def main() -> None:
     """Console-script entry point."""
     _register_engine_commands(cli)
@@ -237,6 +263,7 @@ def main() -> None:
     _register_dedup_commands(cli)
     _register_webhook_commands(cli)
     _register_changelog_commands(cli)
+    _register_admin_commands(cli)
     cli.main(prog_name="meishi")
 
 

@@ -117,6 +117,11 @@ class Settings:
     header_timeout_seconds: float = 10.0
     # The web app: sign-in attempts allowed per account and per address (Flask-Limiter notation)
     login_limit: str = "10 per 15 minutes"
+    # Imports: the largest file and the most rows accepted; "embedded" commits in the serving process,
+    # "off" leaves it to `meishi imports work`.
+    import_max_bytes: int = 50_000_000
+    import_max_rows: int = 200_000
+    imports: str = "embedded"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -157,6 +162,9 @@ class Settings:
             trusted_proxies=_int(env, "MEISHI_TRUSTED_PROXIES", base.trusted_proxies),
             header_timeout_seconds=_float(env, "MEISHI_HEADER_TIMEOUT", base.header_timeout_seconds),
             login_limit=env.get("MEISHI_LOGIN_LIMIT") or base.login_limit,
+            import_max_bytes=_int(env, "MEISHI_IMPORT_MAX_BYTES", base.import_max_bytes),
+            import_max_rows=_int(env, "MEISHI_IMPORT_MAX_ROWS", base.import_max_rows),
+            imports=env.get("MEISHI_IMPORTS") or base.imports,
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:

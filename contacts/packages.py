@@ -18,6 +18,7 @@ from contacts.corrections import package as corrections
 from contacts.dedup import package as dedup
 from contacts.events import package as events
 from contacts.frequency import package as frequency
+from contacts.imports import package as imports
 from contacts.optouts import package as optouts
 from contacts.orgsettings import package as orgsettings
 from contacts.people import package as people
@@ -48,6 +49,7 @@ PACKAGES: tuple[Register, ...] = (
     orgsettings.register,
     analytics.register,
     segments.register,
+    imports.register,
 )
 
 

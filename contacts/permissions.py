@@ -39,6 +39,7 @@ PERMISSIONS = (
     "touchpoints:record",
     "optouts:write",
     "contact_rules:write",
+    "imports:write",
 )
 
 # A token scoped before a narrower permission existed keeps what its scope allowed: the narrower permission is

@@ -12,6 +12,7 @@ from contacts.api.spec import path_models
 from contacts.auth import service as auth_service
 from contacts.corrections.models import FieldCorrection
 from contacts.db import session_factory
+from contacts.imports.models import ContactImport
 from contacts.segments.models import Segment
 from tests.conftest import OrgClient, make_org
 
@@ -69,7 +70,10 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
         seg = Segment(
             organization_id=org_id, name="VIPs", filter={}, version=1, created_at=now, updated_at=now
         )
-        s.add_all([touchpoint, card, candidate, merge, webhook, correction, seg])
+        contact_import = ContactImport(
+            organization_id=org_id, format="csv", profile="hubspot", encoding="utf-8", created_by=user_id
+        )
+        s.add_all([touchpoint, card, candidate, merge, webhook, correction, seg, contact_import])
         s.commit()
         return {
             "contact_id": contact.id,
@@ -86,6 +90,7 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
             "webhook_id": webhook.id,
             "correction_id": correction.id,
             "segment_id": seg.id,
+            "import_id": contact_import.id,
         }
 
 

@@ -31,6 +31,7 @@ class Entity(StrEnum):
     SEGMENT = "segment"
     EXPORT = "export"
     OPT_OUT = "opt_out"
+    IMPORT = "import"
 
 
 class Operation(StrEnum):

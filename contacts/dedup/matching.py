@@ -79,6 +79,15 @@ def match_keys(
     return [p for p in pairs if p.b not in dismissed]
 
 
+def match_keys_many(session: Session, org_id: str, many: list[MatchKeys]) -> list[list[ScoredPair]]:
+    """Score several records' keys against the stored keys, looking candidates up once for them all (no
+    dismissed pairs are dropped: the records are not stored contacts)."""
+    return [
+        match_one(keys, found.keys, stats=found.stats)
+        for keys, found in zip(many, stored.fetch_candidates_many(session, org_id, many), strict=True)
+    ]
+
+
 def propose(
     session: Session, org_id: str, pairs: Sequence[ScoredPair], *, entity: str = "contact"
 ) -> list[DuplicateCandidate]:

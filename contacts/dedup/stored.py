@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from sqlalchemy import delete, insert, select, text, union_all
+from sqlalchemy import delete, func, insert, select, text, union_all
 from sqlalchemy.orm import Session
 
 from contacts.dedup.blocking import blocking_keys
@@ -163,6 +163,83 @@ def _block_rows(session: Session, org_id: str, wanted: list[str]) -> list[tuple[
         )
         selects.append(select(sub.c.key, sub.c.contact_id))
     return [(r[0], r[1]) for r in session.execute(union_all(*selects))]
+
+
+def _candidates_from_rows(
+    rows: list[tuple[str, str]], wanted: dict[str, str], skip: set[str]
+) -> tuple[dict[str, None], StoredStats]:
+    """Pick the candidate ids out of one record's block rows, counting its name and phone blocks."""
+    stats = StoredStats(total=1)
+    sizes: dict[str, int] = {}
+    for stored_key, _ in rows:
+        sizes[stored_key] = sizes.get(stored_key, 0) + 1
+    ids: dict[str, None] = {}
+    for stored_key, contact_id in rows:
+        original = wanted.get(stored_key, stored_key)
+        if original.startswith("nm:"):
+            stats.counts["n:" + original[3:]] += 1
+        elif original.startswith("ph:"):
+            stats.counts["p:" + original[3:]] += 1
+        saturated = sizes[stored_key] > _block_limit(stored_key)
+        if contact_id not in skip and not (saturated and stored_key[:2] in _SHARED_KINDS):
+            ids[contact_id] = None
+    stats.total = max(1, len(rows))
+    return ids, stats
+
+
+MANY_KEYS_PER_QUERY = 400
+
+
+def _block_rows_many(session: Session, org_id: str, wanted: list[str]) -> list[tuple[str, str]]:
+    """Like :func:`_block_rows` for many keys: on SQLite one windowed query instead of a UNION per key."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _block_rows(session, org_id, wanted)
+    numbered = (
+        select(
+            MatchKey.key,
+            MatchKey.contact_id,
+            func.row_number().over(partition_by=MatchKey.key).label("n"),
+        )
+        .where(MatchKey.organization_id == org_id, MatchKey.key.in_(wanted))
+        .subquery()
+    )
+    most = max(BLOCK_LIMIT, SHARED_BLOCK_LIMIT) + 1
+    rows = session.execute(
+        select(numbered.c.key, numbered.c.contact_id, numbered.c.n).where(numbered.c.n <= most)
+    )
+    return [(key, cid) for key, cid, n in rows if n <= _block_limit(key) + 1]
+
+
+def fetch_candidates_many(session: Session, org_id: str, many: list[MatchKeys]) -> list[Candidates]:
+    """Fetch the candidates of several records with two queries in all (a chunk of an import's rows)."""
+    wanted_of = [{storable_key(k): k for k in blocking_keys(keys)} for keys in many]
+    all_keys = sorted({k for wanted in wanted_of for k in wanted})
+    by_key: dict[str, list[tuple[str, str]]] = {}
+    # In slices: SQLite allows 500 terms in a compound SELECT (one per key there).
+    for start in range(0, len(all_keys), MANY_KEYS_PER_QUERY):
+        for stored_key, contact_id in _block_rows_many(
+            session, org_id, all_keys[start : start + MANY_KEYS_PER_QUERY]
+        ):
+            by_key.setdefault(stored_key, []).append((stored_key, contact_id))
+    picked = [
+        _candidates_from_rows([r for k in wanted for r in by_key.get(k, [])], wanted, {keys.id})
+        for keys, wanted in zip(many, wanted_of, strict=True)
+    ]
+    all_ids = sorted({i for ids, _ in picked for i in ids})
+    profiles: dict[str, MatchKeys] = {}
+    for start in range(0, len(all_ids), 1000):
+        for contact_id, data in session.execute(
+            select(MatchProfile.contact_id, MatchProfile.keys)
+            .join(Contact, Contact.id == MatchProfile.contact_id)
+            .where(
+                MatchProfile.contact_id.in_(all_ids[start : start + 1000]),
+                Contact.status == RecordStatus.ACTIVE,
+            )
+        ):
+            profiles[contact_id] = MatchKeys.from_dict(data)
+    return [
+        Candidates(keys=[profiles[i] for i in ids if i in profiles], stats=stats) for ids, stats in picked
+    ]
 
 
 def fetch_candidates(

@@ -97,6 +97,28 @@ def create_person(
 ) -> Contact:
     """Create a contact from ``person`` (working at ``company_id`` since ``employed_since``); return it, or the
     twin it merged into."""
+    return create_person_pair(
+        session,
+        actor,
+        person,
+        source,
+        company_id=company_id,
+        auto_merge=auto_merge,
+        employed_since=employed_since,
+    )[1]
+
+
+def create_person_pair(
+    session: Session,
+    actor: Actor,
+    person: PersonValues,
+    source: Source,
+    *,
+    company_id: str | None,
+    auto_merge: bool,
+    employed_since: datetime | None = None,
+) -> tuple[Contact, Contact]:
+    """Create a contact as :func:`create_person` does; return (the created contact, the one that remains)."""
     payload = _payload(person)
     if company_id is not None:
         payload["company_id"] = company_id
@@ -108,7 +130,7 @@ def create_person(
         auto_merge=auto_merge,
         employed_since=employed_since,
     )
-    return service.survivor_of(session, created)
+    return created, service.survivor_of(session, created)
 
 
 def update_person(

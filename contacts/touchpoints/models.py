@@ -24,6 +24,7 @@ TOUCHPOINT_KINDS = (
     "chat",
     "sns",
     "store_visit",
+    "import",
     "other",
 )
 CHANNELS = ("offline", "online", "o2o", "omo")

@@ -26,6 +26,7 @@ Kind = Literal[
     "chat",
     "sns",
     "store_visit",
+    "import",
     "other",
 ]
 Channel = Literal["offline", "online", "o2o", "omo"]

@@ -110,7 +110,23 @@ def afternoon(org: OrgClient, day: Day) -> None:
 
 
 DAY_STEPS: list[Step] = [morning, midday, afternoon]
-EXTRA_DAY_STEPS: list[Step] = []  # imports, their rollback ... (each must leave the API in a state to mirror)
+
+
+def evening(org: OrgClient, day: Day) -> None:
+    """Two contacts files imported (one updates a contact, one met people at a fair); the second rolled back."""
+    from tests.imports.helpers import HUBSPOT, SANSAN, imported
+
+    imported(org, HUBSPOT + "1,Ichiro,Kato,kato@gamma.example,03-1111-2222,Gamma,CEO\n")
+    fair = imported(
+        org,
+        SANSAN
+        + "株式会社デルタ,営業部,課長,木村,健,ken@delta.example,03-3333-4444,,,,2026-11-20,幕張メッセ\n",
+    )
+    resp = org.post(f"/api/v1/imports/{fair['id']}/rollback")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+
+
+EXTRA_DAY_STEPS: list[Step] = [evening]  # each must leave the API in a state to mirror
 
 IGNORED = {r.entity: r.ignore for r in RESOURCES}
 

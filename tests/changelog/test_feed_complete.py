@@ -222,3 +222,13 @@ def test_a_touchpoint_that_breaks_a_contact_frequency_rule(org: OrgClient) -> No
     assert over is not None, (
         "the walk ignores over_contacted: it must have changed here for the test to mean it"
     )
+
+
+def test_committing_an_import_and_rolling_it_back(org: OrgClient) -> None:
+    from tests.imports.helpers import HUBSPOT, commit, upload
+
+    factories.contact(org, full_name="佐藤 花子", emails=[{"value": "h@beta.co.jp"}], title="部長")
+    rows = "1,花子,佐藤,h@beta.co.jp,03-1234-5678,Beta,取締役\n2,Ichiro,Kato,kato@gamma.example,,Gamma,CEO\n"
+    planned = upload(org, HUBSPOT + rows)
+    complete(org, lambda: commit(org, planned["id"]))
+    complete(org, lambda: ok(org.post(f"/api/v1/imports/{planned['id']}/rollback")))

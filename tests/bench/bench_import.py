@@ -1,0 +1,193 @@
+"""Benchmark: import of N contact rows (default 100,000): dry-run, commit (with matching), rollback.
+
+A base of N/5 contacts is imported first (not timed); the measured file has N rows, a tenth of them updating
+a base contact (same email, new title), a twentieth the same person as a base contact by name and mobile
+(merged by the matching engine), the rest new people. Through the whole Flask stack in-process:
+    python -m tests.bench.bench_import [--rows 100000] [--backend postgresql] [--profile FILE]
+Targets (issue 13, PostgreSQL, 100,000 rows): dry-run <= 60 s, commit <= 180 s, rollback <= 180 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import random
+import time
+from typing import Any
+
+from contacts.imports.worker import run_pending
+from tests.bench.bench_api import bench_org
+from tests.conftest import OrgClient
+
+HEADER = "Record ID,First Name,Last Name,Email,Phone Number,Mobile Phone Number,Company Name,Job Title\n"
+FAMILY = [
+    "佐藤",
+    "鈴木",
+    "高橋",
+    "田中",
+    "伊藤",
+    "渡辺",
+    "山本",
+    "中村",
+    "小林",
+    "加藤",
+    "吉田",
+    "山田",
+    "佐々木",
+    "山口",
+    "松本",
+    "井上",
+    "木村",
+    "林",
+    "斎藤",
+    "清水",
+]
+GIVEN = [
+    "太郎",
+    "花子",
+    "一郎",
+    "次郎",
+    "美咲",
+    "健太",
+    "陽子",
+    "大輔",
+    "直子",
+    "翔太",
+    "由美",
+    "拓也",
+    "恵",
+    "誠",
+    "愛",
+]
+TITLES = ("部長", "課長", "係長", "主任", "担当")
+
+
+def _person(i: int, rng: random.Random) -> dict[str, str]:
+    return {
+        "id": str(i),
+        "given": f"{rng.choice(GIVEN)}{i}",
+        "family": rng.choice(FAMILY),
+        "email": f"p{i}@corp{i % 997}.example.co.jp",
+        "phone": f"03-{1000 + i % 9000:04d}-{i % 10000:04d}",
+        "mobile": f"090-{1000 + (i // 10000) % 9000:04d}-{i % 10000:04d}",
+        "company": f"株式会社テスト{i % 997}",
+        "title": rng.choice(TITLES),
+    }
+
+
+def _line(p: dict[str, str]) -> str:
+    return (
+        ",".join(
+            (p["id"], p["given"], p["family"], p["email"], p["phone"], p["mobile"], p["company"], p["title"])
+        )
+        + "\n"
+    )
+
+
+def files(rows: int) -> tuple[str, str]:
+    """Return (the base file, the measured file)."""
+    rng = random.Random(13)
+    base = [_person(i, rng) for i in range(rows // 5)]
+    out = []
+    for i in range(rows):
+        if i % 10 == 0 and base:
+            p = dict(base[(i // 10) % len(base)])
+            p["title"] = "取締役"  # an update of a known email
+        elif i % 20 == 5 and base:
+            p = dict(base[(i // 20) % len(base)])
+            p["email"] = f"private{i}@home.example"  # same name and mobile, another email: a merge
+            p["phone"] = ""
+        else:
+            p = _person(1_000_000 + i, rng)
+        out.append(p)
+    return HEADER + "".join(_line(p) for p in base), HEADER + "".join(_line(p) for p in out)
+
+
+def upload(org: OrgClient, text: str) -> dict[str, Any]:
+    resp = org.post(
+        "/api/v1/imports",
+        data={"file": (io.BytesIO(text.encode()), "bench.csv")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 201, resp.get_data(as_text=True)[:500]
+    body: dict[str, Any] = resp.get_json()
+    return body
+
+
+def commit(org: OrgClient, import_id: str) -> dict[str, Any]:
+    assert org.post(f"/api/v1/imports/{import_id}/commit").status_code == 202
+    run_pending(org.app)
+    body: dict[str, Any] = org.get(f"/api/v1/imports/{import_id}").get_json()
+    return body
+
+
+STATEMENTS = [0]
+
+
+def _count_statements(app: Any) -> None:
+    """Count the SQL statements the app sends: a figure that, unlike time, does not depend on the load."""
+    from sqlalchemy import event
+
+    @event.listens_for(app.extensions["meishi.engine"], "before_cursor_execute")
+    def _count(*_args: Any) -> None:
+        STATEMENTS[0] += 1
+
+
+def _timed(label: str, fn: Any, profile: cProfile.Profile | None = None, rows: int = 0) -> Any:
+    started, before = time.perf_counter(), STATEMENTS[0]
+    if profile is not None:
+        profile.enable()
+    result = fn()
+    if profile is not None:
+        profile.disable()
+    sent = STATEMENTS[0] - before
+    per_row = f", {sent / rows:.1f} per row" if rows else ""
+    print(f"{label}: {time.perf_counter() - started:.1f} s, {sent} SQL statements{per_row}", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument(
+        "--profile", default=None, help="Write cProfile stats of the timed steps to this file."
+    )
+    args = parser.parse_args()
+    base, measured = files(args.rows)
+    with bench_org(args.backend) as (app, org):
+        _count_statements(app)
+        seeded = _timed(
+            f"seed: import of {args.rows // 5} base contacts",
+            lambda: commit(org, upload(org, base)["id"]),
+            rows=args.rows // 5,
+        )
+        assert seeded["status"] == "committed", seeded
+        prof = cProfile.Profile() if args.profile else None
+        planned = _timed(
+            f"dry-run of {args.rows} rows ({args.backend})", lambda: upload(org, measured), prof, args.rows
+        )
+        print(f"  planned {planned['planned']}")
+        done = _timed(
+            f"commit of {args.rows} rows ({args.backend})",
+            lambda: commit(org, planned["id"]),
+            prof,
+            args.rows,
+        )
+        print(f"  committed {done['results']}")
+        resp = _timed(
+            f"rollback of {args.rows} rows ({args.backend})",
+            lambda: org.post(f"/api/v1/imports/{planned['id']}/rollback"),
+            prof,
+            args.rows,
+        )
+        assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+        if prof is not None:
+            prof.dump_stats(args.profile)
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()

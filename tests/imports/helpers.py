@@ -1,0 +1,78 @@
+"""Upload files to /imports, run the commit job, read rows: the steps every import test takes."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from tests.conftest import OrgClient
+
+SALESFORCE = "First Name,Last Name,Account Name,Title,Department,Email,Phone,Mobile,Mailing Zip/Postal Code,Mailing State/Province,Mailing City,Mailing Street\n"
+HUBSPOT = "Record ID,First Name,Last Name,Email,Phone Number,Company Name,Job Title\n"
+SANSAN = "会社名,部署名,役職,姓,名,メールアドレス,TEL会社,携帯電話,郵便番号,住所,名刺交換日,名刺交換場所\n"
+MEISHI = (
+    "id,family_name,given_name,full_name,name_kana,name_romaji,company,department,title,"
+    "emails,phones,postal_code,address,tags,owner,last_touchpoint_at\n"
+)
+
+
+def upload(
+    org: OrgClient,
+    content: str | bytes,
+    *,
+    filename: str = "contacts.csv",
+    status: int = 201,
+    charset: str = "utf-8",
+    **form: Any,
+) -> dict[str, Any]:
+    """POST a file to /imports (the dry-run) and return the JSON answer."""
+    data = content.encode(charset) if isinstance(content, str) else content
+    fields: dict[str, Any] = {"file": (io.BytesIO(data), filename)}
+    for key, value in form.items():
+        fields[key] = json.dumps(value) if isinstance(value, dict) else value
+    resp = org.post("/api/v1/imports", data=fields, content_type="multipart/form-data")
+    assert resp.status_code == status, resp.get_data(as_text=True)
+    body: dict[str, Any] = resp.get_json()
+    return body
+
+
+def rows(org: OrgClient, import_id: str) -> list[dict[str, Any]]:
+    """Return every row of an import (all pages)."""
+    out: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        url = f"/api/v1/imports/{import_id}/rows?limit=500" + (f"&cursor={cursor}" if cursor else "")
+        resp = org.get(url)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        body = resp.get_json()
+        out += body["items"]
+        cursor = body["next_cursor"]
+        if not cursor:
+            return out
+
+
+def commit(org: OrgClient, import_id: str) -> dict[str, Any]:
+    """Commit an import through the API and run the commit job to its end; return the import."""
+    from contacts.imports.worker import run_pending
+
+    resp = org.post(f"/api/v1/imports/{import_id}/commit")
+    assert resp.status_code == 202, resp.get_data(as_text=True)
+    assert resp.get_json()["status"] == "committing"
+    run_pending(org.app)
+    got = org.get(f"/api/v1/imports/{import_id}")
+    assert got.status_code == 200
+    body: dict[str, Any] = got.get_json()
+    return body
+
+
+def imported(org: OrgClient, content: str, **form: Any) -> dict[str, Any]:
+    """Plan and commit a file; return the committed import."""
+    return commit(org, upload(org, content, **form)["id"])
+
+
+def get_contact(org: OrgClient, contact_id: str) -> dict[str, Any]:
+    resp = org.get(f"/api/v1/contacts/{contact_id}")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body: dict[str, Any] = resp.get_json()
+    return body
