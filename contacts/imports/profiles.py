@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from contacts.segments.export import DEFAULT_COLUMNS
+
 # field -> what it holds; multi-valued fields split cells on ";" (Meishi's export joins them with "; ").
 FIELDS: dict[str, str] = {
     "external_id": "the record's id in the source system (kept in the row, not on the contact)",
@@ -47,24 +49,7 @@ class Profile:
     exact: bool = False  # recognised only when the header is exactly ``columns`` (Meishi's own export)
 
 
-MEISHI_HEADER = [
-    "id",
-    "family_name",
-    "given_name",
-    "full_name",
-    "name_kana",
-    "name_romaji",
-    "company",
-    "department",
-    "title",
-    "emails",
-    "phones",
-    "postal_code",
-    "address",
-    "tags",
-    "owner",
-    "last_touchpoint_at",
-]
+MEISHI_HEADER = list(DEFAULT_COLUMNS)  # what GET /contacts/export.csv writes by default
 
 MEISHI = Profile(
     name="meishi",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 
+from tests import factories
 from tests.conftest import OrgClient
 from tests.imports.helpers import HUBSPOT, MEISHI, SALESFORCE, SANSAN, rows, upload
 
@@ -87,3 +88,13 @@ def test_vcard_is_read(org: OrgClient) -> None:
     values = rows(org, body["id"])[0]["values"]
     assert values["company"] == "アクメ" and values["department"] == "営業部"
     assert values["mobile"] == "090-1111-2222"
+
+
+def test_a_file_the_csv_export_wrote_is_recognised_as_meishis(org: OrgClient) -> None:
+    factories.contact(
+        org, full_name="佐藤 花子", emails=[{"value": "h@beta.co.jp"}, {"value": "h2@beta.co.jp"}]
+    )
+    exported = org.get("/api/v1/contacts/export.csv")
+    assert exported.status_code == 200
+    body = upload(org, exported.get_data(), filename="export.csv")
+    assert body["profile"] == "meishi"
