@@ -13,10 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from contacts.changelog import service as changelog
 from contacts.changelog.vocabulary import Entity, Operation
+from contacts.db import utcnow
 
 
 @dataclass(frozen=True)
@@ -115,3 +117,40 @@ def publish(session: Session, event: Event) -> None:
             )
     for subscriber in subscribers:
         subscriber(session, event)
+
+
+def bump_and_record(
+    session: Session,
+    model: Any,
+    ids: list[str],
+    *,
+    org_id: str,
+    actor_id: str | None,
+    entity: Entity,
+    data: Mapping[str, Any],
+    synchronize: str | bool = False,
+) -> None:
+    """Give the rows ``ids`` of ``model`` a new version and log them as updated with ``data``.
+
+    One set-based UPDATE: for rows whose JSON another record's change altered (moved by a merge, re-pointed,
+    shown differently), so that a feed follower sees them change.
+    """
+    if not ids:
+        return
+    session.execute(
+        update(model)
+        .where(model.id.in_(ids))
+        .values(version=model.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=synchronize)
+    )
+    publish(
+        session,
+        Recorded(
+            org_id=org_id,
+            actor_id=actor_id,
+            entity=entity,
+            ids=tuple(ids),
+            operation=Operation.UPDATED,
+            data=data,
+        ),
+    )

@@ -8,7 +8,7 @@ from sqlalchemy import delete, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacts import snapshot
-from contacts.bus import Recorded, publish
+from contacts.bus import Recorded, bump_and_record, publish
 from contacts.cards.api import bp
 from contacts.cards.models import Card
 from contacts.cards.service import card_out
@@ -104,27 +104,15 @@ def undone(session: Session, merge: Merge, before: Rows, after: Rows) -> None:
 
 
 def _bump_and_log(session: Session, merge: Merge, card_ids: list[str], *, undone: bool = False) -> None:
-    if card_ids:
-        session.execute(
-            update(Card)
-            .where(Card.id.in_(card_ids))
-            .values(version=Card.version + 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    publish(
+    data = {"fields": ["contact_id", "match_contact_id"], "merge_id": merge.merge_id}
+    bump_and_record(
         session,
-        Recorded(
-            org_id=merge.org_id,
-            actor_id=merge.actor_id,
-            entity=Entity.CARD,
-            ids=tuple(card_ids),
-            operation=Operation.UPDATED,
-            data={
-                "fields": ["contact_id", "match_contact_id"],
-                "merge_id": merge.merge_id,
-                **({"undone": True} if undone else {}),
-            },
-        ),
+        Card,
+        card_ids,
+        org_id=merge.org_id,
+        actor_id=merge.actor_id,
+        entity=Entity.CARD,
+        data={**data, **({"undone": True} if undone else {})},
     )
 
 

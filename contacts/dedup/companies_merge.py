@@ -11,8 +11,8 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from contacts import normalize, snapshot
-from contacts.bus import Recorded, publish
-from contacts.changelog.vocabulary import Entity, Operation
+from contacts.bus import bump_and_record, publish
+from contacts.changelog.vocabulary import Entity
 from contacts.companies import service as companies
 from contacts.companies.models import Company, CompanyDomain
 from contacts.db import get_owned, new_id, utcnow
@@ -335,23 +335,14 @@ def _move_touchpoints(
 def _log_touchpoints(
     session: Session, actor: Actor, merge_id: str, point_ids: list[str], *, undone: bool = False
 ) -> None:
-    if point_ids:
-        session.execute(
-            update(Touchpoint)
-            .where(Touchpoint.id.in_(point_ids))
-            .values(version=Touchpoint.version + 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    publish(
+    bump_and_record(
         session,
-        Recorded(
-            org_id=actor.organization_id,
-            actor_id=actor.user_id,
-            entity=Entity.TOUCHPOINT,
-            ids=tuple(point_ids),
-            operation=Operation.UPDATED,
-            data={"fields": ["company_id"], "merge_id": merge_id, **({"undone": True} if undone else {})},
-        ),
+        Touchpoint,
+        point_ids,
+        org_id=actor.organization_id,
+        actor_id=actor.user_id,
+        entity=Entity.TOUCHPOINT,
+        data={"fields": ["company_id"], "merge_id": merge_id, **({"undone": True} if undone else {})},
     )
 
 

@@ -7,11 +7,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session, selectinload
 
-from contacts.bus import Recorded, publish
+from contacts.bus import bump_and_record
 from contacts.changelog.render import as_json, by_ids
-from contacts.changelog.vocabulary import Entity, Operation
+from contacts.changelog.vocabulary import Entity
 from contacts.companies.events import CompanyRenamed, CompanyUnlinked
-from contacts.db import utcnow
 from contacts.dedup.events import CompaniesMerged, ContactsMerged, MergeUndone
 from contacts.ownership import Merge, contact_rows
 from contacts.people import service
@@ -85,26 +84,17 @@ def _repoint(
 ) -> None:
     """Bump and log the contacts merged (by earlier merges) into ``ids``: their ``merged_into`` changed."""
     chained = [i for i in service.merged_through(session, event.org_id, ids) if i not in ids]
-    if not chained:
-        return
-    session.execute(
-        update(Contact)
-        .where(Contact.id.in_(chained))
-        .values(version=Contact.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session="fetch")
-    )
-    publish(
+    bump_and_record(
         session,
-        Recorded(
-            org_id=event.org_id,
-            actor_id=event.actor_id,
-            entity=Entity.CONTACT,
-            ids=tuple(chained),
-            operation=Operation.UPDATED,
-            data={
-                "fields": ["merged_into", "merge_path"],
-                "merge_id": merge_id,
-                **({"undone": True} if undone else {}),
-            },
-        ),
+        Contact,
+        chained,
+        org_id=event.org_id,
+        actor_id=event.actor_id,
+        entity=Entity.CONTACT,
+        data={
+            "fields": ["merged_into", "merge_path"],
+            "merge_id": merge_id,
+            **({"undone": True} if undone else {}),
+        },
+        synchronize="fetch",
     )

@@ -8,10 +8,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from contacts import snapshot
-from contacts.bus import Recorded, publish
+from contacts.bus import Recorded, bump_and_record, publish
 from contacts.changelog.render import as_json, by_ids
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.db import utcnow
 from contacts.ownership import Erasure, Merge, OwnedRows, Rows, moved_ids
 from contacts.registry import Registry
 from contacts.touchpoints import service
@@ -51,7 +50,7 @@ def move(session: Session, merge: Merge) -> None:
         session.execute(
             update(Touchpoint)
             .where(Touchpoint.id.in_(point_ids))
-            .values(contact_id=merge.winner_id, version=Touchpoint.version + 1, updated_at=utcnow())
+            .values(contact_id=merge.winner_id)
             .execution_options(synchronize_session=False)
         )
     _log_moved(session, merge, point_ids)
@@ -59,32 +58,18 @@ def move(session: Session, merge: Merge) -> None:
 
 def undone(session: Session, merge: Merge, before: Rows, after: Rows) -> None:
     """An undo gave touchpoints back to the losers: a new version each, logged as updated."""
-    point_ids = moved_ids(before, after)
-    if point_ids:
-        session.execute(
-            update(Touchpoint)
-            .where(Touchpoint.id.in_(point_ids))
-            .values(version=Touchpoint.version + 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    _log_moved(session, merge, point_ids, undone=True)
+    _log_moved(session, merge, moved_ids(before, after), undone=True)
 
 
 def _log_moved(session: Session, merge: Merge, point_ids: list[str], *, undone: bool = False) -> None:
-    publish(
+    bump_and_record(
         session,
-        Recorded(
-            org_id=merge.org_id,
-            actor_id=merge.actor_id,
-            entity=Entity.TOUCHPOINT,
-            ids=tuple(point_ids),
-            operation=Operation.UPDATED,
-            data={
-                "fields": ["contact_id"],
-                "merge_id": merge.merge_id,
-                **({"undone": True} if undone else {}),
-            },
-        ),
+        Touchpoint,
+        point_ids,
+        org_id=merge.org_id,
+        actor_id=merge.actor_id,
+        entity=Entity.TOUCHPOINT,
+        data={"fields": ["contact_id"], "merge_id": merge.merge_id, **({"undone": True} if undone else {})},
     )
 
 
