@@ -93,3 +93,9 @@ def start_serving_threads(app: Flask) -> None:
     """Start the app's serving threads in this process now (queued cards are processed without a request)."""
     for threads in app.extensions.get("meishi.serving_threads", []):
         threads.ensure_started()
+
+
+def stop_serving_threads(app: Flask, timeout: float | None = None) -> None:
+    """Stop every serving thread of the app in this process (card pool, webhook and import runners)."""
+    for threads in app.extensions.get("meishi.serving_threads", []):
+        threads.stop(timeout)

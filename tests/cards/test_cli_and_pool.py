@@ -13,6 +13,7 @@ from flask import Flask
 
 from contacts import migrate
 from contacts.app import create_app
+from contacts.background import stop_serving_threads
 from contacts.cards.queue import EmbeddedPool, queue_of
 from contacts.cli import _register_card_commands, cli
 from contacts.config import settings_of
@@ -111,7 +112,9 @@ def _run_embedded(database_url: str, storage_dir: Path) -> None:
             status = org.get(f"/api/v1/cards/{card_id}").get_json()["status"]
         assert status in ("completed", "needs_review")
     finally:
-        pool.stop(timeout=30)
+        stop_serving_threads(
+            app, timeout=30
+        )  # the pool, and the webhook and import runners a request started
         app.extensions["meishi.engine"].dispose()
 
 
