@@ -10,6 +10,7 @@ from contacts.bus import Event
 @dataclass(frozen=True, kw_only=True)
 class TouchpointsChanged(Event):
     """Touchpoints of these contacts were recorded, changed or deleted (their change-log rows are written
-    apart); the frequency package recomputes who is over-contacted."""
+    apart); the frequency package recomputes who is over-contacted, analytics refreshes its rollup's days. Every
+    writer of touchpoint rows outside merges and erasure publishes it."""
 
     contact_ids: tuple[str, ...]
