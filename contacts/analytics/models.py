@@ -22,13 +22,15 @@ class AnalyticsState(Base):
 
 
 class AnalyticsDirty(Base):
-    """A contact whose touchpoints changed since the last refresh (None: rebuild the organisation's rollup)."""
+    """What changed since the last refresh: the touchpoints at an instant, or every touchpoint of a contact, or
+    (neither given) anything: rebuild the organisation's rollup."""
 
     __tablename__ = "analytics_dirty"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     organization_id: Mapped[str] = mapped_column(ForeignKey("organization.id"), index=True)
     contact_id: Mapped[str | None] = mapped_column(ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AnalyticsDay(Base):

@@ -25,8 +25,11 @@ def register(registry: Registry) -> None:
 
 
 def touchpoints_changed(session: Session, event: TouchpointsChanged) -> None:
-    """These contacts' touchpoints were recorded, changed or deleted."""
-    rollup.mark(session, event.org_id, event.contact_ids)
+    """These contacts' touchpoints were recorded, changed or deleted (at these instants, when known)."""
+    if event.occurred_at:
+        rollup.mark_instants(session, event.org_id, event.occurred_at)
+    else:
+        rollup.mark(session, event.org_id, event.contact_ids)
 
 
 def contacts_merged(session: Session, event: ContactsMerged) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,15 +56,22 @@ Bits = np.ndarray[Any, np.dtype[np.uint8]]
 
 
 def mark(session: Session, org_id: str, contact_ids: Iterable[str]) -> None:
-    """Note that these contacts' touchpoints changed (the next report refreshes their days)."""
+    """Note that these contacts' touchpoints changed at any time (the next report refreshes their days)."""
     rows = [{"organization_id": org_id, "contact_id": c} for c in sorted(set(contact_ids))]
+    if rows:
+        session.execute(insert(AnalyticsDirty), rows)
+
+
+def mark_instants(session: Session, org_id: str, instants: Iterable[datetime]) -> None:
+    """Note that touchpoints at these instants changed (the next report refreshes their days)."""
+    rows = [{"organization_id": org_id, "occurred_at": at} for at in sorted(set(instants))]
     if rows:
         session.execute(insert(AnalyticsDirty), rows)
 
 
 def mark_all(session: Session, org_id: str) -> None:
     """Note that the organisation's rollup must be rebuilt (touchpoints went that no contact can name now)."""
-    session.execute(insert(AnalyticsDirty).values(organization_id=org_id, contact_id=None))
+    session.execute(insert(AnalyticsDirty).values(organization_id=org_id))
 
 
 def _pack(ordinals: Iterable[int]) -> bytes:
@@ -133,13 +140,16 @@ def counts(session: Session, org_id: str, window: Window, interval: str, split_b
     left_out = _SPLIT_TOUCHPOINT.get(split_by or "")
     bucket = bucket_expr(session, window, interval).label("bucket")
     columns = [bucket] if left_out is None else [bucket, left_out]
+    # Driven from the few contacts (their status index), then their touchpoints by contact and time.
+    others = inactive_contacts(org_id).subquery()
     for row in session.execute(
         select(*columns, func.count())
+        .select_from(others)
+        .join(Touchpoint, Touchpoint.contact_id == others.c.id)
         .where(
             Touchpoint.organization_id == org_id,
             Touchpoint.occurred_at >= window.start,
             Touchpoint.occurred_at < window.end,
-            Touchpoint.contact_id.in_(inactive),
         )
         .group_by(*columns)
     ):
@@ -199,12 +209,14 @@ def refresh(session: Session, org_id: str) -> None:
         return  # current: no lock taken, so reports do not wait for each other
     state = _lock_state(session, org_id)
     marks = session.execute(
-        select(AnalyticsDirty.id, AnalyticsDirty.contact_id).where(AnalyticsDirty.organization_id == org_id)
+        select(AnalyticsDirty.id, AnalyticsDirty.contact_id, AnalyticsDirty.occurred_at).where(
+            AnalyticsDirty.organization_id == org_id
+        )
     ).all()
     if state.time_zone == zone_name and not marks:
         return  # another report refreshed it while this one waited for the lock
     zone = ZoneInfo(zone_name)
-    if state.time_zone != zone_name or any(contact_id is None for _, contact_id in marks):
+    if state.time_zone != zone_name or any(c is None and at is None for _, c, at in marks):
         session.execute(delete(AnalyticsDay).where(AnalyticsDay.organization_id == org_id))
         session.execute(delete(AnalyticsDayContacts).where(AnalyticsDayContacts.organization_id == org_id))
         lo, hi = session.execute(
@@ -217,8 +229,9 @@ def refresh(session: Session, org_id: str) -> None:
             first, last = min(days), max(days)
             days = {first + timedelta(days=n) for n in range((last - first).days + 1)}
     else:
-        contact_ids = sorted({c for _, c in marks if c is not None})
+        contact_ids = sorted({c for _, c, _ in marks if c is not None})
         days = _days_touched(session, org_id, contact_ids, zone)
+        days |= {at.astimezone(zone).date() for _, _, at in marks if at is not None}
     for first, last in _runs(sorted(days)):
         window = Window(
             zone_name=zone_name,
@@ -228,7 +241,7 @@ def refresh(session: Session, org_id: str) -> None:
             end=local_midnight(last + timedelta(days=1), zone),
         )
         _recompute(session, org_id, window)
-    ids = [mark_id for mark_id, _ in marks]
+    ids = [mark_id for mark_id, _, _ in marks]
     for i in range(0, len(ids), CHUNK):
         session.execute(delete(AnalyticsDirty).where(AnalyticsDirty.id.in_(ids[i : i + CHUNK])))
     state.time_zone = zone_name
@@ -344,6 +357,5 @@ def _recompute(session: Session, org_id: str, window: Window) -> None:
 
 def inactive_contacts(org_id: str) -> Any:
     """The select of the organisation's contacts that reports leave out (every status but active)."""
-    return select(Contact.id).where(
-        Contact.organization_id == org_id, Contact.status != RecordStatus.ACTIVE.value
-    )
+    others = [s.value for s in RecordStatus if s != RecordStatus.ACTIVE]
+    return select(Contact.id).where(Contact.organization_id == org_id, Contact.status.in_(others))

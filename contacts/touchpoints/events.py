@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from contacts.bus import Event
 
@@ -14,3 +15,6 @@ class TouchpointsChanged(Event):
     writer of touchpoint rows outside merges and erasure publishes it."""
 
     contact_ids: tuple[str, ...]
+    # When the touchpoints written occur (and occurred, before a change), if the writer knows every one; empty:
+    # any time (analytics then refreshes every day of the contacts).
+    occurred_at: tuple[datetime, ...] = ()

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("organization_id", sa.String(length=26), nullable=False),
         sa.Column("contact_id", sa.String(length=26), nullable=True),
+        sa.Column("occurred_at", contacts.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["contact_id"],
             ["contact.id"],
