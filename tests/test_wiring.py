@@ -41,7 +41,6 @@ SUBSCRIBERS = [
             "contacts.analytics.package.merge_undone",
         ],
     ),
-    ("PersonErased", ["contacts.analytics.package.person_erased"]),
     (
         "TouchpointsChanged",
         ["contacts.frequency.package.touchpoints_changed", "contacts.analytics.package.touchpoints_changed"],

@@ -22,8 +22,7 @@ class AnalyticsState(Base):
 
 
 class AnalyticsDirty(Base):
-    """What changed since the last refresh: the touchpoints at an instant, or every touchpoint of a contact, or
-    (neither given) anything: rebuild the organisation's rollup."""
+    """What changed since the last refresh: the touchpoints at an instant, or every touchpoint of a contact."""
 
     __tablename__ = "analytics_dirty"
 

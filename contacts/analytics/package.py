@@ -10,18 +10,17 @@ from contacts.analytics.api import bp
 from contacts.analytics.models import AnalyticsDirty  # noqa: F401  (its tables, for Base.metadata)
 from contacts.changelog.vocabulary import Entity
 from contacts.dedup.events import ContactsMerged, MergeUndone
-from contacts.privacy.events import PersonErased
 from contacts.registry import Registry
 from contacts.touchpoints.events import TouchpointsChanged
 
 
 def register(registry: Registry) -> None:
-    """Declare the blueprint and mark the rollup stale wherever touchpoints change, move or go."""
+    """Declare the blueprint and mark the rollup stale wherever touchpoints change, move or go (an erasure
+    announces the person's touchpoints as changed)."""
     registry.blueprint(bp)
     registry.subscribe(TouchpointsChanged, touchpoints_changed)
     registry.subscribe(ContactsMerged, contacts_merged)
     registry.subscribe(MergeUndone, merge_undone)
-    registry.subscribe(PersonErased, person_erased)
 
 
 def touchpoints_changed(session: Session, event: TouchpointsChanged) -> None:
@@ -41,8 +40,3 @@ def merge_undone(session: Session, event: MergeUndone) -> None:
     """Each contact of an undone merge has its own touchpoints back."""
     if event.entity == Entity.CONTACT:
         rollup.mark(session, event.org_id, [*event.record_ids, *event.contact_ids])
-
-
-def person_erased(session: Session, event: PersonErased) -> None:
-    """The person's touchpoints are gone, and so are the contacts that could name their days: rebuild."""
-    rollup.mark_all(session, event.org_id)

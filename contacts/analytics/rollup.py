@@ -9,7 +9,7 @@ change invalidates nothing. The results are exactly the scan's.
 
 Kept current lazily: a write marks the contacts whose touchpoints changed (``analytics_dirty``) and the next
 report refreshes the days those contacts were touched on before (their bits) and are now (their touchpoints).
-An erasure or another time zone rebuilds the organisation's rollup.
+Another time zone rebuilds the organisation's rollup.
 """
 
 from __future__ import annotations
@@ -67,11 +67,6 @@ def mark_instants(session: Session, org_id: str, instants: Iterable[datetime]) -
     rows = [{"organization_id": org_id, "occurred_at": at} for at in sorted(set(instants))]
     if rows:
         session.execute(insert(AnalyticsDirty), rows)
-
-
-def mark_all(session: Session, org_id: str) -> None:
-    """Note that the organisation's rollup must be rebuilt (touchpoints went that no contact can name now)."""
-    session.execute(insert(AnalyticsDirty).values(organization_id=org_id))
 
 
 def _pack(ordinals: Iterable[int]) -> bytes:
@@ -216,7 +211,7 @@ def refresh(session: Session, org_id: str) -> None:
     if state.time_zone == zone_name and not marks:
         return  # another report refreshed it while this one waited for the lock
     zone = ZoneInfo(zone_name)
-    if state.time_zone != zone_name or any(c is None and at is None for _, c, at in marks):
+    if state.time_zone != zone_name:
         session.execute(delete(AnalyticsDay).where(AnalyticsDay.organization_id == org_id))
         session.execute(delete(AnalyticsDayContacts).where(AnalyticsDayContacts.organization_id == org_id))
         lo, hi = session.execute(
