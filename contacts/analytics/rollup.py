@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ARRAY, String, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from contacts.analytics.buckets import (
@@ -47,6 +47,7 @@ from contacts.status import RecordStatus
 from contacts.touchpoints.models import Touchpoint
 
 CHUNK = 500
+WHOLE_MAP = 20_000  # contacts without a known ordinal above which a refresh reads every ordinal at once
 RUN_DAYS = 31  # days recomputed per query, so that a rebuild holds one month of rows in memory at a time
 # The splits the rollup answers (its rows keep the kind and the channel, not the event, campaign or user).
 SPLITS = (None, "channel", "kind")
@@ -227,6 +228,7 @@ def refresh(session: Session, org_id: str) -> None:
         contact_ids = sorted({c for _, c, _ in marks if c is not None})
         days = _days_touched(session, org_id, contact_ids, zone)
         days |= {at.astimezone(zone).date() for _, _, at in marks if at is not None}
+    ordinals = Ordinals(session, org_id)
     for first, last in _runs(sorted(days)):
         window = Window(
             zone_name=zone_name,
@@ -235,7 +237,7 @@ def refresh(session: Session, org_id: str) -> None:
             start=local_midnight(first, zone),
             end=local_midnight(last + timedelta(days=1), zone),
         )
-        _recompute(session, org_id, window)
+        _recompute(session, org_id, window, ordinals)
     ids = [mark_id for mark_id, _, _ in marks]
     for i in range(0, len(ids), CHUNK):
         session.execute(delete(AnalyticsDirty).where(AnalyticsDirty.id.in_(ids[i : i + CHUNK])))
@@ -288,65 +290,105 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
     return runs
 
 
-def _recompute(session: Session, org_id: str, window: Window) -> None:
-    """Recompute the rollup of the window's days from the touchpoints."""
+class Ordinals:
+    """The organisation's contact ordinals one refresh has read or assigned (all of them once many are asked)."""
+
+    def __init__(self, session: Session, org_id: str) -> None:
+        self.session, self.org_id = session, org_id
+        self.known: dict[str, int] = {}
+        self.complete = False
+
+    def _read(self, contact_ids: list[str]) -> dict[str, int]:
+        known = AnalyticsContactOrdinal
+        mine = known.organization_id == self.org_id
+        if self.session.get_bind().dialect.name == "postgresql":  # one array parameter: no IN list to expand
+            wanted = known.contact_id == func.any(literal(contact_ids, ARRAY(String)))
+            return dict(
+                self.session.execute(select(known.contact_id, known.ordinal).where(mine, wanted))
+                .tuples()
+                .all()
+            )
+        out: dict[str, int] = {}
+        for i in range(0, len(contact_ids), CHUNK):
+            chunk = known.contact_id.in_(contact_ids[i : i + CHUNK])
+            out.update(
+                self.session.execute(select(known.contact_id, known.ordinal).where(mine, chunk))
+                .tuples()
+                .all()
+            )
+        return out
+
+    def of(self, contact_ids: set[str]) -> dict[str, int]:
+        """Return the ordinal of each contact, assigning the next ones to contacts without."""
+        known = AnalyticsContactOrdinal
+        missing = [c for c in contact_ids if c not in self.known]
+        if missing and not self.complete:
+            if len(missing) > WHOLE_MAP:
+                where = [known.organization_id == self.org_id]
+                self.known.update(
+                    self.session.execute(select(known.contact_id, known.ordinal).where(*where)).tuples().all()
+                )
+                self.complete = True
+            else:
+                self.known.update(self._read(missing))
+        new = sorted(c for c in contact_ids if c not in self.known)
+        if new:
+            top = self.session.scalar(
+                select(func.max(known.ordinal)).where(known.organization_id == self.org_id)
+            )
+            first = 0 if top is None else top + 1
+            assigned = {contact_id: first + n for n, contact_id in enumerate(new)}
+            self.session.execute(
+                insert(known),
+                [
+                    {"organization_id": self.org_id, "contact_id": c, "ordinal": o}
+                    for c, o in assigned.items()
+                ],
+            )
+            self.known.update(assigned)
+        return self.known
+
+
+def _recompute(session: Session, org_id: str, window: Window, ordinals: Ordinals) -> None:
+    """Recompute the rollup of the window's days from the touchpoints (one read of them)."""
     starts = bucket_starts(window.first, window.last, "day")
     day_of = bucket_expr(session, window, "day").label("day")
-    in_window = [
-        Touchpoint.organization_id == org_id,
-        Touchpoint.occurred_at >= window.start,
-        Touchpoint.occurred_at < window.end,
-    ]
     for model in (AnalyticsDay, AnalyticsDayContacts):
         session.execute(
             delete(model).where(
                 model.organization_id == org_id, model.day >= window.first, model.day <= window.last
             )
         )
-    counts = [
-        {
-            "organization_id": org_id,
-            "day": _as_date(day, starts),
-            "kind": kind,
-            "channel": channel,
-            "touchpoints": n,
-        }
-        for day, kind, channel, n in session.execute(
-            select(day_of, Touchpoint.kind, Touchpoint.channel, func.count())
-            .where(*in_window)
-            .group_by(day_of, Touchpoint.kind, Touchpoint.channel)
+    counts: dict[tuple[date, str, str], int] = {}
+    touched: dict[date, set[str]] = {}
+    for day, kind, channel, contact_id, n in session.execute(
+        select(day_of, Touchpoint.kind, Touchpoint.channel, Touchpoint.contact_id, func.count())
+        .where(
+            Touchpoint.organization_id == org_id,
+            Touchpoint.occurred_at >= window.start,
+            Touchpoint.occurred_at < window.end,
         )
-    ]
+        .group_by(day_of, Touchpoint.kind, Touchpoint.channel, Touchpoint.contact_id)
+    ):
+        local = _as_date(day, starts)
+        counts[(local, kind, channel)] = counts.get((local, kind, channel), 0) + n
+        touched.setdefault(local, set()).add(contact_id)
     if not counts:
         return
-    session.execute(insert(AnalyticsDay), counts)
-    touched = (
-        select(day_of, Touchpoint.contact_id.label("contact_id")).where(*in_window).distinct().subquery()
+    session.execute(
+        insert(AnalyticsDay),
+        [
+            {"organization_id": org_id, "day": day, "kind": kind, "channel": channel, "touchpoints": n}
+            for (day, kind, channel), n in counts.items()
+        ],
     )
-    known = AnalyticsContactOrdinal
-    pairs = session.execute(
-        select(touched.c.day, touched.c.contact_id, known.ordinal).outerjoin(
-            known, (known.organization_id == org_id) & (known.contact_id == touched.c.contact_id)
-        )
-    ).all()
-    new = sorted({contact_id for _, contact_id, ordinal in pairs if ordinal is None})
-    assigned: dict[str, int] = {}
-    if new:
-        top = session.scalar(select(func.max(known.ordinal)).where(known.organization_id == org_id))
-        start = -1 if top is None else top
-        assigned = {contact_id: start + 1 + n for n, contact_id in enumerate(new)}
-        session.execute(
-            insert(known),
-            [{"organization_id": org_id, "contact_id": c, "ordinal": o} for c, o in assigned.items()],
-        )
-    per_day: dict[date, list[int]] = {}
-    for day, contact_id, ordinal in pairs:
-        per_day.setdefault(_as_date(day, starts), []).append(
-            ordinal if ordinal is not None else assigned[contact_id]
-        )
+    number = ordinals.of(set().union(*touched.values()))
     session.execute(
         insert(AnalyticsDayContacts),
-        [{"organization_id": org_id, "day": day, "bits": _pack(ords)} for day, ords in per_day.items()],
+        [
+            {"organization_id": org_id, "day": day, "bits": _pack(number[c] for c in ids)}
+            for day, ids in touched.items()
+        ],
     )
 
 

@@ -6,7 +6,7 @@ in-process. The rollup's cases (no filter; no split, channel or kind) are timed 
 builds the rollup of the bulk-loaded data), then warm, then after batches of writes through the API (a bulk
 touchpoint for 1,000 contacts and 20 single ones: the first request after refreshes their days):
     python -m tests.bench.bench_analytics [--contacts 100000] [--touchpoints 1000000] [--requests 20]
-        [--backend postgresql] [--only LABEL,...] [--batches 5]
+        [--backend postgresql] [--only "LABEL|..."] [--batches 5]
 """
 
 from __future__ import annotations
@@ -247,7 +247,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument(
-        "--only", default="", help="measure only the cases whose label holds one of these (comma-separated)"
+        "--only", default="", help="measure only the cases whose label holds one of these (separated by |)"
     )
     parser.add_argument("--batches", type=int, default=5, help="write batches before a cold refresh")
     args = parser.parse_args()
@@ -310,7 +310,7 @@ def main() -> None:
             _write_batch(org, rng, contact_ids, today)
             timed(f"after writes #{n + 1}: week x channel, year", lambda: _get(org, cases[0][1], rollup_case))
         for label, path, params in cases:
-            if not any(part in label for part in args.only.split(",")):
+            if not any(part in label for part in args.only.split("|")):
                 continue
 
             def call(path: str = path, params: dict[str, Any] = params) -> None:
