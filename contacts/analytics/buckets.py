@@ -171,7 +171,8 @@ def bucket_expr(session: Session, window: Window, interval: str) -> ColumnElemen
     return func.date(col, shift)
 
 
-def _as_date(value: Any, starts: list[date] | None = None) -> date:
+def as_date(value: Any, starts: list[date] | None = None) -> date:
+    """Return the local date a bucket expression gave (a bucket number on PostgreSQL, given ``starts``)."""
     if isinstance(value, int) and starts is not None:
         return starts[value - 1]
     if isinstance(value, datetime):

@@ -7,9 +7,10 @@ distinct contacts per bucket and in the window are a union of bit arrays. Both c
 of every status; a report takes the few non-active contacts' touchpoints and bits off, so a contact's status
 change invalidates nothing. The results are exactly the scan's.
 
-Kept current lazily: a write marks the contacts whose touchpoints changed (``analytics_dirty``) and the next
-report refreshes the days those contacts were touched on before (their bits) and are now (their touchpoints).
-Another time zone rebuilds the organisation's rollup.
+Kept current lazily (``analytics_dirty``): a touchpoint write or an erasure marks the instants of the touchpoints
+it changed, before and after; a merge or its undo marks the contacts, whose days are those they were touched on
+at the last refresh (their bits) and are now (their touchpoints). The next report refreshes the marked days;
+another time zone, or no rollup yet, rebuilds the organisation's.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from contacts.analytics.buckets import (
     Window,
-    _as_date,
+    as_date,
     bucket_expr,
     bucket_start,
     bucket_starts,
@@ -149,7 +150,7 @@ def counts(session: Session, org_id: str, window: Window, interval: str, split_b
         )
         .group_by(*columns)
     ):
-        at = (_as_date(row[0], starts), None if left_out is None else row[1])
+        at = (as_date(row[0], starts), None if left_out is None else row[1])
         per[at] = per.get(at, 0) - row[-1]
     out.per = {at: n for at, n in per.items() if n}
     out.touchpoints = sum(out.per.values())
@@ -370,7 +371,7 @@ def _recompute(session: Session, org_id: str, window: Window, ordinals: Ordinals
         )
         .group_by(day_of, Touchpoint.kind, Touchpoint.channel, Touchpoint.contact_id)
     ):
-        local = _as_date(day, starts)
+        local = as_date(day, starts)
         counts[(local, kind, channel)] = counts.get((local, kind, channel), 0) + n
         touched.setdefault(local, set()).add(contact_id)
     if not counts:

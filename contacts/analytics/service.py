@@ -18,7 +18,7 @@ from contacts.analytics import rollup
 from contacts.analytics.buckets import (
     DEFAULT_SPAN,
     Window,
-    _as_date,
+    as_date,
     bucket_expr,
     bucket_start,
     bucket_starts,
@@ -166,11 +166,11 @@ def _scan(
     for bucket, key, n in session.execute(
         select(inner.c.bucket, inner.c.key, func.count()).group_by(inner.c.bucket, inner.c.key)
     ):
-        counts.per[(_as_date(bucket, starts), key)] = n
+        counts.per[(as_date(bucket, starts), key)] = n
     for bucket, n in session.execute(
         select(inner.c.bucket, func.count(inner.c.contact_id.distinct())).group_by(inner.c.bucket)
     ):
-        counts.reached[_as_date(bucket, starts)] = n
+        counts.reached[as_date(bucket, starts)] = n
     counts.touchpoints, counts.contacts = session.execute(
         select(func.count(), func.count(Touchpoint.contact_id.distinct())).where(*where)
     ).one()
