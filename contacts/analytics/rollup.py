@@ -131,7 +131,7 @@ def counts(session: Session, org_id: str, window: Window, interval: str, split_b
     ):
         at = (bucket_start(row[0], interval), None if key is None else row[1])
         per[at] = per.get(at, 0) + int(row[-1])
-    # Take off the touchpoints of contacts reports leave out (few: merged, archived, ...).
+    # Take off the touchpoints of contacts reports leave out (few: merged or deleted).
     inactive = inactive_contacts(org_id)
     starts = bucket_starts(window.first, window.last, interval)
     left_out = _SPLIT_TOUCHPOINT.get(split_by or "")
