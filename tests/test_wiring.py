@@ -25,12 +25,26 @@ SUBSCRIBERS = [
     ("ContactWritten", ["contacts.dedup.package.contact_written"]),
     (
         "ContactsMerged",
-        ["contacts.people.package.contacts_merged", "contacts.frequency.package.contacts_merged"],
+        [
+            "contacts.people.package.contacts_merged",
+            "contacts.frequency.package.contacts_merged",
+            "contacts.analytics.package.contacts_merged",
+        ],
     ),
     ("EventDeleted", ["contacts.cards.package.unlink_event"]),
     ("MembersUnsubscribed", ["contacts.optouts.package.members_unsubscribed"]),
-    ("MergeUndone", ["contacts.people.package.merge_undone", "contacts.frequency.package.merge_undone"]),
-    ("TouchpointsChanged", ["contacts.frequency.package.touchpoints_changed"]),
+    (
+        "MergeUndone",
+        [
+            "contacts.people.package.merge_undone",
+            "contacts.frequency.package.merge_undone",
+            "contacts.analytics.package.merge_undone",
+        ],
+    ),
+    (
+        "TouchpointsChanged",
+        ["contacts.frequency.package.touchpoints_changed", "contacts.analytics.package.touchpoints_changed"],
+    ),
 ]
 
 

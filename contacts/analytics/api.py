@@ -32,7 +32,9 @@ PERMISSION = "analytics:read"
     tag="analytics",
 )
 def touchpoints(query: TouchpointSeriesQuery) -> Response:
-    out = service.touchpoint_series(get_session(), org_id(), query)
+    session = get_session()
+    out = service.touchpoint_series(session, org_id(), query)
+    session.commit()  # keep the rollup the report refreshed
     return json_response(out.model_dump(mode="json", by_alias=True))
 
 

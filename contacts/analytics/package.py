@@ -3,10 +3,40 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from contacts.analytics import rollup
 from contacts.analytics.api import bp
+from contacts.analytics.models import AnalyticsDirty  # noqa: F401  (its tables, for Base.metadata)
+from contacts.changelog.vocabulary import Entity
+from contacts.dedup.events import ContactsMerged, MergeUndone
 from contacts.registry import Registry
+from contacts.touchpoints.events import TouchpointsChanged
 
 
 def register(registry: Registry) -> None:
-    """Declare the blueprint."""
+    """Declare the blueprint and mark the rollup stale wherever touchpoints change, move or go (an erasure
+    announces the person's touchpoints as changed)."""
     registry.blueprint(bp)
+    registry.subscribe(TouchpointsChanged, touchpoints_changed)
+    registry.subscribe(ContactsMerged, contacts_merged)
+    registry.subscribe(MergeUndone, merge_undone)
+
+
+def touchpoints_changed(session: Session, event: TouchpointsChanged) -> None:
+    """These contacts' touchpoints were recorded, changed or deleted (at these instants, when known)."""
+    if event.occurred_at:
+        rollup.mark_instants(session, event.org_id, event.occurred_at)
+    else:
+        rollup.mark(session, event.org_id, event.contact_ids)
+
+
+def contacts_merged(session: Session, event: ContactsMerged) -> None:
+    """The losers' touchpoints are the winner's now."""
+    rollup.mark(session, event.org_id, [event.winner.id, *(c.id for c in event.losers)])
+
+
+def merge_undone(session: Session, event: MergeUndone) -> None:
+    """Each contact of an undone merge has its own touchpoints back."""
+    if event.entity == Entity.CONTACT:
+        rollup.mark(session, event.org_id, [*event.record_ids, *event.contact_ids])

@@ -8,28 +8,26 @@ Every figure counts the touchpoints of the contacts a contact filter of GET /con
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
-    DateTime,
-    and_,
-    case,
-    func,
-    literal,
-    literal_column,
-    or_,
-    select,
-    text,
-)
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, aliased
 
+from contacts.analytics import rollup
+from contacts.analytics.buckets import (
+    DEFAULT_SPAN,
+    Window,
+    as_date,
+    bucket_expr,
+    bucket_start,
+    bucket_starts,
+    local_midnight,
+    next_bucket,
+    offset_changes,
+    window_of,
+)
 from contacts.analytics.schemas import (
-    MAX_BUCKETS,
     Acquisition,
     AnalyticsWindow,
     Bucket,
@@ -43,182 +41,26 @@ from contacts.analytics.schemas import (
     TouchpointSeriesQuery,
 )
 from contacts.auth.models import User
-from contacts.errors import ValidationFailed
 from contacts.events.members import roi
 from contacts.events.models import Campaign, CampaignMember, Event
-from contacts.orgsettings.service import time_zone
 from contacts.people.models import Contact
 from contacts.people.schemas import ContactListQuery
 from contacts.people.service import contacts_query
 from contacts.tags.schemas import ContactFilter
 from contacts.touchpoints.models import CHANNELS, TOUCHPOINT_KINDS, Touchpoint
 
-# The default window per interval when ``from`` is not sent: 30 days, 13 weeks, 12 months.
-DEFAULT_SPAN = {"day": 30, "week": 13, "month": 12}
+__all__ = [  # the windows and buckets, re-exported for callers of the service
+    "DEFAULT_SPAN",
+    "Window",
+    "bucket_expr",
+    "bucket_start",
+    "bucket_starts",
+    "local_midnight",
+    "next_bucket",
+    "offset_changes",
+    "window_of",
+]
 NONE_LABEL = "(none)"
-
-
-@dataclass(frozen=True)
-class Window:
-    """A window of whole local dates and the UTC instants it spans."""
-
-    zone_name: str
-    first: date  # first local date, included
-    last: date  # last local date, included
-    start: datetime  # UTC instant of ``first``'s local midnight
-    end: datetime  # UTC instant of the local midnight after ``last`` (excluded)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.zone_name)
-
-
-def _bad(field: str, message: str, code: str) -> ValidationFailed:
-    return ValidationFailed(message, errors=[{"field": field, "message": message, "code": code}])
-
-
-def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """Return the UTC instant a local date starts at."""
-    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
-
-
-def bucket_start(day: date, interval: str) -> date:
-    """Return the first local date of the bucket holding ``day`` (weeks start on Monday, ISO 8601)."""
-    if interval == "week":
-        return day - timedelta(days=day.weekday())
-    if interval == "month":
-        return day.replace(day=1)
-    return day
-
-
-def next_bucket(day: date, interval: str) -> date:
-    """Return the first date of the bucket after the one starting at ``day``."""
-    if interval == "week":
-        return day + timedelta(days=7)
-    if interval == "month":
-        return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return day + timedelta(days=1)
-
-
-def bucket_starts(first: date, last: date, interval: str) -> list[date]:
-    """Return the start of every bucket from the one holding ``first`` to the one holding ``last``."""
-    out = []
-    day = bucket_start(first, interval)
-    while day <= last:
-        out.append(day)
-        day = next_bucket(day, interval)
-    return out
-
-
-def _today(zone: ZoneInfo) -> date:
-    return datetime.now(zone).date()
-
-
-def window_of(session: Session, org_id: str, query: AnalyticsWindow, interval: str | None = None) -> Window:
-    """Resolve the query's local-date window in the organisation's time zone (widened to whole buckets)."""
-    zone_name = time_zone(session, org_id)
-    zone = ZoneInfo(zone_name)
-    last = query.date_to or _today(zone)
-    if query.date_from is not None:
-        first = query.date_from
-    elif interval == "month":
-        first = bucket_start(last, "month")
-        for _ in range(DEFAULT_SPAN["month"] - 1):
-            first = bucket_start(first - timedelta(days=1), "month")
-    elif interval == "week":
-        first = bucket_start(last, "week") - timedelta(weeks=DEFAULT_SPAN["week"] - 1)
-    else:
-        first = last - timedelta(days=DEFAULT_SPAN["day"] - 1)
-    if query.date_to is None and first > last:
-        last = first
-    if interval is not None:
-        starts = bucket_starts(first, last, interval)
-        if len(starts) > MAX_BUCKETS[interval]:
-            raise _bad(
-                "from",
-                f"the window holds {len(starts)} {interval} buckets; at most {MAX_BUCKETS[interval]}: "
-                "shorten it or use a longer interval",
-                "too_many_buckets",
-            )
-        first, last = starts[0], next_bucket(starts[-1], interval) - timedelta(days=1)
-    elif (last - first).days >= 3660:
-        raise _bad("from", "the window is longer than ten years", "window_too_large")
-    return Window(
-        zone_name=zone_name,
-        first=first,
-        last=last,
-        start=local_midnight(first, zone),
-        end=local_midnight(last + timedelta(days=1), zone),
-    )
-
-
-def _offset(instant: datetime, zone: ZoneInfo) -> int:
-    offset = instant.astimezone(zone).utcoffset()
-    return int(offset.total_seconds()) if offset is not None else 0
-
-
-def offset_changes(zone: ZoneInfo, start: datetime, end: datetime) -> tuple[int, list[tuple[datetime, int]]]:
-    """Return the zone's UTC offset (seconds) at ``start`` and every (instant, new offset) change before ``end``."""
-    first = _offset(start, zone)
-    changes: list[tuple[datetime, int]] = []
-    step = timedelta(hours=12)
-    current, at = first, start
-    while at < end:
-        nxt = min(at + step, end)
-        if _offset(nxt, zone) != current:
-            lo, hi = at, nxt  # the offset is ``current`` at lo and differs at hi: find the first second
-            while hi - lo > timedelta(seconds=1):
-                mid = lo + (hi - lo) / 2
-                if _offset(mid, zone) == current:
-                    lo = mid
-                else:
-                    hi = mid
-            # Offsets change on whole seconds: the change is the first whole second after ``lo``.
-            instant = lo.replace(microsecond=0) + timedelta(seconds=1)
-            current = _offset(instant, zone)
-            changes.append((instant, current))
-        at = nxt
-    return first, changes
-
-
-def _modifier(seconds: int) -> str:
-    return f"{seconds:+d} seconds"
-
-
-def bucket_expr(session: Session, window: Window, interval: str) -> ColumnElement[Any]:
-    """The SQL expression of a touchpoint's bucket (its first local date) in the window's time zone."""
-    col = Touchpoint.occurred_at
-    if session.get_bind().dialect.name == "postgresql":
-        # The bucket's number (1 = the first) among the buckets' UTC starts, computed here with zoneinfo: exact
-        # across DST changes, and cheaper per row than timezone() and date_trunc().
-        starts = bucket_starts(window.first, window.last, interval)
-        bounds = [local_midnight(day, window.zone) for day in starts] + [window.end]
-        return func.width_bucket(col, literal(bounds, ARRAY(DateTime(timezone=True))))
-    # SQLite: add the offset in force at each instant (a CASE over the zone's changes within the window).
-    first, changes = offset_changes(window.zone, window.start, window.end)
-    shift: Any = literal_column(f"'{_modifier(first)}'")
-    if changes:
-        whens = []
-        previous = first
-        for instant, offset in changes:
-            whens.append((col < instant, _modifier(previous)))
-            previous = offset
-        shift = case(*whens, else_=_modifier(previous))
-    if interval == "week":
-        return func.date(col, shift, "weekday 0", "-6 days")
-    if interval == "month":
-        return func.date(col, shift, "start of month")
-    return func.date(col, shift)
-
-
-def _as_date(value: Any, starts: list[date] | None = None) -> date:
-    if isinstance(value, int) and starts is not None:
-        return starts[value - 1]
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
 
 
 def contact_ids(session: Session, org_id: str, contact_filter: ContactFilter) -> Any:
@@ -232,10 +74,9 @@ def touch_conditions(
     session: Session, org_id: str, query: AnalyticsWindow, window: Window
 ) -> list[ColumnElement[bool]] | None:
     """The WHERE of the touchpoints counted, or None when the contact filter selects nobody."""
-    fields = set(ContactFilter.model_fields)
-    if query.model_dump(include=fields) == ContactFilter().model_dump(include=fields):
+    if _unfiltered(query):
         # No contact filter: every active contact, as an anti-join on the few others (the same rows, cheaper).
-        ids = select(Contact.id).where(Contact.organization_id == org_id, Contact.status != "active")
+        ids = rollup.inactive_contacts(org_id)
         contacts_in: ColumnElement[bool] = ~Touchpoint.contact_id.in_(ids)
     else:
         chosen = contact_ids(session, org_id, query)
@@ -292,38 +133,66 @@ def _series(session: Session, split: str | None, totals: dict[str | None, int]) 
     ]
 
 
-def touchpoint_series(session: Session, org_id: str, query: TouchpointSeriesQuery) -> TouchpointSeries:
-    """Count touchpoints and distinct contacts per bucket (and per series when split), zero-filled."""
+def _unfiltered(query: AnalyticsWindow) -> bool:
+    fields = set(ContactFilter.model_fields)
+    return query.model_dump(include=fields) == ContactFilter().model_dump(include=fields)
+
+
+def uses_rollup(query: TouchpointSeriesQuery) -> bool:
+    """True when the rollup answers the query: no contact, kind or channel filter; split by channel or kind."""
+    return _unfiltered(query) and not query.kind and not query.channel and query.split_by in rollup.SPLITS
+
+
+def _scan(
+    session: Session, org_id: str, query: TouchpointSeriesQuery, window: Window, starts: list[date]
+) -> rollup.Counts:
+    """Count by scanning every touchpoint of the window."""
+    counts = rollup.Counts()
+    where = touch_conditions(session, org_id, query, window)
+    if where is None:
+        return counts
+    key_col = _SPLIT_COLUMNS[query.split_by] if query.split_by else literal_column("NULL")
+    inner = (
+        select(
+            bucket_expr(session, window, query.interval).label("bucket"),
+            key_col.label("key"),
+            Touchpoint.contact_id.label("contact_id"),
+        )
+        .where(*where)
+        .subquery()
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves here
+    for bucket, key, n in session.execute(
+        select(inner.c.bucket, inner.c.key, func.count()).group_by(inner.c.bucket, inner.c.key)
+    ):
+        counts.per[(as_date(bucket, starts), key)] = n
+    for bucket, n in session.execute(
+        select(inner.c.bucket, func.count(inner.c.contact_id.distinct())).group_by(inner.c.bucket)
+    ):
+        counts.reached[as_date(bucket, starts)] = n
+    counts.touchpoints, counts.contacts = session.execute(
+        select(func.count(), func.count(Touchpoint.contact_id.distinct())).where(*where)
+    ).one()
+    return counts
+
+
+def touchpoint_series(
+    session: Session, org_id: str, query: TouchpointSeriesQuery, *, use_rollup: bool = True
+) -> TouchpointSeries:
+    """Count touchpoints and distinct contacts per bucket (and per series when split), zero-filled.
+
+    With ``use_rollup`` a query the rollup answers refreshes the organisation's rollup (in the caller's
+    transaction) and reads it; any other query scans the touchpoints. Both give the same figures.
+    """
     window = window_of(session, org_id, query, query.interval)
     starts = bucket_starts(window.first, window.last, query.interval)
-    where = touch_conditions(session, org_id, query, window)
-    per: dict[tuple[date, str | None], int] = {}
-    reached: dict[date, int] = {}
-    touchpoints = contacts = 0
-    if where is not None:
-        key_col = _SPLIT_COLUMNS[query.split_by] if query.split_by else literal_column("NULL")
-        inner = (
-            select(
-                bucket_expr(session, window, query.interval).label("bucket"),
-                key_col.label("key"),
-                Touchpoint.contact_id.label("contact_id"),
-            )
-            .where(*where)
-            .subquery()
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves here
-        for bucket, key, n in session.execute(
-            select(inner.c.bucket, inner.c.key, func.count()).group_by(inner.c.bucket, inner.c.key)
-        ):
-            per[(_as_date(bucket, starts), key)] = n
-        for bucket, n in session.execute(
-            select(inner.c.bucket, func.count(inner.c.contact_id.distinct())).group_by(inner.c.bucket)
-        ):
-            reached[_as_date(bucket, starts)] = n
-        touchpoints, contacts = session.execute(
-            select(func.count(), func.count(Touchpoint.contact_id.distinct())).where(*where)
-        ).one()
+    if use_rollup and uses_rollup(query):
+        rollup.refresh(session, org_id)
+        counts = rollup.counts(session, org_id, window, query.interval, query.split_by)
+    else:
+        counts = _scan(session, org_id, query, window, starts)
+    per = counts.per
     totals: dict[str | None, int] = defaultdict(int)
     for (_, key), n in per.items():
         totals[key] += n
@@ -332,7 +201,7 @@ def touchpoint_series(session: Session, org_id: str, query: TouchpointSeriesQuer
         Bucket(
             start=start,
             touchpoints=sum(per.get((start, s.key), 0) for s in series),
-            contacts=reached.get(start, 0),
+            contacts=counts.reached.get(start, 0),
             counts=[per.get((start, s.key), 0) for s in series],
         )
         for start in starts
@@ -345,8 +214,8 @@ def touchpoint_series(session: Session, org_id: str, query: TouchpointSeriesQuer
         split_by=query.split_by,
         series=series,
         buckets=buckets,
-        touchpoints=touchpoints,
-        contacts=contacts,
+        touchpoints=counts.touchpoints,
+        contacts=counts.contacts,
     )
 
 

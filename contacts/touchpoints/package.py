@@ -15,6 +15,7 @@ from contacts.ownership import Erasure, Merge, OwnedRows, Rows, moved_ids
 from contacts.registry import Registry
 from contacts.touchpoints import service
 from contacts.touchpoints.api import bp
+from contacts.touchpoints.events import TouchpointsChanged
 from contacts.touchpoints.models import Touchpoint
 
 
@@ -75,13 +76,12 @@ def _log_moved(session: Session, merge: Merge, point_ids: list[str], *, undone: 
 
 def erase(session: Session, erasure: Erasure) -> dict[str, int]:
     """Delete the person's touchpoints; the change log records each as deleted by an erasure."""
-    point_ids = list(
-        session.scalars(
-            select(Touchpoint.id).where(
-                Touchpoint.organization_id == erasure.org_id, Touchpoint.contact_id.in_(erasure.contact_ids)
-            )
+    points = session.execute(
+        select(Touchpoint.id, Touchpoint.occurred_at).where(
+            Touchpoint.organization_id == erasure.org_id, Touchpoint.contact_id.in_(erasure.contact_ids)
         )
-    )
+    ).all()
+    point_ids = [point_id for point_id, _ in points]
     if point_ids:
         session.execute(delete(Touchpoint).where(Touchpoint.id.in_(point_ids)))
     publish(
@@ -95,4 +95,14 @@ def erase(session: Session, erasure: Erasure) -> dict[str, int]:
             data={"erased": True},
         ),
     )
+    if points:
+        publish(
+            session,
+            TouchpointsChanged(
+                org_id=erasure.org_id,
+                actor_id=erasure.actor_id,
+                contact_ids=tuple(erasure.contact_ids),
+                occurred_at=tuple(sorted({at for _, at in points})),
+            ),
+        )
     return {"touchpoints": len(point_ids)}

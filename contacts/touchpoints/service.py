@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -194,15 +195,18 @@ def record_touchpoint(
         ),
     )
     if announce:  # else the caller announces a batch at once
-        _changed(session, actor, [contact.id])
+        _changed(session, actor, [contact.id], [touchpoint.occurred_at])
     return touchpoint
 
 
-def _changed(session: Session, actor: Actor, contact_ids: list[str]) -> None:
+def _changed(session: Session, actor: Actor, contact_ids: list[str], occurred_at: Iterable[datetime]) -> None:
     publish(
         session,
         TouchpointsChanged(
-            org_id=actor.organization_id, actor_id=actor.user_id, contact_ids=tuple(contact_ids)
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            contact_ids=tuple(contact_ids),
+            occurred_at=tuple(sorted(set(occurred_at))),
         ),
     )
 
@@ -279,6 +283,7 @@ def update_touchpoint(
     changed = sorted(name for name, value in changes.items() if getattr(touchpoint, name) != value)
     if not changed:
         return touchpoint
+    was = touchpoint.occurred_at
     for name in changed:
         setattr(touchpoint, name, changes[name])
     touchpoint.version += 1
@@ -295,7 +300,7 @@ def update_touchpoint(
             data={"fields": changed},
         ),
     )
-    _changed(session, actor, [touchpoint.contact_id])
+    _changed(session, actor, [touchpoint.contact_id], [was, touchpoint.occurred_at])
     return touchpoint
 
 
@@ -314,7 +319,7 @@ def delete_touchpoint(session: Session, actor: Actor, touchpoint: Touchpoint) ->
     )
     session.delete(touchpoint)
     session.flush()
-    _changed(session, actor, [touchpoint.contact_id])
+    _changed(session, actor, [touchpoint.contact_id], [touchpoint.occurred_at])
 
 
 def create_from(session: Session, actor: Actor, data: TouchpointCreate) -> Touchpoint:
@@ -361,7 +366,7 @@ def create_bulk(session: Session, actor: Actor, data: TouchpointBulkCreate) -> l
         )
         for i in ids
     ]
-    _changed(session, actor, ids)
+    _changed(session, actor, ids, [p.occurred_at for p in points])
     return points
 
 

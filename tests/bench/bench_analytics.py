@@ -2,9 +2,11 @@
 acquisition reports, over 100,000 contacts and 1,000,000 touchpoints spread over the last 365 days.
 
 Bulk-loads with COPY (PostgreSQL) or executemany (SQLite), never the API; measures through the whole Flask stack
-in-process:
+in-process. The rollup's cases (no filter; no split, channel or kind) are timed first cold (the first request
+builds the rollup of the bulk-loaded data), then warm, then after batches of writes through the API (a bulk
+touchpoint for 1,000 contacts and 20 single ones: the first request after refreshes their days):
     python -m tests.bench.bench_analytics [--contacts 100000] [--touchpoints 1000000] [--requests 20]
-        [--backend postgresql]
+        [--backend postgresql] [--only "LABEL|..."] [--batches 5]
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 from contacts.auth import service as auth_service
 from contacts.db import new_id, session_factory, utcnow
@@ -204,12 +206,50 @@ def measure(call: Any, n: int) -> tuple[float, float, float]:
     return statistics.median(times), _percentile(times, 0.95), _percentile(times, 0.99)
 
 
+def _get(org: Any, path: str, params: dict[str, Any]) -> None:
+    resp = org.get(path, query_string=params)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+
+
+def timed(label: str, call: Any) -> None:
+    """Print how long one call took."""
+    start = time.perf_counter()
+    call()
+    print(
+        f"{label:<48} {(time.perf_counter() - start) * 1000:8.1f} ms   (load {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
+
+
+def _contact_ids(app: Any, org_id: str) -> list[str]:
+    with app.app_context(), session_factory(app)() as s:
+        return list(s.scalars(select(Contact.id).where(Contact.organization_id == org_id)))
+
+
+def _write_batch(org: Any, rng: random.Random, contact_ids: list[str], today: Any) -> None:
+    """Record a bulk touchpoint for 1,000 contacts and 20 single ones, on random days of the last year."""
+
+    def instant() -> str:
+        day = today - timedelta(days=rng.randrange(0, 365))
+        return f"{day.isoformat()}T{rng.randrange(24):02d}:30:00Z"
+
+    body = {"contact_ids": rng.sample(contact_ids, 1000), "kind": "email", "occurred_at": instant()}
+    assert org.post("/api/v1/touchpoints/bulk", json=body).status_code == 201
+    for _ in range(20):
+        one = {"contact_id": rng.choice(contact_ids), "kind": "call", "occurred_at": instant()}
+        assert org.post("/api/v1/touchpoints", json=one).status_code == 201
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--touchpoints", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
+    parser.add_argument(
+        "--only", default="", help="measure only the cases whose label holds one of these (separated by |)"
+    )
+    parser.add_argument("--batches", type=int, default=5, help="write batches before a cold refresh")
     args = parser.parse_args()
     with bench_org(args.backend) as (app, org):
         started = time.perf_counter()
@@ -262,7 +302,16 @@ def main() -> None:
             ("frequency, year", "/api/v1/analytics/touchpoints/frequency", year),
             ("acquisition, year", "/api/v1/analytics/acquisition", year),
         ]
+        rollup_case = {"interval": "week", "split_by": "channel", **year}
+        timed("cold: week x channel, year (builds the rollup)", lambda: _get(org, cases[0][1], rollup_case))
+        rng = random.Random(11)
+        contact_ids = _contact_ids(app, org.organization_id)
+        for n in range(args.batches):
+            _write_batch(org, rng, contact_ids, today)
+            timed(f"after writes #{n + 1}: week x channel, year", lambda: _get(org, cases[0][1], rollup_case))
         for label, path, params in cases:
+            if not any(part in label for part in args.only.split("|")):
+                continue
 
             def call(path: str = path, params: dict[str, Any] = params) -> None:
                 resp = org.get(path, query_string=params)

@@ -205,6 +205,7 @@ def analytics_page() -> str:
     except ValidationError as e:
         raise ValidationFailed(_("Invalid dates."), errors=validation_errors(e)) from e
     series = analytics.touchpoint_series(db, org_id(), series_query)
+    db.commit()  # keep the rollup the report refreshed
     freq = analytics.frequency(
         db, org_id(), freq_query.model_copy(update={"date_from": series.date_from, "date_to": series.date_to})
     )
