@@ -15,7 +15,7 @@ from alembic import op
 import contacts.db
 
 revision: str = "0019_analytics_rollup"
-down_revision: str | None = "0017_feed"
+down_revision: str | None = "0018_imports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
