@@ -25,6 +25,8 @@ class Contact(Base):
     __tablename__ = "contact"
     __table_args__ = (
         Index("ix_contact_org_status_id", "organization_id", "status", "id"),
+        # A list of ids from elsewhere (a tag's contacts) checked for organisation and status from the index alone.
+        Index("ix_contact_id_org_status", "id", "organization_id", "status"),
         Index("ix_contact_org_updated", "organization_id", "updated_at", "id"),
         Index("ix_contact_org_owner", "organization_id", "owner_id"),
         Index("ix_contact_org_company", "organization_id", "company_id"),

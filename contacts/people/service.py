@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, Text, or_, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -562,7 +562,7 @@ def contacts_query(session: Session, org_id: str, query: ContactListQuery) -> Se
         stmt = stmt.where(Contact.owner_id == query.owner_id)
     if query.updated_since:
         stmt = stmt.where(Contact.updated_at >= query.updated_since)
-    stmt = _touch_filtered(stmt, org_id, query)
+    stmt = _touch_filtered(stmt, query)
     stmt = _marketing_filtered(stmt, query)
     stmt = stmt.where(*contact_extensions.filter_clauses(session, query, org_id))
     names = set(query.tag) | set(query.any_tag) | set(query.not_tag) | set(query.company_tag)
@@ -626,21 +626,23 @@ def _marketing_filtered(stmt: Select[tuple[Contact]], query: ContactListQuery) -
     return stmt
 
 
-def _touch_filtered(
-    stmt: Select[tuple[Contact]], org_id: str, query: ContactListQuery
-) -> Select[tuple[Contact]]:
+def _touch_filtered(stmt: Select[tuple[Contact]], query: ContactListQuery) -> Select[tuple[Contact]]:
     """Apply touched_since / not_touched_since (narrowed to touch_kind) as semi- and anti-joins."""
 
-    def touched(since: datetime) -> Select[tuple[str]]:
-        touches = select(Touchpoint.contact_id).where(
-            Touchpoint.organization_id == org_id, Touchpoint.occurred_at >= since
+    def touched(since: datetime) -> ColumnElement[bool]:
+        # Correlated, so a narrow list probes ix_touchpoint_contact_occurred per contact instead of hashing
+        # every touchpoint of the window (the planner still picks a hash anti-join for a wide one).
+        touches = select(Touchpoint.id).where(
+            Touchpoint.contact_id == Contact.id, Touchpoint.occurred_at >= since
         )
-        return touches.where(Touchpoint.kind.in_(query.touch_kind)) if query.touch_kind else touches
+        if query.touch_kind:
+            touches = touches.where(Touchpoint.kind.in_(query.touch_kind))
+        return touches.exists()
 
     if query.touched_since is not None:
-        stmt = stmt.where(Contact.id.in_(touched(query.touched_since)))
+        stmt = stmt.where(touched(query.touched_since))
     if query.not_touched_since is not None:
-        stmt = stmt.where(~Contact.id.in_(touched(query.not_touched_since)))
+        stmt = stmt.where(~touched(query.not_touched_since))
     return stmt
 
 

@@ -3,7 +3,7 @@ touched (a bit array over a per-organisation contact ordinal), the contacts whos
 and the time zone the days were cut in.
 
 Revision ID: 0019_analytics_rollup
-Revises: 0017_feed
+Revises: 0018_imports
 Create Date: 2026-11-26 03:45:00
 """
 
