@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, select
 
 from contacts import migrate
 from contacts.app import create_app
+from contacts.background import stop_serving_threads
 from contacts.cli import _register_card_commands, cli
 from contacts.config import settings_of
 from contacts.events.models import Event
@@ -138,4 +139,5 @@ def test_web_side_sends_cards_to_the_namespace_of_meishi_queue_namespace(
         keys = client.keys(f"{namespace}:*")
         if keys:
             client.delete(*keys)
+        stop_serving_threads(app, timeout=10)  # the import runner its requests started
         app.extensions["meishi.engine"].dispose()

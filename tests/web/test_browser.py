@@ -24,6 +24,7 @@ from contacts.app import create_app
 from contacts.auth import passwords
 from contacts.auth import service as auth_service
 from contacts.auth.models import Organization
+from contacts.background import stop_serving_threads
 from contacts.db import session_factory
 from contacts.events.models import Campaign
 from contacts.people.models import Contact
@@ -98,6 +99,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         )
     finally:
         server.shutdown()
+        stop_serving_threads(app, timeout=30)
         app.extensions["meishi.engine"].dispose()
 
 
