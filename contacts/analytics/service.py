@@ -16,15 +16,10 @@ from sqlalchemy.orm import Session, aliased
 
 from contacts.analytics import rollup
 from contacts.analytics.buckets import (
-    DEFAULT_SPAN,
     Window,
     as_date,
     bucket_expr,
-    bucket_start,
     bucket_starts,
-    local_midnight,
-    next_bucket,
-    offset_changes,
     window_of,
 )
 from contacts.analytics.schemas import (
@@ -49,17 +44,6 @@ from contacts.people.service import contacts_query
 from contacts.tags.schemas import ContactFilter
 from contacts.touchpoints.models import CHANNELS, TOUCHPOINT_KINDS, Touchpoint
 
-__all__ = [  # the windows and buckets, re-exported for callers of the service
-    "DEFAULT_SPAN",
-    "Window",
-    "bucket_expr",
-    "bucket_start",
-    "bucket_starts",
-    "local_midnight",
-    "next_bucket",
-    "offset_changes",
-    "window_of",
-]
 NONE_LABEL = "(none)"
 
 
