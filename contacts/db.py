@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -186,6 +186,15 @@ def hold(session: Session, *rows: Any) -> None:
 
 
 Owned = TypeVar("Owned", bound=Base)
+Item = TypeVar("Item")
+
+IN_LIST_BATCH = 500  # ids bound into one IN (...) list: well under the 999 parameters of older SQLite builds
+
+
+def batches(items: Sequence[Item], size: int = IN_LIST_BATCH) -> Iterator[Sequence[Item]]:
+    """Yield ``items`` in consecutive slices of at most ``size`` (an IN list per slice stays bounded)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def get_owned(

@@ -41,13 +41,12 @@ from contacts.analytics.models import (
     AnalyticsDirty,
     AnalyticsState,
 )
-from contacts.db import utcnow
+from contacts.db import batches, utcnow
 from contacts.orgsettings.service import time_zone
 from contacts.people.models import Contact
 from contacts.status import RecordStatus
 from contacts.touchpoints.models import Touchpoint
 
-CHUNK = 500
 WHOLE_MAP = 20_000  # contacts without a known ordinal above which a refresh reads every ordinal at once
 RUN_DAYS = 31  # days recomputed per query, so that a rebuild holds one month of rows in memory at a time
 # The splits the rollup answers (its rows keep the kind and the channel, not the event, campaign or user).
@@ -240,8 +239,8 @@ def refresh(session: Session, org_id: str) -> None:
         )
         _recompute(session, org_id, window, ordinals)
     ids = [mark_id for mark_id, _, _ in marks]
-    for i in range(0, len(ids), CHUNK):
-        session.execute(delete(AnalyticsDirty).where(AnalyticsDirty.id.in_(ids[i : i + CHUNK])))
+    for batch in batches(ids):
+        session.execute(delete(AnalyticsDirty).where(AnalyticsDirty.id.in_(batch)))
     state.time_zone = zone_name
     state.refreshed_at = utcnow()
     session.flush()
@@ -251,8 +250,7 @@ def _days_touched(session: Session, org_id: str, contact_ids: list[str], zone: A
     """The days these contacts were touched on at the last refresh (their bits) or are now (their touchpoints)."""
     days: set[date] = set()
     ordinals: list[int] = []
-    for i in range(0, len(contact_ids), CHUNK):
-        chunk = contact_ids[i : i + CHUNK]
+    for chunk in batches(contact_ids):
         ordinals += session.scalars(
             select(AnalyticsContactOrdinal.ordinal).where(
                 AnalyticsContactOrdinal.organization_id == org_id,
@@ -310,8 +308,8 @@ class Ordinals:
                 .all()
             )
         out: dict[str, int] = {}
-        for i in range(0, len(contact_ids), CHUNK):
-            chunk = known.contact_id.in_(contact_ids[i : i + CHUNK])
+        for batch in batches(contact_ids):
+            chunk = known.contact_id.in_(batch)
             out.update(
                 self.session.execute(select(known.contact_id, known.ordinal).where(mine, chunk))
                 .tuples()

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.base import ExecutableOption
 
-CHUNK = 500
+from contacts.db import batches
+
 M = TypeVar("M")
 
 
@@ -21,8 +22,8 @@ def by_ids(
     rows: list[M] = []
     column = model.id  # type: ignore[attr-defined]
     org = model.organization_id  # type: ignore[attr-defined]
-    for i in range(0, len(ids), CHUNK):
-        stmt = select(model).where(org == org_id, column.in_(ids[i : i + CHUNK])).options(*options)
+    for batch in batches(ids):
+        stmt = select(model).where(org == org_id, column.in_(batch)).options(*options)
         rows += session.scalars(stmt).all()
     return rows
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from contacts.db import batches
 from contacts.dedup import stored
 from contacts.dedup.engine import ScoredPair, match_one
 from contacts.dedup.models import CandidateStatus, DuplicateCandidate
@@ -98,12 +99,12 @@ def propose(
     wanted = {ordered(p.a, p.b): p for p in pairs}
     existing: dict[tuple[str, str], DuplicateCandidate] = {}
     keys = list(wanted)
-    for start in range(0, len(keys), 500):
+    for batch in batches(keys):
         for found in session.scalars(
             select(DuplicateCandidate).where(
                 DuplicateCandidate.organization_id == org_id,
                 DuplicateCandidate.entity == entity,
-                tuple_(DuplicateCandidate.a_id, DuplicateCandidate.b_id).in_(keys[start : start + 500]),
+                tuple_(DuplicateCandidate.a_id, DuplicateCandidate.b_id).in_(batch),
             )
         ):
             existing[(found.a_id, found.b_id)] = found

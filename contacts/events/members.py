@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
-from contacts.db import utcnow
+from contacts.db import batches, utcnow
 from contacts.errors import Conflict, NotFound, ValidationFailed
 from contacts.events.events import MembersUnsubscribed
 from contacts.events.models import MEMBER_FUNNEL, MEMBER_STATUSES, Campaign, CampaignMember
@@ -25,7 +25,6 @@ from contacts.people.schemas import CompanyRef
 from contacts.provenance import Actor
 from contacts.touchpoints.models import Touchpoint
 
-CHUNK = 500
 ENTITY = Entity.CAMPAIGN_MEMBER
 
 
@@ -49,11 +48,11 @@ def member_ids(session: Session, campaign: Campaign, contact_ids: list[str]) -> 
 
 def _existing(session: Session, campaign: Campaign, contact_ids: list[str]) -> dict[str, CampaignMember]:
     found: dict[str, CampaignMember] = {}
-    for i in range(0, len(contact_ids), CHUNK):
+    for batch in batches(contact_ids):
         for member in session.scalars(
             select(CampaignMember).where(
                 CampaignMember.campaign_id == campaign.id,
-                CampaignMember.contact_id.in_(contact_ids[i : i + CHUNK]),
+                CampaignMember.contact_id.in_(batch),
             )
         ):
             found[member.contact_id] = member
@@ -182,11 +181,11 @@ def _unsubscribed(session: Session, actor: Actor, campaign_id: str, contact_ids:
 def remove_members(session: Session, actor: Actor, campaign: Campaign, contact_ids: list[str]) -> list[str]:
     """Take contacts out of the campaign; return (and log) the ids that were members."""
     removed = list(_existing(session, campaign, contact_ids))
-    for i in range(0, len(removed), CHUNK):
+    for batch in batches(removed):
         session.execute(
             delete(CampaignMember).where(
                 CampaignMember.campaign_id == campaign.id,
-                CampaignMember.contact_id.in_(removed[i : i + CHUNK]),
+                CampaignMember.contact_id.in_(batch),
             )
         )
     publish(

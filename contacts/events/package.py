@@ -8,8 +8,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from contacts import snapshot
-from contacts.changelog.render import CHUNK, as_json, by_ids
+from contacts.changelog.render import as_json, by_ids
 from contacts.changelog.vocabulary import Entity
+from contacts.db import batches
 from contacts.events import members, service
 from contacts.events.api import bp
 from contacts.events.models import Campaign, CampaignMember, Event
@@ -46,15 +47,12 @@ def render_members(session: Session, org_id: str, ids: list[str]) -> dict[str, d
     """The memberships' JSON (ids ``campaign_id:contact_id``), as the campaign's member list shows them."""
     keys = [tuple(i.split(":", 1)) for i in ids if i.count(":") == 1]
     rows: list[CampaignMember] = []
-    for i in range(0, len(keys), CHUNK):
+    for batch in batches(keys):
         rows += session.scalars(
             select(CampaignMember).where(
                 CampaignMember.organization_id == org_id,
                 or_(
-                    *(
-                        and_(CampaignMember.campaign_id == a, CampaignMember.contact_id == b)
-                        for a, b in keys[i : i + CHUNK]
-                    )
+                    *(and_(CampaignMember.campaign_id == a, CampaignMember.contact_id == b) for a, b in batch)
                 ),
             )
         ).all()

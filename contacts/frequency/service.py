@@ -9,7 +9,7 @@ contact are written, deleted or moved (a merge and its undo) and, for every cont
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -17,14 +17,12 @@ from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.db import utcnow
+from contacts.db import batches, utcnow
 from contacts.frequency.schemas import ContactRule, ContactRules, ContactRulesOut
 from contacts.orgsettings.models import OrganizationSettings
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.touchpoints.models import Touchpoint
-
-CHUNK = 500
 
 
 def rules_of(session: Session, org_id: str) -> list[ContactRule]:
@@ -72,7 +70,7 @@ def set_rules(session: Session, actor: Actor, body: ContactRules) -> None:
 
 
 def _limits(
-    session: Session, org_id: str, rules: list[ContactRule], contact_ids: list[str] | None, now: datetime
+    session: Session, org_id: str, rules: list[ContactRule], contact_ids: Sequence[str] | None, now: datetime
 ) -> dict[str, tuple[datetime, ContactRule]]:
     """Return, per over-contacted contact, until when and by which rule (the one lasting longest)."""
     found: dict[str, tuple[datetime, ContactRule]] = {}
@@ -130,8 +128,7 @@ def recompute(session: Session, org_id: str, contact_ids: Iterable[str]) -> None
     session.flush()
     rules = rules_of(session, org_id)
     now = utcnow()
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i : i + CHUNK]
+    for chunk in batches(ids):
         _store(session, chunk, _limits(session, org_id, rules, chunk, now) if rules else {})
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from contacts import normalize
+from contacts.db import batches
 from contacts.dedup.matching import match_keys_many
 from contacts.dedup.records import MatchKeys, record_keys
 from contacts.dedup.scoring import MERGE
@@ -38,13 +39,13 @@ def contacts_by_email(session: Session, org_id: str, keys: Iterable[str]) -> dic
     """Return the oldest active contact holding each normalised email, loaded with its values (one query)."""
     wanted = sorted(set(keys))
     found: dict[str, Contact] = {}
-    for start in range(0, len(wanted), 500):
+    for batch in batches(wanted):
         rows = session.execute(
             select(ContactEmail.value_normalized, Contact)
             .join(Contact, Contact.id == ContactEmail.contact_id)
             .where(
                 ContactEmail.organization_id == org_id,
-                ContactEmail.value_normalized.in_(wanted[start : start + 500]),
+                ContactEmail.value_normalized.in_(batch),
                 Contact.status == RecordStatus.ACTIVE,
             )
             .order_by(Contact.created_at)

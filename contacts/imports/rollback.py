@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.db import utcnow
+from contacts.db import batches, utcnow
 from contacts.dedup import service as dedup
 from contacts.dedup.merge import restore_contact_snapshot
 from contacts.dedup.models import MergeOperation
@@ -48,11 +48,9 @@ def changed_since(session: Session, rows: list[ImportRow]) -> list[str]:
             expected.setdefault(row.contact_id, row.version_after)
     changed: list[str] = []
     ids = sorted(expected)
-    for start in range(0, len(ids), 500):
+    for batch in batches(ids):
         for cid, version, status in session.execute(
-            select(Contact.id, Contact.version, Contact.status).where(
-                Contact.id.in_(ids[start : start + 500])
-            )
+            select(Contact.id, Contact.version, Contact.status).where(Contact.id.in_(batch))
         ):
             if version != expected[cid] or status != RecordStatus.ACTIVE:
                 changed.append(cid)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
+from contacts.db import batches
 from contacts.errors import NotFound
 from contacts.optouts.models import OPT_OUT_CHANNELS, OptOut
 from contacts.optouts.schemas import OptOutOut
@@ -130,9 +131,9 @@ def filter_clauses(session: Session, query: Any, org_id: str) -> list[ColumnElem
 def contact_fields(session: Session, contact_ids: list[str]) -> dict[str, dict[str, Any]]:
     """The contact JSON's ``opted_out``: the channels each contact opted out of."""
     found: dict[str, list[str]] = {}
-    for i in range(0, len(contact_ids), 500):
+    for batch in batches(contact_ids):
         for contact_id, channel in session.execute(
-            select(OptOut.contact_id, OptOut.channel).where(OptOut.contact_id.in_(contact_ids[i : i + 500]))
+            select(OptOut.contact_id, OptOut.channel).where(OptOut.contact_id.in_(batch))
         ):
             found.setdefault(contact_id, []).append(channel)
     return {c: {"opted_out": sorted(chs, key=OPT_OUT_CHANNELS.index)} for c, chs in found.items()}

@@ -20,7 +20,7 @@ from contacts.bus import publish
 from contacts.changelog.vocabulary import Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
-from contacts.db import among, get_owned, utcnow
+from contacts.db import among, batches, get_owned, utcnow
 from contacts.errors import Conflict, ValidationFailed
 from contacts.events.models import CampaignMember
 from contacts.normalize.prefecture import prefectures, region_of
@@ -677,9 +677,8 @@ def narrow_ids(session: Session, org_id: str, contact_ids: list[str], query: Con
     if stmt is None or not contact_ids:
         return set()
     found: set[str] = set()
-    for i in range(0, len(contact_ids), 500):
-        chunk = contact_ids[i : i + 500]
-        found.update(session.scalars(stmt.with_only_columns(Contact.id).where(Contact.id.in_(chunk))))
+    for batch in batches(contact_ids):
+        found.update(session.scalars(stmt.with_only_columns(Contact.id).where(Contact.id.in_(batch))))
     return found
 
 
