@@ -601,11 +601,13 @@ def _marketing_filtered(stmt: Select[tuple[Contact]], query: ContactListQuery) -
         stmt = stmt.where(Contact.title.icontains(query.title, autoescape=True))
     if query.seniority:
         stmt = stmt.where(Contact.seniority.in_(query.seniority))
-    if query.prefecture or query.region:
-        wanted = set(query.prefecture) | {p.name for p in prefectures() if p.region in query.region}
-        if query.prefecture and query.region:
-            wanted = {p for p in query.prefecture if region_of(p) in query.region}
+    if query.prefecture:  # narrowed to the regions asked for, if any
+        wanted = {p for p in query.prefecture if not query.region or region_of(p) in query.region}
         stmt = stmt.where(Contact.prefecture.in_(sorted(wanted)))
+    elif query.region:
+        stmt = stmt.where(
+            Contact.prefecture.in_(sorted(p.name for p in prefectures() if p.region in query.region))
+        )
     if query.campaign_id is not None:
         members = select(CampaignMember.contact_id).where(CampaignMember.campaign_id == query.campaign_id)
         if query.campaign_status:

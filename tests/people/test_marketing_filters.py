@@ -74,6 +74,13 @@ def test_region_filter_selects_its_prefectures(org: OrgClient) -> None:
     assert listed(org, region="関東") == {"横浜"}
 
 
+def test_prefecture_and_region_together_select_the_prefectures_in_the_region(org: OrgClient) -> None:
+    contact(org, "東京", addresses=address("東京都千代田区丸の内1-1"))
+    contact(org, "大阪", addresses=address("大阪府大阪市北区梅田1-1"))
+    contact(org, "横浜", addresses=address("神奈川県横浜市西区"))
+    assert listed(org, prefecture=["東京", "大阪"], region="関東") == {"東京"}
+
+
 def test_an_unknown_region_is_a_problem(org: OrgClient) -> None:
     assert org.get("/api/v1/contacts", query_string={"region": "Kanto"}).status_code == 422
 
