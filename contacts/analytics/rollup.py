@@ -137,7 +137,7 @@ def counts(session: Session, org_id: str, window: Window, interval: str, split_b
     bucket = bucket_expr(session, window, interval).label("bucket")
     columns = [bucket] if left_out is None else [bucket, left_out]
     # Driven from the few contacts (their status index), then their touchpoints by contact and time.
-    others = inactive_contacts(org_id).subquery()
+    others = inactive.subquery()
     for row in session.execute(
         select(*columns, func.count())
         .select_from(others)
