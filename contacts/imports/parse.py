@@ -14,7 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from contacts.imports.profiles import MULTI, MappingError, columns_for
+from contacts.imports.profiles import MEISHI, MULTI, MappingError, columns_for
+from contacts.segments.export import unescape_formula
 
 ENCODINGS = {
     "utf-8": "utf-8",
@@ -188,6 +189,8 @@ def parse_csv(
             value = value.strip()
             if target is None or target == "ignore" or not value:
                 continue
+            if name == MEISHI.name:  # our own export escaped cells a spreadsheet would run
+                value = unescape_formula(value)
             if _check_cell(row, column, value):
                 _put(row.values, target, value)
         rows.append(row)

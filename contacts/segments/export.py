@@ -207,6 +207,11 @@ def escape_formula(value: str | None) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
+def unescape_formula(value: str) -> str:
+    """Undo :func:`escape_formula`: drop the ``'`` it put before a cell that starts like a formula."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+
+
 def _of_batch(column: Any, ids: list[str], after: str) -> ColumnElement[bool]:
     """Select the rows of the batch's contacts: by id when few, else by the batch's id range (rows of contacts
     the filter left out are dropped afterwards), since a thousand bound ids cost more to send than to skip."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import codecs
 
 from tests import factories
-from tests.conftest import OrgClient
-from tests.imports.helpers import HUBSPOT, MEISHI, SALESFORCE, SANSAN, rows, upload
+from tests.conftest import OrgClient, make_org
+from tests.imports.helpers import HUBSPOT, MEISHI, SALESFORCE, SANSAN, imported, rows, upload
 
 
 def test_salesforce_export_is_recognised(org: OrgClient) -> None:
@@ -98,3 +98,14 @@ def test_a_file_the_csv_export_wrote_is_recognised_as_meishis(org: OrgClient) ->
     assert exported.status_code == 200
     body = upload(org, exported.get_data(), filename="export.csv")
     assert body["profile"] == "meishi"
+
+
+def test_our_own_export_imported_elsewhere_loses_the_formula_escape(org: OrgClient) -> None:
+    factories.contact(org, full_name="佐藤 花子", phones=[{"value": "+81 3-1234-5678"}])
+    exported = org.get("/api/v1/contacts/export.csv").get_data()
+    assert b"'+81 3-1234-5678" in exported  # escaped against spreadsheet formulas
+    other = make_org(org.app, "Other Org")
+    done = imported(other, exported.decode("utf-8-sig"), filename="export.csv")
+    contact_id = rows(other, done["id"])[0]["contact_id"]
+    phones = other.get(f"/api/v1/contacts/{contact_id}").get_json()["phones"]
+    assert [p["value"] for p in phones] == ["+81 3-1234-5678"]
