@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import phonenumbers
 
 from ocr.fields.names import jp_romaji_given, jp_romaji_surnames, latin_first_names, latin_last_names
+from ocr.fields.vocab import COUNTRY_REGIONS
 from ocr.layout import Line
 
 # Common top-level domains; an unknown TLD one edit away from one of these is an OCR slip.
@@ -275,25 +276,12 @@ def _plan_kind(number: str, region: str) -> str | None:
     return None
 
 
-# Country names printed in English addresses, for numbers printed without a country code.
-_COUNTRY_NAMES = {
-    "singapore": "SG",
-    "united kingdom": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "france": "FR",
-    "germany": "DE",
-    "united arab emirates": "AE",
-    "uae": "AE",
-    "morocco": "MA",
-    "maroc": "MA",
-    "australia": "AU",
-    "canada": "CA",
-    "hong kong": "HK",
-    "india": "IN",
-    "japan": "JP",
-}
-_COUNTRY_NAME = re.compile(r"\b(" + "|".join(sorted(_COUNTRY_NAMES, key=len, reverse=True)) + r")\b", re.I)
+_REGION_OF_COUNTRY = {name.lower(): region for name, region in COUNTRY_REGIONS.items()}
+# A country named as a whole word (the longest name first: "United Arab Emirates" before "UAE").
+_COUNTRY_NAME = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(n) for n in sorted(COUNTRY_REGIONS, key=len, reverse=True)) + r")(?!\w)",
+    re.IGNORECASE,
+)
 _HOST = re.compile(r"(?:@|//|\bwww\.)([a-z0-9\-]+(?:\.[a-z0-9\-]+)+)", re.I)
 
 
@@ -308,7 +296,7 @@ def card_region(lines: list[Line], *, lang: str) -> str:
     text = "\n".join(line.text for line in lines)
     named = _COUNTRY_NAME.search(text)
     if named:
-        return _COUNTRY_NAMES[named.group(1).lower()]
+        return _REGION_OF_COUNTRY[named.group(1).lower()]
     for m in _HOST.finditer(text):
         tld = m.group(1).rsplit(".", 1)[-1].lower()
         region = "GB" if tld == "uk" else tld.upper()

@@ -163,12 +163,44 @@ EN_STREET_WORDS = re.compile(
     r"rue|avenue|boulevard|allée|chemin|quai|place|impasse|Straße|Strasse|Via|Calle|Avenida|Jalan|Jln|"
     r"Rue|Chemin|Quai|Allée|Impasse)\b\.?",
 )
-COUNTRY_LINE = re.compile(
-    r"(United Kingdom|UK|U\.K\.|England|Scotland|United States|USA|U\.S\.A\.|France|Maroc|Morocco|Singapore|"
-    r"UAE|U\.A\.E\.|United Arab Emirates|Germany|Deutschland|Japan|Canada|Australia|Switzerland|Belgium|"
-    r"Netherlands|Spain|España|Italy|Italia|India|China|Hong Kong|Korea|Taiwan|Ireland|New Zealand)",
-    re.IGNORECASE,
-)
+# Country names printed in English addresses, with the region whose numbering plan reads the card's numbers.
+COUNTRY_REGIONS = {
+    "United Kingdom": "GB",
+    "UK": "GB",
+    "U.K.": "GB",
+    "England": "GB",
+    "Scotland": "GB",
+    "United States": "US",
+    "USA": "US",
+    "U.S.A.": "US",
+    "France": "FR",
+    "Maroc": "MA",
+    "Morocco": "MA",
+    "Singapore": "SG",
+    "UAE": "AE",
+    "U.A.E.": "AE",
+    "United Arab Emirates": "AE",
+    "Germany": "DE",
+    "Deutschland": "DE",
+    "Japan": "JP",
+    "Canada": "CA",
+    "Australia": "AU",
+    "Switzerland": "CH",
+    "Belgium": "BE",
+    "Netherlands": "NL",
+    "Spain": "ES",
+    "España": "ES",
+    "Italy": "IT",
+    "Italia": "IT",
+    "India": "IN",
+    "China": "CN",
+    "Hong Kong": "HK",
+    "Korea": "KR",
+    "Taiwan": "TW",
+    "Ireland": "IE",
+    "New Zealand": "NZ",
+}
+COUNTRY_LINE = re.compile("(" + "|".join(re.escape(name) for name in COUNTRY_REGIONS) + ")", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=1)
