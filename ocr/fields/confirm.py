@@ -37,6 +37,7 @@ import numpy as np
 
 from ocr.fields.calibration import calibrate_with, fit_field
 from ocr.fields.contact import KNOWN_TLDS
+from ocr.fields.vocab import PREFECTURES
 
 MODEL_PATH = Path(__file__).with_name("confirm.json")
 # Fields a card of each language usually prints: one the reading lacks is likelier missed than absent.
@@ -107,12 +108,26 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
             return True
         if ch in _KANJI_LIKE_KANA and (_is_katakana(after) or (ch == "卜" and _is_katakana(before))):
             return True
+    if name == "address" and lang == "ja" and _odd_prefecture(value):
+        return True
     if name in ("url", "email"):
         host = _host(value.split("@", 1)[-1]) if name == "email" else _host(value)
         tld = host.rsplit(".", 1)[-1]
         if re.match(r"(?:ww|wwww+)\.", host) or (len(tld) > 2 and tld not in KNOWN_TLDS):
             return True
     return lang == "en" and name in ("name", "company") and value[:1].islower()
+
+
+_PREFECTURE_LIKE = re.compile(r"^(\S{1,3}?[都道府県])")
+
+
+def _odd_prefecture(address: str) -> bool:
+    """Tell whether a Japanese address starts like a prefecture (two or three characters and 都/道/府/県) that is
+    none of the 47 (靜岡県 with its old-form 靜, a character lost or misread)."""
+    if address.startswith(PREFECTURES):
+        return False
+    m = _PREFECTURE_LIKE.match(address)
+    return m is not None and len(m.group(1)) in (3, 4)
 
 
 def reading_falls_short(name: str, kana: str) -> bool:

@@ -176,3 +176,11 @@ def test_a_stricter_interval_promises_less_from_the_same_cards() -> None:
 
     samples = [(0.9, True)] * 30
     assert fit_field(samples, z=2.326)[0][1] < fit_field(samples)[0][1]
+
+
+def test_an_address_starting_like_a_prefecture_that_is_none_of_the_47_is_suspect() -> None:
+    assert suspect_value("address", "靜岡県浜松市中区1-2-3", "ja") is True
+
+
+def test_an_address_without_its_prefecture_is_not_suspect() -> None:
+    assert suspect_value("address", "京都市中京区烏丸通1-2-3", "ja") is False
