@@ -104,8 +104,8 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
         after = value[i + 1] if i + 1 < len(value) else ""
         if ch in _SMALL_AFTER and before not in _SMALL_AFTER[ch]:
             return True
-        if ch in "ヤユヨ" and before in _I_ROW and name not in ("name", "name_kana"):  # (シ・ユイ: two names)
-            return True
+        if ch in "ヤユヨ" and before in _I_ROW and name in ("address", "department", "title"):
+            return True  # (not in names, シ・ユイ, nor in company names spelt the old way, キヤノン)
         if ch in _KANJI_LIKE_KANA and (_is_katakana(after) or (ch == "卜" and _is_katakana(before))):
             return True
     if name == "address" and lang == "ja" and _odd_prefecture(value):

@@ -46,6 +46,10 @@ def test_a_full_size_yu_in_a_kana_name_reading_is_two_names_not_a_misread() -> N
     assert suspect_value("name_kana", "モリシユカ", "ja") is False
 
 
+def test_a_company_spelt_the_old_way_with_a_full_size_ya_is_not_suspect() -> None:
+    assert suspect_value("company", "シヤチ工業株式会社", "ja") is False
+
+
 def test_a_kanji_look_alike_before_katakana_is_suspect() -> None:
     assert suspect_value("address", "大阪府堺市1番2号 工メラルド館", "ja") is True
 
