@@ -95,9 +95,11 @@ def _is_katakana(ch: str) -> bool:
 def suspect_value(name: str, value: str, lang: str | None) -> bool:
     """Tell whether a field's text is spelt as print would not spell it: a likely misread the score may miss.
 
-    Katakana with a small kana where katakana spelling has none (マーケィング, デザィン) or a full-size ヤ/ユ/ヨ
-    after an i-row kana (シヤルム), a kanji look-alike of a katakana touching katakana (八イツ), a web host
-    starting with ``ww.`` or ``wwww``, and on English cards a name or company starting in lower case.
+    Katakana with a small kana where katakana spelling has none (マーケィング, デザィン) or, in an address,
+    department or title, a full-size ヤ/ユ/ヨ after an i-row kana (シヤルム); a kanji look-alike of a katakana
+    before katakana (八イツ) or 卜 beside it; a Japanese address starting like a prefecture that is none of the 47;
+    a web host starting with ``ww.`` or ``wwww``, or an e-mail or web address on an unusual top-level domain longer
+    than two letters; and on English cards a name or company starting in lower case.
     """
     for i, ch in enumerate(value):
         before = value[i - 1] if i else ""
