@@ -48,9 +48,8 @@ class CardRead:
     values: dict[str, str]
     right: dict[str, bool]  # field -> exact (for every extracted field)
     fully_right: bool
-    stored: dict[
-        str, dict[str, Any]
-    ]  # the fields as the service stores them (calibrated with the shipped table)
+    # the fields as the service stores them (calibrated with the shipped table)
+    stored: dict[str, dict[str, Any]]
     lang: str
     warnings: list[str]
     text: str
