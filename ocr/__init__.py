@@ -5,8 +5,6 @@ and the click commands in ``ocr.cli``. Importing this package does nothing but d
 the version string; heavy modules are imported where they are used.
 """
 
-PIPELINE_VERSION = (
-    "2.2.0"  # name lines (stray glyphs, names run into titles, broken words); numbers by the card's country
-)
+PIPELINE_VERSION = "2.3.0"  # e-mail and web-address lines read again from a widened crop; a dot read as a hyphen before the TLD
 
 __all__ = ["PIPELINE_VERSION"]

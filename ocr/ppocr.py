@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -45,6 +45,22 @@ CLS_BATCH = 8
 CLS_SHAPE = (48, 192)  # height, width of the text-line orientation input
 # A crop this many times taller than wide is a column (or a line turned 90 degrees): read it turned.
 TALL_RATIO = 1.5
+# A line read again from its crop widened this much: greedy CTC then has more steps per letter, so narrow or
+# doubled letters that shared one step come back (cliford -> clifford, tanakabussn -> tanakabussan, mailinks ->
+# mail.links; measured on e-mail and web-address lines: 1.5 mends the most and breaks the fewest, 2.0 breaks some).
+STRETCH = 1.5
+
+
+class SecondLook(Protocol):
+    """Which lines to read again from a widened crop, and whether that reading may replace the first."""
+
+    def wants(self, text: str) -> bool:
+        """Tell whether a line read as ``text`` is worth a second reading."""
+        ...
+
+    def accepts(self, text: str) -> bool:
+        """Tell whether the second reading is a valid value (only then does it replace the first)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -251,10 +267,11 @@ class PaddleEngine:
         *,
         orient: bool = True,
         detected: list[tuple[np.ndarray, float]] | None = None,
+        second_look: SecondLook | None = None,
     ) -> list[TextLine]:
         """Detect (unless ``detected`` is given), orient and read every line of an RGB or gray image.
 
-        Lines come in reading order.
+        Lines that ``second_look`` wants are read again stretched (``read_again``). Lines come in reading order.
         """
         bgr = _as_bgr(image)
         found = self.detect(bgr, bgr_input=True) if detected is None else detected
@@ -269,12 +286,30 @@ class PaddleEngine:
         flips = card_flips(flips, turned, [c.shape[1] / max(1, c.shape[0]) for c in crops])
         crops = [cv2.rotate(c, cv2.ROTATE_180) if f > 0.5 else c for c, f in zip(crops, flips, strict=True)]
         texts = self.recognize_crops(crops)
+        if second_look is not None:
+            texts = self.read_again(crops, texts, second_look)
         lines = [
             TextLine(quad=quad, text=text, score=score, upside_down=flip, turned=tall)
             for (quad, _), (text, score), flip, tall in zip(found, texts, flips, turned, strict=True)
             if text.strip()
         ]
         return sort_reading_order(lines)
+
+    def read_again(
+        self, crops: list[np.ndarray], texts: list[tuple[str, float]], check: SecondLook
+    ) -> list[tuple[str, float]]:
+        """Read the crops of the lines ``check`` wants again, widened by ``STRETCH``; keep a new reading that
+        differs from the first only when ``check`` accepts it (a valid e-mail or web address)."""
+        out = list(texts)
+        for i, (text, _score) in enumerate(texts):
+            if not check.wants(text):
+                continue
+            h, w = crops[i].shape[:2]
+            wide = cv2.resize(crops[i], (max(1, round(w * STRETCH)), h), interpolation=cv2.INTER_CUBIC)
+            again = self.recognize_crops([wide])[0]
+            if again[0] != text and check.accepts(again[0]):
+                out[i] = again
+        return out
 
     def recognize(
         self, image: np.ndarray, *, lang: str = "", psm: int = 3, dpi: int | None = None

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from ocr.engine import Word
+from ocr.fields.contact import WebLines
 from ocr.layout import is_cjk
 from ocr.ppocr import DET_LIMIT_SIDE, PaddleEngine, TextLine, order_quad
 from ocr.preprocess import CardQuad, card_transform, fit_scan, rotate
@@ -152,7 +153,7 @@ def read_candidate(
     is then flagged ``maybe_vertical`` and kept unturned when ``looks_vertical`` says so.
     """
     started = time.perf_counter()
-    lines = engine.read(image, detected=detected)
+    lines = engine.read(image, detected=detected, second_look=WebLines())
     rotation = vote_rotation(lines)
     h, w = image.shape[:2]
     quality = reading_quality(lines)

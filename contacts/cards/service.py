@@ -34,6 +34,7 @@ from contacts.provenance import Actor
 from contacts.status import RecordStatus
 from contacts.storage import Storage
 from contacts.tags import service as tags
+from ocr.fields.confirm import CardModel, card_confidence
 
 ENQUEUE_KEY = "meishi.cards_to_enqueue"
 REVIEWABLE = ("needs_review",)
@@ -364,12 +365,19 @@ def field_values(card: Card) -> dict[str, str]:
     return out
 
 
-def is_confident(card: Card, threshold: float) -> bool:
-    """Tell whether the card may complete by itself: a name, and every field at or above threshold."""
+def is_confident(card: Card, threshold: float, *, model: CardModel | None = None) -> bool:
+    """Tell whether the card may complete by itself: a name, and the card's confidence at or above threshold.
+
+    The card's confidence is the calibrated chance that every field read from it is right
+    (``ocr.fields.confirm``), estimated from the stored reading; ``model`` replaces the shipped one (benchmarks).
+    """
     values = field_values(card)
     if "name" not in values:  # a contact named after its e-mail address is a wrong contact
         return False
-    return all(float(card.fields[n].get("confidence") or 0.0) >= threshold for n in values)
+    confidence = card_confidence(
+        card.fields or {}, card.lang, list(card.warnings or []), card.text or "", model=model
+    )
+    return confidence >= threshold
 
 
 def _ts(value: Any) -> datetime | None:

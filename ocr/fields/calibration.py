@@ -33,8 +33,11 @@ def wilson_lower(right: float, total: float, z: float = Z_90) -> float:
     return max(0.0, (centre - margin) / denom)
 
 
-def fit_field(samples: Iterable[tuple[float, bool]]) -> list[tuple[float, float]]:
-    """Fit one field: return steps (lowest raw score of the step, calibrated confidence), ascending."""
+def fit_field(samples: Iterable[tuple[float, bool]], *, z: float = Z_90) -> list[tuple[float, float]]:
+    """Fit one field: return steps (lowest raw score of the step, calibrated confidence), ascending.
+
+    Each step is the lower bound of the Wilson interval of its rate at ``z`` (by default the 90% interval).
+    """
     ordered = sorted(samples)
     if not ordered:
         return []
@@ -52,7 +55,7 @@ def fit_field(samples: Iterable[tuple[float, bool]]) -> list[tuple[float, float]
         last = blocks.pop()
         blocks[-1][1] += last[1]
         blocks[-1][2] += last[2]
-    steps = [(round(low, 4), round(wilson_lower(right, total), 4)) for low, right, total in blocks]
+    steps = [(round(low, 4), round(wilson_lower(right, total, z), 4)) for low, right, total in blocks]
     # Keep the step function monotone after the interval bounds.
     out: list[tuple[float, float]] = []
     for low, value in steps:

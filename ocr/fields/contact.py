@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import phonenumbers
 
+from ocr.engine import Word
 from ocr.fields.names import jp_romaji_given, jp_romaji_surnames, latin_first_names, latin_last_names
 from ocr.fields.vocab import COUNTRY_REGIONS
-from ocr.layout import Line
+from ocr.layout import Line, group_lines
 
 # Common top-level domains; an unknown TLD one edit away from one of these is an OCR slip.
 KNOWN_TLDS = frozenset(
@@ -140,11 +141,36 @@ def _without_glued_label(local: str) -> str:
     return local[1:]
 
 
+# An address whose domain has no dot at all but ends in "-" and a common top-level domain: the dot was read as a
+# hyphen (a small dot in a turned column: okadar@axis-consulting-jp).
+_EMAIL_DOT_AS_HYPHEN = re.compile(
+    r"([A-Za-z0-9][A-Za-z0-9._%+\-]*)@([A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)-([A-Za-z]{2,4})(?![A-Za-z0-9.@\-])"
+)
+
+
+def _dot_read_as_hyphen(line: Line) -> Match | None:
+    """Find an address whose only dot, before its top-level domain, was read as a hyphen (lower certainty).
+
+    The top-level domain must be a common one, or one letter away from one (``-Jj`` -> ``.jp``, as ``_fix_tld``).
+    """
+    m = _EMAIL_DOT_AS_HYPHEN.search(line.text)
+    if m is None:
+        return None
+    tld = m.group(3).lower()
+    domain, fixed = _fix_tld(f"{m.group(2).lower()}.{tld}")
+    if tld not in KNOWN_TLDS and not fixed:
+        return None
+    local = _without_glued_label(m.group(1).strip("."))
+    return Match(value=f"{local.lower()}@{domain}", line=line, certainty=0.6 if fixed else 0.75)
+
+
 def find_email(lines: list[Line]) -> Match | None:
     """Find the e-mail address, rejoined across OCR spaces; slips such as ④ for @ or .jD for .jp are repaired."""
     for line in lines:
         m = _email_in(line.text)
         if not m:
+            if (mended := _dot_read_as_hyphen(line)) is not None:
+                return mended
             continue
         local = re.sub(r"\s", "", m.group(1)).strip(".")
         if local != m.group(1).strip("."):  # a label joined by the rejoining ("E. haruka...")
@@ -197,6 +223,39 @@ def find_url(lines: list[Line], email: Match | None) -> Match | None:
                 value=value.replace("Www.", "www.").replace("WWW.", "www."), line=line, certainty=certainty
             )
     return None
+
+
+VALID_EMAIL = 0.97  # the certainty of an address read as printed: a real top-level domain, nothing rejoined
+
+
+def _one_line(text: str) -> list[Line]:
+    return group_lines([Word(text=text, confidence=1.0, box=(0, 0, 1, 1))])
+
+
+def _has_at(text: str) -> bool:
+    return "@" in text or any(glyph in text for glyph in _AT_GLYPHS)
+
+
+class WebLines:
+    """The second look (``ocr.ppocr.SecondLook``) at e-mail and web-address lines.
+
+    A line with an ``@`` (or a glyph read for one) or a web address is read again from a widened crop; the new
+    reading replaces the first only when it validates: an e-mail address with a real top-level domain, nothing
+    rejoined or repaired, or a web address on a real top-level domain.
+    """
+
+    def wants(self, text: str) -> bool:
+        """Tell whether the line holds, or may hold, an e-mail or web address."""
+        return _has_at(text) or find_url(_one_line(text), None) is not None
+
+    def accepts(self, text: str) -> bool:
+        """Tell whether a second reading validates (an e-mail line must give a valid e-mail)."""
+        lines = _one_line(text)
+        if _has_at(text):
+            email = find_email(lines)
+            return email is not None and email.certainty >= VALID_EMAIL
+        url = find_url(lines, None)
+        return url is not None and url.certainty >= 0.75
 
 
 def _digits(text: str) -> str:

@@ -1,14 +1,17 @@
 """Benchmark auto-confirmation: how many cards confirm by themselves, and how many of those are fully right.
 
-Run: ``python -m tests.bench.bench_confirm [--fit] [--threshold T] [--json]``. Reads every labelled folder
-(cards-dev photos, scans and real-en, cards-hard) with the real pipeline, then, for cards-dev photos and
-cards-hard, prints the share of cards that auto-confirm at the default review threshold (a name, and every
-field's calibrated confidence at or above the threshold: the service's own rule) and the share of those
-that are fully right (every labelled field exact, nothing extracted where the label is empty).
+Run: ``python -m tests.bench.bench_confirm [--fit] [--threshold T] [--save-reads F | --from-reads F] [--json]``.
+Reads every labelled folder (cards-dev photos, scans and real-en, cards-hard) with the real pipeline, then, for
+cards-dev photos and cards-hard, prints at the default review threshold (and 0.6, 0.7, 0.9) the share of cards
+that auto-confirm by the service's own rule (``contacts.cards.service.is_confident``: a name, no suspect field,
+and the card confidence of ``ocr.fields.confirm`` at or above the threshold) and the share of those that are
+fully right (every labelled field exact, nothing extracted where the label is empty).
 
-Held out: cards are split in two folds (alternate files of each folder); each fold is scored with the
-calibration fitted on the other one, so no card is judged by a table that saw it. ``--fit`` then fits the
-table on all cards and writes it to ``ocr/fields/calibration.json``, the data the package ships.
+Held out: the cards of each folder are dealt in turn to five folds; each fold is judged by the field calibration
+and the card model fitted on the other four, so no card is judged by a table or model that saw it. ``--fit``
+then fits both on all cards and writes ``ocr/fields/calibration.json`` and ``ocr/fields/confirm.json``, the data
+the package ships. ``--save-reads`` keeps the readings; ``--from-reads`` refits from them without reading the
+images again (the same pipeline version only).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import argparse
 import json
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,7 @@ FOLDERS = {
     "cards-hard": ("cards-hard",),
 }
 REPORTED = ("cards-dev/photos", "cards-hard")
+FOLDS = 5  # cards of each folder dealt in turn to five folds
 
 
 @dataclass
@@ -43,6 +48,11 @@ class CardRead:
     values: dict[str, str]
     right: dict[str, bool]  # field -> exact (for every extracted field)
     fully_right: bool
+    # the fields as the service stores them (calibrated with the shipped table)
+    stored: dict[str, dict[str, Any]]
+    lang: str
+    warnings: list[str]
+    text: str
 
 
 def read_cards(engine: Any = None) -> list[CardRead]:
@@ -75,11 +85,15 @@ def read_cards(engine: Any = None) -> list[CardRead]:
                 CardRead(
                     folder=name,
                     file=path.name,
-                    fold=index % 2,
+                    fold=index % FOLDS,
                     raw=raw,
                     values=values,
                     right=right,
                     fully_right=fully,
+                    stored={k: f.to_dict() for k, f in result.fields.items()},
+                    lang=result.lang,
+                    warnings=list(result.warnings),
+                    text=result.text,
                 )
             )
             print(f"  {name}/{path.name}: {'right' if fully else 'wrong'}", file=sys.stderr, flush=True)
@@ -95,78 +109,154 @@ def samples_of(cards: list[CardRead]) -> dict[str, list[tuple[float, bool]]]:
     return out
 
 
-def auto_confirms(card: CardRead, table: dict[str, list[tuple[float, float]]], threshold: float) -> bool:
-    """Decide as the service does, with the card's fields calibrated through ``table``."""
-    from contacts.cards.models import Card
-    from contacts.cards.service import is_confident
+def calibrated(card: CardRead, table: Mapping[str, list[tuple[float, float]]]) -> dict[str, dict[str, Any]]:
+    """Return the card's stored fields with confidences calibrated through ``table`` (not the shipped one)."""
     from ocr.fields.calibration import calibrate_with
 
-    fields = {
-        k: {"value": v, "confidence": calibrate_with(table, k, card.raw[k])} for k, v in card.values.items()
+    return {
+        k: {**f, "confidence": calibrate_with(table, k, card.raw[k]) if k in card.raw else f["confidence"]}
+        for k, f in card.stored.items()
     }
-    return is_confident(Card(fields=fields), threshold)
 
 
-def held_out_figures(cards: list[CardRead], threshold: float) -> dict[str, dict[str, Any]]:
-    """Score each fold with the table fitted on the other fold; return figures per reported folder."""
+def features_of(card: CardRead, table: Mapping[str, list[tuple[float, float]]]) -> dict[str, float]:
+    """Describe a card for the card model, its fields calibrated through ``table``."""
+    from ocr.fields.confirm import card_features
+
+    return card_features(calibrated(card, table), card.lang, card.warnings, card.text)
+
+
+def fit_card_model(cards: list[CardRead]) -> Any:
+    """Fit the card model on labelled cards.
+
+    Each card's features come from field confidences calibrated by a table fitted on the other half of the
+    cards (cross-fitting), so the model learns from confidences like those it will see on new cards. Cards with a
+    suspect field are left out: the service holds them for review whatever the model says.
+    """
+    from ocr.fields.calibration import fit
+    from ocr.fields.confirm import fit_model, suspect_fields
+
+    samples = []
+    for half in (0, 1):
+        others = [c for i, c in enumerate(cards) if i % 2 != half]
+        table = fit(samples_of(others))
+        samples += [
+            (features_of(c, table), c.fully_right)
+            for i, c in enumerate(cards)
+            if i % 2 == half and not suspect_fields(c.stored, c.lang)
+        ]
+    return fit_model(samples)
+
+
+def auto_confirms(
+    card: CardRead, table: Mapping[str, list[tuple[float, float]]], model: Any, threshold: float
+) -> bool:
+    """Decide as the service does, with the card's fields calibrated through ``table`` and judged by ``model``."""
+    from contacts.cards.models import Card
+    from contacts.cards.service import is_confident
+
+    stored = Card(fields=calibrated(card, table), lang=card.lang, warnings=card.warnings, text=card.text)
+    return is_confident(stored, threshold, model=model)
+
+
+def held_out_figures(cards: list[CardRead], thresholds: list[float]) -> dict[str, dict[str, Any]]:
+    """Score each fold with the field table and card model fitted on the other folds; figures per folder."""
     from ocr.fields.calibration import fit
 
-    tables = {fold: fit(samples_of([c for c in cards if c.fold != fold])) for fold in (0, 1)}
+    decisions: dict[tuple[str, str], dict[float, bool]] = {}
+    for fold in range(FOLDS):
+        train = [c for c in cards if c.fold != fold]
+        table = fit(samples_of(train))
+        model = fit_card_model(train)
+        for c in cards:
+            if c.fold == fold:
+                decisions[(c.folder, c.file)] = {t: auto_confirms(c, table, model, t) for t in thresholds}
     out: dict[str, dict[str, Any]] = {}
     for name in REPORTED:
         mine = [c for c in cards if c.folder == name]
         if not mine:
             continue
-        confirmed = [c for c in mine if auto_confirms(c, tables[c.fold], threshold)]
-        right = sum(c.fully_right for c in confirmed)
-        out[name] = {
-            "cards": len(mine),
-            "fully_right": sum(c.fully_right for c in mine),
-            "auto_confirmed": len(confirmed),
-            "auto_confirmed_share": round(len(confirmed) / len(mine), 4),
-            "right_among_confirmed": right,
-            "precision": round(right / len(confirmed), 4) if confirmed else None,
-        }
+        out[name] = {"cards": len(mine), "fully_right": sum(c.fully_right for c in mine), "thresholds": {}}
+        for t in thresholds:
+            confirmed = [c for c in mine if decisions[(c.folder, c.file)][t]]
+            right = sum(c.fully_right for c in confirmed)
+            out[name]["thresholds"][t] = {
+                "auto_confirmed": len(confirmed),
+                "auto_confirmed_share": round(len(confirmed) / len(mine), 4),
+                "right_among_confirmed": right,
+                "precision": round(right / len(confirmed), 4) if confirmed else None,
+            }
     return out
 
 
+def save_reads(cards: list[CardRead], path: Path) -> None:
+    """Write the readings (what the fit needs) to a JSON file."""
+    path.write_text(json.dumps([asdict(c) for c in cards], ensure_ascii=False), encoding="utf-8")
+
+
+def load_reads(path: Path) -> list[CardRead]:
+    """Read readings written by ``save_reads`` (folds dealt again, in file order within each folder)."""
+    cards = [CardRead(**c) for c in json.loads(path.read_text(encoding="utf-8"))]
+    seen: dict[str, int] = defaultdict(int)
+    for card in cards:
+        card.fold = seen[card.folder] % FOLDS
+        seen[card.folder] += 1
+    return cards
+
+
 def main() -> int:
-    """Read the cards, print the held-out figures and optionally write the shipped calibration."""
+    """Read the cards, print the held-out figures and optionally write the shipped calibration and card model."""
     from contacts.config import Settings
+    from ocr import PIPELINE_VERSION
+    from ocr.fields import confirm
     from ocr.fields.calibration import fit, save
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fit", action="store_true", help="write ocr/fields/calibration.json from all cards")
+    parser.add_argument(
+        "--fit", action="store_true", help="write ocr/fields/calibration.json and confirm.json from all cards"
+    )
     parser.add_argument("--threshold", type=float, default=Settings().review_threshold)
+    parser.add_argument("--save-reads", type=Path, help="also write the readings to this JSON file")
+    parser.add_argument(
+        "--from-reads", type=Path, help="use readings written by --save-reads instead of running the pipeline"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if not shared_data_dir("cards-hard").exists() and not shared_data_dir("cards-dev").exists():
+    if args.from_reads:
+        cards = load_reads(args.from_reads)
+    elif not shared_data_dir("cards-hard").exists() and not shared_data_dir("cards-dev").exists():
         print("labelled cards not found; skipping", file=sys.stderr)
         return 0
-    cards = read_cards()
-    figures = held_out_figures(cards, args.threshold)
+    else:
+        cards = read_cards()
+    if args.save_reads:
+        save_reads(cards, args.save_reads)
+    thresholds = sorted({args.threshold, 0.6, 0.7, 0.8, 0.9})
+    figures = held_out_figures(cards, thresholds)
     if args.json:
         print(json.dumps({"threshold": args.threshold, "folders": figures}, indent=1))
     else:
         print(
-            f"auto-confirm at threshold {args.threshold} (held out: each half scored with the other half's "
-            f"calibration)"
+            f"auto-confirm held out ({FOLDS} folds: each card judged by the field calibration and card model "
+            f"fitted on the other folds)"
         )
         print(
-            f"{'folder':<18} {'cards':>5} {'fully right':>11} {'auto-confirmed':>15} {'right of those':>15}"
+            f"{'folder':<18} {'cards':>5} {'fully right':>11} {'threshold':>9} {'auto-confirmed':>15} {'right of those':>15}"
         )
         for name, f in figures.items():
-            precision = f"{f['precision']:.1%}" if f["precision"] is not None else "-"
-            print(
-                f"{name:<18} {f['cards']:>5} {f['fully_right']:>11} "
-                f"{f['auto_confirmed_share']:>14.1%} {precision:>15}"
-            )
+            for t, g in f["thresholds"].items():
+                precision = f"{g['precision']:.1%}" if g["precision"] is not None else "-"
+                mark = " (default)" if t == args.threshold else ""
+                print(
+                    f"{name:<18} {f['cards']:>5} {f['fully_right']:>11} {t:>9} "
+                    f"{g['auto_confirmed_share']:>14.1%} {precision:>15}{mark}"
+                )
     if args.fit:
-        folders = sorted({c.folder for c in cards})
-        save(
-            fit(samples_of(cards)), source=f"bench_confirm --fit on {len(cards)} cards: {', '.join(folders)}"
-        )
-        print(f"wrote {Path('ocr/fields/calibration.json')}")
+        folders = ", ".join(sorted({c.folder for c in cards}))
+        source = f"bench_confirm --fit on {len(cards)} cards read by pipeline {PIPELINE_VERSION}: {folders}"
+        save(fit(samples_of(cards)), source=source)
+        confirm.save(fit_card_model(cards), source=source)
+        print(f"wrote {Path('ocr/fields/calibration.json')} and {Path('ocr/fields/confirm.json')}")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ocr.engine import Word
 from ocr.fields import extract_fields
 from ocr.fields.calibration import calibrate_with, fit_field
+from ocr.fields.contact import WebLines
 from ocr.layout import Line, group_lines
 from ocr.result import Field
 from tests.ocr.fake import lines_for
@@ -56,6 +57,36 @@ def test_a_capitalised_address_keeps_its_first_letter() -> None:
 
 def test_a_label_run_into_the_email_by_rejoining_is_dropped() -> None:
     assert card("E. haruka.sasaki@example.com")["email"] == "haruka.sasaki@example.com"
+
+
+def test_a_dot_read_as_a_hyphen_before_the_top_level_domain_is_a_dot() -> None:
+    assert card("mori@kawa-trading-jp")["email"] == "mori@kawa-trading.jp"
+
+
+def test_a_hyphenated_top_level_domain_one_letter_off_is_mended_with_less_certainty() -> None:
+    fields = sized(("mori@kawa-trading-Jq", 22))
+    assert fields["email"].value == "mori@kawa-trading.jp"
+    assert fields["email"].confidence < sized(("mori@kawa-trading.jp", 22))["email"].confidence
+
+
+def test_a_hyphenated_ending_that_is_no_domain_stays_no_address() -> None:
+    assert "email" not in card("mori@kawa-trading-xyzw")
+
+
+def test_the_second_look_wants_lines_with_an_at_or_a_web_address() -> None:
+    look = WebLines()
+    assert look.wants("mori@kawa.jp") and look.wants("www.kawa.co.jp") and not look.wants("株式会社カワ")
+
+
+def test_the_second_look_accepts_only_an_address_read_as_printed() -> None:
+    look = WebLines()
+    assert look.accepts("E-Mail mori.k@kawa-trading.co.jp")
+    assert not look.accepts("mori.k@kawa-trading-jp")  # mended, not read
+    assert not look.accepts("mori.k@kawa-trading.co.jD")  # a top-level domain repaired
+
+
+def test_the_second_look_accepts_a_web_address_on_a_real_domain() -> None:
+    assert WebLines().accepts("https://www.kawa-trading.co.jp/")
 
 
 def test_a_printed_at_wins_over_an_icon_read_as_a_copyright_sign() -> None:

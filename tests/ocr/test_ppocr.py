@@ -104,3 +104,50 @@ def test_the_engine_is_loaded_once_per_process() -> None:
 def test_a_missing_model_folder_is_an_engine_error(tmp_path: object) -> None:
     with pytest.raises(EngineError):
         PaddleEngine(models=tmp_path)  # type: ignore[arg-type]
+
+
+class _Look:
+    """A second look that wants lines with "@" and accepts readings ending in ".com"."""
+
+    def wants(self, text: str) -> bool:
+        return "@" in text
+
+    def accepts(self, text: str) -> bool:
+        return text.endswith(".com")
+
+
+def _stub_engine(answer: tuple[str, float], widths: list[int]) -> PaddleEngine:
+    engine = PaddleEngine.__new__(PaddleEngine)  # no models: only the second reading is stubbed
+
+    def recognize_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        widths.extend(c.shape[1] for c in crops)
+        return [answer] * len(crops)
+
+    engine.recognize_crops = recognize_crops  # type: ignore[method-assign]
+    return engine
+
+
+def test_a_wanted_line_is_read_again_from_a_widened_crop() -> None:
+    widths: list[int] = []
+    engine = _stub_engine(("ann@kawa.com", 0.9), widths)
+    engine.read_again([np.zeros((20, 200, 3), np.uint8)], [("an@kawa.com", 0.95)], _Look())
+    assert widths == [300]
+
+
+def test_a_second_reading_that_validates_replaces_the_first() -> None:
+    engine = _stub_engine(("ann@kawa.com", 0.9), [])
+    out = engine.read_again([np.zeros((20, 200, 3), np.uint8)], [("an@kawa.co", 0.95)], _Look())
+    assert out == [("ann@kawa.com", 0.9)]
+
+
+def test_a_second_reading_that_does_not_validate_leaves_the_first() -> None:
+    engine = _stub_engine(("ann@kawa.co", 0.99), [])
+    out = engine.read_again([np.zeros((20, 200, 3), np.uint8)], [("an@kawa.com", 0.95)], _Look())
+    assert out == [("an@kawa.com", 0.95)]
+
+
+def test_a_line_the_second_look_does_not_want_is_read_once() -> None:
+    widths: list[int] = []
+    engine = _stub_engine(("x", 0.9), widths)
+    out = engine.read_again([np.zeros((20, 200, 3), np.uint8)], [("営業部", 0.95)], _Look())
+    assert out == [("営業部", 0.95)] and widths == []

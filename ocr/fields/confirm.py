@@ -1,0 +1,360 @@
+"""Card confidence: a calibrated estimate of the chance that every field read from a card is right.
+
+A card may complete without review only when the whole of it is right, and per-field confidences do not say
+that: a card can have every field likely right and still miss one, and the address's score cannot separate
+right from wrong addresses well enough for any one field's gate to pass. So the card is judged as a whole, from
+what the stored reading holds:
+
+- validators first (``suspect_fields``): a field spelt as print would not spell it (a small kana katakana never
+  writes there, 八イツ, ``wwww.``, an English company in lower case, an e-mail on an odd top-level domain) or a
+  kana reading that falls short of the name holds the card for review (confidence 0);
+- otherwise ``card_features``: the calibrated confidences of its fields (the weakest one and their joint log),
+  which fields the card lacks that cards of its language print, numbers that are no valid number, an e-mail
+  domain that disagrees with the web address, recognised lines no field took, and the reading's warnings
+  (low recognition, vertical print, an inverted or whole-image reading);
+- a logistic regression on these features (L2-regularised) gives a score, and the score is calibrated like the
+  fields are (``calibration.fit_field``: pool-adjacent-violators steps at the lower bound of a Wilson interval,
+  here the one-sided 99% one), so that a card confidence promises no more than the labelled cards showed.
+
+The model is data shipped with the package (``confirm.json``), written by
+``python -m tests.bench.bench_confirm --fit`` beside the field calibration; without it every card scores 0
+(held for review).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ocr.fields.calibration import calibrate_with, fit_field
+from ocr.fields.contact import KNOWN_TLDS
+from ocr.fields.vocab import PREFECTURES
+
+MODEL_PATH = Path(__file__).with_name("confirm.json")
+# Fields a card of each language usually prints: one the reading lacks is likelier missed than absent.
+EXPECTED = {
+    "ja": ("company", "phone", "email", "postal_code", "address"),
+    "en": ("company", "phone", "email", "address"),
+}
+PHONES = ("phone", "mobile", "fax")
+# Warning texts of the pipeline (ocr.pipeline) that describe how the side was read.
+WARNINGS = {
+    "low_recognition": "low recognition confidence",
+    "vertical": "read as vertical text",
+    "turned": "Japanese lines stand tall",
+    "inverted": "read inverted",
+    "whole_image": "read it whole",
+    "no_edge": "no card edge found",
+}
+FEATURES = (
+    "weakest",  # logit of the lowest calibrated field confidence
+    "joint",  # sum of the fields' log confidences: the chance that all are right if they were independent
+    "fields",  # how many fields were read
+    "missing",  # expected fields the reading lacks
+    "bad_number",  # phone, mobile or fax with no valid E.164 form
+    "domain_disagrees",  # an e-mail domain and a web host that differ
+    "unused",  # recognised lines no field took (``unused_lines``): a field may lack a part of itself
+    "english",
+    *WARNINGS,
+)
+# The card's steps are lower bounds of one-sided 99% Wilson intervals (the fields' are 95%): a card confirmed by
+# mistake makes a wrong contact without anyone looking, so a card promises less than a field from as many cards.
+CARD_Z = 2.326
+L2 = 1.0  # ridge penalty on the standardised coefficients (the intercept is not penalised)
+_EPS = 0.01
+
+
+# Small kana and the kana they may follow in katakana as it is spelt (ティ, フィ, ウィ; ファ, ヴァ; キャ, シュ, テュ).
+_SMALL_AFTER = {
+    "ィ": set("テデウフヴスズツクグ"),
+    "ァ": set("フヴツクグウ"),
+    "ャ": set("キシチニヒミリギジビピ"),
+    "ュ": set("キシチニヒミリギジビピテデフヴ"),
+    "ョ": set("キシチニヒミリギジビピ"),
+}
+_I_ROW = set("キシチニヒミリギジビピ")
+# Kanji that look like katakana (八/ハ, 工/エ, 口/ロ, 力/カ, 卜/ト, 夕/タ): one before katakana is a misread katakana
+# (八イツ, 工ンジニア); 卜 beside katakana on either side (コー卜).
+_KANJI_LIKE_KANA = set("八工口力卜夕")
+_KATAKANA = re.compile(r"[ァ-ヺー]")
+
+
+def _is_katakana(ch: str) -> bool:
+    return bool(_KATAKANA.fullmatch(ch)) and ch not in "ヵヶ"
+
+
+def suspect_value(name: str, value: str, lang: str | None) -> bool:
+    """Tell whether a field's text is spelt as print would not spell it: a likely misread the score may miss.
+
+    Katakana with a small kana where katakana spelling has none (マーケィング, デザィン) or, in an address,
+    department or title, a full-size ヤ/ユ/ヨ after an i-row kana (シヤルム); a kanji look-alike of a katakana
+    before katakana (八イツ) or 卜 beside it; a Japanese address starting like a prefecture that is none of the 47;
+    a web host starting with ``ww.`` or ``wwww``, or an e-mail or web address on an unusual top-level domain longer
+    than two letters; and on English cards a name or company starting in lower case.
+    """
+    for i, ch in enumerate(value):
+        before = value[i - 1] if i else ""
+        after = value[i + 1] if i + 1 < len(value) else ""
+        if ch in _SMALL_AFTER and before not in _SMALL_AFTER[ch]:
+            return True
+        if ch in "ヤユヨ" and before in _I_ROW and name in ("address", "department", "title"):
+            return True  # (not in names, シ・ユイ, nor in company names spelt the old way, キヤノン)
+        if ch in _KANJI_LIKE_KANA and (_is_katakana(after) or (ch == "卜" and _is_katakana(before))):
+            return True
+    if name == "address" and lang == "ja" and _odd_prefecture(value):
+        return True
+    if name in ("url", "email"):
+        host = _host(value.split("@", 1)[-1]) if name == "email" else _host(value)
+        tld = host.rsplit(".", 1)[-1]
+        if re.match(r"(?:ww|wwww+)\.", host) or (len(tld) > 2 and tld not in KNOWN_TLDS):
+            return True
+    return lang == "en" and name in ("name", "company") and value[:1].islower()
+
+
+_PREFECTURE_LIKE = re.compile(r"^(\S{1,3}?[都道府県])")
+
+
+def _odd_prefecture(address: str) -> bool:
+    """Tell whether a Japanese address starts like a prefecture (two or three characters and 都/道/府/県) that is
+    none of the 47 (靜岡県 with its old-form 靜, a character lost or misread)."""
+    if address.startswith(PREFECTURES):
+        return False
+    m = _PREFECTURE_LIKE.match(address)
+    return m is not None and len(m.group(1)) in (3, 4)
+
+
+def reading_falls_short(name: str, kana: str) -> bool:
+    """Tell whether a printed kana reading does not start with the surname's reading or stops there.
+
+    Given names have many readings, surnames few: a reading that lacks the surname's (のうえなおき for 井上 直樹) or
+    is only the surname (さとう for 佐藤 裕太) lost a part to the recognizer. Needs the name's space between
+    surname and given name; without it nothing is said.
+    """
+    from ocr.namecheck import _hiragana, _kakasi
+
+    parts = name.split()
+    if len(parts) != 2 or not kana:
+        return False
+    surname = "".join(p["hira"] for p in _kakasi().convert(parts[0]))
+    printed = _hiragana(kana.replace(" ", ""))
+    return not printed.startswith(surname) or len(printed) <= len(surname)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def unused_lines(text: str, values: Sequence[str]) -> list[str]:
+    """Return the recognised lines that hold no field's value and that no field's value holds.
+
+    A title's second line, the rest of an address or a company printed over two lines that the fields left
+    out show up here (and so do slogans and logos, which is why this is a feature and not a rule).
+    """
+    compact = [c for v in values if (c := _compact(v))]
+    digits = [d for v in compact if len(d := re.sub(r"\D", "", v)) >= 6]
+    out = []
+    for line in text.splitlines():
+        t = _compact(line)
+        if len(t) < 2 or any(v in t or t in v for v in compact):
+            continue
+        d = re.sub(r"\D", "", t)
+        if d and any(x in d or (len(d) >= 6 and d in x) for x in digits):
+            continue
+        out.append(line)
+    return out
+
+
+def _logit(p: float) -> float:
+    p = min(1 - _EPS, max(_EPS, p))
+    return math.log(p / (1 - p))
+
+
+def _host(value: str) -> str:
+    host = value.lower().split("//")[-1].split("/")[0]
+    return host[4:] if host.startswith("www.") else host
+
+
+def card_features(
+    fields: Mapping[str, Mapping[str, Any]], lang: str | None, warnings: Sequence[str] = (), text: str = ""
+) -> dict[str, float]:
+    """Describe a stored reading (``{name: {"value", "confidence"[, "e164"]}}``, its language, warnings and
+    recognised text) by the model's features."""
+    present = {
+        name: f
+        for name, f in fields.items()
+        if name != "other_phones" and isinstance(f.get("value"), str) and f["value"].strip()
+    }
+    confidences = [min(1.0, max(0.0, float(f.get("confidence") or 0.0))) for f in present.values()]
+    email = str(present["email"]["value"]) if "email" in present else ""
+    url = str(present["url"]["value"]) if "url" in present else ""
+    disagrees = bool(email and url and "@" in email and _host(email.split("@", 1)[1]) != _host(url))
+    warned = " ".join(str(w) for w in warnings)
+    out = {
+        "weakest": _logit(min(confidences, default=0.0)),
+        "joint": sum(math.log(max(_EPS, c)) for c in confidences),
+        "fields": float(len(present)),
+        "missing": float(sum(name not in present for name in EXPECTED.get(lang or "", EXPECTED["ja"]))),
+        "bad_number": float(sum(name in present and not present[name].get("e164") for name in PHONES)),
+        "domain_disagrees": float(disagrees),
+        "unused": float(len(unused_lines(text, [str(f.get("value") or "") for f in fields.values()]))),
+        "english": float(lang == "en"),
+    }
+    for name, marker in WARNINGS.items():
+        out[name] = float(marker in warned)
+    return out
+
+
+def suspect_fields(fields: Mapping[str, Mapping[str, Any]], lang: str | None) -> list[str]:
+    """Return the fields of a stored reading that print would not spell so (``suspect_value``), and the kana
+    reading when it falls short of the name (``reading_falls_short``)."""
+    values = {
+        name: str(f["value"])
+        for name, f in fields.items()
+        if name != "other_phones" and isinstance(f.get("value"), str) and f["value"].strip()
+    }
+    out = [name for name, value in values.items() if suspect_value(name, value, lang)]
+    if (
+        "name" in values
+        and "name_kana" in values
+        and reading_falls_short(values["name"], values["name_kana"])
+    ):
+        out.append("name_kana")
+    return out
+
+
+@dataclass(frozen=True)
+class CardModel:
+    """Standardisation, logistic coefficients and the calibration steps of the score."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]  # one per feature
+    intercept: float
+    steps: tuple[tuple[float, float], ...]  # calibration of the logistic score (``calibrate_with``)
+
+    def score(self, features: Mapping[str, float]) -> float:
+        """Return the uncalibrated logistic score (0..1)."""
+        z = self.intercept
+        for name, m, s, c in zip(FEATURES, self.mean, self.scale, self.coef, strict=True):
+            z += c * (features[name] - m) / s
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def confidence(self, features: Mapping[str, float]) -> float:
+        """Return the calibrated chance that every field of the card is right."""
+        return calibrate_with({"card": list(self.steps)}, "card", self.score(features))
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the shape written to ``confirm.json``."""
+        return {
+            "features": list(FEATURES),
+            "mean": [round(v, 6) for v in self.mean],
+            "scale": [round(v, 6) for v in self.scale],
+            "coef": [round(v, 6) for v in self.coef],
+            "intercept": round(self.intercept, 6),
+            "steps": [list(s) for s in self.steps],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CardModel:
+        """Read the shape of ``to_json`` (features in another order or set are refused)."""
+        if list(data["features"]) != list(FEATURES):
+            raise ValueError("confirm.json was fitted on other features; refit it (bench_confirm --fit)")
+        return cls(
+            mean=tuple(float(v) for v in data["mean"]),
+            scale=tuple(float(v) for v in data["scale"]),
+            coef=tuple(float(v) for v in data["coef"]),
+            intercept=float(data["intercept"]),
+            steps=tuple((float(a), float(b)) for a, b in data["steps"]),
+        )
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, float]:
+    """Fit a ridge-penalised logistic regression by Newton's method; return (coefficients, intercept)."""
+    n, k = x.shape
+    design = np.hstack([np.ones((n, 1)), x])
+    w = np.zeros(k + 1)
+    penalty = np.eye(k + 1) * l2
+    penalty[0, 0] = 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(design @ w, -30, 30)))
+        grad = design.T @ (p - y) + penalty @ w
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty + 1e-9 * np.eye(k + 1)
+        step = np.linalg.solve(hessian, grad)
+        w -= step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    return w[1:], float(w[0])
+
+
+def fit_model(samples: Sequence[tuple[Mapping[str, float], bool]], l2: float | None = None) -> CardModel:
+    """Fit the card model on (features, every field right) samples of labelled cards.
+
+    The score's calibration steps are fitted on scores the cards got from models that did not see them
+    (two-fold cross-fitting), so the steps promise what the model does on new cards, not on its own.
+    """
+    l2 = L2 if l2 is None else l2
+    x = np.array([[f[name] for name in FEATURES] for f, _ in samples], dtype=float)
+    y = np.array([1.0 if ok else 0.0 for _, ok in samples])
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    coef, intercept = fit_logistic(z, y, l2)
+    # Out-of-fold scores for the calibration steps.
+    folds = np.arange(len(y)) % 2
+    scores = np.zeros(len(y))
+    for fold in (0, 1):
+        train, test = folds != fold, folds == fold
+        if train.sum() == 0 or test.sum() == 0:
+            scores[test] = 1.0 / (1.0 + np.exp(-(z[test] @ coef + intercept)))
+            continue
+        m, s = x[train].mean(axis=0), x[train].std(axis=0)
+        s[s < 1e-9] = 1.0
+        c, b = fit_logistic((x[train] - m) / s, y[train], l2)
+        scores[test] = 1.0 / (1.0 + np.exp(-np.clip(((x[test] - m) / s) @ c + b, -30, 30)))
+    steps = fit_field(zip(scores.tolist(), (bool(v) for v in y), strict=True), z=CARD_Z)
+    return CardModel(  # rounded as confirm.json stores them, so a fitted model is the one it ships
+        mean=tuple(round(v, 6) for v in mean.tolist()),
+        scale=tuple(round(v, 6) for v in scale.tolist()),
+        coef=tuple(round(v, 6) for v in coef.tolist()),
+        intercept=round(intercept, 6),
+        steps=tuple(steps),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_model() -> CardModel | None:
+    """Load the model shipped with the package (None when there is none)."""
+    if not MODEL_PATH.exists():
+        return None
+    return CardModel.from_json(json.loads(MODEL_PATH.read_text(encoding="utf-8"))["model"])
+
+
+def card_confidence(
+    fields: Mapping[str, Mapping[str, Any]],
+    lang: str | None,
+    warnings: Sequence[str] = (),
+    text: str = "",
+    model: CardModel | None = None,
+) -> float:
+    """Return the calibrated chance that every field of a stored reading is right (0 without a model)."""
+    model = model or shipped_model()
+    if model is None or suspect_fields(fields, lang):
+        return 0.0
+    return model.confidence(card_features(fields, lang, warnings, text))
+
+
+def save(model: CardModel, *, source: str, path: Path = MODEL_PATH) -> None:
+    """Write a fitted model as the shipped data."""
+    path.write_text(
+        json.dumps({"source": source, "model": model.to_json()}, indent=1) + "\n", encoding="utf-8"
+    )

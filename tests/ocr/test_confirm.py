@@ -1,0 +1,190 @@
+"""Card confidence (``ocr.fields.confirm``): the validators, the features, the model and the shipped data."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from ocr.fields import confirm
+from ocr.fields.confirm import (
+    FEATURES,
+    MODEL_PATH,
+    CardModel,
+    card_confidence,
+    card_features,
+    fit_model,
+    reading_falls_short,
+    shipped_model,
+    suspect_fields,
+    suspect_value,
+    unused_lines,
+)
+
+
+def stored(**values: str) -> dict[str, dict[str, Any]]:
+    """Fields as the service stores them, all read with confidence 0.95 (phones with a valid E.164 form)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, value in values.items():
+        out[name] = {"value": value, "confidence": 0.95}
+        if name in ("phone", "mobile", "fax"):
+            out[name]["e164"] = "+81312345678"
+    return out
+
+
+def test_a_small_kana_katakana_never_writes_after_that_kana_is_suspect() -> None:
+    assert suspect_value("department", "セールスエンジニアリング部", "ja") is False
+    assert suspect_value("department", "セールスエンジニアリンィグ部", "ja") is True
+
+
+def test_a_full_size_ya_after_an_i_row_kana_in_an_address_is_suspect() -> None:
+    assert suspect_value("address", "東京都港区芝1丁目2番3号 メゾンキヤッスル101", "ja") is True
+
+
+def test_a_full_size_yu_in_a_kana_name_reading_is_two_names_not_a_misread() -> None:
+    assert suspect_value("name_kana", "モリシユカ", "ja") is False
+
+
+def test_a_company_spelt_the_old_way_with_a_full_size_ya_is_not_suspect() -> None:
+    assert suspect_value("company", "シヤチ工業株式会社", "ja") is False
+
+
+def test_a_kanji_look_alike_before_katakana_is_suspect() -> None:
+    assert suspect_value("address", "大阪府堺市1番2号 工メラルド館", "ja") is True
+
+
+def test_a_kanji_before_kanji_or_a_small_ke_is_not_a_look_alike() -> None:
+    assert suspect_value("address", "東京都八王子市八ヶ谷1-2-3", "ja") is False
+
+
+def test_a_web_host_with_four_ws_is_suspect() -> None:
+    assert suspect_value("url", "wwww.kawa-trading.com", "en") is True
+    assert suspect_value("url", "https://www.kawa-trading.com/", "en") is False
+
+
+def test_an_address_on_an_unusual_long_top_level_domain_is_suspect() -> None:
+    assert suspect_value("email", "mori@mail.kawa", "ja") is True
+    assert suspect_value("email", "mori@kawa.co.uk", "ja") is False
+
+
+def test_an_english_company_starting_in_lower_case_is_suspect() -> None:
+    assert suspect_value("company", "kestrel Holdings Ltd", "en") is True
+    assert suspect_value("company", "Kestrel Holdings Ltd", "en") is False
+
+
+def test_a_kana_reading_without_the_surname_reading_falls_short() -> None:
+    assert reading_falls_short("田中 一郎", "なかいちろう") is True
+
+
+def test_a_kana_reading_of_the_surname_only_falls_short() -> None:
+    assert reading_falls_short("田中 一郎", "たなか") is True
+
+
+def test_a_whole_kana_reading_does_not_fall_short() -> None:
+    assert reading_falls_short("田中 一郎", "たなかいちろう") is False
+
+
+def test_a_reading_that_falls_short_makes_the_kana_field_suspect() -> None:
+    assert suspect_fields(stored(name="田中 一郎", name_kana="なかいちろう"), "ja") == ["name_kana"]
+
+
+def test_a_title_line_no_field_took_is_unused() -> None:
+    text = "Kestrel Holdings Ltd\nMary Hale\nHead of Sales\nEurope and Africa\nmary@kestrel.co.uk"
+    assert unused_lines(
+        text, ["Kestrel Holdings Ltd", "Mary Hale", "Head of Sales", "mary@kestrel.co.uk"]
+    ) == ["Europe and Africa"]
+
+
+def test_a_line_holding_a_phone_number_is_used() -> None:
+    assert unused_lines("TEL 03-1234-5678 (代表)", ["03-1234-5678"]) == []
+
+
+def test_an_expected_field_the_reading_lacks_counts_as_missing() -> None:
+    features = card_features(stored(name="田中 一郎", company="株式会社カワ", phone="03-1234-5678"), "ja")
+    assert features["missing"] == 3.0  # e-mail, postal code, address
+
+
+def test_a_phone_without_a_valid_number_counts_as_a_bad_number() -> None:
+    fields = stored(name="Mary Hale", phone="555 0100")
+    fields["phone"]["e164"] = None
+    assert card_features(fields, "en")["bad_number"] == 1.0
+
+
+def test_an_email_domain_other_than_the_web_host_disagrees() -> None:
+    fields = stored(email="mary@kestrel.co.uk", url="https://www.kestrel-group.com/")
+    assert card_features(fields, "en")["domain_disagrees"] == 1.0
+
+
+def test_the_weakest_field_sets_the_weakest_feature() -> None:
+    fields = stored(name="Mary Hale", company="Kestrel Holdings Ltd")
+    fields["company"]["confidence"] = 0.5
+    assert card_features(fields, "en")["weakest"] == pytest.approx(0.0)
+
+
+def _model() -> CardModel:
+    """A model fitted on cards that are right when their fields are confident and nothing is missing."""
+    samples = []
+    for i in range(200):
+        confidence = 0.5 + 0.5 * (i % 50) / 50
+        fields = stored(
+            name="Mary Hale", company="Kestrel Holdings Ltd", email="mary@kestrel.co.uk", address="1 Main St"
+        )
+        for f in fields.values():
+            f["confidence"] = confidence
+        samples.append((card_features(fields, "en"), confidence > 0.75 or i % 7 == 0))
+    return fit_model(samples)
+
+
+def test_a_card_of_confident_fields_scores_higher_than_one_of_doubtful_fields() -> None:
+    model = _model()
+    sure = stored(
+        name="Mary Hale", company="Kestrel Holdings Ltd", email="mary@kestrel.co.uk", address="1 Main St"
+    )
+    doubtful = json.loads(json.dumps(sure))
+    for f in doubtful.values():
+        f["confidence"] = 0.55
+    assert card_confidence(sure, "en", model=model) > card_confidence(doubtful, "en", model=model)
+
+
+def test_a_card_with_a_suspect_field_has_no_confidence() -> None:
+    fields = stored(name="Mary Hale", company="kestrel Holdings Ltd", email="mary@kestrel.co.uk")
+    assert card_confidence(fields, "en", model=_model()) == 0.0
+
+
+def test_without_a_model_no_card_is_confident(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(confirm, "shipped_model", lambda: None)
+    assert card_confidence(stored(name="Mary Hale"), "en") == 0.0
+
+
+def test_a_model_survives_its_json_form() -> None:
+    model = _model()
+    assert CardModel.from_json(json.loads(json.dumps(model.to_json()))) == model
+
+
+def test_a_model_fitted_on_other_features_is_refused() -> None:
+    data = _model().to_json()
+    data["features"] = [*data["features"][:-1], "something_else"]
+    with pytest.raises(ValueError):
+        CardModel.from_json(data)
+
+
+def test_the_shipped_model_was_written_by_the_benchmark_for_these_features() -> None:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert data["source"].startswith("bench_confirm --fit on ")
+    assert data["model"]["features"] == list(FEATURES) and shipped_model() is not None
+
+
+def test_a_stricter_interval_promises_less_from_the_same_cards() -> None:
+    from ocr.fields.calibration import fit_field
+
+    samples = [(0.9, True)] * 30
+    assert fit_field(samples, z=2.326)[0][1] < fit_field(samples)[0][1]
+
+
+def test_an_address_starting_like_a_prefecture_that_is_none_of_the_47_is_suspect() -> None:
+    assert suspect_value("address", "靜岡県浜松市中区1-2-3", "ja") is True
+
+
+def test_an_address_without_its_prefecture_is_not_suspect() -> None:
+    assert suspect_value("address", "京都市中京区烏丸通1-2-3", "ja") is False
