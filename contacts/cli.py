@@ -247,11 +247,13 @@ def _register_webhook_commands(group: click.Group) -> None:
 
 
 def _register_admin_commands(group: click.Group) -> None:
-    """Add the token commands and the contacts-file import."""
+    """Add the token and analytics commands and the contacts-file import."""
+    from contacts.analytics.cli import analytics_group
     from contacts.auth.cli import tokens_group
     from contacts.imports.cli import import_command, imports_group
 
     group.add_command(tokens_group, "tokens")
+    group.add_command(analytics_group, "analytics")
     group.add_command(import_command, "import")
     group.add_command(imports_group, "imports")
 
