@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +27,7 @@ from contacts.db import utcnow
 from contacts.dedup.merge import contact_snapshot
 from contacts.dedup.models import MergeOperation
 from contacts.errors import MeishiError
+from contacts.imports.bulk import apply_chunk_bulk
 from contacts.imports.models import ContactImport, ImportRow, ImportStatus
 from contacts.imports.plan import CREATE, ERROR, MERGE_INTO, SKIP, UPDATE, changed_fields, contacts_by_email
 from contacts.imports.rowvalues import RowPerson, row_person
@@ -38,7 +39,7 @@ from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
 from contacts.touchpoints import service as touchpoints
 
-CHUNK_ROWS = 200
+CHUNK_ROWS = 500
 LEASE = timedelta(seconds=120)
 
 
@@ -73,14 +74,35 @@ class _Companies:
     def __init__(self, session: Session, actor: Actor) -> None:
         self.session, self.actor = session, actor
         self.found: dict[str, Company | None] = {}
+        self.absent: set[str] = set()
+
+    def prefetch(self, names: Iterable[str | None]) -> None:
+        """Look the names up with one query; those not found are created when first asked for."""
+        wanted = {normalize.normalize_company_name(n) or n: n for n in names if n}
+        wanted = {k: n for k, n in wanted.items() if k not in self.found}
+        if not wanted:
+            return
+        held = companies.companies_by_name(self.session, self.actor.organization_id, wanted.values())
+        for key in wanted:
+            if key in held:
+                self.found[key] = held[key]
+            else:
+                self.absent.add(key)
 
     def of(self, name: str | None) -> Company | None:
         if not name:
             return None
         key = normalize.normalize_company_name(name) or name
         if key not in self.found:
-            self.found[key] = companies.find_or_create_company(self.session, self.actor, name=name)
+            if key in self.absent:  # looked up in this transaction, under the organisation's lock
+                self.found[key] = companies.create_company(self.session, self.actor, name=name)
+            else:
+                self.found[key] = companies.find_or_create_company(self.session, self.actor, name=name)
         return self.found[key]
+
+    def id_of(self, name: str | None) -> str | None:
+        company = self.of(name)
+        return company.id if company else None
 
 
 def _update_contact(
@@ -202,8 +224,9 @@ def apply_chunk(
 ) -> None:
     """Apply a chunk of rows in the caller's transaction; a row the services refuse becomes an error row.
 
-    Without ``isolate_rows`` no savepoint surrounds each row (two statements fewer per row) and a refusal
-    propagates: the caller rolls the chunk back and applies it again with them.
+    Without ``isolate_rows`` the rows that create new people are written in runs with multi-row inserts
+    (:mod:`contacts.imports.bulk`) and a refusal propagates: the caller rolls the chunk back and applies it
+    again with ``isolate_rows``, each row in a savepoint of its own through the per-row path.
     """
     # Card confirmations take the same lock: two writers never make two contacts of one new person.
     session.execute(select(Organization.id).where(Organization.id == imp.organization_id).with_for_update())
@@ -217,8 +240,14 @@ def apply_chunk(
     holders = contacts_by_email(session, imp.organization_id, keys)
     known = _Companies(session, actor)
     if not isolate_rows:
-        for db_row in rows:
+        known.prefetch(r.values.get("company") for r in rows)
+
+        def apply_row(
+            session: Session, imp: ContactImport, actor: Actor, db_row: ImportRow, holders: dict[str, Contact]
+        ) -> None:
             _apply_row(session, imp, actor, db_row, holders, known)
+
+        apply_chunk_bulk(session, imp, actor, rows, holders, known.id_of, apply_row)
         return
     for db_row in rows:
         savepoint = session.begin_nested()
