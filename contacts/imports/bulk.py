@@ -47,6 +47,7 @@ class _New:
     keys: MatchKeys
     pairs: list[ScoredPair]
     touchpoint_id: str | None = None
+    version_after: int | None = None
 
 
 def _email_keys(row: RowPerson) -> list[str]:
@@ -115,7 +116,7 @@ def apply_chunk_bulk(
         db_row.result = CREATE
         db_row.created_contact_id = db_row.contact_id = new.contact.id
         db_row.touchpoint_id = new.touchpoint_id
-        db_row.version_after = new.contact.version
+        db_row.version_after = new.version_after
 
 
 def _write_run(session: Session, imp: ContactImport, actor: Actor, source: Source, run: list[_New]) -> None:
@@ -157,3 +158,5 @@ def _write_run(session: Session, imp: ContactImport, actor: Actor, source: Sourc
                 external_id=f"import:{imp.id}:{new.db_row.row_number}",
             ).id
     session.flush()
+    for new in run:  # what a later row of the chunk does to the contact is that row's
+        new.version_after = new.contact.version
