@@ -32,6 +32,7 @@ from contacts.touchpoints import service as touchpoints
 from contacts.touchpoints.models import Touchpoint
 
 NAMED = 20  # how many changed records a refusal names
+_ROW_AND_CONTACT_KEYS = frozenset({"id", "a_id", "b_id", "merged_into_id"})
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,10 @@ def changed_since(session: Session, rows: list[_Written]) -> list[str]:
 def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> ContactImport:
     """Restore the contact base to its state before ``imp``, in the caller's transaction, or refuse (409).
 
-    Rows are undone newest first. Between two merges, the rows' writes are undone together: the import's
-    touchpoints deleted, updated contacts restored from their snapshots (a contact's oldest snapshot last),
-    created contacts deleted with set-based updates; each merge is undone on its own, in its place.
+    Rows are undone newest first, the writes of consecutive rows together: the import's touchpoints deleted,
+    updated contacts restored from their snapshots (a contact's oldest snapshot last), created contacts
+    deleted with set-based updates. Each merge is undone on its own, as soon as it is met when it shares no
+    contact (nor a snapshot's row) with the newer rows still to undo, else once they are undone.
     """
     if imp.status not in (ImportStatus.COMMITTED, ImportStatus.FAILED):
         raise Conflict(
@@ -108,17 +110,24 @@ def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> Conta
         )
     restored: dict[str, int] = {}
     segment: list[_Written] = []
+    held: set[str] = set()  # the contacts the segment's rows wrote, and those their snapshots name
     for row in rows:
         if row.result != MERGE_INTO:
             segment.append(row)
+            held.update(i for i in (row.contact_id, row.created_contact_id) if i)
+            held.update(_ids_in(row.before))
             continue
-        _undo_segment(session, actor, segment, restored)
-        segment = []
+        op = session.get(MergeOperation, row.merge_id) if row.merge_id else None
+        merged = {i for i in (row.contact_id, row.created_contact_id) if i}
+        if op is not None:
+            merged |= {op.winner_id, *op.loser_ids} | _ids_in(op.snapshot.get("before"))
+        if held & merged:
+            # The merge and the newer rows share a contact (or a row of one): they are undone in order.
+            _undo_segment(session, actor, segment, restored)
+            segment, held = [], set()
         _delete_touchpoints(session, actor, [row.touchpoint_id] if row.touchpoint_id else [])
-        if row.merge_id:
-            op = session.get(MergeOperation, row.merge_id)
-            if op is not None and op.undone_at is None:
-                dedup.undo(session, actor, op)
+        if op is not None and op.undone_at is None:
+            dedup.undo(session, actor, op)
         if row.created_contact_id:
             people.delete_contacts(session, actor, [row.created_contact_id])
     _undo_segment(session, actor, segment, restored)
@@ -139,6 +148,20 @@ def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> Conta
     )
     session.flush()
     return imp
+
+
+def _ids_in(snapshot: dict[str, Any] | None) -> set[str]:
+    """Return the ids of the rows a snapshot holds and of the contacts they point at (not the organisation,
+    companies, users, tags or campaigns that many contacts share)."""
+    found: set[str] = set()
+    for rows in (snapshot or {}).values():
+        for row in rows:
+            found.update(
+                value
+                for key, value in row.items()
+                if isinstance(value, str) and (key in _ROW_AND_CONTACT_KEYS or key.endswith("contact_id"))
+            )
+    return found
 
 
 def _delete_touchpoints(session: Session, actor: Actor, ids: list[str]) -> None:
