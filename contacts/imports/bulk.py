@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from contacts import ownership
 from contacts.dedup import matching, stored
 from contacts.dedup.blocking import blocking_keys
 from contacts.dedup.engine import ScoredPair, match_one
+from contacts.dedup.merge import contact_snapshot, contact_snapshots
 from contacts.dedup.records import MatchKeys
 from contacts.dedup.scoring import MERGE
 from contacts.imports.models import ContactImport, ImportRow
@@ -33,8 +36,12 @@ from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
 from contacts.touchpoints import service as touchpoints
 
-#: Apply one row the per-row way: (session, import, actor, row, contacts by email).
-ApplyRow = Callable[[Session, ContactImport, Actor, ImportRow, dict[str, Contact]], None]
+#: Apply one row the per-row way: (session, import, actor, row, contacts by email, snapshot of a contact).
+ApplyRow = Callable[
+    [Session, ContactImport, Actor, ImportRow, dict[str, Contact], Callable[[str], dict[str, Any]]], None
+]
+#: The rows of a contact's snapshot that the matching of other contacts writes (their pairs with it).
+SHARED_ROWS = ("duplicate_candidate",)
 
 
 @dataclass
@@ -80,6 +87,29 @@ def apply_chunk_bulk(
             built[index] = (contact, stored.keys_of(contact))
         seen.update(emails)
     blocks = stored.fetch_blocks(session, imp.organization_id, [keys for _, keys in built.values()])
+    # The snapshots of the contacts the rows may update, dumped together; a contact the chunk wrote before
+    # its row is dumped again then, and the pairs other contacts' matching wrote are read again.
+    snapshots = contact_snapshots(
+        session,
+        [
+            holders[key].id
+            for index, (row, _) in enumerate(parsed)
+            if row is not None and index not in built
+            for key in _email_keys(row)[:1]
+            if key in holders
+        ],
+    )
+    wrote: set[str] = set()
+
+    def snapshot_of(contact_id: str) -> dict[str, Any]:
+        snap = snapshots.pop(contact_id, None)
+        if snap is None or contact_id in wrote:
+            return contact_snapshot(session, [contact_id])
+        for owned in ownership.installed():
+            if owned.key in SHARED_ROWS and owned.dump is not None:
+                snap[owned.key] = owned.dump(session, [contact_id])
+        return snap
+
     run: list[_New] = []
     written: list[_New] = []
     for index, db_row in enumerate(rows):
@@ -87,7 +117,7 @@ def apply_chunk_bulk(
         if row is None:
             db_row.result, db_row.detail = ERROR, {**db_row.detail, "errors": errors}
             continue
-        waiting = {new.contact.id for new in run}
+        waiting = {new.contact.id for new in run} | {p.b for new in run for p in new.pairs}
         if index in built:
             contact, keys = built[index]
             found = blocks.candidates(keys)
@@ -107,8 +137,10 @@ def apply_chunk_bulk(
             _write_run(session, imp, actor, source, run)
             written += run
             run = []
-        apply_row(session, imp, actor, db_row, holders)
-        blocks.reread(session, [i for i in (db_row.created_contact_id, db_row.contact_id) if i])
+        apply_row(session, imp, actor, db_row, holders, snapshot_of)
+        touched = [i for i in (db_row.created_contact_id, db_row.contact_id) if i]
+        wrote.update(touched)
+        blocks.reread(session, touched)
     _write_run(session, imp, actor, source, run)
     # The rows' results last, so that they are written together (one executemany) when the chunk commits.
     for new in written + run:

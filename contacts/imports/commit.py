@@ -162,40 +162,45 @@ def _apply_row(
     db_row: ImportRow,
     holders: dict[str, Contact],
     known: _Companies,
+    snapshot_of: Callable[[str], dict[str, Any]] | None = None,
 ) -> None:
-    """Apply one row and record its result (``holders``: contacts by email, kept current across the chunk)."""
+    """Apply one row and record its result (``holders``: contacts by email, kept current across the chunk;
+    ``snapshot_of``: the snapshot of a contact before the row updates it, by default dumped now)."""
     source = actor.source("import", imp.id)
     row, errors = row_person(db_row.values)
     if row is None:
         db_row.result, db_row.detail = ERROR, {**db_row.detail, "errors": errors}
         return
+    # The row's result is set at the end, so that it is written with one statement.
+    result: dict[str, Any] = {}
     keys = [k for k in (people_inputs.email_key(e) for e in row.emails) if k]
     holder = next((holders[k] for k in keys if k in holders), None)
     if holder is not None:
         holder = people.survivor_of(session, holder)
         fields = changed_fields(holder, row)
         if not fields:
-            db_row.result, db_row.contact_id = SKIP, holder.id
+            result.update(result=SKIP, contact_id=holder.id)
         else:
-            db_row.before = contact_snapshot(session, [holder.id])
+            before = (snapshot_of or (lambda c: contact_snapshot(session, [c])))(holder.id)
             _update_contact(session, actor, holder, row, fields, source, known)
-            db_row.result, db_row.contact_id = UPDATE, holder.id
-            db_row.detail = {**db_row.detail, "applied_fields": fields}
+            result.update(
+                before=before,
+                result=UPDATE,
+                contact_id=holder.id,
+                detail={**db_row.detail, "applied_fields": fields},
+            )
         contact = holder
     else:
         created, contact = _create_contact(session, actor, row, source, known)
-        db_row.created_contact_id = created.id
-        db_row.contact_id = contact.id
+        result.update(created_contact_id=created.id, contact_id=contact.id, result=CREATE)
         if contact.id != created.id:
-            db_row.result = MERGE_INTO
-            db_row.merge_id = session.scalar(
+            result["result"] = MERGE_INTO
+            result["merge_id"] = session.scalar(
                 select(MergeOperation.id)
                 .where(MergeOperation.winner_id == contact.id, MergeOperation.undone_at.is_(None))
                 .order_by(MergeOperation.created_at.desc(), MergeOperation.id.desc())
                 .limit(1)
             )
-        else:
-            db_row.result = CREATE
     for key in keys:
         holders[key] = contact
     if row.tags:
@@ -214,9 +219,11 @@ def _apply_row(
             title_at_time=row.person.title,
             external_id=f"import:{imp.id}:{db_row.row_number}",
         )
-        db_row.touchpoint_id = tp.id
+        result["touchpoint_id"] = tp.id
+    result["version_after"] = contact.version
+    for name, value in result.items():
+        setattr(db_row, name, value)
     session.flush()
-    db_row.version_after = contact.version
 
 
 def apply_chunk(
@@ -243,9 +250,14 @@ def apply_chunk(
         known.prefetch(r.values.get("company") for r in rows)
 
         def apply_row(
-            session: Session, imp: ContactImport, actor: Actor, db_row: ImportRow, holders: dict[str, Contact]
+            session: Session,
+            imp: ContactImport,
+            actor: Actor,
+            db_row: ImportRow,
+            holders: dict[str, Contact],
+            snapshot_of: Callable[[str], dict[str, Any]],
         ) -> None:
-            _apply_row(session, imp, actor, db_row, holders, known)
+            _apply_row(session, imp, actor, db_row, holders, known, snapshot_of)
 
         apply_chunk_bulk(session, imp, actor, rows, holders, known.id_of, apply_row)
         return
