@@ -237,3 +237,21 @@ def test_rolling_back_a_bulk_commit_restores_the_state_before(
         assert points == [] and len(merges) == 2 and all(op.undone_at is not None for op in merges)
     assert len(created) == 11
     assert all(get_contact(org, c)["status"] == "deleted" for c in created)
+
+
+def test_snapshots_dumped_together_are_each_contacts_own(
+    org: OrgClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contacts.dedup.merge import contact_snapshot, contact_snapshots
+    from contacts.people.models import Contact
+
+    _seed(org)
+    _commit(org, monkeypatch, per_row=False, chunk_rows=500)
+    with org.app.app_context(), session_factory(org.app)() as session:
+        ids = list(session.scalars(select(Contact.id).where(Contact.organization_id == org.organization_id)))
+        together = contact_snapshots(session, ids)
+        assert sorted(together) == sorted(ids)
+        assert any(snap["duplicate_candidate"] for snap in together.values())
+        assert any(snap["touchpoint"] for snap in together.values())
+        for contact_id in ids:
+            assert together[contact_id] == contact_snapshot(session, [contact_id]), contact_id
