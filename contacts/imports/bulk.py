@@ -26,7 +26,7 @@ from contacts.dedup.merge import contact_snapshot, contact_snapshots
 from contacts.dedup.records import MatchKeys
 from contacts.dedup.scoring import MERGE
 from contacts.imports.models import ContactImport, ImportRow
-from contacts.imports.plan import CREATE, ERROR
+from contacts.imports.plan import CREATE, ERROR, SKIP, UPDATE
 from contacts.imports.rowvalues import RowPerson, row_person
 from contacts.people import inputs as people_inputs
 from contacts.people import service as people
@@ -140,7 +140,13 @@ def apply_chunk_bulk(
         apply_row(session, imp, actor, db_row, holders, snapshot_of)
         touched = [i for i in (db_row.created_contact_id, db_row.contact_id) if i]
         wrote.update(touched)
-        blocks.reread(session, touched)
+        if db_row.result == UPDATE:
+            # An update stores the contact's keys last (the people service's write reaches dedup).
+            updated = holders[_email_keys(row)[0]]
+            keys = stored.keys_of(updated)
+            blocks.rekey(updated.id, keys, [stored.storable_key(k) for k in blocking_keys(keys)])
+        elif db_row.result != SKIP:
+            blocks.reread(session, touched)
     _write_run(session, imp, actor, source, run)
     # The rows' results last, so that they are written together (one executemany) when the chunk commits.
     for new in written + run:
