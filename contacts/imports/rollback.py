@@ -32,6 +32,7 @@ from contacts.touchpoints import service as touchpoints
 from contacts.touchpoints.models import Touchpoint
 
 NAMED = 20  # how many changed records a refusal names
+WAVE = 100  # contacts restored at once: their values' ids, a few per contact, stay in bounded IN lists
 _ROW_AND_CONTACT_KEYS = frozenset({"id", "a_id", "b_id", "merged_into_id"})
 
 
@@ -186,7 +187,7 @@ def _undo_segment(session: Session, actor: Actor, rows: list[_Written], restored
         if row.result != UPDATE or row.before is None or not row.contact_id:
             continue
         restored.setdefault(row.contact_id, row.version_after or 0)
-        if any(w.contact_id == row.contact_id for w in wave):
+        if len(wave) >= WAVE or any(w.contact_id == row.contact_id for w in wave):
             _restore_wave(session, wave)
             wave = []
         wave.append(row)
