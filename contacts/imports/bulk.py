@@ -111,19 +111,21 @@ def apply_chunk_bulk(
         return snap
 
     run: list[_New] = []
+    waiting: set[str] = set()  # the run's contacts, and those they make pairs with
     written: list[_New] = []
     for index, db_row in enumerate(rows):
         row, errors = parsed[index]
         if row is None:
             db_row.result, db_row.detail = ERROR, {**db_row.detail, "errors": errors}
             continue
-        waiting = {new.contact.id for new in run} | {p.b for new in run for p in new.pairs}
         if index in built:
             contact, keys = built[index]
             found = blocks.candidates(keys)
             pairs = match_one(keys, found.keys, stats=found.stats)
             if not any(p.decision == MERGE for p in pairs):
                 run.append(_New(db_row, row, contact, keys, pairs))
+                waiting.add(contact.id)
+                waiting.update(p.b for p in pairs)
                 blocks.rekey(contact.id, keys, [stored.storable_key(k) for k in blocking_keys(keys)])
                 for key in _email_keys(row):
                     holders[key] = contact
@@ -136,7 +138,7 @@ def apply_chunk_bulk(
         if must_write:
             _write_run(session, imp, actor, source, run)
             written += run
-            run = []
+            run, waiting = [], set()
         apply_row(session, imp, actor, db_row, holders, snapshot_of)
         touched = [i for i in (db_row.created_contact_id, db_row.contact_id) if i]
         wrote.update(touched)
