@@ -5,9 +5,9 @@ card. Its contact is built in memory and matched against the chunk's blocks, rea
 kept current as the chunk is written (:class:`~contacts.dedup.stored.Blocks`): the contacts of the base,
 the rows written before it. When the engine finds no sure twin, the row joins a run of new contacts written
 with multi-row inserts, its change-log entries in one range and its keys and candidates stored at once. A
-row that updates a contact, or whose new contact the engine would merge, first writes the run so far, then
-goes through the per-row path (``apply_row``), so each row sees the contact base as the per-row commit
-would show it.
+row that updates a contact, or whose new contact the engine would merge, goes through the per-row path
+(``apply_row``), after the run so far is written when the row could see any of it (its contact, its twin, a
+block member, a pair partner), so each row sees the contact base as the per-row commit would show it.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 A worker claims the import (``lease_owner``/``lease_until``), applies the next chunk of rows that have no
 result yet, records each row's result and the state needed to roll it back, extends the lease and commits.
 A crashed worker's lease runs out and the next worker resumes with the first row without a result, so no
-row is applied twice. Every row goes through the people service and the matching engine like a card.
+row is applied twice. Every row goes through the people service and the matching engine like a card: the
+new people of a chunk in bulk (:mod:`contacts.imports.bulk`), the others one by one.
 """
 
 from __future__ import annotations
