@@ -94,7 +94,7 @@ def store_keys(session: Session, contact_id: str, org_id: str, keys: MatchKeys, 
 
 
 def store_keys_many(session: Session, org_id: str, many: Sequence[MatchKeys], *, new: bool = False) -> None:
-    """Replace the stored keys of many contacts (``keys.id`` each) with a few multi-row statements."""
+    """Replace the stored keys of many contacts (``keys.id`` each) with a few batched statements."""
     if not many:
         return
     ids = [k.id for k in many]

@@ -4,7 +4,7 @@ A row whose email no contact holds (nor an earlier row of the chunk) creates a c
 card. Its contact is built in memory and matched against the chunk's blocks, read in one go at the start and
 kept current as the chunk is written (:class:`~contacts.dedup.stored.Blocks`): the contacts of the base,
 the rows written before it. When the engine finds no sure twin, the row joins a run of new contacts written
-with multi-row inserts, its change-log entries in one range and its keys and candidates stored at once. A
+with batched inserts, its change-log entries in one range and its keys and candidates stored at once. A
 row that updates a contact, or whose new contact the engine would merge, goes through the per-row path
 (``apply_row``), after the run so far is written when the row could see any of it (its contact, its twin, a
 block member, a pair partner), so each row sees the contact base as the per-row commit would show it.
@@ -160,7 +160,7 @@ def apply_chunk_bulk(
 
 
 def _write_run(session: Session, imp: ContactImport, actor: Actor, source: Source, run: list[_New]) -> None:
-    """Write a run of new contacts: multi-row inserts, one change-log range, keys and candidates at once."""
+    """Write a run of new contacts: batched inserts, one change-log range, keys and candidates at once."""
     if not run:
         return
     for new in run:

@@ -232,7 +232,7 @@ def apply_chunk(
 ) -> None:
     """Apply a chunk of rows in the caller's transaction; a row the services refuse becomes an error row.
 
-    Without ``isolate_rows`` the rows that create new people are written in runs with multi-row inserts
+    Without ``isolate_rows`` the rows that create new people are written in runs with batched inserts
     (:mod:`contacts.imports.bulk`) and a refusal propagates: the caller rolls the chunk back and applies it
     again with ``isolate_rows``, each row in a savepoint of its own through the per-row path.
     """

@@ -365,7 +365,8 @@ def build_contact(session: Session, actor: Actor, data: ContactCreate, source: S
 
 
 def add_built(session: Session, actor: Actor, contacts: list[Contact], source: Source) -> None:
-    """Write contacts made by :func:`build_contact` with multi-row inserts and log them as created at once.
+    """Write contacts made by :func:`build_contact` with batched inserts (one flush: an executemany per table)
+    and log them as created at once.
 
     Their first employment entries open as :func:`create_contact` opens them. Nothing matches them here: the
     caller matched them already and stores their keys (see :class:`ContactsWritten`).
