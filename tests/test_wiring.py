@@ -31,6 +31,7 @@ SUBSCRIBERS = [
             "contacts.analytics.package.contacts_merged",
         ],
     ),
+    ("ContactsWritten", ["contacts.dedup.package.contacts_written"]),
     ("EventDeleted", ["contacts.cards.package.unlink_event"]),
     ("MembersUnsubscribed", ["contacts.optouts.package.members_unsubscribed"]),
     (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -20,7 +21,7 @@ from contacts.companies.schemas import (
     CompanyUpdate,
     normalize_corporate_number,
 )
-from contacts.db import get_owned, utcnow
+from contacts.db import batches, get_owned, utcnow
 from contacts.errors import Conflict, ValidationFailed
 from contacts.pagination import page_by_id
 from contacts.people.models import Contact
@@ -49,6 +50,24 @@ def referenced_company(
             errors=[{"field": field, "message": "no such company in this organisation", "code": "not_found"}],
         )
     return company
+
+
+def companies_by_name(session: Session, org_id: str, names: Iterable[str]) -> dict[str, Company]:
+    """Return the oldest active company of each normalised name (as :func:`find_company` finds by name)."""
+    keys = sorted({k for k in (normalize.normalize_company_name(n) for n in names) if k})
+    found: dict[str, Company] = {}
+    for batch in batches(keys):
+        for company in session.scalars(
+            select(Company)
+            .where(
+                Company.organization_id == org_id,
+                Company.name_normalized.in_(batch),
+                Company.status == RecordStatus.ACTIVE,
+            )
+            .order_by(Company.created_at)
+        ):
+            found.setdefault(company.name_normalized, company)
+    return found
 
 
 def find_company(

@@ -39,6 +39,18 @@ def contact_created(session: Session, contact: Contact) -> None:
         propose(session, contact.organization_id, pairs)
 
 
+def store_matched(
+    session: Session, org_id: str, matched: Sequence[tuple[MatchKeys, Sequence[ScoredPair]]]
+) -> None:
+    """Store the keys of new contacts matched by their writer, and record their pairs as candidates.
+
+    What :func:`contact_created` does one contact at a time, for many (an import's chunk): a new contact has
+    no dismissed pair, so every pair is proposed.
+    """
+    stored.store_keys_many(session, org_id, [keys for keys, _ in matched], new=True)
+    propose(session, org_id, [p for _, pairs in matched for p in pairs])
+
+
 def _dismissed_with(session: Session, org_id: str, contact_id: str, others: Iterable[str]) -> set[str]:
     ids = list(others)
     if not ids:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from contacts import normalize, ownership, snapshot
 from contacts.bus import publish
 from contacts.changelog.vocabulary import Entity
-from contacts.db import get_owned, new_id, utcnow
+from contacts.db import batches, get_owned, new_id, utcnow
 from contacts.dedup import stored
 from contacts.dedup.events import ContactsMerged, MergeUndone
 from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MergeOperation
@@ -104,6 +104,40 @@ def contact_snapshot(session: Session, ids: Sequence[str]) -> dict[str, list[dic
         if owned.dump is not None:
             snap[owned.key] = owned.dump(session, ids)
     return snap
+
+
+def contact_snapshots(session: Session, ids: Sequence[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Return what :func:`contact_snapshot` returns for each contact alone, with one dump per package in all.
+
+    A dumped row goes to the contacts it names (its ``id`` for the contact itself, else its ``*contact_id``,
+    ``a_id`` and ``b_id`` columns); a contact missing from the answer could not be told apart this way and
+    must be dumped alone.
+    """
+    wanted = list(dict.fromkeys(ids))
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {
+        c: {key: [] for key in ("contact", *(o.key for o in ownership.installed() if o.dump is not None))}
+        for c in wanted
+    }
+    unsure: set[str] = set()
+    for batch in batches(wanted):
+        members = set(batch)
+        snap = contact_snapshot(session, batch)
+        for key, rows in snap.items():
+            for row in rows:
+                named = (
+                    {row["id"]}
+                    if key == "contact"
+                    else {
+                        v
+                        for k, v in row.items()
+                        if isinstance(v, str) and (k in ("a_id", "b_id") or k.endswith("contact_id"))
+                    }
+                ) & members
+                if not named:
+                    unsure |= members
+                for contact_id in named:
+                    out[contact_id][key].append(row)
+    return {c: snap for c, snap in out.items() if c not in unsure}
 
 
 def restore_contact_snapshot(

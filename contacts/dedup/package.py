@@ -20,7 +20,7 @@ from contacts.dedup.companies_merge import company_written
 from contacts.dedup.events import CompaniesMerged
 from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.ownership import Erasure, Merge, OwnedRows, Rows, contact_rows
-from contacts.people.events import ContactWritten
+from contacts.people.events import ContactsWritten, ContactWritten
 from contacts.provenance import Actor
 from contacts.registry import Registry
 from contacts.status import RecordStatus
@@ -35,6 +35,7 @@ def register(registry: Registry) -> None:
     registry.path_model("candidate_id", DuplicateCandidate)
     registry.path_model("merge_id", MergeOperation)
     registry.subscribe(ContactWritten, contact_written)
+    registry.subscribe(ContactsWritten, contacts_written)
     registry.subscribe(CompanyWritten, company_changed)
     registry.subscribe(CompanyRenamed, contacts_keys)
     registry.subscribe(CompanyUnlinked, contacts_keys)
@@ -63,6 +64,15 @@ def contact_written(session: Session, event: ContactWritten) -> None:
             matching.contact_created(session, event.contact)
     elif event.operation == Operation.UPDATED:
         matching.refresh_keys(session, event.contact)
+
+
+def contacts_written(session: Session, event: ContactsWritten) -> None:
+    """Refresh the keys of contacts updated together (created ones were matched by their writer)."""
+    if event.operation == Operation.UPDATED:
+        session.flush()
+        active = [c for c in event.contacts if c.status == RecordStatus.ACTIVE]
+        stored.store_keys_many(session, event.org_id, [stored.keys_of(c) for c in active])
+        stored.drop_keys(session, [c.id for c in event.contacts if c.status != RecordStatus.ACTIVE])
 
 
 def company_changed(session: Session, event: CompanyWritten) -> None:

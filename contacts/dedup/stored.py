@@ -15,6 +15,7 @@ from typing import Final
 from sqlalchemy import delete, func, insert, select, text, union_all
 from sqlalchemy.orm import Session
 
+from contacts.db import batches
 from contacts.dedup.blocking import blocking_keys
 from contacts.dedup.models import MatchKey, MatchProfile
 from contacts.dedup.records import ContactRecord, MatchKeys, record_keys
@@ -90,6 +91,32 @@ def store_keys(session: Session, contact_id: str, org_id: str, keys: MatchKeys, 
         session.add(MatchProfile(contact_id=contact_id, organization_id=org_id, keys=keys.to_dict()))
     else:
         profile.keys = keys.to_dict()
+
+
+def store_keys_many(session: Session, org_id: str, many: Sequence[MatchKeys], *, new: bool = False) -> None:
+    """Replace the stored keys of many contacts (``keys.id`` each) with a few batched statements."""
+    if not many:
+        return
+    ids = [k.id for k in many]
+    if not new:
+        for obj_id in ids:  # profiles loaded in this session would go stale under the set-based statements
+            loaded = session.identity_map.get(Session.identity_key(MatchProfile, obj_id))
+            if loaded is not None:
+                session.expunge(loaded)
+        for batch in batches(ids):
+            session.execute(delete(MatchKey).where(MatchKey.contact_id.in_(batch)))
+            session.execute(delete(MatchProfile).where(MatchProfile.contact_id.in_(batch)))
+    rows = [
+        {"contact_id": k.id, "key": key, "organization_id": org_id}
+        for k in many
+        for key in dict.fromkeys(storable_key(b) for b in blocking_keys(k))
+    ]
+    if rows:
+        session.execute(insert(MatchKey), rows)
+    session.execute(
+        insert(MatchProfile),
+        [{"contact_id": k.id, "organization_id": org_id, "keys": k.to_dict()} for k in many],
+    )
 
 
 def drop_keys(session: Session, contact_ids: Sequence[str]) -> None:
@@ -240,6 +267,103 @@ def fetch_candidates_many(session: Session, org_id: str, many: list[MatchKeys]) 
     return [
         Candidates(keys=[profiles[i] for i in ids if i in profiles], stats=stats) for ids, stats in picked
     ]
+
+
+@dataclasses.dataclass
+class Blocks:
+    """The stored blocks of many records' keys, read once, that a writer of many contacts keeps current.
+
+    ``members`` maps a stored key to the contacts holding it (at most its limit + 1, as the per-record
+    look-up reads), ``profiles`` the active members' keys. A contact written since (:meth:`rekey`) counts
+    by its new keys only; a contact gone (merged away) by none.
+    """
+
+    members: dict[str, list[str]]
+    profiles: dict[str, MatchKeys]
+    _added: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    _rekeyed: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+
+    def rekey(self, contact_id: str, keys: MatchKeys | None, stored: Iterable[str] = ()) -> None:
+        """Count ``contact_id`` by ``stored`` (its stored keys) and ``keys`` from now on; None: it is gone."""
+        for old in self._rekeyed.get(contact_id, []):
+            self._added[old].remove(contact_id)
+        wanted = list(dict.fromkeys(stored))
+        self._rekeyed[contact_id] = wanted if keys is not None else []
+        if keys is None:
+            self.profiles.pop(contact_id, None)
+            return
+        self.profiles[contact_id] = keys
+        for key in wanted:
+            self._added.setdefault(key, []).append(contact_id)
+
+    def reread(self, session: Session, contact_ids: Sequence[str]) -> None:
+        """Count contacts just written (one by one, elsewhere) by the keys now stored for them."""
+        ids = sorted(set(contact_ids))
+        if not ids:
+            return
+        session.flush()
+        profiles = {
+            contact_id: data
+            for contact_id, data in session.execute(
+                select(MatchProfile.contact_id, MatchProfile.keys)
+                .join(Contact, Contact.id == MatchProfile.contact_id)
+                .where(MatchProfile.contact_id.in_(ids), Contact.status == RecordStatus.ACTIVE)
+            )
+        }
+        held: dict[str, list[str]] = {}
+        for contact_id, key in session.execute(
+            select(MatchKey.contact_id, MatchKey.key).where(MatchKey.contact_id.in_(ids))
+        ):
+            held.setdefault(contact_id, []).append(key)
+        for contact_id in ids:
+            data = profiles.get(contact_id)
+            keys = MatchKeys.from_dict(data) if data is not None else None
+            self.rekey(contact_id, keys, held.get(contact_id, []))
+
+    def _rows(self, wanted: Iterable[str]) -> list[tuple[str, str]]:
+        rows: list[tuple[str, str]] = []
+        for stored_key in wanted:
+            limit = _block_limit(stored_key) + 1
+            old = [i for i in self.members.get(stored_key, []) if i not in self._rekeyed]
+            rows += [(stored_key, i) for i in (old + self._added.get(stored_key, []))[:limit]]
+        return rows
+
+    def members_of(self, keys: MatchKeys) -> set[str]:
+        """Return every contact counted in the blocks of ``keys`` (candidates or not)."""
+        return {i for _, i in self._rows(storable_key(k) for k in blocking_keys(keys))}
+
+    def candidates(self, keys: MatchKeys) -> Candidates:
+        """Return what :func:`fetch_candidates` would read for ``keys`` now."""
+        wanted = {storable_key(k): k for k in blocking_keys(keys)}
+        rows = self._rows(wanted)
+        if not wanted:
+            return Candidates(keys=[], stats=StoredStats(total=1))
+        ids, stats = _candidates_from_rows(rows, wanted, {keys.id})
+        return Candidates(keys=[self.profiles[i] for i in ids if i in self.profiles], stats=stats)
+
+
+def fetch_blocks(session: Session, org_id: str, many: list[MatchKeys]) -> Blocks:
+    """Read the blocks of several records' keys and their members' stored keys (a few queries in all)."""
+    all_keys = sorted({storable_key(k) for keys in many for k in blocking_keys(keys)})
+    members: dict[str, list[str]] = {}
+    for start in range(0, len(all_keys), MANY_KEYS_PER_QUERY):
+        for stored_key, contact_id in _block_rows_many(
+            session, org_id, all_keys[start : start + MANY_KEYS_PER_QUERY]
+        ):
+            members.setdefault(stored_key, []).append(contact_id)
+    all_ids = sorted({i for ids in members.values() for i in ids})
+    profiles: dict[str, MatchKeys] = {}
+    for start in range(0, len(all_ids), 1000):
+        for contact_id, data in session.execute(
+            select(MatchProfile.contact_id, MatchProfile.keys)
+            .join(Contact, Contact.id == MatchProfile.contact_id)
+            .where(
+                MatchProfile.contact_id.in_(all_ids[start : start + 1000]),
+                Contact.status == RecordStatus.ACTIVE,
+            )
+        ):
+            profiles[contact_id] = MatchKeys.from_dict(data)
+    return Blocks(members=members, profiles=profiles)
 
 
 def fetch_candidates(

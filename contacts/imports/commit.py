@@ -3,14 +3,15 @@
 A worker claims the import (``lease_owner``/``lease_until``), applies the next chunk of rows that have no
 result yet, records each row's result and the state needed to roll it back, extends the lease and commits.
 A crashed worker's lease runs out and the next worker resumes with the first row without a result, so no
-row is applied twice. Every row goes through the people service and the matching engine like a card.
+row is applied twice. Every row goes through the people service and the matching engine like a card: the
+new people of a chunk in bulk (:mod:`contacts.imports.bulk`), the others one by one.
 """
 
 from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,7 @@ from contacts.db import utcnow
 from contacts.dedup.merge import contact_snapshot
 from contacts.dedup.models import MergeOperation
 from contacts.errors import MeishiError
+from contacts.imports.bulk import apply_chunk_bulk
 from contacts.imports.models import ContactImport, ImportRow, ImportStatus
 from contacts.imports.plan import CREATE, ERROR, MERGE_INTO, SKIP, UPDATE, changed_fields, contacts_by_email
 from contacts.imports.rowvalues import RowPerson, row_person
@@ -38,7 +40,7 @@ from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
 from contacts.touchpoints import service as touchpoints
 
-CHUNK_ROWS = 200
+CHUNK_ROWS = 500
 LEASE = timedelta(seconds=120)
 
 
@@ -73,14 +75,35 @@ class _Companies:
     def __init__(self, session: Session, actor: Actor) -> None:
         self.session, self.actor = session, actor
         self.found: dict[str, Company | None] = {}
+        self.absent: set[str] = set()
+
+    def prefetch(self, names: Iterable[str | None]) -> None:
+        """Look the names up with one query; those not found are created when first asked for."""
+        wanted = {normalize.normalize_company_name(n) or n: n for n in names if n}
+        wanted = {k: n for k, n in wanted.items() if k not in self.found}
+        if not wanted:
+            return
+        held = companies.companies_by_name(self.session, self.actor.organization_id, wanted.values())
+        for key in wanted:
+            if key in held:
+                self.found[key] = held[key]
+            else:
+                self.absent.add(key)
 
     def of(self, name: str | None) -> Company | None:
         if not name:
             return None
         key = normalize.normalize_company_name(name) or name
         if key not in self.found:
-            self.found[key] = companies.find_or_create_company(self.session, self.actor, name=name)
+            if key in self.absent:  # looked up in this transaction, under the organisation's lock
+                self.found[key] = companies.create_company(self.session, self.actor, name=name)
+            else:
+                self.found[key] = companies.find_or_create_company(self.session, self.actor, name=name)
         return self.found[key]
+
+    def id_of(self, name: str | None) -> str | None:
+        company = self.of(name)
+        return company.id if company else None
 
 
 def _update_contact(
@@ -140,40 +163,45 @@ def _apply_row(
     db_row: ImportRow,
     holders: dict[str, Contact],
     known: _Companies,
+    snapshot_of: Callable[[str], dict[str, Any]] | None = None,
 ) -> None:
-    """Apply one row and record its result (``holders``: contacts by email, kept current across the chunk)."""
+    """Apply one row and record its result (``holders``: contacts by email, kept current across the chunk;
+    ``snapshot_of``: the snapshot of a contact before the row updates it, by default dumped now)."""
     source = actor.source("import", imp.id)
     row, errors = row_person(db_row.values)
     if row is None:
         db_row.result, db_row.detail = ERROR, {**db_row.detail, "errors": errors}
         return
+    # The row's result is set at the end, so that it is written with one statement.
+    result: dict[str, Any] = {}
     keys = [k for k in (people_inputs.email_key(e) for e in row.emails) if k]
     holder = next((holders[k] for k in keys if k in holders), None)
     if holder is not None:
         holder = people.survivor_of(session, holder)
         fields = changed_fields(holder, row)
         if not fields:
-            db_row.result, db_row.contact_id = SKIP, holder.id
+            result.update(result=SKIP, contact_id=holder.id)
         else:
-            db_row.before = contact_snapshot(session, [holder.id])
+            before = (snapshot_of or (lambda c: contact_snapshot(session, [c])))(holder.id)
             _update_contact(session, actor, holder, row, fields, source, known)
-            db_row.result, db_row.contact_id = UPDATE, holder.id
-            db_row.detail = {**db_row.detail, "applied_fields": fields}
+            result.update(
+                before=before,
+                result=UPDATE,
+                contact_id=holder.id,
+                detail={**db_row.detail, "applied_fields": fields},
+            )
         contact = holder
     else:
         created, contact = _create_contact(session, actor, row, source, known)
-        db_row.created_contact_id = created.id
-        db_row.contact_id = contact.id
+        result.update(created_contact_id=created.id, contact_id=contact.id, result=CREATE)
         if contact.id != created.id:
-            db_row.result = MERGE_INTO
-            db_row.merge_id = session.scalar(
+            result["result"] = MERGE_INTO
+            result["merge_id"] = session.scalar(
                 select(MergeOperation.id)
                 .where(MergeOperation.winner_id == contact.id, MergeOperation.undone_at.is_(None))
                 .order_by(MergeOperation.created_at.desc(), MergeOperation.id.desc())
                 .limit(1)
             )
-        else:
-            db_row.result = CREATE
     for key in keys:
         holders[key] = contact
     if row.tags:
@@ -192,9 +220,11 @@ def _apply_row(
             title_at_time=row.person.title,
             external_id=f"import:{imp.id}:{db_row.row_number}",
         )
-        db_row.touchpoint_id = tp.id
+        result["touchpoint_id"] = tp.id
+    result["version_after"] = contact.version
+    for name, value in result.items():
+        setattr(db_row, name, value)
     session.flush()
-    db_row.version_after = contact.version
 
 
 def apply_chunk(
@@ -202,8 +232,9 @@ def apply_chunk(
 ) -> None:
     """Apply a chunk of rows in the caller's transaction; a row the services refuse becomes an error row.
 
-    Without ``isolate_rows`` no savepoint surrounds each row (two statements fewer per row) and a refusal
-    propagates: the caller rolls the chunk back and applies it again with them.
+    Without ``isolate_rows`` the rows that create new people are written in runs with batched inserts
+    (:mod:`contacts.imports.bulk`) and a refusal propagates: the caller rolls the chunk back and applies it
+    again with ``isolate_rows``, each row in a savepoint of its own through the per-row path.
     """
     # Card confirmations take the same lock: two writers never make two contacts of one new person.
     session.execute(select(Organization.id).where(Organization.id == imp.organization_id).with_for_update())
@@ -217,8 +248,19 @@ def apply_chunk(
     holders = contacts_by_email(session, imp.organization_id, keys)
     known = _Companies(session, actor)
     if not isolate_rows:
-        for db_row in rows:
-            _apply_row(session, imp, actor, db_row, holders, known)
+        known.prefetch(r.values.get("company") for r in rows)
+
+        def apply_row(
+            session: Session,
+            imp: ContactImport,
+            actor: Actor,
+            db_row: ImportRow,
+            holders: dict[str, Contact],
+            snapshot_of: Callable[[str], dict[str, Any]],
+        ) -> None:
+            _apply_row(session, imp, actor, db_row, holders, known, snapshot_of)
+
+        apply_chunk_bulk(session, imp, actor, rows, holders, known.id_of, apply_row)
         return
     for db_row in rows:
         savepoint = session.begin_nested()

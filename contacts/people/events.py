@@ -29,6 +29,26 @@ class ContactWritten(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ContactsWritten(Event):
+    """Many contacts were written the same way at once (a chunk of an import, its rollback): one change-log
+    row each, numbered in one range.
+
+    Created ones were matched by their writer, which stored their keys and candidates itself
+    (``contacts.dedup.matching.store_matched``); updated ones are also given loaded (``contacts``), for the
+    subscribers that recompute what they keep from a contact's values.
+    """
+
+    ids: tuple[str, ...]
+    operation: Operation
+    contacts: tuple[Contact, ...] = ()
+    data: Mapping[str, Any] | None = None
+
+    def changes(self) -> tuple[Change, ...]:
+        """Log the write of every contact, in one range of sequence numbers."""
+        return (Change(Entity.CONTACT, self.ids, self.operation, self.data),) if self.ids else ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class JobChanged(Event):
     """A contact moved from one company to another (the employment history has the new entry)."""
 

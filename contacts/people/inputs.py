@@ -133,6 +133,16 @@ def create_person_pair(
     return created, service.survivor_of(session, created)
 
 
+def build_person(
+    session: Session, actor: Actor, person: PersonValues, source: Source, *, company_id: str | None
+) -> Contact:
+    """Return the contact :func:`create_person` would create, not yet written (see ``service.add_built``)."""
+    payload = _payload(person)
+    if company_id is not None:
+        payload["company_id"] = company_id
+    return service.build_contact(session, actor, _model(ContactCreate, payload), source)
+
+
 def update_person(
     session: Session,
     actor: Actor,

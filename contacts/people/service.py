@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Select, Text, or_, select, type_coerce, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,13 +20,13 @@ from contacts.bus import publish
 from contacts.changelog.vocabulary import Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
-from contacts.db import among, batches, get_owned, utcnow
+from contacts.db import among, batches, get_owned, new_id, utcnow
 from contacts.errors import Conflict, ValidationFailed
 from contacts.events.models import CampaignMember
 from contacts.normalize.prefecture import prefectures, region_of
 from contacts.normalize.title import seniority_of
 from contacts.pagination import page_by_id
-from contacts.people.events import ContactWritten, JobChanged
+from contacts.people.events import ContactsWritten, ContactWritten, JobChanged
 from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
 from contacts.people.schemas import (
     AddressIn,
@@ -325,18 +325,7 @@ def create_contact(
     With ``auto_merge`` (cards, imports) the matching engine merges the new contact into a twin it is sure
     of: follow :func:`survivor_of` to the contact that remains.
     """
-    # Built before it joins the session, with its collections known to be empty: the queries _apply makes (its
-    # company) would otherwise flush it half-filled, then update it, and load its empty collections one by one.
-    contact = Contact(
-        organization_id=actor.organization_id,
-        owner_id=actor.user_id,
-        field_sources={},
-        emails=[],
-        phones=[],
-        addresses=[],
-    )
-    _apply(session, actor, contact, data, source)
-    refresh_search(contact)
+    contact = build_contact(session, actor, data, source)
     session.add(contact)
     session.flush()
     if data.tags:
@@ -355,6 +344,50 @@ def create_contact(
         ),
     )
     return contact
+
+
+def build_contact(session: Session, actor: Actor, data: ContactCreate, source: Source) -> Contact:
+    """Return a new contact with its values and search text, its id set, not yet in the session."""
+    # Built before it joins the session, with its collections known to be empty: the queries _apply makes (its
+    # company) would otherwise flush it half-filled, then update it, and load its empty collections one by one.
+    contact = Contact(
+        id=new_id(),
+        organization_id=actor.organization_id,
+        owner_id=actor.user_id,
+        field_sources={},
+        emails=[],
+        phones=[],
+        addresses=[],
+    )
+    _apply(session, actor, contact, data, source)
+    refresh_search(contact)
+    return contact
+
+
+def add_built(session: Session, actor: Actor, contacts: list[Contact], source: Source) -> None:
+    """Write contacts made by :func:`build_contact` with batched inserts (one flush: an executemany per table)
+    and log them as created at once.
+
+    Their first employment entries open as :func:`create_contact` opens them. Nothing matches them here: the
+    caller matched them already and stores their keys (see :class:`ContactsWritten`).
+    """
+    if not contacts:
+        return
+    session.add_all(contacts)
+    session.flush()
+    for contact in contacts:
+        if contact.company_id or contact.title:
+            start_employment(session, contact, source, started_at=None)
+    session.flush()
+    publish(
+        session,
+        ContactsWritten(
+            org_id=actor.organization_id,
+            actor_id=actor.user_id,
+            ids=tuple(c.id for c in contacts),
+            operation=Operation.CREATED,
+        ),
+    )
 
 
 def survivor_of(session: Session, contact: Contact) -> Contact:
@@ -443,6 +476,39 @@ def delete_contact(session: Session, actor: Actor, contact: Contact) -> None:
             org_id=actor.organization_id, actor_id=actor.user_id, contact=contact, operation=Operation.DELETED
         ),
     )
+
+
+def delete_contacts(session: Session, actor: Actor, contact_ids: list[str]) -> list[str]:
+    """Soft-delete the active ones of ``contact_ids`` with set-based updates, logged at once; return them."""
+    ids = sorted(
+        cid
+        for batch in batches(sorted(set(contact_ids)))
+        for cid in session.scalars(
+            select(Contact.id).where(Contact.id.in_(batch), Contact.status == RecordStatus.ACTIVE)
+        )
+    )
+    if not ids:
+        return []
+    now = utcnow()
+    for batch in batches(ids):
+        session.execute(
+            update(Contact)
+            .where(Contact.id.in_(batch))
+            .values(
+                status=RecordStatus.DELETED.value,
+                deleted_at=now,
+                version=Contact.version + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session="fetch")
+        )
+    publish(
+        session,
+        ContactsWritten(
+            org_id=actor.organization_id, actor_id=actor.user_id, ids=tuple(ids), operation=Operation.DELETED
+        ),
+    )
+    return ids
 
 
 def restore_contact(session: Session, actor: Actor, contact: Contact) -> None:

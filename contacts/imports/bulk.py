@@ -1,0 +1,202 @@
+"""A chunk's commit in bulk: the rows that create a new person are written together, the others one by one.
+
+A row whose email no contact holds (nor an earlier row of the chunk) creates a contact, matched once like a
+card. Its contact is built in memory and matched against the chunk's blocks, read in one go at the start and
+kept current as the chunk is written (:class:`~contacts.dedup.stored.Blocks`): the contacts of the base,
+the rows written before it. When the engine finds no sure twin, the row joins a run of new contacts written
+with batched inserts, its change-log entries in one range and its keys and candidates stored at once. A
+row that updates a contact, or whose new contact the engine would merge, goes through the per-row path
+(``apply_row``), after the run so far is written when the row could see any of it (its contact, its twin, a
+block member, a pair partner), so each row sees the contact base as the per-row commit would show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from contacts import ownership
+from contacts.dedup import matching, stored
+from contacts.dedup.blocking import blocking_keys
+from contacts.dedup.engine import ScoredPair, match_one
+from contacts.dedup.merge import contact_snapshot, contact_snapshots
+from contacts.dedup.records import MatchKeys
+from contacts.dedup.scoring import MERGE
+from contacts.imports.models import ContactImport, ImportRow
+from contacts.imports.plan import CREATE, ERROR, SKIP, UPDATE
+from contacts.imports.rowvalues import RowPerson, row_person
+from contacts.people import inputs as people_inputs
+from contacts.people import service as people
+from contacts.people.inputs import PersonValues
+from contacts.people.models import Contact
+from contacts.provenance import Actor, Source
+from contacts.tags import service as tags
+from contacts.touchpoints import service as touchpoints
+
+#: Apply one row the per-row way: (session, import, actor, row, contacts by email, snapshot of a contact).
+ApplyRow = Callable[
+    [Session, ContactImport, Actor, ImportRow, dict[str, Contact], Callable[[str], dict[str, Any]]], None
+]
+#: The rows of a contact's snapshot that the matching of other contacts writes (their pairs with it).
+SHARED_ROWS = ("duplicate_candidate",)
+
+
+@dataclass
+class _New:
+    """A row that creates a contact the engine merges into nobody, waiting to be written with its run."""
+
+    db_row: ImportRow
+    row: RowPerson
+    contact: Contact
+    keys: MatchKeys
+    pairs: list[ScoredPair]
+    touchpoint_id: str | None = None
+    version_after: int | None = None
+
+
+def _email_keys(row: RowPerson) -> list[str]:
+    return [k for k in (people_inputs.email_key(e) for e in row.emails) if k]
+
+
+def apply_chunk_bulk(
+    session: Session,
+    imp: ContactImport,
+    actor: Actor,
+    rows: list[ImportRow],
+    holders: dict[str, Contact],
+    company_id_of: Callable[[str | None], str | None],
+    apply_row: ApplyRow,
+) -> None:
+    """Apply a chunk of rows in the caller's transaction, new contacts in runs (see the module's docstring)."""
+    source = actor.source("import", imp.id)
+    parsed = [row_person(r.values) for r in rows]
+    # The rows that create a contact: none of their emails is held, by the base or an earlier row.
+    seen = set(holders)
+    built: dict[int, tuple[Contact, MatchKeys]] = {}
+    for index, (row, _errors) in enumerate(parsed):
+        if row is None:
+            continue
+        emails = _email_keys(row)
+        if not seen.intersection(emails):
+            contact = people_inputs.build_person(
+                session, actor, row.person, source, company_id=company_id_of(row.company)
+            )
+            built[index] = (contact, stored.keys_of(contact))
+        seen.update(emails)
+    blocks = stored.fetch_blocks(session, imp.organization_id, [keys for _, keys in built.values()])
+    # The snapshots of the contacts the rows may update, dumped together; a contact the chunk wrote before
+    # its row is dumped again then, and the pairs other contacts' matching wrote are read again.
+    snapshots = contact_snapshots(
+        session,
+        [
+            holders[key].id
+            for index, (row, _) in enumerate(parsed)
+            if row is not None and index not in built
+            for key in _email_keys(row)[:1]
+            if key in holders
+        ],
+    )
+    wrote: set[str] = set()
+
+    def snapshot_of(contact_id: str) -> dict[str, Any]:
+        snap = snapshots.pop(contact_id, None)
+        if snap is None or contact_id in wrote:
+            return contact_snapshot(session, [contact_id])
+        for owned in ownership.installed():
+            if owned.key in SHARED_ROWS and owned.dump is not None:
+                snap[owned.key] = owned.dump(session, [contact_id])
+        return snap
+
+    run: list[_New] = []
+    waiting: set[str] = set()  # the run's contacts, and those they make pairs with
+    written: list[_New] = []
+    for index, db_row in enumerate(rows):
+        row, errors = parsed[index]
+        if row is None:
+            db_row.result, db_row.detail = ERROR, {**db_row.detail, "errors": errors}
+            continue
+        if index in built:
+            contact, keys = built[index]
+            found = blocks.candidates(keys)
+            pairs = match_one(keys, found.keys, stats=found.stats)
+            if not any(p.decision == MERGE for p in pairs):
+                run.append(_New(db_row, row, contact, keys, pairs))
+                waiting.add(contact.id)
+                waiting.update(p.b for p in pairs)
+                blocks.rekey(contact.id, keys, [stored.storable_key(k) for k in blocking_keys(keys)])
+                for key in _email_keys(row):
+                    holders[key] = contact
+                continue
+            # Merged like a card, one by one: the run is written first if the engine would see any of it.
+            must_write = bool(waiting & blocks.members_of(keys))
+        else:
+            holder = next(holders[k] for k in _email_keys(row) if k in holders)
+            must_write = holder.id in waiting
+        if must_write:
+            _write_run(session, imp, actor, source, run)
+            written += run
+            run, waiting = [], set()
+        apply_row(session, imp, actor, db_row, holders, snapshot_of)
+        touched = [i for i in (db_row.created_contact_id, db_row.contact_id) if i]
+        wrote.update(touched)
+        if db_row.result == UPDATE:
+            # An update stores the contact's keys last (the people service's write reaches dedup).
+            updated = holders[_email_keys(row)[0]]
+            keys = stored.keys_of(updated)
+            blocks.rekey(updated.id, keys, [stored.storable_key(k) for k in blocking_keys(keys)])
+        elif db_row.result != SKIP:
+            blocks.reread(session, touched)
+    _write_run(session, imp, actor, source, run)
+    # The rows' results last, so that they are written together (one executemany) when the chunk commits.
+    for new in written + run:
+        db_row = new.db_row
+        db_row.result = CREATE
+        db_row.created_contact_id = db_row.contact_id = new.contact.id
+        db_row.touchpoint_id = new.touchpoint_id
+        db_row.version_after = new.version_after
+
+
+def _write_run(session: Session, imp: ContactImport, actor: Actor, source: Source, run: list[_New]) -> None:
+    """Write a run of new contacts: batched inserts, one change-log range, keys and candidates at once."""
+    if not run:
+        return
+    for new in run:
+        # As the per-row path adds them: after the contact was matched (its keys hold the first email only).
+        added: list[str] = []
+        for extra in new.row.emails[1:]:
+            added += people_inputs.add_missing_values(
+                session, new.contact, PersonValues(email=extra), source, primary=False
+            )
+        if added:
+            people.refresh_search(new.contact)
+    people.add_built(session, actor, [new.contact for new in run], source)
+    matching.store_matched(session, imp.organization_id, [(new.keys, new.pairs) for new in run])
+    tagged: dict[str, list[str]] = {}
+    for new in run:
+        for name in dict.fromkeys(n.strip() for n in new.row.tags):
+            if name:
+                tagged.setdefault(name, []).append(new.contact.id)
+    if tagged:
+        for tag in tags.ensure_tags(session, imp.organization_id, list(tagged), may_create=True):
+            tags.attach(session, imp.organization_id, tag, tagged[tag.name], actor.user_id)
+    for new in run:
+        row = new.row
+        if row.met_at is not None and row.met_where:
+            new.touchpoint_id = touchpoints.record_touchpoint(
+                session,
+                actor,
+                contact=new.contact,
+                kind="import",
+                occurred_at=row.met_at,
+                source="import",
+                location=row.met_where,
+                company_name_at_time=row.company,
+                title_at_time=row.person.title,
+                external_id=f"import:{imp.id}:{new.db_row.row_number}",
+            ).id
+    session.flush()
+    for new in run:  # what a later row of the chunk does to the contact is that row's
+        new.version_after = new.contact.version
