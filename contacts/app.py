@@ -35,6 +35,9 @@ def create_app(
     from contacts.api import core, problems
 
     db.init_app(app, db.make_engine(settings.database_url))
+    from contacts.changelog import service as changelog
+
+    changelog.init_app(app)
     problems.register(app)
     core.init_app(app)
 
