@@ -63,6 +63,7 @@ def create_app(
         redis_url=settings.redis_url,
         workers=settings.workers,
         namespace=settings.queue_namespace,
+        card_pool=settings.card_pool,
     )
 
     from contacts.webhooks import runner

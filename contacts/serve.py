@@ -7,6 +7,10 @@ request line or header over the limits, a bad header) before the app sees them; 
 those answers RFC 9457 problem+json like every other error, and drops a connection whose headers take longer
 than ``MEISHI_HEADER_TIMEOUT``. A flood of slow connections (many more than ``workers * threads``) still
 needs a reverse proxy in front; see the README.
+
+With the embedded card queue, OCR runs in one `meishi worker` process beside the serving workers (started,
+restarted and stopped by gunicorn's arbiter through ``contacts.serve_hooks``), not in threads of the workers:
+a thread running OCR's Python holds its process's GIL, and every request thread of that process waits.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import logging
 import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -160,6 +165,68 @@ class ProblemThreadWorker(ThreadWorker):
         return super().handle_request(req, conn)
 
 
+class CardWorker:
+    """The `meishi worker` process that runs OCR for the serving workers, restarted whenever it exits.
+
+    Run from gunicorn's arbiter: the arbiter reaps every child it has, so a watcher thread polls the process
+    (``poll()`` then reports it gone) and starts it again after a pause that doubles up to 30 s. The worker is
+    told the arbiter's pid and exits by itself if the arbiter dies without stopping it.
+    """
+
+    def __init__(self, argv: list[str], *, first_delay: float = 1.0, max_delay: float = 30.0) -> None:
+        self.argv = argv
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the process and its watcher."""
+        self._spawn()
+        self._watcher = threading.Thread(target=self._watch, name="card-worker-watcher", daemon=True)
+        self._watcher.start()
+
+    def _spawn(self) -> None:
+        self.process = subprocess.Popen(self.argv)
+        log.info("card worker started (pid %d)", self.process.pid)
+
+    def _watch(self) -> None:
+        delay = self.first_delay
+        while not self._stop.wait(1.0):
+            if self.process is None or self.process.poll() is None:
+                delay = self.first_delay
+                continue
+            log.warning("card worker (pid %d) exited; starting another in %.0f s", self.process.pid, delay)
+            if self._stop.wait(delay):
+                return
+            try:
+                self._spawn()
+            except OSError:
+                log.exception("could not start the card worker")
+            delay = min(self.max_delay, delay * 2)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Ask the process to finish its current cards and exit; kill it after ``timeout`` seconds."""
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(5)
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def card_worker_argv(parent_pid: int) -> list[str]:
+    """Return the command line of the card worker of a `meishi serve` whose arbiter is ``parent_pid``."""
+    return [sys.executable, "-m", "contacts.cli", "worker", "--parent-pid", str(parent_pid)]
+
+
 def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[str]:
     """Return the command line that serves the app with the settings this module documents."""
     return [
@@ -170,6 +237,8 @@ def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[s
         f"{host}:{port}",
         "--workers",
         str(workers),
+        "--config",
+        "python:contacts.serve_hooks",
         "--worker-class",
         "contacts.serve.ProblemThreadWorker",
         "--threads",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -52,6 +53,17 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+def _stop_with_parent(stop: threading.Event, parent_pid: int) -> None:
+    """Set ``stop`` once ``parent_pid`` is no longer this process's parent (it died: we were re-parented)."""
+
+    def watch() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent_pid:
+                stop.set()
+
+    threading.Thread(target=watch, name="parent-watcher", daemon=True).start()
+
+
 @click.command("worker")
 @click.option("--threads", type=int, default=None, help="Cards processed at once (default: MEISHI_WORKERS).")
 @click.option(
@@ -70,9 +82,14 @@ def _stop_on_signals() -> threading.Event:
     default=None,
     help="module:callable returning an OCR engine (another binding, or a test engine).",
 )
+@click.option("--parent-pid", type=int, default=None, hidden=True, help="Exit when this process is gone.")
 @with_appcontext
 def worker_command(
-    threads: int | None, lease_seconds: float, namespace: str | None, engine_spec: str | None
+    threads: int | None,
+    lease_seconds: float,
+    namespace: str | None,
+    engine_spec: str | None,
+    parent_pid: int | None,
 ) -> None:
     """Process cards: from Redis with MEISHI_QUEUE=redis, else by polling the database."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -81,6 +98,8 @@ def worker_command(
     config = WorkerConfig(lease_seconds=lease_seconds, engine_factory=_engine_factory(engine_spec))
     count = threads or settings.workers
     stop = _stop_on_signals()
+    if parent_pid is not None:
+        _stop_with_parent(stop, parent_pid)
     click.echo(f"meishi worker {config.worker_id}: {count} threads, queue {settings.queue}", err=True)
     if settings.queue == "redis":
         run_redis_worker(
