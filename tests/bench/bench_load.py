@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -49,6 +50,7 @@ class Phase:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)
+    processes: list[float] = field(default_factory=list)  # CPU seconds of each server process
 
     def percentile(self, q: float, kind: str | None = None) -> float:
         ordered = sorted(self.latencies if kind is None else self.by_kind[kind])
@@ -64,7 +66,9 @@ class Phase:
             f"{self.name}: {len(self.latencies)} requests in {self.seconds:.0f} s = {rps:.0f} req/s, "
             f"p50 {self.percentile(0.5) * 1000:.0f} ms, p95 {self.percentile(0.95) * 1000:.0f} ms, "
             f"errors {len(self.errors)}; CPU per request: {per_request}; "
-            f"load average {os.getloadavg()[0]:.1f}\n  p50/p95 by request: "
+            f"load average {os.getloadavg()[0]:.1f}\n  server processes, % of a core: "
+            + ", ".join(f"{seconds / self.seconds * 100:.0f}" for seconds in self.processes if seconds > 0)
+            + "\n  p50/p95 by request: "
             + ", ".join(
                 f"{kind} {self.percentile(0.5, kind) * 1000:.0f}/{self.percentile(0.95, kind) * 1000:.0f} ms"
                 for kind in sorted(self.by_kind)
@@ -127,17 +131,23 @@ class CpuMeter:
             ).all()
         return {pid: _ticks(pid) for pid in pids}
 
-    def sample(self) -> tuple[float, int, dict[int, int]]:
-        return time.process_time(), sum(_ticks(p) for p in _tree(self.server_pid)), self._backends()
+    def sample(self) -> tuple[float, dict[int, int], dict[int, int]]:
+        return time.process_time(), {p: _ticks(p) for p in _tree(self.server_pid)}, self._backends()
 
-    def since(self, start: tuple[float, int, dict[int, int]]) -> dict[str, float]:
+    def since(
+        self, start: tuple[float, dict[int, int], dict[int, int]]
+    ) -> tuple[dict[str, float], list[float]]:
+        """Return the CPU seconds of clients, server and database since ``start``, and each server process's."""
         end = self.sample()
         database = sum(ticks - start[2].get(pid, 0) for pid, ticks in end[2].items())
+        processes = sorted(
+            ((ticks - start[1].get(pid, 0)) / self.hz for pid, ticks in end[1].items()), reverse=True
+        )
         return {
             "clients": end[0] - start[0],
-            "server": (end[1] - start[1]) / self.hz,
+            "server": (sum(end[1].values()) - sum(start[1].values())) / self.hz,
             "PostgreSQL": database / self.hz,
-        }
+        }, processes
 
 
 class Client:
@@ -306,7 +316,7 @@ def run_phase(
         w.join()
     phase.seconds = time.monotonic() - started
     if meter is not None and cpu_start is not None:
-        phase.cpu = meter.since(cpu_start)
+        phase.cpu, phase.processes = meter.since(cpu_start)
     return phase
 
 
@@ -374,6 +384,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="threads per worker (serve's default)")
     parser.add_argument("--idle-only", action="store_true", help="skip the phase during the upload")
     args = parser.parse_args()
+    # stopped with SIGTERM, still stop the server and drop the database (the finally blocks run)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     serve_args = [f"--{k}={v}" for k in ("workers", "threads") if (v := getattr(args, k)) is not None]
     with bench_org("postgresql") as (app, org), tempfile.TemporaryDirectory() as tmp:
         _, queries, _ = seed(app, org.organization_id, args.contacts)
