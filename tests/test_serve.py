@@ -240,6 +240,11 @@ def _children(pid: int) -> dict[int, str]:
     return out
 
 
+def _nice(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        return int(f.read().rpartition(")")[2].split()[16])
+
+
 def _card_workers(pid: int) -> list[int]:
     return [child for child, cmdline in _children(pid).items() if "contacts.cli worker" in cmdline]
 
@@ -268,6 +273,9 @@ def test_serve_runs_ocr_in_one_card_worker_process_that_it_restarts_and_stops(tm
         [first] = _card_workers(proc.pid)
         healthz(port, 10)
         assert len(_children(proc.pid)) == 3  # two serving workers and the card worker
+        assert _wait_for(lambda: _nice(first) >= 10, 30), "the card worker does not run niced"
+        serving = [child for child in _children(proc.pid) if child != first]
+        assert [_nice(child) for child in serving] == [_nice(proc.pid)] * 2
         os.kill(first, signal.SIGKILL)
         assert _wait_for(lambda: _card_workers(proc.pid) not in ([], [first]), 30), "not restarted"
         [second] = _card_workers(proc.pid)

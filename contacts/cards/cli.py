@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from contacts.background import lower_cpu_priority
 from contacts.cards import intake, service
 from contacts.cards.queue import EmbeddedPool, queue_of, run_redis_worker
 from contacts.cards.schemas import CardUploadForm
@@ -100,6 +101,9 @@ def worker_command(
     stop = _stop_on_signals()
     if parent_pid is not None:
         _stop_with_parent(stop, parent_pid)
+    # The whole process, before it starts any thread: threads inherit the nice value of the thread that
+    # starts them, so the recognizer's own thread pools run niced too.
+    lower_cpu_priority(settings.worker_nice)
     click.echo(f"meishi worker {config.worker_id}: {count} threads, queue {settings.queue}", err=True)
     if settings.queue == "redis":
         run_redis_worker(
