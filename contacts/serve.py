@@ -35,6 +35,11 @@ from contacts.errors import PROBLEM_BASE
 DEFAULT_THREADS = 8
 WORKER_TIMEOUT_SECONDS = 30
 KEEPALIVE_SECONDS = 5
+# A kept-alive connection stays with the worker that accepted it. Clients that connect at once and stay
+# (a proxy's pool, a load test) split unevenly between the workers, and the requests of the busier one queue
+# for its GIL while the other idles. Closing a connection after this many requests lets its client reconnect,
+# and the worker whose main loop gets the GIL first (the less busy one) accepts it.
+REQUESTS_PER_CONNECTION = 50
 LIMIT_REQUEST_LINE = 4094  # bytes of "METHOD /path?query HTTP/1.1"; longer gets 414
 LIMIT_REQUEST_FIELDS = 100
 LIMIT_REQUEST_FIELD_SIZE = 8190
@@ -162,6 +167,9 @@ class ProblemThreadWorker(ThreadWorker):
     def handle_request(self, req: Any, conn: Any) -> Any:
         # the headers are in: the app reads the body under its own limits
         self.header_deadlines.release(conn)
+        served = conn.meishi_served = getattr(conn, "meishi_served", 0) + 1
+        if served >= REQUESTS_PER_CONNECTION:
+            req.must_close = True  # answered with "Connection: close"; see REQUESTS_PER_CONNECTION
         return super().handle_request(req, conn)
 
 

@@ -298,3 +298,23 @@ def test_the_card_worker_exits_when_its_parent_is_gone(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started < 30
+
+
+def test_a_kept_alive_connection_is_closed_after_its_share_of_requests(server: int) -> None:
+    from contacts.serve import REQUESTS_PER_CONNECTION
+
+    closes = []
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as sock:
+        buffer = b""
+        for _ in range(REQUESTS_PER_CONNECTION):
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            while b"\r\n\r\n" not in buffer:
+                buffer += sock.recv(65536)
+            head, _, buffer = buffer.partition(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            while len(buffer) < length:
+                buffer += sock.recv(65536)
+            buffer = buffer[length:]
+            closes.append(b"connection: close" in head.lower())
+        assert sock.recv(1) == b""  # the server closed it
+    assert closes == [False] * (REQUESTS_PER_CONNECTION - 1) + [True]
