@@ -35,6 +35,9 @@ def create_app(
     from contacts.api import core, problems
 
     db.init_app(app, db.make_engine(settings.database_url))
+    from contacts.changelog import service as changelog
+
+    changelog.init_app(app)
     problems.register(app)
     core.init_app(app)
 
@@ -60,6 +63,7 @@ def create_app(
         redis_url=settings.redis_url,
         workers=settings.workers,
         namespace=settings.queue_namespace,
+        card_pool=settings.card_pool,
     )
 
     from contacts.webhooks import runner

@@ -1,8 +1,8 @@
 """The one publisher: a typed event is written to the change log, then handed to its subscribers.
 
 Events are frozen dataclasses (``ContactWritten``, ``CompanyRenamed``, ...) that each domain package defines
-next to its service. :func:`publish` runs in the caller's transaction: it appends the event's change-log rows
-(:meth:`Event.changes`), then calls, in order, the subscribers registered for exactly that event type. The
+next to its service. :func:`publish` runs in the caller's transaction: it logs the event's changes
+(:meth:`Event.changes`; the rows are numbered and written as the transaction commits), then calls, in order, the subscribers registered for exactly that event type. The
 subscriber table is built in ``create_app`` from every package's ``register`` (see ``contacts.packages``);
 there are no wildcards, so the table printed by :func:`Subscribers.table` is the whole wiring.
 """
@@ -103,18 +103,16 @@ def installed() -> Subscribers:
 
 
 def publish(session: Session, event: Event) -> None:
-    """Write the event's change-log rows, then run its subscribers, all in the caller's transaction."""
+    """Log the event's changes, then run its subscribers, all in the caller's transaction.
+
+    The change-log rows are numbered and written when the transaction commits (``changelog.defer``).
+    """
     subscribers = installed().of(type(event))
     for change in event.changes():
         data = dict(change.data) if change.data is not None else None
-        if len(change.ids) == 1:
-            changelog.record(
-                session, event.org_id, change.entity, change.ids[0], change.operation, event.actor_id, data
-            )
-        else:
-            changelog.record_many(
-                session, event.org_id, change.entity, change.ids, change.operation, event.actor_id, data
-            )
+        changelog.defer(
+            session, event.org_id, change.entity, change.ids, change.operation, event.actor_id, data
+        )
     for subscriber in subscribers:
         subscriber(session, event)
 

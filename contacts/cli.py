@@ -182,13 +182,22 @@ def _migrate_if_needed() -> None:
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes")
 @click.option("--threads", default=8, show_default=True, type=int, help="request threads per worker")
 @click.option(
+    "--card-worker/--no-card-worker",
+    default=True,
+    show_default=True,
+    help="With MEISHI_QUEUE=embedded, run OCR in one `meishi worker` process beside the serving workers "
+    "(not in threads of each worker).",
+)
+@click.option(
     "--dev",
     is_flag=True,
     envvar="MEISHI_DEV",
     help="A development run: allow the default MEISHI_SECRET_KEY (also MEISHI_DEV=true).",
 )
-def serve_command(host: str, port: int, workers: int, threads: int, dev: bool) -> None:
+def serve_command(host: str, port: int, workers: int, threads: int, card_worker: bool, dev: bool) -> None:
     """Serve the API with gunicorn (production): threaded workers, request limits, problem+json errors."""
+    import os
+
     from contacts.config import DEFAULT_SECRET_KEY, Settings
     from contacts.serve import exec_gunicorn, gunicorn_argv
 
@@ -203,6 +212,8 @@ def serve_command(host: str, port: int, workers: int, threads: int, dev: bool) -
         )
     if workers < 1 or threads < 1:
         raise click.UsageError("--workers and --threads must be at least 1")
+    # gunicorn's arbiter and workers inherit it: the arbiter starts the card worker, the workers no pool
+    os.environ["MEISHI_CARD_POOL"] = "process" if card_worker else "threads"
     exec_gunicorn(gunicorn_argv(host=host, port=port, workers=workers, threads=threads))
 
 

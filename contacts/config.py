@@ -93,6 +93,9 @@ class Settings:
     # Redis key prefix of the card queue, on the web side as `meishi worker --namespace` on the worker side
     queue_namespace: str = "meishi"
     workers: int = 2
+    # Where the embedded queue's pool runs: "threads" in each serving process, or "process": a separate
+    # `meishi worker` (`meishi serve` starts one and sets this for its workers), so OCR never shares their GIL
+    card_pool: str = "threads"
     worker_nice: int = 10  # OCR threads and `meishi worker` run at this nice value (0: unchanged)
     ocr_timeout_seconds: float = 30.0
     review_threshold: float = 0.8
@@ -143,6 +146,7 @@ class Settings:
             redis_url=env.get("MEISHI_REDIS_URL", base.redis_url),
             queue_namespace=env.get("MEISHI_QUEUE_NAMESPACE") or base.queue_namespace,
             workers=_int(env, "MEISHI_WORKERS", base.workers),
+            card_pool=env.get("MEISHI_CARD_POOL") or base.card_pool,
             worker_nice=_int(env, "MEISHI_WORKER_NICE", base.worker_nice),
             ocr_timeout_seconds=_float(env, "MEISHI_OCR_TIMEOUT", base.ocr_timeout_seconds),
             review_threshold=_float(env, "MEISHI_REVIEW_THRESHOLD", base.review_threshold),

@@ -7,6 +7,10 @@ request line or header over the limits, a bad header) before the app sees them; 
 those answers RFC 9457 problem+json like every other error, and drops a connection whose headers take longer
 than ``MEISHI_HEADER_TIMEOUT``. A flood of slow connections (many more than ``workers * threads``) still
 needs a reverse proxy in front; see the README.
+
+With the embedded card queue, OCR runs in one `meishi worker` process beside the serving workers (started,
+restarted and stopped by gunicorn's arbiter through ``contacts.serve_hooks``), not in threads of the workers:
+a thread running OCR's Python holds its process's GIL, and every request thread of that process waits.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import logging
 import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -30,6 +35,11 @@ from contacts.errors import PROBLEM_BASE
 DEFAULT_THREADS = 8
 WORKER_TIMEOUT_SECONDS = 30
 KEEPALIVE_SECONDS = 5
+# A kept-alive connection stays with the worker that accepted it. Clients that connect at once and stay
+# (a proxy's pool, a load test) split unevenly between the workers, and the requests of the busier one queue
+# for its GIL while the other idles. Closing a connection after this many requests lets its client reconnect,
+# and the worker whose main loop gets the GIL first (the less busy one) accepts it.
+REQUESTS_PER_CONNECTION = 50
 LIMIT_REQUEST_LINE = 4094  # bytes of "METHOD /path?query HTTP/1.1"; longer gets 414
 LIMIT_REQUEST_FIELDS = 100
 LIMIT_REQUEST_FIELD_SIZE = 8190
@@ -157,7 +167,72 @@ class ProblemThreadWorker(ThreadWorker):
     def handle_request(self, req: Any, conn: Any) -> Any:
         # the headers are in: the app reads the body under its own limits
         self.header_deadlines.release(conn)
+        served = conn.meishi_served = getattr(conn, "meishi_served", 0) + 1
+        if served >= REQUESTS_PER_CONNECTION:
+            req.must_close = True  # answered with "Connection: close"; see REQUESTS_PER_CONNECTION
         return super().handle_request(req, conn)
+
+
+class CardWorker:
+    """The `meishi worker` process that runs OCR for the serving workers, restarted whenever it exits.
+
+    Run from gunicorn's arbiter: the arbiter reaps every child it has, so a watcher thread polls the process
+    (``poll()`` then reports it gone) and starts it again after a pause that doubles up to 30 s. The worker is
+    told the arbiter's pid and exits by itself if the arbiter dies without stopping it.
+    """
+
+    def __init__(self, argv: list[str], *, first_delay: float = 1.0, max_delay: float = 30.0) -> None:
+        self.argv = argv
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the process and its watcher."""
+        self._spawn()
+        self._watcher = threading.Thread(target=self._watch, name="card-worker-watcher", daemon=True)
+        self._watcher.start()
+
+    def _spawn(self) -> None:
+        self.process = subprocess.Popen(self.argv)
+        log.info("card worker started (pid %d)", self.process.pid)
+
+    def _watch(self) -> None:
+        delay = self.first_delay
+        while not self._stop.wait(1.0):
+            if self.process is None or self.process.poll() is None:
+                delay = self.first_delay
+                continue
+            log.warning("card worker (pid %d) exited; starting another in %.0f s", self.process.pid, delay)
+            if self._stop.wait(delay):
+                return
+            try:
+                self._spawn()
+            except OSError:
+                log.exception("could not start the card worker")
+            delay = min(self.max_delay, delay * 2)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Ask the process to finish its current cards and exit; kill it after ``timeout`` seconds."""
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(5)
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def card_worker_argv(parent_pid: int) -> list[str]:
+    """Return the command line of the card worker of a `meishi serve` whose arbiter is ``parent_pid``."""
+    return [sys.executable, "-m", "contacts.cli", "worker", "--parent-pid", str(parent_pid)]
 
 
 def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[str]:
@@ -170,6 +245,8 @@ def gunicorn_argv(*, host: str, port: int, workers: int, threads: int) -> list[s
         f"{host}:{port}",
         "--workers",
         str(workers),
+        "--config",
+        "python:contacts.serve_hooks",
         "--worker-class",
         "contacts.serve.ProblemThreadWorker",
         "--threads",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -219,3 +220,101 @@ def test_the_header_watcher_outlives_a_connection_it_cannot_drop() -> None:
     time.sleep(0.1)
     assert deadlines._watcher is not None and deadlines._watcher.is_alive()
     assert deadlines.watched() == 0
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Return the live child processes of ``pid`` and their command lines."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as f:
+                ppid = int(f.read().rpartition(")")[2].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        if ppid == pid and cmdline:
+            out[int(entry)] = cmdline
+    return out
+
+
+def _nice(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        return int(f.read().rpartition(")")[2].split()[16])
+
+
+def _card_workers(pid: int) -> list[int]:
+    return [child for child, cmdline in _children(pid).items() if "contacts.cli worker" in cmdline]
+
+
+def _wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads the process tree from /proc")
+def test_serve_runs_ocr_in_one_card_worker_process_that_it_restarts_and_stops(tmp_path: Path) -> None:
+    migrate.upgrade(f"sqlite:///{tmp_path / 'serve.db'}")
+    port = free_port()
+    proc = subprocess.Popen(
+        [MEISHI, "serve", "--port", str(port), "--workers", "2"],
+        env=serve_env(tmp_path, MEISHI_SECRET_KEY=SECRET, MEISHI_QUEUE="embedded"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_for(lambda: len(_card_workers(proc.pid)) == 1, 60), _children(proc.pid)
+        [first] = _card_workers(proc.pid)
+        healthz(port, 10)
+        assert len(_children(proc.pid)) == 3  # two serving workers and the card worker
+        assert _wait_for(lambda: _nice(first) >= 10, 30), "the card worker does not run niced"
+        serving = [child for child in _children(proc.pid) if child != first]
+        assert [_nice(child) for child in serving] == [_nice(proc.pid)] * 2
+        os.kill(first, signal.SIGKILL)
+        assert _wait_for(lambda: _card_workers(proc.pid) not in ([], [first]), 30), "not restarted"
+        [second] = _card_workers(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert _wait_for(lambda: not os.path.exists(f"/proc/{second}"), 10), "the card worker outlived serve"
+
+
+def test_the_card_worker_exits_when_its_parent_is_gone(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    migrate.upgrade(url)
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "contacts.cli", "worker", "--parent-pid", "1"],  # 1 is not its parent
+        env=serve_env(tmp_path, MEISHI_QUEUE="embedded"),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 30
+
+
+def test_a_kept_alive_connection_is_closed_after_its_share_of_requests(server: int) -> None:
+    from contacts.serve import REQUESTS_PER_CONNECTION
+
+    closes = []
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as sock:
+        buffer = b""
+        for _ in range(REQUESTS_PER_CONNECTION):
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            while b"\r\n\r\n" not in buffer:
+                buffer += sock.recv(65536)
+            head, _, buffer = buffer.partition(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            while len(buffer) < length:
+                buffer += sock.recv(65536)
+            buffer = buffer[length:]
+            closes.append(b"connection: close" in head.lower())
+        assert sock.recv(1) == b""  # the server closed it
+    assert closes == [False] * (REQUESTS_PER_CONNECTION - 1) + [True]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -16,6 +17,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from contacts.background import lower_cpu_priority
 from contacts.cards import intake, service
 from contacts.cards.queue import EmbeddedPool, queue_of, run_redis_worker
 from contacts.cards.schemas import CardUploadForm
@@ -52,6 +54,17 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
+def _stop_with_parent(stop: threading.Event, parent_pid: int) -> None:
+    """Set ``stop`` once ``parent_pid`` is no longer this process's parent (it died: we were re-parented)."""
+
+    def watch() -> None:
+        while not stop.wait(1.0):
+            if os.getppid() != parent_pid:
+                stop.set()
+
+    threading.Thread(target=watch, name="parent-watcher", daemon=True).start()
+
+
 @click.command("worker")
 @click.option("--threads", type=int, default=None, help="Cards processed at once (default: MEISHI_WORKERS).")
 @click.option(
@@ -70,9 +83,14 @@ def _stop_on_signals() -> threading.Event:
     default=None,
     help="module:callable returning an OCR engine (another binding, or a test engine).",
 )
+@click.option("--parent-pid", type=int, default=None, hidden=True, help="Exit when this process is gone.")
 @with_appcontext
 def worker_command(
-    threads: int | None, lease_seconds: float, namespace: str | None, engine_spec: str | None
+    threads: int | None,
+    lease_seconds: float,
+    namespace: str | None,
+    engine_spec: str | None,
+    parent_pid: int | None,
 ) -> None:
     """Process cards: from Redis with MEISHI_QUEUE=redis, else by polling the database."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -81,6 +99,11 @@ def worker_command(
     config = WorkerConfig(lease_seconds=lease_seconds, engine_factory=_engine_factory(engine_spec))
     count = threads or settings.workers
     stop = _stop_on_signals()
+    if parent_pid is not None:
+        _stop_with_parent(stop, parent_pid)
+    # The whole process, before it starts any thread: threads inherit the nice value of the thread that
+    # starts them, so the recognizer's own thread pools run niced too.
+    lower_cpu_priority(settings.worker_nice)
     click.echo(f"meishi worker {config.worker_id}: {count} threads, queue {settings.queue}", err=True)
     if settings.queue == "redis":
         run_redis_worker(

@@ -49,6 +49,13 @@ class NullQueue:
         """Do nothing."""
 
 
+class PolledByWorker:
+    """The embedded queue's pool runs in a separate `meishi worker` process, which polls the database."""
+
+    def enqueue(self, card_ids: list[str]) -> None:
+        """Do nothing: the worker process finds committed cards on its next poll."""
+
+
 class EmbeddedPool(ServingThreads):
     """Worker threads in this process that poll the database for claimable cards.
 
@@ -156,11 +163,21 @@ def queue_of(app: Flask) -> CardQueue:
 
 
 def init_app(
-    app: Flask, *, queue: str, redis_url: str, workers: int, namespace: str = DEFAULT_NAMESPACE
+    app: Flask,
+    *,
+    queue: str,
+    redis_url: str,
+    workers: int,
+    namespace: str = DEFAULT_NAMESPACE,
+    card_pool: str = "threads",
 ) -> None:
     """Choose the card queue from settings and send ids after each commit that created or requeued cards."""
+    if card_pool not in ("threads", "process"):
+        raise ConfigError(f"MEISHI_CARD_POOL must be threads or process, not {card_pool!r}")
     chosen: CardQueue
-    if queue == "embedded":
+    if queue == "embedded" and card_pool == "process":
+        chosen = PolledByWorker()
+    elif queue == "embedded":
         pool = EmbeddedPool(app, threads=workers)
         chosen = pool
         start_with_the_server(app, pool)

@@ -1,20 +1,35 @@
-"""Append to the change log; the only writer of change_log rows."""
+"""Append to the change log; the only writer of change_log rows.
+
+A write's changes are numbered when its transaction commits, not when they happen: :func:`defer` keeps them
+on the session, and just before the commit :func:`write_deferred` takes each organisation's counter row once
+and inserts them. The counter's row lock (which serialises the organisation's writers, so that numbers are
+gap-free and in commit order) is then held for those two statements and the commit only, not for the rest
+of the write: matching, reading the record back, serialising it. A savepoint rolled back drops the changes
+deferred inside it.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from flask import Flask
+from sqlalchemy import CursorResult, delete, event, func, insert, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from contacts.auth.models import Organization
 from contacts.changelog.models import ChangeLogEntry
 from contacts.changelog.schemas import ChangeOut
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.db import utcnow
+from contacts.db import session_factory, utcnow
 from contacts.errors import Gone, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+DEFERRED_KEY = "meishi.deferred_changes"
 
 
 def _reserve(session: Session, org_id: str, count: int) -> int:
@@ -33,31 +48,21 @@ def _reserve(session: Session, org_id: str, count: int) -> int:
     return int(last) - count + 1
 
 
-def record(
-    session: Session,
-    org_id: str,
-    entity: Entity,
-    entity_id: str,
-    operation: Operation,
-    actor_id: str | None,
-    data: dict[str, Any] | None = None,
-) -> ChangeLogEntry:
-    """Append one change with the organisation's next sequence number."""
-    seq = _reserve(session, org_id, 1)
-    entry = ChangeLogEntry(
-        organization_id=org_id,
-        seq=seq,
-        entity=entity.value,
-        entity_id=entity_id,
-        operation=operation.value,
-        actor_id=actor_id,
-        data=data,
-    )
-    session.add(entry)
-    return entry
+@dataclass(frozen=True)
+class _Deferred:
+    """Changes to number at commit, and the (innermost) transaction that made them."""
+
+    transaction: SessionTransaction
+    org_id: str
+    entity: Entity
+    entity_ids: tuple[str, ...]
+    operation: Operation
+    actor_id: str | None
+    data: dict[str, Any] | None
+    occurred_at: datetime
 
 
-def record_many(
+def defer(
     session: Session,
     org_id: str,
     entity: Entity,
@@ -66,27 +71,84 @@ def record_many(
     actor_id: str | None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Append the same change for many entities with one counter update and one bulk insert."""
+    """Append one change per entity when the session's transaction commits (see the module docstring)."""
     if not entity_ids:
         return
-    first = _reserve(session, org_id, len(entity_ids))
-    now = utcnow()
-    session.execute(
-        insert(ChangeLogEntry),
-        [
-            {
-                "organization_id": org_id,
-                "seq": first + i,
-                "entity": entity.value,
-                "entity_id": entity_id,
-                "operation": operation.value,
-                "actor_id": actor_id,
-                "data": data,
-                "occurred_at": now,
-            }
-            for i, entity_id in enumerate(entity_ids)
-        ],
+    # the innermost transaction, begun if need be as the write that made the change would have: a rollback
+    # of it must forget the change
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(DEFERRED_KEY, []).append(
+        _Deferred(transaction, org_id, entity, tuple(entity_ids), operation, actor_id, data, utcnow())
     )
+
+
+def write_deferred(session: Session) -> None:
+    """Number and insert the session's deferred changes: one counter update per organisation, one insert."""
+    deferred: list[_Deferred] = session.info.pop(DEFERRED_KEY, [])
+    if not deferred:
+        return
+    by_org: dict[str, list[_Deferred]] = {}
+    for item in deferred:
+        by_org.setdefault(item.org_id, []).append(item)
+    rows = []
+    for org_id in sorted(by_org):  # one lock order for every writer
+        items = by_org[org_id]
+        seq = _reserve(session, org_id, sum(len(item.entity_ids) for item in items))
+        for item in items:
+            for entity_id in item.entity_ids:
+                rows.append(
+                    {
+                        "organization_id": org_id,
+                        "seq": seq,
+                        "entity": item.entity.value,
+                        "entity_id": entity_id,
+                        "operation": item.operation.value,
+                        "actor_id": item.actor_id,
+                        "data": item.data,
+                        "occurred_at": item.occurred_at,
+                    }
+                )
+                seq += 1
+    session.execute(insert(ChangeLogEntry), rows)
+
+
+def _within(transaction: SessionTransaction, ended: SessionTransaction) -> bool:
+    current: SessionTransaction | None = transaction
+    while current is not None:
+        if current is ended:
+            return True
+        current = current.parent
+    return False
+
+
+def drop_rolled_back(session: Session, rolled_back: SessionTransaction) -> None:
+    """Forget the deferred changes made inside a transaction or savepoint that rolled back."""
+    deferred: list[_Deferred] | None = session.info.get(DEFERRED_KEY)
+    if not deferred:
+        return
+    if rolled_back.parent is None:
+        session.info.pop(DEFERRED_KEY, None)
+        return
+    session.info[DEFERRED_KEY] = [d for d in deferred if not _within(d.transaction, rolled_back)]
+
+
+def init_app(app: Flask) -> None:
+    """Write deferred changes as each session of the app commits (a savepoint's commit leaves them pending)."""
+    factory = session_factory(app)
+
+    @event.listens_for(factory, "before_commit")
+    def _write(session: Session) -> None:
+        if not session.in_nested_transaction():
+            write_deferred(session)
+
+    @event.listens_for(factory, "after_soft_rollback")
+    def _drop(session: Session, previous: SessionTransaction) -> None:
+        drop_rolled_back(session, previous)
+
+    @event.listens_for(factory, "after_commit")
+    def _check(session: Session) -> None:
+        if not session.in_nested_transaction() and session.info.pop(DEFERRED_KEY, None):
+            log.error("a commit with a savepoint still open left changes out of the change log")
 
 
 def change_out(entry: ChangeLogEntry) -> ChangeOut:

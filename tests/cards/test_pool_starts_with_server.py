@@ -46,7 +46,9 @@ def _status(url: str, card_id: str) -> str:
         engine.dispose()
 
 
-@pytest.mark.parametrize("command", [["serve", "--workers", "1"], ["run"]])
+@pytest.mark.parametrize(
+    "command", [["serve", "--workers", "1"], ["serve", "--workers", "1", "--no-card-worker"], ["run"]]
+)
 def test_a_queued_card_is_processed_by_a_fresh_server_without_any_request(
     tmp_path: Path, command: list[str]
 ) -> None:
