@@ -252,18 +252,7 @@ def fetch_candidates_many(session: Session, org_id: str, many: list[MatchKeys]) 
         _candidates_from_rows([r for k in wanted for r in by_key.get(k, [])], wanted, {keys.id})
         for keys, wanted in zip(many, wanted_of, strict=True)
     ]
-    all_ids = sorted({i for ids, _ in picked for i in ids})
-    profiles: dict[str, MatchKeys] = {}
-    for start in range(0, len(all_ids), 1000):
-        for contact_id, data in session.execute(
-            select(MatchProfile.contact_id, MatchProfile.keys)
-            .join(Contact, Contact.id == MatchProfile.contact_id)
-            .where(
-                MatchProfile.contact_id.in_(all_ids[start : start + 1000]),
-                Contact.status == RecordStatus.ACTIVE,
-            )
-        ):
-            profiles[contact_id] = MatchKeys.from_dict(data)
+    profiles = active_profiles(session, sorted({i for ids, _ in picked for i in ids}))
     return [
         Candidates(keys=[profiles[i] for i in ids if i in profiles], stats=stats) for ids, stats in picked
     ]
@@ -351,18 +340,7 @@ def fetch_blocks(session: Session, org_id: str, many: list[MatchKeys]) -> Blocks
             session, org_id, all_keys[start : start + MANY_KEYS_PER_QUERY]
         ):
             members.setdefault(stored_key, []).append(contact_id)
-    all_ids = sorted({i for ids in members.values() for i in ids})
-    profiles: dict[str, MatchKeys] = {}
-    for start in range(0, len(all_ids), 1000):
-        for contact_id, data in session.execute(
-            select(MatchProfile.contact_id, MatchProfile.keys)
-            .join(Contact, Contact.id == MatchProfile.contact_id)
-            .where(
-                MatchProfile.contact_id.in_(all_ids[start : start + 1000]),
-                Contact.status == RecordStatus.ACTIVE,
-            )
-        ):
-            profiles[contact_id] = MatchKeys.from_dict(data)
+    profiles = active_profiles(session, sorted({i for ids in members.values() for i in ids}))
     return Blocks(members=members, profiles=profiles)
 
 
@@ -403,3 +381,16 @@ def fetch_candidates(
         .where(MatchProfile.contact_id.in_(list(ids)), Contact.status == RecordStatus.ACTIVE)
     ).scalars()
     return Candidates(keys=[MatchKeys.from_dict(p) for p in profiles], stats=stats)
+
+
+def active_profiles(session: Session, contact_ids: Sequence[str]) -> dict[str, MatchKeys]:
+    """The stored match keys of those of ``contact_ids`` that are active contacts, by contact id."""
+    profiles: dict[str, MatchKeys] = {}
+    for batch in batches(contact_ids, 1000):
+        for contact_id, data in session.execute(
+            select(MatchProfile.contact_id, MatchProfile.keys)
+            .join(Contact, Contact.id == MatchProfile.contact_id)
+            .where(MatchProfile.contact_id.in_(batch), Contact.status == RecordStatus.ACTIVE)
+        ):
+            profiles[contact_id] = MatchKeys.from_dict(data)
+    return profiles

@@ -183,20 +183,27 @@ def _write_run(session: Session, imp: ContactImport, actor: Actor, source: Sourc
         for tag in tags.ensure_tags(session, imp.organization_id, list(tagged), may_create=True):
             tags.attach(session, imp.organization_id, tag, tagged[tag.name], actor.user_id)
     for new in run:
-        row = new.row
-        if row.met_at is not None and row.met_where:
-            new.touchpoint_id = touchpoints.record_touchpoint(
-                session,
-                actor,
-                contact=new.contact,
-                kind="import",
-                occurred_at=row.met_at,
-                source="import",
-                location=row.met_where,
-                company_name_at_time=row.company,
-                title_at_time=row.person.title,
-                external_id=f"import:{imp.id}:{new.db_row.row_number}",
-            ).id
+        new.touchpoint_id = record_meeting(session, actor, imp, new.contact, new.row, new.db_row.row_number)
     session.flush()
     for new in run:  # what a later row of the chunk does to the contact is that row's
         new.version_after = new.contact.version
+
+
+def record_meeting(
+    session: Session, actor: Actor, imp: ContactImport, contact: Contact, row: RowPerson, row_number: int
+) -> str | None:
+    """Record the import touchpoint of a row that says when and where the person was met; its id, or None."""
+    if row.met_at is None or not row.met_where:
+        return None
+    return touchpoints.record_touchpoint(
+        session,
+        actor,
+        contact=contact,
+        kind="import",
+        occurred_at=row.met_at,
+        source="import",
+        location=row.met_where,
+        company_name_at_time=row.company,
+        title_at_time=row.person.title,
+        external_id=f"import:{imp.id}:{row_number}",
+    ).id

@@ -28,7 +28,7 @@ from contacts.db import utcnow
 from contacts.dedup.merge import contact_snapshot
 from contacts.dedup.models import MergeOperation
 from contacts.errors import MeishiError
-from contacts.imports.bulk import apply_chunk_bulk
+from contacts.imports.bulk import apply_chunk_bulk, record_meeting
 from contacts.imports.models import ContactImport, ImportRow, ImportStatus
 from contacts.imports.plan import CREATE, ERROR, MERGE_INTO, SKIP, UPDATE, changed_fields, contacts_by_email
 from contacts.imports.rowvalues import RowPerson, row_person
@@ -38,7 +38,6 @@ from contacts.people.inputs import PersonValues
 from contacts.people.models import Contact
 from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
-from contacts.touchpoints import service as touchpoints
 
 CHUNK_ROWS = 500
 LEASE = timedelta(seconds=120)
@@ -207,20 +206,9 @@ def _apply_row(
     if row.tags:
         for tag in tags.ensure_tags(session, imp.organization_id, list(row.tags), may_create=True):
             tags.attach(session, imp.organization_id, tag, [contact.id], actor.user_id)
-    if row.met_at is not None and row.met_where:
-        tp = touchpoints.record_touchpoint(
-            session,
-            actor,
-            contact=contact,
-            kind="import",
-            occurred_at=row.met_at,
-            source="import",
-            location=row.met_where,
-            company_name_at_time=row.company,
-            title_at_time=row.person.title,
-            external_id=f"import:{imp.id}:{db_row.row_number}",
-        )
-        result["touchpoint_id"] = tp.id
+    touchpoint_id = record_meeting(session, actor, imp, contact, row, db_row.row_number)
+    if touchpoint_id is not None:
+        result["touchpoint_id"] = touchpoint_id
     result["version_after"] = contact.version
     for name, value in result.items():
         setattr(db_row, name, value)
