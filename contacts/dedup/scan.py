@@ -22,16 +22,15 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from contacts.companies.models import Company
 from contacts.db import session_factory
 from contacts.dedup import companies_merge, merge, stored
-from contacts.dedup.blocking import blocking_keys
 from contacts.dedup.engine import ScoredPair, find_duplicates
 from contacts.dedup.matching import ordered, propose
-from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MatchKey, MatchProfile
+from contacts.dedup.models import CandidateStatus, DuplicateCandidate
 from contacts.dedup.records import MatchKeys
 from contacts.dedup.scoring import MERGE
 from contacts.errors import Conflict
@@ -107,21 +106,8 @@ def refresh_all_keys(
     )
     out: list[MatchKeys] = []
     for batch in _contact_batches(session, org_id):
-        ids = [c.id for c in batch]
         keys = [stored.keys_of(c) for c in batch]
-        session.execute(delete(MatchKey).where(MatchKey.contact_id.in_(ids)))
-        session.execute(delete(MatchProfile).where(MatchProfile.contact_id.in_(ids)))
-        rows = [
-            {"contact_id": k.id, "key": key, "organization_id": org_id}
-            for k in keys
-            for key in dict.fromkeys(stored.storable_key(b) for b in blocking_keys(k))
-        ]
-        if rows:
-            session.execute(insert(MatchKey), rows)
-        session.execute(
-            insert(MatchProfile),
-            [{"contact_id": k.id, "organization_id": org_id, "keys": k.to_dict()} for k in keys],
-        )
+        stored.store_keys_many(session, org_id, keys)
         out.extend(keys)
         if commit:
             commit()

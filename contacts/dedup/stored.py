@@ -38,6 +38,11 @@ def storable_key(key: str) -> str:
     return key[:150] + "#" + hashlib.sha1(key.encode()).hexdigest()[:24]
 
 
+def storable_keys(keys: MatchKeys) -> list[str]:
+    """Return the blocking keys of a record as they are stored, each once, in order."""
+    return list(dict.fromkeys(storable_key(k) for k in blocking_keys(keys)))
+
+
 def record_of(contact: Contact) -> ContactRecord:
     """Describe a contact as the engine's record (primary address; phones are added by :func:`keys_of`)."""
     address = next(
@@ -80,10 +85,7 @@ def store_keys(session: Session, contact_id: str, org_id: str, keys: MatchKeys, 
     """Replace a contact's stored profile and blocking keys (``new``: it has none yet, skip the look-ups)."""
     if not new:
         session.execute(delete(MatchKey).where(MatchKey.contact_id == contact_id))
-    rows = [
-        {"contact_id": contact_id, "key": k, "organization_id": org_id}
-        for k in dict.fromkeys(storable_key(k) for k in blocking_keys(keys))
-    ]
+    rows = [{"contact_id": contact_id, "key": k, "organization_id": org_id} for k in storable_keys(keys)]
     if rows:
         session.execute(insert(MatchKey), rows)
     profile = None if new else session.get(MatchProfile, contact_id)
@@ -107,9 +109,7 @@ def store_keys_many(session: Session, org_id: str, many: Sequence[MatchKeys], *,
             session.execute(delete(MatchKey).where(MatchKey.contact_id.in_(batch)))
             session.execute(delete(MatchProfile).where(MatchProfile.contact_id.in_(batch)))
     rows = [
-        {"contact_id": k.id, "key": key, "organization_id": org_id}
-        for k in many
-        for key in dict.fromkeys(storable_key(b) for b in blocking_keys(k))
+        {"contact_id": k.id, "key": key, "organization_id": org_id} for k in many for key in storable_keys(k)
     ]
     if rows:
         session.execute(insert(MatchKey), rows)
@@ -291,23 +291,14 @@ class Blocks:
         if not ids:
             return
         session.flush()
-        profiles = {
-            contact_id: data
-            for contact_id, data in session.execute(
-                select(MatchProfile.contact_id, MatchProfile.keys)
-                .join(Contact, Contact.id == MatchProfile.contact_id)
-                .where(MatchProfile.contact_id.in_(ids), Contact.status == RecordStatus.ACTIVE)
-            )
-        }
+        profiles = active_profiles(session, ids)
         held: dict[str, list[str]] = {}
         for contact_id, key in session.execute(
             select(MatchKey.contact_id, MatchKey.key).where(MatchKey.contact_id.in_(ids))
         ):
             held.setdefault(contact_id, []).append(key)
         for contact_id in ids:
-            data = profiles.get(contact_id)
-            keys = MatchKeys.from_dict(data) if data is not None else None
-            self.rekey(contact_id, keys, held.get(contact_id, []))
+            self.rekey(contact_id, profiles.get(contact_id), held.get(contact_id, []))
 
     def _rows(self, wanted: Iterable[str]) -> list[tuple[str, str]]:
         rows: list[tuple[str, str]] = []
@@ -319,7 +310,7 @@ class Blocks:
 
     def members_of(self, keys: MatchKeys) -> set[str]:
         """Return every contact counted in the blocks of ``keys`` (candidates or not)."""
-        return {i for _, i in self._rows(storable_key(k) for k in blocking_keys(keys))}
+        return {i for _, i in self._rows(storable_keys(keys))}
 
     def candidates(self, keys: MatchKeys) -> Candidates:
         """Return what :func:`fetch_candidates` would read for ``keys`` now."""

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from contacts import ownership
 from contacts.dedup import matching, stored
-from contacts.dedup.blocking import blocking_keys
 from contacts.dedup.engine import ScoredPair, match_one
 from contacts.dedup.merge import contact_snapshot, contact_snapshots
 from contacts.dedup.records import MatchKeys
@@ -126,7 +125,7 @@ def apply_chunk_bulk(
                 run.append(_New(db_row, row, contact, keys, pairs))
                 waiting.add(contact.id)
                 waiting.update(p.b for p in pairs)
-                blocks.rekey(contact.id, keys, [stored.storable_key(k) for k in blocking_keys(keys)])
+                blocks.rekey(contact.id, keys, stored.storable_keys(keys))
                 for key in _email_keys(row):
                     holders[key] = contact
                 continue
@@ -146,7 +145,7 @@ def apply_chunk_bulk(
             # An update stores the contact's keys last (the people service's write reaches dedup).
             updated = holders[_email_keys(row)[0]]
             keys = stored.keys_of(updated)
-            blocks.rekey(updated.id, keys, [stored.storable_key(k) for k in blocking_keys(keys)])
+            blocks.rekey(updated.id, keys, stored.storable_keys(keys))
         elif db_row.result != SKIP:
             blocks.reread(session, touched)
     _write_run(session, imp, actor, source, run)
