@@ -13,6 +13,7 @@ from contacts.auth import service as auth_service
 from contacts.corrections.models import FieldCorrection
 from contacts.db import session_factory
 from contacts.imports.models import ContactImport
+from contacts.optouts.models import Suppression
 from contacts.segments.models import Segment
 from tests.conftest import OrgClient, make_org
 
@@ -73,7 +74,15 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
         contact_import = ContactImport(
             organization_id=org_id, format="csv", profile="hubspot", encoding="utf-8", created_by=user_id
         )
-        s.add_all([touchpoint, card, candidate, merge, webhook, correction, seg, contact_import])
+        suppressed = Suppression(
+            organization_id=org_id,
+            kind="email",
+            digest="0" * 64,
+            channels=["all"],
+            reason="request",
+            version=1,
+        )
+        s.add_all([touchpoint, card, candidate, merge, webhook, correction, seg, contact_import, suppressed])
         s.commit()
         return {
             "contact_id": contact.id,
@@ -91,6 +100,7 @@ def _seed(app: Flask, org_id: str, user_id: str) -> dict[str, str]:
             "correction_id": correction.id,
             "segment_id": seg.id,
             "import_id": contact_import.id,
+            "suppression_id": suppressed.id,
         }
 
 

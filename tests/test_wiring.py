@@ -22,7 +22,10 @@ SUBSCRIBERS = [
     ("CompanyRenamed", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),
     ("CompanyUnlinked", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),
     ("CompanyWritten", ["contacts.dedup.package.company_changed"]),
-    ("ContactWritten", ["contacts.dedup.package.contact_written"]),
+    (
+        "ContactWritten",
+        ["contacts.optouts.package.contact_written", "contacts.dedup.package.contact_written"],
+    ),
     (
         "ContactsMerged",
         [
@@ -31,7 +34,10 @@ SUBSCRIBERS = [
             "contacts.analytics.package.contacts_merged",
         ],
     ),
-    ("ContactsWritten", ["contacts.dedup.package.contacts_written"]),
+    (
+        "ContactsWritten",
+        ["contacts.optouts.package.contacts_written", "contacts.dedup.package.contacts_written"],
+    ),
     ("EventDeleted", ["contacts.cards.package.unlink_event"]),
     ("MembersUnsubscribed", ["contacts.optouts.package.members_unsubscribed"]),
     (
@@ -103,7 +109,7 @@ def test_owned_rows_table(app: Flask) -> None:
         ("contact_tag", True, False),
         ("campaign_member", True, True),
         ("touchpoint", True, True),
-        ("opt_out", True, False),
+        ("opt_out", True, True),
         ("match_key", False, False),
         ("match_profile", False, False),
         ("duplicate_candidate", True, True),

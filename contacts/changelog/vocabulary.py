@@ -32,6 +32,7 @@ class Entity(StrEnum):
     EXPORT = "export"
     OPT_OUT = "opt_out"
     IMPORT = "import"
+    SUPPRESSION = "suppression"
 
 
 class Operation(StrEnum):

@@ -1,15 +1,27 @@
-"""Opt-out endpoints: /api/v1/contacts/{id}/opt-outs."""
+"""Opt-out endpoints: /api/v1/contacts/{id}/opt-outs, and the suppression list /api/v1/suppressions."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from sqlalchemy import select
 
 from contacts.api.context import actor, org_id
-from contacts.api.http import json_response, no_content
+from contacts.api.http import check_if_match, etag_for, json_response, no_content
 from contacts.api.spec import operation
 from contacts.db import get_session
-from contacts.optouts import service
-from contacts.optouts.schemas import OptOutChannelQuery, OptOutCreate, OptOutOut, OptOutPage
+from contacts.optouts import service, suppression
+from contacts.optouts.models import Suppression
+from contacts.optouts.schemas import (
+    OptOutChannelQuery,
+    OptOutCreate,
+    OptOutOut,
+    OptOutPage,
+    SuppressionCreate,
+    SuppressionListQuery,
+    SuppressionOut,
+    SuppressionPage,
+)
+from contacts.pagination import page_by_id
 from contacts.people import service as people
 
 bp = Blueprint("optouts", __name__, url_prefix="/api/v1")
@@ -57,3 +69,85 @@ def delete_opt_out(contact_id: str, query: OptOutChannelQuery) -> Response:
     session = get_session()
     service.undo(session, actor(), people.get_active_contact(session, org_id(), contact_id), query.channel)
     return no_content()
+
+
+@bp.get("/suppressions")
+@operation(
+    summary="List the suppression list: identifiers that may not be contacted, kept as digests "
+    "(?email= or ?phone= finds one identifier's)",
+    permission="privacy:admin",
+    query=SuppressionListQuery,
+    response=SuppressionPage,
+    tag="opt-outs",
+)
+def list_suppressions(query: SuppressionListQuery) -> Response:
+    stmt = select(Suppression).where(Suppression.organization_id == org_id())
+    if query.kind:
+        stmt = stmt.where(Suppression.kind == query.kind)
+    lookup = query.lookup()
+    if lookup is not None:
+        kind, value = lookup
+        normalized = suppression.normalized_identifier(kind, value)
+        stmt = stmt.where(
+            Suppression.kind == kind, Suppression.digest == suppression.digest(org_id(), kind, normalized)
+        )
+    rows, next_cursor = page_by_id(
+        get_session(), stmt, Suppression.id, limit=query.limit, cursor=query.cursor
+    )
+    return json_response(SuppressionPage(items=[suppression_out(r) for r in rows], next_cursor=next_cursor))
+
+
+@bp.post("/suppressions")
+@operation(
+    summary="Put an e-mail address or phone number on the suppression list (201; 200 when it was on it, "
+    "with the channels added); contacts holding it are opted out",
+    permission="privacy:admin",
+    body=SuppressionCreate,
+    response=SuppressionOut,
+    status=201,
+    tag="opt-outs",
+    idempotent=True,
+)
+def create_suppression(body: SuppressionCreate) -> Response:
+    session = get_session()
+    kind, value = body.identifier()
+    normalized = suppression.normalized_identifier(kind, value)
+    row, new = suppression.suppress(
+        session, actor(), kind, normalized, body.channels, reason="request", note=body.note
+    )
+    service.opt_out_suppressed(session, actor(), suppression.holders(session, org_id(), kind, normalized))
+    return json_response(suppression_out(row), 201 if new else 200, etag=etag_for(row.id, row.version))
+
+
+@bp.get("/suppressions/<suppression_id>")
+@operation(
+    summary="Get a suppression",
+    permission="privacy:admin",
+    response=SuppressionOut,
+    tag="opt-outs",
+    etag=True,
+)
+def get_suppression(suppression_id: str) -> Response:
+    row = suppression.get(get_session(), org_id(), suppression_id)
+    return json_response(suppression_out(row), etag=etag_for(row.id, row.version))
+
+
+@bp.delete("/suppressions/<suppression_id>")
+@operation(
+    summary="Take an identifier off the suppression list (contacts' opt-outs stay until withdrawn)",
+    permission="privacy:admin",
+    status=204,
+    tag="opt-outs",
+    if_match=True,
+)
+def delete_suppression(suppression_id: str) -> Response:
+    session = get_session()
+    row = suppression.get(session, org_id(), suppression_id)
+    check_if_match(row.id, row.version)
+    suppression.delete(session, actor(), row)
+    return no_content()
+
+
+def suppression_out(row: Suppression) -> SuppressionOut:
+    """Serialise a suppression (its digest stays inside)."""
+    return SuppressionOut.model_validate(row, from_attributes=True)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from contacts.changelog.vocabulary import Operation
+from contacts.db import batches
 from contacts.events.events import MembersUnsubscribed
-from contacts.optouts import service
+from contacts.optouts import service, suppression
 from contacts.optouts.api import bp
-from contacts.optouts.models import OptOut
-from contacts.ownership import Merge, contact_rows
+from contacts.optouts.models import OptOut, Suppression
+from contacts.ownership import Erasure, Merge, contact_rows
+from contacts.people.events import ContactsWritten, ContactWritten
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.registry import Registry
@@ -18,11 +21,14 @@ from contacts.registry import Registry
 def register(registry: Registry) -> None:
     """Declare the blueprint, the filters and field it adds to contacts, what it reacts to, its rows."""
     registry.blueprint(bp)
+    registry.path_model("suppression_id", Suppression)
     registry.contact_filter(service.filter_clauses)
     registry.contact_field(service.contact_fields)
     registry.subscribe(MembersUnsubscribed, members_unsubscribed)
-    # Undo restores the snapshot exactly; erasure deletes the opt-outs with the person.
-    registry.owns(contact_rows(OptOut, move=move_opt_outs))
+    registry.subscribe(ContactWritten, contact_written)
+    registry.subscribe(ContactsWritten, contacts_written)
+    # Undo restores the snapshot exactly; erasure keeps the person's opt-outs on the suppression list only.
+    registry.owns(contact_rows(OptOut, move=move_opt_outs, erase=erase_opt_outs))
 
 
 def move_opt_outs(session: Session, merge: Merge) -> None:
@@ -50,3 +56,35 @@ def members_unsubscribed(session: Session, event: MembersUnsubscribed) -> None:
             service.opt_out(
                 session, actor, contact, "email", source="campaign_unsubscribe", source_id=event.campaign_id
             )
+
+
+def erase_opt_outs(session: Session, erasure: Erasure) -> dict[str, int]:
+    """Put an erased person's opt-outs on the suppression list (as digests), then delete them."""
+    actor = Actor(organization_id=erasure.org_id, user_id=erasure.actor_id)
+    kept = suppression.remember_erased(session, actor, erasure.contact_ids)
+    session.execute(delete(OptOut).where(OptOut.contact_id.in_(erasure.contact_ids)))
+    return {"suppressed_identifiers": kept}
+
+
+def contact_written(session: Session, event: ContactWritten) -> None:
+    """A contact created or restored, or given new e-mails or phones, is checked against the suppression list."""
+    fields = set((event.data or {}).get("fields") or ())
+    if event.operation in (Operation.CREATED, Operation.RESTORED) or (
+        event.operation == Operation.UPDATED and fields & suppression.IDENTIFIER_FIELDS
+    ):
+        service.opt_out_suppressed(
+            session, Actor(organization_id=event.org_id, user_id=event.actor_id), [event.contact]
+        )
+
+
+def contacts_written(session: Session, event: ContactsWritten) -> None:
+    """Contacts written together (an import's chunk) are checked against the suppression list."""
+    if event.operation not in (Operation.CREATED, Operation.UPDATED, Operation.RESTORED):
+        return
+    if not suppression.any_kept(session, event.org_id):
+        return
+    contacts = list(event.contacts)
+    missing = sorted(set(event.ids) - {c.id for c in contacts})
+    for batch in batches(missing):
+        contacts += session.scalars(select(Contact).where(Contact.id.in_(batch)))
+    service.opt_out_suppressed(session, Actor(organization_id=event.org_id, user_id=event.actor_id), contacts)

@@ -11,6 +11,7 @@ from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import batches
 from contacts.errors import NotFound
+from contacts.optouts import suppression
 from contacts.optouts.models import OPT_OUT_CHANNELS, OptOut
 from contacts.optouts.schemas import OptOutOut
 from contacts.people import service as people
@@ -72,6 +73,16 @@ def opt_out(
     return row, True
 
 
+def opt_out_suppressed(session: Session, actor: Actor, contacts: list[Contact]) -> None:
+    """Opt each of ``contacts`` out of the channels the suppression list holds against its identifiers."""
+    by_id = {c.id: c for c in contacts}
+    for contact_id, outs in suppression.matches(session, actor.organization_id, contacts).items():
+        for channel, suppression_id in outs:
+            opt_out(
+                session, actor, by_id[contact_id], channel, source="suppression", source_id=suppression_id
+            )
+
+
 def _log_contact(session: Session, actor: Actor, contact: Contact) -> None:
     """Log the contact's update: its JSON lists the channels it opted out of (its version is bumped already)."""
     publish(
@@ -92,6 +103,8 @@ def undo(session: Session, actor: Actor, contact: Contact, channel: str) -> None
     row = session.scalar(select(OptOut).where(OptOut.contact_id == contact.id, OptOut.channel == channel))
     if row is None:
         raise NotFound(f"the contact has not opted out of {channel}")
+    if row.source == "suppression":  # a new consent: the remembered objection no longer holds
+        suppression.lift(session, actor, contact, channel)
     session.delete(row)
     people.bump_version(contact)
     publish(

@@ -76,3 +76,8 @@ class EraseResult(BaseModel):
     merges: int
     duplicate_candidates: int
     idempotency_records: int
+    suppressed_identifiers: int = Field(
+        default=0,
+        description="E-mail addresses and phone numbers of an opted-out person kept on the suppression list "
+        "(as digests), so that the person is opted out again if they come back.",
+    )

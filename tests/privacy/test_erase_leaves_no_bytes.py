@@ -52,3 +52,21 @@ def test_erased_values_are_gone_from_the_database_files(app: Flask, org: OrgClie
     resp = org.post(f"/api/v1/contacts/{contact['id']}/erase", json=ERASE)
     assert resp.status_code == 200, resp.get_data(as_text=True)
     assert _files_holding(app, SECRETS[:2] + SECRETS[3:]) == {}
+
+
+def test_an_opted_out_persons_suppression_holds_no_byte_of_them(
+    app: Flask, org: OrgClient, backend: str
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("the files of an embedded SQLite database")
+    body = {
+        "family_name": SECRETS[0],
+        "emails": [{"value": SECRETS[1]}],
+        "phones": [{"value": "03-9876-5432"}],
+    }
+    contact = factories.contact(org, body)
+    resp = org.post(f"/api/v1/contacts/{contact['id']}/opt-outs", json={"channel": "all"})
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    resp = org.post(f"/api/v1/contacts/{contact['id']}/erase", json=ERASE)
+    assert resp.get_json()["suppressed_identifiers"] == 2, "nothing was kept: the test proves nothing"
+    assert _files_holding(app, [*SECRETS[:2], "+81398765432", "9876-5432"]) == {}
