@@ -19,7 +19,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import exists, select
+from sqlalchemy import event, exists, select
 from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
@@ -35,7 +35,7 @@ from contacts.status import RecordStatus
 
 #: Contact fields whose change may give the contact a suppressed identifier.
 IDENTIFIER_FIELDS = frozenset({"emails", "phones"})
-_KNOWN = "optouts.suppressions"  # session.info: organisations known to have (True) or lack (False) any
+_KNOWN = "optouts.suppressions"  # session.info: organisations known to keep (True) or not (False) any
 
 
 def digest(org_id: str, kind: str, normalized: str) -> str:
@@ -58,11 +58,20 @@ def _ordered(channels: Iterable[str]) -> list[str]:
 
 
 def any_kept(session: Session, org_id: str) -> bool:
-    """Whether the organisation keeps any suppression (asked once per session, kept current by this module)."""
-    known: dict[str, bool] = session.info.setdefault(_KNOWN, {})
+    """Whether the organisation keeps any suppression: asked once per transaction, kept current by this module."""
+    known = _known(session)
     if org_id not in known:
         known[org_id] = bool(session.scalar(select(exists().where(Suppression.organization_id == org_id))))
     return known[org_id]
+
+
+def _known(session: Session) -> dict[str, bool]:
+    """The transaction's answers of :func:`any_kept` (forgotten when it ends: another may add a suppression)."""
+    if _KNOWN not in session.info:
+        session.info[_KNOWN] = {}
+        event.listen(session, "after_transaction_end", lambda s, _t: s.info.pop(_KNOWN, None), once=True)
+    known: dict[str, bool] = session.info[_KNOWN]
+    return known
 
 
 def _publish(session: Session, actor: Actor, row: Suppression, operation: Operation) -> None:
@@ -117,7 +126,7 @@ def suppress(
     )
     session.add(row)
     session.flush()
-    session.info.setdefault(_KNOWN, {})[org_id] = True
+    _known(session)[org_id] = True
     _publish(session, actor, row, Operation.CREATED)
     return row, True
 
@@ -238,4 +247,4 @@ def delete(session: Session, actor: Actor, row: Suppression) -> None:
     _publish(session, actor, row, Operation.DELETED)
     session.delete(row)
     session.flush()
-    session.info.setdefault(_KNOWN, {}).pop(row.organization_id, None)
+    _known(session).pop(row.organization_id, None)
