@@ -88,6 +88,13 @@ def _publish(session: Session, actor: Actor, row: Suppression, operation: Operat
     )
 
 
+def _set_channels(session: Session, actor: Actor, row: Suppression, channels: list[str]) -> None:
+    row.channels = channels
+    row.version += 1
+    row.updated_at = utcnow()
+    _publish(session, actor, row, Operation.UPDATED)
+
+
 def suppress(
     session: Session,
     actor: Actor,
@@ -110,10 +117,7 @@ def suppress(
     if row is not None:
         wider = _ordered([*row.channels, *channels])
         if wider != list(row.channels):
-            row.channels = wider
-            row.version += 1
-            row.updated_at = utcnow()
-            _publish(session, actor, row, Operation.UPDATED)
+            _set_channels(session, actor, row, wider)
         return row, False
     row = Suppression(
         organization_id=org_id,
@@ -229,10 +233,7 @@ def lift(session: Session, actor: Actor, contact: Contact, channel: str) -> None
         if channel in row.channels:
             remaining = [c for c in row.channels if c != channel]
             if remaining:
-                row.channels = remaining
-                row.version += 1
-                row.updated_at = utcnow()
-                _publish(session, actor, row, Operation.UPDATED)
+                _set_channels(session, actor, row, remaining)
             else:
                 delete(session, actor, row)
 
