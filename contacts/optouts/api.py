@@ -111,11 +111,7 @@ def list_suppressions(query: SuppressionListQuery) -> Response:
 def create_suppression(body: SuppressionCreate) -> Response:
     session = get_session()
     kind, value = body.identifier()
-    normalized = suppression.normalized_identifier(kind, value)
-    row, new = suppression.suppress(
-        session, actor(), kind, normalized, body.channels, reason="request", note=body.note
-    )
-    service.opt_out_suppressed(session, actor(), suppression.holders(session, org_id(), kind, normalized))
+    row, new = service.suppress_identifier(session, actor(), kind, value, list(body.channels), note=body.note)
     return json_response(suppression_out(row), 201 if new else 200, etag=etag_for(row.id, row.version))
 
 

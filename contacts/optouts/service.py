@@ -12,7 +12,7 @@ from contacts.changelog.vocabulary import Entity, Operation
 from contacts.db import batches
 from contacts.errors import NotFound
 from contacts.optouts import suppression
-from contacts.optouts.models import OPT_OUT_CHANNELS, OptOut
+from contacts.optouts.models import OPT_OUT_CHANNELS, OptOut, Suppression
 from contacts.optouts.schemas import OptOutOut
 from contacts.people import service as people
 from contacts.people.models import Contact
@@ -81,6 +81,17 @@ def opt_out_suppressed(session: Session, actor: Actor, contacts: list[Contact]) 
             opt_out(
                 session, actor, by_id[contact_id], channel, source="suppression", source_id=suppression_id
             )
+
+
+def suppress_identifier(
+    session: Session, actor: Actor, kind: str, value: str, channels: list[str], *, note: str | None = None
+) -> tuple[Suppression, bool]:
+    """Put an e-mail address or phone number on the suppression list at someone's request, and opt out the
+    contacts holding it now; return the suppression and whether it is new (422 for a malformed identifier)."""
+    normalized = suppression.normalized_identifier(kind, value)
+    row, new = suppression.suppress(session, actor, kind, normalized, channels, reason="request", note=note)
+    opt_out_suppressed(session, actor, suppression.holders(session, actor.organization_id, kind, normalized))
+    return row, new
 
 
 def _log_contact(session: Session, actor: Actor, contact: Contact) -> None:

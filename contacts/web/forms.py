@@ -108,5 +108,34 @@ class OrgSettingsForm(FlaskForm):
     learn_corrections = BooleanField(_l("Learn from reviewers' corrections"))
 
 
+class SuppressionForm(FlaskForm):
+    kind = SelectField(
+        _l("Identifier"), choices=[SelectChoice("email", _l("E-mail")), SelectChoice("phone", _l("Phone"))]
+    )
+    value = StringField(_l("E-mail address or phone number"), validators=[DataRequired(), Length(max=320)])
+    channel = SelectField(
+        _l("Channel"),
+        choices=[
+            SelectChoice("all", _l("All channels")),
+            SelectChoice("email", _l("E-mail")),
+            SelectChoice("phone", _l("Phone")),
+            SelectChoice("postal_mail", _l("Postal mail")),
+        ],
+    )
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=1000)])
+
+
+class SuppressionLookupForm(FlaskForm):
+    """GET /admin/suppressions?lookup-kind=&lookup-value=: is this identifier on the list? (a query, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(
+        _l("Identifier"), choices=[SelectChoice("email", _l("E-mail")), SelectChoice("phone", _l("Phone"))]
+    )
+    value = StringField(_l("E-mail address or phone number"), validators=[DataRequired(), Length(max=320)])
+
+
 class EmptyForm(FlaskForm):
     """A form of buttons only: it carries the CSRF token."""

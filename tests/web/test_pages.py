@@ -25,6 +25,7 @@ PAGES = [
     "/admin/tokens",
     "/admin/webhooks",
     "/admin/settings",
+    "/admin/suppressions",
     "/settings",
 ]
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "contacts" / "web" / "translations"
@@ -215,7 +216,9 @@ def test_another_organisation_sees_none_of_it(web_app: Flask, worg: WebOrg) -> N
 def test_every_web_route_with_an_id_answers_404_to_another_organisation(web_app: Flask, worg: WebOrg) -> None:
     ids = _seed(worg)
     card_id = review_card(web_app, worg.organization_id, worg.user_id, CLEAR_FIELDS)
+    suppressed = worg.api.post("/api/v1/suppressions", json={"email": "ichiro@acme.example"}).get_json()
     values = {
+        "suppression_id": suppressed["id"],
         "contact_id": ids["contact"],
         "company_id": ids["company"],
         "campaign_id": ids["campaign"],

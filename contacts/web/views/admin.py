@@ -1,4 +1,5 @@
-"""Admin: users and roles with invitations, API tokens, webhooks with their delivery state, org settings."""
+"""Admin: users and roles with invitations, API tokens, webhooks with their delivery state, org settings,
+the suppression list."""
 
 from __future__ import annotations
 
@@ -15,9 +16,20 @@ from contacts.changelog.vocabulary import Entity, Operation
 from contacts.config import settings_of
 from contacts.db import get_session, utcnow
 from contacts.errors import Conflict, ValidationFailed
+from contacts.optouts import service as optouts
+from contacts.optouts import suppression
+from contacts.optouts.models import Suppression
 from contacts.orgsettings import service as orgsettings
 from contacts.orgsettings.schemas import OrgSettingsUpdate
-from contacts.web.forms import EmptyForm, InviteForm, OrgSettingsForm, TokenForm, UserRoleForm
+from contacts.web.forms import (
+    EmptyForm,
+    InviteForm,
+    OrgSettingsForm,
+    SuppressionForm,
+    SuppressionLookupForm,
+    TokenForm,
+    UserRoleForm,
+)
 from contacts.web.pages import actor, bp, org_id, page, principal
 from contacts.webhooks.models import Webhook
 
@@ -211,3 +223,76 @@ def admin_settings() -> str | Response | tuple[str, int]:
         flash(_("The organisation's settings are saved."))
         return redirect(url_for("web.admin_settings"))
     return render_template("admin_settings.html", form=form, current=current), 422 if form.errors else 200
+
+
+#: How many suppressions the page lists (newest first); a lookup finds any one.
+SUPPRESSIONS_SHOWN = 200
+
+
+@bp.route("/admin/suppressions", methods=["GET", "POST"])
+@page("privacy:admin")
+def admin_suppressions() -> str | Response | tuple[str, int]:
+    """The suppression list: look an identifier up, add one at someone's request, forget one."""
+    db = get_session()
+    form = SuppressionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            _row, new = optouts.suppress_identifier(
+                db,
+                actor(),
+                form.kind.data or "email",
+                form.value.data or "",
+                [form.channel.data or "all"],
+                note=(form.note.data or "").strip() or None,
+            )
+        except ValidationFailed as e:
+            form.value.errors = [str(e)]
+        else:
+            flash(
+                _("Added to the suppression list.")
+                if new
+                else _("Already on the list; its channels are updated.")
+            )
+            return redirect(url_for("web.admin_suppressions"))
+    lookup = SuppressionLookupForm(request.args, prefix="lookup", meta={"csrf": False})
+    found: list[Suppression] | None = None
+    if "lookup-value" in request.args and lookup.validate():
+        kind = lookup.kind.data or "email"
+        try:
+            key = suppression.digest(
+                org_id(), kind, suppression.normalized_identifier(kind, lookup.value.data or "")
+            )
+        except ValidationFailed as e:
+            lookup.value.errors = [str(e)]
+        else:
+            found = list(
+                db.scalars(
+                    select(Suppression).where(
+                        Suppression.organization_id == org_id(),
+                        Suppression.kind == kind,
+                        Suppression.digest == key,
+                    )
+                )
+            )
+    rows = list(
+        db.scalars(
+            select(Suppression)
+            .where(Suppression.organization_id == org_id())
+            .order_by(Suppression.created_at.desc(), Suppression.id.desc())
+            .limit(SUPPRESSIONS_SHOWN)
+        )
+    )
+    html = render_template(
+        "admin_suppressions.html", rows=rows, form=form, lookup=lookup, found=found, button=EmptyForm()
+    )
+    return (html, 422) if form.errors or lookup.errors else html
+
+
+@bp.post("/admin/suppressions/<suppression_id>/delete")
+@page("privacy:admin")
+def admin_suppression_delete(suppression_id: str) -> Response:
+    """Forget a suppression: the identifier may be contacted again (contacts' opt-outs stay)."""
+    db = get_session()
+    suppression.delete(db, actor(), suppression.get(db, org_id(), suppression_id))
+    flash(_("Removed from the suppression list."))
+    return redirect(url_for("web.admin_suppressions"))
