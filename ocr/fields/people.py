@@ -381,30 +381,42 @@ def _title_with_continuation(lines: list[Line], line: Line, taken: set[int]) -> 
     """Join a title printed over two lines ("Lead Engineer," / "Platform Infrastructure")."""
     value = _clean(line.text)
     x, y, w, h = line.box
-    for other in lines:
-        ox, oy, ow, _ = other.box
-        if other is line or id(other) in taken or not 0 <= oy - (y + h) <= 1.0 * line.height:
-            continue
-        text = other.text.strip()
-        same_size = abs(other.height - line.height) <= 0.35 * max(line.height, 1.0)
-        aligned = abs(ox - x) <= line.height or abs((ox + ow / 2) - (x + w / 2)) <= line.height
-        if not (same_size and aligned) or not re.fullmatch(r"[A-Za-zÀ-ÿ&,.'/\- ]+", text):
-            return value
-        joined = text.startswith("&") or line.text.rstrip().endswith(("&", ","))
-        if joined and len(text.split()) <= 5 and not EN_LEGAL_FORM.search(text):
-            return f"{line.text.strip()} {_TRAILING_JUNK.sub('', text)}"  # "Chief Technology Officer" / "& Co-Founder"
-        if (
-            len(text.split()) > 5
-            or EN_TITLE.search(text)
-            or EN_LEGAL_FORM.search(text)
-            or EN_DEPARTMENT.search(text)
-            or EN_FUNCTION_LINE.fullmatch(text.strip(" ,."))
-            or SLOGAN_WORDS.search(text)
-            or latin_name_evidence(text.split()) >= 0.5
-        ):
-            return value
-        return f"{line.text.strip()} {_clean(text)}"
-    return value
+    # The next line down: the detector's boxes of neighbouring lines may overlap by up to half a line, so the
+    # nearest line below is taken, not the first in reading order.
+    below = sorted(
+        (
+            other
+            for other in lines
+            if other is not line
+            and id(other) not in taken
+            and -0.55 * line.height <= other.box[1] - (y + h) <= 1.0 * line.height
+            and other.box[1] > y
+        ),
+        key=lambda other: other.box[1],
+    )
+    if not below:
+        return value
+    other = below[0]
+    ox, oy, ow, _ = other.box
+    text = other.text.strip()
+    same_size = abs(other.height - line.height) <= 0.35 * max(line.height, 1.0)
+    aligned = abs(ox - x) <= line.height or abs((ox + ow / 2) - (x + w / 2)) <= line.height
+    if not (same_size and aligned) or not re.fullmatch(r"[A-Za-zÀ-ÿ&,.'/\- ]+", text):
+        return value
+    joined = text.startswith("&") or line.text.rstrip().endswith(("&", ","))
+    if joined and len(text.split()) <= 5 and not EN_LEGAL_FORM.search(text):
+        return f"{line.text.strip()} {_TRAILING_JUNK.sub('', text)}"  # "Chief Technology Officer" / "& Co-Founder"
+    if (
+        len(text.split()) > 5
+        or EN_TITLE.search(text)
+        or EN_LEGAL_FORM.search(text)
+        or EN_DEPARTMENT.search(text)
+        or EN_FUNCTION_LINE.fullmatch(text.strip(" ,."))
+        or SLOGAN_WORDS.search(text)
+        or latin_name_evidence(text.split()) > 0.5  # (a name: most of its words are names, not one of two)
+    ):
+        return value
+    return f"{line.text.strip()} {_clean(text)}"
 
 
 def split_leading_title(text: str) -> tuple[str, str]:
