@@ -183,6 +183,12 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
         if id(line) in taken or "@" in line.text or re.search(r"\d{3}", line.text):
             continue
         text = _LOGO_GLYPH.sub("", line.text).strip()
+        if domain and _LOGO_LETTER.match(text):
+            # A logo mark read as one capital letter ("C Copperleaf Design"): dropped when the rest, not the
+            # letter, is what the domain names.
+            rest = _LOGO_LETTER.sub("", text)
+            if _letters(rest).startswith(_letters(domain)) and not _letters(text).startswith(_letters(domain)):
+                text = rest
         score = 0.0
         legal = bool(EN_LEGAL_FORM.search(text) and re.search(r"[A-Za-z]{2}", text))
         if legal:
@@ -199,7 +205,8 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
                 # and the full one (more words, or the legal form) is the company.
                 score = max(score, 0.9) + (0.05 if legal else 0.0)
         if score and not _is_latin_title(text) and not SLOGAN_WORDS.search(text) and len(text.split()) <= 7:
-            candidates.append((score, len(text.split()), line, text))
+            # (words of a hyphenated name count apart: "Brown-Nguyen" is the name in full beside the logo BROWN)
+            candidates.append((score, len(re.split(r"[\s\-]+", text)), line, text))
     if not candidates:
         return None
     score, _, line, text = max(candidates, key=lambda c: (c[0], c[1], c[2].height))
@@ -207,6 +214,7 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
 
 
 # A logo mark read as one or two stray characters before the name ("fi EVERGREEN", "@ COBALT").
+_LOGO_LETTER = re.compile(r"^[A-Z]\s+(?=[A-Z][a-z])")
 _LOGO_GLYPH = re.compile(r"^(?:[^\w\s]{1,2}|[a-z]{1,2}|\d)\s+(?=[A-Z])")
 
 

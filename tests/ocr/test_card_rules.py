@@ -45,3 +45,21 @@ def test_a_second_title_line_with_one_word_that_is_also_a_surname_is_joined() ->
 def test_a_name_under_a_title_is_not_joined_to_it() -> None:
     got = card("Harbor Capital Ltd", "Managing Partner", "Nadia Brooks")
     assert got["title"] == "Managing Partner"
+
+
+# Company beside its logo
+
+
+def test_a_hyphenated_company_name_wins_over_its_logo_word() -> None:
+    got = card("HARRIS", "Harris-Okafor", "Dana Whitfield", "dana@harris.net")
+    assert got["company"] == "Harris-Okafor"
+
+
+def test_a_logo_read_as_one_capital_letter_before_the_company_is_dropped() -> None:
+    got = card("K Kestrel Works", "Dana Whitfield", "dana@kestrel.co.uk")
+    assert got["company"] == "Kestrel Works"
+
+
+def test_a_one_letter_initial_the_domain_names_stays_in_the_company() -> None:
+    got = card("J Walter Partners", "Dana Whitfield", "dana@jwalter.com")
+    assert got["company"] == "J Walter Partners"
