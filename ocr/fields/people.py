@@ -317,6 +317,13 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
                 if tail and department is None and is_department_token(tail.replace(" ", "")):
                     department = Match(value=tail, line=line, certainty=0.8)
                 continue
+            bilingual = _BILINGUAL_DEPARTMENT.match(text)
+            if bilingual and is_department_token(bilingual.group(1)) and _is_english_rendering(bilingual.group(2)):
+                # 海外営業部 Overseas Sales Dept.: the department printed with its English name, one value.
+                if department is None:
+                    value = f"{bilingual.group(1)} {_clean(bilingual.group(2))}"
+                    department = Match(value=value, line=line, certainty=0.85)
+                continue
             if _is_latin_department(text):  # an English department on a Japanese card
                 if department is None:
                     department = Match(value=_clean(text), line=line, certainty=0.8)
@@ -330,8 +337,10 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
             rest, found_title = split_title(text)
             found_dept = ""
             if rest:
-                if is_department_token(rest.replace(" ", "")) and (_KANJI.search(rest) or found_title):
-                    found_dept = rest  # (R&Dセンター before a title is a department too)
+                if is_department_token(rest.replace(" ", "")) and (
+                    _KANJI.search(rest) or found_title or _ACRONYM_KATAKANA.fullmatch(rest.replace(" ", ""))
+                ):
+                    found_dept = rest  # (R&Dセンター before a title, or alone, is a department too)
                 elif found_title and len(rest) <= 4 and all(is_cjk(c) for c in rest):
                     found_title, rest = rest + found_title, ""
                 elif found_title and _KATAKANA_WORD.fullmatch(rest) and _KATAKANA_WORD.fullmatch(found_title):
@@ -362,6 +371,22 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
 
 
 _KATAKANA_WORD = re.compile(r"[\u30a0-\u30ffー]{2,}")
+# A department named by a Latin acronym and katakana (R&Dセンター, ITソリューション部).
+_ACRONYM_KATAKANA = re.compile(r"[A-Z][A-Z&]{1,5}[\u30a1-\u30faー]{2,}[\u30a0-\u30ffー部課室]*")
+# A Japanese department followed by its English name on one line (経営企画室 Corporate Strategy).
+_BILINGUAL_DEPARTMENT = re.compile(r"^([\u3400-\u9fff\u3040-\u30ff々ー&A-Z]{2,}?)\s*([A-Z][A-Za-z&,.'/\- ]+)$")
+
+
+def _is_english_rendering(text: str) -> bool:
+    """Capitalised Latin words that name a department, not a title, a company or a person."""
+    words = text.split()
+    return (
+        1 <= len(words) <= 6
+        and all(w[:1].isupper() or w in ("&", "and", "of") for w in words)
+        and not EN_TITLE.search(text)
+        and not EN_LEGAL_FORM.search(text)
+        and latin_name_evidence(words) <= 0.5
+    )
 
 
 def _is_latin_department(text: str) -> bool:
@@ -550,8 +575,8 @@ def display_jp_name(text: str) -> str:
 
 _EN_LABEL_TAIL = re.compile(
     r"\s+(?:(?:E-?mail|Email|Mail|Tel|Phone|Mob|Mobile|Cell|Fax|Web|Office|Direct|[TMEFW])\b[.:]?\s.*"
-    # a phone number after the name, its label or icon read as one or two letters glued to it
-    r"|[A-Z]{0,2}[.:]?\s?\+?\(?\d[\d\s().\-]{6,})$"
+    # a phone number after the name, its label or icon read as one or two letters (or a mark) glued to it
+    r"|(?:[A-Z]{0,2}|[^\w\s,.])[.:]?\s?\+?\(?\d[\d\s().\-]{6,})$"
 )
 # Lower-case words that belong to a name (de Gaulle, van Dijk, bin Salman); any other lower-case
 # fragment after a capitalised word is that word broken by an OCR space ("Jeff rey").

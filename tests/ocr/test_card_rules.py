@@ -63,3 +63,41 @@ def test_a_logo_read_as_one_capital_letter_before_the_company_is_dropped() -> No
 def test_a_one_letter_initial_the_domain_names_stays_in_the_company() -> None:
     got = card("J Walter Partners", "Dana Whitfield", "dana@jwalter.com")
     assert got["company"] == "J Walter Partners"
+
+
+# Departments
+
+
+def test_a_japanese_department_with_its_english_name_is_one_department() -> None:
+    got = card("株式会社テスト", "国際事業部 International Business", "部長", "山田 太郎")
+    assert (got["department"], got["title"]) == ("国際事業部 International Business", "部長")
+
+
+def test_a_japanese_department_run_into_its_english_name_is_one_department() -> None:
+    assert card("株式会社テスト", "人事部Human Resources", "山田 太郎")["department"] == "人事部 Human Resources"
+
+
+def test_a_japanese_department_and_an_english_title_are_not_one_department() -> None:
+    got = card("株式会社テスト", "営業部 Sales Manager", "山田 太郎")
+    assert got.get("department") != "営業部 Sales Manager"
+
+
+def test_an_acronym_and_katakana_department_alone_on_its_line_is_the_department() -> None:
+    assert card("株式会社テスト", "DXセンター", "山田 太郎")["department"] == "DXセンター"
+
+
+def test_a_business_function_with_a_scope_word_is_a_department() -> None:
+    got = card("Harbor Capital Ltd", "Nadia Brooks", "International Sales", "nadia@harbor.com")
+    assert got["department"] == "International Sales"
+
+
+def test_supply_chain_under_a_title_is_the_department_not_the_title() -> None:
+    got = card("Harbor Capital Ltd", "Nadia Brooks", "Regional Director", "Supply Chain Management")
+    assert (got["title"], got["department"]) == ("Regional Director", "Supply Chain Management")
+
+
+# Names
+
+
+def test_a_number_after_the_name_with_an_icon_mark_before_it_is_cut() -> None:
+    assert card("Harbor Capital Ltd", "Nadia Brooks ● (65) 6123 4567")["name"] == "Nadia Brooks"
