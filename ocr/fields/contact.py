@@ -47,15 +47,15 @@ KNOWN_TLDS = frozenset(
     ]
 )
 _URL = re.compile(
-    r"((?:https?\s?:\s?/\s?/\s?)?(?:www\s?\.\s?)?[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,6}(?:/[^\s]*)?)",
+    r"((?:https?\s?:\s?/\s?/\s?)?(?:www\s?\.\s?)?[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,6}(?:/[!-~]*)?)",  # (a path is ASCII: Japanese text run on after it is not part of it)
     re.IGNORECASE,
 )
 _PHONE = re.compile(
     r"(\+\s?\d{1,3}[\s\-.]?(?:\(0\)\s?)?)?(\(?\d[\d\s().\-‐－−–—'’·〜～~]{6,}\d)(\s?(?:x|ext\.?|内線)\s?\d{1,6})?",
     re.IGNORECASE,
 )
-# (small kana are often read full size: フアックス, フアクス)
-_FAX_LABEL = re.compile(r"(FAX|Fax|fax|F|フ[ァア][ッツ]?クス|ＦＡＸ)\s*[.:：]?\s*$")
+# (small kana are often read full size: フアックス, フアクス; the ァ may be lost or misread, フックス, フ7ックス)
+_FAX_LABEL = re.compile(r"(FAX|Fax|fax|F|フ[ァア7ア]?[ッツ]?クス|ＦＡＸ)\s*[.:：]?\s*$")
 _MOBILE_LABEL = re.compile(
     # 携帯 also in its traditional forms (攜, 帶), which a recognizer trained on Chinese reads
     r"([携攜][帯帶](?:電話)?|Mobile|mobile|MOBILE|Mob|mob|MOB|M|Cell|cell|CELL|C|HP|Handy|GSM)\s*[.:：]?\s*$"
@@ -195,6 +195,7 @@ def find_url(lines: list[Line], email: Match | None) -> Match | None:
         if m_email is not None:
             text = text[: m_email.start()] + " " + text[m_email.end() :]
         text = re.sub(r"[@©®]", " ", text)  # an icon before the address
+        text = re.sub(r"\bW(?=www\.)", "", text)  # the label W run into the address (Wwww.example.com)
         text = re.sub(r"\b[vw]{3}\s?[.:,]\s?(?=[A-Za-z0-9])", "www.", text, flags=re.IGNORECASE)
         text = re.sub(r"(?<=[A-Za-z0-9])\s?\.\s(?=(?:[a-z]{2,6})\b)", ".", text)  # "example. com"
         for m in _URL.finditer(text):

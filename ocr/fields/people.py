@@ -403,6 +403,7 @@ def _is_latin_title(text: str) -> bool:
     """A line of at most eight Latin words holding a title word, not a company or a slogan."""
     return bool(
         re.fullmatch(r"[A-Za-zÀ-ÿ&,.'()/\- ]+", text)
+        and text[:1].isupper()  # (a line starting in lower case is a fragment: a slogan cut by a logo)
         and len(text.split()) <= 8
         and EN_TITLE.search(text)
         and not EN_LEGAL_FORM.search(text)
@@ -678,6 +679,7 @@ def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: s
     return Match(value=value, line=line, certainty=certainty)
 
 
+_GLUED_ROMAJI = re.compile(r"\b([A-Z]{2,})([A-Z][a-z]+)\b")
 _KATAKANA_READING = re.compile(r"^[\u30a1-\u30fa・ー\s]+$")
 _HIRAGANA_READING = re.compile(r"^[\u3041-\u3096・ー\s]+$")
 
@@ -710,7 +712,7 @@ def find_readings(
         return None, None
     name_y = name.line.box[1]
     kana_best: tuple[float, Line] | None = None
-    romaji_best: tuple[float, Line] | None = None
+    romaji_best: tuple[float, Line, str] | None = None
     local = _letters(email_local or "")
     for line in lines:
         if id(line) in taken or line is name.line:
@@ -728,7 +730,8 @@ def find_readings(
             if kana_best is None or score > kana_best[0]:
                 kana_best = (score, line)
             continue
-        words = line.text.split()
+        text = _GLUED_ROMAJI.sub(r"\1 \2", line.text)  # GOTONanami: the space OCR lost after a capitalised surname
+        words = text.split()
         if 2 <= len(words) <= 3 and all(
             _LATIN_NAME_WORD.match(w) or (w.isalpha() and w.isupper()) for w in words
         ):
@@ -741,14 +744,14 @@ def find_readings(
             in_email = sum(1 for w in words if len(_letters(w)) >= 2 and _letters(w) in local)
             score = 0.7 - 0.05 * distance + 0.12 * min(2, in_email)
             if romaji_best is None or score > romaji_best[0]:
-                romaji_best = (score, line)
+                romaji_best = (score, line, text)
     kana = (
         Match(value=kana_best[1].text, line=kana_best[1], certainty=min(0.95, kana_best[0]))
         if kana_best
         else None
     )
     romaji = (
-        Match(value=romaji_best[1].text, line=romaji_best[1], certainty=min(0.95, romaji_best[0]))
+        Match(value=romaji_best[2], line=romaji_best[1], certainty=min(0.95, romaji_best[0]))
         if romaji_best
         else None
     )

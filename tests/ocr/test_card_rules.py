@@ -101,3 +101,46 @@ def test_supply_chain_under_a_title_is_the_department_not_the_title() -> None:
 
 def test_a_number_after_the_name_with_an_icon_mark_before_it_is_cut() -> None:
     assert card("Harbor Capital Ltd", "Nadia Brooks ● (65) 6123 4567")["name"] == "Nadia Brooks"
+
+
+def test_a_romaji_name_whose_space_was_lost_after_the_capitalised_surname_is_the_romaji() -> None:
+    assert card("株式会社テスト", "山田 太郎", "YAMADATaro")["name_romaji"] == "YAMADA Taro"
+
+
+def test_a_latin_line_starting_in_lower_case_is_no_title() -> None:
+    got = card("Harbor Capital Ltd", "ur Partner in Growth", "Nadia Brooks", "CEO")
+    assert got["title"] == "CEO"
+
+
+# Numbers and web addresses
+
+
+def test_a_fax_label_that_lost_its_small_a_still_types_the_number() -> None:
+    got = card("株式会社テスト", "山田 太郎", "TEL 06-1234-5678", "フックス 06-1234-5679")
+    assert got["fax"] == "06-1234-5679"
+
+
+def test_a_fax_label_whose_small_a_reads_as_seven_still_types_the_number() -> None:
+    got = card("株式会社テスト", "山田 太郎", "TEL 06-1234-5678", "フ7ックス 06-1234-5679")
+    assert got["fax"] == "06-1234-5679"
+
+
+def test_a_web_address_stops_where_japanese_text_runs_on_after_it() -> None:
+    got = card("株式会社テスト", "山田 太郎", "http://www.example.jp/東京本社〒100-0001東京都千代田区")
+    assert got["url"] == "http://www.example.jp/"
+
+
+def test_the_label_w_run_into_www_is_dropped() -> None:
+    assert card("Nadia Brooks", "Wwww.harbor.com")["url"] == "www.harbor.com"
+
+
+# Addresses
+
+
+def test_a_japanese_address_on_the_e_mail_s_line_is_still_the_address() -> None:
+    got = card("株式会社テスト", "山田 太郎", "〒100-0001東京都千代田区千代田1-1 yamada@example.co.jp")
+    assert (got["postal_code"], got["address"], got["email"]) == (
+        "100-0001",
+        "東京都千代田区千代田1-1",
+        "yamada@example.co.jp",
+    )
