@@ -318,7 +318,9 @@ def reading_words(reading: PaddleReading) -> list[Word]:
     """
     boxes = [line.box for line in reading.lines]
     keys = list(range(len(boxes))) if reading.vertical else row_keys(boxes)
-    japanese = cjk_share(reading.lines) >= 0.5
+    # Japanese as the fields see it (``ocr.fields.detect_lang``): a few confidently read kana or kanji, however
+    # long the card's e-mail and web address are (a share of letters said English for such vertical cards).
+    japanese = sum(is_cjk(c) for ln in reading.lines if ln.score > 0.5 for c in ln.text) >= 6
     words = []
     for line, box, key in zip(reading.lines, boxes, keys, strict=True):
         text = _POSTAL_MARK.sub("〒", line.text.strip())

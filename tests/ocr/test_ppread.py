@@ -133,3 +133,19 @@ def test_numbers_are_restored_on_japanese_cards_only() -> None:
         source="whole",
     )
     assert reading_words(english)[0].text == "T 650.462.9154"
+
+
+def test_numbers_are_restored_on_a_japanese_card_with_a_long_web_address() -> None:
+    # More Latin letters than kana and kanji (the e-mail and URL), still a Japanese card.
+    japanese = PaddleReading(
+        image=np.zeros((10, 10, 3), np.uint8),
+        lines=[
+            line("株式会社田中物産"),
+            line("吉田里佳"),
+            line("亍287:2341"),
+            line("yoshida.r@tanakabussan.jp www.tanakabussan.jp"),
+        ],
+        rotation=0,
+        source="whole",
+    )
+    assert reading_words(japanese)[2].text == "〒287-2341"
