@@ -45,6 +45,9 @@ _NUMBER_GROUPS = re.compile(
     f"(?<![\\d])(\\d{{2,5}})[{_COLUMN_MARKS}](\\d{{1,4}})[{_COLUMN_MARKS}](\\d{{3,4}})(?!\\d)"
 )
 _POSTAL_GROUPS = re.compile(f"^([〒テ亍丁干デT])\\s*(\\d{{3}})[{_COLUMN_MARKS}](\\d{{4}})(?!\\d)")
+# The brackets of an area code printed upright in a column (092(191)2249), read turned: the opening one as a wave
+# dash or bracket, the closing one as ン, レ or ノ.
+_BRACKETED = re.compile(r"(?<=\d)[〜～~(（]\s?(\d{2,4})\s?[ンレノ)）](?=\d{3,4}(?!\d))")
 _STROKES = {"-", "一", "ー", "—", "_", "|", "I", "l", "1"}
 _POSTAL_MARK = re.compile(r"^[テ亍丁〒干](?=\s*\d{3}\s*[-ー－‐]\s*\d{4})")
 
@@ -308,6 +311,7 @@ def column_numbers(text: str) -> str:
     comes back with its upright hyphens as colons, commas, dots or tildes.
     """
     text = _POSTAL_GROUPS.sub(lambda m: f"〒{m.group(2)}-{m.group(3)}", text)
+    text = _BRACKETED.sub(lambda m: f"({m.group(1)})", text)
     return _NUMBER_GROUPS.sub(lambda m: f"{m.group(1)}-{m.group(2)}-{m.group(3)}", text)
 
 

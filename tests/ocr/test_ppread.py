@@ -112,6 +112,8 @@ def test_a_misread_postal_mark_is_restored() -> None:
         ("ファックス011〜799ー8831", "ファックス011-799-8831"),
         ("T501:5602", "〒501-5602"),
         ("デ958:7069", "〒958-7069"),
+        ("ファクス06〜512ン3344", "ファクス06(512)3344"),
+        ("TEL075〜881レ2290", "TEL075(881)2290"),
     ],
 )
 def test_hyphens_of_numbers_read_from_a_column_are_restored(read: str, printed: str) -> None:
@@ -119,7 +121,7 @@ def test_hyphens_of_numbers_read_from_a_column_are_restored(read: str, printed: 
 
 
 @pytest.mark.parametrize(
-    "text", ["2026.11.25", "東上野3,25,19", "TEL 03-5432-1098", "〒105-0011 東京都港区芝公園4-2-8"]
+    "text", ["2026.11.25", "東上野3,25,19", "3〜5ノ10", "ビル12レストラン2F", "TEL 03-5432-1098", "〒105-0011 東京都港区芝公園4-2-8"]
 )
 def test_other_numbers_stay(text: str) -> None:
     assert column_numbers(text) == text
