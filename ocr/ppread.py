@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import cv2
@@ -50,6 +50,45 @@ _POSTAL_GROUPS = re.compile(f"^([〒テ亍丁干デT])\\s*(\\d{{3}})[{_COLUMN_MA
 _BRACKETED = re.compile(r"(?<=\d)[〜～~(（]\s?(\d{2,4})\s?[ンレノ)）](?=\d{3,4}(?!\d))")
 _STROKES = {"-", "一", "ー", "—", "_", "|", "I", "l", "1"}
 _POSTAL_MARK = re.compile(r"^[テ亍丁〒干](?=\s*\d{3}\s*[-ー－‐]\s*\d{4})")
+
+
+# Lines of a Japanese address or company name: a prefecture or municipality mark, a postal code, a block number,
+# a legal form.
+_ADDRESS_OR_COMPANY = re.compile(r"[都道府県市区町村郡]|\d{3}\D?\d{4}|丁目|番地?|号|会社")
+
+
+class DroppedCharacters:
+    """The second look (``ocr.ppocr.SecondLook``) at Japanese address and company lines.
+
+    Greedy CTC drops a character that shares its time steps with a neighbour (武蔵村山市 read 武蔵村市, 岩手県 read
+    岩県, 有限会社井上工業 read 有限会社井上業); a crop widened 1.25x gives each character more steps. The new reading
+    replaces the first only when it keeps every character of the first, in order, and adds at least one letter,
+    digit, kana or kanji (not only a mark). Measured on every line of both folders: of the Japanese readings the
+    widened crop changed this way, one added a wrong character (三十,二十二 -> 三十,一二十二); 1.5x added more wrong
+    ones (香川1県, 6番44号).
+    """
+
+    stretch = 1.25
+
+    def wants(self, text: str) -> bool:
+        """Tell whether a line reads as a Japanese address or company name (six characters, four of them CJK)."""
+        compact = re.sub(r"\s", "", text)
+        return (
+            len(compact) >= 6
+            and sum(is_cjk(c) for c in compact) >= 4
+            and _ADDRESS_OR_COMPANY.search(compact) is not None
+        )
+
+    def accepts(self, text: str, first: str) -> bool:
+        """Tell whether the second reading only adds characters to the first (one at least not a mark)."""
+        old, new = re.sub(r"\s", "", first), re.sub(r"\s", "", text)
+        if len(new) <= len(old):
+            return False
+        rest = iter(new)
+        if not all(ch in rest for ch in old):  # (``in`` advances the iterator: a subsequence test)
+            return False
+        added = Counter(new) - Counter(old)
+        return any(ch.isalnum() for ch in added)
 
 
 @dataclass
@@ -156,7 +195,7 @@ def read_candidate(
     is then flagged ``maybe_vertical`` and kept unturned when ``looks_vertical`` says so.
     """
     started = time.perf_counter()
-    lines = engine.read(image, detected=detected, second_look=WebLines())
+    lines = engine.read(image, detected=detected, second_look=(WebLines(), DroppedCharacters()))
     rotation = vote_rotation(lines)
     h, w = image.shape[:2]
     quality = reading_quality(lines)

@@ -109,10 +109,12 @@ def test_a_missing_model_folder_is_an_engine_error(tmp_path: object) -> None:
 class _Look:
     """A second look that wants lines with "@" and accepts readings ending in ".com"."""
 
+    stretch = 1.5
+
     def wants(self, text: str) -> bool:
         return "@" in text
 
-    def accepts(self, text: str) -> bool:
+    def accepts(self, text: str, first: str) -> bool:
         return text.endswith(".com")
 
 

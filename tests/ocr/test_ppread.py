@@ -8,6 +8,7 @@ import pytest
 from ocr.ppocr import TextLine
 from ocr.ppread import (
     CONFIDENT,
+    DroppedCharacters,
     PaddleReading,
     cjk_share,
     column_numbers,
@@ -151,3 +152,25 @@ def test_numbers_are_restored_on_a_japanese_card_with_a_long_web_address() -> No
         source="whole",
     )
     assert reading_words(japanese)[2].text == "〒287-2341"
+
+
+@pytest.mark.parametrize("text", ["〒100-0001東京都千代田区千代田1-1", "株式会社山田製作所", "大阪府大阪市北区梅田3丁目"])
+def test_japanese_address_and_company_lines_get_a_second_look(text: str) -> None:
+    assert DroppedCharacters().wants(text)
+
+
+@pytest.mark.parametrize("text", ["山田 太郎", "営業部 部長", "yamada@example.co.jp", "TEL 03-1234-5678"])
+def test_other_lines_get_no_second_look_for_dropped_characters(text: str) -> None:
+    assert not DroppedCharacters().wants(text)
+
+
+def test_a_second_reading_that_restores_a_dropped_character_replaces_the_first() -> None:
+    assert DroppedCharacters().accepts("東京都東村山市本町1-2", "東京都東村市本町1-2")
+
+
+def test_a_second_reading_that_changes_a_character_is_not_taken() -> None:
+    assert not DroppedCharacters().accepts("東京都東村山市本町1-3", "東京都東村市本町1-2")
+
+
+def test_a_second_reading_that_only_adds_a_mark_is_not_taken() -> None:
+    assert not DroppedCharacters().accepts("□東京都東村市本町1-2", "東京都東村市本町1-2")
