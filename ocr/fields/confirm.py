@@ -38,6 +38,7 @@ import numpy as np
 from ocr.fields.calibration import calibrate_with, fit_field
 from ocr.fields.contact import KNOWN_TLDS
 from ocr.fields.vocab import PREFECTURES
+from ocr.layout import is_cjk
 
 MODEL_PATH = Path(__file__).with_name("confirm.json")
 # Fields a card of each language usually prints: one the reading lacks is likelier missed than absent.
@@ -98,7 +99,8 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
     Katakana with a small kana where katakana spelling has none (マーケィング, デザィン) or, in an address,
     department or title, a full-size ヤ/ユ/ヨ after an i-row kana (シヤルム); a kanji look-alike of a katakana
     before katakana (八イツ) or 卜 beside it; a Japanese address starting like a prefecture that is none of the 47;
-    a web host starting with ``ww.`` or ``wwww``, or an e-mail or web address on an unusual top-level domain longer
+    a kanji that Windows-31J lacks (a Chinese form, 荣 for 栄; a rare name kanji such as 𠮷 is held too, which
+    review can afford); a web host starting with ``ww.`` or ``wwww``, or an e-mail or web address on an unusual top-level domain longer
     than two letters; and on English cards a name or company starting in lower case.
     """
     for i, ch in enumerate(value):
@@ -110,6 +112,8 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
             return True  # (not in names, シ・ユイ, nor in company names spelt the old way, キヤノン)
         if ch in _KANJI_LIKE_KANA and (_is_katakana(after) or (ch == "卜" and _is_katakana(before))):
             return True
+    if any(_outside_windows_31j(ch) for ch in value):
+        return True  # a kanji no Japanese text encoding has: read in a Chinese form (横浜市荣区 for 栄区)
     if name == "address" and lang == "ja" and _odd_prefecture(value):
         return True
     if name in ("url", "email"):
@@ -118,6 +122,17 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
         if re.match(r"(?:ww|wwww+)\.", host) or (len(tld) > 2 and tld not in KNOWN_TLDS):
             return True
     return lang == "en" and name in ("name", "company") and value[:1].islower()
+
+
+def _outside_windows_31j(ch: str) -> bool:
+    """Tell whether a kana or kanji is missing from Windows-31J (JIS X 0208 and its NEC/IBM extensions)."""
+    if not is_cjk(ch):
+        return False
+    try:
+        ch.encode("cp932")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 _PREFECTURE_LIKE = re.compile(r"^(\S{1,3}?[都道府県])")

@@ -54,6 +54,14 @@ def test_a_kanji_look_alike_before_katakana_is_suspect() -> None:
     assert suspect_value("address", "大阪府堺市1番2号 工メラルド館", "ja") is True
 
 
+def test_a_kanji_in_its_chinese_form_no_japanese_encoding_has_is_suspect() -> None:
+    assert suspect_value("address", "神奈川県横浜市荣区本郷台1-2", "ja") is True
+
+
+def test_kanji_of_windows_31j_and_accented_latin_letters_are_not_suspect() -> None:
+    assert not suspect_value("name", "髙橋 﨑子", "ja") and not suspect_value("name", "Auguste RIVIÈRE", "en")
+
+
 def test_a_kanji_before_kanji_or_a_small_ke_is_not_a_look_alike() -> None:
     assert suspect_value("address", "東京都八王子市八ヶ谷1-2-3", "ja") is False
 
