@@ -52,17 +52,42 @@ TALL_RATIO = 1.5
 # and company lines 1.25 (``ppread.DroppedCharacters``).
 
 
-class SecondLook(Protocol):
-    """Which lines to read again from a widened crop, and whether that reading may replace the first."""
+@dataclass(frozen=True)
+class Framing:
+    """How a line's crop is cut again for a second reading: widened, trimmed or padded (shares of its height)."""
 
-    stretch: float  # how much the crop is widened
+    stretch: float = 1.0  # width factor: more CTC time steps per character
+    trim: float = 0.0  # share of the height cut off the top and off the bottom
+    pad: float = 0.0  # share of the height added above and below (edge pixels repeated)
+
+
+def reframe(crop: np.ndarray, framing: Framing) -> np.ndarray:
+    """Cut a line's crop again as ``framing`` says."""
+    h, w = crop.shape[:2]
+    if framing.trim:
+        cut = int(h * framing.trim)
+        crop = crop[cut : h - cut] if h - 2 * cut >= 8 else crop
+    if framing.pad:
+        extra = int(h * framing.pad)
+        crop = cv2.copyMakeBorder(crop, extra, extra, 0, 0, cv2.BORDER_REPLICATE)
+    if framing.stretch != 1.0:
+        crop = cv2.resize(
+            crop, (max(1, round(w * framing.stretch)), crop.shape[0]), interpolation=cv2.INTER_CUBIC
+        )
+    return crop
+
+
+class SecondLook(Protocol):
+    """Which lines to read again from crops cut another way, and what to make of the new readings."""
+
+    framings: tuple[Framing, ...]  # one more reading per framing
 
     def wants(self, text: str) -> bool:
-        """Tell whether a line read as ``text`` is worth a second reading."""
+        """Tell whether a line read as ``text`` is worth more readings."""
         ...
 
-    def accepts(self, text: str, first: str) -> bool:
-        """Tell whether the second reading ``text`` may replace the first reading ``first``."""
+    def choose(self, first: tuple[str, float], again: list[tuple[str, float]]) -> tuple[str, float]:
+        """Return the line's reading from the first one and the new ones (in ``framings`` order)."""
         ...
 
 
@@ -304,19 +329,16 @@ class PaddleEngine:
         texts: list[tuple[str, float]],
         checks: SecondLook | Sequence[SecondLook],
     ) -> list[tuple[str, float]]:
-        """Read the crops of the lines a check wants (the first that wants a line decides) again, widened by its
-        ``stretch``; keep a new reading that differs from the first only when that check accepts it."""
+        """Read the crops of the lines a check wants (the first that wants a line decides) again, cut as its
+        ``framings`` say, and let it choose the line's reading."""
         looks = [checks] if not isinstance(checks, Sequence) else list(checks)
         out = list(texts)
-        for i, (text, _score) in enumerate(texts):
-            check = next((look for look in looks if look.wants(text)), None)
+        for i, first in enumerate(texts):
+            check = next((look for look in looks if look.wants(first[0])), None)
             if check is None:
                 continue
-            h, w = crops[i].shape[:2]
-            wide = cv2.resize(crops[i], (max(1, round(w * check.stretch)), h), interpolation=cv2.INTER_CUBIC)
-            again = self.recognize_crops([wide])[0]
-            if again[0] != text and check.accepts(again[0], text):
-                out[i] = again
+            again = [self.recognize_crops([reframe(crops[i], f)])[0] for f in check.framings]
+            out[i] = check.choose(first, again)
         return out
 
     def recognize(

@@ -12,9 +12,10 @@ both readings are compared and the better one kept. When little confident text i
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import cv2
@@ -23,7 +24,7 @@ import numpy as np
 from ocr.engine import Word
 from ocr.fields.contact import WebLines
 from ocr.layout import is_cjk
-from ocr.ppocr import DET_LIMIT_SIDE, PaddleEngine, TextLine, order_quad
+from ocr.ppocr import DET_LIMIT_SIDE, Framing, PaddleEngine, TextLine, order_quad
 from ocr.preprocess import CardQuad, card_transform, fit_scan, rotate
 
 # Lines read with at least this mean character probability count as confidently read.
@@ -60,15 +61,18 @@ _ADDRESS_OR_COMPANY = re.compile(r"[都道府県市区町村郡]|\d{3}\D?\d{4}|�
 class DroppedCharacters:
     """The second look (``ocr.ppocr.SecondLook``) at Japanese address and company lines.
 
-    Greedy CTC drops a character that shares its time steps with a neighbour (武蔵村山市 read 武蔵村市, 岩手県 read
-    岩県, 有限会社井上工業 read 有限会社井上業); a crop widened 1.25x gives each character more steps. The new reading
-    replaces the first only when it keeps every character of the first, in order, and adds at least one letter,
-    digit, kana or kanji (not only a mark). Measured on every line of both folders: of the Japanese readings the
-    widened crop changed this way, one added a wrong character (三十,二十二 -> 三十,一二十二); 1.5x added more wrong
-    ones (香川1県, 6番44号).
+    Greedy CTC drops a character now and then (武蔵村山市 read 武蔵村市, 岩手県 read 岩県, 有限会社井上工業 read
+    有限会社井上業), and which one depends on how the line is framed: a small line's detector box leaves a wide
+    margin that the recogniser's 48 px height shrinks the characters into. The line is read twice more, framed
+    tighter (an eighth of its height off the top and the bottom) and looser (a quarter added above and below), and
+    the characters either finds *between* the first reading's characters are inserted (``insert_dropped``); no
+    character the first reading has is changed or removed. Measured on the 307 Japanese address and company lines
+    of both folders, before choosing: the label's line is read exactly in 221 lines by the first reading, 234 with
+    both framings merged (13 mended, none broken); a crop widened 1.25x and kept only when it adds characters
+    mended 3; either framing alone 8 or 9.
     """
 
-    stretch = 1.25
+    framings: tuple[Framing, ...] = (Framing(trim=0.125), Framing(pad=0.25))
 
     def wants(self, text: str) -> bool:
         """Tell whether a line reads as a Japanese address or company name (six characters, four of them CJK)."""
@@ -79,16 +83,26 @@ class DroppedCharacters:
             and _ADDRESS_OR_COMPANY.search(compact) is not None
         )
 
-    def accepts(self, text: str, first: str) -> bool:
-        """Tell whether the second reading only adds characters to the first (one at least not a mark)."""
-        old, new = re.sub(r"\s", "", first), re.sub(r"\s", "", text)
-        if len(new) <= len(old):
-            return False
-        rest = iter(new)
-        if not all(ch in rest for ch in old):  # (``in`` advances the iterator: a subsequence test)
-            return False
-        added = Counter(new) - Counter(old)
-        return any(ch.isalnum() for ch in added)
+    def choose(self, first: tuple[str, float], again: list[tuple[str, float]]) -> tuple[str, float]:
+        """Return the first reading with the characters the other readings found between its characters."""
+        text = first[0]
+        for other, _score in again:
+            text = insert_dropped(text, other)
+        return (text, first[1])
+
+
+def insert_dropped(first: str, other: str) -> str:
+    """Insert into ``first`` the characters ``other`` reads between two of its characters (or at an end), where
+    ``first`` has nothing; where the two readings differ, ``first`` is kept. Only letters, digits, kana and kanji
+    are inserted (an icon read as a mark is not)."""
+    matcher = difflib.SequenceMatcher(None, first, other, autojunk=False)
+    out = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "insert":
+            out.append("".join(ch for ch in other[j1:j2] if ch.isalnum()))
+        else:  # equal, delete (the other reading dropped it) or replace (they disagree): the first reading's
+            out.append(first[i1:i2])
+    return "".join(out)
 
 
 @dataclass

@@ -187,7 +187,9 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
             # A logo mark read as one capital letter ("C Copperleaf Design"): dropped when the rest, not the
             # letter, is what the domain names.
             rest = _LOGO_LETTER.sub("", text)
-            if _letters(rest).startswith(_letters(domain)) and not _letters(text).startswith(_letters(domain)):
+            if _letters(rest).startswith(_letters(domain)) and not _letters(text).startswith(
+                _letters(domain)
+            ):
                 text = rest
         score = 0.0
         legal = bool(EN_LEGAL_FORM.search(text) and re.search(r"[A-Za-z]{2}", text))
@@ -318,7 +320,11 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
                     department = Match(value=tail, line=line, certainty=0.8)
                 continue
             bilingual = _BILINGUAL_DEPARTMENT.match(text)
-            if bilingual and is_department_token(bilingual.group(1)) and _is_english_rendering(bilingual.group(2)):
+            if (
+                bilingual
+                and is_department_token(bilingual.group(1))
+                and _is_english_rendering(bilingual.group(2))
+            ):
                 # 海外営業部 Overseas Sales Dept.: the department printed with its English name, one value.
                 if department is None:
                     value = f"{bilingual.group(1)} {_clean(bilingual.group(2))}"
@@ -374,7 +380,9 @@ _KATAKANA_WORD = re.compile(r"[\u30a0-\u30ffー]{2,}")
 # A department named by a Latin acronym and katakana (R&Dセンター, ITソリューション部).
 _ACRONYM_KATAKANA = re.compile(r"[A-Z][A-Z&]{1,5}[\u30a1-\u30faー]{2,}[\u30a0-\u30ffー部課室]*")
 # A Japanese department followed by its English name on one line (経営企画室 Corporate Strategy).
-_BILINGUAL_DEPARTMENT = re.compile(r"^([\u3400-\u9fff\u3040-\u30ff々ー&A-Z]{2,}?)\s*([A-Z][A-Za-z&,.'/\- ]+)$")
+_BILINGUAL_DEPARTMENT = re.compile(
+    r"^([\u3400-\u9fff\u3040-\u30ff々ー&A-Z]{2,}?)\s*([A-Z][A-Za-z&,.'/\- ]+)$"
+)
 
 
 def _is_english_rendering(text: str) -> bool:
@@ -431,7 +439,7 @@ def _title_with_continuation(lines: list[Line], line: Line, taken: set[int]) -> 
     if not below:
         return value
     other = below[0]
-    ox, oy, ow, _ = other.box
+    ox, _, ow, _ = other.box
     text = other.text.strip()
     same_size = abs(other.height - line.height) <= 0.35 * max(line.height, 1.0)
     aligned = abs(ox - x) <= line.height or abs((ox + ow / 2) - (x + w / 2)) <= line.height
@@ -730,7 +738,9 @@ def find_readings(
             if kana_best is None or score > kana_best[0]:
                 kana_best = (score, line)
             continue
-        text = _GLUED_ROMAJI.sub(r"\1 \2", line.text)  # GOTONanami: the space OCR lost after a capitalised surname
+        text = _GLUED_ROMAJI.sub(
+            r"\1 \2", line.text
+        )  # GOTONanami: the space OCR lost after a capitalised surname
         words = text.split()
         if 2 <= len(words) <= 3 and all(
             _LATIN_NAME_WORD.match(w) or (w.isalpha() and w.isupper()) for w in words

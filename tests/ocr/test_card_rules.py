@@ -74,7 +74,9 @@ def test_a_japanese_department_with_its_english_name_is_one_department() -> None
 
 
 def test_a_japanese_department_run_into_its_english_name_is_one_department() -> None:
-    assert card("株式会社テスト", "人事部Human Resources", "山田 太郎")["department"] == "人事部 Human Resources"
+    assert (
+        card("株式会社テスト", "人事部Human Resources", "山田 太郎")["department"] == "人事部 Human Resources"
+    )
 
 
 def test_a_japanese_department_and_an_english_title_are_not_one_department() -> None:

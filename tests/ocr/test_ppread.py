@@ -12,6 +12,7 @@ from ocr.ppread import (
     PaddleReading,
     cjk_share,
     column_numbers,
+    insert_dropped,
     looks_vertical,
     outside_share,
     reading_quality,
@@ -122,7 +123,15 @@ def test_hyphens_of_numbers_read_from_a_column_are_restored(read: str, printed: 
 
 
 @pytest.mark.parametrize(
-    "text", ["2026.11.25", "東上野3,25,19", "3〜5ノ10", "ビル12レストラン2F", "TEL 03-5432-1098", "〒105-0011 東京都港区芝公園4-2-8"]
+    "text",
+    [
+        "2026.11.25",
+        "東上野3,25,19",
+        "3〜5ノ10",
+        "ビル12レストラン2F",
+        "TEL 03-5432-1098",
+        "〒105-0011 東京都港区芝公園4-2-8",
+    ],
 )
 def test_other_numbers_stay(text: str) -> None:
     assert column_numbers(text) == text
@@ -154,7 +163,9 @@ def test_numbers_are_restored_on_a_japanese_card_with_a_long_web_address() -> No
     assert reading_words(japanese)[2].text == "〒287-2341"
 
 
-@pytest.mark.parametrize("text", ["〒100-0001東京都千代田区千代田1-1", "株式会社山田製作所", "大阪府大阪市北区梅田3丁目"])
+@pytest.mark.parametrize(
+    "text", ["〒100-0001東京都千代田区千代田1-1", "株式会社山田製作所", "大阪府大阪市北区梅田3丁目"]
+)
 def test_japanese_address_and_company_lines_get_a_second_look(text: str) -> None:
     assert DroppedCharacters().wants(text)
 
@@ -164,13 +175,27 @@ def test_other_lines_get_no_second_look_for_dropped_characters(text: str) -> Non
     assert not DroppedCharacters().wants(text)
 
 
-def test_a_second_reading_that_restores_a_dropped_character_replaces_the_first() -> None:
-    assert DroppedCharacters().accepts("東京都東村山市本町1-2", "東京都東村市本町1-2")
+def test_characters_another_framing_reads_between_the_first_reading_s_are_inserted() -> None:
+    first = ("東京都東村市本町1-2", 0.9)
+    got = DroppedCharacters().choose(first, [("東京都東村山市本町1-2", 0.8), ("東京都東村市本町1-2", 0.9)])
+    assert got == ("東京都東村山市本町1-2", 0.9)
 
 
-def test_a_second_reading_that_changes_a_character_is_not_taken() -> None:
-    assert not DroppedCharacters().accepts("東京都東村山市本町1-3", "東京都東村市本町1-2")
+def test_a_character_the_readings_disagree_on_stays_as_first_read() -> None:
+    assert insert_dropped("東京都東村市本町1-2", "東京都東材市本町1-3") == "東京都東村市本町1-2"
 
 
-def test_a_second_reading_that_only_adds_a_mark_is_not_taken() -> None:
-    assert not DroppedCharacters().accepts("□東京都東村市本町1-2", "東京都東村市本町1-2")
+def test_a_character_another_framing_drops_stays() -> None:
+    assert insert_dropped("東京都東村山市本町1-2", "東京都東村市本町1-2") == "東京都東村山市本町1-2"
+
+
+def test_a_mark_another_framing_reads_is_not_inserted() -> None:
+    assert insert_dropped("東京都東村市本町1-2", "□東京都東村市本町1-2") == "東京都東村市本町1-2"
+
+
+def test_characters_each_framing_finds_are_all_inserted() -> None:
+    first = ("本社場825-2056群馬県武蔵村市", 0.9)
+    got = DroppedCharacters().choose(
+        first, [("本社工場825-2056群馬県武蔵村市", 0.8), ("本社場825-2056群馬県武蔵村山市", 0.8)]
+    )
+    assert got[0] == "本社工場825-2056群馬県武蔵村山市"
