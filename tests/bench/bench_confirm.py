@@ -137,15 +137,14 @@ def fit_card_model(cards: list[CardRead]) -> Any:
     from ocr.fields.confirm import fit_model, suspect_fields
 
     samples = []
+    groups = []
     for half in (0, 1):
         others = [c for i, c in enumerate(cards) if i % 2 != half]
         table = fit(samples_of(others))
-        samples += [
-            (features_of(c, table), c.fully_right)
-            for i, c in enumerate(cards)
-            if i % 2 == half and not suspect_fields(c.stored, c.lang)
-        ]
-    return fit_model(samples)
+        mine = [c for i, c in enumerate(cards) if i % 2 == half and not suspect_fields(c.stored, c.lang)]
+        samples += [(features_of(c, table), c.fully_right) for c in mine]
+        groups += [c.folder.split("/")[0] for c in mine]  # cards-dev or cards-hard
+    return fit_model(samples, groups=groups)
 
 
 def auto_confirms(

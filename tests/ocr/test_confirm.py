@@ -196,3 +196,28 @@ def test_an_address_starting_like_a_prefecture_that_is_none_of_the_47_is_suspect
 
 def test_an_address_without_its_prefecture_is_not_suspect() -> None:
     assert suspect_value("address", "京都市中京区烏丸通1-2-3", "ja") is False
+
+
+def test_a_step_promises_no_more_than_every_group_of_cards_shows_in_it() -> None:
+    # One step of 40 cards: the 20 easy ones all right, the 20 hard ones 14 right.
+    scores = [0.9] * 40
+    right = [True] * 20 + [True] * 14 + [False] * 6
+    groups = ["easy"] * 20 + ["hard"] * 20
+    pooled = confirm.every_group([(0.0, 0.6)], scores, right, ["all"] * 40)
+    split = confirm.every_group([(0.0, 0.6)], scores, right, groups)
+    assert pooled == [(0.0, 0.6)] and split[0][1] < 0.5
+
+
+def test_a_group_with_few_cards_in_a_step_does_not_bound_it() -> None:
+    scores = [0.9] * 24
+    right = [True] * 20 + [False] * 4
+    groups = ["easy"] * 20 + ["few"] * 4
+    assert confirm.every_group([(0.0, 0.6)], scores, right, groups) == [(0.0, 0.6)]
+
+
+def test_lowering_a_high_step_lowers_the_steps_under_it() -> None:
+    scores = [0.2] * 10 + [0.9] * 10
+    right = [True] * 10 + [True] * 5 + [False] * 5
+    groups = ["a"] * 20
+    steps = confirm.every_group([(0.0, 0.5), (0.5, 0.6)], scores, right, groups)
+    assert steps[0][1] <= steps[1][1] < 0.5
