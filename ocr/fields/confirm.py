@@ -311,7 +311,10 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, f
 
 
 def every_group(
-    steps: Sequence[tuple[float, float]], scores: Sequence[float], right: Sequence[bool], groups: Sequence[str]
+    steps: Sequence[tuple[float, float]],
+    scores: Sequence[float],
+    right: Sequence[bool],
+    groups: Sequence[str],
 ) -> list[tuple[float, float]]:
     """Lower each calibration step to what every group of cards shows within it.
 
