@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 import time
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -385,7 +386,7 @@ def reading_words(reading: PaddleReading) -> list[Word]:
     japanese = sum(is_cjk(c) for ln in reading.lines if ln.score > 0.5 for c in ln.text) >= 6
     words = []
     for line, box, key in zip(reading.lines, boxes, keys, strict=True):
-        text = _POSTAL_MARK.sub("〒", line.text.strip())
+        text = _POSTAL_MARK.sub("〒", unicodedata.normalize("NFKC", line.text).strip())  # (Ｔ501：5602)
         if japanese:
             text = column_numbers(text)
         if text in _STROKES and box[2] >= 1.2 * box[3] and keys.count(key) > 1:

@@ -199,3 +199,13 @@ def test_characters_each_framing_finds_are_all_inserted() -> None:
         first, [("本社工場825-2056群馬県武蔵村市", 0.8), ("本社場825-2056群馬県武蔵村山市", 0.8)]
     )
     assert got[0] == "本社工場825-2056群馬県武蔵村山市"
+
+
+def test_a_postal_code_read_in_full_width_forms_from_a_column_is_restored() -> None:
+    reading = PaddleReading(
+        image=np.zeros((10, 10, 3), np.uint8),
+        lines=[line("鈴木運輸株式会社"), line("Ｔ501：5602"), line("群馬県前橋市")],
+        rotation=0,
+        source="whole",
+    )
+    assert reading_words(reading)[1].text == "〒501-5602"
