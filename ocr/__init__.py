@@ -5,6 +5,6 @@ and the click commands in ``ocr.cli``. Importing this package does nothing but d
 the version string; heavy modules are imported where they are used.
 """
 
-PIPELINE_VERSION = "2.3.0"  # e-mail and web-address lines read again from a widened crop; a dot read as a hyphen before the TLD
+PIPELINE_VERSION = "2.4.0"  # address and company lines read in three framings; field rules for whole cards
 
 __all__ = ["PIPELINE_VERSION"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -45,21 +46,48 @@ CLS_BATCH = 8
 CLS_SHAPE = (48, 192)  # height, width of the text-line orientation input
 # A crop this many times taller than wide is a column (or a line turned 90 degrees): read it turned.
 TALL_RATIO = 1.5
-# A line read again from its crop widened this much: greedy CTC then has more steps per letter, so narrow or
-# doubled letters that shared one step come back (cliford -> clifford, tanakabussn -> tanakabussan, mailinks ->
-# mail.links; measured on e-mail and web-address lines: 1.5 mends the most and breaks the fewest, 2.0 breaks some).
-STRETCH = 1.5
+# A line may be read again from its crop widened (``SecondLook.stretch``): greedy CTC then has more steps per
+# character, so narrow or doubled characters that shared one step come back (cliford -> clifford, 武蔵村市 ->
+# 武蔵村山市). Measured factors: e-mail and web-address lines 1.5 (``fields.contact.WebLines``), Japanese address
+# and company lines 1.25 (``ppread.DroppedCharacters``).
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How a line's crop is cut again for a second reading: widened, trimmed or padded (shares of its height)."""
+
+    stretch: float = 1.0  # width factor: more CTC time steps per character
+    trim: float = 0.0  # share of the height cut off the top and off the bottom
+    pad: float = 0.0  # share of the height added above and below (edge pixels repeated)
+
+
+def reframe(crop: np.ndarray, framing: Framing) -> np.ndarray:
+    """Cut a line's crop again as ``framing`` says."""
+    h, w = crop.shape[:2]
+    if framing.trim:
+        cut = int(h * framing.trim)
+        crop = crop[cut : h - cut] if h - 2 * cut >= 8 else crop
+    if framing.pad:
+        extra = int(h * framing.pad)
+        crop = cv2.copyMakeBorder(crop, extra, extra, 0, 0, cv2.BORDER_REPLICATE)
+    if framing.stretch != 1.0:
+        crop = cv2.resize(
+            crop, (max(1, round(w * framing.stretch)), crop.shape[0]), interpolation=cv2.INTER_CUBIC
+        )
+    return crop
 
 
 class SecondLook(Protocol):
-    """Which lines to read again from a widened crop, and whether that reading may replace the first."""
+    """Which lines to read again from crops cut another way, and what to make of the new readings."""
+
+    framings: tuple[Framing, ...]  # one more reading per framing
 
     def wants(self, text: str) -> bool:
-        """Tell whether a line read as ``text`` is worth a second reading."""
+        """Tell whether a line read as ``text`` is worth more readings."""
         ...
 
-    def accepts(self, text: str) -> bool:
-        """Tell whether the second reading is a valid value (only then does it replace the first)."""
+    def choose(self, first: tuple[str, float], again: list[tuple[str, float]]) -> tuple[str, float]:
+        """Return the line's reading from the first one and the new ones (in ``framings`` order)."""
         ...
 
 
@@ -267,11 +295,11 @@ class PaddleEngine:
         *,
         orient: bool = True,
         detected: list[tuple[np.ndarray, float]] | None = None,
-        second_look: SecondLook | None = None,
+        second_look: SecondLook | Sequence[SecondLook] | None = None,
     ) -> list[TextLine]:
         """Detect (unless ``detected`` is given), orient and read every line of an RGB or gray image.
 
-        Lines that ``second_look`` wants are read again stretched (``read_again``). Lines come in reading order.
+        Lines that a ``second_look`` wants are read again stretched (``read_again``). Lines come in reading order.
         """
         bgr = _as_bgr(image)
         found = self.detect(bgr, bgr_input=True) if detected is None else detected
@@ -296,19 +324,21 @@ class PaddleEngine:
         return sort_reading_order(lines)
 
     def read_again(
-        self, crops: list[np.ndarray], texts: list[tuple[str, float]], check: SecondLook
+        self,
+        crops: list[np.ndarray],
+        texts: list[tuple[str, float]],
+        checks: SecondLook | Sequence[SecondLook],
     ) -> list[tuple[str, float]]:
-        """Read the crops of the lines ``check`` wants again, widened by ``STRETCH``; keep a new reading that
-        differs from the first only when ``check`` accepts it (a valid e-mail or web address)."""
+        """Read the crops of the lines a check wants (the first that wants a line decides) again, cut as its
+        ``framings`` say, and let it choose the line's reading."""
+        looks = [checks] if not isinstance(checks, Sequence) else list(checks)
         out = list(texts)
-        for i, (text, _score) in enumerate(texts):
-            if not check.wants(text):
+        for i, first in enumerate(texts):
+            check = next((look for look in looks if look.wants(first[0])), None)
+            if check is None:
                 continue
-            h, w = crops[i].shape[:2]
-            wide = cv2.resize(crops[i], (max(1, round(w * STRETCH)), h), interpolation=cv2.INTER_CUBIC)
-            again = self.recognize_crops([wide])[0]
-            if again[0] != text and check.accepts(again[0]):
-                out[i] = again
+            again = [self.recognize_crops([reframe(crops[i], f)])[0] for f in check.framings]
+            out[i] = check.choose(first, again)
         return out
 
     def recognize(

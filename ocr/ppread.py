@@ -12,8 +12,10 @@ both readings are compared and the better one kept. When little confident text i
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -23,7 +25,7 @@ import numpy as np
 from ocr.engine import Word
 from ocr.fields.contact import WebLines
 from ocr.layout import is_cjk
-from ocr.ppocr import DET_LIMIT_SIDE, PaddleEngine, TextLine, order_quad
+from ocr.ppocr import DET_LIMIT_SIDE, Framing, PaddleEngine, TextLine, order_quad
 from ocr.preprocess import CardQuad, card_transform, fit_scan, rotate
 
 # Lines read with at least this mean character probability count as confidently read.
@@ -45,8 +47,68 @@ _NUMBER_GROUPS = re.compile(
     f"(?<![\\d])(\\d{{2,5}})[{_COLUMN_MARKS}](\\d{{1,4}})[{_COLUMN_MARKS}](\\d{{3,4}})(?!\\d)"
 )
 _POSTAL_GROUPS = re.compile(f"^([〒テ亍丁干デT])\\s*(\\d{{3}})[{_COLUMN_MARKS}](\\d{{4}})(?!\\d)")
+# The brackets of an area code printed upright in a column (092(191)2249), read turned: the opening one as a wave
+# dash or bracket, the closing one as ン, レ or ノ.
+_BRACKETED = re.compile(r"(?<=\d)[〜～~(（]\s?(\d{2,4})\s?[ンレノ)）](?=\d{3,4}(?!\d))")
 _STROKES = {"-", "一", "ー", "—", "_", "|", "I", "l", "1"}
 _POSTAL_MARK = re.compile(r"^[テ亍丁〒干](?=\s*\d{3}\s*[-ー－‐]\s*\d{4})")
+
+
+# Lines of a Japanese address or company name: a prefecture or municipality mark, a postal code, a block number,
+# a legal form.
+_ADDRESS_OR_COMPANY = re.compile(r"[都道府県市区町村郡]|\d{3}\D?\d{4}|丁目|番地?|号|会社")
+
+
+class DroppedCharacters:
+    """The second look (``ocr.ppocr.SecondLook``) at Japanese address and company lines.
+
+    Greedy CTC drops a character now and then (武蔵村山市 read 武蔵村市, 岩手県 read 岩県, 有限会社井上工業 read
+    有限会社井上業), and which one depends on how the line is framed: a small line's detector box leaves a wide
+    margin that the recogniser's 48 px height shrinks the characters into. The line is read twice more, framed
+    tighter (an eighth of its height off the top and the bottom) and looser (a quarter added above and below), and
+    the characters either finds *between* the first reading's characters are inserted (``insert_dropped``); no
+    character the first reading has is changed or removed. Measured on the 307 Japanese address and company lines
+    of both folders, before choosing: the label's line is read exactly in 221 lines by the first reading, 234 with
+    both framings merged (13 mended, none broken); a crop widened 1.25x and kept only when it adds characters
+    mended 3; either framing alone 8 or 9.
+    """
+
+    framings: tuple[Framing, ...] = (Framing(trim=0.125), Framing(pad=0.25))
+
+    def wants(self, text: str) -> bool:
+        """Tell whether a line reads as a Japanese address or company name (six characters, four of them CJK)."""
+        compact = re.sub(r"\s", "", text)
+        return (
+            len(compact) >= 6
+            and sum(is_cjk(c) for c in compact) >= 4
+            and _ADDRESS_OR_COMPANY.search(compact) is not None
+        )
+
+    def choose(self, first: tuple[str, float], again: list[tuple[str, float]]) -> tuple[str, float]:
+        """Return the first reading with the characters the other readings found between its characters.
+
+        (Lowering the score of a line whose framings disagree was tried: on cards-hard 74% of the lines all three
+        readings agree on hold the labelled value and 41% of those they read differently, but the lower line
+        scores changed how vertical cards were read and ranked cards worse for the card model; not kept.)
+        """
+        text = first[0]
+        for other, _score in again:
+            text = insert_dropped(text, other)
+        return (text, first[1])
+
+
+def insert_dropped(first: str, other: str) -> str:
+    """Insert into ``first`` the characters ``other`` reads between two of its characters (or at an end), where
+    ``first`` has nothing; where the two readings differ, ``first`` is kept. Only letters, digits, kana and kanji
+    are inserted (an icon read as a mark is not)."""
+    matcher = difflib.SequenceMatcher(None, first, other, autojunk=False)
+    out = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "insert":
+            out.append("".join(ch for ch in other[j1:j2] if ch.isalnum()))
+        else:  # equal, delete (the other reading dropped it) or replace (they disagree): the first reading's
+            out.append(first[i1:i2])
+    return "".join(out)
 
 
 @dataclass
@@ -153,7 +215,7 @@ def read_candidate(
     is then flagged ``maybe_vertical`` and kept unturned when ``looks_vertical`` says so.
     """
     started = time.perf_counter()
-    lines = engine.read(image, detected=detected, second_look=WebLines())
+    lines = engine.read(image, detected=detected, second_look=(WebLines(), DroppedCharacters()))
     rotation = vote_rotation(lines)
     h, w = image.shape[:2]
     quality = reading_quality(lines)
@@ -308,6 +370,7 @@ def column_numbers(text: str) -> str:
     comes back with its upright hyphens as colons, commas, dots or tildes.
     """
     text = _POSTAL_GROUPS.sub(lambda m: f"〒{m.group(2)}-{m.group(3)}", text)
+    text = _BRACKETED.sub(lambda m: f"({m.group(1)})", text)
     return _NUMBER_GROUPS.sub(lambda m: f"{m.group(1)}-{m.group(2)}-{m.group(3)}", text)
 
 
@@ -318,10 +381,12 @@ def reading_words(reading: PaddleReading) -> list[Word]:
     """
     boxes = [line.box for line in reading.lines]
     keys = list(range(len(boxes))) if reading.vertical else row_keys(boxes)
-    japanese = cjk_share(reading.lines) >= 0.5
+    # Japanese as the fields see it (``ocr.fields.detect_lang``): a few confidently read kana or kanji, however
+    # long the card's e-mail and web address are (a share of letters said English for such vertical cards).
+    japanese = sum(is_cjk(c) for ln in reading.lines if ln.score > 0.5 for c in ln.text) >= 6
     words = []
     for line, box, key in zip(reading.lines, boxes, keys, strict=True):
-        text = _POSTAL_MARK.sub("〒", line.text.strip())
+        text = _POSTAL_MARK.sub("〒", unicodedata.normalize("NFKC", line.text).strip())  # (Ｔ501：5602)
         if japanese:
             text = column_numbers(text)
         if text in _STROKES and box[2] >= 1.2 * box[3] and keys.count(key) > 1:

@@ -182,19 +182,28 @@ def clean_jp_address(value: str) -> str:
     return value
 
 
+# An e-mail or web address printed after the address on the same detected line (two columns read as one row).
+_WEB_AFTER = re.compile(r"\s+\S*(?:@|https?:|www\.)")
+
+
 def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, Match | None]:
     for i, line in enumerate(lines):
+        text = line.text
         if id(line) in taken:
-            continue
-        m = JP_POSTAL.search(line.text)
+            # The e-mail's line may start with the address (〒... 福井県... n-tanaka@...): cut before it.
+            web = _WEB_AFTER.search(text)
+            if web is None:
+                continue
+            text = text[: web.start()]
+        m = JP_POSTAL.search(text)
         if not m:
             continue
         mark, first, last = (
             (m.group(1), m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5), m.group(6))
         )
         # 〒 is often read as 亍; an office name may stand before it (東京本社 〒...).
-        has_mark = mark in ("〒", "〶") or line.text[: m.start()].rstrip().endswith("亍")
-        rest = strip_icon(line.text[m.end() :].strip())
+        has_mark = mark in ("〒", "〶") or text[: m.start()].rstrip().endswith("亍")
+        rest = strip_icon(text[m.end() :].strip())
         if not rest and i + 1 < len(lines):
             rest = lines[i + 1].text.strip()
         if _NOT_ADDRESS.search(rest):  # the next line is an e-mail or a phone, not the address

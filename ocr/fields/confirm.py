@@ -35,9 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from ocr.fields.calibration import calibrate_with, fit_field
+from ocr.fields.calibration import MIN_STEP, calibrate_with, fit_field, wilson_lower
 from ocr.fields.contact import KNOWN_TLDS
 from ocr.fields.vocab import PREFECTURES
+from ocr.layout import is_cjk
 
 MODEL_PATH = Path(__file__).with_name("confirm.json")
 # Fields a card of each language usually prints: one the reading lacks is likelier missed than absent.
@@ -98,7 +99,8 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
     Katakana with a small kana where katakana spelling has none (マーケィング, デザィン) or, in an address,
     department or title, a full-size ヤ/ユ/ヨ after an i-row kana (シヤルム); a kanji look-alike of a katakana
     before katakana (八イツ) or 卜 beside it; a Japanese address starting like a prefecture that is none of the 47;
-    a web host starting with ``ww.`` or ``wwww``, or an e-mail or web address on an unusual top-level domain longer
+    a kanji that Windows-31J lacks (a Chinese form, 荣 for 栄; a rare name kanji such as 𠮷 is held too, which
+    review can afford); a web host starting with ``ww.`` or ``wwww``, or an e-mail or web address on an unusual top-level domain longer
     than two letters; and on English cards a name or company starting in lower case.
     """
     for i, ch in enumerate(value):
@@ -110,6 +112,8 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
             return True  # (not in names, シ・ユイ, nor in company names spelt the old way, キヤノン)
         if ch in _KANJI_LIKE_KANA and (_is_katakana(after) or (ch == "卜" and _is_katakana(before))):
             return True
+    if any(_outside_windows_31j(ch) for ch in value):
+        return True  # a kanji no Japanese text encoding has: read in a Chinese form (横浜市荣区 for 栄区)
     if name == "address" and lang == "ja" and _odd_prefecture(value):
         return True
     if name in ("url", "email"):
@@ -118,6 +122,17 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
         if re.match(r"(?:ww|wwww+)\.", host) or (len(tld) > 2 and tld not in KNOWN_TLDS):
             return True
     return lang == "en" and name in ("name", "company") and value[:1].islower()
+
+
+def _outside_windows_31j(ch: str) -> bool:
+    """Tell whether a kana or kanji is missing from Windows-31J (JIS X 0208 and its NEC/IBM extensions)."""
+    if not is_cjk(ch):
+        return False
+    try:
+        ch.encode("cp932")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 _PREFECTURE_LIKE = re.compile(r"^(\S{1,3}?[都道府県])")
@@ -295,11 +310,47 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, f
     return w[1:], float(w[0])
 
 
-def fit_model(samples: Sequence[tuple[Mapping[str, float], bool]], l2: float | None = None) -> CardModel:
+def every_group(
+    steps: Sequence[tuple[float, float]],
+    scores: Sequence[float],
+    right: Sequence[bool],
+    groups: Sequence[str],
+) -> list[tuple[float, float]]:
+    """Lower each calibration step to what every group of cards shows within it.
+
+    A step's value is the lower bound (one-sided 99% Wilson) of the share of fully right cards among all cards in
+    it; pooled, clean cards of one set lift a step above what the hard cards in it show. Here each group with at
+    least ``MIN_STEP`` cards in the step bounds it too, and the steps stay monotone by lowering the ones below.
+    """
+    lows = [low for low, _ in steps]
+    out = []
+    for i, (low, value) in enumerate(steps):
+        high = lows[i + 1] if i + 1 < len(lows) else math.inf
+        for group in set(groups):
+            inside = [
+                ok
+                for score, ok, g in zip(scores, right, groups, strict=True)
+                if g == group and low <= score < high
+            ]
+            if len(inside) >= MIN_STEP:
+                value = min(value, round(wilson_lower(sum(inside), len(inside), CARD_Z), 4))
+        out.append((low, value))
+    for i in range(len(out) - 2, -1, -1):
+        out[i] = (out[i][0], min(out[i][1], out[i + 1][1]))
+    return out
+
+
+def fit_model(
+    samples: Sequence[tuple[Mapping[str, float], bool]],
+    l2: float | None = None,
+    groups: Sequence[str] | None = None,
+) -> CardModel:
     """Fit the card model on (features, every field right) samples of labelled cards.
 
     The score's calibration steps are fitted on scores the cards got from models that did not see them
-    (two-fold cross-fitting), so the steps promise what the model does on new cards, not on its own.
+    (two-fold cross-fitting), so the steps promise what the model does on new cards, not on its own. With
+    ``groups`` (which labelled set each sample comes from), each step promises what every set shows in it
+    (``every_group``).
     """
     l2 = L2 if l2 is None else l2
     x = np.array([[f[name] for name in FEATURES] for f, _ in samples], dtype=float)
@@ -322,6 +373,8 @@ def fit_model(samples: Sequence[tuple[Mapping[str, float], bool]], l2: float | N
         c, b = fit_logistic((x[train] - m) / s, y[train], l2)
         scores[test] = 1.0 / (1.0 + np.exp(-np.clip(((x[test] - m) / s) @ c + b, -30, 30)))
     steps = fit_field(zip(scores.tolist(), (bool(v) for v in y), strict=True), z=CARD_Z)
+    if groups is not None:
+        steps = every_group(steps, scores.tolist(), [bool(v) for v in y], groups)
     return CardModel(  # rounded as confirm.json stores them, so a fitted model is the one it ships
         mean=tuple(round(v, 6) for v in mean.tolist()),
         scale=tuple(round(v, 6) for v in scale.tolist()),

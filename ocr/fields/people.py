@@ -183,6 +183,14 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
         if id(line) in taken or "@" in line.text or re.search(r"\d{3}", line.text):
             continue
         text = _LOGO_GLYPH.sub("", line.text).strip()
+        if domain and _LOGO_LETTER.match(text):
+            # A logo mark read as one capital letter ("C Copperleaf Design"): dropped when the rest, not the
+            # letter, is what the domain names.
+            rest = _LOGO_LETTER.sub("", text)
+            if _letters(rest).startswith(_letters(domain)) and not _letters(text).startswith(
+                _letters(domain)
+            ):
+                text = rest
         score = 0.0
         legal = bool(EN_LEGAL_FORM.search(text) and re.search(r"[A-Za-z]{2}", text))
         if legal:
@@ -199,7 +207,8 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
                 # and the full one (more words, or the legal form) is the company.
                 score = max(score, 0.9) + (0.05 if legal else 0.0)
         if score and not _is_latin_title(text) and not SLOGAN_WORDS.search(text) and len(text.split()) <= 7:
-            candidates.append((score, len(text.split()), line, text))
+            # (words of a hyphenated name count apart: "Brown-Nguyen" is the name in full beside the logo BROWN)
+            candidates.append((score, len(re.split(r"[\s\-]+", text)), line, text))
     if not candidates:
         return None
     score, _, line, text = max(candidates, key=lambda c: (c[0], c[1], c[2].height))
@@ -207,6 +216,7 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
 
 
 # A logo mark read as one or two stray characters before the name ("fi EVERGREEN", "@ COBALT").
+_LOGO_LETTER = re.compile(r"^[A-Z]\s+(?=[A-Z][a-z])")
 _LOGO_GLYPH = re.compile(r"^(?:[^\w\s]{1,2}|[a-z]{1,2}|\d)\s+(?=[A-Z])")
 
 
@@ -309,6 +319,17 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
                 if tail and department is None and is_department_token(tail.replace(" ", "")):
                     department = Match(value=tail, line=line, certainty=0.8)
                 continue
+            bilingual = _BILINGUAL_DEPARTMENT.match(text)
+            if (
+                bilingual
+                and is_department_token(bilingual.group(1))
+                and _is_english_rendering(bilingual.group(2))
+            ):
+                # 海外営業部 Overseas Sales Dept.: the department printed with its English name, one value.
+                if department is None:
+                    value = f"{bilingual.group(1)} {_clean(bilingual.group(2))}"
+                    department = Match(value=value, line=line, certainty=0.85)
+                continue
             if _is_latin_department(text):  # an English department on a Japanese card
                 if department is None:
                     department = Match(value=_clean(text), line=line, certainty=0.8)
@@ -322,8 +343,10 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
             rest, found_title = split_title(text)
             found_dept = ""
             if rest:
-                if is_department_token(rest.replace(" ", "")) and (_KANJI.search(rest) or found_title):
-                    found_dept = rest  # (R&Dセンター before a title is a department too)
+                if is_department_token(rest.replace(" ", "")) and (
+                    _KANJI.search(rest) or found_title or _ACRONYM_KATAKANA.fullmatch(rest.replace(" ", ""))
+                ):
+                    found_dept = rest  # (R&Dセンター before a title, or alone, is a department too)
                 elif found_title and len(rest) <= 4 and all(is_cjk(c) for c in rest):
                     found_title, rest = rest + found_title, ""
                 elif found_title and _KATAKANA_WORD.fullmatch(rest) and _KATAKANA_WORD.fullmatch(found_title):
@@ -354,6 +377,24 @@ def find_org_parts(lines: list[Line], *, lang: str, taken: set[int]) -> OrgParts
 
 
 _KATAKANA_WORD = re.compile(r"[\u30a0-\u30ffー]{2,}")
+# A department named by a Latin acronym and katakana (R&Dセンター, ITソリューション部).
+_ACRONYM_KATAKANA = re.compile(r"[A-Z][A-Z&]{1,5}[\u30a1-\u30faー]{2,}[\u30a0-\u30ffー部課室]*")
+# A Japanese department followed by its English name on one line (経営企画室 Corporate Strategy).
+_BILINGUAL_DEPARTMENT = re.compile(
+    r"^([\u3400-\u9fff\u3040-\u30ff々ー&A-Z]{2,}?)\s*([A-Z][A-Za-z&,.'/\- ]+)$"
+)
+
+
+def _is_english_rendering(text: str) -> bool:
+    """Capitalised Latin words that name a department, not a title, a company or a person."""
+    words = text.split()
+    return (
+        1 <= len(words) <= 6
+        and all(w[:1].isupper() or w in ("&", "and", "of") for w in words)
+        and not EN_TITLE.search(text)
+        and not EN_LEGAL_FORM.search(text)
+        and latin_name_evidence(words) <= 0.5
+    )
 
 
 def _is_latin_department(text: str) -> bool:
@@ -370,6 +411,7 @@ def _is_latin_title(text: str) -> bool:
     """A line of at most eight Latin words holding a title word, not a company or a slogan."""
     return bool(
         re.fullmatch(r"[A-Za-zÀ-ÿ&,.'()/\- ]+", text)
+        and text[:1].isupper()  # (a line starting in lower case is a fragment: a slogan cut by a logo)
         and len(text.split()) <= 8
         and EN_TITLE.search(text)
         and not EN_LEGAL_FORM.search(text)
@@ -381,30 +423,42 @@ def _title_with_continuation(lines: list[Line], line: Line, taken: set[int]) -> 
     """Join a title printed over two lines ("Lead Engineer," / "Platform Infrastructure")."""
     value = _clean(line.text)
     x, y, w, h = line.box
-    for other in lines:
-        ox, oy, ow, _ = other.box
-        if other is line or id(other) in taken or not 0 <= oy - (y + h) <= 1.0 * line.height:
-            continue
-        text = other.text.strip()
-        same_size = abs(other.height - line.height) <= 0.35 * max(line.height, 1.0)
-        aligned = abs(ox - x) <= line.height or abs((ox + ow / 2) - (x + w / 2)) <= line.height
-        if not (same_size and aligned) or not re.fullmatch(r"[A-Za-zÀ-ÿ&,.'/\- ]+", text):
-            return value
-        joined = text.startswith("&") or line.text.rstrip().endswith(("&", ","))
-        if joined and len(text.split()) <= 5 and not EN_LEGAL_FORM.search(text):
-            return f"{line.text.strip()} {_TRAILING_JUNK.sub('', text)}"  # "Chief Technology Officer" / "& Co-Founder"
-        if (
-            len(text.split()) > 5
-            or EN_TITLE.search(text)
-            or EN_LEGAL_FORM.search(text)
-            or EN_DEPARTMENT.search(text)
-            or EN_FUNCTION_LINE.fullmatch(text.strip(" ,."))
-            or SLOGAN_WORDS.search(text)
-            or latin_name_evidence(text.split()) >= 0.5
-        ):
-            return value
-        return f"{line.text.strip()} {_clean(text)}"
-    return value
+    # The next line down: the detector's boxes of neighbouring lines may overlap by up to half a line, so the
+    # nearest line below is taken, not the first in reading order.
+    below = sorted(
+        (
+            other
+            for other in lines
+            if other is not line
+            and id(other) not in taken
+            and -0.55 * line.height <= other.box[1] - (y + h) <= 1.0 * line.height
+            and other.box[1] > y
+        ),
+        key=lambda other: other.box[1],
+    )
+    if not below:
+        return value
+    other = below[0]
+    ox, _, ow, _ = other.box
+    text = other.text.strip()
+    same_size = abs(other.height - line.height) <= 0.35 * max(line.height, 1.0)
+    aligned = abs(ox - x) <= line.height or abs((ox + ow / 2) - (x + w / 2)) <= line.height
+    if not (same_size and aligned) or not re.fullmatch(r"[A-Za-zÀ-ÿ&,.'/\- ]+", text):
+        return value
+    joined = text.startswith("&") or line.text.rstrip().endswith(("&", ","))
+    if joined and len(text.split()) <= 5 and not EN_LEGAL_FORM.search(text):
+        return f"{line.text.strip()} {_TRAILING_JUNK.sub('', text)}"  # "Chief Technology Officer" / "& Co-Founder"
+    if (
+        len(text.split()) > 5
+        or EN_TITLE.search(text)
+        or EN_LEGAL_FORM.search(text)
+        or EN_DEPARTMENT.search(text)
+        or EN_FUNCTION_LINE.fullmatch(text.strip(" ,."))
+        or SLOGAN_WORDS.search(text)
+        or latin_name_evidence(text.split()) > 0.5  # (a name: most of its words are names, not one of two)
+    ):
+        return value
+    return f"{line.text.strip()} {_clean(text)}"
 
 
 def split_leading_title(text: str) -> tuple[str, str]:
@@ -530,8 +584,8 @@ def display_jp_name(text: str) -> str:
 
 _EN_LABEL_TAIL = re.compile(
     r"\s+(?:(?:E-?mail|Email|Mail|Tel|Phone|Mob|Mobile|Cell|Fax|Web|Office|Direct|[TMEFW])\b[.:]?\s.*"
-    # a phone number after the name, its label or icon read as one or two letters glued to it
-    r"|[A-Z]{0,2}[.:]?\s?\+?\(?\d[\d\s().\-]{6,})$"
+    # a phone number after the name, its label or icon read as one or two letters (or a mark) glued to it
+    r"|(?:[A-Z]{0,2}|[^\w\s,.])[.:]?\s?\+?\(?\d[\d\s().\-]{6,})$"
 )
 # Lower-case words that belong to a name (de Gaulle, van Dijk, bin Salman); any other lower-case
 # fragment after a capitalised word is that word broken by an OCR space ("Jeff rey").
@@ -633,6 +687,7 @@ def find_name(lines: list[Line], *, lang: str, email_local: str | None, taken: s
     return Match(value=value, line=line, certainty=certainty)
 
 
+_GLUED_ROMAJI = re.compile(r"\b([A-Z]{2,})([A-Z][a-z]+)\b")
 _KATAKANA_READING = re.compile(r"^[\u30a1-\u30fa・ー\s]+$")
 _HIRAGANA_READING = re.compile(r"^[\u3041-\u3096・ー\s]+$")
 
@@ -665,7 +720,7 @@ def find_readings(
         return None, None
     name_y = name.line.box[1]
     kana_best: tuple[float, Line] | None = None
-    romaji_best: tuple[float, Line] | None = None
+    romaji_best: tuple[float, Line, str] | None = None
     local = _letters(email_local or "")
     for line in lines:
         if id(line) in taken or line is name.line:
@@ -683,7 +738,10 @@ def find_readings(
             if kana_best is None or score > kana_best[0]:
                 kana_best = (score, line)
             continue
-        words = line.text.split()
+        text = _GLUED_ROMAJI.sub(
+            r"\1 \2", line.text
+        )  # GOTONanami: the space OCR lost after a capitalised surname
+        words = text.split()
         if 2 <= len(words) <= 3 and all(
             _LATIN_NAME_WORD.match(w) or (w.isalpha() and w.isupper()) for w in words
         ):
@@ -696,14 +754,14 @@ def find_readings(
             in_email = sum(1 for w in words if len(_letters(w)) >= 2 and _letters(w) in local)
             score = 0.7 - 0.05 * distance + 0.12 * min(2, in_email)
             if romaji_best is None or score > romaji_best[0]:
-                romaji_best = (score, line)
+                romaji_best = (score, line, text)
     kana = (
         Match(value=kana_best[1].text, line=kana_best[1], certainty=min(0.95, kana_best[0]))
         if kana_best
         else None
     )
     romaji = (
-        Match(value=romaji_best[1].text, line=romaji_best[1], certainty=min(0.95, romaji_best[0]))
+        Match(value=romaji_best[2], line=romaji_best[1], certainty=min(0.95, romaji_best[0]))
         if romaji_best
         else None
     )

@@ -219,11 +219,13 @@ def street_suffix_in(text: str) -> bool:
 
 EN_DEPARTMENT = re.compile(r"\b(Department|Dept|Division|Div|Team|Unit|Section)\b\.?", re.IGNORECASE)
 # A line that is only a business function names a department (Human Resources, Sales & Marketing).
+# The function may carry a scope word (Global Marketing, Corporate Strategy, International Sales).
 EN_FUNCTION_LINE = re.compile(
+    r"(?:(?:Global|International|Corporate|Regional|Group|Digital|Strategic|Enterprise|Commercial)\s+)?"
     r"(?:(?:Human Resources|HR|Sales|Marketing|Finance|Accounting|Engineering|Operations|Legal|IT|"
     r"Information Technology|R&D|Research (?:&|and) Development|Business Development|Customer (?:Success|Service|"
     r"Support)|Procurement|Purchasing|Administration|Communications|Public Relations|Logistics|Product|"
-    r"Design|Research)(?:\s*(?:&|and|,)\s*)?)+",
+    r"Design|Research|Strategy|Supply Chain(?: Management)?)(?:\s*(?:&|and|,)\s*)?)+",
     re.IGNORECASE,
 )
 # Slogans address the reader; titles do not.

@@ -9,7 +9,7 @@ fully right (every labelled field exact, nothing extracted where the label is em
 
 Held out: the cards of each folder are dealt in turn to five folds; each fold is judged by the field calibration
 and the card model fitted on the other four, so no card is judged by a table or model that saw it. ``--fit``
-then fits both on all cards and writes ``ocr/fields/calibration.json`` and ``ocr/fields/confirm.json``, the data
+then fits both on all cards (each card-calibration step bounded by what cards-dev and cards-hard each show in it: ``confirm.every_group``) and writes ``ocr/fields/calibration.json`` and ``ocr/fields/confirm.json``, the data
 the package ships. ``--save-reads`` keeps the readings; ``--from-reads`` refits from them without reading the
 images again (the same pipeline version only).
 """
@@ -137,15 +137,14 @@ def fit_card_model(cards: list[CardRead]) -> Any:
     from ocr.fields.confirm import fit_model, suspect_fields
 
     samples = []
+    groups = []
     for half in (0, 1):
         others = [c for i, c in enumerate(cards) if i % 2 != half]
         table = fit(samples_of(others))
-        samples += [
-            (features_of(c, table), c.fully_right)
-            for i, c in enumerate(cards)
-            if i % 2 == half and not suspect_fields(c.stored, c.lang)
-        ]
-    return fit_model(samples)
+        mine = [c for i, c in enumerate(cards) if i % 2 == half and not suspect_fields(c.stored, c.lang)]
+        samples += [(features_of(c, table), c.fully_right) for c in mine]
+        groups += [c.folder.split("/")[0] for c in mine]  # cards-dev or cards-hard
+    return fit_model(samples, groups=groups)
 
 
 def auto_confirms(

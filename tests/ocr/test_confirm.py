@@ -54,6 +54,14 @@ def test_a_kanji_look_alike_before_katakana_is_suspect() -> None:
     assert suspect_value("address", "大阪府堺市1番2号 工メラルド館", "ja") is True
 
 
+def test_a_kanji_in_its_chinese_form_no_japanese_encoding_has_is_suspect() -> None:
+    assert suspect_value("address", "神奈川県横浜市荣区本郷台1-2", "ja") is True
+
+
+def test_kanji_of_windows_31j_and_accented_latin_letters_are_not_suspect() -> None:
+    assert not suspect_value("name", "髙橋 﨑子", "ja") and not suspect_value("name", "Auguste RIVIÈRE", "en")
+
+
 def test_a_kanji_before_kanji_or_a_small_ke_is_not_a_look_alike() -> None:
     assert suspect_value("address", "東京都八王子市八ヶ谷1-2-3", "ja") is False
 
@@ -188,3 +196,28 @@ def test_an_address_starting_like_a_prefecture_that_is_none_of_the_47_is_suspect
 
 def test_an_address_without_its_prefecture_is_not_suspect() -> None:
     assert suspect_value("address", "京都市中京区烏丸通1-2-3", "ja") is False
+
+
+def test_a_step_promises_no_more_than_every_group_of_cards_shows_in_it() -> None:
+    # One step of 40 cards: the 20 easy ones all right, the 20 hard ones 14 right.
+    scores = [0.9] * 40
+    right = [True] * 20 + [True] * 14 + [False] * 6
+    groups = ["easy"] * 20 + ["hard"] * 20
+    pooled = confirm.every_group([(0.0, 0.6)], scores, right, ["all"] * 40)
+    split = confirm.every_group([(0.0, 0.6)], scores, right, groups)
+    assert pooled == [(0.0, 0.6)] and split[0][1] < 0.5
+
+
+def test_a_group_with_few_cards_in_a_step_does_not_bound_it() -> None:
+    scores = [0.9] * 24
+    right = [True] * 20 + [False] * 4
+    groups = ["easy"] * 20 + ["few"] * 4
+    assert confirm.every_group([(0.0, 0.6)], scores, right, groups) == [(0.0, 0.6)]
+
+
+def test_lowering_a_high_step_lowers_the_steps_under_it() -> None:
+    scores = [0.2] * 10 + [0.9] * 10
+    right = [True] * 10 + [True] * 5 + [False] * 5
+    groups = ["a"] * 20
+    steps = confirm.every_group([(0.0, 0.5), (0.5, 0.6)], scores, right, groups)
+    assert steps[0][1] <= steps[1][1] < 0.5

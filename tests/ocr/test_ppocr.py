@@ -7,6 +7,7 @@ import pytest
 
 from ocr.errors import EngineError
 from ocr.ppocr import (
+    Framing,
     PaddleEngine,
     TextLine,
     crop_quad,
@@ -107,13 +108,15 @@ def test_a_missing_model_folder_is_an_engine_error(tmp_path: object) -> None:
 
 
 class _Look:
-    """A second look that wants lines with "@" and accepts readings ending in ".com"."""
+    """A second look that wants lines with "@" and keeps a widened reading ending in ".com"."""
+
+    framings: tuple[Framing, ...] = (Framing(stretch=1.5),)
 
     def wants(self, text: str) -> bool:
         return "@" in text
 
-    def accepts(self, text: str) -> bool:
-        return text.endswith(".com")
+    def choose(self, first: tuple[str, float], again: list[tuple[str, float]]) -> tuple[str, float]:
+        return again[0] if again[0][0].endswith(".com") else first
 
 
 def _stub_engine(answer: tuple[str, float], widths: list[int]) -> PaddleEngine:
@@ -151,3 +154,19 @@ def test_a_line_the_second_look_does_not_want_is_read_once() -> None:
     engine = _stub_engine(("x", 0.9), widths)
     out = engine.read_again([np.zeros((20, 200, 3), np.uint8)], [("営業部", 0.95)], _Look())
     assert out == [("営業部", 0.95)] and widths == []
+
+
+def test_a_line_is_read_once_more_per_framing_of_its_look() -> None:
+    class Twice(_Look):
+        framings: tuple[Framing, ...] = (Framing(trim=0.125), Framing(pad=0.25))
+
+    heights: list[int] = []
+    engine = PaddleEngine.__new__(PaddleEngine)
+
+    def recognize_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        heights.extend(c.shape[0] for c in crops)
+        return [("x", 0.9)] * len(crops)
+
+    engine.recognize_crops = recognize_crops  # type: ignore[method-assign]
+    engine.read_again([np.zeros((40, 200, 3), np.uint8)], [("an@kawa.com", 0.95)], Twice())
+    assert heights == [30, 60]

@@ -8,9 +8,11 @@ import pytest
 from ocr.ppocr import TextLine
 from ocr.ppread import (
     CONFIDENT,
+    DroppedCharacters,
     PaddleReading,
     cjk_share,
     column_numbers,
+    insert_dropped,
     looks_vertical,
     outside_share,
     reading_quality,
@@ -112,6 +114,8 @@ def test_a_misread_postal_mark_is_restored() -> None:
         ("ファックス011〜799ー8831", "ファックス011-799-8831"),
         ("T501:5602", "〒501-5602"),
         ("デ958:7069", "〒958-7069"),
+        ("ファクス06〜512ン3344", "ファクス06(512)3344"),
+        ("TEL075〜881レ2290", "TEL075(881)2290"),
     ],
 )
 def test_hyphens_of_numbers_read_from_a_column_are_restored(read: str, printed: str) -> None:
@@ -119,7 +123,15 @@ def test_hyphens_of_numbers_read_from_a_column_are_restored(read: str, printed: 
 
 
 @pytest.mark.parametrize(
-    "text", ["2026.11.25", "東上野3,25,19", "TEL 03-5432-1098", "〒105-0011 東京都港区芝公園4-2-8"]
+    "text",
+    [
+        "2026.11.25",
+        "東上野3,25,19",
+        "3〜5ノ10",
+        "ビル12レストラン2F",
+        "TEL 03-5432-1098",
+        "〒105-0011 東京都港区芝公園4-2-8",
+    ],
 )
 def test_other_numbers_stay(text: str) -> None:
     assert column_numbers(text) == text
@@ -133,3 +145,67 @@ def test_numbers_are_restored_on_japanese_cards_only() -> None:
         source="whole",
     )
     assert reading_words(english)[0].text == "T 650.462.9154"
+
+
+def test_numbers_are_restored_on_a_japanese_card_with_a_long_web_address() -> None:
+    # More Latin letters than kana and kanji (the e-mail and URL), still a Japanese card.
+    japanese = PaddleReading(
+        image=np.zeros((10, 10, 3), np.uint8),
+        lines=[
+            line("株式会社田中物産"),
+            line("吉田里佳"),
+            line("亍287:2341"),
+            line("yoshida.r@tanakabussan.jp www.tanakabussan.jp"),
+        ],
+        rotation=0,
+        source="whole",
+    )
+    assert reading_words(japanese)[2].text == "〒287-2341"
+
+
+@pytest.mark.parametrize(
+    "text", ["〒100-0001東京都千代田区千代田1-1", "株式会社山田製作所", "大阪府大阪市北区梅田3丁目"]
+)
+def test_japanese_address_and_company_lines_get_a_second_look(text: str) -> None:
+    assert DroppedCharacters().wants(text)
+
+
+@pytest.mark.parametrize("text", ["山田 太郎", "営業部 部長", "yamada@example.co.jp", "TEL 03-1234-5678"])
+def test_other_lines_get_no_second_look_for_dropped_characters(text: str) -> None:
+    assert not DroppedCharacters().wants(text)
+
+
+def test_characters_another_framing_reads_between_the_first_reading_s_are_inserted() -> None:
+    first = ("東京都東村市本町1-2", 0.9)
+    got = DroppedCharacters().choose(first, [("東京都東村山市本町1-2", 0.8), ("東京都東村市本町1-2", 0.9)])
+    assert got == ("東京都東村山市本町1-2", 0.9)
+
+
+def test_a_character_the_readings_disagree_on_stays_as_first_read() -> None:
+    assert insert_dropped("東京都東村市本町1-2", "東京都東材市本町1-3") == "東京都東村市本町1-2"
+
+
+def test_a_character_another_framing_drops_stays() -> None:
+    assert insert_dropped("東京都東村山市本町1-2", "東京都東村市本町1-2") == "東京都東村山市本町1-2"
+
+
+def test_a_mark_another_framing_reads_is_not_inserted() -> None:
+    assert insert_dropped("東京都東村市本町1-2", "□東京都東村市本町1-2") == "東京都東村市本町1-2"
+
+
+def test_characters_each_framing_finds_are_all_inserted() -> None:
+    first = ("本社場825-2056群馬県武蔵村市", 0.9)
+    got = DroppedCharacters().choose(
+        first, [("本社工場825-2056群馬県武蔵村市", 0.8), ("本社場825-2056群馬県武蔵村山市", 0.8)]
+    )
+    assert got[0] == "本社工場825-2056群馬県武蔵村山市"
+
+
+def test_a_postal_code_read_in_full_width_forms_from_a_column_is_restored() -> None:
+    reading = PaddleReading(
+        image=np.zeros((10, 10, 3), np.uint8),
+        lines=[line("鈴木運輸株式会社"), line("Ｔ501：5602"), line("群馬県前橋市")],
+        rotation=0,
+        source="whole",
+    )
+    assert reading_words(reading)[1].text == "〒501-5602"
