@@ -30,7 +30,7 @@ from contacts.bus import publish
 from contacts.changelog.vocabulary import Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
-from contacts.db import among_bound, batches, get_owned, new_id, utcnow
+from contacts.db import IN_LIST_BATCH, among_bound, batches, get_owned, new_id, utcnow
 from contacts.errors import Conflict, ValidationFailed
 from contacts.events.models import CampaignMember
 from contacts.normalize.prefecture import prefectures, region_of
@@ -877,8 +877,15 @@ def values_out(session: Session, contacts: list[Contact]) -> dict[str, dict[str,
         out[contact.id] = values
     if not unread:
         return out
-    statement = _values_select(session.get_bind().dialect.name == "postgresql")
-    rows = session.execute(statement, {"contact_ids": list(unread)})
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    statement = _values_select(postgresql)
+    # one array on PostgreSQL; elsewhere the ids are bound once per kind, within SQLite's parameter limit
+    size = len(unread) if postgresql else IN_LIST_BATCH // len(_VALUE_KINDS)
+    rows = [
+        row
+        for batch in batches(list(unread), size)
+        for row in session.execute(statement, {"contact_ids": list(batch)})
+    ]
     for number, contact_id, value, type_, primary, e164, postal_code, _, _ in rows:
         if not unread[contact_id][number]:
             continue

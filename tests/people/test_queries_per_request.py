@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event
 
+from contacts.db import new_id, session_factory
+from contacts.people import service
+from contacts.people.models import Contact
 from tests.conftest import OrgClient
 
 
@@ -98,3 +103,15 @@ def test_recording_a_touchpoint_reads_its_contact_once_before_and_once_after(org
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM contact " in s]
     assert len(reads) == 2, statements  # the check that it is live, and its over-contacted mark afterwards
     assert len(statements) == 9, statements
+
+
+def test_values_of_a_long_page_stay_within_sqlites_parameter_limit(org: OrgClient) -> None:
+    if org.app.extensions["meishi.engine"].dialect.name != "sqlite":
+        pytest.skip("SQLite's limit on bound parameters")
+    with org.app.app_context(), session_factory(org.app)() as session:
+        raw = session.connection().connection.dbapi_connection
+        assert raw is not None
+        raw.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # older SQLite builds' default
+        contacts = [Contact(id=new_id(), organization_id=org.organization_id) for _ in range(500)]
+        values = service.values_out(session, contacts)
+    assert values[contacts[0].id] == {"emails": [], "phones": [], "addresses": []}
