@@ -127,6 +127,15 @@ def among(session: Session, column: Any, ids: Collection[str]) -> ColumnElement[
     return column.in_(list(ids))
 
 
+def among_bound(column: Any, name: str, *, postgresql: bool) -> ColumnElement[bool]:
+    """Return ``column`` is one of the ids given at execution as parameter ``name``: ``among`` for a statement
+    built once and executed many times (a built statement keeps its cache key, so SQLAlchemy does not
+    traverse it again on every execution)."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(String())))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def checkpoint_wal(engine: Engine) -> None:
     """Copy SQLite's write-ahead log into the database and truncate it (no-op on other databases).
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from contacts.auth.models import ROLES, ApiToken, Organization, User
@@ -74,15 +75,24 @@ def issue_token(
     return IssuedToken(token=token, plain=f"{TOKEN_PREFIX}_{token.id}_{secret}")
 
 
+@functools.cache
+def _token_and_user() -> Select[tuple[ApiToken, User]]:
+    """Return the select of a token (bound as ``token_id``) with its user, built once: every API request
+    runs it, and a built statement keeps its cache key (SQLAlchemy does not traverse it again)."""
+    return (
+        select(ApiToken, User)
+        .outerjoin(User, User.id == ApiToken.user_id)
+        .where(ApiToken.id == bindparam("token_id"))
+    )
+
+
 def authenticate(session: Session, bearer: str) -> Principal:
     """Resolve a bearer token to its principal, or raise Unauthorized; notes the token's use, never commits."""
     parts = bearer.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         raise Unauthorized("malformed bearer token")
     # The token and its user in one round trip; both stay held for the request (its views read the user).
-    found = session.execute(
-        select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id).where(ApiToken.id == parts[1])
-    ).first()
+    found = session.execute(_token_and_user(), {"token_id": parts[1]}).first()
     token, user = found if found is not None else (None, None)
     if token is None or not hmac.compare_digest(token.secret_hash, _hash_secret(parts[2])):
         raise Unauthorized("invalid bearer token")

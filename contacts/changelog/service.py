@@ -10,6 +10,7 @@ deferred inside it.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import CursorResult, delete, event, func, insert, select, update
+from sqlalchemy import CursorResult, Table, Update, bindparam, delete, event, func, insert, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from contacts.auth.models import Organization
@@ -38,14 +39,21 @@ def _reserve(session: Session, org_id: str, count: int) -> int:
     The counter row is updated in the caller's transaction, so concurrent writers of one organisation
     serialise on it and the sequence has no gaps and no reuse.
     """
-    last = session.execute(
-        update(Organization)
-        .where(Organization.id == org_id)
-        .values(change_seq=Organization.change_seq + count)
-        .returning(Organization.change_seq)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    last = session.execute(_advance_counter(), {"org_id": org_id, "count": count}).scalar_one()
     return int(last) - count + 1
+
+
+@functools.cache
+def _advance_counter() -> Update:
+    """Return the counter update of :func:`_reserve`, built once, on the table (no ORM session sync to
+    skip): every write runs it while it holds the organisation's lock."""
+    table = cast(Table, Organization.__table__)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("org_id"))
+        .values(change_seq=table.c.change_seq + bindparam("count"))
+        .returning(table.c.change_seq)
+    )
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,8 @@ def write_deferred(session: Session) -> None:
                     }
                 )
                 seq += 1
-    session.execute(insert(ChangeLogEntry), rows)
+    # into the table: the ORM's bulk insert would add its bookkeeping for rows no one reads back
+    session.execute(insert(cast(Table, ChangeLogEntry.__table__)), rows)
 
 
 def _within(transaction: SessionTransaction, ended: SessionTransaction) -> bool:

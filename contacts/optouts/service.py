@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.db import batches
+from contacts.db import among, batches
 from contacts.errors import NotFound
 from contacts.optouts import suppression
 from contacts.optouts.models import OPT_OUT_CHANNELS, OptOut, Suppression
@@ -157,7 +157,7 @@ def contact_fields(session: Session, contact_ids: list[str]) -> dict[str, dict[s
     found: dict[str, list[str]] = {}
     for batch in batches(contact_ids):
         for contact_id, channel in session.execute(
-            select(OptOut.contact_id, OptOut.channel).where(OptOut.contact_id.in_(batch))
+            select(OptOut.contact_id, OptOut.channel).where(among(session, OptOut.contact_id, batch))
         ):
             found.setdefault(contact_id, []).append(channel)
     return {c: {"opted_out": sorted(chs, key=OPT_OUT_CHANNELS.index)} for c, chs in found.items()}

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, or_, select, type_coerce, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    Text,
+    literal_column,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, joinedload
 
 from contacts import contact_extensions, normalize
 from contacts.bus import publish
 from contacts.changelog.vocabulary import Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
-from contacts.db import among, batches, get_owned, new_id, utcnow
+from contacts.db import IN_LIST_BATCH, among_bound, batches, get_owned, new_id, utcnow
 from contacts.errors import Conflict, ValidationFailed
 from contacts.events.models import CampaignMember
 from contacts.normalize.prefecture import prefectures, region_of
@@ -755,8 +765,9 @@ def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Pag
     stmt = contacts_query(session, org_id, query)
     if stmt is None:
         return Page(items=[], next_cursor=None)
+    # A page shows its contacts' companies by id and name only (the rest, JSON columns too, stays unread).
+    stmt = stmt.options(joinedload(Contact.company).load_only(Company.id, Company.name))
     rows, next_cursor = page_by_id(session, stmt, Contact.id, limit=query.limit, cursor=query.cursor)
-    load_values(session, rows)
     return Page(items=rows, next_cursor=next_cursor)
 
 
@@ -811,40 +822,94 @@ def over_contacted_now(contact: Contact) -> OverContacted | None:
     return OverContacted(rule=contact.over_contacted_rule, until=until)
 
 
-_VALUE_KINDS: tuple[tuple[str, type[Any]], ...] = (
-    ("emails", ContactEmail),
-    ("phones", ContactPhone),
-    ("addresses", ContactAddress),
+ValueOut = EmailOut | PhoneOut | AddressOut
+# In the order of the kind numbers of _values_select.
+_VALUE_KINDS: tuple[tuple[str, type[ValueOut]], ...] = (
+    ("emails", EmailOut),
+    ("phones", PhoneOut),
+    ("addresses", AddressOut),
 )
 
 
-def load_values(session: Session, contacts: Iterable[Contact]) -> None:
-    """Load the emails, phones and addresses the contacts have not loaded yet: one query per kind for all of
-    them (``= ANY(array)`` on PostgreSQL), instead of one per contact and kind when each is first read."""
-    contacts = list(contacts)
-    for attr, model in _VALUE_KINDS:
-        # A loaded attribute lives in the instance's __dict__ (cheaper to ask than state.unloaded, a new set).
-        pending = {c.id: c for c in contacts if attr not in c.__dict__}
-        if not pending:
+@functools.cache
+def _values_select(postgresql: bool) -> CompoundSelect:
+    """Return the select of the shown columns of the emails, phones and addresses of the contacts bound as
+    ``contact_ids``: one statement for the three kinds (a ``kind`` column tells them apart), built once."""
+
+    def kind(number: int, model: Any, e164: Any, postal_code: Any, primary: Any) -> Select[tuple[Any, ...]]:
+        return select(
+            literal_column(str(number)).label("kind"),
+            model.contact_id,
+            model.value,
+            model.type,
+            primary.label("primary"),
+            e164.label("e164"),
+            postal_code.label("postal_code"),
+            model.position,
+            model.id,
+        ).where(among_bound(model.contact_id, "contact_ids", postgresql=postgresql))
+
+    return union_all(
+        kind(0, ContactEmail, null(), null(), ContactEmail.primary),
+        kind(1, ContactPhone, ContactPhone.e164, null(), ContactPhone.primary),
+        kind(2, ContactAddress, null(), ContactAddress.postal_code, null()),
+    ).order_by(literal_column("position"), literal_column("id"))
+
+
+def values_out(session: Session, contacts: list[Contact]) -> dict[str, dict[str, list[ValueOut]]]:
+    """Return the emails, phones and addresses of ``contacts`` in their JSON shapes, by contact and kind.
+
+    A collection the session has loaded (a contact just written) is serialised as it is; the values of the
+    others are read in one statement for every contact and kind, as plain rows of the columns the JSON
+    shows. A page of contacts has two or three values each: ORM objects for them (identity map, instance
+    state, every column) and a statement per kind cost more than the rest of the page.
+    """
+    out: dict[str, dict[str, list[ValueOut]]] = {}
+    unread: dict[str, list[bool]] = {}  # contact id -> which of _VALUE_KINDS come from the statement
+    for contact in contacts:
+        values: dict[str, list[ValueOut]] = {}
+        for number, (attr, shape) in enumerate(_VALUE_KINDS):
+            # A loaded collection lives in the instance's __dict__ (cheaper to ask than state.unloaded).
+            loaded = contact.__dict__.get(attr)
+            values[attr] = [] if loaded is None else [shape.model_validate(v) for v in loaded]
+            if loaded is None:
+                unread.setdefault(contact.id, [False] * len(_VALUE_KINDS))[number] = True
+        out[contact.id] = values
+    if not unread:
+        return out
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    statement = _values_select(postgresql)
+    # one array on PostgreSQL; elsewhere the ids are bound once per kind, within SQLite's parameter limit
+    size = len(unread) if postgresql else IN_LIST_BATCH // len(_VALUE_KINDS)
+    rows = [
+        row
+        for batch in batches(list(unread), size)
+        for row in session.execute(statement, {"contact_ids": list(batch)})
+    ]
+    for number, contact_id, value, type_, primary, e164, postal_code, _, _ in rows:
+        if not unread[contact_id][number]:
             continue
-        found: dict[str, list[Any]] = defaultdict(list)
-        for row in session.scalars(
-            select(model).where(among(session, model.contact_id, pending)).order_by(model.position, model.id)
-        ):
-            found[row.contact_id].append(row)
-        for contact_id, contact in pending.items():
-            set_committed_value(contact, attr, found.get(contact_id, []))
+        attr = _VALUE_KINDS[number][0]
+        if number == 0:
+            out[contact_id][attr].append(EmailOut(value=value, type=type_, primary=primary))
+        elif number == 1:
+            out[contact_id][attr].append(PhoneOut(value=value, e164=e164, type=type_, primary=primary))
+        else:
+            out[contact_id][attr].append(AddressOut(postal_code=postal_code, value=value, type=type_))
+    return out
 
 
 def to_out(
     contact: Contact,
     tag_names: list[str],
+    values: dict[str, list[ValueOut]],
     merge_path: list[str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> ContactOut:
     """Serialise a contact to its public JSON shape.
 
-    ``merge_path``: the merges it went through, in order; ``extra``: fields other packages add.
+    ``values``: its emails, phones and addresses (values_out); ``merge_path``: the merges it went through, in
+    order; ``extra``: fields other packages add.
     """
     path = merge_path or ([contact.merged_into_id] if contact.merged_into_id else [])
     return ContactOut(
@@ -859,9 +924,9 @@ def to_out(
         company=CompanyRef(id=contact.company.id, name=contact.company.name) if contact.company else None,
         department=contact.department,
         title=contact.title,
-        emails=[EmailOut.model_validate(e) for e in contact.emails],
-        phones=[PhoneOut.model_validate(p) for p in contact.phones],
-        addresses=[AddressOut.model_validate(a) for a in contact.addresses],
+        emails=values["emails"],
+        phones=values["phones"],
+        addresses=values["addresses"],
         url=contact.url,
         notes=contact.notes,
         tags=tag_names,
@@ -885,12 +950,12 @@ def to_out(
 
 def contacts_out(session: Session, contacts: list[Contact]) -> list[ContactOut]:
     """Serialise several contacts with one query for their tags."""
-    load_values(session, contacts)
+    values = values_out(session, contacts)
     ids = [c.id for c in contacts]
     names = tags.tag_names_for(session, ids)
     paths = merge_paths(session, contacts)
     extra = contact_extensions.extra_fields(session, ids)
-    return [to_out(c, names.get(c.id, []), paths.get(c.id), extra.get(c.id)) for c in contacts]
+    return [to_out(c, names.get(c.id, []), values[c.id], paths.get(c.id), extra.get(c.id)) for c in contacts]
 
 
 def contact_out(session: Session, contact: Contact) -> ContactOut:

@@ -66,9 +66,9 @@ def create_touchpoint(body: TouchpointCreate) -> Response:
     session = get_session()
     touchpoint = service.create_from(session, actor(), body)
     session.flush()
-    contact = session.get(Contact, touchpoint.contact_id)
+    # read afresh: the frequency package's bulk update may have changed the contact's over-contacted mark
+    contact = session.get(Contact, touchpoint.contact_id, populate_existing=True)
     assert contact is not None
-    session.refresh(contact)
     out = TouchpointCreated(
         **service.touchpoint_out(touchpoint).model_dump(),
         warnings=service.warnings_for(contact, touchpoint.kind),

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from werkzeug.exceptions import NotFound
@@ -18,7 +18,17 @@ from contacts.config import Settings
 
 
 class _SessionInterface(SecureCookieSessionInterface):
-    """The signed cookie session, marked Secure whenever the request came over HTTPS."""
+    """The signed cookie session, marked Secure whenever the request came over HTTPS; none for the API.
+
+    ``/api/`` authenticates by bearer token only, so its requests neither read a session cookie (verifying
+    its signature on every call) nor set one.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Open the cookie session of a web request; an API request gets the null session."""
+        if request.path.startswith("/api/"):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """Mark the cookie Secure behind HTTPS (a trusted proxy's X-Forwarded-Proto counts)."""

@@ -13,6 +13,13 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 
 
+@limiter.request_filter
+def _api_request() -> bool:
+    """Leave API calls to contacts.auth.ratelimit: the web limits are on sign-in pages only, and resolving
+    them for every API request cost it more than its security headers did."""
+    return request.path.startswith("/api/")
+
+
 def login_address() -> str:
     """Key sign-in attempts by the client's address."""
     return f"addr:{get_remote_address()}"

@@ -224,6 +224,49 @@ class Client:
         return status, json.loads(raw) if raw else None
 
 
+# The request mix: each kind and its share of the requests.
+MIX: tuple[tuple[str, float], ...] = (
+    ("list", 0.30),
+    ("q", 0.20),
+    ("contact", 0.20),
+    ("touchpoints", 0.10),
+    ("new contact", 0.12),
+    ("new touchpoint", 0.08),
+)
+
+
+def pick_kind(rng: random.Random) -> str:
+    """Draw a kind of request with the shares of MIX."""
+    roll = rng.random()
+    for kind, share in MIX:
+        if roll < share:
+            return kind
+        roll -= share
+    return MIX[-1][0]
+
+
+def next_request(
+    kind: str, rng: random.Random, queries: list[str], contact_ids: list[str]
+) -> tuple[str, str, bytes | None]:
+    """Return the method, path and JSON body of one request of ``kind``."""
+    if kind == "list":
+        return "GET", "/api/v1/contacts?limit=50", None
+    if kind == "q":
+        return "GET", f"/api/v1/contacts?limit=50&q={quote(rng.choice(queries))}", None
+    if kind == "contact":
+        return "GET", f"/api/v1/contacts/{rng.choice(contact_ids)}", None
+    if kind == "touchpoints":
+        return "GET", "/api/v1/touchpoints?limit=50", None
+    if kind == "new contact":
+        body: dict[str, Any] = {
+            "full_name": f"Load {uuid.uuid4().hex[:10]}",
+            "company_name": rng.choice(["Acme", "Globex", "Initech"]),
+        }
+        return "POST", "/api/v1/contacts", json.dumps(body).encode()
+    body = {"contact_id": rng.choice(contact_ids), "kind": "call", "occurred_at": "2026-11-25T10:00:00+09:00"}
+    return "POST", "/api/v1/touchpoints", json.dumps(body).encode()
+
+
 def _work(
     client: Client,
     rng: random.Random,
@@ -234,42 +277,8 @@ def _work(
 ) -> None:
     """Loop over the request mix until ``stop`` is set."""
     while not stop.is_set():
-        roll = rng.random()
-        if roll < 0.30:
-            kind, request = "list", ("GET", "/api/v1/contacts?limit=50", None)
-        elif roll < 0.50:
-            kind, request = "q", ("GET", f"/api/v1/contacts?limit=50&q={quote(rng.choice(queries))}", None)
-        elif roll < 0.70:
-            kind, request = "contact", ("GET", f"/api/v1/contacts/{rng.choice(contact_ids)}", None)
-        elif roll < 0.80:
-            kind, request = "touchpoints", ("GET", "/api/v1/touchpoints?limit=50", None)
-        elif roll < 0.92:
-            kind, request = (
-                "new contact",
-                (
-                    "POST",
-                    "/api/v1/contacts",
-                    {
-                        "full_name": f"Load {uuid.uuid4().hex[:10]}",
-                        "company_name": rng.choice(["Acme", "Globex", "Initech"]),
-                    },
-                ),
-            )
-        else:
-            kind, request = (
-                "new touchpoint",
-                (
-                    "POST",
-                    "/api/v1/touchpoints",
-                    {
-                        "contact_id": rng.choice(contact_ids),
-                        "kind": "call",
-                        "occurred_at": "2026-11-25T10:00:00+09:00",
-                    },
-                ),
-            )
-        method, path, payload = request
-        body = json.dumps(payload).encode() if payload is not None else None
+        kind = pick_kind(rng)
+        method, path, body = next_request(kind, rng, queries, contact_ids)
         started = time.monotonic()
         try:
             status, _ = client.send(method, path, body)
@@ -280,7 +289,7 @@ def _work(
         phase.latencies.append(took)
         phase.by_kind.setdefault(kind, []).append(took)
         if status >= 400:
-            phase.errors.append(f"{request[0]} {request[1]}: HTTP {status}")
+            phase.errors.append(f"{method} {path}: HTTP {status}")
 
 
 def run_phase(

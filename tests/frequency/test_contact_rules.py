@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from tests import factories
 from tests.conftest import OrgClient
@@ -186,3 +187,22 @@ def test_bulk_touchpoints_mark_and_warn_about_the_contacts_they_push_over(org: O
     assert resp.status_code == 201, resp.get_data(as_text=True)
     assert [w["contact_id"] for w in resp.get_json()["warnings"]] == [busy]
     assert listed(org, over_contacted="true") == {busy}
+
+
+def test_a_touchpoint_leaving_its_contact_unmarked_does_not_rewrite_the_contact(org: OrgClient) -> None:
+    set_rules(org, [RULE])
+    who = contact(org)
+    touch(org, who)
+    rewritten: list[int] = []
+
+    def note(_conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE CONTACT "):
+            rewritten.append(cursor.rowcount)
+
+    engine = org.app.extensions["meishi.engine"]
+    event.listen(engine, "after_cursor_execute", note)
+    try:
+        touch(org, who)  # two touchpoints: at the limit, not over it
+    finally:
+        event.remove(engine, "after_cursor_execute", note)
+    assert sum(rewritten) == 0 and over(org, who) is None
