@@ -24,7 +24,7 @@ from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
-from contacts.db import utcnow
+from contacts.db import analyze, utcnow
 from contacts.dedup import matching
 from contacts.dedup.merge import contact_snapshot
 from contacts.dedup.models import MergeOperation
@@ -42,6 +42,20 @@ from contacts.tags import service as tags
 
 CHUNK_ROWS = 500
 LEASE = timedelta(seconds=120)
+#: The tables a commit grows and looks rows up in by key or by contact, chunk after chunk: their statistics
+#: are refreshed as the commit grows them (see :func:`run_import`).
+GROWN_TABLES = (
+    "contact",
+    "contact_email",
+    "contact_phone",
+    "contact_address",
+    "employment",
+    "match_key",
+    "match_profile",
+    "duplicate_candidate",
+    "merge_operation",
+    "import_row",
+)
 
 
 def new_worker_id() -> str:
@@ -302,10 +316,23 @@ def run_import(
     chunk_rows: int = CHUNK_ROWS,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> str:
-    """Commit an import chunk by chunk while this worker holds its lease; return the import's status."""
+    """Commit an import chunk by chunk while this worker holds its lease; return the import's status.
+
+    The planner's statistics of the tables the commit grows are refreshed (PostgreSQL) before the first
+    chunk and whenever the rows applied have doubled since: without them, a table that grew from a few
+    thousand rows to a hundred thousand during the import kept plans made for a small one (a hash join over
+    every contact, a sequential scan of the match keys, for each chunk and each merge), which made the commit
+    grow with the square of its rows wherever autovacuum does not analyze in time (or is off).
+    """
     worker = worker or new_worker_id()
     isolate_rows = False
+    applied, analyzed = 0, -1  # rows applied by this run, and when the statistics were last refreshed
     while True:
+        if analyzed < 0 or applied >= 2 * max(analyzed, chunk_rows):
+            with factory() as session:
+                analyze(session, GROWN_TABLES)
+                session.commit()
+            analyzed = applied
         with factory() as session:
             if not claim(session, import_id, worker):
                 session.rollback()
@@ -339,6 +366,7 @@ def run_import(
             imp.processed_rows += len(rows)
             imp.updated_at = utcnow()
             session.commit()
+            applied += len(rows)
             isolate_rows = False
             if on_progress is not None:
                 on_progress(imp.processed_rows, imp.total_rows)
