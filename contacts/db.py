@@ -21,6 +21,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Engine
@@ -134,6 +135,17 @@ def among_bound(column: Any, name: str, *, postgresql: bool) -> ColumnElement[bo
     if postgresql:
         return column == any_(bindparam(name, type_=ARRAY(String())))
     return column.in_(bindparam(name, expanding=True))
+
+
+def analyze(session: Session, tables: Sequence[str]) -> None:
+    """Refresh the planner's statistics of ``tables`` (PostgreSQL; nothing elsewhere), in the session's
+    transaction. For a writer that grows tables fast: a plan made for a small table (a hash join over all of
+    it, a sequential scan) is chosen again and again until autovacuum, if on, analyzes it."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql" or not tables:
+        return
+    quote = bind.dialect.identifier_preparer.quote
+    session.execute(text("ANALYZE " + ", ".join(quote(t) for t in tables)))
 
 
 def checkpoint_wal(engine: Engine) -> None:

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.base import ExecutableOption
 
 from contacts import normalize, ownership, snapshot
 from contacts.bus import publish
@@ -29,6 +30,7 @@ from contacts.status import RecordStatus
 #: Fields a merge can take from a loser (``field_choices``); the rest of a contact is merged, not chosen.
 CHOOSABLE_FIELDS: Final = (*people.SCALAR_FIELDS, "company", "owner_id")
 MAX_LOSERS: Final = 50
+_VALUES: Final = (selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses))
 
 
 def get_merge(session: Session, org_id: str, merge_id: str) -> MergeOperation:
@@ -52,14 +54,16 @@ def _participants(
             "name 1 to 50 losers",
             errors=[{"field": "loser_ids", "message": f"1 to {MAX_LOSERS} ids", "code": "length"}],
         )
-    lock_rows(session, Contact, [winner_id, *ids])
+    # The merge moves their values: loaded with the lock, three queries for all instead of three each.
+    lock_rows(session, Contact, [winner_id, *ids], *_VALUES)
     winner = people.get_active_contact(session, org_id, winner_id)
     losers = [people.get_active_contact(session, org_id, i) for i in ids]
     return winner, losers
 
 
-def lock_rows(session: Session, model: Any, ids: Sequence[str]) -> None:
-    """Lock rows in id order and reload them, so two merges of one record serialise (PostgreSQL).
+def lock_rows(session: Session, model: Any, ids: Sequence[str], *options: ExecutableOption) -> None:
+    """Lock rows in id order and reload them (with the loader ``options``), so two merges of one record
+    serialise (PostgreSQL).
 
     SQLite needs nothing here: its write transactions begin IMMEDIATE, one at a time.
     """
@@ -69,6 +73,7 @@ def lock_rows(session: Session, model: Any, ids: Sequence[str]) -> None:
         .where(model.id.in_(sorted(set(ids))))
         .order_by(model.id)
         .with_for_update(of=model)
+        .options(*options)
         .execution_options(populate_existing=True)
     ).all()
 

@@ -12,8 +12,8 @@ block member, a pair partner), so each row sees the contact base as the per-row 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,14 +30,24 @@ from contacts.imports.rowvalues import RowPerson, row_person
 from contacts.people import inputs as people_inputs
 from contacts.people import service as people
 from contacts.people.inputs import PersonValues
-from contacts.people.models import Contact
+from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
 from contacts.touchpoints import service as touchpoints
 
-#: Apply one row the per-row way: (session, import, actor, row, contacts by email, snapshot of a contact).
+#: Apply one row the per-row way: (session, import, actor, row, contacts by email, snapshot of a contact,
+#: the batch an update row's writes wait in, or None to write them now).
 ApplyRow = Callable[
-    [Session, ContactImport, Actor, ImportRow, dict[str, Contact], Callable[[str], dict[str, Any]]], None
+    [
+        Session,
+        ContactImport,
+        Actor,
+        ImportRow,
+        dict[str, Contact],
+        Callable[[str], dict[str, Any]],
+        "UpdateBatch | None",
+    ],
+    None,
 ]
 #: The rows of a contact's snapshot that the matching of other contacts writes (their pairs with it).
 SHARED_ROWS = ("duplicate_candidate",)
@@ -54,6 +64,48 @@ class _New:
     pairs: list[ScoredPair]
     touchpoint_id: str | None = None
     version_after: int | None = None
+
+
+@dataclass
+class UpdateBatch:
+    """Update rows applied one by one in memory, whose writes wait to be written together.
+
+    An update row changes its contact's values in the session (flushed with the others': an executemany per
+    table), logs its change as the per-row path does, and leaves the refresh of its contact's stored keys in
+    ``contacts`` (one :func:`~contacts.dedup.matching.store_collected` for the batch). ``open_entries`` holds
+    the open employment entries of the chunk's holders, read at once, each used by one update at most.
+    :meth:`write` runs before anything could read what waits: a row through the per-row path (a merge reads
+    the stored keys), an update of a contact already in the batch, the end of the chunk.
+    """
+
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    open_entries: dict[str, list[Employment]] = field(default_factory=dict)
+    pending: set[str] = field(default_factory=set)
+
+    def read_open_entries(self, session: Session, contact_ids: list[str]) -> None:
+        """Read the open employment entries of the contacts the chunk may update, with one query."""
+        found = people.open_employment(session, contact_ids)
+        self.open_entries = {cid: found.get(cid, []) for cid in contact_ids}
+
+    def forget(self, contact_ids: Iterable[str]) -> None:
+        """Drop what was read of contacts written since by another path."""
+        for contact_id in contact_ids:
+            self.open_entries.pop(contact_id, None)
+
+    def write(self, session: Session, org_id: str) -> None:
+        """Write the waiting updates: flush the session, store the collected keys."""
+        if not self.pending:
+            return
+        session.flush()
+        matching.store_collected(session, org_id, list(self.contacts.values()))
+        self.contacts.clear()
+        self.pending.clear()
+
+
+def _batchable(row: RowPerson) -> bool:
+    """Tell whether an update row can wait in a batch: no tags, no meeting (those write through services
+    that read the contact's rows)."""
+    return not row.tags and not (row.met_at is not None and row.met_where)
 
 
 def _email_keys(row: RowPerson) -> list[str]:
@@ -99,6 +151,8 @@ def apply_chunk_bulk(
         ],
     )
     wrote: set[str] = set()
+    batch = UpdateBatch()
+    batch.read_open_entries(session, sorted({c.id for c in holders.values()}))
 
     def snapshot_of(contact_id: str) -> dict[str, Any]:
         snap = snapshots.pop(contact_id, None)
@@ -138,9 +192,16 @@ def apply_chunk_bulk(
             _write_run(session, imp, actor, source, run)
             written += run
             run, waiting = [], set()
-        apply_row(session, imp, actor, db_row, holders, snapshot_of)
+        batched = index not in built and _batchable(row)
+        if not batched or holder.id in batch.pending:
+            batch.write(session, imp.organization_id)
+        apply_row(session, imp, actor, db_row, holders, snapshot_of, batch if batched else None)
         touched = [i for i in (db_row.created_contact_id, db_row.contact_id) if i]
         wrote.update(touched)
+        if batched and db_row.result == UPDATE:
+            batch.pending.update(touched)
+        else:
+            batch.forget(touched)
         if db_row.result == UPDATE:
             # An update stores the contact's keys last (the people service's write reaches dedup).
             updated = holders[_email_keys(row)[0]]
@@ -148,6 +209,7 @@ def apply_chunk_bulk(
             blocks.rekey(updated.id, keys, stored.storable_keys(keys))
         elif db_row.result != SKIP:
             blocks.reread(session, touched)
+    batch.write(session, imp.organization_id)
     _write_run(session, imp, actor, source, run)
     # The rows' results last, so that they are written together (one executemany) when the chunk commits.
     for new in written + run:

@@ -24,23 +24,38 @@ from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
-from contacts.db import utcnow
+from contacts.db import analyze, utcnow
+from contacts.dedup import matching
 from contacts.dedup.merge import contact_snapshot
 from contacts.dedup.models import MergeOperation
 from contacts.errors import MeishiError
-from contacts.imports.bulk import apply_chunk_bulk, record_meeting
+from contacts.imports.bulk import UpdateBatch, apply_chunk_bulk, record_meeting
 from contacts.imports.models import ContactImport, ImportRow, ImportStatus
 from contacts.imports.plan import CREATE, ERROR, MERGE_INTO, SKIP, UPDATE, changed_fields, contacts_by_email
 from contacts.imports.rowvalues import RowPerson, row_person
 from contacts.people import inputs as people_inputs
 from contacts.people import service as people
 from contacts.people.inputs import PersonValues
-from contacts.people.models import Contact
+from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
 
 CHUNK_ROWS = 500
 LEASE = timedelta(seconds=120)
+#: The tables a commit grows and looks rows up in by key or by contact, chunk after chunk: their statistics
+#: are refreshed as the commit grows them (see :func:`run_import`).
+GROWN_TABLES = (
+    "contact",
+    "contact_email",
+    "contact_phone",
+    "contact_address",
+    "employment",
+    "match_key",
+    "match_profile",
+    "duplicate_candidate",
+    "merge_operation",
+    "import_row",
+)
 
 
 def new_worker_id() -> str:
@@ -113,8 +128,10 @@ def _update_contact(
     fields: list[str],
     source: Source,
     known: _Companies,
+    open_entries: list[Employment] | None = None,
 ) -> None:
-    """Bring an existing contact up to date with the row: missing values added, a new job as history."""
+    """Bring an existing contact up to date with the row: missing values added, a new job as history
+    (``open_entries``: the contact's open employment entries, when the caller read them already)."""
     company_changed = "company" in fields
     added = people_inputs.add_missing_values(session, contact, row.person, source, primary=company_changed)
     for extra in row.emails[1:]:
@@ -130,7 +147,7 @@ def _update_contact(
             changes[name] = getattr(row.person, name)
     version = contact.version
     if changes:
-        people_inputs.update_person(session, actor, contact, changes, source)
+        people_inputs.update_person(session, actor, contact, changes, source, open_entries=open_entries)
     if added and contact.version == version:
         people.values_added(session, actor, contact, sorted(set(added)), source)
 
@@ -163,9 +180,14 @@ def _apply_row(
     holders: dict[str, Contact],
     known: _Companies,
     snapshot_of: Callable[[str], dict[str, Any]] | None = None,
+    batch: UpdateBatch | None = None,
 ) -> None:
     """Apply one row and record its result (``holders``: contacts by email, kept current across the chunk;
-    ``snapshot_of``: the snapshot of a contact before the row updates it, by default dumped now)."""
+    ``snapshot_of``: the snapshot of a contact before the row updates it, by default dumped now).
+
+    With ``batch`` (an update of a contact: see :class:`~contacts.imports.bulk.UpdateBatch`) the row's writes
+    wait in the session and its contact's keys in the batch, for the batch to write them with others'.
+    """
     source = actor.source("import", imp.id)
     row, errors = row_person(db_row.values)
     if row is None:
@@ -182,7 +204,20 @@ def _apply_row(
             result.update(result=SKIP, contact_id=holder.id)
         else:
             before = (snapshot_of or (lambda c: contact_snapshot(session, [c])))(holder.id)
-            _update_contact(session, actor, holder, row, fields, source, known)
+            if batch is None:
+                _update_contact(session, actor, holder, row, fields, source, known)
+            else:
+                with matching.keys_collected(session, batch.contacts):
+                    _update_contact(
+                        session,
+                        actor,
+                        holder,
+                        row,
+                        fields,
+                        source,
+                        known,
+                        batch.open_entries.pop(holder.id, None),
+                    )
             result.update(
                 before=before,
                 result=UPDATE,
@@ -212,7 +247,8 @@ def _apply_row(
     result["version_after"] = contact.version
     for name, value in result.items():
         setattr(db_row, name, value)
-    session.flush()
+    if batch is None:
+        session.flush()
 
 
 def apply_chunk(
@@ -245,8 +281,9 @@ def apply_chunk(
             db_row: ImportRow,
             holders: dict[str, Contact],
             snapshot_of: Callable[[str], dict[str, Any]],
+            batch: UpdateBatch | None,
         ) -> None:
-            _apply_row(session, imp, actor, db_row, holders, known, snapshot_of)
+            _apply_row(session, imp, actor, db_row, holders, known, snapshot_of, batch)
 
         apply_chunk_bulk(session, imp, actor, rows, holders, known.id_of, apply_row)
         return
@@ -279,10 +316,23 @@ def run_import(
     chunk_rows: int = CHUNK_ROWS,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> str:
-    """Commit an import chunk by chunk while this worker holds its lease; return the import's status."""
+    """Commit an import chunk by chunk while this worker holds its lease; return the import's status.
+
+    The planner's statistics of the tables the commit grows are refreshed (PostgreSQL) before the first
+    chunk and whenever the rows applied have doubled since: without them, a table that grew from a few
+    thousand rows to a hundred thousand during the import kept plans made for a small one (a hash join over
+    every contact, a sequential scan of the match keys, for each chunk and each merge), which made the commit
+    grow with the square of its rows wherever autovacuum does not analyze in time (or is off).
+    """
     worker = worker or new_worker_id()
     isolate_rows = False
+    applied, analyzed = 0, -1  # rows applied by this run, and when the statistics were last refreshed
     while True:
+        if analyzed < 0 or applied >= 2 * max(analyzed, chunk_rows):
+            with factory() as session:
+                analyze(session, GROWN_TABLES)
+                session.commit()
+            analyzed = applied
         with factory() as session:
             if not claim(session, import_id, worker):
                 session.rollback()
@@ -316,6 +366,7 @@ def run_import(
             imp.processed_rows += len(rows)
             imp.updated_at = utcnow()
             session.commit()
+            applied += len(rows)
             isolate_rows = False
             if on_progress is not None:
                 on_progress(imp.processed_rows, imp.total_rows)

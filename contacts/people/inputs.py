@@ -19,7 +19,7 @@ from contacts import normalize
 from contacts.api.problems import validation_errors
 from contacts.errors import ValidationFailed
 from contacts.people import service
-from contacts.people.models import Contact, ContactAddress, ContactPhone
+from contacts.people.models import Contact, ContactAddress, ContactPhone, Employment
 from contacts.people.schemas import AddressIn, ContactCreate, ContactUpdate, EmailIn, PhoneIn
 from contacts.provenance import Actor, Source
 
@@ -151,11 +151,18 @@ def update_person(
     source: Source,
     *,
     changed_at: datetime | None = None,
+    open_entries: list[Employment] | None = None,
 ) -> None:
     """Set the named fields (``company_id``, ``title``, ...) as a PATCH would: a new job is history, dated
-    ``changed_at`` (default now)."""
+    ``changed_at`` (default now); ``open_entries`` as :func:`service.update_contact` takes them."""
     service.update_contact(
-        session, actor, contact, _model(ContactUpdate, changes), source, changed_at=changed_at
+        session,
+        actor,
+        contact,
+        _model(ContactUpdate, changes),
+        source,
+        changed_at=changed_at,
+        open_entries=open_entries,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -419,10 +420,12 @@ def update_contact(
     source: Source,
     *,
     changed_at: datetime | None = None,
+    open_entries: list[Employment] | None = None,
 ) -> Contact:
     """Apply a PATCH; a new company or title closes the current employment entry and opens another.
 
-    ``changed_at`` dates a job change (a card's exchange time); by default it is now.
+    ``changed_at`` dates a job change (a card's exchange time); by default it is now. ``open_entries``: the
+    contact's open employment entries, newest first, when the caller read them already (see :func:`change_job`).
     """
     refuse_merged(session, contact)
     before_company, before_title = contact.company_id, contact.title
@@ -435,7 +438,14 @@ def update_contact(
     bump_version(contact)
     job_changed = contact.company_id != before_company or contact.title != before_title
     if job_changed:
-        change_job(session, contact, source, previous_company_id=before_company, when=changed_at)
+        change_job(
+            session,
+            contact,
+            source,
+            previous_company_id=before_company,
+            when=changed_at,
+            open_entries=open_entries,
+        )
     publish(
         session,
         ContactWritten(
@@ -568,6 +578,19 @@ def start_employment(
     return entry
 
 
+def open_employment(session: Session, contact_ids: Sequence[str]) -> dict[str, list[Employment]]:
+    """Return the open employment entries of contacts, newest first, by contact id (one query a thousand)."""
+    found: dict[str, list[Employment]] = {}
+    for batch in batches(list(contact_ids), 1000):
+        for entry in session.scalars(
+            select(Employment)
+            .where(Employment.contact_id.in_(batch), Employment.ended_at.is_(None))
+            .order_by(Employment.created_at.desc())
+        ):
+            found.setdefault(entry.contact_id, []).append(entry)
+    return found
+
+
 def change_job(
     session: Session,
     contact: Contact,
@@ -575,18 +598,18 @@ def change_job(
     *,
     previous_company_id: str | None,
     when: datetime | None = None,
+    open_entries: list[Employment] | None = None,
 ) -> Employment:
     """Close the open employment entries and open one for the new job: a job change is history, not an
     overwrite. An open entry of the new job already there (a merged card's) is kept rather than repeated, and
-    its start dates the change when ``when`` is not given."""
+    its start dates the change when ``when`` is not given.
+
+    ``open_entries`` are the contact's open entries, newest first, when the caller read them already (what
+    :func:`open_employment` returned, with nothing written to them since); by default they are read here.
+    """
     job = (contact.company_id, contact.department, contact.title)
-    open_entries = list(
-        session.scalars(
-            select(Employment)
-            .where(Employment.contact_id == contact.id, Employment.ended_at.is_(None))
-            .order_by(Employment.created_at.desc())
-        )
-    )
+    if open_entries is None:
+        open_entries = open_employment(session, [contact.id]).get(contact.id, [])
     entry = next((e for e in open_entries if (e.company_id, e.department, e.title) == job), None)
     when = when or (entry.started_at if entry is not None else None) or utcnow()
     for other in open_entries:

@@ -3,7 +3,8 @@
 A base of N/5 contacts is imported first (not timed); the measured file has N rows, a tenth of them updating
 a base contact (same email, new title), a twentieth the same person as a base contact by name and mobile
 (merged by the matching engine), the rest new people. Through the whole Flask stack in-process:
-    python -m tests.bench.bench_import [--rows 100000] [--backend postgresql] [--profile FILE]
+    python -m tests.bench.bench_import [--rows 100000] [--backend postgresql] [--profile FILE] [--chunks]
+        [--statements N]
 Targets (issue 13, PostgreSQL, 100,000 rows): dry-run <= 60 s, commit <= 180 s, rollback <= 180 s.
 """
 
@@ -17,6 +18,7 @@ import random
 import time
 from typing import Any
 
+from contacts.app import freeze_startup_heap
 from contacts.imports.worker import run_pending
 from tests.bench.bench_api import bench_org
 from tests.conftest import OrgClient
@@ -124,15 +126,58 @@ def commit(org: OrgClient, import_id: str) -> dict[str, Any]:
 
 
 STATEMENTS = [0]
+TOP = [0]
+#: Time and count of each statement text (``--statements``), reset at the start of each timed step.
+BY_STATEMENT: dict[str, list[float]] = {}
 
 
-def _count_statements(app: Any) -> None:
+def _count_statements(app: Any, *, timed: bool = False) -> None:
     """Count the SQL statements the app sends: a figure that, unlike time, does not depend on the load."""
     from sqlalchemy import event
 
-    @event.listens_for(app.extensions["meishi.engine"], "before_cursor_execute")
-    def _count(*_args: Any) -> None:
+    engine = app.extensions["meishi.engine"]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         STATEMENTS[0] += 1
+        if timed:
+            conn.info["bench_started"] = time.perf_counter()
+
+    if timed:
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _time(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            spent = time.perf_counter() - conn.info.pop("bench_started", time.perf_counter())
+            entry = BY_STATEMENT.setdefault(" ".join(statement.split())[:300], [0.0, 0])
+            entry[0] += spent
+            entry[1] += 1
+
+
+def _print_statements(top: int) -> None:
+    ranked = sorted(BY_STATEMENT.items(), key=lambda kv: -kv[1][0])[:top]
+    for text_, (spent, n) in ranked:
+        print(f"  {spent:8.2f} s {int(n):8d} x {1000 * spent / n:7.2f} ms  {text_[:220]}")
+    BY_STATEMENT.clear()
+
+
+def _time_chunks() -> None:
+    """Print each commit chunk's time and statements (the loop's period: apply, result rows, commit)."""
+    from contacts.imports import commit as commit_module
+
+    apply_chunk = commit_module.apply_chunk
+    last: list[float] = []
+
+    def timed_apply_chunk(session: Any, imp: Any, rows: list[Any], **kwargs: Any) -> None:
+        now, sent = time.perf_counter(), STATEMENTS[0]
+        if last:
+            print(
+                f"    chunk {int(last[2])}: {now - last[0]:.2f} s, {sent - int(last[1])} statements",
+                flush=True,
+            )
+        last[:] = [now, sent, rows[0].row_number]
+        apply_chunk(session, imp, rows, **kwargs)
+
+    commit_module.apply_chunk = timed_apply_chunk  # type: ignore[assignment]
 
 
 def _timed(label: str, fn: Any, profile: cProfile.Profile | None = None, rows: int = 0) -> Any:
@@ -145,6 +190,8 @@ def _timed(label: str, fn: Any, profile: cProfile.Profile | None = None, rows: i
     sent = STATEMENTS[0] - before
     per_row = f", {sent / rows:.1f} per row" if rows else ""
     print(f"{label}: {time.perf_counter() - started:.1f} s, {sent} SQL statements{per_row}", flush=True)
+    if BY_STATEMENT:
+        _print_statements(TOP[0])
     return result
 
 
@@ -155,16 +202,27 @@ def main() -> None:
     parser.add_argument(
         "--profile", default=None, help="Write cProfile stats of the timed steps to this file."
     )
+    parser.add_argument("--chunks", action="store_true", help="Print each commit chunk's time.")
+    parser.add_argument(
+        "--statements", type=int, default=0, help="Print the N statements that took the most time, per step."
+    )
     args = parser.parse_args()
     base, measured = files(args.rows)
     with bench_org(args.backend) as (app, org):
-        _count_statements(app)
+        # As the processes that commit imports do once the app is ready (`meishi serve`, `meishi imports work`,
+        # `meishi import`): without it, the cyclic collector took about a third of the commit's CPU time.
+        freeze_startup_heap()
+        _count_statements(app, timed=bool(args.statements))
+        TOP[0] = args.statements
         seeded = _timed(
             f"seed: import of {args.rows // 5} base contacts",
             lambda: commit(org, upload(org, base)["id"]),
             rows=args.rows // 5,
         )
         assert seeded["status"] == "committed", seeded
+        BY_STATEMENT.clear()
+        if args.chunks:
+            _time_chunks()
         prof = cProfile.Profile() if args.profile else None
         planned = _timed(
             f"dry-run of {args.rows} rows ({args.backend})", lambda: upload(org, measured), prof, args.rows

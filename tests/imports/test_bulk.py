@@ -62,9 +62,18 @@ LINES = [
     "Hanako Sato,,Beta,CTO,hanako.sato@beta.co.jp,,03-1234-5678,,,,",
     "渡辺 健太,,ゼータ,担当,watanabe@zeta.co.jp,090-2222-1111,,,,2026-11-01,Office",
     "山本 由美,,,,yumi@home.example,,,,,,",
+    # updates that wait together in a chunk: a move to another company (a job change), a contact updated
+    # twice (its second update writes the first), and one with a tag (which goes through the per-row path)
+    "森 健,,オメガ,部長,mori@sigma.co.jp,090-8888-9999,,,,,",
+    "岡田 涼,,シグマ,係長,okada@sigma.co.jp,,,,,,",
+    "松本 翔太,,シグマ,,matsumoto@sigma.co.jp,,,,,,",
+    "岡田 涼,,シグマ,課長,okada@sigma.co.jp,,03-5555-1111,,,,",
+    "石井 聡,,タウ,部長,ishii@tau.co.jp,,,,VIP,,",
 ]
 FILE = HEADER + "\n".join(LINES) + "\n"
 ULID = re.compile(r"^[0-9a-z]{26}$")
+#: A time taken as the rows were written (with microseconds): it differs between two runs.
+NOW = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(\+00:00|Z)$")
 DROP = frozenset({"created_at", "updated_at", "at", "uid", "owner_id", "user_id", "tagged_at"})
 
 
@@ -78,7 +87,21 @@ def _seed(org: OrgClient) -> dict[str, str]:
     )
     updated = factories.contact(org, full_name="佐藤 花子", emails=[{"value": "h@beta.co.jp"}], title="部長")
     skipped = factories.contact(org, full_name="鈴木 一郎", emails=[{"value": "suzuki@gamma.co.jp"}])
-    return {twin["id"]: "twin", updated["id"]: "updated", skipped["id"]: "skipped"}
+    moved = factories.contact(
+        org, full_name="森 健", emails=[{"value": "mori@sigma.co.jp"}], company_name="シグマ", title="課長"
+    )
+    twice = factories.contact(
+        org, full_name="岡田 涼", emails=[{"value": "okada@sigma.co.jp"}], company_name="シグマ", title="主任"
+    )
+    tagged = factories.contact(org, full_name="石井 聡", emails=[{"value": "ishii@tau.co.jp"}], title="課長")
+    return {
+        twin["id"]: "twin",
+        updated["id"]: "updated",
+        skipped["id"]: "skipped",
+        moved["id"]: "moved",
+        twice["id"]: "twice",
+        tagged["id"]: "tagged",
+    }
 
 
 def _commit(org: OrgClient, monkeypatch: pytest.MonkeyPatch, *, per_row: bool, chunk_rows: int) -> str:
@@ -122,7 +145,7 @@ def _state(org: OrgClient, import_id: str, labels: dict[str, str]) -> dict[str, 
             if isinstance(value, list):
                 return [canon(v) for v in value]
             if isinstance(value, str):
-                return labels.get(value, "id" if ULID.match(value) else value)
+                return labels.get(value, "id" if ULID.match(value) else "now" if NOW.match(value) else value)
             return value
 
         state = {
@@ -136,7 +159,7 @@ def _state(org: OrgClient, import_id: str, labels: dict[str, str]) -> dict[str, 
                         "touchpoint": bool(r.touchpoint_id),
                         "detail": r.detail,
                         "version_after": r.version_after,
-                        "before": (r.before or {}).get("contact"),
+                        "before": r.before,
                     }
                 )
                 for r in rows
@@ -161,11 +184,14 @@ def _state(org: OrgClient, import_id: str, labels: dict[str, str]) -> dict[str, 
                 for t in points
             ),
             "changes": sorted(Counter((c.entity, c.operation) for c in changes).items()),
+            # Every entry (its record, operation and data); the order of their numbers may differ.
+            "entries": sorted(repr(canon([c.entity, c.entity_id, c.operation, c.data])) for c in changes),
         }
-    state["contacts"] = {
-        labels[cid]: canon(get_contact(org, cid))
-        for cid in sorted(labels)
-        if labels[cid] not in ("import", "user")
+    people = [cid for cid in sorted(labels) if labels[cid] not in ("import", "user")]
+    state["contacts"] = {labels[cid]: canon(get_contact(org, cid)) for cid in people}
+    state["employment"] = {
+        labels[cid]: canon(org.get(f"/api/v1/contacts/{cid}/employment").get_json()["items"])
+        for cid in people
     }
     return state
 
@@ -200,9 +226,15 @@ def test_the_bulk_commit_writes_what_the_per_row_commit_writes(
         "create",
         "create",
         "create",
+        "update",
+        "update",
+        "create",
+        "update",
+        "update",
     ]
     assert bulk["touchpoints"] and bulk["merges"]
-    for part in ("rows", "contacts", "candidates", "merges", "touchpoints", "changes"):
+    parts = ("rows", "contacts", "employment", "candidates", "merges", "touchpoints", "changes", "entries")
+    for part in parts:
         assert bulk[part] == per_row[part], part
 
 
@@ -235,7 +267,7 @@ def test_rolling_back_a_bulk_commit_restores_the_state_before(
             select(MergeOperation).where(MergeOperation.organization_id == org.organization_id)
         ).all()
         assert points == [] and len(merges) == 2 and all(op.undone_at is not None for op in merges)
-    assert len(created) == 11
+    assert len(created) == 12
     assert all(get_contact(org, c)["status"] == "deleted" for c in created)
 
 
