@@ -86,11 +86,7 @@ def list_suppressions(query: SuppressionListQuery) -> Response:
         stmt = stmt.where(Suppression.kind == query.kind)
     lookup = query.lookup()
     if lookup is not None:
-        kind, value = lookup
-        normalized = suppression.normalized_identifier(kind, value)
-        stmt = stmt.where(
-            Suppression.kind == kind, Suppression.digest == suppression.digest(org_id(), kind, normalized)
-        )
+        stmt = stmt.where(suppression.of_identifier(org_id(), *lookup))
     rows, next_cursor = page_by_id(
         get_session(), stmt, Suppression.id, limit=query.limit, cursor=query.cursor
     )

@@ -19,7 +19,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import event, exists, select
+from sqlalchemy import ColumnElement, and_, event, exists, select
 from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
@@ -51,6 +51,13 @@ def normalized_identifier(kind: str, value: str) -> str:
             f"{value!r} is not {'an e-mail address' if kind == 'email' else 'a phone number'}"
         )
     return found
+
+
+def of_identifier(org_id: str, kind: str, value: str) -> ColumnElement[bool]:
+    """The condition a suppression of ``value`` (an e-mail address or phone number, as typed) meets; 422 when
+    ``value`` is none."""
+    key = digest(org_id, kind, normalized_identifier(kind, value))
+    return and_(Suppression.organization_id == org_id, Suppression.kind == kind, Suppression.digest == key)
 
 
 def _ordered(channels: Iterable[str]) -> list[str]:

@@ -257,23 +257,12 @@ def admin_suppressions() -> str | Response | tuple[str, int]:
     lookup = SuppressionLookupForm(request.args, prefix="lookup", meta={"csrf": False})
     found: list[Suppression] | None = None
     if "lookup-value" in request.args and lookup.validate():
-        kind = lookup.kind.data or "email"
         try:
-            key = suppression.digest(
-                org_id(), kind, suppression.normalized_identifier(kind, lookup.value.data or "")
-            )
+            where = suppression.of_identifier(org_id(), lookup.kind.data or "email", lookup.value.data or "")
         except ValidationFailed as e:
             lookup.value.errors = [str(e)]
         else:
-            found = list(
-                db.scalars(
-                    select(Suppression).where(
-                        Suppression.organization_id == org_id(),
-                        Suppression.kind == kind,
-                        Suppression.digest == key,
-                    )
-                )
-            )
+            found = list(db.scalars(select(Suppression).where(where)))
     rows = list(
         db.scalars(
             select(Suppression)
