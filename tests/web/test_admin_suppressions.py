@@ -50,7 +50,7 @@ def test_an_added_address_opts_out_a_contact_who_brings_it(web_app: Flask, worg:
 def test_the_lookup_tells_whether_an_address_is_listed(web_app: Flask, worg: WebOrg) -> None:
     _add(worg)
     listed = worg.web.get(PAGE, query_string={"lookup-kind": "email", "lookup-value": EMAIL.upper()})
-    assert "On the list: email." in listed.get_data(as_text=True)
+    assert "On the list: E-mail." in listed.get_data(as_text=True)
     other = worg.web.get(PAGE, query_string={"lookup-kind": "email", "lookup-value": "someone@example.com"})
     assert "Not on the list." in other.get_data(as_text=True)
 
