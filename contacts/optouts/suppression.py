@@ -56,8 +56,23 @@ def normalized_identifier(kind: str, value: str) -> str:
 def of_identifier(org_id: str, kind: str, value: str) -> ColumnElement[bool]:
     """The condition a suppression of ``value`` (an e-mail address or phone number, as typed) meets; 422 when
     ``value`` is none."""
-    key = digest(org_id, kind, normalized_identifier(kind, value))
+    return _of_digest(org_id, kind, digest(org_id, kind, normalized_identifier(kind, value)))
+
+
+def _of_digest(org_id: str, kind: str, key: str) -> ColumnElement[bool]:
+    """The condition the suppression stored as ``key`` meets."""
     return and_(Suppression.organization_id == org_id, Suppression.kind == kind, Suppression.digest == key)
+
+
+def _stored(session: Session, org_id: str, keys: Iterable[str]) -> dict[str, Suppression]:
+    """The organisation's suppressions stored under any of ``keys``, by digest."""
+    rows: dict[str, Suppression] = {}
+    for batch in batches(sorted(set(keys))):
+        for row in session.scalars(
+            select(Suppression).where(Suppression.organization_id == org_id, Suppression.digest.in_(batch))
+        ):
+            rows[row.digest] = row
+    return rows
 
 
 def _ordered(channels: Iterable[str]) -> list[str]:
@@ -116,11 +131,7 @@ def suppress(
     is new. An identifier already on the list gains the channels it lacked (its reason and note stay)."""
     org_id = actor.organization_id
     key = digest(org_id, kind, normalized)
-    row = session.scalar(
-        select(Suppression).where(
-            Suppression.organization_id == org_id, Suppression.kind == kind, Suppression.digest == key
-        )
-    )
+    row = session.scalar(select(Suppression).where(_of_digest(org_id, kind, key)))
     if row is not None:
         wider = _ordered([*row.channels, *channels])
         if wider != list(row.channels):
@@ -208,12 +219,7 @@ def matches(session: Session, org_id: str, contacts: Sequence[Contact]) -> dict[
     session.flush()
     held = _identifiers(session, [c.id for c in active])
     digests = {pair: digest(org_id, *pair) for pairs in held.values() for pair in pairs}
-    rows: dict[str, Suppression] = {}
-    for batch in batches(sorted(set(digests.values()))):
-        for row in session.scalars(
-            select(Suppression).where(Suppression.organization_id == org_id, Suppression.digest.in_(batch))
-        ):
-            rows[row.digest] = row
+    rows = _stored(session, org_id, digests.values())
     found: dict[str, list[tuple[str, str]]] = {}
     for contact in active:
         matched = [rows[d] for d in sorted(digests[p] for p in held.get(contact.id, ())) if d in rows]
@@ -230,13 +236,7 @@ def lift(session: Session, actor: Actor, contact: Contact, channel: str) -> None
     suppressions (deleting those left with no channel), so the consent given now is not overridden."""
     pairs = _identifiers(session, [contact.id]).get(contact.id, set())
     keys = [digest(contact.organization_id, *pair) for pair in pairs]
-    if not keys:
-        return
-    for row in session.scalars(
-        select(Suppression).where(
-            Suppression.organization_id == contact.organization_id, Suppression.digest.in_(keys)
-        )
-    ):
+    for row in _stored(session, contact.organization_id, keys).values():
         if channel in row.channels:
             remaining = [c for c in row.channels if c != channel]
             if remaining:
