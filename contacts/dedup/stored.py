@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
@@ -81,8 +82,21 @@ def keys_of(contact: Contact) -> MatchKeys:
     return dataclasses.replace(keys, mobiles=tuple(mobiles), phones=tuple(phones))
 
 
+#: A new contact's blocking keys and profile in one statement (PostgreSQL); the profile travels as JSON text.
+_NEW_KEYS_SQL: Final = text(
+    "WITH k AS (INSERT INTO match_key (contact_id, key, organization_id) "
+    "SELECT :contact_id, unnest(CAST(:keys AS text[])), :org) "
+    "INSERT INTO match_profile (contact_id, organization_id, keys) "
+    "VALUES (:contact_id, :org, CAST(:profile AS jsonb))"
+)
+
+
 def store_keys(session: Session, contact_id: str, org_id: str, keys: MatchKeys, *, new: bool = False) -> None:
     """Replace a contact's stored profile and blocking keys (``new``: it has none yet, skip the look-ups)."""
+    if new and session.get_bind().dialect.name == "postgresql":
+        params = {"contact_id": contact_id, "org": org_id, "keys": storable_keys(keys)}
+        session.execute(_NEW_KEYS_SQL, {**params, "profile": json.dumps(keys.to_dict())})
+        return
     if not new:
         session.execute(delete(MatchKey).where(MatchKey.contact_id == contact_id))
     rows = [{"contact_id": contact_id, "key": k, "organization_id": org_id} for k in storable_keys(keys)]

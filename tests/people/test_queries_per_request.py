@@ -118,3 +118,14 @@ def test_values_of_a_long_page_stay_within_sqlites_parameter_limit(org: OrgClien
         contacts = [Contact(id=new_id(), organization_id=org.organization_id) for _ in range(500)]
         values = service.values_out(session, contacts)
     assert values[contacts[0].id] == {"emails": [], "phones": [], "addresses": []}
+
+
+def test_creating_a_contact_stores_its_match_keys_and_profile_in_one_statement_on_postgresql(
+    org: OrgClient,
+) -> None:
+    with counting(org) as statements:
+        _contact(org, 1)
+    writes = [s for s in statements if "INSERT INTO match_" in s]
+    postgresql = org.app.extensions["meishi.engine"].dialect.name == "postgresql"
+    assert len(writes) == (1 if postgresql else 2), writes  # its blocking keys, then its profile
+    assert all("match_key" in s for s in writes[:1]) and "match_profile" in writes[-1]
