@@ -5,20 +5,35 @@ on the session, and just before the commit :func:`write_deferred` takes each org
 and inserts them. The counter's row lock (which serialises the organisation's writers, so that numbers are
 gap-free and in commit order) is then held for those two statements and the commit only, not for the rest
 of the write: matching, reading the record back, serialising it. A savepoint rolled back drops the changes
-deferred inside it.
+deferred inside it. On PostgreSQL the counter update and the insert are one statement (a data-modifying
+``WITH``), so the lock is held for one round trip and the commit.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, cast
 
 from flask import Flask
-from sqlalchemy import CursorResult, Table, Update, bindparam, delete, event, func, insert, select, update
+from sqlalchemy import (
+    CursorResult,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session, SessionTransaction
 
 from contacts.auth.models import Organization
@@ -91,17 +106,23 @@ def defer(
 
 
 def write_deferred(session: Session) -> None:
-    """Number and insert the session's deferred changes: one counter update per organisation, one insert."""
+    """Number and insert the session's deferred changes: per organisation, one counter update and one insert
+    (one statement for both on PostgreSQL)."""
     deferred: list[_Deferred] = session.info.pop(DEFERRED_KEY, [])
     if not deferred:
         return
     by_org: dict[str, list[_Deferred]] = {}
     for item in deferred:
         by_org.setdefault(item.org_id, []).append(item)
+    postgresql = session.get_bind().dialect.name == "postgresql"
     rows = []
     for org_id in sorted(by_org):  # one lock order for every writer
         items = by_org[org_id]
-        seq = _reserve(session, org_id, sum(len(item.entity_ids) for item in items))
+        count = sum(len(item.entity_ids) for item in items)
+        if postgresql:
+            _reserve_and_insert(session, org_id, count, items)
+            continue
+        seq = _reserve(session, org_id, count)
         for item in items:
             for entity_id in item.entity_ids:
                 rows.append(
@@ -117,8 +138,44 @@ def write_deferred(session: Session) -> None:
                     }
                 )
                 seq += 1
-    # into the table: the ORM's bulk insert would add its bookkeeping for rows no one reads back
-    session.execute(insert(cast(Table, ChangeLogEntry.__table__)), rows)
+    if rows:
+        # into the table: the ORM's bulk insert would add its bookkeeping for rows no one reads back
+        session.execute(insert(cast(Table, ChangeLogEntry.__table__)), rows)
+
+
+#: The counter update and the insert of the numbered rows in one statement (PostgreSQL). The rows come as
+#: parallel arrays in their order; row n (from 1) gets the number last - count + n, as :func:`_reserve`
+#: numbers them. ``data`` travels as JSON text (``null`` for None, as the JSON column stores it).
+_RESERVE_AND_INSERT: Final = text(
+    "WITH counter AS (UPDATE organization SET change_seq = change_seq + :count WHERE id = :org_id "
+    "RETURNING change_seq) "
+    "INSERT INTO change_log (organization_id, seq, entity, entity_id, operation, actor_id, data, occurred_at) "
+    "SELECT :org_id, counter.change_seq - :count + r.n, r.entity, r.entity_id, r.operation, r.actor_id, "
+    "CAST(r.data AS jsonb), r.occurred_at FROM counter, "
+    "unnest(CAST(:entities AS text[]), CAST(:entity_ids AS text[]), CAST(:operations AS text[]), "
+    "CAST(:actor_ids AS text[]), CAST(:data AS text[]), CAST(:occurred_at AS timestamptz[])) "
+    "WITH ORDINALITY AS r(entity, entity_id, operation, actor_id, data, occurred_at, n) ORDER BY r.n"
+)
+
+
+def _reserve_and_insert(session: Session, org_id: str, count: int, items: list[_Deferred]) -> None:
+    """Advance the organisation's counter by ``count`` and insert its numbered rows, in one statement."""
+    columns: dict[str, list[Any]] = {
+        name: [] for name in ("entities", "entity_ids", "operations", "actor_ids", "data", "occurred_at")
+    }
+    for item in items:
+        data = json.dumps(item.data)  # the JSON column's serialiser (None is stored as JSON null)
+        occurred_at = item.occurred_at.astimezone(UTC)
+        for entity_id in item.entity_ids:
+            columns["entities"].append(item.entity.value)
+            columns["entity_ids"].append(entity_id)
+            columns["operations"].append(item.operation.value)
+            columns["actor_ids"].append(item.actor_id)
+            columns["data"].append(data)
+            columns["occurred_at"].append(occurred_at)
+    result = session.execute(_RESERVE_AND_INSERT, {"org_id": org_id, "count": count, **columns})
+    if cast(CursorResult[Any], result).rowcount != count:  # no counter row, as _reserve's scalar_one()
+        raise NoResultFound(f"no organisation {org_id!r} to number its changes")
 
 
 def _within(transaction: SessionTransaction, ended: SessionTransaction) -> bool:

@@ -6,9 +6,9 @@ import csv
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from contacts.normalize import (
     company_key_from_email,
@@ -113,16 +113,26 @@ class MatchKeys:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict (tuples become lists)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        # the fields hold strings, booleans and tuples of strings: no deep copy (asdict) needed
+        out: dict[str, Any] = {}
+        for k in _MATCH_KEY_FIELDS:
+            v = getattr(self, k)
+            out[k] = list(v) if isinstance(v, tuple) else v
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MatchKeys:
         """Rebuild keys stored with :meth:`to_dict` (unknown fields are ignored)."""
-        known = {f.name for f in fields(cls)}
+        known = _MATCH_KEY_FIELD_SET if cls is MatchKeys else {f.name for f in fields(cls)}
         values: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known
         }
         return cls(**values)
+
+
+#: MatchKeys' fields, in order (every contact written stores them, every match reads dozens back).
+_MATCH_KEY_FIELDS: Final = tuple(f.name for f in fields(MatchKeys))
+_MATCH_KEY_FIELD_SET: Final = frozenset(_MATCH_KEY_FIELDS)
 
 
 _SPLIT_RE = re.compile(r"[\s,;/]+")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import delete, func, insert, select, text, union_all
 from sqlalchemy.orm import Session
@@ -81,8 +82,21 @@ def keys_of(contact: Contact) -> MatchKeys:
     return dataclasses.replace(keys, mobiles=tuple(mobiles), phones=tuple(phones))
 
 
+#: A new contact's blocking keys and profile in one statement (PostgreSQL); the profile travels as JSON text.
+_NEW_KEYS_SQL: Final = text(
+    "WITH k AS (INSERT INTO match_key (contact_id, key, organization_id) "
+    "SELECT :contact_id, unnest(CAST(:keys AS text[])), :org) "
+    "INSERT INTO match_profile (contact_id, organization_id, keys) "
+    "VALUES (:contact_id, :org, CAST(:profile AS jsonb))"
+)
+
+
 def store_keys(session: Session, contact_id: str, org_id: str, keys: MatchKeys, *, new: bool = False) -> None:
     """Replace a contact's stored profile and blocking keys (``new``: it has none yet, skip the look-ups)."""
+    if new and session.get_bind().dialect.name == "postgresql":
+        params = {"contact_id": contact_id, "org": org_id, "keys": storable_keys(keys)}
+        session.execute(_NEW_KEYS_SQL, {**params, "profile": json.dumps(keys.to_dict())})
+        return
     if not new:
         session.execute(delete(MatchKey).where(MatchKey.contact_id == contact_id))
     rows = [{"contact_id": contact_id, "key": k, "organization_id": org_id} for k in storable_keys(keys)]
@@ -335,6 +349,24 @@ def fetch_blocks(session: Session, org_id: str, many: list[MatchKeys]) -> Blocks
     return Blocks(members=members, profiles=profiles)
 
 
+#: The block rows of one record's keys and the stored keys of its candidates, in one statement (PostgreSQL):
+#: rows (key, contact_id, NULL) are block members as :data:`_LATERAL_SQL` reads them, rows (NULL, contact_id,
+#: keys) the profiles of the active members that :func:`fetch_candidates` would then read (not the record
+#: itself nor ``exclude``, not the members of a full block of a key that coworkers share).
+_CANDIDATES_SQL = text(
+    "WITH b AS (SELECT k.key, k.lim, k.shared, m.contact_id, count(*) OVER (PARTITION BY k.key) AS n "
+    "FROM unnest(CAST(:keys AS text[]), CAST(:limits AS int[]), CAST(:shared AS boolean[])) "
+    "AS k(key, lim, shared) "
+    "CROSS JOIN LATERAL (SELECT contact_id FROM match_key "
+    "WHERE organization_id = :org AND key = k.key LIMIT k.lim) AS m) "
+    "SELECT b.key, b.contact_id, NULL::jsonb FROM b "
+    "UNION ALL "
+    "SELECT NULL, p.contact_id, p.keys FROM match_profile p JOIN contact c ON c.id = p.contact_id "
+    "WHERE p.contact_id IN (SELECT contact_id FROM b WHERE NOT (b.shared AND b.n >= b.lim)) "
+    "AND p.contact_id <> ALL (CAST(:skip AS text[])) AND c.status = :active"
+)
+
+
 def fetch_candidates(
     session: Session, org_id: str, keys: MatchKeys, *, exclude: Iterable[str] = ()
 ) -> Candidates:
@@ -342,17 +374,40 @@ def fetch_candidates(
 
     A block of a key that coworkers share (phone, address, domain) that is full is a main number, an office
     or a big company: it says little about the person, so its members are not fetched (its size still
-    counts, so that a shared main number weighs little); the name-bearing keys find the person there.
+    counts, so that a shared main number weighs little); the name-bearing keys find the person there. On
+    PostgreSQL the blocks and the candidates' stored keys come in one statement, elsewhere in two.
     """
     wanted = {storable_key(k): k for k in blocking_keys(keys)}
     stats = StoredStats(total=1)
     if not wanted:
         return Candidates(keys=[], stats=stats)
-    rows = _block_rows(session, org_id, list(wanted))
+    skip = set(exclude) | {keys.id}
+    stored_keys = list(wanted)
+    fetched: dict[str, dict[str, Any]] | None = None
+    if session.get_bind().dialect.name == "postgresql":
+        rows: list[tuple[str, str]] = []
+        fetched = {}
+        session.flush()  # the statements it replaces read the profiles after an autoflush
+        for stored_key, contact_id, data in session.execute(
+            _CANDIDATES_SQL,
+            {
+                "keys": stored_keys,
+                "limits": [_block_limit(k) + 1 for k in stored_keys],
+                "shared": [k[:2] in _SHARED_KINDS for k in stored_keys],
+                "org": org_id,
+                "skip": sorted(skip),
+                "active": RecordStatus.ACTIVE.value,
+            },
+        ):
+            if stored_key is None:
+                fetched[contact_id] = data
+            else:
+                rows.append((stored_key, contact_id))
+    else:
+        rows = _block_rows(session, org_id, stored_keys)
     sizes: dict[str, int] = {}
     for stored_key, _ in rows:
         sizes[stored_key] = sizes.get(stored_key, 0) + 1
-    skip = set(exclude) | {keys.id}
     ids: dict[str, None] = {}
     for stored_key, contact_id in rows:
         original = wanted.get(stored_key, stored_key)
@@ -366,6 +421,8 @@ def fetch_candidates(
     stats.total = max(1, len(rows))
     if not ids:
         return Candidates(keys=[], stats=stats)
+    if fetched is not None:
+        return Candidates(keys=[MatchKeys.from_dict(fetched[i]) for i in ids if i in fetched], stats=stats)
     profiles = session.execute(
         select(MatchProfile.keys)
         .join(Contact, Contact.id == MatchProfile.contact_id)

@@ -106,7 +106,8 @@ def _store(session: Session, ids: Iterable[str], found: dict[str, tuple[datetime
     key, and clear the others' in one UPDATE of the rows that have a mark.
 
     Most touchpoints leave their contact unmarked, as it was: rewriting a mark that is already empty made a
-    new version of the contact row (and its WAL) for every touchpoint recorded.
+    new version of the contact row (and its WAL) for every touchpoint recorded, and reloading the mark of
+    such a contact read its row again.
     """
     ids = list(ids)
     marked = [
@@ -117,18 +118,33 @@ def _store(session: Session, ids: Iterable[str], found: dict[str, tuple[datetime
     if marked:
         session.execute(update(Contact), marked)
     unmarked = [c for c in ids if c not in found]
+    cleared: set[str] = set()
     if unmarked:
-        session.execute(
-            update(Contact)
-            .where(among(session, Contact.id, unmarked), Contact.over_contacted_until.is_not(None))
-            .values(over_contacted_until=None, over_contacted_rule=None)
-            .execution_options(synchronize_session=False)
+        cleared.update(
+            session.scalars(
+                update(Contact)
+                .where(among(session, Contact.id, unmarked), Contact.over_contacted_until.is_not(None))
+                .values(over_contacted_until=None, over_contacted_rule=None)
+                .returning(Contact.id)
+                .execution_options(synchronize_session=False)
+            )
         )
-    # A bulk UPDATE leaves loaded contacts as they were: reload the marks when next read.
+    # A bulk UPDATE leaves loaded contacts as they were: reload the marks when next read, unless the contact
+    # is loaded without a mark and the UPDATE found none to clear (the row has none: nothing to reload).
     written = set(ids)
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Contact) and obj.id in written:
-            session.expire(obj, ["over_contacted_until", "over_contacted_rule"])
+            loaded = obj.__dict__
+            unchanged = (
+                obj.id not in found
+                and obj.id not in cleared
+                and "over_contacted_until" in loaded
+                and loaded["over_contacted_until"] is None
+                and "over_contacted_rule" in loaded
+                and loaded["over_contacted_rule"] is None
+            )
+            if not unchanged:
+                session.expire(obj, ["over_contacted_until", "over_contacted_rule"])
 
 
 def recompute(session: Session, org_id: str, contact_ids: Iterable[str]) -> None:

@@ -64,11 +64,10 @@ def create_touchpoint(body: TouchpointCreate) -> Response:
     _check_on_behalf(body.user_id)
     service.check_recordable(body.kind, may_write=current_principal().can("touchpoints:write"))
     session = get_session()
-    touchpoint = service.create_from(session, actor(), body)
+    touchpoint, contact = service.create_from(session, actor(), body)
     session.flush()
-    # read afresh: the frequency package's bulk update may have changed the contact's over-contacted mark
-    contact = session.get(Contact, touchpoint.contact_id, populate_existing=True)
-    assert contact is not None
+    # the frequency package's bulk update expired the contact's over-contacted mark if it may have changed it
+    # (then warnings_for reads it afresh), and left it loaded where the row holds the loaded mark
     out = TouchpointCreated(
         **service.touchpoint_out(touchpoint).model_dump(),
         warnings=service.warnings_for(contact, touchpoint.kind),

@@ -41,3 +41,19 @@ def test_many_records_find_what_each_finds_alone(org: OrgClient) -> None:
             for pairs in match_keys_many(session, org.organization_id, probes)
         ]
         assert scored_many == scored_alone
+
+
+def test_one_record_reads_the_candidates_and_block_sizes_its_blocks_hold(org: OrgClient) -> None:
+    office = [{"value": "03-1234-5678", "type": "work"}]
+    for i in range(stored.SHARED_BLOCK_LIMIT + 2):  # a main number: its block is full
+        factories.contact(org, full_name=f"社員 {i:02d}", company_name="アクメ", phones=office)
+    taro = factories.contact(org, full_name="山田 太郎", company_name="アクメ", phones=office)["id"]
+    hanako = factories.contact(org, full_name="山田 花子", company_name="アクメ")["id"]
+    probe = factories.match_keys(name="山田 太郎", phone="03-1234-5678", company="アクメ")
+    with session_factory(org.app)() as session:
+        alone = stored.fetch_candidates(session, org.organization_id, probe, exclude=[hanako])
+        blocks = stored.fetch_blocks(session, org.organization_id, [probe]).candidates(probe)
+    assert sorted(k.id for k in alone.keys) == sorted(k.id for k in blocks.keys if k.id != hanako)
+    assert (alone.stats.total, alone.stats.counts) == (blocks.stats.total, blocks.stats.counts)
+    assert [k.id for k in alone.keys] == [taro]  # not the main number's members, not the excluded
+    assert alone.stats.counts["p:+81312345678"] == stored.SHARED_BLOCK_LIMIT + 1  # the full block counts

@@ -206,3 +206,25 @@ def test_a_touchpoint_leaving_its_contact_unmarked_does_not_rewrite_the_contact(
     finally:
         event.remove(engine, "after_cursor_execute", note)
     assert sum(rewritten) == 0 and over(org, who) is None
+
+
+def test_recording_a_touchpoint_that_leaves_its_contact_unmarked_reads_the_contact_once(
+    org: OrgClient,
+) -> None:
+    set_rules(org, [RULE])
+    who = contact(org)
+    reads: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        words = statement.split()
+        if words[0].upper() == "SELECT" and "FROM contact " in " ".join(words) + " ":
+            reads.append(statement)
+
+    engine = org.app.extensions["meishi.engine"]
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        first = touch(org, who)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert first["warnings"] == [] and over(org, who) is None
+    assert len(reads) == 1, reads  # to check it; its mark is not read again when nothing changed it
