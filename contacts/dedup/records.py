@@ -6,9 +6,9 @@ import csv
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from contacts.normalize import (
     company_key_from_email,
@@ -113,7 +113,13 @@ class MatchKeys:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict (tuples become lists)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        # Not dataclasses.asdict, which copies every value deeply: the values are strings, booleans and
+        # tuples of strings.
+        out: dict[str, Any] = {}
+        for name in _MATCH_KEY_FIELDS:
+            value = getattr(self, name)
+            out[name] = list(value) if isinstance(value, tuple) else value
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MatchKeys:
@@ -125,6 +131,7 @@ class MatchKeys:
         return cls(**values)
 
 
+_MATCH_KEY_FIELDS: Final = tuple(f.name for f in fields(MatchKeys))
 _SPLIT_RE = re.compile(r"[\s,;/]+")
 _WORDS_RE = re.compile(r"[^\w]+")
 
