@@ -16,6 +16,7 @@ from typing import Any, Final
 from sqlalchemy import delete, func, insert, select, text, union_all
 from sqlalchemy.orm import Session
 
+from contacts import bulkinsert
 from contacts.db import batches
 from contacts.dedup.blocking import blocking_keys
 from contacts.dedup.models import MatchKey, MatchProfile
@@ -125,10 +126,11 @@ def store_keys_many(session: Session, org_id: str, many: Sequence[MatchKeys], *,
     rows = [
         {"contact_id": k.id, "key": key, "organization_id": org_id} for k in many for key in storable_keys(k)
     ]
-    if rows:
-        session.execute(insert(MatchKey), rows)
-    session.execute(
-        insert(MatchProfile),
+    # multi-row statements (see contacts.bulkinsert), not an execution per row
+    bulkinsert.insert_rows(session, MatchKey, rows)
+    bulkinsert.insert_rows(
+        session,
+        MatchProfile,
         [{"contact_id": k.id, "organization_id": org_id, "keys": k.to_dict()} for k in many],
     )
 

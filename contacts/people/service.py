@@ -26,12 +26,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, joinedload
 
-from contacts import contact_extensions, normalize
+from contacts import bulkinsert, contact_extensions, normalize
 from contacts.bus import publish
 from contacts.changelog.vocabulary import Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
-from contacts.db import IN_LIST_BATCH, among_bound, batches, get_owned, new_id, utcnow
+from contacts.db import IN_LIST_BATCH, Base, among_bound, batches, get_owned, new_id, utcnow
 from contacts.errors import Conflict, ValidationFailed
 from contacts.events.models import CampaignMember
 from contacts.normalize.prefecture import prefectures, region_of
@@ -376,20 +376,43 @@ def build_contact(session: Session, actor: Actor, data: ContactCreate, source: S
 
 
 def add_built(session: Session, actor: Actor, contacts: list[Contact], source: Source) -> None:
-    """Write contacts made by :func:`build_contact` with batched inserts (one flush: an executemany per table)
-    and log them as created at once.
+    """Write contacts made by :func:`build_contact` with batched inserts and log them as created at once.
 
-    Their first employment entries open as :func:`create_contact` opens them. Nothing matches them here: the
+    Their rows, their values' and their first employment entries' (opened as :func:`create_contact` opens
+    them) are inserted with a multi-row statement per table and thousand rows, without the ORM's unit of work;
+    the contacts and their values are then in the session as if flushed. Nothing matches them here: the
     caller matched them already and stores their keys (see :class:`ContactsWritten`).
     """
     if not contacts:
         return
-    session.add_all(contacts)
-    session.flush()
+    session.flush()  # what the session holds is written first (the contacts' companies, say)
+    values: dict[type[Base], list[Any]] = {ContactEmail: [], ContactPhone: [], ContactAddress: []}
+    entries = []
     for contact in contacts:
+        for kind in (contact.emails, contact.phones, contact.addresses):
+            for value in kind:
+                value.contact_id = contact.id
+                values[type(value)].append(value)
         if contact.company_id or contact.title:
-            start_employment(session, contact, source, started_at=None)
-    session.flush()
+            # as start_employment opens it
+            entries.append(
+                Employment(
+                    organization_id=contact.organization_id,
+                    contact_id=contact.id,
+                    company_id=contact.company_id,
+                    department=contact.department,
+                    title=contact.title,
+                    started_at=None,
+                    source_type=source.type,
+                    source_id=source.id,
+                )
+            )
+    bulkinsert.insert_rows(session, Contact, bulkinsert.object_rows(contacts))
+    for model, objects in values.items():
+        bulkinsert.insert_rows(session, model, bulkinsert.object_rows(objects))
+    # The entries are not kept in the session: what reads them later loads them, as after a flush.
+    bulkinsert.insert_rows(session, Employment, bulkinsert.object_rows(entries))
+    bulkinsert.attach(session, [*contacts, *(v for objects in values.values() for v in objects)])
     publish(
         session,
         ContactsWritten(

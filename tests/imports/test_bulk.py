@@ -11,11 +11,13 @@ from flask import Flask
 from sqlalchemy import select
 
 import contacts.imports.commit as commit_module
+from contacts import snapshot
 from contacts.changelog.models import ChangeLogEntry
 from contacts.db import session_factory
-from contacts.dedup.models import DuplicateCandidate, MergeOperation
+from contacts.dedup.models import DuplicateCandidate, MatchKey, MatchProfile, MergeOperation
 from contacts.imports.commit import run_import
 from contacts.imports.models import ImportRow
+from contacts.people.models import Contact, ContactAddress, ContactEmail, ContactPhone, Employment
 from contacts.touchpoints.models import Touchpoint
 from tests import factories
 from tests.conftest import OrgClient, make_org
@@ -188,6 +190,19 @@ def _state(org: OrgClient, import_id: str, labels: dict[str, str]) -> dict[str, 
             "entries": sorted(repr(canon([c.entity, c.entity_id, c.operation, c.data])) for c in changes),
         }
     people = [cid for cid in sorted(labels) if labels[cid] not in ("import", "user")]
+    with org.app.app_context(), session_factory(org.app)() as session:
+        # Every column of every row the contacts hold (search text and grams, positions, provenance, keys).
+        state["stored"] = {
+            f"{labels[cid]}.{model.__tablename__}": sorted(
+                repr(canon(row))
+                for row in snapshot.dump(session, model, model.__table__.c.contact_id == cid)  # type: ignore[attr-defined]
+            )
+            for cid in people
+            for model in (ContactEmail, ContactPhone, ContactAddress, Employment, MatchKey, MatchProfile)
+        }
+        state["stored"].update(
+            {labels[cid]: canon(snapshot.dump(session, Contact, Contact.id == cid)) for cid in people}
+        )
     state["contacts"] = {labels[cid]: canon(get_contact(org, cid)) for cid in people}
     state["employment"] = {
         labels[cid]: canon(org.get(f"/api/v1/contacts/{cid}/employment").get_json()["items"])
@@ -233,7 +248,17 @@ def test_the_bulk_commit_writes_what_the_per_row_commit_writes(
         "update",
     ]
     assert bulk["touchpoints"] and bulk["merges"]
-    parts = ("rows", "contacts", "employment", "candidates", "merges", "touchpoints", "changes", "entries")
+    parts = (
+        "rows",
+        "contacts",
+        "stored",
+        "employment",
+        "candidates",
+        "merges",
+        "touchpoints",
+        "changes",
+        "entries",
+    )
     for part in parts:
         assert bulk[part] == per_row[part], part
 
@@ -275,7 +300,6 @@ def test_snapshots_dumped_together_are_each_contacts_own(
     org: OrgClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from contacts.dedup.merge import contact_snapshot, contact_snapshots
-    from contacts.people.models import Contact
 
     _seed(org)
     _commit(org, monkeypatch, per_row=False, chunk_rows=500)
