@@ -10,6 +10,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 import cv2
 import numpy as np
@@ -267,8 +268,11 @@ def _ppocr_side(
         # Japanese lines standing tall with no flat Latin line among them: vertical print or a card
         # turned on the table. Tesseract's rotation search with jpn_vert tells the two apart; its
         # vertical reading is kept.
-        second = _tesseract_side(pixels, side=side, engine=engine, debug=debug, seconds=seconds)
-        if any("vertical" in w for w in second.warnings):
+        # Only a vertical reading is kept, so the rest of Tesseract's reading runs only for one.
+        second = _tesseract_side(
+            pixels, side=side, engine=engine, debug=debug, seconds=seconds, vertical_only=True
+        )
+        if second is not None:
             return second
     debug.save("upright", reading.image)
     started = time.perf_counter()
@@ -309,10 +313,43 @@ def _ppocr_side(
     )
 
 
+@overload
 def _tesseract_side(
-    pixels: np.ndarray, *, side: str, engine: OcrEngine, debug: _Debug, seconds: dict[str, float]
-) -> SideResult:
-    """Read a side with Tesseract: card quad (or the whole image), rotation search, second readings."""
+    pixels: np.ndarray,
+    *,
+    side: str,
+    engine: OcrEngine,
+    debug: _Debug,
+    seconds: dict[str, float],
+    vertical_only: Literal[False] = False,
+) -> SideResult: ...
+
+
+@overload
+def _tesseract_side(
+    pixels: np.ndarray,
+    *,
+    side: str,
+    engine: OcrEngine,
+    debug: _Debug,
+    seconds: dict[str, float],
+    vertical_only: bool,
+) -> SideResult | None: ...
+
+
+def _tesseract_side(
+    pixels: np.ndarray,
+    *,
+    side: str,
+    engine: OcrEngine,
+    debug: _Debug,
+    seconds: dict[str, float],
+    vertical_only: bool = False,
+) -> SideResult | None:
+    """Read a side with Tesseract: card quad (or the whole image), rotation search, second readings.
+
+    With ``vertical_only``, a side the rotation search does not read as vertical text (縦書き) stops there: None.
+    """
     started = time.perf_counter()
     card, quad = prepare_card(pixels, debug)
     gray = flatten_light(to_gray(card))
@@ -322,6 +359,8 @@ def _tesseract_side(
     started = time.perf_counter()
     recognition = recognize_upright(gray, engine, dpi=dpi)
     _timed(seconds, "tesseract_first", started)
+    if vertical_only and recognition.lang != VERTICAL_LANG:
+        return None
     upright = rotate(card, recognition.rotation)
     upright_gray = rotate(gray, recognition.rotation)
     debug.save("upright", upright_gray)

@@ -151,3 +151,33 @@ def test_english_card_the_japanese_model_reads_badly_is_read_in_english() -> Non
     assert result.lang == "en"
     assert result.fields["name"].value == "Rebekah Jackson"
     assert result.sides[0].mean_confidence > 0.9
+
+
+def test_a_side_tesseract_does_not_read_as_vertical_stops_after_the_rotation_search() -> None:
+    from ocr.pipeline import _Debug, _tesseract_side
+
+    engine = FakeEngine(JAPANESE_CARD)  # reads well at the first rotation, horizontally
+    pixels = np.asarray(Image.open(io.BytesIO(encode(draw_card()))).convert("RGB"))
+    out = _tesseract_side(
+        pixels, side="front", engine=engine, debug=_Debug(None, "front"), seconds={}, vertical_only=True
+    )
+    assert out is None and len(engine.calls) == 1  # no second readings, no name check
+
+
+def test_a_side_tesseract_reads_as_vertical_is_read_in_full() -> None:
+    from ocr.pipeline import _Debug, _tesseract_side
+
+    class VerticalEngine:
+        def recognize(self, image: np.ndarray, *, lang: str, psm: int = 3, dpi: int | None = None):  # type: ignore[no-untyped-def]
+            return FakeEngine(JAPANESE_CARD).recognize(image, lang=lang, psm=3) if lang == "jpn_vert" else []
+
+    pixels = np.asarray(Image.open(io.BytesIO(encode(rotate(draw_card(), 90)))).convert("RGB"))
+    out = _tesseract_side(
+        pixels,
+        side="front",
+        engine=VerticalEngine(),
+        debug=_Debug(None, "front"),
+        seconds={},
+        vertical_only=True,
+    )
+    assert out is not None and any("vertical" in w for w in out.warnings)

@@ -38,6 +38,32 @@ def test_ctc_decode_of_blanks_only_is_empty() -> None:
     assert ctc_decode(probs, ["", "a", " "]) == ("", 0.0)
 
 
+def _missed(probs: np.ndarray) -> float:
+    from ocr.ppocr import missed_character  # (imported here: the module's other tests stand without it)
+
+    return missed_character(probs)
+
+
+def _steps(read: list[int], classes: int = 5) -> np.ndarray:
+    probs = np.full((len(read), classes), 0.001, dtype=np.float32)
+    for t, k in enumerate(read):
+        probs[t, k] = 0.9
+    return probs
+
+
+def test_a_character_no_step_read_is_evidence_of_a_missed_one() -> None:
+    probs = _steps([1, 0, 0, 2])  # "ab": the blanks between them hide a "c" at 0.3
+    probs[1, 3] = 0.3
+    assert _missed(probs) == pytest.approx(0.3)
+
+
+def test_a_neighbour_s_own_character_is_no_evidence() -> None:
+    probs = _steps([1, 0, 2])  # the blank beside "a" and "b" leans to those two letters only
+    probs[1, 1] = 0.3
+    probs[1, 2] = 0.3
+    assert _missed(probs) == pytest.approx(0.001)
+
+
 def test_db_boxes_grow_the_shrunk_region_back() -> None:
     prob = np.zeros((100, 200), dtype=np.float32)
     prob[40:60, 50:150] = 0.9  # a text kernel 100 x 20
@@ -111,6 +137,7 @@ class _Look:
     """A second look that wants lines with "@" and keeps a widened reading ending in ".com"."""
 
     framings: tuple[Framing, ...] = (Framing(stretch=1.5),)
+    doubt: float = 0.05
 
     def wants(self, text: str) -> bool:
         return "@" in text
@@ -170,3 +197,21 @@ def test_a_line_is_read_once_more_per_framing_of_its_look() -> None:
     engine.recognize_crops = recognize_crops  # type: ignore[method-assign]
     engine.read_again([np.zeros((40, 200, 3), np.uint8)], [("an@kawa.com", 0.95)], Twice())
     assert heights == [30, 60]
+
+
+def test_a_line_under_its_look_s_doubt_is_read_once() -> None:
+    widths: list[int] = []
+    engine = _stub_engine(("ann@kawa.com", 0.9), widths)
+    out = engine.read_again(
+        [np.zeros((20, 200, 3), np.uint8)], [("an@kawa.co", 0.95)], _Look(), missed=[0.01]
+    )
+    assert out == [("an@kawa.co", 0.95)] and widths == []
+
+
+def test_a_line_at_its_look_s_doubt_is_read_again() -> None:
+    widths: list[int] = []
+    engine = _stub_engine(("ann@kawa.com", 0.9), widths)
+    out = engine.read_again(
+        [np.zeros((20, 200, 3), np.uint8)], [("an@kawa.co", 0.95)], _Look(), missed=[0.05]
+    )
+    assert out == [("ann@kawa.com", 0.9)] and widths == [300]
