@@ -20,7 +20,7 @@ import hmac
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, and_, event, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
@@ -89,11 +89,20 @@ def any_kept(session: Session, org_id: str) -> bool:
 
 def _known(session: Session) -> dict[str, bool]:
     """The transaction's answers of :func:`any_kept` (forgotten when it ends: another may add a suppression)."""
-    if _KNOWN not in session.info:
-        session.info[_KNOWN] = {}
-        event.listen(session, "after_transaction_end", lambda s, _t: s.info.pop(_KNOWN, None), once=True)
-    known: dict[str, bool] = session.info[_KNOWN]
+    known: dict[str, bool] | None = session.info.get(_KNOWN)
+    if known is None:
+        known = session.info[_KNOWN] = {}
+        if not event.contains(session, "after_transaction_end", _forget_known):
+            event.listen(session, "after_transaction_end", _forget_known)
     return known
+
+
+def _forget_known(session: Session, transaction: SessionTransaction) -> None:
+    """Forget :func:`any_kept`'s answers when the outermost transaction ends; a savepoint's end keeps them (an
+    import's chunk ends one per merged row), which only errs towards asking again: what a rolled-back savepoint
+    added stays known as kept, and a deletion forgets its organisation's answer."""
+    if transaction.parent is None:
+        session.info.pop(_KNOWN, None)
 
 
 def _publish(session: Session, actor: Actor, row: Suppression, operation: Operation) -> None:
