@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -106,20 +106,25 @@ def _check_external_id(
         )
 
 
-def _flush_unique(session: Session, touchpoint: Touchpoint) -> None:
-    """Flush in a savepoint so that a concurrent duplicate external_id answers 409, not 500.
+def _write_unique(session: Session, external_id: str | None, write: Callable[[], None]) -> None:
+    """Make ``write`` (which adds or changes a touchpoint to hold ``external_id``) and flush it in a savepoint of
+    its own, so that a concurrent duplicate external_id answers 409, not 500, and leaves the caller's
+    transaction usable.
 
+    ``begin_nested`` flushes what is pending before its SAVEPOINT, so the write is made inside it, not before.
     Without an external_id there is no such duplicate (it is the only unique key a client sets), so the
-    savepoint, two more round trips of every recorded touchpoint, is left out.
+    savepoint, two more round trips, is left out.
     """
-    if touchpoint.external_id is None:
+    if external_id is None:
+        write()
         session.flush()
         return
+    session.flush()  # what is pending is not the touchpoint's: its errors are not a duplicate external_id
     try:
         with session.begin_nested():
-            session.flush()
+            write()
     except IntegrityError as e:
-        raise Conflict(f"a touchpoint with external_id {touchpoint.external_id!r} already exists") from e
+        raise Conflict(f"a touchpoint with external_id {external_id!r} already exists") from e
 
 
 def _ensure_live(contact: Contact) -> None:
@@ -188,8 +193,7 @@ def record_touchpoint(
         created_at=now,
         updated_at=now,
     )
-    session.add(touchpoint)
-    _flush_unique(session, touchpoint)
+    _write_unique(session, external_id, lambda: session.add(touchpoint))
     publish(
         session,
         Recorded(
@@ -291,11 +295,14 @@ def update_touchpoint(
     if not changed:
         return touchpoint
     was = touchpoint.occurred_at
-    for name in changed:
-        setattr(touchpoint, name, changes[name])
-    touchpoint.version += 1
-    touchpoint.updated_at = utcnow()
-    _flush_unique(session, touchpoint)
+
+    def write() -> None:
+        for name in changed:
+            setattr(touchpoint, name, changes[name])
+        touchpoint.version += 1
+        touchpoint.updated_at = utcnow()
+
+    _write_unique(session, changes["external_id"] if "external_id" in changed else None, write)
     publish(
         session,
         Recorded(

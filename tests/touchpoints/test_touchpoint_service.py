@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import event, select
 
 from contacts.db import session_factory
 from contacts.errors import Conflict, ValidationFailed
 from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.touchpoints import service
+from contacts.touchpoints.models import Touchpoint
 from tests import factories
 from tests.conftest import OrgClient
 
@@ -140,3 +142,52 @@ def test_record_touchpoint_stores_occurred_at_in_utc(app: Flask, org: OrgClient)
         )
         assert tp.occurred_at == local and tp.occurred_at.utcoffset() == timedelta(0)
         session.rollback()
+
+
+def test_a_racing_duplicate_external_id_conflicts_and_leaves_the_transaction_usable(
+    app: Flask, org: OrgClient, backend: str
+) -> None:
+    if backend == "sqlite":
+        pytest.skip(
+            "SQLite lets one writer at a time: the other transaction cannot commit in the race window"
+        )
+    cid = _contact(org)
+    actor = Actor(org.organization_id, org.user_id)
+    make = session_factory(app)
+
+    def commit_the_same_external_id_first(*_args: object) -> None:
+        with make() as other:
+            service.record_touchpoint(
+                other,
+                actor,
+                contact=other.get_one(Contact, cid),
+                kind="call",
+                occurred_at=WHEN,
+                source="api",
+                external_id="crm-race",
+            )
+            other.commit()
+
+    with app.app_context(), make() as session:
+        contact = session.get_one(Contact, cid)
+        kept = service.record_touchpoint(
+            session, actor, contact=contact, kind="meeting", occurred_at=WHEN, source="api"
+        )
+        # The other transaction commits after this one checked that the external_id was free.
+        event.listen(session, "before_flush", commit_the_same_external_id_first, once=True)
+        with pytest.raises(Conflict):
+            service.record_touchpoint(
+                session,
+                actor,
+                contact=contact,
+                kind="call",
+                occurred_at=WHEN,
+                source="api",
+                external_id="crm-race",
+            )
+        session.commit()
+        kept_id = kept.id
+    with app.app_context(), make() as session:
+        stored = session.scalars(select(Touchpoint).where(Touchpoint.contact_id == cid)).all()
+        assert sorted((tp.kind, tp.external_id) for tp in stored) == [("call", "crm-race"), ("meeting", None)]
+        assert kept_id in {tp.id for tp in stored}
