@@ -394,19 +394,7 @@ def add_built(session: Session, actor: Actor, contacts: list[Contact], source: S
                 value.contact_id = contact.id
                 values[type(value)].append(value)
         if contact.company_id or contact.title:
-            # as start_employment opens it
-            entries.append(
-                Employment(
-                    organization_id=contact.organization_id,
-                    contact_id=contact.id,
-                    company_id=contact.company_id,
-                    department=contact.department,
-                    title=contact.title,
-                    started_at=None,
-                    source_type=source.type,
-                    source_id=source.id,
-                )
-            )
+            entries.append(employment_entry(contact, source, None))
     bulkinsert.insert_rows(session, Contact, bulkinsert.object_rows(contacts))
     for model, objects in values.items():
         bulkinsert.insert_rows(session, model, bulkinsert.object_rows(objects))
@@ -587,7 +575,14 @@ def start_employment(
     session: Session, contact: Contact, source: Source, started_at: datetime | None
 ) -> Employment:
     """Open an employment entry for the contact's current company, department and title."""
-    entry = Employment(
+    entry = employment_entry(contact, source, started_at)
+    session.add(entry)
+    return entry
+
+
+def employment_entry(contact: Contact, source: Source, started_at: datetime | None) -> Employment:
+    """An open employment entry (not yet added) for the contact's current company, department and title."""
+    return Employment(
         organization_id=contact.organization_id,
         contact_id=contact.id,
         company_id=contact.company_id,
@@ -597,8 +592,6 @@ def start_employment(
         source_type=source.type,
         source_id=source.id,
     )
-    session.add(entry)
-    return entry
 
 
 def open_employment(session: Session, contact_ids: Sequence[str]) -> dict[str, list[Employment]]:
