@@ -126,7 +126,7 @@ def store_keys_many(session: Session, org_id: str, many: Sequence[MatchKeys], *,
     rows = [
         {"contact_id": k.id, "key": key, "organization_id": org_id} for k in many for key in storable_keys(k)
     ]
-    # multi-row statements (see contacts.bulkinsert), not an execution per row
+    # one executemany per table (see contacts.bulkinsert)
     bulkinsert.insert_rows(session, MatchKey, rows)
     bulkinsert.insert_rows(
         session,
@@ -380,9 +380,8 @@ def fetch_candidates(
     PostgreSQL the blocks and the candidates' stored keys come in one statement, elsewhere in two.
     """
     wanted = {storable_key(k): k for k in blocking_keys(keys)}
-    stats = StoredStats(total=1)
     if not wanted:
-        return Candidates(keys=[], stats=stats)
+        return Candidates(keys=[], stats=StoredStats(total=1))
     skip = set(exclude) | {keys.id}
     stored_keys = list(wanted)
     fetched: dict[str, dict[str, Any]] | None = None
@@ -407,20 +406,7 @@ def fetch_candidates(
                 rows.append((stored_key, contact_id))
     else:
         rows = _block_rows(session, org_id, stored_keys)
-    sizes: dict[str, int] = {}
-    for stored_key, _ in rows:
-        sizes[stored_key] = sizes.get(stored_key, 0) + 1
-    ids: dict[str, None] = {}
-    for stored_key, contact_id in rows:
-        original = wanted.get(stored_key, stored_key)
-        if original.startswith("nm:"):
-            stats.counts["n:" + original[3:]] += 1
-        elif original.startswith("ph:"):
-            stats.counts["p:" + original[3:]] += 1
-        saturated = sizes[stored_key] > _block_limit(stored_key)
-        if contact_id not in skip and not (saturated and stored_key[:2] in _SHARED_KINDS):
-            ids[contact_id] = None
-    stats.total = max(1, len(rows))
+    ids, stats = _candidates_from_rows(rows, wanted, skip)
     if not ids:
         return Candidates(keys=[], stats=stats)
     if fetched is not None:
