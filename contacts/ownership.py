@@ -55,7 +55,8 @@ class OwnedRows:
     own values moves them, or a merge drops them); ``erase`` deletes them and returns counts by name (None: they
     go with the contact, by foreign-key cascade). Rows that are resources of their own (with their own JSON,
     version and change-log entity) log what ``move`` and ``erase`` did to them; ``undone`` logs what an undo
-    did, given the rows dumped before and after the undo put the snapshot back.
+    did, given the rows dumped before and after the undo put the snapshot back. A ``dump`` holds every row its
+    ``move`` may change: a merge whose contacts hold no row in the dump does not call the move.
     """
 
     key: str

@@ -31,11 +31,23 @@ from contacts.status import RecordStatus
 CHOOSABLE_FIELDS: Final = (*people.SCALAR_FIELDS, "company", "owner_id")
 MAX_LOSERS: Final = 50
 _VALUES: Final = (selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses))
+#: ``session.info`` key: the ids of the contact merges the session made, by the id of each of their losers.
+_MADE: Final = "meishi.contact_merges_made"
 
 
 def get_merge(session: Session, org_id: str, merge_id: str) -> MergeOperation:
     """Return the organisation's merge operation or raise NotFound."""
     return get_owned(session, MergeOperation, org_id, merge_id, what="merge")
+
+
+def merge_made(session: Session, loser_id: str) -> str | None:
+    """Return the id of the merge this session made of ``loser_id`` into another contact (None: none).
+
+    A caller that had a new contact merged away (by the event its creation published) learns which merge
+    took it without querying for it.
+    """
+    made: dict[str, str] = session.info.get(_MADE, {})
+    return made.get(loser_id)
 
 
 def _participants(
@@ -218,8 +230,20 @@ def _choose_fields(
     return changed
 
 
-def _move_links(session: Session, winner: Contact, loser_ids: list[str], actor: Actor, merge_id: str) -> None:
-    """Hand the losers' rows of every package to the winner, in registration order."""
+def _move_links(
+    session: Session,
+    winner: Contact,
+    loser_ids: list[str],
+    actor: Actor,
+    merge_id: str,
+    before: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Hand the losers' rows of every package to the winner, in registration order.
+
+    A package none of the merge's contacts holds a row in (its rows in ``before``, the snapshot dumped for
+    the undo, which holds every row a move may change) has nothing to move, and is not asked to: a contact
+    just created by a card or an import row owns only its values, keys and candidates.
+    """
     session.flush()
     move = ownership.Merge(
         org_id=winner.organization_id,
@@ -229,7 +253,7 @@ def _move_links(session: Session, winner: Contact, loser_ids: list[str], actor: 
         merge_id=merge_id,
     )
     for owned in ownership.installed():
-        if owned.move is not None:
+        if owned.move is not None and not (owned.dump is not None and before.get(owned.key) == []):
             owned.move(session, move)
 
 
@@ -336,11 +360,12 @@ def merge_contacts(
         created_by=actor.user_id,
         snapshot={},
     )
+    session.info.setdefault(_MADE, {}).update(dict.fromkeys(op.loser_ids, op.id))
     source = actor.source("merge", op.id)
     before_company, before_title = winner.company_id, winner.title
     changed = _choose_fields(winner, losers, choices, source.stamp())
     dropped = _merge_values(winner, losers)
-    _move_links(session, winner, [c.id for c in losers], actor, op.id)
+    _move_links(session, winner, [c.id for c in losers], actor, op.id, before)
     carried = _carry_dismissals(session, winner, [c.id for c in losers], before["duplicate_candidate"])
     _settle_employment(session, winner, source, before_company, before_title)
     for loser in losers:

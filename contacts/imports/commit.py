@@ -26,8 +26,7 @@ from contacts.companies import service as companies
 from contacts.companies.models import Company
 from contacts.db import analyze, utcnow
 from contacts.dedup import matching
-from contacts.dedup.merge import contact_snapshot
-from contacts.dedup.models import MergeOperation
+from contacts.dedup.merge import contact_snapshot, merge_made
 from contacts.errors import MeishiError
 from contacts.imports.bulk import UpdateBatch, apply_chunk_bulk, record_meeting
 from contacts.imports.models import ContactImport, ImportRow, ImportStatus
@@ -230,12 +229,7 @@ def _apply_row(
         result.update(created_contact_id=created.id, contact_id=contact.id, result=CREATE)
         if contact.id != created.id:
             result["result"] = MERGE_INTO
-            result["merge_id"] = session.scalar(
-                select(MergeOperation.id)
-                .where(MergeOperation.winner_id == contact.id, MergeOperation.undone_at.is_(None))
-                .order_by(MergeOperation.created_at.desc(), MergeOperation.id.desc())
-                .limit(1)
-            )
+            result["merge_id"] = merge_made(session, created.id)
     for key in keys:
         holders[key] = contact
     if row.tags:
