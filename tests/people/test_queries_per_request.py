@@ -68,6 +68,38 @@ def test_contact_reads_and_writes_make_a_fixed_number_of_queries(org: OrgClient)
     assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE CONTACT")], statements
 
 
+@contextmanager
+def executed(org: OrgClient) -> Iterator[list[object]]:
+    """Collect the statement objects (not their SQL) the engine executes."""
+    statements: list[object] = []
+    engine = org.app.extensions["meishi.engine"]
+
+    def note(_conn: object, clauseelement: object, *_: object) -> None:
+        statements.append(clauseelement)
+
+    event.listen(engine, "before_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_execute", note)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/contacts?limit=50", "/api/v1/contacts/{id}"])
+def test_contact_reads_run_statements_built_once(org: OrgClient, path: str) -> None:
+    # A statement built per request is traversed again for its cache key every time: the token's, the
+    # values', the tag names' and the opt-outs' are built once and executed with other parameters.
+    ids = [_contact(org, n) for n in range(2)]
+    org.get("/api/v1/contacts")  # the token's last use is written once a minute: not in what follows
+    with executed(org) as first:
+        assert org.get(path.format(id=ids[0])).status_code == 200
+    with executed(org) as second:
+        assert org.get(path.format(id=ids[1])).status_code == 200
+    assert len(first) == len(second) == 5, (first, second)
+    # all but the contacts' own select (its filters vary with the query; a path's contact is a session.get)
+    assert all(a is b for a, b in zip(first[2:], second[2:], strict=True)), (first, second)
+    assert first[0] is second[0]
+
+
 def test_a_contact_reads_back_as_it_was_written(org: OrgClient) -> None:
     # the answer to a write serialises the session's collections; a read, the rows of one statement
     created = org.post(
