@@ -12,6 +12,7 @@ from sqlalchemy import event
 from contacts.db import new_id, session_factory
 from contacts.people import service
 from contacts.people.models import Contact
+from contacts.people.schemas import ContactListQuery
 from tests.conftest import OrgClient
 
 
@@ -98,6 +99,19 @@ def test_contact_reads_run_statements_built_once(org: OrgClient, path: str) -> N
     # all but the contacts' own select (its filters vary with the query; a path's contact is a session.get)
     assert all(a is b for a, b in zip(first[2:], second[2:], strict=True)), (first, second)
     assert first[0] is second[0]
+
+
+def test_a_page_of_contacts_maps_no_contacts(org: OrgClient) -> None:
+    # a page only serialises its contacts: mapped ones (identity map, instance state, a mapped company each)
+    # cost more to load than the rest of the page
+    _contact(org, 0)
+    with org.app.test_request_context(), session_factory(org.app)() as session:
+        page = service.list_contacts(session, org.organization_id, ContactListQuery(limit=50))
+        assert [type(c) for c in page.items] == [service.ContactRow]
+        assert list(session.identity_map.values()) == []
+        (shown,) = service.contacts_out(session, page.items)
+    assert shown.company is not None and shown.company.name == "Acme"
+    assert [e.value for e in shown.emails] == ["p0a@example.com", "p0b@example.com"]
 
 
 def test_a_contact_reads_back_as_it_was_written(org: OrgClient) -> None:
