@@ -86,7 +86,7 @@ def page_rows_by_id(
     cursor: str | None,
 ) -> tuple[list[Row[Any]], str | None]:
     """``page_by_id`` for a select of columns, not of an entity: the page's rows whole."""
-    rows = list(session.execute(_one_page(stmt, id_column, limit, cursor)))
+    rows = list(session.execute(_one_page(stmt, id_column, limit, cursor)).all())
     return _cut(rows, id_column, limit)
 
 

@@ -171,7 +171,7 @@ def contact_fields(session: Session, contact_ids: list[str]) -> dict[str, dict[s
     statement = _channels_select(postgresql)
     # one array on PostgreSQL; elsewhere an IN list per batch, within SQLite's parameter limit
     for batch in batches(contact_ids, len(contact_ids) if postgresql else IN_LIST_BATCH):
-        for contact_id, channel in session.execute(statement, {"contact_ids": list(batch)}).tuples():
+        for contact_id, channel in session.execute(statement, {"contact_ids": list(batch)}).tuples().all():
             found.setdefault(contact_id, []).append(channel)
     return {c: {"opted_out": sorted(chs, key=OPT_OUT_CHANNELS.index)} for c, chs in found.items()}
 

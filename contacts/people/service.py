@@ -969,7 +969,7 @@ def values_out(session: Session, contacts: Sequence[ShownContact]) -> dict[str, 
     rows = [
         row
         for batch in batches(list(unread), size)
-        for row in session.execute(statement, {"contact_ids": list(batch)})
+        for row in session.execute(statement, {"contact_ids": list(batch)}).all()
     ]
     for number, contact_id, value, type_, primary, e164, postal_code, _, _ in rows:
         if not unread[contact_id][number]:

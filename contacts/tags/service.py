@@ -67,12 +67,12 @@ def _names_by_owner(session: Session, links: _Links, owner_ids: list[str]) -> di
     postgresql = session.get_bind().dialect.name == "postgresql"
     statement = _names_select(links.entities, postgresql)
     if postgresql:
-        rows = list(session.execute(statement, {"owner_ids": owner_ids}).tuples())
+        rows = session.execute(statement, {"owner_ids": owner_ids}).tuples().all()
     else:
         rows = [
             row
             for batch in batches(owner_ids)
-            for row in session.execute(statement, {"owner_ids": list(batch)}).tuples()
+            for row in session.execute(statement, {"owner_ids": list(batch)}).tuples().all()
         ]
     for owner_id, name in rows:
         out[owner_id].append(name)
