@@ -8,12 +8,14 @@ import json
 import re
 from typing import Any, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Row, Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from contacts.errors import ValidationFailed
 
 T = TypeVar("T")
+R = TypeVar("R")
+S = TypeVar("S", bound=Select[Any])
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -71,10 +73,31 @@ def page_by_id(
     cursor: str | None,
 ) -> tuple[list[T], str | None]:
     """Run ``stmt`` as one page in id order (ids are time-ordered) and return the rows and the next cursor."""
+    rows = list(session.scalars(_one_page(stmt, id_column, limit, cursor)).unique())
+    return _cut(rows, id_column, limit)
+
+
+def page_rows_by_id(
+    session: Session,
+    stmt: Select[Any],
+    id_column: InstrumentedAttribute[str],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Row[Any]], str | None]:
+    """``page_by_id`` for a select of columns, not of an entity: the page's rows whole."""
+    rows = list(session.execute(_one_page(stmt, id_column, limit, cursor)).all())
+    return _cut(rows, id_column, limit)
+
+
+def _one_page(stmt: S, id_column: InstrumentedAttribute[str], limit: int, cursor: str | None) -> S:
     if cursor:
         (after,) = decode_cursor(cursor, 1)
         stmt = stmt.where(id_column > str(after))
-    rows = list(session.scalars(stmt.order_by(id_column).limit(limit + 1)).unique())
+    return stmt.order_by(id_column).limit(limit + 1)
+
+
+def _cut(rows: list[R], id_column: InstrumentedAttribute[str], limit: int) -> tuple[list[R], str | None]:
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor([getattr(rows[-1], id_column.key)]) if more and rows else None

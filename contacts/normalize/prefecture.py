@@ -57,7 +57,13 @@ def prefecture_of(address: str | None) -> str | None:
 
 def region_of(prefecture: str | None) -> str | None:
     """Return the region of a prefecture name, or None."""
-    return next((p.region for p in prefectures() if p.name == prefecture), None)
+    return _regions().get(prefecture) if prefecture else None
+
+
+@cache
+def _regions() -> dict[str, str]:
+    """Map prefecture names to their regions (every contact in the JSON asks for its own)."""
+    return {p.name: p.region for p in prefectures()}
 
 
 def prefecture_name(value: str) -> str | None:

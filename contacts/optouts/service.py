@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.db import among, batches
+from contacts.db import IN_LIST_BATCH, among_bound, batches
 from contacts.errors import NotFound
 from contacts.optouts import suppression
 from contacts.optouts.models import OPT_OUT_CHANNELS, OptOut, Suppression
@@ -152,13 +153,25 @@ def filter_clauses(session: Session, query: Any, org_id: str) -> list[ColumnElem
     return clauses
 
 
+@functools.cache
+def _channels_select(postgresql: bool) -> Select[tuple[str, str]]:
+    """Return the select of the opt-outs of the contacts bound as ``contact_ids``, built once: every contact
+    read runs it, and a built statement keeps its cache key (SQLAlchemy does not traverse it again)."""
+    return select(OptOut.contact_id, OptOut.channel).where(
+        among_bound(OptOut.contact_id, "contact_ids", postgresql=postgresql)
+    )
+
+
 def contact_fields(session: Session, contact_ids: list[str]) -> dict[str, dict[str, Any]]:
     """The contact JSON's ``opted_out``: the channels each contact opted out of."""
     found: dict[str, list[str]] = {}
-    for batch in batches(contact_ids):
-        for contact_id, channel in session.execute(
-            select(OptOut.contact_id, OptOut.channel).where(among(session, OptOut.contact_id, batch))
-        ):
+    if not contact_ids:
+        return {}
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    statement = _channels_select(postgresql)
+    # one array on PostgreSQL; elsewhere an IN list per batch, within SQLite's parameter limit
+    for batch in batches(contact_ids, len(contact_ids) if postgresql else IN_LIST_BATCH):
+        for contact_id, channel in session.execute(statement, {"contact_ids": list(batch)}).tuples().all():
             found.setdefault(contact_id, []).append(channel)
     return {c: {"opted_out": sorted(chs, key=OPT_OUT_CHANNELS.index)} for c, chs in found.items()}
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
-from contacts.db import among, get_owned, utcnow
+from contacts.db import among_bound, batches, get_owned, utcnow
 from contacts.errors import Conflict, Forbidden, ValidationFailed
 from contacts.events.models import Campaign, Event
 from contacts.pagination import page_by_id
@@ -41,17 +43,37 @@ _CONTACTS = _Links(Contact, ContactTag.contact_id, ContactTag.tag_id, Entity.CON
 _COMPANIES = _Links(Company, CompanyTag.company_id, CompanyTag.tag_id, Entity.COMPANY, "companies")
 
 
+_LINKS = {links.entities: links for links in (_CONTACTS, _COMPANIES)}
+
+
+@functools.cache
+def _names_select(entities: str, postgresql: bool) -> Select[tuple[Any, ...]]:
+    """Return the select of the owners (bound as ``owner_ids``) and their tag names, built once: every contact
+    read runs it, and a built statement keeps its cache key (SQLAlchemy does not traverse it again)."""
+    links = _LINKS[entities]
+    return (
+        select(links.owner_id, Tag.name)
+        .join(Tag, Tag.id == links.tag_id)
+        .where(among_bound(links.owner_id, "owner_ids", postgresql=postgresql))
+        .order_by(Tag.name)
+    )
+
+
 def _names_by_owner(session: Session, links: _Links, owner_ids: list[str]) -> dict[str, list[str]]:
-    """Map owners to their tag names, sorted, in one query."""
+    """Map owners to their tag names, sorted, in one query (off PostgreSQL, one per batch of owners)."""
     out: dict[str, list[str]] = defaultdict(list)
     if not owner_ids:
         return out
-    rows = session.execute(
-        select(links.owner_id, Tag.name)
-        .join(Tag, Tag.id == links.tag_id)
-        .where(among(session, links.owner_id, owner_ids))
-        .order_by(Tag.name)
-    )
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    statement = _names_select(links.entities, postgresql)
+    if postgresql:
+        rows = session.execute(statement, {"owner_ids": owner_ids}).tuples().all()
+    else:
+        rows = [
+            row
+            for batch in batches(owner_ids)
+            for row in session.execute(statement, {"owner_ids": list(batch)}).tuples().all()
+        ]
     for owner_id, name in rows:
         out[owner_id].append(name)
     return out

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from contacts.db import new_id, session_factory
 from contacts.people import service
 from contacts.people.models import Contact
+from contacts.people.schemas import ContactListQuery
 from tests.conftest import OrgClient
 
 
@@ -66,6 +67,51 @@ def test_contact_reads_and_writes_make_a_fixed_number_of_queries(org: OrgClient)
     with counting(org) as statements:
         org.post("/api/v1/contacts", json={"full_name": "Load Test", "company_name": "Acme"})
     assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE CONTACT")], statements
+
+
+@contextmanager
+def executed(org: OrgClient) -> Iterator[list[object]]:
+    """Collect the statement objects (not their SQL) the engine executes."""
+    statements: list[object] = []
+    engine = org.app.extensions["meishi.engine"]
+
+    def note(_conn: object, clauseelement: object, *_: object) -> None:
+        statements.append(clauseelement)
+
+    event.listen(engine, "before_execute", note)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_execute", note)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/contacts?limit=50", "/api/v1/contacts/{id}"])
+def test_contact_reads_run_statements_built_once(org: OrgClient, path: str) -> None:
+    # A statement built per request is traversed again for its cache key every time: the token's, the
+    # values', the tag names' and the opt-outs' are built once and executed with other parameters.
+    ids = [_contact(org, n) for n in range(2)]
+    org.get("/api/v1/contacts")  # the token's last use is written once a minute: not in what follows
+    with executed(org) as first:
+        assert org.get(path.format(id=ids[0])).status_code == 200
+    with executed(org) as second:
+        assert org.get(path.format(id=ids[1])).status_code == 200
+    assert len(first) == len(second) == 5, (first, second)
+    # all but the contacts' own select (its filters vary with the query; a path's contact is a session.get)
+    assert all(a is b for a, b in zip(first[2:], second[2:], strict=True)), (first, second)
+    assert first[0] is second[0]
+
+
+def test_a_page_of_contacts_maps_no_contacts(org: OrgClient) -> None:
+    # a page only serialises its contacts: mapped ones (identity map, instance state, a mapped company each)
+    # cost more to load than the rest of the page
+    _contact(org, 0)
+    with org.app.test_request_context(), session_factory(org.app)() as session:
+        page = service.list_contacts(session, org.organization_id, ContactListQuery(limit=50))
+        assert [type(c) for c in page.items] == [service.ContactRow]
+        assert list(session.identity_map.values()) == []
+        (shown,) = service.contacts_out(session, page.items)
+    assert shown.company is not None and shown.company.name == "Acme"
+    assert [e.value for e in shown.emails] == ["p0a@example.com", "p0b@example.com"]
 
 
 def test_a_contact_reads_back_as_it_was_written(org: OrgClient) -> None:
