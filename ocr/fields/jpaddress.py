@@ -27,6 +27,7 @@ from ocr.result import Field
 # kanji numerals, 上野公園三十, has no such end; then only a known town name, matched as a prefix, splits it).
 _TOWN_END = re.compile(r"[0-9\-\s]|字|大字|番地")
 _PREFECTURE_LIKE = re.compile(r"^(\S{1,3}?[都道府県])")
+_MARKS = "都道府県市区町村郡"
 _KANJI_NUMERALS = "〇一二三四五六七八九十"
 _SMALL_KANA = str.maketrans({"ヶ": "ケ", "ヵ": "カ"})
 
@@ -44,7 +45,9 @@ class Lexicon:
     # 政令市 printed without their ward (横浜市) and towns printed without their 郡 (横芝光町 for 山武郡横芝光町)
     short_municipalities: frozenset[str]
     towns: frozenset[str]
-    towns_by_first: dict[str, tuple[str, ...]]  # every town, by its first character (a prefix lookup reads few)
+    towns_by_first: dict[
+        str, tuple[str, ...]
+    ]  # every town, by its first character (a prefix lookup reads few)
     towns_of: dict[str, frozenset[str]]  # municipality (full or short form) -> its towns
     municipalities_of: dict[str, frozenset[str]]  # prefecture -> its municipalities (full and short forms)
 
@@ -146,7 +149,10 @@ def _one_edit_prefixes(text: str, names: Iterable[str]) -> set[tuple[str, int]]:
         for used in (n - 1, n, n + 1):
             # A character lost or added must leave the name's last character where the read one ends (the 市 of
             # 鎌谷市); a changed one may be that character (泉匡 for 泉区).
-            anchored = used == n or text[used - 1 : used] == name[-1]
+            # A changed last character must not be a mark itself: 山武郡 is no misreading of 山武市.
+            anchored = text[used - 1 : used] == name[-1] or (
+                used == n and text[used - 1 : used] not in _MARKS
+            )
             if 2 <= used <= len(text) and anchored and one_edit(text[:used], name):
                 out.add((name, used))
     return out
@@ -210,7 +216,9 @@ def _town_prefix(rest: str, names: Iterable[str]) -> str | None:
 
 def _town(rest: str, municipality: str, lex: Lexicon) -> tuple[str | None, int, tuple[str, str] | None]:
     """Return (known town, characters of ``rest`` it takes, correction) at the start of ``rest``."""
-    exact = _town_prefix(rest, lex.towns_of.get(municipality, ())) or _town_prefix(rest, lex.towns_by_first.get(rest[:1], ()))
+    exact = _town_prefix(rest, lex.towns_of.get(municipality, ())) or _town_prefix(
+        rest, lex.towns_by_first.get(rest[:1], ())
+    )
     if exact is not None:
         return exact, len(exact), None
     end = _TOWN_END.search(rest)
@@ -226,6 +234,13 @@ def _town(rest: str, municipality: str, lex: Lexicon) -> tuple[str | None, int, 
     return None, 0, None
 
 
+def _splice(printed: str, start: int, used: int, name: str) -> str:
+    """Put ``name`` in place of ``used`` characters at ``start``, in the small ヶ where the card printed one."""
+    if "ヶ" in printed[start : start + used]:
+        name = name.replace("ケ", "ヶ")
+    return printed[:start] + name + printed[start + used :]
+
+
 def check_jp_address(value: str) -> AddressCheck:
     """Split a Japanese address into prefecture, municipality and town; mend one-edit misreadings of the last two.
 
@@ -234,6 +249,9 @@ def check_jp_address(value: str) -> AddressCheck:
     """
     lex = lexicon()
     text = _key(value)
+    # Corrections go into the address as printed (its ヶ kept), which the key matches character for character
+    # unless NFKC changed the length (fields are NFKC already, so hardly ever).
+    printed = value if len(text) == len(value) else text
     prefecture = next((p for p in PREFECTURES if text.startswith(p)), None)
     start = len(prefecture) if prefecture else 0
     if prefecture is None:
@@ -245,6 +263,7 @@ def check_jp_address(value: str) -> AddressCheck:
     corrections = []
     if fixed_city is not None:
         corrections.append(fixed_city)
+        printed = _splice(printed, start, used, fixed_city[1])
         text = text[:start] + fixed_city[1] + text[start + used :]
         used = len(fixed_city[1])
     town = None
@@ -254,11 +273,9 @@ def check_jp_address(value: str) -> AddressCheck:
         town, used, fixed_town = _town(text[start:], municipality, lex)
         if fixed_town is not None:
             corrections.append(fixed_town)
-            text = text[:start] + fixed_town[1] + text[start + used :]
-    if not corrections:
-        text = value  # as read: only corrections change the value
+            printed = _splice(printed, start, used, fixed_town[1])
     return AddressCheck(
-        value=text,
+        value=printed if corrections else value,
         prefecture=prefecture,
         municipality=municipality,
         town=town,

@@ -140,3 +140,10 @@ def test_a_made_up_postal_code_and_an_english_address_say_nothing() -> None:
     assert verify_address(fields("千葉県鎌ケ谷市粟野1-2-3", postal="999-9999"))[1] == []
     english = fields("221B Baker Street, London NW1 6XE")
     assert verify_address(english) == (english, [])
+
+
+def test_a_correction_keeps_the_small_ke_the_card_printed() -> None:
+    check = check_jp_address("千葉県鎌ヶ谷巿粟野1-2-3")  # 巿 (fu) read for 市
+    assert check.value == "千葉県鎌ヶ谷市粟野1-2-3"
+    check = check_jp_address("高知県山武郡横芝先町鶴ヶ丘32丁目")
+    assert check.value == "高知県山武郡横芝光町鶴ヶ丘32丁目"
