@@ -49,7 +49,6 @@ class Lexicon:
         str, tuple[str, ...]
     ]  # every town, by its first character (a prefix lookup reads few)
     towns_of: dict[str, frozenset[str]]  # municipality (full or short form) -> its towns
-    municipalities_of: dict[str, frozenset[str]]  # prefecture -> its municipalities (full and short forms)
 
 
 def _db_path() -> str:
@@ -77,23 +76,29 @@ def _short_forms(city: str) -> list[str]:
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """Load the dictionary's names (once per process)."""
-    with _connect() as conn:
-        rows = conn.execute("select distinct prefecture, city, neighborhood from postal_data").fetchall()
-    conn.close()
     full: set[str] = set()
     short: set[str] = set()
     towns_of: dict[str, set[str]] = {}
-    of_prefecture: dict[str, set[str]] = {}
-    for prefecture, city, town in rows:
-        city_key = _key(city)
-        full.add(city_key)
-        forms = [city_key, *_short_forms(city_key)]
-        short.update(forms[1:])
-        of_prefecture.setdefault(prefecture, set()).update(forms)
-        if town:
-            for form in forms:
-                towns_of.setdefault(form, set()).add(_key(town))
-    towns = frozenset(t for ts in towns_of.values() for t in ts)
+    keys: dict[str, str] = {}  # one string object per name, however many rows repeat it
+    forms_of: dict[str, list[str]] = {}
+    conn = _connect()
+    try:
+        for city, town in conn.execute("select distinct city, neighborhood from postal_data"):
+            forms = forms_of.get(city)
+            if forms is None:
+                city_key = _key(city)
+                forms = forms_of[city] = [city_key, *_short_forms(city_key)]
+                full.add(city_key)
+                short.update(forms[1:])
+            if town:
+                town_key = keys.get(town)
+                if town_key is None:
+                    town_key = keys[town] = _key(town)
+                for form in forms:
+                    towns_of.setdefault(form, set()).add(town_key)
+    finally:
+        conn.close()
+    towns = frozenset(keys.values())
     by_first: dict[str, list[str]] = {}
     for town in towns:
         by_first.setdefault(town[0], []).append(town)
@@ -103,7 +108,6 @@ def lexicon() -> Lexicon:
         towns=towns,
         towns_by_first={k: tuple(v) for k, v in by_first.items()},
         towns_of={k: frozenset(v) for k, v in towns_of.items()},
-        municipalities_of={k: frozenset(v) for k, v in of_prefecture.items()},
     )
 
 
@@ -289,11 +293,13 @@ def postal_places(code: str) -> frozenset[tuple[str, str]]:
     digits = re.sub(r"\D", "", code)
     if len(digits) != 7:
         return frozenset()
-    with _connect() as conn:
+    conn = _connect()
+    try:
         rows = conn.execute(
             "select distinct prefecture, city from postal_data where code = ?", (digits,)
         ).fetchall()
-    conn.close()
+    finally:
+        conn.close()
     return frozenset((p, _key(c)) for p, c in rows)
 
 
