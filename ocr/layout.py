@@ -83,6 +83,13 @@ def japanese_form(ch: str) -> str:
     return ch
 
 
+def variant_to_japanese(ch: str) -> str:
+    """Return OpenCC's Japanese form of a character even when the character is in a Japanese set itself (an old
+    form, 穗 -> 穂, or a Chinese one, 荣 -> 栄); for comparing with a dictionary's spelling, not for the reading."""
+    converted = _to_japanese()(ch)
+    return converted if len(converted) == 1 else ch
+
+
 @functools.lru_cache(maxsize=1)
 def _to_japanese() -> Callable[[str], str]:
     import opencc

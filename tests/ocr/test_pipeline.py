@@ -181,3 +181,13 @@ def test_a_side_tesseract_reads_as_vertical_is_read_in_full() -> None:
         vertical_only=True,
     )
     assert out is not None and any("vertical" in w for w in out.warnings)
+
+
+def test_a_misread_municipality_comes_back_corrected_with_a_warning_that_names_it() -> None:
+    lines = [
+        (text.replace("山武郡横芝光町", "山武郡横芝先町"), size) if text.startswith("〒") else (text, size)
+        for text, size in JAPANESE_CARD
+    ]
+    result = scan_card(encode(draw_card()), engine=FakeEngine(lines))
+    assert result.fields["address"].value == "高知県山武郡横芝光町鶴ヶ丘32丁目23番7号"
+    assert "address: 山武郡横芝先町 corrected to 山武郡横芝光町 (postal dictionary)" in result.warnings
