@@ -18,7 +18,7 @@ from contacts import ownership, snapshot
 from contacts.bus import publish
 from contacts.changelog.vocabulary import Entity
 from contacts.db import batches, utcnow
-from contacts.dedup.events import MergeUndone
+from contacts.dedup.events import ContactMergesUndone, MergeUndone
 from contacts.dedup.merge import check_undoable, lock_rows
 from contacts.dedup.models import DuplicateCandidate, MergeOperation
 from contacts.errors import Conflict
@@ -120,17 +120,23 @@ def undo_contact_merges(session: Session, actor: Actor, ops: Sequence[MergeOpera
         .values(undone_at=utcnow(), undone_by=actor.user_id)
         .execution_options(synchronize_session=False)
     )
-    for u in undos:
-        publish(
-            session,
-            MergeUndone(
-                org_id=u.org_id,
-                actor_id=actor.user_id,
-                entity=Entity.CONTACT,
-                merge_id=u.id,
-                record_ids=tuple(u.after),
+    publish(
+        session,
+        ContactMergesUndone(
+            org_id=undos[0].org_id,
+            actor_id=actor.user_id,
+            undone=tuple(
+                MergeUndone(
+                    org_id=u.org_id,
+                    actor_id=actor.user_id,
+                    entity=Entity.CONTACT,
+                    merge_id=u.id,
+                    record_ids=tuple(u.after),
+                )
+                for u in undos
             ),
-        )
+        ),
+    )
     session.flush()
 
 
