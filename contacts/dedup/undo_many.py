@@ -2,7 +2,8 @@
 
 For callers that undo merges in bulk (an import's rollback): the merges of one call share no record and no
 snapshot row, so the order among them does not matter and their snapshots put back together make the state
-that undoing each in turn makes. Each merge still gets its own change-log entries and ``MergeUndone`` event.
+that undoing each in turn makes. Each merge still gets its own change-log entries: one ``ContactMergesUndone``
+event holds a ``MergeUndone`` per merge, so that its subscribers act once for all of them.
 """
 
 from __future__ import annotations
@@ -70,8 +71,10 @@ def undo_contact_merges(session: Session, actor: Actor, ops: Sequence[MergeOpera
     held: set[str] = set()
     for op in ops:
         mine = records_of(op)
-        if op.entity != "contact" or held & mine:
-            raise ValueError(f"merge {op.id} is not a contact merge apart from the others")
+        if op.entity != "contact" or op.organization_id != ops[0].organization_id or held & mine:
+            raise ValueError(
+                f"merge {op.id} is not a contact merge of the organisation apart from the others"
+            )
         held |= mine
     lock_rows(session, MergeOperation, [op.id for op in ops])
     for op in ops:

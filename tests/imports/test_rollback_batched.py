@@ -208,3 +208,20 @@ def test_a_changed_winner_refuses_the_rollback(org: OrgClient, monkeypatch: pyte
     (_, log, refused), _ = _same_both_ways(org, done["id"], monkeypatch)
     assert refused is not None and changed in refused
     assert log == []
+
+
+def test_merges_sharing_a_contact_are_not_undone_together(org: OrgClient) -> None:
+    from contacts.dedup.models import MergeOperation
+
+    done, twins = _import(org)
+    with org.app.app_context(), session_factory(org.app)() as session:
+        ops = list(
+            session.scalars(
+                select(MergeOperation)
+                .join(ImportRow, ImportRow.merge_id == MergeOperation.id)
+                .where(ImportRow.import_id == done["id"], MergeOperation.winner_id == twins["山田"]["id"])
+            )
+        )
+        assert len(ops) == 2
+        with pytest.raises(ValueError, match="apart from the others"):
+            undo_many.undo_contact_merges(session, Actor(org.organization_id, org.user_id), ops)
