@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -834,28 +834,7 @@ def merge_paths(session: Session, contacts: list[Contact]) -> dict[str, list[str
     return {cid: [str(i) for i in path] for cid, path in paths.items()}
 
 
-def merged_through(session: Session, org_id: str, contact_ids: list[str]) -> list[str]:
-    """Return the contacts merged into any of ``contact_ids``, directly or through a chain of merges."""
-    found: list[str] = []
-    seen = set(contact_ids)
-    frontier = list(contact_ids)
-    while frontier:
-        rows = set(
-            session.scalars(
-                select(Contact.id).where(
-                    Contact.organization_id == org_id, Contact.merged_into_id.in_(frontier)
-                )
-            )
-        )
-        frontier = sorted(rows - seen)
-        seen.update(frontier)
-        found += frontier
-    return found
-
-
-def merged_through_each(
-    session: Session, org_id: str, groups: Mapping[str, Sequence[str]]
-) -> dict[str, list[str]]:
+def merged_through_each(session: Session, org_id: str, groups: dict[str, list[str]]) -> dict[str, list[str]]:
     """Return what :func:`merged_through` returns for each group of contacts, with one walk for all."""
     reach: dict[str, set[str]] = {}
     for key, ids in groups.items():
@@ -880,6 +859,25 @@ def merged_through_each(
         for key in groups:
             found[key] += sorted(c for c, keys in level.items() if key in keys)
         frontier = sorted(level)
+    return found
+
+
+def merged_through(session: Session, org_id: str, contact_ids: list[str]) -> list[str]:
+    """Return the contacts merged into any of ``contact_ids``, directly or through a chain of merges."""
+    found: list[str] = []
+    seen = set(contact_ids)
+    frontier = list(contact_ids)
+    while frontier:
+        rows = set(
+            session.scalars(
+                select(Contact.id).where(
+                    Contact.organization_id == org_id, Contact.merged_into_id.in_(frontier)
+                )
+            )
+        )
+        frontier = sorted(rows - seen)
+        seen.update(frontier)
+        found += frontier
     return found
 
 
