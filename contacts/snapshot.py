@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from contacts.db import Base, UTCDateTime
@@ -56,12 +56,24 @@ def replace(
 
 
 def put_back(session: Session, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Write dumped columns back onto existing rows, matched by primary key (rows gone since are skipped)."""
+    """Write dumped columns back onto existing rows, matched by primary key (rows gone since are skipped).
+
+    One executemany per set of dumped columns (a dump has one), not a statement per row.
+    """
     table = _table(model)
     keys = [c.name for c in table.primary_key.columns]
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for data in rows:
         values = from_json(model, data)
-        cond = [table.c[k] == values[k] for k in keys]
-        rest = {k: v for k, v in values.items() if k not in keys}
+        rest = tuple(k for k in values if k not in keys)
         if rest:
-            session.execute(update(table).where(*cond).values(**rest))
+            by_columns.setdefault(rest, []).append(
+                {**{f"k_{k}": values[k] for k in keys}, **{f"v_{k}": values[k] for k in rest}}
+            )
+    for rest, params in by_columns.items():
+        statement = (
+            update(table)
+            .where(*(table.c[k] == bindparam(f"k_{k}") for k in keys))
+            .values({k: bindparam(f"v_{k}") for k in rest})
+        )
+        session.execute(statement, params)

@@ -23,6 +23,14 @@ SUBSCRIBERS = [
     ("CompanyUnlinked", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),
     ("CompanyWritten", ["contacts.dedup.package.company_changed"]),
     (
+        "ContactMergesUndone",
+        [
+            "contacts.people.package.merges_undone",
+            "contacts.frequency.package.merges_undone",
+            "contacts.analytics.package.merges_undone",
+        ],
+    ),
+    (
         "ContactWritten",
         ["contacts.optouts.package.contact_written", "contacts.dedup.package.contact_written"],
     ),

@@ -9,7 +9,7 @@ from contacts.analytics import rollup
 from contacts.analytics.api import bp
 from contacts.analytics.models import AnalyticsDirty  # noqa: F401  (its tables, for Base.metadata)
 from contacts.changelog.vocabulary import Entity
-from contacts.dedup.events import ContactsMerged, MergeUndone
+from contacts.dedup.events import ContactMergesUndone, ContactsMerged, MergeUndone
 from contacts.registry import Registry
 from contacts.touchpoints.events import TouchpointsChanged
 
@@ -21,6 +21,7 @@ def register(registry: Registry) -> None:
     registry.subscribe(TouchpointsChanged, touchpoints_changed)
     registry.subscribe(ContactsMerged, contacts_merged)
     registry.subscribe(MergeUndone, merge_undone)
+    registry.subscribe(ContactMergesUndone, merges_undone)
 
 
 def touchpoints_changed(session: Session, event: TouchpointsChanged) -> None:
@@ -40,3 +41,10 @@ def merge_undone(session: Session, event: MergeUndone) -> None:
     """Each contact of an undone merge has its own touchpoints back."""
     if event.entity == Entity.CONTACT:
         rollup.mark(session, event.org_id, [*event.record_ids, *event.contact_ids])
+
+
+def merges_undone(session: Session, event: ContactMergesUndone) -> None:
+    """Each contact of the merges undone together has its own touchpoints back: one mark for all."""
+    rollup.mark(
+        session, event.org_id, [i for each in event.undone for i in (*each.record_ids, *each.contact_ids)]
+    )

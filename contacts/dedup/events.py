@@ -101,6 +101,18 @@ class MergeUndone(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ContactMergesUndone(Event):
+    """Contact merges were undone together (:mod:`contacts.dedup.undo_many`): what as many ``MergeUndone``
+    events say, in one event, so that subscribers act on the contacts of all of them at once."""
+
+    undone: tuple[MergeUndone, ...]
+
+    def changes(self) -> tuple[Change, ...]:
+        """Log each undo as its own ``MergeUndone`` does."""
+        return tuple(change for each in self.undone for change in each.changes())
+
+
+@dataclass(frozen=True, kw_only=True)
 class CandidateDismissed(Event):
     """A person decided that a proposed pair is not the same record."""
 

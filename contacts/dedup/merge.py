@@ -73,21 +73,23 @@ def _participants(
     return winner, losers
 
 
-def lock_rows(session: Session, model: Any, ids: Sequence[str], *options: ExecutableOption) -> None:
+def lock_rows(session: Session, model: Any, ids: Sequence[str], *options: ExecutableOption) -> list[Any]:
     """Lock rows in id order and reload them (with the loader ``options``), so two merges of one record
-    serialise (PostgreSQL).
+    serialise (PostgreSQL); return them (a caller that keeps them keeps them in the session).
 
     SQLite needs nothing here: its write transactions begin IMMEDIATE, one at a time.
     """
     session.flush()
-    session.scalars(
-        select(model)
-        .where(model.id.in_(sorted(set(ids))))
-        .order_by(model.id)
-        .with_for_update(of=model)
-        .options(*options)
-        .execution_options(populate_existing=True)
-    ).all()
+    return list(
+        session.scalars(
+            select(model)
+            .where(model.id.in_(sorted(set(ids))))
+            .order_by(model.id)
+            .with_for_update(of=model)
+            .options(*options)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def _check_choices(field_choices: dict[str, str], allowed_ids: set[str]) -> None:
@@ -432,13 +434,12 @@ def _renew_versions(session: Session, op: MergeOperation, after: dict[str, int])
             other.snapshot = {**other.snapshot, "after": {**expected, **changed}}
 
 
-def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
-    """Restore every record and link of a contact merge exactly, or refuse when that is impossible."""
-    lock_rows(session, MergeOperation, [op.id])
-    if op.undone_at is not None:
-        raise Conflict(f"merge {op.id} was already undone")
+def check_undoable(session: Session, op: MergeOperation) -> None:
+    """Refuse (409) when a contact of the merge moved on since it: the undo would lose that change.
+
+    The contacts are in the session, locked (:func:`lock_rows`).
+    """
     after: dict[str, int] = op.snapshot["after"]
-    lock_rows(session, Contact, list(after))
     for contact_id, version in after.items():
         contact = session.get(Contact, contact_id)
         if contact is None:
@@ -459,6 +460,16 @@ def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> Me
                 f"{contact.version}); undoing would lose that change, so the merge cannot be undone "
                 f"exactly"
             )
+
+
+def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
+    """Restore every record and link of a contact merge exactly, or refuse when that is impossible."""
+    lock_rows(session, MergeOperation, [op.id])
+    if op.undone_at is not None:
+        raise Conflict(f"merge {op.id} was already undone")
+    after: dict[str, int] = op.snapshot["after"]
+    lock_rows(session, Contact, list(after))
+    check_undoable(session, op)
     ids = list(after)
     created = op.snapshot.get("created_candidates") or []
     if created:

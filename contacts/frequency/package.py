@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from contacts.changelog.vocabulary import Entity
-from contacts.dedup.events import ContactsMerged, MergeUndone
+from contacts.dedup.events import ContactMergesUndone, ContactsMerged, MergeUndone
 from contacts.frequency import service
 from contacts.frequency.api import bp
 from contacts.registry import Registry
@@ -18,6 +18,7 @@ def register(registry: Registry) -> None:
     registry.subscribe(TouchpointsChanged, touchpoints_changed)
     registry.subscribe(ContactsMerged, contacts_merged)
     registry.subscribe(MergeUndone, merge_undone)
+    registry.subscribe(ContactMergesUndone, merges_undone)
 
 
 def touchpoints_changed(session: Session, event: TouchpointsChanged) -> None:
@@ -34,3 +35,8 @@ def merge_undone(session: Session, event: MergeUndone) -> None:
     """Each contact of an undone merge has its own touchpoints back."""
     if event.entity == Entity.CONTACT:
         service.recompute(session, event.org_id, event.record_ids)
+
+
+def merges_undone(session: Session, event: ContactMergesUndone) -> None:
+    """Each contact of the merges undone together has its own touchpoints back: one recompute for all."""
+    service.recompute(session, event.org_id, [i for each in event.undone for i in each.record_ids])

@@ -132,12 +132,14 @@ def _store(session: Session, ids: Iterable[str], found: dict[str, tuple[datetime
     # A bulk UPDATE leaves loaded contacts as they were: reload the marks when next read, unless the contact
     # is loaded without a mark and the UPDATE found none to clear (the row has none: nothing to reload).
     written = set(ids)
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, Contact) and obj.id in written:
+    for state in list(session.identity_map.all_states()):
+        # The id from the identity key: reading ``obj.id`` of an expired contact would load its row again.
+        obj, contact_id = state.obj(), state.key[1][0] if state.key is not None else None
+        if isinstance(obj, Contact) and contact_id in written:
             loaded = obj.__dict__
             unchanged = (
-                obj.id not in found
-                and obj.id not in cleared
+                contact_id not in found
+                and contact_id not in cleared
                 and "over_contacted_until" in loaded
                 and loaded["over_contacted_until"] is None
                 and "over_contacted_rule" in loaded

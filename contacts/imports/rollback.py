@@ -20,6 +20,7 @@ from contacts.db import batches, utcnow
 from contacts.dedup import service as dedup
 from contacts.dedup.merge import restore_contact_snapshot
 from contacts.dedup.models import MergeOperation
+from contacts.dedup.undo_many import ids_named, records_of, undo_contact_merges
 from contacts.errors import Conflict
 from contacts.imports.models import ContactImport, ImportRow, ImportStatus
 from contacts.imports.plan import CREATE, MERGE_INTO, UPDATE
@@ -32,8 +33,8 @@ from contacts.touchpoints import service as touchpoints
 from contacts.touchpoints.models import Touchpoint
 
 NAMED = 20  # how many changed records a refusal names
+MERGES = 100  # merges undone at once: their contacts and snapshot rows stay in bounded IN lists
 WAVE = 100  # contacts restored at once: their values' ids, a few per contact, stay in bounded IN lists
-_ROW_AND_CONTACT_KEYS = frozenset({"id", "a_id", "b_id", "merged_into_id"})
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,9 @@ def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> Conta
 
     Rows are undone newest first, the writes of consecutive rows together: the import's touchpoints deleted,
     updated contacts restored from their snapshots (a contact's oldest snapshot last), created contacts
-    deleted with set-based updates. Each merge is undone on its own, as soon as it is met when it shares no
-    contact (nor a snapshot's row) with the newer rows still to undo, else once they are undone.
+    deleted with set-based updates. Merges are undone together too (:func:`undo_contact_merges`), up to
+    ``MERGES`` of them that share no contact (nor a snapshot's row) with one another; a merge or a row that
+    shares one with newer rows still to undo waits until they are undone.
     """
     if imp.status not in (ImportStatus.COMMITTED, ImportStatus.FAILED):
         raise Conflict(
@@ -109,28 +111,34 @@ def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> Conta
                 for c in changed[:NAMED]
             ],
         )
+    records = _merged_records(session, [r.merge_id for r in rows if r.result == MERGE_INTO and r.merge_id])
     restored: dict[str, int] = {}
     segment: list[_Written] = []
     held: set[str] = set()  # the contacts the segment's rows wrote, and those their snapshots name
+    merges: list[_Written] = []
+    merging: set[str] = set()  # the same for the merges waiting
     for row in rows:
         if row.result != MERGE_INTO:
+            mine = {i for i in (row.contact_id, row.created_contact_id) if i} | ids_named(row.before)
+            if merging & mine:
+                # A newer merge shares a contact (or a row of one) with this row: it is undone first.
+                _undo_merges(session, actor, merges)
+                merges, merging = [], set()
             segment.append(row)
-            held.update(i for i in (row.contact_id, row.created_contact_id) if i)
-            held.update(_ids_in(row.before))
+            held |= mine
             continue
-        op = session.get(MergeOperation, row.merge_id) if row.merge_id else None
-        merged = {i for i in (row.contact_id, row.created_contact_id) if i}
-        if op is not None:
-            merged |= {op.winner_id, *op.loser_ids} | _ids_in(op.snapshot.get("before"))
-        if held & merged:
+        mine = {i for i in (row.contact_id, row.created_contact_id) if i}
+        mine |= records.get(row.merge_id or "", frozenset())
+        if held & mine:
             # The merge and the newer rows share a contact (or a row of one): they are undone in order.
             _undo_segment(session, actor, segment, restored)
             segment, held = [], set()
-        _delete_touchpoints(session, actor, [row.touchpoint_id] if row.touchpoint_id else [])
-        if op is not None and op.undone_at is None:
-            dedup.undo(session, actor, op)
-        if row.created_contact_id:
-            people.delete_contacts(session, actor, [row.created_contact_id])
+        if merging & mine or len(merges) >= MERGES:
+            _undo_merges(session, actor, merges)
+            merges, merging = [], set()
+        merges.append(row)
+        merging |= mine
+    _undo_merges(session, actor, merges)
     _undo_segment(session, actor, segment, restored)
     _renew(session, actor, imp, restored)
     imp.status = ImportStatus.ROLLED_BACK
@@ -151,18 +159,41 @@ def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> Conta
     return imp
 
 
-def _ids_in(snapshot: dict[str, Any] | None) -> set[str]:
-    """Return the ids of the rows a snapshot holds and of the contacts they point at (not the organisation,
-    companies, users, tags or campaigns that many contacts share)."""
-    found: set[str] = set()
-    for rows in (snapshot or {}).values():
-        for row in rows:
-            found.update(
-                value
-                for key, value in row.items()
-                if isinstance(value, str) and (key in _ROW_AND_CONTACT_KEYS or key.endswith("contact_id"))
-            )
+def _merged_records(session: Session, ids: list[str]) -> dict[str, frozenset[str]]:
+    """Read what the import's merges hold (:func:`records_of`), a few queries for all of them."""
+    found: dict[str, frozenset[str]] = {}
+    for batch in batches(sorted(set(ids))):
+        for op in session.scalars(select(MergeOperation).where(MergeOperation.id.in_(batch))):
+            found[op.id] = frozenset(records_of(op))
     return found
+
+
+def _undo_merges(session: Session, actor: Actor, rows: list[_Written]) -> None:
+    """Undo merge rows (newest first) that share no contact nor snapshot row, as undoing them one by one would.
+
+    Their touchpoints go first, then the merges still in force are undone together (a lone one, or one of a
+    company, by the general undo), then the contacts the rows created, their losers, are deleted.
+    """
+    if not rows:
+        return
+    _delete_touchpoints(session, actor, [r.touchpoint_id for r in rows if r.touchpoint_id])
+    wanted = [r.merge_id for r in rows if r.merge_id]
+    loaded = {
+        op.id: op
+        for batch in batches(wanted)
+        for op in session.scalars(
+            select(MergeOperation)
+            .where(MergeOperation.id.in_(batch))
+            .execution_options(populate_existing=True)
+        )
+    }
+    pending = [loaded[i] for i in wanted if i in loaded and loaded[i].undone_at is None]
+    if len(pending) == 1 or any(op.entity != "contact" for op in pending):
+        for op in pending:
+            dedup.undo(session, actor, op)
+    else:
+        undo_contact_merges(session, actor, pending)
+    people.delete_contacts(session, actor, [r.created_contact_id for r in rows if r.created_contact_id])
 
 
 def _delete_touchpoints(session: Session, actor: Actor, ids: list[str]) -> None:

@@ -11,7 +11,7 @@ from contacts.bus import bump_and_record
 from contacts.changelog.render import as_json, by_ids
 from contacts.changelog.vocabulary import Entity
 from contacts.companies.events import CompanyRenamed, CompanyUnlinked
-from contacts.dedup.events import CompaniesMerged, ContactsMerged, MergeUndone
+from contacts.dedup.events import CompaniesMerged, ContactMergesUndone, ContactsMerged, MergeUndone
 from contacts.ownership import Merge, contact_rows
 from contacts.people import service
 from contacts.people.api import bp
@@ -28,6 +28,7 @@ def register(registry: Registry) -> None:
     registry.subscribe(CompaniesMerged, show_company)
     registry.subscribe(ContactsMerged, contacts_merged)
     registry.subscribe(MergeUndone, merge_undone)
+    registry.subscribe(ContactMergesUndone, merges_undone)
     registry.renders(Entity.CONTACT, render)
     # A merge unites emails, phones and addresses itself (one row per normalised value, the rest listed as
     # dropped); erasure deletes them, and the employment history, with the contact.
@@ -72,6 +73,25 @@ def merge_undone(session: Session, event: MergeUndone) -> None:
     """Contacts merged earlier into a contact the undo brings back show it as their survivor again."""
     if event.entity == Entity.CONTACT:
         _repoint(session, event, list(event.record_ids), event.merge_id, undone=True)
+
+
+def merges_undone(session: Session, event: ContactMergesUndone) -> None:
+    """As ``merge_undone`` for each merge undone together, with one walk of the merge chains for all."""
+    chained = service.merged_through_each(
+        session, event.org_id, {each.merge_id: list(each.record_ids) for each in event.undone}
+    )
+    for each in event.undone:
+        ids = set(each.record_ids)
+        bump_and_record(
+            session,
+            Contact,
+            [i for i in chained[each.merge_id] if i not in ids],
+            org_id=event.org_id,
+            actor_id=event.actor_id,
+            entity=Entity.CONTACT,
+            data={"fields": ["merged_into", "merge_path"], "merge_id": each.merge_id, "undone": True},
+            synchronize="fetch",
+        )
 
 
 def _repoint(

@@ -228,3 +228,32 @@ def test_recording_a_touchpoint_that_leaves_its_contact_unmarked_reads_the_conta
         event.remove(engine, "before_cursor_execute", note)
     assert first["warnings"] == [] and over(org, who) is None
     assert len(reads) == 1, reads  # to check it; its mark is not read again when nothing changed it
+
+
+def test_recomputing_loads_no_other_contact_the_session_holds_expired(org: OrgClient) -> None:
+    from sqlalchemy import select
+
+    from contacts.db import session_factory
+    from contacts.frequency import service
+    from contacts.people.models import Contact
+
+    set_rules(org, [RULE])
+    others = [contact(org, f"山田 太郎{i}") for i in range(3)]
+    who = contact(org, "鈴木 一郎")
+    reads: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.split()[0].upper() == "SELECT" and "FROM contact " in " ".join(statement.split()) + " ":
+            reads.append(statement)
+
+    engine = org.app.extensions["meishi.engine"]
+    with org.app.app_context(), session_factory(org.app)() as session:
+        held = list(session.scalars(select(Contact).where(Contact.id.in_(others))))
+        session.expire_all()  # as a bulk restore leaves them
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            service.recompute(session, org.organization_id, [who])
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        assert len(held) == 3
+    assert len(reads) <= 1, reads  # the touchpoints' count may read the contact recomputed, never the others
