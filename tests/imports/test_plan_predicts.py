@@ -118,3 +118,23 @@ def test_a_row_twin_of_a_contact_an_earlier_row_creates_is_planned_as_a_merge_in
     assert [r["action"] for r in planned] == ["create", "merge", "create"]
     assert planned[1]["detail"]["same_as_row"] == 1
     assert _planned_contact(planned[1], done) == done[0]["contact_id"] == done[1]["contact_id"]
+
+
+@pytest.mark.parametrize("chunk_rows", [500, 4])
+def test_every_row_of_the_bulk_tests_file_is_planned_as_committed(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, chunk_rows: int
+) -> None:
+    # Merges into the base and into rows of the file, updates of both, skips, errors, new people.
+    from tests.imports import test_bulk
+
+    org = make_org(app)
+    test_bulk._seed(org)
+    body = upload(org, test_bulk.FILE, mapping=test_bulk.MAPPING)
+    planned = rows(org, body["id"])
+    assert org.post(f"/api/v1/imports/{body['id']}/commit").status_code == 202
+    assert run_import(session_factory(app), body["id"], chunk_rows=chunk_rows) == "committed"
+    done = rows(org, body["id"])
+    assert [r["action"] for r in planned] == [r["result"] for r in done]
+    for plan, result in zip(planned, done, strict=True):
+        if plan["action"] in ("merge", "update", "skip"):
+            assert _planned_contact(plan, done) == result["contact_id"], plan["row"]
