@@ -171,22 +171,25 @@ class PlanState:
     keys: dict[str, MatchKeys] = field(default_factory=dict)
     holding: dict[str, dict[str, None]] = field(default_factory=dict)
     _held: dict[str, list[str]] = field(default_factory=dict)
+    held_of: dict[int, list[str]] = field(default_factory=dict)
 
-    def put(self, keys: MatchKeys, blocks: stored.Blocks) -> None:
-        """Record a contact's keys as the rows so far leave them, in the state and in the chunk's ``blocks``."""
+    def put(self, keys: MatchKeys, blocks: stored.Blocks, held: list[str] | None = None) -> None:
+        """Record a contact's keys as the rows so far leave them, in the state and in the chunk's ``blocks``
+        (``held``: their stored blocking keys, when known)."""
         for old in self._held.get(keys.id, []):
             self.holding[old].pop(keys.id, None)
-        held = stored.storable_keys(keys)
+        held = stored.storable_keys(keys) if held is None else held
         for key in held:
             self.holding.setdefault(key, {})[keys.id] = None
         self.keys[keys.id], self._held[keys.id] = keys, held
         blocks.rekey(keys.id, keys, held)
 
-    def blocks(self, session: Session, org_id: str, many: list[MatchKeys]) -> stored.Blocks:
+    def blocks(self, session: Session, org_id: str, many: dict[int, MatchKeys]) -> stored.Blocks:
         """Read the stored blocks of ``many`` (one chunk's rows), counting the contacts the earlier rows
-        created or changed by their predicted keys."""
-        blocks = stored.fetch_blocks(session, org_id, many)
-        wanted = sorted({key for keys in many for key in stored.storable_keys(keys)})
+        created or changed by their predicted keys; leave each row's stored blocking keys in ``held_of``."""
+        blocks = stored.fetch_blocks(session, org_id, list(many.values()))
+        self.held_of = {index: stored.storable_keys(keys) for index, keys in many.items()}
+        wanted = sorted({key for held in self.held_of.values() for key in held})
         changed = dict.fromkeys(
             contact_id
             for key in wanted
@@ -228,7 +231,7 @@ def plan_rows(
             new_keys[index] = row_keys(_row_id(number), person)
         emails_seen.update(row_emails)
     # One read of the blocks for the whole chunk, kept current as the rows are planned.
-    blocks = state.blocks(session, org_id, list(new_keys.values()))
+    blocks = state.blocks(session, org_id, new_keys)
     plans: list[RowPlan] = []
     for index, ((number, _values), (person, errors)) in enumerate(zip(rows, people, strict=True)):
         if person is None:
@@ -281,7 +284,7 @@ def plan_rows(
             else:
                 plans.append(RowPlan(CREATE, _candidates(pairs)))
                 landed = new.id
-                state.put(new, blocks)
+                state.put(new, blocks, state.held_of[index])
         for key in row_emails:
             state.seen.setdefault(key, number)
             state.landed[key] = landed
