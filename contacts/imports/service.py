@@ -14,7 +14,7 @@ from contacts.db import get_owned, new_id, utcnow
 from contacts.errors import Conflict, PayloadTooLarge, ValidationFailed
 from contacts.imports.models import ContactImport, ImportRow, ImportStatus
 from contacts.imports.parse import FileRejected, ParsedFile, parse_file
-from contacts.imports.plan import plan_rows, totals
+from contacts.imports.plan import PlanState, plan_rows, totals
 from contacts.imports.schemas import ImportOut, ImportRowOut, ImportTotals
 from contacts.pagination import decode_cursor, encode_cursor
 from contacts.provenance import Actor
@@ -71,12 +71,12 @@ def plan_import(session: Session, actor: Actor, parsed: ParsedFile, *, filename:
     columns_of: dict[str, str] = {}
     for column, field in parsed.mapping.items():
         columns_of[field] = f"{columns_of[field]}, {column}" if field in columns_of else column
-    seen: dict[str, int] = {}
+    state = PlanState()
     actions: list[str] = []
     warnings = 0
     for start in range(0, len(parsed.rows), PLAN_CHUNK):
         chunk = parsed.rows[start : start + PLAN_CHUNK]
-        plans = plan_rows(session, actor.organization_id, [(r.number, r.values) for r in chunk], seen)
+        plans = plan_rows(session, actor.organization_id, [(r.number, r.values) for r in chunk], state)
         records = []
         for row, plan in zip(chunk, plans, strict=True):
             action, detail = plan.action, dict(plan.detail)
