@@ -254,6 +254,14 @@ def apply_chunk(
     (:mod:`contacts.imports.bulk`) and a refusal propagates: the caller rolls the chunk back and applies it
     again with ``isolate_rows``, each row in a savepoint of its own through the per-row path.
     """
+    # A row the dry-run called an error (a broken cell) is not applied, though its other cells may be usable:
+    # it stays an error with the dry-run's reasons, as the plan said.
+    for db_row in rows:
+        if db_row.action == ERROR:
+            db_row.result = ERROR
+    rows = [r for r in rows if r.action != ERROR]
+    if not rows:
+        return
     # Card confirmations take the same lock: two writers never make two contacts of one new person.
     session.execute(select(Organization.id).where(Organization.id == imp.organization_id).with_for_update())
     actor = Actor(organization_id=imp.organization_id, user_id=imp.created_by)

@@ -14,7 +14,7 @@ from contacts.db import get_owned, new_id, utcnow
 from contacts.errors import Conflict, PayloadTooLarge, ValidationFailed
 from contacts.imports.models import ContactImport, ImportRow, ImportStatus
 from contacts.imports.parse import FileRejected, ParsedFile, parse_file
-from contacts.imports.plan import PlanState, plan_rows, totals
+from contacts.imports.plan import ERROR, PlanState, plan_rows, totals
 from contacts.imports.schemas import ImportOut, ImportRowOut, ImportTotals
 from contacts.pagination import decode_cursor, encode_cursor
 from contacts.provenance import Actor
@@ -76,16 +76,21 @@ def plan_import(session: Session, actor: Actor, parsed: ParsedFile, *, filename:
     warnings = 0
     for start in range(0, len(parsed.rows), PLAN_CHUNK):
         chunk = parsed.rows[start : start + PLAN_CHUNK]
-        plans = plan_rows(session, actor.organization_id, [(r.number, r.values) for r in chunk], state)
+        # A row with a broken cell is an error as a whole: it is not planned (nor applied by the commit), so
+        # the rows after it are planned without it.
+        usable = [r for r in chunk if not r.errors]
+        plans = iter(plan_rows(session, actor.organization_id, [(r.number, r.values) for r in usable], state))
         records = []
-        for row, plan in zip(chunk, plans, strict=True):
-            action, detail = plan.action, dict(plan.detail)
+        for row in chunk:
+            if row.errors:
+                action, detail = ERROR, {"errors": list(row.errors)}
+            else:
+                plan = next(plans)
+                action, detail = plan.action, dict(plan.detail)
             if "errors" in detail:  # name the file's columns, not the import fields
                 detail["errors"] = [
                     {**e, "column": columns_of.get(e["column"], e["column"])} for e in detail["errors"]
                 ]
-            if row.errors:
-                action, detail = "error", {"errors": row.errors + detail.get("errors", [])}
             if row.warnings:
                 detail["warnings"] = row.warnings
                 warnings += 1

@@ -138,3 +138,40 @@ def test_every_row_of_the_bulk_tests_file_is_planned_as_committed(
     for plan, result in zip(planned, done, strict=True):
         if plan["action"] in ("merge", "update", "skip"):
             assert _planned_contact(plan, done) == result["contact_id"], plan["row"]
+
+
+@pytest.mark.parametrize("per_row", [False, True])
+def test_a_row_with_a_broken_cell_is_an_error_at_commit_as_planned(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, per_row: bool
+) -> None:
+    org = make_org(app)
+    planned, done = _planned_and_done(
+        app,
+        monkeypatch,
+        org,
+        # one cell too many: the row is refused as a whole, though its other cells would make a contact
+        ["佐藤 花子,デルタ,hanako@delta.example,090-5555-6666,extra"],
+        per_row=per_row,
+    )
+    assert [r["action"] for r in planned] == ["error"]
+    assert [r["result"] for r in done] == ["error"]
+    assert done[0]["errors"][0]["code"] == "extra_cells"
+    assert done[0]["contact_id"] is None
+    assert org.get("/api/v1/contacts?q=hanako").get_json()["items"] == []
+
+
+def test_a_row_after_a_refused_row_is_planned_without_it(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    org = make_org(app)
+    planned, done = _planned_and_done(
+        app,
+        monkeypatch,
+        org,
+        [
+            "佐藤 花子,デルタ,hanako@delta.example,090-5555-6666,extra",
+            "佐藤 花子,デルタ,hanako@delta.example,090-5555-6666",
+        ],
+        per_row=False,
+    )
+    # the second row creates the contact the refused first one would have made
+    assert [r["action"] for r in planned] == ["error", "create"]
+    assert [r["result"] for r in done] == ["error", "create"]
