@@ -22,6 +22,7 @@ from contacts.dedup.scoring import (
     NameStats,
     name_key,
     names_compatible,
+    one_inbox_per_person,
     score_if_decided,
     score_pair,
 )
@@ -219,10 +220,13 @@ class _Clusters:
         return all(names_compatible(self.keys[x], self.keys[y]) for x in ma for y in mb)
 
     def _emails_by_domain(self, members: list[int]) -> dict[str, set[str]]:
+        """The members' inboxes by domain, at domains that give one inbox per person (not free mail)."""
         out: dict[str, set[str]] = {}
         for i in members:
             for e in self.keys[i].emails:
-                out.setdefault(e.rsplit("@", 1)[1], set()).add(e)
+                domain = e.rsplit("@", 1)[1]
+                if one_inbox_per_person(domain):
+                    out.setdefault(domain, set()).add(e)
         return out
 
     def union(self, i: int, j: int) -> bool:

@@ -19,7 +19,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.fuzz import ratio, token_set_ratio
 
 from contacts.dedup.records import MatchKeys
-from contacts.normalize import guess_romaji_key, has_kanji
+from contacts.normalize import guess_romaji_key, has_kanji, is_free_mail_domain
 
 __all__ = [
     "THRESHOLDS",
@@ -272,6 +272,13 @@ def _domain(email: str) -> str:
     return email.rsplit("@", 1)[-1]
 
 
+@functools.lru_cache(maxsize=4096)
+def one_inbox_per_person(domain: str) -> bool:
+    """Tell whether two inboxes at ``domain`` are two people's: a company's domain, not free or carrier mail
+    (gmail.com, docomo.ne.jp...), where one person keeps several inboxes and everybody has one."""
+    return not is_free_mail_domain(domain)
+
+
 _OCR_FOLD = str.maketrans({"1": "l", "i": "l", "0": "o", "5": "s"})
 
 
@@ -337,7 +344,9 @@ def _score(a: MatchKeys, b: MatchKeys, stats: NameStats | None, quick: bool) -> 
         elif _near_email(a.emails, b.emails):
             points += WEIGHTS["email"]["similar"]
             reasons.append("email:similar")
-        elif {_domain(e) for e in a.emails} & {_domain(e) for e in b.emails}:
+        elif any(
+            one_inbox_per_person(d) for d in {_domain(e) for e in a.emails} & {_domain(e) for e in b.emails}
+        ):
             points += WEIGHTS["email"]["conflict"]
             conflict = True
             reasons.append("email:differ_same_domain")

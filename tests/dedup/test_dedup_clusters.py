@@ -37,6 +37,16 @@ def test_cluster_refuses_two_different_mobiles() -> None:
     assert all(not {"1", "3"} <= set(c) for c in result.clusters)
 
 
+def test_cluster_takes_two_free_mail_inboxes_of_one_person() -> None:
+    # One mobile, two gmail inboxes: one person's (two company inboxes would be two people's).
+    cards = [
+        card(id="1", name="山田 太郎", email="taro.yamada@gmail.com", mobile="090-1111-1111"),
+        card(id="2", name="山田 太郎", mobile="090-1111-1111"),
+        card(id="3", name="山田 太郎", email="yamada.t.1980@gmail.com", mobile="090-1111-1111"),
+    ]
+    assert find_duplicates(cards).clusters == [["1", "2", "3"]]
+
+
 def test_pairs_carry_ids_scores_and_reasons() -> None:
     cards = [
         card(id="a", name="山田 太郎", mobile="090-1234-5678"),

@@ -172,3 +172,18 @@ def test_a_wrong_reading_guess_is_not_held_against_the_pair() -> None:
     a = keys(name="山田 淳", mobile="090-1234-5678")
     b = keys(name="Makoto Yamada", mobile="090-1234-5678")
     assert "name:unknown" in score_pair(a, b).reasons
+
+
+def test_two_free_mail_inboxes_are_no_conflict() -> None:
+    # One person keeps several gmail inboxes, and everybody has one: the shared domain says nothing.
+    a = keys(name="佐藤 翔太", email="shota.sato@gmail.com", mobile="090-1111-2222", **ACME)
+    b = keys(name="佐藤 翔太", email="sato.shota.work@gmail.com", mobile="090-1111-2222", **ACME)
+    result = score_pair(a, b)
+    assert "email:differ_same_domain" not in result.reasons
+    assert result.decision == "merge"
+
+
+def test_two_carrier_mail_inboxes_are_no_conflict() -> None:
+    a = keys(name="佐藤 翔太", email="shota@docomo.ne.jp", mobile="090-1111-2222", **ACME)
+    b = keys(name="佐藤 翔太", email="sato-s@docomo.ne.jp", mobile="090-1111-2222", **ACME)
+    assert score_pair(a, b).decision == "merge"
