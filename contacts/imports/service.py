@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -20,6 +23,32 @@ from contacts.pagination import decode_cursor, encode_cursor
 from contacts.provenance import Actor
 
 PLAN_CHUNK = 500
+_paused = 0
+_paused_lock = threading.Lock()
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while the block runs (reference counting still frees what is
+    dropped); it runs again when the last of the threads that paused it is done.
+
+    A dry-run of 100,000 rows keeps the predicted keys of every contact its rows make; with the collector
+    on, its full passes over that growing state took about 40 % of the plan's CPU at 40,000 rows.
+    """
+    global _paused
+    with _paused_lock:
+        ours = _paused > 0 or gc.isenabled()  # else paused by someone else (a test, the host): left so
+        if ours:
+            _paused += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if ours:
+            with _paused_lock:
+                _paused -= 1
+                if _paused == 0:
+                    gc.enable()
 
 
 def read_file(
@@ -71,42 +100,47 @@ def plan_import(session: Session, actor: Actor, parsed: ParsedFile, *, filename:
     columns_of: dict[str, str] = {}
     for column, field in parsed.mapping.items():
         columns_of[field] = f"{columns_of[field]}, {column}" if field in columns_of else column
-    state = PlanState()
-    actions: list[str] = []
-    warnings = 0
-    for start in range(0, len(parsed.rows), PLAN_CHUNK):
-        chunk = parsed.rows[start : start + PLAN_CHUNK]
-        # A row with a broken cell is an error as a whole: it is not planned (nor applied by the commit), so
-        # the rows after it are planned without it.
-        usable = [r for r in chunk if not r.errors]
-        plans = iter(plan_rows(session, actor.organization_id, [(r.number, r.values) for r in usable], state))
-        records = []
-        for row in chunk:
-            if row.errors:
-                action, detail = ERROR, {"errors": list(row.errors)}
-            else:
-                plan = next(plans)
-                action, detail = plan.action, dict(plan.detail)
-            if "errors" in detail:  # name the file's columns, not the import fields
-                detail["errors"] = [
-                    {**e, "column": columns_of.get(e["column"], e["column"])} for e in detail["errors"]
-                ]
-            if row.warnings:
-                detail["warnings"] = row.warnings
-                warnings += 1
-            actions.append(action)
-            records.append(
-                {
-                    "id": new_id(),
-                    "import_id": imp.id,
-                    "organization_id": imp.organization_id,
-                    "row_number": row.number,
-                    "values": row.values,
-                    "action": action,
-                    "detail": detail,
-                }
+    # The plan keeps what the rows so far make of the base (PlanState) for the whole file: many long-lived
+    # objects, which the cyclic collector would otherwise scan again and again as they grow.
+    with cyclic_gc_paused():
+        state = PlanState()
+        actions: list[str] = []
+        warnings = 0
+        for start in range(0, len(parsed.rows), PLAN_CHUNK):
+            chunk = parsed.rows[start : start + PLAN_CHUNK]
+            # A row with a broken cell is an error as a whole: it is not planned (nor applied by the commit), so
+            # the rows after it are planned without it.
+            usable = [r for r in chunk if not r.errors]
+            plans = iter(
+                plan_rows(session, actor.organization_id, [(r.number, r.values) for r in usable], state)
             )
-        session.execute(insert(ImportRow), records)
+            records = []
+            for row in chunk:
+                if row.errors:
+                    action, detail = ERROR, {"errors": list(row.errors)}
+                else:
+                    plan = next(plans)
+                    action, detail = plan.action, dict(plan.detail)
+                if "errors" in detail:  # name the file's columns, not the import fields
+                    detail["errors"] = [
+                        {**e, "column": columns_of.get(e["column"], e["column"])} for e in detail["errors"]
+                    ]
+                if row.warnings:
+                    detail["warnings"] = row.warnings
+                    warnings += 1
+                actions.append(action)
+                records.append(
+                    {
+                        "id": new_id(),
+                        "import_id": imp.id,
+                        "organization_id": imp.organization_id,
+                        "row_number": row.number,
+                        "values": row.values,
+                        "action": action,
+                        "detail": detail,
+                    }
+                )
+            session.execute(insert(ImportRow), records)
     imp.planned = {**totals(actions), "warnings": warnings}
     publish(
         session,

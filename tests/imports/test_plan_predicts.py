@@ -3,6 +3,7 @@ file leave it, as the commit applies them (a twin that absorbed a row, a contact
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from flask import Flask
 
 import contacts.imports.commit as commit_module
 from contacts.db import session_factory
+from contacts.imports import service
 from contacts.imports.commit import run_import
 from tests import factories
 from tests.conftest import OrgClient, make_org
@@ -175,3 +177,20 @@ def test_a_row_after_a_refused_row_is_planned_without_it(app: Flask, monkeypatch
     # the second row creates the contact the refused first one would have made
     assert [r["action"] for r in planned] == ["error", "create"]
     assert [r["result"] for r in done] == ["error", "create"]
+
+
+def test_the_cyclic_collector_is_paused_while_a_file_is_planned_and_runs_again_after(
+    app: Flask, org: OrgClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    real = service.plan_rows
+
+    def plan_rows(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "plan_rows", plan_rows)
+    assert gc.isenabled()
+    upload(org, HEADER + "田中 次郎,ガンマ,tanaka@gamma.co.jp,090-3333-4444\n", mapping=MAPPING)
+    assert seen == [False]
+    assert gc.isenabled()
