@@ -38,7 +38,7 @@ class _SessionInterface(SecureCookieSessionInterface):
 def init_app(app: Flask, settings: Settings) -> None:
     """Attach CSRF, translations, rate limits and the web blueprint to ``app``."""
     from contacts.web import locale
-    from contacts.web.extensions import babel, csrf, limiter
+    from contacts.web.extensions import babel, csrf, limiter, scope_limiter_to
     from contacts.web.views import bp
 
     app.config.update(
@@ -65,6 +65,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         timezone_selector=locale.select_time_zone,
     )
     app.register_blueprint(bp)
+    scope_limiter_to(app, bp.name)
     app.register_error_handler(404, _not_found)
 
 

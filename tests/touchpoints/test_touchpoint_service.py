@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import event, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from contacts.db import session_factory
 from contacts.errors import Conflict, ValidationFailed
@@ -14,6 +16,7 @@ from contacts.people.models import Contact
 from contacts.provenance import Actor
 from contacts.touchpoints import service
 from contacts.touchpoints.models import Touchpoint
+from contacts.touchpoints.schemas import TouchpointOut
 from tests import factories
 from tests.conftest import OrgClient
 
@@ -191,3 +194,29 @@ def test_a_racing_duplicate_external_id_conflicts_and_leaves_the_transaction_usa
         stored = session.scalars(select(Touchpoint).where(Touchpoint.contact_id == cid)).all()
         assert sorted((tp.kind, tp.external_id) for tp in stored) == [("call", "crm-race"), ("meeting", None)]
         assert kept_id in {tp.id for tp in stored}
+
+
+def test_a_loaded_touchpoint_serialises_without_the_orm_descriptors(
+    app: Flask, org: OrgClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a page of touchpoints is read whole: serialising it reads the loaded values, not 20 descriptors per item
+    cid = _contact(org, company_name="株式会社テスト", title="部長")
+    body = {"contact_id": cid, "kind": "call", "occurred_at": WHEN.isoformat(), "summary": "電話"}
+    assert org.post("/api/v1/touchpoints", json=body).status_code == 201
+    with app.app_context(), session_factory(app)() as session:
+        tp = session.scalars(select(Touchpoint).where(Touchpoint.contact_id == cid)).one()
+        reference = TouchpointOut.model_validate(tp, from_attributes=True).model_dump(mode="json")
+        descriptor_reads = []
+        get = InstrumentedAttribute.__get__
+
+        def counted(self: InstrumentedAttribute[Any], instance: object, owner: Any) -> Any:
+            descriptor_reads.append(self.key)
+            return get(self, instance, owner)
+
+        monkeypatch.setattr(InstrumentedAttribute, "__get__", counted)
+        assert service.touchpoint_out(tp).model_dump(mode="json") == reference
+        assert descriptor_reads == []
+        # an expired touchpoint still serialises whole: the descriptors load it
+        session.expire(tp, ["summary", "updated_at"])
+        assert service.touchpoint_out(tp).model_dump(mode="json") == reference
+        assert "summary" in descriptor_reads
