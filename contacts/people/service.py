@@ -909,21 +909,7 @@ def merged_through_each(session: Session, org_id: str, groups: dict[str, list[st
 
 def merged_through(session: Session, org_id: str, contact_ids: list[str]) -> list[str]:
     """Return the contacts merged into any of ``contact_ids``, directly or through a chain of merges."""
-    found: list[str] = []
-    seen = set(contact_ids)
-    frontier = list(contact_ids)
-    while frontier:
-        rows = set(
-            session.scalars(
-                select(Contact.id).where(
-                    Contact.organization_id == org_id, Contact.merged_into_id.in_(frontier)
-                )
-            )
-        )
-        frontier = sorted(rows - seen)
-        seen.update(frontier)
-        found += frontier
-    return found
+    return merged_through_each(session, org_id, {"": contact_ids})[""]
 
 
 def over_contacted_now(contact: ShownContact) -> OverContacted | None:
