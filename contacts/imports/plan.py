@@ -222,14 +222,14 @@ def plan_rows(
     holders = contacts_by_email(session, org_id, keys - {""})
     # The rows the engine answers: none of their emails is held, by the base or an earlier row.
     new_keys: dict[int, MatchKeys] = {}
-    emails_seen = set(state.seen)
+    chunk_seen: set[str] = set()  # the emails of the chunk's rows so far (state.seen holds the earlier ones)
     for index, ((number, _values), (person, _errors)) in enumerate(zip(rows, people, strict=True)):
         if person is None:
             continue
         row_emails = [k for k in (people_inputs.email_key(e) for e in person.emails) if k]
-        if not any(k in holders or k in emails_seen for k in row_emails):
+        if not any(k in holders or k in state.seen or k in chunk_seen for k in row_emails):
             new_keys[index] = row_keys(_row_id(number), person)
-        emails_seen.update(row_emails)
+        chunk_seen.update(row_emails)
     # One read of the blocks for the whole chunk, kept current as the rows are planned.
     blocks = state.blocks(session, org_id, new_keys)
     plans: list[RowPlan] = []
