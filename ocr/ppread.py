@@ -25,8 +25,8 @@ import numpy as np
 from ocr.engine import Word
 from ocr.fields.contact import WebLines
 from ocr.layout import is_cjk
-from ocr.ppocr import DET_LIMIT_SIDE, Framing, PaddleEngine, TextLine, order_quad
-from ocr.preprocess import CardQuad, card_transform, fit_scan, rotate
+from ocr.ppocr import DET_LIMIT_SIDE, Framing, PaddleEngine, TextLine
+from ocr.preprocess import CardQuad, card_transform, fit_scan, order_quad, rotate
 
 # Lines read with at least this mean character probability count as confidently read.
 CONFIDENT = 0.8

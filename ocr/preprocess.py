@@ -54,14 +54,21 @@ def resize_long_side(image: np.ndarray, long_side: int) -> tuple[np.ndarray, flo
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA), factor
 
 
-def order_corners(points: np.ndarray) -> np.ndarray:
-    """Order four points as top-left, top-right, bottom-right, bottom-left."""
+def order_quad(points: np.ndarray) -> np.ndarray:
+    """Order four corners clockwise, starting at the top-left: the corner whose edge to the next points most
+    nearly to the right.
+
+    Going round the centre by angle holds for any turn of the box: sorting by x (a column tilted more than a few
+    degrees then starts at its bottom-left, and its crop lies on its side) or by x+y and y-x (a box at 45 degrees
+    gives one corner twice) does not.
+    """
     pts = np.asarray(points, dtype=np.float32).reshape(4, 2)
-    s = pts.sum(axis=1)
-    d = np.diff(pts, axis=1).ravel()
-    return np.array(
-        [pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], dtype=np.float32
-    )
+    centre = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    ring = pts[np.argsort(angles)]  # image y down: growing angles go clockwise
+    edges = np.roll(ring, -1, axis=0) - ring
+    rightward = edges[:, 0] / np.maximum(np.hypot(edges[:, 0], edges[:, 1]), 1e-6)
+    return np.roll(ring, -int(np.argmax(rightward)), axis=0).astype(np.float32)
 
 
 def _foreground_mask(small: np.ndarray) -> np.ndarray:
@@ -161,7 +168,7 @@ def _candidate_quads(small: np.ndarray, *, with_colour: bool = True) -> list[tup
             area = cv2.contourArea(contour)
             if not (_MIN_CARD_AREA * area_img <= area <= _MAX_CARD_AREA * area_img):
                 continue
-            quad = order_corners(_quad_from_contour(contour))
+            quad = order_quad(_quad_from_contour(contour))
             quad_area = cv2.contourArea(quad.reshape(-1, 1, 2))
             if quad_area > _MAX_CARD_AREA * area_img:
                 continue  # the whole frame: a flat scan, not a card in a photo

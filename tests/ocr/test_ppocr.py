@@ -215,3 +215,15 @@ def test_a_line_at_its_look_s_doubt_is_read_again() -> None:
         [np.zeros((20, 200, 3), np.uint8)], [("an@kawa.co", 0.95)], _Look(), missed=[0.05]
     )
     assert out == [("ann@kawa.com", 0.9)] and widths == [300]
+
+
+def test_order_quad_keeps_a_tilted_column_standing() -> None:
+    # a column 20 px wide and 100 px tall, turned 20 degrees clockwise: its top edge comes first, so its crop
+    # stands tall and is read turned (sorting the corners by x started it at the bottom-left: a crop on its side)
+    angle = np.radians(20)
+    across, down = np.array([np.cos(angle), np.sin(angle)]), np.array([-np.sin(angle), np.cos(angle)])
+    tl = np.array([200.0, 100.0])
+    corners = [tl, tl + 20 * across, tl + 20 * across + 100 * down, tl + 100 * down]
+    shuffled = np.array([corners[2], corners[0], corners[3], corners[1]], dtype=np.float32)
+    assert np.allclose(order_quad(shuffled), np.array(corners, dtype=np.float32), atol=1e-3)
+    assert crop_quad(np.zeros((400, 400, 3), dtype=np.uint8), order_quad(shuffled)).shape[:2] == (100, 20)

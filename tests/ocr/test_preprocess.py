@@ -12,7 +12,7 @@ from ocr.preprocess import (
     find_card,
     fit_scan,
     flatten_light,
-    order_corners,
+    order_quad,
     rotate,
     skew_angle,
     to_gray,
@@ -26,8 +26,8 @@ def test_find_card_recovers_the_corners(english_card: np.ndarray, angle: float, 
     photo, truth = place_on_desk(english_card, angle=angle, perspective=perspective)
     quad = find_card(photo)
     assert quad is not None
-    found = order_corners(quad.points)
-    expected = order_corners(truth)
+    found = order_quad(quad.points)
+    expected = order_quad(truth)
     # within 2% of the card's long side at every corner
     assert np.max(np.linalg.norm(found - expected, axis=1)) < 0.02 * 910 + 4
 
@@ -92,3 +92,12 @@ def test_skew_angle_levels_tilted_text(english_card: np.ndarray, tilt: float) ->
     correction = skew_angle(tilted)
     assert correction == pytest.approx(-tilt, abs=1.0)
     assert abs(skew_angle(deskew(tilted, correction))) < 1.0
+
+
+def test_order_quad_of_a_card_turned_45_degrees_gives_four_corners() -> None:
+    # x+y and y-x tie at 45 degrees: they named one corner twice
+    diamond = np.array([[100, 0], [200, 100], [100, 200], [0, 100]], dtype=np.float32)
+    ordered = order_quad(diamond[[2, 0, 3, 1]])
+    assert {tuple(p) for p in ordered.tolist()} == {tuple(p) for p in diamond.tolist()}
+    x, y = ordered[:, 0], ordered[:, 1]
+    assert float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y)) > 0  # clockwise (image y down)
