@@ -261,9 +261,43 @@ def merge_column_fragments(columns: list[Line]) -> list[Line]:
     return merged
 
 
+Box = tuple[int, int, int, int]
+# Pieces of one printed line that the engine split overlap by at most the detector's margins (under a type size);
+# boxes that overlap more across are lines printed one over the other.
+_MAX_PIECE_OVERLAP = 1.0
+# A piece this long is a printed line of its own, not a label (TEL, 携帯, E-mail) before its value.
+_MIN_COLUMN_LINE = 8
+
+
+def separate_in_row(left: Box, right: Box, left_text: str, boxes: list[Box]) -> bool:
+    """Tell whether two boxes whose rows overlap are two printed lines, not pieces of one (``left`` starts first).
+
+    Two lines printed one over the other, close enough for their boxes to share most of a row, overlap across by
+    more than a type size. Two columns side by side (two offices) have a piece that is a line of its own on the
+    left, and on the right a piece whose left edge another line near it also starts at: the right column's edge.
+    """
+    lx, _, lw, lh = left
+    rx, ry, _, rh = right
+    size = max(lh, rh)
+    gap = rx - (lx + lw)
+    if gap < -_MAX_PIECE_OVERLAP * size:
+        return True
+    if gap < 0 or len(re.sub(r"\s", "", left_text)) < _MIN_COLUMN_LINE:
+        return False
+    return any(
+        other not in (left, right)
+        and abs(other[0] - rx) <= 0.5 * size
+        and 0.6 <= other[3] / max(1, rh) <= 1.6
+        and abs((other[1] + other[3] / 2) - (ry + rh / 2)) <= 3 * size
+        and min(other[1] + other[3], ry + rh) - max(other[1], ry) <= 0  # (not on this row)
+        for other in boxes
+    )
+
+
 def merge_row_fragments(lines: list[Line]) -> list[Line]:
     """Join pieces of one printed line that the engine split (same row, small gap); sort top to bottom."""
     ordered = sorted(lines, key=lambda ln: (ln.box[0], ln.box[1]))
+    boxes = [line.box for line in lines]
     merged: list[Line] = []
     for line in ordered:
         x, y, _, h = line.box
@@ -277,6 +311,7 @@ def merge_row_fragments(lines: list[Line]) -> list[Line]:
                 similar
                 and overlap > 0.6 * min(h, oh)
                 and -0.15 * min(h, oh) < gap < 1.2 * max(line.height, other.height)
+                and not separate_in_row(other.box, line.box, other.text, boxes)
             ):
                 partner = other
                 break

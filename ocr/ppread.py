@@ -24,7 +24,7 @@ import numpy as np
 
 from ocr.engine import Word
 from ocr.fields.contact import WebLines
-from ocr.layout import is_cjk
+from ocr.layout import is_cjk, separate_in_row
 from ocr.ppocr import DET_LIMIT_SIDE, Framing, PaddleEngine, TextLine
 from ocr.preprocess import CardQuad, card_transform, fit_scan, order_quad, rotate
 
@@ -342,13 +342,16 @@ def _maybe_inverted(engine: PaddleEngine, best: PaddleReading, seconds: dict[str
     return best
 
 
-def row_keys(boxes: list[tuple[int, int, int, int]]) -> list[int]:
+def row_keys(boxes: list[tuple[int, int, int, int]], texts: list[str] | None = None) -> list[int]:
     """Number the rows of horizontal line boxes: pieces of one printed line share a number.
 
     The detector sometimes splits a large name at its space and its boxes then overlap
     ("山本" / "一郎"): pieces of similar height that overlap vertically and lie close (or
-    overlap) horizontally join one row, so the layout reads them as one line, left to right.
+    overlap a little) horizontally join one row, so the layout reads them as one line, left to right.
+    Lines printed one over the other, or side by side in two columns, do not (``separate_in_row``;
+    ``texts`` are the boxes' readings).
     """
+    texts = texts if texts is not None else [""] * len(boxes)
     keys = [-1] * len(boxes)
     rows: list[list[int]] = []
     for i in sorted(range(len(boxes)), key=lambda k: boxes[k][0]):
@@ -360,7 +363,11 @@ def row_keys(boxes: list[tuple[int, int, int, int]]) -> list[int]:
             # a thin piece (the stroke of 一 detected alone) inside the row's height joins it
             piece = h < 0.6 * ph and py <= y + h / 2 <= py + ph
             gap = x - (px + pw)
-            if (similar or piece) and gap < 1.0 * max(h, ph):
+            if (
+                (similar or piece)
+                and gap < 1.0 * max(h, ph)
+                and not separate_in_row(boxes[row[-1]], boxes[i], texts[row[-1]], boxes)
+            ):
                 row.append(i)
                 keys[i] = number
                 break
@@ -387,7 +394,7 @@ def reading_words(reading: PaddleReading) -> list[Word]:
     A postal mark read as テ/亍 before a postal code is restored to 〒.
     """
     boxes = [line.box for line in reading.lines]
-    keys = list(range(len(boxes))) if reading.vertical else row_keys(boxes)
+    keys = list(range(len(boxes))) if reading.vertical else row_keys(boxes, [ln.text for ln in reading.lines])
     # Japanese as the fields see it (``ocr.fields.detect_lang``): a few confidently read kana or kanji, however
     # long the card's e-mail and web address are (a share of letters said English for such vertical cards).
     japanese = sum(is_cjk(c) for ln in reading.lines if ln.score > 0.5 for c in ln.text) >= 6

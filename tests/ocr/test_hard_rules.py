@@ -1,0 +1,60 @@
+"""One test per rule for real layouts found on cards-hard (pipeline 2.6.0), each with its own example (not a
+cards-hard card's text): lines kept apart, the 〒 line, P.O. boxes, building words, domains, two-line titles."""
+
+from __future__ import annotations
+
+from ocr.engine import Word
+from ocr.fields import extract_fields
+from ocr.layout import group_lines
+from ocr.ppread import row_keys
+
+# Lines kept apart
+
+
+def test_lines_printed_one_over_the_other_get_rows_of_their_own() -> None:
+    # a short building line under the address, its detector box reaching up into the address's row
+    keys = row_keys(
+        [(370, 1040, 260, 40), (368, 1058, 95, 30)],
+        ["〒150-0002 東京都渋谷区渋谷2丁目1番1号", "青山ハイツ302"],
+    )
+    assert keys[0] != keys[1]
+
+
+def test_two_columns_side_by_side_get_rows_of_their_own() -> None:
+    # two offices' address lines, the right column's edge shared by the lines under it
+    keys = row_keys(
+        [(780, 420, 262, 30), (1050, 421, 250, 30), (780, 455, 200, 30), (1050, 456, 70, 30)],
+        ["Suite 1204, Harbour Tower", "Unit 7, Dock Road", "King Street West", "Leeds"],
+    )
+    assert keys[0] != keys[1]
+
+
+def _placed(*rows: tuple[str, int, int], height: int = 22) -> list[Word]:
+    words = []
+    for number, (text, x0, y) in enumerate(rows, start=1):
+        x = x0
+        for token in text.split(" "):
+            width = max(1, len(token)) * int(height * 0.6)
+            words.append(
+                Word(text=token, confidence=0.93, box=(x, y, width, height), line_key=(1, 1, number))
+            )
+            x += width + int(height * 0.5)
+    return words
+
+
+def test_a_second_office_beside_the_first_is_not_part_of_its_address() -> None:
+    # the widest line of the left office ends 15 px before the right office's column
+    lines = group_lines(
+        _placed(
+            ("Northwind Trading Ltd", 40, 20),
+            ("Maya Collins", 40, 60),
+            ("Suite 1204, Harbour Tower", 40, 120),
+            ("Unit 7, Dock Road", 382, 120),
+            ("King Street West", 40, 150),
+            ("Leeds LS1 4AP", 382, 150),
+            ("Manchester M1 2AB", 40, 180),
+            ("United Kingdom", 382, 180),
+        )
+    )
+    address = extract_fields(lines)[1]["address"].value
+    assert address == "Suite 1204, Harbour Tower, King Street West, Manchester M1 2AB"
