@@ -424,7 +424,8 @@ def _title_with_continuation(lines: list[Line], line: Line, taken: set[int]) -> 
     value = _clean(line.text)
     x, y, w, h = line.box
     # The next line down: the detector's boxes of neighbouring lines may overlap by up to half a line, so the
-    # nearest line below is taken, not the first in reading order.
+    # nearest line below is taken, not the first in reading order; and only in the title's own column (a line of
+    # the column beside it may start higher).
     below = sorted(
         (
             other
@@ -433,6 +434,7 @@ def _title_with_continuation(lines: list[Line], line: Line, taken: set[int]) -> 
             and id(other) not in taken
             and -0.55 * line.height <= other.box[1] - (y + h) <= 1.0 * line.height
             and other.box[1] > y
+            and min(x + w, other.box[0] + other.box[2]) > max(x, other.box[0])
         ),
         key=lambda other: other.box[1],
     )

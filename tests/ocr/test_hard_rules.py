@@ -58,3 +58,20 @@ def test_a_second_office_beside_the_first_is_not_part_of_its_address() -> None:
     )
     address = extract_fields(lines)[1]["address"].value
     assert address == "Suite 1204, Harbour Tower, King Street West, Manchester M1 2AB"
+
+
+# Titles over two lines
+
+
+def test_a_title_continues_in_its_own_column_not_the_one_beside_it() -> None:
+    # the office column on the right starts a little higher than the title's second line
+    lines = group_lines(
+        _placed(
+            ("Harbor Capital Ltd", 40, 20),
+            ("Nadia Brooks", 40, 60),
+            ("Head of Sales", 40, 120),
+            ("Level 12, 8 Marina View", 420, 138),
+            ("Northern Europe", 40, 146),
+        )
+    )
+    assert extract_fields(lines)[1]["title"].value == "Head of Sales Northern Europe"
