@@ -103,6 +103,15 @@ def _below(upper: Line, lower: Line, *, gap: float = 1.0) -> bool:
     return overlap and -0.55 * size <= ly - (uy + uh) <= gap * size
 
 
+def _line_under(lines: list[Line], line: Line) -> Line | None:
+    """Return the line printed right under ``line`` (in vertical text, the column left of it), if any."""
+    under = [other for other in lines if other is not line and _below(line, other)]
+    if not under:
+        return None
+    vertical = line.box[3] > 2.5 * line.box[2]
+    return min(under, key=lambda o: -(o.box[0] + o.box[2]) if vertical else o.box[1])
+
+
 def _next_address_line(lines: list[Line], line: Line, taken: set[int]) -> tuple[Line, str] | None:
     """Return the line printed under an address line that continues it (the rest of it, or the building),
     with its text up to a label that starts something else on the same line (ハイツ明石町577 Tel ...)."""
@@ -187,7 +196,7 @@ _WEB_AFTER = re.compile(r"\s+\S*(?:@|https?:|www\.)")
 
 
 def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, Match | None]:
-    for i, line in enumerate(lines):
+    for line in lines:
         text = line.text
         if id(line) in taken:
             # The e-mail's line may start with the address (〒... 福井県... n-tanaka@...): cut before it.
@@ -202,10 +211,15 @@ def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, 
             (m.group(1), m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5), m.group(6))
         )
         # 〒 is often read as 亍; an office name may stand before it (東京本社 〒...).
-        has_mark = mark in ("〒", "〶") or text[: m.start()].rstrip().endswith("亍")
+        has_mark = mark in ("〒", "〶", "亍") or text[: m.start()].rstrip().endswith("亍")
         rest = strip_icon(text[m.end() :].strip())
-        if not rest and i + 1 < len(lines):
-            rest = lines[i + 1].text.strip()
+        start = line
+        if not rest:
+            # The code alone on its line: the address is the line printed under it (in a vertical card, the
+            # column left of it), not the next in reading order (an e-mail column beside them sorts between).
+            under = _line_under(lines, line)
+            if under is not None and id(under) not in taken:
+                start, rest = under, under.text.strip()
         if _NOT_ADDRESS.search(rest):  # the next line is an e-mail or a phone, not the address
             rest = ""
         rest = _repair_prefecture(rest)
@@ -219,7 +233,7 @@ def _find_jp_address(lines: list[Line], taken: set[int]) -> tuple[Match | None, 
         postal = Match(value=f"{first}-{last}", line=line, certainty=0.95 if has_mark else 0.8)
         if not rest:
             return postal, None
-        value = _with_continuation(lines, line, rest, taken) if looks_like_address else rest
+        value = _with_continuation(lines, start, rest, taken) if looks_like_address else rest
         return postal, Match(
             value=clean_jp_address(value), line=line, certainty=0.85 if looks_like_address else 0.5
         )

@@ -66,7 +66,8 @@ _PHONE_LABEL = re.compile(
 )
 JP_POSTAL = re.compile(
     r"(〒|〶|T|干|テ|ㄒ|=|ー)?\s*(\d{3})\s*[-‐－−–—ー'’]\s*(\d{4})(?!\d)"
-    r"|(〒|〶)\s*(\d{3})(\d{4})(?!\d)"  # 〒1000001: no hyphen, but the mark says what it is
+    # 〒1000001: no hyphen, but the mark says what it is; 〒867l6633: the hyphen printed upright in a column
+    r"|(〒|〶|亍)\s*(\d{3})[1lI|｜]?(\d{4})(?!\d)"
 )
 
 

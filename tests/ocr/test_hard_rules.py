@@ -7,6 +7,7 @@ from ocr.engine import Word
 from ocr.fields import extract_fields
 from ocr.layout import group_lines
 from ocr.ppread import row_keys
+from tests.ocr.test_field_rules import card
 
 # Lines kept apart
 
@@ -75,3 +76,31 @@ def test_a_title_continues_in_its_own_column_not_the_one_beside_it() -> None:
         )
     )
     assert extract_fields(lines)[1]["title"].value == "Head of Sales Northern Europe"
+
+
+# The postal code alone on its line
+
+
+def test_a_postal_code_alone_takes_the_line_under_it_as_the_address() -> None:
+    # an e-mail printed to the right sorts between the code and the address in reading order
+    lines = group_lines(
+        _placed(
+            ("株式会社テスト", 40, 20),
+            ("山田 太郎", 40, 60),
+            ("〒150-0002", 40, 120),
+            ("taro@test.co.jp", 600, 130),
+            ("東京都渋谷区渋谷2丁目1番1号", 40, 146),
+        )
+    )
+    fields = extract_fields(lines)[1]
+    assert (fields["postal_code"].value, fields["address"].value) == (
+        "150-0002",
+        "東京都渋谷区渋谷2丁目1番1号",
+    )
+
+
+def test_a_postal_code_whose_column_hyphen_reads_as_1_is_the_code() -> None:
+    assert (
+        card("株式会社テスト", "山田 太郎", "亍86716633", "東京都渋谷区渋谷2丁目1番1号")["postal_code"]
+        == "867-6633"
+    )
