@@ -38,6 +38,7 @@ _GLUED_ORDINAL = re.compile(r"\b(\d+(?:st|nd|rd|th))(?=[A-Z][a-z])")  # 1stAve
 _UK_POSTCODE_GLUED = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})\b")
 _HOUSE_NUMBER = re.compile(r"^\d{1,5}[A-Za-z]?,?\s+[A-Za-zÀ-ÿ]")
 _PO_BOX = re.compile(r"\bP\.?\s?O\.?\s?Box\b|\bBP\s\d", re.IGNORECASE)
+_PO_READ_AS_ZERO = re.compile(r"\b(P\.?\s?)0(?=\.?\s?Box\b)", re.IGNORECASE)  # P.0. Box: the O read as a zero
 _UNIT = re.compile(r"#\d{1,3}-\d{1,4}")  # Singapore unit numbers
 _NOT_ADDRESS = re.compile(r"@|https?:|www\.|\b(?:Tel|Fax|Phone|Mobile|Mob|Cell|E-?mail)\b", re.IGNORECASE)
 _ICON = re.compile(
@@ -357,12 +358,12 @@ def _credible(block: Block) -> bool:
 
 def en_line_text(text: str) -> str:
     """The address part of one printed line: without a leading icon, cut before a phone number printed after
-    it on the same line, with the spaces OCR drops restored (40937Marrakech, L7D4PG)."""
+    it on the same line, with the spaces OCR drops restored (40937Marrakech, L7D4PG) and P.0. Box read as P.O. Box."""
     text = strip_icon(text)
     phone = _PHONE_AFTER.search(text)
     if phone is not None and phone.start() > 0:
         text = text[: phone.start()]
-    text = _GLUED_ORDINAL.sub(r"\1 ", _GLUED_CITY.sub(r"\1 ", text))
+    text = _GLUED_ORDINAL.sub(r"\1 ", _GLUED_CITY.sub(r"\1 ", _PO_READ_AS_ZERO.sub(r"\1O", text)))
     return _UK_POSTCODE_GLUED.sub(r"\1 \2", text).strip(" ,;")
 
 

@@ -104,3 +104,11 @@ def test_a_postal_code_whose_column_hyphen_reads_as_1_is_the_code() -> None:
         card("株式会社テスト", "山田 太郎", "亍86716633", "東京都渋谷区渋谷2丁目1番1号")["postal_code"]
         == "867-6633"
     )
+
+
+# English addresses
+
+
+def test_a_po_box_read_with_a_zero_is_a_po_box() -> None:
+    got = card("Sahara Logistics LLC", "Omar Haddad", "Building 4, Al Quoz", "P.0. Box 52110, Dubai, UAE")
+    assert got["address"] == "Building 4, Al Quoz, P.O. Box 52110, Dubai, UAE"
