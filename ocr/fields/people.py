@@ -83,6 +83,11 @@ def _letters(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
+def _single_letters(text: str) -> str:
+    """The letters of ``text`` with every run of one letter written once (applewood -> aplewod)."""
+    return re.sub(r"(.)\1+", r"\1", _letters(text))
+
+
 def is_title_token(token: str) -> bool:
     """Tell whether a space-free token is a Japanese (or embedded English) title."""
     if not token:
@@ -196,8 +201,10 @@ def find_company(lines: list[Line], *, lang: str, domain: str | None, taken: set
         if legal:
             score = 0.85
         if domain:
-            letters = _letters(text)
-            label = _letters(domain)
+            # Greedy CTC reads a doubled letter once now and then (Aplewood, fuji-bussan), in the name or in the
+            # domain: both are compared with every run of one letter read once.
+            letters = _single_letters(text)
+            label = _single_letters(domain)
             if (
                 len(label) >= 3
                 and len(letters) >= 3

@@ -112,3 +112,11 @@ def test_a_postal_code_whose_column_hyphen_reads_as_1_is_the_code() -> None:
 def test_a_po_box_read_with_a_zero_is_a_po_box() -> None:
     got = card("Sahara Logistics LLC", "Omar Haddad", "Building 4, Al Quoz", "P.0. Box 52110, Dubai, UAE")
     assert got["address"] == "Building 4, Al Quoz, P.O. Box 52110, Dubai, UAE"
+
+
+# Company confirmed by the domain
+
+
+def test_a_domain_that_lost_a_doubled_letter_still_names_the_company() -> None:
+    # no legal form: only the domain says which line is the company
+    assert card("Applewood Studio", "Dana Whitfield", "dana@aplewood.com")["company"] == "Applewood Studio"
