@@ -13,7 +13,14 @@ import re
 from dataclasses import dataclass
 
 from ocr.fields.contact import JP_POSTAL, Match
-from ocr.fields.vocab import COUNTRY_LINE, EN_STREET_WORDS, JP_ADDRESS_MARK, PREFECTURES, street_suffix_in
+from ocr.fields.vocab import (
+    COUNTRY_LINE,
+    EN_STREET_WORDS,
+    JP_ADDRESS_MARK,
+    JP_BUILDING_WORDS,
+    PREFECTURES,
+    street_suffix_in,
+)
 from ocr.layout import Line, fix_kana_kanji
 
 # Postal codes in the main formats, each with the context that tells it from other numbers.
@@ -181,6 +188,67 @@ def _repair_prefecture(text: str) -> str:
     return pref + text[used:]
 
 
+# What recognizers read for the katakana of building words: kanji of the same shape, ル as ノレ, the long-vowel
+# mark as a flat stroke.
+_BUILDING_LOOKALIKES = {
+    "ハ": "[ハ八]",
+    "エ": "[エ工]",
+    "ロ": "[ロ口]",
+    "カ": "[カ力]",
+    "タ": "[タ夕]",
+    "ト": "[ト卜]",
+    "ニ": "[ニ二]",
+    "ル": "(?:ル|ノレ)",
+    "ー": "[ー一\\-−‐1]",
+}
+
+
+def _building_pattern(word: str) -> str:
+    return "".join(_BUILDING_LOOKALIKES.get(ch, ch) for ch in word)
+
+
+_BUILDINGS_LONGEST = sorted(JP_BUILDING_WORDS, key=len, reverse=True)
+_BUILDING_WORD = re.compile("|".join(f"({_building_pattern(w)})" for w in _BUILDINGS_LONGEST))
+_KATAKANA_RUN = re.compile(r"[ァ-ヶー]{2,}")
+_LONG_MARK_BEFORE_NUMERALS = re.compile("^ー(?=[〇一二三四五六七八九十]{2})")
+
+
+def _one_short(run: str) -> str:
+    """Return the one building word that ``run`` is with one character lost (アーバ -> アーバン), else ``run``."""
+    if run in JP_BUILDING_WORDS:
+        return run
+    fits = {
+        w
+        for w in JP_BUILDING_WORDS
+        if len(w) == len(run) + 1 and any(w[:i] + w[i + 1 :] == run for i in range(len(w)))
+    }
+    return fits.pop() if len(fits) == 1 else run
+
+
+def mend_building(value: str) -> str:
+    """Mend the building words of a Japanese address, after its block number.
+
+    A building word read with look-alikes (戸島八イツ, 丸の内ビノレ, セン夕ー) is spelt right; a katakana run one
+    character short of exactly one building word (池之端アーバ667, コト三ノ輪) gets it back; and right after a
+    building word a long-vowel mark before kanji numerals is the numeral 一 (シティー三〇: room 一三〇 in a column).
+    """
+    blocks = list(_JP_BLOCK_NUMBER.finditer(value))
+    if not blocks:
+        return value
+    tail = value[blocks[-1].end() :]
+    out: list[str] = []
+    last = 0
+    for m in _BUILDING_WORD.finditer(tail):
+        out.append(_KATAKANA_RUN.sub(lambda r: _one_short(r.group(0)), tail[last : m.start()]))
+        out.append(_BUILDINGS_LONGEST[m.lastindex - 1] if m.lastindex else m.group(0))
+        last = m.end()
+        if _LONG_MARK_BEFORE_NUMERALS.match(tail[last:]):
+            out.append("一")
+            last += 1
+    out.append(_KATAKANA_RUN.sub(lambda r: _one_short(r.group(0)), tail[last:]))
+    return value[: blocks[-1].end()] + "".join(out)
+
+
 def clean_jp_address(value: str) -> str:
     """Mend what reading loses in a Japanese address: the prefecture, 丁目, hyphens read as commas, a repeat."""
     value = _repair_prefecture(value.strip())
@@ -189,7 +257,7 @@ def clean_jp_address(value: str) -> str:
     parts = value.split(" ")
     if len(parts) > 1 and parts[0] == parts[1]:  # the same line read twice (and joined as its continuation)
         value = " ".join([parts[0], *parts[2:]])
-    return value
+    return mend_building(value)
 
 
 # An e-mail or web address printed after the address on the same detected line (two columns read as one row).

@@ -280,6 +280,33 @@ PREFECTURES = (
     "鹿児島県",
     "沖縄県",
 )
+# Words that name a building in a Japanese address (青山ハイツ302, 丸の内ビル5F), for mending their look-alikes.
+JP_BUILDING_WORDS = (
+    "ビルディング",
+    "ビル",
+    "タワー",
+    "ハイツ",
+    "ハイム",
+    "コーポ",
+    "コート",
+    "パーク",
+    "パレス",
+    "プラザ",
+    "アーバン",
+    "クレスト",
+    "シティ",
+    "シャルム",
+    "ハウス",
+    "マンション",
+    "レジデンス",
+    "ヒルズ",
+    "テラス",
+    "スクエア",
+    "ガーデン",
+    "センター",
+    "メゾン",
+    "ヴィラ",
+)
 JP_ADDRESS_MARK = re.compile(r"(都|道|府|県|市|区|町|村|郡).*(\d|[一二三四五六七八九十]+丁目|番地?|号)")
 
 # The most common Japanese surnames (about half of the population); used only as evidence.

@@ -120,3 +120,32 @@ def test_a_po_box_read_with_a_zero_is_a_po_box() -> None:
 def test_a_domain_that_lost_a_doubled_letter_still_names_the_company() -> None:
     # no legal form: only the domain says which line is the company
     assert card("Applewood Studio", "Dana Whitfield", "dana@aplewood.com")["company"] == "Applewood Studio"
+
+
+# Japanese building words
+
+
+def _jp_address(line: str) -> str:
+    return card("株式会社テスト", "山田 太郎", line)["address"]
+
+
+def test_a_building_word_read_with_a_kanji_look_alike_is_spelt_right() -> None:
+    assert (
+        _jp_address("〒105-0011 東京都港区芝公園4丁目2番8号芝八イツ101")
+        == "東京都港区芝公園4丁目2番8号芝ハイツ101"
+    )
+
+
+def test_a_building_word_one_katakana_short_gets_it_back() -> None:
+    assert (
+        _jp_address("〒107-0062 東京都港区南青山2丁目1番3号青山アーバ302")
+        == "東京都港区南青山2丁目1番3号青山アーバン302"
+    )
+
+
+def test_a_long_mark_between_a_building_word_and_kanji_numerals_is_one() -> None:
+    # a room number in kanji numerals down a column: 一 and ー look alike there
+    assert (
+        _jp_address("〒105-0011 東京都港区芝公園四丁目二番八号芝シティー三〇")
+        == "東京都港区芝公園四丁目二番八号芝シティ一三〇"
+    )
