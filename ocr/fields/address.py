@@ -21,7 +21,7 @@ from ocr.fields.vocab import (
     PREFECTURES,
     street_suffix_in,
 )
-from ocr.layout import Line, fix_kana_kanji
+from ocr.layout import Line, fix_kana_kanji, variant_to_japanese
 
 # Postal codes in the main formats, each with the context that tells it from other numbers.
 _EN_POSTAL = (
@@ -166,6 +166,10 @@ def _repair_prefecture(text: str) -> str:
     """
     if text.startswith(PREFECTURES):
         return text
+    for pref in PREFECTURES:
+        # a character in its old or Chinese form (靜岡県, 廣島県): the same prefecture
+        if "".join(variant_to_japanese(c) for c in text[: len(pref)]) == pref:
+            return pref + text[len(pref) :]
     fits = set()
     for pref in PREFECTURES:
         n = len(pref)

@@ -149,3 +149,8 @@ def test_a_long_mark_between_a_building_word_and_kanji_numerals_is_one() -> None
         _jp_address("〒105-0011 東京都港区芝公園四丁目二番八号芝シティー三〇")
         == "東京都港区芝公園四丁目二番八号芝シティ一三〇"
     )
+
+
+def test_a_prefecture_read_in_an_old_form_is_spelt_as_today() -> None:
+    # 靜 is one character from 静 (静岡) and from 福 (福岡): only its old form says which
+    assert _jp_address("〒420-0853 靜岡県静岡市葵区追手町9番6号") == "静岡県静岡市葵区追手町9番6号"
