@@ -208,7 +208,9 @@ _BUILDING_LOOKALIKES = {
 
 
 def _building_pattern(word: str) -> str:
-    return "".join(_BUILDING_LOOKALIKES.get(ch, ch) for ch in word)
+    pattern = "".join(_BUILDING_LOOKALIKES.get(ch, ch) for ch in word[:-1])
+    # a final long mark is not read as 1 (タワ10F is タワー and 10F, not タワー and 0F)
+    return pattern + (_BUILDING_LOOKALIKES.get(word[-1], word[-1]).replace("1", ""))
 
 
 _BUILDINGS_LONGEST = sorted(JP_BUILDING_WORDS, key=len, reverse=True)

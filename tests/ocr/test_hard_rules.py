@@ -151,6 +151,14 @@ def test_a_long_mark_between_a_building_word_and_kanji_numerals_is_one() -> None
     )
 
 
+def test_a_floor_number_after_a_building_word_that_lost_its_long_mark_keeps_its_digits() -> None:
+    # タワ10F: the 1 is the floor's, not the long mark's
+    assert (
+        _jp_address("〒105-0011 東京都港区芝公園4丁目2番8号芝タワ10F")
+        == "東京都港区芝公園4丁目2番8号芝タワー10F"
+    )
+
+
 def test_a_prefecture_read_in_an_old_form_is_spelt_as_today() -> None:
     # 靜 is one character from 静 (静岡) and from 福 (福岡): only its old form says which
     assert _jp_address("〒420-0853 靜岡県静岡市葵区追手町9番6号") == "静岡県静岡市葵区追手町9番6号"
