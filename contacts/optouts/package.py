@@ -69,6 +69,8 @@ def erase_opt_outs(session: Session, erasure: Erasure) -> dict[str, int]:
 def contact_written(session: Session, event: ContactWritten) -> None:
     """A contact created or restored, or given new e-mails or phones, is checked against the suppression list."""
     fields = set((event.data or {}).get("fields") or ())
+    if event.operation == Operation.CREATED:
+        service.note_created(session, [event.contact])
     if event.operation in (Operation.CREATED, Operation.RESTORED) or (
         event.operation == Operation.UPDATED and fields & suppression.IDENTIFIER_FIELDS
     ):

@@ -342,6 +342,8 @@ def create_contact(
     if data.tags:
         for tag in tags.ensure_tags(session, actor.organization_id, data.tags, may_create=may_create_tags):
             tags.attach(session, actor.organization_id, tag, [contact.id], actor.user_id)
+    else:  # its answer then needs no read of its tags
+        tags.note_untagged(session, [contact.id])
     if contact.company_id or contact.title:
         start_employment(session, contact, source, started_at=employed_since)
     publish(
