@@ -90,24 +90,28 @@ def new_id() -> str:
 
 
 @functools.cache
-def _jsonb_loader() -> type[Any]:
-    """Return a psycopg loader of jsonb text that scans the value with json's C scanner.
+def _json_loader() -> type[Any]:
+    """Return a psycopg loader of json and jsonb text that scans the value with json's C scanner.
 
     ``json.loads`` of bytes first guesses their encoding, decodes them and checks for whitespace around the
-    value; PostgreSQL writes jsonb as UTF-8 without any. A page of contacts decodes fifty (their sources).
+    value; PostgreSQL writes jsonb and what it aggregates as json as UTF-8 without any. A page of contacts
+    decodes fifty of each (their sources, their values).
     """
     from psycopg.adapt import Loader
 
     # the decoder's C scanner (typeshed leaves scan_once out of JSONDecoder's attributes)
     scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
-    class JsonbScanLoader(Loader):
+    class JsonScanLoader(Loader):
         def load(self, data: Any) -> Any:
             text_ = bytes(data).decode()
-            value, end = scan(text_, 0)
-            return value if end == len(text_) else json.loads(text_)  # not PostgreSQL's: loads says why
+            try:
+                value, end = scan(text_, 0)
+            except StopIteration:  # whitespace first (json as stored) or no value: loads says which
+                return json.loads(text_)
+            return value if end == len(text_) else json.loads(text_)
 
-    return JsonbScanLoader
+    return JsonScanLoader
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -141,8 +145,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if engine.dialect.driver == "psycopg":
 
         @event.listens_for(engine, "connect")
-        def _fast_jsonb(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.adapters.register_loader("jsonb", _jsonb_loader())
+        def _fast_json(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.adapters.register_loader("jsonb", _json_loader())
+            dbapi_conn.adapters.register_loader("json", _json_loader())
 
     return engine
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
@@ -191,6 +191,16 @@ def contact_fields(session: Session, contact_ids: list[str]) -> dict[str, dict[s
             ):
                 found.setdefault(contact_id, []).append(channel)
     return {c: {"opted_out": sorted(chs, key=OPT_OUT_CHANNELS.index)} for c, chs in found.items()}
+
+
+def channels_column(contact_id: Any) -> ColumnElement[Any]:
+    """The channels the contact ``contact_id`` (a column) opted out of, as a JSON array or null."""
+    return select(func.json_agg(OptOut.channel)).where(OptOut.contact_id == contact_id).scalar_subquery()
+
+
+def channel_fields(channels: list[str] | None) -> dict[str, Any] | None:
+    """The contact JSON's ``opted_out`` from what :func:`channels_column` read."""
+    return {"opted_out": sorted(channels, key=OPT_OUT_CHANNELS.index)} if channels else None
 
 
 def out(row: OptOut) -> OptOutOut:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from contacts.bus import Recorded, publish
@@ -218,6 +219,18 @@ def tag_names_for(session: Session, contact_ids: list[str]) -> dict[str, list[st
     """Map contact ids to their tag names, sorted, in one query (none for contacts noted untagged)."""
     untagged = noted(session, _UNTAGGED)
     return _names_by_owner(session, _CONTACTS, [c for c in contact_ids if c not in untagged])
+
+
+def names_column(contact_id: Any) -> Any:
+    """The tag names of the contact ``contact_id`` (a column), sorted as :func:`tag_names_for` sorts them, as a
+    JSON array or null."""
+    return (
+        select(func.json_agg(aggregate_order_by(Tag.name, Tag.name)))
+        .select_from(ContactTag)
+        .join(Tag, Tag.id == ContactTag.tag_id)
+        .where(ContactTag.contact_id == contact_id)
+        .scalar_subquery()
+    )
 
 
 def tag_version(tag: Tag) -> int:
