@@ -833,11 +833,13 @@ class ContactRow:
     created_at: datetime
     updated_at: datetime
     company_name: str | None
+    # on PostgreSQL, its values, tag names and SQL fields, read with it (a row of _read_together)
+    together: tuple[Any, ...] | None = None
 
 
 # The columns of ContactRow, in its order (a row of them makes one: ContactRow(*row)).
 _ROW_COLUMNS = (
-    *(getattr(Contact, f.name) for f in fields(ContactRow) if f.name != "company_name"),
+    *(getattr(Contact, f.name) for f in fields(ContactRow) if f.name not in ("company_name", "together")),
     Company.name.label("company_name"),
 )
 
@@ -856,8 +858,21 @@ def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Pag
     if stmt is None:
         return Page(items=[], next_cursor=None)
     shown = stmt.with_only_columns(*_ROW_COLUMNS).outerjoin(Company, Company.id == Contact.company_id)
+    if session.get_bind().dialect.name != "postgresql":
+        rows, next_cursor = page_rows_by_id(
+            session, shown, Contact.id, limit=query.limit, cursor=query.cursor
+        )
+        return Page(items=[ContactRow(*row) for row in rows], next_cursor=next_cursor)
+    # Each row's values, tag names and SQL fields with it: PostgreSQL computes them for the page's rows only
+    # (expensive output columns wait for the sort and the limit).
+    shown = shown.add_columns(*_together_columns(Contact.id, contact_extensions.sql_fields()))
     rows, next_cursor = page_rows_by_id(session, shown, Contact.id, limit=query.limit, cursor=query.cursor)
-    return Page(items=[ContactRow(*row) for row in rows], next_cursor=next_cursor)
+    items = []
+    for row in rows:
+        item = ContactRow(*row[: len(_ROW_COLUMNS)])
+        item.together = (row[0], *row[len(_ROW_COLUMNS) :])
+        items.append(item)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 MAX_MERGE_HOPS = 50
@@ -1034,26 +1049,31 @@ def _together_select(fields: tuple[contact_extensions.SqlContactField, ...]) -> 
     phones and addresses, their tag names and the registered SQL fields, each aggregated as JSON: one row a
     contact, one statement for all. Built once per set of fields."""
     ids = func.unnest(bindparam("contact_ids", type_=ARRAY(String()))).table_valued("id").render_derived()
+    return select(ids.c.id, *_together_columns(ids.c.id, fields))
+
+
+@functools.cache
+def _together_columns(contact_id: Any, fields: tuple[contact_extensions.SqlContactField, ...]) -> list[Any]:
+    """Return the columns of :func:`_together_select` after the id, correlated to ``contact_id``."""
 
     def aggregated(model: Any, *columns: Any) -> Any:
         return (
             select(
                 func.json_agg(aggregate_order_by(func.json_build_array(*columns), model.position, model.id))
             )
-            .where(model.contact_id == ids.c.id)
+            .where(model.contact_id == contact_id)
             .scalar_subquery()
         )
 
-    return select(
-        ids.c.id,
+    return [
         aggregated(ContactEmail, ContactEmail.value, ContactEmail.type, ContactEmail.primary),
         aggregated(
             ContactPhone, ContactPhone.value, ContactPhone.e164, ContactPhone.type, ContactPhone.primary
         ),
         aggregated(ContactAddress, ContactAddress.postal_code, ContactAddress.value, ContactAddress.type),
-        tags.names_column(ids.c.id),
-        *(f.column(ids.c.id) for f in fields),
-    )
+        tags.names_column(contact_id),
+        *(f.column(contact_id) for f in fields),
+    ]
 
 
 def _read_together(
@@ -1130,7 +1150,9 @@ def contacts_out(session: Session, contacts: Sequence[ShownContact]) -> list[Con
     read: dict[str, tuple[Any, ...]] = {}
     fields = contact_extensions.sql_fields()
     if session.get_bind().dialect.name == "postgresql":
-        read = _read_together(session, [c.id for c in contacts if not _loaded_whole(c)], fields)
+        read = {c.id: c.together for c in contacts if isinstance(c, ContactRow) and c.together is not None}
+        unread = [c.id for c in contacts if c.id not in read and not _loaded_whole(c)]
+        read.update(_read_together(session, unread, fields))
     values = values_out(session, contacts, read)
     names: dict[str, list[str]] = {cid: row[4] or [] for cid, row in read.items()}
     names.update(tags.tag_names_for(session, [i for i in ids if i not in read]))
