@@ -6,6 +6,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from contacts.changelog.vocabulary import Operation
+from contacts.contact_extensions import SqlContactField
 from contacts.db import batches
 from contacts.events.events import MembersUnsubscribed
 from contacts.optouts import service, suppression
@@ -23,7 +24,9 @@ def register(registry: Registry) -> None:
     registry.blueprint(bp)
     registry.path_model("suppression_id", Suppression)
     registry.contact_filter(service.filter_clauses)
-    registry.contact_field(service.contact_fields)
+    registry.contact_field(
+        SqlContactField(service.contact_fields, service.channels_column, service.channel_fields)
+    )
     registry.subscribe(MembersUnsubscribed, members_unsubscribed)
     registry.subscribe(ContactWritten, contact_written)
     registry.subscribe(ContactsWritten, contacts_written)
@@ -69,6 +72,8 @@ def erase_opt_outs(session: Session, erasure: Erasure) -> dict[str, int]:
 def contact_written(session: Session, event: ContactWritten) -> None:
     """A contact created or restored, or given new e-mails or phones, is checked against the suppression list."""
     fields = set((event.data or {}).get("fields") or ())
+    if event.operation == Operation.CREATED:
+        service.note_created(session, [event.contact])
     if event.operation in (Operation.CREATED, Operation.RESTORED) or (
         event.operation == Operation.UPDATED and fields & suppression.IDENTIFIER_FIELDS
     ):

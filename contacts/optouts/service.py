@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
-from contacts.db import IN_LIST_BATCH, among_bound, batches
+from contacts.db import IN_LIST_BATCH, among_bound, batches, noted, transaction_notes
 from contacts.errors import NotFound
 from contacts.optouts import suppression
 from contacts.optouts.models import OPT_OUT_CHANNELS, OptOut, Suppression
@@ -18,6 +18,8 @@ from contacts.optouts.schemas import OptOutOut
 from contacts.people import service as people
 from contacts.people.models import Contact
 from contacts.provenance import Actor
+
+_NEW = "optouts.new"  # transaction_notes: contacts created in the transaction -> their opt-outs
 
 
 def entity_id(contact_id: str, channel: str) -> str:
@@ -58,6 +60,9 @@ def opt_out(
     )
     session.add(row)
     session.flush()
+    new = noted(session, _NEW)
+    if contact.id in new:
+        new[contact.id] = [*new[contact.id], channel]
     people.bump_version(contact)
     publish(
         session,
@@ -72,6 +77,13 @@ def opt_out(
     )
     _log_contact(session, actor, contact)
     return row, True
+
+
+def note_created(session: Session, contacts: list[Contact]) -> None:
+    """Note contacts just created, so far without opt-outs: :func:`opt_out` notes the ones they get, and
+    :func:`contact_fields` reads none for them until the transaction ends or a statement writes opt-outs."""
+    new = transaction_notes(session, _NEW, (OptOut.__tablename__,))
+    new.update({contact.id: [] for contact in contacts})
 
 
 def opt_out_suppressed(session: Session, actor: Actor, contacts: list[Contact]) -> None:
@@ -118,6 +130,7 @@ def undo(session: Session, actor: Actor, contact: Contact, channel: str) -> None
     if row.source == "suppression":  # a new consent: the remembered objection no longer holds
         suppression.lift(session, actor, contact, channel)
     session.delete(row)
+    noted(session, _NEW).pop(contact.id, None)
     people.bump_version(contact)
     publish(
         session,
@@ -163,17 +176,31 @@ def _channels_select(postgresql: bool) -> Select[tuple[str, str]]:
 
 
 def contact_fields(session: Session, contact_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The contact JSON's ``opted_out``: the channels each contact opted out of."""
-    found: dict[str, list[str]] = {}
-    if not contact_ids:
-        return {}
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    statement = _channels_select(postgresql)
-    # one array on PostgreSQL; elsewhere an IN list per batch, within SQLite's parameter limit
-    for batch in batches(contact_ids, len(contact_ids) if postgresql else IN_LIST_BATCH):
-        for contact_id, channel in session.execute(statement, {"contact_ids": list(batch)}).tuples().all():
-            found.setdefault(contact_id, []).append(channel)
+    """The contact JSON's ``opted_out``: the channels each contact opted out of (read for all but the contacts
+    created in the transaction, whose opt-outs are noted)."""
+    new = noted(session, _NEW)
+    found: dict[str, list[str]] = {c: list(new[c]) for c in contact_ids if new.get(c)}
+    unknown = [c for c in contact_ids if c not in new]
+    if unknown:
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        statement = _channels_select(postgresql)
+        # one array on PostgreSQL; elsewhere an IN list per batch, within SQLite's parameter limit
+        for batch in batches(unknown, len(unknown) if postgresql else IN_LIST_BATCH):
+            for contact_id, channel in (
+                session.execute(statement, {"contact_ids": list(batch)}).tuples().all()
+            ):
+                found.setdefault(contact_id, []).append(channel)
     return {c: {"opted_out": sorted(chs, key=OPT_OUT_CHANNELS.index)} for c, chs in found.items()}
+
+
+def channels_column(contact_id: Any) -> ColumnElement[Any]:
+    """The channels the contact ``contact_id`` (a column) opted out of, as a JSON array or null."""
+    return select(func.json_agg(OptOut.channel)).where(OptOut.contact_id == contact_id).scalar_subquery()
+
+
+def channel_fields(channels: list[str] | None) -> dict[str, Any] | None:
+    """The contact JSON's ``opted_out`` from what :func:`channels_column` read."""
+    return {"opted_out": sorted(channels, key=OPT_OUT_CHANNELS.index)} if channels else None
 
 
 def out(row: OptOut) -> OptOutOut:

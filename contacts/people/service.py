@@ -14,7 +14,10 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
+    String,
     Text,
+    bindparam,
+    func,
     literal_column,
     null,
     or_,
@@ -23,7 +26,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.orm import Session
 
 from contacts import bulkinsert, contact_extensions, normalize
@@ -342,6 +345,8 @@ def create_contact(
     if data.tags:
         for tag in tags.ensure_tags(session, actor.organization_id, data.tags, may_create=may_create_tags):
             tags.attach(session, actor.organization_id, tag, [contact.id], actor.user_id)
+    else:  # its answer then needs no read of its tags
+        tags.note_untagged(session, [contact.id])
     if contact.company_id or contact.title:
         start_employment(session, contact, source, started_at=employed_since)
     publish(
@@ -828,11 +833,13 @@ class ContactRow:
     created_at: datetime
     updated_at: datetime
     company_name: str | None
+    # on PostgreSQL, its values, tag names and SQL fields, read with it (a row of _read_together)
+    together: tuple[Any, ...] | None = None
 
 
 # The columns of ContactRow, in its order (a row of them makes one: ContactRow(*row)).
 _ROW_COLUMNS = (
-    *(getattr(Contact, f.name) for f in fields(ContactRow) if f.name != "company_name"),
+    *(getattr(Contact, f.name) for f in fields(ContactRow) if f.name not in ("company_name", "together")),
     Company.name.label("company_name"),
 )
 
@@ -851,8 +858,21 @@ def list_contacts(session: Session, org_id: str, query: ContactListQuery) -> Pag
     if stmt is None:
         return Page(items=[], next_cursor=None)
     shown = stmt.with_only_columns(*_ROW_COLUMNS).outerjoin(Company, Company.id == Contact.company_id)
+    if session.get_bind().dialect.name != "postgresql":
+        rows, next_cursor = page_rows_by_id(
+            session, shown, Contact.id, limit=query.limit, cursor=query.cursor
+        )
+        return Page(items=[ContactRow(*row) for row in rows], next_cursor=next_cursor)
+    # Each row's values, tag names and SQL fields with it: PostgreSQL computes them for the page's rows only
+    # (expensive output columns wait for the sort and the limit).
+    shown = shown.add_columns(*_together_columns(Contact.id, contact_extensions.sql_fields()))
     rows, next_cursor = page_rows_by_id(session, shown, Contact.id, limit=query.limit, cursor=query.cursor)
-    return Page(items=[ContactRow(*row) for row in rows], next_cursor=next_cursor)
+    items = []
+    for row in rows:
+        item = ContactRow(*row[: len(_ROW_COLUMNS)])
+        item.together = (row[0], *row[len(_ROW_COLUMNS) :])
+        items.append(item)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 MAX_MERGE_HOPS = 50
@@ -954,24 +974,35 @@ def _values_select(postgresql: bool) -> CompoundSelect:
     ).order_by(literal_column("position"), literal_column("id"))
 
 
-def values_out(session: Session, contacts: Sequence[ShownContact]) -> dict[str, dict[str, list[ValueOut]]]:
+def values_out(
+    session: Session,
+    contacts: Sequence[ShownContact],
+    read: dict[str, tuple[Any, ...]] | None = None,
+) -> dict[str, dict[str, list[ValueOut]]]:
     """Return the emails, phones and addresses of ``contacts`` in their JSON shapes, by contact and kind.
 
     A collection the session has loaded (a contact just written) is serialised as it is; the values of the
-    others are read in one statement for every contact and kind, as plain rows of the columns the JSON
-    shows. A page of contacts has two or three values each: ORM objects for them (identity map, instance
-    state, every column) and a statement per kind cost more than the rest of the page.
+    others come from ``read`` (the rows of :func:`_read_together`, by contact) or are read in one statement
+    for every contact and kind, as plain rows of the columns the JSON shows. A page of contacts has two or
+    three values each: ORM objects for them (identity map, instance state, every column) and a statement per
+    kind cost more than the rest of the page.
     """
+    read = read or {}
     out: dict[str, dict[str, list[ValueOut]]] = {}
     unread: dict[str, list[bool]] = {}  # contact id -> which of _VALUE_KINDS come from the statement
     for contact in contacts:
         values: dict[str, list[ValueOut]] = {}
+        together = read.get(contact.id)
         for number, (attr, shape) in enumerate(_VALUE_KINDS):
             # A loaded collection lives in the instance's __dict__ (cheaper to ask than state.unloaded); a
             # row of a page has none.
             loaded = contact.__dict__.get(attr) if isinstance(contact, Contact) else None
-            values[attr] = [] if loaded is None else [shape.model_validate(v) for v in loaded]
-            if loaded is None:
+            if loaded is not None:
+                values[attr] = [shape.model_validate(v) for v in loaded]
+            elif together is not None:
+                values[attr] = _values_of(number, together[1 + number] or [])
+            else:
+                values[attr] = []
                 unread.setdefault(contact.id, [False] * len(_VALUE_KINDS))[number] = True
         out[contact.id] = values
     if not unread:
@@ -996,6 +1027,64 @@ def values_out(session: Session, contacts: Sequence[ShownContact]) -> dict[str, 
         else:
             out[contact_id][attr].append(AddressOut(postal_code=postal_code, value=value, type=type_))
     return out
+
+
+def _values_of(number: int, rows: list[list[Any]]) -> list[ValueOut]:
+    """Shape the JSON arrays :func:`_read_together` aggregates of one kind of value."""
+    if number == 0:
+        return [EmailOut(value=value, type=type_, primary=primary) for value, type_, primary in rows]
+    if number == 1:
+        return [
+            PhoneOut(value=value, e164=e164, type=type_, primary=primary)
+            for value, e164, type_, primary in rows
+        ]
+    return [
+        AddressOut(postal_code=postal_code, value=value, type=type_) for postal_code, value, type_ in rows
+    ]
+
+
+@functools.cache
+def _together_select(fields: tuple[contact_extensions.SqlContactField, ...]) -> Select[tuple[Any, ...]]:
+    """Return the select of the contacts bound as ``contact_ids`` (an array, PostgreSQL) with their emails,
+    phones and addresses, their tag names and the registered SQL fields, each aggregated as JSON: one row a
+    contact, one statement for all. Built once per set of fields."""
+    ids = func.unnest(bindparam("contact_ids", type_=ARRAY(String()))).table_valued("id").render_derived()
+    return select(ids.c.id, *_together_columns(ids.c.id, fields))
+
+
+@functools.cache
+def _together_columns(contact_id: Any, fields: tuple[contact_extensions.SqlContactField, ...]) -> list[Any]:
+    """Return the columns of :func:`_together_select` after the id, correlated to ``contact_id``."""
+
+    def aggregated(model: Any, *columns: Any) -> Any:
+        return (
+            select(
+                func.json_agg(aggregate_order_by(func.json_build_array(*columns), model.position, model.id))
+            )
+            .where(model.contact_id == contact_id)
+            .scalar_subquery()
+        )
+
+    return [
+        aggregated(ContactEmail, ContactEmail.value, ContactEmail.type, ContactEmail.primary),
+        aggregated(
+            ContactPhone, ContactPhone.value, ContactPhone.e164, ContactPhone.type, ContactPhone.primary
+        ),
+        aggregated(ContactAddress, ContactAddress.postal_code, ContactAddress.value, ContactAddress.type),
+        tags.names_column(contact_id),
+        *(f.column(contact_id) for f in fields),
+    ]
+
+
+def _read_together(
+    session: Session, contact_ids: list[str], fields: tuple[contact_extensions.SqlContactField, ...]
+) -> dict[str, tuple[Any, ...]]:
+    """Read the values, tag names and SQL fields of ``contact_ids`` in one statement (PostgreSQL), by contact:
+    (id, emails, phones, addresses, tag names, *fields), each a decoded JSON array or None."""
+    if not contact_ids:
+        return {}
+    rows = session.execute(_together_select(fields), {"contact_ids": contact_ids}).tuples().all()
+    return {row[0]: tuple(row) for row in rows}
 
 
 def _company_ref(contact: ShownContact) -> CompanyRef | None:
@@ -1054,13 +1143,34 @@ def to_out(
 
 
 def contacts_out(session: Session, contacts: Sequence[ShownContact]) -> list[ContactOut]:
-    """Serialise several contacts with one query for their tags."""
-    values = values_out(session, contacts)
+    """Serialise several contacts with one query for their values, one for their tags and one per field other
+    packages add; on PostgreSQL, one statement for all of these for the contacts read from the database (a
+    contact just written serialises its loaded values and what its writers noted)."""
     ids = [c.id for c in contacts]
-    names = tags.tag_names_for(session, ids)
+    read: dict[str, tuple[Any, ...]] = {}
+    fields = contact_extensions.sql_fields()
+    if session.get_bind().dialect.name == "postgresql":
+        read = {c.id: c.together for c in contacts if isinstance(c, ContactRow) and c.together is not None}
+        unread = [c.id for c in contacts if c.id not in read and not _loaded_whole(c)]
+        read.update(_read_together(session, unread, fields))
+    values = values_out(session, contacts, read)
+    names: dict[str, list[str]] = {cid: row[4] or [] for cid, row in read.items()}
+    names.update(tags.tag_names_for(session, [i for i in ids if i not in read]))
+    extra = contact_extensions.extra_fields(session, [i for i in ids if i not in read])
+    for cid, values_of_fields in contact_extensions.extra_fields(session, list(read), but_sql=True).items():
+        extra.setdefault(cid, {}).update(values_of_fields)
+    for cid, row in read.items():
+        for field, value in zip(fields, row[5:], strict=True):
+            shown = field.fields(value)
+            if shown:
+                extra.setdefault(cid, {}).update(shown)
     paths = merge_paths(session, contacts)
-    extra = contact_extensions.extra_fields(session, ids)
     return [to_out(c, names.get(c.id, []), values[c.id], paths.get(c.id), extra.get(c.id)) for c in contacts]
+
+
+def _loaded_whole(contact: ShownContact) -> bool:
+    """Whether the session holds the contact's emails, phones and addresses (a contact just written)."""
+    return isinstance(contact, Contact) and all(attr in contact.__dict__ for attr, _ in _VALUE_KINDS)
 
 
 def contact_out(session: Session, contact: Contact) -> ContactOut:

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies.models import Company
-from contacts.db import among_bound, batches, get_owned, utcnow
+from contacts.db import among_bound, batches, get_owned, noted, transaction_notes, utcnow
 from contacts.errors import Conflict, Forbidden, ValidationFailed
 from contacts.events.models import Campaign, Event
 from contacts.pagination import page_by_id
@@ -26,6 +27,7 @@ from contacts.tags.schemas import TagListQuery, TagOut
 
 BULK_FILTER_LIMIT = 10_000
 BULK_CHUNK = 1000
+_UNTAGGED = "tags.untagged"  # transaction_notes: contacts written in the transaction without a tag
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,9 @@ def attach(
         )
     )
     added = [cid for cid in ids if cid not in already]
+    untagged = noted(session, _UNTAGGED)
+    for cid in added:
+        untagged.pop(cid, None)
     session.add_all(
         ContactTag(contact_id=cid, tag_id=tag.id, organization_id=org_id, tagged_by=user_id) for cid in added
     )
@@ -203,9 +208,29 @@ def detach(session: Session, tag: Tag, contact_ids: Iterable[str]) -> list[str]:
     return had
 
 
+def note_untagged(session: Session, contact_ids: Iterable[str]) -> None:
+    """Note contacts just created without tags: their tag names are known until the transaction ends, or
+    until a tag is attached to them or a statement writes tag links (a merge moving them, say)."""
+    untagged = transaction_notes(session, _UNTAGGED, (ContactTag.__tablename__,))
+    untagged.update(dict.fromkeys(contact_ids, True))
+
+
 def tag_names_for(session: Session, contact_ids: list[str]) -> dict[str, list[str]]:
-    """Map contact ids to their tag names, sorted, in one query."""
-    return _names_by_owner(session, _CONTACTS, contact_ids)
+    """Map contact ids to their tag names, sorted, in one query (none for contacts noted untagged)."""
+    untagged = noted(session, _UNTAGGED)
+    return _names_by_owner(session, _CONTACTS, [c for c in contact_ids if c not in untagged])
+
+
+def names_column(contact_id: Any) -> Any:
+    """The tag names of the contact ``contact_id`` (a column), sorted as :func:`tag_names_for` sorts them, as a
+    JSON array or null."""
+    return (
+        select(func.json_agg(aggregate_order_by(Tag.name, Tag.name)))
+        .select_from(ContactTag)
+        .join(Tag, Tag.id == ContactTag.tag_id)
+        .where(ContactTag.contact_id == contact_id)
+        .scalar_subquery()
+    )
 
 
 def tag_version(tag: Tag) -> int:

@@ -164,7 +164,11 @@ def record_touchpoint(
     channel = channel or default_channel(kind)
     _check_choice("channel", channel, CHANNELS)
     user_id = user_id if user_id is not None else actor.user_id
-    _check_refs(session, actor.organization_id, event_id=event_id, campaign_id=campaign_id, user_id=user_id)
+    # the actor is a user of the organisation: only someone else's id is looked up
+    other_user = user_id if user_id != actor.user_id else None
+    _check_refs(
+        session, actor.organization_id, event_id=event_id, campaign_id=campaign_id, user_id=other_user
+    )
     _check_external_id(session, actor.organization_id, external_id)
     if company_name_at_time is None and contact.company is not None:
         company_name_at_time = contact.company.name

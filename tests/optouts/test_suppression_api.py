@@ -212,3 +212,10 @@ def test_a_lookup_of_a_malformed_phone_is_refused(org: OrgClient) -> None:
     resp = org.get("/api/v1/suppressions", query_string={"phone": "abc"})
     assert resp.status_code == 422
     assert resp.headers["Content-Type"] == "application/problem+json"
+
+
+def test_the_answer_to_creating_a_suppressed_person_shows_the_opt_outs(org: OrgClient) -> None:
+    erased_opted_out(org, "email", "phone")
+    created = factories.contact(org, {"full_name": "小川 健", "emails": [{"value": EMAIL}]})
+    assert created["opted_out"] == ["email", "phone"]
+    assert org.get(f"/api/v1/contacts/{created['id']}").get_json()["opted_out"] == ["email", "phone"]

@@ -220,3 +220,26 @@ def test_a_loaded_touchpoint_serialises_without_the_orm_descriptors(
         session.expire(tp, ["summary", "updated_at"])
         assert service.touchpoint_out(tp).model_dump(mode="json") == reference
         assert "summary" in descriptor_reads
+
+
+def test_a_touchpoint_of_the_actor_does_not_look_the_actor_up(app: Flask, org: OrgClient) -> None:
+    # the actor is a user of its organisation; an API request's user is no longer a loaded row to find
+    cid = _contact(org)
+    with app.app_context(), session_factory(app)() as session:
+        contact = session.get_one(Contact, cid)
+        asked: list[object] = []
+        get = session.get
+
+        def spy(model: Any, ident: Any, **kwargs: Any) -> Any:
+            asked.append(model.__name__)
+            return get(model, ident, **kwargs)
+
+        session.get = spy  # type: ignore[method-assign]
+        actor = Actor(org.organization_id, org.user_id)
+        service.record_touchpoint(
+            session, actor, contact=contact, kind="call", occurred_at=WHEN, source="api", user_id=org.user_id
+        )
+        service.record_touchpoint(
+            session, actor, contact=contact, kind="call", occurred_at=WHEN, source="api"
+        )
+    assert "User" not in asked, asked
