@@ -3,11 +3,9 @@ cards-hard card's text): lines kept apart, the 〒 line, P.O. boxes, building wo
 
 from __future__ import annotations
 
-from ocr.engine import Word
 from ocr.fields import extract_fields
-from ocr.layout import group_lines
 from ocr.ppread import row_keys
-from tests.ocr.test_field_rules import card
+from tests.ocr.test_field_rules import card, placed
 
 # Lines kept apart
 
@@ -30,32 +28,17 @@ def test_two_columns_side_by_side_get_rows_of_their_own() -> None:
     assert keys[0] != keys[1]
 
 
-def _placed(*rows: tuple[str, int, int], height: int = 22) -> list[Word]:
-    words = []
-    for number, (text, x0, y) in enumerate(rows, start=1):
-        x = x0
-        for token in text.split(" "):
-            width = max(1, len(token)) * int(height * 0.6)
-            words.append(
-                Word(text=token, confidence=0.93, box=(x, y, width, height), line_key=(1, 1, number))
-            )
-            x += width + int(height * 0.5)
-    return words
-
-
 def test_a_second_office_beside_the_first_is_not_part_of_its_address() -> None:
     # the widest line of the left office ends 15 px before the right office's column
-    lines = group_lines(
-        _placed(
-            ("Northwind Trading Ltd", 40, 20),
-            ("Maya Collins", 40, 60),
-            ("Suite 1204, Harbour Tower", 40, 120),
-            ("Unit 7, Dock Road", 382, 120),
-            ("King Street West", 40, 150),
-            ("Leeds LS1 4AP", 382, 150),
-            ("Manchester M1 2AB", 40, 180),
-            ("United Kingdom", 382, 180),
-        )
+    lines = placed(
+        ("Northwind Trading Ltd", 40, 20),
+        ("Maya Collins", 40, 60),
+        ("Suite 1204, Harbour Tower", 40, 120),
+        ("Unit 7, Dock Road", 382, 120),
+        ("King Street West", 40, 150),
+        ("Leeds LS1 4AP", 382, 150),
+        ("Manchester M1 2AB", 40, 180),
+        ("United Kingdom", 382, 180),
     )
     address = extract_fields(lines)[1]["address"].value
     assert address == "Suite 1204, Harbour Tower, King Street West, Manchester M1 2AB"
@@ -66,14 +49,12 @@ def test_a_second_office_beside_the_first_is_not_part_of_its_address() -> None:
 
 def test_a_title_continues_in_its_own_column_not_the_one_beside_it() -> None:
     # the office column on the right starts a little higher than the title's second line
-    lines = group_lines(
-        _placed(
-            ("Harbor Capital Ltd", 40, 20),
-            ("Nadia Brooks", 40, 60),
-            ("Head of Sales", 40, 120),
-            ("Level 12, 8 Marina View", 420, 138),
-            ("Northern Europe", 40, 146),
-        )
+    lines = placed(
+        ("Harbor Capital Ltd", 40, 20),
+        ("Nadia Brooks", 40, 60),
+        ("Head of Sales", 40, 120),
+        ("Level 12, 8 Marina View", 420, 138),
+        ("Northern Europe", 40, 146),
     )
     assert extract_fields(lines)[1]["title"].value == "Head of Sales Northern Europe"
 
@@ -83,14 +64,12 @@ def test_a_title_continues_in_its_own_column_not_the_one_beside_it() -> None:
 
 def test_a_postal_code_alone_takes_the_line_under_it_as_the_address() -> None:
     # an e-mail printed to the right sorts between the code and the address in reading order
-    lines = group_lines(
-        _placed(
-            ("株式会社テスト", 40, 20),
-            ("山田 太郎", 40, 60),
-            ("〒150-0002", 40, 120),
-            ("taro@test.co.jp", 600, 130),
-            ("東京都渋谷区渋谷2丁目1番1号", 40, 146),
-        )
+    lines = placed(
+        ("株式会社テスト", 40, 20),
+        ("山田 太郎", 40, 60),
+        ("〒150-0002", 40, 120),
+        ("taro@test.co.jp", 600, 130),
+        ("東京都渋谷区渋谷2丁目1番1号", 40, 146),
     )
     fields = extract_fields(lines)[1]
     assert (fields["postal_code"].value, fields["address"].value) == (
