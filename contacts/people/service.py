@@ -1016,31 +1016,31 @@ def values_out(
         for batch in batches(list(unread), size)
         for row in session.execute(statement, {"contact_ids": list(batch)}).all()
     ]
-    for number, contact_id, value, type_, primary, e164, postal_code, _, _ in rows:
-        if not unread[contact_id][number]:
-            continue
-        attr = _VALUE_KINDS[number][0]
-        if number == 0:
-            out[contact_id][attr].append(EmailOut(value=value, type=type_, primary=primary))
-        elif number == 1:
-            out[contact_id][attr].append(PhoneOut(value=value, e164=e164, type=type_, primary=primary))
-        else:
-            out[contact_id][attr].append(AddressOut(postal_code=postal_code, value=value, type=type_))
+    for number, contact_id, *shown, _, _ in rows:
+        if unread[contact_id][number]:
+            out[contact_id][_VALUE_KINDS[number][0]].append(_value_out(number, *shown))
     return out
+
+
+def _value_out(
+    number: int,
+    value: str,
+    type_: str | None,
+    primary: bool | None,
+    e164: str | None,
+    postal_code: str | None,
+) -> ValueOut:
+    """Shape one value of kind ``number`` (of :data:`_VALUE_KINDS`) from the columns both value reads give."""
+    if number == 0:
+        return EmailOut(value=value, type=type_, primary=primary)
+    if number == 1:
+        return PhoneOut(value=value, e164=e164, type=type_, primary=primary)
+    return AddressOut(postal_code=postal_code, value=value, type=type_)
 
 
 def _values_of(number: int, rows: list[list[Any]]) -> list[ValueOut]:
     """Shape the JSON arrays :func:`_read_together` aggregates of one kind of value."""
-    if number == 0:
-        return [EmailOut(value=value, type=type_, primary=primary) for value, type_, primary in rows]
-    if number == 1:
-        return [
-            PhoneOut(value=value, e164=e164, type=type_, primary=primary)
-            for value, e164, type_, primary in rows
-        ]
-    return [
-        AddressOut(postal_code=postal_code, value=value, type=type_) for postal_code, value, type_ in rows
-    ]
+    return [_value_out(number, *row) for row in rows]
 
 
 @functools.cache
@@ -1056,21 +1056,19 @@ def _together_select(fields: tuple[contact_extensions.SqlContactField, ...]) -> 
 def _together_columns(contact_id: Any, fields: tuple[contact_extensions.SqlContactField, ...]) -> list[Any]:
     """Return the columns of :func:`_together_select` after the id, correlated to ``contact_id``."""
 
-    def aggregated(model: Any, *columns: Any) -> Any:
+    def aggregated(model: Any, e164: Any, postal_code: Any, primary: Any) -> Any:
+        # the columns of _values_select, in its order (each a _value_out of the kind)
+        shown = func.json_build_array(model.value, model.type, primary, e164, postal_code)
         return (
-            select(
-                func.json_agg(aggregate_order_by(func.json_build_array(*columns), model.position, model.id))
-            )
+            select(func.json_agg(aggregate_order_by(shown, model.position, model.id)))
             .where(model.contact_id == contact_id)
             .scalar_subquery()
         )
 
     return [
-        aggregated(ContactEmail, ContactEmail.value, ContactEmail.type, ContactEmail.primary),
-        aggregated(
-            ContactPhone, ContactPhone.value, ContactPhone.e164, ContactPhone.type, ContactPhone.primary
-        ),
-        aggregated(ContactAddress, ContactAddress.postal_code, ContactAddress.value, ContactAddress.type),
+        aggregated(ContactEmail, null(), null(), ContactEmail.primary),
+        aggregated(ContactPhone, ContactPhone.e164, null(), ContactPhone.primary),
+        aggregated(ContactAddress, null(), ContactAddress.postal_code, null()),
         tags.names_column(contact_id),
         *(f.column(contact_id) for f in fields),
     ]
