@@ -111,16 +111,16 @@ _HYPHEN_ENDING_KANJI = re.compile(f"(?<=[{_KANJI_CLASS}])[-−‐—―](?=$|\\s
 _ORDINAL = re.compile("第([ニーー])")
 
 
-_KANJI_AS_KANA = {"二": "ニ", "口": "ロ", "工": "エ", "力": "カ", "八": "ハ", "夕": "タ", "卜": "ト"}
+KANJI_AS_KANA = {"二": "ニ", "口": "ロ", "工": "エ", "力": "カ", "八": "ハ", "夕": "タ", "卜": "ト"}
 _KATAKANA_CLASS = "ァ-ヶ"
 # A kanji look-alike touching katakana on both sides, or starting a katakana word (八イツ -> ハイツ).
 _KANJI_IN_KATAKANA = re.compile(
-    f"(?<=[{_KATAKANA_CLASS}ー])([{''.join(_KANJI_AS_KANA)}])(?=[{_KATAKANA_CLASS}ー]|$|\\s|\\d)"
-    f"|(?<![{_KANJI_CLASS}{_KATAKANA_CLASS}ー])([{''.join(_KANJI_AS_KANA)}])(?=[{_KATAKANA_CLASS}ー]{{2}})"
+    f"(?<=[{_KATAKANA_CLASS}ー])([{''.join(KANJI_AS_KANA)}])(?=[{_KATAKANA_CLASS}ー]|$|\\s|\\d)"
+    f"|(?<![{_KANJI_CLASS}{_KATAKANA_CLASS}ー])([{''.join(KANJI_AS_KANA)}])(?=[{_KATAKANA_CLASS}ー]{{2}})"
 )
 # A flat stroke after katakana is the long-vowel mark (コ一ポ, コ-ト -> コーポ, コート).
 _STROKE_IN_KATAKANA = re.compile(
-    f"(?<=[{_KATAKANA_CLASS}])[一\\-−‐—](?=[{_KATAKANA_CLASS}{''.join(_KANJI_AS_KANA)}]|$|\\s)"
+    f"(?<=[{_KATAKANA_CLASS}])[一\\-−‐—](?=[{_KATAKANA_CLASS}{''.join(KANJI_AS_KANA)}]|$|\\s)"
 )
 _CHOME = re.compile(r"丁日(?=\d)")  # 丁目 with 目 read as 日
 
@@ -134,7 +134,7 @@ def fix_kana_kanji(text: str) -> str:
     text = _ORDINAL.sub(lambda m: "第" + {"ニ": "二", "ー": "一"}[m.group(1)], text)
     text = _KANA_BETWEEN_KANJI.sub(lambda m: _KANA_AS_KANJI[m.group(1)], text)
     text = _STROKE_IN_KATAKANA.sub("ー", text)
-    text = _KANJI_IN_KATAKANA.sub(lambda m: _KANJI_AS_KANA[m.group(1) or m.group(2)], text)
+    text = _KANJI_IN_KATAKANA.sub(lambda m: KANJI_AS_KANA[m.group(1) or m.group(2)], text)
     text = _STROKE_IN_KATAKANA.sub("ー", text)
     return _CHOME.sub("丁目", text)
 

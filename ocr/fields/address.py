@@ -21,7 +21,7 @@ from ocr.fields.vocab import (
     PREFECTURES,
     street_suffix_in,
 )
-from ocr.layout import Line, fix_kana_kanji, variant_to_japanese
+from ocr.layout import KANJI_AS_KANA, Line, fix_kana_kanji, variant_to_japanese
 
 # Postal codes in the main formats, each with the context that tells it from other numbers.
 _EN_POSTAL = (
@@ -192,16 +192,10 @@ def _repair_prefecture(text: str) -> str:
     return pref + text[used:]
 
 
-# What recognizers read for the katakana of building words: kanji of the same shape, ル as ノレ, the long-vowel
-# mark as a flat stroke.
+# What recognizers read for the katakana of building words: kanji of the same shape (layout's table), ル as ノレ,
+# the long-vowel mark as a flat stroke.
 _BUILDING_LOOKALIKES = {
-    "ハ": "[ハ八]",
-    "エ": "[エ工]",
-    "ロ": "[ロ口]",
-    "カ": "[カ力]",
-    "タ": "[タ夕]",
-    "ト": "[ト卜]",
-    "ニ": "[ニ二]",
+    **{kana: f"[{kana}{kanji}]" for kanji, kana in KANJI_AS_KANA.items()},
     "ル": "(?:ル|ノレ)",
     "ー": "[ー一\\-−‐1]",
 }
