@@ -65,6 +65,7 @@ class OwnedRows:
     move: Callable[[Session, Merge], None] | None = None
     erase: Callable[[Session, Erasure], dict[str, int]] | None = None
     undone: Callable[[Session, Merge, Rows, Rows], None] | None = None
+    move_many: Callable[[Session, list[Merge]], None] | None = None
 
 
 @dataclass
@@ -112,6 +113,7 @@ def contact_rows(
     move: Callable[[Session, Merge], None] | None = None,
     erase: Callable[[Session, Erasure], dict[str, int]] | None = None,
     undone: Callable[[Session, Merge, Rows, Rows], None] | None = None,
+    move_many: Callable[[Session, list[Merge]], None] | None = None,
 ) -> OwnedRows:
     """Owned rows of a table with a ``contact_id`` column, dumped whole and restored by replacing them."""
     column = model.contact_id  # type: ignore[attr-defined]
@@ -125,7 +127,13 @@ def contact_rows(
     dump.__qualname__ = f"contact_rows({model.__name__}).dump"
     restore.__qualname__ = f"contact_rows({model.__name__}).restore"
     return OwnedRows(
-        key=str(model.__tablename__), dump=dump, restore=restore, move=move, erase=erase, undone=undone
+        key=str(model.__tablename__),
+        dump=dump,
+        restore=restore,
+        move=move,
+        erase=erase,
+        undone=undone,
+        move_many=move_many,
     )
 
 

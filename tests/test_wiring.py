@@ -23,6 +23,14 @@ SUBSCRIBERS = [
     ("CompanyUnlinked", ["contacts.people.package.show_company", "contacts.dedup.package.contacts_keys"]),
     ("CompanyWritten", ["contacts.dedup.package.company_changed"]),
     (
+        "ContactMergesMade",
+        [
+            "contacts.people.package.merges_made",
+            "contacts.frequency.package.merges_made",
+            "contacts.analytics.package.merges_made",
+        ],
+    ),
+    (
         "ContactMergesUndone",
         [
             "contacts.people.package.merges_undone",
@@ -33,14 +41,6 @@ SUBSCRIBERS = [
     (
         "ContactWritten",
         ["contacts.optouts.package.contact_written", "contacts.dedup.package.contact_written"],
-    ),
-    (
-        "ContactsMerged",
-        [
-            "contacts.people.package.contacts_merged",
-            "contacts.frequency.package.contacts_merged",
-            "contacts.analytics.package.contacts_merged",
-        ],
     ),
     (
         "ContactsWritten",

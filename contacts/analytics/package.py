@@ -9,7 +9,7 @@ from contacts.analytics import rollup
 from contacts.analytics.api import bp
 from contacts.analytics.models import AnalyticsDirty  # noqa: F401  (its tables, for Base.metadata)
 from contacts.changelog.vocabulary import Entity
-from contacts.dedup.events import ContactMergesUndone, ContactsMerged, MergeUndone
+from contacts.dedup.events import ContactMergesMade, ContactMergesUndone, MergeUndone
 from contacts.registry import Registry
 from contacts.touchpoints.events import TouchpointsChanged
 
@@ -19,7 +19,7 @@ def register(registry: Registry) -> None:
     announces the person's touchpoints as changed)."""
     registry.blueprint(bp)
     registry.subscribe(TouchpointsChanged, touchpoints_changed)
-    registry.subscribe(ContactsMerged, contacts_merged)
+    registry.subscribe(ContactMergesMade, merges_made)
     registry.subscribe(MergeUndone, merge_undone)
     registry.subscribe(ContactMergesUndone, merges_undone)
 
@@ -32,9 +32,9 @@ def touchpoints_changed(session: Session, event: TouchpointsChanged) -> None:
         rollup.mark(session, event.org_id, event.contact_ids)
 
 
-def contacts_merged(session: Session, event: ContactsMerged) -> None:
-    """The losers' touchpoints are the winner's now."""
-    rollup.mark(session, event.org_id, [event.winner.id, *(c.id for c in event.losers)])
+def merges_made(session: Session, event: ContactMergesMade) -> None:
+    """The losers' touchpoints are the winners' now: one mark for all the merges."""
+    rollup.mark(session, event.org_id, [c.id for each in event.merges for c in (each.winner, *each.losers)])
 
 
 def merge_undone(session: Session, event: MergeUndone) -> None:

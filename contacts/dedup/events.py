@@ -38,6 +38,18 @@ class ContactsMerged(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ContactMergesMade(Event):
+    """Contact merges were made together (:mod:`contacts.dedup.merge_many`; a single merge is one of them):
+    what as many ``ContactsMerged`` events say, in one event, so that subscribers act on all of them at once."""
+
+    merges: tuple[ContactsMerged, ...]
+
+    def changes(self) -> tuple[Change, ...]:
+        """Log each merge as its own ``ContactsMerged`` does."""
+        return tuple(change for each in self.merges for change in each.changes())
+
+
+@dataclass(frozen=True, kw_only=True)
 class CompaniesMerged(Event):
     """Companies were merged; ``contacts`` are the people who worked at a loser and now work at the winner."""
 

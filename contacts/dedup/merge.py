@@ -18,8 +18,7 @@ from contacts import normalize, ownership, snapshot
 from contacts.bus import publish
 from contacts.changelog.vocabulary import Entity
 from contacts.db import batches, get_owned, new_id, utcnow
-from contacts.dedup import stored
-from contacts.dedup.events import ContactsMerged, MergeUndone
+from contacts.dedup.events import MergeUndone
 from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MergeOperation
 from contacts.errors import Conflict, ValidationFailed
 from contacts.people import service as people
@@ -30,9 +29,10 @@ from contacts.status import RecordStatus
 #: Fields a merge can take from a loser (``field_choices``); the rest of a contact is merged, not chosen.
 CHOOSABLE_FIELDS: Final = (*people.SCALAR_FIELDS, "company", "owner_id")
 MAX_LOSERS: Final = 50
-_VALUES: Final = (selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses))
+#: The loader options of a merge's contacts: it moves their values.
+VALUES: Final = (selectinload(Contact.emails), selectinload(Contact.phones), selectinload(Contact.addresses))
 #: ``session.info`` key: the ids of the contact merges the session made, by the id of each of their losers.
-_MADE: Final = "meishi.contact_merges_made"
+MADE: Final = "meishi.contact_merges_made"
 
 
 def get_merge(session: Session, org_id: str, merge_id: str) -> MergeOperation:
@@ -46,13 +46,12 @@ def merge_made(session: Session, loser_id: str) -> str | None:
     A caller that had a new contact merged away (by the event its creation published) learns which merge
     took it without querying for it.
     """
-    made: dict[str, str] = session.info.get(_MADE, {})
+    made: dict[str, str] = session.info.get(MADE, {})
     return made.get(loser_id)
 
 
-def _participants(
-    session: Session, org_id: str, winner_id: str, loser_ids: Sequence[str]
-) -> tuple[Contact, list[Contact]]:
+def check_group(winner_id: str, loser_ids: Sequence[str]) -> list[str]:
+    """Return the losers of a merge, each once, or refuse a winner among them or a count out of bounds."""
     ids = list(dict.fromkeys(loser_ids))
     if winner_id in ids:
         raise ValidationFailed(
@@ -66,11 +65,7 @@ def _participants(
             "name 1 to 50 losers",
             errors=[{"field": "loser_ids", "message": f"1 to {MAX_LOSERS} ids", "code": "length"}],
         )
-    # The merge moves their values: loaded with the lock, three queries for all instead of three each.
-    lock_rows(session, Contact, [winner_id, *ids], *_VALUES)
-    winner = people.get_active_contact(session, org_id, winner_id)
-    losers = [people.get_active_contact(session, org_id, i) for i in ids]
-    return winner, losers
+    return ids
 
 
 def lock_rows(session: Session, model: Any, ids: Sequence[str], *options: ExecutableOption) -> list[Any]:
@@ -92,7 +87,7 @@ def lock_rows(session: Session, model: Any, ids: Sequence[str], *options: Execut
     )
 
 
-def _check_choices(field_choices: dict[str, str], allowed_ids: set[str]) -> None:
+def check_choices(field_choices: dict[str, str], allowed_ids: set[str]) -> None:
     errors = []
     for name, chosen in field_choices.items():
         if name not in CHOOSABLE_FIELDS:
@@ -180,7 +175,7 @@ def _value_key(kind: str, row: Any) -> str:
     return f"{row.postal_code or ''}|{row.value_normalized or normalize.fold_text(row.value)}"
 
 
-def _merge_values(winner: Contact, losers: list[Contact]) -> list[dict[str, Any]]:
+def merge_values(winner: Contact, losers: list[Contact]) -> list[dict[str, Any]]:
     """Move the losers' emails, phones and addresses to the winner; return the duplicates dropped."""
     dropped: list[dict[str, Any]] = []
     for kind in ("emails", "phones", "addresses"):
@@ -208,7 +203,7 @@ def _merge_values(winner: Contact, losers: list[Contact]) -> list[dict[str, Any]
     return dropped
 
 
-def _choose_fields(
+def choose_fields(
     winner: Contact, losers: list[Contact], field_choices: dict[str, str], stamp: dict[str, Any]
 ) -> list[str]:
     """Take chosen fields from losers and fill the winner's empty fields; return the fields changed."""
@@ -232,34 +227,32 @@ def _choose_fields(
     return changed
 
 
-def _move_links(
-    session: Session,
-    winner: Contact,
-    loser_ids: list[str],
-    actor: Actor,
-    merge_id: str,
-    before: dict[str, list[dict[str, Any]]],
+def move_links(
+    session: Session, merges: Sequence[tuple[ownership.Merge, dict[str, list[dict[str, Any]]]]]
 ) -> None:
-    """Hand the losers' rows of every package to the winner, in registration order.
+    """Hand the losers' rows of every package to the winner of each merge (with the snapshot dumped before
+    it), package by package in registration order.
 
-    A package none of the merge's contacts holds a row in (its rows in ``before``, the snapshot dumped for
-    the undo, which holds every row a move may change) has nothing to move, and is not asked to: a contact
-    just created by a card or an import row owns only its values, keys and candidates.
+    A package none of a merge's contacts holds a row in (its rows in the merge's snapshot, dumped for the
+    undo, which holds every row a move may change) has nothing to move for it, and is not asked to: a contact
+    just created by a card or an import row owns only its values, keys and candidates. A package that moves
+    many merges at once (``move_many``) is asked once for all of them.
     """
     session.flush()
-    move = ownership.Merge(
-        org_id=winner.organization_id,
-        actor_id=actor.user_id,
-        winner_id=winner.id,
-        loser_ids=loser_ids,
-        merge_id=merge_id,
-    )
     for owned in ownership.installed():
-        if owned.move is not None and not (owned.dump is not None and before.get(owned.key) == []):
-            owned.move(session, move)
+        moving = [
+            move for move, before in merges if not (owned.dump is not None and before.get(owned.key) == [])
+        ]
+        if not moving:
+            continue
+        if owned.move_many is not None:
+            owned.move_many(session, moving)
+        elif owned.move is not None:
+            for move in moving:
+                owned.move(session, move)
 
 
-def _carry_dismissals(
+def carry_dismissals(
     session: Session, winner: Contact, loser_ids: list[str], candidates: list[dict[str, Any]]
 ) -> list[str]:
     """A person's "not the same" stays true after a merge: dismissed pairs of losers carry to the winner.
@@ -307,97 +300,49 @@ def _carry_dismissals(
     return created
 
 
-def _settle_employment(
-    session: Session, winner: Contact, source: Source, before_company: str | None, before_title: str | None
+def settle_employment(
+    session: Session, settling: Sequence[tuple[Contact, Source, str | None, str | None]]
 ) -> None:
-    """A new company or title is a job change; open entries of other companies end at the merge."""
+    """A new company or title is a job change; open entries of other companies end at the merge.
+
+    ``settling`` holds each merge's winner, the merge's source, and the winner's company and title before it;
+    the open entries of all the winners are read with one query.
+    """
     session.flush()
-    current = None
-    if winner.company_id != before_company or winner.title != before_title:
-        current = people.change_job(session, winner, source, previous_company_id=before_company)
-        session.flush()
+    current: dict[str, Employment] = {}
+    changing = [s for s in settling if s[0].company_id != s[2] or s[0].title != s[3]]
+    opened = people.open_employment(session, [winner.id for winner, *_ in changing]) if changing else {}
+    for winner, source, before_company, _ in changing:
+        current[winner.id] = people.change_job(
+            session,
+            winner,
+            source,
+            previous_company_id=before_company,
+            open_entries=opened.get(winner.id, []),
+        )
+    session.flush()
     now = utcnow()
-    kept: set[tuple[str | None, str | None, str | None]] = set()
-    entries = session.scalars(
-        select(Employment)
-        .where(Employment.contact_id == winner.id, Employment.ended_at.is_(None))
-        .order_by(Employment.created_at, Employment.id)
-        .execution_options(populate_existing=True)
-    )
-    for entry in entries:
-        job = (entry.company_id, entry.department, entry.title)
-        if entry is not current and entry.company_id != winner.company_id:
-            entry.ended_at = now
-        elif job in kept:
-            session.delete(entry)  # two cards of one job make one entry (the undo snapshot keeps both)
-        else:
-            kept.add(job)
-
-
-def merge_contacts(
-    session: Session,
-    actor: Actor,
-    winner_id: str,
-    loser_ids: Sequence[str],
-    field_choices: dict[str, str] | None = None,
-    *,
-    automatic: bool = False,
-) -> MergeOperation:
-    """Merge losers into the winner in the caller's transaction; the returned operation can be undone."""
-    org_id = actor.organization_id
-    winner, losers = _participants(session, org_id, winner_id, loser_ids)
-    choices = dict(field_choices or {})
-    ids = [winner.id, *(c.id for c in losers)]
-    _check_choices(choices, set(ids))
-    session.flush()
-    before = contact_snapshot(session, ids)
-    op = MergeOperation(
-        id=new_id(),
-        organization_id=org_id,
-        entity="contact",
-        winner_id=winner.id,
-        loser_ids=[c.id for c in losers],
-        field_choices=choices,
-        automatic=automatic,
-        created_by=actor.user_id,
-        snapshot={},
-    )
-    session.info.setdefault(_MADE, {}).update(dict.fromkeys(op.loser_ids, op.id))
-    source = actor.source("merge", op.id)
-    before_company, before_title = winner.company_id, winner.title
-    changed = _choose_fields(winner, losers, choices, source.stamp())
-    dropped = _merge_values(winner, losers)
-    _move_links(session, winner, [c.id for c in losers], actor, op.id, before)
-    carried = _carry_dismissals(session, winner, [c.id for c in losers], before["duplicate_candidate"])
-    _settle_employment(session, winner, source, before_company, before_title)
-    for loser in losers:
-        loser.status = RecordStatus.MERGED
-        loser.merged_into_id = winner.id
-    session.flush()
-    stored.drop_keys(session, [c.id for c in losers])
-    stored.refresh_keys(session, winner)
-    data = {"merge_id": op.id, "winner_id": winner.id, "loser_ids": op.loser_ids, "automatic": automatic}
-    # The people package refreshes the winner's search text and bumps every version (see contacts.packages).
-    publish(
-        session,
-        ContactsMerged(
-            org_id=org_id,
-            actor_id=actor.user_id,
-            winner=winner,
-            losers=tuple(losers),
-            data=data,
-            fields=tuple(changed),
-        ),
-    )
-    op.snapshot = {
-        "before": before,
-        "dropped": dropped,
-        "after": {c.id: c.version for c in (winner, *losers)},
-        "created_candidates": carried,
-    }
-    session.add(op)
-    session.flush()
-    return op
+    company_of = {winner.id: winner.company_id for winner, *_ in settling}
+    kept: dict[str, set[tuple[str | None, str | None, str | None]]] = {}
+    for batch in batches(list(company_of)):
+        entries = session.scalars(
+            select(Employment)
+            .where(Employment.contact_id.in_(batch), Employment.ended_at.is_(None))
+            .order_by(Employment.created_at, Employment.id)
+            .execution_options(populate_existing=True)
+        )
+        for entry in entries:
+            job = (entry.company_id, entry.department, entry.title)
+            mine = kept.setdefault(entry.contact_id, set())
+            if (
+                entry is not current.get(entry.contact_id)
+                and entry.company_id != company_of[entry.contact_id]
+            ):
+                entry.ended_at = now
+            elif job in mine:
+                session.delete(entry)  # two cards of one job make one entry (the undo snapshot keeps both)
+            else:
+                mine.add(job)
 
 
 def _renew_versions(session: Session, op: MergeOperation, after: dict[str, int]) -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, delete, or_, select, update
+from sqlalchemy import CursorResult, and_, delete, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from contacts import snapshot
 from contacts.changelog.vocabulary import Operation
 from contacts.companies.events import CompanyRenamed, CompanyUnlinked, CompanyWritten
-from contacts.db import utcnow
+from contacts.db import batches, utcnow
 from contacts.dedup import matching, service, stored
 from contacts.dedup.api import bp
 from contacts.dedup.companies_merge import company_written
@@ -49,6 +49,7 @@ def register(registry: Registry) -> None:
             dump=dump_candidates,
             restore=restore_candidates,
             move=settle_candidates,
+            move_many=settle_candidates_many,
             erase=erase_candidates,
         )
     )
@@ -109,18 +110,28 @@ def restore_candidates(session: Session, rows: Rows, ids: list[str]) -> None:
 
 def settle_candidates(session: Session, merge: Merge) -> None:
     """Open candidates between records of the merge are settled: they were merged."""
-    members = [merge.winner_id, *merge.loser_ids]
-    session.execute(
-        update(DuplicateCandidate)
-        .where(
-            DuplicateCandidate.organization_id == merge.org_id,
-            DuplicateCandidate.entity == "contact",
-            DuplicateCandidate.status == CandidateStatus.OPEN,
-            DuplicateCandidate.a_id.in_(members),
-            DuplicateCandidate.b_id.in_(members),
+    settle_candidates_many(session, [merge])
+
+
+def settle_candidates_many(session: Session, merges: list[Merge]) -> None:
+    """As :func:`settle_candidates` for many merges (of one organisation), with one statement per 500 pairs."""
+    pairs = [
+        matching.ordered(a, b)
+        for members in ([m.winner_id, *m.loser_ids] for m in merges)
+        for n, a in enumerate(members)
+        for b in members[n + 1 :]
+    ]
+    for batch in batches(pairs):
+        session.execute(
+            update(DuplicateCandidate)
+            .where(
+                DuplicateCandidate.organization_id == merges[0].org_id,
+                DuplicateCandidate.entity == "contact",
+                DuplicateCandidate.status == CandidateStatus.OPEN,
+                tuple_(DuplicateCandidate.a_id, DuplicateCandidate.b_id).in_(batch),
+            )
+            .values(status=CandidateStatus.MERGED, decided_by=merges[0].actor_id, decided_at=utcnow())
         )
-        .values(status=CandidateStatus.MERGED, decided_by=merge.actor_id, decided_at=utcnow())
-    )
 
 
 def _count(session: Session, statement: Any) -> int:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from contacts.companies.models import Company
 from contacts.db import session_factory
-from contacts.dedup import companies_merge, merge, stored
+from contacts.dedup import companies_merge, merge_many, stored
 from contacts.dedup.engine import ScoredPair, find_duplicates
 from contacts.dedup.matching import ordered, propose
 from contacts.dedup.models import CandidateStatus, DuplicateCandidate
@@ -162,7 +162,7 @@ def scan_organization(
                 continue
             try:
                 with session.begin_nested():
-                    op = merge.merge_contacts(session, actor, members[0], members[1:], automatic=True)
+                    op = merge_many.merge_contacts(session, actor, members[0], members[1:], automatic=True)
             except Conflict:  # merged, deleted or restored since the engine read them
                 result.skipped_changed += 1
                 continue

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from contacts.bus import publish
 from contacts.companies.models import Company
 from contacts.db import get_owned, utcnow
-from contacts.dedup import companies_merge, merge, stored
+from contacts.dedup import companies_merge, merge, merge_many, stored
 from contacts.dedup.events import CandidateDismissed
 from contacts.dedup.matching import match_contact, match_keys, propose
 from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MergeOperation
@@ -99,7 +99,7 @@ def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: 
         and not _older_job(session, contact, winner)
     ):
         choices = {name: contact.id for name in _JOB_FIELDS}
-    merge.merge_contacts(session, actor, winner.id, [contact.id], choices, automatic=True)
+    merge_many.merge_contacts(session, actor, winner.id, [contact.id], choices, automatic=True)
     survivor = session.get(Contact, winner.id)
     assert survivor is not None
     propose(
@@ -219,7 +219,7 @@ def merge_records(
     """Merge contacts or companies named in a request."""
     if entity == "company":
         return companies_merge.merge_companies(session, actor, winner_id, loser_ids, field_choices)
-    return merge.merge_contacts(session, actor, winner_id, loser_ids, field_choices)
+    return merge_many.merge_contacts(session, actor, winner_id, loser_ids, field_choices)
 
 
 def undo(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from contacts.changelog.vocabulary import Entity
-from contacts.dedup.events import ContactMergesUndone, ContactsMerged, MergeUndone
+from contacts.dedup.events import ContactMergesMade, ContactMergesUndone, MergeUndone
 from contacts.frequency import service
 from contacts.frequency.api import bp
 from contacts.registry import Registry
@@ -16,7 +16,7 @@ def register(registry: Registry) -> None:
     """Declare the blueprint and keep the over-contacted marks current as touchpoints change and move."""
     registry.blueprint(bp)
     registry.subscribe(TouchpointsChanged, touchpoints_changed)
-    registry.subscribe(ContactsMerged, contacts_merged)
+    registry.subscribe(ContactMergesMade, merges_made)
     registry.subscribe(MergeUndone, merge_undone)
     registry.subscribe(ContactMergesUndone, merges_undone)
 
@@ -26,9 +26,11 @@ def touchpoints_changed(session: Session, event: TouchpointsChanged) -> None:
     service.recompute(session, event.org_id, event.contact_ids)
 
 
-def contacts_merged(session: Session, event: ContactsMerged) -> None:
-    """The winner has the losers' touchpoints now."""
-    service.recompute(session, event.org_id, [event.winner.id, *(c.id for c in event.losers)])
+def merges_made(session: Session, event: ContactMergesMade) -> None:
+    """The winners have the losers' touchpoints now: one recompute for all the merges."""
+    service.recompute(
+        session, event.org_id, [c.id for each in event.merges for c in (each.winner, *each.losers)]
+    )
 
 
 def merge_undone(session: Session, event: MergeUndone) -> None:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, update
 from sqlalchemy.orm import Session, selectinload
 
 from contacts.bus import bump_and_record
 from contacts.changelog.render import as_json, by_ids
 from contacts.changelog.vocabulary import Entity
 from contacts.companies.events import CompanyRenamed, CompanyUnlinked
-from contacts.dedup.events import CompaniesMerged, ContactMergesUndone, ContactsMerged, MergeUndone
+from contacts.db import batches
+from contacts.dedup.events import (
+    CompaniesMerged,
+    ContactMergesMade,
+    ContactMergesUndone,
+    MergeUndone,
+)
 from contacts.ownership import Merge, contact_rows
 from contacts.people import service
 from contacts.people.api import bp
@@ -26,7 +32,7 @@ def register(registry: Registry) -> None:
     registry.subscribe(CompanyRenamed, show_company)
     registry.subscribe(CompanyUnlinked, show_company)
     registry.subscribe(CompaniesMerged, show_company)
-    registry.subscribe(ContactsMerged, contacts_merged)
+    registry.subscribe(ContactMergesMade, merges_made)
     registry.subscribe(MergeUndone, merge_undone)
     registry.subscribe(ContactMergesUndone, merges_undone)
     registry.renders(Entity.CONTACT, render)
@@ -35,7 +41,7 @@ def register(registry: Registry) -> None:
     registry.owns(contact_rows(ContactEmail))
     registry.owns(contact_rows(ContactPhone))
     registry.owns(contact_rows(ContactAddress))
-    registry.owns(contact_rows(Employment, move=move_employment))
+    registry.owns(contact_rows(Employment, move=move_employment, move_many=move_employments))
 
 
 def render(session: Session, org_id: str, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -46,11 +52,18 @@ def render(session: Session, org_id: str, ids: list[str]) -> dict[str, dict[str,
 
 def move_employment(session: Session, merge: Merge) -> None:
     """The losers' employment history becomes the winner's (the merge then settles the open entries)."""
-    session.execute(
-        update(Employment)
-        .where(Employment.contact_id.in_(merge.loser_ids))
-        .values(contact_id=merge.winner_id)
-    )
+    move_employments(session, [merge])
+
+
+def move_employments(session: Session, merges: list[Merge]) -> None:
+    """As :func:`move_employment` for many merges, with one statement per thousand losers."""
+    winner_of = {loser_id: m.winner_id for m in merges for loser_id in m.loser_ids}
+    for batch in batches(list(winner_of), 1000):
+        session.execute(
+            update(Employment)
+            .where(Employment.contact_id.in_(batch))
+            .values(contact_id=case({i: winner_of[i] for i in batch}, value=Employment.contact_id))
+        )
 
 
 def show_company(session: Session, event: CompanyRenamed | CompanyUnlinked | CompaniesMerged) -> None:
@@ -60,13 +73,32 @@ def show_company(session: Session, event: CompanyRenamed | CompanyUnlinked | Com
         service.bump_version(contact)
 
 
-def contacts_merged(session: Session, event: ContactsMerged) -> None:
-    """The winner of a merge is searchable by its new values; every contact of the merge has a new version."""
-    for loser in event.losers:
-        service.bump_version(loser)
-    service.refresh_search(event.winner)
-    service.bump_version(event.winner)
-    _repoint(session, event, [c.id for c in event.losers], str(event.data["merge_id"]))
+def merges_made(session: Session, event: ContactMergesMade) -> None:
+    """The winners of merges are searchable by their new values; every contact of them has a new version, and
+    the contacts merged earlier into a loser show their new survivor (one walk of the merge chains for all)."""
+    for each in event.merges:
+        for loser in each.losers:
+            service.bump_version(loser)
+        service.refresh_search(each.winner)
+        service.bump_version(each.winner)
+    chained = service.merged_through_each(
+        session,
+        event.org_id,
+        {str(each.data["merge_id"]): [c.id for c in each.losers] for each in event.merges},
+    )
+    for each in event.merges:
+        merge_id = str(each.data["merge_id"])
+        losers = {c.id for c in each.losers}
+        bump_and_record(
+            session,
+            Contact,
+            [i for i in chained[merge_id] if i not in losers],
+            org_id=event.org_id,
+            actor_id=event.actor_id,
+            entity=Entity.CONTACT,
+            data={"fields": ["merged_into", "merge_path"], "merge_id": merge_id},
+            synchronize="fetch",
+        )
 
 
 def merge_undone(session: Session, event: MergeUndone) -> None:
@@ -96,7 +128,7 @@ def merges_undone(session: Session, event: ContactMergesUndone) -> None:
 
 def _repoint(
     session: Session,
-    event: ContactsMerged | MergeUndone,
+    event: MergeUndone,
     ids: list[str],
     merge_id: str,
     *,

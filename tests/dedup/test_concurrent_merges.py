@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from contacts.db import session_factory
-from contacts.dedup import merge
+from contacts.dedup import merge_many
 from contacts.errors import Conflict
 from contacts.people.models import Contact
 from contacts.provenance import Actor
@@ -28,7 +28,7 @@ def test_concurrent_merges_of_one_loser_serialise(app: Flask, org: OrgClient, ba
             actor = Actor(organization_id=org.organization_id, user_id=org.user_id)
             barrier.wait()
             try:
-                merge.merge_contacts(session, actor, winner_id, [loser["id"]])
+                merge_many.merge_contacts(session, actor, winner_id, [loser["id"]])
                 session.commit()
                 outcomes.append("merged")
             except Conflict:

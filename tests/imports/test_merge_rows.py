@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 import contacts.imports.commit as commit_module
 from contacts import ownership, snapshot
 from contacts.db import Base, session_factory
-from contacts.dedup import merge as merge_module
+from contacts.dedup import merge_many as merge_many_module
 from contacts.dedup.merge import contact_snapshot
 from contacts.dedup.models import MergeOperation
 from contacts.imports.commit import run_import
@@ -83,21 +83,13 @@ def _seed(org: OrgClient) -> dict[str, str]:
     return {yamada["id"]: "yamada", sato["id"]: "sato", suzuki["id"]: "suzuki"}
 
 
-def _every_move(
-    session: Session, winner: Contact, loser_ids: list[str], actor: Any, merge_id: str, *_: Any
-) -> None:
-    """The reference: every package's move, whether or not anyone in the merge holds rows in it."""
+def _every_move(session: Session, merges: list[tuple[ownership.Merge, Any]]) -> None:
+    """The reference: every package's move, merge by merge, whether or not anyone in it holds rows in it."""
     session.flush()
-    move = ownership.Merge(
-        org_id=winner.organization_id,
-        actor_id=actor.user_id,
-        winner_id=winner.id,
-        loser_ids=loser_ids,
-        merge_id=merge_id,
-    )
-    for owned in ownership.installed():
-        if owned.move is not None:
-            owned.move(session, move)
+    for move, _before in merges:
+        for owned in ownership.installed():
+            if owned.move is not None:
+                owned.move(session, move)
 
 
 def _queried_merge(session: Session, loser_id: str) -> str | None:
@@ -135,7 +127,7 @@ def _commit(
     assert org.post(f"/api/v1/imports/{body['id']}/commit").status_code == 202
     with monkeypatch.context() as m, _statements(app) as sent:
         if reference:
-            m.setattr(merge_module, "_move_links", _every_move)
+            m.setattr(merge_many_module, "move_links", _every_move)
             m.setattr(commit_module, "merge_made", _queried_merge)
         if per_row:
             real = commit_module.apply_chunk
