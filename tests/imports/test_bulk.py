@@ -143,9 +143,15 @@ def _state(org: OrgClient, import_id: str, labels: dict[str, str]) -> dict[str, 
 
         def canon(value: Any) -> Any:
             if isinstance(value, dict):
-                return {k: canon(v) for k, v in sorted(value.items()) if k not in DROP}
-            if isinstance(value, list):
-                return [canon(v) for v in value]
+                out = {k: canon(v) for k, v in sorted(value.items()) if k not in DROP}
+                if (
+                    "a_id" in out and "b_id" in out
+                ):  # contacts made in one millisecond: a pair in either order
+                    out["a_id"], out["b_id"] = sorted((out["a_id"], out["b_id"]))
+                return out
+            if isinstance(value, list):  # rows (of a snapshot) in any order
+                rows = [canon(v) for v in value]
+                return sorted(rows, key=repr) if value and all(isinstance(v, dict) for v in value) else rows
             if isinstance(value, str):
                 return labels.get(value, "id" if ULID.match(value) else "now" if NOW.match(value) else value)
             return value

@@ -160,7 +160,12 @@ def _state(org: OrgClient, labels: dict[str, str], import_id: str) -> dict[str, 
 
         def canon(value: Any) -> Any:
             if isinstance(value, dict):
-                return {canon(k): canon(v) for k, v in sorted(value.items()) if k not in DROP}
+                out = {canon(k): canon(v) for k, v in sorted(value.items()) if k not in DROP}
+                if (
+                    "a_id" in out and "b_id" in out
+                ):  # contacts made in one millisecond: a pair in either order
+                    out["a_id"], out["b_id"] = sorted((out["a_id"], out["b_id"]))
+                return out
             if isinstance(value, list):  # rows in key order: ids made in one millisecond sort at random
                 out = [canon(v) for v in value]
                 return sorted(out, key=repr) if all(isinstance(v, dict) for v in value) else out
@@ -186,6 +191,14 @@ def _state(org: OrgClient, labels: dict[str, str], import_id: str) -> dict[str, 
                     r.pop("id")
             if table.name == "change_log":  # the feed's order is part of what must not change
                 state[table.name] = [canon(r) for r in sorted(rows, key=lambda r: r["seq"])]
+            elif (
+                table.name == "duplicate_candidate"
+            ):  # a pair of contacts made in one millisecond: either order
+                pairs = [
+                    {**r, "a_id": min(r["a_id"], r["b_id"]), "b_id": max(r["a_id"], r["b_id"])}
+                    for r in canon(rows)
+                ]
+                state[table.name] = sorted(pairs, key=repr)
             else:
                 state[table.name] = canon(rows)
         assert state["merge_operation"] and state["change_log"] and state["duplicate_candidate"]
