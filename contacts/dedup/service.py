@@ -92,13 +92,7 @@ def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: 
     """Merge ``contact`` into its twin (the newer card's job wins if it names another company)."""
     winner = session.get(Contact, twin_id)
     assert winner is not None
-    choices: dict[str, str] = {}
-    if (
-        contact.company_id
-        and contact.company_id != winner.company_id
-        and not _older_job(session, contact, winner)
-    ):
-        choices = {name: contact.id for name in _JOB_FIELDS}
+    choices = twin_choices(session, contact, winner)
     merge_many.merge_contacts(session, actor, winner.id, [contact.id], choices, automatic=True)
     survivor = session.get(Contact, winner.id)
     assert survivor is not None
@@ -106,6 +100,18 @@ def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: 
         session, actor.organization_id, [p for p in match_contact(session, actor.organization_id, survivor)]
     )
     return survivor
+
+
+def twin_choices(session: Session, contact: Contact, twin: Contact) -> dict[str, str]:
+    """Return the field choices of merging a new contact into its twin: the newer card's job, if it names
+    another company (and does not date from before the twin's current job)."""
+    if (
+        contact.company_id
+        and contact.company_id != twin.company_id
+        and not _older_job(session, contact, twin)
+    ):
+        return {name: contact.id for name in _JOB_FIELDS}
+    return {}
 
 
 def _older_job(session: Session, newcomer: Contact, holder: Contact) -> bool:

@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 from contacts import ownership
 from contacts.dedup import matching, stored
 from contacts.dedup.engine import ScoredPair, match_one
-from contacts.dedup.merge import contact_snapshot, contact_snapshots
+from contacts.dedup.merge import contact_snapshot, contact_snapshots, lock_rows
+from contacts.dedup.merge_many import merge_groups
 from contacts.dedup.records import MatchKeys
 from contacts.dedup.scoring import MERGE
+from contacts.dedup.service import twin_choices
 from contacts.imports.models import ContactImport, ImportRow
-from contacts.imports.plan import CREATE, ERROR, SKIP, UPDATE
+from contacts.imports.plan import CREATE, ERROR, MERGE_INTO, SKIP, UPDATE
 from contacts.imports.rowvalues import RowPerson, row_person
 from contacts.people import inputs as people_inputs
 from contacts.people import service as people
@@ -64,6 +66,27 @@ class _New:
     pairs: list[ScoredPair]
     touchpoint_id: str | None = None
     version_after: int | None = None
+
+
+@dataclass
+class _Merging:
+    """A row that creates a contact the engine merges into its sure twin, waiting to be merged with others."""
+
+    db_row: ImportRow
+    row: RowPerson
+    contact: Contact
+    keys: MatchKeys
+    pairs: list[ScoredPair]
+    twin_id: str
+
+
+@dataclass
+class _Merges:
+    """The merging rows waiting, and every contact their merges (and the matching after them) may touch."""
+
+    rows: list[_Merging] = field(default_factory=list)
+    touching: set[str] = field(default_factory=set)
+    emails: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -166,6 +189,16 @@ def apply_chunk_bulk(
     run: list[_New] = []
     waiting: set[str] = set()  # the run's contacts, and those they make pairs with
     written: list[_New] = []
+    merges = _Merges()
+
+    def write_merges() -> None:
+        batch.write(session, imp.organization_id)
+        touched = _write_merges(session, imp, actor, source, merges.rows, holders)
+        wrote.update(touched)
+        batch.forget(touched)
+        blocks.reread(session, touched)
+        merges.rows, merges.touching, merges.emails = [], set(), set()
+
     for index, db_row in enumerate(rows):
         row, errors = parsed[index]
         if row is None:
@@ -173,9 +206,14 @@ def apply_chunk_bulk(
             continue
         if index in built:
             contact, keys = built[index]
+            seen_by = blocks.members_of(keys)
+            if merges.touching & seen_by:  # the merges waiting change what the engine sees for this row
+                write_merges()
+                seen_by = blocks.members_of(keys)
             found = blocks.candidates(keys)
             pairs = match_one(keys, found.keys, stats=found.stats)
-            if not any(p.decision == MERGE for p in pairs):
+            best = next((p for p in pairs if p.decision == MERGE), None)
+            if best is None:
                 run.append(_New(db_row, row, contact, keys, pairs))
                 waiting.add(contact.id)
                 waiting.update(p.b for p in pairs)
@@ -183,16 +221,30 @@ def apply_chunk_bulk(
                 for key in _email_keys(row):
                     holders[key] = contact
                 continue
-            # Merged like a card, one by one: the run is written first if the engine would see any of it.
-            must_write = bool(waiting & blocks.members_of(keys))
-        else:
-            holder = next(holders[k] for k in _email_keys(row) if k in holders)
-            must_write = holder.id in waiting
-        if must_write:
+            # Merged like a card, with the merging rows around it: the run is written first if the engine
+            # would see any of it.
+            if waiting & seen_by:
+                _write_run(session, imp, actor, source, run)
+                written += run
+                run, waiting = [], set()
+            twin = blocks.profiles[best.b]
+            merges.rows.append(_Merging(db_row, row, contact, keys, pairs, best.b))
+            merges.touching.update(
+                {contact.id, best.b, *(p.b for p in pairs), *seen_by, *blocks.members_of(twin)}
+            )
+            merges.emails.update(_email_keys(row))
+            blocks.rekey(contact.id, keys, stored.storable_keys(keys))
+            continue
+        if merges.emails.intersection(_email_keys(row)):
+            write_merges()
+        holder = next(holders[k] for k in _email_keys(row) if k in holders)
+        if holder.id in merges.touching:
+            write_merges()
+        if holder.id in waiting:
             _write_run(session, imp, actor, source, run)
             written += run
             run, waiting = [], set()
-        batched = index not in built and _batchable(row)
+        batched = _batchable(row)
         if not batched or holder.id in batch.pending:
             batch.write(session, imp.organization_id)
         apply_row(session, imp, actor, db_row, holders, snapshot_of, batch if batched else None)
@@ -209,6 +261,8 @@ def apply_chunk_bulk(
             blocks.rekey(updated.id, keys, stored.storable_keys(keys))
         elif db_row.result != SKIP:
             blocks.reread(session, touched)
+    if merges.rows:
+        write_merges()
     batch.write(session, imp.organization_id)
     _write_run(session, imp, actor, source, run)
     # The rows' results last, so that they are written together (one executemany) when the chunk commits.
@@ -218,6 +272,57 @@ def apply_chunk_bulk(
         db_row.created_contact_id = db_row.contact_id = new.contact.id
         db_row.touchpoint_id = new.touchpoint_id
         db_row.version_after = new.version_after
+
+
+def _write_merges(
+    session: Session,
+    imp: ContactImport,
+    actor: Actor,
+    source: Source,
+    merging: list[_Merging],
+    holders: dict[str, Contact],
+) -> list[str]:
+    """Write the merging rows' contacts, merge each into its twin (:func:`merge_groups`, all at once), match
+    the survivors again and finish each row as the per-row path does; return the contacts written."""
+    if not merging:
+        return []
+    org_id = imp.organization_id
+    people.add_built(session, actor, [m.contact for m in merging], source)
+    matching.store_matched(session, org_id, [(m.keys, m.pairs) for m in merging])
+    # Held until the rows are done: the session keeps unchanged rows by weak reference only.
+    twins = {c.id: c for c in lock_rows(session, Contact, [m.twin_id for m in merging])}
+    ops = merge_groups(
+        session,
+        actor,
+        [(m.twin_id, [m.contact.id], twin_choices(session, m.contact, twins[m.twin_id])) for m in merging],
+        automatic=True,
+    )
+    # What resolve_new does after each merge: the survivor is matched again by its new keys.
+    survivors = [twins[m.twin_id] for m in merging]
+    rematched = matching.match_keys_many(session, org_id, [stored.keys_of(c) for c in survivors])
+    matching.propose(session, org_id, [p for pairs in rematched for p in pairs])
+    for m, op, survivor in zip(merging, ops, survivors, strict=True):
+        added: list[str] = []
+        for extra in m.row.emails[1:]:
+            added += people_inputs.add_missing_values(
+                session, survivor, PersonValues(email=extra), source, primary=False
+            )
+        if added:
+            people.refresh_search(survivor)
+        for key in _email_keys(m.row):
+            holders[key] = survivor
+        if m.row.tags:
+            for tag in tags.ensure_tags(session, org_id, list(m.row.tags), may_create=True):
+                tags.attach(session, org_id, tag, [survivor.id], actor.user_id)
+        touchpoint_id = record_meeting(session, actor, imp, survivor, m.row, m.db_row.row_number)
+        db_row = m.db_row
+        db_row.result, db_row.merge_id = MERGE_INTO, op.id
+        db_row.created_contact_id, db_row.contact_id = m.contact.id, survivor.id
+        if touchpoint_id is not None:
+            db_row.touchpoint_id = touchpoint_id
+        db_row.version_after = survivor.version
+        session.flush()
+    return [i for m in merging for i in (m.contact.id, m.twin_id)]
 
 
 def _write_run(session: Session, imp: ContactImport, actor: Actor, source: Source, run: list[_New]) -> None:
