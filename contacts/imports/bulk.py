@@ -4,10 +4,13 @@ A row whose email no contact holds (nor an earlier row of the chunk) creates a c
 card. Its contact is built in memory and matched against the chunk's blocks, read in one go at the start and
 kept current as the chunk is written (:class:`~contacts.dedup.stored.Blocks`): the contacts of the base,
 the rows written before it. When the engine finds no sure twin, the row joins a run of new contacts written
-with batched inserts, its change-log entries in one range and its keys and candidates stored at once. A
-row that updates a contact, or whose new contact the engine would merge, goes through the per-row path
-(``apply_row``), after the run so far is written when the row could see any of it (its contact, its twin, a
-block member, a pair partner), so each row sees the contact base as the per-row commit would show it.
+with batched inserts, its change-log entries in one range and its keys and candidates stored at once. When
+it finds one, the row waits with the other merging rows, whose contacts are written and merged into their
+twins together (:func:`~contacts.dedup.merge_many.merge_groups`). A row that updates a contact goes through
+the per-row path (``apply_row``). The run so far, and the merges waiting, are written first when a row could
+see any of them (its contact, its twin, a block member, a pair partner), so each row sees the contact base
+as the per-row commit would show it. An update row's snapshot reads the contact's pairs again only when the
+chunk wrote a pair naming it.
 """
 
 from __future__ import annotations
@@ -177,13 +180,16 @@ def apply_chunk_bulk(
     batch = UpdateBatch()
     batch.read_open_entries(session, sorted({c.id for c in holders.values()}))
 
+    paired: set[str] = set()  # the contacts named by a pair the chunk wrote
+
     def snapshot_of(contact_id: str) -> dict[str, Any]:
         snap = snapshots.pop(contact_id, None)
         if snap is None or contact_id in wrote:
             return contact_snapshot(session, [contact_id])
-        for owned in ownership.installed():
-            if owned.key in SHARED_ROWS and owned.dump is not None:
-                snap[owned.key] = owned.dump(session, [contact_id])
+        if contact_id in paired:
+            for owned in ownership.installed():
+                if owned.key in SHARED_ROWS and owned.dump is not None:
+                    snap[owned.key] = owned.dump(session, [contact_id])
         return snap
 
     run: list[_New] = []
@@ -193,7 +199,7 @@ def apply_chunk_bulk(
 
     def write_merges() -> None:
         batch.write(session, imp.organization_id)
-        touched = _write_merges(session, imp, actor, source, merges.rows, holders)
+        touched = _write_merges(session, imp, actor, source, merges.rows, holders, paired)
         wrote.update(touched)
         batch.forget(touched)
         blocks.reread(session, touched)
@@ -224,7 +230,7 @@ def apply_chunk_bulk(
             # Merged like a card, with the merging rows around it: the run is written first if the engine
             # would see any of it.
             if waiting & seen_by:
-                _write_run(session, imp, actor, source, run)
+                _write_run(session, imp, actor, source, run, paired)
                 written += run
                 run, waiting = [], set()
             twin = blocks.profiles[best.b]
@@ -241,7 +247,7 @@ def apply_chunk_bulk(
         if holder.id in merges.touching:
             write_merges()
         if holder.id in waiting:
-            _write_run(session, imp, actor, source, run)
+            _write_run(session, imp, actor, source, run, paired)
             written += run
             run, waiting = [], set()
         batched = _batchable(row)
@@ -264,7 +270,7 @@ def apply_chunk_bulk(
     if merges.rows:
         write_merges()
     batch.write(session, imp.organization_id)
-    _write_run(session, imp, actor, source, run)
+    _write_run(session, imp, actor, source, run, paired)
     # The rows' results last, so that they are written together (one executemany) when the chunk commits.
     for new in written + run:
         db_row = new.db_row
@@ -281,9 +287,11 @@ def _write_merges(
     source: Source,
     merging: list[_Merging],
     holders: dict[str, Contact],
+    paired: set[str],
 ) -> list[str]:
     """Write the merging rows' contacts, merge each into its twin (:func:`merge_groups`, all at once), match
-    the survivors again and finish each row as the per-row path does; return the contacts written."""
+    the survivors again and finish each row as the per-row path does; return the contacts written (and add
+    to ``paired`` those the pairs written name)."""
     if not merging:
         return []
     org_id = imp.organization_id
@@ -300,7 +308,9 @@ def _write_merges(
     # What resolve_new does after each merge: the survivor is matched again by its new keys.
     survivors = [twins[m.twin_id] for m in merging]
     rematched = matching.match_keys_many(session, org_id, [stored.keys_of(c) for c in survivors])
-    matching.propose(session, org_id, [p for pairs in rematched for p in pairs])
+    proposed = [p for pairs in rematched for p in pairs]
+    matching.propose(session, org_id, proposed)
+    paired.update(i for p in (*proposed, *(p for m in merging for p in m.pairs)) for i in (p.a, p.b))
     for m, op, survivor in zip(merging, ops, survivors, strict=True):
         added: list[str] = []
         for extra in m.row.emails[1:]:
@@ -325,10 +335,14 @@ def _write_merges(
     return [i for m in merging for i in (m.contact.id, m.twin_id)]
 
 
-def _write_run(session: Session, imp: ContactImport, actor: Actor, source: Source, run: list[_New]) -> None:
-    """Write a run of new contacts: batched inserts, one change-log range, keys and candidates at once."""
+def _write_run(
+    session: Session, imp: ContactImport, actor: Actor, source: Source, run: list[_New], paired: set[str]
+) -> None:
+    """Write a run of new contacts: batched inserts, one change-log range, keys and candidates at once (and
+    add to ``paired`` the contacts their pairs name)."""
     if not run:
         return
+    paired.update(i for new in run for p in new.pairs for i in (p.a, p.b))
     for new in run:
         # As the per-row path adds them: after the contact was matched (its keys hold the first email only).
         added: list[str] = []
