@@ -136,6 +136,27 @@ def match_keys_many(session: Session, org_id: str, many: list[MatchKeys]) -> lis
     ]
 
 
+def match_contacts(session: Session, org_id: str, contacts: Sequence[Contact]) -> list[list[ScoredPair]]:
+    """Score several active contacts by their keys now (as :func:`match_contact` scores one by its stored
+    keys), looking candidates and dismissed pairs up once for them all; each contact's pairs, best first."""
+    many = [stored.keys_of(c) for c in contacts]
+    matched = match_keys_many(session, org_id, many)
+    ids = sorted({c.id for c in contacts})
+    dismissed: set[tuple[str, str]] = set()
+    for batch in batches(ids):
+        dismissed.update(
+            session.execute(
+                select(DuplicateCandidate.a_id, DuplicateCandidate.b_id).where(
+                    DuplicateCandidate.organization_id == org_id,
+                    DuplicateCandidate.entity == "contact",
+                    DuplicateCandidate.status == CandidateStatus.DISMISSED,
+                    or_(DuplicateCandidate.a_id.in_(batch), DuplicateCandidate.b_id.in_(batch)),
+                )
+            ).tuples()
+        )
+    return [[p for p in pairs if ordered(p.a, p.b) not in dismissed] for pairs in matched]
+
+
 def propose(
     session: Session, org_id: str, pairs: Sequence[ScoredPair], *, entity: str = "contact"
 ) -> list[DuplicateCandidate]:

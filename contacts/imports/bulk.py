@@ -307,7 +307,7 @@ def _write_merges(
     )
     # What resolve_new does after each merge: the survivor is matched again by its new keys.
     survivors = [twins[m.twin_id] for m in merging]
-    rematched = matching.match_keys_many(session, org_id, [stored.keys_of(c) for c in survivors])
+    rematched = matching.match_contacts(session, org_id, survivors)
     proposed = [p for pairs in rematched for p in pairs]
     matching.propose(session, org_id, proposed)
     paired.update(i for p in (*proposed, *(p for m in merging for p in m.pairs)) for i in (p.a, p.b))

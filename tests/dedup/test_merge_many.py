@@ -14,12 +14,14 @@ from contacts.changelog.models import ChangeLogEntry
 from contacts.db import session_factory
 from contacts.dedup import merge_many
 from contacts.dedup.events import ContactMergesMade
+from contacts.dedup.matching import match_contact, match_contacts
 from contacts.dedup.merge_many import MergesNotApart, merge_contacts, merge_groups
 from contacts.dedup.models import DuplicateCandidate, MergeOperation
+from contacts.people.models import Contact
 from contacts.provenance import Actor
 from tests import factories
 from tests.conftest import OrgClient, make_org
-from tests.dedup.helpers import TAKAHASHI, TAKAHASHI_TWIN, create, export
+from tests.dedup.helpers import TAKAHASHI, TAKAHASHI_TWIN, create, duplicates, export
 
 ULID = re.compile(r"^[0-9a-z]{26}$")
 NOW = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?$")
@@ -233,3 +235,21 @@ def test_merges_made_together_publish_one_event_and_log_each_merge(
         assert e.data["automatic"] is True
         assert ("fields" in e.data) == (e.entity_id == e.data["winner_id"])
     assert len(labels) == len(logged)
+
+
+def test_contacts_matched_together_are_matched_as_each_alone(app: Flask) -> None:
+    org = make_org(app)
+    labels, _ = _world(org)
+    dismissed = duplicates(org)[0]
+    assert org.post(f"/api/v1/duplicates/{dismissed['id']}/dismiss").status_code == 200
+    with app.app_context(), session_factory(app)() as session:
+        contacts = [session.get(Contact, i) for i in labels]
+        assert all(c is not None for c in contacts)
+        together = match_contacts(session, org.organization_id, contacts)  # type: ignore[arg-type]
+        alone = [match_contact(session, org.organization_id, c) for c in contacts]  # type: ignore[arg-type]
+        row = session.get(DuplicateCandidate, dismissed["id"])
+        assert row is not None and row.status == "dismissed"
+        pair = {row.a_id, row.b_id}
+    assert together == alone
+    assert sum(len(pairs) for pairs in together) > 0
+    assert not [p for pairs in together for p in pairs if {p.a, p.b} == pair]
