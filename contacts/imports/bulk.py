@@ -331,7 +331,7 @@ def _write_merges(
         if touchpoint_id is not None:
             db_row.touchpoint_id = touchpoint_id
         db_row.version_after = survivor.version
-        session.flush()
+    session.flush()
     return [i for m in merging for i in (m.contact.id, m.twin_id)]
 
 
