@@ -12,7 +12,7 @@ from contacts.bus import Event
 class TouchpointsChanged(Event):
     """Touchpoints of these contacts were recorded, changed or deleted (their change-log rows are written
     apart); the frequency package recomputes who is over-contacted, analytics refreshes its rollup's days. Every
-    writer of touchpoint rows publishes it (an erasure too), but for merges and their undo (ContactsMerged,
+    writer of touchpoint rows publishes it (an erasure too), but for merges and their undo (ContactMergesMade,
     MergeUndone)."""
 
     contact_ids: tuple[str, ...]
