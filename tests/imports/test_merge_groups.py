@@ -12,7 +12,7 @@ import contacts.imports.bulk as bulk_module
 import contacts.imports.commit as commit_module
 from contacts.db import session_factory
 from contacts.dedup.merge_many import MergesNotApart
-from contacts.dedup.models import MergeOperation
+from contacts.dedup.models import DuplicateCandidate, MergeOperation
 from contacts.imports.commit import run_import
 from tests import factories
 from tests.conftest import OrgClient, make_org
@@ -117,3 +117,65 @@ def test_merges_not_apart_make_the_chunk_go_row_by_row(app: Flask, monkeypatch: 
     fallback = _run(app, monkeypatch, per_row=False)
     for part in per_row:
         assert fallback[part] == per_row[part], part
+
+
+def test_twins_paired_with_each_other_are_merged_row_by_row(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused: list[int] = []
+    merge_groups = bulk_module.merge_groups
+
+    def watched(session: Any, actor: Any, groups: Any, **kwargs: Any) -> Any:
+        try:
+            return merge_groups(session, actor, groups, **kwargs)
+        except MergesNotApart:
+            refused.append(len(groups))
+            raise
+
+    def run(per_row: bool) -> tuple[list[Any], list[Any]]:
+        org = make_org(app, "per-row" if per_row else "bulk")
+        twins = [
+            factories.contact(
+                org,
+                full_name=f"{family} 太郎",
+                phones=[{"value": f"090-1000-000{n}", "type": "mobile"}],
+                company_name=f"アクメ{n}",
+            )["id"]
+            for n, family in enumerate(FAMILIES[:2])
+        ]
+        with session_factory(app)() as session:  # a pair a person left open between the two twins
+            a_id, b_id = sorted(twins)
+            session.add(
+                DuplicateCandidate(
+                    organization_id=org.organization_id,
+                    entity="contact",
+                    a_id=a_id,
+                    b_id=b_id,
+                    score=0.5,
+                    decision="review",
+                    reasons=[],
+                    status="open",
+                )
+            )
+            session.commit()
+        text = HEADER + "\n".join(LINES[0:6:3]) + "\n"
+        body = upload(org, text, mapping=MAPPING)
+        assert org.post(f"/api/v1/imports/{body['id']}/commit").status_code == 202
+        with monkeypatch.context() as m:
+            m.setattr(bulk_module, "merge_groups", watched)
+            if per_row:
+                real = commit_module.apply_chunk
+                m.setattr(
+                    commit_module,
+                    "apply_chunk",
+                    lambda session, imp, rows, **_: real(session, imp, rows, isolate_rows=True),
+                )
+            assert run_import(session_factory(app), body["id"]) == "committed"
+        labels = {t: f"twin{n}" for n, t in enumerate(twins)}
+        state = _state(org, str(body["id"]), labels)
+        return state["rows"], state["candidates"]
+
+    bulk = run(per_row=False)
+    assert refused == [2]  # the two merges share the pair: the chunk went row by row
+    assert [r["result"] for r in bulk[0]] == ["merge", "merge"]
+    assert bulk == run(per_row=True)
