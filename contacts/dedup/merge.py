@@ -307,6 +307,17 @@ def _carry_dismissals(
     return created
 
 
+def note_created_candidates(op: MergeOperation, rows: Sequence[DuplicateCandidate]) -> None:
+    """Count the candidate rows among ``rows`` that did not exist before ``op`` (its snapshot holds every row
+    of its contacts then) as created by it, so that its undo deletes them: the survivor's new pairs."""
+    held = {row["id"] for row in op.snapshot["before"]["duplicate_candidate"]}
+    created = list(op.snapshot.get("created_candidates") or [])
+    new = [row.id for row in rows if row.id not in held and row.id not in created]
+    if new:
+        # A new dict, not an in-place change: the JSON column is compared with its old value on flush.
+        op.snapshot = {**op.snapshot, "created_candidates": [*created, *new]}
+
+
 def _settle_employment(
     session: Session, winner: Contact, source: Source, before_company: str | None, before_title: str | None
 ) -> None:

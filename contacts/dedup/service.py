@@ -19,7 +19,7 @@ from contacts.companies.models import Company
 from contacts.db import get_owned, utcnow
 from contacts.dedup import companies_merge, merge, stored
 from contacts.dedup.events import CandidateDismissed
-from contacts.dedup.matching import match_contact, match_keys, propose
+from contacts.dedup.matching import candidate_ids_of, drop_candidates, match_contact, match_keys, propose
 from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MergeOperation
 from contacts.dedup.scoring import MERGE
 from contacts.errors import Conflict, ValidationFailed
@@ -32,7 +32,9 @@ from contacts.status import RecordStatus
 __all__ = [
     "CandidateFilter",
     "auto_resolve",
+    "candidate_ids_of",
     "dismiss",
+    "drop_candidates",
     "get_candidate",
     "get_merge",
     "list_candidates",
@@ -99,11 +101,12 @@ def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: 
         and not _older_job(session, contact, winner)
     ):
         choices = {name: contact.id for name in _JOB_FIELDS}
-    merge.merge_contacts(session, actor, winner.id, [contact.id], choices, automatic=True)
+    op = merge.merge_contacts(session, actor, winner.id, [contact.id], choices, automatic=True)
     survivor = session.get(Contact, winner.id)
     assert survivor is not None
-    propose(
-        session, actor.organization_id, [p for p in match_contact(session, actor.organization_id, survivor)]
+    # The survivor's new pairs are the merge's too: its undo deletes them.
+    merge.note_created_candidates(
+        op, propose(session, actor.organization_id, match_contact(session, actor.organization_id, survivor))
     )
     return survivor
 

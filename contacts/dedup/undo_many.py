@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from contacts import ownership, snapshot
@@ -20,8 +20,9 @@ from contacts.bus import publish
 from contacts.changelog.vocabulary import Entity
 from contacts.db import batches, utcnow
 from contacts.dedup.events import ContactMergesUndone, MergeUndone
+from contacts.dedup.matching import drop_candidates
 from contacts.dedup.merge import check_undoable, lock_rows
-from contacts.dedup.models import DuplicateCandidate, MergeOperation
+from contacts.dedup.models import MergeOperation
 from contacts.errors import Conflict
 from contacts.people.models import Contact
 from contacts.provenance import Actor
@@ -51,6 +52,11 @@ def ids_named(snapshot: dict[str, Any] | None) -> set[str]:
     return found
 
 
+def created_candidates(ops: Sequence[MergeOperation]) -> list[str]:
+    """Return the ids of the candidate rows the merges created (dismissals carried, the survivor's new pairs)."""
+    return [c for op in ops for c in op.snapshot.get("created_candidates") or []]
+
+
 @dataclass(frozen=True)
 class _Undo:
     """What the undo reads of a merge operation: plain values, so that no expiry of the session reloads them."""
@@ -63,9 +69,15 @@ class _Undo:
     after: dict[str, int]
 
 
-def undo_contact_merges(session: Session, actor: Actor, ops: Sequence[MergeOperation]) -> None:
+def undo_contact_merges(
+    session: Session, actor: Actor, ops: Sequence[MergeOperation], *, drop_created: bool = True
+) -> None:
     """Undo contact merges whose :func:`records_of` do not meet, or refuse (409) as the first that cannot be
-    undone would refuse alone."""
+    undone would refuse alone.
+
+    Without ``drop_created`` the candidate rows the merges created (:func:`created_candidates`) stay, for the
+    caller to drop at once with those of other calls (an import's rollback).
+    """
     if not ops:
         return
     held: set[str] = set()
@@ -91,13 +103,13 @@ def undo_contact_merges(session: Session, actor: Actor, ops: Sequence[MergeOpera
         )
         for op in ops
     ]
-    created = [c for op in ops for c in op.snapshot.get("created_candidates") or []]
+    created = created_candidates(ops)
     ids = [i for u in undos for i in u.after]
     _locked = lock_rows(session, Contact, ids)  # held, so that the checks find them in the session
     for op in ops:
         check_undoable(session, op)
-    for batch in batches(created):
-        session.execute(delete(DuplicateCandidate).where(DuplicateCandidate.id.in_(batch)))
+    if drop_created:
+        drop_candidates(session, undos[0].org_id, created)
     undone = [o for o in ownership.installed() if o.undone is not None and o.dump is not None]
     current = {o.key: _dump(session, o, ids) for o in undone}
     _put_back(session, undos)
