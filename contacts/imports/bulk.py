@@ -29,7 +29,6 @@ from contacts.imports.plan import CREATE, ERROR, SKIP, UPDATE
 from contacts.imports.rowvalues import RowPerson, row_person
 from contacts.people import inputs as people_inputs
 from contacts.people import service as people
-from contacts.people.inputs import PersonValues
 from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
@@ -224,15 +223,6 @@ def _write_run(session: Session, imp: ContactImport, actor: Actor, source: Sourc
     """Write a run of new contacts: batched inserts, one change-log range, keys and candidates at once."""
     if not run:
         return
-    for new in run:
-        # As the per-row path adds them: after the contact was matched (its keys hold the first email only).
-        added: list[str] = []
-        for extra in new.row.emails[1:]:
-            added += people_inputs.add_missing_values(
-                session, new.contact, PersonValues(email=extra), source, primary=False
-            )
-        if added:
-            people.refresh_search(new.contact)
     people.add_built(session, actor, [new.contact for new in run], source)
     matching.store_matched(session, imp.organization_id, [(new.keys, new.pairs) for new in run])
     tagged: dict[str, list[str]] = {}
