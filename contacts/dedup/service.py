@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from contacts.bus import publish
 from contacts.companies.models import Company
 from contacts.db import get_owned, utcnow
-from contacts.dedup import companies_merge, merge, stored
+from contacts.dedup import companies_merge, merge, stored, undo_many
 from contacts.dedup.events import CandidateDismissed
 from contacts.dedup.matching import candidate_ids_of, drop_candidates, match_contact, match_keys, propose
 from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MergeOperation
@@ -229,7 +229,7 @@ def undo(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
     """Undo a merge of either kind exactly."""
     if op.entity == "company":
         return companies_merge.undo_company_merge(session, actor, op)
-    return merge.undo_contact_merge(session, actor, op)
+    return undo_many.undo_contact_merge(session, actor, op)
 
 
 def get_merge(session: Session, org_id: str, merge_id: str) -> MergeOperation:

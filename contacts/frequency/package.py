@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from contacts.changelog.vocabulary import Entity
-from contacts.dedup.events import ContactMergesUndone, ContactsMerged, MergeUndone
+from contacts.dedup.events import ContactMergesUndone, ContactsMerged
 from contacts.frequency import service
 from contacts.frequency.api import bp
 from contacts.registry import Registry
@@ -17,7 +16,6 @@ def register(registry: Registry) -> None:
     registry.blueprint(bp)
     registry.subscribe(TouchpointsChanged, touchpoints_changed)
     registry.subscribe(ContactsMerged, contacts_merged)
-    registry.subscribe(MergeUndone, merge_undone)
     registry.subscribe(ContactMergesUndone, merges_undone)
 
 
@@ -29,12 +27,6 @@ def touchpoints_changed(session: Session, event: TouchpointsChanged) -> None:
 def contacts_merged(session: Session, event: ContactsMerged) -> None:
     """The winner has the losers' touchpoints now."""
     service.recompute(session, event.org_id, [event.winner.id, *(c.id for c in event.losers)])
-
-
-def merge_undone(session: Session, event: MergeUndone) -> None:
-    """Each contact of an undone merge has its own touchpoints back."""
-    if event.entity == Entity.CONTACT:
-        service.recompute(session, event.org_id, event.record_ids)
 
 
 def merges_undone(session: Session, event: ContactMergesUndone) -> None:

@@ -11,7 +11,7 @@ from contacts.bus import bump_and_record
 from contacts.changelog.render import as_json, by_ids
 from contacts.changelog.vocabulary import Entity
 from contacts.companies.events import CompanyRenamed, CompanyUnlinked
-from contacts.dedup.events import CompaniesMerged, ContactMergesUndone, ContactsMerged, MergeUndone
+from contacts.dedup.events import CompaniesMerged, ContactMergesUndone, ContactsMerged
 from contacts.ownership import Merge, contact_rows
 from contacts.people import service
 from contacts.people.api import bp
@@ -27,7 +27,6 @@ def register(registry: Registry) -> None:
     registry.subscribe(CompanyUnlinked, show_company)
     registry.subscribe(CompaniesMerged, show_company)
     registry.subscribe(ContactsMerged, contacts_merged)
-    registry.subscribe(MergeUndone, merge_undone)
     registry.subscribe(ContactMergesUndone, merges_undone)
     registry.renders(Entity.CONTACT, render)
     # A merge unites emails, phones and addresses itself (one row per normalised value, the rest listed as
@@ -69,14 +68,9 @@ def contacts_merged(session: Session, event: ContactsMerged) -> None:
     _repoint(session, event, [c.id for c in event.losers], str(event.data["merge_id"]))
 
 
-def merge_undone(session: Session, event: MergeUndone) -> None:
-    """Contacts merged earlier into a contact the undo brings back show it as their survivor again."""
-    if event.entity == Entity.CONTACT:
-        _repoint(session, event, list(event.record_ids), event.merge_id, undone=True)
-
-
 def merges_undone(session: Session, event: ContactMergesUndone) -> None:
-    """As ``merge_undone`` for each merge undone together, with one walk of the merge chains for all."""
+    """Contacts merged earlier into a contact an undo brings back show it as their survivor again (one walk of
+    the merge chains for all the merges undone together)."""
     chained = service.merged_through_each(
         session, event.org_id, {each.merge_id: list(each.record_ids) for each in event.undone}
     )
@@ -94,14 +88,7 @@ def merges_undone(session: Session, event: ContactMergesUndone) -> None:
         )
 
 
-def _repoint(
-    session: Session,
-    event: ContactsMerged | MergeUndone,
-    ids: list[str],
-    merge_id: str,
-    *,
-    undone: bool = False,
-) -> None:
+def _repoint(session: Session, event: ContactsMerged, ids: list[str], merge_id: str) -> None:
     """Bump and log the contacts merged (by earlier merges) into ``ids``: their ``merged_into`` changed."""
     chained = [i for i in service.merged_through(session, event.org_id, ids) if i not in ids]
     bump_and_record(
@@ -111,10 +98,6 @@ def _repoint(
         org_id=event.org_id,
         actor_id=event.actor_id,
         entity=Entity.CONTACT,
-        data={
-            "fields": ["merged_into", "merge_path"],
-            "merge_id": merge_id,
-            **({"undone": True} if undone else {}),
-        },
+        data={"fields": ["merged_into", "merge_path"], "merge_id": merge_id},
         synchronize="fetch",
     )
