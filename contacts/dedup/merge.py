@@ -310,7 +310,7 @@ def _carry_dismissals(
 def note_created_candidates(op: MergeOperation, rows: Sequence[DuplicateCandidate]) -> None:
     """Count the candidate rows among ``rows`` that did not exist before ``op`` (its snapshot holds every row
     of its contacts then) as created by it, so that its undo deletes them: the survivor's new pairs."""
-    held = {row["id"] for row in op.snapshot["before"]["duplicate_candidate"]}
+    held = {row["id"] for row in op.snapshot["before"].get("duplicate_candidate") or []}
     created = list(op.snapshot.get("created_candidates") or [])
     new = [row.id for row in rows if row.id not in held and row.id not in created]
     if new:

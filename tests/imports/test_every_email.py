@@ -11,13 +11,11 @@ from typing import Any
 
 import pytest
 
-import contacts.imports.commit as commit_module
 from contacts.db import session_factory
 from contacts.dedup.models import MatchProfile
-from contacts.imports.commit import run_import
 from tests import factories
 from tests.conftest import OrgClient
-from tests.imports.helpers import get_contact, rows, upload
+from tests.imports.helpers import commit_on, get_contact, rows, upload
 
 HEADER = "name,company,emails\n"
 MAPPING = {"name": "full_name", "company": "company", "emails": "emails"}
@@ -38,16 +36,7 @@ def _committed(
 ) -> list[dict[str, Any]]:
     """Plan and commit ``content`` on the bulk path or the per-row one; return the rows."""
     body = upload(org, HEADER + content, mapping=MAPPING)
-    assert org.post(f"/api/v1/imports/{body['id']}/commit").status_code == 202
-    with monkeypatch.context() as m:
-        if path == "per_row":  # as a chunk the services refused is applied again, row by row
-            real = commit_module.apply_chunk
-            m.setattr(
-                commit_module,
-                "apply_chunk",
-                lambda session, imp, chunk, **_: real(session, imp, chunk, isolate_rows=True),
-            )
-        assert run_import(session_factory(org.app), body["id"]) == "committed"
+    commit_on(org, body["id"], path, monkeypatch)
     return rows(org, body["id"])
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from contacts.people.inputs import PersonValues, create_person
 from contacts.provenance import Actor
 from tests import factories
 from tests.conftest import OrgClient
-from tests.imports.helpers import imported, rows
+from tests.imports.helpers import commit_on, imported, rows, upload
 
 HEADER = "name,company,email,phone,mobile\n"
 MAPPING = {
@@ -75,14 +76,18 @@ def _rollback(org: OrgClient, import_id: str) -> None:
     assert resp.status_code == 200, resp.get_data(as_text=True)
 
 
-def test_pairs_the_twin_gained_by_an_import_merge_go_with_the_rollback(org: OrgClient) -> None:
+@pytest.mark.parametrize("path", ["bulk", "per_row"])
+def test_pairs_the_twin_gained_by_an_import_merge_go_with_the_rollback(
+    org: OrgClient, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     twin, namesake = _seed(org)
     before = _table(org)
     assert before and not _pair(org, twin, namesake)
-    done = imported(org, HEADER + NEWCOMER, mapping=MAPPING)
-    assert [(r["result"], r["contact_id"]) for r in rows(org, done["id"])] == [("merge", twin)]
+    import_id = upload(org, HEADER + NEWCOMER, mapping=MAPPING)["id"]
+    commit_on(org, import_id, path, monkeypatch)
+    assert [(r["result"], r["contact_id"]) for r in rows(org, import_id)] == [("merge", twin)]
     assert _pair(org, twin, namesake)  # the survivor gained a pair
-    _rollback(org, done["id"])
+    _rollback(org, import_id)
     assert _table(org) == before
 
 
