@@ -49,14 +49,6 @@ SUBSCRIBERS = [
     ("EventDeleted", ["contacts.cards.package.unlink_event"]),
     ("MembersUnsubscribed", ["contacts.optouts.package.members_unsubscribed"]),
     (
-        "MergeUndone",
-        [
-            "contacts.people.package.merge_undone",
-            "contacts.frequency.package.merge_undone",
-            "contacts.analytics.package.merge_undone",
-        ],
-    ),
-    (
         "TouchpointsChanged",
         ["contacts.frequency.package.touchpoints_changed", "contacts.analytics.package.touchpoints_changed"],
     ),

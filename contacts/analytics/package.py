@@ -8,8 +8,7 @@ from sqlalchemy.orm import Session
 from contacts.analytics import rollup
 from contacts.analytics.api import bp
 from contacts.analytics.models import AnalyticsDirty  # noqa: F401  (its tables, for Base.metadata)
-from contacts.changelog.vocabulary import Entity
-from contacts.dedup.events import ContactMergesMade, ContactMergesUndone, MergeUndone
+from contacts.dedup.events import ContactMergesMade, ContactMergesUndone
 from contacts.registry import Registry
 from contacts.touchpoints.events import TouchpointsChanged
 
@@ -20,7 +19,6 @@ def register(registry: Registry) -> None:
     registry.blueprint(bp)
     registry.subscribe(TouchpointsChanged, touchpoints_changed)
     registry.subscribe(ContactMergesMade, merges_made)
-    registry.subscribe(MergeUndone, merge_undone)
     registry.subscribe(ContactMergesUndone, merges_undone)
 
 
@@ -35,12 +33,6 @@ def touchpoints_changed(session: Session, event: TouchpointsChanged) -> None:
 def merges_made(session: Session, event: ContactMergesMade) -> None:
     """The losers' touchpoints are the winners' now: one mark for all the merges."""
     rollup.mark(session, event.org_id, [c.id for each in event.merges for c in (each.winner, *each.losers)])
-
-
-def merge_undone(session: Session, event: MergeUndone) -> None:
-    """Each contact of an undone merge has its own touchpoints back."""
-    if event.entity == Entity.CONTACT:
-        rollup.mark(session, event.org_id, [*event.record_ids, *event.contact_ids])
 
 
 def merges_undone(session: Session, event: ContactMergesUndone) -> None:

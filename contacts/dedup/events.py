@@ -84,7 +84,10 @@ class CompaniesMerged(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class MergeUndone(Event):
-    """A merge was undone: every record of it is back as it was (``contact_ids`` had their company back)."""
+    """A merge was undone: every record of it is back as it was (``contact_ids`` had their company back).
+
+    A company merge's undo publishes it; contact merges' undos publish theirs inside a ``ContactMergesUndone``.
+    """
 
     entity: Entity
     merge_id: str

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Final
+from typing import Any, Final, cast
 
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import CursorResult, and_, delete, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from contacts.db import batches
@@ -198,3 +198,37 @@ def propose(
         out.append(row)
     session.flush()
     return out
+
+
+def candidate_ids_of(session: Session, org_id: str, contact_ids: Sequence[str]) -> list[str]:
+    """Return the ids of the organisation's contact candidates any of ``contact_ids`` is part of."""
+    found: dict[str, None] = {}
+    for batch in batches(list(dict.fromkeys(contact_ids))):
+        found.update(
+            dict.fromkeys(
+                session.scalars(
+                    select(DuplicateCandidate.id).where(
+                        DuplicateCandidate.organization_id == org_id,
+                        DuplicateCandidate.entity == "contact",
+                        or_(DuplicateCandidate.a_id.in_(batch), DuplicateCandidate.b_id.in_(batch)),
+                    )
+                )
+            )
+        )
+    return list(found)
+
+
+def drop_candidates(session: Session, org_id: str, ids: Sequence[str]) -> int:
+    """Delete the organisation's candidate rows ``ids``, a statement per 500; return how many went."""
+    dropped = 0
+    for batch in batches(list(dict.fromkeys(ids))):
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                delete(DuplicateCandidate).where(
+                    DuplicateCandidate.organization_id == org_id, DuplicateCandidate.id.in_(batch)
+                )
+            ),
+        )
+        dropped += int(result.rowcount)
+    return dropped

@@ -1,4 +1,5 @@
-"""Merge contacts in one transaction, and undo a merge exactly from the snapshot taken before it.
+"""Merge contacts in one transaction, with the snapshot taken before it that an undo puts back exactly
+(:mod:`contacts.dedup.undo_many`).
 
 A merge keeps every email, phone and address (one row per normalised value: the first one seen stays, the
 others are listed in the operation as dropped duplicates with their sources), moves cards, touchpoints, tags
@@ -10,21 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.base import ExecutableOption
 
 from contacts import normalize, ownership, snapshot
-from contacts.bus import publish
-from contacts.changelog.vocabulary import Entity
 from contacts.db import batches, get_owned, new_id, utcnow
-from contacts.dedup.events import MergeUndone
 from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MergeOperation
-from contacts.errors import Conflict, ValidationFailed
+from contacts.errors import ValidationFailed
 from contacts.people import service as people
 from contacts.people.models import Contact, Employment
-from contacts.provenance import Actor, Source
-from contacts.status import RecordStatus
+from contacts.provenance import Source
 
 #: Fields a merge can take from a loser (``field_choices``); the rest of a contact is merged, not chosen.
 CHOOSABLE_FIELDS: Final = (*people.SCALAR_FIELDS, "company", "owner_id")
@@ -300,6 +297,17 @@ def carry_dismissals(
     return created
 
 
+def note_created_candidates(op: MergeOperation, rows: Sequence[DuplicateCandidate]) -> None:
+    """Count the candidate rows among ``rows`` that did not exist before ``op`` (its snapshot holds every row
+    of its contacts then) as created by it, so that its undo deletes them: the survivor's new pairs."""
+    held = {row["id"] for row in op.snapshot["before"].get("duplicate_candidate") or []}
+    created = list(op.snapshot.get("created_candidates") or [])
+    new = [row.id for row in rows if row.id not in held and row.id not in created]
+    if new:
+        # A new dict, not an in-place change: the JSON column is compared with its old value on flush.
+        op.snapshot = {**op.snapshot, "created_candidates": [*created, *new]}
+
+
 def settle_employment(
     session: Session, settling: Sequence[tuple[Contact, Source, str | None, str | None]]
 ) -> None:
@@ -343,108 +351,3 @@ def settle_employment(
                 session.delete(entry)  # two cards of one job make one entry (the undo snapshot keeps both)
             else:
                 mine.add(job)
-
-
-def _renew_versions(session: Session, op: MergeOperation, after: dict[str, int]) -> None:
-    """Give the contacts an undo put back new versions, so that a feed follower sees them change again.
-
-    An earlier merge of the same contacts, still undoable, expected the versions this undo put back: it now
-    expects the new ones (the contacts are, value for value, as that merge left them).
-    """
-    now = utcnow()
-    restored = {row["id"]: row["version"] for row in op.snapshot["before"]["contact"]}
-    renewed = {contact_id: version + 1 for contact_id, version in after.items()}
-    for contact_id, version in renewed.items():
-        session.execute(
-            update(Contact)
-            .where(Contact.id == contact_id)
-            .values(version=version, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    earlier = session.scalars(
-        select(MergeOperation).where(
-            MergeOperation.organization_id == op.organization_id,
-            MergeOperation.entity == "contact",
-            MergeOperation.winner_id.in_(list(after)),
-            MergeOperation.undone_at.is_(None),
-            MergeOperation.id != op.id,
-        )
-    )
-    for other in earlier:
-        expected = dict(other.snapshot.get("after") or {})
-        changed = {
-            cid: renewed[cid] for cid, v in expected.items() if cid in renewed and restored.get(cid) == v
-        }
-        if changed:
-            other.snapshot = {**other.snapshot, "after": {**expected, **changed}}
-
-
-def check_undoable(session: Session, op: MergeOperation) -> None:
-    """Refuse (409) when a contact of the merge moved on since it: the undo would lose that change.
-
-    The contacts are in the session, locked (:func:`lock_rows`).
-    """
-    after: dict[str, int] = op.snapshot["after"]
-    for contact_id, version in after.items():
-        contact = session.get(Contact, contact_id)
-        if contact is None:
-            raise Conflict(f"contact {contact_id} no longer exists; merge {op.id} cannot be undone")
-        expected_status = RecordStatus.ACTIVE if contact_id == op.winner_id else RecordStatus.MERGED
-        if contact.status != expected_status or (
-            expected_status == RecordStatus.MERGED and contact.merged_into_id != op.winner_id
-        ):
-            raise Conflict(
-                f"contact {contact_id} was merged or deleted after merge {op.id}, so this merge "
-                f"cannot be undone exactly; undo the later change first"
-            )
-        # A merged contact refuses every write (people.refuse_merged), but its version moves when a later merge
-        # of its survivor changes where it ends up (merged_into): for the losers, status and link are the check.
-        if expected_status == RecordStatus.ACTIVE and contact.version != version:
-            raise Conflict(
-                f"contact {contact_id} changed after merge {op.id} (version {version} became "
-                f"{contact.version}); undoing would lose that change, so the merge cannot be undone "
-                f"exactly"
-            )
-
-
-def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
-    """Restore every record and link of a contact merge exactly, or refuse when that is impossible."""
-    lock_rows(session, MergeOperation, [op.id])
-    if op.undone_at is not None:
-        raise Conflict(f"merge {op.id} was already undone")
-    after: dict[str, int] = op.snapshot["after"]
-    lock_rows(session, Contact, list(after))
-    check_undoable(session, op)
-    ids = list(after)
-    created = op.snapshot.get("created_candidates") or []
-    if created:
-        session.execute(delete(DuplicateCandidate).where(DuplicateCandidate.id.in_(created)))
-    undone = [o for o in ownership.installed() if o.undone is not None and o.dump is not None]
-    current = {o.key: o.dump(session, ids) for o in undone if o.dump is not None}
-    restore_contact_snapshot(session, op.snapshot["before"], ids)
-    back = ownership.Merge(
-        org_id=op.organization_id,
-        actor_id=actor.user_id,
-        winner_id=op.winner_id,
-        loser_ids=list(op.loser_ids),
-        merge_id=op.id,
-    )
-    for owned in undone:
-        if owned.key in op.snapshot["before"] and owned.dump is not None and owned.undone is not None:
-            owned.undone(session, back, current[owned.key], owned.dump(session, ids))
-    _renew_versions(session, op, after)
-    op = session.get(MergeOperation, op.id) or op
-    op.undone_at = utcnow()
-    op.undone_by = actor.user_id
-    publish(
-        session,
-        MergeUndone(
-            org_id=op.organization_id,
-            actor_id=actor.user_id,
-            entity=Entity.CONTACT,
-            merge_id=op.id,
-            record_ids=tuple(ids),
-        ),
-    )
-    session.flush()
-    return op

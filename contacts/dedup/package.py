@@ -142,14 +142,8 @@ def _count(session: Session, statement: Any) -> int:
 
 def erase_candidates(session: Session, erasure: Erasure) -> dict[str, int]:
     """Delete every contact candidate of the person."""
-    return {
-        "duplicate_candidates": _count(
-            session,
-            delete(DuplicateCandidate).where(
-                DuplicateCandidate.organization_id == erasure.org_id, _candidates_of(erasure.contact_ids)
-            ),
-        )
-    }
+    ids = service.candidate_ids_of(session, erasure.org_id, erasure.contact_ids)
+    return {"duplicate_candidates": service.drop_candidates(session, erasure.org_id, ids)}
 
 
 def erase_merges(session: Session, erasure: Erasure) -> dict[str, int]:

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, aliased
 from contacts.bus import publish
 from contacts.companies.models import Company
 from contacts.db import get_owned, utcnow
-from contacts.dedup import companies_merge, merge, merge_many, stored
+from contacts.dedup import companies_merge, merge, merge_many, stored, undo_many
 from contacts.dedup.events import CandidateDismissed
-from contacts.dedup.matching import match_contact, match_keys, propose
+from contacts.dedup.matching import candidate_ids_of, drop_candidates, match_contact, match_keys, propose
 from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MergeOperation
 from contacts.dedup.scoring import MERGE
 from contacts.errors import Conflict, ValidationFailed
@@ -32,7 +32,9 @@ from contacts.status import RecordStatus
 __all__ = [
     "CandidateFilter",
     "auto_resolve",
+    "candidate_ids_of",
     "dismiss",
+    "drop_candidates",
     "get_candidate",
     "get_merge",
     "list_candidates",
@@ -93,11 +95,12 @@ def _merge_into_twin(session: Session, actor: Actor, contact: Contact, twin_id: 
     winner = session.get(Contact, twin_id)
     assert winner is not None
     choices = twin_choices(session, contact, winner)
-    merge_many.merge_contacts(session, actor, winner.id, [contact.id], choices, automatic=True)
+    op = merge_many.merge_contacts(session, actor, winner.id, [contact.id], choices, automatic=True)
     survivor = session.get(Contact, winner.id)
     assert survivor is not None
-    propose(
-        session, actor.organization_id, [p for p in match_contact(session, actor.organization_id, survivor)]
+    # The survivor's new pairs are the merge's too: its undo deletes them.
+    merge.note_created_candidates(
+        op, propose(session, actor.organization_id, match_contact(session, actor.organization_id, survivor))
     )
     return survivor
 
@@ -232,7 +235,7 @@ def undo(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
     """Undo a merge of either kind exactly."""
     if op.entity == "company":
         return companies_merge.undo_company_merge(session, actor, op)
-    return merge.undo_contact_merge(session, actor, op)
+    return undo_many.undo_contact_merge(session, actor, op)
 
 
 def get_merge(session: Session, org_id: str, merge_id: str) -> MergeOperation:

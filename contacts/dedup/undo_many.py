@@ -1,9 +1,10 @@
-"""Undo many contact merges at once, as undoing them one by one would, with set-based statements.
+"""Undo contact merges exactly from their snapshots, one (the API) or many at once, with set-based statements.
 
-For callers that undo merges in bulk (an import's rollback): the merges of one call share no record and no
-snapshot row, so the order among them does not matter and their snapshots put back together make the state
-that undoing each in turn makes. Each merge still gets its own change-log entries: one ``ContactMergesUndone``
-event holds a ``MergeUndone`` per merge, so that its subscribers act once for all of them.
+The one way to undo a contact merge. Callers that undo merges in bulk (an import's rollback) pass many: the
+merges of one call share no record and no snapshot row, so the order among them does not matter and their
+snapshots put back together make the state that undoing each in turn makes. Each merge still gets its own
+change-log entries: one ``ContactMergesUndone`` event holds a ``MergeUndone`` per merge, so that its
+subscribers act once for all of them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from contacts import ownership, snapshot
@@ -20,13 +21,49 @@ from contacts.bus import publish
 from contacts.changelog.vocabulary import Entity
 from contacts.db import batches, utcnow
 from contacts.dedup.events import ContactMergesUndone, MergeUndone
-from contacts.dedup.merge import check_undoable, lock_rows
-from contacts.dedup.models import DuplicateCandidate, MergeOperation
+from contacts.dedup.matching import drop_candidates
+from contacts.dedup.merge import lock_rows
+from contacts.dedup.models import MergeOperation
 from contacts.errors import Conflict
 from contacts.people.models import Contact
 from contacts.provenance import Actor
+from contacts.status import RecordStatus
 
 _ROW_AND_CONTACT_KEYS = frozenset({"id", "a_id", "b_id", "merged_into_id"})
+
+
+def check_undoable(session: Session, op: MergeOperation) -> None:
+    """Refuse (409) when a contact of the merge moved on since it: the undo would lose that change.
+
+    The contacts are in the session, locked (:func:`~contacts.dedup.merge.lock_rows`).
+    """
+    after: dict[str, int] = op.snapshot["after"]
+    for contact_id, version in after.items():
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise Conflict(f"contact {contact_id} no longer exists; merge {op.id} cannot be undone")
+        expected_status = RecordStatus.ACTIVE if contact_id == op.winner_id else RecordStatus.MERGED
+        if contact.status != expected_status or (
+            expected_status == RecordStatus.MERGED and contact.merged_into_id != op.winner_id
+        ):
+            raise Conflict(
+                f"contact {contact_id} was merged or deleted after merge {op.id}, so this merge "
+                f"cannot be undone exactly; undo the later change first"
+            )
+        # A merged contact refuses every write (people.refuse_merged), but its version moves when a later merge
+        # of its survivor changes where it ends up (merged_into): for the losers, status and link are the check.
+        if expected_status == RecordStatus.ACTIVE and contact.version != version:
+            raise Conflict(
+                f"contact {contact_id} changed after merge {op.id} (version {version} became "
+                f"{contact.version}); undoing would lose that change, so the merge cannot be undone "
+                f"exactly"
+            )
+
+
+def undo_contact_merge(session: Session, actor: Actor, op: MergeOperation) -> MergeOperation:
+    """Restore every record and link of a contact merge exactly, or refuse (409) when that is impossible."""
+    undo_contact_merges(session, actor, [op])
+    return op
 
 
 def records_of(op: MergeOperation) -> set[str]:
@@ -51,6 +88,11 @@ def ids_named(snapshot: dict[str, Any] | None) -> set[str]:
     return found
 
 
+def created_candidates(ops: Sequence[MergeOperation]) -> list[str]:
+    """Return the ids of the candidate rows the merges created (dismissals carried, the survivor's new pairs)."""
+    return [c for op in ops for c in op.snapshot.get("created_candidates") or []]
+
+
 @dataclass(frozen=True)
 class _Undo:
     """What the undo reads of a merge operation: plain values, so that no expiry of the session reloads them."""
@@ -63,9 +105,15 @@ class _Undo:
     after: dict[str, int]
 
 
-def undo_contact_merges(session: Session, actor: Actor, ops: Sequence[MergeOperation]) -> None:
+def undo_contact_merges(
+    session: Session, actor: Actor, ops: Sequence[MergeOperation], *, drop_created: bool = True
+) -> None:
     """Undo contact merges whose :func:`records_of` do not meet, or refuse (409) as the first that cannot be
-    undone would refuse alone."""
+    undone would refuse alone.
+
+    Without ``drop_created`` the candidate rows the merges created (:func:`created_candidates`) stay, for the
+    caller to drop at once with those of other calls (an import's rollback).
+    """
     if not ops:
         return
     held: set[str] = set()
@@ -91,13 +139,13 @@ def undo_contact_merges(session: Session, actor: Actor, ops: Sequence[MergeOpera
         )
         for op in ops
     ]
-    created = [c for op in ops for c in op.snapshot.get("created_candidates") or []]
+    created = created_candidates(ops)
     ids = [i for u in undos for i in u.after]
     _locked = lock_rows(session, Contact, ids)  # held, so that the checks find them in the session
     for op in ops:
         check_undoable(session, op)
-    for batch in batches(created):
-        session.execute(delete(DuplicateCandidate).where(DuplicateCandidate.id.in_(batch)))
+    if drop_created:
+        drop_candidates(session, undos[0].org_id, created)
     undone = [o for o in ownership.installed() if o.undone is not None and o.dump is not None]
     current = {o.key: _dump(session, o, ids) for o in undone}
     _put_back(session, undos)
@@ -123,6 +171,8 @@ def undo_contact_merges(session: Session, actor: Actor, ops: Sequence[MergeOpera
         .values(undone_at=utcnow(), undone_by=actor.user_id)
         .execution_options(synchronize_session=False)
     )
+    for op in ops:  # read again when next asked for: the statement set them in the database only
+        session.expire(op, ["undone_at", "undone_by"])
     publish(
         session,
         ContactMergesUndone(
@@ -174,7 +224,12 @@ def _put_back(session: Session, undos: list[_Undo]) -> None:
 
 
 def _renew_versions(session: Session, undos: list[_Undo]) -> None:
-    """Do what ``merge._renew_versions`` does for each merge, with one statement per kind of write."""
+    """Give the contacts the undos put back new versions, so that a feed follower sees them change again.
+
+    An earlier merge of the same contacts, still undoable, expected the versions an undo put back: it now
+    expects the new ones (the contacts are, value for value, as that merge left them). One statement per kind
+    of write for all the merges.
+    """
     now = utcnow()
     renewed: dict[str, int] = {}
     restored: dict[str, int] = {}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from contacts.changelog.vocabulary import Entity
-from contacts.dedup.events import ContactMergesMade, ContactMergesUndone, MergeUndone
+from contacts.dedup.events import ContactMergesMade, ContactMergesUndone
 from contacts.frequency import service
 from contacts.frequency.api import bp
 from contacts.registry import Registry
@@ -17,7 +16,6 @@ def register(registry: Registry) -> None:
     registry.blueprint(bp)
     registry.subscribe(TouchpointsChanged, touchpoints_changed)
     registry.subscribe(ContactMergesMade, merges_made)
-    registry.subscribe(MergeUndone, merge_undone)
     registry.subscribe(ContactMergesUndone, merges_undone)
 
 
@@ -31,12 +29,6 @@ def merges_made(session: Session, event: ContactMergesMade) -> None:
     service.recompute(
         session, event.org_id, [c.id for each in event.merges for c in (each.winner, *each.losers)]
     )
-
-
-def merge_undone(session: Session, event: MergeUndone) -> None:
-    """Each contact of an undone merge has its own touchpoints back."""
-    if event.entity == Entity.CONTACT:
-        service.recompute(session, event.org_id, event.record_ids)
 
 
 def merges_undone(session: Session, event: ContactMergesUndone) -> None:

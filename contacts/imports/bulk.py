@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from contacts import ownership
 from contacts.dedup import matching, stored
 from contacts.dedup.engine import ScoredPair, match_one
-from contacts.dedup.merge import contact_snapshot, contact_snapshots, lock_rows
+from contacts.dedup.merge import contact_snapshot, contact_snapshots, lock_rows, note_created_candidates
 from contacts.dedup.merge_many import merge_groups
 from contacts.dedup.records import MatchKeys
 from contacts.dedup.scoring import MERGE
@@ -34,7 +34,6 @@ from contacts.imports.plan import CREATE, ERROR, MERGE_INTO, SKIP, UPDATE
 from contacts.imports.rowvalues import RowPerson, row_person
 from contacts.people import inputs as people_inputs
 from contacts.people import service as people
-from contacts.people.inputs import PersonValues
 from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
@@ -309,16 +308,11 @@ def _write_merges(
     survivors = [twins[m.twin_id] for m in merging]
     rematched = matching.match_contacts(session, org_id, survivors)
     proposed = [p for pairs in rematched for p in pairs]
-    matching.propose(session, org_id, proposed)
+    written = matching.propose(session, org_id, proposed)
     paired.update(i for p in (*proposed, *(p for m in merging for p in m.pairs)) for i in (p.a, p.b))
     for m, op, survivor in zip(merging, ops, survivors, strict=True):
-        added: list[str] = []
-        for extra in m.row.emails[1:]:
-            added += people_inputs.add_missing_values(
-                session, survivor, PersonValues(email=extra), source, primary=False
-            )
-        if added:
-            people.refresh_search(survivor)
+        # The survivor's new pairs are the merge's too: its undo deletes them.
+        note_created_candidates(op, [r for r in written if survivor.id in (r.a_id, r.b_id)])
         for key in _email_keys(m.row):
             holders[key] = survivor
         if m.row.tags:
@@ -343,15 +337,6 @@ def _write_run(
     if not run:
         return
     paired.update(i for new in run for p in new.pairs for i in (p.a, p.b))
-    for new in run:
-        # As the per-row path adds them: after the contact was matched (its keys hold the first email only).
-        added: list[str] = []
-        for extra in new.row.emails[1:]:
-            added += people_inputs.add_missing_values(
-                session, new.contact, PersonValues(email=extra), source, primary=False
-            )
-        if added:
-            people.refresh_search(new.contact)
     people.add_built(session, actor, [new.contact for new in run], source)
     matching.store_matched(session, imp.organization_id, [(new.keys, new.pairs) for new in run])
     tagged: dict[str, list[str]] = {}

@@ -34,7 +34,6 @@ from contacts.imports.plan import CREATE, ERROR, MERGE_INTO, SKIP, UPDATE, chang
 from contacts.imports.rowvalues import RowPerson, row_person
 from contacts.people import inputs as people_inputs
 from contacts.people import service as people
-from contacts.people.inputs import PersonValues
 from contacts.people.models import Contact, Employment
 from contacts.provenance import Actor, Source
 from contacts.tags import service as tags
@@ -133,10 +132,6 @@ def _update_contact(
     (``open_entries``: the contact's open employment entries, when the caller read them already)."""
     company_changed = "company" in fields
     added = people_inputs.add_missing_values(session, contact, row.person, source, primary=company_changed)
-    for extra in row.emails[1:]:
-        added += people_inputs.add_missing_values(
-            session, contact, PersonValues(email=extra), source, primary=False
-        )
     changes: dict[str, Any] = {}
     if company_changed:
         company = known.of(row.company)
@@ -154,21 +149,12 @@ def _update_contact(
 def _create_contact(
     session: Session, actor: Actor, row: RowPerson, source: Source, known: _Companies
 ) -> tuple[Contact, Contact]:
-    """Create the row's contact, matched once as it is written like a confirmed card (a sure twin absorbs
-    it); return (the created contact, the one that remains)."""
+    """Create the row's contact with every email of the row, matched once as it is written like a confirmed
+    card (a sure twin absorbs it); return (the created contact, the one that remains)."""
     company = known.of(row.company)
-    created, contact = people_inputs.create_person_pair(
+    return people_inputs.create_person_pair(
         session, actor, row.person, source, company_id=company.id if company else None, auto_merge=True
     )
-    if len(row.emails) > 1:
-        added: list[str] = []
-        for extra in row.emails[1:]:
-            added += people_inputs.add_missing_values(
-                session, contact, PersonValues(email=extra), source, primary=False
-            )
-        if added:
-            people.refresh_search(contact)
-    return created, contact
 
 
 def _apply_row(

@@ -94,16 +94,10 @@ def changed_fields(contact: Contact, row: RowPerson) -> list[str]:
     return out
 
 
-def row_keys(row_id: str, row: RowPerson, *, every_email: bool = False) -> MatchKeys:
-    """Return the match keys of the contact the commit would create from ``row``, as it stores them.
-
-    The commit matches a new contact by its first email (the others are added once it is matched, see
-    :func:`contacts.imports.commit._create_contact`) and every phone of the row (as
-    :func:`~contacts.dedup.stored.keys_of` reads them); ``every_email``: the keys an update stores, which
-    add every email of the row.
-    """
-    record = match_record(row_id, row)
-    keys = record_keys(record if every_email else dataclasses.replace(record, emails=row.emails[:1]))
+def row_keys(row_id: str, row: RowPerson) -> MatchKeys:
+    """Return the match keys of the contact the commit would create from ``row``, as it stores them: every
+    email and every phone of the row (as :func:`~contacts.dedup.stored.keys_of` reads them)."""
+    keys = record_keys(match_record(row_id, row))
     mobiles: list[str] = []
     phones: list[str] = []
     for value, kind in row.person.phones:
@@ -246,7 +240,7 @@ def plan_rows(
             if fields:
                 plans.append(RowPlan(UPDATE, {**detail, "fields": fields}))
                 current = state.keys.get(holder.id) or stored.keys_of(holder)
-                state.put(updated_keys(current, row_keys(holder.id, person, every_email=True)), blocks)
+                state.put(updated_keys(current, row_keys(holder.id, person)), blocks)
             else:
                 why = "the contact already holds every value of the row"
                 plans.append(RowPlan(SKIP, {**detail, "why": why}))
@@ -259,7 +253,7 @@ def plan_rows(
             )
             landed = state.landed[earlier]
             if landed in state.keys:
-                update = row_keys(landed, person, every_email=True)
+                update = row_keys(landed, person)
                 state.put(updated_keys(state.keys[landed], update), blocks)
         else:
             new = new_keys[index]

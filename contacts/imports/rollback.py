@@ -20,7 +20,7 @@ from contacts.db import batches, utcnow
 from contacts.dedup import service as dedup
 from contacts.dedup.merge import restore_contact_snapshot
 from contacts.dedup.models import MergeOperation
-from contacts.dedup.undo_many import ids_named, records_of, undo_contact_merges
+from contacts.dedup.undo_many import created_candidates, ids_named, records_of, undo_contact_merges
 from contacts.errors import Conflict
 from contacts.imports.models import ContactImport, ImportRow, ImportStatus
 from contacts.imports.plan import CREATE, MERGE_INTO, UPDATE
@@ -93,7 +93,9 @@ def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> Conta
     updated contacts restored from their snapshots (a contact's oldest snapshot last), created contacts
     deleted with set-based updates. Merges are undone together too (:func:`undo_contact_merges`), up to
     ``MERGES`` of them that share no contact (nor a snapshot's row) with one another; a merge or a row that
-    shares one with newer rows still to undo waits until they are undone.
+    shares one with newer rows still to undo waits until they are undone. The candidate rows the import
+    wrote (the pairs of the contacts it created, those its merges gave their survivors) are dropped last,
+    all at once, so that the candidates are those before the import.
     """
     if imp.status not in (ImportStatus.COMMITTED, ImportStatus.FAILED):
         raise Conflict(
@@ -113,6 +115,7 @@ def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> Conta
         )
     records = _merged_records(session, [r.merge_id for r in rows if r.result == MERGE_INTO and r.merge_id])
     restored: dict[str, int] = {}
+    candidates: list[str] = []  # the candidate rows the undone merges created, dropped at the end
     segment: list[_Written] = []
     held: set[str] = set()  # the contacts the segment's rows wrote, and those their snapshots name
     merges: list[_Written] = []
@@ -122,7 +125,7 @@ def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> Conta
             mine = {i for i in (row.contact_id, row.created_contact_id) if i} | ids_named(row.before)
             if merging & mine:
                 # A newer merge shares a contact (or a row of one) with this row: it is undone first.
-                _undo_merges(session, actor, merges)
+                _undo_merges(session, actor, merges, candidates)
                 merges, merging = [], set()
             segment.append(row)
             held |= mine
@@ -134,12 +137,16 @@ def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> Conta
             _undo_segment(session, actor, segment, restored)
             segment, held = [], set()
         if merging & mine or len(merges) >= MERGES:
-            _undo_merges(session, actor, merges)
+            _undo_merges(session, actor, merges, candidates)
             merges, merging = [], set()
         merges.append(row)
         merging |= mine
-    _undo_merges(session, actor, merges)
+    _undo_merges(session, actor, merges, candidates)
     _undo_segment(session, actor, segment, restored)
+    # The pairs of the contacts the import created go with them, as do the pairs its merges gave survivors.
+    created = [r.created_contact_id for r in rows if r.created_contact_id]
+    candidates += dedup.candidate_ids_of(session, imp.organization_id, created)
+    dedup.drop_candidates(session, imp.organization_id, candidates)
     _renew(session, actor, imp, restored)
     imp.status = ImportStatus.ROLLED_BACK
     imp.rolled_back_at = imp.updated_at = utcnow()
@@ -168,11 +175,12 @@ def _merged_records(session: Session, ids: list[str]) -> dict[str, frozenset[str
     return found
 
 
-def _undo_merges(session: Session, actor: Actor, rows: list[_Written]) -> None:
+def _undo_merges(session: Session, actor: Actor, rows: list[_Written], candidates: list[str]) -> None:
     """Undo merge rows (newest first) that share no contact nor snapshot row, as undoing them one by one would.
 
-    Their touchpoints go first, then the merges still in force are undone together (a lone one, or one of a
-    company, by the general undo), then the contacts the rows created, their losers, are deleted.
+    Their touchpoints go first, then the merges still in force are undone together (one of a company by the
+    general undo, each in turn), then the contacts the rows created, their losers, are deleted. The candidate
+    rows the merges created are added to ``candidates``, for the caller to drop.
     """
     if not rows:
         return
@@ -188,11 +196,15 @@ def _undo_merges(session: Session, actor: Actor, rows: list[_Written]) -> None:
         )
     }
     pending = [loaded[i] for i in wanted if i in loaded and loaded[i].undone_at is None]
-    if len(pending) == 1 or any(op.entity != "contact" for op in pending):
+    candidates += created_candidates([op for op in pending if op.entity == "contact"])
+    if any(op.entity != "contact" for op in pending):
         for op in pending:
-            dedup.undo(session, actor, op)
+            if op.entity == "contact":
+                undo_contact_merges(session, actor, [op], drop_created=False)
+            else:
+                dedup.undo(session, actor, op)
     else:
-        undo_contact_merges(session, actor, pending)
+        undo_contact_merges(session, actor, pending, drop_created=False)
     people.delete_contacts(session, actor, [r.created_contact_id for r in rows if r.created_contact_id])
 
 

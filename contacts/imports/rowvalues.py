@@ -21,6 +21,7 @@ _DATE_FORMATS = (
 
 
 MAX_VALUE = 400  # the longest name, title, department, ... a contact takes (contacts.api.schemas.Short)
+MAX_EMAILS = 20  # the most emails a contact takes (contacts.people.schemas.ContactCreate)
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ def row_person(values: dict[str, Any]) -> tuple[RowPerson | None, list[dict[str,
         errors.append(
             {"column": "emails", "message": f"not an email address: {bad!r}", "code": "invalid_email"}
         )
+    if len(emails) > MAX_EMAILS:
+        errors.append(
+            {"column": "emails", "message": f"more than {MAX_EMAILS} email addresses", "code": "too_many"}
+        )
     for field, value in values.items():
         texts = value if isinstance(value, list) else [value]
         if any(isinstance(t, str) and len(t) > MAX_VALUE for t in texts):
@@ -110,6 +115,7 @@ def row_person(values: dict[str, Any]) -> tuple[RowPerson | None, list[dict[str,
         title=values.get("title"),
         url=values.get("url"),
         email=good[0] if good else None,
+        other_emails=tuple(good[1:]),
         phones=phones,
         address=values.get("address"),
         postal_code=values.get("postal_code"),

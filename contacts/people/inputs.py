@@ -31,7 +31,8 @@ _LATIN = re.compile(r"^[A-Za-z\u00c0-\u024f .'-]+$")
 class PersonValues:
     """What a source tells about a person: the printed name and values, each optional.
 
-    ``phones`` are (value, type) pairs, type one of work, mobile, fax.
+    ``email`` is the primary address, ``other_emails`` the person's others, in order. ``phones`` are
+    (value, type) pairs, type one of work, mobile, fax.
     """
 
     name: str | None = None
@@ -41,6 +42,7 @@ class PersonValues:
     title: str | None = None
     url: str | None = None
     email: str | None = None
+    other_emails: tuple[str, ...] = ()
     phones: tuple[tuple[str, str], ...] = ()
     address: str | None = None
     postal_code: str | None = None
@@ -74,8 +76,16 @@ def _payload(person: PersonValues) -> dict[str, Any]:
     for name in ("name_kana", "name_romaji", "department", "title", "url"):
         if getattr(person, name):
             data[name] = getattr(person, name)
-    if person.email:
-        data["emails"] = [{"value": person.email, "type": "work", "primary": True}]
+    emails: list[dict[str, Any]] = []
+    seen: set[str | None] = set()
+    for value in (person.email, *person.other_emails):
+        key = email_key(value) or value
+        if value and key not in seen:  # the same address twice makes one row
+            seen.add(key)
+            emails.append({"value": value, "type": "work"})
+    if emails:
+        emails[0]["primary"] = True
+        data["emails"] = emails
     if person.phones:
         data["phones"] = [{"value": value, "type": kind} for value, kind in person.phones]
     if person.address or person.postal_code:
@@ -169,22 +179,25 @@ def update_person(
 def add_missing_values(
     session: Session, contact: Contact, person: PersonValues, source: Source, *, primary: bool
 ) -> list[str]:
-    """Append the email, phones and address ``contact`` lacks; return the kinds added or changed (not yet logged).
+    """Append the emails, phones and address ``contact`` lacks; return the kinds added or changed (not yet
+    logged).
 
     With ``primary`` (a newer source of a new job) the source's email and office phone become primary; the
     old ones stay, with their sources, as history.
     """
     org = contact.organization_id
     added: list[str] = []
-    key = email_key(person.email)
-    if person.email and key:
+    for value in (person.email, *person.other_emails):
+        key = email_key(value)
+        if not value or not key:
+            continue
         row = next((e for e in contact.emails if e.value_normalized == key), None)
         if row is None:
-            row = service._email_rows(org, [_model(EmailIn, {"value": person.email})], source)[0]
+            row = service._email_rows(org, [_model(EmailIn, {"value": value})], source)[0]
             row.position, row.primary = len(contact.emails), not contact.emails
             contact.emails.append(row)
             added.append("emails")
-        if primary and _make_primary(contact.emails, row):
+        if primary and value == person.email and _make_primary(contact.emails, row):
             added.append("emails")
     have = {p.e164 or normalize.fold_text(p.value): p for p in contact.phones}
     for value, kind in person.phones:

@@ -12,12 +12,7 @@ from contacts.changelog.render import as_json, by_ids
 from contacts.changelog.vocabulary import Entity
 from contacts.companies.events import CompanyRenamed, CompanyUnlinked
 from contacts.db import batches
-from contacts.dedup.events import (
-    CompaniesMerged,
-    ContactMergesMade,
-    ContactMergesUndone,
-    MergeUndone,
-)
+from contacts.dedup.events import CompaniesMerged, ContactMergesMade, ContactMergesUndone
 from contacts.ownership import Merge, contact_rows
 from contacts.people import service
 from contacts.people.api import bp
@@ -33,7 +28,6 @@ def register(registry: Registry) -> None:
     registry.subscribe(CompanyUnlinked, show_company)
     registry.subscribe(CompaniesMerged, show_company)
     registry.subscribe(ContactMergesMade, merges_made)
-    registry.subscribe(MergeUndone, merge_undone)
     registry.subscribe(ContactMergesUndone, merges_undone)
     registry.renders(Entity.CONTACT, render)
     # A merge unites emails, phones and addresses itself (one row per normalised value, the rest listed as
@@ -101,14 +95,9 @@ def merges_made(session: Session, event: ContactMergesMade) -> None:
         )
 
 
-def merge_undone(session: Session, event: MergeUndone) -> None:
-    """Contacts merged earlier into a contact the undo brings back show it as their survivor again."""
-    if event.entity == Entity.CONTACT:
-        _repoint(session, event, list(event.record_ids), event.merge_id, undone=True)
-
-
 def merges_undone(session: Session, event: ContactMergesUndone) -> None:
-    """As ``merge_undone`` for each merge undone together, with one walk of the merge chains for all."""
+    """Contacts merged earlier into a contact an undo brings back show it as their survivor again (one walk of
+    the merge chains for all the merges undone together)."""
     chained = service.merged_through_each(
         session, event.org_id, {each.merge_id: list(each.record_ids) for each in event.undone}
     )
@@ -124,29 +113,3 @@ def merges_undone(session: Session, event: ContactMergesUndone) -> None:
             data={"fields": ["merged_into", "merge_path"], "merge_id": each.merge_id, "undone": True},
             synchronize="fetch",
         )
-
-
-def _repoint(
-    session: Session,
-    event: MergeUndone,
-    ids: list[str],
-    merge_id: str,
-    *,
-    undone: bool = False,
-) -> None:
-    """Bump and log the contacts merged (by earlier merges) into ``ids``: their ``merged_into`` changed."""
-    chained = [i for i in service.merged_through(session, event.org_id, ids) if i not in ids]
-    bump_and_record(
-        session,
-        Contact,
-        chained,
-        org_id=event.org_id,
-        actor_id=event.actor_id,
-        entity=Entity.CONTACT,
-        data={
-            "fields": ["merged_into", "merge_path"],
-            "merge_id": merge_id,
-            **({"undone": True} if undone else {}),
-        },
-        synchronize="fetch",
-    )

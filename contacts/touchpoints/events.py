@@ -13,7 +13,7 @@ class TouchpointsChanged(Event):
     """Touchpoints of these contacts were recorded, changed or deleted (their change-log rows are written
     apart); the frequency package recomputes who is over-contacted, analytics refreshes its rollup's days. Every
     writer of touchpoint rows publishes it (an erasure too), but for merges and their undo (ContactMergesMade,
-    MergeUndone)."""
+    ContactMergesUndone)."""
 
     contact_ids: tuple[str, ...]
     # When the touchpoints written occur (and occurred, before a change), if the writer knows every one; empty:

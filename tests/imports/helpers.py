@@ -6,6 +6,8 @@ import io
 import json
 from typing import Any
 
+import pytest
+
 from tests.conftest import OrgClient
 
 SALESFORCE = "First Name,Last Name,Account Name,Title,Department,Email,Phone,Mobile,Mailing Zip/Postal Code,Mailing State/Province,Mailing City,Mailing Street\n"
@@ -64,6 +66,24 @@ def commit(org: OrgClient, import_id: str) -> dict[str, Any]:
     assert got.status_code == 200
     body: dict[str, Any] = got.get_json()
     return body
+
+
+def commit_on(org: OrgClient, import_id: str, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commit an import through the API and run the commit job on the ``bulk`` path or the ``per_row`` one
+    (each row through the people service in a savepoint of its own, as a chunk a service refused)."""
+    import contacts.imports.commit as commit_module
+    from contacts.db import session_factory
+
+    assert org.post(f"/api/v1/imports/{import_id}/commit").status_code == 202
+    with monkeypatch.context() as m:
+        if path == "per_row":
+            real = commit_module.apply_chunk
+            m.setattr(
+                commit_module,
+                "apply_chunk",
+                lambda session, imp, chunk, **_: real(session, imp, chunk, isolate_rows=True),
+            )
+        assert commit_module.run_import(session_factory(org.app), import_id) == "committed"
 
 
 def imported(org: OrgClient, content: str, **form: Any) -> dict[str, Any]:
