@@ -1,7 +1,8 @@
 """Make many contact merges at once, as making them one by one would, with statements shared among them.
 
-For callers that merge in bulk (an import's chunk), and for :func:`merge_contacts`, a call with one merge. The merges of one call share no contact and no snapshot row (:class:`MergesNotApart`
-otherwise), so the order among them does not matter: their contacts are locked and their snapshots dumped
+For callers that merge in bulk (an import's chunk), and for :func:`merge_contacts`, a call with one merge.
+The merges of one call share no contact and no snapshot row (:class:`MergesNotApart` otherwise), so the
+order among them does not matter: their contacts are locked and their snapshots dumped
 together, the packages that can move the rows of many merges at once do, and one ``ContactMergesMade`` event
 holds a ``ContactsMerged`` per merge. Each merge still gets its own operation and snapshot, undoable alone.
 """
