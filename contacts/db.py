@@ -289,7 +289,16 @@ def _forget_written(state: ORMExecuteState) -> None:
         written = {getattr(getattr(statement, "table", None), "name", None)}
     else:
         return
-    for name in [n for n, (tables, _) in kept.items() if written & set(tables)]:
+    forget_notes_of(state.session, written)
+
+
+def forget_notes_of(session: Session, written: Collection[str | None]) -> None:
+    """Forget the notes kept of any of the tables ``written`` (see :func:`transaction_notes`): for a writer that
+    writes without a statement the session executes (a COPY on its connection)."""
+    kept = session.info.get(_NOTES)
+    if not kept:
+        return
+    for name in [n for n, (tables, _) in kept.items() if set(written) & set(tables)]:
         del kept[name]
 
 

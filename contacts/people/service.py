@@ -384,9 +384,9 @@ def add_built(session: Session, actor: Actor, contacts: list[Contact], source: S
     """Write contacts made by :func:`build_contact` with batched inserts and log them as created at once.
 
     Their rows, their values' and their first employment entries' (opened as :func:`create_contact` opens
-    them) are inserted with an executemany per table (:mod:`contacts.bulkinsert`), without the ORM's unit of work;
-    the contacts and their values are then in the session as if flushed. Nothing matches them here: the
-    caller matched them already and stores their keys (see :class:`ContactsWritten`).
+    them) are inserted a statement per table (:mod:`contacts.bulkinsert`: a COPY on PostgreSQL), without the
+    ORM's unit of work; the contacts and their values are then in the session as if flushed. Nothing matches
+    them here: the caller matched them already and stores their keys (see :class:`ContactsWritten`).
     """
     if not contacts:
         return
