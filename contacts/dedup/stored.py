@@ -126,7 +126,7 @@ def store_keys_many(session: Session, org_id: str, many: Sequence[MatchKeys], *,
     rows = [
         {"contact_id": k.id, "key": key, "organization_id": org_id} for k in many for key in storable_keys(k)
     ]
-    # one executemany per table (see contacts.bulkinsert)
+    # one COPY (PostgreSQL) or executemany per table (see contacts.bulkinsert)
     bulkinsert.insert_rows(session, MatchKey, rows)
     bulkinsert.insert_rows(
         session,
