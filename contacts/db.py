@@ -184,6 +184,16 @@ def analyze(session: Session, tables: Sequence[str]) -> None:
     session.execute(text("ANALYZE " + ", ".join(quote(t) for t in tables)))
 
 
+def planned_rows(session: Session, table: str) -> int:
+    """Return the rows the planner's statistics count in ``table`` (PostgreSQL; 0 elsewhere, or before any)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return 0
+    found = session.execute(
+        text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:table)"), {"table": table}
+    ).scalar()
+    return max(int(found or 0), 0)
+
+
 def checkpoint_wal(engine: Engine) -> None:
     """Copy SQLite's write-ahead log into the database and truncate it (no-op on other databases).
 

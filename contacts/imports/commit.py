@@ -24,7 +24,7 @@ from contacts.bus import Recorded, publish
 from contacts.changelog.vocabulary import Entity, Operation
 from contacts.companies import service as companies
 from contacts.companies.models import Company
-from contacts.db import analyze, utcnow
+from contacts.db import analyze, planned_rows, utcnow
 from contacts.dedup import matching
 from contacts.dedup.merge import contact_snapshot, merge_made
 from contacts.errors import MeishiError
@@ -307,18 +307,26 @@ def run_import(
     """Commit an import chunk by chunk while this worker holds its lease; return the import's status.
 
     The planner's statistics of the tables the commit grows are refreshed (PostgreSQL) before the first
-    chunk and whenever the rows applied have doubled since: without them, a table that grew from a few
-    thousand rows to a hundred thousand during the import kept plans made for a small one (a hash join over
-    every contact, a sequential scan of the match keys, for each chunk and each merge), which made the commit
-    grow with the square of its rows wherever autovacuum does not analyze in time (or is off).
+    chunk and whenever the rows applied since reach the contacts the statistics counted (at least a chunk):
+    without them, a table that grew from a few thousand rows to a hundred thousand during the import kept
+    plans made for a small one (a hash join over every contact, a sequential scan of the match keys, for each
+    chunk and each merge), which made the commit grow with the square of its rows wherever autovacuum does
+    not analyze in time (or is off). So the statistics never describe tables less than about half their size,
+    and an import into a large base refreshes them a few times, not once per doubling of its own rows.
+
+    Each chunk is read after the last row of the one before (the rows without a result, by row number): the
+    index entries of the rows applied before, whose old versions had no result either, are not walked again.
     """
     worker = worker or new_worker_id()
     isolate_rows = False
     applied, analyzed = 0, -1  # rows applied by this run, and when the statistics were last refreshed
+    counted = 0  # the contacts the statistics counted then
+    after = -1  # the row number of the last row of the chunk committed last
     while True:
-        if analyzed < 0 or applied >= 2 * max(analyzed, chunk_rows):
+        if analyzed < 0 or applied - analyzed >= max(counted, chunk_rows):
             with factory() as session:
                 analyze(session, GROWN_TABLES)
+                counted = planned_rows(session, "contact")
                 session.commit()
             analyzed = applied
         with factory() as session:
@@ -331,7 +339,11 @@ def run_import(
             rows = list(
                 session.scalars(
                     select(ImportRow)
-                    .where(ImportRow.import_id == import_id, ImportRow.result.is_(None))
+                    .where(
+                        ImportRow.import_id == import_id,
+                        ImportRow.result.is_(None),
+                        ImportRow.row_number > after,
+                    )
                     .order_by(ImportRow.row_number)
                     .limit(chunk_rows)
                 )
@@ -340,6 +352,7 @@ def run_import(
                 _finish(session, imp)
                 session.commit()
                 return imp.status
+            last = rows[-1].row_number
             try:
                 apply_chunk(session, imp, rows, isolate_rows=isolate_rows)
             except MeishiError:
@@ -355,6 +368,7 @@ def run_import(
             imp.updated_at = utcnow()
             session.commit()
             applied += len(rows)
+            after = last
             isolate_rows = False
             if on_progress is not None:
                 on_progress(imp.processed_rows, imp.total_rows)
