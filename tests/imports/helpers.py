@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from flask import Flask
+from sqlalchemy import event
 
 from tests.conftest import OrgClient
 
@@ -77,13 +81,37 @@ def commit_on(org: OrgClient, import_id: str, path: str, monkeypatch: pytest.Mon
     assert org.post(f"/api/v1/imports/{import_id}/commit").status_code == 202
     with monkeypatch.context() as m:
         if path == "per_row":
-            real = commit_module.apply_chunk
-            m.setattr(
-                commit_module,
-                "apply_chunk",
-                lambda session, imp, chunk, **_: real(session, imp, chunk, isolate_rows=True),
-            )
+            rows_one_by_one(m)
         assert commit_module.run_import(session_factory(org.app), import_id) == "committed"
+
+
+def rows_one_by_one(m: pytest.MonkeyPatch) -> None:
+    """Make the commit job apply every chunk the per-row way: each row through the people service in a
+    savepoint of its own, as a chunk a service refused is applied again."""
+    import contacts.imports.commit as commit_module
+
+    real = commit_module.apply_chunk
+    m.setattr(
+        commit_module,
+        "apply_chunk",
+        lambda session, imp, chunk, **_: real(session, imp, chunk, isolate_rows=True),
+    )
+
+
+@contextmanager
+def statements_sent(app: Flask) -> Iterator[list[str]]:
+    """Collect the SQL statements the app's engine sends while the block runs (whitespace folded)."""
+    sent: list[str] = []
+    engine = app.extensions["meishi.engine"]
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
 
 
 def imported(org: OrgClient, content: str, **form: Any) -> dict[str, Any]:

@@ -10,7 +10,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-import contacts.imports.commit as commit_module
 from contacts import snapshot
 from contacts.changelog.models import ChangeLogEntry
 from contacts.db import session_factory
@@ -21,7 +20,7 @@ from contacts.people.models import Contact, ContactAddress, ContactEmail, Contac
 from contacts.touchpoints.models import Touchpoint
 from tests import factories
 from tests.conftest import OrgClient, make_org
-from tests.imports.helpers import get_contact, upload
+from tests.imports.helpers import get_contact, rows_one_by_one, upload
 
 HEADER = "name,kana,company,title,email,mobile,phone,address,tags,met_at,met_where\n"
 MAPPING = {
@@ -111,12 +110,7 @@ def _commit(org: OrgClient, monkeypatch: pytest.MonkeyPatch, *, per_row: bool, c
     assert org.post(f"/api/v1/imports/{body['id']}/commit").status_code == 202
     with monkeypatch.context() as m:
         if per_row:  # the per-row path: every row through the people service in a savepoint of its own
-            real = commit_module.apply_chunk
-            m.setattr(
-                commit_module,
-                "apply_chunk",
-                lambda session, imp, rows, **_: real(session, imp, rows, isolate_rows=True),
-            )
+            rows_one_by_one(m)
         assert run_import(session_factory(org.app), body["id"], chunk_rows=chunk_rows) == "committed"
     return str(body["id"])
 

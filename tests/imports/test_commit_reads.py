@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy import event
 
 from contacts.db import session_factory
 from contacts.imports.commit import run_import
 from tests.conftest import OrgClient
-from tests.imports.helpers import HUBSPOT, imported, upload
+from tests.imports.helpers import HUBSPOT, imported, statements_sent, upload
 
 
 def _people(prefix: str, count: int) -> str:
@@ -20,18 +17,8 @@ def _people(prefix: str, count: int) -> str:
 def _statements(org: OrgClient, import_id: str) -> list[str]:
     """Commit the import in chunks of two rows; return the statements the job sent."""
     assert org.post(f"/api/v1/imports/{import_id}/commit").status_code == 202
-    factory = session_factory(org.app)
-    engine = factory.kw["bind"]
-    sent: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        assert run_import(factory, import_id, chunk_rows=2) == "committed"
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    with statements_sent(org.app) as sent:
+        assert run_import(session_factory(org.app), import_id, chunk_rows=2) == "committed"
     return sent
 
 

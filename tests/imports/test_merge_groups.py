@@ -9,14 +9,13 @@ from flask import Flask
 from sqlalchemy import select
 
 import contacts.imports.bulk as bulk_module
-import contacts.imports.commit as commit_module
 from contacts.db import session_factory
 from contacts.dedup.merge_many import MergesNotApart
 from contacts.dedup.models import DuplicateCandidate, MergeOperation
 from contacts.imports.commit import run_import
 from tests import factories
 from tests.conftest import OrgClient, make_org
-from tests.imports.helpers import get_contact, upload
+from tests.imports.helpers import get_contact, rows_one_by_one, upload
 from tests.imports.test_bulk import HEADER, MAPPING, _state
 
 FAMILIES = ("山田", "佐藤", "鈴木", "高橋", "田中", "伊藤")
@@ -64,12 +63,7 @@ def _run(app: Flask, monkeypatch: pytest.MonkeyPatch, *, per_row: bool) -> dict[
     assert org.post(f"/api/v1/imports/{body['id']}/commit").status_code == 202
     with monkeypatch.context() as m:
         if per_row:
-            real = commit_module.apply_chunk
-            m.setattr(
-                commit_module,
-                "apply_chunk",
-                lambda session, imp, rows, **_: real(session, imp, rows, isolate_rows=True),
-            )
+            rows_one_by_one(m)
         assert run_import(session_factory(app), body["id"]) == "committed"
     state = _state(org, str(body["id"]), labels)
     resp = org.post(f"/api/v1/imports/{body['id']}/rollback")
@@ -164,12 +158,7 @@ def test_twins_paired_with_each_other_are_merged_row_by_row(
         with monkeypatch.context() as m:
             m.setattr(bulk_module, "merge_groups", watched)
             if per_row:
-                real = commit_module.apply_chunk
-                m.setattr(
-                    commit_module,
-                    "apply_chunk",
-                    lambda session, imp, rows, **_: real(session, imp, rows, isolate_rows=True),
-                )
+                rows_one_by_one(m)
             assert run_import(session_factory(app), body["id"]) == "committed"
         labels = {t: f"twin{n}" for n, t in enumerate(twins)}
         state = _state(org, str(body["id"]), labels)

@@ -4,13 +4,11 @@ query, yet stores exactly what the merge that asks every package stores, and und
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import contacts.imports.commit as commit_module
@@ -24,7 +22,7 @@ from contacts.imports.models import ImportRow
 from contacts.people.models import Contact
 from tests import factories
 from tests.conftest import OrgClient, make_org
-from tests.imports.helpers import upload
+from tests.imports.helpers import rows_one_by_one, statements_sent, upload
 
 HEADER = "name,company,title,email,mobile,tags,met_at,met_where\n"
 MAPPING = {
@@ -103,21 +101,6 @@ def _queried_merge(session: Session, loser_id: str) -> str | None:
     )
 
 
-@contextmanager
-def _statements(app: Flask) -> Iterator[list[str]]:
-    sent: list[str] = []
-    engine = app.extensions["meishi.engine"]
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def _commit(
     app: Flask, monkeypatch: pytest.MonkeyPatch, *, reference: bool, per_row: bool
 ) -> tuple[OrgClient, dict[str, str], str, list[str]]:
@@ -125,17 +108,12 @@ def _commit(
     labels = _seed(org)
     body = upload(org, FILE, mapping=MAPPING)
     assert org.post(f"/api/v1/imports/{body['id']}/commit").status_code == 202
-    with monkeypatch.context() as m, _statements(app) as sent:
+    with monkeypatch.context() as m, statements_sent(app) as sent:
         if reference:
             m.setattr(merge_many_module, "move_links", _every_move)
             m.setattr(commit_module, "merge_made", _queried_merge)
         if per_row:
-            real = commit_module.apply_chunk
-            m.setattr(
-                commit_module,
-                "apply_chunk",
-                lambda session, imp, rows, **_: real(session, imp, rows, isolate_rows=True),
-            )
+            rows_one_by_one(m)
         assert run_import(session_factory(app), body["id"]) == "committed"
     return org, labels, str(body["id"]), sent
 

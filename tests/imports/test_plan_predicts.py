@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-import contacts.imports.commit as commit_module
 from contacts.db import session_factory
 from contacts.imports import service
 from contacts.imports.commit import run_import
 from tests import factories
 from tests.conftest import OrgClient, make_org
-from tests.imports.helpers import rows, upload
+from tests.imports.helpers import rows, rows_one_by_one, upload
 
 HEADER = "name,company,email,mobile\n"
 MAPPING = {"name": "full_name", "company": "company", "email": "emails", "mobile": "mobile"}
@@ -24,12 +23,7 @@ MAPPING = {"name": "full_name", "company": "company", "email": "emails", "mobile
 def _commit(app: Flask, monkeypatch: pytest.MonkeyPatch, import_id: str, *, per_row: bool) -> None:
     with monkeypatch.context() as m:
         if per_row:  # every row through the per-row path (as a chunk a service refused is applied again)
-            real = commit_module.apply_chunk
-            m.setattr(
-                commit_module,
-                "apply_chunk",
-                lambda session, imp, rows, **_: real(session, imp, rows, isolate_rows=True),
-            )
+            rows_one_by_one(m)
         assert run_import(session_factory(app), import_id) == "committed"
 
 

@@ -2,52 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-import contacts.imports.commit as commit_module
 from contacts.db import session_factory
 from contacts.imports.commit import run_import
 from contacts.imports.models import ImportRow
 from tests import factories
 from tests.conftest import OrgClient, make_org
-from tests.imports.helpers import upload
+from tests.imports.helpers import rows_one_by_one, statements_sent, upload
 
 MAPPING = {"name": "full_name", "company": "company", "title": "title", "email": "emails"}
 HEADER = "name,company,title,email\n"
 
 
-@contextmanager
-def _statements(app: Flask) -> Iterator[list[str]]:
-    sent: list[str] = []
-    engine = app.extensions["meishi.engine"]
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def _commit(org: OrgClient, text: str, monkeypatch: pytest.MonkeyPatch, *, per_row: bool) -> list[str]:
     body = upload(org, text, mapping=MAPPING)
     assert org.post(f"/api/v1/imports/{body['id']}/commit").status_code == 202
-    with monkeypatch.context() as m, _statements(org.app) as sent:
+    with monkeypatch.context() as m, statements_sent(org.app) as sent:
         if per_row:
-            real = commit_module.apply_chunk
-            m.setattr(
-                commit_module,
-                "apply_chunk",
-                lambda session, imp, rows, **_: real(session, imp, rows, isolate_rows=True),
-            )
+            rows_one_by_one(m)
         assert run_import(session_factory(org.app), body["id"]) == "committed"
     return sent
 
