@@ -106,3 +106,18 @@ def export(app: Flask, contact_ids: list[str]) -> dict[str, list[dict[str, Any]]
         ):
             out[model.__tablename__] = _rows(session, model, model.contact_id.in_(contact_ids))
         return out
+
+
+def open_pair(organization_id: str, x_id: str, y_id: str) -> DuplicateCandidate:
+    """A pair a reviewer left open between two contacts (``a_id`` the lesser id), not yet added to a session."""
+    a_id, b_id = sorted((x_id, y_id))
+    return DuplicateCandidate(
+        organization_id=organization_id,
+        entity="contact",
+        a_id=a_id,
+        b_id=b_id,
+        score=0.5,
+        decision="review",
+        reasons=[],
+        status="open",
+    )

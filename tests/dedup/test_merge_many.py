@@ -21,7 +21,7 @@ from contacts.people.models import Contact
 from contacts.provenance import Actor
 from tests import factories
 from tests.conftest import OrgClient, make_org
-from tests.dedup.helpers import TAKAHASHI, TAKAHASHI_TWIN, create, duplicates, export
+from tests.dedup.helpers import TAKAHASHI, TAKAHASHI_TWIN, create, duplicates, export, open_pair
 
 ULID = re.compile(r"^[0-9a-z]{26}$")
 NOW = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?$")
@@ -182,20 +182,8 @@ def test_merges_sharing_a_contact_are_refused(app: Flask) -> None:
 def test_merges_sharing_a_snapshot_row_are_refused(app: Flask) -> None:
     org = make_org(app)
     _, groups = _world(org)
-    a_id, b_id = sorted((groups[0][0], groups[2][1][0]))
     with app.app_context(), session_factory(app)() as session:
-        session.add(
-            DuplicateCandidate(
-                organization_id=org.organization_id,
-                entity="contact",
-                a_id=a_id,
-                b_id=b_id,
-                score=0.5,
-                decision="review",
-                reasons=[],
-                status="open",
-            )
-        )
+        session.add(open_pair(org.organization_id, groups[0][0], groups[2][1][0]))
         session.flush()
         with pytest.raises(MergesNotApart):
             merge_groups(session, _actor(org), groups, automatic=False)

@@ -11,10 +11,11 @@ from sqlalchemy import select
 import contacts.imports.bulk as bulk_module
 from contacts.db import session_factory
 from contacts.dedup.merge_many import MergesNotApart
-from contacts.dedup.models import DuplicateCandidate, MergeOperation
+from contacts.dedup.models import MergeOperation
 from contacts.imports.commit import run_import
 from tests import factories
 from tests.conftest import OrgClient, make_org
+from tests.dedup.helpers import open_pair
 from tests.imports.helpers import get_contact, rows_one_by_one, upload
 from tests.imports.test_bulk import HEADER, MAPPING, _state
 
@@ -138,19 +139,7 @@ def test_twins_paired_with_each_other_are_merged_row_by_row(
             for n, family in enumerate(FAMILIES[:2])
         ]
         with session_factory(app)() as session:  # a pair a person left open between the two twins
-            a_id, b_id = sorted(twins)
-            session.add(
-                DuplicateCandidate(
-                    organization_id=org.organization_id,
-                    entity="contact",
-                    a_id=a_id,
-                    b_id=b_id,
-                    score=0.5,
-                    decision="review",
-                    reasons=[],
-                    status="open",
-                )
-            )
+            session.add(open_pair(org.organization_id, *twins))
             session.commit()
         text = HEADER + "\n".join(LINES[0:6:3]) + "\n"
         body = upload(org, text, mapping=MAPPING)
