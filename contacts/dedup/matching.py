@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, cast
 
-from sqlalchemy import CursorResult, and_, delete, or_, select, tuple_
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from contacts.db import batches
@@ -200,34 +200,35 @@ def propose(
     return out
 
 
-def candidate_ids_of(session: Session, org_id: str, contact_ids: Sequence[str]) -> list[str]:
-    """Return the ids of the organisation's contact candidates any of ``contact_ids`` is part of."""
-    found: dict[str, None] = {}
-    for batch in batches(list(dict.fromkeys(contact_ids))):
-        found.update(
-            dict.fromkeys(
-                session.scalars(
-                    select(DuplicateCandidate.id).where(
-                        DuplicateCandidate.organization_id == org_id,
-                        DuplicateCandidate.entity == "contact",
-                        or_(DuplicateCandidate.a_id.in_(batch), DuplicateCandidate.b_id.in_(batch)),
-                    )
-                )
-            )
-        )
-    return list(found)
+def pairs_of(contact_ids: Sequence[str]) -> ColumnElement[bool]:
+    """The condition of the contact candidates any of ``contact_ids`` is part of."""
+    return and_(
+        DuplicateCandidate.entity == "contact",
+        or_(DuplicateCandidate.a_id.in_(contact_ids), DuplicateCandidate.b_id.in_(contact_ids)),
+    )
+
+
+def drop_pairs_of(session: Session, org_id: str, contact_ids: Sequence[str]) -> int:
+    """Delete the organisation's contact candidates any of ``contact_ids`` is part of, a statement per 500
+    contacts; return how many went."""
+    return _delete(session, org_id, [pairs_of(batch) for batch in batches(list(dict.fromkeys(contact_ids)))])
 
 
 def drop_candidates(session: Session, org_id: str, ids: Sequence[str]) -> int:
     """Delete the organisation's candidate rows ``ids``, a statement per 500; return how many went."""
+    return _delete(
+        session, org_id, [DuplicateCandidate.id.in_(batch) for batch in batches(list(dict.fromkeys(ids)))]
+    )
+
+
+def _delete(session: Session, org_id: str, conditions: list[ColumnElement[bool]]) -> int:
+    """Delete the organisation's candidates each condition selects, a statement each; return how many went."""
     dropped = 0
-    for batch in batches(list(dict.fromkeys(ids))):
+    for condition in conditions:
         result = cast(
             CursorResult[Any],
             session.execute(
-                delete(DuplicateCandidate).where(
-                    DuplicateCandidate.organization_id == org_id, DuplicateCandidate.id.in_(batch)
-                )
+                delete(DuplicateCandidate).where(DuplicateCandidate.organization_id == org_id, condition)
             ),
         )
         dropped += int(result.rowcount)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, delete, or_, select, tuple_, update
+from sqlalchemy import CursorResult, delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from contacts import snapshot
@@ -91,16 +91,9 @@ def contacts_keys(session: Session, event: CompanyRenamed | CompanyUnlinked | Co
             stored.refresh_keys(session, contact)
 
 
-def _candidates_of(ids: list[str]) -> Any:
-    return and_(
-        DuplicateCandidate.entity == "contact",
-        or_(DuplicateCandidate.a_id.in_(ids), DuplicateCandidate.b_id.in_(ids)),
-    )
-
-
 def dump_candidates(session: Session, ids: list[str]) -> Rows:
     """The contact candidates any of ``ids`` is part of."""
-    return snapshot.dump(session, DuplicateCandidate, _candidates_of(ids))
+    return snapshot.dump(session, DuplicateCandidate, matching.pairs_of(ids))
 
 
 def restore_candidates(session: Session, rows: Rows, ids: list[str]) -> None:
@@ -142,8 +135,7 @@ def _count(session: Session, statement: Any) -> int:
 
 def erase_candidates(session: Session, erasure: Erasure) -> dict[str, int]:
     """Delete every contact candidate of the person."""
-    ids = service.candidate_ids_of(session, erasure.org_id, erasure.contact_ids)
-    return {"duplicate_candidates": service.drop_candidates(session, erasure.org_id, ids)}
+    return {"duplicate_candidates": matching.drop_pairs_of(session, erasure.org_id, erasure.contact_ids)}
 
 
 def erase_merges(session: Session, erasure: Erasure) -> dict[str, int]:

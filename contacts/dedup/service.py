@@ -19,7 +19,7 @@ from contacts.companies.models import Company
 from contacts.db import get_owned, utcnow
 from contacts.dedup import companies_merge, merge, merge_many, stored, undo_many
 from contacts.dedup.events import CandidateDismissed
-from contacts.dedup.matching import candidate_ids_of, drop_candidates, match_contact, match_keys, propose
+from contacts.dedup.matching import drop_candidates, drop_pairs_of, match_contact, match_keys, propose
 from contacts.dedup.models import CandidateStatus, DuplicateCandidate, MergeOperation
 from contacts.dedup.scoring import MERGE
 from contacts.errors import Conflict, ValidationFailed
@@ -32,9 +32,9 @@ from contacts.status import RecordStatus
 __all__ = [
     "CandidateFilter",
     "auto_resolve",
-    "candidate_ids_of",
     "dismiss",
     "drop_candidates",
+    "drop_pairs_of",
     "get_candidate",
     "get_merge",
     "list_candidates",

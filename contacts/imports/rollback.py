@@ -144,9 +144,10 @@ def rollback_import(session: Session, actor: Actor, imp: ContactImport) -> Conta
     _undo_merges(session, actor, merges, candidates)
     _undo_segment(session, actor, segment, restored)
     # The pairs of the contacts the import created go with them, as do the pairs its merges gave survivors.
-    created = [r.created_contact_id for r in rows if r.created_contact_id]
-    candidates += dedup.candidate_ids_of(session, imp.organization_id, created)
     dedup.drop_candidates(session, imp.organization_id, candidates)
+    dedup.drop_pairs_of(
+        session, imp.organization_id, [r.created_contact_id for r in rows if r.created_contact_id]
+    )
     _renew(session, actor, imp, restored)
     imp.status = ImportStatus.ROLLED_BACK
     imp.rolled_back_at = imp.updated_at = utcnow()
