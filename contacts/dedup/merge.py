@@ -117,6 +117,18 @@ def contact_snapshot(session: Session, ids: Sequence[str]) -> dict[str, list[dic
     return snap
 
 
+def row_contacts(key: str, row: dict[str, Any]) -> set[str]:
+    """The contacts a row of a contact snapshot belongs to: its ``id`` for a contact, else the contacts its
+    ``*contact_id``, ``a_id`` and ``b_id`` columns name."""
+    if key == "contact":
+        return {row["id"]}
+    return {
+        v
+        for k, v in row.items()
+        if isinstance(v, str) and (k in ("a_id", "b_id") or k.endswith("contact_id"))
+    }
+
+
 def contact_snapshots(session: Session, ids: Sequence[str]) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Return what :func:`contact_snapshot` returns for each contact alone, with one dump per package in all.
 
@@ -135,15 +147,7 @@ def contact_snapshots(session: Session, ids: Sequence[str]) -> dict[str, dict[st
         snap = contact_snapshot(session, batch)
         for key, rows in snap.items():
             for row in rows:
-                named = (
-                    {row["id"]}
-                    if key == "contact"
-                    else {
-                        v
-                        for k, v in row.items()
-                        if isinstance(v, str) and (k in ("a_id", "b_id") or k.endswith("contact_id"))
-                    }
-                ) & members
+                named = row_contacts(key, row) & members
                 if not named:
                     unsure |= members
                 for contact_id in named:

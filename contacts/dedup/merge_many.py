@@ -31,6 +31,7 @@ from contacts.dedup.merge import (
     lock_rows,
     merge_values,
     move_links,
+    row_contacts,
     settle_employment,
 )
 from contacts.dedup.models import MergeOperation
@@ -188,17 +189,6 @@ def merge_contacts(
     return op
 
 
-def _row_contacts(key: str, row: dict[str, Any]) -> set[str]:
-    """The contacts a dumped row belongs to: its ``id`` for a contact, else its contact columns."""
-    if key == "contact":
-        return {row["id"]}
-    return {
-        v
-        for k, v in row.items()
-        if isinstance(v, str) and (k in ("a_id", "b_id") or k.endswith("contact_id"))
-    }
-
-
 def _snapshots(session: Session, members: list[list[str]], group_of: dict[str, int]) -> list[Snapshot]:
     """Return each merge's :func:`~contacts.dedup.merge.contact_snapshot`, with one dump per package for many
     merges; refuse merges a dumped row belongs to two of (:class:`MergesNotApart`)."""
@@ -217,7 +207,7 @@ def _snapshots(session: Session, members: list[list[str]], group_of: dict[str, i
         unsure = False
         for key, rows in snap.items():
             for row in rows:
-                named = {group_of[c] for c in _row_contacts(key, row) if c in group_of}
+                named = {group_of[c] for c in row_contacts(key, row) if c in group_of}
                 if len(named) > 1:
                     raise MergesNotApart(f"a {key} row belongs to two of the merges asked for together")
                 if not named:
