@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ocr.engine import Word
 from ocr.fields import extract_fields
 from ocr.fields.calibration import calibrate_with, fit_field
 from ocr.fields.contact import WebLines
 from ocr.layout import Line, group_lines
+from ocr.ppocr import PaddleEngine
 from ocr.result import Field
 from tests.ocr.fake import lines_for
 
@@ -87,6 +90,26 @@ def test_the_second_look_accepts_only_an_address_read_as_printed() -> None:
 
 def test_the_second_look_accepts_a_web_address_on_a_real_domain() -> None:
     assert WebLines().accepts("https://www.kawa-trading.co.jp/")
+
+
+def test_an_e_mail_line_read_without_doubt_is_not_read_again() -> None:
+    # no step of the first reading gave a character it left out any weight (ocr.ppocr.missed_character)
+    engine = PaddleEngine.__new__(PaddleEngine)
+    read: list[np.ndarray] = []
+    engine.recognize_crops = lambda crops: read.extend(crops) or [("ann@kawa.com", 0.9)]  # type: ignore[method-assign]
+    out = engine.read_again(
+        [np.zeros((20, 200, 3), np.uint8)], [("an@kawa.com", 0.95)], WebLines(), missed=[0.01]
+    )
+    assert out == [("an@kawa.com", 0.95)] and read == []
+
+
+def test_an_e_mail_line_read_with_doubt_is_read_again() -> None:
+    engine = PaddleEngine.__new__(PaddleEngine)
+    engine.recognize_crops = lambda crops: [("ann@kawa.com", 0.9)] * len(crops)  # type: ignore[method-assign]
+    out = engine.read_again(
+        [np.zeros((20, 200, 3), np.uint8)], [("an@kawa.co", 0.95)], WebLines(), missed=[0.2]
+    )
+    assert out == [("ann@kawa.com", 0.9)]
 
 
 def test_a_printed_at_wins_over_an_icon_read_as_a_copyright_sign() -> None:
