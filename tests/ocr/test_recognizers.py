@@ -5,16 +5,13 @@ Each card is read with the default (combined) recognizer; the clean ones with PP
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr.pipeline import scan_card
-from tests.ocr.synth import JAPANESE_FONT, draw_card, encode, place_on_desk
+from tests.ocr.synth import draw_card, encode, place_on_desk
 
 JAPANESE = [
     ("株式会社みなと商事", 34),
@@ -32,15 +29,6 @@ JAPANESE_FIELDS = {
     "email": "ichiro.yamamoto@minato-shoji.co.jp",
 }
 ENGLISH_FIELDS = {"name": "Jane Example", "email": "jane@example.com", "phone": "03-1234-5678"}
-
-
-@pytest.fixture(scope="module")
-def japanese_font() -> str:
-    if not Path(JAPANESE_FONT).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{JAPANESE_FONT} is missing: make test installs fonts-ipafont-gothic")
-        pytest.skip(f"{JAPANESE_FONT} is missing (Debian fonts-ipafont-gothic)")
-    return JAPANESE_FONT
 
 
 def draw_japanese(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -12,7 +9,7 @@ from ocr.engine import Word
 from ocr.layout import group_columns, make_line
 from ocr.pipeline import scan_card
 from ocr.preprocess import rotate
-from tests.ocr.synth import JAPANESE_FONT, draw_vertical_card, encode
+from tests.ocr.synth import draw_vertical_card, encode
 
 SATO = [
     ("東洋精機株式会社", 28, 70),
@@ -85,14 +82,6 @@ def test_a_flat_stroke_after_a_kanji_in_a_column_is_one() -> None:
     ]
     assert make_line(between, vertical=True).text == "健一康"
     assert make_line(between).text == "健-康"  # across, a hyphen between kanji stays
-
-
-@pytest.fixture(scope="module")
-def japanese_font() -> None:
-    if not Path(JAPANESE_FONT).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{JAPANESE_FONT} is missing: make test installs fonts-ipafont-gothic")
-        pytest.skip(f"{JAPANESE_FONT} is missing (Debian fonts-ipafont-gothic)")
 
 
 def _fields(pixels: np.ndarray) -> dict[str, str]:
