@@ -711,6 +711,43 @@ def _plausible_reading(line: Line) -> bool:
     return len(set(compact) - {"ー", "・"}) >= 3 and line.confidence >= 0.6
 
 
+def reading_pieces(best: Line, readings: list[Line], name: Line) -> list[Line]:
+    """Return the pieces of a name's reading printed apart, over (or, in a column, beside) the surname and the given
+    name, in reading order: ``best`` and the other readings of its script in its row (its column, when the name
+    stands in one) that lie along the name and apart from each other."""
+    vertical = name.box[3] > name.box[2]
+    axis = 1 if vertical else 0  # along the name: x for a row, y for a column
+
+    def span(line: Line, along: int) -> tuple[int, int]:
+        return line.box[along], line.box[along] + line.box[along + 2]
+
+    def along_name(line: Line) -> bool:
+        start, end = span(line, axis)
+        name_start, name_end = span(name, axis)
+        return start < name_end and end > name_start
+
+    hiragana = bool(_HIRAGANA_READING.match(best.text))
+    pieces = [best]
+    for line in readings:
+        across, best_across = span(line, 1 - axis), span(best, 1 - axis)
+        size = min(across[1] - across[0], best_across[1] - best_across[0])
+        in_row = abs((across[0] + across[1]) - (best_across[0] + best_across[1])) / 2 < 0.5 * size
+        apart = all(
+            span(line, axis)[0] >= span(p, axis)[1] or span(line, axis)[1] <= span(p, axis)[0] for p in pieces
+        )
+        if (
+            line is not best
+            and in_row
+            and apart
+            and along_name(line)
+            and bool(_HIRAGANA_READING.match(line.text)) == hiragana
+        ):
+            pieces.append(line)
+    if len(pieces) > 1 and not along_name(best):
+        return [best]
+    return sorted(pieces, key=lambda p: span(p, axis)[0])
+
+
 def find_readings(
     lines: list[Line],
     *,
@@ -729,6 +766,7 @@ def find_readings(
         return None, None
     name_y = name.line.box[1]
     kana_best: tuple[float, Line] | None = None
+    kana_lines: list[Line] = []
     romaji_best: tuple[float, Line, str] | None = None
     local = _letters(email_local or "")
     for line in lines:
@@ -744,6 +782,7 @@ def find_readings(
             if any(is_title_token(t) or is_department_token(t) for t in line.text.split(" ")):
                 continue
             score = 0.8 - 0.05 * distance + (0.05 if " " in line.text.strip() else 0.0)
+            kana_lines.append(line)
             if kana_best is None or score > kana_best[0]:
                 kana_best = (score, line)
             continue
@@ -764,11 +803,12 @@ def find_readings(
             score = 0.7 - 0.05 * distance + 0.12 * min(2, in_email)
             if romaji_best is None or score > romaji_best[0]:
                 romaji_best = (score, line, text)
-    kana = (
-        Match(value=kana_best[1].text, line=kana_best[1], certainty=min(0.95, kana_best[0]))
-        if kana_best
-        else None
-    )
+    kana = None
+    if kana_best:
+        pieces = reading_pieces(kana_best[1], kana_lines, name.line)
+        kana = Match(
+            value=" ".join(p.text for p in pieces), line=kana_best[1], certainty=min(0.95, kana_best[0])
+        )
     romaji = (
         Match(value=romaji_best[2], line=romaji_best[1], certainty=min(0.95, romaji_best[0]))
         if romaji_best

@@ -8,7 +8,7 @@ from ocr.engine import Word
 from ocr.fields import extract_fields
 from ocr.fields.calibration import calibrate_with, fit_field
 from ocr.fields.contact import WebLines
-from ocr.layout import Line, group_lines
+from ocr.layout import Line, group_columns, group_lines
 from ocr.ppocr import PaddleEngine
 from ocr.result import Field
 from tests.ocr.fake import lines_for
@@ -416,6 +416,43 @@ def test_a_phone_after_the_name_with_its_icon_read_as_a_letter_is_cut() -> None:
 def test_the_trade_name_in_katakana_over_the_company_is_not_the_name_reading() -> None:
     got = card("リンクスコンサルティング", "株式会社リンクスコンサルティング", "佐々木真綾")
     assert (got["name"], "name_kana" in got) == ("佐々木 真綾", False)
+
+
+def _furigana_card(*, vertical: bool) -> dict[str, str]:
+    """A company, and a name whose reading is printed in two pieces: over (or beside) the surname and the given name."""
+
+    def word(text: str, along: int, across: int, length: int, size: int, key: int) -> Word:
+        box = (across, along, size, length) if vertical else (along, across, length, size)
+        return Word(text=text, confidence=0.93, box=box, line_key=(1, 1, key))
+
+    words = [
+        word("テラ物流株式会社", 40, 300 if vertical else 20, 200, 22, 1),
+        word("さとう", 95, 230 if vertical else 80, 45, 15, 2),
+        word("ゆうた", 215, 230 if vertical else 80, 45, 15, 3),
+        word("佐藤", 80, 180 if vertical else 100, 80, 40, 4),
+        word("裕太", 200, 180 if vertical else 100, 80, 40, 4),
+    ]
+    lines = group_columns(words) if vertical else group_lines(words)
+    return {name: f.value for name, f in extract_fields(lines)[1].items()}
+
+
+def test_a_reading_printed_in_pieces_over_the_surname_and_given_name_is_joined() -> None:
+    assert _furigana_card(vertical=False)["name_kana"] == "さとう ゆうた"
+
+
+def test_a_reading_printed_in_pieces_beside_a_name_s_column_is_joined_top_to_bottom() -> None:
+    assert _furigana_card(vertical=True)["name_kana"] == "さとう ゆうた"
+
+
+def test_kana_far_from_the_name_is_no_piece_of_its_reading() -> None:
+    words = [
+        Word(text="さとう", confidence=0.93, box=(95, 80, 45, 15), line_key=(1, 1, 1)),
+        Word(text="はなこ", confidence=0.93, box=(600, 80, 45, 15), line_key=(1, 1, 2)),
+        Word(text="佐藤", confidence=0.93, box=(80, 100, 80, 40), line_key=(1, 1, 3)),
+        Word(text="裕太", confidence=0.93, box=(200, 100, 80, 40), line_key=(1, 1, 3)),
+    ]
+    fields = extract_fields(group_lines(words))[1]
+    assert fields["name_kana"].value == "さとう"
 
 
 def test_the_romaji_printed_beside_a_kanji_name_is_its_reading() -> None:
