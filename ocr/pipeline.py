@@ -292,6 +292,8 @@ def _ppocr_side(
         warnings.append(f"{side}: low recognition confidence ({score:.2f})")
     if reading.vertical:
         warnings.append(f"{side}: read as vertical text (縦書き)")
+    elif reading.lying:
+        warnings.append(f"{side}: read as vertical text (縦書き) lying on its side, its columns read as lines")
     elif reading.maybe_vertical:
         warnings.append(
             f"{side}: Japanese lines stand tall; read as a card turned a quarter, not as vertical text"

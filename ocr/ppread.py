@@ -25,7 +25,7 @@ import numpy as np
 from ocr.engine import Word
 from ocr.fields.contact import WebLines
 from ocr.layout import is_cjk, separate_in_row
-from ocr.ppocr import DET_LIMIT_SIDE, Framing, PaddleEngine, TextLine
+from ocr.ppocr import DET_LIMIT_SIDE, Framing, PaddleEngine, TextLine, column_lines
 from ocr.preprocess import CardQuad, card_transform, fit_scan, order_quad, rotate
 
 # Lines read with at least this mean character probability count as confidently read.
@@ -187,6 +187,7 @@ class PaddleReading:
     source: str  # "whole" or "card"
     vertical: bool = False
     maybe_vertical: bool = False  # lines stand tall in Japanese text: vertical print or a turned card
+    lying: bool = False  # vertical print whose columns lie flat: the card lay on its side (``column_lines``)
     inverted: bool = False
     quality: float = 0.0
     seconds: dict[str, float] = field(default_factory=dict)
@@ -308,6 +309,9 @@ def read_candidate(
             quality=quality,
         )
     reading.maybe_vertical = maybe_vertical
+    reading.lying = not reading.vertical and any(
+        column_lines([ln.text for ln in lines], [ln.turned for ln in lines], [ln.score for ln in lines])
+    )
     seconds[f"ppocr_{source}"] = seconds.get(f"ppocr_{source}", 0.0) + time.perf_counter() - started
     return reading
 
