@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ocr.pipeline import scan_card
 from ocr.ppocr import column_lines, paddle_engine, upright_glyphs
 from ocr.ppread import UprightColumns, insert_upright
+from ocr.preprocess import rotate
 from tests.ocr.synth import FONT, JAPANESE_FONT, encode
 
 # What the upright reading may add
@@ -199,3 +200,15 @@ def test_a_vertical_card_s_title_keeps_its_long_vowel_marks() -> None:
 def test_a_vertical_card_s_address_keeps_both_digits_set_across_a_column() -> None:
     fields = {k: v.value for k, v in scan_card(encode(_vertical_card())).fields.items()}
     assert "丸の内35丁目" in fields.get("address", "")
+
+
+@pytest.mark.usefixtures("japanese_font")
+def test_a_vertical_card_lying_on_its_side_is_said_to_be_vertical_print() -> None:
+    result = scan_card(encode(rotate(_vertical_card(), 90)))
+    assert any("vertical text (縦書き) lying on its side" in w for w in result.warnings)
+
+
+@pytest.mark.usefixtures("japanese_font")
+def test_a_turned_card_of_horizontal_print_is_not_said_to_be_vertical_print(english_card: np.ndarray) -> None:
+    result = scan_card(encode(rotate(english_card, 90)))
+    assert not any("vertical text" in w for w in result.warnings)
