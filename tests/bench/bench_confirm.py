@@ -1,6 +1,7 @@
 """Benchmark auto-confirmation: how many cards confirm by themselves, and how many of those are fully right.
 
-Run: ``python -m tests.bench.bench_confirm [--fit] [--threshold T] [--save-reads F | --from-reads F] [--json]``.
+Run: ``python -m tests.bench.bench_confirm [--fit] [--threshold T] [--save-reads F | --from-reads F] [--deals N]
+[--json]``.
 Reads every labelled folder (cards-dev photos, scans and real-en, cards-hard) with the real pipeline, then, for
 cards-dev photos and cards-hard, prints at the default review threshold (and 0.6, 0.7, 0.9) the share of cards
 that auto-confirm by the service's own rule (``contacts.cards.service.is_confident``: a name, no suspect field,
@@ -188,6 +189,29 @@ def held_out_figures(cards: list[CardRead], thresholds: list[float]) -> dict[str
     return out
 
 
+def random_deals(
+    cards: list[CardRead], thresholds: list[float], deals: int
+) -> dict[str, dict[float, list[int]]]:
+    """Deal each folder's cards to the folds at random ``deals`` times (seeds 0, 1, ...) and sum, per folder and
+    threshold, the cards auto-confirmed and the right ones among them: one deal of 120 cards moves by several cards
+    either way, so a change is judged over many."""
+    import random
+
+    totals: dict[str, dict[float, list[int]]] = {name: {t: [0, 0] for t in thresholds} for name in REPORTED}
+    dealt = [CardRead(**asdict(c)) for c in cards]
+    for seed in range(deals):
+        rng = random.Random(seed)
+        for name in {c.folder for c in dealt}:
+            mine = [c for c in dealt if c.folder == name]
+            for position, card in enumerate(rng.sample(mine, len(mine))):
+                card.fold = position % FOLDS
+        for name, figures in held_out_figures(dealt, thresholds).items():
+            for t, g in figures["thresholds"].items():
+                totals[name][t][0] += g["auto_confirmed"]
+                totals[name][t][1] += g["right_among_confirmed"]
+    return totals
+
+
 def save_reads(cards: list[CardRead], path: Path) -> None:
     """Write the readings (what the fit needs) to a JSON file."""
     path.write_text(json.dumps([asdict(c) for c in cards], ensure_ascii=False), encoding="utf-8")
@@ -218,6 +242,9 @@ def main() -> int:
     parser.add_argument("--save-reads", type=Path, help="also write the readings to this JSON file")
     parser.add_argument(
         "--from-reads", type=Path, help="use readings written by --save-reads instead of running the pipeline"
+    )
+    parser.add_argument(
+        "--deals", type=int, default=0, help="also sum the figures over this many random deals of the folds"
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -250,6 +277,23 @@ def main() -> int:
                     f"{name:<18} {f['cards']:>5} {f['fully_right']:>11} {t:>9} "
                     f"{g['auto_confirmed_share']:>14.1%} {precision:>15}{mark}"
                 )
+    if args.deals:
+        totals = random_deals(cards, thresholds, args.deals)
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "deals": args.deals,
+                        "folders": {n: {str(t): v for t, v in f.items()} for n, f in totals.items()},
+                    }
+                )
+            )
+        else:
+            print(f"over {args.deals} random deals of the folds (summed): auto-confirmed, right of those")
+            for name, per_threshold in totals.items():
+                for t, (confirmed, right) in per_threshold.items():
+                    precision = f"{right / confirmed:.1%}" if confirmed else "-"
+                    print(f"{name:<18} {t:>9} {confirmed:>15} {precision:>15}")
     if args.fit:
         folders = ", ".join(sorted({c.folder for c in cards}))
         source = f"bench_confirm --fit on {len(cards)} cards read by pipeline {PIPELINE_VERSION}: {folders}"
