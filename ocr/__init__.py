@@ -5,6 +5,8 @@ and the click commands in ``ocr.cli``. Importing this package does nothing but d
 the version string; heavy modules are imported where they are used.
 """
 
-PIPELINE_VERSION = "2.6.0"  # lines kept apart (stacked, two columns), building words, the 〒 line (issue 10)
+PIPELINE_VERSION = (
+    "2.7.0"  # columns of vertical print read again upright: long-vowel marks, tate-chu-yoko (issue 10)
+)
 
 __all__ = ["PIPELINE_VERSION"]
