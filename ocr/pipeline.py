@@ -293,7 +293,9 @@ def _ppocr_side(
     if reading.vertical:
         warnings.append(f"{side}: read as vertical text (縦書き)")
     elif reading.lying:
-        warnings.append(f"{side}: read as vertical text (縦書き) lying on its side, its columns read as lines")
+        warnings.append(
+            f"{side}: read as vertical text (縦書き) lying on its side, its columns read as lines"
+        )
     elif reading.maybe_vertical:
         warnings.append(
             f"{side}: Japanese lines stand tall; read as a card turned a quarter, not as vertical text"
