@@ -156,21 +156,34 @@ def upright_glyphs(crop: np.ndarray) -> np.ndarray | None:
     return row
 
 
+# Lines read with at least this mean character probability count as confidently read.
+CONFIDENT = 0.8
+
+
+def latin_count(text: str) -> int:
+    """Count the ASCII letters and digits of a line."""
+    return sum(1 for c in text if c.isascii() and c.isalnum())
+
+
+def confident_latin(text: str, score: float) -> bool:
+    """Tell whether a line is confidently read Latin print (an e-mail, a web address): six letters or digits or
+    more, and most of the line."""
+    latin = latin_count(text)
+    return score >= CONFIDENT and latin >= 6 and latin >= 0.6 * len(text)
+
+
 def column_lines(texts: Sequence[str], turned: Sequence[bool], scores: Sequence[float]) -> list[bool]:
     """Tell which lines are columns of vertical print: the Japanese lines lying across a confidently read Latin
     line (a vertical card prints its e-mail or URL across its columns; lying on its side on a table, its columns
     are flat lines and its e-mail stands tall). A card of horizontal print, turned or not, has none."""
-    japanese = [sum(map(is_cjk, t)) > sum(c.isascii() and c.isalnum() for c in t) for t in texts]
+    japanese = [sum(map(is_cjk, t)) > latin_count(t) for t in texts]
     tall = sum(1 for j, t in zip(japanese, turned, strict=True) if j and t)
     flat = sum(japanese) - tall
     if not tall and not flat:
         return [False] * len(texts)
     columns_turned = tall > flat
     across = any(
-        turn != columns_turned
-        and score >= 0.8
-        and (latin := sum(c.isascii() and c.isalnum() for c in text)) >= 6
-        and latin >= 0.6 * len(text)
+        turn != columns_turned and confident_latin(text, score)
         for text, turn, score in zip(texts, turned, scores, strict=True)
     )
     return [across and j and t == columns_turned for j, t in zip(japanese, turned, strict=True)]
@@ -185,6 +198,7 @@ class TextLine:
     score: float  # mean probability of the decoded characters, 0..1
     upside_down: float = 0.0  # probability from the orientation classifier that the crop is turned 180°
     turned: bool = False  # the crop was tall and read turned a quarter (a column)
+    column: bool = False  # a column of vertical print (``column_lines``), read again upright
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -424,12 +438,15 @@ class PaddleEngine:
             weighed = self.recognize_weighed(crops, lambda text: _doubting(looks, text))
             texts = [(text, score) for text, score, _ in weighed]
             texts = self.read_again(crops, texts, looks, missed=[m for _, _, m in weighed])
+        which = [False] * len(texts)
         if columns is not None:
             which = column_lines([t for t, _ in texts], turned, [s for _, s in texts])
             texts = self.read_columns(crops, texts, which, columns)
         lines = [
-            TextLine(quad=quad, text=text, score=score, upside_down=flip, turned=tall)
-            for (quad, _), (text, score), flip, tall in zip(found, texts, flips, turned, strict=True)
+            TextLine(quad=quad, text=text, score=score, upside_down=flip, turned=tall, column=column)
+            for (quad, _), (text, score), flip, tall, column in zip(
+                found, texts, flips, turned, which, strict=True
+            )
             if text.strip()
         ]
         return sort_reading_order(lines)

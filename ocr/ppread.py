@@ -25,11 +25,9 @@ import numpy as np
 from ocr.engine import Word
 from ocr.fields.contact import WebLines
 from ocr.layout import is_cjk, separate_in_row
-from ocr.ppocr import DET_LIMIT_SIDE, Framing, PaddleEngine, TextLine, column_lines
+from ocr.ppocr import CONFIDENT, DET_LIMIT_SIDE, Framing, PaddleEngine, TextLine, confident_latin
 from ocr.preprocess import CardQuad, card_transform, fit_scan, order_quad, rotate
 
-# Lines read with at least this mean character probability count as confidently read.
-CONFIDENT = 0.8
 # Fewer confident characters than this: try the inverted image too (dark cards, coloured panels).
 SPARSE_CHARACTERS = 40
 # A candidate (crop, rotation or inversion) must beat the current one by this share to replace it.
@@ -187,7 +185,9 @@ class PaddleReading:
     source: str  # "whole" or "card"
     vertical: bool = False
     maybe_vertical: bool = False  # lines stand tall in Japanese text: vertical print or a turned card
-    lying: bool = False  # vertical print whose columns lie flat: the card lay on its side (``column_lines``)
+    lying: bool = (
+        False  # vertical print whose columns lie flat: the card lay on its side (``TextLine.column``)
+    )
     inverted: bool = False
     quality: float = 0.0
     seconds: dict[str, float] = field(default_factory=dict)
@@ -262,11 +262,7 @@ def looks_vertical(lines: list[TextLine]) -> bool:
     e-mail or URL across: a confidently read Latin line lying flat among tall Japanese
     columns says vertical.
     """
-    for line in lines:
-        latin = sum(1 for c in line.text if c.isascii() and c.isalnum())
-        if not line.turned and line.score >= CONFIDENT and latin >= 6 and latin >= 0.6 * len(line.text):
-            return True
-    return False
+    return any(not line.turned and confident_latin(line.text, line.score) for line in lines)
 
 
 def read_candidate(
@@ -309,9 +305,7 @@ def read_candidate(
             quality=quality,
         )
     reading.maybe_vertical = maybe_vertical
-    reading.lying = not reading.vertical and any(
-        column_lines([ln.text for ln in lines], [ln.turned for ln in lines], [ln.score for ln in lines])
-    )
+    reading.lying = not reading.vertical and any(line.column for line in lines)
     seconds[f"ppocr_{source}"] = seconds.get(f"ppocr_{source}", 0.0) + time.perf_counter() - started
     return reading
 

@@ -726,6 +726,8 @@ def reading_pieces(best: Line, readings: list[Line], name: Line) -> list[Line]:
         name_start, name_end = span(name, axis)
         return start < name_end and end > name_start
 
+    if not along_name(best):
+        return [best]
     hiragana = bool(_HIRAGANA_READING.match(best.text))
     pieces = [best]
     for line in readings:
@@ -743,8 +745,6 @@ def reading_pieces(best: Line, readings: list[Line], name: Line) -> list[Line]:
             and bool(_HIRAGANA_READING.match(line.text)) == hiragana
         ):
             pieces.append(line)
-    if len(pieces) > 1 and not along_name(best):
-        return [best]
     return sorted(pieces, key=lambda p: span(p, axis)[0])
 
 
