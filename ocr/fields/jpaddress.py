@@ -29,6 +29,9 @@ _TOWN_END = re.compile(r"[0-9\-\s]|字|大字|番地")
 _PREFECTURE_LIKE = re.compile(r"^(\S{1,3}?[都道府県])")
 _MARKS = "都道府県市区町村郡"
 _KANJI_NUMERALS = "〇一二三四五六七八九十"
+# Kanji numerals that start a block number run to its end: a hyphen, 丁目, 番, 号, 番地, a digit, a space or the
+# end (上野公園三十-二十二, 中三丁目). Kanji numerals followed by anything else belong to the town's name (中三依).
+_KANJI_BLOCK = re.compile(rf"[{_KANJI_NUMERALS}]+(?:[-‐−ーの丁番号0-9\s]|$)")
 _SMALL_KANA = str.maketrans({"ヶ": "ケ", "ヵ": "カ"})
 
 
@@ -213,7 +216,7 @@ def _town_prefix(rest: str, names: Iterable[str]) -> str | None:
     for name in names:
         if rest.startswith(name) and (best is None or len(name) > len(best)):
             after = rest[len(name) : len(name) + 1]
-            if not after or _TOWN_END.match(after) or after in _KANJI_NUMERALS:
+            if not after or _TOWN_END.match(after) or _KANJI_BLOCK.match(rest, len(name)):
                 best = name
     return best
 

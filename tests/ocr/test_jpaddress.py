@@ -76,6 +76,16 @@ def test_a_town_printed_before_kanji_numerals_is_found() -> None:
     assert check.town == "上野公園"
 
 
+def test_a_town_name_going_on_after_kanji_numerals_is_not_the_town_before_them() -> None:
+    # 中 is a town's name, but 中三餃 is no town: 三 starts no block number here
+    check = check_jp_address("東京都港区中三餃1-2-3")
+    assert check.town is None and not check.verified
+
+
+def test_a_town_named_with_a_kanji_numeral_is_found_whole() -> None:
+    assert check_jp_address("栃木県日光市中三依1-2").town == "中三依"
+
+
 def test_one_edit_counts_a_change_a_loss_or_an_addition() -> None:
     assert one_edit("瑞穗市", "瑞穂市") and one_edit("鎌谷市", "鎌ケ谷市") and one_edit("鎌ケ谷市", "鎌谷市")
     assert not one_edit("鎌市", "鎌ケ谷市") and not one_edit("府中市", "府中市")
