@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ocr.fields.calibration import MIN_STEP, calibrate_with, fit_field, wilson_lower
-from ocr.fields.contact import KNOWN_TLDS
+from ocr.fields.contact import KNOWN_TLDS, registered_name
 from ocr.fields.vocab import PREFECTURES
 from ocr.layout import is_cjk
 
@@ -228,15 +228,31 @@ def card_features(
     return out
 
 
+def domains_one_misread(email: str, url: str) -> bool:
+    """Tell whether an e-mail address and a web address are registered under names a character or two apart
+    (fujii-bussan and fuji-bussan): a company's two names are one name, and one of them was misread. Names that
+    differ more are two names (a group's mail domain), and names equal up to the suffix (``.co.jp`` and ``.jp``)
+    agree."""
+    from rapidfuzz.distance import Levenshtein
+
+    if "@" not in email:
+        return False
+    mail, web = registered_name(_host(email.split("@", 1)[1])), registered_name(_host(url))
+    return min(len(mail), len(web)) >= 4 and 0 < Levenshtein.distance(mail, web) <= 2
+
+
 def suspect_fields(fields: Mapping[str, Mapping[str, Any]], lang: str | None) -> list[str]:
-    """Return the fields of a stored reading that print would not spell so (``suspect_value``), and the kana
-    reading when it falls short of the name (``reading_falls_short``)."""
+    """Return the fields of a stored reading that print would not spell so (``suspect_value``), the e-mail and web
+    addresses when their names are one misread apart (``domains_one_misread``), and the kana reading when it
+    falls short of the name (``reading_falls_short``)."""
     values = {
         name: str(f["value"])
         for name, f in fields.items()
         if name != "other_phones" and isinstance(f.get("value"), str) and f["value"].strip()
     }
     out = [name for name, value in values.items() if suspect_value(name, value, lang)]
+    if "email" in values and "url" in values and domains_one_misread(values["email"], values["url"]):
+        out += ["email", "url"]
     if (
         "name" in values
         and "name_kana" in values

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 
@@ -72,12 +73,23 @@ JP_POSTAL = re.compile(
 
 
 @functools.lru_cache(maxsize=1)
-def public_tlds() -> frozenset[str]:
-    """Return every top-level domain of the public suffix list snapshot that tldextract ships (no download)."""
+def _suffix_list() -> Any:
+    """Return a tldextract extractor over the public suffix list snapshot it ships (no download)."""
     import tldextract
 
-    extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-    return frozenset(suffix.rsplit(".", 1)[-1] for suffix in extractor.tlds)
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@functools.lru_cache(maxsize=1)
+def public_tlds() -> frozenset[str]:
+    """Return every top-level domain of the public suffix list snapshot that tldextract ships."""
+    return frozenset(suffix.rsplit(".", 1)[-1] for suffix in _suffix_list().tlds)
+
+
+def registered_name(host: str) -> str:
+    """Return the name a host is registered under, without its public suffix (``mail.fujii-bussan.co.jp`` ->
+    ``fujii-bussan``)."""
+    return str(_suffix_list()(host.lower()).domain)
 
 
 def is_tld(label: str) -> bool:

@@ -89,6 +89,21 @@ def test_a_kana_reading_of_the_surname_only_falls_short() -> None:
     assert reading_falls_short("田中 一郎", "たなか") is True
 
 
+def test_an_email_and_a_web_address_a_letter_apart_are_both_suspect() -> None:
+    fields = stored(email="fujiwara.a@fujii-bussan.com", url="https://fuji-bussan.com/")
+    assert suspect_fields(fields, "ja") == ["email", "url"]
+
+
+def test_an_email_domain_that_is_another_name_than_the_web_host_is_not_suspect() -> None:
+    fields = stored(email="taro@group-mail.jp", url="https://www.kestrel.co.jp")
+    assert suspect_fields(fields, "ja") == []
+
+
+def test_an_email_domain_under_another_suffix_of_the_same_name_is_not_suspect() -> None:
+    fields = stored(email="taro@mail.kestrel.co.jp", url="https://kestrel.jp/")
+    assert suspect_fields(fields, "ja") == []
+
+
 def test_a_whole_kana_reading_does_not_fall_short() -> None:
     assert reading_falls_short("田中 一郎", "たなかいちろう") is False
 
