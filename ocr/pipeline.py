@@ -21,6 +21,7 @@ from ocr.errors import EngineError
 from ocr.fields import detect_lang, extract_fields
 from ocr.fields.calibration import calibrate_fields
 from ocr.fields.jpaddress import verify_address
+from ocr.fields.katakana import mend_katakana
 from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reencode
 from ocr.layout import Line, group_columns, group_lines
 from ocr.namecheck import check_name, find_missing_name
@@ -480,9 +481,10 @@ def scan_card(
         for side, data in (("front", front), ("back", back))
         if data is not None
     ]
-    fields, address_warnings = verify_address(merge_sides(sides[0], sides[1] if len(sides) > 1 else None))
+    fields, mended = mend_katakana(merge_sides(sides[0], sides[1] if len(sides) > 1 else None))
+    fields, address_warnings = verify_address(fields)
     fields = calibrate_fields(fields)
-    warnings = [w for s in sides for w in s.warnings] + address_warnings
+    warnings = [w for s in sides for w in s.warnings] + mended + address_warnings
     if "name" not in fields:
         warnings.append("no name found")
     return CardResult(
