@@ -241,10 +241,40 @@ def domains_one_misread(email: str, url: str) -> bool:
     return min(len(mail), len(web)) >= 4 and 0 < Levenshtein.distance(mail, web) <= 2
 
 
+def name_disagrees_with_email(name: str, email: str) -> bool:
+    """Tell whether an e-mail address built from a Japanese name starts its given name otherwise than the kanji read.
+
+    Company addresses are made from the name (suzuki_m, miki.takahashi, t-yamada). When the local part holds the
+    surname's romaji, its other part is the given name or its initial; one that starts like none of the readings
+    the name lists know for the given name's kanji (m or miki for 乾: ken, tsuyoshi) says the kanji was misread
+    (乾 for 幹: miki, kan, motoki). Only the start is compared, the first letter of an initial and the first two of
+    a word, because a name has more readings than any list holds (修平 is shuhei there, shohei on a card); Hepburn
+    and Kunrei spellings are one (mituru). Nothing is said without the surname's romaji in the local part, or for
+    a given name the lists lack.
+    """
+    from ocr.fields.names import collapse_romaji, jp_given_readings, jp_surname_romaji, romaji_key
+
+    parts = name.split()
+    if len(parts) != 2 or "@" not in email:
+        return False
+    surname = jp_surname_romaji(parts[0])
+    readings = jp_given_readings(parts[1])
+    words = [w for w in re.split(r"[^a-z]+", email.split("@", 1)[0].lower()) if w]
+    if surname is None or not readings or not any(romaji_key(w) == romaji_key(surname) for w in words):
+        return False
+    starts = {fold(r)[:2] for r in readings for fold in (collapse_romaji, romaji_key)}
+    others = [w for w in words if romaji_key(w) != romaji_key(surname)]
+    return bool(others) and not any(
+        any(start.startswith(fold(w)[:2]) for start in starts for fold in (collapse_romaji, romaji_key))
+        for w in others
+    )
+
+
 def suspect_fields(fields: Mapping[str, Mapping[str, Any]], lang: str | None) -> list[str]:
     """Return the fields of a stored reading that print would not spell so (``suspect_value``), the e-mail and web
-    addresses when their names are one misread apart (``domains_one_misread``), and the kana reading when it
-    falls short of the name (``reading_falls_short``)."""
+    addresses when their names are one misread apart (``domains_one_misread``), the name when the e-mail address
+    reads its given name otherwise (``name_disagrees_with_email``), and the kana reading when it falls short of
+    the name (``reading_falls_short``)."""
     values = {
         name: str(f["value"])
         for name, f in fields.items()
@@ -253,6 +283,13 @@ def suspect_fields(fields: Mapping[str, Mapping[str, Any]], lang: str | None) ->
     out = [name for name, value in values.items() if suspect_value(name, value, lang)]
     if "email" in values and "url" in values and domains_one_misread(values["email"], values["url"]):
         out += ["email", "url"]
+    if (
+        lang == "ja"
+        and "name" in values
+        and "email" in values
+        and name_disagrees_with_email(values["name"], values["email"])
+    ):
+        out.append("name")
     if (
         "name" in values
         and "name_kana" in values

@@ -79,18 +79,20 @@ def latin_last_names() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _jp_dataset() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
-    """Return (surname kanji -> romaji, given-name kanji spellings, given-name romaji)."""
+def _jp_dataset() -> tuple[dict[str, str], dict[str, frozenset[str]], frozenset[str]]:
+    """Return (surname kanji -> romaji, given-name kanji -> its readings in folded romaji, given-name romaji)."""
     from japanese_personal_name_dataset import clear_cache, load_dataset
 
     men, women, last = load_dataset(include_last_names=True)
-    clear_cache()  # the package keeps its own copy; the sets below are all this process needs
+    clear_cache()  # the package keeps its own copy; the tables below are all this process needs
     surnames = {kanji: str(entry["en"]) for kanji, entry in last.items()}
-    given = frozenset(k for table in (men, women) for entry in table.values() for k in entry["kanji"])
-    given_romaji = frozenset(
-        collapse_romaji(str(entry["en"])) for table in (men, women) for entry in table.values()
-    )
-    return surnames, given, given_romaji
+    readings: dict[str, set[str]] = {}
+    for table in (men, women):
+        for entry in table.values():
+            for kanji in entry["kanji"]:
+                readings.setdefault(kanji, set()).add(collapse_romaji(str(entry["en"])))
+    given = {kanji: frozenset(values) for kanji, values in readings.items()}
+    return surnames, given, frozenset(r for values in given.values() for r in values)
 
 
 def jp_surnames() -> frozenset[str]:
@@ -98,9 +100,43 @@ def jp_surnames() -> frozenset[str]:
     return frozenset(_jp_dataset()[0])
 
 
+@functools.lru_cache(maxsize=1)
 def jp_given_names() -> frozenset[str]:
     """Return the Japanese given names in kanji (every known spelling)."""
-    return _jp_dataset()[1]
+    return frozenset(_jp_dataset()[1])
+
+
+def jp_given_readings(kanji: str) -> frozenset[str]:
+    """Return the readings of a given name written in kanji, in folded romaji (幹: kan, miki, motoki, ...)."""
+    return _jp_dataset()[1].get(kanji, frozenset())
+
+
+def jp_surname_romaji(kanji: str) -> str | None:
+    """Return a surname's romaji, folded (鈴木: suzuki), or None for a surname the lists lack."""
+    romaji = _jp_dataset()[0].get(kanji)
+    return collapse_romaji(romaji) if romaji is not None else None
+
+
+# Kunrei and Nihon-shiki spellings (mituru, syouhei) and Hepburn (mitsuru, shohei) folded to one key.
+_ROMANISATION = (
+    ("sh", "sy"),
+    ("ch", "ty"),
+    ("tsu", "tu"),
+    ("ts", "t"),
+    ("fu", "hu"),
+    ("j", "zy"),
+    ("syi", "si"),
+    ("tyi", "ti"),
+    ("zyi", "zi"),
+)
+
+
+def romaji_key(text: str) -> str:
+    """Fold a romaji word so that Hepburn and Kunrei spellings and long vowels compare equal."""
+    out = collapse_romaji(text)
+    for spelling, key in _ROMANISATION:
+        out = out.replace(spelling, key)
+    return out
 
 
 def collapse_romaji(text: str) -> str:

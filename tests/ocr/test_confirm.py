@@ -15,6 +15,7 @@ from ocr.fields.confirm import (
     card_confidence,
     card_features,
     fit_model,
+    name_disagrees_with_email,
     reading_falls_short,
     shipped_model,
     suspect_fields,
@@ -102,6 +103,31 @@ def test_an_email_domain_that_is_another_name_than_the_web_host_is_not_suspect()
 def test_an_email_domain_under_another_suffix_of_the_same_name_is_not_suspect() -> None:
     fields = stored(email="taro@mail.kestrel.co.jp", url="https://kestrel.jp/")
     assert suspect_fields(fields, "ja") == []
+
+
+def test_an_email_initial_no_reading_of_the_given_name_starts_with_makes_the_name_suspect() -> None:
+    # 乾 (ken, tsuyoshi) misread for 幹 (miki, kan, motoki)
+    assert suspect_fields(stored(name="鈴木 乾", email="suzuki_m@example.co.jp"), "ja") == ["name"]
+
+
+def test_an_email_given_name_no_reading_starts_like_makes_the_name_suspect() -> None:
+    assert name_disagrees_with_email("高橋 乾", "miki.takahashi@example.jp")
+
+
+def test_an_email_given_name_in_kunrei_spelling_agrees() -> None:
+    assert not name_disagrees_with_email("前田 充", "mituru.maeda@example.com")
+
+
+def test_an_email_given_name_read_otherwise_than_the_lists_but_starting_alike_agrees() -> None:
+    assert not name_disagrees_with_email("遠藤 修平", "shohei.endo@example.jp")  # the lists know shuhei
+
+
+def test_an_email_initial_of_a_reading_spelt_otherwise_in_kunrei_agrees() -> None:
+    assert not name_disagrees_with_email("西村 千代", "nishimura.c@example.com")  # chiyo, tiyo
+
+
+def test_an_email_without_the_surname_says_nothing_of_the_name() -> None:
+    assert not name_disagrees_with_email("鈴木 乾", "info@example.co.jp")
 
 
 def test_a_whole_kana_reading_does_not_fall_short() -> None:
