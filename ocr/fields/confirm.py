@@ -270,11 +270,27 @@ def name_disagrees_with_email(name: str, email: str) -> bool:
     )
 
 
-def suspect_fields(fields: Mapping[str, Mapping[str, Any]], lang: str | None) -> list[str]:
+def company_cut_short(company: str, values: Sequence[str], text: str) -> bool:
+    """Tell whether a recognised line holds the company and more words no field took: the company was read from
+    a logo or a line cut short (Williams, of "Williams, Campbell and Humphreys"; 井上電機, of 株式会社井上電機).
+    Case is ignored (SONY, of Sony Group Corporation); digits and marks left over say nothing."""
+    key = _compact(company).casefold()
+    others = sorted((c for v in values if (c := _compact(v).casefold()) and c != key), key=len, reverse=True)
+    for line in text.splitlines():
+        rest = _compact(line).casefold()
+        for value in others:  # (an e-mail or web address holds the company's name too)
+            rest = rest.replace(value, "")
+        if key in rest and len(re.sub(r"[\W\d_]", "", rest.replace(key, "", 1))) >= 3:
+            return True
+    return False
+
+
+def suspect_fields(fields: Mapping[str, Mapping[str, Any]], lang: str | None, text: str = "") -> list[str]:
     """Return the fields of a stored reading that print would not spell so (``suspect_value``), the e-mail and web
     addresses when their names are one misread apart (``domains_one_misread``), the name when the e-mail address
-    reads its given name otherwise (``name_disagrees_with_email``), and the kana reading when it falls short of
-    the name (``reading_falls_short``)."""
+    reads its given name otherwise (``name_disagrees_with_email``), the company when a line of the recognised
+    ``text`` holds it and more (``company_cut_short``), and the kana reading when it falls short of the name
+    (``reading_falls_short``)."""
     values = {
         name: str(f["value"])
         for name, f in fields.items()
@@ -290,6 +306,8 @@ def suspect_fields(fields: Mapping[str, Mapping[str, Any]], lang: str | None) ->
         and name_disagrees_with_email(values["name"], values["email"])
     ):
         out.append("name")
+    if "company" in values and company_cut_short(values["company"], list(values.values()), text):
+        out.append("company")
     if (
         "name" in values
         and "name_kana" in values
@@ -454,7 +472,7 @@ def card_confidence(
 ) -> float:
     """Return the calibrated chance that every field of a stored reading is right (0 without a model)."""
     model = model or shipped_model()
-    if model is None or suspect_fields(fields, lang):
+    if model is None or suspect_fields(fields, lang, text):
         return 0.0
     return model.confidence(card_features(fields, lang, warnings, text))
 

@@ -142,7 +142,9 @@ def fit_card_model(cards: list[CardRead]) -> Any:
     for half in (0, 1):
         others = [c for i, c in enumerate(cards) if i % 2 != half]
         table = fit(samples_of(others))
-        mine = [c for i, c in enumerate(cards) if i % 2 == half and not suspect_fields(c.stored, c.lang)]
+        mine = [
+            c for i, c in enumerate(cards) if i % 2 == half and not suspect_fields(c.stored, c.lang, c.text)
+        ]
         samples += [(features_of(c, table), c.fully_right) for c in mine]
         groups += [c.folder.split("/")[0] for c in mine]  # cards-dev or cards-hard
     return fit_model(samples, groups=groups)

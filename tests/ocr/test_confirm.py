@@ -130,6 +130,18 @@ def test_an_email_without_the_surname_says_nothing_of_the_name() -> None:
     assert not name_disagrees_with_email("鈴木 乾", "info@example.co.jp")
 
 
+def test_a_company_that_a_recognised_line_holds_with_more_words_is_suspect() -> None:
+    fields = stored(company="Williams", name="Jeffrey Waters")
+    text = "Williams\nWilliams, Campbell and Humphreys\nJeffrey Waters"
+    assert suspect_fields(fields, "en", text) == ["company"]
+
+
+def test_a_company_named_in_the_email_and_web_lines_is_not_cut_short() -> None:
+    fields = stored(company="SABLE", email="khalid@sable.ae", url="www.sable.ae")
+    text = "3 SABLE\nEmail khalid@sable.ae\nWeb www.sable.ae"
+    assert suspect_fields(fields, "en", text) == []
+
+
 def test_a_whole_kana_reading_does_not_fall_short() -> None:
     assert reading_falls_short("田中 一郎", "たなかいちろう") is False
 
