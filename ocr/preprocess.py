@@ -22,6 +22,8 @@ _MIN_FILL = 0.80  # contour area / quad area, rejects blobs that are not quadril
 _MIN_ASPECT = 1.15
 _MAX_ASPECT = 2.6
 _MIN_EDGE_SUPPORT = 0.4
+_SNAP = 3  # pixels (at _DETECT_SIDE) a quad's side may be shifted across itself to meet the card's edge
+_SNAPPED = 0.95  # edge support of a quad whose sides were shifted: straight edges all round
 _MIN_QUAD_SCORE = 0.6  # edge support x fill; below it the "card" is more likely a printed band
 
 
@@ -119,24 +121,43 @@ def _edge_map(small: np.ndarray) -> np.ndarray:
     return cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
 
 
-def _edge_support(edges: np.ndarray, quad: np.ndarray) -> float:
-    """Share of points along the quad's sides that lie on an edge pixel.
+def _edge_support(edges: np.ndarray, quad: np.ndarray, shift: int = 0) -> float:
+    """Share of points along the quad's sides that lie on an edge pixel, each side shifted across itself by up
+    to ``shift`` pixels to where it meets the most.
 
-    Points on the image border are left out: a card cut off by the frame has no edge
-    there, and that must not count against it.
+    Points on the image border are left out: a card cut off by the frame has no edge there, and that must not
+    count against it.
     """
     h, w = edges.shape
     hits = total = 0
     for i in range(4):
         a, b = quad[i], quad[(i + 1) % 4]
-        n = max(8, int(np.linalg.norm(b - a) / 3))
-        t = np.linspace(0.05, 0.95, n)[:, None]
-        pts = np.rint(a + (b - a) * t).astype(int)
-        inside = (pts[:, 0] >= 3) & (pts[:, 0] < w - 3) & (pts[:, 1] >= 3) & (pts[:, 1] < h - 3)
-        pts = pts[inside]
-        total += len(pts)
-        hits += int(np.count_nonzero(edges[pts[:, 1], pts[:, 0]]))
+        length = float(np.linalg.norm(b - a))
+        t = np.linspace(0.05, 0.95, max(8, int(length / 3)))[:, None]
+        normal = np.array([a[1] - b[1], b[0] - a[0]]) / max(1.0, length)
+        best, count = -1, 0
+        for offset in sorted(range(-shift, shift + 1), key=abs):
+            pts = np.rint(a + (b - a) * t + normal * offset).astype(int)
+            inside = (pts[:, 0] >= 3) & (pts[:, 0] < w - 3) & (pts[:, 1] >= 3) & (pts[:, 1] < h - 3)
+            pts = pts[inside]
+            found = int(np.count_nonzero(edges[pts[:, 1], pts[:, 0]]))
+            if found > best:
+                best, count = found, len(pts)
+        total += count
+        hits += best
     return hits / total if total >= 40 else 0.0
+
+
+def _snapped_support(edges: np.ndarray, quad: np.ndarray) -> float:
+    """Return the quad's edge support as traced or, when each side shifted by up to ``_SNAP`` pixels lies on the
+    card's edge almost all along (``_SNAPPED``), as shifted.
+
+    A quad traced from the colour mask (found at half size, smoothed and closed) can lie a pixel or three off the
+    card's edge, which the thin edge map then misses along a whole side (a light card on a grained desk). A
+    printed band or a block of text does not line up with straight edges all round once shifted.
+    """
+    snapped = _edge_support(edges, quad, _SNAP)
+    return snapped if snapped >= _SNAPPED else _edge_support(edges, quad)
 
 
 def _aspect(quad: np.ndarray) -> float:
@@ -193,7 +214,7 @@ def find_card(image: np.ndarray) -> CardQuad | None:
     # The edge segmentation alone usually finds a clean card; the colour one is the fallback.
     for with_colour in (False, True):
         for quad, fill in _candidate_quads(small, with_colour=with_colour):
-            support = _edge_support(edges, quad)
+            support = _snapped_support(edges, quad)
             area = cv2.contourArea(quad.reshape(-1, 1, 2)) / area_img
             rank = support * fill * np.sqrt(area)
             if support >= _MIN_EDGE_SUPPORT and rank > best_rank:
