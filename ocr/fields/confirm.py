@@ -391,19 +391,22 @@ def every_group(
 
     A step's value is the lower bound (one-sided 99% Wilson) of the share of fully right cards among all cards in
     it; pooled, clean cards of one set lift a step above what the hard cards in it show. Here each group with at
-    least ``MIN_STEP`` cards in the step bounds it too, and the steps stay monotone by lowering the ones below.
+    least ``MIN_STEP`` cards in the step that does worse in it than the pool bounds it too, and the steps stay
+    monotone by lowering the ones below. A group that does as well as the pool is not lifted by the others: its
+    own bound, from fewer cards, would only say that it has fewer (eight cards, all right, bound a step at 0.60).
     """
     lows = [low for low, _ in steps]
     out = []
     for i, (low, value) in enumerate(steps):
         high = lows[i + 1] if i + 1 < len(lows) else math.inf
+        pooled = [ok for score, ok in zip(scores, right, strict=True) if low <= score < high]
         for group in set(groups):
             inside = [
                 ok
                 for score, ok, g in zip(scores, right, groups, strict=True)
                 if g == group and low <= score < high
             ]
-            if len(inside) >= MIN_STEP:
+            if len(inside) >= MIN_STEP and sum(inside) * len(pooled) < sum(pooled) * len(inside):
                 value = min(value, round(wilson_lower(sum(inside), len(inside), CARD_Z), 4))
         out.append((low, value))
     for i in range(len(out) - 2, -1, -1):

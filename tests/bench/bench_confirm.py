@@ -203,7 +203,7 @@ def random_deals(
     dealt = [CardRead(**asdict(c)) for c in cards]
     for seed in range(deals):
         rng = random.Random(seed)
-        for name in {c.folder for c in dealt}:
+        for name in sorted({c.folder for c in dealt}):  # (a set's order changes between processes)
             mine = [c for c in dealt if c.folder == name]
             for position, card in enumerate(rng.sample(mine, len(mine))):
                 card.fold = position % FOLDS

@@ -268,9 +268,17 @@ def test_a_group_with_few_cards_in_a_step_does_not_bound_it() -> None:
     assert confirm.every_group([(0.0, 0.6)], scores, right, groups) == [(0.0, 0.6)]
 
 
+def test_a_group_all_right_in_a_step_does_not_lower_it() -> None:
+    # 30 hard cards and 8 easy ones, all right: eight cards alone would bound the step at 0.60
+    scores = [0.9] * 38
+    right = [True] * 38
+    groups = ["hard"] * 30 + ["easy"] * 8
+    assert confirm.every_group([(0.0, 0.85)], scores, right, groups) == [(0.0, 0.85)]
+
+
 def test_lowering_a_high_step_lowers_the_steps_under_it() -> None:
-    scores = [0.2] * 10 + [0.9] * 10
-    right = [True] * 10 + [True] * 5 + [False] * 5
-    groups = ["a"] * 20
+    scores = [0.2] * 10 + [0.9] * 20
+    right = [True] * 10 + [True] * 5 + [False] * 5 + [True] * 10
+    groups = ["a"] * 20 + ["b"] * 10
     steps = confirm.every_group([(0.0, 0.5), (0.5, 0.6)], scores, right, groups)
     assert steps[0][1] <= steps[1][1] < 0.5
