@@ -6,7 +6,7 @@ the version string; heavy modules are imported where they are used.
 """
 
 PIPELINE_VERSION = (
-    "2.7.0"  # columns of vertical print read again upright: long-vowel marks, tate-chu-yoko (issue 10)
+    "2.8.0"  # katakana mended by SudachiDict; e-mail, name and company cross-checks hold misreads (issue 10)
 )
 
 __all__ = ["PIPELINE_VERSION"]
