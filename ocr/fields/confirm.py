@@ -314,7 +314,7 @@ def suspect_fields(fields: Mapping[str, Mapping[str, Any]], lang: str | None, te
         and reading_falls_short(values["name"], values["name_kana"])
     ):
         out.append("name_kana")
-    return out
+    return list(dict.fromkeys(out))  # a field suspect twice is named once
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,13 @@ def test_an_email_and_a_web_address_a_letter_apart_are_both_suspect() -> None:
     assert suspect_fields(fields, "ja") == ["email", "url"]
 
 
+def test_a_field_suspect_for_two_reasons_is_named_once() -> None:
+    fields = stored(
+        email="a@fujii-bussan.tokyo", url="https://fuji-bussan.tokyo/"
+    )  # an odd domain, a letter apart
+    assert suspect_fields(fields, "ja") == ["email", "url"]
+
+
 def test_an_email_domain_that_is_another_name_than_the_web_host_is_not_suspect() -> None:
     fields = stored(email="taro@group-mail.jp", url="https://www.kestrel.co.jp")
     assert suspect_fields(fields, "ja") == []
