@@ -37,6 +37,7 @@ import numpy as np
 
 from ocr.fields.calibration import MIN_STEP, calibrate_with, fit_field, wilson_lower
 from ocr.fields.contact import KNOWN_TLDS, registered_name
+from ocr.fields.katakana import I_ROW, SMALL_AFTER
 from ocr.fields.vocab import PREFECTURES
 from ocr.layout import is_cjk
 
@@ -74,15 +75,6 @@ L2 = 1.0  # ridge penalty on the standardised coefficients (the intercept is not
 _EPS = 0.01
 
 
-# Small kana and the kana they may follow in katakana as it is spelt (ティ, フィ, ウィ; ファ, ヴァ; キャ, シュ, テュ).
-_SMALL_AFTER = {
-    "ィ": set("テデウフヴスズツクグ"),
-    "ァ": set("フヴツクグウ"),
-    "ャ": set("キシチニヒミリギジビピ"),
-    "ュ": set("キシチニヒミリギジビピテデフヴ"),
-    "ョ": set("キシチニヒミリギジビピ"),
-}
-_I_ROW = set("キシチニヒミリギジビピ")
 # Kanji that look like katakana (八/ハ, 工/エ, 口/ロ, 力/カ, 卜/ト, 夕/タ): one before katakana is a misread katakana
 # (八イツ, 工ンジニア); 卜 beside katakana on either side (コー卜).
 _KANJI_LIKE_KANA = set("八工口力卜夕")
@@ -106,9 +98,9 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
     for i, ch in enumerate(value):
         before = value[i - 1] if i else ""
         after = value[i + 1] if i + 1 < len(value) else ""
-        if ch in _SMALL_AFTER and before not in _SMALL_AFTER[ch]:
+        if ch in SMALL_AFTER and before not in SMALL_AFTER[ch]:
             return True
-        if ch in "ヤユヨ" and before in _I_ROW and name in ("address", "department", "title"):
+        if ch in "ヤユヨ" and before in I_ROW and name in ("address", "department", "title"):
             return True  # (not in names, シ・ユイ, nor in company names spelt the old way, キヤノン)
         if ch in _KANJI_LIKE_KANA and (_is_katakana(after) or (ch == "卜" and _is_katakana(before))):
             return True

@@ -47,7 +47,7 @@ SMALL_AFTER = {
     "ョ": frozenset("キシチニヒミリギジビピ"),
 }
 _FULL_SIZE = {"ィ": "イ", "ァ": "ア", "ェ": "エ", "ォ": "オ", "ャ": "ヤ", "ュ": "ユ", "ョ": "ヨ"}
-_I_ROW = frozenset("キシチニヒミリギジビピ")
+I_ROW = frozenset("キシチニヒミリギジビピ")
 _RUN = re.compile(r"[ァ-ヺー]{2,}")
 _NO_MARK_AFTER = frozenset("ーッ")
 MIN_WORD = 2  # the shortest katakana dictionary word a run is made of
@@ -105,7 +105,7 @@ def _edits(run: str) -> Iterator[tuple[str, int]]:
         before = run[i - 1] if i else ""
         if ch == "イ" and before in SMALL_AFTER["ィ"]:
             yield run[:i] + "ィ" + run[i + 1 :], i
-        if ch in "ヤユヨ" and before in _I_ROW:
+        if ch in "ヤユヨ" and before in I_ROW:
             yield run[:i] + "ャュョ"["ヤユヨ".index(ch)] + run[i + 1 :], i
         if ch in SMALL_AFTER and before not in SMALL_AFTER[ch]:
             yield run[:i] + _FULL_SIZE[ch] + run[i + 1 :], i
