@@ -93,7 +93,8 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
     before katakana (八イツ) or 卜 beside it; a Japanese address starting like a prefecture that is none of the 47;
     a kanji that Windows-31J lacks (a Chinese form, 荣 for 栄; a rare name kanji such as 𠮷 is held too, which
     review can afford); a web host starting with ``ww.`` or ``wwww``, or an e-mail or web address on an unusual top-level domain longer
-    than two letters; and on English cards a name or company starting in lower case.
+    than two letters; and on English cards a name or company starting in lower case, or a name, company or
+    address with a word between capitalised ones that starts with a small c, o, s, v, w, x or z (``_small_capital``).
     """
     for i, ch in enumerate(value):
         before = value[i - 1] if i else ""
@@ -113,7 +114,31 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
         tld = host.rsplit(".", 1)[-1]
         if re.match(r"(?:ww|wwww+)\.", host) or (len(tld) > 2 and tld not in KNOWN_TLDS):
             return True
+    if lang == "en" and name in ("name", "company", "address") and _small_capital(value):
+        return True
     return lang == "en" and name in ("name", "company") and value[:1].islower()
+
+
+# Letters whose small form is their capital made smaller: a recogniser reads one for the other by size alone.
+_SAME_SHAPE = "cosvwxz"
+# Small words that stand between capitalised ones in names and addresses (Bank of England, Boulogne sur Mer,
+# Jan van Goyenlaan, Schmidt GmbH vorm. Müller).
+_PARTICLES = frozenset({"sur", "sous", "van", "von", "vom", "vorm", "zum", "zur", "ver", "voor", "onder"})
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def _small_capital(value: str) -> bool:
+    """Tell whether a word of three letters or more between two capitalised words starts with a small letter that
+    looks like its capital (3, Bd sidi Mohammed for Sidi): the capital was read small."""
+    words = _WORD.findall(value)
+    return any(
+        len(word) >= 3
+        and word[0] in _SAME_SHAPE
+        and word.lower() not in _PARTICLES
+        and before[:1].isupper()
+        and after[:1].isupper()
+        for before, word, after in zip(words, words[1:], words[2:], strict=False)
+    )
 
 
 def _outside_windows_31j(ch: str) -> bool:

@@ -90,6 +90,21 @@ def test_a_kana_reading_of_the_surname_only_falls_short() -> None:
     assert reading_falls_short("田中 一郎", "たなか") is True
 
 
+def test_an_english_address_word_whose_capital_was_read_small_is_suspect() -> None:
+    assert suspect_value("address", "3, Bd sidi Mohammed Ben Abdallah, 10180 Rabat", "en")
+
+
+def test_small_particles_between_capitalised_words_are_not_suspect() -> None:
+    assert not suspect_value("address", "Jan van Goyenlaan 12, 1075 Amsterdam", "en")
+    assert not suspect_value("address", "4 Rue de Paris, 62200 Boulogne sur Mer", "en")
+
+
+def test_a_small_word_whose_capital_looks_otherwise_is_not_suspect() -> None:
+    assert not suspect_value(
+        "address", "275 Rue de la Paix, 75002 Paris", "en"
+    )  # d and l are no capitals made small
+
+
 def test_an_email_and_a_web_address_a_letter_apart_are_both_suspect() -> None:
     fields = stored(email="fujiwara.a@fujii-bussan.com", url="https://fuji-bussan.com/")
     assert suspect_fields(fields, "ja") == ["email", "url"]
