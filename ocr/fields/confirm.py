@@ -71,6 +71,7 @@ FEATURES = (
 # The card's steps are lower bounds of one-sided 99% Wilson intervals (the fields' are 95%): a card confirmed by
 # mistake makes a wrong contact without anyone looking, so a card promises less than a field from as many cards.
 CARD_Z = 2.326
+CROSS_FOLDS = 5  # folds of the cross-fitting that gives the calibration its out-of-fold scores
 L2 = 1.0  # ridge penalty on the standardised coefficients (the intercept is not penalised)
 _EPS = 0.01
 
@@ -439,7 +440,8 @@ def fit_model(
     """Fit the card model on (features, every field right) samples of labelled cards.
 
     The score's calibration steps are fitted on scores the cards got from models that did not see them
-    (two-fold cross-fitting), so the steps promise what the model does on new cards, not on its own. With
+    (five-fold cross-fitting: each from a model fitted on four fifths, like the one fitted on all), so the steps
+    promise what the model does on new cards, not on its own. With
     ``groups`` (which labelled set each sample comes from), each step promises what every set shows in it
     (``every_group``).
     """
@@ -452,9 +454,9 @@ def fit_model(
     z = (x - mean) / scale
     coef, intercept = fit_logistic(z, y, l2)
     # Out-of-fold scores for the calibration steps.
-    folds = np.arange(len(y)) % 2
+    folds = np.arange(len(y)) % CROSS_FOLDS
     scores = np.zeros(len(y))
-    for fold in (0, 1):
+    for fold in range(CROSS_FOLDS):
         train, test = folds != fold, folds == fold
         if train.sum() == 0 or test.sum() == 0:
             scores[test] = 1.0 / (1.0 + np.exp(-(z[test] @ coef + intercept)))
