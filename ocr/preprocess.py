@@ -121,30 +121,38 @@ def _edge_map(small: np.ndarray) -> np.ndarray:
     return cv2.dilate(edges, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
 
 
-def _edge_support(edges: np.ndarray, quad: np.ndarray, shift: int = 0) -> float:
-    """Share of points along the quad's sides that lie on an edge pixel, each side shifted across itself by up
-    to ``shift`` pixels to where it meets the most.
+def _edge_support(edges: np.ndarray, quad: np.ndarray, shift: int = 0) -> tuple[float, float]:
+    """Return the share of points along the quad's sides that lie on an edge pixel, as traced and with each side
+    shifted across itself by up to ``shift`` pixels to where it meets the most.
 
     Points on the image border are left out: a card cut off by the frame has no edge there, and that must not
     count against it.
     """
     h, w = edges.shape
-    hits = total = 0
+    traced = [0, 0]  # hits, points
+    shifted = [0, 0]
     for i in range(4):
         a, b = quad[i], quad[(i + 1) % 4]
         length = float(np.linalg.norm(b - a))
         t = np.linspace(0.05, 0.95, max(8, int(length / 3)))[:, None]
         normal = np.array([a[1] - b[1], b[0] - a[0]]) / max(1.0, length)
         best, count = -1, 0
-        for offset in sorted(range(-shift, shift + 1), key=abs):
+        for offset in sorted(range(-shift, shift + 1), key=abs):  # offset 0 first
             pts = np.rint(a + (b - a) * t + normal * offset).astype(int)
             inside = (pts[:, 0] >= 3) & (pts[:, 0] < w - 3) & (pts[:, 1] >= 3) & (pts[:, 1] < h - 3)
             pts = pts[inside]
             found = int(np.count_nonzero(edges[pts[:, 1], pts[:, 0]]))
+            if offset == 0:
+                traced[0] += found
+                traced[1] += len(pts)
             if found > best:
                 best, count = found, len(pts)
-        total += count
-        hits += best
+        shifted[0] += best
+        shifted[1] += count
+    return _share(*traced), _share(*shifted)
+
+
+def _share(hits: int, total: int) -> float:
     return hits / total if total >= 40 else 0.0
 
 
@@ -156,8 +164,8 @@ def _snapped_support(edges: np.ndarray, quad: np.ndarray) -> float:
     card's edge, which the thin edge map then misses along a whole side (a light card on a grained desk). A
     printed band or a block of text does not line up with straight edges all round once shifted.
     """
-    snapped = _edge_support(edges, quad, _SNAP)
-    return snapped if snapped >= _SNAPPED else _edge_support(edges, quad)
+    traced, snapped = _edge_support(edges, quad, _SNAP)
+    return snapped if snapped >= _SNAPPED else traced
 
 
 def _aspect(quad: np.ndarray) -> float:
