@@ -277,11 +277,14 @@ def name_disagrees_with_email(name: str, email: str) -> bool:
         return False
     surname = jp_surname_romaji(parts[0])
     readings = jp_given_readings(parts[1])
+    if surname is None or not readings:
+        return False
     words = [w for w in re.split(r"[^a-z]+", email.split("@", 1)[0].lower()) if w]
-    if surname is None or not readings or not any(romaji_key(w) == romaji_key(surname) for w in words):
+    surname_key = romaji_key(surname)
+    others = [w for w in words if romaji_key(w) != surname_key]
+    if len(others) == len(words):  # the local part does not hold the surname
         return False
     starts = {fold(r)[:2] for r in readings for fold in (collapse_romaji, romaji_key)}
-    others = [w for w in words if romaji_key(w) != romaji_key(surname)]
     return bool(others) and not any(
         any(start.startswith(fold(w)[:2]) for start in starts for fold in (collapse_romaji, romaji_key))
         for w in others
