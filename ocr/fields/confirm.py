@@ -259,36 +259,42 @@ def domains_one_misread(email: str, url: str) -> bool:
     return min(len(mail), len(web)) >= 4 and 0 < Levenshtein.distance(mail, web) <= 2
 
 
-def name_disagrees_with_email(name: str, email: str) -> bool:
-    """Tell whether an e-mail address built from a Japanese name starts its given name otherwise than the kanji read.
+def email_spells_given_name(name: str, email: str) -> bool | None:
+    """Tell whether an e-mail address built from a Japanese name starts its given name as the kanji read.
 
     Company addresses are made from the name (suzuki_m, miki.takahashi, t-yamada). When the local part holds the
-    surname's romaji, its other part is the given name or its initial; one that starts like none of the readings
-    the name lists know for the given name's kanji (m or miki for 乾: ken, tsuyoshi) says the kanji was misread
-    (乾 for 幹: miki, kan, motoki). Only the start is compared, the first letter of an initial and the first two of
-    a word, because a name has more readings than any list holds (修平 is shuhei there, shohei on a card); Hepburn
-    and Kunrei spellings are one (mituru). Nothing is said without the surname's romaji in the local part, or for
-    a given name the lists lack.
+    surname's romaji, its other part is the given name or its initial; one that starts like one of the readings
+    the name lists know for the given name's kanji agrees (m or miki for 幹), one that starts like none of them
+    says the kanji was misread (乾 for 幹: the lists give 乾 ken and tsuyoshi). Only the start is compared, the
+    first letter of an initial and the first two of a word, because a name has more readings than any list holds
+    (修平 is shuhei there, shohei on a card); Hepburn and Kunrei spellings are one (mituru). None (nothing to tell)
+    without the surname's romaji in the local part, or for a given name the lists lack.
     """
     from ocr.fields.names import collapse_romaji, jp_given_readings, jp_surname_romaji, romaji_key
 
     parts = name.split()
     if len(parts) != 2 or "@" not in email:
-        return False
+        return None
     surname = jp_surname_romaji(parts[0])
     readings = jp_given_readings(parts[1])
     if surname is None or not readings:
-        return False
+        return None
     words = [w for w in re.split(r"[^a-z]+", email.split("@", 1)[0].lower()) if w]
     surname_key = romaji_key(surname)
     others = [w for w in words if romaji_key(w) != surname_key]
-    if len(others) == len(words):  # the local part does not hold the surname
-        return False
+    if not others or len(others) == len(words):  # the local part does not hold the surname, or only it
+        return None
     starts = {fold(r)[:2] for r in readings for fold in (collapse_romaji, romaji_key)}
-    return bool(others) and not any(
+    return any(
         any(start.startswith(fold(w)[:2]) for start in starts for fold in (collapse_romaji, romaji_key))
         for w in others
     )
+
+
+def name_disagrees_with_email(name: str, email: str) -> bool:
+    """Tell whether an e-mail address built from a Japanese name starts its given name otherwise than the kanji
+    read (``email_spells_given_name`` is False)."""
+    return email_spells_given_name(name, email) is False
 
 
 def company_cut_short(company: str, values: Sequence[str], text: str) -> bool:

@@ -14,6 +14,7 @@ from ocr.fields.confirm import (
     CardModel,
     card_confidence,
     card_features,
+    email_spells_given_name,
     fit_model,
     name_disagrees_with_email,
     reading_falls_short,
@@ -150,6 +151,14 @@ def test_an_email_initial_of_a_reading_spelt_otherwise_in_kunrei_agrees() -> Non
 
 def test_an_email_without_the_surname_says_nothing_of_the_name() -> None:
     assert not name_disagrees_with_email("鈴木 乾", "info@example.co.jp")
+
+
+def test_an_email_given_name_that_a_reading_starts_like_agrees() -> None:
+    assert email_spells_given_name("高橋 幹", "miki.takahashi@example.jp") is True
+
+
+def test_an_email_of_the_surname_alone_tells_nothing_of_the_given_name() -> None:
+    assert email_spells_given_name("高橋 幹", "takahashi@example.jp") is None
 
 
 def test_a_company_that_a_recognised_line_holds_with_more_words_is_suspect() -> None:

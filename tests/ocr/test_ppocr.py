@@ -11,6 +11,7 @@ from ocr.ppocr import (
     PaddleEngine,
     TextLine,
     crop_quad,
+    ctc_alternatives,
     ctc_decode,
     db_boxes,
     lines_to_words,
@@ -109,6 +110,23 @@ def test_lines_become_one_word_each_with_its_own_line_key() -> None:
     assert [(w.text, w.confidence, w.line_key) for w in words] == [
         ("TEL 03", 0.9, (1, 1, 1)),
         ("a", 1, (1, 1, 2)),
+    ]
+
+
+def test_ctc_alternatives_give_each_character_its_runners_up_over_its_steps() -> None:
+    classes = ["", "a", "b", "c"]
+    probs = np.array(
+        [
+            [0.1, 0.6, 0.3, 0.0],  # a, b runner-up
+            [0.1, 0.5, 0.0, 0.4],  # a again: c runner-up in the same run
+            [0.9, 0.05, 0.05, 0.0],  # blank
+            [0.0, 0.08, 0.9, 0.02],  # b, a under the floor
+        ],
+        dtype=np.float32,
+    )
+    assert ctc_alternatives(probs, classes, 0.1) == [
+        ("a", {"b": pytest.approx(0.3), "c": pytest.approx(0.4)}),
+        ("b", {}),
     ]
 
 

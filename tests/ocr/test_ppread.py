@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import pytest
 
-from ocr.ppocr import TextLine
+from ocr.pipeline import scan_card
+from ocr.ppocr import PaddleEngine, TextLine
 from ocr.ppread import (
     CONFIDENT,
     DroppedCharacters,
@@ -14,6 +17,7 @@ from ocr.ppread import (
     column_numbers,
     insert_dropped,
     looks_vertical,
+    mend_name_by_email,
     outside_share,
     reading_quality,
     reading_words,
@@ -22,6 +26,8 @@ from ocr.ppread import (
     vote_rotation,
 )
 from ocr.preprocess import CardQuad, rotate
+from ocr.result import Field
+from tests.shared_data import require_shared_data
 
 
 def line(
@@ -209,3 +215,54 @@ def test_a_postal_code_read_in_full_width_forms_from_a_column_is_restored() -> N
         source="whole",
     )
     assert reading_words(reading)[1].text == "〒501-5602"
+
+
+class _Runners:
+    """An engine whose recogniser reads 高橋乾 with the given runners-up of 乾."""
+
+    def __init__(self, runners: dict[str, float]) -> None:
+        self.runners = runners
+
+    def alternatives(self, crop: np.ndarray, floor: float) -> list[tuple[str, dict[str, float]]]:
+        return [("高", {}), ("橋", {}), ("乾", self.runners)]
+
+
+def _named(name: str, email: str) -> tuple[PaddleReading, dict[str, Field]]:
+    reading = PaddleReading(
+        image=np.full((60, 200, 3), 255, dtype=np.uint8),
+        lines=[line("高橋乾", box=(10, 10, 120, 30))],
+        rotation=0,
+        source="card",
+    )
+    fields = {
+        "name": Field(value=name, confidence=0.9, box=(10, 10, 120, 30)),
+        "email": Field(value=email, confidence=0.9, box=(10, 40, 120, 10)),
+    }
+    return reading, fields
+
+
+def test_a_runner_up_the_email_spells_replaces_the_name_character() -> None:
+    reading, fields = _named("高橋 乾", "miki.takahashi@example.jp")
+    mended, warnings = mend_name_by_email(cast(PaddleEngine, _Runners({"幹": 0.39})), reading, fields)
+    assert mended["name"].value == "高橋 幹"
+    assert warnings == [
+        "name: 高橋 乾 corrected to 高橋 幹 (the recogniser's runner-up, as the e-mail address spells it)"
+    ]
+
+
+def test_two_runners_up_the_email_spells_alike_keep_the_name() -> None:
+    reading, fields = _named("高橋 乾", "m.takahashi@example.jp")  # 幹 miki, 実 minoru
+    runners = cast(PaddleEngine, _Runners({"幹": 0.3, "実": 0.2}))
+    assert mend_name_by_email(runners, reading, fields) == (fields, [])
+
+
+def test_a_name_the_email_spells_is_not_read_again() -> None:
+    reading, fields = _named("高橋 乾", "ken.takahashi@example.jp")
+    assert mend_name_by_email(cast(PaddleEngine, _Runners({"幹": 0.39})), reading, fields) == (fields, [])
+
+
+def test_a_misread_given_name_of_a_real_card_is_mended_from_its_email() -> None:
+    # cards-hard 0004 prints 高橋 幹 and miki.takahashi@; the recogniser reads 乾, with 幹 as its runner-up
+    folder = require_shared_data("cards-hard", "0004.jpg")
+    result = scan_card((folder / "0004.jpg").read_bytes())
+    assert result.fields["name"].value == "高橋 幹"
