@@ -350,11 +350,12 @@ def en_address_score(text: str) -> float:
 
 
 def _fits(block: list[Line], line: Line) -> bool:
-    """Tell whether a line continues an address block (right under or over it, same size, same column)."""
-    last, first = block[-1], block[0]
+    """Tell whether a line continues an address block (right under or over one of its lines, same size, same
+    column). Any line of the block counts, not only its ends: a heading the block took from over a line's head
+    (Singapore over 291 Tampines Central 1, a line apart) leaves that line between two of the block's."""
     # Engines size line boxes unevenly (a line of digits reads shorter): only a very different size parts.
-    similar = 0.4 <= line.height / max(last.height, 1.0) <= 2.5
-    return similar and (_below(last, line) or _below(line, first))
+    similar = 0.4 <= line.height / max(block[-1].height, 1.0) <= 2.5
+    return similar and any(_below(member, line) or _below(line, member) for member in block)
 
 
 def en_blocks(lines: list[Line], taken: set[int]) -> list[Block]:

@@ -334,6 +334,19 @@ def test_a_uk_postcode_read_without_its_space_gets_it_back() -> None:
     )
 
 
+def test_a_line_between_an_office_heading_and_the_address_block_is_part_of_the_address() -> None:
+    # lines set tight, as a small office block in a photo: the heading lies within reach of the unit line
+    _, fields = extract_fields(
+        placed(
+            ("Singapore", 100, 100),
+            ("291 Tampines Central 1", 100, 120),
+            ("#23-82 UE BizHub East", 100, 140),
+            ("Singapore 584866", 100, 160),
+        )
+    )
+    assert fields["address"].value == "291 Tampines Central 1, #23-82 UE BizHub East, Singapore 584866"
+
+
 def test_an_office_heading_naming_the_city_again_is_not_part_of_the_address() -> None:
     got = card("Singapore", "10 Anson Road, #12-01", "Singapore 079903")
     assert got["address"] == "10 Anson Road, #12-01, Singapore 079903"
