@@ -26,7 +26,7 @@ from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reenco
 from ocr.layout import Line, group_columns, group_lines
 from ocr.namecheck import check_name, find_missing_name
 from ocr.ppocr import PaddleEngine, model_dir, paddle_engine
-from ocr.ppread import mend_name_by_email, read_side, reading_words
+from ocr.ppread import mend_name_by_email, mend_small_capitals, read_side, reading_words
 from ocr.preprocess import (
     CARD_LONG_SIDE_MM,
     CardQuad,
@@ -281,7 +281,10 @@ def _ppocr_side(
     words = reading_words(reading)
     lines = group_columns(words) if reading.vertical else group_lines(words)
     lang, fields = extract_fields(lines, side=side)
-    fields, warnings = mend_name_by_email(paddle, reading, fields) if lang == "ja" else (fields, [])
+    if lang == "ja":
+        fields, warnings = mend_name_by_email(paddle, reading, fields)
+    else:
+        fields, warnings = mend_small_capitals(paddle, reading, fields)
     _timed(seconds, "fields", started)
     text = "\n".join(line.text for line in lines)
     score = recognition_score(words)

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from ocr.engine import Word
-from ocr.fields.confirm import email_spells_given_name
+from ocr.fields.confirm import email_spells_given_name, small_capital_words
 from ocr.fields.contact import WebLines
 from ocr.layout import is_cjk, separate_in_row
 from ocr.ppocr import (
@@ -478,10 +478,10 @@ def reading_words(reading: PaddleReading) -> list[Word]:
     return words
 
 
-# A runner-up of a name's character (``ocr.ppocr.ctc_alternatives``) needs this probability at a step of the
-# character to replace it. Measured: the three 幹 that cards-hard's names read 乾 were the runner-up at 0.39, 0.22
-# and 0.14 beside 干 (0.05 to 0.35); a tenth keeps the candidates to what the recogniser itself half saw.
-NAME_RUNNER_UP = 0.1
+# A runner-up (``ocr.ppocr.ctc_alternatives``) needs this probability at a step of a character to replace it.
+# Measured: the three 幹 that cards-hard's names read 乾 were the runner-up at 0.39, 0.22 and 0.14 beside 干 (0.05
+# to 0.35), the S of Sidi read small at 0.40; a tenth keeps the candidates to what the recogniser itself half saw.
+RUNNER_UP = 0.1
 
 
 def line_crop(reading: PaddleReading, line: TextLine) -> np.ndarray:
@@ -491,46 +491,84 @@ def line_crop(reading: PaddleReading, line: TextLine) -> np.ndarray:
     return np.rot90(crop).copy() if line.turned else crop
 
 
+def _compact(text: str) -> str:
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
+
+
+def runners_up(engine: PaddleEngine, reading: PaddleReading, printed: str) -> list[dict[str, float]] | None:
+    """Read the line that holds ``printed`` once more, and return the recogniser's runners-up (at least
+    ``RUNNER_UP``) of each of its characters, spaces left out; None when no line reads it so."""
+    printed = _compact(printed)
+    for line in reading.lines:
+        if printed not in _compact(line.text):
+            continue
+        read = [
+            (_compact(ch), others)
+            for ch, others in engine.alternatives(line_crop(reading, line), RUNNER_UP)
+            if _compact(ch)
+        ]
+        text = "".join(ch for ch, _ in read)
+        start = text.find(printed)
+        if start >= 0 and len(text) == len(read):  # (one character per step, so positions line up)
+            return [others for _, others in read[start : start + len(printed)]]
+    return None
+
+
 def mend_name_by_email(
     engine: PaddleEngine, reading: PaddleReading, fields: dict[str, Field]
 ) -> tuple[dict[str, Field], list[str]]:
     """Replace a character of a Japanese name by the recogniser's runner-up when the e-mail address spells the
     given name as the runner-up reads, and not as the first reading does (``email_spells_given_name``).
 
-    高橋 乾 with miki.takahashi@: 乾 reads ken or tsuyoshi, its runner-up 幹 miki. The name's line is read once more
-    for the runners-up; a name the e-mail address says nothing about, or that no runner-up makes agree, is kept,
-    and so is one that two different runners-up would make agree. Returns the fields and a warning per change.
+    高橋 乾 with miki.takahashi@: 乾 reads ken or tsuyoshi, its runner-up 幹 miki. A name the e-mail address says
+    nothing about, or that no runner-up makes agree, is kept, and so is one that two different runners-up would
+    make agree. Returns the fields and a warning per change.
     """
     name, email = fields.get("name"), fields.get("email")
     if name is None or email is None or email_spells_given_name(name.value, email.value) is not False:
         return fields, []
     surname, given = name.value.split()
     printed = surname + given
-    for line in reading.lines:
-        if printed not in unicodedata.normalize("NFKC", line.text).replace(" ", ""):
+    agreeing = set()
+    for offset, others in enumerate(runners_up(engine, reading, printed) or []):
+        for other in others:
+            candidate = printed[:offset] + other + printed[offset + 1 :]
+            value = f"{candidate[: len(surname)]} {candidate[len(surname) :]}"
+            if email_spells_given_name(value, email.value):
+                agreeing.add(value)
+    if len(agreeing) != 1:
+        return fields, []
+    value = agreeing.pop()
+    return {**fields, "name": replace(name, value=value)}, [
+        f"name: {name.value} corrected to {value} (the recogniser's runner-up, as the e-mail address spells it)"
+    ]
+
+
+def mend_small_capitals(
+    engine: PaddleEngine, reading: PaddleReading, fields: dict[str, Field]
+) -> tuple[dict[str, Field], list[str]]:
+    """Capitalise a word of an English name, company or address whose capital looks read small
+    (``small_capital_words``: silverline Engineering, 3, Bd sidi Mohammed) when the recogniser's runner-up for
+    its first letter is the capital. Returns the fields and a warning per change."""
+    mended = dict(fields)
+    warnings = []
+    for name in ("name", "company", "address"):
+        if name not in fields:
             continue
-        read = [
-            (unicodedata.normalize("NFKC", ch), others)
-            for ch, others in engine.alternatives(line_crop(reading, line), NAME_RUNNER_UP)
-            if ch.strip()
-        ]
-        text = "".join(ch for ch, _ in read)
-        start = text.find(printed)
-        if start < 0:
-            continue
-        agreeing = set()
-        for offset, (_, others) in enumerate(read[start : start + len(printed)]):
-            for other in others:
-                candidate = printed[:offset] + other + printed[offset + 1 :]
-                value = f"{candidate[: len(surname)]} {candidate[len(surname) :]}"
-                if len(other) == 1 and email_spells_given_name(value, email.value):
-                    agreeing.add(value)
-        if len(agreeing) != 1:
-            return fields, []
-        value = agreeing.pop()
-        mended = dict(fields)
-        mended["name"] = replace(name, value=value)
-        return mended, [
-            f"name: {name.value} corrected to {value} (the recogniser's runner-up, as the e-mail address spells it)"
-        ]
-    return fields, []
+        value = fields[name].value
+        for word in reversed(small_capital_words(value, first=name != "address")):
+            # the word with the words beside it, as one line prints them
+            context = re.search(r"(?:\S+\s+)?\S*$", value[: word.start()])
+            begin = context.start() if context else word.start()
+            end = re.match(r"\S*\s+\S+|\S*", value[word.end() :])
+            ups = runners_up(engine, reading, value[begin : word.end() + (end.end() if end else 0)])
+            capital = word.group()[0].upper()
+            if ups is not None and capital in ups[len(_compact(value[begin : word.start()]))]:
+                value = value[: word.start()] + capital + value[word.start() + 1 :]
+        if value != fields[name].value:
+            mended[name] = replace(fields[name], value=value)
+            warnings.append(
+                f"{name}: {fields[name].value} corrected to {value} (the recogniser's runner-up, a capital "
+                "between capitalised words)"
+            )
+    return mended, warnings

@@ -18,6 +18,7 @@ from ocr.ppread import (
     insert_dropped,
     looks_vertical,
     mend_name_by_email,
+    mend_small_capitals,
     outside_share,
     reading_quality,
     reading_words,
@@ -218,13 +219,13 @@ def test_a_postal_code_read_in_full_width_forms_from_a_column_is_restored() -> N
 
 
 class _Runners:
-    """An engine whose recogniser reads 高橋乾 with the given runners-up of 乾."""
+    """An engine whose recogniser reads ``text`` with the given runners-up of its character at ``index``."""
 
-    def __init__(self, runners: dict[str, float]) -> None:
-        self.runners = runners
+    def __init__(self, runners: dict[str, float], *, text: str = "高橋乾", index: int = 2) -> None:
+        self.read = [(ch, runners if i == index else {}) for i, ch in enumerate(text)]
 
     def alternatives(self, crop: np.ndarray, floor: float) -> list[tuple[str, dict[str, float]]]:
-        return [("高", {}), ("橋", {}), ("乾", self.runners)]
+        return self.read
 
 
 def _named(name: str, email: str) -> tuple[PaddleReading, dict[str, Field]]:
@@ -266,3 +267,32 @@ def test_a_misread_given_name_of_a_real_card_is_mended_from_its_email() -> None:
     folder = require_shared_data("cards-hard", "0004.jpg")
     result = scan_card((folder / "0004.jpg").read_bytes())
     assert result.fields["name"].value == "高橋 幹"
+
+
+def _company(value: str, runners: dict[str, float]) -> tuple[dict[str, Field], list[str]]:
+    reading = PaddleReading(
+        image=np.full((60, 400, 3), 255, dtype=np.uint8),
+        lines=[line(value, box=(10, 10, 380, 30))],
+        rotation=0,
+        source="card",
+    )
+    fields = {"company": Field(value=value, confidence=0.9, box=(10, 10, 380, 30))}
+    engine = cast(PaddleEngine, _Runners(runners, text=value, index=0))
+    return mend_small_capitals(engine, reading, fields)
+
+
+def test_a_small_first_letter_whose_runner_up_is_its_capital_is_capitalised() -> None:
+    mended, warnings = _company("silverline Engineering Pte. Ltd.", {"S": 0.42})
+    assert mended["company"].value == "Silverline Engineering Pte. Ltd." and len(warnings) == 1
+
+
+def test_a_small_first_letter_without_its_capital_among_the_runners_up_stays() -> None:
+    mended, warnings = _company("silverline Engineering Pte. Ltd.", {"5": 0.2})
+    assert mended["company"].value == "silverline Engineering Pte. Ltd." and warnings == []
+
+
+def test_a_small_capital_of_a_real_address_is_mended_from_its_runner_up() -> None:
+    # cards-hard 0063 prints 3, Bd Sidi Mohammed Ben Abdallah; the recogniser reads sidi, with S as runner-up
+    folder = require_shared_data("cards-hard", "0063.jpg")
+    result = scan_card((folder / "0063.jpg").read_bytes())
+    assert result.fields["address"].value.startswith("3, Bd Sidi Mohammed")
