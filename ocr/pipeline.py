@@ -26,7 +26,13 @@ from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reenco
 from ocr.layout import Line, group_columns, group_lines
 from ocr.namecheck import check_name, find_missing_name
 from ocr.ppocr import PaddleEngine, model_dir, paddle_engine
-from ocr.ppread import mend_name_by_email, mend_small_capitals, read_side, reading_words
+from ocr.ppread import (
+    mend_name_by_email,
+    mend_reading,
+    mend_small_capitals,
+    read_side,
+    reading_words,
+)
 from ocr.preprocess import (
     CARD_LONG_SIDE_MM,
     CardQuad,
@@ -283,6 +289,8 @@ def _ppocr_side(
     lang, fields = extract_fields(lines, side=side)
     if lang == "ja":
         fields, warnings = mend_name_by_email(paddle, reading, fields)
+        fields, reread = mend_reading(paddle, reading, fields)
+        warnings += reread
     else:
         fields, warnings = mend_small_capitals(paddle, reading, fields)
     _timed(seconds, "fields", started)

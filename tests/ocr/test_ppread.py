@@ -18,6 +18,7 @@ from ocr.ppread import (
     insert_dropped,
     looks_vertical,
     mend_name_by_email,
+    mend_reading,
     mend_small_capitals,
     outside_share,
     reading_quality,
@@ -296,3 +297,44 @@ def test_a_small_capital_of_a_real_address_is_mended_from_its_runner_up() -> Non
     folder = require_shared_data("cards-hard", "0063.jpg")
     result = scan_card((folder / "0063.jpg").read_bytes())
     assert result.fields["address"].value.startswith("3, Bd Sidi Mohammed")
+
+
+class _Reframed:
+    """An engine whose recogniser reads every reframed crop as ``text``."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def recognize_crops(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        return [(self.text, 0.9) for _ in crops]
+
+
+def _reading_of(kana: str, again: str) -> tuple[dict[str, Field], list[str]]:
+    reading = PaddleReading(
+        image=np.full((80, 200, 3), 255, dtype=np.uint8),
+        lines=[line(kana, box=(10, 5, 120, 15)), line("井上直樹", box=(10, 25, 120, 30))],
+        rotation=0,
+        source="card",
+    )
+    fields = {
+        "name": Field(value="井上 直樹", confidence=0.9, box=(10, 25, 120, 30)),
+        "name_kana": Field(value=kana, confidence=0.9, box=(10, 5, 120, 15)),
+    }
+    return mend_reading(cast(PaddleEngine, _Reframed(again)), reading, fields)
+
+
+def test_a_reading_short_of_the_name_takes_what_a_wider_framing_reads_between_its_characters() -> None:
+    mended, _ = _reading_of("のうえなおき", "いのうえなおき")
+    assert mended["name_kana"].value == "いのうえなおき"
+
+
+def test_a_reading_still_short_of_the_name_after_reading_again_is_kept() -> None:
+    mended, warnings = _reading_of("のうえなおき", "のうえなおきさん")
+    assert (mended["name_kana"].value, warnings) == ("のうえなおき", [])
+
+
+def test_a_reading_short_of_a_real_cards_name_is_read_again_whole() -> None:
+    # cards-hard 0033 prints いのうえなおき over 井上 直樹; read first, its small line loses the い
+    folder = require_shared_data("cards-hard", "0033.jpg")
+    result = scan_card((folder / "0033.jpg").read_bytes())
+    assert result.fields["name_kana"].value == "いのうえなおき"
