@@ -29,7 +29,7 @@ from ocr.ppocr import PaddleEngine, model_dir, paddle_engine
 from ocr.ppread import (
     mend_name_by_email,
     mend_reading,
-    mend_small_capitals,
+    mend_spelling,
     read_side,
     reading_words,
 )
@@ -287,12 +287,10 @@ def _ppocr_side(
     words = reading_words(reading)
     lines = group_columns(words) if reading.vertical else group_lines(words)
     lang, fields = extract_fields(lines, side=side)
-    if lang == "ja":
-        fields, warnings = mend_name_by_email(paddle, reading, fields)
-        fields, reread = mend_reading(paddle, reading, fields)
-        warnings += reread
-    else:
-        fields, warnings = mend_small_capitals(paddle, reading, fields)
+    fields, warnings = mend_name_by_email(paddle, reading, fields) if lang == "ja" else (fields, [])
+    fields, reread = mend_reading(paddle, reading, fields) if lang == "ja" else (fields, [])
+    fields, spelled = mend_spelling(paddle, reading, fields, lang)
+    warnings += reread + spelled
     _timed(seconds, "fields", started)
     text = "\n".join(line.text for line in lines)
     score = recognition_score(words)

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from ocr.engine import Word
-from ocr.fields.confirm import email_spells_given_name, reading_falls_short, small_capital_words
+from ocr.fields.confirm import email_spells_given_name, reading_falls_short, suspect_value
 from ocr.fields.contact import WebLines
 from ocr.layout import is_cjk, separate_in_row
 from ocr.ppocr import (
@@ -496,18 +496,27 @@ def _compact(text: str) -> str:
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
 
 
-def runners_up(engine: PaddleEngine, reading: PaddleReading, printed: str) -> list[dict[str, float]] | None:
+def runners_up(
+    engine: PaddleEngine,
+    reading: PaddleReading,
+    printed: str,
+    cache: dict[int, list[tuple[str, dict[str, float]]]] | None = None,
+) -> list[dict[str, float]] | None:
     """Read the line that holds ``printed`` once more, and return the recogniser's runners-up (at least
-    ``RUNNER_UP``) of each of its characters, spaces left out; None when no line reads it so."""
+    ``RUNNER_UP``) of each of its characters, spaces left out; None when no line reads it so. Lines read once are
+    kept in ``cache`` (by their place in the reading)."""
     printed = _compact(printed)
-    for line in reading.lines:
+    cache = {} if cache is None else cache
+    for index, line in enumerate(reading.lines):
         if printed not in _compact(line.text):
             continue
-        read = [
-            (_compact(ch), others)
-            for ch, others in engine.alternatives(line_crop(reading, line), RUNNER_UP)
-            if _compact(ch)
-        ]
+        if index not in cache:
+            cache[index] = [
+                (_compact(ch), others)
+                for ch, others in engine.alternatives(line_crop(reading, line), RUNNER_UP)
+                if _compact(ch)
+            ]
+        read = cache[index]
         text = "".join(ch for ch, _ in read)
         start = text.find(printed)
         if start >= 0 and len(text) == len(read):  # (one character per step, so positions line up)
@@ -545,32 +554,47 @@ def mend_name_by_email(
     ]
 
 
-def mend_small_capitals(
-    engine: PaddleEngine, reading: PaddleReading, fields: dict[str, Field]
+# Fields whose spelling ``suspect_value`` judges and a runner-up may mend (numbers, e-mail and web addresses have
+# rules of their own).
+SPELLED = ("name", "name_kana", "company", "department", "title", "address")
+WINDOW = 3  # characters on each side of a character that find its line (a value may join several lines)
+
+
+def _respelling(ch: str, other: str) -> bool:
+    """Tell whether a runner-up may stand for a character in a spelling: a letter, kana or kanji, and for a Latin
+    letter only its other case (a digit or a mark that quiets the check is another misread)."""
+    return other.isalpha() and (not (ch.isascii() and ch.isalpha()) or other == ch.swapcase())
+
+
+def mend_spelling(
+    engine: PaddleEngine, reading: PaddleReading, fields: dict[str, Field], lang: str
 ) -> tuple[dict[str, Field], list[str]]:
-    """Capitalise a word of an English name, company or address whose capital looks read small
-    (``small_capital_words``: silverline Engineering, 3, Bd sidi Mohammed) when the recogniser's runner-up for
-    its first letter is the capital. Returns the fields and a warning per change."""
+    """Replace one character of a field that print would not spell so (``suspect_value``: シヤルム, 八イツ,
+    silverline Engineering, 3, Bd sidi Mohammed) by the recogniser's runner-up for it, when that makes the spelling
+    one print would give (シャルム, ハイツ, Silverline, Sidi). A field that no runner-up mends, or that two different
+    runners-up would, is kept. Returns the fields and a warning per change."""
     mended = dict(fields)
     warnings = []
-    for name in ("name", "company", "address"):
-        if name not in fields:
+    cache: dict[int, list[tuple[str, dict[str, float]]]] = {}
+    for name in SPELLED:
+        field = fields.get(name)
+        if field is None or not suspect_value(name, field.value, lang):
             continue
-        value = fields[name].value
-        for word in reversed(small_capital_words(value, first=name != "address")):
-            # the word with the words beside it, as one line prints them
-            context = re.search(r"(?:\S+\s+)?\S*$", value[: word.start()])
-            begin = context.start() if context else word.start()
-            end = re.match(r"\S*\s+\S+|\S*", value[word.end() :])
-            ups = runners_up(engine, reading, value[begin : word.end() + (end.end() if end else 0)])
-            capital = word.group()[0].upper()
-            if ups is not None and capital in ups[len(_compact(value[begin : word.start()]))]:
-                value = value[: word.start()] + capital + value[word.start() + 1 :]
-        if value != fields[name].value:
-            mended[name] = replace(fields[name], value=value)
+        value = field.value
+        candidates = set()
+        for i, ch in enumerate(value):
+            if not ch.strip():
+                continue
+            low = max(0, i - WINDOW)
+            ups = runners_up(engine, reading, value[low : i + WINDOW + 1], cache)
+            for other in ups[len(_compact(value[low:i]))] if ups else {}:
+                candidate = value[:i] + other + value[i + 1 :]
+                if _respelling(ch, other) and not suspect_value(name, candidate, lang):
+                    candidates.add(candidate)
+        if len(candidates) == 1:
+            mended[name] = replace(field, value=candidates.pop())
             warnings.append(
-                f"{name}: {fields[name].value} corrected to {value} (the recogniser's runner-up, a capital "
-                "between capitalised words)"
+                f"{name}: {value} corrected to {mended[name].value} (the recogniser's runner-up, as print spells it)"
             )
     return mended, warnings
 

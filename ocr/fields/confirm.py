@@ -128,31 +128,18 @@ _PARTICLES = frozenset({"sur", "sous", "van", "von", "vom", "vorm", "zum", "zur"
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 
-def small_capital_words(value: str, *, first: bool = False) -> list[re.Match[str]]:
-    """Return the words of ``value`` whose capital looks read small: three letters or more, starting with a small c,
-    o, s, v, w, x or z, no particle, before a capitalised word and after one (3, Bd sidi Mohammed for Sidi) or, with
-    ``first``, at the start of the value (silverline Engineering for Silverline)."""
-    words = list(_WORD.finditer(value))
-    out = []
-    for i, m in enumerate(words):
-        word = m.group()
-        after = words[i + 1].group() if i + 1 < len(words) else ""
-        if (
-            len(word) < 3
-            or word[0] not in _SAME_SHAPE
-            or word.lower() in _PARTICLES
-            or not after[:1].isupper()
-        ):
-            continue
-        if (i > 0 and words[i - 1].group()[:1].isupper()) or (first and i == 0 and m.start() == 0):
-            out.append(m)
-    return out
-
-
 def _small_capital(value: str) -> bool:
-    """Tell whether a word between two capitalised words starts with a small letter that looks like its capital
-    (``small_capital_words``): the capital was read small."""
-    return bool(small_capital_words(value))
+    """Tell whether a word of three letters or more between two capitalised words starts with a small letter that
+    looks like its capital (3, Bd sidi Mohammed for Sidi): the capital was read small."""
+    words = _WORD.findall(value)
+    return any(
+        len(word) >= 3
+        and word[0] in _SAME_SHAPE
+        and word.lower() not in _PARTICLES
+        and before[:1].isupper()
+        and after[:1].isupper()
+        for before, word, after in zip(words, words[1:], words[2:], strict=False)
+    )
 
 
 def _outside_windows_31j(ch: str) -> bool:

@@ -19,7 +19,6 @@ from ocr.fields.confirm import (
     name_disagrees_with_email,
     reading_falls_short,
     shipped_model,
-    small_capital_words,
     suspect_fields,
     suspect_value,
     unused_lines,
@@ -314,11 +313,3 @@ def test_lowering_a_high_step_lowers_the_steps_under_it() -> None:
     groups = ["a"] * 20 + ["b"] * 10
     steps = confirm.every_group([(0.0, 0.5), (0.5, 0.6)], scores, right, groups)
     assert steps[0][1] <= steps[1][1] < 0.5
-
-
-def test_a_first_word_read_small_before_a_capitalised_one_counts_when_asked() -> None:
-    assert [m.group() for m in small_capital_words("silverline Engineering", first=True)] == ["silverline"]
-
-
-def test_a_first_word_read_small_counts_only_when_asked() -> None:
-    assert small_capital_words("silverline Engineering") == []

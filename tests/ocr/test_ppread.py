@@ -19,7 +19,7 @@ from ocr.ppread import (
     looks_vertical,
     mend_name_by_email,
     mend_reading,
-    mend_small_capitals,
+    mend_spelling,
     outside_share,
     reading_quality,
     reading_words,
@@ -270,26 +270,41 @@ def test_a_misread_given_name_of_a_real_card_is_mended_from_its_email() -> None:
     assert result.fields["name"].value == "高橋 幹"
 
 
-def _company(value: str, runners: dict[str, float]) -> tuple[dict[str, Field], list[str]]:
+def _spelled(name: str, value: str, runners: dict[str, float], index: int, lang: str) -> dict[str, Field]:
     reading = PaddleReading(
         image=np.full((60, 400, 3), 255, dtype=np.uint8),
         lines=[line(value, box=(10, 10, 380, 30))],
         rotation=0,
         source="card",
     )
-    fields = {"company": Field(value=value, confidence=0.9, box=(10, 10, 380, 30))}
-    engine = cast(PaddleEngine, _Runners(runners, text=value, index=0))
-    return mend_small_capitals(engine, reading, fields)
+    fields = {name: Field(value=value, confidence=0.9, box=(10, 10, 380, 30))}
+    engine = cast(PaddleEngine, _Runners(runners, text=value, index=index))
+    return mend_spelling(engine, reading, fields, lang)[0]
 
 
 def test_a_small_first_letter_whose_runner_up_is_its_capital_is_capitalised() -> None:
-    mended, warnings = _company("silverline Engineering Pte. Ltd.", {"S": 0.42})
-    assert mended["company"].value == "Silverline Engineering Pte. Ltd." and len(warnings) == 1
+    mended = _spelled("company", "silverline Engineering Pte. Ltd.", {"S": 0.42}, 0, "en")
+    assert mended["company"].value == "Silverline Engineering Pte. Ltd."
 
 
-def test_a_small_first_letter_without_its_capital_among_the_runners_up_stays() -> None:
-    mended, warnings = _company("silverline Engineering Pte. Ltd.", {"5": 0.2})
-    assert mended["company"].value == "silverline Engineering Pte. Ltd." and warnings == []
+def test_a_full_size_kana_whose_runner_up_is_small_is_made_small() -> None:
+    mended = _spelled("address", "卯の里シヤルム734", {"ャ": 0.33}, 4, "ja")
+    assert mended["address"].value == "卯の里シャルム734"
+
+
+def test_a_digit_runner_up_that_quiets_the_check_is_no_respelling() -> None:
+    mended = _spelled("company", "silverline Engineering Pte. Ltd.", {"5": 0.2}, 0, "en")
+    assert mended["company"].value == "silverline Engineering Pte. Ltd."
+
+
+def test_a_runner_up_that_leaves_the_spelling_suspect_is_not_taken() -> None:
+    mended = _spelled("address", "卯の里シヤルム734", {"ユ": 0.3}, 4, "ja")
+    assert mended["address"].value == "卯の里シヤルム734"
+
+
+def test_two_runners_up_that_both_mend_the_spelling_keep_it() -> None:
+    mended = _spelled("address", "卯の里シヤルム734", {"ャ": 0.3, "ア": 0.2}, 4, "ja")
+    assert mended["address"].value == "卯の里シヤルム734"
 
 
 def test_a_small_capital_of_a_real_address_is_mended_from_its_runner_up() -> None:
