@@ -47,7 +47,12 @@ _HOUSE_NUMBER = re.compile(r"^\d{1,5}[A-Za-z]?,?\s+[A-Za-zÀ-ÿ]")
 _PO_BOX = re.compile(r"\bP\.?\s?O\.?\s?Box\b|\bBP\s\d", re.IGNORECASE)
 _PO_READ_AS_ZERO = re.compile(r"\b(P\.?\s?)0(?=\.?\s?Box\b)", re.IGNORECASE)  # P.0. Box: the O read as a zero
 _UNIT = re.compile(r"#\d{1,3}-\d{1,4}")  # Singapore unit numbers
-_NOT_ADDRESS = re.compile(r"@|https?:|www\.|\b(?:Tel|Fax|Phone|Mobile|Mob|Cell|E-?mail)\b", re.IGNORECASE)
+_NOT_ADDRESS = re.compile(
+    r"@|https?:|www\.|\b(?:Tel|Fax|Phone|Mobile|Mob|Cell|E-?mail)\b"
+    # Japanese labels, and TEL or FAX glued to the number (TEL03-...)
+    r"|電話|携帯|ファクス|ファックス|メール|\b(?:TEL|FAX)(?=[\s:：.]*[\d(+])",
+    re.IGNORECASE,
+)
 _ICON = re.compile(
     r"^(?:[^\w\s]|[0-9@©®QO])\s+(?=\d|〒)"
 )  # a location pin read as "9" or "@" before the text
@@ -57,6 +62,9 @@ _BUILDING = re.compile(
 _KANA_STROKE = re.compile(r"(?<=[ァ-ヶ])[1一\-−‐](?=[ァ-ヶ])")  # パ1ク: the long-vowel mark read as 1
 _JP_BLOCK_NUMBER = re.compile(r"\d+丁目|[0-9一二三四五六七八九十]+番地?|\d+号|\d+-\d+(?:-\d+)?")
 _JP_NUMERAL = "0-9〇一二三四五六七八九十百"
+# An address whose block number is complete: it ends in 号 or 番地, or is written with hyphens (4丁目 or 7番 may go
+# on in the next line).
+_BLOCK_NUMBERED = re.compile(rf"[{_JP_NUMERAL}]+号|番地|\d+-\d+")
 # 3,25,19 / 三十,二十二: a block number's hyphens read as commas or dots.
 _JP_NUMBER_COMMA = re.compile(rf"(?<=[{_JP_NUMERAL}])[,，.．、](?=[{_JP_NUMERAL}])")
 # 14丁22番: "丁" right before a block number is always 丁目 (its 目 was lost).
@@ -120,9 +128,13 @@ def _line_under(lines: list[Line], line: Line) -> Line | None:
     return min(under, key=lambda o: -(o.box[0] + o.box[2]) if vertical else o.box[1])
 
 
-def _next_address_line(lines: list[Line], line: Line, taken: set[int]) -> tuple[Line, str] | None:
+def _next_address_line(
+    lines: list[Line], line: Line, taken: set[int], *, numbered: bool = False
+) -> tuple[Line, str] | None:
     """Return the line printed under an address line that continues it (the rest of it, or the building),
-    with its text up to a label that starts something else on the same line (ハイツ明石町577 Tel ...)."""
+    with its text up to a label that starts something else on the same line (ハイツ明石町577 Tel ...). Once the
+    address has its block number (``numbered``), only a building continues it, and a building has a name, not
+    digits alone (65-7490, the end of a number the detector split, is no room)."""
     for other in lines:
         if other is line or not _below(line, other, gap=0.9):
             continue
@@ -135,8 +147,9 @@ def _next_address_line(lines: list[Line], line: Line, taken: set[int]) -> tuple[
         compact = re.sub(r"\s+", "", text)
         if not text or JP_POSTAL.search(text) or len(re.sub(r"\D", "", text)) >= 7:
             return None
-        rest_of_address = bool(_JP_BLOCK_NUMBER.search(compact))
-        if 2 <= len(compact) <= 30 and (rest_of_address or _BUILDING.search(compact)):
+        rest_of_address = not numbered and bool(_JP_BLOCK_NUMBER.search(compact))
+        building = _BUILDING.search(compact) is not None and re.search(r"[^\W\d_]", compact) is not None
+        if 2 <= len(compact) <= 30 and (rest_of_address or building):
             return other, text
         return None
     return None
@@ -146,7 +159,9 @@ def _with_continuation(lines: list[Line], line: Line, text: str, taken: set[int]
     """Append the lines that continue a Japanese address (at most two: the rest, then the building)."""
     current = line
     for _ in range(2):
-        found = _next_address_line(lines, current, taken)
+        found = _next_address_line(
+            lines, current, taken, numbered=_BLOCK_NUMBERED.search(re.sub(r"\s+", "", text)) is not None
+        )
         if found is None:
             break
         current, more = found

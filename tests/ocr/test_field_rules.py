@@ -308,6 +308,22 @@ def test_a_building_on_a_kanji_numbered_floor_joins_the_address() -> None:
     assert got["address"] == "東京都千代田区丸の内一丁目九番二号 グラントウキョウ二F"
 
 
+def test_the_end_of_a_number_under_a_numbered_address_is_no_room() -> None:
+    # a fax number the detector split: its end stands alone under the address
+    got = card("〒388-7445 長野県渋谷区東上野14丁目7番15号", "65-7490", "携帯電話070-8938-3626")
+    assert got["address"] == "長野県渋谷区東上野14丁目7番15号"
+
+
+def test_a_line_starting_with_a_japanese_label_does_not_continue_the_address() -> None:
+    got = card("〒388-7445 長野県渋谷区東上野14丁目", "携帯電話070")
+    assert got["address"] == "長野県渋谷区東上野14丁目"
+
+
+def test_the_block_number_under_a_town_and_chome_continues_the_address() -> None:
+    got = card("〒105-0011 東京都港区芝公園4丁目", "2番8号")
+    assert got["address"] == "東京都港区芝公園4丁目 2番8号"
+
+
 def test_a_long_vowel_mark_read_as_one_is_mended_in_katakana() -> None:
     got = card("〒150-0002 東京都渋谷区渋谷2-21-1", "パ1クタワー12F")
     assert got["address"] == "東京都渋谷区渋谷2-21-1 パークタワー12F"
