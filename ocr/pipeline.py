@@ -20,6 +20,7 @@ from ocr.engine import OcrEngine, Word, default_engine
 from ocr.errors import EngineError
 from ocr.fields import detect_lang, extract_fields
 from ocr.fields.calibration import calibrate_fields
+from ocr.fields.contact import mend_doubled_letter
 from ocr.fields.jpaddress import verify_address
 from ocr.fields.katakana import mend_katakana
 from ocr.intake import DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, load_image, reencode
@@ -491,9 +492,10 @@ def scan_card(
         if data is not None
     ]
     fields, mended = mend_katakana(merge_sides(sides[0], sides[1] if len(sides) > 1 else None))
+    fields, doubled = mend_doubled_letter(fields)
     fields, address_warnings = verify_address(fields)
     fields = calibrate_fields(fields)
-    warnings = [w for s in sides for w in s.warnings] + mended + address_warnings
+    warnings = [w for s in sides for w in s.warnings] + mended + doubled + address_warnings
     if "name" not in fields:
         warnings.append("no name found")
     return CardResult(

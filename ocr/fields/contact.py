@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import phonenumbers
@@ -14,6 +14,7 @@ from ocr.fields.names import jp_romaji_given, jp_romaji_surnames, latin_first_na
 from ocr.fields.vocab import COUNTRY_REGIONS
 from ocr.layout import Line, group_lines
 from ocr.ppocr import Framing
+from ocr.result import Field
 
 # Common top-level domains; an unknown TLD one edit away from one of these is an OCR slip.
 KNOWN_TLDS = frozenset(
@@ -483,3 +484,36 @@ def choose_phones(
 def find_phones(lines: list[Line], *, lang: str) -> dict[str, Match]:
     """Find phone, fax and mobile numbers by their labels, else by the numbering plan and their order."""
     return choose_phones(phone_candidates(lines, lang=lang))[0]
+
+
+def _one_double_read_once(double: str, single: str) -> bool:
+    """Tell whether ``single`` is ``double`` with one doubled letter read once (fujii-bussan, fuji-bussan)."""
+    return len(double) == len(single) + 1 and any(
+        double[i] == double[i + 1] and double[:i] + double[i + 1 :] == single for i in range(len(double) - 1)
+    )
+
+
+def mend_doubled_letter(fields: dict[str, Field]) -> tuple[dict[str, Field], list[str]]:
+    """Give the e-mail and the web address one registered name when one of them reads a doubled letter of the
+    other once (fuji-bussan.com beside fujii-bussan.com): greedy CTC decoding joins a letter repeated on
+    consecutive steps unless a blank step parts them, so a doubled letter comes out single now and then, and a
+    single one doubled hardly ever. Returns the fields and a warning per change."""
+    email, url = fields.get("email"), fields.get("url")
+    if email is None or url is None or "@" not in email.value:
+        return fields, []
+    local, mail_host = email.value.split("@", 1)
+    scheme, _, web_host = url.value.rpartition("//")
+    mail, web = registered_name(mail_host), registered_name(web_host.split("/")[0])
+    if _one_double_read_once(mail, web):
+        name, value = (
+            "url",
+            f"{scheme}//{web_host.replace(web, mail, 1)}" if scheme else web_host.replace(web, mail, 1),
+        )
+    elif _one_double_read_once(web, mail):
+        name, value = "email", f"{local}@{mail_host.replace(mail, web, 1)}"
+    else:
+        return fields, []
+    field = fields[name]
+    return {**fields, name: replace(field, value=value)}, [
+        f"{name}: {field.value} corrected to {value} (a doubled letter the other address reads, read once)"
+    ]

@@ -7,7 +7,7 @@ import numpy as np
 from ocr.engine import Word
 from ocr.fields import extract_fields
 from ocr.fields.calibration import calibrate_with, fit_field
-from ocr.fields.contact import WebLines
+from ocr.fields.contact import WebLines, mend_doubled_letter
 from ocr.layout import Line, group_columns, group_lines
 from ocr.ppocr import PaddleEngine
 from ocr.result import Field
@@ -651,3 +651,25 @@ def test_a_latin_accent_is_not_a_chinese_form() -> None:
 def test_a_fax_label_read_with_a_full_size_a_is_the_fax() -> None:
     got = card("株式会社テスト", "山田 太郎", "電話 03-1234-5678", "フアクス 03-1234-5679")
     assert got["fax"] == "03-1234-5679"
+
+
+def _addresses(email: str, url: str) -> dict[str, Field]:
+    return {
+        "email": Field(value=email, confidence=0.9, box=(0, 0, 10, 10)),
+        "url": Field(value=url, confidence=0.9, box=(0, 20, 10, 10)),
+    }
+
+
+def test_a_web_address_that_reads_the_e_mails_doubled_letter_once_gets_it_back() -> None:
+    fields, _ = mend_doubled_letter(_addresses("fujiwara.a@fujii-bussan.com", "https://fuji-bussan.com/"))
+    assert fields["url"].value == "https://fujii-bussan.com/"
+
+
+def test_an_e_mail_that_reads_the_web_addresss_doubled_letter_once_gets_it_back() -> None:
+    fields, _ = mend_doubled_letter(_addresses("a.fujiwara@mail.fuji-bussan.co.jp", "www.fujii-bussan.co.jp"))
+    assert fields["email"].value == "a.fujiwara@mail.fujii-bussan.co.jp"
+
+
+def test_addresses_apart_by_another_letter_are_left_for_review() -> None:
+    fields = _addresses("a@fujii-bussan.com", "https://fujio-bussan.com/")
+    assert mend_doubled_letter(fields) == (fields, [])
