@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ocr.fields.address import en_line_text, en_postal_code
 from ocr.fields.calibration import MIN_STEP, calibrate_with, fit_field, wilson_lower
 from ocr.fields.contact import KNOWN_TLDS, registered_name
 from ocr.fields.katakana import I_ROW, SMALL_AFTER
@@ -312,12 +313,33 @@ def company_cut_short(company: str, values: Sequence[str], text: str) -> bool:
     return False
 
 
+# A Japanese postal code printed as such: three and four digits, not inside a longer run of digits and hyphens
+# (the end of 092-573-7003 is no code).
+_JP_CODE = re.compile(r"(?<![\d\-‐－ー])\d{3}[-‐－ー]\d{4}(?![\d\-‐－ー])")
+_NUMBER_RUN = re.compile(r"\d[\d\s().\-]{8,}\d")
+
+
+def offices_printed(text: str, lang: str | None) -> int:
+    """Count the postal codes of the recognised ``text`` (distinct ones, outside phone numbers): how many offices
+    the card prints an address for, as far as codes tell (a P.O. Box address has none)."""
+    if lang == "ja":
+        return len(set(_JP_CODE.findall(text)))
+    codes = set()
+    for line in text.splitlines():
+        part = en_line_text(line)
+        code = None if _NUMBER_RUN.search(part) else en_postal_code(part)
+        if code:
+            codes.add(code)
+    return len(codes)
+
+
 def suspect_fields(fields: Mapping[str, Mapping[str, Any]], lang: str | None, text: str = "") -> list[str]:
     """Return the fields of a stored reading that print would not spell so (``suspect_value``), the e-mail and web
     addresses when their names are one misread apart (``domains_one_misread``), the name when the e-mail address
     reads its given name otherwise (``name_disagrees_with_email``), the company when a line of the recognised
-    ``text`` holds it and more (``company_cut_short``), and the kana reading when it falls short of the name
-    (``reading_falls_short``)."""
+    ``text`` holds it and more (``company_cut_short``), the kana reading when it falls short of the name
+    (``reading_falls_short``), and further numbers on a card that prints one office's address
+    (``offices_printed``): a mobile or a direct line the rules could not type."""
     values = {
         name: str(f["value"])
         for name, f in fields.items()
@@ -341,6 +363,10 @@ def suspect_fields(fields: Mapping[str, Mapping[str, Any]], lang: str | None, te
         and reading_falls_short(values["name"], values["name_kana"])
     ):
         out.append("name_kana")
+    if "other_phones" in fields and offices_printed(text, lang) == 1:
+        out.append(
+            "other_phones"
+        )  # a number no field took, and no other office for it: untyped, not another's
     return list(dict.fromkeys(out))  # a field suspect twice is named once
 
 

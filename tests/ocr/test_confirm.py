@@ -17,6 +17,7 @@ from ocr.fields.confirm import (
     email_spells_given_name,
     fit_model,
     name_disagrees_with_email,
+    offices_printed,
     reading_falls_short,
     shipped_model,
     suspect_fields,
@@ -313,3 +314,19 @@ def test_lowering_a_high_step_lowers_the_steps_under_it() -> None:
     groups = ["a"] * 20 + ["b"] * 10
     steps = confirm.every_group([(0.0, 0.5), (0.5, 0.6)], scores, right, groups)
     assert steps[0][1] <= steps[1][1] < 0.5
+
+
+def test_a_further_number_on_a_card_with_one_office_is_suspect() -> None:
+    fields = stored(name="Laurence Marques", phone="+33 2 90 12 04 47", other_phones="+33 6 94 89 09 58")
+    text = "Laurence Marques\n275, rue de Gaillard, 83286 Teixeiraboeuf\n+33 2 90 12 04 47\n+33 6 94 89 09 58"
+    assert suspect_fields(fields, "en", text) == ["other_phones"]
+
+
+def test_further_numbers_on_a_card_with_two_offices_are_the_other_offices() -> None:
+    fields = stored(name="Nora Blake", phone="+44 1904 123456", other_phones="+44 113 496 0000")
+    text = "Nora Blake\n8 Queen Road\n12 King Street\nYork YO1 7HH\nLeeds LS1 4DY\nT +44 1904 123456\nT +44 113 496 0000"
+    assert suspect_fields(fields, "en", text) == []
+
+
+def test_the_digits_of_a_phone_number_are_no_postal_code() -> None:
+    assert offices_printed("〒388-7445 長野県渋谷区東上野14丁目\nTEL 092-573-7003", "ja") == 1
