@@ -5,8 +5,7 @@ and the click commands in ``ocr.cli``. Importing this package does nothing but d
 the version string; heavy modules are imported where they are used.
 """
 
-PIPELINE_VERSION = (
-    "2.8.0"  # katakana mended by SudachiDict; e-mail, name and company cross-checks hold misreads (issue 10)
-)
+# 2.9.0: misreads mended from the recogniser's runners-up; one-office cards hold untyped numbers (issue 10)
+PIPELINE_VERSION = "2.9.0"
 
 __all__ = ["PIPELINE_VERSION"]
