@@ -150,12 +150,18 @@ _UPRIGHT_STROKES = frozenset("ー|Il1丨｜")
 _COLUMN_LONG_VOWEL = re.compile(r"(?<=[ァ-ヺ])[|Il1丨｜１](?=[ァ-ヺ]|$|\s)")
 
 
+_ONE_MARK = str.maketrans(dict.fromkeys(":：,，.．·・", "-"))
+
+
 def insert_upright(first: str, upright: str, *, address: bool) -> str:
     """Insert into ``first`` what ``upright`` reads between two of its characters (or at its end) where ``first``
     has nothing, when that is a long-vowel mark (or a stroke) after katakana, or (``address``) one digit beside a
     digit; a mark ``first`` reads after katakana where ``upright`` reads the long-vowel mark becomes it (マネジャ」).
     The first reading's letters are kept."""
-    matcher = difflib.SequenceMatcher(None, first, upright, autojunk=False)
+    # (marks between numbers are one mark to the alignment: 3，25 and 37：25 differ by the 7 alone)
+    matcher = difflib.SequenceMatcher(
+        None, first.translate(_ONE_MARK), upright.translate(_ONE_MARK), autojunk=False
+    )
     out = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         kept, added = first[i1:i2], unicodedata.normalize("NFKC", upright[j1:j2])

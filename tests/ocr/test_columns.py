@@ -26,6 +26,11 @@ def test_a_long_vowel_mark_ending_a_column_is_inserted() -> None:
     assert insert_upright("課長 マネジャ", "課長マネジャー", address=False) == "課長 マネジャー"
 
 
+def test_a_digit_read_upright_beside_a_digit_comes_back_where_the_readings_marks_differ() -> None:
+    # tate-chu-yoko 37 read turned as 3; the marks between the numbers read otherwise upright
+    assert insert_upright("東上野3，25，19", "東上野37：25·19", address=True) == "東上野37，25，19"
+
+
 def test_a_stroke_read_upright_after_katakana_is_the_long_vowel_mark() -> None:
     assert insert_upright("マネジャ", "マネＩジャー", address=False) == "マネージャー"
 
