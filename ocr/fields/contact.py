@@ -120,6 +120,21 @@ def _fix_tld(domain: str) -> tuple[str, bool]:
     return domain, False
 
 
+_HYPHEN_TLD = re.compile(r"-([a-z]{2,4})$", re.IGNORECASE)
+_WEB_HOST = re.compile(r"(?:https?:/*)?www\.[A-Za-z0-9.\-]+", re.IGNORECASE)  # a web address's host, www. on
+
+
+def _last_dot_read_as_hyphen(host: str) -> str:
+    """Restore the dot before a host's top-level domain read as a hyphen (www.sora-consulting-jp): a host whose last
+    label is no top-level domain but ends in a hyphen and a common one, or one a letter from it (``_fix_tld``)."""
+    m = _HYPHEN_TLD.search(host)
+    if m is None or "." not in host or is_tld(host.rsplit(".", 1)[-1]):
+        return host
+    if m.group(1) not in KNOWN_TLDS and not _fix_tld(f"x.{m.group(1)}")[1]:
+        return host
+    return f"{host[: m.start()]}.{m.group(1)}"
+
+
 # A local part may be broken by OCR spaces after or before its dots, hyphens and underscores
 # ("haruka. sasaki@..."); a plain space ends it.
 _EMAIL = re.compile(
@@ -213,6 +228,15 @@ def find_url(lines: list[Line], email: Match | None) -> Match | None:
         text = re.sub(r"\bW(?=www\.)", "", text)  # the label W run into the address (Wwww.example.com)
         text = re.sub(r"\b[vw]{3}\s?[.:,]\s?(?=[A-Za-z0-9])", "www.", text, flags=re.IGNORECASE)
         text = re.sub(r"(?<=[A-Za-z0-9])\s?\.\s(?=(?:[a-z]{2,6})\b)", ".", text)  # "example. com"
+        restored: set[str] = set()  # hosts whose last dot was read as a hyphen
+
+        def restore(m: re.Match[str], restored: set[str] = restored) -> str:
+            host = _last_dot_read_as_hyphen(m.group(0))
+            if host != m.group(0):
+                restored.add(re.sub(r"^https?:/*", "", host.lower()))
+            return host
+
+        text = _WEB_HOST.sub(restore, text)
         for m in _URL.finditer(text):
             raw = re.sub(r"\s", "", m.group(1)).rstrip(",;:.")
             lowered = raw.lower()
@@ -229,6 +253,7 @@ def find_url(lines: list[Line], email: Match | None) -> Match | None:
             fixed_host, fixed = _fix_tld(host)
             if fixed:
                 lowered = lowered.replace(host, fixed_host)
+            fixed = fixed or host in restored
             if not is_tld(fixed_host.split(".")[-1]):
                 continue
             certainty = 0.95 if (has_scheme or has_www) else 0.75

@@ -50,6 +50,11 @@ def test_an_e_label_glued_to_a_lower_case_address_is_dropped() -> None:
     assert card("Lena Ong", "Eong.lena@sable.sg")["email"] == "ong.lena@sable.sg"
 
 
+def test_a_web_addresss_last_dot_read_as_a_hyphen_is_restored() -> None:
+    # a small dot in a turned column reads as a hyphen: www.sora-consulting-jp has no top-level domain
+    assert card("https:/www.sora-consulting-jp/")["url"] == "www.sora-consulting.jp/"
+
+
 def test_a_capital_e_starting_a_name_stays_in_the_address() -> None:
     assert card("Emily Hart", "Emily@hart.co.uk")["email"] == "emily@hart.co.uk"
 
