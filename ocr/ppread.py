@@ -23,8 +23,9 @@ import cv2
 import numpy as np
 
 from ocr.engine import Word
-from ocr.fields.confirm import email_spells_given_name, reading_falls_short, suspect_value
+from ocr.fields.confirm import PARTICLES, email_spells_given_name, reading_falls_short, suspect_value
 from ocr.fields.contact import WebLines
+from ocr.fields.people import NAME_PARTICLES
 from ocr.layout import is_cjk, separate_in_row
 from ocr.ppocr import (
     CONFIDENT,
@@ -566,10 +567,17 @@ SPELLED = ("name", "name_kana", "company", "department", "title", "address")
 WINDOW = 3  # characters on each side of a character that find its line (a value may join several lines)
 
 
-def _respelling(ch: str, other: str) -> bool:
-    """Tell whether a runner-up may stand for a character in a spelling: a letter, kana or kanji, and for a Latin
-    letter only its other case (a digit or a mark that quiets the check is another misread)."""
-    return other.isalpha() and (not (ch.isascii() and ch.isalpha()) or other == ch.swapcase())
+def _respelling(value: str, i: int, other: str) -> bool:
+    """Tell whether a runner-up may stand for the character at ``i`` in a spelling: a letter, kana or kanji, and for
+    a Latin letter only its other case (a digit or a mark that quiets the check is another misread), never capital
+    in a particle that names print small (van Dijk, de la Cruz)."""
+    ch = value[i]
+    if not other.isalpha():
+        return False
+    if not (ch.isascii() and ch.isalpha()):
+        return True
+    words = [m.group().lower() for m in re.finditer(r"[^\W\d_]+", value) if m.start() <= i < m.end()]
+    return other == ch.swapcase() and not (other.isupper() and words[0] in PARTICLES | NAME_PARTICLES)
 
 
 def mend_spelling(
@@ -595,7 +603,7 @@ def mend_spelling(
             ups = runners_up(engine, reading, value[low : i + WINDOW + 1], cache)
             for other in ups[len(_compact(value[low:i]))] if ups else {}:
                 candidate = value[:i] + other + value[i + 1 :]
-                if _respelling(ch, other) and not suspect_value(name, candidate, lang):
+                if _respelling(value, i, other) and not suspect_value(name, candidate, lang):
                     candidates.add(candidate)
         if len(candidates) == 1:
             mended[name] = replace(field, value=candidates.pop())

@@ -130,7 +130,7 @@ def suspect_value(name: str, value: str, lang: str | None) -> bool:
 _SAME_SHAPE = "cosvwxz"
 # Small words that stand between capitalised ones in names and addresses (Bank of England, Boulogne sur Mer,
 # Jan van Goyenlaan, Schmidt GmbH vorm. Müller).
-_PARTICLES = frozenset({"sur", "sous", "van", "von", "vom", "vorm", "zum", "zur", "ver", "voor", "onder"})
+PARTICLES = frozenset({"sur", "sous", "van", "von", "vom", "vorm", "zum", "zur", "ver", "voor", "onder"})
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 
@@ -141,7 +141,7 @@ def _small_capital(value: str) -> bool:
     return any(
         len(word) >= 3
         and word[0] in _SAME_SHAPE
-        and word.lower() not in _PARTICLES
+        and word.lower() not in PARTICLES
         and before[:1].isupper()
         and after[:1].isupper()
         for before, word, after in zip(words, words[1:], words[2:], strict=False)

@@ -598,7 +598,7 @@ _EN_LABEL_TAIL = re.compile(
 )
 # Lower-case words that belong to a name (de Gaulle, van Dijk, bin Salman); any other lower-case
 # fragment after a capitalised word is that word broken by an OCR space ("Jeff rey").
-_NAME_PARTICLES = frozenset(
+NAME_PARTICLES = frozenset(
     [
         "de",
         "da",
@@ -626,7 +626,7 @@ _NAME_PARTICLES = frozenset(
         "e",
     ]
 )
-_NEVER_JOINED = _NAME_PARTICLES | {"of", "and", "the", "for", "in", "at", "to", "on", "with"}
+_NEVER_JOINED = NAME_PARTICLES | {"of", "and", "the", "for", "in", "at", "to", "on", "with"}
 _BROKEN_NAME_WORD = re.compile(r"\b([A-ZÀ-Þ][a-zà-ÿ]+) ([a-zà-ÿ]{2,})\b")
 
 
@@ -649,7 +649,7 @@ def _en_name_score(line: Line, local_part: str | None) -> float:
     if not all(
         _LATIN_NAME_WORD.match(w)
         or (w.isalpha() and w.isupper() and len(w) >= 2)
-        or (w in _NAME_PARTICLES and 0 < i < len(words) - 1)
+        or (w in NAME_PARTICLES and 0 < i < len(words) - 1)
         for i, w in enumerate(words)
     ):
         return 0.0
@@ -657,7 +657,7 @@ def _en_name_score(line: Line, local_part: str | None) -> float:
         pattern.search(t) for pattern in (EN_TITLE, EN_LEGAL_FORM, EN_DEPARTMENT) for t in (text, line.text)
     ):
         return 0.0
-    known = latin_name_evidence([w.strip(".") for w in words if w not in _NAME_PARTICLES])
+    known = latin_name_evidence([w.strip(".") for w in words if w not in NAME_PARTICLES])
     score = 0.35 + 0.3 * known
     if local_part:
         local = _letters(local_part)

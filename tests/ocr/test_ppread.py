@@ -353,3 +353,7 @@ def test_a_reading_short_of_a_real_cards_name_is_read_again_whole() -> None:
     folder = require_shared_data("cards-hard", "0033.jpg")
     result = scan_card((folder / "0033.jpg").read_bytes())
     assert result.fields["name_kana"].value == "いのうえなおき"
+
+
+def test_a_particle_names_print_small_is_not_capitalised() -> None:
+    assert _spelled("name", "van Dijk", {"V": 0.4}, 0, "en")["name"].value == "van Dijk"
