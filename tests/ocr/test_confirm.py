@@ -331,3 +331,15 @@ def test_further_numbers_on_a_card_with_two_offices_are_the_other_offices() -> N
 
 def test_the_digits_of_a_phone_number_are_no_postal_code() -> None:
     assert offices_printed("〒388-7445 長野県渋谷区東上野14丁目\nTEL 092-573-7003", "ja") == 1
+
+
+def test_a_label_printed_without_its_field_read_makes_that_field_suspect() -> None:
+    fields = stored(name="山本 七夏", phone="092-573-7003")
+    text = "山本七夏\nT092-573-7003\nURL"
+    assert suspect_fields(fields, "ja", text) == ["url"]
+
+
+def test_a_label_printed_with_its_field_read_is_no_suspicion() -> None:
+    fields = stored(name="山本 七夏", phone="092-573-7003", url="https://sakura-systems.com/")
+    text = "山本七夏\nT092-573-7003\nURL https://sakura-systems.com/"
+    assert suspect_fields(fields, "ja", text) == []
