@@ -369,7 +369,7 @@ class PaddleEngine:
         self, image: np.ndarray, *, limit_side: int = DET_LIMIT_SIDE, bgr_input: bool = False
     ) -> list[tuple[np.ndarray, float]]:
         """Return text quads (image pixels) and their detection scores for an RGB (or BGR) or gray image."""
-        bgr = image if bgr_input else _as_bgr(image)
+        bgr = image if bgr_input else as_bgr(image)
         h, w = bgr.shape[:2]
         ratio = min(1.0, limit_side / max(h, w))
         rh, rw = max(32, round(h * ratio / 32) * 32), max(32, round(w * ratio / 32) * 32)
@@ -451,7 +451,7 @@ class PaddleEngine:
         vertical print (``column_lines``) that ``columns`` wants are read again upright (``read_columns``). Lines
         come in reading order.
         """
-        bgr = _as_bgr(image)
+        bgr = as_bgr(image)
         found = self.detect(bgr, bgr_input=True) if detected is None else detected
         crops: list[np.ndarray] = []
         turned: list[bool] = []
@@ -567,7 +567,7 @@ def lines_to_words(lines: list[TextLine]) -> list[Word]:
     ]
 
 
-def _as_bgr(image: np.ndarray) -> np.ndarray:
+def as_bgr(image: np.ndarray) -> np.ndarray:
     """Return the BGR channel order PaddleOCR's models were trained on (from RGB or gray)."""
     if image.ndim == 2:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)

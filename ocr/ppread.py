@@ -23,7 +23,13 @@ import cv2
 import numpy as np
 
 from ocr.engine import Word
-from ocr.fields.confirm import PARTICLES, email_spells_given_name, reading_falls_short, suspect_value
+from ocr.fields.confirm import (
+    PARTICLES,
+    compact,
+    email_spells_given_name,
+    reading_falls_short,
+    suspect_value,
+)
 from ocr.fields.contact import WebLines
 from ocr.fields.people import NAME_PARTICLES
 from ocr.layout import is_cjk, separate_in_row
@@ -33,6 +39,7 @@ from ocr.ppocr import (
     Framing,
     PaddleEngine,
     TextLine,
+    as_bgr,
     confident_latin,
     crop_quad,
     reframe,
@@ -94,11 +101,11 @@ class DroppedCharacters:
 
     def wants(self, text: str) -> bool:
         """Tell whether a line reads as a Japanese address or company name (six characters, four of them CJK)."""
-        compact = re.sub(r"\s", "", text)
+        bare = re.sub(r"\s", "", text)
         return (
-            len(compact) >= 6
-            and sum(is_cjk(c) for c in compact) >= 4
-            and _ADDRESS_OR_COMPANY.search(compact) is not None
+            len(bare) >= 6
+            and sum(is_cjk(c) for c in bare) >= 4
+            and _ADDRESS_OR_COMPANY.search(bare) is not None
         )
 
     def choose(self, first: tuple[str, float], again: list[tuple[str, float]]) -> tuple[str, float]:
@@ -494,13 +501,8 @@ RUNNER_UP = 0.1
 
 def line_crop(reading: PaddleReading, line: TextLine) -> np.ndarray:
     """Cut a line out of the reading's upright image as the recogniser reads it (BGR, text left to right)."""
-    bgr = cv2.cvtColor(reading.image, cv2.COLOR_RGB2BGR) if reading.image.ndim == 3 else reading.image
-    crop = crop_quad(bgr, order_quad(line.quad))
+    crop = crop_quad(as_bgr(reading.image), order_quad(line.quad))
     return np.rot90(crop).copy() if line.turned else crop
-
-
-def _compact(text: str) -> str:
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
 
 
 def runners_up(
@@ -512,16 +514,16 @@ def runners_up(
     """Read the line that holds ``printed`` once more, and return the recogniser's runners-up (at least
     ``RUNNER_UP``) of each of its characters, spaces left out; None when no line reads it so. Lines read once are
     kept in ``cache`` (by their place in the reading)."""
-    printed = _compact(printed)
+    printed = compact(printed)
     cache = {} if cache is None else cache
     for index, line in enumerate(reading.lines):
-        if printed not in _compact(line.text):
+        if printed not in compact(line.text):
             continue
         if index not in cache:
             cache[index] = [
-                (_compact(ch), others)
+                (compact(ch), others)
                 for ch, others in engine.alternatives(line_crop(reading, line), RUNNER_UP)
-                if _compact(ch)
+                if compact(ch)
             ]
         read = cache[index]
         text = "".join(ch for ch, _ in read)
@@ -601,7 +603,7 @@ def mend_spelling(
                 continue
             low = max(0, i - WINDOW)
             ups = runners_up(engine, reading, value[low : i + WINDOW + 1], cache)
-            for other in ups[len(_compact(value[low:i]))] if ups else {}:
+            for other in ups[len(compact(value[low:i]))] if ups else {}:
                 candidate = value[:i] + other + value[i + 1 :]
                 if _respelling(value, i, other) and not suspect_value(name, candidate, lang):
                     candidates.add(candidate)
@@ -629,13 +631,13 @@ def mend_reading(
     if name is None or kana is None or not reading_falls_short(name.value, kana.value):
         return fields, []
     for line in reading.lines:
-        if _compact(line.text) != _compact(kana.value):
+        if compact(line.text) != compact(kana.value):
             continue
         crop = line_crop(reading, line)
-        text = _compact(kana.value)
+        text = compact(kana.value)
         for framing in KANA_FRAMINGS:
-            text = insert_dropped(text, _compact(engine.recognize_crops([reframe(crop, framing)])[0][0]))
-        if text == _compact(kana.value) or reading_falls_short(name.value, text):
+            text = insert_dropped(text, compact(engine.recognize_crops([reframe(crop, framing)])[0][0]))
+        if text == compact(kana.value) or reading_falls_short(name.value, text):
             return fields, []
         return {**fields, "name_kana": replace(kana, value=text)}, [
             f"name_kana: {kana.value} corrected to {text} (read again framed wider, as the name reads)"

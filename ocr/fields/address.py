@@ -46,6 +46,7 @@ _UK_POSTCODE_GLUED = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})\b")
 _HOUSE_NUMBER = re.compile(r"^\d{1,5}[A-Za-z]?,?\s+[A-Za-zÀ-ÿ]")
 _PO_BOX = re.compile(r"\bP\.?\s?O\.?\s?Box\b|\bBP\s\d", re.IGNORECASE)
 _PO_READ_AS_ZERO = re.compile(r"\b(P\.?\s?)0(?=\.?\s?Box\b)", re.IGNORECASE)  # P.0. Box: the O read as a zero
+NUMBER_RUN = re.compile(r"\d[\d\s().\-]{8,}\d")  # the digits of a phone number, not of an address
 _UNIT = re.compile(r"#\d{1,3}-\d{1,4}")  # Singapore unit numbers
 _NOT_ADDRESS = re.compile(
     r"@|https?:|www\.|\b(?:Tel|Fax|Phone|Mobile|Mob|Cell|E-?mail)\b"
@@ -348,7 +349,7 @@ def en_address_score(text: str) -> float:
     """Return how much one line looks like part of an English address (0: not at all)."""
     text = en_line_text(text)
     code = en_postal_code(text)
-    if _NOT_ADDRESS.search(text) or re.search(r"\d[\d\s().\-]{8,}\d", text.replace(code or "\0", "")):
+    if _NOT_ADDRESS.search(text) or NUMBER_RUN.search(text.replace(code or "\0", "")):
         return 0.0  # a phone number, not an address (a ZIP+4 code is not one)
     score = 0.0
     if code:

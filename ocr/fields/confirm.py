@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from ocr.fields.address import en_line_text, en_postal_code
+from ocr.fields.address import NUMBER_RUN, en_line_text, en_postal_code
 from ocr.fields.calibration import MIN_STEP, Z_90, calibrate_with, fit_field, wilson_lower
 from ocr.fields.contact import KNOWN_TLDS, registered_name
 from ocr.fields.katakana import I_ROW, SMALL_AFTER
@@ -188,7 +188,8 @@ def reading_falls_short(name: str, kana: str) -> bool:
     return not printed.startswith(surname) or len(printed) <= len(surname)
 
 
-def _compact(text: str) -> str:
+def compact(text: str) -> str:
+    """NFKC, without whitespace: text as lines are compared whatever spaces a reading put in."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
@@ -198,12 +199,12 @@ def unused_lines(text: str, values: Sequence[str]) -> list[str]:
     A title's second line, the rest of an address or a company printed over two lines that the fields left
     out show up here (and so do slogans and logos, which is why this is a feature and not a rule).
     """
-    compact = [c for v in values if (c := _compact(v))]
-    digits = [d for v in compact if len(d := re.sub(r"\D", "", v)) >= 6]
+    compacted = [c for v in values if (c := compact(v))]
+    digits = [d for v in compacted if len(d := re.sub(r"\D", "", v)) >= 6]
     out = []
     for line in text.splitlines():
-        t = _compact(line)
-        if len(t) < 2 or any(v in t or t in v for v in compact):
+        t = compact(line)
+        if len(t) < 2 or any(v in t or t in v for v in compacted):
             continue
         d = re.sub(r"\D", "", t)
         if d and any(x in d or (len(d) >= 6 and d in x) for x in digits):
@@ -307,10 +308,10 @@ def company_cut_short(company: str, values: Sequence[str], text: str) -> bool:
     """Tell whether a recognised line holds the company and more words no field took: the company was read from
     a logo or a line cut short (Williams, of "Williams, Campbell and Humphreys"; 井上電機, of 株式会社井上電機).
     Case is ignored (SONY, of Sony Group Corporation); digits and marks left over say nothing."""
-    key = _compact(company).casefold()
-    others = sorted((c for v in values if (c := _compact(v).casefold()) and c != key), key=len, reverse=True)
+    key = compact(company).casefold()
+    others = sorted((c for v in values if (c := compact(v).casefold()) and c != key), key=len, reverse=True)
     for line in text.splitlines():
-        rest = _compact(line).casefold()
+        rest = compact(line).casefold()
         for value in others:  # (an e-mail or web address holds the company's name too)
             rest = rest.replace(value, "")
         if key in rest and len(re.sub(r"[\W\d_]", "", rest.replace(key, "", 1))) >= 3:
@@ -321,7 +322,6 @@ def company_cut_short(company: str, values: Sequence[str], text: str) -> bool:
 # A Japanese postal code printed as such: three and four digits, not inside a longer run of digits and hyphens
 # (the end of 092-573-7003 is no code).
 _JP_CODE = re.compile(r"(?<![\d\-‐－ー])\d{3}[-‐－ー]\d{4}(?![\d\-‐－ー])")
-_NUMBER_RUN = re.compile(r"\d[\d\s().\-]{8,}\d")
 
 
 def offices_printed(text: str, lang: str | None) -> int:
@@ -332,7 +332,7 @@ def offices_printed(text: str, lang: str | None) -> int:
     codes = set()
     for line in text.splitlines():
         part = en_line_text(line)
-        code = None if _NUMBER_RUN.search(part) else en_postal_code(part)
+        code = None if NUMBER_RUN.search(part) else en_postal_code(part)
         if code:
             codes.add(code)
     return len(codes)
