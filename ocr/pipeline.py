@@ -28,6 +28,7 @@ from ocr.layout import Line, group_columns, group_lines
 from ocr.namecheck import check_name, find_missing_name
 from ocr.ppocr import PaddleEngine, model_dir, paddle_engine
 from ocr.ppread import (
+    doubt_lost_marks,
     mend_name_by_email,
     mend_reading,
     mend_spelling,
@@ -291,7 +292,8 @@ def _ppocr_side(
     fields, warnings = mend_name_by_email(paddle, reading, fields) if lang == "ja" else (fields, [])
     fields, reread = mend_reading(paddle, reading, fields) if lang == "ja" else (fields, [])
     fields, spelled = mend_spelling(paddle, reading, fields, lang)
-    warnings += reread + spelled
+    fields, unmarked = doubt_lost_marks(paddle, reading, fields)
+    warnings += reread + spelled + unmarked
     _timed(seconds, "fields", started)
     text = "\n".join(line.text for line in lines)
     score = recognition_score(words)

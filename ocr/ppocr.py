@@ -15,6 +15,7 @@ detected line, its own ``line_key``) so the layout and field code read both engi
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import threading
@@ -272,6 +273,19 @@ def ctc_alternatives(
     return out
 
 
+def ctc_positions(probs: np.ndarray, classes: list[str]) -> list[tuple[str, float]]:
+    """Greedy CTC with where each character was read: the decoded characters (as ``ctc_decode`` reads them) with the
+    middle of their run of steps, in steps (a step is ``1 / len(probs)`` of the recogniser's input width)."""
+    out: list[tuple[str, float]] = []
+    step = 0
+    for index, run in itertools.groupby(probs.argmax(axis=1).tolist()):
+        length = len(list(run))
+        if 0 < index < len(classes):
+            out.append((classes[index], step + length / 2))
+        step += length
+    return out
+
+
 def missed_character(probs: np.ndarray) -> float:
     """Return the evidence that greedy CTC left a character out of a line: the highest probability any step gives
     a character that was read neither at that step nor at the steps beside it (blank excluded).
@@ -421,6 +435,17 @@ class PaddleEngine:
         """Read one line crop (BGR, text left to right) as ``recognize_crops`` does; return its characters with
         their runners-up (``ctc_alternatives``)."""
         return ctc_alternatives(self._probabilities([crop])[0], self.classes, floor)
+
+    def positions(self, crop: np.ndarray) -> list[tuple[str, float]]:
+        """Read one line crop (BGR, text left to right) as ``recognize_crops`` does; return its characters with the
+        x in the crop where each was read (``ctc_positions``)."""
+        probs = self._probabilities([crop])[0]
+        h, w = crop.shape[:2]
+        # As ``_probabilities`` lays the crop out: resized to ``resized`` px of an input ``width`` px wide.
+        width = min(REC_MAX_WIDTH, max(REC_HEIGHT * 2, math.ceil(REC_HEIGHT * w / max(1, h))))
+        resized = min(width, max(1, math.ceil(REC_HEIGHT * w / max(1, h))))
+        scale = width / len(probs) * w / resized
+        return [(ch, step * scale) for ch, step in ctc_positions(probs, self.classes)]
 
     def _probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
         """Run the recogniser on a batch of line crops (padded to the widest); return its step x class

@@ -13,6 +13,7 @@ from ocr.ppocr import (
     crop_quad,
     ctc_alternatives,
     ctc_decode,
+    ctc_positions,
     db_boxes,
     lines_to_words,
     load_dictionary,
@@ -128,6 +129,31 @@ def test_ctc_alternatives_give_each_character_its_runners_up_over_its_steps() ->
         ("a", {"b": pytest.approx(0.3), "c": pytest.approx(0.4)}),
         ("b", {}),
     ]
+
+
+def test_ctc_positions_place_each_character_in_the_middle_of_its_run() -> None:
+    # a over steps 0-1, a blank, b over steps 3-5, a blank, a again at step 7
+    assert ctc_positions(_steps([1, 1, 0, 2, 2, 2, 0, 1]), ["", "a", "b", "c", "d"]) == [
+        ("a", 1.0),
+        ("b", 4.5),
+        ("a", 7.5),
+    ]
+
+
+def test_positions_map_the_recogniser_s_steps_back_onto_the_crop() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tests.ocr.synth import FONT
+
+    font = ImageFont.truetype(FONT, 30)
+    image = Image.new("RGB", (300, 48), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((10, 6), "WIDE", font=font, fill="black")
+    read = paddle_engine().positions(np.asarray(image)[:, :, ::-1].copy())
+    assert [ch for ch, _ in read] == list("WIDE")
+    for i, (ch, x) in enumerate(read):  # within half a letter of where it was drawn
+        middle = 10 + draw.textlength("WIDE"[:i], font=font) + draw.textlength(ch, font=font) / 2
+        assert abs(x - middle) < draw.textlength(ch, font=font) / 2
 
 
 def test_dictionary_has_blank_first_and_space_last() -> None:
