@@ -25,6 +25,7 @@ import numpy as np
 from ocr.diacritics import lost_marks, marks_over
 from ocr.engine import Word
 from ocr.fields.confirm import (
+    LACKING,
     PARTICLES,
     compact,
     email_spells_given_name,
@@ -646,8 +647,9 @@ def mend_reading(
     return fields, []
 
 
-# A field whose line shows a mark the reading lost keeps this share of its raw score, so that it calibrates among
-# the fields least often right and the card is reviewed (chosen, not fitted: one labelled card prints such a name).
+# A field whose line shows a mark the reading lost keeps this share of its raw score, so that a reviewer sees it
+# among the least certain fields (chosen, not fitted: one labelled card prints such a name); its warning holds the
+# card for review (``confirm.LACKING``).
 LOST_MARK_FACTOR = 0.3
 
 
@@ -675,8 +677,8 @@ def doubt_lost_marks(
             if lost:
                 out[name] = replace(field, confidence=field.confidence * LOST_MARK_FACTOR)
                 warnings.append(
-                    f"{name}: a mark is printed over {', '.join(dict.fromkeys(lost))} that the reading lacks (an "
-                    "accent such as È, Ü or Ñ); check the spelling"
+                    f"{name}: a mark is printed over {', '.join(dict.fromkeys(lost))} {LACKING} (an accent such as "
+                    "È, Ü or Ñ); check the spelling"
                 )
                 break
     return out, warnings

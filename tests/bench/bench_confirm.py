@@ -143,7 +143,9 @@ def fit_card_model(cards: list[CardRead]) -> Any:
         others = [c for i, c in enumerate(cards) if i % 2 != half]
         table = fit(samples_of(others))
         mine = [
-            c for i, c in enumerate(cards) if i % 2 == half and not suspect_fields(c.stored, c.lang, c.text)
+            c
+            for i, c in enumerate(cards)
+            if i % 2 == half and not suspect_fields(c.stored, c.lang, c.text, c.warnings)
         ]
         samples += [(features_of(c, table), c.fully_right) for c in mine]
         groups += [c.folder.split("/")[0] for c in mine]  # cards-dev or cards-hard

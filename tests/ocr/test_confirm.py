@@ -343,3 +343,26 @@ def test_a_label_printed_with_its_field_read_is_no_suspicion() -> None:
     fields = stored(name="山本 七夏", phone="092-573-7003", url="https://sakura-systems.com/")
     text = "山本七夏\nT092-573-7003\nURL https://sakura-systems.com/"
     assert suspect_fields(fields, "ja", text) == []
+
+
+_LOST = (
+    "name: a mark is printed over E that the reading lacks (an accent such as È, Ü or Ñ); check the spelling"
+)
+
+
+def test_a_field_whose_warning_says_its_line_shows_more_is_suspect() -> None:
+    fields = stored(name="Auguste RIVIERE", email="auguste@example.fr")
+    assert suspect_fields(fields, "en", "", [_LOST]) == ["name"]
+
+
+def test_a_warning_about_a_field_the_reading_lacks_holds_nothing() -> None:
+    assert suspect_fields(stored(email="auguste@example.fr"), "en", "", [_LOST]) == []
+
+
+def test_a_card_whose_name_lacks_a_printed_accent_has_no_confidence() -> None:
+    fields = stored(
+        name="Auguste RIVIERE", company="Nimbus Digital SARL", email="auguste@nimbus.fr", address="1 Main St"
+    )
+    model = _model()
+    assert card_confidence(fields, "en", [], model=model) > 0.0
+    assert card_confidence(fields, "en", [_LOST], model=model) == 0.0
