@@ -369,7 +369,7 @@ def suspect_fields(
     (``reading_falls_short``), and further numbers on a card that prints one office's address
     (``offices_printed``): a mobile or a direct line the rules could not type; a field whose label is printed
     but which was not read (``labelled_but_missing``); and a field the pipeline's ``warnings`` say lacks what its
-    line shows (``LACKING``)."""
+    line shows (``LACKING``), unless a correction a reviewer made before has set it since."""
     values = {
         name: str(f["value"])
         for name, f in fields.items()
@@ -397,7 +397,15 @@ def suspect_fields(
         # a number no field took, and no other office for it: untyped, not another's
         out.append("other_phones")
     out += labelled_but_missing(values, text)
-    out += [name for w in warnings if LACKING in w and (name := w.split(":", 1)[0]) in values]
+    out += [
+        name
+        for w in warnings
+        if LACKING in w
+        and (name := w.split(":", 1)[0]) in values
+        and not fields[name].get(
+            "correction_id"
+        )  # set since by a reviewer's correction (contacts.corrections)
+    ]
     return list(dict.fromkeys(out))  # a field suspect twice is named once
 
 

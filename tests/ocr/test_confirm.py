@@ -355,6 +355,12 @@ def test_a_field_whose_warning_says_its_line_shows_more_is_suspect() -> None:
     assert suspect_fields(fields, "en", "", [_LOST]) == ["name"]
 
 
+def test_a_field_a_reviewer_s_correction_set_since_the_warning_is_not_suspect() -> None:
+    fields = stored(name="Auguste RIVIÈRE", email="auguste@example.fr")
+    fields["name"].update(ocr_value="Auguste RIVIERE", correction_id="c1")
+    assert suspect_fields(fields, "en", "", [_LOST]) == []
+
+
 def test_a_warning_about_a_field_the_reading_lacks_holds_nothing() -> None:
     assert suspect_fields(stored(email="auguste@example.fr"), "en", "", [_LOST]) == []
 
