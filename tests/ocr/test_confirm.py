@@ -18,6 +18,7 @@ from ocr.fields.confirm import (
     email_spells_given_name,
     fit_model,
     name_disagrees_with_email,
+    numbers_no_field_holds,
     offices_printed,
     reading_falls_short,
     shipped_model,
@@ -309,12 +310,23 @@ def test_a_group_all_right_in_a_step_does_not_lower_it() -> None:
     assert confirm.every_group([(0.0, 0.85)], scores, right, groups) == [(0.0, 0.85)]
 
 
-def test_lowering_a_high_step_lowers_the_steps_under_it() -> None:
+def test_a_step_a_group_bounds_under_the_step_below_is_pooled_with_it() -> None:
+    # 10 cards at 0.2, all right (group a); at 0.9 group a 5 of 10 right, group b 10 of 10
     scores = [0.2] * 10 + [0.9] * 20
     right = [True] * 10 + [True] * 5 + [False] * 5 + [True] * 10
     groups = ["a"] * 20 + ["b"] * 10
     steps = confirm.every_group([(0.0, 0.5), (0.5, 0.6)], scores, right, groups)
-    assert steps[0][1] <= steps[1][1] < 0.5
+    # one step over all 30 cards, bounded by group a's 15 of 20
+    assert steps == [(0.0, round(wilson_lower(15, 20, confirm.CARD_Z), 4))]
+
+
+def test_one_wrong_card_in_a_top_step_does_not_lower_the_clean_step_under_it_to_its_bound() -> None:
+    # 90 right cards at 0.95 (two groups), and at 0.99 group a 18 of 19 right, group b 17 of 17
+    scores = [0.95] * 90 + [0.99] * 36
+    right = [True] * 90 + [True] * 18 + [False] + [True] * 17
+    groups = ["a"] * 33 + ["b"] * 57 + ["a"] * 19 + ["b"] * 17
+    steps = confirm.every_group([(0.0, 0.9522), (0.98, 0.8742)], scores, right, groups)
+    assert len(steps) == 1 and steps[0][1] > wilson_lower(18, 19, confirm.CARD_Z) + 0.05
 
 
 def test_a_further_number_on_a_card_with_one_office_is_suspect() -> None:
@@ -372,3 +384,28 @@ def test_a_card_whose_name_lacks_a_printed_accent_has_no_confidence() -> None:
     model = _model()
     assert card_confidence(fields, "en", [], model=model) > 0.0
     assert card_confidence(fields, "en", [_LOST], model=model) == 0.0
+
+
+def test_a_garbled_number_beside_a_phone_label_is_held_by_no_field() -> None:
+    # cards-hard 0016: the first office's line read 話-526a5510; the phone was taken from the third office
+    fields = stored(phone="075-552-6278", fax="03-3820-1108")
+    text = (
+        "東京本社〒321-5879三重県横浜市西区中川崎21丁目21番14号\n話-526a5510\n電話075-552-6278Fax03-3820-1108"
+    )
+    assert numbers_no_field_holds(fields, text) == ["526a5510"]
+    assert "phone" in suspect_fields(fields, "ja", text)
+
+
+def test_numbers_run_together_around_a_label_are_each_held() -> None:
+    fields = stored(phone="092-648-4182", fax="092-280-5163")
+    assert numbers_no_field_holds(fields, "TEL092-648-4182F092-280-5163") == []
+
+
+def test_a_number_another_office_prints_is_held_by_other_phones() -> None:
+    fields = stored(phone="03-1234-5678", other_phones="06-8765-4321")
+    assert numbers_no_field_holds(fields, "TEL 03-1234-5678\n大阪支店 TEL 06-8765-4321") == []
+
+
+def test_a_po_box_on_an_office_line_is_held_by_the_address() -> None:
+    fields = stored(address="Office 1104, Platinum Tower, P.O. Box 941266, Dubai, UAE")
+    assert numbers_no_field_holds(fields, "Office 1104, Platinum Tower, P.0. Box 941266, Dubai, UAE") == []
