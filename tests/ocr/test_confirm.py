@@ -270,6 +270,14 @@ def test_the_shipped_model_was_written_by_the_benchmark_for_these_features() -> 
     assert data["model"]["features"] == list(FEATURES) and shipped_model() is not None
 
 
+def test_the_shipped_model_lets_its_surest_cards_clear_the_default_threshold() -> None:
+    # A fit whose top step falls under the default threshold confirms no card at all: every card goes to review.
+    from contacts.config import Settings
+
+    model = shipped_model()
+    assert model is not None and model.steps[-1][1] >= Settings().review_threshold
+
+
 def test_a_stricter_interval_promises_less_from_the_same_cards() -> None:
     from ocr.fields.calibration import fit_field
 
