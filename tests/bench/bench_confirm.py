@@ -302,8 +302,15 @@ def main() -> int:
         folders = ", ".join(sorted({c.folder for c in cards}))
         source = f"bench_confirm --fit on {len(cards)} cards read by pipeline {PIPELINE_VERSION}: {folders}"
         save(fit(samples_of(cards)), source=source)
-        confirm.save(fit_card_model(cards), source=source)
+        model = fit_card_model(cards)
+        confirm.save(model, source=source)
         print(f"wrote {Path('ocr/fields/calibration.json')} and {Path('ocr/fields/confirm.json')}")
+        if model.steps[-1][1] < args.threshold:
+            print(
+                f"warning: the model's top step ({model.steps[-1][1]}) is under the threshold {args.threshold}: "
+                "no card would confirm by itself",
+                file=sys.stderr,
+            )
     return 0
 
 
