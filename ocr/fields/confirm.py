@@ -355,14 +355,18 @@ def labelled_but_missing(values: Mapping[str, str], text: str) -> list[str]:
     return [name for name, label in _LABELS.items() if name not in values and label.search(text)]
 
 
-# A line that prints a phone label (TEL, 電話 or its 話, Fax, 携帯, Office, ...) and the number beside it: six digits
-# or more, grouped by marks, with a letter between two digits read for a digit (話-526a5510).
+# A line that prints a phone label (TEL, 電話 or its 話, Fax, 携帯, Office, ...) and the number beside it: seven
+# digits or more (a number that lost some, 話-526a5510, still has them; P.O. boxes and most postal codes have fewer),
+# grouped by marks, with a letter between two digits read for a digit. A Japanese postal code's shape (123-4567, or
+# after 〒) on such a line is another office's address, not a number.
 _PHONE_LABEL = re.compile(
     r"TEL|電話|話|phone|FAX|ファクス|ファックス|フアックス|携帯|携帶|直通|代表|\b(?:mobile|mob|cell|office)\b",
     re.IGNORECASE,
 )
 _LABELLED_NUMBER = re.compile(r"\d(?:[\d().\-‐－ー]|(?<=\d)[A-Za-z](?=\d))+\d")
-NUMBER_DIGITS = 6
+NUMBER_DIGITS = 7
+_POSTAL_SHAPE = re.compile(r"\d{3}[-‐－ー]\d{4}")
+_POSTAL_MARKS = "〒亍テ"
 
 
 def numbers_no_field_holds(fields: Mapping[str, Mapping[str, Any]], text: str) -> list[str]:
@@ -379,7 +383,11 @@ def numbers_no_field_holds(fields: Mapping[str, Mapping[str, Any]], text: str) -
     for line in text.splitlines():
         if not _PHONE_LABEL.search(line):
             continue
-        for match in _LABELLED_NUMBER.finditer(re.sub(r"\s", "", line)):
+        compacted = re.sub(r"\s", "", line)
+        for match in _LABELLED_NUMBER.finditer(compacted):
+            before = compacted[match.start() - 1 : match.start()]
+            if _POSTAL_SHAPE.fullmatch(match.group()) or (before and before in _POSTAL_MARKS):
+                continue
             # Numbers run together with a label between them (4182F092) are held each on its own.
             pieces = [re.sub(r"\D", "", p) for p in re.split("[A-Za-z]", match.group())]
             if all(len(p) >= NUMBER_DIGITS for p in pieces) and all(

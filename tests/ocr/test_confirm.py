@@ -417,3 +417,17 @@ def test_a_number_another_office_prints_is_held_by_other_phones() -> None:
 def test_a_po_box_on_an_office_line_is_held_by_the_address() -> None:
     fields = stored(address="Office 1104, Platinum Tower, P.O. Box 941266, Dubai, UAE")
     assert numbers_no_field_holds(fields, "Office 1104, Platinum Tower, P.0. Box 941266, Dubai, UAE") == []
+
+
+def test_another_office_s_postal_code_on_a_phone_line_is_no_number() -> None:
+    fields = stored(phone="03-1234-5678", other_phones="06-8765-4321")
+    text = "大阪支店 〒530-0001 大阪市北区梅田1-1-1 TEL 06-8765-4321\nTEL 03-1234-5678"
+    assert numbers_no_field_holds(fields, text) == []
+
+
+def test_another_office_s_po_box_on_an_office_line_is_no_number() -> None:
+    fields = stored(phone="+971 4 448 7806", address="Office 3716, Platinum Tower, P.O. Box 173200, Dubai")
+    assert (
+        numbers_no_field_holds(fields, "Office 719, Gold Tower, P.O. Box 866298, Dubai\nOffice +97144487806")
+        == []
+    )
