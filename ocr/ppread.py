@@ -647,6 +647,9 @@ def mend_reading(
     return fields, []
 
 
+# Fields whose lines are looked at for marks the reading lost: the spelled ones, and the romaji name, which Hepburn
+# may print with macrons over capitals (ŌNO).
+MARKED = (*SPELLED, "name_romaji")
 # A field whose line shows a mark the reading lost keeps this share of its raw score, so that a reviewer sees it
 # among the least certain fields (chosen, not fitted: one labelled card prints such a name); its warning holds the
 # card for review (``confirm.LACKING``).
@@ -662,7 +665,7 @@ def doubt_lost_marks(
     Returns the fields and a warning per field."""
     out = dict(fields)
     warnings = []
-    for name in SPELLED:
+    for name in MARKED:
         field = fields.get(name)
         if field is None or not re.search("[A-Z]", field.value):
             continue
