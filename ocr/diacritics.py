@@ -3,9 +3,9 @@
 PP-OCRv5 often reads an accented capital as the plain letter: RIVIÈRE as RIVIERE (cards-hard 0018), and, on names
 rendered in DejaVu Serif and Sans, NUÑEZ as NUNEZ, ÅSTRÖM as ASTROM or AsTRÖM, GARCÍA as GARCIA, DUPRÉ as DUPRE
 (which ones, depends on the font and size), though it reads é and ü in lower case (André, Célina on cards-hard).
-Nothing else on a card tells: the e-mail address spells the name without accents either way. So the line's image is looked at: a small mark that sits just above a tall glyph, where the
-reading has an unaccented capital, is a mark the reading lost, and the field is held for review rather than
-stored misspelt.
+Nothing else on a card tells: the e-mail address spells the name without accents either way. So the line's image
+is looked at: a small mark that sits just above a tall glyph, where the reading has an unaccented capital, is a
+mark the reading lost, and the field is held for review rather than stored misspelt.
 
 ``marks_over`` finds the marks from the line's ink alone (dots of i and j included); ``lost_marks`` keeps those
 over a capital that the reading, placed by the recogniser's own steps (``PaddleEngine.positions``), has without a
