@@ -445,17 +445,14 @@ def suspect_fields(
         out.append("other_phones")
     out += labelled_but_missing(values, text)
     if numbers_no_field_holds(fields, text):
-        out.append(
-            "phone"
-        )  # a number printed by a phone label went unread: the phone may be another office's
+        # a number printed by a phone label went unread: the phone may be another office's
+        out.append("phone")
+    # a field whose line shows more than its reading holds, unless a reviewer's learnt correction has set it since
+    # (contacts.corrections names the correction in the field)
     out += [
         name
         for w in warnings
-        if LACKING in w
-        and (name := w.split(":", 1)[0]) in values
-        and not fields[name].get(
-            "correction_id"
-        )  # set since by a reviewer's correction (contacts.corrections)
+        if LACKING in w and (name := w.split(":", 1)[0]) in values and not fields[name].get("correction_id")
     ]
     return list(dict.fromkeys(out))  # a field suspect twice is named once
 
