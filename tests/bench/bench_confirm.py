@@ -296,11 +296,19 @@ def main() -> int:
                 )
             )
         else:
-            print(f"over {args.deals} random deals of the folds (summed): auto-confirmed, right of those")
+            print(
+                f"over {args.deals} random deals of the folds (summed): auto-confirmed of the cards judged, "
+                "right of those"
+            )
             for name, per_threshold in totals.items():
+                judged = args.deals * sum(c.folder == name for c in cards)
                 for t, (confirmed, right) in per_threshold.items():
                     precision = f"{right / confirmed:.1%}" if confirmed else "-"
-                    print(f"{name:<18} {t:>9} {confirmed:>15} {precision:>15}")
+                    mark = " (default)" if t == args.threshold else ""
+                    print(
+                        f"{name:<18} {t:>9} {confirmed:>7} of {judged:<5} ({confirmed / judged:6.1%}) "
+                        f"{precision:>8}{mark}"
+                    )
     if args.fit:
         folders = ", ".join(sorted({c.folder for c in cards}))
         source = f"bench_confirm --fit on {len(cards)} cards read by pipeline {PIPELINE_VERSION}: {folders}"
