@@ -113,6 +113,13 @@ class ColumnLook(Protocol):
         ...
 
 
+# A glyph of a column whose ink spans at most this share of the em across the column and at least STROKE_LENGTH
+# of it along: a stroke that vertical print turns to run with the text (ー, a dash), kept lying by
+# ``upright_glyphs``. (一 spans the column across; ー in 0079's センター spans 0.1 of it across, 0.7 along.)
+STROKE = 0.2
+STROKE_LENGTH = 0.4
+
+
 def upright_glyphs(crop: np.ndarray) -> np.ndarray | None:
     """Lay the glyphs of a column read turned (text left to right, each glyph lying on its side, tops to the left)
     upright, side by side, as horizontal print; None when the crop shows no row of glyphs.
@@ -121,7 +128,9 @@ def upright_glyphs(crop: np.ndarray) -> np.ndarray | None:
     at most that length (kanji such as 三 or 川 lie in several runs), and each glyph is turned upright on its own.
     The recogniser reads turned glyphs well but loses what vertical print sets differently from horizontal print:
     the long-vowel mark standing as a vertical stroke (マネージャー read マネジャ) and two digits set across the
-    column in one glyph's place (tate-chu-yoko: 丸の内35丁目 read 丸の内5丁目).
+    column in one glyph's place (tate-chu-yoko: 丸の内35丁目 read 丸の内5丁目). A stroke that runs along the column
+    (the long-vowel mark, a dash) is vertical print's turned form of a mark horizontal print lays across: it stays
+    as it lies, so that the row reads センター, not センタ with a stroke standing after it.
     """
     gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
     if min(gray.shape) < 8:
@@ -145,15 +154,26 @@ def upright_glyphs(crop: np.ndarray) -> np.ndarray | None:
         return None
     background = int(np.median(gray[ink == 0])) if (ink == 0).any() else 255
     band = crop[across[0] : across[-1] + 1]  # the glyphs' extent across the column: margins go
-    size = max(em, max(end - start for start, end in glyphs))
-    gap = max(2, em // 5)
-    row = np.full((size + 2 * gap, len(glyphs) * (em + gap) + gap, *crop.shape[2:]), background, crop.dtype)
-    x = gap
+    band_ink = ink[across[0] : across[-1] + 1]
+    pieces = []
     for start, end in glyphs:
-        upright = np.rot90(band[:, start:end], k=-1)  # (glyph length, em), upright
-        top = gap + (size - upright.shape[0]) // 2
-        row[top : top + upright.shape[0], x : x + em] = upright
-        x += em + gap
+        inked = np.flatnonzero(band_ink[:, start:end].any(axis=1))
+        if inked.size and inked[-1] - inked[0] + 1 <= STROKE * em and end - start >= STROKE_LENGTH * em:
+            # A stroke along the column: the long-vowel mark or a dash, which vertical print turns to run with
+            # the text. Horizontal print lays it across, as the column shows it lying: it is kept as it lies.
+            pieces.append(band[:, start:end])
+        else:
+            pieces.append(np.rot90(band[:, start:end], k=-1))  # (glyph length, em), upright
+    size = max(em, max(piece.shape[0] for piece in pieces))
+    gap = max(2, em // 5)
+    width = sum(max(em, piece.shape[1]) + gap for piece in pieces) + gap
+    row = np.full((size + 2 * gap, width, *crop.shape[2:]), background, crop.dtype)
+    x = gap
+    for piece in pieces:
+        top = gap + (size - piece.shape[0]) // 2
+        left = x + (max(em, piece.shape[1]) - piece.shape[1]) // 2
+        row[top : top + piece.shape[0], left : left + piece.shape[1]] = piece
+        x += max(em, piece.shape[1]) + gap
     return row
 
 

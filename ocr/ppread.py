@@ -154,9 +154,11 @@ def _is_katakana(ch: str) -> bool:
     return "\u30a1" <= ch <= "\u30fa"
 
 
-# The long-vowel mark of vertical print is a vertical stroke, and read upright it may come back as one; read
-# turned, as a stroke or a 1 between katakana (or ending them).
-_UPRIGHT_STROKES = frozenset("ー|Il1丨｜")
+# The long-vowel mark of vertical print is a stroke along the column. The upright row (``upright_glyphs``) lays
+# it across as horizontal print does, and it comes back as ー or as a dash or 一 (テクフロジ- for テクノロジー);
+# a stroke it left standing comes back as | or 1. Read turned, it is a stroke or a 1 between katakana (or ending
+# them).
+_UPRIGHT_STROKES = frozenset("ー|Il1丨｜-一—―‐")
 _COLUMN_LONG_VOWEL = re.compile(r"(?<=[ァ-ヺ])[|Il1丨｜１](?=[ァ-ヺ]|$|\s)")
 
 

@@ -129,6 +129,26 @@ def test_the_strokes_of_one_glyph_stay_one_glyph() -> None:
     assert row.shape[1] < 2 * (40 + 40)  # two glyph places, not four
 
 
+def test_a_stroke_along_the_column_stays_lying_in_the_upright_row() -> None:
+    # a glyph (a bar on its left, its top) and then ー as vertical print sets it: a thin stroke along the column
+    crop = np.full((40, 120), 255, np.uint8)
+    crop[5:35, 10:16] = 0
+    crop[18:22, 60:90] = 0
+    row = upright_glyphs(crop)
+    assert row is not None
+    ink = row < 128
+    stroke = ink[:, row.shape[1] // 2 :]  # the second glyph place
+    rows, cols = np.flatnonzero(stroke.any(axis=1)), np.flatnonzero(stroke.any(axis=0))
+    assert len(rows) == 4 and len(cols) == 30  # lying across, as horizontal print sets ー
+
+
+def test_a_dash_the_upright_row_reads_after_katakana_is_the_long_vowel_mark() -> None:
+    assert (
+        insert_upright("技術開発センタ部長", "技術開発センタ-部長", address=False) == "技術開発センター部長"
+    )
+    assert insert_upright("テクノロジ", "テクフロジ一", address=False) == "テクノロジー"
+
+
 def test_a_blank_crop_has_no_glyphs() -> None:
     assert upright_glyphs(np.full((40, 120), 255, np.uint8)) is None
 
@@ -165,6 +185,19 @@ def test_a_column_read_upright_keeps_its_long_vowel_marks() -> None:
     first = paddle_engine().recognize_crops([np.dstack([crop] * 3)])[0]
     upright = paddle_engine().recognize_crops([row])[0]
     assert UprightColumns().choose(first, upright)[0] == "マネージャー"
+
+
+@pytest.mark.usefixtures("japanese_font")
+@pytest.mark.parametrize(
+    ("text", "px"), [("技術開発センター", 30), ("グリーンテクノロジー", 30), ("センター", 40)]
+)
+def test_a_column_s_long_vowel_marks_laid_across_come_back(text: str, px: int) -> None:
+    # read turned, and read upright with ー left standing, these columns lost a long-vowel mark
+    crop = np.dstack([_column(text, px)] * 3)
+    row = upright_glyphs(crop)
+    assert row is not None
+    first, upright = paddle_engine().recognize_crops([crop, row])
+    assert UprightColumns().choose(first, upright)[0] == text
 
 
 @pytest.mark.usefixtures("japanese_font")
