@@ -19,6 +19,7 @@ from ocr.result import Field
 
 TABLE_PATH = Path(__file__).with_name("calibration.json")
 Z_90 = 1.645  # one-sided 95% / two-sided 90% normal quantile
+Z_975 = 1.96  # one-sided 97.5% / two-sided 95% normal quantile
 MIN_STEP = 8  # pooled samples per step at least: fewer say too little about a rate
 
 
