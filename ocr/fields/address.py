@@ -111,9 +111,14 @@ def _below(upper: Line, lower: Line, *, gap: float = 1.0) -> bool:
     ux, uy, uw, uh = upper.box
     lx, ly, lw, lh = lower.box
     size = max(upper.height, 1.0)
-    if uh > 2.5 * uw and lh > 2.5 * lw:  # vertical columns: the next one stands to the left
+    upper_column, lower_column = uh > 2.5 * uw, lh > 2.5 * lw
+    if upper_column and lower_column:  # vertical columns: the next one stands to the left
         # (engines draw column boxes a little wide, so neighbouring columns may overlap slightly)
         return -0.3 * size <= ux - (lx + lw) <= gap * size and min(uy + uh, ly + lh) - max(uy, ly) > 0
+    if upper_column and lw > 2.5 * lh:
+        # A column goes on in the column left of it, not in a line printed across under its foot (the e-mail
+        # and web line at the bottom of a vertical card, cards-hard 0067: its address's building was left out).
+        return False
     overlap = min(ux + uw, lx + lw) - max(ux, lx) > 0
     # The detector's boxes of neighbouring lines may overlap by half a line; a line beside, not under, has
     # no horizontal overlap.

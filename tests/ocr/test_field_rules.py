@@ -678,3 +678,21 @@ def test_an_e_mail_that_reads_the_web_addresss_doubled_letter_once_gets_it_back(
 def test_addresses_apart_by_another_letter_are_left_for_review() -> None:
     fields = _addresses("a@fujii-bussan.com", "https://fujio-bussan.com/")
     assert mend_doubled_letter(fields) == (fields, [])
+
+
+def test_a_vertical_address_goes_on_in_the_next_column_past_the_e_mail_line_under_its_foot() -> None:
+    # cards-hard 0067: the e-mail line printed across the bottom lies under the address column's foot
+    def column(text: str, x: int, y: int, width: int, height: int, key: int) -> Word:
+        return Word(text=text, confidence=0.93, box=(x, y, width, height), line_key=(1, 1, key))
+
+    words = [
+        column("ミライメディカル株式会社", 330, 30, 24, 290, 1),
+        column("橋本和也", 270, 80, 40, 170, 2),
+        column("〒969-9145", 210, 30, 22, 120, 3),
+        column("鳥取県武蔵野市山中新田8丁目20番4号", 180, 30, 22, 400, 4),
+        column("方京パーク179", 152, 60, 22, 170, 5),
+        column("k-hashimoto@miraimedical.com", 20, 445, 300, 16, 6),
+        column("電話03-9986-3645", 100, 30, 22, 230, 7),
+    ]
+    fields = extract_fields(group_columns(words))[1]
+    assert fields["address"].value == "鳥取県武蔵野市山中新田8丁目20番4号 方京パーク179"
