@@ -366,7 +366,6 @@ _PHONE_LABEL = re.compile(
 )
 _LABELLED_NUMBER = re.compile(r"\d(?:[\d().\-‐－ー]|(?<=\d)[A-Za-z](?=\d))+\d")
 NUMBER_DIGITS = 7
-_POSTAL_SHAPE = re.compile(r"\d{3}[-‐－ー]\d{4}")
 _POSTAL_MARKS = "〒亍テ"
 
 
@@ -387,7 +386,7 @@ def numbers_no_field_holds(fields: Mapping[str, Mapping[str, Any]], text: str) -
         compacted = re.sub(r"\s", "", line)
         for match in _LABELLED_NUMBER.finditer(compacted):
             before = compacted[match.start() - 1 : match.start()]
-            if _POSTAL_SHAPE.fullmatch(match.group()) or (before and before in _POSTAL_MARKS):
+            if _JP_CODE.fullmatch(match.group()) or (before and before in _POSTAL_MARKS):
                 continue
             # Numbers run together with a label between them (4182F092) are held each on its own.
             pieces = [re.sub(r"\D", "", p) for p in re.split("[A-Za-z]", match.group())]
