@@ -258,6 +258,18 @@ def load_dictionary(path: Path) -> list[str]:
     return ["", *chars, " "]
 
 
+def _input_width(crops: list[np.ndarray]) -> int:
+    """Return the recogniser's input width (px) for a batch of line crops: the widest at ``REC_HEIGHT``."""
+    ratio = max(crop.shape[1] / max(1, crop.shape[0]) for crop in crops)
+    return min(REC_MAX_WIDTH, max(REC_HEIGHT * 2, math.ceil(REC_HEIGHT * ratio)))
+
+
+def _resized_width(crop: np.ndarray, width: int) -> int:
+    """Return the width (px) a line crop is resized to at ``REC_HEIGHT`` in an input ``width`` px wide."""
+    h, w = crop.shape[:2]
+    return min(width, max(1, math.ceil(REC_HEIGHT * w / max(1, h))))
+
+
 def ctc_decode(probs: np.ndarray, classes: list[str]) -> tuple[str, float]:
     """Greedy CTC: best class per step, repeats and blanks dropped; score = mean kept probability."""
     best = probs.argmax(axis=1)
@@ -271,39 +283,40 @@ def ctc_decode(probs: np.ndarray, classes: list[str]) -> tuple[str, float]:
     return text, float(top[keep].mean())
 
 
+def _ctc_runs(probs: np.ndarray, classes: list[str]) -> list[tuple[int, int, int]]:
+    """Return greedy CTC's characters as runs of steps: (class, first step, step after the last) for each run of
+    one class that is neither the blank nor outside ``classes``, as ``ctc_decode`` keeps them."""
+    out = []
+    step = 0
+    for index, run in itertools.groupby(probs.argmax(axis=1).tolist()):
+        length = len(list(run))
+        if 0 < index < len(classes):
+            out.append((index, step, step + length))
+        step += length
+    return out
+
+
 def ctc_alternatives(
     probs: np.ndarray, classes: list[str], floor: float
 ) -> list[tuple[str, dict[str, float]]]:
     """Greedy CTC with the runners-up: each decoded character (as ``ctc_decode`` reads it) with the other characters
     that reach ``floor`` at a step of its run, and their highest probability there (乾 with 幹 0.39 and 干 0.05
     when ``floor`` is 0.05)."""
-    best = probs.argmax(axis=1)
     out: list[tuple[str, dict[str, float]]] = []
-    for step, index in enumerate(best):
-        if index == 0 or index >= len(classes):
-            continue
-        if step > 0 and best[step - 1] == index:
-            others = out[-1][1]
-        else:
-            others = {}
-            out.append((classes[index], others))
-        for other in np.flatnonzero(probs[step] >= floor):
-            if other not in (0, index) and other < len(classes):
-                others[classes[other]] = max(others.get(classes[other], 0.0), float(probs[step, other]))
+    for index, start, stop in _ctc_runs(probs, classes):
+        others: dict[str, float] = {}
+        for step in range(start, stop):
+            for other in np.flatnonzero(probs[step] >= floor):
+                if other not in (0, index) and other < len(classes):
+                    others[classes[other]] = max(others.get(classes[other], 0.0), float(probs[step, other]))
+        out.append((classes[index], others))
     return out
 
 
 def ctc_positions(probs: np.ndarray, classes: list[str]) -> list[tuple[str, float]]:
     """Greedy CTC with where each character was read: the decoded characters (as ``ctc_decode`` reads them) with the
     middle of their run of steps, in steps (a step is ``1 / len(probs)`` of the recogniser's input width)."""
-    out: list[tuple[str, float]] = []
-    step = 0
-    for index, run in itertools.groupby(probs.argmax(axis=1).tolist()):
-        length = len(list(run))
-        if 0 < index < len(classes):
-            out.append((classes[index], step + length / 2))
-        step += length
-    return out
+    return [(classes[index], (start + stop) / 2) for index, start, stop in _ctc_runs(probs, classes)]
 
 
 def missed_character(probs: np.ndarray) -> float:
@@ -460,22 +473,17 @@ class PaddleEngine:
         """Read one line crop (BGR, text left to right) as ``recognize_crops`` does; return its characters with the
         x in the crop where each was read (``ctc_positions``)."""
         probs = self._probabilities([crop])[0]
-        h, w = crop.shape[:2]
-        # As ``_probabilities`` lays the crop out: resized to ``resized`` px of an input ``width`` px wide.
-        width = min(REC_MAX_WIDTH, max(REC_HEIGHT * 2, math.ceil(REC_HEIGHT * w / max(1, h))))
-        resized = min(width, max(1, math.ceil(REC_HEIGHT * w / max(1, h))))
-        scale = width / len(probs) * w / resized
+        width = _input_width([crop])
+        scale = width / len(probs) * crop.shape[1] / _resized_width(crop, width)
         return [(ch, step * scale) for ch, step in ctc_positions(probs, self.classes)]
 
     def _probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
         """Run the recogniser on a batch of line crops (padded to the widest); return its step x class
         probabilities per crop."""
-        ratio = max(crop.shape[1] / max(1, crop.shape[0]) for crop in crops)
-        width = min(REC_MAX_WIDTH, max(REC_HEIGHT * 2, math.ceil(REC_HEIGHT * ratio)))
+        width = _input_width(crops)
         batch = np.zeros((len(crops), 3, REC_HEIGHT, width), dtype=np.float32)
         for j, crop in enumerate(crops):
-            h, w = crop.shape[:2]
-            rw = min(width, max(1, math.ceil(REC_HEIGHT * w / max(1, h))))
+            rw = _resized_width(crop, width)
             resized = cv2.resize(crop, (rw, REC_HEIGHT)).astype(np.float32)
             batch[j, :, :, :rw] = ((resized / 255.0 - 0.5) / 0.5).transpose(2, 0, 1)
         return np.asarray(self._rec.run(None, {self._rec.get_inputs()[0].name: batch})[0])
